@@ -1,0 +1,175 @@
+// The HTTP client for /api/v1. Cookies are HttpOnly: the UI never sees a token, it only sends
+// `credentials: 'same-origin'`. Every failure becomes an ApiError with a stable `code`.
+
+import { t } from './i18n';
+
+export type Role = 'admin' | 'client' | 'lead' | 'annotator';
+export type SkillLevel = 'trainee' | 'standard' | 'expert';
+
+export interface User {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  centre_id: number | null;
+  org_id: number | null;
+  skill_level: SkillLevel | null;
+  // Optional extras a server may add; shown when present.
+  org?: { id: number; name: string } | null;
+  centre?: { id: number; name: string } | null;
+}
+
+export interface DeviceInfo {
+  enrolled: boolean;
+  device?: { id: number; name: string };
+  centre?: { id: number; name: string };
+}
+
+export interface RosterEntry {
+  id: number;
+  display_name: string;
+  photo_url: string | null;
+  locked: boolean;
+}
+
+export interface Roster {
+  centre: { id: number; name: string };
+  annotators: RosterEntry[];
+}
+
+export interface Items<T> {
+  items: T[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get attemptsLeft(): number | undefined {
+    const n = this.details.attempts_left;
+    return typeof n === 'number' ? n : undefined;
+  }
+
+  get retryAfterS(): number | undefined {
+    const n = this.details.retry_after_s;
+    return typeof n === 'number' ? n : undefined;
+  }
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'validation',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  410: 'not_found',
+  413: 'validation',
+  415: 'validation',
+  422: 'validation',
+  429: 'rate_limited',
+};
+
+/** Turns a failed response (whatever its body) into an ApiError. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON (a proxy page, an HTML fallback, an empty body)
+  }
+  const err = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    const { code, message, ...details } = err;
+    return new ApiError(res.status, code, typeof message === 'string' ? message : code, details);
+  }
+  const code = STATUS_CODES[res.status] ?? (res.status >= 500 ? 'server' : 'http_' + res.status);
+  return new ApiError(res.status, code, `HTTP ${res.status}`);
+}
+
+export type Fetch = typeof fetch;
+let fetchImpl: Fetch = (...args) => fetch(...args);
+/** For tests. */
+export function setFetch(f: Fetch): void {
+  fetchImpl = f;
+}
+
+const unauthenticatedListeners = new Set<() => void>();
+/** Called whenever an authenticated call answers 401 (the session ended). */
+export function onUnauthenticated(f: () => void): () => void {
+  unauthenticatedListeners.add(f);
+  return () => unauthenticatedListeners.delete(f);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+  };
+  if (body !== undefined) {
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetchImpl('/api/v1' + path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) {
+    const err = await errorFromResponse(res);
+    if (err.code === 'unauthenticated' && path !== '/session' && !path.startsWith('/auth/')) {
+      unauthenticatedListeners.forEach((f) => f());
+    }
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(res.status, 'server', 'invalid JSON in response');
+  }
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  del: <T>(path: string) => request<T>('DELETE', path),
+};
+
+/** A short, translated sentence for any error, for showing next to an icon. */
+export function errorText(e: unknown): string {
+  if (!(e instanceof ApiError)) return t('err_server');
+  switch (e.code) {
+    case 'invalid_pin': {
+      const n = e.attemptsLeft;
+      return n === undefined ? t('err_invalid_pin') : t('err_invalid_pin_left', { n });
+    }
+    case 'locked': {
+      const s = e.retryAfterS;
+      return s === undefined ? t('err_locked') : t('err_locked_min', { min: Math.max(1, Math.ceil(s / 60)) });
+    }
+    case 'invalid_credentials':
+    case 'device_not_enrolled':
+    case 'unauthenticated':
+    case 'forbidden':
+    case 'validation':
+    case 'conflict':
+    case 'not_found':
+    case 'rate_limited':
+    case 'network':
+    case 'server':
+      return t(('err_' + e.code) as Parameters<typeof t>[0]);
+    default:
+      return e.message || t('err_server');
+  }
+}

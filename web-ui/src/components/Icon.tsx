@@ -1,0 +1,167 @@
+// Inline SVG icons (no emoji: cheap PCs often lack a colour-emoji font). Always decorative:
+// the control that holds one also has visible text or an aria-label.
+
+const P = (d: string) => <path d={d} />;
+
+const ICONS = {
+  play: <path d="M7 4l13 8-13 8z" fill="currentColor" />,
+  logout: (
+    <>
+      {P('M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4')}
+      {P('M16 17l5-5-5-5')}
+      {P('M21 12H9')}
+    </>
+  ),
+  globe: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M2 12h20')}
+      {P('M12 2a15 15 0 0 1 4 10 15 15 0 0 1-4 10 15 15 0 0 1-4-10 15 15 0 0 1 4-10z')}
+    </>
+  ),
+  backspace: (
+    <>
+      {P('M21 4H8l-7 8 7 8h13a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2z')}
+      {P('M18 9l-6 6M12 9l6 6')}
+    </>
+  ),
+  check: P('M20 6L9 17l-5-5'),
+  lock: (
+    <>
+      <rect x="3" y="11" width="18" height="11" rx="2" />
+      {P('M7 11V7a5 5 0 0 1 10 0v4')}
+    </>
+  ),
+  unlock: (
+    <>
+      <rect x="3" y="11" width="18" height="11" rx="2" />
+      {P('M7 11V7a5 5 0 0 1 9.9-1')}
+    </>
+  ),
+  user: (
+    <>
+      {P('M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2')}
+      <circle cx="12" cy="7" r="4" />
+    </>
+  ),
+  users: (
+    <>
+      {P('M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2')}
+      <circle cx="9" cy="7" r="4" />
+      {P('M23 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75')}
+    </>
+  ),
+  phone: (
+    <>
+      <rect x="5" y="2" width="14" height="20" rx="2" />
+      {P('M12 18h.01')}
+    </>
+  ),
+  monitor: (
+    <>
+      <rect x="2" y="3" width="20" height="14" rx="2" />
+      {P('M8 21h8M12 17v4')}
+    </>
+  ),
+  plus: P('M12 5v14M5 12h14'),
+  trash: (
+    <>
+      {P('M3 6h18')}
+      {P('M19 6l-1 14a2 2 0 0 1-2 2H8a2 2 0 0 1-2-2L5 6')}
+      {P('M10 11v6M14 11v6M9 6V4a1 1 0 0 1 1-1h4a1 1 0 0 1 1 1v2')}
+    </>
+  ),
+  key: (
+    <>
+      <circle cx="7.5" cy="15.5" r="5" />
+      {P('M11 12l10-10M16 7l3 3M19 4l2 2')}
+    </>
+  ),
+  alert: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M12 7v6M12 17h.01')}
+    </>
+  ),
+  info: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M12 16v-5M12 8h.01')}
+    </>
+  ),
+  copy: (
+    <>
+      <rect x="9" y="9" width="13" height="13" rx="2" />
+      {P('M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1')}
+    </>
+  ),
+  back: P('M19 12H5M12 19l-7-7 7-7'),
+  building: P('M3 21h18M5 21V7l7-4 7 4v14M9 9h1M14 9h1M9 13h1M14 13h1M10 21v-4h4v4'),
+  tea: (
+    <>
+      {P('M17 8h1a4 4 0 1 1 0 8h-1')}
+      {P('M3 8h14v9a4 4 0 0 1-4 4H7a4 4 0 0 1-4-4z')}
+      {P('M6 2v2M10 2v2M14 2v2')}
+    </>
+  ),
+  coin: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M8.5 7l3.5 4.5L15.5 7M12 11.5V18M9 13h6M9 15.5h6')}
+    </>
+  ),
+  done: (
+    <>
+      {P('M22 11.08V12a10 10 0 1 1-5.93-9.14')}
+      {P('M22 4L12 14.01l-3-3')}
+    </>
+  ),
+  link: (
+    <>
+      {P('M10 13a5 5 0 0 0 7.54.54l3-3a5 5 0 0 0-7.07-7.07l-1.72 1.71')}
+      {P('M14 11a5 5 0 0 0-7.54-.54l-3 3a5 5 0 0 0 7.07 7.07l1.71-1.71')}
+    </>
+  ),
+  x: P('M18 6L6 18M6 6l12 12'),
+  refresh: (
+    <>
+      {P('M23 4v6h-6')}
+      {P('M20.49 15a9 9 0 1 1-2.12-9.36L23 10')}
+    </>
+  ),
+  ban: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M4.93 4.93l14.14 14.14')}
+    </>
+  ),
+  briefcase: (
+    <>
+      <rect x="2" y="7" width="20" height="14" rx="2" />
+      {P('M16 21V5a2 2 0 0 0-2-2h-4a2 2 0 0 0-2 2v16')}
+    </>
+  ),
+  shield: P('M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z'),
+} as const;
+
+export type IconName = keyof typeof ICONS;
+
+export function Icon({ name, size }: { name: IconName; size?: number }) {
+  return (
+    <svg
+      class="icon"
+      viewBox="0 0 24 24"
+      width={size ?? 24}
+      height={size ?? 24}
+      aria-hidden="true"
+      focusable="false"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2.2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+    >
+      {ICONS[name]}
+    </svg>
+  );
+}

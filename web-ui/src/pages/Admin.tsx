@@ -1,0 +1,343 @@
+// The admin's home: centres, client organisations and accounts, one tab each.
+
+import { useState } from 'preact/hooks';
+import { api, type Items, type Role } from '../api';
+import { t, type Key } from '../i18n';
+import { fieldsForRole, newUserBody, newUserProblem, type NewUserForm } from '../forms';
+import { Icon, type IconName } from '../components/Icon';
+import {
+  Button,
+  ConfirmButton,
+  ErrorNote,
+  Field,
+  LoadState,
+  Note,
+  PinInput,
+  Section,
+  useLoad,
+  type Loaded,
+} from '../components/ui';
+
+interface Centre {
+  id: number;
+  name: string;
+  county?: string;
+  province?: string;
+  timezone?: string;
+}
+interface Org {
+  id: number;
+  name: string;
+}
+interface AdminUser {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  centre_id?: number | null;
+  org_id?: number | null;
+  disabled?: boolean;
+  disabled_at?: string | null;
+}
+
+type Tab = 'centres' | 'orgs' | 'users';
+const TABS: { id: Tab; icon: IconName; label: Key }[] = [
+  { id: 'centres', icon: 'building', label: 'centres' },
+  { id: 'orgs', icon: 'briefcase', label: 'orgs' },
+  { id: 'users', icon: 'users', label: 'users' },
+];
+
+export function AdminHome() {
+  const [tab, setTab] = useState<Tab>('centres');
+  const centres = useLoad(() => api.get<Items<Centre>>('/admin/centres'));
+  const orgs = useLoad(() => api.get<Items<Org>>('/admin/orgs'));
+
+  return (
+    <main class="dash">
+      <div class="tabs" role="tablist">
+        {TABS.map((x) => (
+          <button
+            type="button"
+            role="tab"
+            key={x.id}
+            id={'tab-' + x.id}
+            class={'tab' + (tab === x.id ? ' on' : '')}
+            aria-selected={tab === x.id}
+            data-testid={'tab-' + x.id}
+            onClick={() => setTab(x.id)}
+          >
+            <Icon name={x.icon} />
+            <span>{t(x.label)}</span>
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-labelledby={'tab-' + tab}>
+        {tab === 'centres' && <Centres centres={centres} />}
+        {tab === 'orgs' && <Orgs orgs={orgs} />}
+        {tab === 'users' && <Users centres={centres} orgs={orgs} />}
+      </div>
+    </main>
+  );
+}
+
+function useSubmit(run: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(ev: Event) {
+    ev.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, submit };
+}
+
+function Centres({ centres }: { centres: Loaded<Items<Centre>> }) {
+  const empty = { name: '', county: '', province: '', timezone: 'Asia/Shanghai' };
+  const [f, setF] = useState(empty);
+  const s = useSubmit(async () => {
+    await api.post('/admin/centres', {
+      name: f.name.trim(),
+      county: f.county.trim(),
+      province: f.province.trim(),
+      timezone: f.timezone.trim(),
+    });
+    setF(empty);
+    await centres.reload();
+  });
+  const input = (k: keyof typeof empty, label: Key) => (
+    <Field label={t(label)}>
+      <input name={k} required value={f[k]} onInput={(e) => setF({ ...f, [k]: e.currentTarget.value })} />
+    </Field>
+  );
+  return (
+    <Section icon="building" title={t('centres')} testid="centres">
+      <LoadState state={centres}>
+        {(d) => (
+          <ul class="rows">
+            {d.items.length === 0 && <li class="muted">{t('none_yet')}</li>}
+            {d.items.map((c) => (
+              <li class="row" key={c.id}>
+                <Icon name="building" />
+                <div class="row-main">
+                  <strong>{c.name}</strong>
+                  <span class="muted">{[c.province, c.county, c.timezone].filter(Boolean).join(' · ')}</span>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </LoadState>
+      <form class="sub-form" onSubmit={s.submit}>
+        <h3>
+          <Icon name="plus" />
+          <span>{t('add_centre')}</span>
+        </h3>
+        <div class="form-grid">
+          {input('name', 'name')}
+          {input('province', 'province')}
+          {input('county', 'county')}
+          {input('timezone', 'timezone')}
+        </div>
+        <ErrorNote error={s.error} />
+        <Button type="submit" icon="plus" kind="primary" label={t('add_centre')} busy={s.busy} />
+      </form>
+    </Section>
+  );
+}
+
+function Orgs({ orgs }: { orgs: Loaded<Items<Org>> }) {
+  const [name, setName] = useState('');
+  const s = useSubmit(async () => {
+    await api.post('/admin/orgs', { name: name.trim() });
+    setName('');
+    await orgs.reload();
+  });
+  return (
+    <Section icon="briefcase" title={t('orgs')} testid="orgs">
+      <LoadState state={orgs}>
+        {(d) => (
+          <ul class="rows">
+            {d.items.length === 0 && <li class="muted">{t('none_yet')}</li>}
+            {d.items.map((o) => (
+              <li class="row" key={o.id}>
+                <Icon name="briefcase" />
+                <div class="row-main">
+                  <strong>{o.name}</strong>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </LoadState>
+      <form class="sub-form" onSubmit={s.submit}>
+        <h3>
+          <Icon name="plus" />
+          <span>{t('add_org')}</span>
+        </h3>
+        <Field label={t('name')}>
+          <input name="org_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <ErrorNote error={s.error} />
+        <Button type="submit" icon="plus" kind="primary" label={t('add_org')} busy={s.busy} />
+      </form>
+    </Section>
+  );
+}
+
+const ROLES: Role[] = ['annotator', 'lead', 'client', 'admin'];
+
+function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded<Items<Org>> }) {
+  const users = useLoad(() => api.get<Items<AdminUser>>('/admin/users'));
+  const empty: NewUserForm = {
+    username: '',
+    display_name: '',
+    role: 'annotator',
+    password: '',
+    pin: '',
+    centre_id: '',
+    org_id: '',
+  };
+  const [f, setF] = useState<NewUserForm>(empty);
+  const [problem, setProblem] = useState('');
+  const s = useSubmit(async () => {
+    const p = newUserProblem(f);
+    if (p) {
+      setProblem(t(p.key, p.field ? { field: t(p.field) } : undefined));
+      return;
+    }
+    setProblem('');
+    await api.post('/admin/users', newUserBody(f));
+    setF({ ...empty, role: f.role, centre_id: f.centre_id, org_id: f.org_id });
+    await users.reload();
+  });
+  const need = fieldsForRole(f.role);
+  const centreName = (id?: number | null) => centres.data?.items.find((c) => c.id === id)?.name;
+  const orgName = (id?: number | null) => orgs.data?.items.find((o) => o.id === id)?.name;
+
+  return (
+    <Section icon="users" title={t('users')} testid="users">
+      <LoadState state={users}>
+        {(d) => (
+          <ul class="rows">
+            {d.items.map((u) => {
+              const disabled = u.disabled || !!u.disabled_at;
+              return (
+                <li class="row" key={u.id} data-testid="user-row">
+                  <Icon name="user" />
+                  <div class="row-main">
+                    <strong>
+                      {u.display_name} <span class="muted">({u.username})</span>
+                    </strong>
+                    <span class="muted">
+                      {[t(('role_' + u.role) as Key), centreName(u.centre_id), orgName(u.org_id)]
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </span>
+                  </div>
+                  {disabled ? (
+                    <span class="badge">
+                      <Icon name="ban" size={16} />
+                      {t('disabled')}
+                    </span>
+                  ) : (
+                    <ConfirmButton
+                      icon="ban"
+                      label={t('disable')}
+                      question={t('disable_confirm')}
+                      onConfirm={async () => {
+                        await api.post(`/admin/users/${u.id}/disable`);
+                        await users.reload();
+                      }}
+                    />
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </LoadState>
+      <form class="sub-form" onSubmit={s.submit} data-testid="add-user">
+        <h3>
+          <Icon name="plus" />
+          <span>{t('add_user')}</span>
+        </h3>
+        <div class="form-grid">
+          <Field label={t('role')}>
+            <select name="role" value={f.role} onChange={(e) => setF({ ...f, role: e.currentTarget.value as Role })}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {t(('role_' + r) as Key)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('username')}>
+            <input
+              name="username"
+              autocapitalize="off"
+              value={f.username}
+              onInput={(e) => setF({ ...f, username: e.currentTarget.value })}
+            />
+          </Field>
+          <Field label={t('display_name')}>
+            <input
+              name="display_name"
+              value={f.display_name}
+              onInput={(e) => setF({ ...f, display_name: e.currentTarget.value })}
+            />
+          </Field>
+          {need.centre && (
+            <Field label={t('centre')}>
+              <select name="centre_id" value={f.centre_id} onChange={(e) => setF({ ...f, centre_id: e.currentTarget.value })}>
+                <option value="">{t('choose')}</option>
+                {centres.data?.items.map((c) => (
+                  <option key={c.id} value={String(c.id)}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          )}
+          {need.org && (
+            <Field label={t('org')}>
+              <select name="org_id" value={f.org_id} onChange={(e) => setF({ ...f, org_id: e.currentTarget.value })}>
+                <option value="">{t('choose')}</option>
+                {orgs.data?.items.map((o) => (
+                  <option key={o.id} value={String(o.id)}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          )}
+          {need.password && (
+            <Field label={t('password')}>
+              <input
+                name="new_password"
+                type="password"
+                autocomplete="new-password"
+                value={f.password}
+                onInput={(e) => setF({ ...f, password: e.currentTarget.value })}
+              />
+            </Field>
+          )}
+          {need.pin && (
+            <Field label={t('new_pin')}>
+              <PinInput value={f.pin} onValue={(pin) => setF({ ...f, pin })} />
+            </Field>
+          )}
+        </div>
+        {problem && <Note kind="error">{problem}</Note>}
+        <ErrorNote error={s.error} />
+        <Button type="submit" icon="plus" kind="primary" label={t('add_user')} busy={s.busy} />
+      </form>
+    </Section>
+  );
+}

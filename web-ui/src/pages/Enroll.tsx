@@ -1,0 +1,57 @@
+// /enroll#code=XXXX: claims the code for this browser, then shows the roster on /login.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type DeviceInfo } from '../api';
+import { t } from '../i18n';
+import { enrollCodeFromHash, navigate } from '../router';
+import { Icon } from '../components/Icon';
+import { Button, ErrorNote, LangToggle, Note } from '../components/ui';
+
+export function EnrollPage() {
+  const code = useRef(enrollCodeFromHash(location.hash)).current;
+  const [error, setError] = useState<unknown>(null);
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (!code || started.current) return;
+    started.current = true;
+    api
+      .post<DeviceInfo>('/device/claim', { code })
+      // replace: the code is used up, so Back should not return to it
+      .then(() => navigate('/login', true))
+      .catch(setError);
+  }, []);
+
+  return (
+    <div class="page">
+      <header class="topbar">
+        <div class="brand">
+          <span class="logo" aria-hidden="true">豆</span>
+          <span>{t('app_name')}</span>
+        </div>
+        <LangToggle />
+      </header>
+      <main class="narrow">
+        <section class="card stack" data-testid="enroll">
+          <h1>
+            <Icon name="phone" />
+            <span>{t('enroll_title')}</span>
+          </h1>
+          {!code ? (
+            <Note kind="error">{t('enroll_no_code')}</Note>
+          ) : error ? (
+            <>
+              <ErrorNote error={error} />
+              <Note kind="info">{t('enroll_failed')}</Note>
+            </>
+          ) : (
+            <p class="loading" role="status">{t('enroll_working')}</p>
+          )}
+          {(!code || error) && (
+            <Button icon="back" label={t('go_login')} onClick={() => navigate('/login')} />
+          )}
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,358 @@
+// The team lead's home: enroll devices (this PC or a phone by code), the centre's annotators.
+
+import { useState } from 'preact/hooks';
+import { api, type DeviceInfo, type Items, type User } from '../api';
+import { getLang, t } from '../i18n';
+import { isValidPin } from '../pin';
+import { shortTime } from '../util';
+import { Icon } from '../components/Icon';
+import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad } from '../components/ui';
+
+interface Device {
+  id: number;
+  name: string;
+  created_at?: string | number | null;
+  last_seen_at?: string | number | null;
+  revoked?: boolean;
+  revoked_at?: string | number | null;
+}
+
+interface Annotator {
+  id: number;
+  display_name: string;
+  username?: string;
+  photo_url?: string | null;
+  locked?: boolean;
+  skill_level?: string | null;
+  disabled?: boolean;
+}
+
+export function LeadHome({ user: _user }: { user: User }) {
+  const device = useLoad(() => api.get<DeviceInfo>('/device'));
+  const devices = useLoad(() => api.get<Items<Device>>('/devices'));
+  const annotators = useLoad(() => api.get<Items<Annotator>>('/centre/annotators'));
+
+  return (
+    <main class="dash">
+      <ThisDevice device={device} onEnrolled={() => void Promise.all([device.reload(), devices.reload()])} />
+      <PhoneCode />
+      <Section icon="monitor" title={t('devices')} testid="devices">
+        <LoadState state={devices}>
+          {(d) =>
+            d.items.length === 0 ? (
+              <p class="muted">{t('none_yet')}</p>
+            ) : (
+              <ul class="rows">
+                {d.items.map((x) => {
+                  const revoked = x.revoked || !!x.revoked_at;
+                  return (
+                    <li class="row" key={x.id} data-testid="device-row">
+                      <Icon name="monitor" />
+                      <div class="row-main">
+                        <strong>{x.name}</strong>
+                        {x.last_seen_at ? (
+                          <span class="muted">{t('last_seen', { time: shortTime(x.last_seen_at, getLang()) })}</span>
+                        ) : null}
+                      </div>
+                      {revoked ? (
+                        <span class="badge">
+                          <Icon name="ban" size={16} />
+                          {t('revoked')}
+                        </span>
+                      ) : (
+                        <ConfirmButton
+                          icon="trash"
+                          label={t('revoke')}
+                          question={t('revoke_confirm')}
+                          testid="revoke"
+                          onConfirm={async () => {
+                            await api.del(`/devices/${x.id}`);
+                            await Promise.all([devices.reload(), device.reload()]);
+                          }}
+                        />
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            )
+          }
+        </LoadState>
+      </Section>
+      <Section icon="users" title={t('annotators')} testid="annotators">
+        <LoadState state={annotators}>
+          {(a) =>
+            a.items.length === 0 ? (
+              <p class="muted">{t('none_yet')}</p>
+            ) : (
+              <ul class="rows">
+                {a.items.map((x) => (
+                  <AnnotatorRow key={x.id} a={x} onChanged={() => void annotators.reload()} />
+                ))}
+              </ul>
+            )
+          }
+        </LoadState>
+        <AddAnnotator onAdded={() => void annotators.reload()} />
+      </Section>
+    </main>
+  );
+}
+
+function ThisDevice({
+  device,
+  onEnrolled,
+}: {
+  device: ReturnType<typeof useLoad<DeviceInfo>>;
+  onEnrolled: () => void;
+}) {
+  const [name, setName] = useState(t('device_name_default'));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function enroll(ev: Event) {
+    ev.preventDefault();
+    if (!name.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/devices/enroll', { name: name.trim() });
+      onEnrolled();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Section icon="monitor" title={t('this_device')} testid="this-device">
+      <LoadState state={device}>
+        {(d) =>
+          d.enrolled ? (
+            <Note kind="ok" testid="device-enrolled">
+              {t('device_enrolled_as', { name: d.device?.name ?? '' })}
+            </Note>
+          ) : (
+            <form class="inline-form" onSubmit={enroll}>
+              <p class="muted">
+                <Icon name="info" size={18} /> {t('device_not_enrolled')}
+              </p>
+              <Field label={t('device_name')}>
+                <input name="device_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+              </Field>
+              <Button
+                type="submit"
+                icon="monitor"
+                kind="primary"
+                label={t('enroll_this_device')}
+                busy={busy}
+                data-testid="enroll-this"
+              />
+              <ErrorNote error={error} />
+            </form>
+          )
+        }
+      </LoadState>
+    </Section>
+  );
+}
+
+interface CodeResponse {
+  code: string;
+  expires_at?: string | number;
+  expires_in_s?: number;
+  ttl_s?: number;
+}
+
+export function enrollLink(origin: string, code: string): string {
+  return `${origin}/enroll#code=${encodeURIComponent(code)}`;
+}
+
+function PhoneCode() {
+  const [code, setCode] = useState<CodeResponse | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function make() {
+    setBusy(true);
+    setError(null);
+    try {
+      setCode(await api.post<CodeResponse>('/devices/codes', {}));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const link = code ? enrollLink(location.origin, code.code) : '';
+  const ttl = code?.expires_in_s ?? code?.ttl_s;
+  return (
+    <Section icon="phone" title={t('phone_code')} testid="phone-code">
+      <Button icon="phone" kind="primary" label={t('phone_code')} busy={busy} data-testid="make-code" onClick={make} />
+      <ErrorNote error={error} />
+      {code && (
+        <div class="code-box" data-testid="code-box">
+          <div class="code-big" data-testid="code">
+            {code.code}
+          </div>
+          <p>{t('phone_code_hint')}</p>
+          <a class="code-link" href={link} data-testid="code-link">
+            {link}
+          </a>
+          <CopyButton text={link} />
+          {ttl ? <p class="muted">{t('phone_code_expires', { min: Math.ceil(ttl / 60) })}</p> : null}
+        </div>
+      )}
+    </Section>
+  );
+}
+
+export function CopyButton({ text }: { text: string }) {
+  const [done, setDone] = useState(false);
+  if (typeof navigator === 'undefined' || !navigator.clipboard) return null;
+  return (
+    <Button
+      icon={done ? 'check' : 'copy'}
+      label={done ? t('copied') : t('copy')}
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setDone(true);
+          setTimeout(() => setDone(false), 2000);
+        } catch {
+          // clipboard refused (insecure origin): the text stays visible to copy by hand
+        }
+      }}
+    />
+  );
+}
+
+function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [msg, setMsg] = useState('');
+
+  async function save(ev: Event) {
+    ev.preventDefault();
+    if (!isValidPin(pin)) {
+      setError(null);
+      setMsg(t('err_pin_format'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setMsg('');
+    try {
+      await api.post(`/centre/annotators/${a.id}/pin`, { pin });
+      setPin('');
+      setOpen(false);
+      setMsg(t('pin_saved'));
+      onChanged();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li class="row row-wrap" data-testid="annotator-row">
+      <Avatar id={a.id} name={a.display_name} photo={a.photo_url} size={44} />
+      <div class="row-main">
+        <strong>{a.display_name}</strong>
+        {a.username ? <span class="muted">{a.username}</span> : null}
+      </div>
+      {a.locked && (
+        <span class="badge badge-locked">
+          <Icon name="lock" size={16} />
+          {t('locked_badge')}
+        </span>
+      )}
+      {!open && (
+        <Button
+          icon={a.locked ? 'unlock' : 'key'}
+          kind="plain"
+          label={a.locked ? `${t('unlock')} / ${t('reset_pin')}` : t('reset_pin')}
+          onClick={() => {
+            setOpen(true);
+            setMsg('');
+          }}
+        />
+      )}
+      {open && (
+        <form class="inline-form row-full" onSubmit={save}>
+          <Field label={t('new_pin')}>
+            <PinInput value={pin} onValue={setPin} />
+          </Field>
+          <Button type="submit" icon="check" kind="primary" label={t('save')} busy={busy} />
+          <Button icon="x" kind="plain" label={t('cancel')} onClick={() => setOpen(false)} />
+        </form>
+      )}
+      {msg && (
+        <div class="row-full">
+          <Note kind={msg === t('pin_saved') ? 'ok' : 'error'}>{msg}</Note>
+        </div>
+      )}
+      {error ? (
+        <div class="row-full">
+          <ErrorNote error={error} />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function AddAnnotator({ onAdded }: { onAdded: () => void }) {
+  const [name, setName] = useState('');
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [problem, setProblem] = useState('');
+  const [added, setAdded] = useState('');
+
+  async function add(ev: Event) {
+    ev.preventDefault();
+    setAdded('');
+    if (!name.trim()) return setProblem(t('err_required', { field: t('display_name') }));
+    if (!isValidPin(pin)) return setProblem(t('err_pin_format'));
+    setProblem('');
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/centre/annotators', { display_name: name.trim(), pin });
+      setAdded(t('annotator_added', { name: name.trim() }));
+      setName('');
+      setPin('');
+      onAdded();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="sub-form" data-testid="add-annotator" onSubmit={add}>
+      <h3>
+        <Icon name="plus" />
+        <span>{t('add_annotator')}</span>
+      </h3>
+      <div class="form-grid">
+        <Field label={t('display_name')}>
+          <input name="display_name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <Field label={t('new_pin')}>
+          <PinInput value={pin} onValue={setPin} />
+        </Field>
+      </div>
+      {problem && <Note kind="error">{problem}</Note>}
+      <ErrorNote error={error} />
+      {added && <Note kind="ok">{added}</Note>}
+      <Button type="submit" icon="plus" kind="primary" label={t('add_annotator')} busy={busy} data-testid="add-annotator-btn" />
+    </form>
+  );
+}

@@ -1,0 +1,29 @@
+// Small helpers shared by the pages.
+
+const AVATAR_COLOURS = ['#b4441f', '#1f6f8b', '#6b4fa0', '#2e7d32', '#a0522d', '#ad1457', '#00695c', '#5d4037'];
+
+/** A stable background colour for a person's circle (white text on it stays readable). */
+export function avatarColour(id: number): string {
+  return AVATAR_COLOURS[Math.abs(id) % AVATAR_COLOURS.length];
+}
+
+/** The first character of a name (a whole CJK character or surrogate pair), upper-cased. */
+export function initial(name: string): string {
+  const first = Array.from(name.trim())[0] ?? '?';
+  return first.toUpperCase();
+}
+
+/** Formats an ISO time or unix seconds as a short local date-time; '' when absent. */
+export function shortTime(v: unknown, lang: string): string {
+  if (v === null || v === undefined || v === '') return '';
+  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(String(v));
+  if (Number.isNaN(d.getTime())) return String(v);
+  return d.toLocaleString(lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Yuan from integer fen, e.g. 4260 → "¥42.60". */
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(fen));
+  return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
