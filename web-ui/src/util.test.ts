@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { avatarColour, initial, yuan } from './util';
+import { enrollCodeFromHash } from './router';
+import { enrollLink } from './pages/Lead';
+import { secretOf } from './pages/Client';
+import { interpretNext } from './pages/Home';
+
+describe('helpers', () => {
+  it('takes the first character of a name', () => {
+    expect(initial('王芳')).toBe('王');
+    expect(initial(' anna')).toBe('A');
+    expect(initial('𠀀x')).toBe('𠀀');
+    expect(initial('')).toBe('?');
+  });
+  it('gives a person a stable colour', () => {
+    expect(avatarColour(5)).toBe(avatarColour(5));
+    expect(avatarColour(5)).not.toBe(avatarColour(6));
+  });
+  it('formats fen as yuan', () => {
+    expect(yuan(4260)).toBe('¥42.60');
+    expect(yuan(5)).toBe('¥0.05');
+    expect(yuan(-130)).toBe('-¥1.30');
+  });
+  it('reads the enroll code from the hash', () => {
+    expect(enrollCodeFromHash('#code=ABCD-1234')).toBe('ABCD-1234');
+    expect(enrollCodeFromHash('#code=%20AB%2012%20')).toBe('AB 12');
+    expect(enrollCodeFromHash('')).toBeNull();
+    expect(enrollCodeFromHash('#other=1')).toBeNull();
+  });
+  it('builds the phone link', () => {
+    expect(enrollLink('http://10.0.0.2:8080', 'ABCD-1234')).toBe('http://10.0.0.2:8080/enroll#code=ABCD-1234');
+  });
+  it('finds the one-time token secret in likely shapes', () => {
+    expect(secretOf({ secret: 's1', token: { id: 1 } })).toBe('s1');
+    expect(secretOf({ id: 1, name: 'x', token: 's2' })).toBe('s2');
+    expect(secretOf({ token: { id: 1, secret: 's3' } })).toBe('s3');
+    expect(secretOf({ id: 1 })).toBeNull();
+  });
+  it('reads the dispatch answer', () => {
+    expect(interpretNext({ status: 'nothing', reason: 'no_orders' })).toBe('nothing');
+    expect(interpretNext(undefined)).toBe('nothing');
+    expect(interpretNext({ status: 'assigned' })).toBe('work');
+  });
+});
