@@ -6,6 +6,15 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 }
 
+async function fail(p: Promise<unknown>): Promise<ApiError> {
+  return p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as ApiError,
+  );
+}
+
 describe('api client', () => {
   let calls: { url: string; init: RequestInit }[];
   beforeEach(() => {
@@ -35,7 +44,7 @@ describe('api client', () => {
 
   it('reads the error envelope with its extra fields', async () => {
     respond(json(401, { error: { code: 'invalid_pin', message: 'wrong pin', attempts_left: 3 } }));
-    const e = await api.post('/auth/pin', { user_id: 5, pin: '0000' }).catch((x) => x);
+    const e = await fail(api.post('/auth/pin', { user_id: 5, pin: '0000' }));
     expect(e).toBeInstanceOf(ApiError);
     expect(e.status).toBe(401);
     expect(e.code).toBe('invalid_pin');
@@ -45,7 +54,7 @@ describe('api client', () => {
 
   it('turns retry_after_s into whole minutes', async () => {
     respond(json(429, { error: { code: 'locked', message: 'locked', retry_after_s: 61 } }));
-    const e = await api.post('/auth/pin', {}).catch((x) => x);
+    const e = await fail(api.post('/auth/pin', {}));
     expect(e.retryAfterS).toBe(61);
     expect(errorText(e)).toBe('已锁定，2 分钟后再试');
     setLang('en');
@@ -54,14 +63,14 @@ describe('api client', () => {
 
   it('maps a non-JSON error body by status', async () => {
     respond(new Response('<html>not here</html>', { status: 404, headers: { 'Content-Type': 'text/html' } }));
-    const e = await api.get('/work/next').catch((x) => x);
+    const e = await fail(api.get('/work/next'));
     expect(e.code).toBe('not_found');
     expect(errorText(e)).toBe('找不到');
   });
 
   it('maps 5xx without a body to a server error', async () => {
     respond(new Response('', { status: 502 }));
-    const e = await api.get('/session').catch((x) => x);
+    const e = await fail(api.get('/session'));
     expect(e.code).toBe('server');
     expect(errorText(e)).toBe('服务器出错了');
   });
@@ -70,7 +79,7 @@ describe('api client', () => {
     respond(() => {
       throw new TypeError('Failed to fetch');
     });
-    const e = await api.get('/device').catch((x) => x);
+    const e = await fail(api.get('/device'));
     expect(e.code).toBe('network');
     expect(e.status).toBe(0);
     expect(errorText(e)).toBe('连不上服务器');
@@ -83,7 +92,7 @@ describe('api client', () => {
 
   it('falls back to the server message for unknown codes', async () => {
     respond(json(400, { error: { code: 'weird_thing', message: 'Something odd' } }));
-    const e = await api.get('/x').catch((x) => x);
+    const e = await fail(api.get('/x'));
     expect(errorText(e)).toBe('Something odd');
   });
 

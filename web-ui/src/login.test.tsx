@@ -122,13 +122,15 @@ describe('login page', () => {
     await act(() => root.querySelector<HTMLButtonElement>('[data-testid=staff-login]')!.click());
     const form = root.querySelector<HTMLFormElement>('[data-testid=password-form]')!;
     const [u, p] = Array.from(form.querySelectorAll('input'));
-    await act(() => {
+    act(() => {
       u.value = 'lead';
       u.dispatchEvent(new Event('input', { bubbles: true }));
       p.value = 'bad';
       p.dispatchEvent(new Event('input', { bubbles: true }));
     });
-    await act(() => form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true })));
+    await act(() => {
+      form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    });
     await settle();
     expect(root.querySelector('[data-testid=login-error]')!.textContent).toBe('用户名或密码不对');
     await act(() => root.querySelector<HTMLButtonElement>('[data-testid=annotator-login]')!.click());
