@@ -61,6 +61,12 @@ describe('api client', () => {
     expect(errorText(e)).toBe('Locked, try again in 2 min');
   });
 
+  it('shows tries left for a wrong password, and minutes for a busy device', () => {
+    expect(errorText(new ApiError(401, 'invalid_credentials', 'x', { attempts_left: 2 }))).toBe('用户名或密码不对，还能试 2 次');
+    expect(errorText(new ApiError(429, 'rate_limited', 'x', { retry_after_s: 300 }))).toBe('试太多次了，5 分钟后再试');
+    expect(errorText(new ApiError(429, 'rate_limited', 'x'))).toBe('试太多次了，请稍后再试');
+  });
+
   it('maps a non-JSON error body by status', async () => {
     respond(new Response('<html>not here</html>', { status: 404, headers: { 'Content-Type': 'text/html' } }));
     const e = await fail(api.get('/work/next'));

@@ -8,12 +8,16 @@ export type SkillLevel = 'trainee' | 'standard' | 'expert';
 
 export interface User {
   id: number;
-  username: string;
+  username: string | null;
   display_name: string;
   role: Role;
   centre_id: number | null;
   org_id: number | null;
   skill_level: SkillLevel | null;
+  photo_url?: string | null;
+  disabled?: boolean;
+  /** Unix ms while locked after repeated wrong attempts. */
+  locked_until?: number | null;
   // Optional extras a server may add; shown when present.
   org?: { id: number; name: string } | null;
   centre?: { id: number; name: string } | null;
@@ -154,18 +158,23 @@ export function errorText(e: unknown): string {
       const n = e.attemptsLeft;
       return n === undefined ? t('err_invalid_pin') : t('err_invalid_pin_left', { n });
     }
-    case 'locked': {
-      const s = e.retryAfterS;
-      return s === undefined ? t('err_locked') : t('err_locked_min', { min: Math.max(1, Math.ceil(s / 60)) });
+    case 'invalid_credentials': {
+      const n = e.attemptsLeft;
+      return n === undefined ? t('err_invalid_credentials') : t('err_invalid_credentials_left', { n });
     }
-    case 'invalid_credentials':
+    case 'locked':
+    case 'rate_limited': {
+      const s = e.retryAfterS;
+      const min = Math.max(1, Math.ceil((s ?? 0) / 60));
+      if (e.code === 'locked') return s === undefined ? t('err_locked') : t('err_locked_min', { min });
+      return s === undefined ? t('err_rate_limited') : t('err_rate_limited_min', { min });
+    }
     case 'device_not_enrolled':
     case 'unauthenticated':
     case 'forbidden':
     case 'validation':
     case 'conflict':
     case 'not_found':
-    case 'rate_limited':
     case 'network':
     case 'server':
       return t(('err_' + e.code) as Parameters<typeof t>[0]);

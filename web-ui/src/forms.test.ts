@@ -13,14 +13,22 @@ const base: NewUserForm = {
 
 describe('new user form', () => {
   it('asks each role for the right fields', () => {
-    expect(fieldsForRole('annotator')).toEqual({ password: false, pin: true, centre: true, org: false });
-    expect(fieldsForRole('lead')).toEqual({ password: true, pin: false, centre: true, org: false });
-    expect(fieldsForRole('client')).toEqual({ password: true, pin: false, centre: false, org: true });
-    expect(fieldsForRole('admin')).toEqual({ password: true, pin: false, centre: false, org: false });
+    const f = (username: boolean, password: boolean, pin: boolean, centre: boolean, org: boolean) => ({
+      username,
+      password,
+      pin,
+      centre,
+      org,
+    });
+    expect(fieldsForRole('annotator')).toEqual(f(false, false, true, true, false));
+    expect(fieldsForRole('lead')).toEqual(f(true, true, false, true, false));
+    expect(fieldsForRole('client')).toEqual(f(true, true, false, false, true));
+    expect(fieldsForRole('admin')).toEqual(f(true, true, false, false, false));
   });
 
   it('finds the first missing field', () => {
-    expect(newUserProblem({ ...base, username: ' ' })).toEqual({ key: 'err_required', field: 'username' });
+    expect(newUserProblem({ ...base, role: 'lead', username: ' ' })).toEqual({ key: 'err_required', field: 'username' });
+    expect(newUserProblem({ ...base, username: '', centre_id: '1', pin: '1234' })).toBeNull();
     expect(newUserProblem(base)).toEqual({ key: 'err_required', field: 'centre' });
     expect(newUserProblem({ ...base, centre_id: '1', pin: '12' })).toEqual({ key: 'err_pin_format' });
     expect(newUserProblem({ ...base, centre_id: '1', pin: '1234' })).toBeNull();
@@ -42,6 +50,15 @@ describe('new user form', () => {
       role: 'client',
       password: 'pw',
       org_id: 3,
+    });
+  });
+
+  it('leaves out an empty username', () => {
+    expect(newUserBody({ ...base, username: ' ', centre_id: '1', pin: '1234' })).toEqual({
+      display_name: '王芳',
+      role: 'annotator',
+      pin: '1234',
+      centre_id: 1,
     });
   });
 

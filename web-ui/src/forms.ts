@@ -14,10 +14,18 @@ export interface NewUserForm {
   org_id: string;
 }
 
-/** Which optional fields a role needs: annotators a centre and a PIN, leads a centre and a
- * password, clients an organisation and a password, admins a password. */
-export function fieldsForRole(role: Role): { password: boolean; pin: boolean; centre: boolean; org: boolean } {
+/** Which fields a role needs: annotators a centre and a PIN (a username is optional: they pick
+ * their name on the roster), leads a centre and a password, clients an organisation and a
+ * password, admins a password. */
+export function fieldsForRole(role: Role): {
+  username: boolean;
+  password: boolean;
+  pin: boolean;
+  centre: boolean;
+  org: boolean;
+} {
   return {
+    username: role !== 'annotator',
     password: role !== 'annotator',
     pin: role === 'annotator',
     centre: role === 'annotator' || role === 'lead',
@@ -28,7 +36,7 @@ export function fieldsForRole(role: Role): { password: boolean; pin: boolean; ce
 /** The first problem with the form (a dictionary key and the field's label key), or null. */
 export function newUserProblem(f: NewUserForm): { key: Key; field?: Key } | null {
   const need = fieldsForRole(f.role);
-  if (!f.username.trim()) return { key: 'err_required', field: 'username' };
+  if (need.username && !f.username.trim()) return { key: 'err_required', field: 'username' };
   if (!f.display_name.trim()) return { key: 'err_required', field: 'display_name' };
   if (need.centre && !f.centre_id) return { key: 'err_required', field: 'centre' };
   if (need.org && !f.org_id) return { key: 'err_required', field: 'org' };
@@ -40,11 +48,8 @@ export function newUserProblem(f: NewUserForm): { key: Key; field?: Key } | null
 /** The JSON body for POST /api/v1/admin/users: only the fields the role uses. */
 export function newUserBody(f: NewUserForm): Record<string, unknown> {
   const need = fieldsForRole(f.role);
-  const body: Record<string, unknown> = {
-    username: f.username.trim(),
-    display_name: f.display_name.trim(),
-    role: f.role,
-  };
+  const body: Record<string, unknown> = { display_name: f.display_name.trim(), role: f.role };
+  if (f.username.trim()) body.username = f.username.trim();
   if (need.password) body.password = f.password;
   if (need.pin) body.pin = f.pin;
   if (need.centre) body.centre_id = Number(f.centre_id);

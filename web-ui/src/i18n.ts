@@ -98,6 +98,7 @@ const zh = {
   new_token: '新建令牌',
   token_secret_once: '请现在复制。这个密钥只显示这一次。',
   delete: '删除',
+  enable: '启用',
   delete_confirm: '确定删除？',
   created_at: '创建于 {time}',
 
@@ -120,9 +121,11 @@ const zh = {
   disable_confirm: '确定停用？',
   disabled: '已停用',
   choose: '请选择',
+  optional: '可不填',
 
   // errors
   err_invalid_credentials: '用户名或密码不对',
+  err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
   err_invalid_pin: '密码不对',
   err_invalid_pin_left: '密码不对，还能试 {n} 次',
   err_locked: '已锁定，请稍后再试',
@@ -133,7 +136,8 @@ const zh = {
   err_validation: '填写有误',
   err_conflict: '已经有了，不能重复',
   err_not_found: '找不到',
-  err_rate_limited: '太快了，请稍后再试',
+  err_rate_limited: '试太多次了，请稍后再试',
+  err_rate_limited_min: '试太多次了，{min} 分钟后再试',
   err_network: '连不上服务器',
   err_server: '服务器出错了',
   err_pin_format: '密码要 4–6 位数字',
@@ -230,6 +234,7 @@ const en: Record<Key, string> = {
   new_token: 'New token',
   token_secret_once: 'Copy it now. This secret is shown only once.',
   delete: 'Delete',
+  enable: 'Enable',
   delete_confirm: 'Delete it?',
   created_at: 'Created {time}',
 
@@ -251,8 +256,10 @@ const en: Record<Key, string> = {
   disable_confirm: 'Disable it?',
   disabled: 'Disabled',
   choose: 'Choose',
+  optional: 'optional',
 
   err_invalid_credentials: 'Wrong username or password',
+  err_invalid_credentials_left: 'Wrong username or password, {n} tries left',
   err_invalid_pin: 'Wrong PIN',
   err_invalid_pin_left: 'Wrong PIN, {n} tries left',
   err_locked: 'Locked, try again later',
@@ -263,7 +270,8 @@ const en: Record<Key, string> = {
   err_validation: 'Please check the form',
   err_conflict: 'Already exists',
   err_not_found: 'Not found',
-  err_rate_limited: 'Too fast, try again later',
+  err_rate_limited: 'Too many tries, wait a little',
+  err_rate_limited_min: 'Too many tries, wait {min} min',
   err_network: "Can't reach the server",
   err_server: 'Server error',
   err_pin_format: 'PIN must be 4–6 digits',

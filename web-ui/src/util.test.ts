@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { avatarColour, initial, yuan } from './util';
 import { enrollCodeFromHash } from './router';
-import { enrollLink } from './pages/Lead';
+import { enrollLink, isLocked, minutesLeft } from './pages/Lead';
 import { secretOf } from './pages/Client';
 import { interpretNext } from './pages/Home';
 
@@ -29,6 +29,20 @@ describe('helpers', () => {
   });
   it('builds the phone link', () => {
     expect(enrollLink('http://10.0.0.2:8080', 'ABCD-1234')).toBe('http://10.0.0.2:8080/enroll#code=ABCD-1234');
+    expect(enrollLink('http://h', 'X', '/enroll#code=X')).toBe('http://h/enroll#code=X');
+  });
+  it('counts minutes until a code expires', () => {
+    const now = 1_700_000_000_000;
+    expect(minutesLeft(now + 60 * 60_000, now)).toBe(60);
+    expect(minutesLeft(now + 10_000, now)).toBe(1);
+    expect(minutesLeft(undefined, now)).toBeNull();
+  });
+  it('knows a locked annotator', () => {
+    const now = 1_700_000_000_000;
+    expect(isLocked({ locked_until: now + 1000 }, now)).toBe(true);
+    expect(isLocked({ locked_until: now - 1000 }, now)).toBe(false);
+    expect(isLocked({ locked_until: null }, now)).toBe(false);
+    expect(isLocked({ locked: true }, now)).toBe(true);
   });
   it('finds the one-time token secret in likely shapes', () => {
     expect(secretOf({ secret: 's1', token: { id: 1 } })).toBe('s1');

@@ -13,10 +13,15 @@ export function initial(name: string): string {
   return first.toUpperCase();
 }
 
-/** Formats an ISO time or unix seconds as a short local date-time; '' when absent. */
+/** A number as a Unix time in milliseconds (the API's unit); small numbers are taken as seconds. */
+export function toMillis(v: number): number {
+  return v > 1e11 ? v : v * 1000;
+}
+
+/** Formats an ISO time or Unix time (ms or s) as a short local date-time; '' when absent. */
 export function shortTime(v: unknown, lang: string): string {
   if (v === null || v === undefined || v === '') return '';
-  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(String(v));
+  const d = typeof v === 'number' ? new Date(toMillis(v)) : new Date(String(v));
   if (Number.isNaN(d.getTime())) return String(v);
   return d.toLocaleString(lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

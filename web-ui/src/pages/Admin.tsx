@@ -31,7 +31,7 @@ interface Org {
 }
 interface AdminUser {
   id: number;
-  username: string;
+  username: string | null;
   display_name: string;
   role: Role;
   centre_id?: number | null;
@@ -233,7 +233,7 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
                   <Icon name="user" />
                   <div class="row-main">
                     <strong>
-                      {u.display_name} <span class="muted">({u.username})</span>
+                      {u.display_name} {u.username ? <span class="muted">({u.username})</span> : null}
                     </strong>
                     <span class="muted">
                       {[t(('role_' + u.role) as Key), centreName(u.centre_id), orgName(u.org_id)]
@@ -242,10 +242,21 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
                     </span>
                   </div>
                   {disabled ? (
-                    <span class="badge">
-                      <Icon name="ban" size={16} />
-                      {t('disabled')}
-                    </span>
+                    <>
+                      <span class="badge">
+                        <Icon name="ban" size={16} />
+                        {t('disabled')}
+                      </span>
+                      <Button
+                        icon="check"
+                        kind="plain"
+                        label={t('enable')}
+                        onClick={async () => {
+                          await api.post(`/admin/users/${u.id}/enable`);
+                          await users.reload();
+                        }}
+                      />
+                    </>
                   ) : (
                     <ConfirmButton
                       icon="ban"
@@ -278,7 +289,7 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
               ))}
             </select>
           </Field>
-          <Field label={t('username')}>
+          <Field label={need.username ? t('username') : `${t('username')} (${t('optional')})`}>
             <input
               name="username"
               autocapitalize="off"

@@ -11,6 +11,8 @@ import { CopyButton } from './Lead';
 interface Token {
   id: number;
   name: string;
+  prefix?: string;
+  revoked?: boolean;
   created_at?: string | number | null;
   last_used_at?: string | number | null;
 }
@@ -62,15 +64,17 @@ export function ClientHome({ user }: { user: User }) {
       <Section icon="key" title={t('api_tokens')} testid="tokens">
         <LoadState state={tokens}>
           {(d) =>
-            d.items.length === 0 ? (
+            d.items.filter((x) => !x.revoked).length === 0 ? (
               <p class="muted">{t('none_yet')}</p>
             ) : (
               <ul class="rows">
-                {d.items.map((x) => (
+                {d.items.filter((x) => !x.revoked).map((x) => (
                   <li class="row" key={x.id} data-testid="token-row">
                     <Icon name="key" />
                     <div class="row-main">
-                      <strong>{x.name}</strong>
+                      <strong>
+                        {x.name} {x.prefix ? <code class="muted">{x.prefix}…</code> : null}
+                      </strong>
                       {x.created_at ? (
                         <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
                       ) : null}

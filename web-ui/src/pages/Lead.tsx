@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, type DeviceInfo, type Items, type User } from '../api';
 import { getLang, t } from '../i18n';
 import { isValidPin } from '../pin';
-import { shortTime } from '../util';
+import { shortTime, toMillis } from '../util';
 import { Icon } from '../components/Icon';
 import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad } from '../components/ui';
 
@@ -20,11 +20,17 @@ interface Device {
 interface Annotator {
   id: number;
   display_name: string;
-  username?: string;
+  username?: string | null;
   photo_url?: string | null;
   locked?: boolean;
+  /** Unix ms while locked after wrong PINs. */
+  locked_until?: number | null;
   skill_level?: string | null;
   disabled?: boolean;
+}
+
+export function isLocked(a: { locked?: boolean; locked_until?: number | null }, now = Date.now()): boolean {
+  return !!a.locked || (typeof a.locked_until === 'number' && toMillis(a.locked_until) > now);
 }
 
 export function LeadHome({ user: _user }: { user: User }) {
@@ -160,13 +166,20 @@ function ThisDevice({
 
 interface CodeResponse {
   code: string;
-  expires_at?: string | number;
-  expires_in_s?: number;
-  ttl_s?: number;
+  /** Unix ms. */
+  expires_at?: number;
+  /** `/enroll#code=…`, to prefix with this server's address. */
+  path?: string;
 }
 
-export function enrollLink(origin: string, code: string): string {
-  return `${origin}/enroll#code=${encodeURIComponent(code)}`;
+export function enrollLink(origin: string, code: string, path?: string): string {
+  return origin + (path && path.startsWith('/') ? path : `/enroll#code=${encodeURIComponent(code)}`);
+}
+
+/** Whole minutes from now until `expiresAt` (Unix ms or s), at least 1; null when unknown. */
+export function minutesLeft(expiresAt: number | undefined, now = Date.now()): number | null {
+  if (typeof expiresAt !== 'number') return null;
+  return Math.max(1, Math.round((toMillis(expiresAt) - now) / 60000));
 }
 
 function PhoneCode() {
@@ -186,8 +199,8 @@ function PhoneCode() {
     }
   }
 
-  const link = code ? enrollLink(location.origin, code.code) : '';
-  const ttl = code?.expires_in_s ?? code?.ttl_s;
+  const link = code ? enrollLink(location.origin, code.code, code.path) : '';
+  const min = minutesLeft(code?.expires_at);
   return (
     <Section icon="phone" title={t('phone_code')} testid="phone-code">
       <Button icon="phone" kind="primary" label={t('phone_code')} busy={busy} data-testid="make-code" onClick={make} />
@@ -202,7 +215,7 @@ function PhoneCode() {
             {link}
           </a>
           <CopyButton text={link} />
-          {ttl ? <p class="muted">{t('phone_code_expires', { min: Math.ceil(ttl / 60) })}</p> : null}
+          {min ? <p class="muted">{t('phone_code_expires', { min })}</p> : null}
         </div>
       )}
     </Section>
@@ -235,6 +248,7 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [msg, setMsg] = useState('');
+  const locked = isLocked(a);
 
   async function save(ev: Event) {
     ev.preventDefault();
@@ -266,7 +280,7 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
         <strong>{a.display_name}</strong>
         {a.username ? <span class="muted">{a.username}</span> : null}
       </div>
-      {a.locked && (
+      {locked && (
         <span class="badge badge-locked">
           <Icon name="lock" size={16} />
           {t('locked_badge')}
@@ -274,9 +288,10 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
       )}
       {!open && (
         <Button
-          icon={a.locked ? 'unlock' : 'key'}
+          icon={locked ? 'unlock' : 'key'}
           kind="plain"
-          label={a.locked ? `${t('unlock')} / ${t('reset_pin')}` : t('reset_pin')}
+          data-testid="reset-pin"
+          label={locked ? `${t('unlock')} / ${t('reset_pin')}` : t('reset_pin')}
           onClick={() => {
             setOpen(true);
             setMsg('');
