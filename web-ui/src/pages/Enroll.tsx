@@ -24,7 +24,7 @@ export function EnrollPage() {
 
   return (
     <div class="page">
-      <header class="topbar">
+      <header class="topbar topbar-login">
         <div class="brand">
           <span class="logo" aria-hidden="true">豆</span>
           <span>{t('app_name')}</span>

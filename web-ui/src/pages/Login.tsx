@@ -18,13 +18,13 @@ export function LoginPage({ onLoggedIn }: Props) {
 
   return (
     <div class="page login-page">
-      <header class="topbar">
+      <header class="topbar topbar-login">
         <div class="brand">
           <span class="logo" aria-hidden="true">
             豆
           </span>
-          <span>{t('app_name')}</span>
-          {enrolled && info?.centre && <span class="brand-centre">· {info.centre.name}</span>}
+          <span class={enrolled ? 'brand-text' : ''}>{t('app_name')}</span>
+          {enrolled && info?.centre && <span class="brand-centre">{info.centre.name}</span>}
         </div>
         <LangToggle />
       </header>

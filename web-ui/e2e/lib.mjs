@@ -1,0 +1,69 @@
+// Helpers for the browser tests: a fresh Chromium profile per "person", screenshots.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BASE = process.env.MUDOU_URL ?? 'http://127.0.0.1:8080';
+export const ENROLL_LINK = process.env.MUDOU_ENROLL_LINK ?? '';
+export const SCREENS = process.env.SCREENS_DIR ?? join(process.cwd(), 'test-results', 'screens');
+mkdirSync(SCREENS, { recursive: true });
+
+export const PHONE = { width: 360, height: 640 };
+export const LAPTOP = { width: 1366, height: 768 };
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** A fresh browser profile (own cookies and localStorage), with one page. */
+export async function openBrowser(viewport = LAPTOP) {
+  const dir = mkdtempSync(join(tmpdir(), 'mudou-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    viewport,
+    locale: 'zh-CN',
+    timeout: 60_000,
+  });
+  context.setDefaultTimeout(15_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    context,
+    page,
+    errors,
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page, name) {
+  // let fonts and layout settle
+  await page.evaluate(() => document.fonts?.ready);
+  const path = join(SCREENS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Types a PIN on the on-screen keypad and presses ✓. */
+export async function tapPin(page, pin) {
+  for (const d of pin) await page.locator(`.keypad [data-key="${d}"]`).click();
+  await page.locator('.keypad [data-key="ok"]').click();
+}
+
+export async function text(locator) {
+  return (await locator.textContent())?.trim() ?? '';
+}
