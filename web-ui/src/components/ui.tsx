@@ -15,7 +15,7 @@ export function LangToggle() {
       type="button"
       class="lang-toggle"
       data-testid="lang-toggle"
-      aria-label={t('lang_switch_label')}
+      title={t('lang_switch_label')}
       onClick={() => toggleLang()}
     >
       <Icon name="globe" />
@@ -26,6 +26,7 @@ export function LangToggle() {
       <span class={zh ? '' : 'on'} lang="en">
         EN
       </span>
+      <span class="sr-only">{t('lang_switch_label')}</span>
     </button>
   );
 }

@@ -20,6 +20,11 @@ export function HomePage({ user, onLogout }: { user: User; onLogout: () => void 
   return (
     <div class="page" data-role={user.role}>
       <TopBar user={user} onLogout={onLogout} />
+      {user.role !== 'annotator' && (
+        <h1 class="sr-only">
+          {t('app_name')} · {t(('role_' + user.role) as Key)}
+        </h1>
+      )}
       {user.role === 'annotator' ? (
         <AnnotatorHome user={user} />
       ) : user.role === 'lead' ? (
@@ -88,9 +93,9 @@ function AnnotatorHome({ user }: { user: User }) {
 
   return (
     <main class="annotator-home">
-      <p class="greeting" data-testid="greeting">
+      <h1 class="greeting" data-testid="greeting">
         {t('hello', { name: user.display_name })}
-      </p>
+      </h1>
       <button
         type="button"
         class="start-btn"
