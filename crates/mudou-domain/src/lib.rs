@@ -1,0 +1,15 @@
+//! Mudou's vocabulary, shared by the store, the server and the command line.
+//!
+//! Nothing here does IO. Types are small, `Copy` where possible, and validate
+//! themselves on construction so that an invalid value cannot travel further.
+
+mod money;
+mod people;
+mod validate;
+
+pub use money::Fen;
+pub use people::{Role, SkillLevel, UnknownVariant};
+pub use validate::{ValidationError, validate_display_name, validate_password, validate_pin, validate_username};
+
+/// Milliseconds since the Unix epoch, the only time representation stored.
+pub type Millis = i64;

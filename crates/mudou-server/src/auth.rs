@@ -1,0 +1,296 @@
+//! Who is calling: sessions (cookies) for the web UI, API tokens for scripts,
+//! enrolled devices for the annotators' roster. Every handler receives its
+//! caller from one of the extractors here and scopes its queries by it.
+
+use std::sync::LazyLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use base64::Engine;
+use mudou_domain::Role;
+use mudou_store::{Device, User, now_millis};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "mudou_session";
+pub const DEVICE_COOKIE: &str = "mudou_device";
+pub const API_TOKEN_PREFIX: &str = "mdt_";
+
+/// A fresh random secret: 32 bytes, base64url without padding.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A short human-typable code like `K7QX-M2PA-93TF` (60 bits, no look-alike letters).
+pub fn random_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+}
+
+/// Normalises a typed code (case, spaces, dashes) before hashing.
+pub fn normalise_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Tokens and codes are random and long, so a fast hash is enough at rest.
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Hashes a password or PIN with Argon2id, off the async runtime.
+pub async fn hash_secret(secret: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(ApiError::internal)?;
+        let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+        Argon2::default().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Checks a password or PIN against its Argon2 hash, off the async runtime.
+pub async fn verify_secret(secret: String, hash: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(ApiError::internal)?;
+        Ok(Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// A hash to verify against when the user does not exist, so that a wrong
+/// username takes as long as a wrong password.
+pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    let salt = SaltString::encode_b64(b"mudou-dummy-salt").expect("valid salt");
+    Argon2::default().hash_password(random_secret().as_bytes(), &salt).expect("hashing works").to_string()
+});
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value for an HttpOnly, SameSite=Strict cookie (`max_age_s = 0` clears it).
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"))
+        .expect("cookie values are base64url")
+}
+
+pub fn append_cookie(headers: &mut HeaderMap, value: HeaderValue) {
+    headers.append(SET_COOKIE, value);
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Session { session_id: i64, device_id: Option<i64> },
+    ApiToken { token_id: i64 },
+}
+
+/// The authenticated caller. Rejects with 401 when there is none.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub credential: Credential,
+}
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let now = now_millis();
+        let caller = if let Some(h) = parts.headers.get(AUTHORIZATION) {
+            let token = h
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|t| t.starts_with(API_TOKEN_PREFIX))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        "invalid_token",
+                        "use 'Authorization: Bearer mdt_…' with an API token",
+                    )
+                })?;
+            let (token_id, user) = state.store.api_token_user(&token_hash(token), now).await?.ok_or_else(|| {
+                ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_token", "unknown or revoked API token")
+            })?;
+            Caller { user, credential: Credential::ApiToken { token_id } }
+        } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
+            let info = state.store.session(&token_hash(secret), now).await?.ok_or_else(ApiError::unauthenticated)?;
+            Caller {
+                user: info.user,
+                credential: Credential::Session { session_id: info.session_id, device_id: info.device_id },
+            }
+        } else {
+            return Err(ApiError::unauthenticated());
+        };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$m:meta])* $name:ident, $($role:path)|+) => {
+        $(#[$m])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub Caller);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = ApiError;
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+                let caller = Caller::from_request_parts(parts, state).await?;
+                if matches!(caller.user.role, $($role)|+) {
+                    Ok($name(caller))
+                } else {
+                    Err(ApiError::forbidden())
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// An administrator.
+    AdminCaller, Role::Admin
+);
+role_extractor!(
+    /// Anyone who logs in with a password (not annotators).
+    StaffCaller, Role::Admin | Role::Lead | Role::Client
+);
+
+/// A team lead, with their centre.
+#[derive(Clone, Debug)]
+pub struct LeadCaller {
+    pub caller: Caller,
+    pub centre_id: i64,
+}
+
+impl FromRequestParts<AppState> for LeadCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        match (caller.user.role, caller.user.centre_id) {
+            (Role::Lead, Some(centre_id)) => Ok(LeadCaller { caller, centre_id }),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+/// A client, with their organisation.
+#[derive(Clone, Debug)]
+pub struct ClientCaller {
+    pub caller: Caller,
+    pub org_id: i64,
+}
+
+impl FromRequestParts<AppState> for ClientCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        match (caller.user.role, caller.user.org_id) {
+            (Role::Client, Some(org_id)) => Ok(ClientCaller { caller, org_id }),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+/// An annotator, with their centre.
+#[derive(Clone, Debug)]
+pub struct AnnotatorCaller {
+    pub caller: Caller,
+    pub centre_id: i64,
+}
+
+impl FromRequestParts<AppState> for AnnotatorCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        match (caller.user.role, caller.user.centre_id) {
+            (Role::Annotator, Some(centre_id)) => Ok(AnnotatorCaller { caller, centre_id }),
+            _ => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+/// The enrolled device this browser holds, if any (a revoked or forged token is none).
+#[derive(Clone, Debug)]
+pub struct MaybeDevice(pub Option<Device>);
+
+impl FromRequestParts<AppState> for MaybeDevice {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(secret) = cookie(&parts.headers, DEVICE_COOKIE) else { return Ok(MaybeDevice(None)) };
+        Ok(MaybeDevice(state.store.device_by_token(&token_hash(secret)).await?))
+    }
+}
+
+/// An enrolled device; rejects with 403 `device_not_enrolled` otherwise.
+#[derive(Clone, Debug)]
+pub struct EnrolledDevice(pub Device);
+
+impl FromRequestParts<AppState> for EnrolledDevice {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match MaybeDevice::from_request_parts(parts, state).await? {
+            MaybeDevice(Some(d)) => Ok(EnrolledDevice(d)),
+            MaybeDevice(None) => Err(ApiError::device_not_enrolled()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_cookies() {
+        let code = random_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(normalise_code(&code.to_lowercase().replace('-', " ")), code.replace('-', ""));
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_static("a=1; mudou_session=abc ; b="));
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "b"), None);
+        assert_eq!(cookie(&h, DEVICE_COOKIE), None);
+        assert_ne!(random_secret(), random_secret());
+    }
+
+    #[tokio::test]
+    async fn argon2_round_trip() {
+        let h = hash_secret("1234".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_secret("1234".into(), h.clone()).await.unwrap());
+        assert!(!verify_secret("1235".into(), h).await.unwrap());
+    }
+}

@@ -1,0 +1,124 @@
+//! One error type for the whole API. Client mistakes are 4xx with a stable
+//! `code`; anything else is logged and answered with an opaque 500.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use mudou_store::StoreError;
+use serde_json::{Map, Value, json};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Extra fields beside `code` and `message` (e.g. `attempts_left`).
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), extra: Map::new() }
+    }
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message)
+    }
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first")
+    }
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "your role may not do this")
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+    pub fn locked(retry_after_s: i64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", "too many wrong attempts; locked for a while")
+            .with("retry_after_s", retry_after_s.max(1))
+    }
+    pub fn device_not_enrolled() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "device_not_enrolled", "this device is not enrolled at a centre")
+    }
+    /// Logs the cause and hides it from the caller.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = Map::new();
+        body.insert("code".into(), self.code.into());
+        body.insert("message".into(), self.message.into());
+        body.extend(self.extra);
+        (self.status, Json(json!({ "error": body }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::Conflict(what) => ApiError::conflict(format!("already exists ({what})")),
+            StoreError::InvalidReference(what) => {
+                ApiError::validation(format!("refers to something that does not exist ({what})"))
+            }
+            StoreError::Invalid(what) => ApiError::validation(format!("not a valid combination ({what})")),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<mudou_domain::ValidationError> for ApiError {
+    fn from(e: mudou_domain::ValidationError) -> Self {
+        ApiError::validation(e.to_string()).with("field", e.field)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Gives every error response under `/api` the JSON error shape, including the
+/// ones made by the framework and middleware (404 for unknown routes, 405, 413…).
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    if !is_api || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send JSON with Content-Type: application/json"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        s if s.is_server_error() => ("internal", "something went wrong on our side"),
+        _ => ("bad_request", "the request could not be understood"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (k, v) in res.headers() {
+        if k == axum::http::header::ALLOW || k == axum::http::header::RETRY_AFTER {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}

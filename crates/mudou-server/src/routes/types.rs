@@ -1,0 +1,344 @@
+//! The JSON shapes of the API. Only the server knows them; the store's types
+//! are converted here so that a column rename never changes the API silently.
+
+use mudou_domain::{Role, SkillLevel};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_pin`, `validation`, `not_found`.
+    pub code: String,
+    /// Human-readable explanation (English).
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: Option<String>,
+    pub display_name: String,
+    pub role: Role,
+    pub centre_id: Option<i64>,
+    pub org_id: Option<i64>,
+    pub skill_level: Option<SkillLevel>,
+    pub photo_url: Option<String>,
+    pub disabled: bool,
+    /// Set while the account is locked after repeated wrong attempts (Unix ms).
+    pub locked_until: Option<i64>,
+}
+
+impl From<mudou_store::User> for UserOut {
+    fn from(u: mudou_store::User) -> Self {
+        UserOut {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            centre_id: u.centre_id,
+            org_id: u.org_id,
+            skill_level: u.skill_level,
+            photo_url: u.photo_url,
+            disabled: u.disabled,
+            locked_until: u.locked_until,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionOut {
+    pub user: UserOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CentreOut {
+    pub id: i64,
+    pub name: String,
+    pub county: String,
+    pub province: String,
+    pub timezone: String,
+}
+
+impl From<mudou_store::Centre> for CentreOut {
+    fn from(c: mudou_store::Centre) -> Self {
+        CentreOut { id: c.id, name: c.name, county: c.county, province: c.province, timezone: c.timezone }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CentreRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrgOut {
+    pub id: i64,
+    pub name: String,
+}
+
+impl From<mudou_store::Org> for OrgOut {
+    fn from(o: mudou_store::Org) -> Self {
+        OrgOut { id: o.id, name: o.name }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceOut {
+    pub id: i64,
+    pub name: String,
+    pub centre_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub revoked: bool,
+}
+
+impl From<mudou_store::Device> for DeviceOut {
+    fn from(d: mudou_store::Device) -> Self {
+        DeviceOut {
+            id: d.id,
+            name: d.name,
+            centre_id: d.centre_id,
+            created_at: d.created_at,
+            last_seen_at: d.last_seen_at,
+            revoked: d.revoked_at.is_some(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceBrief {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What this browser is: an enrolled centre device or not.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceStatus {
+    pub enrolled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceBrief>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub centre: Option<CentreRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RosterEntry {
+    pub id: i64,
+    pub display_name: String,
+    pub photo_url: Option<String>,
+    /// Locked after repeated wrong PINs; a lead can unlock.
+    pub locked: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Roster {
+    pub centre: CentreRef,
+    pub annotators: Vec<RosterEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked: bool,
+}
+
+impl From<mudou_store::ApiToken> for TokenOut {
+    fn from(t: mudou_store::ApiToken) -> Self {
+        TokenOut {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked: t.revoked_at.is_some(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenOut {
+    pub token: TokenOut,
+    /// The secret, shown this once. Send it as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnrolmentCode {
+    /// Type this on the phone, or open `path` on it.
+    pub code: String,
+    pub expires_at: i64,
+    /// `/enroll#code=…`, to prefix with the server's address.
+    pub path: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DatasetOut {
+    pub id: i64,
+    pub name: String,
+    pub item_count: i64,
+    pub created_at: i64,
+}
+
+impl From<mudou_store::Dataset> for DatasetOut {
+    fn from(d: mudou_store::Dataset) -> Self {
+        DatasetOut { id: d.id, name: d.name, item_count: d.item_count, created_at: d.created_at }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemOut {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub tag: String,
+    pub text: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub thumb_url: Option<String>,
+    pub screen_url: Option<String>,
+    /// The known right answer, when the dataset came with one.
+    #[schema(value_type = Option<Object>)]
+    pub gold: Option<serde_json::Value>,
+}
+
+impl From<mudou_store::Item> for ItemOut {
+    fn from(i: mudou_store::Item) -> Self {
+        let media = |variant: &str| i.sha256.as_ref().map(|s| format!("/api/v1/media/{s}/{variant}"));
+        ItemOut {
+            thumb_url: media("thumb"),
+            screen_url: media("screen"),
+            id: i.id,
+            kind: i.kind,
+            file_name: i.file_name,
+            tag: i.tag,
+            text: i.body,
+            width: i.width,
+            height: i.height,
+            gold: i.gold.as_deref().and_then(|g| serde_json::from_str(g).ok()),
+        }
+    }
+}
+
+// ---- requests -----------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinLoginRequest {
+    pub user_id: i64,
+    pub pin: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRequest {
+    pub code: String,
+    /// A name for this device, e.g. "王芳的手机".
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// How long the code stays valid (default 60, at most 10080 = a week).
+    pub ttl_minutes: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAnnotatorRequest {
+    pub display_name: String,
+    pub pin: String,
+    pub skill_level: Option<SkillLevel>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinRequest {
+    pub pin: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCentreRequest {
+    pub name: String,
+    #[serde(default)]
+    pub county: String,
+    #[serde(default)]
+    pub province: String,
+    pub timezone: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgRequest {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// Required for everyone but annotators (who pick their name on the roster).
+    pub username: Option<String>,
+    pub display_name: String,
+    pub role: Role,
+    pub password: Option<String>,
+    pub pin: Option<String>,
+    pub centre_id: Option<i64>,
+    pub org_id: Option<i64>,
+    pub skill_level: Option<SkillLevel>,
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    pub role: Option<Role>,
+    pub centre_id: Option<i64>,
+    pub org_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    pub name: String,
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Return items with ids greater than this.
+    pub after: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<i64>,
+}

@@ -1,0 +1,53 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to start. The `mudou` binary fills it from a TOML
+/// file, `MUDOU_*` environment variables and flags (in that order of strength).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// `sqlite://…` or `postgres://…`; defaults to `sqlite://DATA_DIR/mudou.db`.
+    pub database_url: String,
+    /// PostgreSQL schema to use (created if missing); `None` uses the default search path.
+    pub database_schema: Option<String>,
+    pub database_max_connections: u32,
+    /// Where media and the embedded database live.
+    pub data_dir: PathBuf,
+    /// Requests taking longer are answered with 503 `timeout`.
+    pub request_timeout: Duration,
+    /// Largest accepted JSON body.
+    pub max_body_bytes: usize,
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Add the `Secure` attribute to cookies (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins in a row before an account locks, and for how long.
+    pub max_login_attempts: i64,
+    pub lockout: Duration,
+    /// Failed PIN attempts a device may make per window before it is refused.
+    pub device_attempts_per_window: i64,
+    pub device_window: Duration,
+}
+
+impl Settings {
+    /// Defaults for a data folder: SQLite inside it, loopback port 8080.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Settings {
+        let data_dir = data_dir.into();
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: format!("sqlite://{}", data_dir.join("mudou.db").display()),
+            database_schema: None,
+            database_max_connections: 16,
+            data_dir,
+            request_timeout: Duration::from_secs(60),
+            max_body_bytes: 1 << 20,
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            max_login_attempts: 5,
+            lockout: Duration::from_secs(15 * 60),
+            device_attempts_per_window: 30,
+            device_window: Duration::from_secs(10 * 60),
+        }
+    }
+}

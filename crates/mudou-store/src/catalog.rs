@@ -1,0 +1,162 @@
+//! Datasets, stored files (blobs) and items: what clients bring to be labelled.
+
+use serde::Serialize;
+
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Dataset {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub item_count: i64,
+}
+
+/// A stored file's facts, keyed by the SHA-256 of its bytes.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Blob {
+    pub sha256: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub width: i64,
+    pub height: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum ItemContent {
+    Image { sha256: String },
+    Text { body: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub content: ItemContent,
+    pub file_name: String,
+    pub tag: String,
+    /// JSON object text.
+    pub meta: String,
+    /// JSON answer text, when the item comes with a known right answer.
+    pub gold: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Item {
+    pub id: i64,
+    pub dataset_id: i64,
+    pub kind: String,
+    pub sha256: Option<String>,
+    pub body: Option<String>,
+    pub file_name: String,
+    pub tag: String,
+    pub meta: String,
+    pub gold: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub created_at: i64,
+}
+
+const ITEM_COLS: &str = "i.id, i.dataset_id, i.kind, i.sha256, i.body, i.file_name, i.tag, i.meta, i.gold, \
+                         b.width, b.height, i.created_at";
+
+/// Whether an insert made a new item or found the same content already in the dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Inserted {
+    New(i64),
+    Duplicate(i64),
+}
+
+impl Store {
+    pub async fn create_dataset(&self, org_id: i64, name: &str, created_by: i64, now: i64) -> Result<Dataset> {
+        let sql = "INSERT INTO datasets (org_id, name, created_by, created_at) VALUES ($1, $2, $3, $4) \
+                   RETURNING id, org_id, name, created_by, created_at, CAST(0 AS BIGINT) AS item_count";
+        Ok(on_write!(self, p => sqlx::query_as::<_, Dataset>(sql)
+            .bind(org_id).bind(name).bind(created_by).bind(now).fetch_one(p).await?))
+    }
+
+    /// The organisation's datasets with their item counts.
+    pub async fn list_datasets(&self, org_id: i64) -> Result<Vec<Dataset>> {
+        let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
+                   (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
+                   FROM datasets d WHERE d.org_id = $1 ORDER BY d.id";
+        Ok(on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(org_id).fetch_all(p).await?))
+    }
+
+    /// One dataset, only if it belongs to `org_id`.
+    pub async fn get_dataset(&self, org_id: i64, dataset_id: i64) -> Result<Dataset> {
+        let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
+                   (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
+                   FROM datasets d WHERE d.id = $1 AND d.org_id = $2";
+        on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(dataset_id).bind(org_id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn dataset_by_name(&self, org_id: i64, name: &str) -> Result<Option<Dataset>> {
+        let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
+                   (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
+                   FROM datasets d WHERE d.name = $1 AND d.org_id = $2";
+        Ok(on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(name).bind(org_id).fetch_optional(p).await?))
+    }
+
+    /// Adds items (and the blobs they need) in one transaction: all or nothing.
+    /// An image already in the dataset is reported as a duplicate, not added twice.
+    pub async fn add_items(&self, dataset_id: i64, blobs: &[Blob], items: &[NewItem], now: i64) -> Result<Vec<Inserted>> {
+        Ok(in_tx!(self, tx => {
+            for b in blobs {
+                sqlx::query("INSERT INTO blobs (sha256, mime, size_bytes, width, height, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(&b.sha256).bind(&b.mime).bind(b.size_bytes).bind(b.width).bind(b.height).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                let (kind, sha, body) = match &it.content {
+                    ItemContent::Image { sha256 } => ("image", Some(sha256.as_str()), None),
+                    ItemContent::Text { body } => ("text", None, Some(body.as_str())),
+                };
+                if let Some(sha) = sha {
+                    let existing: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2")
+                        .bind(dataset_id).bind(sha).fetch_optional(&mut *tx).await?;
+                    if let Some(id) = existing {
+                        out.push(Inserted::Duplicate(id));
+                        continue;
+                    }
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                    .bind(dataset_id).bind(kind).bind(sha).bind(body).bind(&it.file_name).bind(&it.tag)
+                    .bind(&it.meta).bind(&it.gold).bind(now)
+                    .fetch_one(&mut *tx).await?;
+                out.push(Inserted::New(id));
+            }
+            out
+        }))
+    }
+
+    /// A page of a dataset's items (ids greater than `after`), only within `org_id`.
+    pub async fn list_items(&self, org_id: i64, dataset_id: i64, after: i64, limit: i64) -> Result<Vec<Item>> {
+        let sql = format!(
+            "SELECT {ITEM_COLS} FROM items i JOIN datasets d ON d.id = i.dataset_id \
+             LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+             WHERE i.dataset_id = $1 AND d.org_id = $2 AND i.id > $3 ORDER BY i.id LIMIT $4"
+        );
+        Ok(on_read!(self, p => sqlx::query_as::<_, Item>(&sql)
+            .bind(dataset_id).bind(org_id).bind(after).bind(limit).fetch_all(p).await?))
+    }
+
+    /// Whether a stored file belongs to an item of one of `org_id`'s datasets.
+    pub async fn org_sees_blob(&self, org_id: i64, sha256: &str) -> Result<bool> {
+        let sql = "SELECT 1 FROM items i JOIN datasets d ON d.id = i.dataset_id \
+                   WHERE i.sha256 = $1 AND d.org_id = $2 LIMIT 1";
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(sha256).bind(org_id).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
+    pub async fn get_blob(&self, sha256: &str) -> Result<Blob> {
+        let sql = "SELECT sha256, mime, size_bytes, width, height FROM blobs WHERE sha256 = $1";
+        on_read!(self, p => sqlx::query_as::<_, Blob>(sql).bind(sha256).fetch_optional(p).await?).ok_or(StoreError::NotFound)
+    }
+}

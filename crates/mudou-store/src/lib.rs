@@ -1,0 +1,24 @@
+//! Mudou's storage layer: the only crate that knows SQL.
+//!
+//! One [`Store`] speaks to either SQLite (embedded, the default) or PostgreSQL.
+//! The SQL is written once in the common dialect (`$1` placeholders work on
+//! both) and the [`on_read!`]/[`on_write!`]/[`in_tx!`] macros compile each query
+//! body once per backend, so behaviour cannot drift between them. Where the
+//! dialects differ, a function matches on the pool and says why.
+//!
+//! On SQLite, writes go through a single-connection pool (SQLite has one writer
+//! at a time anyway; queueing in the pool is cheaper than `SQLITE_BUSY` retries)
+//! and reads through a separate pool, which WAL lets run beside the writer.
+
+#[macro_use]
+mod pool;
+mod accounts;
+mod catalog;
+mod error;
+
+pub use accounts::*;
+pub use catalog::*;
+pub use error::StoreError;
+pub use pool::{Backend, Store, StoreConfig, now_millis};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
