@@ -1,0 +1,185 @@
+//! GLAD (Whitehill et al. 2009): worker ability `alpha` and task difficulty `exp(beta)`;
+//! P(answer correct) = σ(alpha · exp(beta)), wrong answers spread evenly over the other classes.
+//!
+//! EM as in crowd-kit 1.4 (uniform class prior, N(1, 1) priors on `alpha` and `beta`, same
+//! objective and stopping rule), but the M-step is block-coordinate Newton ascent: every
+//! `alpha_w` given `beta`, then every `beta_t` given `alpha`, each a one-dimensional problem,
+//! so workers and tasks update independently (and in parallel) in O(labels).
+
+use super::{
+    Aggregation, GladOptions, WorkerModel, decide_all, for_each_task, for_each_worker,
+    softmax_in_place, sum_over_tasks,
+};
+use crate::data::Labels;
+use crate::error::{Result, invalid};
+
+const MAX_STEP: f64 = 2.0;
+
+/// GLAD with the given options.
+pub fn glad(labels: &Labels, opts: &GladOptions) -> Result<Aggregation> {
+    if opts.tol.is_nan() {
+        return Err(invalid("tol", "must not be NaN"));
+    }
+    let k = labels.n_classes();
+    let n_t = labels.n_tasks();
+    let n_w = labels.n_workers();
+    let mut alpha = vec![1.0; n_w];
+    let mut beta = vec![1.0; n_t];
+    let mut post = vec![1.0 / k as f64; n_t * k];
+    let prior = vec![1.0 / k as f64; k];
+    if k == 1 {
+        return Ok(Aggregation {
+            n_classes: 1,
+            labels: vec![0; n_t],
+            posteriors: post,
+            ties: Vec::new(),
+            workers: WorkerModel::Glad { alpha, beta },
+            prior,
+            iterations: 0,
+            converged: true,
+        });
+    }
+    let ln_km1 = ((k - 1) as f64).ln();
+    let ln_prior = -(k as f64).ln();
+    let rows = (labels.len() * k).max(1) as f64;
+    let mut scratch = Vec::new();
+
+    let mut q = f64::NEG_INFINITY;
+    let mut iterations = 0;
+    let mut converged = false;
+    for it in 0..opts.max_iter {
+        let last_q = q;
+        e_step(labels, &alpha, &beta, ln_prior, ln_km1, &mut post);
+        for _ in 0..opts.m_step_rounds.max(1) {
+            update_alpha(labels, &beta, &post, &mut alpha);
+            update_beta(labels, &alpha, &post, &mut beta);
+        }
+        q = objective(labels, &alpha, &beta, &post, ln_km1, &mut scratch) / rows;
+        iterations = it + 1;
+        if q - last_q < opts.tol {
+            converged = true;
+            break;
+        }
+    }
+    let (chosen, ties) = decide_all(&post, k);
+    Ok(Aggregation {
+        n_classes: k,
+        labels: chosen,
+        posteriors: post,
+        ties,
+        workers: WorkerModel::Glad { alpha, beta },
+        prior,
+        iterations,
+        converged,
+    })
+}
+
+/// `(log σ(x), log(1 - σ(x)))`, stable for large |x|.
+#[inline]
+fn log_sig(x: f64) -> (f64, f64) {
+    // log σ(x) = -softplus(-x); log(1-σ(x)) = -softplus(x)
+    (-softplus(-x), -softplus(x))
+}
+
+#[inline]
+fn softplus(x: f64) -> f64 {
+    if x > 30.0 {
+        x
+    } else if x < -30.0 {
+        x.exp()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+#[inline]
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+fn e_step(
+    labels: &Labels,
+    alpha: &[f64],
+    beta: &[f64],
+    ln_prior: f64,
+    ln_km1: f64,
+    post: &mut [f64],
+) {
+    let k = labels.n_classes();
+    for_each_task(labels, post, k, |t, ls, row| {
+        let eb = beta[t].exp();
+        let mut base = ln_prior;
+        row.iter_mut().for_each(|v| *v = 0.0);
+        for l in ls {
+            let (ls_, l1m) = log_sig(alpha[l.worker as usize] * eb);
+            let wrong = l1m - ln_km1;
+            base += wrong;
+            row[l.class as usize] += ls_ - wrong;
+        }
+        row.iter_mut().for_each(|v| *v += base);
+        softmax_in_place(row);
+    });
+}
+
+fn update_alpha(labels: &Labels, beta: &[f64], post: &[f64], alpha: &mut [f64]) {
+    let k = labels.n_classes();
+    for_each_worker(labels, alpha, 1, |w, a| {
+        let aw = a[0];
+        let (mut g, mut h) = (-(aw - 1.0), 1.0);
+        for l in labels.worker(w) {
+            let eb = beta[l.task as usize].exp();
+            let s = sigmoid(aw * eb);
+            let p = post[l.task as usize * k + l.class as usize];
+            g += (p - s) * eb;
+            h += s * (1.0 - s) * eb * eb;
+        }
+        a[0] = aw + (g / h).clamp(-MAX_STEP, MAX_STEP);
+    });
+}
+
+fn update_beta(labels: &Labels, alpha: &[f64], post: &[f64], beta: &mut [f64]) {
+    let k = labels.n_classes();
+    for_each_task(labels, beta, 1, |t, ls, b| {
+        let bt = b[0];
+        let eb = bt.exp();
+        let (mut g, mut h) = (-(bt - 1.0), 1.0);
+        for l in ls {
+            let x = alpha[l.worker as usize] * eb;
+            let s = sigmoid(x);
+            let p = post[t * k + l.class as usize];
+            g += (p - s) * x;
+            h += s * (1.0 - s) * x * x;
+        }
+        b[0] = bt + (g / h).clamp(-MAX_STEP, MAX_STEP);
+    });
+}
+
+/// crowd-kit's Q: expected complete-data log-likelihood plus the Gaussian log-priors.
+fn objective(
+    labels: &Labels,
+    alpha: &[f64],
+    beta: &[f64],
+    post: &[f64],
+    ln_km1: f64,
+    scratch: &mut Vec<f64>,
+) -> f64 {
+    let k = labels.n_classes();
+    let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+    let ln_n = |z: f64| -0.5 * z * z - half_ln_2pi;
+    let data = sum_over_tasks(labels, scratch, |t, ls| {
+        let eb = beta[t].exp();
+        let mut s = ln_n(beta[t] - 1.0);
+        for l in ls {
+            let (lsig, l1m) = log_sig(alpha[l.worker as usize] * eb);
+            let p = post[t * k + l.class as usize];
+            s += p * lsig + (1.0 - p) * (l1m - ln_km1);
+        }
+        s
+    });
+    data + alpha.iter().map(|a| ln_n(a - 1.0)).sum::<f64>()
+}

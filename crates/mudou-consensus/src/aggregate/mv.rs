@@ -1,0 +1,118 @@
+//! Majority vote, weighted majority vote and Wawa.
+
+use super::{Aggregation, WorkerModel, decide_all, for_each_task, mean_posterior};
+use crate::data::Labels;
+use crate::error::{Error, Result};
+
+/// Plain majority vote. The posterior is the share of votes per class; ties go to the lowest
+/// class index and are listed in [`Aggregation::ties`]. The worker skill is the share of the
+/// worker's answers that agree with the result.
+pub fn majority_vote(labels: &Labels) -> Result<Aggregation> {
+    let ones = vec![1.0; labels.n_workers()];
+    let mut agg = weighted(labels, &ones)?;
+    agg.workers = WorkerModel::Skill(agreement_with(labels, &agg.labels));
+    Ok(agg)
+}
+
+/// Majority vote where each worker's vote counts `weights[worker]` (e.g. a skill from gold
+/// items). Weights must be finite and non-negative; a task whose voters all weigh 0 falls back
+/// to plain counts.
+pub fn weighted_majority_vote(labels: &Labels, weights: &[f64]) -> Result<Aggregation> {
+    if weights.len() != labels.n_workers() {
+        return Err(Error::LengthMismatch {
+            what: "weights",
+            got: weights.len(),
+            expected: labels.n_workers(),
+        });
+    }
+    if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+        return Err(crate::error::invalid(
+            "weights",
+            "must be finite and non-negative",
+        ));
+    }
+    weighted(labels, weights)
+}
+
+/// Wawa (worker agreement with aggregate): majority vote, then each worker weighted by the
+/// share of their distinct answers that agree with it, then a weighted majority vote.
+pub fn wawa(labels: &Labels) -> Result<Aggregation> {
+    let mv = majority_vote(labels)?;
+    let skills = agreement_distinct(labels, &mv.labels);
+    let mut agg = weighted(labels, &skills)?;
+    agg.workers = WorkerModel::Skill(skills);
+    Ok(agg)
+}
+
+fn weighted(labels: &Labels, weights: &[f64]) -> Result<Aggregation> {
+    let k = labels.n_classes();
+    let mut post = vec![0.0; labels.n_tasks() * k];
+    for_each_task(labels, &mut post, k, |_, ls, row| {
+        let mut total = 0.0;
+        for l in ls {
+            let w = weights[l.worker as usize];
+            row[l.class as usize] += w;
+            total += w;
+        }
+        if total > 0.0 {
+            row.iter_mut().for_each(|v| *v /= total);
+        } else {
+            // Every voter weighs zero: fall back to plain counts.
+            row.iter_mut().for_each(|v| *v = 0.0);
+            for l in ls {
+                row[l.class as usize] += 1.0;
+            }
+            let n = ls.len().max(1) as f64;
+            row.iter_mut().for_each(|v| *v /= n);
+        }
+    });
+    let (chosen, ties) = decide_all(&post, k);
+    let mut prior = vec![0.0; k];
+    mean_posterior(&post, k, &mut prior);
+    Ok(Aggregation {
+        n_classes: k,
+        labels: chosen,
+        posteriors: post,
+        ties,
+        workers: WorkerModel::Skill(weights.to_vec()),
+        prior,
+        iterations: 0,
+        converged: true,
+    })
+}
+
+/// Share of each worker's answers equal to `reference` (0 for workers without answers).
+pub(crate) fn agreement_with(labels: &Labels, reference: &[u32]) -> Vec<f64> {
+    (0..labels.n_workers())
+        .map(|w| {
+            let (mut hit, mut n) = (0usize, 0usize);
+            for l in labels.worker(w) {
+                n += 1;
+                hit += usize::from(reference[l.task as usize] == l.class);
+            }
+            if n == 0 { 0.0 } else { hit as f64 / n as f64 }
+        })
+        .collect()
+}
+
+/// Like [`agreement_with`] but identical repeated answers (same task, same class) count once,
+/// as crowd-kit's `get_accuracy` does.
+fn agreement_distinct(labels: &Labels, reference: &[u32]) -> Vec<f64> {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    (0..labels.n_workers())
+        .map(|w| {
+            pairs.clear();
+            pairs.extend(labels.worker(w).map(|l| (l.task, l.class)));
+            pairs.sort_unstable();
+            pairs.dedup();
+            if pairs.is_empty() {
+                return 0.0;
+            }
+            let hit = pairs
+                .iter()
+                .filter(|(t, c)| reference[*t as usize] == *c)
+                .count();
+            hit as f64 / pairs.len() as f64
+        })
+        .collect()
+}
