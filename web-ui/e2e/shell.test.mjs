@@ -178,6 +178,7 @@ describe('centre device (demo enroll link)', () => {
 describe('lead', () => {
   let b;
   let phone;
+  let phoneDevice;
   before(async () => {
     b = await openBrowser(LAPTOP);
     phone = await openBrowser(PHONE);
@@ -208,6 +209,8 @@ describe('lead', () => {
     await page.getByTestId('add-annotator-btn').click();
     await page.getByTestId('annotator-row').filter({ hasText: '周敏' }).waitFor();
 
+    const deviceIds = () => page.getByTestId('device-row').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+    const pcDevices = await deviceIds();
     await page.getByTestId('make-code').click();
     const link = await text(page.getByTestId('code-link'));
     assert.match(link, new RegExp(`^${BASE.replace(/[.]/g, '\\.')}/enroll#code=.+`));
@@ -223,6 +226,12 @@ describe('lead', () => {
     await phone.page.waitForURL('**/login');
     await phone.page.getByTestId('roster-tile').filter({ hasText: '周敏' }).waitFor();
     await shot(phone.page, 'phone-zh-login-roster-after-code');
+
+    // the lead sees the phone in the device list
+    await page.reload();
+    await page.getByTestId('device-row').nth(pcDevices.length).waitFor();
+    phoneDevice = (await deviceIds()).find((id) => !pcDevices.includes(id));
+    assert.ok(phoneDevice, 'the phone is not in the device list');
 
     // back on the PC: log out, the roster shows 周敏, who logs in with the new PIN
     await page.getByTestId('logout').click();
@@ -241,15 +250,10 @@ describe('lead', () => {
     await page.locator('input[name=password]').fill('mudou-lead');
     await page.getByTestId('sign-in').click();
     await page.getByTestId('devices').waitFor();
-    const rows = page.getByTestId('device-row');
-    await rows.nth(1).waitFor();
-    const before = await rows.count();
-    assert.ok(before >= 2, `devices: ${before}`);
-    // the newest device (the phone) is listed last
-    const last = rows.last();
-    await last.getByTestId('revoke').click();
-    await last.getByTestId('revoke-yes').click();
-    await last.getByText('已撤销').waitFor();
+    const row = page.locator(`[data-testid=device-row][data-id="${phoneDevice}"]`);
+    await row.getByTestId('revoke').click();
+    await row.getByTestId('revoke-yes').click();
+    await row.getByText('已撤销').waitFor();
     await phone.page.reload();
     await phone.page.getByTestId('password-form').waitFor();
     assert.equal(await phone.page.getByTestId('roster').count(), 0);

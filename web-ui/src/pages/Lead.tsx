@@ -52,7 +52,7 @@ export function LeadHome({ user: _user }: { user: User }) {
                 {d.items.map((x) => {
                   const revoked = x.revoked || !!x.revoked_at;
                   return (
-                    <li class="row" key={x.id} data-testid="device-row">
+                    <li class="row" key={x.id} data-testid="device-row" data-id={x.id}>
                       <Icon name="monitor" />
                       <div class="row-main">
                         <strong>{x.name}</strong>

@@ -158,6 +158,9 @@ function PinPane({
   }
 
   useEffect(() => {
+    // Take the focus, so Enter submits here (not on the tile just tapped) and, on a phone,
+    // focus does not stay on the roster that is now hidden.
+    paneRef.current?.focus({ preventScroll: true });
     paneRef.current?.scrollIntoView?.({ block: 'nearest' });
     const onKey = (ev: KeyboardEvent) => {
       const target = ev.target as HTMLElement | null;
@@ -178,7 +181,7 @@ function PinPane({
   const n = dotCount(pin);
   const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
   return (
-    <div class="pin-pane" ref={paneRef} data-testid="pin-pane" aria-label={t('enter_pin')} role="group">
+    <div class="pin-pane" ref={paneRef} tabIndex={-1} data-testid="pin-pane" aria-label={t('enter_pin')} role="group">
       <div class="pin-who">
         <button type="button" class="btn btn-plain" data-testid="not-me" onClick={onCancel}>
           <Icon name="back" />
