@@ -237,10 +237,10 @@ impl StratAcc {
     }
 }
 
-/// The digamma function ψ(x) for x > 0 (recurrence up to 6, then the asymptotic series).
+/// The digamma function ψ(x) for x > 0 (recurrence up to 10, then the asymptotic series).
 pub(crate) fn digamma(mut x: f64) -> f64 {
     let mut r = 0.0;
-    while x < 6.0 {
+    while x < 10.0 {
         r -= 1.0 / x;
         x += 1.0;
     }

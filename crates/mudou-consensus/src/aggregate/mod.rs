@@ -230,7 +230,7 @@ impl Default for GladOptions {
 pub struct MaceOptions {
     /// Random restarts; the one with the highest marginal likelihood wins.
     pub restarts: u32,
-    /// Iteration cap per restart (crowd-kit: 50).
+    /// Iteration cap per restart (crowd-kit: 50 and no tolerance; 100 with the tolerance here).
     pub max_iter: u32,
     /// Stop a restart when the per-label log marginal likelihood improves by less than this
     /// (crowd-kit has no tolerance and always runs `max_iter`; `0.0` reproduces that).
@@ -252,7 +252,7 @@ impl Default for MaceOptions {
     fn default() -> Self {
         Self {
             restarts: 10,
-            max_iter: 50,
+            max_iter: 100,
             tol: 1e-6,
             seed: 0,
             spam_prior: (0.5, 0.5),
