@@ -1,0 +1,30 @@
+//! Media: sniffing, decoding with limits, renditions, content hashing, ZIP and manifest
+//! import, and content-addressed object storage.
+//!
+//! Everything CPU-bound here is synchronous (call it from `spawn_blocking`); only
+//! [`BlobStore`] is async. See the crate README for limits and error codes.
+
+mod archive;
+mod decode;
+mod error;
+mod manifest;
+mod process;
+mod sniff;
+mod store;
+
+pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits};
+pub use decode::{Decoded, Limits, decode};
+pub use error::MediaError;
+pub use manifest::{
+    BoxAnnotation, ManifestRow, TableFormat, TextItem, decode_text, parse_manifest,
+    parse_text_items,
+};
+pub use process::{
+    JPEG_QUALITY, Processed, Rendition, SCREEN_MAX_SIDE, THUMB_MAX_SIDE, process_image,
+    process_many, renditions, sha256_hex,
+};
+pub use sniff::{ImageKind, content_type_of, sniff};
+pub use store::{Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, blob_key};
+
+/// Re-exported so callers can use the decoded image without naming the `image` crate version.
+pub use image::DynamicImage;

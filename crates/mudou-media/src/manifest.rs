@@ -1,0 +1,394 @@
+//! Manifests (`manifest.csv` / `manifest.jsonl`: per-item metadata and gold answers) and text
+//! items from CSV or JSONL. Text is read as UTF-8 (with or without BOM), UTF-16 with BOM, or
+//! GBK/GB18030 (what Excel on Chinese Windows writes).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::MediaError;
+
+/// A manifest or text-items file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableFormat {
+    Csv,
+    Jsonl,
+}
+
+impl TableFormat {
+    /// From a file name's extension (`.csv`, `.jsonl`, `.ndjson`), case-insensitive.
+    pub fn from_file_name(name: &str) -> Option<Self> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".csv") {
+            Some(TableFormat::Csv)
+        } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+            Some(TableFormat::Jsonl)
+        } else {
+            None
+        }
+    }
+}
+
+/// One bounding box, in pixels of the upright image.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BoxAnnotation {
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// One manifest row: an archive file and what is known about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestRow {
+    /// 1-based line in the manifest (CSV: the header is line 1).
+    pub line: u64,
+    /// Path of the file inside the archive, `/`-separated, relative to the archive root.
+    pub file: String,
+    pub tag: Option<String>,
+    /// Single-choice gold answer.
+    pub label: Option<String>,
+    /// Multi-label gold answer (CSV: `a|b|c`; JSONL: an array).
+    pub labels: Vec<String>,
+    /// Bounding-box gold answer.
+    pub boxes: Option<Vec<BoxAnnotation>>,
+    pub text: Option<String>,
+    /// Every other column or key.
+    pub meta: BTreeMap<String, Value>,
+}
+
+/// One text item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextItem {
+    /// 1-based line in the source file (CSV: the header is line 1).
+    pub line: u64,
+    pub id: Option<String>,
+    pub text: String,
+    pub tag: Option<String>,
+    pub label: Option<String>,
+    pub labels: Vec<String>,
+    pub meta: BTreeMap<String, Value>,
+}
+
+/// Decode text bytes: UTF-8 (BOM stripped), UTF-16 with a BOM, else GB18030 (a superset of
+/// GBK). Returns an error message if none fits.
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return if had_errors {
+            Err(format!("invalid {} text", enc.name()))
+        } else {
+            Ok(text)
+        };
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(Cow::Borrowed(s));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        Err("the text is neither UTF-8 nor GBK".into())
+    } else {
+        Ok(text)
+    }
+}
+
+/// A row as generic key → value, with its line number.
+struct RawRow {
+    line: u64,
+    fields: BTreeMap<String, Value>,
+}
+
+fn bad(file: &str, line: u64, message: impl Into<String>) -> MediaError {
+    MediaError::BadManifest {
+        file: file.to_owned(),
+        line,
+        message: message.into(),
+    }
+}
+
+fn read_rows(
+    format: TableFormat,
+    file: &str,
+    bytes: &[u8],
+    required: &str,
+) -> Result<Vec<RawRow>, MediaError> {
+    let text = decode_text(bytes).map_err(|m| bad(file, 1, m))?;
+    match format {
+        TableFormat::Csv => read_csv(file, &text, required),
+        TableFormat::Jsonl => read_jsonl(file, &text, required),
+    }
+}
+
+fn read_csv(file: &str, text: &str, required: &str) -> Result<Vec<RawRow>, MediaError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| bad(file, 1, e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    if !headers.iter().any(|h| h == required) {
+        return Err(bad(
+            file,
+            1,
+            format!(
+                "the header has no `{required}` column (columns: {})",
+                headers.join(", ")
+            ),
+        ));
+    }
+    let mut seen = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(bad(file, 1, format!("column {} has no name", i + 1)));
+        }
+        if seen.insert(h.clone(), i).is_some() {
+            return Err(bad(file, 1, format!("column `{h}` appears twice")));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in rdr.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("expected {expected_len} fields, found {len}"),
+                _ => e.to_string(),
+            };
+            bad(file, line, message)
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let fields = headers
+            .iter()
+            .zip(record.iter())
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), Value::String(v.to_owned())))
+            .collect();
+        rows.push(RawRow { line, fields });
+    }
+    Ok(rows)
+}
+
+fn read_jsonl(file: &str, text: &str, required: &str) -> Result<Vec<RawRow>, MediaError> {
+    let mut rows = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i as u64 + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(raw).map_err(|e| bad(file, line, format!("invalid JSON: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(bad(file, line, "expected a JSON object"));
+        };
+        let fields: BTreeMap<String, Value> = map
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.to_lowercase(), v))
+            .collect();
+        if !fields.contains_key(required) {
+            return Err(bad(
+                file,
+                line,
+                format!("the object has no `{required}` key"),
+            ));
+        }
+        rows.push(RawRow { line, fields });
+    }
+    Ok(rows)
+}
+
+fn take_string(file: &str, row: &mut RawRow, key: &str) -> Result<Option<String>, MediaError> {
+    match row.fields.remove(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            Ok((!s.is_empty()).then(|| s.to_owned()))
+        }
+        Some(Value::Number(n)) if key == "id" => Ok(Some(n.to_string())),
+        Some(other) => Err(bad(
+            file,
+            row.line,
+            format!("`{key}` must be a string, found {other}"),
+        )),
+    }
+}
+
+/// `label` and `labels`: a string, an array of strings (JSONL), or `a|b` (CSV `labels`).
+fn take_labels(file: &str, row: &mut RawRow) -> Result<(Option<String>, Vec<String>), MediaError> {
+    let strings = |v: Vec<Value>, key: &str| -> Result<Vec<String>, MediaError> {
+        v.into_iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s.trim().to_owned()),
+                other => Err(bad(
+                    file,
+                    row.line,
+                    format!("`{key}` must hold strings, found {other}"),
+                )),
+            })
+            .collect()
+    };
+    let mut labels = match row.fields.remove("labels") {
+        None => Vec::new(),
+        Some(Value::String(s)) => s
+            .split('|')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        Some(Value::Array(a)) => strings(a, "labels")?,
+        Some(other) => {
+            return Err(bad(
+                file,
+                row.line,
+                format!("`labels` must be a list of strings, found {other}"),
+            ));
+        }
+    };
+    let label = match row.fields.remove("label") {
+        Some(Value::Array(a)) => {
+            labels.extend(strings(a, "label")?);
+            None
+        }
+        Some(v) => {
+            row.fields.insert("label".into(), v);
+            take_string(file, row, "label")?
+        }
+        None => None,
+    };
+    Ok((label, labels))
+}
+
+fn take_boxes(file: &str, row: &mut RawRow) -> Result<Option<Vec<BoxAnnotation>>, MediaError> {
+    let value = match row.fields.remove("boxes") {
+        None => return Ok(None),
+        Some(Value::String(s)) => serde_json::from_str::<Value>(&s)
+            .map_err(|e| bad(file, row.line, format!("`boxes` is not valid JSON: {e}")))?,
+        Some(v) => v,
+    };
+    let boxes: Vec<BoxAnnotation> = serde_json::from_value(value).map_err(|e| {
+        bad(
+            file,
+            row.line,
+            format!("`boxes` must be a list of {{\"label\",\"x\",\"y\",\"w\",\"h\"}} objects: {e}"),
+        )
+    })?;
+    for (i, b) in boxes.iter().enumerate() {
+        let ok = [b.x, b.y, b.w, b.h].iter().all(|v| v.is_finite())
+            && b.x >= 0.0
+            && b.y >= 0.0
+            && b.w > 0.0
+            && b.h > 0.0
+            && !b.label.trim().is_empty();
+        if !ok {
+            return Err(bad(
+                file,
+                row.line,
+                format!(
+                    "box {} is invalid (needs a label, x, y ≥ 0 and w, h > 0)",
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(Some(boxes))
+}
+
+/// Normalise an archive-relative path: `\` → `/`, no leading `./`.
+fn normalise_file(file: &str) -> String {
+    let f = file.trim().replace('\\', "/");
+    let mut s = f.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s.to_owned()
+}
+
+/// Parse a `manifest.csv` or `manifest.jsonl`. `file_name` is used in error messages.
+///
+/// Columns/keys: `file` (required, unique), optional `tag`, `label`, `labels`, `boxes`
+/// (a JSON list of `{"label","x","y","w","h"}`), `text`; all others go to `meta`.
+pub fn parse_manifest(
+    format: TableFormat,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<ManifestRow>, MediaError> {
+    let raw = read_rows(format, file_name, bytes, "file")?;
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for mut row in raw {
+        let file = take_string(file_name, &mut row, "file")?
+            .map(|f| normalise_file(&f))
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| bad(file_name, row.line, "`file` is empty"))?;
+        if let Some(first) = seen.insert(file.clone(), row.line) {
+            return Err(bad(
+                file_name,
+                row.line,
+                format!("`{file}` is listed twice (first on line {first})"),
+            ));
+        }
+        let tag = take_string(file_name, &mut row, "tag")?;
+        let (label, labels) = take_labels(file_name, &mut row)?;
+        let boxes = take_boxes(file_name, &mut row)?;
+        let text = take_string(file_name, &mut row, "text")?;
+        out.push(ManifestRow {
+            line: row.line,
+            file,
+            tag,
+            label,
+            labels,
+            boxes,
+            text,
+            meta: row.fields,
+        });
+    }
+    Ok(out)
+}
+
+/// Parse text items from CSV (a `text` column; optional `id`, `tag`, `label`, `labels`) or
+/// JSONL (objects with the same keys). Other columns go to `meta`. Ids, when given, must be
+/// unique; an empty text is an error naming its line.
+pub fn parse_text_items(
+    format: TableFormat,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<TextItem>, MediaError> {
+    let raw = read_rows(format, file_name, bytes, "text")?;
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for mut row in raw {
+        let id = take_string(file_name, &mut row, "id")?;
+        if let Some(id) = &id
+            && let Some(first) = seen.insert(id.clone(), row.line)
+        {
+            return Err(bad(
+                file_name,
+                row.line,
+                format!("id `{id}` is used twice (first on line {first})"),
+            ));
+        }
+        let text = take_string(file_name, &mut row, "text")?
+            .ok_or_else(|| bad(file_name, row.line, "`text` is empty"))?;
+        let tag = take_string(file_name, &mut row, "tag")?;
+        let (label, labels) = take_labels(file_name, &mut row)?;
+        out.push(TextItem {
+            line: row.line,
+            id,
+            text,
+            tag,
+            label,
+            labels,
+            meta: row.fields,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,138 @@
+//! Renditions, hashing and the one-call `process_image` pipeline.
+
+use bytes::Bytes;
+use image::{DynamicImage, GenericImageView, ImageEncoder};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::{ImageKind, Limits, MediaError, decode};
+
+/// Longest side of a thumbnail, in pixels.
+pub const THUMB_MAX_SIDE: u32 = 256;
+/// Longest side of a screen rendition, in pixels.
+pub const SCREEN_MAX_SIDE: u32 = 1600;
+/// JPEG quality of renditions.
+pub const JPEG_QUALITY: u8 = 82;
+
+/// An encoded, downscaled copy of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendition {
+    pub bytes: Bytes,
+    pub width: u32,
+    pub height: u32,
+    /// `image/jpeg`, or `image/png` when the source has real transparency.
+    pub content_type: &'static str,
+}
+
+/// The result of [`process_image`]: everything the server stores about one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// SHA-256 of the original bytes, lowercase hex (64 characters).
+    pub sha256: String,
+    pub kind: ImageKind,
+    /// MIME type of the original.
+    pub content_type: &'static str,
+    /// Size of the original, in bytes.
+    pub byte_len: u64,
+    /// Width of the upright image (after EXIF orientation).
+    pub width: u32,
+    /// Height of the upright image (after EXIF orientation).
+    pub height: u32,
+    /// The EXIF orientation that was applied (1 = none).
+    pub orientation: u8,
+    /// Longest side ≤ [`THUMB_MAX_SIDE`].
+    pub thumb: Rendition,
+    /// Longest side ≤ [`SCREEN_MAX_SIDE`].
+    pub screen: Rendition,
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Sniff, decode with limits, orient, make both renditions and hash. CPU-bound and
+/// synchronous: call it from `spawn_blocking` (or use [`process_many`] there).
+pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
+    let decoded = decode(bytes, limits)?;
+    let (width, height) = decoded.image.dimensions();
+    let (thumb, screen) = renditions(&decoded.image)?;
+    Ok(Processed {
+        sha256: sha256_hex(bytes),
+        kind: decoded.kind,
+        content_type: decoded.kind.mime(),
+        byte_len: bytes.len() as u64,
+        width,
+        height,
+        orientation: decoded.orientation,
+        thumb,
+        screen,
+    })
+}
+
+/// [`process_image`] for a batch, in parallel on rayon's pool (one thread per core).
+/// Results come back in input order; one bad image never affects another.
+pub fn process_many<B>(inputs: &[B], limits: &Limits) -> Vec<Result<Processed, MediaError>>
+where
+    B: AsRef<[u8]> + Sync,
+{
+    inputs
+        .par_iter()
+        .map(|b| process_image(b.as_ref(), limits))
+        .collect()
+}
+
+/// Thumbnail and screen renditions of an upright image. Never upscales.
+///
+/// Encoding: JPEG (quality [`JPEG_QUALITY`]) unless the image has an alpha channel with at
+/// least one non-opaque pixel, then PNG, so cut-outs keep their transparency.
+pub fn renditions(image: &DynamicImage) -> Result<(Rendition, Rendition), MediaError> {
+    let screen = fit(image, SCREEN_MAX_SIDE);
+    let thumb = fit(&screen, THUMB_MAX_SIDE);
+    let transparent =
+        screen.color().has_alpha() && screen.to_rgba8().pixels().any(|p| p.0[3] < 255);
+    Ok((encode(&thumb, transparent)?, encode(&screen, transparent)?))
+}
+
+fn fit(image: &DynamicImage, max_side: u32) -> DynamicImage {
+    let (w, h) = image.dimensions();
+    if w.max(h) <= max_side {
+        image.clone()
+    } else {
+        image.thumbnail(max_side, max_side)
+    }
+}
+
+fn encode(image: &DynamicImage, transparent: bool) -> Result<Rendition, MediaError> {
+    let (width, height) = image.dimensions();
+    let mut out = Vec::new();
+    let err = |e: image::ImageError| MediaError::Encode(e.to_string());
+    let content_type = if transparent {
+        let rgba = image.to_rgba8();
+        image::codecs::png::PngEncoder::new_with_quality(
+            &mut out,
+            image::codecs::png::CompressionType::Fast,
+            image::codecs::png::FilterType::Adaptive,
+        )
+        .write_image(&rgba, width, height, image::ExtendedColorType::Rgba8)
+        .map_err(err)?;
+        "image/png"
+    } else {
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+        if image.color().has_color() {
+            let rgb = image.to_rgb8();
+            enc.write_image(&rgb, width, height, image::ExtendedColorType::Rgb8)
+        } else {
+            let luma = image.to_luma8();
+            enc.write_image(&luma, width, height, image::ExtendedColorType::L8)
+        }
+        .map_err(err)?;
+        "image/jpeg"
+    };
+    Ok(Rendition {
+        bytes: Bytes::from(out),
+        width,
+        height,
+        content_type,
+    })
+}

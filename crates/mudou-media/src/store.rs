@@ -1,0 +1,282 @@
+//! Content-addressed blob storage on top of `object_store`: a local folder by default,
+//! S3-compatible storage by configuration (crate feature `s3`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutMode, PutOptions, PutPayload};
+
+use crate::{MediaError, Processed, content_type_of};
+
+/// What a blob is; decides its key prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlobKind {
+    /// The uploaded bytes, unchanged: `originals/ab/abcdef…`.
+    Original,
+    /// The thumbnail rendition: `thumb/ab/abcdef…`.
+    Thumb,
+    /// The screen rendition: `screen/ab/abcdef…`.
+    Screen,
+}
+
+impl BlobKind {
+    pub const ALL: [BlobKind; 3] = [BlobKind::Original, BlobKind::Thumb, BlobKind::Screen];
+
+    fn prefix(self) -> &'static str {
+        match self {
+            BlobKind::Original => "originals",
+            BlobKind::Thumb => "thumb",
+            BlobKind::Screen => "screen",
+        }
+    }
+}
+
+/// The object key of a blob: `<prefix>/<first two hex digits>/<sha256 hex>`.
+pub fn blob_key(kind: BlobKind, sha256: &str) -> Result<String, MediaError> {
+    let valid = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+    if !valid {
+        return Err(MediaError::BadKey(sha256.to_owned()));
+    }
+    Ok(format!("{}/{}/{}", kind.prefix(), &sha256[..2], sha256))
+}
+
+/// S3-compatible storage settings (AWS S3, MinIO, Ceph RGW, Alibaba OSS, …).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3Config {
+    /// e.g. `http://127.0.0.1:9000`; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Allow plain-HTTP endpoints (a MinIO on the local network).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+/// Where blobs live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobStoreConfig {
+    /// A local folder (created if missing).
+    Local { root: PathBuf },
+    /// S3-compatible object storage; needs the crate feature `s3`.
+    S3(S3Config),
+    /// In process memory; for tests and demos.
+    Memory,
+}
+
+/// Whether a put stored new bytes or found them already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Stored,
+    AlreadyPresent,
+}
+
+/// A stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub bytes: Bytes,
+    /// Sniffed from the content (`application/octet-stream` if not an image).
+    pub content_type: &'static str,
+}
+
+/// Content-addressed storage of originals and renditions. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    inner: Arc<dyn ObjectStore>,
+    /// The backend supports atomic create-if-absent (local folder, memory).
+    atomic_create: bool,
+}
+
+impl BlobStore {
+    /// A store in a local folder, created if missing.
+    pub fn local(root: impl Into<PathBuf>) -> Result<Self, MediaError> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(&root)?;
+        Ok(BlobStore {
+            inner: Arc::new(fs),
+            atomic_create: true,
+        })
+    }
+
+    /// A store in memory (tests, demos).
+    pub fn in_memory() -> Self {
+        BlobStore {
+            inner: Arc::new(object_store::memory::InMemory::new()),
+            atomic_create: true,
+        }
+    }
+
+    /// Any `object_store` implementation (e.g. one configured by the caller).
+    pub fn from_object_store(store: Arc<dyn ObjectStore>) -> Self {
+        BlobStore {
+            inner: store,
+            atomic_create: false,
+        }
+    }
+
+    /// Build from configuration.
+    pub fn from_config(config: &BlobStoreConfig) -> Result<Self, MediaError> {
+        match config {
+            BlobStoreConfig::Local { root } => Self::local(root.clone()),
+            BlobStoreConfig::Memory => Ok(Self::in_memory()),
+            BlobStoreConfig::S3(s3) => Self::s3(s3),
+        }
+    }
+
+    #[cfg(feature = "s3")]
+    fn s3(c: &S3Config) -> Result<Self, MediaError> {
+        if c.bucket.is_empty() {
+            return Err(MediaError::Config("the S3 bucket name is empty".into()));
+        }
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&c.bucket)
+            .with_region(&c.region)
+            .with_access_key_id(&c.access_key_id)
+            .with_secret_access_key(&c.secret_access_key)
+            .with_allow_http(c.allow_http);
+        if let Some(endpoint) = &c.endpoint {
+            // MinIO and most S3-compatible servers want path-style requests.
+            b = b
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false);
+        }
+        let store = b.build().map_err(|e| MediaError::Config(e.to_string()))?;
+        Ok(BlobStore {
+            inner: Arc::new(store),
+            atomic_create: false,
+        })
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn s3(_: &S3Config) -> Result<Self, MediaError> {
+        Err(MediaError::Config(
+            "S3 storage is not compiled in; build with the `s3` feature of mudou-media".into(),
+        ))
+    }
+
+    /// Store `bytes` under `kind`/`sha256` unless something is already there (content
+    /// addressing makes the existing bytes identical).
+    pub async fn put(
+        &self,
+        kind: BlobKind,
+        sha256: &str,
+        bytes: Bytes,
+    ) -> Result<PutOutcome, MediaError> {
+        let path = ObjectPath::from(blob_key(kind, sha256)?);
+        if self.exists_at(&path).await? {
+            return Ok(PutOutcome::AlreadyPresent);
+        }
+        let mode = if self.atomic_create {
+            PutMode::Create
+        } else {
+            // Same key ⇒ same content: a racing overwrite is harmless.
+            PutMode::Overwrite
+        };
+        let opts = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        match self
+            .inner
+            .put_opts(&path, PutPayload::from_bytes(bytes), opts)
+            .await
+        {
+            Ok(_) => Ok(PutOutcome::Stored),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(PutOutcome::AlreadyPresent),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Store an original under its own SHA-256; returns the hash and the outcome.
+    pub async fn put_original(&self, bytes: Bytes) -> Result<(String, PutOutcome), MediaError> {
+        let sha = crate::sha256_hex(&bytes);
+        let outcome = self.put(BlobKind::Original, &sha, bytes).await?;
+        Ok((sha, outcome))
+    }
+
+    /// Store an original and both renditions of a processed image. The outcome is that of
+    /// the original (a duplicate upload gives `AlreadyPresent`); missing renditions of a
+    /// duplicate are filled in.
+    pub async fn put_processed(
+        &self,
+        original: Bytes,
+        processed: &Processed,
+    ) -> Result<PutOutcome, MediaError> {
+        let sha = &processed.sha256;
+        let renditions = [
+            (BlobKind::Thumb, &processed.thumb.bytes),
+            (BlobKind::Screen, &processed.screen.bytes),
+        ];
+        // Renditions first: an original is never visible without them.
+        for (kind, bytes) in renditions {
+            self.put(kind, sha, bytes.clone()).await?;
+        }
+        self.put(BlobKind::Original, sha, original).await
+    }
+
+    /// True if the blob exists.
+    pub async fn exists(&self, kind: BlobKind, sha256: &str) -> Result<bool, MediaError> {
+        self.exists_at(&ObjectPath::from(blob_key(kind, sha256)?))
+            .await
+    }
+
+    async fn exists_at(&self, path: &ObjectPath) -> Result<bool, MediaError> {
+        match self.inner.head(path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The blob's bytes and content type, or `None` if absent.
+    pub async fn get(&self, kind: BlobKind, sha256: &str) -> Result<Option<Blob>, MediaError> {
+        let path = ObjectPath::from(blob_key(kind, sha256)?);
+        let result = match self.inner.get(&path).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let bytes = result.bytes().await?;
+        let content_type = content_type_of(&bytes);
+        Ok(Some(Blob {
+            bytes,
+            content_type,
+        }))
+    }
+
+    /// Delete one blob; deleting an absent blob is not an error.
+    pub async fn delete(&self, kind: BlobKind, sha256: &str) -> Result<(), MediaError> {
+        let path = ObjectPath::from(blob_key(kind, sha256)?);
+        match self.inner.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Delete the original and both renditions (cleanup after a failed request).
+    pub async fn delete_all(&self, sha256: &str) -> Result<(), MediaError> {
+        for kind in BlobKind::ALL {
+            self.delete(kind, sha256).await?;
+        }
+        Ok(())
+    }
+}

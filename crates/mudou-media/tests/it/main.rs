@@ -1,0 +1,8 @@
+//! The one integration-test binary of mudou-media. Fixtures are generated in code.
+
+mod archive;
+mod decode;
+mod fixtures;
+mod fuzz;
+mod manifest;
+mod store;
