@@ -3,8 +3,9 @@
 //! Used by `benches/peers/crowdkit/run.sh` (the Rust side of the crowd-kit comparison).
 //!
 //! ```text
-//! cargo run --release -p mudou-consensus --example peer -- LABELS.csv [GOLD.csv] [mv,wawa,ds,onecoin,glad,mace]
+//! cargo run --release -p mudou-consensus --example peer -- LABELS.csv [GOLD.csv] [mv,wawa,ds,onecoin,glad,mace | agreement]
 //! ```
+//! `agreement` prints Fleiss' kappa and Krippendorff's alpha of the whole set instead.
 //! Timing covers the fit only (the CSV is parsed and interned before the clock starts), the
 //! same as the Python side, which times `fit_predict` on a loaded DataFrame.
 
@@ -19,6 +20,14 @@ fn main() -> anyhow::Result<()> {
         .first()
         .ok_or_else(|| anyhow::anyhow!("usage: peer LABELS [GOLD] [METHODS]"))?;
     let gold_path = args.get(1).filter(|s| !s.is_empty() && s.as_str() != "-");
+    if args.get(2).map(String::as_str) == Some("agreement") {
+        let data = load(labels_path)?;
+        let o = mudou_consensus::agreement::order_agreement(&data.labels);
+        let f = |v: Option<f64>| v.map_or("nan".to_string(), |v| format!("{v:.10}"));
+        println!("fleiss\t{}", f(o.fleiss_kappa));
+        println!("alpha\t{}", f(o.krippendorff_alpha));
+        return Ok(());
+    }
     let methods: Vec<Method> = match args.get(2) {
         Some(m) => m.split(',').map(|s| s.parse()).collect::<Result<_, _>>()?,
         None => Method::ALL.to_vec(),

@@ -261,6 +261,13 @@ impl ItemState {
         }
     }
 
+    /// Empties the state for reuse with `model` (no allocation when the class count is the same).
+    pub fn reset(&mut self, model: &SkillModel) {
+        self.log_post.clear();
+        self.log_post.extend_from_slice(&model.log_prior);
+        self.n_labels = 0;
+    }
+
     /// Adds one label. O(K), no allocation. Errors when `class` is out of range or the state
     /// was made for a model with another number of classes.
     #[inline]
