@@ -67,6 +67,12 @@ describe('api client', () => {
     expect(errorText(new ApiError(429, 'rate_limited', 'x'))).toBe('试太多次了，请稍后再试');
   });
 
+  it('names the field of a validation error', () => {
+    expect(errorText(new ApiError(400, 'validation', 'pin: bad', { field: 'pin' }))).toBe('请检查：数字密码');
+    expect(errorText(new ApiError(400, 'validation', 'x', { field: 'colour' }))).toBe('请检查：colour');
+    expect(errorText(new ApiError(400, 'validation', 'x'))).toBe('填写有误');
+  });
+
   it('maps a non-JSON error body by status', async () => {
     respond(new Response('<html>not here</html>', { status: 404, headers: { 'Content-Type': 'text/html' } }));
     const e = await fail(api.get('/work/next'));

@@ -1,7 +1,7 @@
 // The HTTP client for /api/v1. Cookies are HttpOnly: the UI never sees a token, it only sends
 // `credentials: 'same-origin'`. Every failure becomes an ApiError with a stable `code`.
 
-import { t } from './i18n';
+import { t, type Key } from './i18n';
 
 export type Role = 'admin' | 'client' | 'lead' | 'annotator';
 export type SkillLevel = 'trainee' | 'standard' | 'expert';
@@ -150,6 +150,20 @@ export const api = {
   del: <T>(path: string) => request<T>('DELETE', path),
 };
 
+const FIELD_LABELS: Record<string, Key> = {
+  pin: 'pin',
+  password: 'password',
+  username: 'username',
+  display_name: 'display_name',
+  name: 'name',
+  county: 'county',
+  province: 'province',
+  timezone: 'timezone',
+  role: 'role',
+  centre_id: 'centre',
+  org_id: 'org',
+};
+
 /** A short, translated sentence for any error, for showing next to an icon. */
 export function errorText(e: unknown): string {
   if (!(e instanceof ApiError)) return t('err_server');
@@ -157,6 +171,11 @@ export function errorText(e: unknown): string {
     case 'invalid_pin': {
       const n = e.attemptsLeft;
       return n === undefined ? t('err_invalid_pin') : t('err_invalid_pin_left', { n });
+    }
+    case 'validation': {
+      const f = e.details.field;
+      if (typeof f !== 'string' || !f) return t('err_validation');
+      return t('err_validation_field', { field: f in FIELD_LABELS ? t(FIELD_LABELS[f]) : f });
     }
     case 'invalid_credentials': {
       const n = e.attemptsLeft;
@@ -172,7 +191,6 @@ export function errorText(e: unknown): string {
     case 'device_not_enrolled':
     case 'unauthenticated':
     case 'forbidden':
-    case 'validation':
     case 'conflict':
     case 'not_found':
     case 'network':

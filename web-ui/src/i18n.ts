@@ -94,6 +94,8 @@ const zh = {
   // client home
   organisation: '单位',
   api_tokens: 'API 令牌',
+  datasets: '数据集',
+  item_count: '{n} 条',
   token_name: '令牌名称',
   new_token: '新建令牌',
   token_secret_once: '请现在复制。这个密钥只显示这一次。',
@@ -134,6 +136,7 @@ const zh = {
   err_unauthenticated: '请先登录',
   err_forbidden: '没有权限',
   err_validation: '填写有误',
+  err_validation_field: '请检查：{field}',
   err_conflict: '已经有了，不能重复',
   err_not_found: '找不到',
   err_rate_limited: '试太多次了，请稍后再试',
@@ -230,6 +233,8 @@ const en: Record<Key, string> = {
 
   organisation: 'Organisation',
   api_tokens: 'API tokens',
+  datasets: 'Datasets',
+  item_count: '{n} items',
   token_name: 'Token name',
   new_token: 'New token',
   token_secret_once: 'Copy it now. This secret is shown only once.',
@@ -268,6 +273,7 @@ const en: Record<Key, string> = {
   err_unauthenticated: 'Please log in',
   err_forbidden: 'Not allowed',
   err_validation: 'Please check the form',
+  err_validation_field: 'Please check: {field}',
   err_conflict: 'Already exists',
   err_not_found: 'Not found',
   err_rate_limited: 'Too many tries, wait a little',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { avatarColour, initial, yuan } from './util';
+import { avatarColour, initial, sortByName, yuan } from './util';
 import { enrollCodeFromHash } from './router';
 import { enrollLink, isLocked, minutesLeft } from './pages/Lead';
 import { secretOf } from './pages/Client';
@@ -15,6 +15,10 @@ describe('helpers', () => {
   it('gives a person a stable colour', () => {
     expect(avatarColour(5)).toBe(avatarColour(5));
     expect(avatarColour(5)).not.toBe(avatarColour(6));
+  });
+  it('sorts names in pinyin order', () => {
+    const names = ['王芳', '李娜', '张丽', '刘静', '陈杰', '杨洋'].map((display_name) => ({ display_name }));
+    expect(sortByName(names).map((x) => x.display_name)).toEqual(['陈杰', '李娜', '刘静', '王芳', '杨洋', '张丽']);
   });
   it('formats fen as yuan', () => {
     expect(yuan(4260)).toBe('¥42.60');

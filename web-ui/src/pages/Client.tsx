@@ -28,8 +28,16 @@ export function secretOf(res: unknown): string | null {
   return null;
 }
 
+interface Dataset {
+  id: number;
+  name: string;
+  item_count: number;
+  created_at?: number | null;
+}
+
 export function ClientHome({ user }: { user: User }) {
   const tokens = useLoad(() => api.get<Items<Token>>('/tokens'));
+  const datasets = useLoad(() => api.get<Items<Dataset>>('/datasets'));
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -61,6 +69,30 @@ export function ClientHome({ user }: { user: User }) {
           <p class="big-line">{orgName}</p>
         </Section>
       )}
+      <Section icon="database" title={t('datasets')} testid="datasets">
+        <LoadState state={datasets}>
+          {(d) =>
+            d.items.length === 0 ? (
+              <p class="muted">{t('none_yet')}</p>
+            ) : (
+              <ul class="rows">
+                {d.items.map((x) => (
+                  <li class="row" key={x.id} data-testid="dataset-row">
+                    <Icon name="database" />
+                    <div class="row-main">
+                      <strong>{x.name}</strong>
+                      {x.created_at ? (
+                        <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
+                      ) : null}
+                    </div>
+                    <span class="badge">{t('item_count', { n: x.item_count })}</span>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </LoadState>
+      </Section>
       <Section icon="key" title={t('api_tokens')} testid="tokens">
         <LoadState state={tokens}>
           {(d) =>

@@ -6,6 +6,7 @@ import { getLang, t } from '../i18n';
 import { isValidPin } from '../pin';
 import { shortTime, toMillis } from '../util';
 import { Icon } from '../components/Icon';
+import { sortByName } from '../util';
 import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad } from '../components/ui';
 
 interface Device {
@@ -29,6 +30,10 @@ interface Annotator {
   disabled?: boolean;
 }
 
+function isRevoked(d: Device): boolean {
+  return !!d.revoked || !!d.revoked_at;
+}
+
 export function isLocked(a: { locked?: boolean; locked_until?: number | null }, now = Date.now()): boolean {
   return !!a.locked || (typeof a.locked_until === 'number' && toMillis(a.locked_until) > now);
 }
@@ -49,8 +54,8 @@ export function LeadHome({ user: _user }: { user: User }) {
               <p class="muted">{t('none_yet')}</p>
             ) : (
               <ul class="rows">
-                {d.items.map((x) => {
-                  const revoked = x.revoked || !!x.revoked_at;
+                {[...d.items].sort((a, b) => Number(isRevoked(a)) - Number(isRevoked(b))).map((x) => {
+                  const revoked = isRevoked(x);
                   return (
                     <li class="row" key={x.id} data-testid="device-row" data-id={x.id}>
                       <Icon name="monitor" />
@@ -92,7 +97,7 @@ export function LeadHome({ user: _user }: { user: User }) {
               <p class="muted">{t('none_yet')}</p>
             ) : (
               <ul class="rows">
-                {a.items.map((x) => (
+                {sortByName(a.items).map((x) => (
                   <AnnotatorRow key={x.id} a={x} onChanged={() => void annotators.reload()} />
                 ))}
               </ul>

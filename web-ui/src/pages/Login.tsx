@@ -6,6 +6,7 @@ import { api, ApiError, type DeviceInfo, type Roster, type RosterEntry, type Use
 import { t } from '../i18n';
 import { dotCount, isValidPin, pinKeyFromKeyboard, pinReduce, PIN_MAX, type PinKey } from '../pin';
 import { Icon } from '../components/Icon';
+import { sortByName } from '../util';
 import { Avatar, Button, ErrorNote, Field, LangToggle, LoadState, Note, useLoad } from '../components/ui';
 
 type Props = { onLoggedIn: (u: User) => void };
@@ -72,7 +73,7 @@ function RosterLogin({ onLoggedIn, onStaff }: Props & { onStaff: () => void }) {
               <Note kind="info">{t('roster_empty')}</Note>
             ) : (
               <ul class="roster" data-testid="roster">
-                {r.annotators.map((a) => {
+                {sortByName(r.annotators).map((a) => {
                   const locked = a.locked || lockedIds.has(a.id);
                   return (
                     <li key={a.id}>
