@@ -41,6 +41,8 @@ const zh = {
 
   // enroll
   enroll_title: '登记设备',
+  device_phone: '手机',
+  device_pc: '电脑',
   enroll_working: '正在登记这台设备…',
   enroll_done: '登记好了',
   enroll_no_code: '链接里没有登记码。请向组长要新的链接。',
@@ -184,6 +186,8 @@ const en: Record<Key, string> = {
   roster_empty: 'No annotators in this centre yet.',
 
   enroll_title: 'Enroll device',
+  device_phone: 'Phone',
+  device_pc: 'Computer',
   enroll_working: 'Enrolling this device…',
   enroll_done: 'Enrolled',
   enroll_no_code: 'The link has no code. Ask your lead for a new link.',

@@ -4,6 +4,7 @@ import { enrollCodeFromHash } from './router';
 import { enrollLink, isLocked, minutesLeft } from './pages/Lead';
 import { secretOf } from './pages/Client';
 import { interpretNext } from './pages/Home';
+import { defaultDeviceName } from './pages/Enroll';
 
 describe('helpers', () => {
   it('takes the first character of a name', () => {
@@ -53,6 +54,10 @@ describe('helpers', () => {
     expect(secretOf({ id: 1, name: 'x', token: 's2' })).toBe('s2');
     expect(secretOf({ token: { id: 1, secret: 's3' } })).toBe('s3');
     expect(secretOf({ id: 1 })).toBeNull();
+  });
+  it('names a claimed device by its kind', () => {
+    expect(defaultDeviceName('Mozilla/5.0 (Linux; Android 12; M2006C3MG) Mobile Safari/537.36')).toBe('手机');
+    expect(defaultDeviceName('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120')).toBe('电脑');
   });
   it('reads the dispatch answer', () => {
     expect(interpretNext({ status: 'nothing', reason: 'no_orders' })).toBe('nothing');

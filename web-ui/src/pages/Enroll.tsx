@@ -7,6 +7,11 @@ import { enrollCodeFromHash, navigate } from '../router';
 import { Icon } from '../components/Icon';
 import { Button, ErrorNote, LangToggle, Note } from '../components/ui';
 
+/** A first name for this device in the lead's list: phone or computer (the lead can tell them apart). */
+export function defaultDeviceName(userAgent: string): string {
+  return t(/Mobi|Android|iPhone|iPad/i.test(userAgent) ? 'device_phone' : 'device_pc');
+}
+
 export function EnrollPage() {
   const code = useRef(enrollCodeFromHash(location.hash)).current;
   const [error, setError] = useState<unknown>(null);
@@ -16,7 +21,7 @@ export function EnrollPage() {
     if (!code || started.current) return;
     started.current = true;
     api
-      .post<DeviceInfo>('/device/claim', { code })
+      .post<DeviceInfo>('/device/claim', { code, name: defaultDeviceName(navigator.userAgent) })
       // replace: the code is used up, so Back should not return to it
       .then(() => navigate('/login', true))
       .catch(setError);

@@ -227,20 +227,43 @@ function PhoneCode() {
   );
 }
 
+/** Copies text; on plain http (a centre's LAN) the async clipboard API is missing, so it falls
+ * back to selecting a hidden textarea and `execCommand('copy')`. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the old way
+  }
+  const ta = document.createElement('textarea');
+  ta.value = text;
+  ta.setAttribute('readonly', '');
+  ta.style.position = 'fixed';
+  ta.style.opacity = '0';
+  document.body.appendChild(ta);
+  ta.select();
+  try {
+    return document.execCommand('copy');
+  } catch {
+    return false;
+  } finally {
+    ta.remove();
+  }
+}
+
 export function CopyButton({ text }: { text: string }) {
   const [done, setDone] = useState(false);
-  if (typeof navigator === 'undefined' || !navigator.clipboard) return null;
   return (
     <Button
       icon={done ? 'check' : 'copy'}
       label={done ? t('copied') : t('copy')}
       onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
+        if (await copyText(text)) {
           setDone(true);
           setTimeout(() => setDone(false), 2000);
-        } catch {
-          // clipboard refused (insecure origin): the text stays visible to copy by hand
         }
       }}
     />
