@@ -69,6 +69,19 @@ fn incremental(c: &mut Criterion) {
     let mut states: Vec<ItemState> = (0..data.n_tasks())
         .map(|_| ItemState::new(&model))
         .collect();
+    g.bench_function("add_label", |b| {
+        b.iter(|| {
+            for s in states.iter_mut() {
+                s.reset(&model);
+            }
+            for l in all {
+                states[l.task as usize]
+                    .add(&model, l.worker, l.class)
+                    .unwrap();
+            }
+            black_box(states.len())
+        })
+    });
     g.bench_function("add_label_and_decide", |b| {
         b.iter(|| {
             for s in states.iter_mut() {
