@@ -9,7 +9,9 @@ mod validate;
 
 pub use money::Fen;
 pub use people::{Role, SkillLevel, UnknownVariant};
-pub use validate::{ValidationError, validate_display_name, validate_password, validate_pin, validate_username};
+pub use validate::{
+    ValidationError, validate_display_name, validate_password, validate_pin, validate_username,
+};
 
 /// Milliseconds since the Unix epoch, the only time representation stored.
 pub type Millis = i64;

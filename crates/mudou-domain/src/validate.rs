@@ -8,7 +8,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        ValidationError { field, message: message.into() }
+        ValidationError {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -23,17 +26,25 @@ pub fn validate_pin(pin: &str) -> Result<(), ValidationError> {
 /// Passwords: at least 8 characters, at most 256 bytes (argon2 input stays bounded).
 pub fn validate_password(password: &str) -> Result<(), ValidationError> {
     if password.chars().count() < 8 {
-        return Err(ValidationError::new("password", "a password has at least 8 characters"));
+        return Err(ValidationError::new(
+            "password",
+            "a password has at least 8 characters",
+        ));
     }
     if password.len() > 256 {
-        return Err(ValidationError::new("password", "a password has at most 256 bytes"));
+        return Err(ValidationError::new(
+            "password",
+            "a password has at most 256 bytes",
+        ));
     }
     Ok(())
 }
 
 /// Usernames: 2–64 characters of ASCII letters, digits, `.`, `_`, `-`.
 pub fn validate_username(username: &str) -> Result<(), ValidationError> {
-    let ok_chars = username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    let ok_chars = username
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if !(2..=64).contains(&username.len()) || !ok_chars {
         return Err(ValidationError::new(
             "username",
@@ -48,7 +59,10 @@ pub fn validate_display_name(name: &str) -> Result<(), ValidationError> {
     let trimmed = name.trim();
     let n = trimmed.chars().count();
     if n == 0 || n > 40 || trimmed.chars().any(char::is_control) {
-        return Err(ValidationError::new("display_name", "a name is 1 to 40 characters"));
+        return Err(ValidationError::new(
+            "display_name",
+            "a name is 1 to 40 characters",
+        ));
     }
     Ok(())
 }
@@ -64,7 +78,10 @@ mod tests {
         assert!(validate_pin("123").is_err());
         assert!(validate_pin("1234567").is_err());
         assert!(validate_pin("12a4").is_err());
-        assert!(validate_pin("１２３４").is_err(), "full-width digits are not ASCII digits");
+        assert!(
+            validate_pin("１２３４").is_err(),
+            "full-width digits are not ASCII digits"
+        );
     }
 
     #[test]

@@ -36,39 +36,66 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
 
 pub fn build_with_store(settings: Settings, store: Store) -> App {
     let metrics = Metrics::new();
-    let state = AppState { store, settings: Arc::new(settings), metrics: metrics.clone() };
+    let state = AppState {
+        store,
+        settings: Arc::new(settings),
+        metrics: metrics.clone(),
+    };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let doc = Arc::new(openapi.clone());
     let timeout = state.settings.request_timeout;
     let router = api
-        .route("/api/openapi.json", get(move || {
-            let doc = doc.clone();
-            async move { axum::Json((*doc).clone()) }
-        }))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json((*doc).clone()) }
+            }),
+        )
         .fallback(crate::web::static_handler)
-        .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.settings.max_body_bytes,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn(crate::error::json_errors))
                 .layer(HandleErrorLayer::new(|e: tower::BoxError| async move {
                     if e.is::<tower::timeout::error::Elapsed>() {
-                        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", "the request took too long")
+                        ApiError::new(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "timeout",
+                            "the request took too long",
+                        )
                     } else {
                         ApiError::internal(e)
                     }
                 }))
                 .timeout(timeout),
         )
-        .route_layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state.clone());
-    App { router, state, openapi }
+    App {
+        router,
+        state,
+        openapi,
+    }
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let store = app.state.store.clone();
-    axum::serve(listener, app.router).with_graceful_shutdown(shutdown).await.context("serving HTTP")?;
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
     store.close().await;
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -34,13 +34,23 @@ pub fn random_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("the OS random source works");
-    let chars: Vec<char> = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Normalises a typed code (case, spaces, dashes) before hashing.
 pub fn normalise_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// Tokens and codes are random and long, so a fast hash is enough at rest.
@@ -54,7 +64,10 @@ pub async fn hash_secret(secret: String) -> Result<String, ApiError> {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(ApiError::internal)?;
         let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
-        Argon2::default().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
+        Argon2::default()
+            .hash_password(secret.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(ApiError::internal)
     })
     .await
     .map_err(ApiError::internal)?
@@ -64,7 +77,9 @@ pub async fn hash_secret(secret: String) -> Result<String, ApiError> {
 pub async fn verify_secret(secret: String, hash: String) -> Result<bool, ApiError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(ApiError::internal)?;
-        Ok(Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+        Ok(Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(ApiError::internal)?
@@ -74,7 +89,10 @@ pub async fn verify_secret(secret: String, hash: String) -> Result<bool, ApiErro
 /// username takes as long as a wrong password.
 pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     let salt = SaltString::encode_b64(b"mudou-dummy-salt").expect("valid salt");
-    Argon2::default().hash_password(random_secret().as_bytes(), &salt).expect("hashing works").to_string()
+    Argon2::default()
+        .hash_password(random_secret().as_bytes(), &salt)
+        .expect("hashing works")
+        .to_string()
 });
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -92,8 +110,10 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value for an HttpOnly, SameSite=Strict cookie (`max_age_s = 0` clears it).
 pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"))
-        .expect("cookie values are base64url")
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}"
+    ))
+    .expect("cookie values are base64url")
 }
 
 pub fn append_cookie(headers: &mut HeaderMap, value: HeaderValue) {
@@ -103,8 +123,13 @@ pub fn append_cookie(headers: &mut HeaderMap, value: HeaderValue) {
 /// How the caller proved who they are.
 #[derive(Clone, Debug)]
 pub enum Credential {
-    Session { session_id: i64, device_id: Option<i64> },
-    ApiToken { token_id: i64 },
+    Session {
+        session_id: i64,
+        device_id: Option<i64>,
+    },
+    ApiToken {
+        token_id: i64,
+    },
 }
 
 /// The authenticated caller. Rejects with 401 when there is none.
@@ -142,15 +167,33 @@ impl FromRequestParts<AppState> for Caller {
                         "use 'Authorization: Bearer mdt_…' with an API token",
                     )
                 })?;
-            let (token_id, user) = state.store.api_token_user(&token_hash(token), now).await?.ok_or_else(|| {
-                ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "invalid_token", "unknown or revoked API token")
-            })?;
-            Caller { user, credential: Credential::ApiToken { token_id } }
+            let (token_id, user) = state
+                .store
+                .api_token_user(&token_hash(token), now)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        "invalid_token",
+                        "unknown or revoked API token",
+                    )
+                })?;
+            Caller {
+                user,
+                credential: Credential::ApiToken { token_id },
+            }
         } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
-            let info = state.store.session(&token_hash(secret), now).await?.ok_or_else(ApiError::unauthenticated)?;
+            let info = state
+                .store
+                .session(&token_hash(secret), now)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
             Caller {
                 user: info.user,
-                credential: Credential::Session { session_id: info.session_id, device_id: info.device_id },
+                credential: Credential::Session {
+                    session_id: info.session_id,
+                    device_id: info.device_id,
+                },
             }
         } else {
             return Err(ApiError::unauthenticated());
@@ -250,8 +293,12 @@ pub struct MaybeDevice(pub Option<Device>);
 impl FromRequestParts<AppState> for MaybeDevice {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(secret) = cookie(&parts.headers, DEVICE_COOKIE) else { return Ok(MaybeDevice(None)) };
-        Ok(MaybeDevice(state.store.device_by_token(&token_hash(secret)).await?))
+        let Some(secret) = cookie(&parts.headers, DEVICE_COOKIE) else {
+            return Ok(MaybeDevice(None));
+        };
+        Ok(MaybeDevice(
+            state.store.device_by_token(&token_hash(secret)).await?,
+        ))
     }
 }
 
@@ -277,9 +324,15 @@ mod tests {
     fn codes_and_cookies() {
         let code = random_code();
         assert_eq!(code.len(), 14);
-        assert_eq!(normalise_code(&code.to_lowercase().replace('-', " ")), code.replace('-', ""));
+        assert_eq!(
+            normalise_code(&code.to_lowercase().replace('-', " ")),
+            code.replace('-', "")
+        );
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; mudou_session=abc ; b="));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; mudou_session=abc ; b="),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "b"), None);
         assert_eq!(cookie(&h, DEVICE_COOKIE), None);

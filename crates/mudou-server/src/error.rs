@@ -18,7 +18,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), extra: Map::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            extra: Map::new(),
+        }
     }
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.to_owned(), value.into());
@@ -34,25 +39,45 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first")
     }
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "your role may not do this")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your role may not do this",
+        )
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
     pub fn locked(retry_after_s: i64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "locked", "too many wrong attempts; locked for a while")
-            .with("retry_after_s", retry_after_s.max(1))
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            "too many wrong attempts; locked for a while",
+        )
+        .with("retry_after_s", retry_after_s.max(1))
     }
     pub fn device_not_enrolled() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "device_not_enrolled", "this device is not enrolled at a centre")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "device_not_enrolled",
+            "this device is not enrolled at a centre",
+        )
     }
     /// Logs the cause and hides it from the caller.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+        )
     }
 }
 
@@ -74,7 +99,9 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidReference(what) => {
                 ApiError::validation(format!("refers to something that does not exist ({what})"))
             }
-            StoreError::Invalid(what) => ApiError::validation(format!("not a valid combination ({what})")),
+            StoreError::Invalid(what) => {
+                ApiError::validation(format!("not a valid combination ({what})"))
+            }
             other => ApiError::internal(other),
         }
     }
@@ -107,9 +134,14 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     }
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "no such route"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this route does not take that method"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send JSON with Content-Type: application/json"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "send JSON with Content-Type: application/json",
+        ),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
         s if s.is_server_error() => ("internal", "something went wrong on our side"),
         _ => ("bad_request", "the request could not be understood"),

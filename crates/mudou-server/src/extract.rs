@@ -35,10 +35,16 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "send JSON with Content-Type: application/json",
             ),
-            JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::bad_request("invalid_json", e.body_text())
+            }
             JsonRejection::JsonDataError(e) => ApiError::validation(e.body_text()),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is too large",
+                )
             }
             other => ApiError::bad_request("invalid_body", other.body_text()),
         }

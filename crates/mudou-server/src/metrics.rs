@@ -7,7 +7,9 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 pub struct Metrics {
     pub registry: Registry,
@@ -19,23 +21,42 @@ impl Metrics {
     pub fn new() -> Arc<Metrics> {
         let registry = Registry::new();
         let http_requests_total = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests answered, by method, matched route and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by method, matched route and status",
+            ),
             &["method", "route", "status"],
         )
         .expect("valid metric");
         let http_request_duration_seconds = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by method and matched route")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by method and matched route",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                10.0,
+            ]),
             &["method", "route"],
         )
         .expect("valid metric");
-        registry.register(Box::new(http_requests_total.clone())).expect("registers once");
-        registry.register(Box::new(http_request_duration_seconds.clone())).expect("registers once");
+        registry
+            .register(Box::new(http_requests_total.clone()))
+            .expect("registers once");
+        registry
+            .register(Box::new(http_request_duration_seconds.clone()))
+            .expect("registers once");
         #[cfg(target_os = "linux")]
         registry
-            .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
             .expect("registers once");
-        Arc::new(Metrics { registry, http_requests_total, http_request_duration_seconds })
+        Arc::new(Metrics {
+            registry,
+            http_requests_total,
+            http_request_duration_seconds,
+        })
     }
 
     /// The text exposition format.
@@ -54,12 +75,25 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| if req.uri().path().starts_with("/api/") { "unmatched" } else { "static" }.to_owned());
+        .unwrap_or_else(|| {
+            if req.uri().path().starts_with("/api/") {
+                "unmatched"
+            } else {
+                "static"
+            }
+            .to_owned()
+        });
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
-    metrics.http_request_duration_seconds.with_label_values(&[&method, &route]).observe(secs);
-    metrics.http_requests_total.with_label_values(&[&method, &route, res.status().as_str()]).inc();
+    metrics
+        .http_request_duration_seconds
+        .with_label_values(&[&method, &route])
+        .observe(secs);
+    metrics
+        .http_requests_total
+        .with_label_values(&[&method, &route, res.status().as_str()])
+        .inc();
     res
 }

@@ -24,10 +24,18 @@ pub async fn static_handler(uri: Uri) -> Response {
         if let Some(file) = Assets::get(path) {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
             // Vite names built assets by content hash: cache them for good.
-            let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+            let cache = if path.starts_with("assets/") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
             return (
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_str(mime.as_ref())
+                            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                    ),
                     (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
                 ],
                 file.data,
@@ -41,7 +49,13 @@ pub async fn static_handler(uri: Uri) -> Response {
     }
     match Assets::get("index.html") {
         Some(index) => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ],
             index.data,
         )
             .into_response(),

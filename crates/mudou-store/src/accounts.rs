@@ -85,13 +85,18 @@ struct UserRow {
     created_at: i64,
 }
 
+const USER_COLS_BARE: &str = "id, username, display_name, role, centre_id, org_id, skill_level, \
+                              photo_url, disabled, locked_until, created_at";
 const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.centre_id, u.org_id, u.skill_level, \
                          u.photo_url, u.disabled, u.locked_until, u.created_at";
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(r: UserRow) -> Result<User> {
-        let role = r.role.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?;
+        let role = r
+            .role
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("{e}")))?;
         let skill_level = match r.skill_level {
             Some(s) => Some(s.parse().map_err(|e| StoreError::Invalid(format!("{e}")))?),
             None => None,
@@ -189,19 +194,24 @@ impl Store {
     }
 
     pub async fn list_centres(&self) -> Result<Vec<Centre>> {
-        let sql = "SELECT id, name, county, province, timezone, created_at FROM centres ORDER BY id";
+        let sql =
+            "SELECT id, name, county, province, timezone, created_at FROM centres ORDER BY id";
         Ok(on_read!(self, p => sqlx::query_as::<_, Centre>(sql).fetch_all(p).await?))
     }
 
     pub async fn get_centre(&self, id: i64) -> Result<Centre> {
-        let sql = "SELECT id, name, county, province, timezone, created_at FROM centres WHERE id = $1";
+        let sql =
+            "SELECT id, name, county, province, timezone, created_at FROM centres WHERE id = $1";
         on_read!(self, p => sqlx::query_as::<_, Centre>(sql).bind(id).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
     pub async fn create_org(&self, name: &str, now: i64) -> Result<Org> {
-        let sql = "INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at";
-        Ok(on_write!(self, p => sqlx::query_as::<_, Org>(sql).bind(name).bind(now).fetch_one(p).await?))
+        let sql =
+            "INSERT INTO orgs (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at";
+        Ok(
+            on_write!(self, p => sqlx::query_as::<_, Org>(sql).bind(name).bind(now).fetch_one(p).await?),
+        )
     }
 
     pub async fn list_orgs(&self) -> Result<Vec<Org>> {
@@ -211,15 +221,16 @@ impl Store {
 
     pub async fn get_org(&self, id: i64) -> Result<Org> {
         let sql = "SELECT id, name, created_at FROM orgs WHERE id = $1";
-        on_read!(self, p => sqlx::query_as::<_, Org>(sql).bind(id).fetch_optional(p).await?).ok_or(StoreError::NotFound)
+        on_read!(self, p => sqlx::query_as::<_, Org>(sql).bind(id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
     }
 
     // ---- users ---------------------------------------------------------------------
 
     pub async fn create_user(&self, u: &NewUser, now: i64) -> Result<User> {
         let sql = format!(
-            "INSERT INTO users AS u (username, display_name, role, centre_id, org_id, password_hash, pin_hash, \
-             skill_level, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {USER_COLS}"
+            "INSERT INTO users (username, display_name, role, centre_id, org_id, password_hash, pin_hash, \
+             skill_level, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {USER_COLS_BARE}"
         );
         let row = on_write!(self, p => sqlx::query_as::<_, UserRow>(&sql)
             .bind(&u.username).bind(&u.display_name).bind(u.role.as_str()).bind(u.centre_id).bind(u.org_id)
@@ -257,13 +268,19 @@ impl Store {
 
     /// A staff user (anyone with a password) and the stored hash, by username.
     pub async fn password_login_user(&self, username: &str) -> Result<Option<(User, String)>> {
-        let sql = format!("SELECT {USER_COLS}, u.password_hash AS secret FROM users u WHERE u.username = $1");
+        let sql = format!(
+            "SELECT {USER_COLS}, u.password_hash AS secret FROM users u WHERE u.username = $1"
+        );
         let row = on_read!(self, p => sqlx::query_as::<_, UserWithSecret>(&sql).bind(username).fetch_optional(p).await?);
         with_secret(row)
     }
 
     /// An annotator of `centre_id` and their PIN hash.
-    pub async fn pin_login_user(&self, centre_id: i64, user_id: i64) -> Result<Option<(User, String)>> {
+    pub async fn pin_login_user(
+        &self,
+        centre_id: i64,
+        user_id: i64,
+    ) -> Result<Option<(User, String)>> {
         let sql = format!(
             "SELECT {USER_COLS}, u.pin_hash AS secret FROM users u \
              WHERE u.id = $1 AND u.centre_id = $2 AND u.role = 'annotator'"
@@ -274,7 +291,13 @@ impl Store {
     }
 
     /// Counts a failed login; after `max_attempts` in a row the account locks for `lock_ms`.
-    pub async fn login_failed(&self, user_id: i64, now: i64, max_attempts: i64, lock_ms: i64) -> Result<LoginFailure> {
+    pub async fn login_failed(
+        &self,
+        user_id: i64,
+        now: i64,
+        max_attempts: i64,
+        lock_ms: i64,
+    ) -> Result<LoginFailure> {
         Ok(in_tx!(self, tx => {
             let n: i64 = sqlx::query_scalar(
                 "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
@@ -303,7 +326,11 @@ impl Store {
                    WHERE id = $1 AND centre_id = $2 AND role = 'annotator'";
         let n = on_write!(self, p => sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
             .execute(p).await?.rows_affected());
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their API tokens.
@@ -386,7 +413,9 @@ impl Store {
 
     pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id");
-        Ok(on_read!(self, p => sqlx::query_as::<_, ApiToken>(&sql).bind(user_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, ApiToken>(&sql).bind(user_id).fetch_all(p).await?),
+        )
     }
 
     /// Revokes one of the caller's own tokens.
@@ -394,7 +423,11 @@ impl Store {
         let sql = "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND user_id = $2";
         let n = on_write!(self, p => sqlx::query(sql).bind(token_id).bind(user_id).bind(now)
             .execute(p).await?.rows_affected());
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// The user behind a live API token. Records use at most once a minute.
@@ -404,7 +437,14 @@ impl Store {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
         );
         let row = on_read!(self, p => sqlx::query_as::<_, TokenUserRow>(&sql).bind(token_hash).fetch_optional(p).await?);
-        let Some(TokenUserRow { user, token_id, last_used_at }) = row else { return Ok(None) };
+        let Some(TokenUserRow {
+            user,
+            token_id,
+            last_used_at,
+        }) = row
+        else {
+            return Ok(None);
+        };
         let user: User = user.try_into()?;
         if last_used_at.is_none_or(|t| now - t > 60_000) {
             on_write!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
@@ -433,13 +473,19 @@ impl Store {
 
     /// The enrolled, unrevoked device holding this token.
     pub async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
-        let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = $1 AND revoked_at IS NULL");
-        Ok(on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(token_hash).fetch_optional(p).await?))
+        let sql = format!(
+            "SELECT {DEVICE_COLS} FROM devices WHERE token_hash = $1 AND revoked_at IS NULL"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(token_hash).fetch_optional(p).await?),
+        )
     }
 
     pub async fn list_devices(&self, centre_id: i64) -> Result<Vec<Device>> {
         let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE centre_id = $1 ORDER BY id");
-        Ok(on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(centre_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(centre_id).fetch_all(p).await?),
+        )
     }
 
     /// Revokes a device of `centre_id` and ends the sessions opened on it.
@@ -506,7 +552,8 @@ impl Store {
     pub async fn device_failures(&self, device_id: i64, now: i64, window_ms: i64) -> Result<i64> {
         let sql = "SELECT fail_window_start, fail_count FROM devices WHERE id = $1";
         let (start, count): (i64, i64) =
-            on_read!(self, p => sqlx::query_as(sql).bind(device_id).fetch_optional(p).await?).ok_or(StoreError::NotFound)?;
+            on_read!(self, p => sqlx::query_as(sql).bind(device_id).fetch_optional(p).await?)
+                .ok_or(StoreError::NotFound)?;
         Ok(if now - start > window_ms { 0 } else { count })
     }
 
@@ -522,7 +569,8 @@ impl Store {
 
     /// Notes that a device was used (at most one write a minute).
     pub async fn touch_device(&self, device_id: i64, now: i64) -> Result<()> {
-        let sql = "UPDATE devices SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2 - 60000";
+        let sql =
+            "UPDATE devices SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2 - 60000";
         on_write!(self, p => sqlx::query(sql).bind(device_id).bind(now).execute(p).await?.rows_affected());
         Ok(())
     }
@@ -530,7 +578,10 @@ impl Store {
 
 fn with_secret(row: Option<UserWithSecret>) -> Result<Option<(User, String)>> {
     match row {
-        Some(UserWithSecret { user, secret: Some(secret) }) => Ok(Some((user.try_into()?, secret))),
+        Some(UserWithSecret {
+            user,
+            secret: Some(secret),
+        }) => Ok(Some((user.try_into()?, secret))),
         _ => Ok(None),
     }
 }

@@ -68,7 +68,13 @@ pub enum Inserted {
 }
 
 impl Store {
-    pub async fn create_dataset(&self, org_id: i64, name: &str, created_by: i64, now: i64) -> Result<Dataset> {
+    pub async fn create_dataset(
+        &self,
+        org_id: i64,
+        name: &str,
+        created_by: i64,
+        now: i64,
+    ) -> Result<Dataset> {
         let sql = "INSERT INTO datasets (org_id, name, created_by, created_at) VALUES ($1, $2, $3, $4) \
                    RETURNING id, org_id, name, created_by, created_at, CAST(0 AS BIGINT) AS item_count";
         Ok(on_write!(self, p => sqlx::query_as::<_, Dataset>(sql)
@@ -96,12 +102,20 @@ impl Store {
         let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
                    (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
                    FROM datasets d WHERE d.name = $1 AND d.org_id = $2";
-        Ok(on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(name).bind(org_id).fetch_optional(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(name).bind(org_id).fetch_optional(p).await?),
+        )
     }
 
     /// Adds items (and the blobs they need) in one transaction: all or nothing.
     /// An image already in the dataset is reported as a duplicate, not added twice.
-    pub async fn add_items(&self, dataset_id: i64, blobs: &[Blob], items: &[NewItem], now: i64) -> Result<Vec<Inserted>> {
+    pub async fn add_items(
+        &self,
+        dataset_id: i64,
+        blobs: &[Blob],
+        items: &[NewItem],
+        now: i64,
+    ) -> Result<Vec<Inserted>> {
         Ok(in_tx!(self, tx => {
             for b in blobs {
                 sqlx::query("INSERT INTO blobs (sha256, mime, size_bytes, width, height, created_at) \
@@ -137,7 +151,13 @@ impl Store {
     }
 
     /// A page of a dataset's items (ids greater than `after`), only within `org_id`.
-    pub async fn list_items(&self, org_id: i64, dataset_id: i64, after: i64, limit: i64) -> Result<Vec<Item>> {
+    pub async fn list_items(
+        &self,
+        org_id: i64,
+        dataset_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Item>> {
         let sql = format!(
             "SELECT {ITEM_COLS} FROM items i JOIN datasets d ON d.id = i.dataset_id \
              LEFT JOIN blobs b ON b.sha256 = i.sha256 \
@@ -157,6 +177,7 @@ impl Store {
 
     pub async fn get_blob(&self, sha256: &str) -> Result<Blob> {
         let sql = "SELECT sha256, mime, size_bytes, width, height FROM blobs WHERE sha256 = $1";
-        on_read!(self, p => sqlx::query_as::<_, Blob>(sql).bind(sha256).fetch_optional(p).await?).ok_or(StoreError::NotFound)
+        on_read!(self, p => sqlx::query_as::<_, Blob>(sql).bind(sha256).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
     }
 }

@@ -27,11 +27,16 @@ impl From<sqlx::Error> for StoreError {
             return StoreError::NotFound;
         }
         if let Some(db) = e.as_database_error() {
-            let what = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
+            let what = db
+                .constraint()
+                .map(str::to_owned)
+                .unwrap_or_else(|| db.message().to_owned());
             match db.kind() {
                 ErrorKind::UniqueViolation => return StoreError::Conflict(what),
                 ErrorKind::ForeignKeyViolation => return StoreError::InvalidReference(what),
-                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => return StoreError::Invalid(what),
+                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                    return StoreError::Invalid(what);
+                }
                 _ => {}
             }
         }

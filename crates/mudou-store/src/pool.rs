@@ -2,7 +2,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::{Result, StoreError};
 
@@ -30,7 +32,11 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        StoreConfig { url: url.into(), max_connections: 16, pg_schema: None }
+        StoreConfig {
+            url: url.into(),
+            max_connections: 16,
+            pg_schema: None,
+        }
     }
 }
 
@@ -112,16 +118,27 @@ impl Store {
                 .max_connections(config.max_connections.max(1))
                 .connect_with(opts.read_only(true))
                 .await?;
-            Ok(Store { pool: Pool::Sqlite { read, write } })
+            Ok(Store {
+                pool: Pool::Sqlite { read, write },
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = PgConnectOptions::from_str(url)?;
             if let Some(schema) = &config.pg_schema {
-                if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || schema.is_empty() {
+                if !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    || schema.is_empty()
+                {
                     return Err(StoreError::Invalid(format!("schema name {schema:?}")));
                 }
                 // Make sure the schema exists before pooled connections point at it.
-                let setup = PgPoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
-                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).execute(&setup).await?;
+                let setup = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts.clone())
+                    .await?;
+                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                    .execute(&setup)
+                    .await?;
                 setup.close().await;
                 opts = opts.options([("search_path", schema.as_str())]);
             }
@@ -130,7 +147,9 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Ok(Store { pool: Pool::Postgres(pool) })
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
         } else {
             Err(StoreError::Invalid(format!(
                 "database URL must start with sqlite: or postgres:, got {:?}",

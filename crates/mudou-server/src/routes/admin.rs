@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Role, SkillLevel, validate_display_name, validate_password, validate_pin, validate_username};
+use mudou_domain::{
+    Role, SkillLevel, validate_display_name, validate_password, validate_pin, validate_username,
+};
 use mudou_store::{NewCentre, NewUser, UserFilter, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,15 +27,28 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn name_ok(field: &'static str, v: &str) -> ApiResult<String> {
     let v = v.trim();
     if v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
-        return Err(ApiError::validation(format!("{field}: 1 to 100 characters")).with("field", field));
+        return Err(
+            ApiError::validation(format!("{field}: 1 to 100 characters")).with("field", field),
+        );
     }
     Ok(v.to_owned())
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/centres", tag = "admin",
     responses((status = 200, body = Items<CentreOut>), (status = 403, body = ErrorBody)))]
-async fn list_centres(State(state): State<AppState>, _admin: AdminCaller) -> ApiResult<Json<Items<CentreOut>>> {
-    Ok(Json(Items { items: state.store.list_centres().await?.into_iter().map(Into::into).collect() }))
+async fn list_centres(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+) -> ApiResult<Json<Items<CentreOut>>> {
+    Ok(Json(Items {
+        items: state
+            .store
+            .list_centres()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/centres", tag = "admin", request_body = NewCentreRequest,
@@ -44,8 +59,16 @@ async fn create_centre(
     Json(req): Json<NewCentreRequest>,
 ) -> ApiResult<(StatusCode, Json<CentreOut>)> {
     let timezone = req.timezone.unwrap_or_else(|| "Asia/Shanghai".into());
-    if timezone.is_empty() || timezone.len() > 64 || !timezone.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)) {
-        return Err(ApiError::validation("timezone: an IANA name such as Asia/Shanghai").with("field", "timezone"));
+    if timezone.is_empty()
+        || timezone.len() > 64
+        || !timezone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+    {
+        return Err(
+            ApiError::validation("timezone: an IANA name such as Asia/Shanghai")
+                .with("field", "timezone"),
+        );
     }
     let c = NewCentre {
         name: name_ok("name", &req.name)?,
@@ -59,8 +82,19 @@ async fn create_centre(
 
 #[utoipa::path(get, path = "/api/v1/admin/orgs", tag = "admin",
     responses((status = 200, body = Items<OrgOut>), (status = 403, body = ErrorBody)))]
-async fn list_orgs(State(state): State<AppState>, _admin: AdminCaller) -> ApiResult<Json<Items<OrgOut>>> {
-    Ok(Json(Items { items: state.store.list_orgs().await?.into_iter().map(Into::into).collect() }))
+async fn list_orgs(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+) -> ApiResult<Json<Items<OrgOut>>> {
+    Ok(Json(Items {
+        items: state
+            .store
+            .list_orgs()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/orgs", tag = "admin", request_body = NewOrgRequest,
@@ -70,7 +104,10 @@ async fn create_org(
     _admin: AdminCaller,
     Json(req): Json<NewOrgRequest>,
 ) -> ApiResult<(StatusCode, Json<OrgOut>)> {
-    let org = state.store.create_org(&name_ok("name", &req.name)?, now_millis()).await?;
+    let org = state
+        .store
+        .create_org(&name_ok("name", &req.name)?, now_millis())
+        .await?;
     Ok((StatusCode::CREATED, Json(org.into())))
 }
 
@@ -81,38 +118,77 @@ async fn list_users(
     _admin: AdminCaller,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<Json<Items<UserOut>>> {
-    let f = UserFilter { centre_id: q.centre_id, org_id: q.org_id, role: q.role };
-    Ok(Json(Items { items: state.store.list_users(&f).await?.into_iter().map(Into::into).collect() }))
+    let f = UserFilter {
+        centre_id: q.centre_id,
+        org_id: q.org_id,
+        role: q.role,
+    };
+    Ok(Json(Items {
+        items: state
+            .store
+            .list_users(&f)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    }))
 }
 
 /// Checks what a new account needs for its role, hashes its secret and stores it.
-pub async fn create_user_checked(state: &AppState, req: NewUserRequest) -> ApiResult<mudou_store::User> {
+pub async fn create_user_checked(
+    state: &AppState,
+    req: NewUserRequest,
+) -> ApiResult<mudou_store::User> {
     validate_display_name(&req.display_name)?;
     if let Some(u) = &req.username {
         validate_username(u)?;
     }
     let role = req.role;
     let need = |ok: bool, field: &'static str, why: &str| {
-        if ok { Ok(()) } else { Err(ApiError::validation(format!("{field}: {why}")).with("field", field)) }
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::validation(format!("{field}: {why}")).with("field", field))
+        }
     };
-    need(role.needs_centre() == req.centre_id.is_some(), "centre_id", "leads and annotators (only) belong to a centre")?;
-    need(role.needs_org() == req.org_id.is_some(), "org_id", "clients (only) belong to an organisation")?;
+    need(
+        role.needs_centre() == req.centre_id.is_some(),
+        "centre_id",
+        "leads and annotators (only) belong to a centre",
+    )?;
+    need(
+        role.needs_org() == req.org_id.is_some(),
+        "org_id",
+        "clients (only) belong to an organisation",
+    )?;
     let (password_hash, pin_hash) = if role.uses_pin() {
-        need(req.password.is_none(), "password", "annotators log in with a PIN, not a password")?;
-        let pin = req.pin.ok_or_else(|| ApiError::validation("pin: annotators need a PIN").with("field", "pin"))?;
+        need(
+            req.password.is_none(),
+            "password",
+            "annotators log in with a PIN, not a password",
+        )?;
+        let pin = req.pin.ok_or_else(|| {
+            ApiError::validation("pin: annotators need a PIN").with("field", "pin")
+        })?;
         validate_pin(&pin)?;
         (None, Some(auth::hash_secret(pin).await?))
     } else {
         need(req.pin.is_none(), "pin", "only annotators have a PIN")?;
         need(req.username.is_some(), "username", "required for this role")?;
-        let pw = req.password.ok_or_else(|| ApiError::validation("password: required").with("field", "password"))?;
+        let pw = req
+            .password
+            .ok_or_else(|| ApiError::validation("password: required").with("field", "password"))?;
         validate_password(&pw)?;
         (Some(auth::hash_secret(pw).await?), None)
     };
     let skill_level = match role {
         Role::Annotator => Some(req.skill_level.unwrap_or(SkillLevel::Trainee)),
         _ => {
-            need(req.skill_level.is_none(), "skill_level", "only annotators have a skill level")?;
+            need(
+                req.skill_level.is_none(),
+                "skill_level",
+                "only annotators have a skill level",
+            )?;
             None
         }
     };
@@ -143,17 +219,39 @@ async fn create_user(
 /// Disables an account: its sessions end and its API tokens are revoked.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin", params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn disable_user(State(state): State<AppState>, admin: AdminCaller, Path(id): Path<i64>) -> ApiResult<Json<UserOut>> {
+async fn disable_user(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserOut>> {
     if id == admin.0.user.id {
         return Err(ApiError::validation("you cannot disable your own account"));
     }
-    Ok(Json(state.store.set_user_disabled(id, true, now_millis()).await.map_err(not_found_user)?.into()))
+    Ok(Json(
+        state
+            .store
+            .set_user_disabled(id, true, now_millis())
+            .await
+            .map_err(not_found_user)?
+            .into(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-async fn enable_user(State(state): State<AppState>, _admin: AdminCaller, Path(id): Path<i64>) -> ApiResult<Json<UserOut>> {
-    Ok(Json(state.store.set_user_disabled(id, false, now_millis()).await.map_err(not_found_user)?.into()))
+async fn enable_user(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserOut>> {
+    Ok(Json(
+        state
+            .store
+            .set_user_disabled(id, false, now_millis())
+            .await
+            .map_err(not_found_user)?
+            .into(),
+    ))
 }
 
 fn not_found_user(e: mudou_store::StoreError) -> ApiError {

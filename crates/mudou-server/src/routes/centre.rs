@@ -35,14 +35,26 @@ async fn enrol_this_device(
 ) -> ApiResult<Response> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(ApiError::validation("name: a device name is 1 to 40 characters").with("field", "name"));
+        return Err(
+            ApiError::validation("name: a device name is 1 to 40 characters").with("field", "name"),
+        );
     }
     let secret = auth::random_secret();
     let now = now_millis();
-    let device =
-        state.store.create_device(lead.centre_id, name, &auth::token_hash(&secret), lead.caller.user.id, now).await?;
+    let device = state
+        .store
+        .create_device(
+            lead.centre_id,
+            name,
+            &auth::token_hash(&secret),
+            lead.caller.user.id,
+            now,
+        )
+        .await?;
     let centre = state.store.get_centre(lead.centre_id).await?;
-    Ok(super::session::device_enrolled_response(&state, &secret, device, centre))
+    Ok(super::session::device_enrolled_response(
+        &state, &secret, device, centre,
+    ))
 }
 
 /// Makes a one-time code that enrols a phone or another PC.
@@ -55,43 +67,88 @@ async fn create_code(
 ) -> ApiResult<(StatusCode, Json<EnrolmentCode>)> {
     let ttl = req.ttl_minutes.unwrap_or(60);
     if !(1..=10080).contains(&ttl) {
-        return Err(ApiError::validation("ttl_minutes: between 1 and 10080").with("field", "ttl_minutes"));
+        return Err(
+            ApiError::validation("ttl_minutes: between 1 and 10080").with("field", "ttl_minutes")
+        );
     }
     let code = auth::random_code();
     let now = now_millis();
     let expires_at = now + ttl * 60_000;
     state
         .store
-        .create_device_code(lead.centre_id, &auth::token_hash(&auth::normalise_code(&code)), lead.caller.user.id, now, expires_at)
+        .create_device_code(
+            lead.centre_id,
+            &auth::token_hash(&auth::normalise_code(&code)),
+            lead.caller.user.id,
+            now,
+            expires_at,
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(EnrolmentCode { path: format!("/enroll#code={code}"), code, expires_at })))
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrolmentCode {
+            path: format!("/enroll#code={code}"),
+            code,
+            expires_at,
+        }),
+    ))
 }
 
 /// The centre's devices, newest last.
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
     responses((status = 200, body = Items<DeviceOut>), (status = 403, body = ErrorBody)))]
-async fn list_devices(State(state): State<AppState>, lead: LeadCaller) -> ApiResult<Json<Items<DeviceOut>>> {
-    let items = state.store.list_devices(lead.centre_id).await?.into_iter().map(Into::into).collect();
+async fn list_devices(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+) -> ApiResult<Json<Items<DeviceOut>>> {
+    let items = state
+        .store
+        .list_devices(lead.centre_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(Items { items }))
 }
 
 /// Revokes a device of the centre; sessions opened on it end.
 #[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "devices", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_device(State(state): State<AppState>, lead: LeadCaller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    state.store.revoke_device(lead.centre_id, id, now_millis()).await.map_err(|e| match e {
-        mudou_store::StoreError::NotFound => ApiError::not_found("device"),
-        e => e.into(),
-    })?;
+async fn revoke_device(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_device(lead.centre_id, id, now_millis())
+        .await
+        .map_err(|e| match e {
+            mudou_store::StoreError::NotFound => ApiError::not_found("device"),
+            e => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The centre's annotators (including disabled and locked ones).
 #[utoipa::path(get, path = "/api/v1/centre/annotators", tag = "centre",
     responses((status = 200, body = Items<UserOut>), (status = 403, body = ErrorBody)))]
-async fn list_annotators(State(state): State<AppState>, lead: LeadCaller) -> ApiResult<Json<Items<UserOut>>> {
-    let filter = UserFilter { centre_id: Some(lead.centre_id), role: Some(Role::Annotator), org_id: None };
-    let items = state.store.list_users(&filter).await?.into_iter().map(Into::into).collect();
+async fn list_annotators(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+) -> ApiResult<Json<Items<UserOut>>> {
+    let filter = UserFilter {
+        centre_id: Some(lead.centre_id),
+        role: Some(Role::Annotator),
+        org_id: None,
+    };
+    let items = state
+        .store
+        .list_users(&filter)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(Items { items }))
 }
 
@@ -137,9 +194,13 @@ async fn set_pin(
 ) -> ApiResult<StatusCode> {
     validate_pin(&req.pin)?;
     let hash = auth::hash_secret(req.pin).await?;
-    state.store.set_pin(lead.centre_id, id, &hash).await.map_err(|e| match e {
-        mudou_store::StoreError::NotFound => ApiError::not_found("annotator"),
-        e => e.into(),
-    })?;
+    state
+        .store
+        .set_pin(lead.centre_id, id, &hash)
+        .await
+        .map_err(|e| match e {
+            mudou_store::StoreError::NotFound => ApiError::not_found("annotator"),
+            e => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,37 +26,68 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Starts a session for `user` and answers with the `Set-Cookie` header and the user.
-async fn start_session(state: &AppState, user: User, device_id: Option<i64>) -> ApiResult<Response> {
+async fn start_session(
+    state: &AppState,
+    user: User,
+    device_id: Option<i64>,
+) -> ApiResult<Response> {
     let now = now_millis();
     let secret = auth::random_secret();
     let ttl = state.settings.session_ttl.as_millis() as i64;
-    state.store.create_session(&auth::token_hash(&secret), user.id, device_id, now, now + ttl).await?;
+    state
+        .store
+        .create_session(
+            &auth::token_hash(&secret),
+            user.id,
+            device_id,
+            now,
+            now + ttl,
+        )
+        .await?;
     state.store.login_succeeded(user.id).await?;
     let mut headers = HeaderMap::new();
     auth::append_cookie(
         &mut headers,
-        auth::set_cookie(auth::SESSION_COOKIE, &secret, ttl / 1000, state.settings.secure_cookies),
+        auth::set_cookie(
+            auth::SESSION_COOKIE,
+            &secret,
+            ttl / 1000,
+            state.settings.secure_cookies,
+        ),
     );
     Ok((headers, Json(SessionOut { user: user.into() })).into_response())
 }
 
 fn locked_error(user: &User, now: i64) -> Option<ApiError> {
-    user.locked_until.filter(|until| *until > now).map(|until| ApiError::locked((until - now) / 1000 + 1))
+    user.locked_until
+        .filter(|until| *until > now)
+        .map(|until| ApiError::locked((until - now) / 1000 + 1))
 }
 
 /// Who is logged in on this browser.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody)))]
 async fn get_session(caller: Caller) -> Json<SessionOut> {
-    Json(SessionOut { user: caller.user.into() })
+    Json(SessionOut {
+        user: caller.user.into(),
+    })
 }
 
 /// Logs in a lead, client or admin with username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = SessionOut, description = "logged in; sets the session cookie"),
               (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Response> {
-    let bad = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong username or password");
+async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let bad = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        )
+    };
     if req.password.len() > 256 || req.username.len() > 64 {
         return Err(bad());
     }
@@ -74,7 +105,15 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
     }
     if !auth::verify_secret(req.password, hash).await? {
         let s = &state.settings;
-        let f = state.store.login_failed(user.id, now, s.max_login_attempts, s.lockout.as_millis() as i64).await?;
+        let f = state
+            .store
+            .login_failed(
+                user.id,
+                now,
+                s.max_login_attempts,
+                s.lockout.as_millis() as i64,
+            )
+            .await?;
         return Err(match f.locked_until {
             Some(until) => ApiError::locked((until - now) / 1000),
             None => bad().with("attempts_left", f.attempts_left),
@@ -106,17 +145,30 @@ async fn pin_login(
         .with("retry_after_s", window / 1000));
     }
     let bad = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_pin", "wrong PIN");
-    let found = state.store.pin_login_user(device.centre_id, req.user_id).await?;
+    let found = state
+        .store
+        .pin_login_user(device.centre_id, req.user_id)
+        .await?;
     let Some((user, hash)) = found.filter(|(u, _)| !u.disabled) else {
         state.store.device_failed(device.id, now, window).await?;
         return Err(bad());
     };
     if let Some(e) = locked_error(&user, now) {
+        // Guesses at locked accounts still count against the device.
+        state.store.device_failed(device.id, now, window).await?;
         return Err(e);
     }
     if validate_pin(&req.pin).is_err() || !auth::verify_secret(req.pin, hash).await? {
         state.store.device_failed(device.id, now, window).await?;
-        let f = state.store.login_failed(user.id, now, s.max_login_attempts, s.lockout.as_millis() as i64).await?;
+        let f = state
+            .store
+            .login_failed(
+                user.id,
+                now,
+                s.max_login_attempts,
+                s.lockout.as_millis() as i64,
+            )
+            .await?;
         return Err(match f.locked_until {
             Some(until) => ApiError::locked((until - now) / 1000),
             None => bad().with("attempts_left", f.attempts_left),
@@ -129,26 +181,49 @@ async fn pin_login(
 /// Ends this browser's session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "session",
     responses((status = 204, description = "logged out; clears the session cookie")))]
-async fn logout(State(state): State<AppState>, caller: Result<Caller, ApiError>) -> ApiResult<Response> {
-    if let Ok(Caller { credential: Credential::Session { session_id, .. }, .. }) = caller {
+async fn logout(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+) -> ApiResult<Response> {
+    if let Ok(Caller {
+        credential: Credential::Session { session_id, .. },
+        ..
+    }) = caller
+    {
         state.store.revoke_session(session_id, now_millis()).await?;
     }
     let mut headers = HeaderMap::new();
-    auth::append_cookie(&mut headers, auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.settings.secure_cookies));
+    auth::append_cookie(
+        &mut headers,
+        auth::set_cookie(auth::SESSION_COOKIE, "", 0, state.settings.secure_cookies),
+    );
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
 /// Whether this browser is an enrolled centre device.
 #[utoipa::path(get, path = "/api/v1/device", tag = "devices", responses((status = 200, body = DeviceStatus)))]
-async fn device_status(State(state): State<AppState>, MaybeDevice(device): MaybeDevice) -> ApiResult<Json<DeviceStatus>> {
+async fn device_status(
+    State(state): State<AppState>,
+    MaybeDevice(device): MaybeDevice,
+) -> ApiResult<Json<DeviceStatus>> {
     Ok(Json(match device {
-        None => DeviceStatus { enrolled: false, device: None, centre: None },
+        None => DeviceStatus {
+            enrolled: false,
+            device: None,
+            centre: None,
+        },
         Some(d) => {
             let centre = state.store.get_centre(d.centre_id).await?;
             DeviceStatus {
                 enrolled: true,
-                device: Some(DeviceBrief { id: d.id, name: d.name }),
-                centre: Some(CentreRef { id: centre.id, name: centre.name }),
+                device: Some(DeviceBrief {
+                    id: d.id,
+                    name: d.name,
+                }),
+                centre: Some(CentreRef {
+                    id: centre.id,
+                    name: centre.name,
+                }),
             }
         }
     }))
@@ -158,14 +233,20 @@ async fn device_status(State(state): State<AppState>, MaybeDevice(device): Maybe
 #[utoipa::path(delete, path = "/api/v1/device", tag = "devices", responses((status = 204)))]
 async fn forget_device(State(state): State<AppState>) -> Response {
     let mut headers = HeaderMap::new();
-    auth::append_cookie(&mut headers, auth::set_cookie(auth::DEVICE_COOKIE, "", 0, state.settings.secure_cookies));
+    auth::append_cookie(
+        &mut headers,
+        auth::set_cookie(auth::DEVICE_COOKIE, "", 0, state.settings.secure_cookies),
+    );
     (StatusCode::NO_CONTENT, headers).into_response()
 }
 
 /// The annotators of this device's centre. Only an enrolled device sees it.
 #[utoipa::path(get, path = "/api/v1/device/roster", tag = "devices",
     responses((status = 200, body = Roster), (status = 403, body = ErrorBody)))]
-async fn roster(State(state): State<AppState>, EnrolledDevice(device): EnrolledDevice) -> ApiResult<Json<Roster>> {
+async fn roster(
+    State(state): State<AppState>,
+    EnrolledDevice(device): EnrolledDevice,
+) -> ApiResult<Json<Roster>> {
     let now = now_millis();
     let centre = state.store.get_centre(device.centre_id).await?;
     let annotators = state
@@ -180,26 +261,49 @@ async fn roster(State(state): State<AppState>, EnrolledDevice(device): EnrolledD
             photo_url: u.photo_url,
         })
         .collect();
-    Ok(Json(Roster { centre: CentreRef { id: centre.id, name: centre.name }, annotators }))
+    Ok(Json(Roster {
+        centre: CentreRef {
+            id: centre.id,
+            name: centre.name,
+        },
+        annotators,
+    }))
 }
 
 /// Enrols this browser with a one-time code from a lead.
 #[utoipa::path(post, path = "/api/v1/device/claim", tag = "devices", request_body = ClaimRequest,
     responses((status = 200, body = DeviceStatus, description = "enrolled; sets the device cookie"),
               (status = 404, body = ErrorBody, description = "unknown, used or expired code")))]
-async fn claim_device(State(state): State<AppState>, Json(req): Json<ClaimRequest>) -> ApiResult<Response> {
+async fn claim_device(
+    State(state): State<AppState>,
+    Json(req): Json<ClaimRequest>,
+) -> ApiResult<Response> {
     let code = auth::normalise_code(&req.code);
     if code.is_empty() || code.len() > 32 {
         return Err(ApiError::not_found("enrolment code"));
     }
-    let name = req.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty() && n.chars().count() <= 40);
+    let name = req
+        .name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty() && n.chars().count() <= 40);
     let secret = auth::random_secret();
     let now = now_millis();
     let device = state
         .store
-        .claim_device_code(&auth::token_hash(&code), name.as_deref().unwrap_or("手机"), &auth::token_hash(&secret), now)
+        .claim_device_code(
+            &auth::token_hash(&code),
+            name.as_deref().unwrap_or("手机"),
+            &auth::token_hash(&secret),
+            now,
+        )
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "this code is unknown, used or expired"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "this code is unknown, used or expired",
+            )
+        })?;
     let centre = state.store.get_centre(device.centre_id).await?;
     Ok(device_enrolled_response(&state, &secret, device, centre))
 }
@@ -213,11 +317,25 @@ pub(crate) fn device_enrolled_response(
 ) -> Response {
     let mut headers = HeaderMap::new();
     // Enrolment lasts until revoked; browsers cap cookie lifetimes at about 400 days.
-    auth::append_cookie(&mut headers, auth::set_cookie(auth::DEVICE_COOKIE, secret, 400 * 86400, state.settings.secure_cookies));
+    auth::append_cookie(
+        &mut headers,
+        auth::set_cookie(
+            auth::DEVICE_COOKIE,
+            secret,
+            400 * 86400,
+            state.settings.secure_cookies,
+        ),
+    );
     let body = DeviceStatus {
         enrolled: true,
-        device: Some(DeviceBrief { id: device.id, name: device.name }),
-        centre: Some(CentreRef { id: centre.id, name: centre.name }),
+        device: Some(DeviceBrief {
+            id: device.id,
+            name: device.name,
+        }),
+        centre: Some(CentreRef {
+            id: centre.id,
+            name: centre.name,
+        }),
     };
     (headers, Json(body)).into_response()
 }

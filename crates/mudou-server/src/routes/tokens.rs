@@ -13,13 +13,24 @@ use crate::extract::{Json, Path};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, body = Items<TokenOut>), (status = 403, body = ErrorBody)))]
-async fn list_tokens(State(state): State<AppState>, staff: StaffCaller) -> ApiResult<Json<Items<TokenOut>>> {
-    let items = state.store.list_api_tokens(staff.0.user.id).await?.into_iter().map(Into::into).collect();
+async fn list_tokens(
+    State(state): State<AppState>,
+    staff: StaffCaller,
+) -> ApiResult<Json<Items<TokenOut>>> {
+    let items = state
+        .store
+        .list_api_tokens(staff.0.user.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(Items { items }))
 }
 
@@ -37,17 +48,39 @@ async fn create_token(
     }
     let secret = format!("{}{}", auth::API_TOKEN_PREFIX, auth::random_secret());
     let prefix: String = secret.chars().take(8).collect();
-    let token =
-        state.store.create_api_token(staff.0.user.id, name, &auth::token_hash(&secret), &prefix, now_millis()).await?;
-    Ok((StatusCode::CREATED, Json(NewTokenOut { token: token.into(), secret })))
+    let token = state
+        .store
+        .create_api_token(
+            staff.0.user.id,
+            name,
+            &auth::token_hash(&secret),
+            &prefix,
+            now_millis(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NewTokenOut {
+            token: token.into(),
+            secret,
+        }),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(state): State<AppState>, staff: StaffCaller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    state.store.revoke_api_token(staff.0.user.id, id, now_millis()).await.map_err(|e| match e {
-        mudou_store::StoreError::NotFound => ApiError::not_found("token"),
-        e => e.into(),
-    })?;
+async fn revoke_token(
+    State(state): State<AppState>,
+    staff: StaffCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_api_token(staff.0.user.id, id, now_millis())
+        .await
+        .map_err(|e| match e {
+            mudou_store::StoreError::NotFound => ApiError::not_found("token"),
+            e => e.into(),
+        })?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -72,7 +72,13 @@ pub struct CentreOut {
 
 impl From<mudou_store::Centre> for CentreOut {
     fn from(c: mudou_store::Centre) -> Self {
-        CentreOut { id: c.id, name: c.name, county: c.county, province: c.province, timezone: c.timezone }
+        CentreOut {
+            id: c.id,
+            name: c.name,
+            county: c.county,
+            province: c.province,
+            timezone: c.timezone,
+        }
     }
 }
 
@@ -90,7 +96,10 @@ pub struct OrgOut {
 
 impl From<mudou_store::Org> for OrgOut {
     fn from(o: mudou_store::Org) -> Self {
-        OrgOut { id: o.id, name: o.name }
+        OrgOut {
+            id: o.id,
+            name: o.name,
+        }
     }
 }
 
@@ -198,7 +207,12 @@ pub struct DatasetOut {
 
 impl From<mudou_store::Dataset> for DatasetOut {
     fn from(d: mudou_store::Dataset) -> Self {
-        DatasetOut { id: d.id, name: d.name, item_count: d.item_count, created_at: d.created_at }
+        DatasetOut {
+            id: d.id,
+            name: d.name,
+            item_count: d.item_count,
+            created_at: d.created_at,
+        }
     }
 }
 
@@ -220,7 +234,11 @@ pub struct ItemOut {
 
 impl From<mudou_store::Item> for ItemOut {
     fn from(i: mudou_store::Item) -> Self {
-        let media = |variant: &str| i.sha256.as_ref().map(|s| format!("/api/v1/media/{s}/{variant}"));
+        let media = |variant: &str| {
+            i.sha256
+                .as_ref()
+                .map(|s| format!("/api/v1/media/{s}/{variant}"))
+        };
         ItemOut {
             thumb_url: media("thumb"),
             screen_url: media("screen"),

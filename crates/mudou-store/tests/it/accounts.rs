@@ -4,7 +4,12 @@ use mudou_store::{NewCentre, NewUser, StoreError, UserFilter};
 use crate::both;
 
 fn centre(name: &str) -> NewCentre {
-    NewCentre { name: name.into(), county: "示范县".into(), province: "贵州".into(), timezone: "Asia/Shanghai".into() }
+    NewCentre {
+        name: name.into(),
+        county: "示范县".into(),
+        province: "贵州".into(),
+        timezone: "Asia/Shanghai".into(),
+    }
 }
 
 fn annotator(centre_id: i64, name: &str) -> NewUser {
@@ -30,7 +35,10 @@ both!(users_are_scoped_and_constrained, |db| {
     let s = &db.store;
     let a = s.create_centre(&centre("A 中心"), 1).await.unwrap();
     let b = s.create_centre(&centre("B 中心"), 1).await.unwrap();
-    assert!(matches!(s.create_centre(&centre("A 中心"), 1).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.create_centre(&centre("A 中心"), 1).await,
+        Err(StoreError::Conflict(_))
+    ));
     let wang = s.create_user(&annotator(a.id, "王芳"), 2).await.unwrap();
     s.create_user(&annotator(b.id, "李娜"), 2).await.unwrap();
     assert_eq!(wang.role, Role::Annotator);
@@ -39,12 +47,30 @@ both!(users_are_scoped_and_constrained, |db| {
     // An annotator without a centre breaks a CHECK; an unknown centre breaks a foreign key.
     let mut bad = annotator(a.id, "x");
     bad.centre_id = None;
-    assert!(matches!(s.create_user(&bad, 3).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(s.create_user(&annotator(999, "y"), 3).await, Err(StoreError::InvalidReference(_))));
+    assert!(matches!(
+        s.create_user(&bad, 3).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.create_user(&annotator(999, "y"), 3).await,
+        Err(StoreError::InvalidReference(_))
+    ));
 
     let roster_a = s.roster(a.id).await.unwrap();
-    assert_eq!(roster_a.iter().map(|u| u.display_name.as_str()).collect::<Vec<_>>(), ["王芳"]);
-    let in_b = s.list_users(&UserFilter { centre_id: Some(b.id), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        roster_a
+            .iter()
+            .map(|u| u.display_name.as_str())
+            .collect::<Vec<_>>(),
+        ["王芳"]
+    );
+    let in_b = s
+        .list_users(&UserFilter {
+            centre_id: Some(b.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(in_b.len(), 1);
     assert_eq!(in_b[0].display_name, "李娜");
 
@@ -52,7 +78,10 @@ both!(users_are_scoped_and_constrained, |db| {
     assert!(s.pin_login_user(b.id, wang.id).await.unwrap().is_none());
     let (u, hash) = s.pin_login_user(a.id, wang.id).await.unwrap().unwrap();
     assert_eq!((u.id, hash.as_str()), (wang.id, "pin-of-王芳"));
-    assert!(matches!(s.set_pin(b.id, wang.id, "h").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.set_pin(b.id, wang.id, "h").await,
+        Err(StoreError::NotFound)
+    ));
     s.set_pin(a.id, wang.id, "new").await.unwrap();
 });
 
@@ -90,12 +119,24 @@ both!(sessions_tokens_and_devices, |db| {
         )
         .await
         .unwrap();
-    let dev = s.create_device(a.id, "前台", "devhash", lead.id, 5).await.unwrap();
-    assert_eq!(s.device_by_token("devhash").await.unwrap().unwrap().id, dev.id);
+    let dev = s
+        .create_device(a.id, "前台", "devhash", lead.id, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.device_by_token("devhash").await.unwrap().unwrap().id,
+        dev.id
+    );
 
-    let sid = s.create_session("sess", lead.id, Some(dev.id), 10, 1000).await.unwrap();
+    let sid = s
+        .create_session("sess", lead.id, Some(dev.id), 10, 1000)
+        .await
+        .unwrap();
     let info = s.session("sess", 20).await.unwrap().unwrap();
-    assert_eq!((info.session_id, info.user.id, info.device_id), (sid, lead.id, Some(dev.id)));
+    assert_eq!(
+        (info.session_id, info.user.id, info.device_id),
+        (sid, lead.id, Some(dev.id))
+    );
     assert!(s.session("sess", 1000).await.unwrap().is_none(), "expired");
     assert!(s.session("other", 20).await.unwrap().is_none());
 
@@ -105,30 +146,64 @@ both!(sessions_tokens_and_devices, |db| {
     assert!(s.device_by_token("devhash").await.unwrap().is_none());
 
     // One-time enrolment codes.
-    s.create_device_code(a.id, "code", lead.id, 50, 100).await.unwrap();
-    assert!(s.claim_device_code("code", "phone", "t2", 100).await.unwrap().is_none(), "expired");
-    s.create_device_code(a.id, "code2", lead.id, 50, 100).await.unwrap();
-    let d2 = s.claim_device_code("code2", "phone", "t2", 60).await.unwrap().unwrap();
+    s.create_device_code(a.id, "code", lead.id, 50, 100)
+        .await
+        .unwrap();
+    assert!(
+        s.claim_device_code("code", "phone", "t2", 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    s.create_device_code(a.id, "code2", lead.id, 50, 100)
+        .await
+        .unwrap();
+    let d2 = s
+        .claim_device_code("code2", "phone", "t2", 60)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d2.centre_id, a.id);
-    assert!(s.claim_device_code("code2", "phone", "t3", 61).await.unwrap().is_none(), "used");
+    assert!(
+        s.claim_device_code("code2", "phone", "t3", 61)
+            .await
+            .unwrap()
+            .is_none(),
+        "used"
+    );
 
     // API tokens.
-    let t = s.create_api_token(lead.id, "script", "tokhash", "mdt_abc", 70).await.unwrap();
+    let t = s
+        .create_api_token(lead.id, "script", "tokhash", "mdt_abc", 70)
+        .await
+        .unwrap();
     let (tid, u) = s.api_token_user("tokhash", 80).await.unwrap().unwrap();
     assert_eq!((tid, u.id), (t.id, lead.id));
-    assert_eq!(s.list_api_tokens(lead.id).await.unwrap()[0].last_used_at, Some(80));
+    assert_eq!(
+        s.list_api_tokens(lead.id).await.unwrap()[0].last_used_at,
+        Some(80)
+    );
     s.revoke_api_token(lead.id, t.id, 90).await.unwrap();
     assert!(s.api_token_user("tokhash", 95).await.unwrap().is_none());
-    assert!(matches!(s.revoke_api_token(lead.id + 1, t.id, 90).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.revoke_api_token(lead.id + 1, t.id, 90).await,
+        Err(StoreError::NotFound)
+    ));
 
     // Device failure window.
     s.device_failed(d2.id, 1_000, 600_000).await.unwrap();
     s.device_failed(d2.id, 2_000, 600_000).await.unwrap();
     assert_eq!(s.device_failures(d2.id, 3_000, 600_000).await.unwrap(), 2);
-    assert_eq!(s.device_failures(d2.id, 1_000_000, 600_000).await.unwrap(), 0);
+    assert_eq!(
+        s.device_failures(d2.id, 1_000_000, 600_000).await.unwrap(),
+        0
+    );
 
     // Disabling a user ends everything they hold.
-    s.create_session("sess2", lead.id, None, 10, 10_000).await.unwrap();
+    s.create_session("sess2", lead.id, None, 10, 10_000)
+        .await
+        .unwrap();
     s.set_user_disabled(lead.id, true, 100).await.unwrap();
     assert!(s.session("sess2", 200).await.unwrap().is_none());
 });

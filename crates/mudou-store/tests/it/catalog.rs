@@ -33,16 +33,40 @@ both!(datasets_items_and_blobs, |db| {
         .await
         .unwrap();
     let ds = s.create_dataset(org.id, "猫狗", admin.id, 2).await.unwrap();
-    assert!(matches!(s.create_dataset(org.id, "猫狗", admin.id, 2).await, Err(StoreError::Conflict(_))));
-    let blob = Blob { sha256: "aa".into(), mime: "image/png".into(), size_bytes: 10, width: 4, height: 3 };
-    let r = s.add_items(ds.id, &[blob.clone()], &[image("aa")], 3).await.unwrap();
+    assert!(matches!(
+        s.create_dataset(org.id, "猫狗", admin.id, 2).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let blob = Blob {
+        sha256: "aa".into(),
+        mime: "image/png".into(),
+        size_bytes: 10,
+        width: 4,
+        height: 3,
+    };
+    let r = s
+        .add_items(ds.id, &[blob.clone()], &[image("aa")], 3)
+        .await
+        .unwrap();
     assert!(matches!(r[..], [Inserted::New(_)]));
-    let r = s.add_items(ds.id, &[blob], &[image("aa")], 4).await.unwrap();
+    let r = s
+        .add_items(ds.id, &[blob], &[image("aa")], 4)
+        .await
+        .unwrap();
     assert!(matches!(r[..], [Inserted::Duplicate(_)]));
 
     // An item whose blob is missing breaks a foreign key and the whole batch rolls back.
-    let text = NewItem { content: ItemContent::Text { body: "你好".into() }, ..image("zz") };
-    assert!(s.add_items(ds.id, &[], &[text.clone(), image("missing")], 5).await.is_err());
+    let text = NewItem {
+        content: ItemContent::Text {
+            body: "你好".into(),
+        },
+        ..image("zz")
+    };
+    assert!(
+        s.add_items(ds.id, &[], &[text.clone(), image("missing")], 5)
+            .await
+            .is_err()
+    );
     assert_eq!(s.get_dataset(org.id, ds.id).await.unwrap().item_count, 1);
     s.add_items(ds.id, &[], &[text], 5).await.unwrap();
 
@@ -50,8 +74,17 @@ both!(datasets_items_and_blobs, |db| {
     assert_eq!(items.len(), 2);
     assert_eq!((items[0].width, items[0].height), (Some(4), Some(3)));
     assert_eq!(items[1].body.as_deref(), Some("你好"));
-    assert!(s.list_items(other.id, ds.id, 0, 10).await.unwrap().is_empty(), "another org sees nothing");
-    assert!(matches!(s.get_dataset(other.id, ds.id).await, Err(StoreError::NotFound)));
+    assert!(
+        s.list_items(other.id, ds.id, 0, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another org sees nothing"
+    );
+    assert!(matches!(
+        s.get_dataset(other.id, ds.id).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(s.org_sees_blob(org.id, "aa").await.unwrap());
     assert!(!s.org_sees_blob(other.id, "aa").await.unwrap());
     assert_eq!(s.list_datasets(org.id).await.unwrap()[0].item_count, 2);

@@ -15,16 +15,24 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::open(&StoreConfig::new(url)).await.unwrap();
-    TestDb { store, _dir: Some(dir) }
+    TestDb {
+        store,
+        _dir: Some(dir),
+    }
 }
 
 pub async fn postgres() -> Option<TestDb> {
-    let url = std::env::var("MUDOU_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+    let url = std::env::var("MUDOU_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut cfg = StoreConfig::new(url);
     cfg.pg_schema = Some(schema);
     cfg.max_connections = 4;
-    Some(TestDb { store: Store::open(&cfg).await.unwrap(), _dir: None })
+    Some(TestDb {
+        store: Store::open(&cfg).await.unwrap(),
+        _dir: None,
+    })
 }
 
 /// Writes `name` as two tests: `name::sqlite` and `name::postgres`.

@@ -1,0 +1,307 @@
+//! The server's integration suite: each test starts the real server on a random
+//! port with a real database and drives it over HTTP. Every test runs on SQLite,
+//! and on PostgreSQL when `MUDOU_TEST_POSTGRES_URL` is set (fresh schema each).
+
+mod accounts;
+mod authz;
+mod bad_input;
+mod ops;
+
+use mudou_domain::Role;
+use mudou_server::routes::types::NewUserRequest;
+use mudou_server::{AppState, Settings};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub url: String,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::for_data_dir(dir.path());
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        if let Backend::Postgres = backend {
+            let url = std::env::var("MUDOU_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|u| !u.is_empty())?;
+            settings.database_url = url;
+            settings.database_schema = Some(format!("t_{}", uuid::Uuid::new_v4().simple()));
+            settings.database_max_connections = 4;
+        }
+        Some(Self::spawn_with(settings, dir).await)
+    }
+
+    pub async fn spawn_with(settings: Settings, dir: tempfile::TempDir) -> TestApp {
+        let app = mudou_server::build(settings).await.expect("server builds");
+        let state = app.state.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(mudou_server::serve(listener, app, async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            url,
+            state,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// A fresh "browser": its own cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            url: self.url.clone(),
+            http: Client::builder().cookie_store(true).build().unwrap(),
+        }
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+
+    /// Creates a user straight through the server's own account logic.
+    pub async fn user(&self, req: NewUserRequest) -> mudou_store::User {
+        mudou_server::routes::admin::create_user_checked(&self.state, req)
+            .await
+            .map_err(|e| e.message)
+            .unwrap()
+    }
+
+    pub async fn centre(&self, name: &str) -> i64 {
+        let c = mudou_store::NewCentre {
+            name: name.into(),
+            county: String::new(),
+            province: String::new(),
+            timezone: "Asia/Shanghai".into(),
+        };
+        self.state.store.create_centre(&c, 1).await.unwrap().id
+    }
+
+    pub async fn org(&self, name: &str) -> i64 {
+        self.state.store.create_org(name, 1).await.unwrap().id
+    }
+
+    /// The usual cast: two centres (each with a lead and two annotators) and two client organisations.
+    pub async fn world(&self) -> World {
+        let a = self.centre("A中心").await;
+        let b = self.centre("B中心").await;
+        let org_a = self.org("客户甲").await;
+        let org_b = self.org("客户乙").await;
+        self.user(staff("admin", Role::Admin, None, None)).await;
+        self.user(staff("lead_a", Role::Lead, Some(a), None)).await;
+        self.user(staff("lead_b", Role::Lead, Some(b), None)).await;
+        self.user(staff("client_a", Role::Client, None, Some(org_a)))
+            .await;
+        self.user(staff("client_b", Role::Client, None, Some(org_b)))
+            .await;
+        let ann_a1 = self.user(annotator("王芳", "1111", a)).await.id;
+        let ann_a2 = self.user(annotator("李娜", "2222", a)).await.id;
+        let ann_b1 = self.user(annotator("周敏", "3333", b)).await.id;
+        World {
+            centre_a: a,
+            centre_b: b,
+            org_a,
+            org_b,
+            ann_a1,
+            ann_a2,
+            ann_b1,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub struct World {
+    pub centre_a: i64,
+    pub centre_b: i64,
+    pub org_a: i64,
+    pub org_b: i64,
+    pub ann_a1: i64,
+    pub ann_a2: i64,
+    pub ann_b1: i64,
+}
+
+pub const PASSWORD: &str = "correct horse";
+
+pub fn staff(
+    username: &str,
+    role: Role,
+    centre_id: Option<i64>,
+    org_id: Option<i64>,
+) -> NewUserRequest {
+    NewUserRequest {
+        username: Some(username.into()),
+        display_name: username.into(),
+        role,
+        password: Some(PASSWORD.into()),
+        pin: None,
+        centre_id,
+        org_id,
+        skill_level: None,
+    }
+}
+
+pub fn annotator(name: &str, pin: &str, centre_id: i64) -> NewUserRequest {
+    NewUserRequest {
+        username: None,
+        display_name: name.into(),
+        role: Role::Annotator,
+        password: None,
+        pin: Some(pin.into()),
+        centre_id: Some(centre_id),
+        org_id: None,
+        skill_level: None,
+    }
+}
+
+pub struct Browser {
+    pub url: String,
+    pub http: Client,
+}
+
+/// A response's status and JSON body (or `Value::Null` when there is none).
+pub struct Got {
+    pub status: StatusCode,
+    pub body: Value,
+    pub set_cookie: Vec<String>,
+}
+
+impl Got {
+    pub async fn from(r: Response) -> Got {
+        let status = r.status();
+        let set_cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .collect();
+        let text = r.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Got {
+            status,
+            body,
+            set_cookie,
+        }
+    }
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    #[track_caller]
+    pub fn ok(&self) -> &Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
+        &self.body
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Got {
+        Got::from(
+            self.http
+                .get(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Got {
+        Got::from(
+            self.http
+                .post(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn delete(&self, path: &str) -> Got {
+        Got::from(
+            self.http
+                .delete(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn login(&self, username: &str) -> Got {
+        self.post(
+            "/api/v1/auth/login",
+            json!({"username": username, "password": PASSWORD}),
+        )
+        .await
+    }
+    /// Logs in as a lead and enrols this browser as a device of the lead's centre, then logs out.
+    pub async fn enrol_as(&self, lead: &str) {
+        self.login(lead).await.ok();
+        self.post("/api/v1/devices/enroll", json!({"name": "前台1号机"}))
+            .await
+            .ok();
+        self.post("/api/v1/auth/logout", json!({})).await;
+    }
+    pub async fn pin(&self, user_id: i64, pin: &str) -> Got {
+        self.post("/api/v1/auth/pin", json!({"user_id": user_id, "pin": pin}))
+            .await
+    }
+}
+
+/// Writes `name` as two tests: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_mut)]
+            async fn case(mut $app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                case($crate::TestApp::spawn($crate::Backend::Sqlite).await.unwrap()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::TestApp::spawn($crate::Backend::Postgres).await {
+                    Some(app) => case(app).await,
+                    None => eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    };
+}

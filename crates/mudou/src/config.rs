@@ -1,0 +1,146 @@
+//! Settings from a TOML file, `MUDOU_*` environment variables and flags, in that
+//! order of strength (a flag beats the environment, which beats the file).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use mudou_server::Settings;
+use serde::Deserialize;
+
+/// Flags shared by every command that opens the database.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServerArgs {
+    /// TOML settings file (keys as the long flags, with `_` for `-`).
+    #[arg(long, env = "MUDOU_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "MUDOU_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// `sqlite://FILE` or `postgres://USER@HOST:PORT/DB` (default: sqlite in the data folder).
+    #[arg(long, env = "MUDOU_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use, created when missing.
+    #[arg(long, env = "MUDOU_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
+    /// Folder for the embedded database and media.
+    #[arg(long, env = "MUDOU_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds before a request is answered with 503 `timeout`.
+    #[arg(long, env = "MUDOU_REQUEST_TIMEOUT_S")]
+    pub request_timeout_s: Option<u64>,
+    /// Largest JSON request body in bytes.
+    #[arg(long, env = "MUDOU_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Hours a login lasts.
+    #[arg(long, env = "MUDOU_SESSION_HOURS")]
+    pub session_hours: Option<u64>,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    #[arg(long, env = "MUDOU_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    database_schema: Option<String>,
+    data_dir: Option<PathBuf>,
+    request_timeout_s: Option<u64>,
+    max_body_bytes: Option<usize>,
+    session_hours: Option<u64>,
+    secure_cookies: Option<bool>,
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+impl ServerArgs {
+    /// Merges file < environment < flags over the defaults.
+    pub fn resolve(&self) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(p) => read_file(p)?,
+            None => FileSettings::default(),
+        };
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("mudou-data"));
+        let mut s = Settings::for_data_dir(data_dir);
+        if let Some(v) = self.listen.or(file.listen) {
+            s.listen = v;
+        }
+        if let Some(v) = self.database_url.clone().or(file.database_url) {
+            s.database_url = v;
+        }
+        s.database_schema = self.database_schema.clone().or(file.database_schema);
+        if let Some(v) = self.request_timeout_s.or(file.request_timeout_s) {
+            if v == 0 {
+                bail!("request_timeout_s must be at least 1");
+            }
+            s.request_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = self.max_body_bytes.or(file.max_body_bytes) {
+            s.max_body_bytes = v;
+        }
+        if let Some(v) = self.session_hours.or(file.session_hours) {
+            s.session_ttl = Duration::from_secs(v.max(1) * 3600);
+        }
+        if let Some(v) = self.secure_cookies.or(file.secure_cookies) {
+            s.secure_cookies = v;
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_is_overridden_by_flags_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mudou.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\n",
+        )
+        .unwrap();
+        let args = ServerArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.database_url, "sqlite:///srv/mudou/mudou.db");
+        assert_eq!(s.session_ttl, Duration::from_secs(7200));
+
+        // clap hands over the environment and flags in the same fields: they win.
+        let args = ServerArgs {
+            config: Some(path),
+            listen: Some("127.0.0.1:1".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(args.resolve().unwrap().listen.to_string(), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = ServerArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+}

@@ -1,0 +1,187 @@
+//! `mudou demo`: a fresh database with one centre, its lead and annotators, a
+//! client with a dataset of generated pictures, and an enrolment link for the
+//! browser — everything a first look needs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use mudou_domain::{Role, SkillLevel};
+use mudou_server::routes::admin::create_user_checked;
+use mudou_server::routes::types::NewUserRequest;
+use mudou_server::{AppState, Settings};
+use mudou_store::{NewCentre, now_millis};
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder for the demo database and media (default: a new temporary folder).
+    /// It must not hold a Mudou database already.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The demo's people. Passwords and PINs are printed at start-up: a demo is not a deployment.
+pub const ADMIN: (&str, &str) = ("admin", "mudou-admin");
+pub const LEAD: (&str, &str) = ("lead", "mudou-lead");
+pub const CLIENT: (&str, &str) = ("client", "mudou-client");
+pub const ANNOTATORS: [(&str, &str); 6] = [
+    ("王芳", "1111"),
+    ("李娜", "2222"),
+    ("张丽", "3333"),
+    ("刘静", "4444"),
+    ("陈杰", "5555"),
+    ("杨洋", "6666"),
+];
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let (data_dir, _temp) = match args.data_dir {
+        Some(d) => (d, None),
+        None => {
+            let t = tempfile::Builder::new().prefix("mudou-demo-").tempdir()?;
+            (t.path().to_owned(), Some(t))
+        }
+    };
+    if data_dir.join("mudou.db").exists() {
+        bail!(
+            "{} already holds a Mudou database; give an empty folder for the demo",
+            data_dir.display()
+        );
+    }
+    let mut settings = Settings::for_data_dir(&data_dir);
+    settings.listen = args.listen;
+    let app = mudou_server::build(settings).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let code = seed(&app.state).await?;
+
+    let url = format!("http://{addr}");
+    println!("木豆 Mudou demo — data in {}", data_dir.display());
+    println!("open: {url}");
+    println!("enroll: {url}/enroll#code={code}");
+    println!(
+        "  (opening the enroll link makes this browser a centre device that shows the annotators' roster)"
+    );
+    println!("annotators (tap your name, type the PIN):");
+    for (name, pin) in ANNOTATORS {
+        println!("  {name}  PIN {pin}");
+    }
+    println!("lead:   {} / {}", LEAD.0, LEAD.1);
+    println!("client: {} / {}", CLIENT.0, CLIENT.1);
+    println!("admin:  {} / {}", ADMIN.0, ADMIN.1);
+    println!("ready: {url}");
+    mudou_server::serve(listener, app, mudou_server::shutdown_signal()).await
+}
+
+fn user(username: Option<&str>, name: &str, role: Role) -> NewUserRequest {
+    NewUserRequest {
+        username: username.map(str::to_owned),
+        display_name: name.to_owned(),
+        role,
+        password: None,
+        pin: None,
+        centre_id: None,
+        org_id: None,
+        skill_level: None,
+    }
+}
+
+/// Fills a fresh database; returns a device enrolment code for the demo centre.
+pub async fn seed(state: &AppState) -> anyhow::Result<String> {
+    let store = &state.store;
+    let now = now_millis();
+    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    create_user_checked(
+        state,
+        NewUserRequest {
+            password: Some(ADMIN.1.into()),
+            ..user(Some(ADMIN.0), "管理员", Role::Admin)
+        },
+    )
+    .await
+    .map_err(api)?;
+    let centre = store
+        .create_centre(
+            &NewCentre {
+                name: "示范县数字就业中心".into(),
+                county: "示范县".into(),
+                province: "贵州省".into(),
+                timezone: "Asia/Shanghai".into(),
+            },
+            now,
+        )
+        .await?;
+    let lead = create_user_checked(
+        state,
+        NewUserRequest {
+            password: Some(LEAD.1.into()),
+            centre_id: Some(centre.id),
+            ..user(Some(LEAD.0), "赵组长", Role::Lead)
+        },
+    )
+    .await
+    .map_err(api)?;
+    for (i, (name, pin)) in ANNOTATORS.iter().enumerate() {
+        let level = if i == 0 {
+            SkillLevel::Standard
+        } else {
+            SkillLevel::Trainee
+        };
+        create_user_checked(
+            state,
+            NewUserRequest {
+                pin: Some((*pin).into()),
+                centre_id: Some(centre.id),
+                skill_level: Some(level),
+                ..user(None, name, Role::Annotator)
+            },
+        )
+        .await
+        .map_err(api)?;
+    }
+    // A second centre shows that each centre sees only its own people.
+    let other = store
+        .create_centre(
+            &NewCentre {
+                name: "邻县数字就业中心".into(),
+                county: "邻县".into(),
+                province: "贵州省".into(),
+                timezone: "Asia/Shanghai".into(),
+            },
+            now,
+        )
+        .await?;
+    create_user_checked(
+        state,
+        NewUserRequest {
+            pin: Some("9999".into()),
+            centre_id: Some(other.id),
+            ..user(None, "周敏", Role::Annotator)
+        },
+    )
+    .await
+    .map_err(api)?;
+
+    let org = store.create_org("示例AI公司", now).await?;
+    create_user_checked(
+        state,
+        NewUserRequest {
+            password: Some(CLIENT.1.into()),
+            org_id: Some(org.id),
+            ..user(Some(CLIENT.0), "孙经理", Role::Client)
+        },
+    )
+    .await
+    .map_err(api)?;
+
+    let code = mudou_server::auth::random_code();
+    let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));
+    store
+        .create_device_code(centre.id, &hash, lead.id, now, now + 7 * 86_400_000)
+        .await?;
+    Ok(code)
+}
