@@ -129,6 +129,7 @@ describe('centre device (demo enroll link)', () => {
   it('(c) a wrong PIN shows the error with attempts left', async () => {
     const { page } = b;
     await page.getByTestId('roster-tile').filter({ hasText: '李娜' }).click();
+    await page.getByTestId('pin-pane').waitFor();
     // by keyboard this time: digits, Backspace, Enter
     await page.keyboard.type('0009');
     await page.keyboard.press('Backspace');

@@ -1,7 +1,7 @@
 // Login: on an enrolled device, the centre's roster and a PIN pad; otherwise (and for staff)
 // username + password. A browser that is not enrolled never asks for the roster.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type DeviceInfo, type Roster, type RosterEntry, type User } from '../api';
 import { t } from '../i18n';
 import { dotCount, isValidPin, pinKeyFromKeyboard, pinReduce, PIN_MAX, type PinKey } from '../pin';
@@ -158,7 +158,8 @@ function PinPane({
     setPin((p) => pinReduce(p, k));
   }
 
-  useEffect(() => {
+  // A layout effect: the keys typed right after the tap must not be lost.
+  useLayoutEffect(() => {
     // Take the focus, so Enter submits here (not on the tile just tapped) and, on a phone,
     // focus does not stay on the roster that is now hidden.
     paneRef.current?.focus({ preventScroll: true });
@@ -169,9 +170,16 @@ function PinPane({
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       const k = pinKeyFromKeyboard(ev.key);
       if (!k) return;
-      // Enter on another focused button (换人, language) keeps its own meaning; on the keypad
-      // it submits instead of pressing the focused digit again.
-      if (k.type === 'submit' && target?.tagName === 'BUTTON' && !target.closest('.keypad')) return;
+      // Enter submits a complete PIN wherever the focus is (even on the language switch just
+      // used). With an incomplete PIN, Enter on another button (换人, language) keeps its own
+      // meaning; on the keypad it never presses the focused digit again.
+      if (
+        k.type === 'submit' &&
+        target?.tagName === 'BUTTON' &&
+        !target.closest('.keypad') &&
+        !isValidPin(pinRef.current)
+      )
+        return;
       ev.preventDefault();
       act(k);
     };

@@ -1,0 +1,78 @@
+// Accessibility: axe-core (WCAG 2 A/AA rules) finds no serious or critical problem on the
+// login, PIN, home and lead screens, in Chinese and in English.
+
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { BASE, LAPTOP, PHONE, openBrowser } from './lib.mjs';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+async function audit(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  assert.deepEqual(report, [], `${what}:\n${report.join('\n')}`);
+}
+
+async function both(page, what) {
+  for (const lang of ['zh-CN', 'en']) {
+    if ((await page.evaluate(() => document.documentElement.lang)) !== lang) {
+      await page.getByTestId('lang-toggle').click();
+      await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    }
+    await audit(page, `${what} (${lang})`);
+  }
+  await page.getByTestId('lang-toggle').click();
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+}
+
+describe('accessibility', () => {
+  let b;
+  before(async () => {
+    b = await openBrowser(LAPTOP);
+  });
+  after(async () => b.close());
+
+  it('password login', async () => {
+    const { page } = b;
+    await page.goto(BASE + '/login');
+    await page.getByTestId('password-form').waitFor();
+    await both(page, 'password login');
+  });
+
+  it('lead home, roster, PIN pad and annotator home', async () => {
+    const { page } = b;
+    await page.locator('input[name=username]').fill('lead');
+    await page.locator('input[name=password]').fill('mudou-lead');
+    await page.getByTestId('sign-in').click();
+    await page.getByTestId('annotator-row').first().waitFor();
+    await page.getByTestId('enroll-this').click();
+    await page.getByTestId('device-enrolled').waitFor();
+    await page.getByTestId('make-code').click();
+    await page.getByTestId('code').waitFor();
+    await both(page, 'lead home');
+
+    await page.getByTestId('logout').click();
+    await page.getByTestId('roster').waitFor();
+    await both(page, 'roster');
+    await page.getByTestId('roster-tile').filter({ hasText: '王芳' }).click();
+    await page.getByTestId('pin-pane').waitFor();
+    await page.keyboard.type('9');
+    await both(page, 'PIN pad');
+    await page.setViewportSize(PHONE);
+    await audit(page, 'PIN pad on a phone');
+    await page.setViewportSize(LAPTOP);
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('1111');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('start').click();
+    await page.getByTestId('no-work').waitFor();
+    await both(page, 'annotator home');
+    assert.deepEqual(b.errors, []);
+  });
+});
