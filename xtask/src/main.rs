@@ -1,1 +1,116 @@
-fn main() {}
+//! Project automation, in Rust rather than shell scripts (`cargo xtask …`).
+//!
+//! - `cargo xtask demo [ARGS]`   build the web UI, then run `mudou demo ARGS` (release build)
+//! - `cargo xtask test`          every test: Rust (SQLite, and PostgreSQL when
+//!                               MUDOU_TEST_POSTGRES_URL is set), UI unit tests, browser tests
+//! - `cargo xtask ui`            build the web UI only
+//! - `cargo xtask bench NAME -- ARGS`  run a benchmark under benches/
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: $ {}", format!("{cmd:?}").replace('"', ""));
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn npm(args: &[&str]) -> Command {
+    let mut c = Command::new("npm");
+    c.args(args).current_dir(root().join("web-ui"));
+    c
+}
+
+/// Installs the UI's npm packages when they are missing or older than the lock file.
+fn ui_deps() -> anyhow::Result<()> {
+    let web = root().join("web-ui");
+    let stamp = web.join("node_modules/.package-lock.json");
+    let lock = web.join("package-lock.json");
+    let fresh = match (stamp.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+        (Ok(s), Ok(l)) => s >= l,
+        _ => false,
+    };
+    if !fresh {
+        run(&mut npm(&["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+fn build_ui() -> anyhow::Result<()> {
+    ui_deps()?;
+    run(&mut npm(&["run", "build"]))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Debian's Chromium drives the browser tests; install it when missing (we may be root).
+fn ensure_chromium() -> anyhow::Result<()> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Path::new(&chromium).exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: {chromium} is missing; installing Debian's chromium");
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-noto-cjk"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+    .context("installing chromium (run as root, or install it and set CHROMIUM)")
+}
+
+fn test() -> anyhow::Result<()> {
+    match std::env::var("MUDOU_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => eprintln!("xtask: PostgreSQL tests against {url}"),
+        _ => eprintln!("xtask: MUDOU_TEST_POSTGRES_URL not set: PostgreSQL tests are skipped"),
+    }
+    build_ui()?;
+    run(&mut npm(&["test"]))?;
+    run(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    run(cargo().args(["test", "--workspace", "--doc"]))?;
+    ensure_chromium()?;
+    run(cargo().args(["build", "-p", "mudou"]))?;
+    let bin = root().join("target/debug/mudou");
+    run(&mut npm(&["run", "e2e"]).env("MUDOU_BIN", bin))?;
+    eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+fn demo(args: &[String]) -> anyhow::Result<()> {
+    build_ui()?;
+    run(cargo().args(["run", "--release", "-p", "mudou", "--", "demo"]).args(args))
+}
+
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let Some((name, rest)) = args.split_first() else { bail!("usage: cargo xtask bench NAME [-- ARGS]") };
+    let rest: Vec<&String> = rest.iter().skip_while(|a| *a == "--").collect();
+    match name.as_str() {
+        "consensus" => run(cargo().args(["bench", "-p", "mudou-consensus", "--"]).args(rest)),
+        "crowdkit" => run(Command::new("bash").arg(root().join("benches/peers/crowdkit/run.sh")).args(rest)),
+        other => bail!("unknown bench {other:?}: try consensus or crowdkit"),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("ui") => build_ui(),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask demo [ARGS] | test | ui | bench NAME [-- ARGS]");
+            std::process::exit(2);
+        }
+    }
+}
