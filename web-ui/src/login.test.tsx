@@ -85,6 +85,30 @@ describe('login page', () => {
     expect(onLoggedIn).toHaveBeenCalledWith(user);
   });
 
+  it('submits a complete PIN on Enter even when the language switch has the focus', async () => {
+    routes['GET /api/v1/device'] = () => [200, { enrolled: true, device: { id: 1, name: 'PC' }, centre: { id: 1, name: 'C' } }];
+    routes['GET /api/v1/device/roster'] = () => [200, { centre: { id: 1, name: 'C' }, annotators: [wang] }];
+    const sent: unknown[] = [];
+    routes['POST /api/v1/auth/pin'] = (b) => {
+      sent.push(b);
+      return [200, { user }];
+    };
+    await act(() => render(<LoginPage onLoggedIn={() => {}} />, root));
+    await settle();
+    await act(() => root.querySelector<HTMLButtonElement>('[data-testid=roster-tile]')!.click());
+    const toggle = root.querySelector<HTMLButtonElement>('[data-testid=lang-toggle]')!;
+    const enter = () => toggle.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    // incomplete: Enter belongs to the focused button
+    await act(() => press('1'));
+    let ev = enter();
+    expect(ev).toBe(true);
+    for (const k of ['1', '1', '1']) await act(() => press(k));
+    ev = enter();
+    expect(ev).toBe(false); // default prevented: the PIN is sent instead
+    await settle();
+    expect(sent).toEqual([{ user_id: 5, pin: '1111' }]);
+  });
+
   it('shows a wrong PIN with attempts left, and a lock with minutes', async () => {
     routes['GET /api/v1/device'] = () => [200, { enrolled: true, device: { id: 1, name: 'PC' }, centre: { id: 1, name: 'C' } }];
     routes['GET /api/v1/device/roster'] = () => [200, { centre: { id: 1, name: 'C' }, annotators: [wang] }];
