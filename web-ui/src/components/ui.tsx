@@ -252,3 +252,13 @@ export function PinInput({ value, onValue, name }: { value: string; onValue: (v:
     />
   );
 }
+
+/** A message kept as a function, so it is translated at render time and follows the language
+ * switch (a string stored in state would stay in the language it was made in). */
+export type Say = (() => string) | null;
+
+export function useSay(): [Say, (s: Say) => void] {
+  const [say, setSay] = useState<Say>(null);
+  // wrap: useState treats a bare function as an updater
+  return [say, (s: Say) => setSay(() => s)];
+}

@@ -15,6 +15,7 @@ import {
   PinInput,
   Section,
   useLoad,
+  useSay,
   type Loaded,
 } from '../components/ui';
 
@@ -205,14 +206,14 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
     org_id: '',
   };
   const [f, setF] = useState<NewUserForm>(empty);
-  const [problem, setProblem] = useState('');
+  const [problem, setProblem] = useSay();
   const s = useSubmit(async () => {
     const p = newUserProblem(f);
     if (p) {
-      setProblem(t(p.key, p.field ? { field: t(p.field) } : undefined));
+      setProblem(() => t(p.key, p.field ? { field: t(p.field) } : undefined));
       return;
     }
-    setProblem('');
+    setProblem(null);
     await api.post('/admin/users', newUserBody(f));
     setF({ ...empty, role: f.role, centre_id: f.centre_id, org_id: f.org_id });
     await users.reload();
@@ -345,7 +346,7 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
             </Field>
           )}
         </div>
-        {problem && <Note kind="error">{problem}</Note>}
+        {problem && <Note kind="error">{problem()}</Note>}
         <ErrorNote error={s.error} />
         <Button type="submit" icon="plus" kind="primary" label={t('add_user')} busy={s.busy} />
       </form>

@@ -7,7 +7,7 @@ import { isValidPin } from '../pin';
 import { shortTime, toMillis } from '../util';
 import { Icon } from '../components/Icon';
 import { sortByName } from '../util';
-import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad } from '../components/ui';
+import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
 
 interface Device {
   id: number;
@@ -117,7 +117,9 @@ function ThisDevice({
   device: ReturnType<typeof useLoad<DeviceInfo>>;
   onEnrolled: () => void;
 }) {
-  const [name, setName] = useState(t('device_name_default'));
+  // null until edited: the default name follows the language switch
+  const [edited, setName] = useState<string | null>(null);
+  const name = edited ?? t('device_name_default');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -275,24 +277,27 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [msg, setMsg] = useState('');
+  const [msg, setMsg] = useSay();
+  const [saved, setSaved] = useState(false);
   const locked = isLocked(a);
 
   async function save(ev: Event) {
     ev.preventDefault();
     if (!isValidPin(pin)) {
       setError(null);
-      setMsg(t('err_pin_format'));
+      setSaved(false);
+      setMsg(() => t('err_pin_format'));
       return;
     }
     setBusy(true);
     setError(null);
-    setMsg('');
+    setMsg(null);
     try {
       await api.post(`/centre/annotators/${a.id}/pin`, { pin });
       setPin('');
       setOpen(false);
-      setMsg(t('pin_saved'));
+      setSaved(true);
+      setMsg(() => t('pin_saved'));
       onChanged();
     } catch (e) {
       setError(e);
@@ -322,7 +327,7 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
           label={locked ? `${t('unlock')} / ${t('reset_pin')}` : t('reset_pin')}
           onClick={() => {
             setOpen(true);
-            setMsg('');
+            setMsg(null);
           }}
         />
       )}
@@ -337,7 +342,7 @@ function AnnotatorRow({ a, onChanged }: { a: Annotator; onChanged: () => void })
       )}
       {msg && (
         <div class="row-full">
-          <Note kind={msg === t('pin_saved') ? 'ok' : 'error'}>{msg}</Note>
+          <Note kind={saved ? 'ok' : 'error'}>{msg()}</Note>
         </div>
       )}
       {error ? (
@@ -354,20 +359,21 @@ function AddAnnotator({ onAdded }: { onAdded: () => void }) {
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [problem, setProblem] = useState('');
-  const [added, setAdded] = useState('');
+  const [problem, setProblem] = useSay();
+  const [added, setAdded] = useSay();
 
   async function add(ev: Event) {
     ev.preventDefault();
-    setAdded('');
-    if (!name.trim()) return setProblem(t('err_required', { field: t('display_name') }));
-    if (!isValidPin(pin)) return setProblem(t('err_pin_format'));
-    setProblem('');
+    setAdded(null);
+    if (!name.trim()) return setProblem(() => t('err_required', { field: t('display_name') }));
+    if (!isValidPin(pin)) return setProblem(() => t('err_pin_format'));
+    setProblem(null);
     setBusy(true);
     setError(null);
     try {
       await api.post('/centre/annotators', { display_name: name.trim(), pin });
-      setAdded(t('annotator_added', { name: name.trim() }));
+      const added = name.trim();
+      setAdded(() => t('annotator_added', { name: added }));
       setName('');
       setPin('');
       onAdded();
@@ -392,9 +398,9 @@ function AddAnnotator({ onAdded }: { onAdded: () => void }) {
           <PinInput value={pin} onValue={setPin} />
         </Field>
       </div>
-      {problem && <Note kind="error">{problem}</Note>}
+      {problem && <Note kind="error">{problem()}</Note>}
       <ErrorNote error={error} />
-      {added && <Note kind="ok">{added}</Note>}
+      {added && <Note kind="ok">{added()}</Note>}
       <Button type="submit" icon="plus" kind="primary" label={t('add_annotator')} busy={busy} data-testid="add-annotator-btn" />
     </form>
   );
