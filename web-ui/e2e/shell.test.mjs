@@ -244,6 +244,51 @@ describe('lead', () => {
     await page.getByTestId('roster').waitFor();
   });
 
+  it('locks 杨洋 after wrong PINs; the lead unlocks with a new PIN', async () => {
+    const { page } = b;
+    await page.getByTestId('roster-tile').filter({ hasText: '杨洋' }).click();
+    await page.getByTestId('pin-pane').waitFor();
+    const err = page.getByTestId('pin-error');
+    let last = '';
+    for (let i = 0; i < 5 && !last.startsWith('已锁定'); i++) {
+      await tapPin(page, '0000');
+      await page.waitForFunction(
+        (prev) => {
+          const e = document.querySelector('[data-testid=pin-error]');
+          return e && e.textContent !== prev && document.querySelector('[data-testid=pin-dots]')?.getAttribute('data-count') === '0';
+        },
+        last,
+      );
+      last = await text(err);
+      if (!last.startsWith('已锁定')) assert.match(last, /^密码不对，还能试 \d+ 次$/);
+    }
+    assert.match(last, /^已锁定，\d+ 分钟后再试$/);
+    await page.getByTestId('roster-tile').filter({ hasText: '杨洋' }).locator('.badge-locked').waitFor();
+    await shot(page, 'laptop-zh-login-locked');
+    // even the right PIN is refused while locked
+    await tapPin(page, '6666');
+    await page.waitForTimeout(300);
+    assert.match(await text(err), /^已锁定/);
+
+    await page.getByTestId('not-me').click();
+    await page.getByTestId('staff-login').click();
+    await page.locator('input[name=username]').fill('lead');
+    await page.locator('input[name=password]').fill('mudou-lead');
+    await page.getByTestId('sign-in').click();
+    const row = page.getByTestId('annotator-row').filter({ hasText: '杨洋' });
+    await row.locator('.badge-locked').waitFor();
+    await row.getByTestId('reset-pin').click();
+    await row.locator('input[name=pin]').fill('6789');
+    await row.getByRole('button', { name: '保存' }).click();
+    await row.getByText('密码已改好').waitFor();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('roster-tile').filter({ hasText: '杨洋' }).click();
+    await tapPin(page, '6789');
+    await page.getByText('你好，杨洋').waitFor();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('roster').waitFor();
+  });
+
   it('revokes the phone, which then sees only the password form', async () => {
     const { page } = b;
     await page.getByTestId('staff-login').click();
