@@ -9,6 +9,7 @@ export default defineConfig({
     target: 'es2019',
     outDir: 'dist',
     assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
     reportCompressedSize: true,
   },
   server: {

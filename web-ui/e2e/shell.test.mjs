@@ -216,6 +216,7 @@ describe('lead', () => {
     const link = await text(page.getByTestId('code-link'));
     assert.match(link, new RegExp(`^${BASE.replace(/[.]/g, '\\.')}/enroll#code=.+`));
     assert.ok((await text(page.getByTestId('code'))).length >= 4);
+    await page.getByTestId('qr').waitFor();
     await shot(page, 'laptop-zh-lead-home');
     await switchLang(page, 'en');
     await page.getByText('Enroll this device').count();

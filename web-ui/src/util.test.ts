@@ -65,3 +65,10 @@ describe('helpers', () => {
     expect(interpretNext({ status: 'assigned' })).toBe('work');
   });
 });
+
+import { qrPath } from './components/QrCode';
+describe('QR drawing', () => {
+  it('draws one square per dark module, shifted by the border', () => {
+    expect(qrPath([[true, false], [false, true]], 4)).toBe('M4 4h1v1h-1zM5 5h1v1h-1z');
+  });
+});

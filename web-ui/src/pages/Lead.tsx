@@ -7,6 +7,7 @@ import { isValidPin } from '../pin';
 import { shortTime, toMillis } from '../util';
 import { Icon } from '../components/Icon';
 import { sortByName } from '../util';
+import { QrCode } from '../components/QrCode';
 import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
 
 interface Device {
@@ -214,8 +215,11 @@ function PhoneCode() {
       <ErrorNote error={error} />
       {code && (
         <div class="code-box" data-testid="code-box">
-          <div class="code-big" data-testid="code">
-            {code.code}
+          <div class="code-row">
+            <QrCode text={link} label={t('qr_label')} />
+            <div class="code-big" data-testid="code">
+              {code.code}
+            </div>
           </div>
           <p>{t('phone_code_hint')}</p>
           <a class="code-link" href={link} data-testid="code-link">
