@@ -31,13 +31,16 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     cfg.pg_schema = settings.database_schema.clone();
     cfg.max_connections = settings.database_max_connections;
     let store = Store::open(&cfg).await.context("opening the database")?;
-    Ok(build_with_store(settings, store))
+    let blobs = mudou_media::BlobStore::local(settings.data_dir.join("media"))
+        .context("opening the media folder")?;
+    Ok(build_with_store(settings, store, blobs))
 }
 
-pub fn build_with_store(settings: Settings, store: Store) -> App {
+pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::BlobStore) -> App {
     let metrics = Metrics::new();
     let state = AppState {
         store,
+        blobs,
         settings: Arc::new(settings),
         metrics: metrics.clone(),
     };

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use mudou_media::BlobStore;
 use mudou_store::Store;
 
 use crate::metrics::Metrics;
@@ -9,6 +10,8 @@ use crate::settings::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Originals and renditions of images, by SHA-256.
+    pub blobs: BlobStore,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use mudou_domain::{Role, SkillLevel};
+use mudou_server::ingest::IncomingImage;
 use mudou_server::routes::admin::create_user_checked;
 use mudou_server::routes::types::NewUserRequest;
 use mudou_server::{AppState, Settings};
@@ -75,6 +76,39 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("admin:  {} / {}", ADMIN.0, ADMIN.1);
     println!("ready: {url}");
     mudou_server::serve(listener, app, mudou_server::shutdown_signal()).await
+}
+
+/// The generated pictures of `datasets/shapes`, carried inside the binary so the
+/// demo runs from anywhere.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/../../datasets/shapes"]
+struct Shapes;
+
+fn shapes() -> anyhow::Result<Vec<IncomingImage>> {
+    let manifest = Shapes::get("manifest.csv").context("the shapes manifest is embedded")?;
+    let rows = mudou_media::parse_manifest(
+        mudou_media::TableFormat::Csv,
+        "manifest.csv",
+        &manifest.data,
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let file = Shapes::get(&row.file).with_context(|| format!("{} is embedded", row.file))?;
+        let boxes: Vec<serde_json::Value> = row
+            .boxes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| serde_json::json!({"label": b.label, "x": b.x, "y": b.y, "w": b.w, "h": b.h}))
+            .collect();
+        out.push(IncomingImage {
+            file_name: row.file.clone(),
+            tag: row.tag.unwrap_or_default(),
+            bytes: bytes::Bytes::from(file.data.into_owned()),
+            meta: "{}".into(),
+            gold: Some(serde_json::json!({"label": row.label, "boxes": boxes}).to_string()),
+        });
+    }
+    Ok(out)
 }
 
 fn user(username: Option<&str>, name: &str, role: Role) -> NewUserRequest {
@@ -177,6 +211,27 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     )
     .await
     .map_err(api)?;
+
+    let client = store
+        .list_users(&mudou_store::UserFilter {
+            org_id: Some(org.id),
+            ..Default::default()
+        })
+        .await?
+        .remove(0);
+    let dataset = store
+        .create_dataset(org.id, "形状示例 Shapes", client.id, now)
+        .await?;
+    let outcomes = mudou_server::ingest::add_images(state, dataset.id, shapes()?)
+        .await
+        .map_err(api)?;
+    let accepted = outcomes.iter().filter(|o| o.status == "accepted").count();
+    if accepted != outcomes.len() {
+        bail!(
+            "demo pictures were refused: {:?}",
+            outcomes.iter().find(|o| o.status != "accepted")
+        );
+    }
 
     let code = mudou_server::auth::random_code();
     let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));

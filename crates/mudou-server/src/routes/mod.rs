@@ -5,6 +5,7 @@ pub mod admin;
 pub mod centre;
 pub mod datasets;
 pub mod health;
+pub mod media;
 pub mod session;
 pub mod tokens;
 pub mod types;
@@ -22,7 +23,7 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -58,4 +59,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(tokens::router())
         .merge(datasets::router())
+        .merge(media::router())
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod media;
 mod ops;
 
 use mudou_domain::Role;
