@@ -1,7 +1,7 @@
 //! `mudou`: the one binary. Serves the web app and API, runs migrations, makes
 //! the first admin, starts a demo, and aggregates labels from CSV files.
 
-// AGG mod aggregate;
+mod aggregate;
 mod config;
 mod demo;
 
@@ -46,8 +46,8 @@ enum Command {
     },
     /// Start a demo: a fresh database with a centre, people and pictures, on 127.0.0.1:8080.
     Demo(demo::DemoArgs),
-    // AGG /// Aggregate crowd labels from a CSV file (`task,worker,label`).
-    // AGG Aggregate(aggregate::AggregateArgs),
+    /// Aggregate crowd labels from a CSV file (`task,worker,label`).
+    Aggregate(aggregate::AggregateArgs),
 }
 
 fn init_tracing(format: &str) {
@@ -67,9 +67,9 @@ fn init_tracing(format: &str) {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // AGG if let Command::Aggregate(args) = &cli.command {
-    // AGG     return aggregate::run(args);
-    // AGG }
+    if let Command::Aggregate(args) = &cli.command {
+        return aggregate::run(args);
+    }
     init_tracing(&cli.log_format);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,7 +110,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Demo(args) => demo::run(args).await,
-            // AGG Command::Aggregate(_) => unreachable!("handled before the runtime starts"),
+            Command::Aggregate(_) => unreachable!("handled before the runtime starts"),
         }
     })
 }
