@@ -59,6 +59,17 @@ describe('not enrolled', () => {
     await switchLang(page, 'zh-CN');
   });
 
+  it('an unknown enroll code is refused, and the browser stays not enrolled', async () => {
+    const { page } = b;
+    await page.goto(BASE + '/enroll#code=NOPE-NOPE-NOPE');
+    await page.getByTestId('enroll').getByRole('alert').waitFor();
+    assert.match(await text(page.getByTestId('enroll')), /登记码不能用/);
+    await shot(page, 'laptop-zh-enroll-bad-code');
+    await page.getByRole('button', { name: '去登录' }).click();
+    await page.getByTestId('password-form').waitFor();
+    assert.equal(await page.getByTestId('roster').count(), 0);
+  });
+
   it('shows a wrong password with a short message', async () => {
     const { page } = b;
     await page.locator('input[name=username]').fill('lead');

@@ -1,7 +1,7 @@
 // /enroll#code=XXXX: claims the code for this browser, then shows the roster on /login.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type DeviceInfo } from '../api';
+import { api, ApiError, type DeviceInfo } from '../api';
 import { t } from '../i18n';
 import { enrollCodeFromHash, navigate } from '../router';
 import { Icon } from '../components/Icon';
@@ -10,6 +10,11 @@ import { Button, ErrorNote, LangToggle, Note } from '../components/ui';
 /** A first name for this device in the lead's list: phone or computer (the lead can tell them apart). */
 export function defaultDeviceName(userAgent: string): string {
   return t(/Mobi|Android|iPhone|iPad/i.test(userAgent) ? 'device_phone' : 'device_pc');
+}
+
+/** The code itself was refused (unknown, used or expired), not the network or the server. */
+function codeRefused(e: unknown): boolean {
+  return e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429;
 }
 
 export function EnrollPage() {
@@ -44,11 +49,10 @@ export function EnrollPage() {
           </h1>
           {!code ? (
             <Note kind="error">{t('enroll_no_code')}</Note>
+          ) : codeRefused(error) ? (
+            <Note kind="error">{t('enroll_failed')}</Note>
           ) : error ? (
-            <>
-              <ErrorNote error={error} />
-              <Note kind="info">{t('enroll_failed')}</Note>
-            </>
+            <ErrorNote error={error} />
           ) : (
             <p class="loading" role="status">{t('enroll_working')}</p>
           )}
