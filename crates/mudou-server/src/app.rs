@@ -5,7 +5,6 @@ use anyhow::Context;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::http::StatusCode;
-use axum::routing::get;
 use mudou_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -43,18 +42,13 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         blobs,
         settings: Arc::new(settings),
         metrics: metrics.clone(),
+        openapi: Arc::default(),
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
-    let doc = Arc::new(openapi.clone());
+    let rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let _ = state.openapi.set(rendered);
     let timeout = state.settings.request_timeout;
     let router = api
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let doc = doc.clone();
-                async move { axum::Json((*doc).clone()) }
-            }),
-        )
         .fallback(crate::web::static_handler)
         .layer(axum::extract::DefaultBodyLimit::max(
             state.settings.max_body_bytes,

@@ -14,4 +14,6 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// The OpenAPI document, rendered once when the router is built.
+    pub openapi: Arc<std::sync::OnceLock<serde_json::Value>>,
 }

@@ -17,6 +17,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
+        .routes(routes!(openapi_json))
+}
+
+/// This document: every route of the API in OpenAPI 3.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops",
+    responses((status = 200, content_type = "application/json")))]
+async fn openapi_json(State(state): State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(state.openapi.get().cloned().unwrap_or_default())
 }
 
 #[derive(Serialize, ToSchema)]
