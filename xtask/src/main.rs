@@ -12,7 +12,10 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
@@ -35,7 +38,10 @@ fn ui_deps() -> anyhow::Result<()> {
     let web = root().join("web-ui");
     let stamp = web.join("node_modules/.package-lock.json");
     let lock = web.join("package-lock.json");
-    let fresh = match (stamp.metadata().and_then(|m| m.modified()), lock.metadata().and_then(|m| m.modified())) {
+    let fresh = match (
+        stamp.metadata().and_then(|m| m.modified()),
+        lock.metadata().and_then(|m| m.modified()),
+    ) {
         (Ok(s), Ok(l)) => s >= l,
         _ => false,
     };
@@ -64,7 +70,15 @@ fn ensure_chromium() -> anyhow::Result<()> {
     }
     eprintln!("xtask: {chromium} is missing; installing Debian's chromium");
     run(Command::new("apt-get").arg("update").arg("-q"))?;
-    run(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-noto-cjk"])
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "chromium",
+            "fonts-noto-cjk",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"))
     .context("installing chromium (run as root, or install it and set CHROMIUM)")
 }
@@ -88,15 +102,23 @@ fn test() -> anyhow::Result<()> {
 
 fn demo(args: &[String]) -> anyhow::Result<()> {
     build_ui()?;
-    run(cargo().args(["run", "--release", "-p", "mudou", "--", "demo"]).args(args))
+    run(cargo()
+        .args(["run", "--release", "-p", "mudou", "--", "demo"])
+        .args(args))
 }
 
 fn bench(args: &[String]) -> anyhow::Result<()> {
-    let Some((name, rest)) = args.split_first() else { bail!("usage: cargo xtask bench NAME [-- ARGS]") };
+    let Some((name, rest)) = args.split_first() else {
+        bail!("usage: cargo xtask bench NAME [-- ARGS]")
+    };
     let rest: Vec<&String> = rest.iter().skip_while(|a| *a == "--").collect();
     match name.as_str() {
-        "consensus" => run(cargo().args(["bench", "-p", "mudou-consensus", "--"]).args(rest)),
-        "crowdkit" => run(Command::new("bash").arg(root().join("benches/peers/crowdkit/run.sh")).args(rest)),
+        "consensus" => run(cargo()
+            .args(["bench", "-p", "mudou-consensus", "--"])
+            .args(rest)),
+        "crowdkit" => run(Command::new("bash")
+            .arg(root().join("benches/peers/crowdkit/run.sh"))
+            .args(rest)),
         other => bail!("unknown bench {other:?}: try consensus or crowdkit"),
     }
 }
