@@ -1,13 +1,38 @@
-//! Turning image files into stored items: decode with limits and make
-//! renditions off the async runtime (both cores), store each file once by
-//! SHA-256, then add the items in one transaction.
+//! Turning files into stored items: decode with limits and make renditions off the async
+//! runtime (both cores), store each file once by SHA-256, then add the items in one
+//! transaction.
+//!
+//! [`Ingest`] takes files in chunks, so memory stays bounded whatever the upload's size
+//! (a chunk is at most [`CHUNK_FILES`] files or [`CHUNK_BYTES`] bytes). Files the dataset
+//! already holds are recognised by their SHA-256 before any decoding. Items wait in memory
+//! (they are small) until [`Ingest::commit`]; the HTTP upload commits once at the end, so a
+//! failed request leaves no rows, and [`Ingest::abort`] removes the files it stored that no
+//! committed item refers to. The command-line import commits after every chunk, so an
+//! interrupted import keeps what it did and a re-run skips it.
+//!
+//! [`ingest_sources`] drives a whole upload from files on disk: plain images, ZIP archives
+//! (read one entry at a time on a blocking thread), text items, and a manifest.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use bytes::Bytes;
-use mudou_media::{Limits, MediaError, Processed};
-use mudou_store::{Blob, Inserted, ItemContent, NewItem, now_millis};
+use mudou_media::{
+    BoxAnnotation, Limits, ManifestRow, MediaError, Processed, TableFormat, TextItem, ZipImport,
+    ZipItem, ZipLimits,
+};
+use mudou_store::{Blob, Inserted, ItemContent, NewItem, StoreError, now_millis};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Most files handled in one chunk.
+pub const CHUNK_FILES: usize = 64;
+/// Most bytes of files held in memory for one chunk.
+pub const CHUNK_BYTES: usize = 128 << 20;
+/// Largest text-items file or manifest read.
+pub const MAX_TABLE_BYTES: u64 = 64 << 20;
 
 /// One file offered for a dataset.
 pub struct IncomingImage {
@@ -18,6 +43,21 @@ pub struct IncomingImage {
     pub meta: String,
     /// JSON gold answer text, if known.
     pub gold: Option<String>,
+}
+
+/// One thing offered to a dataset, in the order the answer lists them.
+pub enum Offered {
+    Image(IncomingImage),
+    /// A text item; `name` is what the answer calls it (e.g. `texts.csv:2`).
+    Text {
+        name: String,
+        item: NewItem,
+    },
+    /// Refused before any processing (unsafe path, bad archive, …).
+    Rejected {
+        file_name: String,
+        error: MediaError,
+    },
 }
 
 /// What became of one offered file.
@@ -32,80 +72,745 @@ pub struct FileOutcome {
     pub message: Option<String>,
 }
 
-/// Processes and stores `files` into `dataset_id`. A rejected file never stops the rest;
-/// the accepted ones are added in one transaction, after their bytes are stored.
+impl FileOutcome {
+    fn accepted(file_name: String) -> Self {
+        FileOutcome {
+            file_name,
+            status: "accepted",
+            item_id: None,
+            code: None,
+            message: None,
+        }
+    }
+    fn rejected(file_name: String, e: &MediaError) -> Self {
+        FileOutcome {
+            file_name,
+            status: "rejected",
+            item_id: None,
+            code: Some(e.code()),
+            message: Some(e.to_string()),
+        }
+    }
+    fn duplicate(file_name: String, item_id: Option<i64>) -> Self {
+        FileOutcome {
+            file_name,
+            status: "duplicate",
+            item_id,
+            code: None,
+            message: None,
+        }
+    }
+}
+
+/// Files being added to one dataset: stored as they come, their items added on `commit`.
+pub struct Ingest {
+    state: AppState,
+    dataset_id: i64,
+    limits: Limits,
+    outcomes: Vec<FileOutcome>,
+    blobs: Vec<Blob>,
+    items: Vec<NewItem>,
+    /// The outcome index of each pending item.
+    item_slots: Vec<usize>,
+    /// Outcomes that repeat an earlier file of this ingest: (index, index of the first).
+    same_as: Vec<(usize, usize)>,
+    /// SHA-256 → outcome index, for files of this ingest not yet committed.
+    pending_sha: HashMap<String, usize>,
+    /// Originals this ingest stored that were absent before (deleted by `abort`).
+    created: Vec<String>,
+}
+
+impl Ingest {
+    pub fn new(state: &AppState, dataset_id: i64) -> Self {
+        Ingest {
+            state: state.clone(),
+            dataset_id,
+            limits: Limits::default(),
+            outcomes: Vec::new(),
+            blobs: Vec::new(),
+            items: Vec::new(),
+            item_slots: Vec::new(),
+            same_as: Vec::new(),
+            pending_sha: HashMap::new(),
+            created: Vec::new(),
+        }
+    }
+
+    /// Items waiting for `commit`.
+    pub fn pending(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Processes one chunk: skips what the dataset already holds, decodes the rest on the
+    /// blocking pool, stores their files and queues their items.
+    pub async fn add(&mut self, batch: Vec<Offered>) -> Result<(), ApiError> {
+        let mut images: Vec<(usize, IncomingImage)> = Vec::new();
+        for offered in batch {
+            match offered {
+                Offered::Rejected { file_name, error } => {
+                    if !error.is_client_error() {
+                        return Err(ApiError::internal(error));
+                    }
+                    self.outcomes.push(FileOutcome::rejected(file_name, &error));
+                }
+                Offered::Text { name, item } => {
+                    self.item_slots.push(self.outcomes.len());
+                    self.items.push(item);
+                    self.outcomes.push(FileOutcome::accepted(name));
+                }
+                Offered::Image(img) => {
+                    images.push((self.outcomes.len(), img));
+                    // Filled in below.
+                    self.outcomes.push(FileOutcome::accepted(String::new()));
+                }
+            }
+        }
+        if images.is_empty() {
+            return Ok(());
+        }
+        let inputs: Vec<Bytes> = images.iter().map(|(_, f)| f.bytes.clone()).collect();
+        let hashes: Vec<String> = tokio::task::spawn_blocking(move || {
+            inputs.iter().map(|b| mudou_media::sha256_hex(b)).collect()
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        let known: HashMap<String, i64> = self
+            .state
+            .store
+            .items_by_sha256(self.dataset_id, &hashes)
+            .await?
+            .into_iter()
+            .collect();
+
+        let mut todo: Vec<(usize, IncomingImage)> = Vec::new();
+        for ((idx, img), sha) in images.into_iter().zip(hashes) {
+            if let Some(id) = known.get(&sha) {
+                self.outcomes[idx] = FileOutcome::duplicate(img.file_name, Some(*id));
+            } else if let Some(&first) = self.pending_sha.get(&sha) {
+                self.outcomes[idx] = FileOutcome::duplicate(img.file_name, None);
+                self.same_as.push((idx, first));
+            } else {
+                self.pending_sha.insert(sha, idx);
+                self.outcomes[idx].file_name = img.file_name.clone();
+                todo.push((idx, img));
+            }
+        }
+        if todo.is_empty() {
+            return Ok(());
+        }
+
+        let inputs: Vec<Bytes> = todo.iter().map(|(_, f)| f.bytes.clone()).collect();
+        let limits = self.limits.clone();
+        let span = tracing::info_span!("process_images", n = inputs.len());
+        let processed: Vec<Result<Processed, MediaError>> =
+            tokio::task::spawn_blocking(move || {
+                let _g = span.enter();
+                mudou_media::process_many(&inputs, &limits)
+            })
+            .await
+            .map_err(ApiError::internal)?;
+
+        for ((idx, file), result) in todo.into_iter().zip(processed) {
+            let p = match result {
+                Err(e) if !e.is_client_error() => return Err(ApiError::internal(e)),
+                Err(e) => {
+                    self.outcomes[idx] = FileOutcome::rejected(file.file_name, &e);
+                    continue;
+                }
+                Ok(p) => p,
+            };
+            let blobs = &self.state.blobs;
+            let existed = blobs
+                .exists(mudou_media::BlobKind::Original, &p.sha256)
+                .await
+                .map_err(ApiError::internal)?;
+            if !existed {
+                // Recorded before the put, so a put that fails halfway is cleaned up too.
+                self.created.push(p.sha256.clone());
+            }
+            blobs
+                .put_processed(file.bytes, &p)
+                .await
+                .map_err(ApiError::internal)?;
+            self.blobs.push(Blob {
+                sha256: p.sha256.clone(),
+                mime: p.content_type.to_owned(),
+                size_bytes: p.byte_len as i64,
+                width: p.width as i64,
+                height: p.height as i64,
+            });
+            self.items.push(NewItem {
+                content: ItemContent::Image { sha256: p.sha256 },
+                file_name: file.file_name,
+                tag: file.tag,
+                meta: file.meta,
+                gold: file.gold,
+            });
+            self.item_slots.push(idx);
+        }
+        Ok(())
+    }
+
+    /// Adds the pending items in one transaction and returns the outcomes gathered since the
+    /// last commit.
+    pub async fn commit(&mut self) -> Result<Vec<FileOutcome>, ApiError> {
+        if !self.items.is_empty() {
+            let inserted = self
+                .state
+                .store
+                .add_items(self.dataset_id, &self.blobs, &self.items, now_millis())
+                .await?;
+            for (&slot, ins) in self.item_slots.iter().zip(inserted) {
+                let o = &mut self.outcomes[slot];
+                match ins {
+                    Inserted::New(id) => o.item_id = Some(id),
+                    Inserted::Duplicate(id) => {
+                        o.item_id = Some(id);
+                        o.status = "duplicate";
+                    }
+                }
+            }
+        }
+        for &(idx, first) in &self.same_as {
+            let f = self.outcomes[first].clone();
+            let o = &mut self.outcomes[idx];
+            o.item_id = f.item_id;
+            if f.status == "rejected" {
+                o.status = f.status;
+                o.code = f.code;
+                o.message = f.message;
+            }
+        }
+        self.blobs.clear();
+        self.items.clear();
+        self.item_slots.clear();
+        self.same_as.clear();
+        self.pending_sha.clear();
+        self.created.clear();
+        Ok(std::mem::take(&mut self.outcomes))
+    }
+
+    /// Forgets the pending items and deletes the files this ingest stored since the last
+    /// commit, unless a committed item (of any request) refers to them by now.
+    pub async fn abort(mut self) {
+        for sha in self.created.drain(..) {
+            match self.state.store.get_blob(&sha).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    if let Err(e) = self.state.blobs.delete_all(&sha).await {
+                        tracing::warn!(%sha, error = %e, "could not delete a file of a failed upload");
+                    }
+                }
+                // Unsure: keeping a stray file is better than losing one that is used.
+                Err(e) => {
+                    tracing::warn!(%sha, error = %e, "kept a file of a failed upload")
+                }
+            }
+        }
+    }
+}
+
+/// Processes and stores `files` into `dataset_id`. A rejected file never stops the rest; the
+/// accepted ones are added in one transaction, after their bytes are stored; on failure
+/// nothing is added and the files stored for it are removed.
 pub async fn add_images(
     state: &AppState,
     dataset_id: i64,
     files: Vec<IncomingImage>,
 ) -> Result<Vec<FileOutcome>, ApiError> {
-    let inputs: Vec<Bytes> = files.iter().map(|f| f.bytes.clone()).collect();
-    let span = tracing::info_span!("process_images", n = inputs.len());
-    let processed: Vec<Result<Processed, MediaError>> = tokio::task::spawn_blocking(move || {
-        let _g = span.enter();
-        mudou_media::process_many(&inputs, &Limits::default())
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let mut ingest = Ingest::new(state, dataset_id);
+    let result = async {
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() {
+            let chunk: Vec<Offered> = files.by_ref().take(CHUNK_FILES).map(Offered::Image).collect();
+            ingest.add(chunk).await?;
+        }
+        ingest.commit().await
+    }
+    .await;
+    if result.is_err() {
+        ingest.abort().await;
+    }
+    result
+}
 
-    let mut outcomes = Vec::with_capacity(files.len());
-    let mut blobs = Vec::new();
-    let mut items = Vec::new();
-    let mut slots = Vec::new();
-    for (file, result) in files.into_iter().zip(processed) {
-        match result {
-            Err(e) if !e.is_client_error() => return Err(ApiError::internal(e)),
-            Err(e) => outcomes.push(FileOutcome {
-                file_name: file.file_name,
-                status: "rejected",
-                item_id: None,
-                code: Some(e.code()),
-                message: Some(e.to_string()),
+// ---- gold, meta and names -----------------------------------------------------------
+
+/// The gold answer as stored: `{"label", "labels", "boxes"}`, each key only when known.
+pub fn gold_json(
+    label: Option<&str>,
+    labels: &[String],
+    boxes: Option<&[BoxAnnotation]>,
+) -> Option<String> {
+    let mut gold = serde_json::Map::new();
+    if let Some(l) = label {
+        gold.insert("label".into(), l.into());
+    }
+    if !labels.is_empty() {
+        gold.insert("labels".into(), labels.into());
+    }
+    if let Some(b) = boxes {
+        gold.insert(
+            "boxes".into(),
+            serde_json::to_value(b).unwrap_or(Value::Array(Vec::new())),
+        );
+    }
+    (!gold.is_empty()).then(|| Value::Object(gold).to_string())
+}
+
+fn meta_json(meta: &BTreeMap<String, Value>, text: Option<&str>) -> String {
+    let mut m: serde_json::Map<String, Value> =
+        meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(t) = text {
+        m.insert("text".into(), t.into());
+    }
+    Value::Object(m).to_string()
+}
+
+/// A file name as sent (possibly a relative path from a folder upload): `/`-separated, no
+/// `.` parts; `unsafe_path` for absolute paths, `..`, drive letters and NUL.
+pub fn safe_relative_name(name: &str) -> Result<String, MediaError> {
+    let unsafe_path = || MediaError::UnsafePath {
+        path: name.to_owned(),
+    };
+    let n = name.replace('\\', "/");
+    if n.starts_with('/') || n.contains('\0') {
+        return Err(unsafe_path());
+    }
+    let mut parts = Vec::new();
+    for (i, part) in n.split('/').enumerate() {
+        match part {
+            "" | "." => {}
+            ".." => return Err(unsafe_path()),
+            p if i == 0 && p.contains(':') => return Err(unsafe_path()),
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(unsafe_path());
+    }
+    Ok(parts.join("/"))
+}
+
+/// Manifest rows by file path (relative, `/`-separated).
+#[derive(Debug, Default, Clone)]
+pub struct Manifest {
+    rows: HashMap<String, ManifestRow>,
+}
+
+impl Manifest {
+    pub fn new(rows: Vec<ManifestRow>) -> Self {
+        Manifest {
+            rows: rows.into_iter().map(|r| (r.file.clone(), r)).collect(),
+        }
+    }
+    pub fn get(&self, file: &str) -> Option<&ManifestRow> {
+        self.rows.get(file)
+    }
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// An image read from an upload, with what the manifest says about it.
+fn incoming(
+    path: String,
+    folder_tag: Option<String>,
+    bytes: Bytes,
+    manifest: Option<&Manifest>,
+) -> IncomingImage {
+    let row = manifest.and_then(|m| m.get(&path));
+    let tag = row
+        .and_then(|r| r.tag.clone())
+        .or(folder_tag)
+        .unwrap_or_default();
+    let (meta, gold) = match row {
+        Some(r) => (
+            meta_json(&r.meta, r.text.as_deref()),
+            gold_json(r.label.as_deref(), &r.labels, r.boxes.as_deref()),
+        ),
+        None => ("{}".to_owned(), None),
+    };
+    IncomingImage {
+        file_name: path,
+        tag,
+        bytes,
+        meta,
+        gold,
+    }
+}
+
+/// Text items as offered items; `source` names the file in the answer.
+pub fn text_items(source: &str, items: Vec<TextItem>) -> Vec<Offered> {
+    items
+        .into_iter()
+        .map(|t| {
+            let name = format!("{source}:{}", t.line);
+            let mut meta = t.meta;
+            if let Some(id) = &t.id {
+                meta.insert("id".into(), id.clone().into());
+            }
+            Offered::Text {
+                item: NewItem {
+                    content: ItemContent::Text { body: t.text },
+                    file_name: t.id.clone().unwrap_or_else(|| name.clone()),
+                    tag: t.tag.unwrap_or_default(),
+                    meta: meta_json(&meta, None),
+                    gold: gold_json(t.label.as_deref(), &t.labels, None),
+                },
+                name,
+            }
+        })
+        .collect()
+}
+
+/// CSV or JSONL: by the file name, else by the first character (`{` means JSONL).
+pub fn table_format(file_name: &str, bytes: &[u8]) -> TableFormat {
+    TableFormat::from_file_name(file_name).unwrap_or_else(|| {
+        let first = bytes
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+        if first == Some(b'{') {
+            TableFormat::Jsonl
+        } else {
+            TableFormat::Csv
+        }
+    })
+}
+
+/// True if the bytes start like a ZIP archive.
+pub fn looks_like_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+// ---- uploads from files on disk -----------------------------------------------------
+
+/// A file on disk to take in; `name` is its relative, `/`-separated name in the upload.
+#[derive(Debug, Clone)]
+pub struct DiskFile {
+    pub path: PathBuf,
+    pub name: String,
+    pub len: u64,
+}
+
+/// What one file of an upload is.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// An image (or something claiming to be one: it is sniffed and decoded).
+    Image(DiskFile),
+    /// A ZIP archive of images (folders → tags, an optional manifest inside).
+    Zip(DiskFile),
+    /// Text items (CSV or JSONL).
+    Texts(DiskFile),
+    /// Refused before reading (e.g. an unsafe name).
+    Rejected { name: String, error: MediaError },
+}
+
+/// How [`ingest_sources`] commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitMode {
+    /// Everything in one transaction at the end (HTTP uploads: all or nothing).
+    AtEnd,
+    /// After every chunk (command-line import: resumable).
+    EachChunk,
+}
+
+/// Takes in every source in order. `manifest` applies to plain images (by name) and to
+/// archives without a manifest of their own. `progress` is told how many files each chunk
+/// handled. On failure, what was not committed is removed (see [`Ingest::abort`]).
+pub async fn ingest_sources(
+    state: &AppState,
+    dataset_id: i64,
+    sources: Vec<Source>,
+    manifest: Option<Manifest>,
+    mode: CommitMode,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<Vec<FileOutcome>, ApiError> {
+    let mut ingest = Ingest::new(state, dataset_id);
+    let mut run = Run {
+        ingest: &mut ingest,
+        mode,
+        chunk: Vec::new(),
+        chunk_bytes: 0,
+        done: Vec::new(),
+        progress,
+    };
+    let result = run.all(sources, manifest.as_ref()).await;
+    let done = std::mem::take(&mut run.done);
+    match result {
+        Ok(()) => {
+            let mut out = done;
+            out.extend(ingest.commit().await?);
+            Ok(out)
+        }
+        Err(e) => {
+            ingest.abort().await;
+            Err(e)
+        }
+    }
+}
+
+struct Run<'a> {
+    ingest: &'a mut Ingest,
+    mode: CommitMode,
+    chunk: Vec<Offered>,
+    chunk_bytes: usize,
+    done: Vec<FileOutcome>,
+    progress: &'a mut (dyn FnMut(usize) + Send),
+}
+
+enum ZipMsg {
+    Manifest(Result<Option<Vec<ManifestRow>>, MediaError>),
+    Items(Vec<ZipItem>),
+}
+
+impl Run<'_> {
+    async fn push(&mut self, offered: Offered) -> Result<(), ApiError> {
+        if let Offered::Image(i) = &offered {
+            self.chunk_bytes += i.bytes.len();
+        }
+        self.chunk.push(offered);
+        if self.chunk.len() >= CHUNK_FILES || self.chunk_bytes >= CHUNK_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), ApiError> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.chunk);
+        let n = chunk.len();
+        self.chunk_bytes = 0;
+        self.ingest.add(chunk).await?;
+        if self.mode == CommitMode::EachChunk {
+            let out = self.ingest.commit().await?;
+            self.done.extend(out);
+        }
+        (self.progress)(n);
+        Ok(())
+    }
+
+    async fn all(
+        &mut self,
+        sources: Vec<Source>,
+        manifest: Option<&Manifest>,
+    ) -> Result<(), ApiError> {
+        let limits = Limits::default();
+        for source in sources {
+            match source {
+                Source::Rejected { name, error } => {
+                    self.push(Offered::Rejected {
+                        file_name: name,
+                        error,
+                    })
+                    .await?
+                }
+                Source::Image(f) => {
+                    if f.len > limits.max_file_bytes {
+                        let error = MediaError::TooLarge {
+                            what: format!(
+                                "{} bytes; the limit is {}",
+                                f.len, limits.max_file_bytes
+                            ),
+                        };
+                        self.push(Offered::Rejected {
+                            file_name: f.name,
+                            error,
+                        })
+                        .await?;
+                        continue;
+                    }
+                    let bytes = tokio::fs::read(&f.path)
+                        .await
+                        .map_err(ApiError::internal)?;
+                    let tag = f.name.rsplit_once('/').map(|(dir, _)| dir.to_owned());
+                    let img = incoming(f.name, tag, Bytes::from(bytes), manifest);
+                    self.push(Offered::Image(img)).await?;
+                }
+                Source::Texts(f) => {
+                    let offered = read_texts(&f).await?;
+                    for o in offered {
+                        self.push(o).await?;
+                    }
+                }
+                Source::Zip(f) => self.zip(f, manifest).await?,
+            }
+        }
+        self.flush().await
+    }
+
+    /// Reads the archive on a blocking thread, one chunk ahead of the processing.
+    async fn zip(&mut self, f: DiskFile, outer: Option<&Manifest>) -> Result<(), ApiError> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<ZipMsg, MediaError>>(1);
+        let path = f.path.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut zip = match ZipImport::open(&path, ZipLimits::default()) {
+                Ok(z) => z,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            let manifest = zip.read_manifest();
+            let failed = manifest.is_err();
+            if tx.blocking_send(Ok(ZipMsg::Manifest(manifest))).is_err() || failed {
+                return;
+            }
+            let mut chunk = Vec::new();
+            let mut bytes = 0;
+            for item in zip.entries() {
+                if let ZipItem::File(e) = &item {
+                    bytes += e.bytes.len();
+                }
+                chunk.push(item);
+                if chunk.len() >= CHUNK_FILES || bytes >= CHUNK_BYTES {
+                    bytes = 0;
+                    if tx
+                        .blocking_send(Ok(ZipMsg::Items(std::mem::take(&mut chunk))))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.blocking_send(Ok(ZipMsg::Items(chunk)));
+            }
+        });
+
+        let mut own: Option<Manifest> = None;
+        let result: Result<(), ApiError> = async {
+            while let Some(msg) = rx.recv().await {
+                match msg {
+                    Err(error) => {
+                        self.push(Offered::Rejected {
+                            file_name: f.name.clone(),
+                            error,
+                        })
+                        .await?
+                    }
+                    Ok(ZipMsg::Manifest(Err(error))) => {
+                        // Without its manifest the archive's gold would be lost: refuse it whole.
+                        self.push(Offered::Rejected {
+                            file_name: f.name.clone(),
+                            error,
+                        })
+                        .await?
+                    }
+                    Ok(ZipMsg::Manifest(Ok(rows))) => own = rows.map(Manifest::new),
+                    Ok(ZipMsg::Items(items)) => {
+                        let manifest = own.as_ref().or(outer);
+                        for item in items {
+                            let offered = match item {
+                                ZipItem::Skipped(s) if s.error.is_noise() => continue,
+                                ZipItem::Skipped(s) => Offered::Rejected {
+                                    file_name: s.path,
+                                    error: s.error,
+                                },
+                                ZipItem::File(e) => Offered::Image(incoming(
+                                    e.path,
+                                    e.tag,
+                                    Bytes::from(e.bytes),
+                                    manifest,
+                                )),
+                            };
+                            self.push(offered).await?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        drop(rx);
+        reader.await.map_err(ApiError::internal)?;
+        result
+    }
+}
+
+async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, ApiError> {
+    let rejected = |error| {
+        vec![Offered::Rejected {
+            file_name: f.name.clone(),
+            error,
+        }]
+    };
+    if f.len > MAX_TABLE_BYTES {
+        return Ok(rejected(MediaError::TooLarge {
+            what: format!(
+                "a text-items file of {} bytes; the limit is {MAX_TABLE_BYTES}",
+                f.len
+            ),
+        }));
+    }
+    let bytes = tokio::fs::read(&f.path)
+        .await
+        .map_err(ApiError::internal)?;
+    let format = table_format(&f.name, &bytes);
+    Ok(
+        match mudou_media::parse_text_items(format, &f.name, &bytes) {
+            Ok(items) if items.is_empty() => rejected(MediaError::BadManifest {
+                file: f.name.clone(),
+                line: 1,
+                message: "no text items".into(),
             }),
-            Ok(p) => {
-                state
-                    .blobs
-                    .put_processed(file.bytes.clone(), &p)
-                    .await
-                    .map_err(ApiError::internal)?;
-                blobs.push(Blob {
-                    sha256: p.sha256.clone(),
-                    mime: p.content_type.to_owned(),
-                    size_bytes: p.byte_len as i64,
-                    width: p.width as i64,
-                    height: p.height as i64,
-                });
-                items.push(NewItem {
-                    content: ItemContent::Image { sha256: p.sha256 },
-                    file_name: file.file_name.clone(),
-                    tag: file.tag,
-                    meta: file.meta,
-                    gold: file.gold,
-                });
-                slots.push(outcomes.len());
-                outcomes.push(FileOutcome {
-                    file_name: file.file_name,
-                    status: "accepted",
-                    item_id: None,
-                    code: None,
-                    message: None,
-                });
-            }
+            Ok(items) => text_items(&f.name, items),
+            Err(e) => rejected(e),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_made_safe() {
+        assert_eq!(safe_relative_name("a.jpg").unwrap(), "a.jpg");
+        assert_eq!(
+            safe_relative_name(".\\cats\\./x.jpg").unwrap(),
+            "cats/x.jpg"
+        );
+        for bad in ["../x.jpg", "/etc/passwd", "C:/x.jpg", "a/../../b", "", "a\0b"] {
+            assert_eq!(
+                safe_relative_name(bad).unwrap_err().code(),
+                "unsafe_path",
+                "{bad:?}"
+            );
         }
     }
-    let inserted = state
-        .store
-        .add_items(dataset_id, &blobs, &items, now_millis())
-        .await?;
-    for (slot, ins) in slots.into_iter().zip(inserted) {
-        let o = &mut outcomes[slot];
-        match ins {
-            Inserted::New(id) => o.item_id = Some(id),
-            Inserted::Duplicate(id) => {
-                o.item_id = Some(id);
-                o.status = "duplicate";
-            }
-        }
+
+    #[test]
+    fn gold_has_only_known_keys() {
+        assert_eq!(gold_json(None, &[], None), None);
+        assert_eq!(
+            gold_json(Some("cat"), &[], None).unwrap(),
+            r#"{"label":"cat"}"#
+        );
+        let boxes = [BoxAnnotation {
+            label: "dog".into(),
+            x: 1.0,
+            y: 2.0,
+            w: 3.0,
+            h: 4.0,
+        }];
+        let g: Value =
+            serde_json::from_str(&gold_json(None, &["a".into()], Some(&boxes)).unwrap()).unwrap();
+        assert_eq!(g["labels"][0], "a");
+        assert_eq!(g["boxes"][0]["label"], "dog");
+        assert_eq!(g["boxes"][0]["h"], 4.0);
     }
-    Ok(outcomes)
+
+    #[test]
+    fn table_format_falls_back_to_content() {
+        assert_eq!(table_format("x.jsonl", b"a,b"), TableFormat::Jsonl);
+        assert_eq!(table_format("texts", b"  {\"text\":1}"), TableFormat::Jsonl);
+        assert_eq!(table_format("texts", b"text\nhello"), TableFormat::Csv);
+    }
 }

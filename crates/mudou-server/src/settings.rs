@@ -18,6 +18,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Largest accepted JSON body.
     pub max_body_bytes: usize,
+    /// Largest accepted upload request (`POST /api/v1/datasets/{id}/files`), spooled to disk.
+    pub max_upload_bytes: u64,
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Add the `Secure` attribute to cookies (set when served over HTTPS).
@@ -42,6 +44,7 @@ impl Settings {
             data_dir,
             request_timeout: Duration::from_secs(60),
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 2 << 30,
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             max_login_attempts: 5,

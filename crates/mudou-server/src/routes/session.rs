@@ -55,7 +55,8 @@ async fn start_session(
             state.settings.secure_cookies,
         ),
     );
-    Ok((headers, Json(SessionOut { user: user.into() })).into_response())
+    let body = SessionOut::load(&state.store, user).await?;
+    Ok((headers, Json(body)).into_response())
 }
 
 fn locked_error(user: &User, now: i64) -> Option<ApiError> {
@@ -67,10 +68,8 @@ fn locked_error(user: &User, now: i64) -> Option<ApiError> {
 /// Who is logged in on this browser.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody)))]
-async fn get_session(caller: Caller) -> Json<SessionOut> {
-    Json(SessionOut {
-        user: caller.user.into(),
-    })
+async fn get_session(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SessionOut>> {
+    Ok(Json(SessionOut::load(&state.store, caller.user).await?))
 }
 
 /// Logs in a lead, client or admin with username and password.

@@ -59,6 +59,39 @@ impl From<mudou_store::User> for UserOut {
 #[derive(Serialize, ToSchema)]
 pub struct SessionOut {
     pub user: UserOut,
+    /// The lead's or annotator's centre.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub centre: Option<CentreRef>,
+    /// The client's organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgOut>,
+}
+
+impl SessionOut {
+    /// The user with the names of their centre or organisation.
+    pub async fn load(
+        store: &mudou_store::Store,
+        user: mudou_store::User,
+    ) -> Result<SessionOut, mudou_store::StoreError> {
+        let centre = match user.centre_id {
+            Some(id) => store.get_centre(id).await.map(|c| {
+                Some(CentreRef {
+                    id: c.id,
+                    name: c.name,
+                })
+            })?,
+            None => None,
+        };
+        let org = match user.org_id {
+            Some(id) => Some(store.get_org(id).await?.into()),
+            None => None,
+        };
+        Ok(SessionOut {
+            user: user.into(),
+            centre,
+            org,
+        })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
