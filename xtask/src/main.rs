@@ -105,8 +105,7 @@ fn test() -> anyhow::Result<()> {
     }
     build_ui()?;
     run(&mut npm(&["test"]))?;
-    run(cargo().args(["test", "--workspace", "--all-targets"]))?;
-    run(cargo().args(["test", "--workspace", "--doc"]))?;
+    run(cargo().args(["test", "--workspace"]))?;
     ensure_chromium()?;
     run(cargo().args(["build", "-p", "mudou"]))?;
     let bin = root().join("target/debug/mudou");
