@@ -7,7 +7,7 @@
 //! so workers and tasks update independently (and in parallel) in O(labels).
 
 use super::{
-    Aggregation, GladOptions, WorkerModel, decide_all, for_each_task, for_each_worker,
+    Aggregation, GladOptions, WorkerModel, decide_all, for_each_task, scatter_workers,
     softmax_in_place, sum_over_tasks,
 };
 use crate::data::Labels;
@@ -43,6 +43,7 @@ pub fn glad(labels: &Labels, opts: &GladOptions) -> Result<Aggregation> {
     let ln_prior = -(k as f64).ln();
     let rows = (labels.len() * k).max(1) as f64;
     let mut scratch = Vec::new();
+    let mut gh = vec![0.0; n_w * 2];
 
     let mut q = f64::NEG_INFINITY;
     let mut iterations = 0;
@@ -51,7 +52,7 @@ pub fn glad(labels: &Labels, opts: &GladOptions) -> Result<Aggregation> {
         let last_q = q;
         e_step(labels, &alpha, &beta, ln_prior, ln_km1, &mut post);
         for _ in 0..opts.m_step_rounds.max(1) {
-            update_alpha(labels, &beta, &post, &mut alpha);
+            update_alpha(labels, &beta, &post, &mut alpha, &mut gh);
             update_beta(labels, &alpha, &post, &mut beta);
         }
         q = objective(labels, &alpha, &beta, &post, ln_km1, &mut scratch) / rows;
@@ -126,20 +127,22 @@ fn e_step(
     });
 }
 
-fn update_alpha(labels: &Labels, beta: &[f64], post: &[f64], alpha: &mut [f64]) {
+fn update_alpha(labels: &Labels, beta: &[f64], post: &[f64], alpha: &mut [f64], gh: &mut [f64]) {
     let k = labels.n_classes();
-    for_each_worker(labels, alpha, 1, |w, a| {
-        let aw = a[0];
-        let (mut g, mut h) = (-(aw - 1.0), 1.0);
-        for l in labels.worker(w) {
-            let eb = beta[l.task as usize].exp();
-            let s = sigmoid(aw * eb);
-            let p = post[l.task as usize * k + l.class as usize];
-            g += (p - s) * eb;
-            h += s * (1.0 - s) * eb * eb;
-        }
-        a[0] = aw + (g / h).clamp(-MAX_STEP, MAX_STEP);
+    // Gradient and curvature per worker, from one sequential pass over the labels.
+    scatter_workers(labels, 2, gh, |l, acc| {
+        let t = l.task as usize;
+        let eb = beta[t].exp();
+        let s = sigmoid(alpha[l.worker as usize] * eb);
+        let p = post[t * k + l.class as usize];
+        acc[0] += (p - s) * eb;
+        acc[1] += s * (1.0 - s) * eb * eb;
     });
+    for (a, g) in alpha.iter_mut().zip(gh.chunks_exact(2)) {
+        let grad = g[0] - (*a - 1.0);
+        let h = g[1] + 1.0;
+        *a += (grad / h).clamp(-MAX_STEP, MAX_STEP);
+    }
 }
 
 fn update_beta(labels: &Labels, alpha: &[f64], post: &[f64], beta: &mut [f64]) {

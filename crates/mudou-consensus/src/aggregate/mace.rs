@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{
     Aggregation, MaceOptions, WorkerModel, decide_all, for_each_task, for_each_worker,
-    mean_posterior, sum_over_tasks,
+    mean_posterior, scatter_workers, sum_over_tasks,
 };
 use crate::data::Labels;
 use crate::error::{Result, invalid};
@@ -36,6 +36,7 @@ pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
     let mut logs = vec![0.0; n_w * k * 2];
     let mut post = vec![0.0; n_t * k];
     let mut scratch = Vec::new();
+    let mut counts = vec![0.0; n_w * width];
 
     let mut best: Option<(f64, Vec<f64>, Vec<f64>)> = None;
     let mut total_iters = 0u32;
@@ -66,14 +67,14 @@ pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
                 let n = ls.len().max(1) as f64;
                 row.iter_mut().for_each(|v| *v /= n);
             });
-            m_step(labels, &post, opts, &mut params);
+            m_step(labels, &post, opts, &mut params, &mut counts);
         }
         fill_logs(&params, k, &mut logs);
         let mut log_prior = vec![-(k as f64).ln(); k];
         let mut lml = e_step(labels, &logs, &log_prior, &mut post, &mut scratch) / n;
         let mut converged = false;
         for _ in 0..opts.max_iter {
-            m_step(labels, &post, opts, &mut params);
+            m_step(labels, &post, opts, &mut params, &mut counts);
             fill_logs(&params, k, &mut logs);
             if opts.prior_weight > 0.0 {
                 mean_posterior(&post, k, &mut log_prior);
@@ -167,74 +168,41 @@ fn e_step(
     lz
 }
 
-fn m_step(labels: &Labels, post: &[f64], opts: &MaceOptions, params: &mut [f64]) {
+fn m_step(
+    labels: &Labels,
+    post: &[f64],
+    opts: &MaceOptions,
+    params: &mut [f64],
+    counts: &mut [f64],
+) {
     let k = labels.n_classes();
     let width = k + 2;
     let (pa, pb, ps) = (opts.spam_prior.0, opts.spam_prior.1, opts.strategy_prior);
-    for_each_worker(labels, params, width, |w, row| {
-        let (spam, know) = (row[0], row[1]);
-        // Expected counts with the current parameters.
-        let mut counts = [0.0f64; 2];
-        let th_old: &mut [f64] = &mut row[2..];
-        // Store old theta products temporarily: we need sθ_l with old values while
-        // accumulating new strategy counts, so accumulate counts separately.
-        let mut strat_acc = StratAcc::new(k);
-        for l in labels.worker(w) {
+    // Expected counts per worker with the current parameters: [spam, know, strategy_0..k].
+    {
+        let params: &[f64] = params;
+        scatter_workers(labels, width, counts, |l, acc| {
+            let row = &params[l.worker as usize * width..(l.worker as usize + 1) * width];
             let c = l.class as usize;
             let p = post[l.task as usize * k + c];
-            let st = spam * th_old[c];
-            let s_post = (1.0 - p) + p * st / (st + know);
-            counts[0] += s_post;
-            counts[1] += 1.0 - s_post;
-            strat_acc.add(c, s_post);
-        }
-        let total_sk = counts[0] + counts[1] + pa + pb;
-        let d_total = digamma(total_sk).exp();
-        row[0] = digamma(counts[0] + pa).exp() / d_total;
-        row[1] = digamma(counts[1] + pb).exp() / d_total;
-        let sum_strat: f64 = strat_acc.sum() + ps * k as f64;
+            let st = row[0] * row[2 + c];
+            let s_post = (1.0 - p) + p * st / (st + row[1]);
+            acc[0] += s_post;
+            acc[1] += 1.0 - s_post;
+            acc[2 + c] += s_post;
+        });
+    }
+    for_each_worker(labels, params, width, |w, row| {
+        let cnt = &counts[w * width..(w + 1) * width];
+        let d_total = digamma(cnt[0] + cnt[1] + pa + pb).exp();
+        row[0] = digamma(cnt[0] + pa).exp() / d_total;
+        row[1] = digamma(cnt[1] + pb).exp() / d_total;
+        let sum_strat: f64 = cnt[2..].iter().sum::<f64>() + ps * k as f64;
         let d_strat = digamma(sum_strat).exp();
         for c in 0..k {
-            row[2 + c] = digamma(strat_acc.get(c) + ps).exp() / d_strat;
+            row[2 + c] = digamma(cnt[2 + c] + ps).exp() / d_strat;
         }
     });
-}
-
-/// Per-class accumulator without heap allocation for K ≤ 16 (the usual case).
-struct StratAcc {
-    small: [f64; 16],
-    big: Vec<f64>,
-}
-
-impl StratAcc {
-    fn new(k: usize) -> Self {
-        Self {
-            small: [0.0; 16],
-            big: if k > 16 { vec![0.0; k] } else { Vec::new() },
-        }
-    }
-    #[inline]
-    fn add(&mut self, c: usize, v: f64) {
-        if self.big.is_empty() {
-            self.small[c] += v;
-        } else {
-            self.big[c] += v;
-        }
-    }
-    fn get(&self, c: usize) -> f64 {
-        if self.big.is_empty() {
-            self.small[c]
-        } else {
-            self.big[c]
-        }
-    }
-    fn sum(&self) -> f64 {
-        if self.big.is_empty() {
-            self.small.iter().sum()
-        } else {
-            self.big.iter().sum()
-        }
-    }
 }
 
 /// The digamma function ψ(x) for x > 0 (recurrence up to 10, then the asymptotic series).

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub(crate) const EPS: f64 = 1e-10;
 
 /// Below this many labels the work stays on the calling thread (rayon overhead dominates).
-const PAR_LABELS: usize = 32_768;
+pub(crate) const PAR_LABELS: usize = 32_768;
 
 /// What the batch methods learn about each worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -346,6 +346,54 @@ where
             .enumerate()
             .with_min_len(16)
             .for_each(|(w, row)| f(w, row));
+    }
+}
+
+/// Accumulates per-worker rows (`width` values per worker) from a pass over the labels in task
+/// order: `f(label, row_of_that_worker)`. The pass is sequential in memory (labels are grouped by
+/// task), which matters far more than the thread count: walking each worker's labels instead
+/// means a cache miss per label. Large inputs are cut into a fixed number of task ranges summed
+/// in order, so results do not depend on the number of threads.
+pub(crate) fn scatter_workers<F>(labels: &Labels, width: usize, out: &mut [f64], f: F)
+where
+    F: Fn(&Label, &mut [f64]) + Sync + Send,
+{
+    out.iter_mut().for_each(|v| *v = 0.0);
+    if width == 0 {
+        return;
+    }
+    let all = labels.as_slice();
+    let cells = labels.n_workers() * width;
+    let chunks = if labels.len() < PAR_LABELS {
+        1
+    } else if cells <= 1 << 20 {
+        8
+    } else {
+        2
+    };
+    if chunks == 1 {
+        for l in all {
+            let w = l.worker as usize;
+            f(l, &mut out[w * width..(w + 1) * width]);
+        }
+        return;
+    }
+    let per = all.len().div_ceil(chunks);
+    let partial: Vec<Vec<f64>> = all
+        .par_chunks(per)
+        .map(|part| {
+            let mut buf = vec![0.0; cells];
+            for l in part {
+                let w = l.worker as usize;
+                f(l, &mut buf[w * width..(w + 1) * width]);
+            }
+            buf
+        })
+        .collect();
+    for buf in partial {
+        for (o, v) in out.iter_mut().zip(buf) {
+            *o += v;
+        }
     }
 }
 

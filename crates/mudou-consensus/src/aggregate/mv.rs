@@ -1,6 +1,6 @@
 //! Majority vote, weighted majority vote and Wawa.
 
-use super::{Aggregation, WorkerModel, decide_all, for_each_task, mean_posterior};
+use super::{Aggregation, WorkerModel, decide_all, for_each_task, mean_posterior, scatter_workers};
 use crate::data::Labels;
 use crate::error::{Error, Result};
 
@@ -83,36 +83,35 @@ fn weighted(labels: &Labels, weights: &[f64]) -> Result<Aggregation> {
 
 /// Share of each worker's answers equal to `reference` (0 for workers without answers).
 pub(crate) fn agreement_with(labels: &Labels, reference: &[u32]) -> Vec<f64> {
-    (0..labels.n_workers())
-        .map(|w| {
-            let (mut hit, mut n) = (0usize, 0usize);
-            for l in labels.worker(w) {
-                n += 1;
-                hit += usize::from(reference[l.task as usize] == l.class);
-            }
-            if n == 0 { 0.0 } else { hit as f64 / n as f64 }
-        })
+    let mut acc = vec![0.0; labels.n_workers() * 2];
+    scatter_workers(labels, 2, &mut acc, |l, a| {
+        a[0] += f64::from(u8::from(reference[l.task as usize] == l.class));
+        a[1] += 1.0;
+    });
+    acc.chunks_exact(2)
+        .map(|a| if a[1] > 0.0 { a[0] / a[1] } else { 0.0 })
         .collect()
 }
 
-/// Like [`agreement_with`] but identical repeated answers (same task, same class) count once,
-/// as crowd-kit's `get_accuracy` does.
+/// Like [`agreement_with`] but identical repeated answers (same task, worker and class) count
+/// once, as crowd-kit's `get_accuracy` does.
 fn agreement_distinct(labels: &Labels, reference: &[u32]) -> Vec<f64> {
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    (0..labels.n_workers())
-        .map(|w| {
-            pairs.clear();
-            pairs.extend(labels.worker(w).map(|l| (l.task, l.class)));
-            pairs.sort_unstable();
-            pairs.dedup();
-            if pairs.is_empty() {
-                return 0.0;
-            }
-            let hit = pairs
+    let mut acc = vec![0.0; labels.n_workers() * 2];
+    for (t, &reference) in reference.iter().enumerate() {
+        let ls = labels.task(t);
+        for (i, l) in ls.iter().enumerate() {
+            if ls[..i]
                 .iter()
-                .filter(|(t, c)| reference[*t as usize] == *c)
-                .count();
-            hit as f64 / pairs.len() as f64
-        })
+                .any(|p| p.worker == l.worker && p.class == l.class)
+            {
+                continue;
+            }
+            let a = &mut acc[l.worker as usize * 2..l.worker as usize * 2 + 2];
+            a[0] += f64::from(u8::from(reference == l.class));
+            a[1] += 1.0;
+        }
+    }
+    acc.chunks_exact(2)
+        .map(|a| if a[1] > 0.0 { a[0] / a[1] } else { 0.0 })
         .collect()
 }
