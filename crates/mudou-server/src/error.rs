@@ -52,6 +52,13 @@ impl ApiError {
             format!("{what} not found"),
         )
     }
+    /// Maps a store error, naming `what` when it is "not found".
+    pub fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+        move |e| match e {
+            StoreError::NotFound => ApiError::not_found(what),
+            e => e.into(),
+        }
+    }
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }

@@ -232,7 +232,7 @@ async fn disable_user(
             .store
             .set_user_disabled(id, true, now_millis())
             .await
-            .map_err(not_found_user)?
+            .map_err(ApiError::not_found_as("user"))?
             .into(),
     ))
 }
@@ -249,14 +249,7 @@ async fn enable_user(
             .store
             .set_user_disabled(id, false, now_millis())
             .await
-            .map_err(not_found_user)?
+            .map_err(ApiError::not_found_as("user"))?
             .into(),
     ))
-}
-
-fn not_found_user(e: mudou_store::StoreError) -> ApiError {
-    match e {
-        mudou_store::StoreError::NotFound => ApiError::not_found("user"),
-        e => e.into(),
-    }
 }

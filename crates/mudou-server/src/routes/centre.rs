@@ -123,10 +123,7 @@ async fn revoke_device(
         .store
         .revoke_device(lead.centre_id, id, now_millis())
         .await
-        .map_err(|e| match e {
-            mudou_store::StoreError::NotFound => ApiError::not_found("device"),
-            e => e.into(),
-        })?;
+        .map_err(ApiError::not_found_as("device"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -198,9 +195,6 @@ async fn set_pin(
         .store
         .set_pin(lead.centre_id, id, &hash)
         .await
-        .map_err(|e| match e {
-            mudou_store::StoreError::NotFound => ApiError::not_found("annotator"),
-            e => e.into(),
-        })?;
+        .map_err(ApiError::not_found_as("annotator"))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -63,7 +63,7 @@ async fn get_media(
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(not_found)?;
-    let ct = HeaderValue::from_str(&blob.content_type)
+    let ct = HeaderValue::from_str(blob.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [

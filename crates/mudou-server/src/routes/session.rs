@@ -59,6 +59,30 @@ async fn start_session(
     Ok((headers, Json(body)).into_response())
 }
 
+/// Counts a wrong password or PIN: the answer says how many tries are left, or that the
+/// account is now locked.
+async fn failed_attempt(
+    state: &AppState,
+    user_id: i64,
+    now: i64,
+    wrong: ApiError,
+) -> ApiResult<ApiError> {
+    let s = &state.settings;
+    let f = state
+        .store
+        .login_failed(
+            user_id,
+            now,
+            s.max_login_attempts,
+            s.lockout.as_millis() as i64,
+        )
+        .await?;
+    Ok(match f.locked_until {
+        Some(until) => ApiError::locked((until - now) / 1000),
+        None => wrong.with("attempts_left", f.attempts_left),
+    })
+}
+
 fn locked_error(user: &User, now: i64) -> Option<ApiError> {
     user.locked_until
         .filter(|until| *until > now)
@@ -103,20 +127,7 @@ async fn login(
         return Err(e);
     }
     if !auth::verify_secret(req.password, hash).await? {
-        let s = &state.settings;
-        let f = state
-            .store
-            .login_failed(
-                user.id,
-                now,
-                s.max_login_attempts,
-                s.lockout.as_millis() as i64,
-            )
-            .await?;
-        return Err(match f.locked_until {
-            Some(until) => ApiError::locked((until - now) / 1000),
-            None => bad().with("attempts_left", f.attempts_left),
-        });
+        return Err(failed_attempt(&state, user.id, now, bad()).await?);
     }
     start_session(&state, user, None).await
 }
@@ -159,19 +170,7 @@ async fn pin_login(
     }
     if validate_pin(&req.pin).is_err() || !auth::verify_secret(req.pin, hash).await? {
         state.store.device_failed(device.id, now, window).await?;
-        let f = state
-            .store
-            .login_failed(
-                user.id,
-                now,
-                s.max_login_attempts,
-                s.lockout.as_millis() as i64,
-            )
-            .await?;
-        return Err(match f.locked_until {
-            Some(until) => ApiError::locked((until - now) / 1000),
-            None => bad().with("attempts_left", f.attempts_left),
-        });
+        return Err(failed_attempt(&state, user.id, now, bad()).await?);
     }
     state.store.touch_device(device.id, now).await?;
     start_session(&state, user, Some(device.id)).await

@@ -78,9 +78,6 @@ async fn revoke_token(
         .store
         .revoke_api_token(staff.0.user.id, id, now_millis())
         .await
-        .map_err(|e| match e {
-            mudou_store::StoreError::NotFound => ApiError::not_found("token"),
-            e => e.into(),
-        })?;
+        .map_err(ApiError::not_found_as("token"))?;
     Ok(StatusCode::NO_CONTENT)
 }
