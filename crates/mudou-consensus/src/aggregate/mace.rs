@@ -12,10 +12,11 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{
     Aggregation, MaceOptions, WorkerModel, decide_all, for_each_task, for_each_worker,
-    mean_posterior, scatter_workers, sum_over_tasks,
+    mean_posterior, scatter_workers,
 };
 use crate::data::Labels;
 use crate::error::{Result, invalid};
+use rayon::prelude::*;
 
 /// MACE with the given options.
 pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
@@ -35,7 +36,6 @@ pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
     // Per worker per class: [ln(s·θ_l), ln(s·θ_l + know)].
     let mut logs = vec![0.0; n_w * k * 2];
     let mut post = vec![0.0; n_t * k];
-    let mut scratch = Vec::new();
     let mut counts = vec![0.0; n_w * width];
 
     let mut best: Option<(f64, Vec<f64>, Vec<f64>)> = None;
@@ -71,10 +71,10 @@ pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
         }
         fill_logs(&params, k, &mut logs);
         let mut log_prior = vec![-(k as f64).ln(); k];
-        let mut lml = e_step(labels, &logs, &log_prior, &mut post, &mut scratch) / n;
+        let mut lml = fused_pass(labels, &logs, &log_prior, &params, &mut post, &mut counts) / n;
         let mut converged = false;
         for _ in 0..opts.max_iter {
-            m_step(labels, &post, opts, &mut params, &mut counts);
+            update_params(labels, &counts, opts, &mut params);
             fill_logs(&params, k, &mut logs);
             if opts.prior_weight > 0.0 {
                 mean_posterior(&post, k, &mut log_prior);
@@ -84,7 +84,7 @@ pub fn mace(labels: &Labels, opts: &MaceOptions) -> Result<Aggregation> {
                     .iter_mut()
                     .for_each(|p| *p = ((1.0 - lam) * u + lam * *p).max(super::EPS).ln());
             }
-            let new = e_step(labels, &logs, &log_prior, &mut post, &mut scratch) / n;
+            let new = fused_pass(labels, &logs, &log_prior, &params, &mut post, &mut counts) / n;
             total_iters += 1;
             let gain = new - lml;
             lml = new;
@@ -135,39 +135,86 @@ fn fill_logs(params: &[f64], k: usize, logs: &mut [f64]) {
 }
 
 /// Posteriors into `post`; returns the log marginal likelihood Σ_t log p(answers of t).
-fn e_step(
+/// One pass over the tasks: posteriors into `post` (E-step), the expected counts of the next
+/// M-step into `counts` (with the same parameters, while each row is in cache), and the log
+/// marginal likelihood Σ_t log p(answers of t) as the return value. Large inputs run in a fixed
+/// number of task ranges reduced in order, so results do not depend on the thread count.
+fn fused_pass(
     labels: &Labels,
     logs: &[f64],
     log_prior: &[f64],
+    params: &[f64],
     post: &mut [f64],
-    scratch: &mut Vec<f64>,
+    counts: &mut [f64],
 ) -> f64 {
     let k = labels.n_classes();
-    for_each_task(labels, post, k, |_, ls, row| {
-        let mut base = 0.0;
-        row.copy_from_slice(log_prior);
-        for l in ls {
-            let i = (l.worker as usize * k + l.class as usize) * 2;
-            base += logs[i];
-            row[l.class as usize] += logs[i + 1] - logs[i];
+    let width = k + 2;
+    let n_t = labels.n_tasks();
+    let cells = counts.len();
+    let chunks = if labels.len() < super::PAR_LABELS {
+        1
+    } else if cells <= 1 << 20 {
+        8
+    } else {
+        2
+    };
+    let per = n_t.div_ceil(chunks).max(1);
+    let run = |ci: usize, rows: &mut [f64]| -> (Vec<f64>, f64) {
+        let mut cnt = vec![0.0; cells];
+        let mut lz = 0.0;
+        for (i, row) in rows.chunks_exact_mut(k).enumerate() {
+            let ls = labels.task(ci * per + i);
+            let mut base = 0.0;
+            row.copy_from_slice(log_prior);
+            for l in ls {
+                let j = (l.worker as usize * k + l.class as usize) * 2;
+                base += logs[j];
+                row[l.class as usize] += logs[j + 1] - logs[j];
+            }
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut sum = 0.0;
+            for v in row.iter_mut() {
+                *v = (*v - max).exp();
+                sum += *v;
+            }
+            lz += base + max + sum.ln();
+            row.iter_mut().for_each(|v| *v /= sum);
+            for l in ls {
+                let w = l.worker as usize;
+                let prm = &params[w * width..(w + 1) * width];
+                let c = l.class as usize;
+                let p = row[c];
+                let st = prm[0] * prm[2 + c];
+                let s_post = (1.0 - p) + p * st / (st + prm[1]);
+                let acc = &mut cnt[w * width..(w + 1) * width];
+                acc[0] += s_post;
+                acc[1] += 1.0 - s_post;
+                acc[2 + c] += s_post;
+            }
         }
-        row.iter_mut().for_each(|v| *v += base);
-    });
-    // log Z per task, then normalise (a second pass keeps the closure simple).
-    let lz = sum_over_tasks(labels, scratch, |t, _| {
-        let row = &post[t * k..(t + 1) * k];
-        let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln()
-    });
-    let lzs = std::mem::take(scratch);
-    for_each_task(labels, post, k, |t, _, row| {
-        let z = lzs[t];
-        row.iter_mut().for_each(|v| *v = (*v - z).exp());
-    });
-    *scratch = lzs;
+        (cnt, lz)
+    };
+    let parts: Vec<(Vec<f64>, f64)> = if chunks == 1 {
+        vec![run(0, post)]
+    } else {
+        post.par_chunks_mut(per * k)
+            .enumerate()
+            .map(|(ci, rows)| run(ci, rows))
+            .collect()
+    };
+    counts.iter_mut().for_each(|v| *v = 0.0);
+    let mut lz = 0.0;
+    for (cnt, z) in parts {
+        for (o, v) in counts.iter_mut().zip(cnt) {
+            *o += v;
+        }
+        lz += z;
+    }
     lz
 }
 
+/// Expected counts from given posteriors (used once, for the majority-vote start), then the
+/// parameter update.
 fn m_step(
     labels: &Labels,
     post: &[f64],
@@ -177,8 +224,6 @@ fn m_step(
 ) {
     let k = labels.n_classes();
     let width = k + 2;
-    let (pa, pb, ps) = (opts.spam_prior.0, opts.spam_prior.1, opts.strategy_prior);
-    // Expected counts per worker with the current parameters: [spam, know, strategy_0..k].
     {
         let params: &[f64] = params;
         scatter_workers(labels, width, counts, |l, acc| {
@@ -192,6 +237,14 @@ fn m_step(
             acc[2 + c] += s_post;
         });
     }
+    update_params(labels, counts, opts, params);
+}
+
+/// Variational M-step: `exp(ψ(count + prior)) / exp(ψ(Σ count + prior))` per worker.
+fn update_params(labels: &Labels, counts: &[f64], opts: &MaceOptions, params: &mut [f64]) {
+    let k = labels.n_classes();
+    let width = k + 2;
+    let (pa, pb, ps) = (opts.spam_prior.0, opts.spam_prior.1, opts.strategy_prior);
     for_each_worker(labels, params, width, |w, row| {
         let cnt = &counts[w * width..(w + 1) * width];
         let d_total = digamma(cnt[0] + cnt[1] + pa + pb).exp();
