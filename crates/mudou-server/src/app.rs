@@ -1,13 +1,13 @@
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::error_handling::HandleErrorLayer;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use mudou_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
@@ -53,22 +53,14 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         .layer(axum::extract::DefaultBodyLimit::max(
             state.settings.max_body_bytes,
         ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(axum::middleware::from_fn(crate::error::json_errors))
-                .layer(HandleErrorLayer::new(|e: tower::BoxError| async move {
-                    if e.is::<tower::timeout::error::Elapsed>() {
-                        ApiError::new(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "timeout",
-                            "the request took too long",
-                        )
-                    } else {
-                        ApiError::internal(e)
-                    }
-                }))
-                .timeout(timeout),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            Timeouts {
+                request: timeout,
+                upload: state.settings.upload_timeout,
+            },
+            time_limit,
+        ))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
@@ -79,6 +71,34 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         router,
         state,
         openapi,
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timeouts {
+    request: Duration,
+    upload: Duration,
+}
+
+/// Answers 503 `timeout` when a request takes too long. Uploads (`POST …/files`, streamed to
+/// disk) get their own, longer limit; their processing, once the body is in, runs to the end
+/// in its own task whatever happens to the connection.
+async fn time_limit(
+    axum::extract::State(t): axum::extract::State<Timeouts>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_upload =
+        req.method() == axum::http::Method::POST && req.uri().path().ends_with("/files");
+    let limit = if is_upload { t.upload } else { t.request };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long",
+        )
+        .into_response(),
     }
 }
 

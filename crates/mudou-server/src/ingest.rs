@@ -322,7 +322,11 @@ pub async fn add_images(
     let result = async {
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
-            let chunk: Vec<Offered> = files.by_ref().take(CHUNK_FILES).map(Offered::Image).collect();
+            let chunk: Vec<Offered> = files
+                .by_ref()
+                .take(CHUNK_FILES)
+                .map(Offered::Image)
+                .collect();
             ingest.add(chunk).await?;
         }
         ingest.commit().await
@@ -626,9 +630,7 @@ impl Run<'_> {
                         .await?;
                         continue;
                     }
-                    let bytes = tokio::fs::read(&f.path)
-                        .await
-                        .map_err(ApiError::internal)?;
+                    let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
                     let tag = f.name.rsplit_once('/').map(|(dir, _)| dir.to_owned());
                     let img = incoming(f.name, tag, Bytes::from(bytes), manifest);
                     self.push(Offered::Image(img)).await?;
@@ -749,9 +751,7 @@ async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, ApiError> {
             ),
         }));
     }
-    let bytes = tokio::fs::read(&f.path)
-        .await
-        .map_err(ApiError::internal)?;
+    let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
     let format = table_format(&f.name, &bytes);
     Ok(
         match mudou_media::parse_text_items(format, &f.name, &bytes) {
@@ -777,7 +777,14 @@ mod tests {
             safe_relative_name(".\\cats\\./x.jpg").unwrap(),
             "cats/x.jpg"
         );
-        for bad in ["../x.jpg", "/etc/passwd", "C:/x.jpg", "a/../../b", "", "a\0b"] {
+        for bad in [
+            "../x.jpg",
+            "/etc/passwd",
+            "C:/x.jpg",
+            "a/../../b",
+            "",
+            "a\0b",
+        ] {
             assert_eq!(
                 safe_relative_name(bad).unwrap_err().code(),
                 "unsafe_path",

@@ -20,6 +20,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest accepted upload request (`POST /api/v1/datasets/{id}/files`), spooled to disk.
     pub max_upload_bytes: u64,
+    /// Uploads are not bound by `request_timeout` but by this (default 1 hour).
+    pub upload_timeout: Duration,
     /// How long a login lasts.
     pub session_ttl: Duration,
     /// Add the `Secure` attribute to cookies (set when served over HTTPS).
@@ -45,6 +47,7 @@ impl Settings {
             request_timeout: Duration::from_secs(60),
             max_body_bytes: 1 << 20,
             max_upload_bytes: 2 << 30,
+            upload_timeout: Duration::from_secs(3600),
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             max_login_attempts: 5,

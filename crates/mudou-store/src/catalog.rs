@@ -150,6 +150,25 @@ impl Store {
         }))
     }
 
+    /// The items of `dataset_id` that hold one of `shas`, as `(sha256, item id)` pairs.
+    /// Lets an upload skip files the dataset already has before decoding them.
+    pub async fn items_by_sha256(
+        &self,
+        dataset_id: i64,
+        shas: &[String],
+    ) -> Result<Vec<(String, i64)>> {
+        let sql = "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2";
+        let mut out = Vec::new();
+        for sha in shas {
+            let id: Option<i64> = on_read!(self, p => sqlx::query_scalar(sql)
+                .bind(dataset_id).bind(sha).fetch_optional(p).await?);
+            if let Some(id) = id {
+                out.push((sha.clone(), id));
+            }
+        }
+        Ok(out)
+    }
+
     /// A page of a dataset's items (ids greater than `after`), only within `org_id`.
     pub async fn list_items(
         &self,

@@ -4,6 +4,7 @@
 mod aggregate;
 mod config;
 mod demo;
+mod import;
 
 use std::io::Read;
 
@@ -48,6 +49,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Aggregate crowd labels from a CSV file (`task,worker,label`).
     Aggregate(aggregate::AggregateArgs),
+    /// Import a folder of pictures, a ZIP, a manifest or text items into a dataset
+    /// (the local database, or a server with --server and --token); resumable.
+    Import(import::ImportArgs),
 }
 
 fn init_tracing(format: &str) {
@@ -110,6 +114,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Demo(args) => demo::run(args).await,
+            Command::Import(args) => import::run(args).await,
             Command::Aggregate(_) => unreachable!("handled before the runtime starts"),
         }
     })

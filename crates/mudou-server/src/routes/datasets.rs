@@ -1,20 +1,29 @@
-//! A client's datasets and their items (uploading comes with the client-orders work).
+//! A client's datasets, their items, and uploads into them.
 
-use axum::extract::State;
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, State};
+use axum::http::StatusCode;
+use mudou_media::MediaError;
+use mudou_store::now_millis;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::types::*;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_datasets))
+        .routes(routes!(list_datasets, create_dataset))
         .routes(routes!(get_dataset))
         .routes(routes!(list_items))
+        // The upload streams to disk with its own limit (`max_upload_bytes`), not the JSON one.
+        .routes(routes!(upload_files).layer(DefaultBodyLimit::disable()))
 }
 
 #[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets",
@@ -71,4 +80,247 @@ async fn list_items(
     Ok(Json(Items {
         items: items.into_iter().map(Into::into).collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDatasetRequest {
+    /// 1 to 100 characters, unique within the organisation.
+    pub name: String,
+}
+
+/// Creates an empty dataset for the caller's organisation.
+#[utoipa::path(post, path = "/api/v1/datasets", tag = "datasets", request_body = NewDatasetRequest,
+    responses((status = 201, body = DatasetOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_dataset(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Json(req): Json<NewDatasetRequest>,
+) -> ApiResult<(StatusCode, Json<DatasetOut>)> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiError::validation("name: 1 to 100 characters").with("field", "name"));
+    }
+    if state
+        .store
+        .dataset_by_name(client.org_id, name)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(format!(
+            "a dataset named {name:?} exists already"
+        )));
+    }
+    let d = state
+        .store
+        .create_dataset(client.org_id, name, client.caller.user.id, now_millis())
+        .await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// The parts an upload may carry (any number of each).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    /// Images (JPEG, PNG, WebP, BMP, TIFF, GIF) and ZIP archives of them, recognised by
+    /// content. A file name may be a relative path (`cats/a.jpg`): its folders become the tag.
+    /// In a ZIP, folder names become tags and a `manifest.csv`/`manifest.jsonl` in its root
+    /// gives per-item metadata and gold answers.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+    /// A part whose file name is `manifest.csv` or `manifest.jsonl`: columns `file`, `tag`,
+    /// `label`, `labels` (`a|b`), `boxes` (JSON), others kept as metadata.
+    #[schema(value_type = Option<String>, format = Binary)]
+    manifest: Option<Vec<u8>>,
+    /// Text items, CSV or JSONL: `text` (required), `id`, `tag`, `label`, `labels`.
+    #[schema(value_type = Option<String>, format = Binary)]
+    texts: Option<Vec<u8>>,
+}
+
+/// What became of each file of an upload.
+#[derive(Serialize, ToSchema)]
+pub struct UploadOut {
+    pub files: Vec<FileOutcome>,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+}
+
+/// Most parts in one upload request.
+const MAX_PARTS: usize = 100_000;
+
+/// Adds images, ZIP archives of images, and text items to a dataset.
+///
+/// The body is streamed to a temporary folder first (never held in memory), then every file
+/// is checked and stored; each is answered `accepted`, `duplicate` (already in the dataset),
+/// or `rejected` with a stable `code`. A rejected file never stops the others. The items are
+/// added in one transaction: if the request fails, nothing is added and no file is left.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/files", tag = "datasets", params(("id" = i64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = UploadOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_files(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> ApiResult<Json<UploadOut>> {
+    state
+        .store
+        .get_dataset(client.org_id, id)
+        .await
+        .map_err(|_| ApiError::not_found("dataset"))?;
+    let limit = usize::try_from(state.settings.max_upload_bytes).unwrap_or(usize::MAX);
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    let req = axum::extract::Request::from_parts(parts, body);
+    let multipart = Multipart::from_request(req, &state).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send multipart/form-data ({})", e.body_text()),
+        )
+    })?;
+
+    let tmp_root = state.settings.data_dir.join("tmp");
+    tokio::fs::create_dir_all(&tmp_root)
+        .await
+        .map_err(ApiError::internal)?;
+    let dir = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempdir_in(&tmp_root)
+        .map_err(ApiError::internal)?;
+    let (sources, manifest) = spool(multipart, dir.path()).await?;
+    if sources.is_empty() {
+        return Err(ApiError::bad_request(
+            "no_files",
+            "the upload holds no files",
+        ));
+    }
+
+    // From here on the work runs to its end (commit, or clean-up) even if the caller goes away.
+    let task = tokio::spawn(async move {
+        let out = crate::ingest::ingest_sources(
+            &state,
+            id,
+            sources,
+            manifest,
+            CommitMode::AtEnd,
+            &mut |_| {},
+        )
+        .await;
+        let _ = tokio::task::spawn_blocking(move || drop(dir)).await;
+        out
+    });
+    let files = task.await.map_err(ApiError::internal)??;
+    let count = |s: &str| files.iter().filter(|f| f.status == s).count();
+    Ok(Json(UploadOut {
+        accepted: count("accepted"),
+        duplicates: count("duplicate"),
+        rejected: count("rejected"),
+        files,
+    }))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the upload is larger than this server accepts",
+        )
+    } else {
+        ApiError::bad_request("invalid_multipart", e.body_text())
+    }
+}
+
+/// Writes each part to its own file under `dir`; sorts them into sources and the manifest.
+async fn spool(
+    mut multipart: Multipart,
+    dir: &std::path::Path,
+) -> ApiResult<(Vec<Source>, Option<Manifest>)> {
+    let mut sources = Vec::new();
+    let mut manifest: Option<(String, Manifest)> = None;
+    let mut n = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        n += 1;
+        if n > MAX_PARTS {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_files",
+                format!("send at most {MAX_PARTS} files per request"),
+            ));
+        }
+        let field_name = field.name().unwrap_or_default().to_owned();
+        let raw_name = field
+            .file_name()
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| field_name.clone());
+        let path = dir.join(format!("part-{n}"));
+        let mut file = tokio::fs::File::create(&path)
+            .await
+            .map_err(ApiError::internal)?;
+        let mut len = 0u64;
+        let mut head = Vec::with_capacity(4);
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if head.len() < 4 {
+                head.extend(chunk.iter().take(4 - head.len()));
+            }
+            len += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(ApiError::internal)?;
+        }
+        file.flush().await.map_err(ApiError::internal)?;
+        drop(file);
+
+        let name = match crate::ingest::safe_relative_name(&raw_name) {
+            Ok(name) => name,
+            Err(error) => {
+                sources.push(Source::Rejected {
+                    name: raw_name,
+                    error,
+                });
+                continue;
+            }
+        };
+        let disk = DiskFile { path, name, len };
+        let lower = disk.name.to_ascii_lowercase();
+        let base = lower.rsplit('/').next().unwrap_or_default();
+        if field_name == "texts" {
+            sources.push(Source::Texts(disk));
+        } else if base == "manifest.csv" || base == "manifest.jsonl" {
+            if let Some((first, _)) = &manifest {
+                return Err(manifest_error(MediaError::BadManifest {
+                    file: disk.name,
+                    line: 0,
+                    message: format!("a second manifest; send one ({first} came first)"),
+                }));
+            }
+            manifest = Some((disk.name.clone(), read_manifest(&disk).await?));
+        } else if crate::ingest::looks_like_zip(&head) {
+            sources.push(Source::Zip(disk));
+        } else {
+            sources.push(Source::Image(disk));
+        }
+    }
+    Ok((sources, manifest.map(|(_, m)| m)))
+}
+
+fn manifest_error(e: MediaError) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+}
+
+async fn read_manifest(f: &DiskFile) -> ApiResult<Manifest> {
+    if f.len > crate::ingest::MAX_TABLE_BYTES {
+        return Err(manifest_error(MediaError::TooLarge {
+            what: format!(
+                "the manifest is larger than {} bytes",
+                crate::ingest::MAX_TABLE_BYTES
+            ),
+        }));
+    }
+    let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
+    let format = crate::ingest::table_format(&f.name, &bytes);
+    let rows = mudou_media::parse_manifest(format, &f.name, &bytes).map_err(manifest_error)?;
+    Ok(Manifest::new(rows))
 }

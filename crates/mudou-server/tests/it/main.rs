@@ -7,6 +7,7 @@ mod authz;
 mod bad_input;
 mod media;
 mod ops;
+mod upload;
 
 use mudou_domain::Role;
 use mudou_server::routes::types::NewUserRequest;

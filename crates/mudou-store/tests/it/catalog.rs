@@ -45,7 +45,7 @@ both!(datasets_items_and_blobs, |db| {
         height: 3,
     };
     let r = s
-        .add_items(ds.id, &[blob.clone()], &[image("aa")], 3)
+        .add_items(ds.id, std::slice::from_ref(&blob), &[image("aa")], 3)
         .await
         .unwrap();
     assert!(matches!(r[..], [Inserted::New(_)]));
