@@ -33,6 +33,12 @@ pub struct ServerArgs {
     /// Largest JSON request body in bytes.
     #[arg(long, env = "MUDOU_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Largest upload request in bytes (`POST /api/v1/datasets/{id}/files`, spooled to disk).
+    #[arg(long, env = "MUDOU_MAX_UPLOAD_BYTES")]
+    pub max_upload_bytes: Option<u64>,
+    /// Seconds before an upload request is answered with 503 `timeout`.
+    #[arg(long, env = "MUDOU_UPLOAD_TIMEOUT_S")]
+    pub upload_timeout_s: Option<u64>,
     /// Hours a login lasts.
     #[arg(long, env = "MUDOU_SESSION_HOURS")]
     pub session_hours: Option<u64>,
@@ -50,6 +56,8 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     request_timeout_s: Option<u64>,
     max_body_bytes: Option<usize>,
+    max_upload_bytes: Option<u64>,
+    upload_timeout_s: Option<u64>,
     session_hours: Option<u64>,
     secure_cookies: Option<bool>,
 }
@@ -89,6 +97,15 @@ impl ServerArgs {
         if let Some(v) = self.max_body_bytes.or(file.max_body_bytes) {
             s.max_body_bytes = v;
         }
+        if let Some(v) = self.max_upload_bytes.or(file.max_upload_bytes) {
+            s.max_upload_bytes = v;
+        }
+        if let Some(v) = self.upload_timeout_s.or(file.upload_timeout_s) {
+            if v == 0 {
+                bail!("upload_timeout_s must be at least 1");
+            }
+            s.upload_timeout = Duration::from_secs(v);
+        }
         if let Some(v) = self.session_hours.or(file.session_hours) {
             s.session_ttl = Duration::from_secs(v.max(1) * 3600);
         }
@@ -109,7 +126,7 @@ mod tests {
         let path = dir.path().join("mudou.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\n",
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\n",
         )
         .unwrap();
         let args = ServerArgs {
@@ -120,6 +137,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(s.database_url, "sqlite:///srv/mudou/mudou.db");
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
+        assert_eq!(s.max_upload_bytes, 1000);
 
         // clap hands over the environment and flags in the same fields: they win.
         let args = ServerArgs {
