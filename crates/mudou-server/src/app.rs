@@ -26,6 +26,7 @@ pub struct App {
 pub async fn build(settings: Settings) -> anyhow::Result<App> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data folder {}", settings.data_dir.display()))?;
+    crate::routes::datasets::remove_stale_uploads(&settings.data_dir, settings.upload_timeout);
     let mut cfg = StoreConfig::new(settings.database_url.clone());
     cfg.pg_schema = settings.database_schema.clone();
     cfg.max_connections = settings.database_max_connections;

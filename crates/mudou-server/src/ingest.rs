@@ -110,8 +110,11 @@ pub struct Ingest {
     outcomes: Vec<FileOutcome>,
     blobs: Vec<Blob>,
     items: Vec<NewItem>,
-    /// The outcome index of each pending item.
+    /// The outcome index of each pending item, and for texts the hash of their body.
     item_slots: Vec<usize>,
+    item_text_hash: Vec<Option<String>>,
+    /// SHA-256 of the body → item id, for the dataset's text items (loaded when first needed).
+    text_known: Option<HashMap<String, i64>>,
     /// Outcomes that repeat an earlier file of this ingest: (index, index of the first).
     same_as: Vec<(usize, usize)>,
     /// SHA-256 → outcome index, for files of this ingest not yet committed.
@@ -130,6 +133,8 @@ impl Ingest {
             blobs: Vec::new(),
             items: Vec::new(),
             item_slots: Vec::new(),
+            item_text_hash: Vec::new(),
+            text_known: None,
             same_as: Vec::new(),
             pending_sha: HashMap::new(),
             created: Vec::new(),
@@ -144,6 +149,17 @@ impl Ingest {
     /// Processes one chunk: skips what the dataset already holds, decodes the rest on the
     /// blocking pool, stores their files and queues their items.
     pub async fn add(&mut self, batch: Vec<Offered>) -> Result<(), ApiError> {
+        let has_text = batch.iter().any(|o| matches!(o, Offered::Text { .. }));
+        if has_text && self.text_known.is_none() {
+            let mut known = HashMap::new();
+            self.state
+                .store
+                .for_each_text_item(self.dataset_id, |id, body| {
+                    known.insert(text_hash(body), id);
+                })
+                .await?;
+            self.text_known = Some(known);
+        }
         let mut images: Vec<(usize, IncomingImage)> = Vec::new();
         for offered in batch {
             match offered {
@@ -154,9 +170,25 @@ impl Ingest {
                     self.outcomes.push(FileOutcome::rejected(file_name, &error));
                 }
                 Offered::Text { name, item } => {
-                    self.item_slots.push(self.outcomes.len());
-                    self.items.push(item);
-                    self.outcomes.push(FileOutcome::accepted(name));
+                    let idx = self.outcomes.len();
+                    let hash = match &item.content {
+                        ItemContent::Text { body } => text_hash(body),
+                        ItemContent::Image { sha256 } => sha256.clone(),
+                    };
+                    // The same text again is a duplicate, like the same picture.
+                    let known = self.text_known.as_ref().and_then(|k| k.get(&hash));
+                    if let Some(&id) = known {
+                        self.outcomes.push(FileOutcome::duplicate(name, Some(id)));
+                    } else if let Some(&first) = self.pending_sha.get(&hash) {
+                        self.outcomes.push(FileOutcome::duplicate(name, None));
+                        self.same_as.push((idx, first));
+                    } else {
+                        self.pending_sha.insert(hash.clone(), idx);
+                        self.item_slots.push(idx);
+                        self.item_text_hash.push(Some(hash));
+                        self.items.push(item);
+                        self.outcomes.push(FileOutcome::accepted(name));
+                    }
                 }
                 Offered::Image(img) => {
                     images.push((self.outcomes.len(), img));
@@ -247,6 +279,7 @@ impl Ingest {
                 gold: file.gold,
             });
             self.item_slots.push(idx);
+            self.item_text_hash.push(None);
         }
         Ok(())
     }
@@ -260,10 +293,20 @@ impl Ingest {
                 .store
                 .add_items(self.dataset_id, &self.blobs, &self.items, now_millis())
                 .await?;
-            for (&slot, ins) in self.item_slots.iter().zip(inserted) {
+            for ((&slot, hash), ins) in self
+                .item_slots
+                .iter()
+                .zip(&self.item_text_hash)
+                .zip(inserted)
+            {
                 let o = &mut self.outcomes[slot];
                 match ins {
-                    Inserted::New(id) => o.item_id = Some(id),
+                    Inserted::New(id) => {
+                        o.item_id = Some(id);
+                        if let (Some(h), Some(known)) = (hash, self.text_known.as_mut()) {
+                            known.insert(h.clone(), id);
+                        }
+                    }
                     Inserted::Duplicate(id) => {
                         o.item_id = Some(id);
                         o.status = "duplicate";
@@ -284,6 +327,7 @@ impl Ingest {
         self.blobs.clear();
         self.items.clear();
         self.item_slots.clear();
+        self.item_text_hash.clear();
         self.same_as.clear();
         self.pending_sha.clear();
         self.created.clear();
@@ -336,6 +380,11 @@ pub async fn add_images(
         ingest.abort().await;
     }
     result
+}
+
+/// What identifies a text item's content (kept apart from picture hashes).
+fn text_hash(body: &str) -> String {
+    format!("text:{}", mudou_media::sha256_hex(body.as_bytes()))
 }
 
 // ---- gold, meta and names -----------------------------------------------------------

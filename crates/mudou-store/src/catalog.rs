@@ -169,6 +169,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Calls `f(id, body)` for every text item of `dataset_id`, reading a page at a time
+    /// (lets an upload recognise texts the dataset already holds).
+    pub async fn for_each_text_item(
+        &self,
+        dataset_id: i64,
+        mut f: impl FnMut(i64, &str) + Send,
+    ) -> Result<()> {
+        let sql = "SELECT id, body FROM items WHERE dataset_id = $1 AND kind = 'text' AND id > $2 \
+                   ORDER BY id LIMIT 1000";
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, String)> = on_read!(self, p => sqlx::query_as(sql)
+                .bind(dataset_id).bind(after).fetch_all(p).await?);
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.0;
+            for (id, body) in &rows {
+                f(*id, body);
+            }
+        }
+    }
+
     /// A page of a dataset's items (ids greater than `after`), only within `org_id`.
     pub async fn list_items(
         &self,

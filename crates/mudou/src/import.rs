@@ -789,6 +789,10 @@ mod tests {
         a.dataset = "texts".into();
         let s = run_local(&app.state, &a).await.unwrap();
         assert_eq!(s.accepted, 1, "{s:?}");
+        let s = run_local(&app.state, &a).await.unwrap();
+        assert_eq!((s.accepted, s.duplicates), (0, 1), "{s:?}");
+        let s = run_local(&app.state, &args(&zip_path)).await.unwrap();
+        assert_eq!((s.accepted, s.duplicates), (0, 2), "{s:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -182,7 +182,7 @@ async fn upload_files(
         )
     })?;
 
-    let tmp_root = state.settings.data_dir.join("tmp");
+    let tmp_root = upload_tmp(&state.settings.data_dir);
     tokio::fs::create_dir_all(&tmp_root)
         .await
         .map_err(ApiError::internal)?;
@@ -231,6 +231,34 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
         )
     } else {
         ApiError::bad_request("invalid_multipart", e.body_text())
+    }
+}
+
+/// Where uploads are spooled: `DATA_DIR/tmp/upload-*`, one folder per request.
+fn upload_tmp(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("tmp")
+}
+
+/// Removes upload folders left behind by a process that was killed mid-upload (older than the
+/// upload timeout plus an hour, so another process's live upload is never touched).
+pub(crate) fn remove_stale_uploads(
+    data_dir: &std::path::Path,
+    upload_timeout: std::time::Duration,
+) {
+    let Ok(entries) = std::fs::read_dir(upload_tmp(data_dir)) else {
+        return;
+    };
+    let max_age = upload_timeout + std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with("upload-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > max_age);
+        if stale && let Err(err) = std::fs::remove_dir_all(e.path()) {
+            tracing::warn!(path = %e.path().display(), error = %err, "could not remove a stale upload folder");
+        }
     }
 }
 

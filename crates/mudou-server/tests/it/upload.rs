@@ -37,8 +37,13 @@ fn ihdr(w: u32, h: u32, bit_depth: u8) -> Vec<u8> {
 
 /// A PNG whose header claims 100000×100000 pixels, with a tiny IDAT.
 fn huge_header_png() -> Vec<u8> {
+    header_png(100_000, 100_000)
+}
+
+/// A PNG whose header claims `w`×`h` pixels, with a tiny IDAT.
+fn header_png(w: u32, h: u32) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    png_chunk(&mut out, b"IHDR", &ihdr(100_000, 100_000, 8));
+    png_chunk(&mut out, b"IHDR", &ihdr(w, h, 8));
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     z.write_all(&[0u8; 64]).unwrap();
     png_chunk(&mut out, b"IDAT", &z.finish().unwrap());
@@ -210,6 +215,7 @@ both!(images_and_hostile_files_as_plain_parts, |app| {
         .part("files", file("huge.png", huge_header_png()))
         .part("files", file("bomb.png", png_bomb()))
         .part("files", file("../../evil.jpg", shape("shape_003.jpg")))
+        .part("files", file("nothing.png", header_png(0, 0)))
         .part("files", file("again.jpg", shape("shape_000.jpg")));
     let got = upload(&a, ds, form).await;
     let body = got.ok();
@@ -225,6 +231,7 @@ both!(images_and_hostile_files_as_plain_parts, |app| {
             ("huge.png", "rejected", "too_large"),
             ("bomb.png", "rejected", "decompression_bomb"),
             ("../../evil.jpg", "rejected", "unsafe_path"),
+            ("nothing.png", "rejected", "zero_dimensions"),
             ("again.jpg", "duplicate", ""),
         ],
     );
@@ -234,10 +241,10 @@ both!(images_and_hostile_files_as_plain_parts, |app| {
             body["duplicates"].clone(),
             body["rejected"].clone()
         ),
-        (json!(3), json!(1), json!(6))
+        (json!(3), json!(1), json!(7))
     );
     let files = body["files"].as_array().unwrap();
-    assert_eq!(files[0]["item_id"], files[9]["item_id"]);
+    assert_eq!(files[0]["item_id"], files[10]["item_id"]);
     assert!(
         files[3]["message"]
             .as_str()
@@ -474,6 +481,29 @@ both!(text_items_from_csv_and_jsonl, |app| {
     assert_eq!(listed[2]["gold"], json!({"labels": ["neutral"]}));
     assert_eq!(listed[3]["file_name"], "2");
     assert!(listed[3]["gold"].is_null());
+
+    // The same texts again, under another name, and twice within one file: duplicates.
+    let again = "text\n很差\n这个手机很好用\n新的一条\n新的一条\n";
+    let got = upload(
+        &a,
+        ds,
+        Form::new().part("texts", file("again.csv", again.as_bytes().to_vec())),
+    )
+    .await;
+    assert_outcomes(
+        got.ok(),
+        &[
+            ("again.csv:2", "duplicate", ""),
+            ("again.csv:3", "duplicate", ""),
+            ("again.csv:4", "accepted", ""),
+            ("again.csv:5", "duplicate", ""),
+        ],
+    );
+    let files = got.body["files"].as_array().unwrap();
+    assert_eq!(files[0]["item_id"], listed[3]["id"]);
+    assert_eq!(files[1]["item_id"], listed[0]["id"]);
+    assert_eq!(files[3]["item_id"], files[2]["item_id"]);
+    assert_eq!(items(&a, ds).await.len(), 5);
 });
 
 both!(uploads_are_scoped_to_the_owning_client, |app| {
@@ -569,11 +599,28 @@ both!(a_failed_insert_leaves_no_rows_and_no_new_files, |app| {
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uploads_over_the_limit_get_413() {
+async fn uploads_over_the_limit_get_413_and_stale_upload_folders_go() {
     let dir = tempfile::tempdir().unwrap();
+    // Left by a killed process long ago, and by one uploading right now.
+    let (old, live) = (
+        dir.path().join("tmp/upload-old"),
+        dir.path().join("tmp/upload-live"),
+    );
+    for d in [&old, &live] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("part-1"), b"x").unwrap();
+    }
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+    std::fs::File::open(&old)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
     let mut settings = mudou_server::Settings::for_data_dir(dir.path());
     settings.max_upload_bytes = 100_000;
     let app = TestApp::spawn_with(settings, dir).await;
+    assert!(!old.exists());
+    assert!(live.join("part-1").exists());
+    std::fs::remove_dir_all(&live).unwrap();
     app.world().await;
     let a = app.browser();
     a.login("client_a").await.ok();
