@@ -4,11 +4,17 @@
 //! themselves on construction so that an invalid value cannot travel further.
 
 mod money;
+mod order;
 mod people;
+mod plan;
 mod validate;
 
 pub use money::Fen;
+pub use order::{
+    Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,
+};
 pub use people::{Role, SkillLevel, UnknownVariant};
+pub use plan::plan_units;
 pub use validate::{
     ValidationError, validate_display_name, validate_password, validate_pin, validate_username,
 };

@@ -1,0 +1,542 @@
+//! What a client orders: the task type, the label set, the overlap policy and the
+//! pay, with the rules that make an order make sense, and the answers a label may carry.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{SkillLevel, ValidationError};
+
+/// The kind of work an order asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskType {
+    /// One label per image.
+    SingleChoice,
+    /// Any number of labels per image.
+    MultiLabel,
+    /// Boxes around objects, each with a label.
+    Bbox,
+    /// One label per text.
+    TextClassification,
+}
+
+impl TaskType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskType::SingleChoice => "single_choice",
+            TaskType::MultiLabel => "multi_label",
+            TaskType::Bbox => "bbox",
+            TaskType::TextClassification => "text_classification",
+        }
+    }
+    /// Whether items must be images (else texts).
+    pub fn wants_images(self) -> bool {
+        !matches!(self, TaskType::TextClassification)
+    }
+}
+
+/// One label of an order's label set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelDef {
+    /// Stable key stored in answers and exports, e.g. `cat`.
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// A key on the keyboard: `1`–`9`, `0`, or a letter.
+    pub hotkey: Option<char>,
+    /// Items of the dataset that show this label well.
+    #[serde(default)]
+    pub examples: Vec<i64>,
+}
+
+/// How many labels each item gets.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Overlap {
+    /// Exactly `n` labels per item.
+    Fixed { n: u32 },
+    /// At least `min`, at most `max`, stopping once the consensus reaches `target` confidence.
+    Dynamic { min: u32, max: u32, target: f64 },
+}
+
+impl Overlap {
+    /// Labels every item gets before consensus may stop asking.
+    pub fn initial(&self) -> u32 {
+        match *self {
+            Overlap::Fixed { n } => n,
+            Overlap::Dynamic { min, .. } => min,
+        }
+    }
+    /// The most labels an item may ever get.
+    pub fn max(&self) -> u32 {
+        match *self {
+            Overlap::Fixed { n } => n,
+            Overlap::Dynamic { max, .. } => max,
+        }
+    }
+}
+
+/// When a label earns its piece rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PayOn {
+    /// When it agrees with the final answer or a lead accepts it.
+    #[default]
+    Accepted,
+    /// As soon as it is submitted.
+    Submit,
+}
+
+pub const MAX_OVERLAP: u32 = 15;
+pub const MAX_UNIT_SIZE: u32 = 200;
+
+/// Everything a client sets on an order (checked by [`OrderSpec::validate`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSpec {
+    pub name: String,
+    pub task_type: TaskType,
+    pub labels: Vec<LabelDef>,
+    /// Short instructions shown (and read aloud) to annotators.
+    #[serde(default)]
+    pub instructions: String,
+    /// Items that illustrate the instructions.
+    #[serde(default)]
+    pub instruction_examples: Vec<i64>,
+    pub overlap: Overlap,
+    /// Share of each unit that is gold (0 to 0.5).
+    #[serde(default)]
+    pub gold_share: f64,
+    /// Items per work unit (default 20).
+    #[serde(default = "default_unit_size")]
+    pub unit_size: u32,
+    /// Pay per accepted label, in fen.
+    pub piece_rate_fen: i64,
+    /// Box orders: pay per box instead, in fen (0 = per label only).
+    #[serde(default)]
+    pub box_rate_fen: i64,
+    /// Box orders: at most this many boxes paid per label.
+    #[serde(default)]
+    pub box_pay_cap: u32,
+    #[serde(default)]
+    pub pay_on: PayOn,
+    /// Unix milliseconds.
+    pub deadline: Option<i64>,
+    /// Higher goes first (0 to 10, default 5).
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Centres whose annotators may work on it; empty means every centre.
+    #[serde(default)]
+    pub eligible_centres: Vec<i64>,
+    /// A qualification the annotator must hold (e.g. `medical`).
+    pub required_qualification: Option<String>,
+    /// The lowest skill level allowed.
+    pub required_level: Option<SkillLevel>,
+}
+
+fn default_unit_size() -> u32 {
+    20
+}
+
+fn default_priority() -> i32 {
+    5
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> ValidationError {
+    ValidationError::new(field, message)
+}
+
+fn is_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+impl OrderSpec {
+    /// Checks every rule an order must keep; the first broken one is reported.
+    pub fn validate(&self, now: i64) -> Result<(), ValidationError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(bad("name", "an order name is 1 to 100 characters"));
+        }
+        let min_labels = if self.task_type == TaskType::Bbox {
+            1
+        } else {
+            2
+        };
+        if self.labels.len() < min_labels || self.labels.len() > 50 {
+            return Err(bad(
+                "labels",
+                format!("this task type needs {min_labels} to 50 labels"),
+            ));
+        }
+        let mut keys = HashSet::new();
+        let mut hotkeys = HashSet::new();
+        for (i, l) in self.labels.iter().enumerate() {
+            if !is_key(&l.key) {
+                return Err(bad(
+                    "labels",
+                    format!(
+                        "label {}: key {:?} must be letters, digits, '_', '-' or '.'",
+                        i + 1,
+                        l.key
+                    ),
+                ));
+            }
+            if !keys.insert(l.key.as_str()) {
+                return Err(bad(
+                    "labels",
+                    format!("label key {:?} is used twice", l.key),
+                ));
+            }
+            for (what, v) in [("name_zh", &l.name_zh), ("name_en", &l.name_en)] {
+                let n = v.trim().chars().count();
+                if n == 0 || n > 40 {
+                    return Err(bad(
+                        "labels",
+                        format!("label {:?}: {what} is 1 to 40 characters", l.key),
+                    ));
+                }
+            }
+            if !is_colour(&l.colour) {
+                return Err(bad(
+                    "labels",
+                    format!("label {:?}: colour must look like #1e88e5", l.key),
+                ));
+            }
+            if let Some(h) = l.hotkey {
+                if !h.is_ascii_alphanumeric() {
+                    return Err(bad(
+                        "labels",
+                        format!("label {:?}: a hotkey is a digit or a letter", l.key),
+                    ));
+                }
+                if !hotkeys.insert(h.to_ascii_lowercase()) {
+                    return Err(bad("labels", format!("hotkey {h:?} is used twice")));
+                }
+            }
+        }
+        if self.instructions.chars().count() > 2000 {
+            return Err(bad(
+                "instructions",
+                "instructions are at most 2000 characters: keep them short",
+            ));
+        }
+        match self.overlap {
+            Overlap::Fixed { n } if n == 0 || n > MAX_OVERLAP => {
+                return Err(bad(
+                    "overlap",
+                    format!("overlap is 1 to {MAX_OVERLAP} labels per item"),
+                ));
+            }
+            Overlap::Dynamic { min, max, target } => {
+                if min == 0 || min > max || max > MAX_OVERLAP {
+                    return Err(bad(
+                        "overlap",
+                        format!("dynamic overlap needs 1 ≤ min ≤ max ≤ {MAX_OVERLAP}"),
+                    ));
+                }
+                if !(target > 0.5 && target < 1.0) {
+                    return Err(bad(
+                        "overlap",
+                        "target confidence is between 0.5 and 1 (e.g. 0.95)",
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if !(0.0..=0.5).contains(&self.gold_share) || self.gold_share.is_nan() {
+            return Err(bad("gold_share", "the gold share is between 0 and 0.5"));
+        }
+        if self.unit_size == 0 || self.unit_size > MAX_UNIT_SIZE {
+            return Err(bad(
+                "unit_size",
+                format!("a unit holds 1 to {MAX_UNIT_SIZE} items"),
+            ));
+        }
+        if self.piece_rate_fen < 0 || self.box_rate_fen < 0 {
+            return Err(bad("piece_rate_fen", "a price cannot be negative"));
+        }
+        if self.piece_rate_fen > 100_000 || self.box_rate_fen > 100_000 {
+            return Err(bad(
+                "piece_rate_fen",
+                "a price above ¥1000 per label is surely a typo",
+            ));
+        }
+        if self.task_type != TaskType::Bbox && (self.box_rate_fen != 0 || self.box_pay_cap != 0) {
+            return Err(bad("box_rate_fen", "only box orders pay per box"));
+        }
+        if let Some(d) = self.deadline {
+            if d <= now {
+                return Err(bad("deadline", "the deadline is in the past"));
+            }
+        }
+        if !(0..=10).contains(&self.priority) {
+            return Err(bad("priority", "priority is 0 to 10"));
+        }
+        if let Some(q) = &self.required_qualification {
+            if !is_key(q) {
+                return Err(bad(
+                    "required_qualification",
+                    "a qualification is a short key such as bbox or medical",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn label_index(&self, key: &str) -> Option<usize> {
+        self.labels.iter().position(|l| l.key == key)
+    }
+}
+
+/// A box in image pixels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoxAnswer {
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// An answer to one item, in the shape its order's task type asks for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Answer {
+    /// Single choice and text classification: `{"label": "cat"}`.
+    Choice { label: String },
+    /// Multi-label: `{"labels": ["cat", "outdoor"]}` (may be empty).
+    Multi { labels: Vec<String> },
+    /// Boxes: `{"boxes": [{"label": "car", "x": 10, "y": 20, "w": 50, "h": 40}]}` (may be empty).
+    Boxes { boxes: Vec<BoxAnswer> },
+}
+
+impl Answer {
+    /// Parses and checks an answer against the order; `image` is the item's (width, height).
+    pub fn parse(
+        spec: &OrderSpec,
+        value: &serde_json::Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Answer, ValidationError> {
+        let field = "answer";
+        let known = |k: &str| {
+            if spec.label_index(k).is_some() {
+                Ok(())
+            } else {
+                Err(bad(
+                    field,
+                    format!("{k:?} is not one of this order's labels"),
+                ))
+            }
+        };
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad(field, "an answer is a JSON object"))?;
+        let only = |key: &str| {
+            if obj.len() == 1 && obj.contains_key(key) {
+                Ok(())
+            } else {
+                Err(bad(
+                    field,
+                    format!("this order's answers are {{\"{key}\": …}}"),
+                ))
+            }
+        };
+        match spec.task_type {
+            TaskType::SingleChoice | TaskType::TextClassification => {
+                only("label")?;
+                let label = obj["label"]
+                    .as_str()
+                    .ok_or_else(|| bad(field, "label is a string"))?;
+                known(label)?;
+                Ok(Answer::Choice {
+                    label: label.to_owned(),
+                })
+            }
+            TaskType::MultiLabel => {
+                only("labels")?;
+                let arr = obj["labels"]
+                    .as_array()
+                    .ok_or_else(|| bad(field, "labels is a list"))?;
+                let mut out: Vec<String> = Vec::with_capacity(arr.len());
+                for v in arr {
+                    let k = v
+                        .as_str()
+                        .ok_or_else(|| bad(field, "each label is a string"))?;
+                    known(k)?;
+                    if out.iter().any(|o| o == k) {
+                        return Err(bad(field, format!("{k:?} is given twice")));
+                    }
+                    out.push(k.to_owned());
+                }
+                // One order for the same set, whatever order it was picked in.
+                out.sort_by_key(|k| spec.label_index(k));
+                Ok(Answer::Multi { labels: out })
+            }
+            TaskType::Bbox => {
+                only("boxes")?;
+                let boxes: Vec<BoxAnswer> = serde_json::from_value(obj["boxes"].clone())
+                    .map_err(|e| bad(field, format!("boxes: {e}")))?;
+                if boxes.len() > 500 {
+                    return Err(bad(field, "at most 500 boxes per item"));
+                }
+                for b in &boxes {
+                    known(&b.label)?;
+                    let finite = [b.x, b.y, b.w, b.h].iter().all(|v| v.is_finite());
+                    if !finite || b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 {
+                        return Err(bad(
+                            field,
+                            "a box has x, y ≥ 0 and a positive width and height",
+                        ));
+                    }
+                    if let Some((w, h)) = image {
+                        let eps = 0.5;
+                        if b.x + b.w > w as f64 + eps || b.y + b.h > h as f64 + eps {
+                            return Err(bad(
+                                field,
+                                format!("a box must stay inside the {w}×{h} image"),
+                            ));
+                        }
+                    }
+                }
+                Ok(Answer::Boxes { boxes })
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub fn spec(task_type: TaskType) -> OrderSpec {
+        let label = |key: &str, hot: char| LabelDef {
+            key: key.into(),
+            name_zh: key.into(),
+            name_en: key.into(),
+            colour: "#1e88e5".into(),
+            hotkey: Some(hot),
+            examples: vec![],
+        };
+        OrderSpec {
+            name: "猫狗".into(),
+            task_type,
+            labels: vec![label("cat", '1'), label("dog", '2')],
+            instructions: String::new(),
+            instruction_examples: vec![],
+            overlap: Overlap::Fixed { n: 3 },
+            gold_share: 0.1,
+            unit_size: 20,
+            piece_rate_fen: 30,
+            box_rate_fen: 0,
+            box_pay_cap: 0,
+            pay_on: PayOn::Accepted,
+            deadline: None,
+            priority: 5,
+            eligible_centres: vec![],
+            required_qualification: None,
+            required_level: None,
+        }
+    }
+
+    #[test]
+    fn order_rules() {
+        assert!(spec(TaskType::SingleChoice).validate(0).is_ok());
+        let broken: Vec<(&str, Box<dyn Fn(&mut OrderSpec)>)> = vec![
+            ("overlap", Box::new(|s| s.overlap = Overlap::Fixed { n: 0 })),
+            (
+                "overlap",
+                Box::new(|s| {
+                    s.overlap = Overlap::Dynamic {
+                        min: 3,
+                        max: 2,
+                        target: 0.9,
+                    }
+                }),
+            ),
+            (
+                "overlap",
+                Box::new(|s| {
+                    s.overlap = Overlap::Dynamic {
+                        min: 2,
+                        max: 5,
+                        target: 1.0,
+                    }
+                }),
+            ),
+            ("labels", Box::new(|s| s.labels[1].hotkey = Some('1'))),
+            ("labels", Box::new(|s| s.labels[1].key = "cat".into())),
+            ("labels", Box::new(|s| s.labels[0].colour = "blue".into())),
+            ("labels", Box::new(|s| s.labels.truncate(1))),
+            ("piece_rate_fen", Box::new(|s| s.piece_rate_fen = -1)),
+            ("gold_share", Box::new(|s| s.gold_share = 0.9)),
+            ("gold_share", Box::new(|s| s.gold_share = f64::NAN)),
+            ("unit_size", Box::new(|s| s.unit_size = 0)),
+            ("deadline", Box::new(|s| s.deadline = Some(5))),
+            ("box_rate_fen", Box::new(|s| s.box_rate_fen = 5)),
+            ("name", Box::new(|s| s.name = " ".into())),
+        ];
+        for (field, f) in broken {
+            let mut s = spec(TaskType::SingleChoice);
+            f(&mut s);
+            assert_eq!(s.validate(10).unwrap_err().field, field, "{s:?}");
+        }
+        let mut b = spec(TaskType::Bbox);
+        b.labels.truncate(1);
+        assert!(b.validate(0).is_ok(), "a box order may have one class");
+    }
+
+    #[test]
+    fn answers() {
+        let s = spec(TaskType::SingleChoice);
+        assert_eq!(
+            Answer::parse(&s, &json!({"label": "cat"}), None).unwrap(),
+            Answer::Choice {
+                label: "cat".into()
+            }
+        );
+        assert!(Answer::parse(&s, &json!({"label": "cow"}), None).is_err());
+        assert!(Answer::parse(&s, &json!({"labels": ["cat"]}), None).is_err());
+        assert!(Answer::parse(&s, &json!("cat"), None).is_err());
+        let m = spec(TaskType::MultiLabel);
+        assert_eq!(
+            Answer::parse(&m, &json!({"labels": ["dog", "cat"]}), None).unwrap(),
+            Answer::Multi {
+                labels: vec!["cat".into(), "dog".into()]
+            }
+        );
+        assert!(Answer::parse(&m, &json!({"labels": ["dog", "dog"]}), None).is_err());
+        let b = spec(TaskType::Bbox);
+        let ok = json!({"boxes": [{"label": "cat", "x": 1, "y": 2, "w": 30, "h": 40}]});
+        assert!(Answer::parse(&b, &ok, Some((100, 100))).is_ok());
+        assert!(
+            Answer::parse(&b, &ok, Some((20, 100))).is_err(),
+            "outside the image"
+        );
+        let neg = json!({"boxes": [{"label": "cat", "x": 1, "y": 2, "w": -3, "h": 40}]});
+        assert!(Answer::parse(&b, &neg, None).is_err());
+        assert_eq!(
+            Answer::parse(&b, &json!({"boxes": []}), None).unwrap(),
+            Answer::Boxes { boxes: vec![] }
+        );
+        let round = Answer::parse(&b, &ok, None).unwrap().to_json();
+        assert_eq!(round["boxes"][0]["w"], 30.0);
+    }
+}
