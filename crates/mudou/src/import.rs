@@ -36,7 +36,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub org: Option<String>,
     /// Upload to a running server (e.g. `http://192.168.1.10:8080`) instead of the local database.
-    #[arg(long, requires = "token")]
+    #[arg(long)]
     pub server: Option<String>,
     /// API token of a client account (`mdt_…`), for --server.
     #[arg(long, env = "MUDOU_TOKEN", hide_env_values = true)]
@@ -90,7 +90,10 @@ impl Summary {
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let summary = match &args.server {
         Some(server) => {
-            let token = args.token.as_deref().context("--server needs --token")?;
+            let token = args
+                .token
+                .as_deref()
+                .context("--server needs --token (or MUDOU_TOKEN)")?;
             run_remote(server, token, &args).await?
         }
         None => {
