@@ -1,10 +1,10 @@
 //! Project automation, in Rust rather than shell scripts (`cargo xtask …`).
 //!
-//! - `cargo xtask demo [ARGS]`   build the web UI, then run `mudou demo ARGS` (release build)
-//! - `cargo xtask test`          every test: Rust (SQLite, and PostgreSQL when
-//!                               MUDOU_TEST_POSTGRES_URL is set), UI unit tests, browser tests
-//! - `cargo xtask ui`            build the web UI only
-//! - `cargo xtask bench NAME -- ARGS`  run a benchmark under benches/
+//! - `cargo xtask demo [ARGS]`: build the web UI, then run `mudou demo ARGS` (release build).
+//! - `cargo xtask test`: every test: Rust (SQLite, and PostgreSQL when `MUDOU_TEST_POSTGRES_URL`
+//!   is set), UI unit tests, browser tests.
+//! - `cargo xtask ui`: build the web UI only.
+//! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -109,7 +109,7 @@ fn test() -> anyhow::Result<()> {
     ensure_chromium()?;
     run(cargo().args(["build", "-p", "mudou"]))?;
     let bin = root().join("target/debug/mudou");
-    run(&mut npm(&["run", "e2e"]).env("MUDOU_BIN", bin))?;
+    run(npm(&["run", "e2e"]).env("MUDOU_BIN", bin))?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }

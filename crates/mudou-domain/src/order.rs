@@ -112,6 +112,10 @@ pub struct OrderSpec {
     /// Share of each unit that is gold (0 to 0.5).
     #[serde(default)]
     pub gold_share: f64,
+    /// Use at most this many of the manifest's known answers as gold; the other items
+    /// with known answers are labelled like any other. `None`: all of them.
+    #[serde(default)]
+    pub max_gold_items: Option<u32>,
     /// Items per work unit (default 20).
     #[serde(default = "default_unit_size")]
     pub unit_size: u32,
@@ -276,21 +280,21 @@ impl OrderSpec {
         if self.task_type != TaskType::Bbox && (self.box_rate_fen != 0 || self.box_pay_cap != 0) {
             return Err(bad("box_rate_fen", "only box orders pay per box"));
         }
-        if let Some(d) = self.deadline {
-            if d <= now {
-                return Err(bad("deadline", "the deadline is in the past"));
-            }
+        if let Some(d) = self.deadline
+            && d <= now
+        {
+            return Err(bad("deadline", "the deadline is in the past"));
         }
         if !(0..=10).contains(&self.priority) {
             return Err(bad("priority", "priority is 0 to 10"));
         }
-        if let Some(q) = &self.required_qualification {
-            if !is_key(q) {
-                return Err(bad(
-                    "required_qualification",
-                    "a qualification is a short key such as bbox or medical",
-                ));
-            }
+        if let Some(q) = &self.required_qualification
+            && !is_key(q)
+        {
+            return Err(bad(
+                "required_qualification",
+                "a qualification is a short key such as bbox or medical",
+            ));
         }
         Ok(())
     }
@@ -443,6 +447,7 @@ mod tests {
             instruction_examples: vec![],
             overlap: Overlap::Fixed { n: 3 },
             gold_share: 0.1,
+            max_gold_items: None,
             unit_size: 20,
             piece_rate_fen: 30,
             box_rate_fen: 0,
@@ -459,7 +464,8 @@ mod tests {
     #[test]
     fn order_rules() {
         assert!(spec(TaskType::SingleChoice).validate(0).is_ok());
-        let broken: Vec<(&str, Box<dyn Fn(&mut OrderSpec)>)> = vec![
+        type Breaker = Box<dyn Fn(&mut OrderSpec)>;
+        let broken: Vec<(&str, Breaker)> = vec![
             ("overlap", Box::new(|s| s.overlap = Overlap::Fixed { n: 0 })),
             (
                 "overlap",

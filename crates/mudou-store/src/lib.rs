@@ -15,10 +15,12 @@ mod pool;
 mod accounts;
 mod catalog;
 mod error;
+mod orders;
 
 pub use accounts::*;
 pub use catalog::*;
 pub use error::StoreError;
+pub use orders::*;
 pub use pool::{Backend, Store, StoreConfig, now_millis};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -6,6 +6,7 @@ pub mod centre;
 pub mod datasets;
 pub mod health;
 pub mod media;
+pub mod orders;
 pub mod session;
 pub mod tokens;
 pub mod types;
@@ -23,7 +24,7 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "media"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "orders"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -60,4 +61,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(datasets::router())
         .merge(media::router())
+        .merge(orders::router())
 }

@@ -7,6 +7,7 @@ mod authz;
 mod bad_input;
 mod media;
 mod ops;
+mod orders;
 mod upload;
 
 use mudou_domain::Role;

@@ -1,0 +1,285 @@
+//! Orders, their items and work units.
+
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Order {
+    pub id: i64,
+    pub org_id: i64,
+    pub dataset_id: i64,
+    pub name: String,
+    pub task_type: String,
+    /// The order's `OrderSpec` as JSON.
+    pub spec: String,
+    pub state: String,
+    pub priority: i64,
+    pub deadline: Option<i64>,
+    pub seed: i64,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+}
+
+const ORDER_COLS: &str = "id, org_id, dataset_id, name, task_type, spec, state, priority, deadline, seed, \
+                          created_by, created_at, updated_at, published_at";
+
+/// The columns of an order that a client sets.
+#[derive(Debug, Clone)]
+pub struct OrderFields {
+    pub name: String,
+    pub task_type: String,
+    pub spec: String,
+    pub priority: i64,
+    pub deadline: Option<i64>,
+}
+
+/// Counts that tell how far an order has come.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct OrderCounts {
+    /// Items to label (gold excluded).
+    pub items: i64,
+    pub resolved: i64,
+    pub escalated: i64,
+    pub gold_items: i64,
+    /// Labels received on all items, gold included.
+    pub labels: i64,
+    pub units: i64,
+}
+
+/// An item of a dataset as an order sees it when it is published.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateItem {
+    pub id: i64,
+    pub kind: String,
+    /// The manifest's gold (JSON), if any.
+    pub gold: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+/// An item joining an order, with its gold answer when it is a gold item.
+#[derive(Debug, Clone)]
+pub struct OrderItemPlan {
+    pub item_id: i64,
+    pub gold: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitSummary {
+    pub id: i64,
+    pub seq: i64,
+    pub kind: String,
+    pub slots: i64,
+    pub items: i64,
+}
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_order(
+        &self,
+        org_id: i64,
+        dataset_id: i64,
+        f: &OrderFields,
+        seed: i64,
+        created_by: i64,
+        now: i64,
+    ) -> Result<Order> {
+        let sql = format!(
+            "INSERT INTO orders (org_id, dataset_id, name, task_type, spec, state, priority, deadline, seed, created_by, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $10) RETURNING {ORDER_COLS}"
+        );
+        Ok(on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
+            .bind(org_id).bind(dataset_id).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
+            .bind(f.deadline).bind(seed).bind(created_by).bind(now)
+            .fetch_one(p).await?))
+    }
+
+    /// One of `org_id`'s orders.
+    pub async fn get_order(&self, org_id: i64, order_id: i64) -> Result<Order> {
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND org_id = $2");
+        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id).bind(org_id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_orders(&self, org_id: i64) -> Result<Vec<Order>> {
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE org_id = $1 ORDER BY id DESC");
+        Ok(on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(org_id).fetch_all(p).await?))
+    }
+
+    /// Changes a draft order; `Conflict` when it is no longer a draft.
+    pub async fn update_order(
+        &self,
+        org_id: i64,
+        order_id: i64,
+        f: &OrderFields,
+        now: i64,
+    ) -> Result<Order> {
+        let sql = format!(
+            "UPDATE orders SET name = $3, task_type = $4, spec = $5, priority = $6, deadline = $7, updated_at = $8 \
+             WHERE id = $1 AND org_id = $2 AND state = 'draft' RETURNING {ORDER_COLS}"
+        );
+        let row = on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
+            .bind(order_id).bind(org_id).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
+            .bind(f.deadline).bind(now).fetch_optional(p).await?);
+        match row {
+            Some(o) => Ok(o),
+            None => {
+                let o = self.get_order(org_id, order_id).await?;
+                Err(StoreError::Conflict(format!(
+                    "the order is {}, not a draft",
+                    o.state
+                )))
+            }
+        }
+    }
+
+    /// Moves an order from one of `from` to `to`; `Conflict` when it is in another state.
+    pub async fn set_order_state(
+        &self,
+        org_id: i64,
+        order_id: i64,
+        from: &[&str],
+        to: &str,
+        now: i64,
+    ) -> Result<Order> {
+        let current = self.get_order(org_id, order_id).await?;
+        if !from.contains(&current.state.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "the order is {}",
+                current.state
+            )));
+        }
+        let sql = format!(
+            "UPDATE orders SET state = $3, updated_at = $4 WHERE id = $1 AND org_id = $2 AND state = $5 RETURNING {ORDER_COLS}"
+        );
+        on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
+            .bind(order_id).bind(org_id).bind(to).bind(now).bind(&current.state).fetch_optional(p).await?)
+            .ok_or_else(|| StoreError::Conflict("the order changed meanwhile; try again".into()))
+    }
+
+    /// Records a client's gold answer for an item of the order's dataset.
+    pub async fn put_order_gold(
+        &self,
+        order_id: i64,
+        item_id: i64,
+        answer: &str,
+        now: i64,
+    ) -> Result<()> {
+        let sql = "INSERT INTO order_gold (order_id, item_id, answer, created_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (order_id, item_id) DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at";
+        on_write!(self, p => sqlx::query(sql).bind(order_id).bind(item_id).bind(answer).bind(now)
+            .execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The client's gold answers of an order, by item.
+    pub async fn order_gold(&self, order_id: i64) -> Result<Vec<(i64, String)>> {
+        let sql = "SELECT item_id, answer FROM order_gold WHERE order_id = $1 ORDER BY item_id";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, (i64, String)>(sql).bind(order_id).fetch_all(p).await?),
+        )
+    }
+
+    /// One item of `dataset_id`, as a candidate for an order.
+    pub async fn dataset_item(&self, dataset_id: i64, item_id: i64) -> Result<CandidateItem> {
+        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.id = $2";
+        on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id).bind(item_id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The dataset's items that the order does not cover yet.
+    pub async fn items_outside_order(
+        &self,
+        order_id: i64,
+        dataset_id: i64,
+    ) -> Result<Vec<CandidateItem>> {
+        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND NOT EXISTS \
+                   (SELECT 1 FROM order_items oi WHERE oi.order_id = $2 AND oi.item_id = i.id) ORDER BY i.id";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id).bind(order_id).fetch_all(p).await?),
+        )
+    }
+
+    /// The gold items an order already has (for mixing into new units).
+    pub async fn order_gold_items(&self, order_id: i64) -> Result<Vec<i64>> {
+        let sql = "SELECT item_id FROM order_items WHERE order_id = $1 AND is_gold = TRUE ORDER BY item_id";
+        Ok(
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_all(p).await?),
+        )
+    }
+
+    /// Adds items and the units made of them to an order in one transaction. With
+    /// `publish`, the order must be a draft and becomes open; otherwise it must be open
+    /// or paused. Returns the number of units made.
+    pub async fn add_order_units(
+        &self,
+        order_id: i64,
+        items: &[OrderItemPlan],
+        units: &[Vec<i64>],
+        slots: i64,
+        publish: bool,
+        now: i64,
+    ) -> Result<usize> {
+        Ok(in_tx!(self, tx => {
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
+                .bind(order_id).fetch_optional(&mut *tx).await?;
+            let state = state.ok_or(StoreError::NotFound)?;
+            let allowed = if publish { state == "draft" } else { state == "open" || state == "paused" };
+            if !allowed {
+                return Err(StoreError::Conflict(format!("the order is {state}")));
+            }
+            for it in items {
+                sqlx::query("INSERT INTO order_items (order_id, item_id, is_gold, gold) VALUES ($1, $2, $3, $4)")
+                    .bind(order_id).bind(it.item_id).bind(it.gold.is_some()).bind(&it.gold)
+                    .execute(&mut *tx).await?;
+            }
+            let next: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM work_units WHERE order_id = $1")
+                .bind(order_id).fetch_one(&mut *tx).await?;
+            for (i, unit) in units.iter().enumerate() {
+                let unit_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'base', $3, $4) RETURNING id")
+                    .bind(order_id).bind(next + 1 + i as i64).bind(slots).bind(now).fetch_one(&mut *tx).await?;
+                for (pos, item_id) in unit.iter().enumerate() {
+                    sqlx::query("INSERT INTO unit_items (unit_id, pos, item_id) VALUES ($1, $2, $3)")
+                        .bind(unit_id).bind(pos as i64).bind(item_id).execute(&mut *tx).await?;
+                }
+            }
+            if publish {
+                sqlx::query("UPDATE orders SET state = 'open', published_at = $2, updated_at = $2 WHERE id = $1")
+                    .bind(order_id).bind(now).execute(&mut *tx).await?;
+            }
+            units.len()
+        }))
+    }
+
+    pub async fn order_counts(&self, order_id: i64) -> Result<OrderCounts> {
+        let sql = "SELECT \
+            CAST(COALESCE(SUM(CASE WHEN is_gold = FALSE THEN 1 ELSE 0 END), 0) AS BIGINT) AS items, \
+            CAST(COALESCE(SUM(CASE WHEN is_gold = FALSE AND state = 'resolved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolved, \
+            CAST(COALESCE(SUM(CASE WHEN is_gold = FALSE AND state = 'escalated' THEN 1 ELSE 0 END), 0) AS BIGINT) AS escalated, \
+            CAST(COALESCE(SUM(CASE WHEN is_gold = TRUE THEN 1 ELSE 0 END), 0) AS BIGINT) AS gold_items, \
+            CAST(COALESCE(SUM(labels_count), 0) AS BIGINT) AS labels, \
+            (SELECT COUNT(*) FROM work_units w WHERE w.order_id = $1) AS units \
+            FROM order_items WHERE order_id = $1";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, OrderCounts>(sql).bind(order_id).fetch_one(p).await?),
+        )
+    }
+
+    pub async fn list_units(&self, order_id: i64) -> Result<Vec<UnitSummary>> {
+        let sql = "SELECT w.id, w.seq, w.kind, w.slots, (SELECT COUNT(*) FROM unit_items u WHERE u.unit_id = w.id) AS items \
+                   FROM work_units w WHERE w.order_id = $1 ORDER BY w.seq";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, UnitSummary>(sql).bind(order_id).fetch_all(p).await?),
+        )
+    }
+
+    /// The items of one unit, in order.
+    pub async fn unit_item_ids(&self, unit_id: i64) -> Result<Vec<i64>> {
+        let sql = "SELECT item_id FROM unit_items WHERE unit_id = $1 ORDER BY pos";
+        Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(unit_id).fetch_all(p).await?))
+    }
+}
