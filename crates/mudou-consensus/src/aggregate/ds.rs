@@ -197,6 +197,58 @@ struct PassStats {
     entropy: f64,
 }
 
+/// The fused pass for one task: E-step row, entropy and prior sums into `st`, counts into `cnt`.
+#[inline(always)]
+fn task_step(
+    k: usize,
+    row: &mut [f64],
+    ls: &[crate::data::Label],
+    log_prior: &[f64],
+    log_err: &[f64],
+    cnt: &mut [f64],
+    st: &mut [f64],
+) {
+    let row = &mut row[..k];
+    row.copy_from_slice(&log_prior[..k]);
+    for l in ls {
+        let base = (l.worker as usize * k + l.class as usize) * k;
+        for (r, v) in row.iter_mut().zip(&log_err[base..base + k]) {
+            *r += v;
+        }
+    }
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (mut sum, mut ed) = (0.0, 0.0);
+    if max.is_finite() {
+        for v in row.iter_mut() {
+            let d = *v - max;
+            *v = d.exp();
+            sum += *v;
+            ed += *v * d;
+        }
+    } else {
+        row.iter_mut().for_each(|v| *v = 1.0);
+        sum = k as f64;
+    }
+    // H = ln S − Σ e·d / S for p = e / S; then crowd-kit's clip of tiny p at EPS.
+    let mut h = sum.ln() - ed / sum;
+    let n_l = ls.len() as f64;
+    for (c, v) in row.iter_mut().enumerate() {
+        *v /= sum;
+        if *v < EPS {
+            h += -EPS * EPS.ln() + if *v > 0.0 { *v * v.ln() } else { 0.0 };
+        }
+        st[c] += *v;
+        st[k + c] += n_l * *v;
+    }
+    st[2 * k] += h;
+    for l in ls {
+        let base = (l.worker as usize * k + l.class as usize) * k;
+        for (c, v) in cnt[base..base + k].iter_mut().zip(row.iter()) {
+            *c += v;
+        }
+    }
+}
+
 /// One pass over the tasks: E-step (posterior from the prior and the log confusions), then the
 /// new count tables and the per-task terms of the objective, while the rows are in cache. Large
 /// inputs run in a fixed number of task ranges, reduced in order (thread-count independent).
@@ -218,50 +270,19 @@ fn fused_pass(
         2
     };
     let per = n_t.div_ceil(chunks).max(1);
-    let eps_term = -EPS * EPS.ln();
     let run = |ci: usize, rows: &mut [f64]| -> (Vec<f64>, Vec<f64>) {
         let mut cnt = vec![0.0; cells];
         // stats: prior_sum[k], weighted[k], entropy
         let mut st = vec![0.0; 2 * k + 1];
         for (i, row) in rows.chunks_exact_mut(k).enumerate() {
             let ls = labels.task(ci * per + i);
-            row.copy_from_slice(log_prior);
-            for l in ls {
-                let base = (l.worker as usize * k + l.class as usize) * k;
-                for (r, v) in row.iter_mut().zip(&log_err[base..base + k]) {
-                    *r += v;
-                }
-            }
-            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let (mut sum, mut ed) = (0.0, 0.0);
-            if max.is_finite() {
-                for v in row.iter_mut() {
-                    let d = *v - max;
-                    *v = d.exp();
-                    sum += *v;
-                    ed += *v * d;
-                }
-            } else {
-                row.iter_mut().for_each(|v| *v = 1.0);
-                sum = k as f64;
-            }
-            // H = ln S − Σ e·d / S for p = e / S; then crowd-kit's clip of tiny p at EPS.
-            let mut h = sum.ln() - ed / sum;
-            let n_l = ls.len() as f64;
-            for (c, v) in row.iter_mut().enumerate() {
-                *v /= sum;
-                if *v < EPS {
-                    h += eps_term + if *v > 0.0 { *v * v.ln() } else { 0.0 };
-                }
-                st[c] += *v;
-                st[k + c] += n_l * *v;
-            }
-            st[2 * k] += h;
-            for l in ls {
-                let base = (l.worker as usize * k + l.class as usize) * k;
-                for (c, v) in cnt[base..base + k].iter_mut().zip(row.iter()) {
-                    *c += v;
-                }
+            // A literal k lets the compiler unroll the class loops for the common sizes.
+            match k {
+                2 => task_step(2, row, ls, log_prior, log_err, &mut cnt, &mut st),
+                3 => task_step(3, row, ls, log_prior, log_err, &mut cnt, &mut st),
+                4 => task_step(4, row, ls, log_prior, log_err, &mut cnt, &mut st),
+                5 => task_step(5, row, ls, log_prior, log_err, &mut cnt, &mut st),
+                _ => task_step(k, row, ls, log_prior, log_err, &mut cnt, &mut st),
             }
         }
         (cnt, st)
