@@ -1,5 +1,5 @@
 // Accessibility: axe-core (WCAG 2 A/AA rules) finds no serious or critical problem on the
-// login, PIN, home and lead screens, in Chinese and in English.
+// login, PIN, home, lead and client screens, in Chinese and in English.
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -74,5 +74,38 @@ describe('accessibility', () => {
     await page.getByTestId('no-work').waitFor();
     await both(page, 'annotator home');
     assert.deepEqual(b.errors, []);
+  });
+
+  it('client home, dataset, order form and order page', async () => {
+    const c = await openBrowser(LAPTOP);
+    try {
+      const { page } = c;
+      await page.goto(BASE + '/login');
+      await page.locator('input[name=username]').fill('client');
+      await page.locator('input[name=password]').fill('mudou-client');
+      await page.getByTestId('sign-in').click();
+      await page.getByTestId('dataset-row').first().waitFor();
+      await page.getByTestId('orders').waitFor();
+      await both(page, 'client home');
+      await page.getByTestId('dataset-row').first().click();
+      await page.getByTestId('thumb').first().waitFor();
+      await both(page, 'client dataset');
+      await page.getByTestId('order-this').click();
+      await page.getByTestId('order-form').waitFor();
+      await page.locator('input[name=order_name]').fill('无障碍检查');
+      await page.locator('input[name=label_zh_0]').fill('圆形');
+      await page.locator('input[name=label_zh_1]').fill('方形');
+      await page.locator('summary').click();
+      await both(page, 'client order form');
+      await page.setViewportSize(PHONE);
+      await audit(page, 'client order form on a phone');
+      await page.setViewportSize(LAPTOP);
+      await page.getByTestId('save-order').click();
+      await page.getByTestId('progress').waitFor();
+      await both(page, 'client order page (draft)');
+      assert.deepEqual(c.errors, []);
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -147,8 +147,46 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   del: <T>(path: string) => request<T>('DELETE', path),
 };
+
+/** POSTs a multipart form with XMLHttpRequest, which (unlike fetch) reports upload progress:
+ * `onProgress(sent, total)`. Failures are ApiErrors, as with `request`. */
+export function upload<T>(path: string, form: FormData, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1' + path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0);
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'upload failed'));
+    xhr.ontimeout = () => reject(new ApiError(0, 'network', 'upload timed out'));
+    xhr.onload = () => {
+      if (xhr.status < 200) {
+        reject(new ApiError(0, 'network', 'upload failed'));
+        return;
+      }
+      const res = new Response(xhr.status === 204 ? null : xhr.responseText, {
+        status: xhr.status,
+        headers: { 'Content-Type': xhr.getResponseHeader('Content-Type') ?? 'application/json' },
+      });
+      if (xhr.status < 200 || xhr.status >= 300) {
+        void errorFromResponse(res).then((err) => {
+          if (err.code === 'unauthenticated') unauthenticatedListeners.forEach((f) => f());
+          reject(err);
+        });
+        return;
+      }
+      try {
+        resolve(JSON.parse(xhr.responseText) as T);
+      } catch {
+        reject(new ApiError(xhr.status, 'server', 'invalid JSON in response'));
+      }
+    };
+    xhr.send(form);
+  });
+}
 
 const FIELD_LABELS: Record<string, Key> = {
   pin: 'pin',

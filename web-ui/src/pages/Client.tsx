@@ -1,12 +1,21 @@
-// The client's home: the organisation and its API tokens (datasets and orders come later).
+// The client's pages: datasets (thumbnails, upload), orders (form, progress) and API tokens.
+// Views live in the URL's hash (`#/datasets/3`, `#/orders/5`), so Back works and a reload
+// stays on the same screen while the path stays `/`.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Items, type User } from '../api';
-import { getLang, t } from '../i18n';
+import { getLang, t, type Key } from '../i18n';
 import { shortTime } from '../util';
 import { Icon } from '../components/Icon';
 import { Button, ConfirmButton, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../components/ui';
 import { CopyButton } from './Lead';
+import type { Order } from '../orders';
+import { DatasetPage, type Dataset } from './client/Dataset';
+import { OrderFormPage } from './client/OrderForm';
+import { OrderPage, StateBadge } from './client/OrderPage';
+import { go, parseClientHash, type ClientView } from './client/nav';
+
+export { parseClientHash };
 
 interface Token {
   id: number;
@@ -28,16 +37,161 @@ export function secretOf(res: unknown): string | null {
   return null;
 }
 
-interface Dataset {
-  id: number;
-  name: string;
-  item_count: number;
-  created_at?: number | null;
+export function ClientHome({ user }: { user: User }) {
+  const [view, setView] = useState<ClientView>(() => parseClientHash(location.hash));
+  useEffect(() => {
+    const on = () => setView(parseClientHash(location.hash));
+    window.addEventListener('hashchange', on);
+    window.addEventListener('popstate', on);
+    return () => {
+      window.removeEventListener('hashchange', on);
+      window.removeEventListener('popstate', on);
+    };
+  }, []);
+  switch (view.page) {
+    case 'dataset':
+      return <DatasetPage id={view.id} />;
+    case 'new-order':
+      return <OrderFormPage datasetId={view.dataset} orderId={null} />;
+    case 'edit-order':
+      return <OrderFormPage datasetId={null} orderId={view.id} />;
+    case 'order':
+      return <OrderPage id={view.id} />;
+    default:
+      return <Overview user={user} />;
+  }
 }
 
-export function ClientHome({ user }: { user: User }) {
-  const tokens = useLoad(() => api.get<Items<Token>>('/tokens'));
+function Overview({ user }: { user: User }) {
   const datasets = useLoad(() => api.get<Items<Dataset>>('/datasets'));
+  const orders = useLoad(() => api.get<Items<Order>>('/orders'));
+  const orgName = user.org?.name;
+  return (
+    <main class="dash">
+      {orgName && <p class="org-line" data-testid="org"><Icon name="briefcase" /> {orgName}</p>}
+      <Section icon="database" title={t('datasets')} testid="datasets">
+        <LoadState state={datasets}>
+          {(d) =>
+            d.items.length === 0 ? (
+              <p class="muted">{t('none_yet')}</p>
+            ) : (
+              <ul class="rows">
+                {d.items.map((x) => (
+                  <li key={x.id}>
+                    <a
+                      class="row row-link"
+                      href={`#/datasets/${x.id}`}
+                      data-testid="dataset-row"
+                      data-id={x.id}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        go(`#/datasets/${x.id}`);
+                      }}
+                    >
+                      <Icon name="database" />
+                      <span class="row-main">
+                        <strong>{x.name}</strong>
+                        {x.created_at ? (
+                          <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
+                        ) : null}
+                      </span>
+                      <span class="badge">{t('item_count', { n: x.item_count })}</span>
+                      <Icon name="forward" />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </LoadState>
+        <NewDataset />
+      </Section>
+      <Section
+        icon="clipboard"
+        title={t('orders')}
+        testid="orders"
+        actions={
+          <Button icon="plus" kind="primary" label={t('new_order')} data-testid="new-order" onClick={() => go('#/orders/new')} />
+        }
+      >
+        <LoadState state={orders}>
+          {(d) =>
+            d.items.length === 0 ? (
+              <p class="muted">{t('no_orders')}</p>
+            ) : (
+              <ul class="rows">
+                {[...d.items].reverse().map((o) => (
+                  <li key={o.id}>
+                    <a
+                      class="row row-link"
+                      href={`#/orders/${o.id}`}
+                      data-testid="order-row"
+                      data-id={o.id}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        go(`#/orders/${o.id}`);
+                      }}
+                    >
+                      <Icon name="clipboard" />
+                      <span class="row-main">
+                        <strong>{o.spec.name}</strong>
+                        <span class="muted">
+                          {t(('task_' + o.spec.task_type) as Key)} ·{' '}
+                          {t('resolved_of', { n: o.counts.resolved, total: o.counts.items })}
+                        </span>
+                      </span>
+                      <StateBadge state={o.state} />
+                      <Icon name="forward" />
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </LoadState>
+      </Section>
+      <Tokens />
+    </main>
+  );
+}
+
+function NewDataset() {
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function create(ev: Event) {
+    ev.preventDefault();
+    if (!name.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const d = await api.post<Dataset>('/datasets', { name: name.trim() });
+      go(`#/datasets/${d.id}`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form class="sub-form" onSubmit={create} data-testid="new-dataset-form">
+      <h3>
+        <Icon name="plus" />
+        <span>{t('new_dataset')}</span>
+      </h3>
+      <div class="inline-row">
+        <Field label={t('dataset_name')}>
+          <input name="dataset_name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <Button type="submit" icon="plus" kind="primary" label={t('create')} busy={busy} data-testid="create-dataset" />
+      </div>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+function Tokens() {
+  const tokens = useLoad(() => api.get<Items<Token>>('/tokens'));
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -61,94 +215,62 @@ export function ClientHome({ user }: { user: User }) {
     }
   }
 
-  const orgName = user.org?.name;
   return (
-    <main class="dash">
-      {orgName && (
-        <Section icon="briefcase" title={t('organisation')} testid="org">
-          <p class="big-line">{orgName}</p>
-        </Section>
-      )}
-      <Section icon="database" title={t('datasets')} testid="datasets">
-        <LoadState state={datasets}>
-          {(d) =>
-            d.items.length === 0 ? (
-              <p class="muted">{t('none_yet')}</p>
-            ) : (
-              <ul class="rows">
-                {d.items.map((x) => (
-                  <li class="row" key={x.id} data-testid="dataset-row">
-                    <Icon name="database" />
-                    <div class="row-main">
-                      <strong>{x.name}</strong>
-                      {x.created_at ? (
-                        <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
-                      ) : null}
-                    </div>
-                    <span class="badge">{t('item_count', { n: x.item_count })}</span>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </LoadState>
-      </Section>
-      <Section icon="key" title={t('api_tokens')} testid="tokens">
-        <LoadState state={tokens}>
-          {(d) =>
-            d.items.filter((x) => !x.revoked).length === 0 ? (
-              <p class="muted">{t('none_yet')}</p>
-            ) : (
-              <ul class="rows">
-                {d.items.filter((x) => !x.revoked).map((x) => (
-                  <li class="row" key={x.id} data-testid="token-row">
-                    <Icon name="key" />
-                    <div class="row-main">
-                      <strong>
-                        {x.name} {x.prefix ? <code class="muted">{x.prefix}…</code> : null}
-                      </strong>
-                      {x.created_at ? (
-                        <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
-                      ) : null}
-                    </div>
-                    <ConfirmButton
-                      icon="trash"
-                      label={t('delete')}
-                      question={t('delete_confirm')}
-                      testid="delete-token"
-                      onConfirm={async () => {
-                        await api.del(`/tokens/${x.id}`);
-                        await tokens.reload();
-                      }}
-                    />
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </LoadState>
-        {secret && (
-          <div class="secret-box" data-testid="token-secret">
-            <Note kind="info">{t('token_secret_once')}</Note>
-            <code class="secret">{secret}</code>
-            <div class="btn-row">
-              <CopyButton text={secret} />
-              <Button icon="x" kind="plain" label={t('close')} onClick={() => setSecret(null)} />
-            </div>
+    <Section icon="key" title={t('api_tokens')} testid="tokens">
+      <LoadState state={tokens}>
+        {(d) =>
+          d.items.filter((x) => !x.revoked).length === 0 ? (
+            <p class="muted">{t('none_yet')}</p>
+          ) : (
+            <ul class="rows">
+              {d.items.filter((x) => !x.revoked).map((x) => (
+                <li class="row" key={x.id} data-testid="token-row">
+                  <Icon name="key" />
+                  <div class="row-main">
+                    <strong>
+                      {x.name} {x.prefix ? <code class="muted">{x.prefix}…</code> : null}
+                    </strong>
+                    {x.created_at ? (
+                      <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
+                    ) : null}
+                  </div>
+                  <ConfirmButton
+                    icon="trash"
+                    label={t('delete')}
+                    question={t('delete_confirm')}
+                    testid="delete-token"
+                    onConfirm={async () => {
+                      await api.del(`/tokens/${x.id}`);
+                      await tokens.reload();
+                    }}
+                  />
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </LoadState>
+      {secret && (
+        <div class="secret-box" data-testid="token-secret">
+          <Note kind="info">{t('token_secret_once')}</Note>
+          <code class="secret">{secret}</code>
+          <div class="btn-row">
+            <CopyButton text={secret} />
+            <Button icon="x" kind="plain" label={t('close')} onClick={() => setSecret(null)} />
           </div>
-        )}
-        <form class="sub-form" onSubmit={create}>
-          <h3>
-            <Icon name="plus" />
-            <span>{t('new_token')}</span>
-          </h3>
-          <Field label={t('token_name')}>
-            <input name="token_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </Field>
-          <ErrorNote error={error} />
-          <Button type="submit" icon="plus" kind="primary" label={t('new_token')} busy={busy} data-testid="new-token" />
-        </form>
-      </Section>
-    </main>
+        </div>
+      )}
+      <form class="sub-form" onSubmit={create}>
+        <h3>
+          <Icon name="plus" />
+          <span>{t('new_token')}</span>
+        </h3>
+        <Field label={t('token_name')}>
+          <input name="token_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </Field>
+        <ErrorNote error={error} />
+        <Button type="submit" icon="plus" kind="primary" label={t('new_token')} busy={busy} data-testid="new-token" />
+      </form>
+    </Section>
   );
 }

@@ -1,0 +1,293 @@
+// One order: its state and actions, progress drawn in plain SVG, units, and the estimated cost.
+
+import { useState } from 'preact/hooks';
+import { api, type Items } from '../../api';
+import { getLang, t, type Key } from '../../i18n';
+import { shortTime, yuan } from '../../util';
+import { Icon, type IconName } from '../../components/Icon';
+import { Button, ConfirmButton, ErrorNote, LoadState, Note, useLoad, useSay } from '../../components/ui';
+import { costSoFarFen, orderActions, progressParts, type Order, type OrderState, type Unit } from '../../orders';
+import type { Dataset } from './Dataset';
+import { BackLink, go } from './nav';
+
+const STATE_ICON: Record<OrderState, IconName> = {
+  draft: 'edit',
+  open: 'play',
+  paused: 'pause',
+  done: 'done',
+  cancelled: 'ban',
+};
+
+export function StateBadge({ state }: { state: OrderState }) {
+  return (
+    <span class={'badge state state-' + state} data-testid="order-state" data-state={state}>
+      <Icon name={STATE_ICON[state] ?? 'info'} size={14} />
+      {t(('state_' + state) as Key)}
+    </span>
+  );
+}
+
+export function OrderPage({ id }: { id: number }) {
+  const order = useLoad(() => api.get<Order>(`/orders/${id}`), [id]);
+  const units = useLoad(() => api.get<Items<Unit>>(`/orders/${id}/units`), [id]);
+  const datasets = useLoad(() => api.get<Items<Dataset>>('/datasets'));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [say, setSay] = useSay();
+
+  async function act(action: string) {
+    setBusy(action);
+    setError(null);
+    setSay(null);
+    try {
+      if (action === 'sync') {
+        const r = await api.post<{ added_items: number; added_units: number; skipped_items: number }>(`/orders/${id}/sync`);
+        setSay(() => t('synced', { items: r.added_items, units: r.added_units, skipped: r.skipped_items }));
+      } else {
+        await api.post(`/orders/${id}/${action}`);
+        if (action === 'publish') setSay(() => t('published_note'));
+      }
+      await Promise.all([order.reload(), units.reload()]);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <main class="dash">
+      <BackLink to="" label={t('all_orders')} />
+      <LoadState state={order}>
+        {(o) => {
+          const ds = datasets.data?.items.find((d) => d.id === o.dataset_id);
+          const actions = orderActions(o.state);
+          return (
+            <>
+              <section class="card" aria-label={o.spec.name} data-testid="order-head">
+                <div class="page-head">
+                  <h2 class="page-title">
+                    <Icon name="clipboard" />
+                    <span data-testid="order-name">{o.spec.name}</span>
+                  </h2>
+                  <StateBadge state={o.state} />
+                </div>
+                <dl class="facts">
+                  <div>
+                    <dt>{t('task_type')}</dt>
+                    <dd>{t(('task_' + o.spec.task_type) as Key)}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('dataset')}</dt>
+                    <dd>
+                      <a
+                        href={`#/datasets/${o.dataset_id}`}
+                        onClick={(e) => {
+                          e.preventDefault();
+                          go(`#/datasets/${o.dataset_id}`);
+                        }}
+                      >
+                        {ds?.name ?? `#${o.dataset_id}`}
+                      </a>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{t('overlap')}</dt>
+                    <dd>
+                      {o.spec.overlap.kind === 'fixed'
+                        ? t('overlap_fixed_is', { n: o.spec.overlap.n })
+                        : t('overlap_dynamic_is', {
+                            min: o.spec.overlap.min,
+                            max: o.spec.overlap.max,
+                            target: Math.round(o.spec.overlap.target * 100),
+                          })}
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{t('piece_rate')}</dt>
+                    <dd>
+                      {yuan(o.spec.piece_rate_fen)}
+                      {o.spec.task_type === 'bbox' && o.spec.box_rate_fen > 0 ? ` + ${t('per_box', { y: yuan(o.spec.box_rate_fen) })}` : ''}
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{t('labels')}</dt>
+                    <dd class="label-chips">
+                      {o.spec.labels.map((l) => (
+                        <span class="chip" key={l.key}>
+                          <span class="chip-dot" style={{ background: l.colour }} aria-hidden="true" />
+                          {l.hotkey && <kbd>{l.hotkey}</kbd>}
+                          {getLang() === 'en' ? l.name_en : l.name_zh}
+                        </span>
+                      ))}
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{o.published_at ? t('published') : t('created')}</dt>
+                    <dd>{shortTime(o.published_at ?? o.created_at, getLang())}</dd>
+                  </div>
+                </dl>
+                {actions.length > 0 && (
+                  <div class="btn-row" data-testid="order-actions">
+                    {actions.includes('publish') && (
+                      <Button icon="send" kind="primary" label={t('publish')} busy={busy === 'publish'} data-testid="publish" onClick={() => void act('publish')} />
+                    )}
+                    {actions.includes('edit') && (
+                      <Button icon="edit" label={t('edit')} data-testid="edit" onClick={() => go(`#/orders/${id}/edit`)} />
+                    )}
+                    {actions.includes('pause') && (
+                      <Button icon="pause" label={t('pause')} busy={busy === 'pause'} data-testid="pause" onClick={() => void act('pause')} />
+                    )}
+                    {actions.includes('resume') && (
+                      <Button icon="play" kind="primary" label={t('resume')} busy={busy === 'resume'} data-testid="resume" onClick={() => void act('resume')} />
+                    )}
+                    {actions.includes('sync') && (
+                      <Button icon="refresh" label={t('sync')} busy={busy === 'sync'} data-testid="sync" onClick={() => void act('sync')} />
+                    )}
+                    {actions.includes('cancel') && (
+                      <ConfirmButton icon="ban" label={t('cancel_order')} question={t('cancel_order_confirm')} testid="cancel-order" onConfirm={() => act('cancel')} />
+                    )}
+                  </div>
+                )}
+                {say && <Note kind="ok" testid="order-note">{say()}</Note>}
+                <ErrorNote error={error} />
+              </section>
+              <Progress o={o} />
+            </>
+          );
+        }}
+      </LoadState>
+      <section class="card" aria-label={t('units')} data-testid="units">
+        <div class="card-head">
+          <h2>
+            <Icon name="users" />
+            <span>{t('units')}</span>
+          </h2>
+        </div>
+        <LoadState state={units}>{(u) => <Units units={u.items} />}</LoadState>
+      </section>
+    </main>
+  );
+}
+
+/** Resolved / escalated / open items as one stacked bar: colour plus pattern plus words. */
+export function ProgressBar({ resolved, escalated, open, total }: { resolved: number; escalated: number; open: number; total: number }) {
+  const W = 600;
+  const H = 36;
+  const w = (n: number) => (total > 0 ? (n / total) * W : 0);
+  const pct = (n: number) => (total > 0 ? Math.round((n / total) * 100) : 0);
+  const label = t('progress_aria', { r: resolved, e: escalated, o: open, total });
+  return (
+    <figure class="chart" data-testid="progress-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={label} class="bar-svg">
+        <defs>
+          <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+            <rect width="8" height="8" fill="#e9a23b" />
+            <line x1="0" y1="0" x2="0" y2="8" stroke="#b36b00" stroke-width="3" />
+          </pattern>
+        </defs>
+        <rect x="0" y="0" width={W} height={H} rx="8" fill="#ece6da" />
+        <rect x="0" y="0" width={w(resolved)} height={H} fill="var(--primary)" />
+        <rect x={w(resolved)} y="0" width={w(escalated)} height={H} fill="url(#hatch)" />
+      </svg>
+      <figcaption class="legend">
+        <span>
+          <i class="lg-key lg-resolved" aria-hidden="true" />
+          {t('resolved')} <strong>{resolved}</strong> ({pct(resolved)}%)
+        </span>
+        <span>
+          <i class="lg-key lg-escalated" aria-hidden="true" />
+          {t('escalated')} <strong>{escalated}</strong>
+        </span>
+        <span>
+          <i class="lg-key lg-open" aria-hidden="true" />
+          {t('open_items')} <strong>{open}</strong>
+        </span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function Progress({ o }: { o: Order }) {
+  const p = progressParts(o.counts);
+  const cost = costSoFarFen(o);
+  return (
+    <section class="card" aria-label={t('progress')} data-testid="progress">
+      <div class="card-head">
+        <h2>
+          <Icon name="chart" />
+          <span>{t('progress')}</span>
+        </h2>
+        <span class="muted">{t('resolved_of', { n: p.resolved, total: p.total })}</span>
+      </div>
+      <ProgressBar {...p} />
+      <div class="stats stats-4">
+        <Stat icon="image" label={t('items_to_label')} value={String(o.counts.items)} testid="n-items" />
+        <Stat icon="star" label={t('gold_items')} value={String(o.counts.gold_items)} testid="n-gold" />
+        <Stat icon="check" label={t('labels_received')} value={String(o.counts.labels)} testid="n-labels" />
+        <Stat icon="users" label={t('units')} value={String(o.counts.units)} testid="n-units" />
+      </div>
+      <div class="cost" data-testid="cost">
+        <Icon name="coin" size={28} />
+        <div>
+          <span class="stat-label">{t('cost_so_far')}</span>
+          <strong class="cost-value">{yuan(cost)}</strong>
+          <span class="muted hint">{t('cost_estimate_hint', { n: o.counts.labels, rate: yuan(o.spec.piece_rate_fen) })}</span>
+        </div>
+      </div>
+      {o.state === 'draft' && <Note kind="info">{t('draft_progress_hint')}</Note>}
+    </section>
+  );
+}
+
+function Stat({ icon, label, value, testid }: { icon: IconName; label: string; value: string; testid: string }) {
+  return (
+    <div class="stat" data-testid={testid}>
+      <Icon name={icon} size={28} />
+      <span class="stat-label">{label}</span>
+      <span class="stat-value">{value}</span>
+    </div>
+  );
+}
+
+/** Units as small columns: height is the item count, the number above is how many people. */
+function Units({ units }: { units: Unit[] }) {
+  if (units.length === 0) return <p class="muted">{t('no_units')}</p>;
+  const slots = units.reduce((n, u) => n + u.slots, 0);
+  const items = units.reduce((n, u) => n + u.items, 0);
+  const max = Math.max(...units.map((u) => u.items), 1);
+  const shown = units.slice(0, 120);
+  const bw = 14;
+  const gap = 4;
+  const H = 80;
+  const W = shown.length * (bw + gap);
+  return (
+    <>
+      <p data-testid="units-summary">{t('units_summary', { n: units.length, items, slots })}</p>
+      <div class="units-scroll">
+        <svg
+          class="units-svg"
+          width={W}
+          height={H + 18}
+          viewBox={`0 0 ${W} ${H + 18}`}
+          role="img"
+          aria-label={t('units_summary', { n: units.length, items, slots })}
+        >
+          {shown.map((u, i) => {
+            const h = Math.max(2, (u.items / max) * H);
+            return (
+              <g key={u.id}>
+                <title>{t('unit_tip', { seq: u.seq, items: u.items, slots: u.slots })}</title>
+                <rect x={i * (bw + gap)} y={H - h + 18} width={bw} height={h} rx="3" fill="var(--info)" />
+                <text x={i * (bw + gap) + bw / 2} y={H - h + 14} text-anchor="middle" font-size="10" fill="var(--muted)">
+                  {u.slots}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      </div>
+      <p class="muted hint">{t('units_hint')}</p>
+    </>
+  );
+}
