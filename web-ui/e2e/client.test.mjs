@@ -274,6 +274,38 @@ describe('client pages', () => {
     // the orders list shows it
     await page.getByTestId('back').click();
     await page.getByTestId('order-row').filter({ hasText: `形状画框 ${stamp}` }).waitFor();
+  });
+
+  it('types in gold answers from the thumbnails while a choice order is a draft', async () => {
+    const { page } = b;
+    await page.getByTestId('new-order').click();
+    const form = page.getByTestId('order-form');
+    await form.locator('select[name=dataset]').selectOption({ label: '形状示例 Shapes (60 条)' });
+    await form.locator('input[name=order_name]').fill(`形状单选 ${stamp}`);
+    for (const [i, [zh, en]] of [
+      ['圆形', 'Circle'],
+      ['正方形', 'Square'],
+    ].entries()) {
+      await form.locator(`input[name=label_zh_${i}]`).fill(zh);
+      await form.locator(`input[name=label_en_${i}]`).fill(en);
+    }
+    await page.getByTestId('save-order').click();
+    await page.locator('[data-testid=order-state][data-state=draft]').waitFor();
+    await page.getByTestId('open-gold').click();
+    const first = page.getByTestId('gold-item').first();
+    await first.getByTestId('gold-select').selectOption('circle');
+    await first.getByTestId('gold-saved').waitFor();
+    assert.match(await text(first.getByTestId('gold-saved')), /圆形/);
+    await shots4(page, 'client-order-draft-gold');
+    // edit while draft keeps the form filled
+    await page.getByTestId('edit').click();
+    assert.equal(await page.locator('input[name=order_name]').inputValue(), `形状单选 ${stamp}`);
+    await page.locator('input[name=piece_rate]').fill('0.25');
+    await page.getByTestId('save-order').click();
+    await page.waitForURL(/#\/orders\/\d+$/);
+    await page.getByTestId('order-head').getByText('¥0.25').waitFor();
+    await page.getByTestId('back').click();
+    await page.getByTestId('order-row').filter({ hasText: `形状画框 ${stamp}` }).waitFor();
     await page.setViewportSize(PHONE);
     await shot(page, 'phone-zh-client-home-orders');
     await page.setViewportSize(LAPTOP);

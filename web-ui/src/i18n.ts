@@ -282,6 +282,16 @@ const zh = {
   err_priority: '优先级是 0 到 10',
   err_centre_ids: '中心编号用逗号隔开，例如 1, 2',
 
+  set_gold: '设金标答案',
+  set_gold_hint: '给几张图选出正确答案，它们会当作金标混进任务里检查质量。',
+  gold_bbox_hint: '画框订单的金标来自上传时的清单（manifest 的 boxes 列）。',
+  pick_gold: '挑选金标图片',
+  gold_set_n: '已设 {n} 条',
+  manifest_says: '清单：{v}',
+  gold_for: '{name} 的金标答案',
+  no_gold: '— 不作金标 —',
+  gold_publish_hint: '发布时，这些金标会按“金标占比”混进每个任务包。',
+
   // errors
   err_invalid_credentials: '用户名或密码不对',
   err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
@@ -575,6 +585,16 @@ const en: Record<Key, string> = {
   err_deadline: 'Unreadable deadline',
   err_priority: 'Priority is 0 to 10',
   err_centre_ids: 'Centre ids separated by commas, e.g. 1, 2',
+
+  set_gold: 'Set gold answers',
+  set_gold_hint: 'Pick the right answer for a few items: they are mixed in as gold to check quality.',
+  gold_bbox_hint: "Box orders take their gold from the upload's manifest (its boxes column).",
+  pick_gold: 'Pick gold items',
+  gold_set_n: '{n} set',
+  manifest_says: 'Manifest: {v}',
+  gold_for: 'Gold answer for {name}',
+  no_gold: '— not gold —',
+  gold_publish_hint: 'On publishing, these gold items are mixed into each unit at the gold share.',
 
   err_invalid_credentials: 'Wrong username or password',
   err_invalid_credentials_left: 'Wrong username or password, {n} tries left',

@@ -241,3 +241,15 @@ describe('uploads', () => {
     expect(fileSize(30 * 1024 * 1024)).toBe('30 MB');
   });
 });
+
+import { goldAnswer } from './pages/client/GoldPicker';
+describe('gold answers', () => {
+  it('takes the shape of the order', () => {
+    expect(goldAnswer('single_choice', ['cat'])).toEqual({ label: 'cat' });
+    expect(goldAnswer('text_classification', ['spam'])).toEqual({ label: 'spam' });
+    expect(goldAnswer('single_choice', [])).toBeNull();
+    expect(goldAnswer('multi_label', ['a', 'b'])).toEqual({ labels: ['a', 'b'] });
+    expect(goldAnswer('multi_label', [])).toEqual({ labels: [] });
+    expect(goldAnswer('bbox', ['a'])).toBeNull();
+  });
+});

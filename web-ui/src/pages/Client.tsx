@@ -9,7 +9,7 @@ import { shortTime } from '../util';
 import { Icon } from '../components/Icon';
 import { Button, ConfirmButton, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../components/ui';
 import { CopyButton } from './Lead';
-import type { Order } from '../orders';
+import { progressParts, type Order } from '../orders';
 import { DatasetPage, type Dataset } from './client/Dataset';
 import { OrderFormPage } from './client/OrderForm';
 import { OrderPage, StateBadge } from './client/OrderPage';
@@ -140,6 +140,7 @@ function Overview({ user }: { user: User }) {
                           {t('resolved_of', { n: o.counts.resolved, total: o.counts.items })}
                         </span>
                       </span>
+                      {o.state !== 'draft' && <MiniBar o={o} />}
                       <StateBadge state={o.state} />
                       <Icon name="forward" />
                     </a>
@@ -272,5 +273,18 @@ function Tokens() {
         <Button type="submit" icon="plus" kind="primary" label={t('new_token')} busy={busy} data-testid="new-token" />
       </form>
     </Section>
+  );
+}
+
+/** A small resolved/escalated bar for a row (the numbers are in the row's text). */
+function MiniBar({ o }: { o: Order }) {
+  const p = progressParts(o.counts);
+  const w = (n: number) => (p.total > 0 ? (n / p.total) * 100 : 0);
+  return (
+    <svg class="mini-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+      <rect width="100" height="10" rx="3" fill="#ece6da" />
+      <rect width={w(p.resolved)} height="10" fill="var(--primary)" />
+      <rect x={w(p.resolved)} width={w(p.escalated)} height="10" fill="#e9a23b" />
+    </svg>
   );
 }

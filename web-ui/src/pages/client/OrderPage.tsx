@@ -9,6 +9,7 @@ import { Button, ConfirmButton, ErrorNote, LoadState, Note, useLoad, useSay } fr
 import { costSoFarFen, orderActions, progressParts, type Order, type OrderState, type Unit } from '../../orders';
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
+import { GoldPicker } from './GoldPicker';
 
 const STATE_ICON: Record<OrderState, IconName> = {
   draft: 'edit',
@@ -153,6 +154,7 @@ export function OrderPage({ id }: { id: number }) {
                 <ErrorNote error={error} />
               </section>
               <Progress o={o} />
+              {o.state === 'draft' && <GoldPicker order={o} />}
             </>
           );
         }}
@@ -211,6 +213,18 @@ export function ProgressBar({ resolved, escalated, open, total }: { resolved: nu
 function Progress({ o }: { o: Order }) {
   const p = progressParts(o.counts);
   const cost = costSoFarFen(o);
+  if (o.state === 'draft')
+    return (
+      <section class="card" aria-label={t('progress')} data-testid="progress">
+        <div class="card-head">
+          <h2>
+            <Icon name="chart" />
+            <span>{t('progress')}</span>
+          </h2>
+        </div>
+        <Note kind="info">{t('draft_progress_hint')}</Note>
+      </section>
+    );
   return (
     <section class="card" aria-label={t('progress')} data-testid="progress">
       <div class="card-head">
@@ -235,7 +249,6 @@ function Progress({ o }: { o: Order }) {
           <span class="muted hint">{t('cost_estimate_hint', { n: o.counts.labels, rate: yuan(o.spec.piece_rate_fen) })}</span>
         </div>
       </div>
-      {o.state === 'draft' && <Note kind="info">{t('draft_progress_hint')}</Note>}
     </section>
   );
 }
