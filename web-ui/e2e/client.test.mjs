@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
 
 const SHAPES = resolve(process.cwd(), '..', 'datasets', 'shapes');
@@ -70,6 +71,41 @@ export function zipStore(entries) {
   return Buffer.concat([...locals, cd, end]);
 }
 
+/** A small PNG made here (a square of a colour on a grey ground), new bytes every run. */
+function makePng(size = 96) {
+  const [r, g, b] = [Math.random() * 255, Math.random() * 255, Math.random() * 255].map(Math.floor);
+  const raw = Buffer.alloc((size * 3 + 1) * size);
+  for (let y = 0; y < size; y++) {
+    raw[y * (size * 3 + 1)] = 0; // filter: none
+    for (let x = 0; x < size; x++) {
+      const inside = x > size / 4 && x < (size * 3) / 4 && y > size / 4 && y < (size * 3) / 4;
+      const o = y * (size * 3 + 1) + 1 + x * 3;
+      raw[o] = inside ? r : 200;
+      raw[o + 1] = inside ? g : 200;
+      raw[o + 2] = inside ? b : 200;
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 function testZip() {
   const manifest = readFileSync(join(SHAPES, 'manifest.csv'), 'utf8').split('\n');
   const names = ['shape_000.jpg', 'shape_001.jpg', 'shape_002.jpg', 'shape_003.jpg'];
@@ -102,6 +138,7 @@ async function shots4(page, name) {
 
 describe('client pages', () => {
   let b;
+  let boxOrderUrl = '';
   const stamp = Date.now().toString(36);
   before(async () => {
     b = await openBrowser(LAPTOP);
@@ -251,6 +288,7 @@ describe('client pages', () => {
     );
 
     await page.waitForURL(/#\/orders\/\d+$/);
+    boxOrderUrl = page.url();
     await page.locator('[data-testid=order-state][data-state=draft]').waitFor();
     await page.getByTestId('publish').click();
     await page.locator('[data-testid=order-head] [data-testid=order-state][data-state=open]').waitFor();
@@ -276,11 +314,38 @@ describe('client pages', () => {
     await page.getByTestId('order-row').filter({ hasText: `形状画框 ${stamp}` }).waitFor();
   });
 
+  it('drops a new picture on the shapes and adds it to the open order', async () => {
+    const { page } = b;
+    await page.getByTestId('dataset-row').filter({ hasText: '形状示例' }).click();
+    await page.getByTestId('drop').waitFor();
+    const png = makePng().toString('base64');
+    const dt = await page.evaluateHandle((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const d = new DataTransfer();
+      d.items.add(new File([bytes], `新图 ${Date.now()}.png`, { type: 'image/png' }));
+      return d;
+    }, png);
+    await page.getByTestId('drop').dispatchEvent('dragover', { dataTransfer: dt });
+    await page.getByTestId('drop').dispatchEvent('drop', { dataTransfer: dt });
+    await page.getByTestId('chosen').getByText('新图').waitFor();
+    await page.getByTestId('upload-start').click();
+    await page.getByTestId('n-accepted').getByText('收下 1').waitFor({ timeout: 60_000 });
+    await page.getByTestId('dataset-count').getByText('61').waitFor();
+
+    await page.goto(boxOrderUrl);
+    await page.getByTestId('sync').click();
+    await page.getByTestId('order-note').getByText('加入 1 条').waitFor();
+    assert.equal(await text(page.getByTestId('n-items').locator('.stat-value')), '55');
+    await page.getByTestId('back').click();
+    await page.getByTestId('order-row').first().waitFor();
+  });
+
   it('types in gold answers from the thumbnails while a choice order is a draft', async () => {
     const { page } = b;
     await page.getByTestId('new-order').click();
     const form = page.getByTestId('order-form');
-    await form.locator('select[name=dataset]').selectOption({ label: '形状示例 Shapes (60 条)' });
+    const shapes = await form.locator('select[name=dataset] option', { hasText: '形状示例' }).getAttribute('value');
+    await form.locator('select[name=dataset]').selectOption(shapes);
     await form.locator('input[name=order_name]').fill(`形状单选 ${stamp}`);
     for (const [i, [zh, en]] of [
       ['圆形', 'Circle'],

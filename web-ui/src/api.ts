@@ -153,9 +153,19 @@ export const api = {
 
 /** POSTs a multipart form with XMLHttpRequest, which (unlike fetch) reports upload progress:
  * `onProgress(sent, total)`. Failures are ApiErrors, as with `request`. */
-export function upload<T>(path: string, form: FormData, onProgress: (sent: number, total: number) => void): Promise<T> {
+export function upload<T>(
+  path: string,
+  form: FormData,
+  onProgress: (sent: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    if (signal) {
+      if (signal.aborted) return reject(new ApiError(0, 'aborted', 'upload stopped'));
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'upload stopped'));
     xhr.open('POST', '/api/v1' + path);
     xhr.withCredentials = true;
     xhr.setRequestHeader('Accept', 'application/json');
@@ -233,6 +243,7 @@ export function errorText(e: unknown): string {
     case 'not_found':
     case 'network':
     case 'server':
+    case 'aborted':
       return t(('err_' + e.code) as Parameters<typeof t>[0]);
     default:
       return e.message || t('err_server');

@@ -292,6 +292,10 @@ const zh = {
   no_gold: '— 不作金标 —',
   gold_publish_hint: '发布时，这些金标会按“金标占比”混进每个任务包。',
 
+  upload_stop: '停止上传',
+  tap_to_choose: '点这里选择图片或压缩包',
+  err_aborted: '已停止',
+
   // errors
   err_invalid_credentials: '用户名或密码不对',
   err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
@@ -595,6 +599,10 @@ const en: Record<Key, string> = {
   gold_for: 'Gold answer for {name}',
   no_gold: '— not gold —',
   gold_publish_hint: 'On publishing, these gold items are mixed into each unit at the gold share.',
+
+  upload_stop: 'Stop upload',
+  tap_to_choose: 'Tap to choose pictures or a ZIP',
+  err_aborted: 'Stopped',
 
   err_invalid_credentials: 'Wrong username or password',
   err_invalid_credentials_left: 'Wrong username or password, {n} tries left',

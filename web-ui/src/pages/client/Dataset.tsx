@@ -165,6 +165,7 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
   const [state, setState] = useState<UploadState>({ kind: 'idle' });
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const abort = useRef<AbortController | null>(null);
 
   function add(list: FileList | null) {
     if (!list) return;
@@ -178,9 +179,13 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
     for (const f of files) form.append(partFor(f.name), f, f.name);
     const total = files.reduce((n, f) => n + f.size, 0);
     setState({ kind: 'sending', sent: 0, total });
+    abort.current = new AbortController();
     try {
-      const res = await upload<UploadResult>(`/datasets/${datasetId}/files`, form, (sent, tot) =>
-        setState({ kind: 'sending', sent, total: tot || total }),
+      const res = await upload<UploadResult>(
+        `/datasets/${datasetId}/files`,
+        form,
+        (sent, tot) => setState({ kind: 'sending', sent, total: tot || total }),
+        abort.current.signal,
       );
       setFiles([]);
       setState({ kind: 'done', summary: summariseUpload(res) });
@@ -216,7 +221,8 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
         }}
       >
         <Icon name="upload" size={40} />
-        <strong>{t('drop_here')}</strong>
+        <strong class="drop-mouse">{t('drop_here')}</strong>
+        <strong class="drop-touch">{t('tap_to_choose')}</strong>
         <span class="muted">{t('drop_kinds')}</span>
         <span class="btn btn-secondary" aria-hidden="true">
           <Icon name="file" />
@@ -261,11 +267,14 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
       {sending && (
         <div class="progress-wrap" data-testid="upload-progress">
           <progress max={100} value={pct} aria-label={t('upload_progress')} />
-          <span>
+          <span role="status">
             {pct < 100
               ? t('uploading_pct', { pct, sent: fileSize(state.sent), total: fileSize(state.total) })
               : t('upload_processing')}
           </span>
+          {pct < 100 && (
+            <Button icon="x" kind="plain" label={t('upload_stop')} data-testid="upload-stop" onClick={() => abort.current?.abort()} />
+          )}
         </div>
       )}
       {state.kind === 'error' && <ErrorNote error={state.error} />}

@@ -1,6 +1,6 @@
 // One order: its state and actions, progress drawn in plain SVG, units, and the estimated cost.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Items } from '../../api';
 import { getLang, t, type Key } from '../../i18n';
 import { shortTime, yuan } from '../../util';
@@ -35,6 +35,15 @@ export function OrderPage({ id }: { id: number }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [say, setSay] = useSay();
+  // while people label, the numbers move: look again every 20 s (not while the tab is hidden)
+  const live = order.data?.state === 'open';
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void order.reload();
+    }, 20_000);
+    return () => clearInterval(timer);
+  }, [live, order.reload]);
 
   async function act(action: string) {
     setBusy(action);
