@@ -37,6 +37,9 @@ CREATE TABLE order_items (
     gold          TEXT,
     state         TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved', 'escalated')),
     labels_count  BIGINT  NOT NULL DEFAULT 0,
+    skips         BIGINT  NOT NULL DEFAULT 0,
+    -- Labels this item should get by now (grows under dynamic overlap).
+    needed        BIGINT  NOT NULL DEFAULT 1,
     answer        TEXT,
     confidence    DOUBLE PRECISION,
     PRIMARY KEY (order_id, item_id),

@@ -3,6 +3,7 @@
 //! requests finish. Tests bind port 0 and drive the real thing over HTTP.
 
 pub mod auth;
+pub mod consensus;
 pub mod error;
 pub mod extract;
 pub mod ingest;

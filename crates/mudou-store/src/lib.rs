@@ -14,11 +14,13 @@
 mod pool;
 mod accounts;
 mod catalog;
+mod dispatch;
 mod error;
 mod orders;
 
 pub use accounts::*;
 pub use catalog::*;
+pub use dispatch::*;
 pub use error::StoreError;
 pub use orders::*;
 pub use pool::{Backend, Store, StoreConfig, now_millis};

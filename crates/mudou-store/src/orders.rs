@@ -102,6 +102,21 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// An order by id alone: for callers already scoped another way (an annotator's assignment).
+    pub async fn order_by_id(&self, order_id: i64) -> Result<Order> {
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
+        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// An image item's width and height.
+    pub async fn item_size(&self, item_id: i64) -> Result<Option<(i64, i64)>> {
+        let sql = "SELECT b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.id = $1";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(item_id).fetch_optional(p).await?),
+        )
+    }
+
     pub async fn list_orders(&self, org_id: i64) -> Result<Vec<Order>> {
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE org_id = $1 ORDER BY id DESC");
         Ok(on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(org_id).fetch_all(p).await?))
@@ -232,8 +247,9 @@ impl Store {
                 return Err(StoreError::Conflict(format!("the order is {state}")));
             }
             for it in items {
-                sqlx::query("INSERT INTO order_items (order_id, item_id, is_gold, gold) VALUES ($1, $2, $3, $4)")
-                    .bind(order_id).bind(it.item_id).bind(it.gold.is_some()).bind(&it.gold)
+                let needed = if it.gold.is_some() { 0 } else { slots };
+                sqlx::query("INSERT INTO order_items (order_id, item_id, is_gold, gold, needed) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(order_id).bind(it.item_id).bind(it.gold.is_some()).bind(&it.gold).bind(needed)
                     .execute(&mut *tx).await?;
             }
             let next: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM work_units WHERE order_id = $1")

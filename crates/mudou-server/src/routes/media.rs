@@ -30,7 +30,8 @@ pub enum Variant {
     Original,
 }
 
-/// An image rendition. Clients see their own organisation's files; admins all.
+/// An image rendition. Clients see their own organisation's files, annotators the items
+/// they were given, admins all.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path)),
@@ -47,6 +48,12 @@ async fn get_media(
     let allowed = match (caller.user.role, caller.user.org_id) {
         (Role::Admin, _) => true,
         (Role::Client, Some(org)) => state.store.org_sees_blob(org, &sha256).await?,
+        (Role::Annotator, _) => {
+            state
+                .store
+                .annotator_sees_blob(caller.user.id, &sha256)
+                .await?
+        }
         _ => false,
     };
     if !allowed {

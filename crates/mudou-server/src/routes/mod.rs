@@ -10,6 +10,7 @@ pub mod orders;
 pub mod session;
 pub mod tokens;
 pub mod types;
+pub mod work;
 
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -24,7 +25,7 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "media"), (name = "orders"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -62,4 +63,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(datasets::router())
         .merge(media::router())
         .merge(orders::router())
+        .merge(work::router())
 }

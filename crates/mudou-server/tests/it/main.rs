@@ -9,6 +9,7 @@ mod media;
 mod ops;
 mod orders;
 mod upload;
+mod work;
 
 use mudou_domain::Role;
 use mudou_server::routes::types::NewUserRequest;
@@ -32,6 +33,11 @@ pub enum Backend {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::for_data_dir(dir.path());
         settings.listen = "127.0.0.1:0".parse().unwrap();

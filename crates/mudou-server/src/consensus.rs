@@ -1,0 +1,347 @@
+//! The consensus engine on the way in: after each label, the item's answer, its
+//! confidence and whether it needs another label, computed from all its answers.
+
+use mudou_consensus::bbox::{BBox, BoxLabel, BoxOptions, box_consensus};
+use mudou_consensus::{Decision, OverlapPolicy, SkillModel, item_posterior};
+use mudou_domain::{OrderSpec, Overlap, TaskType};
+use mudou_store::{ConsensusUpdate, ItemLabels};
+use serde_json::{Value, json};
+
+/// The accuracy assumed for an annotator before their skill is estimated.
+pub const DEFAULT_ACCURACY: f64 = 0.8;
+/// Skips after which an item goes to the lead's review queue.
+pub const MAX_SKIPS: i64 = 3;
+
+fn policy(o: &Overlap) -> OverlapPolicy {
+    match *o {
+        Overlap::Fixed { n } => OverlapPolicy::Fixed(n),
+        Overlap::Dynamic { min, max, target } => OverlapPolicy::Dynamic { min, max, target },
+    }
+}
+
+/// Dense worker indices in order of appearance.
+fn worker_index(answers: &[(i64, String)]) -> Vec<u32> {
+    let mut seen: Vec<i64> = Vec::new();
+    answers
+        .iter()
+        .map(|(w, _)| match seen.iter().position(|s| s == w) {
+            Some(i) => i as u32,
+            None => {
+                seen.push(*w);
+                (seen.len() - 1) as u32
+            }
+        })
+        .collect()
+}
+
+/// Posterior of a yes/no or K-way question from `(worker, class)` pairs.
+fn posterior(k: usize, pairs: &[(u32, u32)]) -> (u32, f64) {
+    let prior = vec![1.0 / k as f64; k];
+    let mut out = vec![0.0; k];
+    SkillModel::from_accuracies(&prior, &[], DEFAULT_ACCURACY)
+        .and_then(|m| item_posterior(&m, pairs, &mut out))
+        .unwrap_or((0, 1.0 / k as f64))
+}
+
+/// Decides an item's state after its answers changed.
+pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
+    let n = item.answers.len() as u32;
+    let workers = worker_index(&item.answers);
+    let answers: Vec<Value> = item
+        .answers
+        .iter()
+        .map(|(_, a)| serde_json::from_str(a).unwrap_or(Value::Null))
+        .collect();
+    let (answer, confidence, agree) = match spec.task_type {
+        TaskType::SingleChoice | TaskType::TextClassification => {
+            let pairs: Vec<(u32, u32)> = answers
+                .iter()
+                .zip(&workers)
+                .filter_map(|(a, w)| {
+                    a["label"]
+                        .as_str()
+                        .and_then(|k| spec.label_index(k))
+                        .map(|c| (*w, c as u32))
+                })
+                .collect();
+            if pairs.is_empty() {
+                (None, 0.0, true)
+            } else {
+                let (c, conf) = posterior(spec.labels.len(), &pairs);
+                (
+                    Some(json!({"label": spec.labels[c as usize].key})),
+                    conf,
+                    true,
+                )
+            }
+        }
+        TaskType::MultiLabel => {
+            // Each label is its own yes/no question; the item is as sure as its least sure label.
+            let mut chosen = Vec::new();
+            let mut least = 1.0f64;
+            for (li, l) in spec.labels.iter().enumerate() {
+                let pairs: Vec<(u32, u32)> = answers
+                    .iter()
+                    .zip(&workers)
+                    .map(|(a, w)| {
+                        let yes = a["labels"]
+                            .as_array()
+                            .is_some_and(|ls| ls.iter().any(|x| x.as_str() == Some(&l.key)));
+                        (*w, yes as u32)
+                    })
+                    .collect();
+                let (c, conf) = posterior(2, &pairs);
+                if c == 1 {
+                    chosen.push(spec.labels[li].key.clone());
+                }
+                least = least.min(conf);
+            }
+            (
+                Some(json!({"labels": chosen})),
+                if n == 0 { 0.0 } else { least },
+                true,
+            )
+        }
+        TaskType::Bbox => {
+            let submissions: Vec<(u32, u32)> = workers.iter().map(|w| (0, *w)).collect();
+            let mut boxes = Vec::new();
+            for (a, w) in answers.iter().zip(&workers) {
+                for b in a["boxes"].as_array().into_iter().flatten() {
+                    let (Some(x), Some(y), Some(bw), Some(bh)) = (
+                        b["x"].as_f64(),
+                        b["y"].as_f64(),
+                        b["w"].as_f64(),
+                        b["h"].as_f64(),
+                    ) else {
+                        continue;
+                    };
+                    let Some(class) = b["label"].as_str().and_then(|k| spec.label_index(k)) else {
+                        continue;
+                    };
+                    boxes.push(BoxLabel {
+                        task: 0,
+                        worker: *w,
+                        class: class as u32,
+                        bbox: BBox::new(x, y, x + bw, y + bh),
+                    });
+                }
+            }
+            match box_consensus(&submissions, &boxes, None, &BoxOptions::default()) {
+                Ok(c) => {
+                    let out: Vec<Value> = c
+                        .boxes
+                        .iter()
+                        .map(|b| {
+                            json!({"label": spec.labels[b.class as usize].key, "x": b.bbox.x0, "y": b.bbox.y0,
+                                   "w": b.bbox.x1 - b.bbox.x0, "h": b.bbox.y1 - b.bbox.y0,
+                                   "support": b.support, "mean_iou": b.mean_iou})
+                        })
+                        .collect();
+                    let conf = if c.boxes.is_empty() {
+                        1.0
+                    } else {
+                        c.boxes
+                            .iter()
+                            .map(|b| b.support as f64 / n.max(1) as f64 * b.mean_iou)
+                            .sum::<f64>()
+                            / c.boxes.len() as f64
+                    };
+                    (
+                        Some(json!({"boxes": out})),
+                        conf,
+                        c.count_disagreements.is_empty(),
+                    )
+                }
+                Err(_) => (None, 0.0, false),
+            }
+        }
+    };
+    let best = 0; // the class index is carried in `answer`; the policy needs only the confidence
+    let decision = if item.skips >= MAX_SKIPS && n < spec.overlap.initial() {
+        Decision::Escalate {
+            class: best,
+            confidence,
+        }
+    } else if spec.task_type == TaskType::Bbox && !agree && n >= spec.overlap.initial() {
+        // People disagree on how many objects there are: ask more, or a lead.
+        if n >= spec.overlap.max() {
+            Decision::Escalate {
+                class: best,
+                confidence,
+            }
+        } else {
+            Decision::NeedMore
+        }
+    } else {
+        policy(&spec.overlap).decide(n, best, confidence)
+    };
+    let answer = answer.map(|a| a.to_string());
+    match decision {
+        Decision::Resolved { confidence, .. } => ConsensusUpdate {
+            state: "resolved",
+            answer,
+            confidence: Some(confidence),
+            needed: item.needed.max(n as i64),
+        },
+        Decision::Escalate { confidence, .. } => ConsensusUpdate {
+            state: "escalated",
+            answer,
+            confidence: Some(confidence),
+            needed: item.needed.max(n as i64),
+        },
+        Decision::NeedMore => {
+            let needed = (n as i64 + 1)
+                .max(item.needed)
+                .min(spec.overlap.max() as i64);
+            ConsensusUpdate {
+                state: "open",
+                answer,
+                confidence: (n > 0).then_some(confidence),
+                needed,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mudou_domain::{LabelDef, PayOn};
+
+    fn spec(task_type: TaskType, overlap: Overlap) -> OrderSpec {
+        let l = |k: &str| LabelDef {
+            key: k.into(),
+            name_zh: k.into(),
+            name_en: k.into(),
+            colour: "#000000".into(),
+            hotkey: None,
+            examples: vec![],
+        };
+        OrderSpec {
+            name: "t".into(),
+            task_type,
+            labels: vec![l("cat"), l("dog")],
+            instructions: String::new(),
+            instruction_examples: vec![],
+            overlap,
+            gold_share: 0.0,
+            max_gold_items: None,
+            unit_size: 20,
+            piece_rate_fen: 1,
+            box_rate_fen: 0,
+            box_pay_cap: 0,
+            pay_on: PayOn::Accepted,
+            deadline: None,
+            priority: 5,
+            eligible_centres: vec![],
+            required_qualification: None,
+            required_level: None,
+        }
+    }
+
+    fn labels(answers: &[(i64, &str)], needed: i64) -> ItemLabels {
+        ItemLabels {
+            is_gold: false,
+            needed,
+            skips: 0,
+            answers: answers.iter().map(|(w, a)| (*w, a.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn fixed_overlap_resolves_at_n() {
+        let s = spec(TaskType::SingleChoice, Overlap::Fixed { n: 3 });
+        let u = decide(
+            &s,
+            &labels(&[(1, r#"{"label":"cat"}"#), (2, r#"{"label":"cat"}"#)], 3),
+        );
+        assert_eq!((u.state, u.needed), ("open", 3));
+        let u = decide(
+            &s,
+            &labels(
+                &[
+                    (1, r#"{"label":"cat"}"#),
+                    (2, r#"{"label":"cat"}"#),
+                    (3, r#"{"label":"dog"}"#),
+                ],
+                3,
+            ),
+        );
+        assert_eq!(u.state, "resolved");
+        assert_eq!(u.answer.as_deref(), Some(r#"{"label":"cat"}"#));
+        assert!(u.confidence.unwrap() > 0.7);
+    }
+
+    #[test]
+    fn dynamic_overlap_asks_for_more_until_sure_or_max() {
+        let s = spec(
+            TaskType::SingleChoice,
+            Overlap::Dynamic {
+                min: 2,
+                max: 4,
+                target: 0.95,
+            },
+        );
+        let u = decide(
+            &s,
+            &labels(&[(1, r#"{"label":"cat"}"#), (2, r#"{"label":"dog"}"#)], 2),
+        );
+        assert_eq!((u.state, u.needed), ("open", 3));
+        let agree = [
+            (1, r#"{"label":"cat"}"#),
+            (2, r#"{"label":"cat"}"#),
+            (3, r#"{"label":"cat"}"#),
+        ];
+        assert_eq!(decide(&s, &labels(&agree, 3)).state, "resolved");
+        let split = [
+            (1, r#"{"label":"cat"}"#),
+            (2, r#"{"label":"dog"}"#),
+            (3, r#"{"label":"cat"}"#),
+            (4, r#"{"label":"dog"}"#),
+        ];
+        assert_eq!(decide(&s, &labels(&split, 4)).state, "escalated");
+    }
+
+    #[test]
+    fn skipped_too_often_goes_to_review() {
+        let s = spec(TaskType::SingleChoice, Overlap::Fixed { n: 2 });
+        let mut l = labels(&[], 2);
+        l.skips = 3;
+        assert_eq!(decide(&s, &l).state, "escalated");
+    }
+
+    #[test]
+    fn boxes_agree_or_ask_again() {
+        let s = spec(
+            TaskType::Bbox,
+            Overlap::Dynamic {
+                min: 2,
+                max: 3,
+                target: 0.5,
+            },
+        );
+        let a = r#"{"boxes":[{"label":"cat","x":10,"y":10,"w":50,"h":50}]}"#;
+        let b = r#"{"boxes":[{"label":"cat","x":12,"y":11,"w":49,"h":50}]}"#;
+        let u = decide(&s, &labels(&[(1, a), (2, b)], 2));
+        assert_eq!(u.state, "resolved", "{u:?}");
+        let none = r#"{"boxes":[]}"#;
+        let u = decide(&s, &labels(&[(1, a), (2, none)], 2));
+        assert_eq!(
+            (u.state, u.needed),
+            ("open", 3),
+            "they disagree on how many cats there are"
+        );
+    }
+
+    #[test]
+    fn multi_label_takes_each_label_on_its_own() {
+        let s = spec(TaskType::MultiLabel, Overlap::Fixed { n: 3 });
+        let both = r#"{"labels":["cat","dog"]}"#;
+        let cat = r#"{"labels":["cat"]}"#;
+        let u = decide(&s, &labels(&[(1, both), (2, cat), (3, both)], 3));
+        assert_eq!(
+            (u.state, u.answer.as_deref()),
+            ("resolved", Some(r#"{"labels":["cat","dog"]}"#))
+        );
+    }
+}

@@ -1,0 +1,484 @@
+use std::collections::{HashMap, HashSet};
+
+use bytes::Bytes;
+use mudou_server::ingest::{IncomingImage, add_images};
+use serde_json::{Value, json};
+
+use crate::{Browser, TestApp, World, annotator, both};
+
+fn label(key: &str, hot: char) -> Value {
+    json!({"key": key, "name_zh": key, "name_en": key, "colour": "#1e88e5", "hotkey": hot.to_string()})
+}
+
+fn choice_spec(overlap: Value) -> Value {
+    json!({
+        "name": "形状分类",
+        "task_type": "single_choice",
+        "labels": [label("circle", '1'), label("square", '2'), label("triangle", '3'), label("star", '4')],
+        "overlap": overlap,
+        "max_gold_items": 0,
+        "unit_size": 5,
+        "piece_rate_fen": 10
+    })
+}
+
+/// A published order of org A over `n` shapes pictures; returns (order id, item ids).
+async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
+    let store = &app.state.store;
+    let owner = store
+        .list_users(&mudou_store::UserFilter {
+            org_id: Some(w.org_a),
+            ..Default::default()
+        })
+        .await
+        .unwrap()[0]
+        .id;
+    let ds = store
+        .create_dataset(
+            w.org_a,
+            &format!("d{}", mudou_store::now_millis()),
+            owner,
+            1,
+        )
+        .await
+        .unwrap();
+    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+    let files = (0..n)
+        .map(|i| IncomingImage {
+            file_name: format!("shape_{i:03}.jpg"),
+            tag: String::new(),
+            bytes: Bytes::from(std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap()),
+            meta: "{}".into(),
+            gold: None,
+        })
+        .collect();
+    add_images(&app.state, ds.id, files).await.unwrap();
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let o = c
+        .post("/api/v1/orders", json!({"dataset_id": ds.id, "spec": spec}))
+        .await;
+    let id = o.ok()["id"].as_i64().unwrap();
+    c.post(&format!("/api/v1/orders/{id}/publish"), json!({}))
+        .await
+        .ok();
+    id
+}
+
+async fn annotator_browser(app: &TestApp, user_id: i64, pin: &str, lead: &str) -> Browser {
+    let b = app.browser();
+    b.enrol_as(lead).await;
+    b.pin(user_id, pin).await.ok();
+    b
+}
+
+fn answer(b: &Browser, assignment: i64, item: i64, label: &str) -> (String, Value) {
+    let _ = b;
+    let uuid = uuid::Uuid::new_v4().to_string();
+    (
+        uuid.clone(),
+        json!({"client_uuid": uuid, "assignment_id": assignment, "item_id": item, "answer": {"label": label}, "duration_ms": 1500}),
+    )
+}
+
+both!(annotator_labels_a_unit_safely, |app| {
+    let w = app.world().await;
+    let order_id = order(&app, &w, 12, choice_spec(json!({"kind": "fixed", "n": 2}))).await;
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+
+    let next = a1.get("/api/v1/work/next").await;
+    assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
+    let asg = &next.body["assignment"];
+    let aid = asg["id"].as_i64().unwrap();
+    assert_eq!(asg["order"]["task_type"], "single_choice");
+    assert_eq!(asg["order"]["labels"].as_array().unwrap().len(), 4);
+    let items: Vec<i64> = asg["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(items.len(), 5);
+    assert!(asg["items"][0].get("is_gold").is_none(), "gold never shows");
+
+    // The annotator sees the pictures of their unit; another client does not.
+    let screen = asg["items"][0]["screen_url"].as_str().unwrap().to_owned();
+    assert_eq!(
+        a1.http
+            .get(format!("{}{screen}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let b = app.browser();
+    b.login("client_b").await.ok();
+    assert_eq!(b.get(&screen).await.status.as_u16(), 404);
+
+    // Asking again (a reload, a shared PC) gives the same unit back.
+    assert_eq!(
+        a1.get("/api/v1/work/next").await.body["assignment"]["id"].as_i64(),
+        Some(aid)
+    );
+
+    // A bad answer is refused and stores nothing.
+    let (_, mut bad) = answer(&a1, aid, items[0], "cow");
+    let g = a1.post("/api/v1/work/labels", bad.clone()).await;
+    assert_eq!((g.status.as_u16(), g.code()), (422, "validation"));
+    bad["answer"] = json!({"label": "circle"});
+    bad["skip"] = json!("unclear");
+    assert_eq!(
+        a1.post("/api/v1/work/labels", bad).await.status.as_u16(),
+        422,
+        "answer and skip together"
+    );
+    let g = a1.post("/api/v1/work/labels", json!({"client_uuid": "not-a-uuid", "assignment_id": aid, "item_id": items[0], "answer": {"label": "circle"}})).await;
+    assert_eq!(g.status.as_u16(), 422);
+
+    // Answer, retry with the same UUID, change the answer.
+    let (_, body) = answer(&a1, aid, items[0], "circle");
+    let first = a1.post("/api/v1/work/labels", body.clone()).await;
+    assert_eq!(first.ok()["status"], "stored");
+    let again = a1.post("/api/v1/work/labels", body).await;
+    assert_eq!(
+        (
+            again.ok()["status"].as_str(),
+            again.body["label_id"].clone()
+        ),
+        (Some("replay"), first.body["label_id"].clone())
+    );
+    let (_, change) = answer(&a1, aid, items[0], "square");
+    assert_eq!(
+        a1.post("/api/v1/work/labels", change).await.ok()["status"],
+        "changed"
+    );
+    let reloaded = a1.get("/api/v1/work/next").await;
+    assert_eq!(
+        reloaded.body["assignment"]["items"][0]["answer"]["label"], "square",
+        "the answer comes back on reload"
+    );
+    for &item in &items[1..] {
+        let (_, body) = answer(&a1, aid, item, "circle");
+        a1.post("/api/v1/work/labels", body).await.ok();
+    }
+    let hb = a1
+        .post(
+            &format!("/api/v1/work/assignments/{aid}/heartbeat"),
+            json!({}),
+        )
+        .await;
+    assert!(hb.ok()["lease_expires_at"].as_i64().unwrap() > mudou_store::now_millis());
+    assert_eq!(
+        a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+            .await
+            .ok()["state"],
+        "submitted"
+    );
+    let (_, late) = answer(&a1, aid, items[1], "star");
+    assert_eq!(
+        a1.post("/api/v1/work/labels", late).await.status.as_u16(),
+        409,
+        "answers are final after submit"
+    );
+    assert_eq!(
+        a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+            .await
+            .status
+            .as_u16(),
+        409
+    );
+
+    // The next unit never repeats an item.
+    let next2 = a1.get("/api/v1/work/next").await;
+    let items2: Vec<i64> = next2.ok()["assignment"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        items2.iter().all(|i| !items.contains(i)),
+        "{items:?} {items2:?}"
+    );
+
+    // Someone else's assignment is not found; leads and clients do not get work.
+    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+    let (_, body) = answer(&a2, aid, items[0], "circle");
+    assert_eq!(
+        a2.post("/api/v1/work/labels", body).await.status.as_u16(),
+        404
+    );
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    assert_eq!(lead.get("/api/v1/work/next").await.status.as_u16(), 403);
+    let _ = order_id;
+});
+
+both!(every_item_gets_exactly_its_overlap, |app| {
+    let w = app.world().await;
+    let order_id = order(&app, &w, 12, choice_spec(json!({"kind": "fixed", "n": 2}))).await;
+    let mut people = vec![
+        annotator_browser(&app, w.ann_a1, "1111", "lead_a").await,
+        annotator_browser(&app, w.ann_a2, "2222", "lead_a").await,
+        annotator_browser(&app, w.ann_b1, "3333", "lead_b").await,
+    ];
+    // A fourth annotator hands a unit back halfway.
+    let extra = app.user(annotator("半途", "4444", w.centre_a)).await.id;
+    let quitter = annotator_browser(&app, extra, "4444", "lead_a").await;
+    let n = quitter.get("/api/v1/work/next").await;
+    let qa = n.ok()["assignment"]["id"].as_i64().unwrap();
+    let q_item = n.body["assignment"]["items"][0]["item_id"]
+        .as_i64()
+        .unwrap();
+    let (_, body) = answer(&quitter, qa, q_item, "star");
+    quitter.post("/api/v1/work/labels", body).await.ok();
+    assert_eq!(
+        quitter
+            .post(&format!("/api/v1/work/assignments/{qa}/return"), json!({}))
+            .await
+            .ok()["state"],
+        "returned"
+    );
+    people.push(quitter);
+
+    let mut seen: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for round in 0..20 {
+        let mut any = false;
+        for (who, b) in people.iter().enumerate() {
+            let next = b.get("/api/v1/work/next").await;
+            if next.ok()["status"] != "assigned" {
+                assert_eq!(next.body["reason"], "all_done");
+                continue;
+            }
+            any = true;
+            let aid = next.body["assignment"]["id"].as_i64().unwrap();
+            for item in next.body["assignment"]["items"].as_array().unwrap() {
+                let item = item["item_id"].as_i64().unwrap();
+                assert!(
+                    seen.entry(who as i64).or_default().insert(item),
+                    "annotator {who} got item {item} twice"
+                );
+                let (_, body) = answer(
+                    b,
+                    aid,
+                    item,
+                    if item % 2 == 0 { "circle" } else { "square" },
+                );
+                b.post("/api/v1/work/labels", body).await.ok();
+            }
+            b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+                .await
+                .ok();
+        }
+        if !any {
+            assert!(round > 0);
+            break;
+        }
+    }
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let o = c.get(&format!("/api/v1/orders/{order_id}")).await;
+    let counts = &o.ok()["counts"];
+    assert_eq!(counts["items"], 12);
+    assert_eq!(counts["resolved"], 12, "{counts}");
+    assert_eq!(
+        counts["labels"], 24,
+        "exactly two labels per item: {counts}"
+    );
+});
+
+both!(
+    expired_leases_release_items_and_late_labels_count_while_needed,
+    |app| {
+        let w = app.world().await;
+        order(&app, &w, 5, choice_spec(json!({"kind": "fixed", "n": 1}))).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let n1 = a1.get("/api/v1/work/next").await;
+        let aid1 = n1.ok()["assignment"]["id"].as_i64().unwrap();
+        let items: Vec<i64> = n1.body["assignment"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["item_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(items.len(), 5);
+        assert_eq!(
+            a2.get("/api/v1/work/next").await.ok()["reason"],
+            "all_done",
+            "all items are leased to a1"
+        );
+
+        // The power goes out for a1: the lease runs out and the items go back.
+        let later = mudou_store::now_millis() + 11 * 60 * 1000;
+        assert_eq!(app.state.store.expire_leases(later).await.unwrap(), 1);
+        assert_eq!(
+            a1.post(
+                &format!("/api/v1/work/assignments/{aid1}/heartbeat"),
+                json!({})
+            )
+            .await
+            .status
+            .as_u16(),
+            409
+        );
+        // a1's late answer is still welcome: the item needs it.
+        let (_, late) = answer(&a1, aid1, items[0], "circle");
+        assert_eq!(
+            a1.post("/api/v1/work/labels", late).await.ok()["item_state"],
+            "resolved"
+        );
+        let n2 = a2.get("/api/v1/work/next").await;
+        let aid2 = n2.ok()["assignment"]["id"].as_i64().unwrap();
+        let items2: Vec<i64> = n2.body["assignment"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["item_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(items2.len(), 4, "the answered item is not handed out again");
+        for &i in &items2 {
+            let (_, body) = answer(&a2, aid2, i, "star");
+            a2.post("/api/v1/work/labels", body).await.ok();
+        }
+        // Now a1's other late answers are not needed any more.
+        let (_, late) = answer(&a1, aid1, items2[0], "circle");
+        let g = a1.post("/api/v1/work/labels", late).await;
+        assert_eq!((g.status.as_u16(), g.code()), (409, "conflict"));
+    }
+);
+
+both!(skipped_items_go_to_review_and_eligibility_is_kept, |app| {
+    let w = app.world().await;
+    order(&app, &w, 3, choice_spec(json!({"kind": "fixed", "n": 1}))).await;
+    let people = [
+        annotator_browser(&app, w.ann_a1, "1111", "lead_a").await,
+        annotator_browser(&app, w.ann_a2, "2222", "lead_a").await,
+        annotator_browser(&app, w.ann_b1, "3333", "lead_b").await,
+    ];
+    let mut last = Value::Null;
+    for b in &people {
+        let n = b.get("/api/v1/work/next").await;
+        let aid = n.ok()["assignment"]["id"].as_i64().unwrap();
+        let item = n.body["assignment"]["items"][0]["item_id"]
+            .as_i64()
+            .unwrap();
+        let g = b.post("/api/v1/work/labels", json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid, "item_id": item, "skip": "unclear"})).await;
+        last = g.ok().clone();
+        b.post(&format!("/api/v1/work/assignments/{aid}/return"), json!({}))
+            .await
+            .ok();
+    }
+    assert_eq!(
+        last["item_state"], "escalated",
+        "three skips send the item to the lead"
+    );
+
+    // Orders for another centre, or for experts, are not offered.
+    let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
+    spec["eligible_centres"] = json!([w.centre_b]);
+    spec["name"] = json!("只给B");
+    let ob = order(&app, &w, 2, spec).await;
+    let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
+    spec["required_level"] = json!("expert");
+    let oe = order(&app, &w, 2, spec).await;
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    // Close the first order so only the restricted ones are open.
+    for o in c.get("/api/v1/orders").await.body["items"]
+        .as_array()
+        .unwrap()
+    {
+        let id = o["id"].as_i64().unwrap();
+        if id != ob && id != oe {
+            c.post(&format!("/api/v1/orders/{id}/cancel"), json!({}))
+                .await
+                .ok();
+        }
+    }
+    let a1 = &people[0];
+    assert_eq!(
+        a1.get("/api/v1/work/next").await.ok()["reason"],
+        "not_qualified"
+    );
+    let b1 = &people[2];
+    let n = b1.get("/api/v1/work/next").await;
+    assert_eq!(n.ok()["assignment"]["order"]["id"].as_i64(), Some(ob));
+    c.post(&format!("/api/v1/orders/{ob}/pause"), json!({}))
+        .await
+        .ok();
+    c.post(&format!("/api/v1/orders/{oe}/cancel"), json!({}))
+        .await
+        .ok();
+    assert_eq!(
+        a1.get("/api/v1/work/next").await.ok()["reason"],
+        "no_open_orders"
+    );
+});
+
+both!(concurrent_annotators_never_over_label, |app| {
+    let w = app.world().await;
+    let order_id = order(
+        &app,
+        &w,
+        30,
+        choice_spec(json!({"kind": "dynamic", "min": 2, "max": 3, "target": 0.9})),
+    )
+    .await;
+    let mut people = Vec::new();
+    for i in 0..12 {
+        let id = app
+            .user(annotator(&format!("并发{i}"), "1357", w.centre_a))
+            .await
+            .id;
+        people.push(annotator_browser(&app, id, "1357", "lead_a").await);
+    }
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let mut tasks = Vec::new();
+    for (k, b) in people.into_iter().enumerate() {
+        let acked = acked.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..10 {
+                let n = b.get("/api/v1/work/next").await;
+                if n.body["status"] != "assigned" {
+                    break;
+                }
+                let aid = n.body["assignment"]["id"].as_i64().unwrap();
+                for item in n.body["assignment"]["items"].as_array().unwrap() {
+                    let item = item["item_id"].as_i64().unwrap();
+                    let label = if (item + k as i64) % 3 == 0 { "square" } else { "circle" };
+                    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid, "item_id": item, "answer": {"label": label}});
+                    let g = b.post("/api/v1/work/labels", body.clone()).await;
+                    if g.status.is_success() {
+                        acked.lock().unwrap().push(g.body["label_id"].as_i64().unwrap());
+                        // A retry of the same request changes nothing.
+                        assert_eq!(b.post("/api/v1/work/labels", body).await.body["status"], "replay");
+                    }
+                }
+                b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({})).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let counts = c.get(&format!("/api/v1/orders/{order_id}")).await.body["counts"].clone();
+    let acked = acked.lock().unwrap().clone();
+    assert_eq!(
+        counts["labels"].as_i64().unwrap(),
+        acked.len() as i64,
+        "every acknowledged label is stored, once"
+    );
+    assert_eq!(
+        counts["resolved"].as_i64().unwrap() + counts["escalated"].as_i64().unwrap(),
+        30,
+        "{counts}"
+    );
+    assert!(acked.len() <= 30 * 3, "never more than the maximum overlap");
+    let distinct: HashSet<_> = acked.iter().collect();
+    assert_eq!(distinct.len(), acked.len());
+});

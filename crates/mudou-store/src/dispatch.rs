@@ -1,0 +1,465 @@
+//! Dispatch: leasing work units to annotators and taking their labels.
+//!
+//! Each item carries `labels_count` (real answers) and `needed` (how many it should
+//! get by now). An active assignment holds a lease on each item it shows; leases count
+//! against `needed`, so an item is never handed to more people than it needs. On
+//! PostgreSQL the rows are locked (`FOR UPDATE`, `SKIP LOCKED` for units) so several
+//! server processes can lease at once; on SQLite the single writer serialises it.
+
+use crate::{Backend, Result, Store, StoreError};
+
+/// An order that is open for work.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenOrder {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub spec: String,
+    pub priority: i64,
+    pub deadline: Option<i64>,
+    pub published_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Assignment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub order_id: i64,
+    pub annotator_id: i64,
+    pub centre_id: i64,
+    pub state: String,
+    pub leased_at: i64,
+    pub lease_expires_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+const ASSIGNMENT_COLS: &str = "id, unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, finished_at";
+
+/// An item as an annotator sees it in their assignment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssignmentItem {
+    pub item_id: i64,
+    pub kind: String,
+    pub sha256: Option<String>,
+    pub body: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// The annotator's answer so far (JSON), if any.
+    pub answer: Option<String>,
+    pub skip_reason: Option<String>,
+}
+
+/// A label as submitted.
+#[derive(Debug, Clone)]
+pub struct NewLabel {
+    pub client_uuid: String,
+    pub assignment_id: i64,
+    pub item_id: i64,
+    pub annotator_id: i64,
+    /// JSON answer, or `None` for a skip.
+    pub answer: Option<String>,
+    pub skip_reason: Option<String>,
+    pub client_ms: i64,
+    pub server_ms: i64,
+}
+
+/// What the consensus engine says of an item after a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsensusUpdate {
+    /// `open`, `resolved` or `escalated`.
+    pub state: &'static str,
+    pub answer: Option<String>,
+    pub confidence: Option<f64>,
+    /// Labels the item should get now.
+    pub needed: i64,
+}
+
+/// The facts of an item the consensus engine decides on.
+#[derive(Debug, Clone)]
+pub struct ItemLabels {
+    pub is_gold: bool,
+    pub needed: i64,
+    pub skips: i64,
+    /// `(annotator_id, answer JSON)` of every real answer, oldest first.
+    pub answers: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubmitOutcome {
+    /// Stored (or, when `replay`, the same UUID was already stored: nothing changed).
+    Stored {
+        label_id: i64,
+        replay: bool,
+        item_state: String,
+    },
+    /// The annotator changed their answer to an item of the open unit.
+    Changed { label_id: i64, item_state: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitRefusal {
+    /// The assignment is not this annotator's.
+    NotYours,
+    /// The item is not in the assignment's unit.
+    NotInUnit,
+    /// The unit was already submitted: answers are final.
+    UnitClosed,
+    /// The lease expired and the item has all the labels it needs.
+    NoLongerNeeded,
+    /// The UUID was used for another label.
+    UuidReused,
+}
+
+impl Store {
+    fn lock(&self, clause: &'static str) -> &'static str {
+        if self.backend() == Backend::Postgres {
+            clause
+        } else {
+            ""
+        }
+    }
+
+    pub async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
+        let sql = "SELECT id, org_id, name, spec, priority, deadline, published_at FROM orders WHERE state = 'open'";
+        Ok(on_read!(self, p => sqlx::query_as::<_, OpenOrder>(sql).fetch_all(p).await?))
+    }
+
+    /// Ends leases that ran out: their unlabelled items go back to the pool.
+    pub async fn expire_leases(&self, now: i64) -> Result<u64> {
+        Ok(in_tx!(self, tx => {
+            sqlx::query("DELETE FROM item_leases WHERE assignment_id IN \
+                         (SELECT id FROM assignments WHERE state = 'active' AND lease_expires_at < $1)")
+                .bind(now).execute(&mut *tx).await?;
+            sqlx::query("UPDATE assignments SET state = 'expired', finished_at = $1 \
+                         WHERE state = 'active' AND lease_expires_at < $1")
+                .bind(now).execute(&mut *tx).await?.rows_affected()
+        }))
+    }
+
+    /// The annotator's live assignment, if any (a shared PC or a power cut brings it back).
+    pub async fn active_assignment(
+        &self,
+        annotator_id: i64,
+        now: i64,
+    ) -> Result<Option<Assignment>> {
+        let sql = format!(
+            "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
+             AND lease_expires_at >= $2 ORDER BY id DESC LIMIT 1"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(annotator_id).bind(now).fetch_optional(p).await?),
+        )
+    }
+
+    pub async fn get_assignment(
+        &self,
+        annotator_id: i64,
+        assignment_id: i64,
+    ) -> Result<Assignment> {
+        let sql = format!(
+            "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
+        );
+        on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(assignment_id).bind(annotator_id).fetch_optional(p).await?)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Leases the annotator a unit of `order_id`: the first planned unit with a free
+    /// slot that still has items they may label, or else a top-up unit of up to
+    /// `topup_size` items that need more labels. `None` when the order has nothing for them.
+    pub async fn lease_unit(
+        &self,
+        order_id: i64,
+        annotator_id: i64,
+        centre_id: i64,
+        now: i64,
+        lease_ms: i64,
+        topup_size: i64,
+    ) -> Result<Option<Assignment>> {
+        let lock_units = self.lock(" FOR UPDATE SKIP LOCKED");
+        let lock_items = self.lock(" FOR UPDATE");
+        let units_sql = format!(
+            "SELECT w.id FROM work_units w WHERE w.order_id = $1 \
+             AND (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted')) < w.slots \
+             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
+             ORDER BY w.seq LIMIT 16{lock_units}"
+        );
+        // The unit's items this annotator may get: gold they have not seen, and work that
+        // still needs labels (leases included) and that they have not labelled.
+        let items_sql = format!(
+            "SELECT oi.item_id, oi.is_gold FROM unit_items u \
+             JOIN order_items oi ON oi.order_id = $1 AND oi.item_id = u.item_id \
+             WHERE u.unit_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = u.item_id AND l.annotator_id = $3) \
+             AND (oi.is_gold = TRUE OR (oi.state = 'open' AND oi.labels_count + \
+                 (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = u.item_id) < oi.needed)) \
+             ORDER BY u.pos{lock_items}"
+        );
+        let topup_sql = format!(
+            "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
+             AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
+             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
+             ORDER BY oi.item_id LIMIT $3{}",
+            self.lock(" FOR UPDATE SKIP LOCKED")
+        );
+        let assignment_sql = format!(
+            "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
+             VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
+        );
+        Ok(in_tx!(self, tx => {
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
+                .bind(order_id).fetch_optional(&mut *tx).await?;
+            if state.as_deref() != Some("open") {
+                return Ok(None);
+            }
+            let units: Vec<i64> = sqlx::query_scalar(&units_sql).bind(order_id).bind(annotator_id).fetch_all(&mut *tx).await?;
+            let mut chosen: Option<(i64, Vec<i64>)> = None;
+            for unit in units {
+                let rows: Vec<(i64, bool)> = sqlx::query_as(&items_sql)
+                    .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *tx).await?;
+                if rows.iter().any(|(_, gold)| !gold) {
+                    chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
+                    break;
+                }
+            }
+            if chosen.is_none() {
+                let items: Vec<i64> = sqlx::query_scalar(&topup_sql)
+                    .bind(order_id).bind(annotator_id).bind(topup_size).fetch_all(&mut *tx).await?;
+                if !items.is_empty() {
+                    let seq: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM work_units WHERE order_id = $1")
+                        .bind(order_id).fetch_one(&mut *tx).await?;
+                    let unit: i64 = sqlx::query_scalar(
+                        "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
+                        .bind(order_id).bind(seq).bind(now).fetch_one(&mut *tx).await?;
+                    for (pos, item) in items.iter().enumerate() {
+                        sqlx::query("INSERT INTO unit_items (unit_id, pos, item_id) VALUES ($1, $2, $3)")
+                            .bind(unit).bind(pos as i64).bind(item).execute(&mut *tx).await?;
+                    }
+                    chosen = Some((unit, items));
+                }
+            }
+            match chosen {
+                None => None,
+                Some((unit, items)) => {
+                    let a = sqlx::query_as::<_, Assignment>(&assignment_sql)
+                        .bind(unit).bind(order_id).bind(annotator_id).bind(centre_id).bind(now).bind(now + lease_ms)
+                        .fetch_one(&mut *tx).await?;
+                    for item in items {
+                        sqlx::query("INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES ($1, $2, $3)")
+                            .bind(a.id).bind(order_id).bind(item).execute(&mut *tx).await?;
+                    }
+                    Some(a)
+                }
+            }
+        }))
+    }
+
+    /// The items an assignment shows: those it leases and those already answered in it.
+    pub async fn assignment_items(&self, assignment_id: i64) -> Result<Vec<AssignmentItem>> {
+        let sql = "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, l.answer, l.skip_reason \
+                   FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id \
+                   JOIN items i ON i.id = u.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+                   LEFT JOIN labels l ON l.order_id = a.order_id AND l.item_id = u.item_id AND l.annotator_id = a.annotator_id \
+                   WHERE a.id = $1 AND (l.assignment_id = a.id OR EXISTS \
+                       (SELECT 1 FROM item_leases il WHERE il.assignment_id = a.id AND il.item_id = u.item_id)) \
+                   ORDER BY u.pos";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, AssignmentItem>(sql).bind(assignment_id).fetch_all(p).await?),
+        )
+    }
+
+    /// Renews an active lease.
+    pub async fn renew_lease(
+        &self,
+        annotator_id: i64,
+        assignment_id: i64,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Assignment> {
+        let sql = format!(
+            "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+             AND lease_expires_at >= $4 RETURNING {ASSIGNMENT_COLS}"
+        );
+        let row = on_write!(self, p => sqlx::query_as::<_, Assignment>(&sql)
+            .bind(assignment_id).bind(annotator_id).bind(now + lease_ms).bind(now).fetch_optional(p).await?);
+        match row {
+            Some(a) => Ok(a),
+            None => {
+                let a = self.get_assignment(annotator_id, assignment_id).await?;
+                Err(StoreError::Conflict(format!(
+                    "the assignment is {}",
+                    if a.state == "active" {
+                        "expired"
+                    } else {
+                        &a.state
+                    }
+                )))
+            }
+        }
+    }
+
+    /// Submits (`submitted`) or hands back (`returned`) an active assignment; its leases end.
+    pub async fn finish_assignment(
+        &self,
+        annotator_id: i64,
+        assignment_id: i64,
+        to: &str,
+        now: i64,
+    ) -> Result<Assignment> {
+        let sql = format!(
+            "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+             RETURNING {ASSIGNMENT_COLS}"
+        );
+        let row = in_tx!(self, tx => {
+            let row = sqlx::query_as::<_, Assignment>(&sql)
+                .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *tx).await?;
+            if row.is_some() {
+                sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1").bind(assignment_id).execute(&mut *tx).await?;
+            }
+            row
+        });
+        match row {
+            Some(a) => Ok(a),
+            None => {
+                let a = self.get_assignment(annotator_id, assignment_id).await?;
+                Err(StoreError::Conflict(format!(
+                    "the assignment is already {}",
+                    a.state
+                )))
+            }
+        }
+    }
+
+    /// Stores a label idempotently and updates the item's consensus in the same
+    /// transaction. `decide` sees all real answers of the item (this one included).
+    pub async fn submit_label<F>(
+        &self,
+        l: &NewLabel,
+        now: i64,
+        lease_ms: i64,
+        decide: F,
+    ) -> Result<Result<SubmitOutcome, SubmitRefusal>>
+    where
+        F: FnOnce(&ItemLabels) -> ConsensusUpdate,
+    {
+        let lock = self.lock(" FOR UPDATE");
+        let item_sql = format!(
+            "SELECT is_gold, needed, skips, labels_count, state FROM order_items WHERE order_id = $1 AND item_id = $2{lock}"
+        );
+        Ok(in_tx!(self, tx => {
+            // The same UUID again: answer as before, change nothing.
+            let existing: Option<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT id, annotator_id, item_id FROM labels WHERE client_uuid = $1")
+                .bind(&l.client_uuid).fetch_optional(&mut *tx).await?;
+            if let Some((label_id, who, item)) = existing {
+                if who != l.annotator_id || item != l.item_id {
+                    return Ok(Err(SubmitRefusal::UuidReused));
+                }
+                let state: String = sqlx::query_scalar(
+                    "SELECT oi.state FROM labels l JOIN order_items oi ON oi.order_id = l.order_id AND oi.item_id = l.item_id WHERE l.id = $1")
+                    .bind(label_id).fetch_one(&mut *tx).await?;
+                return Ok(Ok(SubmitOutcome::Stored { label_id, replay: true, item_state: state }));
+            }
+            let a: Option<(i64, i64, i64, String, i64)> = sqlx::query_as(
+                "SELECT order_id, unit_id, centre_id, state, annotator_id FROM assignments WHERE id = $1")
+                .bind(l.assignment_id).fetch_optional(&mut *tx).await?;
+            let Some((order_id, unit_id, centre_id, a_state, owner)) = a else { return Ok(Err(SubmitRefusal::NotYours)) };
+            if owner != l.annotator_id {
+                return Ok(Err(SubmitRefusal::NotYours));
+            }
+            let in_unit: Option<i64> = sqlx::query_scalar("SELECT pos FROM unit_items WHERE unit_id = $1 AND item_id = $2")
+                .bind(unit_id).bind(l.item_id).fetch_optional(&mut *tx).await?;
+            if in_unit.is_none() {
+                return Ok(Err(SubmitRefusal::NotInUnit));
+            }
+            let (is_gold, needed, skips, labels_count, item_state): (bool, i64, i64, i64, String) =
+                sqlx::query_as(&item_sql).bind(order_id).bind(l.item_id).fetch_one(&mut *tx).await?;
+            let mine: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT id, assignment_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3")
+                .bind(order_id).bind(l.item_id).bind(l.annotator_id).fetch_optional(&mut *tx).await?;
+            let changed_id = match mine {
+                Some((label_id, label_assignment, old_answer)) => {
+                    // A change of mind: allowed while the unit is open.
+                    if label_assignment != l.assignment_id || a_state != "active" {
+                        return Ok(Err(SubmitRefusal::UnitClosed));
+                    }
+                    let delta_labels = l.answer.is_some() as i64 - old_answer.is_some() as i64;
+                    let delta_skips = -delta_labels;
+                    sqlx::query("UPDATE labels SET answer = $2, skip_reason = $3, client_ms = $4, server_ms = $5, updated_at = $6, \
+                                 client_uuid = $7 WHERE id = $1")
+                        .bind(label_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
+                        .bind(&l.client_uuid).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE order_items SET labels_count = labels_count + $3, skips = skips + $4 \
+                                 WHERE order_id = $1 AND item_id = $2")
+                        .bind(order_id).bind(l.item_id).bind(delta_labels).bind(delta_skips).execute(&mut *tx).await?;
+                    Some(label_id)
+                }
+                None => {
+                    let leased = sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1 AND item_id = $2")
+                        .bind(l.assignment_id).bind(l.item_id).execute(&mut *tx).await?.rows_affected() > 0;
+                    if !leased && a_state == "submitted" {
+                        return Ok(Err(SubmitRefusal::UnitClosed));
+                    }
+                    if !leased && !is_gold {
+                        // The lease ran out: still welcome while the item needs it.
+                        let leases: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM item_leases WHERE order_id = $1 AND item_id = $2")
+                            .bind(order_id).bind(l.item_id).fetch_one(&mut *tx).await?;
+                        if item_state != "open" || labels_count + leases >= needed {
+                            return Ok(Err(SubmitRefusal::NoLongerNeeded));
+                        }
+                    }
+                    if !leased && is_gold && a_state != "active" && a_state != "expired" {
+                        return Ok(Err(SubmitRefusal::UnitClosed));
+                    }
+                    None
+                }
+            };
+            let label_id = match changed_id {
+                Some(id) => id,
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
+                         skip_reason, client_ms, server_ms, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                        .bind(&l.client_uuid).bind(order_id).bind(l.item_id).bind(l.annotator_id).bind(centre_id)
+                        .bind(l.assignment_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
+                        .fetch_one(&mut *tx).await?;
+                    let (dl, ds): (i64, i64) = if l.answer.is_some() { (1, 0) } else { (0, 1) };
+                    sqlx::query("UPDATE order_items SET labels_count = labels_count + $3, skips = skips + $4 \
+                                 WHERE order_id = $1 AND item_id = $2")
+                        .bind(order_id).bind(l.item_id).bind(dl).bind(ds).execute(&mut *tx).await?;
+                    id
+                }
+            };
+            // Each label renews the lease.
+            sqlx::query("UPDATE assignments SET lease_expires_at = $2 WHERE id = $1 AND state = 'active' AND lease_expires_at < $2")
+                .bind(l.assignment_id).bind(now + lease_ms).execute(&mut *tx).await?;
+            let answers: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
+                .bind(order_id).bind(l.item_id).fetch_all(&mut *tx).await?;
+            let skips_now = skips + if changed_id.is_none() && l.answer.is_none() { 1 } else { 0 };
+            let new_state = if is_gold {
+                item_state
+            } else {
+                let u = decide(&ItemLabels { is_gold, needed, skips: skips_now, answers });
+                sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
+                             WHERE order_id = $1 AND item_id = $2")
+                    .bind(order_id).bind(l.item_id).bind(u.state).bind(&u.answer).bind(u.confidence).bind(u.needed)
+                    .execute(&mut *tx).await?;
+                u.state.to_owned()
+            };
+            Ok(match changed_id {
+                Some(label_id) => SubmitOutcome::Changed { label_id, item_state: new_state },
+                None => SubmitOutcome::Stored { label_id, replay: false, item_state: new_state },
+            })
+        }))
+    }
+
+    /// Whether a stored file belongs to an item the annotator was given.
+    pub async fn annotator_sees_blob(&self, annotator_id: i64, sha256: &str) -> Result<bool> {
+        let sql = "SELECT 1 FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id JOIN items i ON i.id = u.item_id \
+                   WHERE a.annotator_id = $1 AND i.sha256 = $2 LIMIT 1";
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator_id).bind(sha256).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+}
