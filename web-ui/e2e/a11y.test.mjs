@@ -95,7 +95,9 @@ describe('accessibility', () => {
       await page.locator('input[name=order_name]').fill('无障碍检查');
       await page.locator('input[name=label_zh_0]').fill('圆形');
       await page.locator('input[name=label_zh_1]').fill('方形');
-      await page.locator('summary').click();
+      await page.getByTestId('more-options').locator('summary').click();
+      await page.getByTestId('examples-group').locator('summary').click();
+      await page.getByTestId('example-item').first().waitFor();
       await both(page, 'client order form');
       await page.setViewportSize(PHONE);
       await audit(page, 'client order form on a phone');
@@ -103,6 +105,9 @@ describe('accessibility', () => {
       await page.getByTestId('save-order').click();
       await page.getByTestId('progress').waitFor();
       await both(page, 'client order page (draft)');
+      await page.getByTestId('open-gold').click();
+      await page.getByTestId('gold-item').first().waitFor();
+      await audit(page, 'gold picker');
       assert.deepEqual(c.errors, []);
     } finally {
       await c.close();

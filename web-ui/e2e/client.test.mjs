@@ -263,7 +263,7 @@ describe('client pages', () => {
     await form.locator('input[name=box_pay_cap]').fill('3');
 
     // a deadline in the past: the server's 422 lands next to the deadline
-    await form.locator('summary').click();
+    await page.getByTestId('more-options').locator('summary').click();
     await form.locator('input[name=deadline]').fill('2020-01-01T08:00');
     await page.getByTestId('save-order').click();
     await page.getByTestId('error-deadline').waitFor();
@@ -354,7 +354,18 @@ describe('client pages', () => {
       await form.locator(`input[name=label_zh_${i}]`).fill(zh);
       await form.locator(`input[name=label_en_${i}]`).fill(en);
     }
+    // the first picture as an example of 圆形, the second with the instructions
+    await page.getByTestId('examples-group').locator('summary').click();
+    await page.getByTestId('example-item').nth(1).waitFor();
+    await page.getByTestId('example-select').first().selectOption('0');
+    await page.getByTestId('example-select').nth(1).selectOption('instructions');
+    await page.getByTestId('examples').getByText('已选 2 张').waitFor();
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/v1/orders') && r.method() === 'POST');
     await page.getByTestId('save-order').click();
+    const spec = JSON.parse((await sent).postData()).spec;
+    assert.equal(spec.labels[0].examples.length, 1);
+    assert.equal(spec.labels[1].examples.length, 0);
+    assert.equal(spec.instruction_examples.length, 1);
     await page.locator('[data-testid=order-state][data-state=draft]').waitFor();
     await page.getByTestId('open-gold').click();
     const first = page.getByTestId('gold-item').first();
@@ -365,6 +376,9 @@ describe('client pages', () => {
     // edit while draft keeps the form filled
     await page.getByTestId('edit').click();
     assert.equal(await page.locator('input[name=order_name]').inputValue(), `形状单选 ${stamp}`);
+    await page.getByTestId('examples-group').locator('summary').click();
+    await page.getByTestId('examples').getByText('已选 2 张').waitFor();
+    await shot(page, 'laptop-zh-client-order-examples');
     await page.locator('input[name=piece_rate]').fill('0.25');
     await page.getByTestId('save-order').click();
     await page.waitForURL(/#\/orders\/\d+$/);

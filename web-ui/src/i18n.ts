@@ -296,6 +296,14 @@ const zh = {
   tap_to_choose: '点这里选择图片或压缩包',
   err_aborted: '已停止',
 
+  examples: '示例图片（可不填）',
+  examples_hint: '选几张图给标注员看：某个标签的样子，或放在说明里。',
+  examples_n: '已选 {n} 张',
+  example_for: '{name} 作为示例',
+  not_example: '— 不作示例 —',
+  example_instructions: '放在说明里',
+  example_of: '示例：{name}',
+
   // errors
   err_invalid_credentials: '用户名或密码不对',
   err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
@@ -603,6 +611,14 @@ const en: Record<Key, string> = {
   upload_stop: 'Stop upload',
   tap_to_choose: 'Tap to choose pictures or a ZIP',
   err_aborted: 'Stopped',
+
+  examples: 'Example pictures (optional)',
+  examples_hint: 'Show annotators a few pictures: what a label looks like, or with the instructions.',
+  examples_n: '{n} chosen',
+  example_for: '{name} as an example',
+  not_example: '— not an example —',
+  example_instructions: 'With the instructions',
+  example_of: 'Example: {name}',
 
   err_invalid_credentials: 'Wrong username or password',
   err_invalid_credentials_left: 'Wrong username or password, {n} tries left',

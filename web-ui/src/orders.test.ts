@@ -253,3 +253,23 @@ describe('gold answers', () => {
     expect(goldAnswer('bbox', ['a'])).toBeNull();
   });
 });
+
+import { exampleRole, setExampleRole } from './pages/client/ExamplePicker';
+describe('example pictures', () => {
+  it('puts an item with one label or the instructions, never two', () => {
+    const a = newLabelRow([]);
+    const b = newLabelRow([a]);
+    let v = setExampleRole(7, '0', [a, b], []);
+    expect(v.labels.map((l) => l.examples)).toEqual([[7], []]);
+    expect(exampleRole(7, v.labels, v.instruction_examples)).toBe('0');
+    v = setExampleRole(7, '1', v.labels, v.instruction_examples);
+    expect(v.labels.map((l) => l.examples)).toEqual([[], [7]]);
+    v = setExampleRole(7, 'instructions', v.labels, v.instruction_examples);
+    expect(v.labels.map((l) => l.examples)).toEqual([[], []]);
+    expect(v.instruction_examples).toEqual([7]);
+    expect(exampleRole(7, v.labels, v.instruction_examples)).toBe('instructions');
+    v = setExampleRole(7, '', v.labels, v.instruction_examples);
+    expect(v.instruction_examples).toEqual([]);
+    expect(exampleRole(7, v.labels, v.instruction_examples)).toBe('');
+  });
+});

@@ -66,7 +66,7 @@ describe('upload', () => {
     vi.stubGlobal('XMLHttpRequest', FakeXhr);
     const p = upload('/datasets/3/files', new FormData(), () => {});
     FakeXhr.last.answer(422, { error: { code: 'bad_manifest', message: 'line 3' } });
-    const e = await p.catch((x) => x);
+    const e = (await p.catch((x: unknown) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect([e.status, e.code, e.message]).toEqual([422, 'bad_manifest', 'line 3']);
   });

@@ -21,6 +21,7 @@ import { parseYuan } from '../../money';
 import { yuan } from '../../util';
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
+import { ExamplePicker } from './ExamplePicker';
 
 /** A field's problem, shown under it: our own words, and the server's detail when it sent one. */
 interface FieldError {
@@ -275,6 +276,21 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         {fieldError('instructions')}
       </label>
 
+      {(order?.dataset_id ?? Number(dataset)) > 0 && (
+        <details class="group more-options" data-testid="examples-group">
+          <summary>
+            <Icon name="image" />
+            <span>{t('examples')}</span>
+          </summary>
+          <ExamplePicker
+            datasetId={order?.dataset_id ?? Number(dataset)}
+            labels={f.labels}
+            instruction={f.instruction_examples}
+            onChange={(v) => setF((old) => ({ ...old, labels: v.labels, instruction_examples: v.instruction_examples }))}
+          />
+        </details>
+      )}
+
       <fieldset class="group" id="f-overlap">
         <legend>{t('overlap')}</legend>
         <div class="choices" role="radiogroup">
@@ -364,7 +380,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         </div>
       </fieldset>
 
-      <details class="group more-options" open={!!err && ['unit_size', 'deadline', 'priority', 'eligible_centres', 'required_qualification', 'required_level'].includes(err.field)}>
+      <details class="group more-options" data-testid="more-options" open={!!err && ['unit_size', 'deadline', 'priority', 'eligible_centres', 'required_qualification', 'required_level'].includes(err.field)}>
         <summary>
           <Icon name="more" />
           <span>{t('more_options')}</span>
