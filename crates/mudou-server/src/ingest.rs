@@ -336,6 +336,11 @@ impl Ingest {
 
     /// Forgets the pending items and deletes the files this ingest stored since the last
     /// commit, unless a committed item (of any request) refers to them by now.
+    ///
+    /// A narrow race remains: a concurrent upload of the very same picture that found this
+    /// ingest's file already stored, and commits after the check below but before the delete,
+    /// would point at a deleted file. It needs two requests with the same bytes, one failing
+    /// within milliseconds of the other committing; closing it would need a lease per file.
     pub async fn abort(mut self) {
         for sha in self.created.drain(..) {
             match self.state.store.get_blob(&sha).await {
