@@ -214,6 +214,12 @@ describe('client pages', () => {
     assert.match(await text(page.getByTestId('dataset-count')), /5/);
     await shots4(page, 'client-upload');
 
+    // a manifest without its `file` column is refused whole, in our words
+    await page.getByTestId('file-input').setInputFiles({ name: 'manifest.csv', mimeType: 'text/csv', buffer: Buffer.from('name,label\nx.jpg,circle\n') });
+    await page.getByTestId('upload-start').click();
+    await page.getByTestId('upload').getByTestId('error').getByText('清单文件有误').waitFor();
+    await page.getByTestId('upload').getByRole('button', { name: '清空' }).click();
+
     // the same archive again: all duplicates
     await page.getByTestId('file-input').setInputFiles({ name: 'shapes-test.zip', mimeType: 'application/zip', buffer: testZip() });
     await page.getByTestId('upload-start').click();

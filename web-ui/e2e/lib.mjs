@@ -53,6 +53,8 @@ export async function openBrowser(viewport = LAPTOP) {
 export async function shot(page, name) {
   // let fonts and layout settle
   await page.evaluate(() => document.fonts?.ready);
+  // from the top, so a sticky bar is drawn where it belongs in a full-page picture
+  await page.evaluate(() => window.scrollTo(0, 0));
   const path = join(SCREENS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;

@@ -304,6 +304,11 @@ const zh = {
   example_instructions: '放在说明里',
   example_of: '示例：{name}',
 
+  uperr_too_large: '上传太大了，请分几次上传',
+  uperr_too_many: '一次上传的文件太多，请分几次',
+  uperr_no_files: '没有收到文件',
+  uperr_broken: '上传不完整，请再试一次',
+
   // errors
   err_invalid_credentials: '用户名或密码不对',
   err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
@@ -619,6 +624,11 @@ const en: Record<Key, string> = {
   not_example: '— not an example —',
   example_instructions: 'With the instructions',
   example_of: 'Example: {name}',
+
+  uperr_too_large: 'The upload is too large: send it in parts',
+  uperr_too_many: 'Too many files in one upload: send them in parts',
+  uperr_no_files: 'No files arrived',
+  uperr_broken: 'The upload arrived broken: try again',
 
   err_invalid_credentials: 'Wrong username or password',
   err_invalid_credentials_left: 'Wrong username or password, {n} tries left',

@@ -273,3 +273,15 @@ describe('example pictures', () => {
     expect(exampleRole(7, v.labels, v.instruction_examples)).toBe('');
   });
 });
+
+import { uploadErrorKey } from './orders';
+describe('upload errors', () => {
+  it('has words for the upload-level codes', () => {
+    for (const c of ['payload_too_large', 'too_many_files', 'no_files', 'invalid_multipart', 'bad_manifest']) {
+      const k = uploadErrorKey(c);
+      expect(k, c).not.toBeNull();
+      expect(dictionaries.en[k!]).toBeTruthy();
+    }
+    expect(uploadErrorKey('forbidden')).toBeNull();
+  });
+});

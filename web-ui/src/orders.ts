@@ -431,3 +431,16 @@ export function fileSize(bytes: number): string {
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** Words for an upload refused as a whole (by its error code), or null for the usual errors. */
+export function uploadErrorKey(code: string): Key | null {
+  const keys: Record<string, Key> = {
+    payload_too_large: 'uperr_too_large',
+    too_many_files: 'uperr_too_many',
+    no_files: 'uperr_no_files',
+    invalid_multipart: 'uperr_broken',
+    unsupported_media_type: 'uperr_broken',
+    bad_manifest: 'rej_bad_manifest',
+  };
+  return keys[code] ?? null;
+}

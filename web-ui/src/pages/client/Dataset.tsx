@@ -1,11 +1,11 @@
 // One dataset: its thumbnails (paged by id), the upload panel, and a way to order labels on it.
 
 import { useRef, useState } from 'preact/hooks';
-import { api, upload, type Items } from '../../api';
+import { api, ApiError, upload, type Items } from '../../api';
 import { t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LoadState, Note, useLoad } from '../../components/ui';
-import { fileSize, partFor, rejectKey, summariseUpload, type UploadResult, type UploadSummary } from '../../orders';
+import { fileSize, partFor, rejectKey, summariseUpload, uploadErrorKey, type UploadResult, type UploadSummary } from '../../orders';
 import { BackLink, go } from './nav';
 
 export interface Dataset {
@@ -277,7 +277,7 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
           )}
         </div>
       )}
-      {state.kind === 'error' && <ErrorNote error={state.error} />}
+      {state.kind === 'error' && <UploadError error={state.error} />}
       {state.kind === 'done' && <Outcome summary={state.summary} />}
     </section>
   );
@@ -328,5 +328,21 @@ function Outcome({ summary }: { summary: UploadSummary }) {
         <Button icon="more" kind="plain" label={t('show_all', { n: summary.files.length })} onClick={() => setAll(true)} />
       )}
     </div>
+  );
+}
+
+/** A refused upload: our words for the upload's own codes (the server's detail under them). */
+function UploadError({ error }: { error: unknown }) {
+  const key = error instanceof ApiError ? uploadErrorKey(error.code) : null;
+  if (!key || !(error instanceof ApiError)) return <ErrorNote error={error} />;
+  return (
+    <Note kind="error" testid="error">
+      {t(key)}
+      {error.code === 'bad_manifest' && (
+        <small class="err-detail" lang="en">
+          {error.message}
+        </small>
+      )}
+    </Note>
   );
 }
