@@ -15,6 +15,16 @@ pub struct Metrics {
     pub registry: Registry,
     pub http_requests_total: IntCounterVec,
     pub http_request_duration_seconds: HistogramVec,
+    /// Time to find and lease a unit (`GET /api/v1/work/next`).
+    pub dispatch_seconds: prometheus::Histogram,
+    /// Labels stored, by centre id.
+    pub labels_submitted_total: IntCounterVec,
+    /// Leases that ran out before their unit was submitted.
+    pub leases_expired_total: prometheus::IntCounter,
+    /// Live assignments (set at each scrape).
+    pub active_assignments: prometheus::IntGauge,
+    /// Items still needing labels, by open order (set at each scrape).
+    pub items_waiting: prometheus::IntGaugeVec,
 }
 
 impl Metrics {
@@ -40,6 +50,46 @@ impl Metrics {
             &["method", "route"],
         )
         .expect("valid metric");
+        let dispatch_seconds = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "mudou_dispatch_seconds",
+                "Time to find and lease a work unit",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+        )
+        .expect("valid metric");
+        let labels_submitted_total = IntCounterVec::new(
+            Opts::new("mudou_labels_submitted_total", "Labels stored, by centre"),
+            &["centre"],
+        )
+        .expect("valid metric");
+        let leases_expired_total = prometheus::IntCounter::new(
+            "mudou_leases_expired_total",
+            "Leases that ran out before submit",
+        )
+        .expect("valid metric");
+        let active_assignments =
+            prometheus::IntGauge::new("mudou_active_assignments", "Work units leased right now")
+                .expect("valid metric");
+        let items_waiting = prometheus::IntGaugeVec::new(
+            Opts::new(
+                "mudou_items_waiting",
+                "Items still needing labels, by open order",
+            ),
+            &["order"],
+        )
+        .expect("valid metric");
+        for m in [
+            Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(labels_submitted_total.clone()),
+            Box::new(leases_expired_total.clone()),
+            Box::new(active_assignments.clone()),
+            Box::new(items_waiting.clone()),
+        ] {
+            registry.register(m).expect("registers once");
+        }
         registry
             .register(Box::new(http_requests_total.clone()))
             .expect("registers once");
@@ -56,6 +106,11 @@ impl Metrics {
             registry,
             http_requests_total,
             http_request_duration_seconds,
+            dispatch_seconds,
+            labels_submitted_total,
+            leases_expired_total,
+            active_assignments,
+            items_waiting,
         })
     }
 

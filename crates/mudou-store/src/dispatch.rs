@@ -455,6 +455,18 @@ impl Store {
         }))
     }
 
+    /// Live assignments, and per open order the items still needing labels.
+    pub async fn dispatch_gauges(&self, now: i64) -> Result<(i64, Vec<(i64, i64)>)> {
+        let active: i64 = on_read!(self, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assignments WHERE state = 'active' AND lease_expires_at >= $1")
+            .bind(now).fetch_one(p).await?);
+        let waiting: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(
+            "SELECT o.id, (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = o.id AND oi.is_gold = FALSE \
+             AND oi.state = 'open') FROM orders o WHERE o.state = 'open' ORDER BY o.id")
+            .fetch_all(p).await?);
+        Ok((active, waiting))
+    }
+
     /// Whether a stored file belongs to an item the annotator was given.
     pub async fn annotator_sees_blob(&self, annotator_id: i64, sha256: &str) -> Result<bool> {
         let sql = "SELECT 1 FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id JOIN items i ON i.id = u.item_id \

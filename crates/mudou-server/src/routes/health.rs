@@ -58,6 +58,20 @@ async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Api
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.dispatch_gauges(mudou_store::now_millis()).await {
+        Ok((active, waiting)) => {
+            state.metrics.active_assignments.set(active);
+            state.metrics.items_waiting.reset();
+            for (order, n) in waiting {
+                state
+                    .metrics
+                    .items_waiting
+                    .with_label_values(&[&order.to_string()])
+                    .set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "dispatch gauges"),
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -208,9 +208,11 @@ async fn order_spec(state: &AppState, order_id: i64) -> ApiResult<(OrderSpec, St
 #[utoipa::path(get, path = "/api/v1/work/next", tag = "work",
     responses((status = 200, body = NextOut), (status = 403, body = ErrorBody)))]
 async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiResult<Json<NextOut>> {
+    let _timer = state.metrics.dispatch_seconds.start_timer();
     let now = now_millis();
     let user = &me.caller.user;
-    state.store.expire_leases(now).await?;
+    let expired = state.store.expire_leases(now).await?;
+    state.metrics.leases_expired_total.inc_by(expired);
     if let Some(a) = state.store.active_assignment(user.id, now).await? {
         let (spec, name) = order_spec(&state, a.order_id).await?;
         let out = assignment_out(&state, &a, spec, name).await?;
@@ -396,6 +398,13 @@ async fn post_label(
             crate::consensus::decide(&spec, item)
         })
         .await?;
+    if let Ok(SubmitOutcome::Stored { replay: false, .. }) = &outcome {
+        state
+            .metrics
+            .labels_submitted_total
+            .with_label_values(&[&me.centre_id.to_string()])
+            .inc();
+    }
     let out = match outcome {
         Ok(SubmitOutcome::Stored {
             label_id,

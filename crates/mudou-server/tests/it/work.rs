@@ -213,6 +213,32 @@ both!(annotator_labels_a_unit_safely, |app| {
     let lead = app.browser();
     lead.login("lead_a").await.ok();
     assert_eq!(lead.get("/api/v1/work/next").await.status.as_u16(), 403);
+
+    let metrics = lead
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "mudou_labels_submitted_total{{centre=\"{}\"}} 5",
+            w.centre_a
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mudou_active_assignments 1"),
+        "a1's second unit is live"
+    );
+    assert!(
+        metrics.contains(&format!("mudou_items_waiting{{order=\"{order_id}\"}} 12")),
+        "nothing resolved yet with overlap 2"
+    );
+    assert!(metrics.contains("mudou_dispatch_seconds_count"));
     let _ = order_id;
 });
 
