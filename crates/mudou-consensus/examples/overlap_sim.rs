@@ -7,16 +7,22 @@
 //! ```
 //! Per set: workers with at least 20 labels form the pool (drawn in proportion to how much
 //! they labelled); each simulated item has a true class drawn from the DS class prior; each
-//! answer is drawn from the worker's DS confusion column (smoothed). Both policies use the same
-//! aggregator, the incremental posterior with those skills (what the server does on submit),
-//! and see the same answers in the same order: dynamic overlap just stops earlier or later.
+//! answer is drawn from the worker's DS confusion column (smoothed). These true matrices only
+//! generate answers. The simulated server sees nothing but the answers: it starts from a
+//! one-coin prior (every worker 70% right, uniform classes), re-estimates every worker's
+//! confusion matrix and the class prior by Dawid–Skene on the labels collected so far (after
+//! 200 items, then every 1,000), and decides each item on submit with the incremental
+//! posterior under that model. Both policies see the same answers in the same order (dynamic
+//! overlap stops earlier or later) and both final answers are one Dawid–Skene batch run over
+//! all the labels the policy collected. Two tables: the early-escalation rule
+//! (`ItemState::decide_with`) and the plain target/max rule (`ItemState::decide`).
 
 use std::path::{Path, PathBuf};
 
 use mudou_consensus::synth::draw_answer;
 use mudou_consensus::{
-    Decision, EmOptions, ItemState, LabelsBuilder, OverlapPolicy, SkillModel, WorkerModel,
-    dawid_skene,
+    Decision, EmOptions, ItemState, Label, Labels, LabelsBuilder, OverlapPolicy, SkillModel,
+    WorkerModel, dawid_skene,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -55,13 +61,13 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let policies = [(2, 7, 0.95), (2, 5, 0.95), (2, 7, 0.90)];
-    for (i, &(min, max, target)) in policies.iter().enumerate() {
+    let (min, max, target) = (2, 7, 0.95);
+    let dynamic = OverlapPolicy::Dynamic { min, max, target };
+    for (i, early) in [true, false].into_iter().enumerate() {
         if i > 0 {
             println!();
         }
-        let dynamic = OverlapPolicy::Dynamic { min, max, target };
-        table(&dirs, items, &dynamic, (min, max, target))?;
+        table(&dirs, items, &dynamic, (min, max, target), early)?;
     }
     Ok(())
 }
@@ -71,12 +77,21 @@ fn table(
     items: usize,
     dynamic: &OverlapPolicy,
     (min, max, target): (u32, u32, f64),
+    early: bool,
 ) -> anyhow::Result<()> {
     println!(
         "Dynamic overlap (min {min}, max {max}, target {target:.2}) vs fixed overlap 5; {items} simulated items per set"
     );
     println!(
-        "(workers and their confusion matrices estimated by Dawid-Skene from each real set)\n"
+        "(simulated workers: Dawid-Skene confusion matrices of each real set's workers; server skills: Dawid-Skene on the labels collected so far)"
+    );
+    println!(
+        "decision rule: {}\n",
+        if early {
+            "ItemState::decide_with (target, max, and early escalation when the target is out of reach)"
+        } else {
+            "ItemState::decide (target and max only)"
+        }
     );
     println!(
         "| set | pool | fixed 5: labels/item | fixed 5: accuracy | dynamic: labels/item | dynamic: accuracy | labels vs fixed | escalated |"
@@ -85,7 +100,7 @@ fn table(
     let (mut tot_fixed_l, mut tot_dyn_l, mut tot_fixed_hit, mut tot_dyn_hit, mut tot_n) =
         (0.0, 0.0, 0.0, 0.0, 0.0);
     for (name, dir) in dirs {
-        let r = simulate(dir, items, dynamic)?;
+        let r = simulate(dir, items, dynamic, early)?;
         let Some(r) = r else {
             println!("| {name} | too few workers with {MIN_LABELS}+ labels | | | | | | |");
             continue;
@@ -128,10 +143,23 @@ struct SimResult {
     escalated: f64,
 }
 
+/// One simulated item: its true class and the (worker, answer) sequence offered to it.
+struct Item {
+    truth: u32,
+    offers: [(u32, u32); MAX_OFFERS],
+}
+
+const MAX_OFFERS: usize = 7;
+/// The server re-estimates skills (Dawid–Skene on the labels it has collected so far) after
+/// this many items, then every `REFIT_EVERY` items.
+const FIRST_REFIT: usize = 200;
+const REFIT_EVERY: usize = 1000;
+
 fn simulate(
     dir: &Path,
     items: usize,
     dynamic: &OverlapPolicy,
+    early: bool,
 ) -> anyhow::Result<Option<SimResult>> {
     let mut rdr = csv::Reader::from_path(dir.join("labels.csv"))?;
     let h = rdr.headers()?.clone();
@@ -152,7 +180,6 @@ fn simulate(
     // Pool: workers with enough labels; sampling matrices [true][answer], smoothed.
     let mut pool: Vec<(usize, f64)> = Vec::new();
     let mut sampling: Vec<Vec<f64>> = Vec::new();
-    let mut model_conf: Vec<f64> = Vec::new();
     for w in 0..labels.n_workers() {
         let n = labels.worker_label_indices(w).len();
         if n < MIN_LABELS {
@@ -168,23 +195,17 @@ fn simulate(
         }
         pool.push((pool.len(), n as f64));
         sampling.push(s);
-        model_conf.extend_from_slice(m);
     }
-    if pool.len() < 7 {
+    if pool.len() < MAX_OFFERS {
         return Ok(None);
     }
-    let model = SkillModel::from_confusions(&agg.prior, &model_conf, SMOOTHING, 0.7)?;
     let total: f64 = pool.iter().map(|p| p.1).sum();
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
-    let fixed = OverlapPolicy::Fixed(5);
-    let (mut fixed_hit, mut dyn_hit, mut fixed_l, mut dyn_l, mut esc) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
-    let mut chosen: Vec<usize> = Vec::with_capacity(7);
-    let mut answers: Vec<u32> = Vec::with_capacity(7);
-    let mut fixed_state = ItemState::new(&model);
-    let mut dyn_state = ItemState::new(&model);
+    // The simulated crowd: every item's truth (from the DS class prior) and the first 7
+    // distinct workers who would pick it up (drawn by activity) with their answers. Both
+    // policies see the same answers in the same order: dynamic overlap stops earlier or later.
+    let mut sim = Vec::with_capacity(items);
     for _ in 0..items {
-        // True class from the DS prior.
         let mut x: f64 = rng.random_range(0.0..1.0);
         let mut truth = (k - 1) as u32;
         for (c, p) in agg.prior.iter().enumerate() {
@@ -194,10 +215,9 @@ fn simulate(
             }
             x -= p;
         }
-        // Up to 7 distinct workers, drawn by activity; their answers.
-        chosen.clear();
-        answers.clear();
-        while chosen.len() < 7 {
+        let mut offers = [(0u32, 0u32); MAX_OFFERS];
+        let mut n = 0;
+        while n < MAX_OFFERS {
             let mut y = rng.random_range(0.0..total);
             let mut w = pool.len() - 1;
             for (i, p) in pool.iter().enumerate() {
@@ -207,46 +227,94 @@ fn simulate(
                 }
                 y -= p.1;
             }
-            if !chosen.contains(&w) {
-                chosen.push(w);
-                answers.push(draw_answer(&sampling[w], k, truth, &mut rng));
+            if !offers[..n].iter().any(|o| o.0 == w as u32) {
+                offers[n] = (w as u32, draw_answer(&sampling[w], k, truth, &mut rng));
+                n += 1;
             }
         }
-        fixed_state.reset(&model);
-        dyn_state.reset(&model);
-        let mut fixed_done = None;
-        let mut dyn_done = None;
-        for (i, (&w, &a)) in chosen.iter().zip(&answers).enumerate() {
-            if fixed_done.is_none() {
-                fixed_state.add(&model, w as u32, a)?;
-                if let Decision::Resolved { class, .. } = fixed_state.decide(&fixed) {
-                    fixed_done = Some((class, i + 1));
-                }
-            }
-            if dyn_done.is_none() {
-                dyn_state.add(&model, w as u32, a)?;
-                match dyn_state.decide(dynamic) {
-                    Decision::Resolved { class, .. } => dyn_done = Some((class, i + 1, false)),
-                    Decision::Escalate { class, .. } => dyn_done = Some((class, i + 1, true)),
-                    Decision::NeedMore => {}
-                }
-            }
-        }
-        let (fc, fl) = fixed_done.unwrap_or((fixed_state.best().0, 5));
-        let (dc, dl, de) = dyn_done.unwrap_or((dyn_state.best().0, 7, true));
-        fixed_hit += usize::from(fc == truth);
-        dyn_hit += usize::from(dc == truth);
-        fixed_l += fl;
-        dyn_l += dl;
-        esc += usize::from(de);
+        sim.push(Item { truth, offers });
     }
+    let fixed = run_policy(&sim, pool.len(), k, &OverlapPolicy::Fixed(5), early)?;
+    let dynamic = run_policy(&sim, pool.len(), k, dynamic, early)?;
     let n = items as f64;
     Ok(Some(SimResult {
         pool: pool.len(),
-        fixed_labels: fixed_l as f64 / n,
-        fixed_acc: fixed_hit as f64 / n,
-        dyn_labels: dyn_l as f64 / n,
-        dyn_acc: dyn_hit as f64 / n,
-        escalated: esc as f64 / n,
+        fixed_labels: fixed.labels as f64 / n,
+        fixed_acc: fixed.hits as f64 / n,
+        dyn_labels: dynamic.labels as f64 / n,
+        dyn_acc: dynamic.hits as f64 / n,
+        escalated: dynamic.escalated as f64 / n,
     }))
+}
+
+struct PolicyRun {
+    labels: usize,
+    hits: usize,
+    escalated: usize,
+}
+
+/// Runs one policy the way the server would: items are labelled in arrival order; each label
+/// updates the item's posterior under the server's current skill model; the model starts as a
+/// one-coin prior (every worker 70% right, uniform classes) and is re-estimated by Dawid–Skene
+/// from the labels collected so far (never from the simulator's true matrices). The final
+/// answers are one Dawid–Skene batch run over all labels the policy collected.
+fn run_policy(
+    sim: &[Item],
+    n_workers: usize,
+    k: usize,
+    policy: &OverlapPolicy,
+    early: bool,
+) -> anyhow::Result<PolicyRun> {
+    let default_acc = 0.7f64.max(1.0 / k as f64 + 0.1).min(0.95);
+    let mut model = SkillModel::one_coin(n_workers, k, default_acc)?;
+    let mut collected: Vec<Label> = Vec::with_capacity(sim.len() * 5);
+    let mut state = ItemState::new(&model);
+    let mut escalated = 0usize;
+    let mut next_refit = FIRST_REFIT;
+    for (t, item) in sim.iter().enumerate() {
+        if t == next_refit {
+            let l = Labels::new(t as u32, n_workers as u32, k as u32, &collected)?;
+            let agg = dawid_skene(&l, &EmOptions::default())?;
+            model = SkillModel::from_aggregation(&agg, SMOOTHING)?;
+            next_refit = if t < REFIT_EVERY {
+                REFIT_EVERY
+            } else {
+                t + REFIT_EVERY
+            };
+        }
+        state.reset(&model);
+        for &(w, a) in &item.offers {
+            state.add(&model, w, a)?;
+            collected.push(Label {
+                task: t as u32,
+                worker: w,
+                class: a,
+            });
+            let decision = if early {
+                state.decide_with(&model, policy)
+            } else {
+                state.decide(policy)
+            };
+            match decision {
+                Decision::NeedMore => {}
+                Decision::Resolved { .. } => break,
+                Decision::Escalate { .. } => {
+                    escalated += 1;
+                    break;
+                }
+            }
+        }
+    }
+    let l = Labels::new(sim.len() as u32, n_workers as u32, k as u32, &collected)?;
+    let agg = dawid_skene(&l, &EmOptions::default())?;
+    let hits = sim
+        .iter()
+        .zip(&agg.labels)
+        .filter(|(i, c)| i.truth == **c)
+        .count();
+    Ok(PolicyRun {
+        labels: collected.len(),
+        hits,
+        escalated,
+    })
 }

@@ -35,6 +35,10 @@ fn main() -> anyhow::Result<()> {
     let mace_restarts: Option<u32> = std::env::var("MACE_RESTARTS")
         .ok()
         .and_then(|v| v.parse().ok());
+    // MACE_STRATEGY_PRIOR=10 runs crowd-kit's strategy prior instead of ours (1000).
+    let mace_strategy: Option<f64> = std::env::var("MACE_STRATEGY_PRIOR")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let data = load(labels_path)?;
     let gold = match gold_path {
         Some(p) => load_gold(p)?,
@@ -44,14 +48,18 @@ fn main() -> anyhow::Result<()> {
     rayon::broadcast(|_| ());
     for m in methods {
         let t0 = Instant::now();
-        let agg = match (m, mace_restarts) {
-            (Method::Mace, Some(r)) => mudou_consensus::mace(
-                &data.labels,
-                &MaceOptions {
-                    restarts: r,
-                    ..MaceOptions::default()
-                },
-            )?,
+        let agg = match m {
+            Method::Mace if mace_restarts.is_some() || mace_strategy.is_some() => {
+                let d = MaceOptions::default();
+                mudou_consensus::mace(
+                    &data.labels,
+                    &MaceOptions {
+                        restarts: mace_restarts.unwrap_or(d.restarts),
+                        strategy_prior: mace_strategy.unwrap_or(d.strategy_prior),
+                        ..d
+                    },
+                )?
+            }
             _ => m.run(&data.labels)?,
         };
         let secs = t0.elapsed().as_secs_f64();

@@ -18,6 +18,10 @@ pub struct SkillModel {
     tables: Vec<f64>,
     /// The table used for workers the model does not know (new annotators).
     default_table: Vec<f64>,
+    /// `K × K`, at `[c][o]`: the median over workers of `ln P(answer c | true c) −
+    /// ln P(answer c | true o)`, the evidence a typical worker's answer `c` gives for `c`
+    /// against `o` (from the default table when the model has no workers).
+    gain: Vec<f64>,
 }
 
 impl SkillModel {
@@ -32,6 +36,7 @@ impl SkillModel {
         for w in 0..n_workers {
             me.table_mut(w).copy_from_slice(&t);
         }
+        me.recompute_typical();
         Ok(me)
     }
 
@@ -52,6 +57,7 @@ impl SkillModel {
             let t = one_coin_table(k, a);
             me.table_mut(w).copy_from_slice(&t);
         }
+        me.recompute_typical();
         Ok(me)
     }
 
@@ -81,8 +87,9 @@ impl SkillModel {
         let mut me = Self::empty(prior, n_w, k, default_accuracy)?;
         for w in 0..n_w {
             let m = &confusions[w * k * k..(w + 1) * k * k];
-            me.set_worker_confusion(w, m, smoothing)?;
+            me.write_confusion(w, m, smoothing)?;
         }
+        me.recompute_typical();
         Ok(me)
     }
 
@@ -143,6 +150,7 @@ impl SkillModel {
             log_prior: prior.iter().map(|p| (p / z).max(EPS).ln()).collect(),
             tables: vec![0.0; n_workers * k * k],
             default_table: one_coin_table(k, default_accuracy),
+            gain: vec![0.0; k * k],
         })
     }
 
@@ -159,17 +167,38 @@ impl SkillModel {
         confusion: &[f64],
         smoothing: f64,
     ) -> Result<()> {
+        self.write_confusion(w, confusion, smoothing)?;
+        self.recompute_typical();
+        Ok(())
+    }
+
+    /// Refreshes `gain` from every worker's table. O(workers × K² × log workers).
+    fn recompute_typical(&mut self) {
         let k = self.k;
-        if confusion.len() != k * k {
-            return Err(Error::LengthMismatch {
-                what: "confusion",
-                got: confusion.len(),
-                expected: k * k,
-            });
+        let kk = k * k;
+        let n = self.n_workers();
+        let mut v = Vec::with_capacity(n.max(1));
+        for c in 0..k {
+            for o in 0..k {
+                v.clear();
+                v.extend(
+                    self.tables
+                        .chunks_exact(kk)
+                        .map(|t| t[c * k + c] - t[c * k + o]),
+                );
+                if v.is_empty() {
+                    let t = &self.default_table;
+                    v.push(t[c * k + c] - t[c * k + o]);
+                }
+                v.sort_by(f64::total_cmp);
+                self.gain[c * k + o] = v[v.len() / 2];
+            }
         }
-        if confusion.iter().any(|v| !v.is_finite() || *v < 0.0) {
-            return Err(invalid("confusion", "must be finite and non-negative"));
-        }
+    }
+
+    fn write_confusion(&mut self, w: usize, confusion: &[f64], smoothing: f64) -> Result<()> {
+        let k = self.k;
+        check_confusion(k, confusion)?;
         while self.n_workers() <= w {
             let d = self.default_table.clone();
             self.tables.extend_from_slice(&d);
@@ -210,6 +239,20 @@ impl SkillModel {
             &self.default_table[o * k..(o + 1) * k]
         }
     }
+}
+
+fn check_confusion(k: usize, confusion: &[f64]) -> Result<()> {
+    if confusion.len() != k * k {
+        return Err(Error::LengthMismatch {
+            what: "confusion",
+            got: confusion.len(),
+            expected: k * k,
+        });
+    }
+    if confusion.iter().any(|v| !v.is_finite() || *v < 0.0) {
+        return Err(invalid("confusion", "must be finite and non-negative"));
+    }
+    Ok(())
 }
 
 fn check_k(k: usize) -> Result<()> {
@@ -322,6 +365,46 @@ impl ItemState {
         let (class, confidence) = self.best();
         policy.decide(self.n_labels, class, confidence)
     }
+
+    /// Like [`ItemState::decide`], with an early stop for items that cannot make it: under a
+    /// dynamic policy, an item still below the target with at most [`FUTILITY_HORIZON`] labels
+    /// to go is escalated at once when even `max − labels` further answers all agreeing with
+    /// one class, each carrying the evidence of a typical worker of `model` (per pair of
+    /// classes, the median over its workers), would not lift that class to the target. Such
+    /// items would almost surely reach `max` and be escalated anyway; stopping them saves
+    /// those labels. O(K²), no allocation.
+    pub fn decide_with(&self, model: &SkillModel, policy: &OverlapPolicy) -> Decision {
+        let (class, confidence) = self.best();
+        let decision = policy.decide(self.n_labels, class, confidence);
+        let OverlapPolicy::Dynamic { min, target, max } = *policy else {
+            return decision;
+        };
+        if decision != Decision::NeedMore
+            || self.n_labels < min
+            || self.n_labels + FUTILITY_HORIZON < max
+            || self.log_post.len() != model.k
+        {
+            return decision;
+        }
+        let k = model.k;
+        let r = f64::from(max - self.n_labels);
+        let lp = &self.log_post;
+        let g = &model.gain;
+        // Best reachable posterior over the candidate classes c: the next r answers all say c.
+        let reachable = (0..k)
+            .map(|c| {
+                let z: f64 = (0..k)
+                    .map(|o| (lp[o] - lp[c] - r * g[c * k + o]).exp())
+                    .sum();
+                1.0 / z
+            })
+            .fold(0.0, f64::max);
+        if reachable < target {
+            Decision::Escalate { class, confidence }
+        } else {
+            decision
+        }
+    }
 }
 
 fn best_of_log(lp: &[f64]) -> (u32, f64) {
@@ -374,6 +457,10 @@ pub fn item_posterior(
     crate::aggregate::softmax_in_place(out);
     Ok(best)
 }
+
+/// How many labels before `max` the early stop of [`ItemState::decide_with`] looks ahead
+/// (further ahead, the typical-worker bound is too crude and stops items that would resolve).
+pub const FUTILITY_HORIZON: u32 = 2;
 
 /// How many labels an item gets.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -32,4 +32,6 @@ pub use aggregate::{
 };
 pub use data::{Interner, Label, Labels, LabelsBuilder, StringLabels, sort_class_names};
 pub use error::{Error, Result};
-pub use incremental::{Decision, ItemState, OverlapPolicy, SkillModel, item_posterior};
+pub use incremental::{
+    Decision, FUTILITY_HORIZON, ItemState, OverlapPolicy, SkillModel, item_posterior,
+};

@@ -1,7 +1,9 @@
 //! MACE (Hovy et al. 2013): each answer is either given knowingly (the true class) or by
 //! spamming (a draw from the worker's own strategy distribution). Variational Bayes as in
-//! crowd-kit's default (`method="vb"`, Beta(0.5, 0.5) on spamming, Dirichlet(10) on
-//! strategies), with seeded random restarts.
+//! crowd-kit's default (`method="vb"`, Beta(0.5, 0.5) on spamming), with a stronger
+//! Dirichlet prior on strategies than crowd-kit's 10 (1000 by default, see
+//! [`MaceOptions::strategy_prior`]), and seeded restarts (the best marginal likelihood wins).
+//! `MaceOptions { em: true, .. }` runs plain EM instead.
 //!
 //! The E-step is O(labels + tasks × K): per answer two logs taken from a per-worker table, and
 //! the spamming posterior of an answer has the closed form
@@ -245,6 +247,20 @@ fn update_params(labels: &Labels, counts: &[f64], opts: &MaceOptions, params: &m
     let k = labels.n_classes();
     let width = k + 2;
     let (pa, pb, ps) = (opts.spam_prior.0, opts.spam_prior.1, opts.strategy_prior);
+    if opts.em {
+        let sm = 0.01 / k as f64;
+        for_each_worker(labels, params, width, |w, row| {
+            let cnt = &counts[w * width..(w + 1) * width];
+            let z = cnt[0] + cnt[1] + 2.0 * sm;
+            row[0] = (cnt[0] + sm) / z;
+            row[1] = (cnt[1] + sm) / z;
+            let zs: f64 = cnt[2..].iter().sum::<f64>() + sm * k as f64;
+            for c in 0..k {
+                row[2 + c] = (cnt[2 + c] + sm) / zs;
+            }
+        });
+        return;
+    }
     for_each_worker(labels, params, width, |w, row| {
         let cnt = &counts[w * width..(w + 1) * width];
         let d_total = digamma(cnt[0] + cnt[1] + pa + pb).exp();

@@ -128,3 +128,88 @@ fn confusion_model_from_each_method_builds() {
         assert!(out[1] > 0.5, "{m}: {out:?}");
     }
 }
+
+#[test]
+fn early_escalation_when_the_target_is_out_of_reach() {
+    // Every worker 70% right on 2 classes: one answer moves the log-odds by ln(7/3) ≈ 0.85;
+    // the target 0.95 needs log-odds ln 19 ≈ 2.94.
+    let model = SkillModel::one_coin(10, 2, 0.7).unwrap();
+    let policy = OverlapPolicy::Dynamic {
+        min: 2,
+        max: 7,
+        target: 0.95,
+    };
+    let item = |answers: &[u32]| {
+        let mut s = ItemState::new(&model);
+        for (w, &a) in answers.iter().enumerate() {
+            s.add(&model, w as u32, a).unwrap();
+        }
+        s
+    };
+    // 3–2 after 5: net one answer (0.85) + two more agreeing (1.69) = 2.54 < 2.94: hopeless.
+    let s = item(&[0, 1, 0, 1, 0]);
+    assert_eq!(s.decide(&policy), Decision::NeedMore);
+    assert!(matches!(
+        s.decide_with(&model, &policy),
+        Decision::Escalate { class: 0, .. }
+    ));
+    // 4–1 after 5: 2.54 now, 4.24 reachable: keep going.
+    let s = item(&[0, 1, 0, 0, 0]);
+    assert_eq!(s.decide_with(&model, &policy), Decision::NeedMore);
+    // 2–2 after 4: three labels to go, beyond the look-ahead horizon: keep going.
+    const { assert!(mudou_consensus::FUTILITY_HORIZON < 3) };
+    let s = item(&[0, 1, 0, 1]);
+    assert_eq!(s.decide_with(&model, &policy), Decision::NeedMore);
+    // 3–3 after 6: one to go, 0.85 reachable: escalate; at 7 both rules escalate.
+    let s = item(&[0, 1, 0, 1, 0, 1]);
+    assert!(matches!(
+        s.decide_with(&model, &policy),
+        Decision::Escalate { .. }
+    ));
+    let s = item(&[0, 1, 0, 1, 0, 1, 1]);
+    assert_eq!(s.decide_with(&model, &policy), s.decide(&policy));
+    // Resolved and fixed-overlap decisions are unchanged.
+    let s = item(&[1, 1, 1, 1]);
+    assert!(matches!(
+        s.decide_with(&model, &policy),
+        Decision::Resolved { class: 1, .. }
+    ));
+    for n in 1..=5 {
+        let s = item(&[0, 1, 0, 1, 0][..n]);
+        let fixed = OverlapPolicy::Fixed(5);
+        assert_eq!(s.decide_with(&model, &fixed), s.decide(&fixed));
+    }
+}
+
+#[test]
+fn typical_evidence_follows_worker_updates() {
+    // A model of strong workers reaches the target where weak ones cannot; updating every
+    // worker one by one must give the same decisions as building the model at once.
+    let strong = [0.97, 0.03, 0.03, 0.97]; // [observed][true]
+    let weak = [0.6, 0.4, 0.4, 0.6];
+    let policy = OverlapPolicy::Dynamic {
+        min: 2,
+        max: 7,
+        target: 0.95,
+    };
+    let built = SkillModel::from_confusions(&[0.5, 0.5], &strong.repeat(6), 0.0, 0.7).unwrap();
+    let mut updated = SkillModel::from_confusions(&[0.5, 0.5], &weak.repeat(6), 0.0, 0.7).unwrap();
+    // 3–3 after 6, one label to go: out of reach with weak workers, not with strong ones.
+    let mut s = ItemState::new(&updated);
+    for (w, a) in [0u32, 1, 0, 1, 0, 1].into_iter().enumerate() {
+        s.add(&updated, w as u32, a).unwrap();
+    }
+    assert!(matches!(
+        s.decide_with(&updated, &policy),
+        Decision::Escalate { .. }
+    ));
+    for w in 0..6 {
+        updated.set_worker_confusion(w, &strong, 0.0).unwrap();
+    }
+    assert_eq!(updated, built);
+    let mut s = ItemState::new(&built);
+    for (w, a) in [0u32, 1, 0, 1, 0, 1].into_iter().enumerate() {
+        s.add(&built, w as u32, a).unwrap();
+    }
+    assert_eq!(s.decide_with(&built, &policy), Decision::NeedMore);
+}
