@@ -252,6 +252,7 @@ describe('client pages', () => {
       await form.locator(`input[name=label_key_${i}]`).fill(key);
       assert.equal(await form.locator(`input[name=label_hotkey_${i}]`).inputValue(), String(i + 1));
     }
+    await form.locator('textarea[name=instructions]').fill('把每个形状框起来，框要贴着边。');
     await form.locator('input[name=overlap_kind][value=dynamic]').check();
     await form.locator('input[name=overlap_min]').fill('2');
     await form.locator('input[name=overlap_max]').fill('4');
@@ -305,6 +306,7 @@ describe('client pages', () => {
     assert.ok(Number(await text(page.getByTestId('n-units').locator('.stat-value'))) >= 1);
     await page.getByTestId('progress-chart').locator('svg[role=img]').waitFor();
     assert.match(await text(page.getByTestId('cost')), /¥0\.00/);
+    await page.getByTestId('order-head').getByText('框要贴着边').waitFor();
     await shots4(page, 'client-order');
 
     // pause and resume; "add new items" finds none
@@ -324,6 +326,7 @@ describe('client pages', () => {
     const { page } = b;
     await page.getByTestId('dataset-row').filter({ hasText: '形状示例' }).click();
     await page.getByTestId('drop').waitFor();
+    await page.getByTestId('dataset-orders').getByText(`形状画框 ${stamp}`).waitFor();
     const png = makePng().toString('base64');
     const dt = await page.evaluateHandle((b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

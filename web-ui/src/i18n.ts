@@ -309,6 +309,9 @@ const zh = {
   uperr_no_files: '没有收到文件',
   uperr_broken: '上传不完整，请再试一次',
 
+  gold_is: '占 {share}%，最多 {max} 条',
+  no_deadline: '无',
+
   // errors
   err_invalid_credentials: '用户名或密码不对',
   err_invalid_credentials_left: '用户名或密码不对，还能试 {n} 次',
@@ -574,7 +577,7 @@ const en: Record<Key, string> = {
   progress_aria: '{r} resolved, {e} escalated, {o} open, of {total}',
   resolved: 'Resolved',
   escalated: 'Escalated',
-  open_items: 'Open',
+  open_items: 'Not done yet',
   resolved_of: '{n} / {total} resolved',
   items_to_label: 'Items to label',
   gold_items: 'Gold items',
@@ -629,6 +632,9 @@ const en: Record<Key, string> = {
   uperr_too_many: 'Too many files in one upload: send them in parts',
   uperr_no_files: 'No files arrived',
   uperr_broken: 'The upload arrived broken: try again',
+
+  gold_is: '{share}% of each unit, at most {max}',
+  no_deadline: 'None',
 
   err_invalid_credentials: 'Wrong username or password',
   err_invalid_credentials_left: 'Wrong username or password, {n} tries left',

@@ -7,6 +7,8 @@ import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LoadState, Note, useLoad } from '../../components/ui';
 import { fileSize, partFor, rejectKey, summariseUpload, uploadErrorKey, type UploadResult, type UploadSummary } from '../../orders';
 import { BackLink, go } from './nav';
+import { StateBadge } from './OrderPage';
+import type { Order } from '../../orders';
 
 export interface Dataset {
   id: number;
@@ -96,6 +98,7 @@ export function DatasetPage({ id }: { id: number }) {
           </header>
         )}
       </LoadState>
+      <DatasetOrders id={id} />
       <UploadPanel
         datasetId={id}
         onDone={async () => {
@@ -344,5 +347,44 @@ function UploadError({ error }: { error: unknown }) {
         </small>
       )}
     </Note>
+  );
+}
+
+/** The orders on this dataset, if any (a row each, to their page). */
+function DatasetOrders({ id }: { id: number }) {
+  const orders = useLoad(() => api.get<Items<Order>>('/orders'), [id]);
+  const mine = orders.data?.items.filter((o) => o.dataset_id === id) ?? [];
+  if (mine.length === 0) return null;
+  return (
+    <section class="card" aria-label={t('orders')} data-testid="dataset-orders">
+      <div class="card-head">
+        <h2>
+          <Icon name="clipboard" />
+          <span>{t('orders')}</span>
+        </h2>
+      </div>
+      <ul class="rows">
+        {mine.map((o) => (
+          <li key={o.id}>
+            <a
+              class="row row-link"
+              href={`#/orders/${o.id}`}
+              onClick={(e) => {
+                e.preventDefault();
+                go(`#/orders/${o.id}`);
+              }}
+            >
+              <Icon name="clipboard" />
+              <span class="row-main">
+                <strong>{o.spec.name}</strong>
+                <span class="muted">{t('resolved_of', { n: o.counts.resolved, total: o.counts.items })}</span>
+              </span>
+              <StateBadge state={o.state} />
+              <Icon name="forward" />
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -133,10 +133,33 @@ export function OrderPage({ id }: { id: number }) {
                     </dd>
                   </div>
                   <div>
+                    <dt>{t('gold')}</dt>
+                    <dd>
+                      {t('gold_is', {
+                        share: Math.round(o.spec.gold_share * 100),
+                        max: o.spec.max_gold_items == null ? t('no_limit') : o.spec.max_gold_items,
+                      })}
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{t('unit_size')}</dt>
+                    <dd>{o.spec.unit_size}</dd>
+                  </div>
+                  <div>
+                    <dt>{t('deadline')}</dt>
+                    <dd>{o.spec.deadline ? shortTime(o.spec.deadline, getLang()) : t('no_deadline')}</dd>
+                  </div>
+                  <div>
                     <dt>{o.published_at ? t('published') : t('created')}</dt>
                     <dd>{shortTime(o.published_at ?? o.created_at, getLang())}</dd>
                   </div>
                 </dl>
+                {o.spec.instructions && (
+                  <div class="instructions">
+                    <strong>{t('instructions')}</strong>
+                    <p>{o.spec.instructions}</p>
+                  </div>
+                )}
                 {actions.length > 0 && (
                   <div class="btn-row" data-testid="order-actions">
                     {actions.includes('publish') && (
