@@ -420,15 +420,103 @@ impl Answer {
         }
     }
 
+    /// Whether this answer agrees with a gold answer: the same label, the same set of labels,
+    /// or for boxes the same number, each gold box matched by one of the same label with
+    /// IoU ≥ 0.5.
+    pub fn matches(&self, gold: &Answer) -> bool {
+        match (self, gold) {
+            (Answer::Choice { label: a }, Answer::Choice { label: b }) => a == b,
+            (Answer::Multi { labels: a }, Answer::Multi { labels: b }) => {
+                let mut a = a.clone();
+                let mut b = b.clone();
+                a.sort();
+                b.sort();
+                a == b
+            }
+            (Answer::Boxes { boxes: a }, Answer::Boxes { boxes: b }) => {
+                if a.len() != b.len() {
+                    return false;
+                }
+                let mut used = vec![false; a.len()];
+                b.iter().all(|g| {
+                    let hit = a
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, x)| !used[*i] && x.label == g.label)
+                        .max_by(|x, y| iou(x.1, g).total_cmp(&iou(y.1, g)));
+                    match hit {
+                        Some((i, x)) if iou(x, g) >= 0.5 => {
+                            used[i] = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                })
+            }
+            _ => false,
+        }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
+}
+
+fn iou(a: &BoxAnswer, b: &BoxAnswer) -> f64 {
+    let x0 = a.x.max(b.x);
+    let y0 = a.y.max(b.y);
+    let x1 = (a.x + a.w).min(b.x + b.w);
+    let y1 = (a.y + a.h).min(b.y + b.h);
+    let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+    let union = a.w * a.h + b.w * b.h - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn answers_match_gold() {
+        let b = |l: &str, x: f64| BoxAnswer {
+            label: l.into(),
+            x,
+            y: 0.0,
+            w: 10.0,
+            h: 10.0,
+        };
+        let gold = Answer::Boxes {
+            boxes: vec![b("cat", 0.0), b("dog", 50.0)],
+        };
+        assert!(
+            Answer::Boxes {
+                boxes: vec![b("dog", 51.0), b("cat", 1.0)]
+            }
+            .matches(&gold)
+        );
+        assert!(
+            !Answer::Boxes {
+                boxes: vec![b("dog", 51.0), b("cat", 8.0)]
+            }
+            .matches(&gold),
+            "IoU too low"
+        );
+        assert!(
+            !Answer::Boxes {
+                boxes: vec![b("cat", 0.0)]
+            }
+            .matches(&gold)
+        );
+        let m = |v: &[&str]| Answer::Multi {
+            labels: v.iter().map(|s| s.to_string()).collect(),
+        };
+        assert!(m(&["a", "b"]).matches(&m(&["b", "a"])));
+        assert!(!m(&["a"]).matches(&m(&["a", "b"])));
+        assert!(
+            Answer::Choice { label: "x".into() }.matches(&Answer::Choice { label: "x".into() })
+        );
+    }
 
     pub fn spec(task_type: TaskType) -> OrderSpec {
         let label = |key: &str, hot: char| LabelDef {

@@ -299,3 +299,45 @@ impl Store {
         Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(unit_id).fetch_all(p).await?))
     }
 }
+
+/// Raw facts for an order's progress report.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressFacts {
+    /// Labels still owed to open items (`needed − labels_count`, at least 0).
+    pub labels_owed: i64,
+    /// Labels received in the last hour.
+    pub labels_last_hour: i64,
+    /// `(hour start in Unix ms, labels)` for the last 24 hours, oldest first, empty hours left out.
+    pub hourly: Vec<(i64, i64)>,
+    /// `(answer, gold)` JSON pairs of every answer given to a gold item.
+    pub gold_answers: Vec<(String, String)>,
+    /// `(answer JSON)` of every real answer, for box-paid cost.
+    pub answers: i64,
+}
+
+impl Store {
+    pub async fn order_progress(&self, order_id: i64, now: i64) -> Result<ProgressFacts> {
+        let hour = 3_600_000;
+        let since = now - 24 * hour;
+        Ok(on_read!(self, p => {
+            let labels_owed: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN needed > labels_count THEN needed - labels_count ELSE 0 END), 0) AS BIGINT) \
+                 FROM order_items WHERE order_id = $1 AND is_gold = FALSE AND state = 'open'")
+                .bind(order_id).fetch_one(p).await?;
+            let labels_last_hour: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL AND created_at >= $2")
+                .bind(order_id).bind(now - hour).fetch_one(p).await?;
+            let hourly: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT CAST((created_at / $3) * $3 AS BIGINT) AS h, COUNT(*) FROM labels \
+                 WHERE order_id = $1 AND answer IS NOT NULL AND created_at >= $2 GROUP BY h ORDER BY h")
+                .bind(order_id).bind(since).bind(hour).fetch_all(p).await?;
+            let gold_answers: Vec<(String, String)> = sqlx::query_as(
+                "SELECT l.answer, oi.gold FROM labels l JOIN order_items oi ON oi.order_id = l.order_id AND oi.item_id = l.item_id \
+                 WHERE l.order_id = $1 AND oi.is_gold = TRUE AND l.answer IS NOT NULL")
+                .bind(order_id).fetch_all(p).await?;
+            let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL")
+                .bind(order_id).fetch_one(p).await?;
+            ProgressFacts { labels_owed, labels_last_hour, hourly, gold_answers, answers }
+        }))
+    }
+}

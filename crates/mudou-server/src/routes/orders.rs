@@ -28,6 +28,88 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_gold))
         .routes(routes!(sync_order))
         .routes(routes!(list_units))
+        .routes(routes!(order_progress))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HourCount {
+    /// Start of the hour, Unix ms.
+    pub hour: i64,
+    pub labels: i64,
+}
+
+/// How far an order has come, what it has cost so far and when it should be done.
+#[derive(Serialize, ToSchema)]
+pub struct ProgressOut {
+    pub state: String,
+    pub items: i64,
+    pub resolved: i64,
+    pub escalated: i64,
+    /// Answers received (gold included, skips not).
+    pub labels: i64,
+    /// Answers given to gold items, and the share that were right (`null` before any).
+    pub gold_labels: i64,
+    pub gold_accuracy: Option<f64>,
+    /// Piece pay owed for the answers so far, in fen (before review: an upper bound).
+    pub cost_fen: i64,
+    pub labels_last_hour: i64,
+    /// Labels still needed by open items at their current overlap.
+    pub labels_remaining: i64,
+    /// At the last hour's rate; `null` when nothing came in during the last hour.
+    pub eta_seconds: Option<i64>,
+    /// Labels per hour over the last 24 hours (hours without labels left out).
+    pub hourly: Vec<HourCount>,
+}
+
+/// Progress: counts, gold accuracy so far, cost so far and an ETA from the recent rate.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/progress", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = ProgressOut), (status = 404, body = ErrorBody)))]
+async fn order_progress(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProgressOut>> {
+    let order = state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(order_not_found)?;
+    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
+    let c = state.store.order_counts(id).await?;
+    let f = state.store.order_progress(id, now_millis()).await?;
+    let right = f
+        .gold_answers
+        .iter()
+        .filter(|(a, g)| {
+            match (
+                serde_json::from_str::<Answer>(a),
+                serde_json::from_str::<Answer>(g),
+            ) {
+                (Ok(a), Ok(g)) => a.matches(&g),
+                _ => false,
+            }
+        })
+        .count();
+    let gold_labels = f.gold_answers.len() as i64;
+    let eta_seconds = (f.labels_last_hour > 0).then(|| f.labels_owed * 3600 / f.labels_last_hour);
+    Ok(Json(ProgressOut {
+        state: order.state,
+        items: c.items,
+        resolved: c.resolved,
+        escalated: c.escalated,
+        labels: f.answers,
+        gold_labels,
+        gold_accuracy: (gold_labels > 0).then(|| right as f64 / gold_labels as f64),
+        cost_fen: f.answers * spec.piece_rate_fen,
+        labels_last_hour: f.labels_last_hour,
+        labels_remaining: f.labels_owed,
+        eta_seconds,
+        hourly: f
+            .hourly
+            .into_iter()
+            .map(|(hour, labels)| HourCount { hour, labels })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
