@@ -120,7 +120,7 @@ function Overview({ user }: { user: User }) {
               <p class="muted">{t('no_orders')}</p>
             ) : (
               <ul class="rows">
-                {[...d.items].reverse().map((o) => (
+                {d.items.map((o) => (
                   <li key={o.id}>
                     <a
                       class="row row-link"
@@ -136,8 +136,8 @@ function Overview({ user }: { user: User }) {
                       <span class="row-main">
                         <strong>{o.spec.name}</strong>
                         <span class="muted">
-                          {t(('task_' + o.spec.task_type) as Key)} ·{' '}
-                          {t('resolved_of', { n: o.counts.resolved, total: o.counts.items })}
+                          {t(('task_' + o.spec.task_type) as Key)}
+                          {o.state !== 'draft' && <> · {t('resolved_of', { n: o.counts.resolved, total: o.counts.items })}</>}
                         </span>
                       </span>
                       {o.state !== 'draft' && <MiniBar o={o} />}
