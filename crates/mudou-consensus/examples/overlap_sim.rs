@@ -3,7 +3,7 @@
 //! (min 2, max 7, target confidence 0.95): labels used per item and final accuracy.
 //!
 //! ```text
-//! cargo run --release -p mudou-consensus --example overlap_sim [-- ITEMS_PER_SET]
+//! [SIM_SEED=2024] cargo run --release -p mudou-consensus --example overlap_sim [-- ITEMS_PER_SET]
 //! ```
 //! Per set: workers with at least 20 labels form the pool (drawn in proportion to how much
 //! they labelled); each simulated item has a true class drawn from the DS class prior; each
@@ -200,7 +200,11 @@ fn simulate(
         return Ok(None);
     }
     let total: f64 = pool.iter().map(|p| p.1).sum();
-    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let seed = std::env::var("SIM_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2024);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // The simulated crowd: every item's truth (from the DS class prior) and the first 7
     // distinct workers who would pick it up (drawn by activity) with their answers. Both
     // policies see the same answers in the same order: dynamic overlap stops earlier or later.
