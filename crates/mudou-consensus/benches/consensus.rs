@@ -99,6 +99,23 @@ fn incremental(c: &mut Criterion) {
             black_box(resolved)
         })
     });
+    g.bench_function("add_label_and_decide_with", |b| {
+        b.iter(|| {
+            for s in states.iter_mut() {
+                s.reset(&model);
+            }
+            let mut resolved = 0u32;
+            for l in all {
+                let s = &mut states[l.task as usize];
+                s.add(&model, l.worker, l.class).unwrap();
+                resolved += u32::from(!matches!(
+                    s.decide_with(&model, &policy),
+                    mudou_consensus::Decision::NeedMore
+                ));
+            }
+            black_box(resolved)
+        })
+    });
     let pairs: Vec<Vec<(u32, u32)>> = (0..data.n_tasks())
         .map(|t| data.task(t).iter().map(|l| (l.worker, l.class)).collect())
         .collect();

@@ -160,7 +160,9 @@ impl SkillModel {
     }
 
     /// Replaces worker `w`'s confusion matrix (`K × K`, `[observed][true]`), growing the model
-    /// when `w` is new (workers in between get the default table).
+    /// when `w` is new (workers in between get the default table). Refreshes the typical-worker
+    /// evidence used by [`ItemState::decide_with`]: O(workers × K² × log workers), so to replace
+    /// many workers build a new model with [`SkillModel::from_confusions`] instead.
     pub fn set_worker_confusion(
         &mut self,
         w: usize,
@@ -381,7 +383,7 @@ impl ItemState {
         };
         if decision != Decision::NeedMore
             || self.n_labels < min
-            || self.n_labels + FUTILITY_HORIZON < max
+            || self.n_labels.saturating_add(FUTILITY_HORIZON) < max
             || self.log_post.len() != model.k
         {
             return decision;
