@@ -188,6 +188,17 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a typed-in gold answer; `NotFound` when there was none.
+    pub async fn delete_order_gold(&self, order_id: i64, item_id: i64) -> Result<()> {
+        let sql = "DELETE FROM order_gold WHERE order_id = $1 AND item_id = $2";
+        let n = on_write!(self, p => sqlx::query(sql).bind(order_id).bind(item_id).execute(p).await?.rows_affected());
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The client's gold answers of an order, by item.
     pub async fn order_gold(&self, order_id: i64) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT item_id, answer FROM order_gold WHERE order_id = $1 ORDER BY item_id";

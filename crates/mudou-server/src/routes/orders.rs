@@ -25,7 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause_order))
         .routes(routes!(resume_order))
         .routes(routes!(cancel_order))
-        .routes(routes!(set_gold))
+        .routes(routes!(set_gold, delete_gold))
+        .routes(routes!(list_gold))
         .routes(routes!(sync_order))
         .routes(routes!(list_units))
         .routes(routes!(order_progress))
@@ -591,6 +592,66 @@ async fn set_gold(
         .store
         .put_order_gold(id, item_id, &answer.to_json().to_string(), now_millis())
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GoldOut {
+    pub item_id: i64,
+    #[schema(value_type = Object)]
+    pub answer: Value,
+}
+
+/// The gold answers typed in for this order (the manifest's are shown on the items).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/gold", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<GoldOut>), (status = 404, body = ErrorBody)))]
+async fn list_gold(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Items<GoldOut>>> {
+    state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(order_not_found)?;
+    let items = state
+        .store
+        .order_gold(id)
+        .await?
+        .into_iter()
+        .map(|(item_id, a)| GoldOut {
+            item_id,
+            answer: serde_json::from_str(&a).unwrap_or(Value::Null),
+        })
+        .collect();
+    Ok(Json(Items { items }))
+}
+
+/// Removes a typed-in gold answer while the order is a draft.
+#[utoipa::path(delete, path = "/api/v1/orders/{id}/gold/{item_id}", tag = "orders",
+    params(("id" = i64, Path), ("item_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_gold(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    let order = state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(order_not_found)?;
+    if order.state != "draft" {
+        return Err(ApiError::conflict(
+            "gold answers are changed while the order is a draft",
+        ));
+    }
+    state
+        .store
+        .delete_order_gold(id, item_id)
+        .await
+        .map_err(ApiError::not_found_as("gold answer"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

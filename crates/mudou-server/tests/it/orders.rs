@@ -137,6 +137,36 @@ both!(order_lifecycle_with_gold_and_units, |app| {
         .await
         .unwrap();
     assert_eq!(ok.status().as_u16(), 204);
+    let listed = c.get(&format!("/api/v1/orders/{id}/gold")).await;
+    assert_eq!(listed.ok()["items"][0]["item_id"].as_i64(), Some(item));
+    assert_eq!(
+        listed.body["items"][0]["answer"]["boxes"][0]["label"],
+        "star"
+    );
+    assert_eq!(
+        c.delete(&format!("/api/v1/orders/{id}/gold/{item}"))
+            .await
+            .status
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        c.delete(&format!("/api/v1/orders/{id}/gold/{item}"))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    let ok = c
+        .http
+        .put(&gold_url)
+        .json(
+            &json!({"answer": {"boxes": [{"label": "star", "x": 10, "y": 10, "w": 50, "h": 50}]}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 204);
 
     let p = c
         .post(&format!("/api/v1/orders/{id}/publish"), json!({}))
