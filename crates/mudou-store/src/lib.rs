@@ -16,12 +16,14 @@ mod accounts;
 mod catalog;
 mod dispatch;
 mod error;
+mod exports;
 mod orders;
 
 pub use accounts::*;
 pub use catalog::*;
 pub use dispatch::*;
 pub use error::StoreError;
+pub use exports::*;
 pub use orders::*;
 pub use pool::{Backend, Store, StoreConfig, now_millis};
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod centre;
 pub mod datasets;
+pub mod exports;
 pub mod health;
 pub mod media;
 pub mod orders;
@@ -25,7 +26,7 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -64,4 +65,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(media::router())
         .merge(orders::router())
         .merge(work::router())
+        .merge(exports::router())
 }

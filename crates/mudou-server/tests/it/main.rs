@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod exports;
 mod media;
 mod ops;
 mod orders;

@@ -1,0 +1,152 @@
+//! What exports read (an order's items with their consensus and raw labels, a page at a
+//! time) and what a Label Studio import writes (known answers of a dataset's items).
+
+use crate::{NewItem, Result, Store, StoreError};
+
+/// One item of an order as an export sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportItem {
+    pub item_id: i64,
+    /// `image` or `text`.
+    pub kind: String,
+    pub sha256: Option<String>,
+    /// A text item's text.
+    pub body: Option<String>,
+    pub file_name: String,
+    pub tag: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub is_gold: bool,
+    /// The order's gold answer (JSON) of a gold item.
+    pub gold: Option<String>,
+    /// The dataset's known answer (manifest JSON: `label`, `labels`, `boxes`), if any.
+    pub known: Option<String>,
+    /// `open`, `resolved` or `escalated`.
+    pub state: String,
+    /// The consensus answer (JSON), once there is one.
+    pub answer: Option<String>,
+    pub confidence: Option<f64>,
+}
+
+/// One raw label of an order's item.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportLabel {
+    pub item_id: i64,
+    pub annotator_id: i64,
+    /// The answer (JSON), or `None` for a skip.
+    pub answer: Option<String>,
+    pub skip_reason: Option<String>,
+    /// The time the annotator's device measured on the item.
+    pub client_ms: i64,
+    pub created_at: i64,
+}
+
+/// An item of a dataset that a Label Studio task may point at.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportTarget {
+    pub id: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+impl Store {
+    /// Up to `limit` items of an order with ids greater than `after`, in id order.
+    pub async fn export_items_page(
+        &self,
+        order_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<ExportItem>> {
+        let sql = "SELECT oi.item_id, i.kind, i.sha256, i.body, i.file_name, i.tag, b.width, b.height, \
+                   oi.is_gold, oi.gold, i.gold AS known, oi.state, oi.answer, oi.confidence \
+                   FROM order_items oi JOIN items i ON i.id = oi.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE oi.order_id = $1 AND oi.item_id > $2 ORDER BY oi.item_id LIMIT $3";
+        Ok(on_read!(self, p => sqlx::query_as::<_, ExportItem>(sql)
+            .bind(order_id).bind(after).bind(limit).fetch_all(p).await?))
+    }
+
+    /// The raw labels (skips included) of an order's items with `from < item_id <= to`,
+    /// by item, oldest first.
+    pub async fn export_labels_between(
+        &self,
+        order_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ExportLabel>> {
+        let sql = "SELECT item_id, annotator_id, answer, skip_reason, client_ms, created_at FROM labels \
+                   WHERE order_id = $1 AND item_id > $2 AND item_id <= $3 ORDER BY item_id, id";
+        Ok(on_read!(self, p => sqlx::query_as::<_, ExportLabel>(sql)
+            .bind(order_id).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// The image item of `dataset_id` holding the file with this SHA-256.
+    pub async fn image_item_by_sha256(
+        &self,
+        dataset_id: i64,
+        sha256: &str,
+    ) -> Result<Option<ImportTarget>> {
+        let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.sha256 = $2";
+        Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
+            .bind(dataset_id).bind(sha256).fetch_optional(p).await?))
+    }
+
+    /// The image item of `dataset_id` named `name`, or whose path ends in `/name`
+    /// (an exact name first, then the oldest item).
+    pub async fn image_item_by_file_name(
+        &self,
+        dataset_id: i64,
+        name: &str,
+    ) -> Result<Option<ImportTarget>> {
+        let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.kind = 'image' AND (i.file_name = $2 OR \
+                   (length(i.file_name) > length($3) AND substr(i.file_name, length(i.file_name) - length($3) + 1) = $3)) \
+                   ORDER BY CASE WHEN i.file_name = $2 THEN 0 ELSE 1 END, i.id LIMIT 1";
+        let suffix = format!("/{name}");
+        Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
+            .bind(dataset_id).bind(name).bind(&suffix).fetch_optional(p).await?))
+    }
+
+    /// The text item of `dataset_id` with exactly this text.
+    pub async fn text_item_by_body(&self, dataset_id: i64, body: &str) -> Result<Option<i64>> {
+        let sql = "SELECT id FROM items WHERE dataset_id = $1 AND kind = 'text' AND body = $2 ORDER BY id LIMIT 1";
+        Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql)
+            .bind(dataset_id).bind(body).fetch_optional(p).await?))
+    }
+
+    /// Sets the known answers of items of `dataset_id` and adds new text items, in one
+    /// transaction. Returns the new items' ids in the order given.
+    pub async fn import_known_answers(
+        &self,
+        dataset_id: i64,
+        known: &[(i64, String)],
+        new_items: &[NewItem],
+        now: i64,
+    ) -> Result<Vec<i64>> {
+        Ok(in_tx!(self, tx => {
+            for (item_id, gold) in known {
+                let n = sqlx::query("UPDATE items SET gold = $3 WHERE id = $1 AND dataset_id = $2")
+                    .bind(item_id).bind(dataset_id).bind(gold).execute(&mut *tx).await?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+            }
+            let mut ids = Vec::with_capacity(new_items.len());
+            for it in new_items {
+                let body = match &it.content {
+                    crate::ItemContent::Text { body } => body,
+                    crate::ItemContent::Image { .. } => {
+                        return Err(StoreError::Invalid("an import adds text items only".into()));
+                    }
+                };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at) \
+                     VALUES ($1, 'text', NULL, $2, $3, $4, $5, $6, $7) RETURNING id")
+                    .bind(dataset_id).bind(body).bind(&it.file_name).bind(&it.tag).bind(&it.meta)
+                    .bind(&it.gold).bind(now).fetch_one(&mut *tx).await?;
+                ids.push(id);
+            }
+            ids
+        }))
+    }
+}
