@@ -704,3 +704,62 @@ both!(coco_eval_compares_consensus_with_gold, |app| {
         "boxes within a few pixels of the gold: {stats}"
     );
 });
+
+both!(exports_stream_across_pages, |app| {
+    // More items than one page of the export (500): texts are quick to make.
+    let w = app.world().await;
+    let ds = app
+        .state
+        .store
+        .create_dataset(w.org_a, "评论", owner(&app, &w).await, 1)
+        .await
+        .unwrap();
+    let n = 1203;
+    let items: Vec<mudou_store::NewItem> = (0..n)
+        .map(|i| mudou_store::NewItem {
+            content: mudou_store::ItemContent::Text {
+                body: format!("第{i}条评论"),
+            },
+            file_name: format!("+{i}"),
+            tag: String::new(),
+            meta: "{}".into(),
+            gold: None,
+        })
+        .collect();
+    app.state
+        .store
+        .add_items(ds.id, &[], &items, 1)
+        .await
+        .unwrap();
+    let c = client(&app, "client_a").await;
+    let mut s = spec("text_classification", 0);
+    s["unit_size"] = json!(50);
+    let o = c
+        .post("/api/v1/orders", json!({"dataset_id": ds.id, "spec": s}))
+        .await;
+    let order = o.ok()["id"].as_i64().unwrap();
+    c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+        .await
+        .ok();
+
+    let lines = jsonl(&export(&c, order, "format=jsonl").await);
+    assert_eq!(lines.len(), n);
+    let ids: Vec<i64> = lines
+        .iter()
+        .map(|l| l["item_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|p| p[0] < p[1]),
+        "each item once, in order"
+    );
+    assert_eq!(lines[700]["text"], "第700条评论");
+    assert_eq!(lines[700]["state"], "open");
+    let ls = json_of(&export(&c, order, "format=labelstudio").await);
+    assert_eq!(ls.as_array().unwrap().len(), n);
+    assert_eq!(ls[1202]["data"]["text"], "第1202条评论");
+    let text = String::from_utf8(export(&c, order, "format=csv").await.bytes).unwrap();
+    let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), n);
+    assert!(rows.iter().all(|r| r[1].starts_with("'+")));
+});
