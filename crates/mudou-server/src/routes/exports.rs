@@ -520,7 +520,14 @@ fn stem(file_name: &str) -> String {
     };
     let s: String = base
         .chars()
-        .map(|c| if c.is_control() || c == ':' { '_' } else { c })
+        .map(|c| {
+            // Characters some unzip tools refuse in names (Windows).
+            if c.is_control() || matches!(c, ':' | '<' | '>' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     if s.is_empty() || s == "." || s == ".." {
         "item".into()
@@ -936,6 +943,15 @@ async fn import_labelstudio(
         .map_err(ApiError::not_found_as("dataset"))?;
     let mut outcomes = Vec::with_capacity(tasks.len());
     let mut known: Vec<(i64, String)> = Vec::new();
+    // Position in `known` of each item's answer: a later task about the same item wins.
+    let mut known_at: std::collections::HashMap<i64, usize> = Default::default();
+    let mut set_known = |item_id: i64, answer: String| match known_at.get(&item_id) {
+        Some(&k) => known[k].1 = answer,
+        None => {
+            known_at.insert(item_id, known.len());
+            known.push((item_id, answer));
+        }
+    };
     let mut new_items: Vec<NewItem> = Vec::new();
     // Outcome index of each new item, to fill in its id after the commit.
     let mut new_at: Vec<usize> = Vec::new();
@@ -986,8 +1002,7 @@ async fn import_labelstudio(
             match answer {
                 Some(a) => {
                     out.outcome = "labelled";
-                    known.retain(|(i, _)| *i != item.id);
-                    known.push((item.id, a.to_string()));
+                    set_known(item.id, a.to_string());
                 }
                 None => out.outcome = "unlabelled",
             }
@@ -1009,8 +1024,7 @@ async fn import_labelstudio(
                     match answer {
                         Some(a) => {
                             out.outcome = "labelled";
-                            known.retain(|(i, _)| *i != item_id);
-                            known.push((item_id, a.to_string()));
+                            set_known(item_id, a.to_string());
                         }
                         None => out.outcome = "unlabelled",
                     }
@@ -1101,6 +1115,7 @@ mod tests {
         );
         assert_eq!(stem("cats/=x.y.jpg"), "=x.y");
         assert_eq!(stem(".."), "item");
+        assert_eq!(stem("a:b?\"c\".jpg"), "a_b__c_");
     }
 
     #[test]
