@@ -307,6 +307,17 @@ describe('client pages', () => {
     await page.getByTestId('progress-chart').locator('svg[role=img]').waitFor();
     assert.match(await text(page.getByTestId('cost')), /¥0\.00/);
     await page.getByTestId('order-head').getByText('框要贴着边').waitFor();
+    // live numbers from /progress, and every export of a box order downloads
+    await page.getByTestId('eta').getByText('最近一小时没有新标注').waitFor();
+    assert.equal(await text(page.getByTestId('gold-accuracy').locator('.stat-value')), '—');
+    const links = page.getByTestId('downloads').locator('a[download]');
+    assert.equal(await links.count(), 6);
+    for (const testid of ['download-jsonl', 'download-csv', 'download-labelstudio', 'download-coco', 'download-coco-gold', 'download-yolo']) {
+      const href = await page.getByTestId(testid).getAttribute('href');
+      const res = await page.request.get(new URL(href, page.url()).href);
+      assert.equal(res.status(), 200, `${testid} ${href}`);
+      assert.match(res.headers()['content-disposition'] ?? '', /attachment/);
+    }
     await shots4(page, 'client-order');
 
     // pause and resume; "add new items" finds none
@@ -344,7 +355,8 @@ describe('client pages', () => {
     await page.goto(boxOrderUrl);
     await page.getByTestId('sync').click();
     await page.getByTestId('order-note').getByText('加入 1 条').waitFor();
-    assert.equal(await text(page.getByTestId('n-items').locator('.stat-value')), '55');
+    // the counts reload just after the note shows
+    await page.getByTestId('n-items').locator('.stat-value').getByText('55', { exact: true }).waitFor();
     await page.getByTestId('back').click();
     await page.getByTestId('order-row').first().waitFor();
   });

@@ -285,3 +285,19 @@ describe('upload errors', () => {
     expect(uploadErrorKey('forbidden')).toBeNull();
   });
 });
+
+import { etaText, exportFormats } from './pages/client/OrderPage';
+
+describe('order page helpers', () => {
+  it('offers box formats only for box orders', () => {
+    expect(exportFormats('single_choice').map((f) => f.format)).toEqual(['jsonl', 'csv', 'labelstudio']);
+    expect(exportFormats('bbox').map((f) => f.format)).toContain('coco&source=gold');
+    expect(exportFormats('bbox')).toHaveLength(6);
+  });
+  it('says when an order should be done', () => {
+    expect(etaText({ labels_remaining: 0, eta_seconds: null })).toBe(dictionaries['zh-CN'].eta_done);
+    expect(etaText({ labels_remaining: 5, eta_seconds: null })).toBe(dictionaries['zh-CN'].eta_unknown);
+    expect(etaText({ labels_remaining: 5, eta_seconds: 600 })).toBe('约 10 分钟');
+    expect(etaText({ labels_remaining: 5, eta_seconds: 3 * 3600 })).toBe('约 3 小时');
+  });
+});

@@ -4,6 +4,13 @@
 const P = (d: string) => <path d={d} />;
 
 const ICONS = {
+  download: (
+    <>
+      {P('M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4')}
+      {P('M7 10l5 5 5-5')}
+      {P('M12 15V3')}
+    </>
+  ),
   play: <path d="M7 4l13 8-13 8z" fill="currentColor" />,
   logout: (
     <>

@@ -186,6 +186,8 @@ export function OrderPage({ id }: { id: number }) {
                 <ErrorNote error={error} />
               </section>
               <Progress o={o} />
+              {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
+              {o.state !== 'draft' && <Downloads o={o} />}
               {o.state === 'draft' && <GoldPicker order={o} />}
             </>
           );
@@ -280,6 +282,90 @@ function Progress({ o }: { o: Order }) {
           <strong class="cost-value">{yuan(cost)}</strong>
           <span class="muted hint">{t('cost_estimate_hint', { n: o.counts.labels, rate: yuan(o.spec.piece_rate_fen) })}</span>
         </div>
+      </div>
+    </section>
+  );
+}
+
+interface ProgressApi {
+  gold_labels: number;
+  gold_accuracy: number | null;
+  labels_last_hour: number;
+  labels_remaining: number;
+  eta_seconds: number | null;
+}
+
+/** When the order should be done, in words. */
+export function etaText(p: Pick<ProgressApi, 'eta_seconds' | 'labels_remaining'>): string {
+  if (p.labels_remaining === 0) return t('eta_done');
+  if (p.eta_seconds === null) return t('eta_unknown');
+  const m = Math.max(1, Math.round(p.eta_seconds / 60));
+  return m >= 90 ? t('eta_hours', { h: Math.round(m / 60) }) : t('eta_minutes', { m });
+}
+
+/** Gold accuracy, the recent rate and the ETA from `/orders/{id}/progress`. */
+function Live({ id, live }: { id: number; live: boolean }) {
+  const p = useLoad(() => api.get<ProgressApi>(`/orders/${id}/progress`), [id]);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void p.reload();
+    }, 20_000);
+    return () => clearInterval(timer);
+  }, [live, p.reload]);
+  if (!p.data) return null;
+  const d = p.data;
+  const gold = d.gold_accuracy === null ? '—' : `${Math.round(d.gold_accuracy * 100)}% (${d.gold_labels})`;
+  return (
+    <section class="card" aria-label={t('eta')} data-testid="live">
+      <div class="stats stats-3">
+        <Stat icon="star" label={t('gold_accuracy')} value={gold} testid="gold-accuracy" />
+        <Stat icon="chart" label={t('labels_last_hour')} value={String(d.labels_last_hour)} testid="last-hour" />
+        <Stat icon="forward" label={t('eta')} value={etaText(d)} testid="eta" />
+      </div>
+    </section>
+  );
+}
+
+/** Links to every export this order's task type has. */
+export function exportFormats(taskType: string): { format: string; key: Key }[] {
+  const all: { format: string; key: Key }[] = [
+    { format: 'jsonl', key: 'download_jsonl' },
+    { format: 'csv', key: 'download_csv' },
+    { format: 'labelstudio', key: 'download_labelstudio' },
+  ];
+  if (taskType === 'bbox') {
+    all.push(
+      { format: 'coco', key: 'download_coco' },
+      { format: 'coco&source=gold', key: 'download_coco_gold' },
+      { format: 'yolo', key: 'download_yolo' },
+    );
+  }
+  return all;
+}
+
+function Downloads({ o }: { o: Order }) {
+  return (
+    <section class="card" aria-label={t('downloads')} data-testid="downloads">
+      <div class="card-head">
+        <h2>
+          <Icon name="download" />
+          <span>{t('downloads')}</span>
+        </h2>
+      </div>
+      <div class="btn-row">
+        {exportFormats(o.spec.task_type).map((f) => (
+          <a
+            key={f.format}
+            class="btn btn-secondary"
+            href={`/api/v1/orders/${o.id}/export?format=${f.format}`}
+            download
+            data-testid={`download-${f.format.replace('&source=gold', '-gold')}`}
+          >
+            <Icon name="download" />
+            <span>{t(f.key)}</span>
+          </a>
+        ))}
       </div>
     </section>
   );
