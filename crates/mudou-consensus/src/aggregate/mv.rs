@@ -96,21 +96,44 @@ pub(crate) fn agreement_with(labels: &Labels, reference: &[u32]) -> Vec<f64> {
 /// Like [`agreement_with`] but identical repeated answers (same task, worker and class) count
 /// once, as crowd-kit's `get_accuracy` does.
 fn agreement_distinct(labels: &Labels, reference: &[u32]) -> Vec<f64> {
-    let mut acc = vec![0.0; labels.n_workers() * 2];
-    for (t, &reference) in reference.iter().enumerate() {
-        let ls = labels.task(t);
-        for (i, l) in ls.iter().enumerate() {
-            if ls[..i]
-                .iter()
-                .any(|p| p.worker == l.worker && p.class == l.class)
-            {
-                continue;
+    let width = labels.n_workers() * 2;
+    // Counts over a range of tasks; the sums are whole numbers, so adding the ranges'
+    // counts in any order gives the same result.
+    let count = |range: std::ops::Range<usize>| {
+        let mut acc = vec![0.0; width];
+        for t in range {
+            let ls = labels.task(t);
+            for (i, l) in ls.iter().enumerate() {
+                if ls[..i]
+                    .iter()
+                    .any(|p| p.worker == l.worker && p.class == l.class)
+                {
+                    continue;
+                }
+                let a = &mut acc[l.worker as usize * 2..l.worker as usize * 2 + 2];
+                a[0] += f64::from(u8::from(reference[t] == l.class));
+                a[1] += 1.0;
             }
-            let a = &mut acc[l.worker as usize * 2..l.worker as usize * 2 + 2];
-            a[0] += f64::from(u8::from(reference == l.class));
-            a[1] += 1.0;
         }
-    }
+        acc
+    };
+    let n = reference.len();
+    let acc = if labels.len() < super::PAR_LABELS {
+        count(0..n)
+    } else {
+        use rayon::prelude::*;
+        let per = n.div_ceil(8).max(1);
+        (0..n.div_ceil(per))
+            .into_par_iter()
+            .map(|c| count(c * per..((c + 1) * per).min(n)))
+            .reduce(
+                || vec![0.0; width],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    };
     acc.chunks_exact(2)
         .map(|a| if a[1] > 0.0 { a[0] / a[1] } else { 0.0 })
         .collect()
