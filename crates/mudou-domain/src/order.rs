@@ -35,6 +35,10 @@ impl TaskType {
     pub fn wants_images(self) -> bool {
         !matches!(self, TaskType::TextClassification)
     }
+    /// The item kind this task labels: `image` or `text`.
+    pub fn item_kind(self) -> &'static str {
+        if self.wants_images() { "image" } else { "text" }
+    }
 }
 
 /// One label of an order's label set.

@@ -19,7 +19,6 @@ use crate::state::AppState;
 pub struct App {
     pub router: Router,
     pub state: AppState,
-    pub openapi: utoipa::openapi::OpenApi,
 }
 
 /// Opens the database (migrating it) and assembles the router.
@@ -68,11 +67,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state.clone());
-    App {
-        router,
-        state,
-        openapi,
-    }
+    App { router, state }
 }
 
 #[derive(Clone, Copy)]

@@ -156,49 +156,34 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
             }
         }
     };
-    let best = 0; // the class index is carried in `answer`; the policy needs only the confidence
-    let decision = if item.skips >= MAX_SKIPS && n < spec.overlap.initial() {
-        Decision::Escalate {
-            class: best,
-            confidence,
-        }
-    } else if spec.task_type == TaskType::Bbox && !agree && n >= spec.overlap.initial() {
+    let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
+    let state = if item.skips >= MAX_SKIPS && n < initial {
+        "escalated"
+    } else if spec.task_type == TaskType::Bbox && !agree && n >= initial {
         // People disagree on how many objects there are: ask more, or a lead.
-        if n >= spec.overlap.max() {
-            Decision::Escalate {
-                class: best,
-                confidence,
-            }
-        } else {
-            Decision::NeedMore
-        }
+        if n >= max { "escalated" } else { "open" }
     } else {
-        policy(&spec.overlap).decide(n, best, confidence)
+        // The answer carries the class; the policy needs only the count and the confidence.
+        match policy(&spec.overlap).decide(n, 0, confidence) {
+            Decision::Resolved { .. } => "resolved",
+            Decision::Escalate { .. } => "escalated",
+            Decision::NeedMore => "open",
+        }
     };
     let answer = answer.map(|a| a.to_string());
-    match decision {
-        Decision::Resolved { confidence, .. } => ConsensusUpdate {
-            state: "resolved",
+    if state == "open" {
+        ConsensusUpdate {
+            state,
+            answer,
+            confidence: (n > 0).then_some(confidence),
+            needed: (n as i64 + 1).max(item.needed).min(max as i64),
+        }
+    } else {
+        ConsensusUpdate {
+            state,
             answer,
             confidence: Some(confidence),
             needed: item.needed.max(n as i64),
-        },
-        Decision::Escalate { confidence, .. } => ConsensusUpdate {
-            state: "escalated",
-            answer,
-            confidence: Some(confidence),
-            needed: item.needed.max(n as i64),
-        },
-        Decision::NeedMore => {
-            let needed = (n as i64 + 1)
-                .max(item.needed)
-                .min(spec.overlap.max() as i64);
-            ConsensusUpdate {
-                state: "open",
-                answer,
-                confidence: (n > 0).then_some(confidence),
-                needed,
-            }
         }
     }
 }
@@ -241,7 +226,6 @@ mod tests {
 
     fn labels(answers: &[(i64, &str)], needed: i64) -> ItemLabels {
         ItemLabels {
-            is_gold: false,
             needed,
             skips: 0,
             answers: answers.iter().map(|(w, a)| (*w, a.to_string())).collect(),

@@ -77,7 +77,6 @@ pub struct ConsensusUpdate {
 /// The facts of an item the consensus engine decides on.
 #[derive(Debug, Clone)]
 pub struct ItemLabels {
-    pub is_gold: bool,
     pub needed: i64,
     pub skips: i64,
     /// `(annotator_id, answer JSON)` of every real answer, oldest first.
@@ -126,6 +125,14 @@ impl Store {
 
     /// Ends leases that ran out: their unlabelled items go back to the pool.
     pub async fn expire_leases(&self, now: i64) -> Result<u64> {
+        // Most calls find nothing: look with a reader first, so the writer is not taken
+        // on every request for work.
+        let due: Option<i64> = on_read!(self, p => sqlx::query_scalar(
+            "SELECT id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 LIMIT 1")
+            .bind(now).fetch_optional(p).await?);
+        if due.is_none() {
+            return Ok(0);
+        }
         Ok(in_tx!(self, tx => {
             sqlx::query("DELETE FROM item_leases WHERE assignment_id IN \
                          (SELECT id FROM assignments WHERE state = 'active' AND lease_expires_at < $1)")
@@ -441,7 +448,7 @@ impl Store {
             let new_state = if is_gold {
                 item_state
             } else {
-                let u = decide(&ItemLabels { is_gold, needed, skips: skips_now, answers });
+                let u = decide(&ItemLabels { needed, skips: skips_now, answers });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")
                     .bind(order_id).bind(l.item_id).bind(u.state).bind(&u.answer).bind(u.confidence).bind(u.needed)

@@ -296,6 +296,14 @@ impl Store {
         )
     }
 
+    /// How many units an order has.
+    pub async fn unit_count(&self, order_id: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM work_units WHERE order_id = $1";
+        Ok(
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(p).await?),
+        )
+    }
+
     pub async fn list_units(&self, order_id: i64) -> Result<Vec<UnitSummary>> {
         let sql = "SELECT w.id, w.seq, w.kind, w.slots, (SELECT COUNT(*) FROM unit_items u WHERE u.unit_id = w.id) AS items \
                    FROM work_units w WHERE w.order_id = $1 ORDER BY w.seq";

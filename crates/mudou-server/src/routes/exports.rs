@@ -475,7 +475,7 @@ fn labelstudio_parts() -> Vec<Part> {
         for it in &page.items {
             let mut data = json!({"file_name": it.file_name, "tag": it.tag});
             match (&it.sha256, &it.body) {
-                (Some(sha), _) => data["image"] = json!(format!("/api/v1/media/{sha}/screen")),
+                (Some(sha), _) => data["image"] = json!(super::types::media_url(sha, "screen")),
                 (None, Some(text)) => data["text"] = json!(text),
                 _ => {}
             }

@@ -356,6 +356,7 @@ async fn plan_items(
     order_id: i64,
     spec: &OrderSpec,
     seed: u64,
+    gold_already: usize,
     candidates: Vec<CandidateItem>,
 ) -> ApiResult<(Vec<OrderItemPlan>, usize)> {
     let typed: std::collections::HashMap<i64, String> = state
@@ -364,11 +365,7 @@ async fn plan_items(
         .await?
         .into_iter()
         .collect();
-    let want = if spec.task_type.wants_images() {
-        "image"
-    } else {
-        "text"
-    };
+    let want = spec.task_type.item_kind();
     // Which items' known answers serve as gold: all, or a seeded sample of `max_gold_items`.
     let mut with_answer: Vec<i64> = candidates
         .iter()
@@ -376,8 +373,7 @@ async fn plan_items(
         .map(|c| c.id)
         .collect();
     if let Some(max) = spec.max_gold_items {
-        let already = state.store.order_gold_items(order_id).await?.len();
-        let room = (max as usize).saturating_sub(already);
+        let room = (max as usize).saturating_sub(gold_already);
         with_answer.sort_by_key(|id| (*id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed);
         with_answer.truncate(room);
     }
@@ -425,27 +421,29 @@ async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<
         .store
         .items_outside_order(order.id, order.dataset_id)
         .await?;
-    let (plans, skipped) =
-        plan_items(state, order.id, &spec, order.seed as u64, candidates).await?;
+    let mut gold: Vec<i64> = state.store.order_gold_items(order.id).await?;
+    let (plans, skipped) = plan_items(
+        state,
+        order.id,
+        &spec,
+        order.seed as u64,
+        gold.len(),
+        candidates,
+    )
+    .await?;
     let work: Vec<i64> = plans
         .iter()
         .filter(|p| p.gold.is_none())
         .map(|p| p.item_id)
         .collect();
-    let mut gold: Vec<i64> = state.store.order_gold_items(order.id).await?;
     gold.extend(plans.iter().filter(|p| p.gold.is_some()).map(|p| p.item_id));
     if publish && work.is_empty() {
         return Err(ApiError::validation(format!(
             "the dataset has no {} items without a gold answer to label",
-            if spec.task_type.wants_images() {
-                "image"
-            } else {
-                "text"
-            }
+            spec.task_type.item_kind()
         )));
     }
-    let seed =
-        (order.seed as u64).wrapping_add(state.store.list_units(order.id).await?.len() as u64);
+    let seed = (order.seed as u64).wrapping_add(state.store.unit_count(order.id).await? as u64);
     let units = plan_units(&work, &gold, spec.unit_size, spec.gold_share, seed);
     let slots = spec.overlap.initial() as i64;
     let n = state

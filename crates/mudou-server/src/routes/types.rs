@@ -265,13 +265,14 @@ pub struct ItemOut {
     pub gold: Option<serde_json::Value>,
 }
 
+/// The URL of an image rendition (`thumb`, `screen` or `original`).
+pub fn media_url(sha256: &str, variant: &str) -> String {
+    format!("/api/v1/media/{sha256}/{variant}")
+}
+
 impl From<mudou_store::Item> for ItemOut {
     fn from(i: mudou_store::Item) -> Self {
-        let media = |variant: &str| {
-            i.sha256
-                .as_ref()
-                .map(|s| format!("/api/v1/media/{s}/{variant}"))
-        };
+        let media = |variant: &str| i.sha256.as_deref().map(|s| media_url(s, variant));
         ItemOut {
             thumb_url: media("thumb"),
             screen_url: media("screen"),

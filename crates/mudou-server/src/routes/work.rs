@@ -145,14 +145,6 @@ fn lease_ms() -> i64 {
     LEASE.as_millis() as i64
 }
 
-fn level_rank(l: Option<SkillLevel>) -> u8 {
-    match l {
-        None | Some(SkillLevel::Trainee) => 0,
-        Some(SkillLevel::Standard) => 1,
-        Some(SkillLevel::Expert) => 2,
-    }
-}
-
 async fn assignment_out(
     state: &AppState,
     a: &Assignment,
@@ -165,7 +157,7 @@ async fn assignment_out(
         .await?
         .into_iter()
         .map(|i| {
-            let media = |v: &str| i.sha256.as_ref().map(|s| format!("/api/v1/media/{s}/{v}"));
+            let media = |v: &str| i.sha256.as_deref().map(|s| super::types::media_url(s, v));
             WorkItem {
                 thumb_url: media("thumb"),
                 screen_url: media("screen"),
@@ -239,7 +231,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
             spec.eligible_centres.is_empty() || spec.eligible_centres.contains(&me.centre_id);
         let level_ok = spec
             .required_level
-            .is_none_or(|l| level_rank(user.skill_level) >= level_rank(Some(l)));
+            .is_none_or(|l| user.skill_level.unwrap_or(SkillLevel::Trainee) >= l);
         // Qualifications are earned in training (lead review work); none is held yet.
         let qual_ok = spec.required_qualification.is_none();
         if centre_ok {

@@ -111,19 +111,7 @@ both!(leads_and_clients_stay_in_their_scope, |app| {
     assert_eq!(lead_b.get("/api/v1/admin/users").await.status.as_u16(), 403);
 
     // Client B sees nothing of client A's datasets.
-    let store = &app.state.store;
-    let owner = store
-        .list_users(&mudou_store::UserFilter {
-            org_id: Some(w.org_a),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id;
-    let ds = store
-        .create_dataset(w.org_a, "甲的数据", owner, 1)
-        .await
-        .unwrap();
+    let ds = app.dataset(w.org_a, "甲的数据").await;
     let a = app.browser();
     a.login("client_a").await.ok();
     assert_eq!(

@@ -75,25 +75,8 @@ fn shapes(n: usize, with_gold: bool, formula_first: bool) -> Vec<IncomingImage> 
         .collect()
 }
 
-async fn owner(app: &TestApp, w: &World) -> i64 {
-    app.state
-        .store
-        .list_users(&mudou_store::UserFilter {
-            org_id: Some(w.org_a),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id
-}
-
 async fn dataset(app: &TestApp, w: &World, name: &str, files: Vec<IncomingImage>) -> i64 {
-    let ds = app
-        .state
-        .store
-        .create_dataset(w.org_a, name, owner(app, w).await, 1)
-        .await
-        .unwrap();
+    let ds = app.dataset(w.org_a, name).await;
     add_images(&app.state, ds.id, files).await.unwrap();
     ds.id
 }
@@ -708,12 +691,7 @@ both!(coco_eval_compares_consensus_with_gold, |app| {
 both!(exports_stream_across_pages, |app| {
     // More items than one page of the export (500): texts are quick to make.
     let w = app.world().await;
-    let ds = app
-        .state
-        .store
-        .create_dataset(w.org_a, "评论", owner(&app, &w).await, 1)
-        .await
-        .unwrap();
+    let ds = app.dataset(w.org_a, "评论").await;
     let n = 1203;
     let items: Vec<mudou_store::NewItem> = (0..n)
         .map(|i| mudou_store::NewItem {

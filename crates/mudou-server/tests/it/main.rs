@@ -106,6 +106,17 @@ impl TestApp {
         self.state.store.create_centre(&c, 1).await.unwrap().id
     }
 
+    /// A new dataset of `org_id`, created by the organisation's first client.
+    pub async fn dataset(&self, org_id: i64, name: &str) -> mudou_store::Dataset {
+        let store = &self.state.store;
+        let filter = mudou_store::UserFilter {
+            org_id: Some(org_id),
+            ..Default::default()
+        };
+        let owner = store.list_users(&filter).await.unwrap()[0].id;
+        store.create_dataset(org_id, name, owner, 1).await.unwrap()
+    }
+
     pub async fn org(&self, name: &str) -> i64 {
         self.state.store.create_org(name, 1).await.unwrap().id
     }

@@ -23,19 +23,7 @@ fn incoming(name: &str, bytes: Bytes) -> IncomingImage {
 
 both!(images_are_stored_once_and_served_only_in_scope, |app| {
     let w = app.world().await;
-    let store = &app.state.store;
-    let owner = store
-        .list_users(&mudou_store::UserFilter {
-            org_id: Some(w.org_a),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id;
-    let ds = store
-        .create_dataset(w.org_a, "形状", owner, 1)
-        .await
-        .unwrap();
+    let ds = app.dataset(w.org_a, "形状").await;
     let files = vec![
         incoming("a.jpg", shape("shape_000.jpg")),
         incoming("broken.jpg", Bytes::from_static(b"not an image at all")),

@@ -6,19 +6,7 @@ use crate::{Browser, TestApp, World, both};
 
 /// Uploads `n` of the generated shapes pictures (with their manifest answers) into a new dataset of org A.
 async fn shapes_dataset(app: &TestApp, w: &World, n: usize) -> i64 {
-    let store = &app.state.store;
-    let owner = store
-        .list_users(&mudou_store::UserFilter {
-            org_id: Some(w.org_a),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id;
-    let ds = store
-        .create_dataset(w.org_a, "形状", owner, 1)
-        .await
-        .unwrap();
+    let ds = app.dataset(w.org_a, "形状").await;
     add_shapes(app, ds.id, 0..n).await;
     ds.id
 }

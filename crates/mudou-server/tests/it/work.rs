@@ -24,24 +24,9 @@ fn choice_spec(overlap: Value) -> Value {
 
 /// A published order of org A over `n` shapes pictures; returns (order id, item ids).
 async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
-    let store = &app.state.store;
-    let owner = store
-        .list_users(&mudou_store::UserFilter {
-            org_id: Some(w.org_a),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id;
-    let ds = store
-        .create_dataset(
-            w.org_a,
-            &format!("d{}", mudou_store::now_millis()),
-            owner,
-            1,
-        )
-        .await
-        .unwrap();
+    let ds = app
+        .dataset(w.org_a, &format!("d{}", mudou_store::now_millis()))
+        .await;
     let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
     let files = (0..n)
         .map(|i| IncomingImage {
