@@ -303,6 +303,25 @@ impl OrderSpec {
         Ok(())
     }
 
+    /// What one accepted answer earns, in fen: the piece rate, or for box orders with a
+    /// box rate, `box_rate_fen` per box up to `box_pay_cap` boxes (no cap when 0) instead.
+    /// A skip earns nothing.
+    pub fn pay_for(&self, answer: Option<&Answer>) -> i64 {
+        match answer {
+            None => 0,
+            Some(Answer::Boxes { boxes }) if self.box_rate_fen > 0 => {
+                let n = boxes.len() as i64;
+                let paid = if self.box_pay_cap > 0 {
+                    n.min(self.box_pay_cap as i64)
+                } else {
+                    n
+                };
+                paid * self.box_rate_fen
+            }
+            Some(_) => self.piece_rate_fen,
+        }
+    }
+
     pub fn label_index(&self, key: &str) -> Option<usize> {
         self.labels.iter().position(|l| l.key == key)
     }
@@ -599,6 +618,42 @@ mod tests {
         let mut b = spec(TaskType::Bbox);
         b.labels.truncate(1);
         assert!(b.validate(0).is_ok(), "a box order may have one class");
+    }
+
+    #[test]
+    fn pay_per_label_and_per_box_up_to_the_cap() {
+        let s = spec(TaskType::SingleChoice);
+        let cat = Answer::Choice {
+            label: "cat".into(),
+        };
+        assert_eq!(s.pay_for(Some(&cat)), 30);
+        assert_eq!(s.pay_for(None), 0, "a skip earns nothing");
+        let mut b = spec(TaskType::Bbox);
+        b.piece_rate_fen = 5;
+        b.box_rate_fen = 10;
+        b.box_pay_cap = 2;
+        let bx = |n: usize| Answer::Boxes {
+            boxes: (0..n)
+                .map(|i| BoxAnswer {
+                    label: "cat".into(),
+                    x: i as f64,
+                    y: 0.0,
+                    w: 1.0,
+                    h: 1.0,
+                })
+                .collect(),
+        };
+        assert_eq!(b.pay_for(Some(&bx(0))), 0);
+        assert_eq!(b.pay_for(Some(&bx(1))), 10);
+        assert_eq!(b.pay_for(Some(&bx(5))), 20, "capped at two boxes");
+        b.box_pay_cap = 0;
+        assert_eq!(b.pay_for(Some(&bx(5))), 50, "no cap");
+        b.box_rate_fen = 0;
+        assert_eq!(
+            b.pay_for(Some(&bx(5))),
+            5,
+            "per label when there is no box rate"
+        );
     }
 
     #[test]

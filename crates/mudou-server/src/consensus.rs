@@ -3,7 +3,7 @@
 
 use mudou_consensus::bbox::{BBox, BoxLabel, BoxOptions, box_consensus};
 use mudou_consensus::{Decision, OverlapPolicy, SkillModel, item_posterior};
-use mudou_domain::{OrderSpec, Overlap, TaskType};
+use mudou_domain::{Answer, BoxAnswer, OrderSpec, Overlap, TaskType};
 use mudou_store::{ConsensusUpdate, ItemLabels};
 use serde_json::{Value, json};
 
@@ -43,15 +43,59 @@ fn posterior(k: usize, pairs: &[(u32, u32)]) -> (u32, f64) {
         .unwrap_or((0, 1.0 / k as f64))
 }
 
-/// Decides an item's state after its answers changed.
+/// Reads a stored answer or consensus (whose boxes carry extra fields such as `support`).
+pub fn read_answer(v: &Value) -> Option<Answer> {
+    if let Some(boxes) = v.get("boxes").and_then(Value::as_array) {
+        let boxes = boxes
+            .iter()
+            .map(|b| {
+                Some(BoxAnswer {
+                    label: b["label"].as_str()?.to_owned(),
+                    x: b["x"].as_f64()?,
+                    y: b["y"].as_f64()?,
+                    w: b["w"].as_f64()?,
+                    h: b["h"].as_f64()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        return Some(Answer::Boxes { boxes });
+    }
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// Whether each answer agrees with `reference` (a consensus or gold answer, as JSON).
+fn agreement(answers: &[Value], reference: &str) -> Vec<bool> {
+    let reference = serde_json::from_str(reference)
+        .ok()
+        .and_then(|v| read_answer(&v));
+    answers
+        .iter()
+        .map(|a| match (&reference, read_answer(a)) {
+            (Some(r), Some(a)) => a.matches(r),
+            _ => false,
+        })
+        .collect()
+}
+
+/// Decides an item's state after its answers changed. For a gold item it only checks
+/// the answers against the gold answer.
 pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
-    let n = item.answers.len() as u32;
-    let workers = worker_index(&item.answers);
     let answers: Vec<Value> = item
         .answers
         .iter()
         .map(|(_, a)| serde_json::from_str(a).unwrap_or(Value::Null))
         .collect();
+    if let Some(gold) = &item.gold {
+        return ConsensusUpdate {
+            state: "open",
+            answer: None,
+            confidence: None,
+            needed: item.needed,
+            agrees: agreement(&answers, gold),
+        };
+    }
+    let n = item.answers.len() as u32;
+    let workers = worker_index(&item.answers);
     let (answer, confidence, agree) = match spec.task_type {
         TaskType::SingleChoice | TaskType::TextClassification => {
             let pairs: Vec<(u32, u32)> = answers
@@ -177,13 +221,19 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
             answer,
             confidence: (n > 0).then_some(confidence),
             needed: (n as i64 + 1).max(item.needed).min(max as i64),
+            agrees: Vec::new(),
         }
     } else {
+        let agrees = match (&answer, state) {
+            (Some(a), "resolved") => agreement(&answers, a),
+            _ => Vec::new(),
+        };
         ConsensusUpdate {
             state,
             answer,
             confidence: Some(confidence),
             needed: item.needed.max(n as i64),
+            agrees,
         }
     }
 }
@@ -228,6 +278,7 @@ mod tests {
         ItemLabels {
             needed,
             skips: 0,
+            gold: None,
             answers: answers.iter().map(|(w, a)| (*w, a.to_string())).collect(),
         }
     }
@@ -254,6 +305,7 @@ mod tests {
         assert_eq!(u.state, "resolved");
         assert_eq!(u.answer.as_deref(), Some(r#"{"label":"cat"}"#));
         assert!(u.confidence.unwrap() > 0.7);
+        assert_eq!(u.agrees, [true, true, false], "the dog answer disagrees");
     }
 
     #[test]
@@ -308,12 +360,25 @@ mod tests {
         let b = r#"{"boxes":[{"label":"cat","x":12,"y":11,"w":49,"h":50}]}"#;
         let u = decide(&s, &labels(&[(1, a), (2, b)], 2));
         assert_eq!(u.state, "resolved", "{u:?}");
+        assert_eq!(u.agrees, [true, true], "both match the consensus box");
         let none = r#"{"boxes":[]}"#;
         let u = decide(&s, &labels(&[(1, a), (2, none)], 2));
         assert_eq!(
             (u.state, u.needed),
             ("open", 3),
             "they disagree on how many cats there are"
+        );
+    }
+
+    #[test]
+    fn gold_items_are_only_checked() {
+        let s = spec(TaskType::SingleChoice, Overlap::Fixed { n: 1 });
+        let mut l = labels(&[(1, r#"{"label":"cat"}"#), (2, r#"{"label":"dog"}"#)], 1);
+        l.gold = Some(r#"{"label":"dog"}"#.into());
+        let u = decide(&s, &l);
+        assert_eq!(
+            (u.state, u.answer, u.agrees),
+            ("open", None, vec![false, true])
         );
     }
 

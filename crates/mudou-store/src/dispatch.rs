@@ -6,6 +6,8 @@
 //! PostgreSQL the rows are locked (`FOR UPDATE`, `SKIP LOCKED` for units) so several
 //! server processes can lease at once; on SQLite the single writer serialises it.
 
+use crate::effects::{self, ItemFact, LabelEffects, LabelFact, Verdict};
+use crate::pool::Tx;
 use crate::{Backend, Result, Store, StoreError};
 
 /// An order that is open for work.
@@ -61,6 +63,10 @@ pub struct NewLabel {
     pub skip_reason: Option<String>,
     pub client_ms: i64,
     pub server_ms: i64,
+    /// What the label earns when accepted, in fen (the order's pay policy).
+    pub pay_fen: i64,
+    /// The order pays on submit rather than on acceptance.
+    pub pay_on_submit: bool,
 }
 
 /// What the consensus engine says of an item after a label.
@@ -72,6 +78,9 @@ pub struct ConsensusUpdate {
     pub confidence: Option<f64>,
     /// Labels the item should get now.
     pub needed: i64,
+    /// Per answer of [`ItemLabels::answers`]: whether it agrees with the final answer
+    /// (for a gold item, with the gold answer). Empty while the item is open.
+    pub agrees: Vec<bool>,
 }
 
 /// The facts of an item the consensus engine decides on.
@@ -79,6 +88,8 @@ pub struct ConsensusUpdate {
 pub struct ItemLabels {
     pub needed: i64,
     pub skips: i64,
+    /// A gold item's known answer (JSON): the engine then only checks answers against it.
+    pub gold: Option<String>,
     /// `(annotator_id, answer JSON)` of every real answer, oldest first.
     pub answers: Vec<(i64, String)>,
 }
@@ -350,7 +361,7 @@ impl Store {
     {
         let lock = self.lock(" FOR UPDATE");
         let item_sql = format!(
-            "SELECT is_gold, needed, skips, labels_count, state FROM order_items WHERE order_id = $1 AND item_id = $2{lock}"
+            "SELECT is_gold, gold, needed, skips, labels_count, state FROM order_items WHERE order_id = $1 AND item_id = $2{lock}"
         );
         Ok(in_tx!(self, tx => {
             // The same UUID again: answer as before, change nothing.
@@ -378,7 +389,7 @@ impl Store {
             if in_unit.is_none() {
                 return Ok(Err(SubmitRefusal::NotInUnit));
             }
-            let (is_gold, needed, skips, labels_count, item_state): (bool, i64, i64, i64, String) =
+            let (is_gold, gold, needed, skips, labels_count, item_state): (bool, Option<String>, i64, i64, i64, String) =
                 sqlx::query_as(&item_sql).bind(order_id).bind(l.item_id).fetch_one(&mut *tx).await?;
             let mine: Option<(i64, i64, Option<String>)> = sqlx::query_as(
                 "SELECT id, assignment_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3")
@@ -441,20 +452,41 @@ impl Store {
             // Each label renews the lease.
             sqlx::query("UPDATE assignments SET lease_expires_at = $2 WHERE id = $1 AND state = 'active' AND lease_expires_at < $2")
                 .bind(l.assignment_id).bind(now + lease_ms).execute(&mut *tx).await?;
-            let answers: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
+            let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT id, annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
                 .bind(order_id).bind(l.item_id).fetch_all(&mut *tx).await?;
+            let ids: Vec<(i64, i64)> = rows.iter().map(|(id, who, _)| (*id, *who)).collect();
+            let answers = rows.into_iter().map(|(_, who, a)| (who, a)).collect();
             let skips_now = skips + if changed_id.is_none() && l.answer.is_none() { 1 } else { 0 };
+            let u = decide(&ItemLabels { needed, skips: skips_now, gold: gold.clone(), answers });
+            let mine_agrees = ids.iter().position(|(id, _)| *id == label_id).and_then(|i| u.agrees.get(i).copied());
+            let mut fx = LabelEffects { now, ..Default::default() };
+            fx.labels.push(LabelFact {
+                label_id, order_id, item_id: l.item_id, annotator_id: l.annotator_id, centre_id,
+                assignment_id: l.assignment_id, is_gold, answer: l.answer.clone(), skip_reason: l.skip_reason.clone(),
+                changed: changed_id.is_some(), gold_correct: if is_gold { mine_agrees } else { None },
+                client_ms: l.client_ms, pay_fen: l.pay_fen, pay_on_submit: l.pay_on_submit,
+            });
             let new_state = if is_gold {
                 item_state
             } else {
-                let u = decide(&ItemLabels { needed, skips: skips_now, answers });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")
                     .bind(order_id).bind(l.item_id).bind(u.state).bind(&u.answer).bind(u.confidence).bind(u.needed)
                     .execute(&mut *tx).await?;
+                let verdicts = if u.state == "resolved" {
+                    ids.iter().zip(&u.agrees).map(|((label_id, annotator_id), agrees)| Verdict {
+                        label_id: *label_id, annotator_id: *annotator_id, agrees: *agrees }).collect()
+                } else {
+                    Vec::new()
+                };
+                fx.items.push(ItemFact {
+                    order_id, item_id: l.item_id, state_before: item_state, state: u.state,
+                    answer: u.answer.clone(), confidence: u.confidence, verdicts,
+                });
                 u.state.to_owned()
             };
+            effects::apply(&mut Tx::from(&mut *tx), &fx).await?;
             Ok(match changed_id {
                 Some(label_id) => SubmitOutcome::Changed { label_id, item_state: new_state },
                 None => SubmitOutcome::Stored { label_id, replay: false, item_state: new_state },

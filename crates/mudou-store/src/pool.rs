@@ -93,6 +93,55 @@ macro_rules! in_tx {
     };
 }
 
+/// A transaction of either engine, for code that runs inside another function's
+/// transaction (the label effects: ledger, quality rules, throughput rollups). Made in an
+/// `in_tx!` body with `Tx::from(&mut *tx)`; used with [`on_tx!`].
+#[allow(dead_code)] // the followers in `effects` use it as they land
+pub(crate) enum Tx<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl<'a> From<&'a mut sqlx::SqliteConnection> for Tx<'a> {
+    fn from(c: &'a mut sqlx::SqliteConnection) -> Self {
+        Tx::Sqlite(c)
+    }
+}
+
+impl<'a> From<&'a mut sqlx::PgConnection> for Tx<'a> {
+    fn from(c: &'a mut sqlx::PgConnection) -> Self {
+        Tx::Postgres(c)
+    }
+}
+
+impl Tx<'_> {
+    #[allow(dead_code)]
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` once per backend with `$c` bound to the connection of a `&mut Tx`:
+/// `on_tx!(tx, c => sqlx::query("…").execute(&mut *c).await?)`.
+#[allow(unused_macros)]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            crate::pool::Tx::Sqlite(conn) => {
+                let $c: &mut sqlx::SqliteConnection = &mut **conn;
+                $body
+            }
+            crate::pool::Tx::Postgres(conn) => {
+                let $c: &mut sqlx::PgConnection = &mut **conn;
+                $body
+            }
+        }
+    };
+}
+
 impl Store {
     /// Connects (creating the SQLite file when missing) without migrating.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {

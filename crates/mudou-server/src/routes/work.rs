@@ -361,10 +361,7 @@ async fn post_label(
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
             let dims = state.store.item_size(req.item_id).await?;
-            (
-                Some(Answer::parse(&spec, v, dims)?.to_json().to_string()),
-                None,
-            )
+            (Some(Answer::parse(&spec, v, dims)?), None)
         }
         (None, Some(r)) => (None, Some(r.as_str().to_owned())),
         _ => {
@@ -379,7 +376,9 @@ async fn post_label(
         assignment_id: req.assignment_id,
         item_id: req.item_id,
         annotator_id: me.caller.user.id,
-        answer,
+        pay_fen: spec.pay_for(answer.as_ref()),
+        pay_on_submit: spec.pay_on == mudou_domain::PayOn::Submit,
+        answer: answer.map(|a| a.to_json().to_string()),
         skip_reason: skip,
         client_ms: req.duration_ms.clamp(0, MAX_ITEM_MS),
         server_ms: started.elapsed().as_millis() as i64,
