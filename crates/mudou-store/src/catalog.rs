@@ -60,6 +60,15 @@ pub struct Item {
 const ITEM_COLS: &str = "i.id, i.dataset_id, i.kind, i.sha256, i.body, i.file_name, i.tag, i.meta, i.gold, \
                          b.width, b.height, i.created_at";
 
+/// What shows an item on screen: its picture (by hash) or its text.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemMedia {
+    pub id: i64,
+    pub kind: String,
+    pub sha256: Option<String>,
+    pub body: Option<String>,
+}
+
 /// Whether an insert made a new item or found the same content already in the dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Inserted {
@@ -207,6 +216,26 @@ impl Store {
         );
         Ok(on_read!(self, p => sqlx::query_as::<_, Item>(&sql)
             .bind(dataset_id).bind(org_id).bind(after).bind(limit).fetch_all(p).await?))
+    }
+
+    /// The items of `dataset_id` among `ids` (e.g. an order's example pictures), in id order;
+    /// ids of other datasets are left out.
+    pub async fn items_media(&self, dataset_id: i64, ids: &[i64]) -> Result<Vec<ItemMedia>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, kind, sha256, body FROM items WHERE dataset_id = $1 AND id IN ({}) ORDER BY id",
+            marks.join(", ")
+        );
+        Ok(on_read!(self, p => {
+            let mut q = sqlx::query_as::<_, ItemMedia>(&sql).bind(dataset_id);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await?
+        }))
     }
 
     /// Whether a stored file belongs to an item of one of `org_id`'s datasets.

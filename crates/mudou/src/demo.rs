@@ -84,6 +84,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 #[folder = "$CARGO_MANIFEST_DIR/../../datasets/shapes"]
 struct Shapes;
 
+/// Short shop reviews (`datasets/reviews`) for the text classification order.
+const REVIEWS: &str = include_str!("../../../datasets/reviews/reviews.csv");
+
 fn shapes() -> anyhow::Result<Vec<IncomingImage>> {
     let manifest = Shapes::get("manifest.csv").context("the shapes manifest is embedded")?;
     let rows = mudou_media::parse_manifest(
@@ -233,10 +236,157 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
         );
     }
 
+    seed_orders(state, org.id, client.id, dataset.id).await?;
+
     let code = mudou_server::auth::random_code();
     let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));
     store
         .create_device_code(centre.id, &hash, lead.id, now, now + 7 * 86_400_000)
         .await?;
     Ok(code)
+}
+
+fn label(key: &str, zh: &str, en: &str, colour: &str, hotkey: char, examples: &[i64]) -> serde_json::Value {
+    serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "colour": colour,
+                       "hotkey": hotkey.to_string(), "examples": examples})
+}
+
+/// Open orders of every task type, so the demo's annotators find work at once: single choice,
+/// multi-label and boxes on the shapes, and text classification on a second dataset of short
+/// reviews. Each shape label shows an example picture.
+async fn seed_orders(
+    state: &AppState,
+    org_id: i64,
+    client_id: i64,
+    shapes_id: i64,
+) -> anyhow::Result<()> {
+    let store = &state.store;
+    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let now = now_millis();
+
+    // One clear picture per shape as its example (the first `normal` one of the manifest).
+    let manifest = Shapes::get("manifest.csv").context("the shapes manifest is embedded")?;
+    let rows = mudou_media::parse_manifest(
+        mudou_media::TableFormat::Csv,
+        "manifest.csv",
+        &manifest.data,
+    )?;
+    let items = store.list_items(org_id, shapes_id, 0, 1000).await?;
+    let example = |shape: &str| -> anyhow::Result<Vec<i64>> {
+        let row = rows
+            .iter()
+            .find(|r| r.label.as_deref() == Some(shape) && r.tag.as_deref() == Some("normal"))
+            .with_context(|| format!("a normal {shape} in the manifest"))?;
+        let item = items
+            .iter()
+            .find(|i| i.file_name == row.file)
+            .with_context(|| format!("{} was imported", row.file))?;
+        Ok(vec![item.id])
+    };
+    let shapes = [
+        ("circle", "圆形", "Circle", "#1e88e5", '1'),
+        ("square", "方形", "Square", "#e53935", '2'),
+        ("triangle", "三角形", "Triangle", "#43a047", '3'),
+        ("star", "星形", "Star", "#fb8c00", '4'),
+    ];
+    let mut shape_labels = Vec::new();
+    for (key, zh, en, colour, hot) in shapes {
+        shape_labels.push(label(key, zh, en, colour, hot, &example(key)?));
+    }
+    let all_examples: Vec<i64> = shape_labels
+        .iter()
+        .flat_map(|l| l["examples"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_i64())
+        .collect();
+
+    let reviews = store
+        .create_dataset(org_id, "评价示例 Reviews", client_id, now)
+        .await?;
+    let texts = mudou_media::parse_text_items(
+        mudou_media::TableFormat::Csv,
+        "reviews.csv",
+        REVIEWS.as_bytes(),
+    )?;
+    let mut ingest = mudou_server::ingest::Ingest::new(state, reviews.id);
+    ingest
+        .add(mudou_server::ingest::text_items("reviews.csv", texts))
+        .await
+        .map_err(api)?;
+    ingest.commit().await.map_err(api)?;
+
+    let orders = [
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "形状单选 Main shape",
+                "task_type": "single_choice",
+                "labels": shape_labels,
+                "instructions": "看图里最大的那个形状，点它的名字（或按数字键）。看不清就点“跳过”。",
+                "instruction_examples": all_examples,
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 12,
+                "unit_size": 10,
+                "piece_rate_fen": 5,
+                "priority": 7
+            }),
+        ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "形状多选 Every shape",
+                "task_type": "multi_label",
+                "labels": shape_labels,
+                "instructions": "图里有哪些形状？每种都点上，再按“完成”（或回车键）。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 10,
+                "piece_rate_fen": 8,
+                "priority": 6
+            }),
+        ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "形状画框 Boxes",
+                "task_type": "bbox",
+                "labels": shape_labels,
+                "instructions": "把每个形状都框起来，框要贴着边。先按数字选形状，再在图上拖出框。",
+                "instruction_examples": all_examples,
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 10,
+                "unit_size": 5,
+                "piece_rate_fen": 20,
+                "priority": 5
+            }),
+        ),
+        (
+            reviews.id,
+            serde_json::json!({
+                "name": "评价分类 Reviews",
+                "task_type": "text_classification",
+                "labels": [
+                    label("good", "好评", "Good", "#2e7d32", '1', &[]),
+                    label("bad", "差评", "Bad", "#c62828", '2', &[]),
+                    label("neutral", "一般", "So-so", "#616161", '3', &[]),
+                ],
+                "instructions": "读一读这条评价：买家满意点“好评”，不满意点“差评”，说不好点“一般”。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 6,
+                "unit_size": 10,
+                "piece_rate_fen": 3,
+                "priority": 5
+            }),
+        ),
+    ];
+    for (dataset, spec) in orders {
+        let spec: mudou_domain::OrderSpec =
+            serde_json::from_value(spec).context("a demo order spec")?;
+        mudou_server::routes::orders::create_published(state, org_id, client_id, dataset, &spec)
+            .await
+            .map_err(api)?;
+    }
+    Ok(())
 }

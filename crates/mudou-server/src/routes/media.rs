@@ -30,8 +30,24 @@ pub enum Variant {
     Original,
 }
 
+/// Whether the file shows one of the examples (of a label, or with the instructions) of the
+/// order the annotator is working on now.
+async fn is_current_example(state: &AppState, annotator_id: i64, sha256: &str) -> ApiResult<bool> {
+    let now = mudou_store::now_millis();
+    let Some(a) = state.store.active_assignment(annotator_id, now).await? else {
+        return Ok(false);
+    };
+    let order = state.store.order_by_id(a.order_id).await?;
+    let Ok(spec) = serde_json::from_str::<mudou_domain::OrderSpec>(&order.spec) else {
+        return Ok(false);
+    };
+    let ids = super::work::example_ids(&spec);
+    let items = state.store.items_media(order.dataset_id, &ids).await?;
+    Ok(items.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
+}
+
 /// An image rendition. Clients see their own organisation's files, annotators the items
-/// they were given, admins all.
+/// they were given and the examples of the order they work on, admins all.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path)),
@@ -53,6 +69,7 @@ async fn get_media(
                 .store
                 .annotator_sees_blob(caller.user.id, &sha256)
                 .await?
+                || is_current_example(&state, caller.user.id, &sha256).await?
         }
         _ => false,
     };

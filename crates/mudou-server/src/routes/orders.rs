@@ -250,29 +250,54 @@ async fn create_order(
     client: ClientCaller,
     Json(req): Json<NewOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderOut>)> {
+    let order = new_draft(
+        &state,
+        client.org_id,
+        client.caller.user.id,
+        req.dataset_id,
+        &req.spec,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(order_out(&state, order).await?)))
+}
+
+/// Checks a spec and stores it as a draft order of `org_id` on one of its datasets.
+async fn new_draft(
+    state: &AppState,
+    org_id: i64,
+    user_id: i64,
+    dataset_id: i64,
+    spec: &OrderSpec,
+) -> ApiResult<Order> {
     let now = now_millis();
-    req.spec.validate(now)?;
+    spec.validate(now)?;
     state
         .store
-        .get_dataset(client.org_id, req.dataset_id)
+        .get_dataset(org_id, dataset_id)
         .await
         .map_err(ApiError::not_found_as("dataset"))?;
-    check_examples(&state, req.dataset_id, &req.spec).await?;
+    check_examples(state, dataset_id, spec).await?;
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).map_err(ApiError::internal)?;
     let seed = i64::from_le_bytes(seed) & i64::MAX;
-    let order = state
+    Ok(state
         .store
-        .create_order(
-            client.org_id,
-            req.dataset_id,
-            &fields(&req.spec)?,
-            seed,
-            client.caller.user.id,
-            now,
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(order_out(&state, order).await?)))
+        .create_order(org_id, dataset_id, &fields(spec)?, seed, user_id, now)
+        .await?)
+}
+
+/// Creates an order and publishes it at once, as a client would in two steps (the demo's
+/// seeded orders).
+pub async fn create_published(
+    state: &AppState,
+    org_id: i64,
+    user_id: i64,
+    dataset_id: i64,
+    spec: &OrderSpec,
+) -> ApiResult<Order> {
+    let order = new_draft(state, org_id, user_id, dataset_id, spec).await?;
+    add_units(state, &order, true).await?;
+    Ok(state.store.get_order(org_id, order.id).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),

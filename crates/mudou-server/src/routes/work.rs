@@ -41,6 +41,55 @@ pub struct OrderBrief {
     pub instructions: String,
     pub instruction_examples: Vec<i64>,
     pub piece_rate_fen: i64,
+    /// The pictures (or texts) that `labels[].examples` and `instruction_examples` point at.
+    pub examples: Vec<ExampleItem>,
+}
+
+/// An item the order shows as an example of a label or with its instructions.
+#[derive(Serialize, ToSchema)]
+pub struct ExampleItem {
+    pub item_id: i64,
+    pub thumb_url: Option<String>,
+    pub screen_url: Option<String>,
+    pub text: Option<String>,
+}
+
+/// The item ids an order shows as examples (of its labels, with its instructions).
+pub fn example_ids(spec: &OrderSpec) -> Vec<i64> {
+    let mut ids: Vec<i64> = spec
+        .labels
+        .iter()
+        .flat_map(|l| l.examples.iter().copied())
+        .chain(spec.instruction_examples.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+async fn order_examples(
+    state: &AppState,
+    order_id: i64,
+    spec: &OrderSpec,
+) -> ApiResult<Vec<ExampleItem>> {
+    let ids = example_ids(spec);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let order = state.store.order_by_id(order_id).await?;
+    let items = state.store.items_media(order.dataset_id, &ids).await?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let media = |v: &str| i.sha256.as_deref().map(|s| super::types::media_url(s, v));
+            ExampleItem {
+                item_id: i.id,
+                thumb_url: media("thumb"),
+                screen_url: media("screen"),
+                text: i.body,
+            }
+        })
+        .collect())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -174,6 +223,7 @@ async fn assignment_out(
             }
         })
         .collect();
+    let examples = order_examples(state, a.order_id, &spec).await?;
     Ok(AssignmentOut {
         id: a.id,
         order: OrderBrief {
@@ -184,6 +234,7 @@ async fn assignment_out(
             instructions: spec.instructions,
             instruction_examples: spec.instruction_examples,
             piece_rate_fen: spec.piece_rate_fen,
+            examples,
         },
         lease_expires_at: a.lease_expires_at,
         items,

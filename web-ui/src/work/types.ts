@@ -1,0 +1,137 @@
+// The JSON shapes of the annotator's API (crates/mudou-server/src/routes/work.rs, and the
+// shapes of the dispatch, team-lead and earnings issues that land beside it).
+
+export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification';
+export type SkipReason = 'unclear' | 'cannot_judge' | 'broken_file';
+
+export interface LabelDef {
+  key: string;
+  name_zh: string;
+  name_en: string;
+  /** `#rrggbb` */
+  colour: string;
+  hotkey: string | null;
+  examples: number[];
+}
+
+export interface ExampleItem {
+  item_id: number;
+  thumb_url: string | null;
+  screen_url: string | null;
+  text: string | null;
+}
+
+export interface OrderBrief {
+  id: number;
+  name: string;
+  task_type: TaskType;
+  labels: LabelDef[];
+  instructions: string;
+  instruction_examples: number[];
+  piece_rate_fen: number;
+  /** The pictures `labels[].examples` and `instruction_examples` point at (may be absent on
+   * an older server). */
+  examples?: ExampleItem[];
+}
+
+/** A box in the image's own pixels (the original's width × height). */
+export interface Box {
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export type Answer = { label: string } | { labels: string[] } | { boxes: Box[] };
+
+export interface WorkItem {
+  item_id: number;
+  kind: string;
+  thumb_url: string | null;
+  screen_url: string | null;
+  text: string | null;
+  width: number | null;
+  height: number | null;
+  answer: Answer | null;
+  skip_reason: SkipReason | null;
+}
+
+export interface Assignment {
+  id: number;
+  order: OrderBrief;
+  lease_expires_at: number;
+  items: WorkItem[];
+  /** A gold practice unit: each answer comes back with feedback. */
+  training?: boolean;
+}
+
+export type NothingReason = 'paused' | 'not_qualified' | 'no_open_orders' | 'all_done';
+
+export interface NextOut {
+  status: 'assigned' | 'nothing';
+  reason?: NothingReason | string;
+  assignment?: Assignment;
+}
+
+export interface LabelBody {
+  client_uuid: string;
+  assignment_id: number;
+  item_id: number;
+  answer?: Answer;
+  skip?: SkipReason;
+  duration_ms: number;
+}
+
+export interface Feedback {
+  correct: boolean;
+  answer: Answer;
+}
+
+export interface LabelOut {
+  label_id: number;
+  status: 'stored' | 'replay' | 'changed';
+  item_state: string;
+  feedback?: Feedback;
+}
+
+export interface Earnings {
+  today_fen: number;
+  week_fen: number;
+  month_fen: number;
+  pending_fen: number;
+  confirmed_fen: number;
+  paid_fen: number;
+  today_labels: number;
+}
+
+export interface MessageItem {
+  item_id: number;
+  thumb_url: string | null;
+  screen_url: string | null;
+  text: string | null;
+  answer: Answer | null;
+}
+
+export interface Message {
+  id: number;
+  from_name: string;
+  text: string;
+  created_at: number;
+  read_at: number | null;
+  item: MessageItem | null;
+}
+
+export interface Quality {
+  stars: number | null;
+  level: 'trainee' | 'standard' | 'expert';
+  gold_answered: number;
+}
+
+/** The label keys an answer names, in order (for showing it). */
+export function answerKeys(a: Answer | null | undefined): string[] {
+  if (!a) return [];
+  if ('label' in a) return [a.label];
+  if ('labels' in a) return a.labels;
+  return a.boxes.map((b) => b.label);
+}
