@@ -70,9 +70,19 @@ describe('accessibility', () => {
     await page.keyboard.press('Backspace');
     await page.keyboard.type('1111');
     await page.keyboard.press('Enter');
-    await page.getByTestId('start').click();
-    await page.getByTestId('no-work').waitFor();
+    await page.getByTestId('greeting').waitFor();
     await both(page, 'annotator home');
+    // the work screen (its language is switched on the home screen)
+    await page.getByTestId('start').click();
+    await page.getByTestId('work').waitFor();
+    await page.locator('[data-testid=item-img][data-loaded], [data-testid=item-text]').first().waitFor();
+    await audit(page, 'work screen (zh-CN)');
+    await page.getByTestId('help').click();
+    await page.getByTestId('help-dialog').waitFor();
+    await audit(page, 'instructions (zh-CN)');
+    await page.getByTestId('help-close').click();
+    await page.getByTestId('go-home').click();
+    await page.getByTestId('greeting').waitFor();
     assert.deepEqual(b.errors, []);
   });
 

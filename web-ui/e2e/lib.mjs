@@ -24,14 +24,16 @@ const ARGS = [
   '--disable-quic',
 ];
 
-/** A fresh browser profile (own cookies and localStorage), with one page. */
-export async function openBrowser(viewport = LAPTOP) {
+/** A fresh browser profile (own cookies and localStorage), with one page. `opts.touch` makes a
+ * touch screen (taps and touch events, as on a phone); `opts.args` adds Chromium flags. */
+export async function openBrowser(viewport = LAPTOP, opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mudou-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(opts.args ?? [])],
     viewport,
+    hasTouch: !!opts.touch,
     locale: 'zh-CN',
     timeout: 60_000,
   });

@@ -2,6 +2,8 @@
 // Keep words short and concrete, and the same word for the same thing everywhere
 // (see shared/UX.md). `{name}` placeholders are filled by `t(key, {name: …})`.
 
+import { workEn, workZh } from './work/words';
+
 export type Lang = 'zh-CN' | 'en';
 
 const zh = {
@@ -346,6 +348,8 @@ const zh = {
   err_server: '服务器出错了',
   err_pin_format: '密码要 4–6 位数字',
   err_required: '请填写：{field}',
+  // the annotator's home and work screens (src/work/words.ts)
+  ...workZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -683,6 +687,8 @@ const en: Record<Key, string> = {
   err_server: 'Server error',
   err_pin_format: 'PIN must be 4–6 digits',
   err_required: 'Please fill in: {field}',
+  // the annotator's home and work screens (src/work/words.ts)
+  ...workEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

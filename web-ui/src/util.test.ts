@@ -3,7 +3,6 @@ import { avatarColour, initial, sortByName, yuan } from './util';
 import { enrollCodeFromHash } from './router';
 import { enrollLink, isLocked, minutesLeft } from './pages/Lead';
 import { secretOf } from './pages/Client';
-import { interpretNext } from './pages/Home';
 import { defaultDeviceName } from './pages/Enroll';
 
 describe('helpers', () => {
@@ -58,11 +57,6 @@ describe('helpers', () => {
   it('names a claimed device by its kind', () => {
     expect(defaultDeviceName('Mozilla/5.0 (Linux; Android 12; M2006C3MG) Mobile Safari/537.36')).toBe('手机');
     expect(defaultDeviceName('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120')).toBe('电脑');
-  });
-  it('reads the dispatch answer', () => {
-    expect(interpretNext({ status: 'nothing', reason: 'no_orders' })).toBe('nothing');
-    expect(interpretNext(undefined)).toBe('nothing');
-    expect(interpretNext({ status: 'assigned' })).toBe('work');
   });
 });
 

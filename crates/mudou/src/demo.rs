@@ -246,7 +246,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     Ok(code)
 }
 
-fn label(key: &str, zh: &str, en: &str, colour: &str, hotkey: char, examples: &[i64]) -> serde_json::Value {
+fn label(
+    key: &str,
+    zh: &str,
+    en: &str,
+    colour: &str,
+    hotkey: char,
+    examples: &[i64],
+) -> serde_json::Value {
     serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "colour": colour,
                        "hotkey": hotkey.to_string(), "examples": examples})
 }

@@ -201,6 +201,76 @@ const ICONS = {
   more: P('M6 9l6 6 6-6'),
   copyDup: P('M8 8h12v12H8zM4 16V4h12'),
   shield: P('M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z'),
+  // the annotator's work screen
+  help: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      {P('M9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17h.01')}
+    </>
+  ),
+  speaker: (
+    <>
+      <path d="M11 5L6 9H2v6h4l5 4z" fill="currentColor" />
+      {P('M15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14')}
+    </>
+  ),
+  eyeOff: (
+    <>
+      {P('M17.9 17.9A10 10 0 0 1 12 20C5 20 1 12 1 12a18 18 0 0 1 5.1-5.9M9.9 4.2A9 9 0 0 1 12 4c7 0 11 8 11 8a18 18 0 0 1-2.2 3.2')}
+      {P('M14.1 14.1a3 3 0 1 1-4.2-4.2M1 1l22 22')}
+    </>
+  ),
+  imageOff: (
+    <>
+      {P('M21 15V5a2 2 0 0 0-2-2H9M3 3l18 18M3 7v12a2 2 0 0 0 2 2h12')}
+      {P('M3 17l5-5 3 3')}
+    </>
+  ),
+  zoomIn: (
+    <>
+      <circle cx="11" cy="11" r="7" />
+      {P('M21 21l-4.3-4.3M11 8v6M8 11h6')}
+    </>
+  ),
+  zoomOut: (
+    <>
+      <circle cx="11" cy="11" r="7" />
+      {P('M21 21l-4.3-4.3M8 11h6')}
+    </>
+  ),
+  fit: P('M8 3H5a2 2 0 0 0-2 2v3M21 8V5a2 2 0 0 0-2-2h-3M3 16v3a2 2 0 0 0 2 2h3M16 21h3a2 2 0 0 0 2-2v-3'),
+  sun: (
+    <>
+      <circle cx="12" cy="12" r="4" />
+      {P('M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4')}
+    </>
+  ),
+  contrast: (
+    <>
+      <circle cx="12" cy="12" r="10" />
+      <path d="M12 2a10 10 0 0 1 0 20z" fill="currentColor" />
+    </>
+  ),
+  cloudOff: (
+    <>
+      {P('M22.6 17.3A5 5 0 0 0 18 10h-1.3A8 8 0 0 0 9 4.2M5 5a8 8 0 0 0 4 15h9a5 5 0 0 0 1.7-.3')}
+      {P('M1 1l22 22')}
+    </>
+  ),
+  home: (
+    <>
+      {P('M3 10l9-7 9 7v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z')}
+      {P('M9 22V12h6v10')}
+    </>
+  ),
+  message: P('M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z'),
+  box: (
+    <>
+      <rect x="3" y="3" width="18" height="18" rx="1" stroke-dasharray="4 3" />
+      <rect x="7" y="7" width="10" height="10" rx="1" />
+    </>
+  ),
+  skip: P('M5 4l10 8-10 8zM19 5v14'),
 } as const;
 
 export type IconName = keyof typeof ICONS;

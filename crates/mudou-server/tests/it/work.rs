@@ -494,82 +494,85 @@ both!(concurrent_annotators_never_over_label, |app| {
     assert_eq!(distinct.len(), acked.len());
 });
 
-both!(annotator_sees_the_orders_examples_while_working_on_it, |app| {
-    let w = app.world().await;
-    let ds = app.dataset(w.org_a, "examples").await;
-    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
-    let files = (0..8)
-        .map(|i| IncomingImage {
-            file_name: format!("shape_{i:03}.jpg"),
-            tag: String::new(),
-            bytes: Bytes::from(std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap()),
-            meta: "{}".into(),
-            gold: None,
-        })
-        .collect();
-    add_images(&app.state, ds.id, files).await.unwrap();
-    let items: Vec<i64> = app
-        .state
-        .store
-        .list_items(w.org_a, ds.id, 0, 100)
-        .await
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
-    let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
-    spec["unit_size"] = json!(1);
-    spec["labels"][0]["examples"] = json!([items[0]]);
-    spec["instruction_examples"] = json!([items[1], items[0]]);
-    let c = app.browser();
-    c.login("client_a").await.ok();
-    let id = c
-        .post("/api/v1/orders", json!({"dataset_id": ds.id, "spec": spec}))
-        .await
-        .ok()["id"]
-        .as_i64()
-        .unwrap();
-    c.post(&format!("/api/v1/orders/{id}/publish"), json!({}))
-        .await
-        .ok();
-
-    // Before any work, an example picture is not the annotator's to see.
-    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
-    let thumb = |i: i64| {
-        let items = app.state.store.clone();
-        async move {
-            let all = items.items_media(ds.id, &[i]).await.unwrap();
-            format!("/api/v1/media/{}/thumb", all[0].sha256.as_deref().unwrap())
-        }
-    };
-    let example_url = thumb(items[1]).await;
-    assert_eq!(a1.get(&example_url).await.status.as_u16(), 404);
-
-    let next = a1.get("/api/v1/work/next").await;
-    let asg = &next.ok()["assignment"];
-    let examples = asg["order"]["examples"].as_array().unwrap();
-    assert_eq!(
-        examples
+both!(
+    annotator_sees_the_orders_examples_while_working_on_it,
+    |app| {
+        let w = app.world().await;
+        let ds = app.dataset(w.org_a, "examples").await;
+        let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+        let files = (0..8)
+            .map(|i| IncomingImage {
+                file_name: format!("shape_{i:03}.jpg"),
+                tag: String::new(),
+                bytes: Bytes::from(std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap()),
+                meta: "{}".into(),
+                gold: None,
+            })
+            .collect();
+        add_images(&app.state, ds.id, files).await.unwrap();
+        let items: Vec<i64> = app
+            .state
+            .store
+            .list_items(w.org_a, ds.id, 0, 100)
+            .await
+            .unwrap()
             .iter()
-            .map(|e| e["item_id"].as_i64().unwrap())
-            .collect::<Vec<_>>(),
-        vec![items[0], items[1]],
-        "each example once, in id order"
-    );
-    for e in examples {
-        for v in ["thumb_url", "screen_url"] {
-            let url = e[v].as_str().unwrap();
-            assert_eq!(a1.get(url).await.status.as_u16(), 200, "{v} of {e}");
+            .map(|i| i.id)
+            .collect();
+        let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
+        spec["unit_size"] = json!(1);
+        spec["labels"][0]["examples"] = json!([items[0]]);
+        spec["instruction_examples"] = json!([items[1], items[0]]);
+        let c = app.browser();
+        c.login("client_a").await.ok();
+        let id = c
+            .post("/api/v1/orders", json!({"dataset_id": ds.id, "spec": spec}))
+            .await
+            .ok()["id"]
+            .as_i64()
+            .unwrap();
+        c.post(&format!("/api/v1/orders/{id}/publish"), json!({}))
+            .await
+            .ok();
+
+        // Before any work, an example picture is not the annotator's to see.
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let thumb = |i: i64| {
+            let items = app.state.store.clone();
+            async move {
+                let all = items.items_media(ds.id, &[i]).await.unwrap();
+                format!("/api/v1/media/{}/thumb", all[0].sha256.as_deref().unwrap())
+            }
+        };
+        let example_url = thumb(items[1]).await;
+        assert_eq!(a1.get(&example_url).await.status.as_u16(), 404);
+
+        let next = a1.get("/api/v1/work/next").await;
+        let asg = &next.ok()["assignment"];
+        let examples = asg["order"]["examples"].as_array().unwrap();
+        assert_eq!(
+            examples
+                .iter()
+                .map(|e| e["item_id"].as_i64().unwrap())
+                .collect::<Vec<_>>(),
+            vec![items[0], items[1]],
+            "each example once, in id order"
+        );
+        for e in examples {
+            for v in ["thumb_url", "screen_url"] {
+                let url = e[v].as_str().unwrap();
+                assert_eq!(a1.get(url).await.status.as_u16(), 200, "{v} of {e}");
+            }
         }
+        // Other pictures of the dataset stay hidden, and so do the examples from someone
+        // who is not working on the order.
+        let unit_item = asg["items"][0]["item_id"].as_i64().unwrap();
+        let other = *items
+            .iter()
+            .find(|i| **i != unit_item && **i != items[0] && **i != items[1])
+            .unwrap();
+        assert_eq!(a1.get(&thumb(other).await).await.status.as_u16(), 404);
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        assert_eq!(a2.get(&example_url).await.status.as_u16(), 404);
     }
-    // Other pictures of the dataset stay hidden, and so do the examples from someone
-    // who is not working on the order.
-    let unit_item = asg["items"][0]["item_id"].as_i64().unwrap();
-    let other = *items
-        .iter()
-        .find(|i| **i != unit_item && **i != items[0] && **i != items[1])
-        .unwrap();
-    assert_eq!(a1.get(&thumb(other).await).await.status.as_u16(), 404);
-    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
-    assert_eq!(a2.get(&example_url).await.status.as_u16(), 404);
-});
+);

@@ -1,0 +1,108 @@
+// Training: after each answer, right or not, and the right answer shown with its picture
+// (the item with the right boxes, or the right label's example).
+
+import { useEffect, useRef } from 'preact/hooks';
+import { t } from '../../i18n';
+import { Icon } from '../../components/Icon';
+import type { Given } from '../../work/unit';
+import type { Box, Feedback, OrderBrief, WorkItem } from '../../work/types';
+import { answerText, labelName, labelThumb } from './common';
+
+export function FeedbackPanel({
+  order,
+  item,
+  given,
+  result,
+  onNext,
+}: {
+  order: OrderBrief;
+  item: WorkItem;
+  given: Given;
+  result: Feedback | null;
+  onNext: () => void;
+}) {
+  const nextRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (result) nextRef.current?.focus();
+  }, [result]);
+  if (!result)
+    return (
+      <div class="feedback" data-testid="feedback" data-state="waiting">
+        <p class="loading" role="status">
+          {t('fb_waiting')}
+        </p>
+        <button type="button" class="btn btn-plain" onClick={onNext}>
+          <span>{t('next_item')}</span>
+          <Icon name="forward" />
+        </button>
+      </div>
+    );
+  const right = result.correct;
+  const rightKey = 'label' in result.answer ? result.answer.label : null;
+  const rightLabel = rightKey ? order.labels.find((l) => l.key === rightKey) : undefined;
+  const example = rightLabel ? labelThumb(order, rightLabel) : null;
+  const rightBoxes = 'boxes' in result.answer ? result.answer.boxes : null;
+  return (
+    <div class={'feedback ' + (right ? 'feedback-right' : 'feedback-wrong')} data-testid="feedback" data-state={right ? 'right' : 'wrong'}>
+      <p class="feedback-head" role="status">
+        <Icon name={right ? 'check' : 'x'} size={40} />
+        <strong>{right ? t('fb_right') : t('fb_wrong')}</strong>
+      </p>
+      <p class="feedback-answers">
+        <span>{t('fb_you_chose', { answer: given.answer ? answerText(given.answer, order.labels) : t('fb_no_answer') })}</span>
+        <span class="feedback-correct">
+          <Icon name="check" size={20} />
+          {t('fb_correct_is', { answer: answerText(result.answer, order.labels) })}
+        </span>
+      </p>
+      <div class="feedback-pics">
+        <figure>
+          {item.kind === 'text' ? (
+            <p class="work-text small">{item.text}</p>
+          ) : (
+            <ItemWithBoxes item={item} boxes={rightBoxes} order={order} />
+          )}
+          <figcaption>{rightBoxes ? t('fb_right_boxes') : t('fb_this_item')}</figcaption>
+        </figure>
+        {example && rightLabel && (
+          <figure>
+            <img src={example} alt={t('examples_of', { name: labelName(rightLabel) })} />
+            <figcaption>
+              {t('fb_example')}：{labelName(rightLabel)}
+            </figcaption>
+          </figure>
+        )}
+      </div>
+      <button type="button" class="btn btn-primary btn-next" ref={nextRef} data-testid="feedback-next" aria-keyshortcuts="Enter" onClick={onNext}>
+        <span>{t('next_item')}</span>
+        <Icon name="forward" />
+      </button>
+    </div>
+  );
+}
+
+function ItemWithBoxes({ item, boxes, order }: { item: WorkItem; boxes: Box[] | null; order: OrderBrief }) {
+  const W = item.width ?? 0;
+  const H = item.height ?? 0;
+  return (
+    <div class="fb-item">
+      <img src={item.screen_url ?? item.thumb_url ?? ''} alt={t('fb_this_item')} />
+      {boxes && W > 0 && H > 0 && (
+        <svg viewBox={`0 0 ${W} ${H}`} aria-hidden="true" preserveAspectRatio="none">
+          {boxes.map((b, i) => (
+            <rect
+              key={i}
+              x={b.x}
+              y={b.y}
+              width={b.w}
+              height={b.h}
+              fill="none"
+              stroke={order.labels.find((l) => l.key === b.label)?.colour ?? '#1e88e5'}
+              stroke-width={Math.max(W, H) / 150}
+            />
+          ))}
+        </svg>
+      )}
+    </div>
+  );
+}

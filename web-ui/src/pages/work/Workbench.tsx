@@ -1,0 +1,603 @@
+// The work screen: one item at a time from a leased unit. Answers go to the outbox (saved in
+// IndexedDB, then sent); the unit is submitted once its last answer is in, then the next unit
+// comes. Keys: the label's number answers, Enter confirms, ← goes back.
+
+import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { api, ApiError, type User } from '../../api';
+import { getLang, t } from '../../i18n';
+import { Icon } from '../../components/Icon';
+import { Button, ErrorNote, LangToggle, Note } from '../../components/ui';
+import { yuan } from '../../util';
+import { keyAction, hotkeyOf, type KeyAction } from '../../work/hotkeys';
+import { outbox, uuid } from '../../work/outbox';
+import { lookahead, prefetch } from '../../work/prefetch';
+import {
+  answeredCount,
+  current,
+  freshFen,
+  initUnit,
+  ticksOf,
+  unitReducer,
+  type Given,
+  type UnitAction,
+  type UnitState,
+} from '../../work/unit';
+import type { Answer, Assignment, Earnings, LabelBody, NextOut, SkipReason } from '../../work/types';
+import { labelName, labelThumb, PendingBadge, useOutbox } from './common';
+import { BoxEditor, type BoxControl } from './BoxEditor';
+import { HelpDialog } from './HelpDialog';
+import { FeedbackPanel } from './FeedbackPanel';
+
+/** How often the lease is renewed while the screen is open (the lease lasts 10 minutes). */
+const HEARTBEAT_MS = 2 * 60 * 1000;
+
+type Stage =
+  | { kind: 'loading' }
+  | { kind: 'unit' }
+  | { kind: 'finishing'; assignment: Assignment; earned: number }
+  | { kind: 'error'; error: unknown };
+
+type Action = UnitAction | { type: 'reset'; unit: UnitState | null };
+
+function reducer(s: UnitState | null, a: Action): UnitState | null {
+  if (a.type === 'reset') return a.unit;
+  return s ? unitReducer(s, a) : s;
+}
+
+export function Workbench({
+  user,
+  initial,
+  onHome,
+}: {
+  user: User;
+  initial: NextOut | null;
+  onHome: (nothingReason?: string) => void;
+}) {
+  const [stage, setStage] = useState<Stage>({ kind: 'loading' });
+  const [unit, dispatch] = useReducer(reducer, null);
+  const [help, setHelp] = useState(false);
+  const [skipping, setSkipping] = useState(false);
+  const [leaseLost, setLeaseLost] = useState(false);
+  const [baseFen, setBaseFen] = useState<number | null>(null);
+  const [earnedBefore, setEarnedBefore] = useState(0);
+  const snap = useOutbox();
+  const boxControl = useRef<BoxControl | null>(null);
+  const unitRef = useRef(unit);
+  unitRef.current = unit;
+  const firstLoad = useRef(initial);
+  const alive = useRef(true);
+  useEffect(
+    () => () => {
+      alive.current = false;
+    },
+    [],
+  );
+
+  // today's earnings from the server (when it tells), plus what this page has added since
+  useEffect(() => {
+    api.get<Earnings>('/me/earnings').then(
+      (e) => alive.current && setBaseFen(e.today_fen),
+      () => {},
+    );
+  }, []);
+
+  async function load(): Promise<void> {
+    setStage({ kind: 'loading' });
+    setLeaseLost(false);
+    const ob = outbox();
+    try {
+      await ob.load();
+      ob.setUser(user.id);
+      let res = firstLoad.current;
+      firstLoad.current = null;
+      if (!res) {
+        await ob.flush();
+        res = await api.get<NextOut>('/work/next');
+      }
+      if (!alive.current) return;
+      if (res.status !== 'assigned' || !res.assignment) {
+        onHome(res.reason ?? 'no_open_orders');
+        return;
+      }
+      const a = res.assignment;
+      if (ob.hasSubmit(a.id)) {
+        // finished before a reload: its answers are still on their way
+        setStage({ kind: 'finishing', assignment: a, earned: 0 });
+        return;
+      }
+      dispatch({ type: 'reset', unit: initUnit(a, ob.queuedAnswers(a.id), performance.now()) });
+      setStage({ kind: 'unit' });
+    } catch (e) {
+      if (alive.current) setStage({ kind: 'error', error: e });
+    }
+  }
+
+  useEffect(() => {
+    void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // the unit's last answer is in: submit it (through the outbox, after its answers), then on
+  useEffect(() => {
+    if (!unit || unit.phase !== 'finished' || stage.kind !== 'unit') return;
+    const a = unit.assignment;
+    const earned = freshFen(unit);
+    setEarnedBefore((x) => x + earned);
+    setStage({ kind: 'finishing', assignment: a, earned });
+    void outbox().enqueueSubmit(user.id, a.id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [unit?.phase, unit?.assignment.id]);
+
+  useEffect(() => {
+    if (stage.kind !== 'finishing') return;
+    let gone = false;
+    void outbox()
+      .whenDrained(stage.assignment.id)
+      .then(() => {
+        if (!gone && alive.current) void load();
+      });
+    return () => {
+      gone = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [stage]);
+
+  // keep the lease while the screen is open
+  const assignmentId = unit?.assignment.id;
+  useEffect(() => {
+    if (assignmentId === undefined || stage.kind !== 'unit') return;
+    const beat = async () => {
+      if (document.visibilityState === 'hidden') return;
+      try {
+        await api.post(`/work/assignments/${assignmentId}/heartbeat`);
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 409)) setLeaseLost(true);
+      }
+    };
+    const id = setInterval(() => void beat(), HEARTBEAT_MS);
+    return () => clearInterval(id);
+  }, [assignmentId, stage.kind]);
+
+  // pictures of the next items, ahead of time
+  const index = unit?.index ?? 0;
+  useEffect(() => {
+    if (!unit) return;
+    void prefetch(lookahead(unit.assignment.items, unit.index, 5));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [assignmentId, index]);
+  // then the rest of the unit, two at a time, so a network that goes away midway still
+  // leaves every picture of the unit on this device
+  useEffect(() => {
+    if (!unit) return;
+    const rest = unit.assignment.items.map((i) => i.screen_url ?? i.thumb_url);
+    let stop = false;
+    void (async () => {
+      await prefetch(lookahead(unit.assignment.items, unit.index, 5));
+      for (let i = 0; i < rest.length && !stop; i += 2) await prefetch(rest.slice(i, i + 2));
+    })();
+    return () => {
+      stop = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [assignmentId]);
+  useEffect(() => {
+    if (!unit) return;
+    const o = unit.assignment.order;
+    void prefetch([...o.labels.map((l) => labelThumb(o, l))]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [assignmentId]);
+
+  function give(g: Given) {
+    const s = unitRef.current;
+    if (!s || s.phase !== 'answering') return;
+    const it = current(s);
+    const body: LabelBody = {
+      client_uuid: uuid(),
+      assignment_id: s.assignment.id,
+      item_id: it.item_id,
+      duration_ms: Math.max(0, Math.round(performance.now() - s.shownAt)),
+      ...(g.answer ? { answer: g.answer } : { skip: g.skip as SkipReason }),
+    };
+    const now = performance.now();
+    dispatch(g.answer ? { type: 'answer', answer: g.answer, now } : { type: 'skip', reason: g.skip as SkipReason, now });
+    setSkipping(false);
+    const training = !!s.assignment.training;
+    void outbox()
+      .enqueueLabel(user.id, body)
+      .then((entry) => {
+        if (!training) return;
+        return outbox()
+          .whenSent(entry.id)
+          .then((o) =>
+            dispatch({
+              type: 'feedback',
+              item_id: it.item_id,
+              result: o.kind === 'ok' ? (o.result?.feedback ?? null) : null,
+            }),
+          );
+      });
+  }
+
+  function onKey(a: KeyAction): boolean {
+    const s = unitRef.current;
+    if (!s) return false;
+    const task = s.assignment.order.task_type;
+    if (s.phase === 'feedback') {
+      if (a.type === 'confirm' && s.feedback?.result !== null) {
+        dispatch({ type: 'next', now: performance.now() });
+        return true;
+      }
+      return false;
+    }
+    if (s.phase !== 'answering') return false;
+    if (task === 'bbox' && boxControl.current?.key(a)) return true;
+    switch (a.type) {
+      case 'label':
+        if (task === 'multi_label') dispatch({ type: 'toggle', key: a.key });
+        else if (task !== 'bbox') give({ answer: { label: a.key }, skip: null });
+        return true;
+      case 'confirm':
+        if (task === 'multi_label') {
+          give({ answer: { labels: ticksOf(s) }, skip: null });
+          return true;
+        }
+        return false;
+      case 'back':
+        dispatch({ type: 'back', now: performance.now() });
+        return true;
+      case 'forward':
+        dispatch({ type: 'forward', now: performance.now() });
+        return true;
+      case 'help':
+        setHelp(true);
+        return true;
+      case 'escape':
+        if (skipping) {
+          setSkipping(false);
+          return true;
+        }
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  useEffect(() => {
+    const f = (ev: KeyboardEvent) => {
+      if (help) return; // the dialog handles its own keys
+      const target = ev.target as HTMLElement | null;
+      const tag = target?.tagName;
+      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+      const s = unitRef.current;
+      if (!s) return;
+      const a = keyAction(ev, {
+        task: s.assignment.order.task_type,
+        labels: s.assignment.order.labels,
+        boxSelected: boxControl.current?.hasSelection() ?? false,
+      });
+      if (a && onKey(a)) ev.preventDefault();
+    };
+    window.addEventListener('keydown', f);
+    return () => window.removeEventListener('keydown', f);
+  });
+
+  const todayFen = (baseFen ?? 0) + earnedBefore + (unit && stage.kind === 'unit' ? freshFen(unit) : 0);
+  const showToday = baseFen !== null || earnedBefore > 0 || (unit ? freshFen(unit) > 0 : false);
+
+  if (stage.kind === 'loading' || (stage.kind === 'unit' && !unit))
+    return (
+      <div class="work work-center">
+        <p class="loading" role="status">
+          {t('loading_next')}
+        </p>
+      </div>
+    );
+  if (stage.kind === 'error')
+    return (
+      <div class="work work-center">
+        <div class="narrow stack">
+          <ErrorNote error={stage.error} />
+          <PendingBadge snap={snap} />
+          <div class="btn-row">
+            <Button icon="refresh" kind="primary" label={t('retry')} onClick={() => void load()} />
+            <Button icon="home" label={t('go_home')} kind="plain" onClick={() => onHome()} />
+          </div>
+        </div>
+      </div>
+    );
+  if (stage.kind === 'finishing')
+    return (
+      <div class="work work-center" data-testid="unit-done">
+        <div class="unit-done">
+          <Icon name="done" size={64} />
+          <h1>{t('unit_done')}</h1>
+          {stage.earned > 0 && <p class="unit-earned">{t('unit_earned', { yuan: yuan(stage.earned) })}</p>}
+          <PendingBadge snap={snap} />
+          {snap.pending > 0 && snap.offline ? (
+            <Note kind="info" testid="unit-offline">
+              {t('unit_offline')}
+            </Note>
+          ) : (
+            <p class="loading" role="status">
+              {snap.pending > 0 ? t('unit_sending') : t('loading_next')}
+            </p>
+          )}
+          <Button icon="home" label={t('go_home')} kind="plain" onClick={() => onHome()} />
+        </div>
+      </div>
+    );
+
+  const s = unit!;
+  const a = s.assignment;
+  const o = a.order;
+  const it = current(s);
+  const n = a.items.length;
+  const done = answeredCount(s);
+  const given = s.given[it.item_id];
+  const lang = getLang();
+  return (
+    <div class={'work work-' + o.task_type} data-testid="work" data-item-id={it.item_id} data-index={s.index} lang={lang}>
+      <header class="work-bar" data-testid="work-bar">
+        <button type="button" class="btn btn-plain btn-icon" data-testid="go-home" aria-label={t('go_home')} onClick={() => onHome()}>
+          <Icon name="home" />
+        </button>
+        <button
+          type="button"
+          class="btn btn-plain"
+          data-testid="prev"
+          aria-label={t('prev_item')}
+          disabled={s.index === 0 || s.phase !== 'answering'}
+          onClick={() => dispatch({ type: 'back', now: performance.now() })}
+        >
+          <Icon name="back" />
+          <span class="hide-narrow">{t('prev_item')}</span>
+        </button>
+        <div class="work-progress">
+          <div
+            class="progress-track"
+            role="progressbar"
+            aria-label={t('progress_label')}
+            aria-valuemin={0}
+            aria-valuemax={n}
+            aria-valuenow={done}
+            aria-valuetext={`${done}/${n}`}
+          >
+            <div class="progress-fill" style={{ width: `${(100 * done) / Math.max(1, n)}%` }} />
+          </div>
+          <span class="progress-text" data-testid="progress">
+            {s.index + 1}/{n}
+          </span>
+        </div>
+        {a.training && (
+          <span class="badge badge-training" data-testid="training-badge">
+            <Icon name="star" size={16} />
+            {t('training_badge')}
+          </span>
+        )}
+        <span class="work-earn" data-testid="work-earnings" title={t('today_earnings')} data-fen={todayFen}>
+          <Icon name="coin" size={20} />
+          <span class="sr-only">{t('today_earnings')}</span>
+          {showToday ? yuan(todayFen) : '—'}
+        </span>
+        <PendingBadge snap={snap} />
+        <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
+          <Icon name="help" />
+        </button>
+      </header>
+      <h1 class="sr-only">{t('work_title', { order: o.name })}</h1>
+      {leaseLost && <Note kind="info">{t('lease_lost')}</Note>}
+      {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
+      {a.training && s.index === 0 && !given && <Note kind="info">{t('training_hint')}</Note>}
+      {s.phase === 'feedback' && s.feedback ? (
+        <FeedbackPanel
+          order={o}
+          item={it}
+          given={s.feedback.given}
+          result={s.feedback.result}
+          onNext={() => dispatch({ type: 'next', now: performance.now() })}
+        />
+      ) : o.task_type === 'bbox' ? (
+        <BoxEditor
+          key={`${a.id}:${it.item_id}`}
+          order={o}
+          item={it}
+          initial={given?.answer && 'boxes' in given.answer ? given.answer.boxes : []}
+          control={boxControl}
+          onDone={(boxes) => give({ answer: { boxes }, skip: null })}
+          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+        />
+      ) : (
+        <ChoiceArea
+          state={s}
+          onAnswer={(ans) => give({ answer: ans, skip: null })}
+          onToggle={(key) => dispatch({ type: 'toggle', key })}
+          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+        />
+      )}
+      {help && <HelpDialog order={o} onClose={() => setHelp(false)} lang={<LangToggle />} />}
+    </div>
+  );
+}
+
+/** The item, large: a picture, or a text in a big font. */
+export function ItemView({ item }: { item: Assignment['items'][number] }) {
+  const [broken, setBroken] = useState(false);
+  // a picture that failed while offline is tried again when the network is back
+  useEffect(() => {
+    if (!broken) return;
+    const again = () => setBroken(false);
+    window.addEventListener('online', again);
+    return () => window.removeEventListener('online', again);
+  }, [broken]);
+  if (item.kind === 'text' || (!item.screen_url && !item.thumb_url))
+    return (
+      <div class="work-stage work-stage-text" data-testid="item-text">
+        <p class="work-text" aria-label={t('text_of_item')}>
+          {item.text}
+        </p>
+      </div>
+    );
+  return (
+    <div class="work-stage">
+      {broken ? (
+        <Note kind="error">{t('image_broken')}</Note>
+      ) : (
+        <img
+          key={item.item_id}
+          class="work-img"
+          data-testid="item-img"
+          src={item.screen_url ?? item.thumb_url ?? ''}
+          alt={t('image_of_item')}
+          decoding="async"
+          onLoad={(e) => e.currentTarget.setAttribute('data-loaded', String(performance.now()))}
+          onError={() => setBroken(true)}
+        />
+      )}
+    </div>
+  );
+}
+
+function ChoiceArea({
+  state,
+  onAnswer,
+  onToggle,
+  footer,
+}: {
+  state: UnitState;
+  onAnswer: (a: Answer) => void;
+  onToggle: (key: string) => void;
+  footer: preact.ComponentChildren;
+}) {
+  const o = state.assignment.order;
+  const it = current(state);
+  const multi = o.task_type === 'multi_label';
+  const given = state.given[it.item_id];
+  const ticks = multi ? ticksOf(state) : [];
+  const chosen = (key: string) =>
+    multi ? ticks.includes(key) : !!given?.answer && 'label' in given.answer && given.answer.label === key;
+  return (
+    <>
+      <ItemView key={it.item_id} item={it} />
+      <div class="work-controls">
+        {given?.skip && (
+          <p class="given-note" data-testid="given-skip">
+            <Icon name="skip" size={18} />
+            {t('skipped_as', { reason: t(('skip_' + given.skip) as 'skip_unclear') })}
+          </p>
+        )}
+        <div class="label-grid" role="group" aria-label={t('labels')} data-testid="labels">
+          {o.labels.map((l, i) => (
+            <LabelButton
+              key={l.key}
+              order={o}
+              index={i}
+              pressed={chosen(l.key)}
+              onClick={() => (multi ? onToggle(l.key) : onAnswer({ label: l.key }))}
+            />
+          ))}
+        </div>
+        <div class="work-actions">
+          {footer}
+          {multi && (
+            <button
+              type="button"
+              class="btn btn-primary btn-confirm"
+              data-testid="confirm"
+              aria-keyshortcuts="Enter"
+              onClick={() => onAnswer({ labels: ticks })}
+            >
+              <Icon name="check" />
+              <span>{t('confirm_key')}</span>
+              <span class="badge badge-count">{t('picked_n', { n: ticks.length })}</span>
+            </button>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}
+
+/** A label: ≥ 64 px, its colour, its example picture (or a colour mark), its key and name. */
+export function LabelButton({
+  order,
+  index,
+  pressed,
+  onClick,
+  small,
+}: {
+  order: Assignment['order'];
+  index: number;
+  pressed: boolean;
+  onClick: () => void;
+  small?: boolean;
+}) {
+  const l = order.labels[index];
+  const key = hotkeyOf(order.labels, index);
+  const thumb = labelThumb(order, l);
+  return (
+    <button
+      type="button"
+      class={'label-btn' + (pressed ? ' on' : '') + (small ? ' small' : '')}
+      style={{ '--c': l.colour }}
+      aria-pressed={pressed}
+      aria-keyshortcuts={key ?? undefined}
+      data-testid="label-btn"
+      data-key={l.key}
+      onClick={onClick}
+    >
+      {key && (
+        <kbd class="label-key" aria-hidden="true">
+          {key.toUpperCase()}
+        </kbd>
+      )}
+      {thumb ? <img class="label-thumb" src={thumb} alt="" /> : <span class="label-mark" aria-hidden="true" />}
+      <span class="label-name">{labelName(l)}</span>
+      {pressed && <Icon name="check" size={22} />}
+      {key && <span class="sr-only">{t('hotkey_is', { key })}</span>}
+    </button>
+  );
+}
+
+const SKIPS: { reason: SkipReason; icon: 'eyeOff' | 'help' | 'imageOff' }[] = [
+  { reason: 'unclear', icon: 'eyeOff' },
+  { reason: 'cannot_judge', icon: 'help' },
+  { reason: 'broken_file', icon: 'imageOff' },
+];
+
+function SkipArea({
+  open,
+  setOpen,
+  onSkip,
+}: {
+  open: boolean;
+  setOpen: (o: boolean) => void;
+  given: Given | undefined;
+  onSkip: (r: SkipReason) => void;
+}) {
+  if (!open)
+    return (
+      <button type="button" class="btn btn-plain btn-skip" data-testid="skip" aria-expanded="false" onClick={() => setOpen(true)}>
+        <Icon name="skip" />
+        <span>{t('skip')}</span>
+      </button>
+    );
+  return (
+    <div class="skip-reasons" role="group" aria-label={t('skip_why')} data-testid="skip-reasons">
+      {SKIPS.map((s) => (
+        <button
+          type="button"
+          key={s.reason}
+          class="btn btn-secondary skip-reason"
+          data-testid={'skip-' + s.reason}
+          onClick={() => onSkip(s.reason)}
+        >
+          <Icon name={s.icon} size={28} />
+          <span>{t(('skip_' + s.reason) as 'skip_unclear')}</span>
+        </button>
+      ))}
+      <button type="button" class="btn btn-plain btn-icon" aria-label={t('cancel')} onClick={() => setOpen(false)}>
+        <Icon name="x" />
+      </button>
+    </div>
+  );
+}

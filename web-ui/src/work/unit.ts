@@ -1,0 +1,153 @@
+// The work screen's state for one leased unit, as a pure reducer: which item shows, what was
+// answered (from the server, from the outbox, or just now), going back to change an answer
+// while the unit is open, the training feedback step, and the end of the unit.
+
+import type { Answer, Assignment, Feedback, LabelBody, SkipReason } from './types';
+
+export interface Given {
+  answer: Answer | null;
+  skip: SkipReason | null;
+}
+
+export type Phase = 'answering' | 'feedback' | 'finished';
+
+export interface UnitState {
+  assignment: Assignment;
+  index: number;
+  /** What each answered or skipped item got, by item id. */
+  given: Record<number, Given>;
+  /** Multi-label: the labels ticked on each item so far (not yet confirmed). */
+  ticks: Record<number, string[]>;
+  /** Items answered on this page (each once, whatever changes follow): they move the earnings. */
+  fresh: number[];
+  phase: Phase;
+  /** Training: the answer just given and, once the server replies, whether it was right. */
+  feedback: { item_id: number; given: Given; result: Feedback | null } | null;
+  /** When the current item was shown (ms), for the time spent on it. */
+  shownAt: number;
+}
+
+export type UnitAction =
+  | { type: 'answer'; answer: Answer; now: number }
+  | { type: 'skip'; reason: SkipReason; now: number }
+  | { type: 'toggle'; key: string }
+  | { type: 'back'; now: number }
+  | { type: 'forward'; now: number }
+  | { type: 'goto'; index: number; now: number }
+  | { type: 'feedback'; item_id: number; result: Feedback | null }
+  | { type: 'next'; now: number };
+
+/** The state of a unit as the server and the outbox know it; it opens on the first item not
+ * yet answered. */
+export function initUnit(assignment: Assignment, queued: Map<number, LabelBody>, now: number): UnitState {
+  const given: Record<number, Given> = {};
+  const fresh: number[] = [];
+  for (const it of assignment.items) {
+    const q = queued.get(it.item_id);
+    if (q) {
+      given[it.item_id] = { answer: q.answer ?? null, skip: q.skip ?? null };
+      if (q.answer && !it.answer) fresh.push(it.item_id);
+    } else if (it.answer || it.skip_reason) {
+      given[it.item_id] = { answer: it.answer, skip: it.skip_reason };
+    }
+  }
+  const s: UnitState = {
+    assignment,
+    index: 0,
+    given,
+    ticks: {},
+    fresh,
+    phase: 'answering',
+    feedback: null,
+    shownAt: now,
+  };
+  const first = nextOpen(s, -1);
+  return first === null ? { ...s, phase: 'finished', index: Math.max(0, assignment.items.length - 1) } : { ...s, index: first };
+}
+
+/** The first item after `from` (wrapping round) with nothing given; null when all are. */
+export function nextOpen(s: UnitState, from: number): number | null {
+  const n = s.assignment.items.length;
+  for (let k = 1; k <= n; k++) {
+    const i = (from + k + n) % n;
+    if (!s.given[s.assignment.items[i].item_id]) return i;
+  }
+  return null;
+}
+
+export function current(s: UnitState) {
+  return s.assignment.items[s.index];
+}
+
+export function answeredCount(s: UnitState): number {
+  return s.assignment.items.filter((it) => s.given[it.item_id]).length;
+}
+
+/** This page's share of today's earnings: answers (not skips) given here × the piece rate. */
+export function freshFen(s: UnitState): number {
+  return s.fresh.filter((id) => s.given[id]?.answer).length * s.assignment.order.piece_rate_fen;
+}
+
+function advance(s: UnitState, now: number): UnitState {
+  const next = nextOpen(s, s.index);
+  if (next === null) return { ...s, phase: 'finished', feedback: null, shownAt: now };
+  return { ...s, index: next, phase: 'answering', feedback: null, shownAt: now };
+}
+
+function record(s: UnitState, g: Given, now: number): UnitState {
+  const it = current(s);
+  const had = s.given[it.item_id];
+  const fresh = g.answer && !had && !s.fresh.includes(it.item_id) ? [...s.fresh, it.item_id] : s.fresh;
+  const ticks = { ...s.ticks };
+  delete ticks[it.item_id];
+  const next = { ...s, given: { ...s.given, [it.item_id]: g }, fresh, ticks };
+  if (s.assignment.training) return { ...next, phase: 'feedback', feedback: { item_id: it.item_id, given: g, result: null } };
+  return advance(next, now);
+}
+
+export function unitReducer(s: UnitState, a: UnitAction): UnitState {
+  if (s.phase === 'finished') return s;
+  switch (a.type) {
+    case 'answer':
+      if (s.phase !== 'answering') return s;
+      return record(s, { answer: a.answer, skip: null }, a.now);
+    case 'skip':
+      if (s.phase !== 'answering') return s;
+      return record(s, { answer: null, skip: a.reason }, a.now);
+    case 'toggle': {
+      if (s.phase !== 'answering') return s;
+      const id = current(s).item_id;
+      const before = s.ticks[id] ?? ticksFrom(s.given[id]);
+      const after = before.includes(a.key) ? before.filter((k) => k !== a.key) : [...before, a.key];
+      return { ...s, ticks: { ...s.ticks, [id]: after } };
+    }
+    case 'back':
+      if (s.phase !== 'answering' || s.index === 0) return s;
+      return { ...s, index: s.index - 1, shownAt: a.now };
+    case 'forward': {
+      // only onto items already answered, or the first open one
+      if (s.phase !== 'answering' || s.index >= s.assignment.items.length - 1) return s;
+      if (!s.given[current(s).item_id]) return s;
+      return { ...s, index: s.index + 1, shownAt: a.now };
+    }
+    case 'goto':
+      if (s.phase !== 'answering' || a.index < 0 || a.index >= s.assignment.items.length) return s;
+      return { ...s, index: a.index, shownAt: a.now };
+    case 'feedback':
+      if (s.phase !== 'feedback' || s.feedback?.item_id !== a.item_id) return s;
+      return { ...s, feedback: { ...s.feedback, result: a.result } };
+    case 'next':
+      if (s.phase !== 'feedback') return s;
+      return advance(s, a.now);
+  }
+}
+
+/** The labels ticked on the current item (multi-label), starting from its answer. */
+export function ticksOf(s: UnitState): string[] {
+  const id = current(s).item_id;
+  return s.ticks[id] ?? ticksFrom(s.given[id]);
+}
+
+function ticksFrom(g: Given | undefined): string[] {
+  return g?.answer && 'labels' in g.answer ? [...g.answer.labels] : [];
+}
