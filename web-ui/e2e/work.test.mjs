@@ -285,6 +285,8 @@ describe('boxes with the mouse', () => {
     await page.keyboard.press('Delete');
     assert.equal((await boxes(page)).length, 1);
     // zoom with the wheel about the pointer, then back to the whole picture
+    await page.getByTestId('zoom-fit').click();
+    await page.waitForTimeout(100);
     const s0 = Number(await page.getByTestId('box-stage').getAttribute('data-scale'));
     const [cx, cy] = await at(page, 240, 180);
     await page.mouse.move(cx, cy);
