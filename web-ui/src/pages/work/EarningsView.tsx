@@ -9,6 +9,15 @@ import { yuan } from '../../util';
 import type { Earnings } from '../../work/types';
 import { SpeakButton } from './common';
 
+function Money({ label, fen, testid }: { label: string; fen: number; testid?: string }) {
+  return (
+    <div class="stat" data-testid={testid}>
+      <span class="stat-label">{label}</span>
+      <span class="stat-value">{yuan(fen)}</span>
+    </div>
+  );
+}
+
 export function EarningsView({ onBack }: { onBack: () => void }) {
   const state = useLoad(() => api.get<Earnings>('/me/earnings'));
   return (
@@ -17,17 +26,21 @@ export function EarningsView({ onBack }: { onBack: () => void }) {
       <h1>{t('my_earnings')}</h1>
       <LoadState state={state}>
         {(e) => (
-          <div class="stats stats-earnings">
-            <div class="stat">
-              <span class="stat-label">{t('today_earnings')}</span>
-              <span class="stat-value">{yuan(e.today_fen)}</span>
-            </div>
-            <div class="stat">
-              <span class="stat-label">{t('today_done')}</span>
-              <span class="stat-value">{e.today_labels}</span>
+          <>
+            <div class="stats stats-earnings">
+              <Money label={t('today_earnings')} fen={e.today_fen} testid="earn-today" />
+              <div class="stat">
+                <span class="stat-label">{t('today_done')}</span>
+                <span class="stat-value">{e.today_labels}</span>
+              </div>
+              <Money label={t('earn_week')} fen={e.week_fen} />
+              <Money label={t('earn_month')} fen={e.month_fen} />
+              <Money label={t('earn_confirmed')} fen={e.confirmed_fen} />
+              <Money label={t('earn_pending')} fen={e.pending_fen} />
+              <Money label={t('earn_paid')} fen={e.paid_fen} />
             </div>
             <SpeakButton text={`${t('today_earnings')} ${yuan(e.today_fen)}`} big />
-          </div>
+          </>
         )}
       </LoadState>
     </main>
