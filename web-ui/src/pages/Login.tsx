@@ -84,7 +84,7 @@ function RosterLogin({ onLoggedIn, onStaff }: Props & { onStaff: () => void }) {
                         data-testid="roster-tile"
                         onClick={() => setSelected(a)}
                       >
-                        <Avatar id={a.id} name={a.display_name} photo={a.photo_url} />
+                        <Avatar id={a.id} name={a.display_name} photo={a.photo_url} size={a.photo_url ? 96 : 72} />
                         <span class="tile-name">{a.display_name}</span>
                         {locked && (
                           <span class="badge badge-locked">

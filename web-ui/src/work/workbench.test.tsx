@@ -202,3 +202,80 @@ describe('work screen', () => {
     expect(viewFromHash('')).toBe('home');
   });
 });
+
+import { LoginPage } from '../pages/Login';
+import { voiceFor } from './speech';
+
+describe('roster and speech', () => {
+  it('shows a photo tile when a photo is set, the coloured initial otherwise', async () => {
+    routes['GET /api/v1/device'] = () => [200, { enrolled: true, centre: { id: 1, name: '示范县' } }];
+    routes['GET /api/v1/device/roster'] = () => [
+      200,
+      {
+        centre: { id: 1, name: '示范县' },
+        annotators: [
+          { id: 5, display_name: '王芳', photo_url: '/photos/5.jpg', locked: false },
+          { id: 6, display_name: '李娜', photo_url: null, locked: false },
+        ],
+      },
+    ];
+    await act(() => render(<LoginPage onLoggedIn={() => {}} />, root));
+    await settle();
+    const tiles = [...root.querySelectorAll('[data-testid=roster-tile]')];
+    const wang = tiles.find((t) => t.textContent?.includes('王芳'))!;
+    const li = tiles.find((t) => t.textContent?.includes('李娜'))!;
+    expect(wang.querySelector('img')?.getAttribute('src')).toBe('/photos/5.jpg');
+    expect((wang.querySelector('img') as HTMLImageElement).style.width).toBe('96px');
+    expect(li.querySelector('img')).toBeNull();
+    expect(li.querySelector('.avatar')?.textContent).toBe('李');
+  });
+
+  it('picks the zh-CN voice first, then any Chinese one; none means no speaker button', () => {
+    expect(voiceFor([{ lang: 'en-US' }, { lang: 'zh-TW' }, { lang: 'zh-CN' }], 'zh-CN')).toBe(2);
+    expect(voiceFor([{ lang: 'en-US' }, { lang: 'zh_HK' }], 'zh-CN')).toBe(1);
+    expect(voiceFor([{ lang: 'en-GB' }], 'zh-CN')).toBe(-1);
+    expect(voiceFor([{ lang: 'en-GB' }], 'en')).toBe(0);
+  });
+});
+
+describe('speaker buttons', () => {
+  afterEach(() => {
+    delete (globalThis as any).speechSynthesis;
+    delete (globalThis as any).SpeechSynthesisUtterance;
+  });
+
+  it('read the line aloud in zh-CN where a voice exists, and are absent where none does', async () => {
+    routes['GET /api/v1/me/earnings'] = () => [200, { today_fen: 4260, week_fen: 0, month_fen: 0, pending_fen: 0, confirmed_fen: 0, paid_fen: 0, today_labels: 3 }];
+    history.replaceState(null, '', '/');
+    await act(() => render(<AnnotatorApp user={user} topBar={null} />, root));
+    await settle();
+    expect($('[data-testid=speak-today]')).toBeNull();
+    render(null, root);
+
+    const spoken: { text: string; lang: string }[] = [];
+    (globalThis as any).SpeechSynthesisUtterance = class {
+      lang = '';
+      voice: unknown = null;
+      rate = 1;
+      onend: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      constructor(public text: string) {}
+    };
+    (globalThis as any).speechSynthesis = {
+      getVoices: () => [{ lang: 'zh-CN', name: 'Xiaoxiao' }],
+      speak: (u: { text: string; lang: string }) => spoken.push({ text: u.text, lang: u.lang }),
+      cancel: () => {},
+      speaking: false,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    };
+    await act(() => render(<AnnotatorApp user={user} topBar={null} />, root));
+    await settle();
+    const btn = $('[data-testid=speak-today]') as HTMLButtonElement;
+    expect(btn.getAttribute('aria-label')).toBe('读给我听');
+    btn.click();
+    await settle();
+    expect(spoken).toEqual([{ text: '今天收入 ¥42.60', lang: 'zh-CN' }]);
+    expect(btn.getAttribute('aria-pressed')).toBe('true');
+  });
+});
