@@ -138,6 +138,22 @@ describe('work screen', () => {
     expect(onHome).toHaveBeenCalledWith('all_done');
   });
 
+  it('two keys within one frame answer two items', async () => {
+    routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(false, 3) }];
+    routes['POST /api/v1/work/labels'] = () => [200, { label_id: 1, status: 'stored', item_state: 'open' }];
+    await act(() => render(<Workbench user={user} initial={null} onHome={() => {}} />, root));
+    await settle();
+    press('1');
+    press('2');
+    await settle(20);
+    expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('102');
+    const posted = calls.filter((c) => c.key === 'POST /api/v1/work/labels').map((c) => [c.body.item_id, c.body.answer]);
+    expect(posted).toEqual([
+      [100, { label: 'cat' }],
+      [101, { label: 'dog' }],
+    ]);
+  });
+
   it('training: each answer shows right or wrong with the right answer and its picture', async () => {
     routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(true) }];
     let n = 0;

@@ -68,7 +68,13 @@ export function BoxEditor({
   const [boxes, setBoxes] = useState<Box[]>(initial);
   const [selected, setSelected] = useState<number | null>(null);
   const [active, setActive] = useState(order.labels[0]?.key ?? '');
-  const [preview, setPreview] = useState<Box | null>(null);
+  const [preview, setPreviewState] = useState<Box | null>(null);
+  // the box being drawn, also kept outside the render (a release may come before it)
+  const previewRef = useRef<Box | null>(null);
+  const setPreview = (b: Box | null) => {
+    previewRef.current = b;
+    setPreviewState(b);
+  };
   const [bright, setBright] = useState(100);
   const [contrast, setContrast] = useState(100);
   const drag = useRef<Drag | null>(null);
@@ -231,13 +237,15 @@ export function BoxEditor({
   function onUp(e: PointerEvent) {
     if (!pointers.current.delete(e.pointerId)) return;
     const d = drag.current;
-    if (d?.kind === 'draw' && preview && preview.w > 0 && preview.h > 0) {
+    const drawn = previewRef.current;
+    if (d?.kind === 'draw' && drawn && drawn.w > 0 && drawn.h > 0) {
       const n = st.current.boxes.length;
-      setBoxes((bs) => [...bs, preview]);
+      st.current = { ...st.current, boxes: [...st.current.boxes, drawn], selected: n };
+      setBoxes((bs) => [...bs, drawn]);
       setSelected(n);
     }
     setPreview(null);
-    drag.current = pointers.current.size ? null : null;
+    drag.current = null;
   }
 
   const v = view;

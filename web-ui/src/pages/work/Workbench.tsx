@@ -54,7 +54,7 @@ export function Workbench({
   onHome: (nothingReason?: string) => void;
 }) {
   const [stage, setStage] = useState<Stage>({ kind: 'loading' });
-  const [unit, dispatch] = useReducer(reducer, null);
+  const [unit, dispatchRaw] = useReducer(reducer, null);
   const [help, setHelp] = useState(false);
   const [skipping, setSkipping] = useState(false);
   const [leaseLost, setLeaseLost] = useState(false);
@@ -64,6 +64,12 @@ export function Workbench({
   const boxControl = useRef<BoxControl | null>(null);
   const unitRef = useRef(unit);
   unitRef.current = unit;
+  // The state after every action so far, before the next render: two keys pressed within one
+  // frame must answer two items, not the same one twice.
+  const dispatch = (a: Action) => {
+    unitRef.current = reducer(unitRef.current, a);
+    dispatchRaw(a);
+  };
   const firstLoad = useRef(initial);
   const alive = useRef(true);
   useEffect(
