@@ -3,12 +3,14 @@
 //! Nothing here does IO. Types are small, `Copy` where possible, and validate
 //! themselves on construction so that an invalid value cannot travel further.
 
+mod calendar;
 mod money;
 mod order;
 mod people;
 mod plan;
 mod validate;
 
+pub use calendar::{Calendar, UnknownZone};
 pub use money::Fen;
 pub use order::{
     Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,

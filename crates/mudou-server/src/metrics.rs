@@ -116,8 +116,15 @@ impl Metrics {
 
     /// The text exposition format.
     pub fn render(&self) -> String {
+        self.render_with(Vec::new())
+    }
+
+    /// The text exposition format, with families made at scrape time added.
+    pub fn render_with(&self, extra: Vec<prometheus::proto::MetricFamily>) -> String {
+        let mut families = self.registry.gather();
+        families.extend(extra);
         let mut buf = Vec::new();
-        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
+        if let Err(e) = TextEncoder::new().encode(&families, &mut buf) {
             tracing::error!(error = %e, "encoding metrics");
         }
         String::from_utf8(buf).unwrap_or_default()
@@ -151,4 +158,86 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
         .with_label_values(&[&method, &route, res.status().as_str()])
         .inc();
     res
+}
+
+/// Centre throughput from the database at scrape time (so every process of a deployment
+/// reports the same, complete figures: aggregate them with `max`, not `sum`):
+/// `mudou_labels_total`, `mudou_items_resolved_total`, `mudou_earnings_fen_total` (fen
+/// credited: piece pay, bonuses, positive adjustments), `mudou_earnings_reversed_fen_total`
+/// (fen taken back) and `mudou_active_annotators` (holding a live work unit), by centre id.
+pub fn centre_families(
+    totals: &[mudou_store::CentreTotals],
+    active: &[(i64, i64)],
+) -> Vec<prometheus::proto::MetricFamily> {
+    use prometheus::proto::{Counter, Gauge, LabelPair, Metric, MetricFamily, MetricType};
+    let family = |name: &str, help: &str, kind: MetricType, points: Vec<(i64, f64)>| {
+        let mut f = MetricFamily::default();
+        f.set_name(name.to_owned());
+        f.set_help(help.to_owned());
+        f.set_field_type(kind);
+        for (centre, v) in points {
+            let mut l = LabelPair::default();
+            l.set_name("centre".to_owned());
+            l.set_value(centre.to_string());
+            let mut m = Metric::from_label(vec![l]);
+            if kind == MetricType::COUNTER {
+                let mut c = Counter::default();
+                c.set_value(v);
+                m.set_counter(c);
+            } else {
+                let mut g = Gauge::default();
+                g.set_value(v);
+                m.set_gauge(g);
+            }
+            f.mut_metric().push(m);
+        }
+        f
+    };
+    let each = |get: fn(&mudou_store::CentreTotals) -> i64| {
+        totals
+            .iter()
+            .map(|t| (t.centre_id, get(t) as f64))
+            .collect::<Vec<_>>()
+    };
+    // Every centre with totals shows a gauge, 0 when nobody works there now.
+    let mut now: Vec<(i64, f64)> = totals.iter().map(|t| (t.centre_id, 0.0)).collect();
+    for (centre, n) in active {
+        match now.iter_mut().find(|p| p.0 == *centre) {
+            Some(p) => p.1 = *n as f64,
+            None => now.push((*centre, *n as f64)),
+        }
+    }
+    now.sort_by_key(|p| p.0);
+    vec![
+        family(
+            "mudou_labels_total",
+            "Answers stored, by centre (from the database)",
+            MetricType::COUNTER,
+            each(|t| t.labels),
+        ),
+        family(
+            "mudou_items_resolved_total",
+            "Items whose consensus was completed, by centre (from the database)",
+            MetricType::COUNTER,
+            each(|t| t.resolved),
+        ),
+        family(
+            "mudou_earnings_fen_total",
+            "Pay credited to annotators in fen: piece pay, bonuses and positive adjustments, by centre (from the database)",
+            MetricType::COUNTER,
+            each(|t| t.credited_fen),
+        ),
+        family(
+            "mudou_earnings_reversed_fen_total",
+            "Pay taken back in fen: reversals and negative adjustments, by centre (from the database)",
+            MetricType::COUNTER,
+            each(|t| t.debited_fen),
+        ),
+        family(
+            "mudou_active_annotators",
+            "Annotators holding a live work unit now, by centre (from the database)",
+            MetricType::GAUGE,
+            now,
+        ),
+    ]
 }

@@ -61,6 +61,14 @@ pub struct ItemFact {
     pub verdicts: Vec<Verdict>,
 }
 
+/// A label newly left out of pay (and consensus): it was made in a quality-paused stretch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    pub label_id: i64,
+    /// The rule that paused the worker (`labels.excluded_reason`), e.g. `gold_accuracy`.
+    pub reason: String,
+}
+
 /// Everything one transaction of labels changed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LabelEffects {
@@ -68,11 +76,19 @@ pub struct LabelEffects {
     pub now: i64,
     pub labels: Vec<LabelFact>,
     pub items: Vec<ItemFact>,
+    /// Set when these facts come from a lead's review decision (accept, override, send
+    /// back): the lead's user id. The verdicts of a review then accept or reject labels
+    /// whatever the order's pay policy; consensus verdicts do not unpay labels of an order
+    /// that pays on submit.
+    pub reviewed_by: Option<i64>,
+    /// Labels newly left out of pay (a quality-paused stretch). They stay unpaid, with
+    /// their reason, whatever later verdicts say.
+    pub excluded: Vec<Exclusion>,
 }
 
 impl LabelEffects {
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty() && self.items.is_empty()
+        self.labels.is_empty() && self.items.is_empty() && self.excluded.is_empty()
     }
 }
 
@@ -83,6 +99,7 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         return Ok(());
     }
     // Followers are called here, in this order, each with the whole batch.
-    let _ = tx;
+    let pay = crate::ledger::follow(tx, fx).await?;
+    crate::throughput::follow(tx, fx, &pay).await?;
     Ok(())
 }

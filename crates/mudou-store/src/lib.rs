@@ -15,18 +15,23 @@ mod pool;
 mod accounts;
 mod catalog;
 mod dispatch;
+mod earnings;
 mod effects;
 mod error;
 mod exports;
+mod ledger;
 mod orders;
+mod throughput;
 
 pub use accounts::*;
 pub use catalog::*;
 pub use dispatch::*;
-pub use effects::{ItemFact, LabelEffects, LabelFact, Verdict};
+pub use earnings::*;
+pub use effects::{Exclusion, ItemFact, LabelEffects, LabelFact, Verdict};
 pub use error::StoreError;
 pub use exports::*;
 pub use orders::*;
 pub use pool::{Backend, Store, StoreConfig, now_millis};
+pub use throughput::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -58,7 +58,18 @@ async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Api
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.dispatch_gauges(mudou_store::now_millis()).await {
+    let now = mudou_store::now_millis();
+    let centres = match (
+        state.store.centre_totals().await,
+        state.store.active_annotators(now).await,
+    ) {
+        (Ok(totals), Ok(active)) => crate::metrics::centre_families(&totals, &active),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "centre metrics");
+            Vec::new()
+        }
+    };
+    match state.store.dispatch_gauges(now).await {
         Ok((active, waiting)) => {
             state.metrics.active_assignments.set(active);
             state.metrics.items_waiting.reset();
@@ -77,6 +88,6 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.metrics.render_with(centres),
     )
 }

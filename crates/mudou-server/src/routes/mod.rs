@@ -4,10 +4,12 @@
 pub mod admin;
 pub mod centre;
 pub mod datasets;
+pub mod earnings;
 pub mod exports;
 pub mod health;
 pub mod media;
 pub mod orders;
+pub mod reports;
 pub mod session;
 pub mod tokens;
 pub mod types;
@@ -26,7 +28,7 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
@@ -66,4 +68,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(work::router())
         .merge(exports::router())
+        .merge(earnings::router())
+        .merge(reports::router())
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod earnings;
 mod exports;
 mod media;
 mod ops;

@@ -3,20 +3,43 @@
 
 mod accounts;
 mod catalog;
+mod ledger;
 
 use mudou_store::{Store, StoreConfig};
 
 pub struct TestDb {
     pub store: Store,
+    url: String,
+    schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Runs one statement on a connection of its own, past the store (to prove what the
+    /// database itself refuses).
+    pub async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        if let Some(schema) = &self.schema {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            sqlx::query(&format!("SET search_path TO \"{schema}\""))
+                .execute(&mut c)
+                .await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        }
+    }
 }
 
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::open(&StoreConfig::new(url)).await.unwrap();
+    let store = Store::open(&StoreConfig::new(url.clone())).await.unwrap();
     TestDb {
         store,
+        url,
+        schema: None,
         _dir: Some(dir),
     }
 }
@@ -26,11 +49,13 @@ pub async fn postgres() -> Option<TestDb> {
         .ok()
         .filter(|u| !u.is_empty())?;
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let mut cfg = StoreConfig::new(url);
-    cfg.pg_schema = Some(schema);
+    let mut cfg = StoreConfig::new(url.clone());
+    cfg.pg_schema = Some(schema.clone());
     cfg.max_connections = 4;
     Some(TestDb {
         store: Store::open(&cfg).await.unwrap(),
+        url,
+        schema: Some(schema),
         _dir: None,
     })
 }
