@@ -240,6 +240,8 @@ describe('boxes with the mouse', () => {
     await startWork(page);
     await page.getByTestId('box-stage').waitFor();
     await page.locator('[data-testid=item-img][data-loaded]').waitFor();
+    await shots4(page, 'work-boxes-start');
+    await page.locator('[data-testid=item-img][data-loaded]').waitFor();
     const W = 480;
     const H = 360;
     const expected = new Map();

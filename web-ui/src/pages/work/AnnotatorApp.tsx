@@ -219,7 +219,7 @@ export function QualityBadge({ quality, level }: { quality: Quality | null | und
   if (!lv && stars === null) return null;
   const label = stars === null ? t('stars_none') : t('stars_label', { n: stars });
   return (
-    <span class="quality" data-testid="quality" data-stars={stars ?? ''} role="img" aria-label={`${label}${lv ? ' · ' + t(('level_' + lv) as Key) : ''}`}>
+    <span class="quality" data-testid="quality" data-stars={stars ?? ''} role="img" aria-label={`${label}${lv ? ' · ' + t(('skill_' + lv) as Key) : ''}`}>
       {stars !== null && (
         <span class="stars" aria-hidden="true">
           {[1, 2, 3, 4, 5].map((i) => (
@@ -231,7 +231,7 @@ export function QualityBadge({ quality, level }: { quality: Quality | null | und
       )}
       {lv && (
         <span class="badge badge-level" aria-hidden="true">
-          {t(('level_' + lv) as Key)}
+          {t(('skill_' + lv) as Key)}
         </span>
       )}
     </span>

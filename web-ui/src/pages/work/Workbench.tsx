@@ -287,8 +287,9 @@ export function Workbench({
     return () => window.removeEventListener('keydown', f);
   });
 
-  const todayFen = (baseFen ?? 0) + earnedBefore + (unit && stage.kind === 'unit' ? freshFen(unit) : 0);
-  const showToday = baseFen !== null || earnedBefore > 0 || (unit ? freshFen(unit) > 0 : false);
+  // today's total when the server tells it; else what this page has earned so far
+  const sessionFen = earnedBefore + (unit && stage.kind === 'unit' ? freshFen(unit) : 0);
+  const todayFen = (baseFen ?? 0) + sessionFen;
 
   if (stage.kind === 'loading' || (stage.kind === 'unit' && !unit))
     return (
@@ -380,10 +381,23 @@ export function Workbench({
             {t('training_badge')}
           </span>
         )}
-        <span class="work-earn" data-testid="work-earnings" title={t('today_earnings')} data-fen={todayFen}>
+        <span
+          class="work-earn"
+          data-testid="work-earnings"
+          title={baseFen !== null ? t('today_earnings') : t('session_earned', { yuan: yuan(sessionFen) })}
+          data-fen={todayFen}
+        >
           <Icon name="coin" size={20} />
-          <span class="sr-only">{t('today_earnings')}</span>
-          {showToday ? yuan(todayFen) : '—'}
+          {baseFen !== null ? (
+            <>
+              <span class="sr-only">{t('today_earnings')}</span>
+              {yuan(todayFen)}
+            </>
+          ) : (
+            <>
+              <span class="sr-only">{t('this_session')}</span>+{yuan(sessionFen)}
+            </>
+          )}
         </span>
         <PendingBadge snap={snap} />
         <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
