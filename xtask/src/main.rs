@@ -4,7 +4,8 @@
 //! - `cargo xtask test`: every test: Rust (SQLite, and PostgreSQL when `MUDOU_TEST_POSTGRES_URL`
 //!   is set), UI unit tests, browser tests.
 //! - `cargo xtask ui`: build the web UI only.
-//! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/`.
+//! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/` (`dispatch`: the
+//!   load generator against release builds; `consensus`; `crowdkit`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -130,10 +131,14 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "consensus" => run(cargo()
             .args(["bench", "-p", "mudou-consensus", "--"])
             .args(rest)),
+        "dispatch" => {
+            run(cargo().args(["build", "--release", "-p", "mudou", "-p", "dispatch-bench"]))?;
+            run(Command::new(root().join("target/release/dispatch-bench")).args(rest))
+        }
         "crowdkit" => run(Command::new("bash")
             .arg(root().join("benches/peers/crowdkit/run.sh"))
             .args(rest)),
-        other => bail!("unknown bench {other:?}: try consensus or crowdkit"),
+        other => bail!("unknown bench {other:?}: try dispatch, consensus or crowdkit"),
     }
 }
 

@@ -37,12 +37,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
 
 pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::BlobStore) -> App {
     let metrics = Metrics::new();
+    let labels = crate::writer::LabelWriter::start(
+        store.clone(),
+        metrics.clone(),
+        crate::routes::work::LEASE.as_millis() as i64,
+    );
     let state = AppState {
         store,
         blobs,
         settings: Arc::new(settings),
         metrics: metrics.clone(),
         openapi: Arc::default(),
+        labels,
+        specs: Arc::default(),
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");

@@ -12,6 +12,7 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod web;
+pub mod writer;
 
 mod app;
 

@@ -348,6 +348,8 @@ impl Store {
                     .bind(user_id).bind(now).execute(&mut *tx).await?;
             }
         });
+        // After the commit, so no lookup in between can bring the old session back.
+        self.caches.sessions.clear();
         self.get_user(user_id).await
     }
 
@@ -368,7 +370,14 @@ impl Store {
     }
 
     /// The live session with this token hash, with its user (who must not be disabled).
+    /// The live session with this token hash. Lookups are reused for up to
+    /// [`crate::SESSION_TTL`]; ending a session through this store forgets them at once.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionInfo>> {
+        if let Some(info) = self.caches.sessions.get(&token_hash.to_owned())
+            && info.expires_at > now
+        {
+            return Ok(Some(info));
+        }
         let sql = format!(
             "SELECT {USER_COLS}, s.id AS session_id, s.device_id, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id \
@@ -379,17 +388,22 @@ impl Store {
         let row = on_read!(self, p => sqlx::query_as::<_, SessionRow>(&sql)
             .bind(token_hash).bind(now).fetch_optional(p).await?);
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(SessionInfo {
+        let info = SessionInfo {
             session_id: row.session_id,
             device_id: row.device_id,
             expires_at: row.expires_at,
             user: row.user.try_into()?,
-        }))
+        };
+        self.caches
+            .sessions
+            .insert(token_hash.to_owned(), info.clone());
+        Ok(Some(info))
     }
 
     pub async fn revoke_session(&self, session_id: i64, now: i64) -> Result<()> {
         let sql = "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
         on_write!(self, p => sqlx::query(sql).bind(session_id).bind(now).execute(p).await?.rows_affected());
+        self.caches.sessions.clear();
         Ok(())
     }
 
@@ -499,6 +513,7 @@ impl Store {
             sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL")
                 .bind(device_id).bind(now).execute(&mut *tx).await?;
         });
+        self.caches.sessions.clear();
         Ok(())
     }
 

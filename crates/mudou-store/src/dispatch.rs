@@ -6,8 +6,6 @@
 //! PostgreSQL the rows are locked (`FOR UPDATE`, `SKIP LOCKED` for units) so several
 //! server processes can lease at once; on SQLite the single writer serialises it.
 
-use crate::effects::{self, ItemFact, LabelEffects, LabelFact, Verdict};
-use crate::pool::Tx;
 use crate::{Backend, Result, Store, StoreError};
 
 /// An order that is open for work.
@@ -167,6 +165,20 @@ impl Store {
         Ok(
             on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(annotator_id).bind(now).fetch_optional(p).await?),
         )
+    }
+
+    /// Who holds an assignment, of which order and centre: `(annotator, order, centre)`.
+    /// These never change, so they are kept in memory once read.
+    pub async fn assignment_owner(&self, assignment_id: i64) -> Result<(i64, i64, i64)> {
+        if let Some(o) = self.caches.assignment_owner.get(&assignment_id) {
+            return Ok(o);
+        }
+        let row: Option<(i64, i64, i64)> = on_read!(self, p => sqlx::query_as(
+            "SELECT annotator_id, order_id, centre_id FROM assignments WHERE id = $1")
+            .bind(assignment_id).fetch_optional(p).await?);
+        let o = row.ok_or(StoreError::NotFound)?;
+        self.caches.assignment_owner.insert(assignment_id, o);
+        Ok(o)
     }
 
     pub async fn get_assignment(
@@ -345,153 +357,6 @@ impl Store {
                 )))
             }
         }
-    }
-
-    /// Stores a label idempotently and updates the item's consensus in the same
-    /// transaction. `decide` sees all real answers of the item (this one included).
-    pub async fn submit_label<F>(
-        &self,
-        l: &NewLabel,
-        now: i64,
-        lease_ms: i64,
-        decide: F,
-    ) -> Result<Result<SubmitOutcome, SubmitRefusal>>
-    where
-        F: FnOnce(&ItemLabels) -> ConsensusUpdate,
-    {
-        let lock = self.lock(" FOR UPDATE");
-        let item_sql = format!(
-            "SELECT is_gold, gold, needed, skips, labels_count, state FROM order_items WHERE order_id = $1 AND item_id = $2{lock}"
-        );
-        Ok(in_tx!(self, tx => {
-            // The same UUID again: answer as before, change nothing.
-            let existing: Option<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT id, annotator_id, item_id FROM labels WHERE client_uuid = $1")
-                .bind(&l.client_uuid).fetch_optional(&mut *tx).await?;
-            if let Some((label_id, who, item)) = existing {
-                if who != l.annotator_id || item != l.item_id {
-                    return Ok(Err(SubmitRefusal::UuidReused));
-                }
-                let state: String = sqlx::query_scalar(
-                    "SELECT oi.state FROM labels l JOIN order_items oi ON oi.order_id = l.order_id AND oi.item_id = l.item_id WHERE l.id = $1")
-                    .bind(label_id).fetch_one(&mut *tx).await?;
-                return Ok(Ok(SubmitOutcome::Stored { label_id, replay: true, item_state: state }));
-            }
-            let a: Option<(i64, i64, i64, String, i64)> = sqlx::query_as(
-                "SELECT order_id, unit_id, centre_id, state, annotator_id FROM assignments WHERE id = $1")
-                .bind(l.assignment_id).fetch_optional(&mut *tx).await?;
-            let Some((order_id, unit_id, centre_id, a_state, owner)) = a else { return Ok(Err(SubmitRefusal::NotYours)) };
-            if owner != l.annotator_id {
-                return Ok(Err(SubmitRefusal::NotYours));
-            }
-            let in_unit: Option<i64> = sqlx::query_scalar("SELECT pos FROM unit_items WHERE unit_id = $1 AND item_id = $2")
-                .bind(unit_id).bind(l.item_id).fetch_optional(&mut *tx).await?;
-            if in_unit.is_none() {
-                return Ok(Err(SubmitRefusal::NotInUnit));
-            }
-            let (is_gold, gold, needed, skips, labels_count, item_state): (bool, Option<String>, i64, i64, i64, String) =
-                sqlx::query_as(&item_sql).bind(order_id).bind(l.item_id).fetch_one(&mut *tx).await?;
-            let mine: Option<(i64, i64, Option<String>)> = sqlx::query_as(
-                "SELECT id, assignment_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3")
-                .bind(order_id).bind(l.item_id).bind(l.annotator_id).fetch_optional(&mut *tx).await?;
-            let changed_id = match mine {
-                Some((label_id, label_assignment, old_answer)) => {
-                    // A change of mind: allowed while the unit is open.
-                    if label_assignment != l.assignment_id || a_state != "active" {
-                        return Ok(Err(SubmitRefusal::UnitClosed));
-                    }
-                    let delta_labels = l.answer.is_some() as i64 - old_answer.is_some() as i64;
-                    let delta_skips = -delta_labels;
-                    sqlx::query("UPDATE labels SET answer = $2, skip_reason = $3, client_ms = $4, server_ms = $5, updated_at = $6, \
-                                 client_uuid = $7 WHERE id = $1")
-                        .bind(label_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
-                        .bind(&l.client_uuid).execute(&mut *tx).await?;
-                    sqlx::query("UPDATE order_items SET labels_count = labels_count + $3, skips = skips + $4 \
-                                 WHERE order_id = $1 AND item_id = $2")
-                        .bind(order_id).bind(l.item_id).bind(delta_labels).bind(delta_skips).execute(&mut *tx).await?;
-                    Some(label_id)
-                }
-                None => {
-                    let leased = sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1 AND item_id = $2")
-                        .bind(l.assignment_id).bind(l.item_id).execute(&mut *tx).await?.rows_affected() > 0;
-                    if !leased && a_state == "submitted" {
-                        return Ok(Err(SubmitRefusal::UnitClosed));
-                    }
-                    if !leased && !is_gold {
-                        // The lease ran out: still welcome while the item needs it.
-                        let leases: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM item_leases WHERE order_id = $1 AND item_id = $2")
-                            .bind(order_id).bind(l.item_id).fetch_one(&mut *tx).await?;
-                        if item_state != "open" || labels_count + leases >= needed {
-                            return Ok(Err(SubmitRefusal::NoLongerNeeded));
-                        }
-                    }
-                    if !leased && is_gold && a_state != "active" && a_state != "expired" {
-                        return Ok(Err(SubmitRefusal::UnitClosed));
-                    }
-                    None
-                }
-            };
-            let label_id = match changed_id {
-                Some(id) => id,
-                None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
-                         skip_reason, client_ms, server_ms, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-                        .bind(&l.client_uuid).bind(order_id).bind(l.item_id).bind(l.annotator_id).bind(centre_id)
-                        .bind(l.assignment_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
-                        .fetch_one(&mut *tx).await?;
-                    let (dl, ds): (i64, i64) = if l.answer.is_some() { (1, 0) } else { (0, 1) };
-                    sqlx::query("UPDATE order_items SET labels_count = labels_count + $3, skips = skips + $4 \
-                                 WHERE order_id = $1 AND item_id = $2")
-                        .bind(order_id).bind(l.item_id).bind(dl).bind(ds).execute(&mut *tx).await?;
-                    id
-                }
-            };
-            // Each label renews the lease.
-            sqlx::query("UPDATE assignments SET lease_expires_at = $2 WHERE id = $1 AND state = 'active' AND lease_expires_at < $2")
-                .bind(l.assignment_id).bind(now + lease_ms).execute(&mut *tx).await?;
-            let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-                "SELECT id, annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
-                .bind(order_id).bind(l.item_id).fetch_all(&mut *tx).await?;
-            let ids: Vec<(i64, i64)> = rows.iter().map(|(id, who, _)| (*id, *who)).collect();
-            let answers = rows.into_iter().map(|(_, who, a)| (who, a)).collect();
-            let skips_now = skips + if changed_id.is_none() && l.answer.is_none() { 1 } else { 0 };
-            let u = decide(&ItemLabels { needed, skips: skips_now, gold: gold.clone(), answers });
-            let mine_agrees = ids.iter().position(|(id, _)| *id == label_id).and_then(|i| u.agrees.get(i).copied());
-            let mut fx = LabelEffects { now, ..Default::default() };
-            fx.labels.push(LabelFact {
-                label_id, order_id, item_id: l.item_id, annotator_id: l.annotator_id, centre_id,
-                assignment_id: l.assignment_id, is_gold, answer: l.answer.clone(), skip_reason: l.skip_reason.clone(),
-                changed: changed_id.is_some(), gold_correct: if is_gold { mine_agrees } else { None },
-                client_ms: l.client_ms, pay_fen: l.pay_fen, pay_on_submit: l.pay_on_submit,
-            });
-            let new_state = if is_gold {
-                item_state
-            } else {
-                sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
-                             WHERE order_id = $1 AND item_id = $2")
-                    .bind(order_id).bind(l.item_id).bind(u.state).bind(&u.answer).bind(u.confidence).bind(u.needed)
-                    .execute(&mut *tx).await?;
-                let verdicts = if u.state == "resolved" {
-                    ids.iter().zip(&u.agrees).map(|((label_id, annotator_id), agrees)| Verdict {
-                        label_id: *label_id, annotator_id: *annotator_id, agrees: *agrees }).collect()
-                } else {
-                    Vec::new()
-                };
-                fx.items.push(ItemFact {
-                    order_id, item_id: l.item_id, state_before: item_state, state: u.state,
-                    answer: u.answer.clone(), confidence: u.confidence, verdicts,
-                });
-                u.state.to_owned()
-            };
-            effects::apply(&mut Tx::from(&mut *tx), &fx).await?;
-            Ok(match changed_id {
-                Some(label_id) => SubmitOutcome::Changed { label_id, item_state: new_state },
-                None => SubmitOutcome::Stored { label_id, replay: false, item_state: new_state },
-            })
-        }))
     }
 
     /// Live assignments, and per open order the items still needing labels.

@@ -13,6 +13,7 @@
 #[macro_use]
 mod pool;
 mod accounts;
+mod cache;
 mod catalog;
 mod dispatch;
 mod earnings;
@@ -21,9 +22,11 @@ mod error;
 mod exports;
 mod ledger;
 mod orders;
+mod submit;
 mod throughput;
 
 pub use accounts::*;
+pub use cache::SESSION_TTL;
 pub use catalog::*;
 pub use dispatch::*;
 pub use earnings::*;

@@ -50,6 +50,7 @@ pub(crate) enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
 }
 
 /// Runs `$body` with `$p` bound to a pool that may read, once per backend.
@@ -169,6 +170,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 pool: Pool::Sqlite { read, write },
+                caches: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = PgConnectOptions::from_str(url)?;
@@ -198,6 +200,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 pool: Pool::Postgres(pool),
+                caches: Default::default(),
             })
         } else {
             Err(StoreError::Invalid(format!(

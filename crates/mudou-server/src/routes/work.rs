@@ -403,15 +403,23 @@ async fn post_label(
         ApiError::validation("client_uuid: a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e")
             .with("field", "client_uuid")
     })?;
-    let a = state
+    let (owner, order_id, _) = state
         .store
-        .get_assignment(me.caller.user.id, req.assignment_id)
+        .assignment_owner(req.assignment_id)
         .await
         .map_err(ApiError::not_found_as("assignment"))?;
-    let (spec, _) = order_spec(&state, a.order_id).await?;
+    if owner != me.caller.user.id {
+        return Err(ApiError::not_found("assignment"));
+    }
+    let spec = state.specs.get(&state.store, order_id).await?.spec;
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
-            let dims = state.store.item_size(req.item_id).await?;
+            // Only boxes need the picture's size (to keep them inside it).
+            let dims = if spec.task_type == mudou_domain::TaskType::Bbox {
+                state.store.item_size(req.item_id).await?
+            } else {
+                None
+            };
             (Some(Answer::parse(&spec, v, dims)?), None)
         }
         (None, Some(r)) => (None, Some(r.as_str().to_owned())),
@@ -434,12 +442,7 @@ async fn post_label(
         client_ms: req.duration_ms.clamp(0, MAX_ITEM_MS),
         server_ms: started.elapsed().as_millis() as i64,
     };
-    let outcome = state
-        .store
-        .submit_label(&label, now_millis(), lease_ms(), |item| {
-            crate::consensus::decide(&spec, item)
-        })
-        .await?;
+    let outcome = state.labels.submit(label, order_id, spec).await?;
     if let Ok(SubmitOutcome::Stored { replay: false, .. }) = &outcome {
         state
             .metrics

@@ -1,0 +1,981 @@
+//! Load generator for Mudou's dispatch: simulated annotators over HTTP.
+//!
+//! Each annotator loops `next → label every item → submit`, exactly as the web UI does.
+//! Two runs:
+//! - *saturation*: `--annotators` annotators with no pause between requests
+//!   (labels/s, units/s, latency percentiles);
+//! - *steady*: a fixed arrival rate (`--rate` labels/s) in an open loop: every label has a
+//!   scheduled time and its latency is measured from that time, so a slow answer cannot
+//!   hide the queue behind it.
+//!
+//! Without `--url` it starts the server itself (`--servers N` processes on one database),
+//! seeds a centre, a client, a text dataset and an order through the public API, and at
+//! the end checks the stored labels through the client's export: no item over its
+//! overlap, no annotator twice on an item, every acknowledged label stored once.
+//!
+//! The last line is `labels_per_s=N steady_submit_p99_ms=M errors=E`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Database {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Both,
+    Saturation,
+    Steady,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Simulated annotators against a Mudou server")]
+struct Args {
+    /// A running server (with `--admin-password`); without it the bench starts its own.
+    #[arg(long)]
+    url: Option<String>,
+    /// Annotators in the saturation run (and by default in the steady run).
+    #[arg(long, default_value_t = 256)]
+    annotators: usize,
+    /// Seconds each run lasts.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    #[arg(long, value_enum, default_value_t = Database::Sqlite)]
+    database: Database,
+    /// PostgreSQL to use with `--database postgres` (a fresh schema is made in it).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres_url: String,
+    /// Server processes to start on the one database (annotators are spread over them).
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
+    #[arg(long, value_enum, default_value_t = Mode::Both)]
+    mode: Mode,
+    /// Offered labels per second in the steady run.
+    #[arg(long, default_value_t = 2000.0)]
+    rate: f64,
+    /// Annotators in the steady run (default: `--annotators`).
+    #[arg(long)]
+    steady_annotators: Option<usize>,
+    /// Items in the order (default: enough for both runs).
+    #[arg(long)]
+    items: Option<usize>,
+    /// Labels per item (fixed overlap).
+    #[arg(long, default_value_t = 3)]
+    overlap: u32,
+    #[arg(long, default_value_t = 20)]
+    unit_size: u32,
+    /// Share of label posts sent twice, as a browser retry would (must never store twice).
+    #[arg(long, default_value_t = 0.01)]
+    retry_share: f64,
+    /// The server binary (default: target/release/mudou of this workspace).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    #[arg(long, default_value = "admin")]
+    admin_user: String,
+    #[arg(long, default_value = "bench-admin-password")]
+    admin_password: String,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+const LABELS: [&str; 4] = ["a", "b", "c", "d"];
+const PIN: &str = "2468";
+const STAFF_PASSWORD: &str = "bench-staff-password";
+
+/// The true label of the `i`-th text (the simulated annotators know it, mostly).
+fn truth(i: usize) -> usize {
+    (i.wrapping_mul(2_654_435_761) >> 7) % LABELS.len()
+}
+
+fn text_of(i: usize) -> String {
+    format!("样本 {i} 号")
+}
+
+fn index_of(text: &str) -> Option<usize> {
+    text.strip_prefix("样本 ")?
+        .strip_suffix(" 号")?
+        .parse()
+        .ok()
+}
+
+// ---------------------------------------------------------------- servers
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Peak resident memory of the process so far (Linux `VmHWM`), in MiB.
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        Some(kb / 1024.0)
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+struct Fleet {
+    servers: Vec<Server>,
+    _dir: tempfile::TempDir,
+}
+
+fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
+    let bin = args.server_bin.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/mudou")
+    });
+    if !bin.exists() {
+        bail!(
+            "no server binary at {} (run `cargo build --release -p mudou`, or use `cargo xtask bench dispatch`)",
+            bin.display()
+        );
+    }
+    let dir = tempfile::tempdir()?;
+    let mut db_args: Vec<String> = vec!["--data-dir".into(), dir.path().display().to_string()];
+    if args.database == Database::Postgres {
+        let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        db_args.extend([
+            "--database-url".into(),
+            args.postgres_url.clone(),
+            "--database-schema".into(),
+            schema,
+        ]);
+    }
+    let mut create = Command::new(&bin)
+        .arg("create-admin")
+        .args(&db_args)
+        .args(["--username", &args.admin_user, "--password-stdin"])
+        .env("MUDOU_LOG", "warn")
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("starting mudou create-admin")?;
+    {
+        use std::io::Write;
+        let mut stdin = create.stdin.take().context("stdin")?;
+        writeln!(stdin, "{}", args.admin_password)?;
+    }
+    if !create.wait()?.success() {
+        bail!("mudou create-admin failed");
+    }
+    let mut servers = Vec::new();
+    for _ in 0..args.servers.max(1) {
+        let port = free_port()?;
+        let child = Command::new(&bin)
+            .arg("serve")
+            .args(&db_args)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("MUDOU_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting mudou serve")?;
+        servers.push(Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        });
+    }
+    Ok(Fleet { servers, _dir: dir })
+}
+
+async fn wait_ready(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("{url} did not become ready in 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/// One person's view of the API: a base URL and the cookies they hold.
+#[derive(Clone)]
+struct Session {
+    http: reqwest::Client,
+    url: String,
+    cookies: Vec<(String, String)>,
+}
+
+struct Reply {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Session {
+    fn new(http: &reqwest::Client, url: &str) -> Session {
+        Session {
+            http: http.clone(),
+            url: url.to_owned(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Result<Reply> {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if !self.cookies.is_empty() {
+            req = req.header(reqwest::header::COOKIE, self.cookie_header());
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let r = req.send().await?;
+        let status = r.status();
+        for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
+            let Some((k, rest)) = v.to_str().unwrap_or_default().split_once('=') else {
+                continue;
+            };
+            let value = rest.split(';').next().unwrap_or_default().to_owned();
+            self.cookies.retain(|(name, _)| name != k);
+            if !value.is_empty() {
+                self.cookies.push((k.to_owned(), value));
+            }
+        }
+        let bytes = r.bytes().await?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Reply { status, body })
+    }
+
+    async fn ok(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let r = self.send(method.clone(), path, body.as_ref()).await?;
+        if !r.status.is_success() {
+            bail!("{method} {path}: {} {}", r.status, r.body);
+        }
+        Ok(r.body)
+    }
+}
+
+// ---------------------------------------------------------------- seeding
+
+struct World {
+    order_id: i64,
+    client: Session,
+    annotators: Vec<Session>,
+}
+
+async fn seed(
+    http: &reqwest::Client,
+    urls: &[String],
+    args: &Args,
+    n_annotators: usize,
+    items: usize,
+) -> anyhow::Result<World> {
+    let url = &urls[0];
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let mut admin = Session::new(http, url);
+    admin
+        .ok(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": args.admin_user, "password": args.admin_password})),
+        )
+        .await
+        .context("admin login (give --admin-user/--admin-password for a running server)")?;
+    let centre = admin
+        .ok(
+            Method::POST,
+            "/api/v1/admin/centres",
+            Some(json!({"name": format!("压测中心 {tag}")})),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("centre id")?;
+    let org = admin
+        .ok(
+            Method::POST,
+            "/api/v1/admin/orgs",
+            Some(json!({"name": format!("压测客户 {tag}")})),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("org id")?;
+    for (who, role, field, id) in [
+        ("lead", "lead", "centre_id", centre),
+        ("client", "client", "org_id", org),
+    ] {
+        admin
+            .ok(
+                Method::POST,
+                "/api/v1/admin/users",
+                Some(
+                    json!({"username": format!("{who}_{tag}"), "display_name": who, "role": role,
+                             "password": STAFF_PASSWORD, field: id}),
+                ),
+            )
+            .await?;
+    }
+
+    // The client uploads the texts and orders them labelled.
+    let mut client = Session::new(http, url);
+    client
+        .ok(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": format!("client_{tag}"), "password": STAFF_PASSWORD})),
+        )
+        .await?;
+    let ds = client
+        .ok(
+            Method::POST,
+            "/api/v1/datasets",
+            Some(json!({"name": format!("压测 {tag}")})),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("dataset id")?;
+    let mut csv = String::from("text,label\n");
+    for i in 0..items {
+        // One item in 25 has a known answer: the order's gold.
+        let known = if i % 25 == 0 { LABELS[truth(i)] } else { "" };
+        csv.push_str(&format!("{},{known}\n", text_of(i)));
+    }
+    let form = reqwest::multipart::Form::new().part(
+        "texts",
+        reqwest::multipart::Part::bytes(csv.into_bytes())
+            .file_name("texts.csv")
+            .mime_str("text/csv")?,
+    );
+    let started = Instant::now();
+    let r = http
+        .post(format!("{url}/api/v1/datasets/{ds}/files"))
+        .header(reqwest::header::COOKIE, client.cookie_header())
+        .multipart(form)
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("upload: {} {}", r.status(), r.text().await?);
+    }
+    eprintln!(
+        "seeded {items} texts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let labels: Vec<Value> = LABELS
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            json!({"key": k, "name_zh": format!("类{k}"), "name_en": format!("class {k}"),
+                              "colour": "#1e88e5", "hotkey": (i + 1).to_string()})
+        })
+        .collect();
+    let spec = json!({
+        "name": format!("压测订单 {tag}"),
+        "task_type": "text_classification",
+        "labels": labels,
+        "overlap": {"kind": "fixed", "n": args.overlap},
+        "gold_share": 0.05,
+        "unit_size": args.unit_size,
+        "piece_rate_fen": 3,
+    });
+    let order_id = client
+        .ok(
+            Method::POST,
+            "/api/v1/orders",
+            Some(json!({"dataset_id": ds, "spec": spec})),
+        )
+        .await?["id"]
+        .as_i64()
+        .context("order id")?;
+    let started = Instant::now();
+    client
+        .ok(
+            Method::POST,
+            &format!("/api/v1/orders/{order_id}/publish"),
+            Some(json!({})),
+        )
+        .await?;
+    eprintln!("published in {:.1} s", started.elapsed().as_secs_f64());
+
+    // The lead enrols one device per server and adds the annotators; each logs in by PIN.
+    let mut lead = Session::new(http, url);
+    lead.ok(
+        Method::POST,
+        "/api/v1/auth/login",
+        Some(json!({"username": format!("lead_{tag}"), "password": STAFF_PASSWORD})),
+    )
+    .await?;
+    lead.ok(
+        Method::POST,
+        "/api/v1/devices/enroll",
+        Some(json!({"name": "压测机"})),
+    )
+    .await?;
+    let device: Vec<(String, String)> = lead
+        .cookies
+        .iter()
+        .filter(|(k, _)| k == "mudou_device")
+        .cloned()
+        .collect();
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(n_annotators);
+    for i in 0..n_annotators {
+        let u = lead
+            .ok(
+                Method::POST,
+                "/api/v1/centre/annotators",
+                Some(json!({"display_name": format!("压测员{i:04}"), "pin": PIN})),
+            )
+            .await?;
+        ids.push(u["id"].as_i64().context("annotator id")?);
+    }
+    let logins = ids.iter().enumerate().map(|(i, id)| {
+        let mut s = Session::new(http, &urls[i % urls.len()]);
+        s.cookies = device.clone();
+        let id = *id;
+        async move {
+            s.ok(
+                Method::POST,
+                "/api/v1/auth/pin",
+                Some(json!({"user_id": id, "pin": PIN})),
+            )
+            .await?;
+            anyhow::Ok(s)
+        }
+    });
+    // A few logins at a time: each verifies an Argon2 hash.
+    let annotators = futures_lite(logins, 8)
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    eprintln!(
+        "{n_annotators} annotators added and logged in in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(World {
+        order_id,
+        client,
+        annotators,
+    })
+}
+
+/// Runs futures with at most `limit` at once, keeping their order.
+async fn futures_lite<F, T>(futs: impl Iterator<Item = F>, limit: usize) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let sem = Arc::new(tokio::sync::Semaphore::new(limit));
+    let handles: Vec<_> = futs
+        .map(|f| {
+            let sem = sem.clone();
+            tokio::spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                f.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- the annotator loop
+
+#[derive(Default)]
+struct Stats {
+    next: Vec<u32>,
+    label: Vec<u32>,
+    unit: Vec<u32>,
+    labels: u64,
+    units: u64,
+    nothing: u64,
+    errors: HashMap<String, u64>,
+}
+
+impl Stats {
+    fn merge(&mut self, o: Stats) {
+        self.next.extend(o.next);
+        self.label.extend(o.label);
+        self.unit.extend(o.unit);
+        self.labels += o.labels;
+        self.units += o.units;
+        self.nothing += o.nothing;
+        for (k, v) in o.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+    }
+    fn error(&mut self, what: impl Into<String>) {
+        *self.errors.entry(what.into()).or_default() += 1;
+    }
+    fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+}
+
+fn micros(d: Duration) -> u32 {
+    d.as_micros().min(u32::MAX as u128) as u32
+}
+
+/// What one simulated annotator holds between requests.
+struct Worker {
+    s: Session,
+    rng: StdRng,
+    retry_share: f64,
+    assignment: Option<(i64, Vec<(i64, usize)>)>,
+    pos: usize,
+    /// Labels the server acknowledged as newly stored (`stored`).
+    acked: Arc<AtomicU64>,
+}
+
+enum Step {
+    Labelled,
+    Nothing,
+    Failed,
+}
+
+impl Worker {
+    /// Asks for work: `Some(true)` with a unit, `Some(false)` when there is none, `None` on error.
+    async fn next(&mut self, st: &mut Stats, since: Instant) -> Option<bool> {
+        match self.s.send(Method::GET, "/api/v1/work/next", None).await {
+            Ok(r) if r.status.is_success() => {
+                st.next.push(micros(since.elapsed()));
+                if r.body["status"] != "assigned" {
+                    st.nothing += 1;
+                    return Some(false);
+                }
+                let a = &r.body["assignment"];
+                let items = a["items"]
+                    .as_array()
+                    .map(|v| {
+                        v.iter()
+                            .filter(|i| i["answer"].is_null() && i["skip_reason"].is_null())
+                            .filter_map(|i| {
+                                Some((i["item_id"].as_i64()?, index_of(i["text"].as_str()?)?))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.assignment = a["id"].as_i64().map(|id| (id, items));
+                self.pos = 0;
+                Some(true)
+            }
+            Ok(r) => {
+                st.error(format!("next {}", r.status.as_u16()));
+                None
+            }
+            Err(e) => {
+                st.error(format!("next: {}", short(&e)));
+                None
+            }
+        }
+    }
+
+    async fn submit_unit(&mut self, st: &mut Stats, since: Instant) {
+        let Some((id, _)) = self.assignment.take() else {
+            return;
+        };
+        match self
+            .s
+            .send(
+                Method::POST,
+                &format!("/api/v1/work/assignments/{id}/submit"),
+                Some(&json!({})),
+            )
+            .await
+        {
+            Ok(r) if r.status.is_success() => {
+                st.unit.push(micros(since.elapsed()));
+                st.units += 1;
+            }
+            Ok(r) => st.error(format!("submit {}", r.status.as_u16())),
+            Err(e) => st.error(format!("submit: {}", short(&e))),
+        }
+    }
+
+    /// One label: fetching a unit first (and submitting the finished one) when needed.
+    async fn step(&mut self, st: &mut Stats, scheduled: Instant) -> Step {
+        let mut since = scheduled;
+        let done = self
+            .assignment
+            .as_ref()
+            .is_some_and(|(_, items)| self.pos >= items.len());
+        if done {
+            self.submit_unit(st, since).await;
+            since = Instant::now();
+        }
+        if self.assignment.is_none() {
+            match self.next(st, since).await {
+                Some(true) => {}
+                Some(false) => return Step::Nothing,
+                None => return Step::Failed,
+            }
+            since = Instant::now();
+            if self.assignment.as_ref().is_some_and(|(_, i)| i.is_empty()) {
+                // Everything in it was answered already (a unit given back after a restart).
+                self.submit_unit(st, since).await;
+                return Step::Nothing;
+            }
+        }
+        let (aid, items) = self.assignment.as_ref().expect("an assignment");
+        let (item, idx) = items[self.pos];
+        let k = if self.rng.random_bool(0.85) {
+            truth(idx)
+        } else {
+            self.rng.random_range(0..LABELS.len())
+        };
+        let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
+                          "item_id": item, "answer": {"label": LABELS[k]},
+                          "duration_ms": self.rng.random_range(1500..6000)});
+        let retry = self.rng.random_bool(self.retry_share);
+        let mut ok = false;
+        for attempt in 0..1 + retry as usize {
+            match self
+                .s
+                .send(Method::POST, "/api/v1/work/labels", Some(&body))
+                .await
+            {
+                Ok(r) if r.status.is_success() => {
+                    if attempt == 0 {
+                        st.label.push(micros(since.elapsed()));
+                        st.labels += 1;
+                    }
+                    match r.body["status"].as_str() {
+                        Some("stored") => {
+                            self.acked.fetch_add(1, Ordering::Relaxed);
+                            ok = true;
+                        }
+                        Some("replay") if attempt == 1 => ok = true,
+                        other => st.error(format!("label answered {other:?} on attempt {attempt}")),
+                    }
+                }
+                Ok(r) => st.error(format!(
+                    "label {} {}",
+                    r.status.as_u16(),
+                    r.body["error"]["code"]
+                )),
+                Err(e) => st.error(format!("label: {}", short(&e))),
+            }
+        }
+        self.pos += 1;
+        if ok { Step::Labelled } else { Step::Failed }
+    }
+}
+
+fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connect".into()
+    } else {
+        "transport".into()
+    }
+}
+
+async fn saturation(workers: Vec<Worker>, seconds: u64) -> (Vec<Worker>, Stats, f64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|mut w| {
+            tokio::spawn(async move {
+                let mut st = Stats::default();
+                while Instant::now() < deadline {
+                    if let Step::Nothing | Step::Failed = w.step(&mut st, Instant::now()).await {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+                (w, st)
+            })
+        })
+        .collect();
+    let mut all = Stats::default();
+    let mut back = Vec::new();
+    for h in handles {
+        let (w, st) = h.await.expect("worker");
+        back.push(w);
+        all.merge(st);
+    }
+    (back, all, started.elapsed().as_secs_f64())
+}
+
+/// Open loop: annotator `a` labels at `t0 + (j·K + a) / rate`, whatever came before.
+async fn steady(workers: Vec<Worker>, seconds: u64, rate: f64) -> (Vec<Worker>, Stats, f64) {
+    let k = workers.len();
+    let t0 = Instant::now() + Duration::from_millis(200);
+    let end = t0 + Duration::from_secs(seconds);
+    let handles: Vec<_> = workers
+        .into_iter()
+        .enumerate()
+        .map(|(a, mut w)| {
+            tokio::spawn(async move {
+                let mut st = Stats::default();
+                for j in 0u64.. {
+                    let at = t0 + Duration::from_secs_f64((j as f64 * k as f64 + a as f64) / rate);
+                    if at >= end {
+                        break;
+                    }
+                    tokio::time::sleep_until(at.into()).await;
+                    w.step(&mut st, at).await;
+                }
+                (w, st)
+            })
+        })
+        .collect();
+    let mut all = Stats::default();
+    let mut back = Vec::new();
+    for h in handles {
+        let (w, st) = h.await.expect("worker");
+        back.push(w);
+        all.merge(st);
+    }
+    (back, all, (Instant::now() - t0).as_secs_f64())
+}
+
+fn pct(v: &mut [u32], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i] as f64 / 1000.0
+}
+
+fn print_latencies(st: &mut Stats) {
+    println!("  latency (ms)      n       p50      p95      p99      max");
+    for (name, v) in [
+        ("next", &mut st.next),
+        ("label (submit)", &mut st.label),
+        ("unit submit", &mut st.unit),
+    ] {
+        println!(
+            "  {name:<15}{:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            v.len(),
+            pct(v, 0.50),
+            pct(v, 0.95),
+            pct(v, 0.99),
+            pct(v, 1.0)
+        );
+    }
+}
+
+fn print_errors(st: &Stats) {
+    if st.errors.is_empty() {
+        println!("  errors: 0");
+    } else {
+        let mut e: Vec<_> = st.errors.iter().collect();
+        e.sort();
+        println!("  errors: {} {e:?}", st.error_count());
+    }
+}
+
+/// Reads the order's export and checks every label the server acknowledged.
+async fn check(world: &mut World, overlap: u32, acked: u64) -> anyhow::Result<(u64, u64, u64)> {
+    let r = world
+        .client
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{}/export?format=jsonl",
+            world.client.url, world.order_id
+        ))
+        .header(reqwest::header::COOKIE, world.client.cookie_header())
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("export: {}", r.status());
+    }
+    let text = r.text().await?;
+    let (mut over, mut dup, mut stored) = (0u64, 0u64, 0u64);
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line)?;
+        let labels = v["labels"].as_array().cloned().unwrap_or_default();
+        stored += labels.len() as u64;
+        let gold = v["is_gold"].as_bool().unwrap_or(false);
+        if !gold && labels.len() as u32 > overlap {
+            over += 1;
+        }
+        let who: HashSet<&str> = labels
+            .iter()
+            .filter_map(|l| l["annotator"].as_str())
+            .collect();
+        if who.len() != labels.len() {
+            dup += 1;
+        }
+    }
+    println!(
+        "== check (client's export): items over their overlap {over}, items with an annotator twice {dup}, \
+         labels acknowledged {acked}, stored {stored}"
+    );
+    Ok((over, dup, stored))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let steady_k = args.steady_annotators.unwrap_or(args.annotators);
+    let n_annotators = args.annotators.max(steady_k);
+    let run_sat = args.mode != Mode::Steady;
+    let run_steady = args.mode != Mode::Saturation;
+    let labels_guess = (run_sat as u64 * args.seconds * 9_000)
+        + (run_steady as u64 * args.seconds * args.rate as u64);
+    let items = args
+        .items
+        .unwrap_or((labels_guess as usize / args.overlap.max(1) as usize) * 5 / 4 + 1000);
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(4096)
+        .timeout(Duration::from_secs(120))
+        .build()?;
+    let fleet = match &args.url {
+        Some(_) => None,
+        None => Some(start_fleet(&args)?),
+    };
+    let urls: Vec<String> = match (&args.url, &fleet) {
+        (Some(u), _) => vec![u.trim_end_matches('/').to_owned()],
+        (None, Some(f)) => f.servers.iter().map(|s| s.url.clone()).collect(),
+        _ => unreachable!(),
+    };
+    for u in &urls {
+        wait_ready(&http, u).await?;
+    }
+    let mut world = seed(&http, &urls, &args, n_annotators, items).await?;
+    let acked = Arc::new(AtomicU64::new(0));
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let mut workers: Vec<Worker> = world
+        .annotators
+        .drain(..)
+        .map(|s| Worker {
+            s,
+            rng: StdRng::seed_from_u64(rng.random()),
+            retry_share: args.retry_share,
+            assignment: None,
+            pos: 0,
+            acked: acked.clone(),
+        })
+        .collect();
+    println!(
+        "== mudou dispatch bench: {} database, {} server process(es), {items} items, overlap {}, units of {}",
+        match args.database {
+            Database::Sqlite => "sqlite",
+            Database::Postgres => "postgres",
+        },
+        urls.len(),
+        args.overlap,
+        args.unit_size
+    );
+    let mut errors = 0;
+    let mut labels_per_s = 0.0;
+    let mut steady_p99 = f64::NAN;
+    if run_sat {
+        let rest = workers.split_off(args.annotators.min(workers.len()));
+        let (back, mut st, secs) = saturation(workers, args.seconds).await;
+        workers = back;
+        workers.extend(rest);
+        labels_per_s = st.labels as f64 / secs;
+        println!(
+            "== saturation: {} annotators, no pause, {secs:.1} s",
+            args.annotators
+        );
+        println!(
+            "  labels {} ({labels_per_s:.0}/s), units {} ({:.1}/s), next calls {} (nothing: {})",
+            st.labels,
+            st.units,
+            st.units as f64 / secs,
+            st.next.len(),
+            st.nothing
+        );
+        print_latencies(&mut st);
+        print_errors(&st);
+        errors += st.error_count();
+    }
+    if run_steady {
+        let rest = workers.split_off(steady_k.min(workers.len()));
+        let (back, mut st, secs) = steady(workers, args.seconds, args.rate).await;
+        workers = back;
+        workers.extend(rest);
+        println!(
+            "== steady: {:.0} labels/s offered (open loop), {steady_k} annotators, {secs:.1} s",
+            args.rate
+        );
+        println!(
+            "  labels {} ({:.0}/s achieved), units {}, latency measured from each label's scheduled time",
+            st.labels,
+            st.labels as f64 / secs,
+            st.units
+        );
+        steady_p99 = pct(&mut st.label, 0.99);
+        print_latencies(&mut st);
+        print_errors(&st);
+        errors += st.error_count();
+    }
+    // Hand back what is still leased, so no lease is left behind.
+    for w in &mut workers {
+        if let Some((id, _)) = w.assignment.take() {
+            let _ =
+                w.s.send(
+                    Method::POST,
+                    &format!("/api/v1/work/assignments/{id}/return"),
+                    Some(&json!({})),
+                )
+                .await;
+        }
+    }
+    if let Some(f) = &fleet {
+        for (i, s) in f.servers.iter().enumerate() {
+            match s.peak_rss_mib() {
+                Some(m) => println!("== server {i} peak RSS {m:.0} MiB"),
+                None => println!("== server {i} peak RSS unknown"),
+            }
+        }
+    }
+    let (over, dup, stored) =
+        check(&mut world, args.overlap, acked.load(Ordering::Relaxed)).await?;
+    let lost = acked.load(Ordering::Relaxed).abs_diff(stored);
+    errors += over + dup + lost;
+    println!("labels_per_s={labels_per_s:.0} steady_submit_p99_ms={steady_p99:.1} errors={errors}");
+    drop(fleet);
+    Ok(())
+}
