@@ -194,6 +194,17 @@ describe('choice unit by keyboard, with the network lost midway', () => {
 
     const rows = await exportJsonl(client, only.order.id);
     checkExactlyOnce(rows, expected);
+
+    // home: today's count and earnings from the server (GET /me/earnings)
+    if (await page.getByTestId('go-home').count()) await page.getByTestId('go-home').click();
+    await page.getByTestId('greeting').waitFor();
+    const answers = [...expected.values()].filter((v) => !('skip' in v)).length;
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid=today-count] .stat-value')?.textContent) >= n,
+      answers,
+    );
+    assert.match(await text(page.getByTestId('today-earnings')), /¥\d+\.\d\d/);
+    await shot(page, 'laptop-zh-work-home-after');
     assert.deepEqual(b.errors, []);
   });
 });

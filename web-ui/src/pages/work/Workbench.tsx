@@ -79,13 +79,17 @@ export function Workbench({
     [],
   );
 
-  // today's earnings from the server (when it tells), plus what this page has added since
-  useEffect(() => {
+  // today's earnings from the server (when it tells), plus what this page has added since;
+  // asked again with each new unit (the server counts the answers it has by then)
+  const refreshEarnings = () =>
     api.get<Earnings>('/me/earnings').then(
-      (e) => alive.current && setBaseFen(e.today_fen),
+      (e) => {
+        if (!alive.current) return;
+        setBaseFen(e.today_fen);
+        setEarnedBefore(0);
+      },
       () => {},
     );
-  }, []);
 
   async function load(): Promise<void> {
     setStage({ kind: 'loading' });
@@ -113,6 +117,7 @@ export function Workbench({
       }
       dispatch({ type: 'reset', unit: initUnit(a, ob.queuedAnswers(a.id), performance.now()) });
       setStage({ kind: 'unit' });
+      void refreshEarnings();
     } catch (e) {
       if (alive.current) setStage({ kind: 'error', error: e });
     }
