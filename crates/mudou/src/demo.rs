@@ -132,7 +132,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     let store = &state.store;
     let now = now_millis();
     let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    create_user_checked(
+    let admin = create_user_checked(
         state,
         NewUserRequest {
             password: Some(ADMIN.1.into()),
@@ -237,6 +237,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     }
 
     seed_orders(state, org.id, client.id, dataset.id).await?;
+    seed_history(state, org.id, client.id, dataset.id, centre.id, admin.id).await?;
 
     let code = mudou_server::auth::random_code();
     let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));
@@ -395,5 +396,114 @@ async fn seed_orders(
             .await
             .map_err(api)?;
     }
+    Ok(())
+}
+
+/// Days of simulated work before today.
+pub const HISTORY_DAYS: i64 = 5;
+
+/// The demo's past: its annotators (careful to careless) worked through an order of the
+/// shapes and one of the reviews on each of the last days, and part of one this morning,
+/// so pay, throughput charts and payroll have something true to show. The centre pays a
+/// monthly quality bonus.
+async fn seed_history(
+    state: &AppState,
+    org_id: i64,
+    client_id: i64,
+    shapes_id: i64,
+    centre_id: i64,
+    admin_id: i64,
+) -> anyhow::Result<()> {
+    let store = &state.store;
+    let reviews = store
+        .dataset_by_name(org_id, "评价示例 Reviews")
+        .await?
+        .context("the reviews dataset")?;
+    let shape = |key: &str, zh: &str, en: &str, colour: &str, hot: char| {
+        label(key, zh, en, colour, hot, &[])
+    };
+    let specs = [
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "形状单选 History",
+                "task_type": "single_choice",
+                "labels": [shape("circle", "圆形", "Circle", "#1e88e5", '1'),
+                           shape("square", "方形", "Square", "#e53935", '2'),
+                           shape("triangle", "三角形", "Triangle", "#43a047", '3'),
+                           shape("star", "星形", "Star", "#fb8c00", '4')],
+                "instructions": "看图里最大的那个形状，点它的名字。",
+                "overlap": {"kind": "fixed", "n": 3},
+                "gold_share": 0.15,
+                "max_gold_items": 10,
+                "unit_size": 10,
+                "piece_rate_fen": 6,
+                "priority": 3
+            }),
+        ),
+        (
+            reviews.id,
+            serde_json::json!({
+                "name": "评价分类 History",
+                "task_type": "text_classification",
+                "labels": [label("good", "好评", "Good", "#2e7d32", '1', &[]),
+                           label("bad", "差评", "Bad", "#c62828", '2', &[]),
+                           label("neutral", "一般", "So-so", "#616161", '3', &[])],
+                "instructions": "买家满意点“好评”，不满意点“差评”，说不好点“一般”。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 6,
+                "unit_size": 10,
+                "piece_rate_fen": 4,
+                "priority": 3
+            }),
+        ),
+    ];
+    let mut datasets = Vec::new();
+    for (dataset, spec) in specs {
+        datasets.push((
+            dataset,
+            serde_json::from_value::<mudou_domain::OrderSpec>(spec)
+                .context("a history order spec")?,
+        ));
+    }
+    let started = std::time::Instant::now();
+    let done = crate::simulate::history(
+        state,
+        org_id,
+        client_id,
+        &datasets,
+        HISTORY_DAYS,
+        now_millis(),
+        20_261_130,
+    )
+    .await?;
+    tracing::info!(
+        orders = done.orders,
+        units = done.units,
+        labels = done.labels,
+        ms = started.elapsed().as_millis() as u64,
+        "simulated the demo's history"
+    );
+    store
+        .set_bonus_policy(
+            centre_id,
+            &mudou_store::BonusPolicy {
+                min_gold: 10,
+                tiers: vec![
+                    mudou_store::BonusTier {
+                        min_accuracy_pct: 95,
+                        bonus_pct: 5,
+                    },
+                    mudou_store::BonusTier {
+                        min_accuracy_pct: 98,
+                        bonus_pct: 10,
+                    },
+                ],
+            },
+            admin_id,
+            now_millis(),
+        )
+        .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod aggregate;
 mod config;
 mod demo;
 mod import;
+mod simulate;
 
 use std::io::Read;
 

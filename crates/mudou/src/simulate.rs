@@ -1,0 +1,445 @@
+//! Simulated history for the demo: annotators of known quality work through orders over the
+//! past days on a simulated clock. They go through the same store functions the HTTP
+//! handlers use (`lease_unit`, `submit_label` with the server's consensus, `finish_assignment`),
+//! so everything that follows labels — the pay ledger, the throughput rollups, the lead
+//! engineer's consensus, quality rules — sees exactly what real work would produce.
+//!
+//! Each past day gets a finished order of the shapes pictures and one of the shop reviews;
+//! today gets one that is left partly open (so some pay is still pending, and people can
+//! finish it live, after the demo's own open orders). Everything is seeded: the same seed
+//! gives the same history.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use anyhow::Context;
+use mudou_domain::{Answer, Calendar, OrderSpec, PayOn};
+use mudou_server::AppState;
+use mudou_store::{Assignment, NewLabel, SubmitOutcome, UserFilter};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// How a simulated person works.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Worker {
+    /// Chance of the right answer.
+    pub accuracy: f64,
+    /// Typical seconds per answer.
+    pub seconds: f64,
+    /// Chance of skipping an item.
+    pub skips: f64,
+}
+
+/// The demo's people by name: careful to careless. 杨洋 is the careless, too-fast one.
+pub fn profile(name: &str) -> Worker {
+    let (accuracy, seconds) = match name {
+        "王芳" => (0.97, 5.0),
+        "李娜" => (0.95, 6.0),
+        "张丽" => (0.92, 7.0),
+        "刘静" => (0.88, 8.0),
+        "陈杰" => (0.85, 6.5),
+        "杨洋" => (0.40, 1.2),
+        _ => (0.90, 7.0),
+    };
+    Worker {
+        accuracy,
+        seconds,
+        skips: if accuracy < 0.5 { 0.0 } else { 0.01 },
+    }
+}
+
+/// What the simulation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub orders: usize,
+    pub labels: usize,
+    pub units: usize,
+}
+
+struct Person {
+    id: i64,
+    centre_id: i64,
+    profile: Worker,
+    /// Planned unit starts for the day, latest first.
+    slots: Vec<i64>,
+    unit: Option<(Assignment, Vec<i64>, usize)>,
+}
+
+/// One order to work through between `start` and `end` (Unix ms).
+struct Day<'a> {
+    order_id: i64,
+    spec: &'a OrderSpec,
+    truth: &'a HashMap<i64, String>,
+    start: i64,
+    end: i64,
+    /// Times each person comes to the order.
+    visits: usize,
+    /// Keep coming back until the order is done (past days), or stop after the visits
+    /// (today: the rest is left open).
+    finish: bool,
+}
+
+const LEASE_MS: i64 = 10 * 60 * 1000;
+
+fn uuid(rng: &mut ChaCha8Rng) -> String {
+    let v: u128 = rng.random();
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// The answer a worker gives: right with their accuracy, otherwise another label.
+fn answer(rng: &mut ChaCha8Rng, spec: &OrderSpec, truth: Option<&str>, w: &Worker) -> String {
+    let keys: Vec<&str> = spec.labels.iter().map(|l| l.key.as_str()).collect();
+    let right = truth.filter(|t| keys.contains(t));
+    let pick = match right {
+        Some(t) if rng.random_bool(w.accuracy) => t,
+        Some(t) => {
+            let others: Vec<&str> = keys.iter().copied().filter(|k| *k != t).collect();
+            others[rng.random_range(0..others.len())]
+        }
+        None => keys[rng.random_range(0..keys.len())],
+    };
+    serde_json::json!({ "label": pick }).to_string()
+}
+
+/// Seconds for one answer: the worker's typical time, give or take.
+fn seconds(rng: &mut ChaCha8Rng, w: &Worker) -> f64 {
+    let f: f64 = rng.random_range(0.6..1.6);
+    (w.seconds * f).max(0.5)
+}
+
+async fn work_day(
+    state: &AppState,
+    rng: &mut ChaCha8Rng,
+    people: &mut [Person],
+    day: &Day<'_>,
+    out: &mut Summary,
+) -> anyhow::Result<()> {
+    let store = &state.store;
+    // Each person comes to this order a few times over the day, at random moments.
+    let mut queue: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
+    for (i, p) in people.iter_mut().enumerate() {
+        let span = (day.end - day.start).max(1);
+        let mut slots: Vec<i64> = (0..day.visits)
+            .map(|_| day.start + rng.random_range(0..span))
+            .collect();
+        slots.sort_unstable_by(|a, b| b.cmp(a));
+        let first = slots.pop().unwrap_or(day.start);
+        p.slots = slots;
+        p.unit = None;
+        queue.push(Reverse((first, i)));
+    }
+    while let Some(Reverse((t, i))) = queue.pop() {
+        if t >= day.end {
+            continue;
+        }
+        let p = &mut people[i];
+        if p.unit.is_none() {
+            let Some(a) = store
+                .lease_unit(
+                    day.order_id,
+                    p.id,
+                    p.centre_id,
+                    t,
+                    LEASE_MS,
+                    day.spec.unit_size as i64,
+                )
+                .await?
+            else {
+                continue; // nothing left for this person on this order
+            };
+            let items: Vec<i64> = store
+                .assignment_items(a.id)
+                .await?
+                .into_iter()
+                .filter(|it| it.answer.is_none() && it.skip_reason.is_none())
+                .map(|it| it.item_id)
+                .collect();
+            out.units += 1;
+            p.unit = Some((a, items, 0));
+        }
+        let Some((a, items, next)) = p.unit.as_mut() else {
+            continue;
+        };
+        if *next >= items.len() {
+            store
+                .finish_assignment(p.id, a.id, "submitted", t)
+                .await
+                .context("submitting a simulated unit")?;
+            p.unit = None;
+            let again = match p.slots.pop() {
+                Some(s) => s,
+                None if day.finish => t + rng.random_range(60_000..900_000),
+                None => continue,
+            };
+            queue.push(Reverse((again.max(t + 1000), i)));
+            continue;
+        }
+        let item = items[*next];
+        *next += 1;
+        let spent = seconds(rng, &p.profile);
+        let at = t + (spent * 1000.0) as i64;
+        let skip = rng.random_bool(p.profile.skips);
+        let given = (!skip).then(|| {
+            answer(
+                rng,
+                day.spec,
+                day.truth.get(&item).map(String::as_str),
+                &p.profile,
+            )
+        });
+        let parsed: Option<Answer> = given.as_deref().and_then(|g| serde_json::from_str(g).ok());
+        let label = NewLabel {
+            client_uuid: uuid(rng),
+            assignment_id: a.id,
+            item_id: item,
+            annotator_id: p.id,
+            pay_fen: day.spec.pay_for(parsed.as_ref()),
+            pay_on_submit: day.spec.pay_on == PayOn::Submit,
+            answer: given,
+            skip_reason: skip.then(|| "unclear".to_owned()),
+            client_ms: (spent * 1000.0) as i64,
+            server_ms: 3,
+        };
+        let spec = day.spec;
+        let outcome = store
+            .submit_label(&label, at, LEASE_MS, |it| {
+                mudou_server::consensus::decide(spec, it)
+            })
+            .await?;
+        if matches!(outcome, Ok(SubmitOutcome::Stored { replay: false, .. })) {
+            out.labels += 1;
+        }
+        queue.push(Reverse((at + rng.random_range(500..3000), i)));
+    }
+    // Nobody keeps a lease at the end of the day.
+    for p in people.iter_mut() {
+        if let Some((a, _, _)) = p.unit.take() {
+            store
+                .finish_assignment(p.id, a.id, "submitted", day.end)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
+async fn truths(
+    state: &AppState,
+    org_id: i64,
+    dataset_id: i64,
+) -> anyhow::Result<HashMap<i64, String>> {
+    let items = state
+        .store
+        .list_items(org_id, dataset_id, 0, 10_000)
+        .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|i| {
+            let g: serde_json::Value = serde_json::from_str(i.gold.as_deref()?).ok()?;
+            Some((i.id, g["label"].as_str()?.to_owned()))
+        })
+        .collect())
+}
+
+/// Simulates `days` past days of work (and this morning's) ending at `now`.
+pub async fn history(
+    state: &AppState,
+    org_id: i64,
+    client_id: i64,
+    datasets: &[(i64, OrderSpec)],
+    days: i64,
+    now: i64,
+    seed: u64,
+) -> anyhow::Result<Summary> {
+    let store = &state.store;
+    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let annotators = store
+        .list_users(&UserFilter {
+            role: Some(mudou_domain::Role::Annotator),
+            ..Default::default()
+        })
+        .await?;
+    let mut people: Vec<Person> = annotators
+        .iter()
+        .filter_map(|u| {
+            Some(Person {
+                id: u.id,
+                centre_id: u.centre_id?,
+                profile: profile(&u.display_name),
+                slots: Vec::new(),
+                unit: None,
+            })
+        })
+        .collect();
+    let centre = people.first().map(|p| p.centre_id).unwrap_or(0);
+    let timezone = store
+        .get_centre(centre)
+        .await
+        .map(|c| c.timezone)
+        .unwrap_or_default();
+    let cal = Calendar::new(&timezone).unwrap_or_else(|_| Calendar::china());
+    let mut truth = HashMap::new();
+    for (dataset, _) in datasets {
+        truth.extend(truths(state, org_id, *dataset).await?);
+    }
+    let mut out = Summary::default();
+    let today = cal.day_start(now);
+    for back in (0..=days).rev() {
+        let day = cal.add_days(today, -back);
+        let (start, end) = if back > 0 {
+            (cal.at(day, 9, 0), cal.at(day, 17, 30))
+        } else {
+            // This morning, up to a few minutes ago (a demo started at night still gets a
+            // few hours of today's work).
+            let end = now - 5 * 60_000;
+            let start = (end - 5 * 3_600_000).max(cal.at(day, 8, 0));
+            let start = if start >= end {
+                end - 3 * 3_600_000
+            } else {
+                start
+            };
+            (start, end)
+        };
+        let date = cal.date_string(day);
+        for (dataset, base) in datasets {
+            let mut spec = base.clone();
+            spec.name = format!("{} · {}", base.name, &date[5..]);
+            if back == 0 {
+                // Today's stays open, behind the demo's live orders.
+                spec.priority = 1;
+            }
+            let order = mudou_server::routes::orders::create_published(
+                state, org_id, client_id, *dataset, &spec,
+            )
+            .await
+            .map_err(api)?;
+            out.orders += 1;
+            let d = Day {
+                order_id: order.id,
+                spec: &spec,
+                truth: &truth,
+                start,
+                end,
+                visits: if back == 0 { 2 } else { 4 },
+                finish: back > 0,
+            };
+            work_day(state, &mut rng, &mut people, &d, &mut out).await?;
+            if back > 0 {
+                store
+                    .set_order_state(org_id, order.id, &["open"], "done", now)
+                    .await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo day: after the simulated history, the ledger adds up, the careless
+    /// worker shows as careless, a payroll pays exactly the ledger and a second run changes
+    /// nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_demo_day_pays_exactly_what_the_ledger_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = mudou_server::build(mudou_server::Settings::for_data_dir(dir.path()))
+            .await
+            .unwrap();
+        crate::demo::seed(&app.state).await.unwrap();
+        let store = &app.state.store;
+        assert!(store.ledger_audit().await.unwrap().is_empty());
+        let centre = store.list_centres().await.unwrap()[0].id;
+        let people = store.throughput_workers(centre, 0, i64::MAX).await.unwrap();
+        assert_eq!(people.len(), 6);
+        let who = |n: &str| people.iter().find(|p| p.display_name == n).unwrap();
+        let acc = |n: &str| who(n).gold_correct as f64 / who(n).gold_seen.max(1) as f64;
+        assert!(acc("王芳") > 0.9, "{:?}", who("王芳"));
+        assert!(acc("杨洋") < 0.6, "{:?}", who("杨洋"));
+        assert!(who("杨洋").answer_ms / who("杨洋").labels.max(1) < 2000);
+        assert!(who("杨洋").not_paid > who("王芳").not_paid);
+        // Today's order is left partly open: some pay is still pending.
+        let mut pending = 0;
+        for p in &people {
+            let w = mudou_store::Windows {
+                today: 0,
+                week: 0,
+                month: 0,
+            };
+            pending += store
+                .earnings_summary(p.annotator_id, w)
+                .await
+                .unwrap()
+                .pending_fen;
+        }
+        assert!(pending > 0);
+
+        let now = mudou_store::now_millis();
+        let cal = Calendar::china();
+        let period = cal.period_of(now);
+        let (start, end) = cal.month_bounds(&period).unwrap();
+        let admin = store
+            .list_users(&UserFilter {
+                role: Some(mudou_domain::Role::Admin),
+                ..Default::default()
+            })
+            .await
+            .unwrap()[0]
+            .id;
+        let close = mudou_store::ClosePeriod {
+            centre_id: centre,
+            period,
+            start,
+            end,
+            by: admin,
+            now,
+        };
+        let (run, created) = store.close_pay_run(&close).await.unwrap();
+        assert!(created);
+        let payroll = store.payroll(run.id).await.unwrap();
+        let (_, ledger) = store.ledger_totals(Some(centre)).await.unwrap();
+        assert_eq!(payroll.iter().map(|l| l.total_fen).sum::<i64>(), ledger);
+        assert_eq!(run.total_fen, ledger);
+        assert!(
+            store
+                .ledger_entries(0, 1_000_000)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.kind == "bonus"),
+            "careful workers earned the quality bonus"
+        );
+        let entries = store.ledger_entries(0, 1_000_000).await.unwrap();
+        let (again, created) = store
+            .close_pay_run(&mudou_store::ClosePeriod {
+                now: now + 1,
+                ..close
+            })
+            .await
+            .unwrap();
+        assert!(!created);
+        assert_eq!(again, run);
+        assert_eq!(store.payroll(run.id).await.unwrap(), payroll);
+        assert_eq!(store.ledger_entries(0, 1_000_000).await.unwrap(), entries);
+    }
+
+    #[test]
+    fn careless_is_careless() {
+        assert!(profile("王芳").accuracy > 0.95);
+        assert!(profile("杨洋").accuracy < 0.5 && profile("杨洋").seconds < 2.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let u = uuid(&mut rng);
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+    }
+}
