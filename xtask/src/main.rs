@@ -5,7 +5,8 @@
 //!   is set), UI unit tests, browser tests.
 //! - `cargo xtask ui`: build the web UI only.
 //! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/` (`dispatch`: the
-//!   load generator against release builds; `consensus`; `crowdkit`).
+//!   load generator against release builds; `throughput`: report time at 1M and 10M labels;
+//!   `consensus`; `crowdkit`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -135,10 +136,13 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
             run(cargo().args(["build", "--release", "-p", "mudou", "-p", "dispatch-bench"]))?;
             run(Command::new(root().join("target/release/dispatch-bench")).args(rest))
         }
+        "throughput" => run(cargo()
+            .args(["bench", "-p", "mudou-store", "--bench", "reports", "--"])
+            .args(rest)),
         "crowdkit" => run(Command::new("bash")
             .arg(root().join("benches/peers/crowdkit/run.sh"))
             .args(rest)),
-        other => bail!("unknown bench {other:?}: try dispatch, consensus or crowdkit"),
+        other => bail!("unknown bench {other:?}: try dispatch, throughput, consensus or crowdkit"),
     }
 }
 

@@ -92,6 +92,16 @@ impl LabelEffects {
     }
 }
 
+impl crate::Store {
+    /// Applies label facts in a transaction of their own: for bringing in history and for
+    /// benchmarks. The labels the facts name must be stored already; dispatch applies its
+    /// facts inside the labels' own transaction instead.
+    pub async fn apply_effects(&self, fx: &LabelEffects) -> Result<()> {
+        in_tx!(self, tx => apply(&mut Tx::from(&mut *tx), fx).await?);
+        Ok(())
+    }
+}
+
 /// Applies the facts of stored labels inside their transaction: followers (the pay
 /// ledger, quality rules, throughput rollups) each take the whole batch.
 pub(crate) async fn apply(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
