@@ -213,7 +213,7 @@ async fn load(url: &str, n: i64) -> Store {
         run(&mut c, &sql).await;
         // The labels: three per item from three people of one centre, in working hours.
         let items = today_labels / 3;
-        let mut batch: Vec<(i64, i64, i64, i64, i64, bool, bool, i64)> = Vec::new();
+        let mut batch: Vec<Row> = Vec::new();
         for i in 0..items {
             let item = i % ITEMS + 1;
             let cn = (i % CENTRES) + 1;
@@ -253,6 +253,7 @@ fn annotator(centre: i64, k: i64) -> i64 {
     100 + (centre - 1) * PER_CENTRE + k
 }
 
+/// A label: id, item, annotator, assignment, time, gold?, right?, milliseconds.
 type Row = (i64, i64, i64, i64, i64, bool, bool, i64);
 
 async fn insert_labels(c: &mut sqlx::SqliteConnection, order: i64, rows: &[Row]) {
