@@ -111,6 +111,7 @@ describe('unit state', () => {
     expect(unitReducer(s, { type: 'answer', answer: cat, now: 1 })).toBe(s);
     s = unitReducer(s, { type: 'feedback', item_id: 100, result: { correct: false, answer: cat } });
     expect(s.feedback?.result).toEqual({ correct: false, answer: cat });
+    expect(s.feedback?.arrived).toBe(true);
     s = unitReducer(s, { type: 'next', now: 2 });
     expect(s.phase).toBe('answering');
     expect(s.index).toBe(1);

@@ -21,8 +21,9 @@ export interface UnitState {
   /** Items answered on this page (each once, whatever changes follow): they move the earnings. */
   fresh: number[];
   phase: Phase;
-  /** Training: the answer just given and, once the server replies, whether it was right. */
-  feedback: { item_id: number; given: Given; result: Feedback | null } | null;
+  /** Training: the answer just given and, once the server replies (`arrived`), whether it
+   * was right (`result`; null when the server gave no verdict). */
+  feedback: { item_id: number; given: Given; result: Feedback | null; arrived: boolean } | null;
   /** When the current item was shown (ms), for the time spent on it. */
   shownAt: number;
 }
@@ -101,7 +102,7 @@ function record(s: UnitState, g: Given, now: number): UnitState {
   const ticks = { ...s.ticks };
   delete ticks[it.item_id];
   const next = { ...s, given: { ...s.given, [it.item_id]: g }, fresh, ticks };
-  if (s.assignment.training) return { ...next, phase: 'feedback', feedback: { item_id: it.item_id, given: g, result: null } };
+  if (s.assignment.training) return { ...next, phase: 'feedback', feedback: { item_id: it.item_id, given: g, result: null, arrived: false } };
   return advance(next, now);
 }
 
@@ -135,7 +136,7 @@ export function unitReducer(s: UnitState, a: UnitAction): UnitState {
       return { ...s, index: a.index, shownAt: a.now };
     case 'feedback':
       if (s.phase !== 'feedback' || s.feedback?.item_id !== a.item_id) return s;
-      return { ...s, feedback: { ...s.feedback, result: a.result } };
+      return { ...s, feedback: { ...s.feedback, result: a.result, arrived: true } };
     case 'next':
       if (s.phase !== 'feedback') return s;
       return advance(s, a.now);

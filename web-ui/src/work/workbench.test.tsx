@@ -155,12 +155,13 @@ describe('work screen', () => {
   });
 
   it('training: each answer shows right or wrong with the right answer and its picture', async () => {
-    routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(true) }];
+    routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(true, 3) }];
     let n = 0;
-    routes['POST /api/v1/work/labels'] = () => [
-      200,
-      { label_id: ++n, status: 'stored', item_state: 'open', feedback: n === 1 ? { correct: false, answer: { label: 'cat' } } : { correct: true, answer: { label: 'cat' } } },
-    ];
+    routes['POST /api/v1/work/labels'] = () => {
+      n++;
+      const feedback = n === 1 ? { correct: false, answer: { label: 'cat' } } : n === 2 ? { correct: true, answer: { label: 'cat' } } : undefined;
+      return [200, { label_id: n, status: 'stored', item_state: 'open', ...(feedback ? { feedback } : {}) }];
+    };
     await act(() => render(<Workbench user={user} initial={null} onHome={() => {}} />, root));
     await settle();
     expect($('[data-testid=training-badge]')).not.toBeNull();
@@ -184,6 +185,13 @@ describe('work screen', () => {
     await settle(20);
     expect($('[data-testid=feedback]')?.getAttribute('data-state')).toBe('right');
     expect($('[data-testid=feedback]')?.textContent).toContain('答对了');
+    press('Enter');
+    await settle();
+    // a reply without a verdict: saved, not marked, and Enter goes on
+    press('2');
+    await settle(20);
+    expect($('[data-testid=feedback]')?.getAttribute('data-state')).toBe('none');
+    expect($('[data-testid=feedback]')?.textContent).toContain('不判对错');
   });
 
   it('home: shows why there is no work, the stars and the lead’s messages', async () => {

@@ -13,25 +13,28 @@ export function FeedbackPanel({
   item,
   given,
   result,
+  arrived,
   onNext,
 }: {
   order: OrderBrief;
   item: WorkItem;
   given: Given;
   result: Feedback | null;
+  /** The server has replied (with a verdict in `result`, or none). */
+  arrived: boolean;
   onNext: () => void;
 }) {
   const nextRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (result) nextRef.current?.focus();
-  }, [result]);
+    if (arrived) nextRef.current?.focus();
+  }, [arrived]);
   if (!result)
     return (
-      <div class="feedback" data-testid="feedback" data-state="waiting">
-        <p class="loading" role="status">
-          {t('fb_waiting')}
+      <div class="feedback" data-testid="feedback" data-state={arrived ? 'none' : 'waiting'}>
+        <p class={arrived ? 'feedback-head' : 'loading'} role="status">
+          {arrived ? t('fb_unknown') : t('fb_waiting')}
         </p>
-        <button type="button" class="btn btn-plain" onClick={onNext}>
+        <button type="button" class={arrived ? 'btn btn-primary btn-next' : 'btn btn-plain'} ref={nextRef} data-testid="feedback-next" onClick={onNext}>
           <span>{t('next_item')}</span>
           <Icon name="forward" />
         </button>

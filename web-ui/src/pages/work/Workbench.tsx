@@ -234,7 +234,7 @@ export function Workbench({
     if (!s) return false;
     const task = s.assignment.order.task_type;
     if (s.phase === 'feedback') {
-      if (a.type === 'confirm' && s.feedback?.result !== null) {
+      if (a.type === 'confirm' && s.feedback?.arrived) {
         dispatch({ type: 'next', now: performance.now() });
         return true;
       }
@@ -372,7 +372,7 @@ export function Workbench({
             aria-valuemin={0}
             aria-valuemax={n}
             aria-valuenow={done}
-            aria-valuetext={`${done}/${n}`}
+            aria-valuetext={t('progress_of', { i: s.index + 1, n })}
           >
             <div class="progress-fill" style={{ width: `${(100 * done) / Math.max(1, n)}%` }} />
           </div>
@@ -411,6 +411,7 @@ export function Workbench({
       </header>
       <h1 class="sr-only">{t('work_title', { order: o.name })}</h1>
       {leaseLost && <Note kind="info">{t('lease_lost')}</Note>}
+      {!outbox().durable && <Note kind="info">{t('not_durable')}</Note>}
       {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
       {a.training && s.index === 0 && !given && <Note kind="info">{t('training_hint')}</Note>}
       {s.phase === 'feedback' && s.feedback ? (
@@ -419,6 +420,7 @@ export function Workbench({
           item={it}
           given={s.feedback.given}
           result={s.feedback.result}
+          arrived={s.feedback.arrived}
           onNext={() => dispatch({ type: 'next', now: performance.now() })}
         />
       ) : o.task_type === 'bbox' ? (
