@@ -138,6 +138,31 @@ describe('work screen', () => {
     expect(onHome).toHaveBeenCalledWith('all_done');
   });
 
+  it('renews the lease every two minutes and says so when the unit was lost', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(false, 3) }];
+      let beats = 0;
+      routes['POST /api/v1/work/assignments/31/heartbeat'] = () =>
+        ++beats === 1 ? [200, { id: 31, state: 'active', lease_expires_at: Date.now() + 600_000 }] : [409, { error: { code: 'conflict', message: 'expired' } }];
+      await act(() => render(<Workbench user={user} initial={null} onHome={() => {}} />, root));
+      await settle();
+      vi.advanceTimersByTime(119_000);
+      await settle();
+      expect(beats).toBe(0);
+      vi.advanceTimersByTime(1_000);
+      await settle();
+      expect(beats).toBe(1);
+      expect(root.textContent).not.toContain('超时');
+      vi.advanceTimersByTime(120_000);
+      await settle();
+      expect(beats).toBe(2);
+      expect(root.textContent).toContain('这组任务超时了');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('two keys within one frame answer two items', async () => {
     routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(false, 3) }];
     routes['POST /api/v1/work/labels'] = () => [200, { label_id: 1, status: 'stored', item_state: 'open' }];
