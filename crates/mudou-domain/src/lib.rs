@@ -14,9 +14,10 @@ pub use calendar::{Calendar, UnknownZone};
 pub use money::Fen;
 pub use order::{
     Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,
+    Training,
 };
 pub use people::{Role, SkillLevel, UnknownVariant};
-pub use plan::plan_units;
+pub use plan::{TRAINING_SLOTS, plan_training_units, plan_units};
 pub use validate::{
     ValidationError, validate_display_name, validate_password, validate_pin, validate_username,
 };

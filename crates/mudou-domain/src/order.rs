@@ -145,6 +145,27 @@ pub struct OrderSpec {
     pub required_qualification: Option<String>,
     /// The lowest skill level allowed.
     pub required_level: Option<SkillLevel>,
+    /// Set for a training order: every item is gold, each answer is shown right or wrong
+    /// at once, and passing a unit earns a qualification.
+    #[serde(default)]
+    pub training: Option<Training>,
+}
+
+/// How a training order is passed and what it grants.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    /// Share of a unit's items to get right to pass (more than 0.5, at most 1; default 0.8).
+    #[serde(default = "default_pass_share")]
+    pub pass_share: f64,
+    /// The qualification passing grants; by default the order's task type (`bbox`, …),
+    /// which opens real work of that type.
+    #[serde(default)]
+    pub grants: Option<String>,
+}
+
+fn default_pass_share() -> f64 {
+    0.8
 }
 
 fn default_unit_size() -> u32 {
@@ -292,6 +313,20 @@ impl OrderSpec {
         if !(0..=10).contains(&self.priority) {
             return Err(bad("priority", "priority is 0 to 10"));
         }
+        if let Some(t) = &self.training {
+            if !(t.pass_share > 0.5 && t.pass_share <= 1.0) {
+                return Err(bad(
+                    "training",
+                    "the pass share is more than 0.5 and at most 1 (e.g. 0.8)",
+                ));
+            }
+            if t.grants.as_deref().is_some_and(|q| !is_key(q)) {
+                return Err(bad(
+                    "training",
+                    "a qualification is a short key such as bbox or medical",
+                ));
+            }
+        }
         if let Some(q) = &self.required_qualification
             && !is_key(q)
         {
@@ -320,6 +355,12 @@ impl OrderSpec {
             }
             Some(_) => self.piece_rate_fen,
         }
+    }
+
+    /// The qualification a training order grants (its task type unless it names one).
+    pub fn grants(&self) -> Option<&str> {
+        let t = self.training.as_ref()?;
+        Some(t.grants.as_deref().unwrap_or(self.task_type.as_str()))
     }
 
     pub fn label_index(&self, key: &str) -> Option<usize> {
@@ -569,6 +610,7 @@ mod tests {
             eligible_centres: vec![],
             required_qualification: None,
             required_level: None,
+            training: None,
         }
     }
 
@@ -618,6 +660,34 @@ mod tests {
         let mut b = spec(TaskType::Bbox);
         b.labels.truncate(1);
         assert!(b.validate(0).is_ok(), "a box order may have one class");
+        b.training = Some(Training {
+            pass_share: 0.8,
+            grants: None,
+        });
+        assert!(b.validate(0).is_ok());
+        assert_eq!(b.grants(), Some("bbox"));
+        b.training = Some(Training {
+            pass_share: 0.4,
+            grants: None,
+        });
+        assert_eq!(b.validate(0).unwrap_err().field, "training");
+        b.training = Some(Training {
+            pass_share: 0.9,
+            grants: Some("医学".into()),
+        });
+        assert_eq!(b.validate(0).unwrap_err().field, "training");
+        let t: OrderSpec = serde_json::from_value(serde_json::json!({
+            "name": "t", "task_type": "single_choice", "labels": [],
+            "overlap": {"kind": "fixed", "n": 1}, "piece_rate_fen": 0,
+            "required_qualification": null, "required_level": null, "deadline": null,
+            "training": {"grants": "medical"}}))
+        .unwrap();
+        assert_eq!(t.grants(), Some("medical"));
+        assert_eq!(
+            t.training.map(|t| t.pass_share),
+            Some(0.8),
+            "the default pass share"
+        );
     }
 
     #[test]

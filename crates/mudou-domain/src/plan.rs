@@ -41,6 +41,19 @@ pub fn plan_units(
         .collect()
 }
 
+/// Splits a training order's (all gold) items into shuffled units of `unit_size`.
+pub fn plan_training_units(gold: &[i64], unit_size: u32, seed: u64) -> Vec<Vec<i64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut gold = gold.to_vec();
+    gold.shuffle(&mut rng);
+    gold.chunks(unit_size.max(1) as usize)
+        .map(<[i64]>::to_vec)
+        .collect()
+}
+
+/// Slots of a training unit: every trainee may take it.
+pub const TRAINING_SLOTS: i64 = 1_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +87,16 @@ mod tests {
             *uses.entry(*g).or_insert(0) += 1;
         }
         assert!(uses.values().all(|n| (1..=2).contains(n)), "{uses:?}");
+    }
+
+    #[test]
+    fn training_units_hold_every_gold_item_once() {
+        let gold: Vec<i64> = (1..=25).collect();
+        let units = plan_training_units(&gold, 10, 3);
+        assert_eq!(units.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 5]);
+        let mut all: Vec<i64> = units.concat();
+        all.sort();
+        assert_eq!(all, gold);
     }
 
     proptest! {

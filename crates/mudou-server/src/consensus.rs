@@ -271,6 +271,7 @@ mod tests {
             eligible_centres: vec![],
             required_qualification: None,
             required_level: None,
+            training: None,
         }
     }
 

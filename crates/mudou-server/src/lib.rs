@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod consensus;
+pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod ingest;

@@ -104,6 +104,34 @@ pub enum SubmitOutcome {
     Changed { label_id: i64, item_state: String },
 }
 
+/// What grading a training unit needs: the pass share and the qualification it grants.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingGrade<'a> {
+    pub pass_share: f64,
+    pub qualification: &'a str,
+}
+
+/// How a training unit went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingResult {
+    /// Items in the unit, and how many were answered right.
+    pub total: i64,
+    pub right: i64,
+    pub passed: bool,
+    pub qualification: String,
+}
+
+/// An annotator's standing for dispatch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Standing {
+    pub level: Option<mudou_domain::SkillLevel>,
+    /// The reason of a pause on all work, if there is one.
+    pub paused_everywhere: Option<String>,
+    /// Orders the annotator is paused on, with the reason.
+    pub paused_orders: Vec<(i64, String)>,
+    pub qualifications: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmitRefusal {
     /// The assignment is not this annotator's.
@@ -132,7 +160,8 @@ impl Store {
         Ok(on_read!(self, p => sqlx::query_as::<_, OpenOrder>(sql).fetch_all(p).await?))
     }
 
-    /// Ends leases that ran out: their unlabelled items go back to the pool.
+    /// Ends leases that ran out: their unlabelled items go back to the pool, and their
+    /// units' slots are free again.
     pub async fn expire_leases(&self, now: i64) -> Result<u64> {
         // Most calls find nothing: look with a reader first, so the writer is not taken
         // on every request for work.
@@ -142,13 +171,32 @@ impl Store {
         if due.is_none() {
             return Ok(0);
         }
+        let lock = self.lock(" FOR UPDATE SKIP LOCKED");
+        let due_sql = format!(
+            "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 ORDER BY id LIMIT 500{lock}"
+        );
         Ok(in_tx!(self, tx => {
-            sqlx::query("DELETE FROM item_leases WHERE assignment_id IN \
-                         (SELECT id FROM assignments WHERE state = 'active' AND lease_expires_at < $1)")
-                .bind(now).execute(&mut *tx).await?;
-            sqlx::query("UPDATE assignments SET state = 'expired', finished_at = $1 \
-                         WHERE state = 'active' AND lease_expires_at < $1")
-                .bind(now).execute(&mut *tx).await?.rows_affected()
+            let due: Vec<(i64, i64)> = sqlx::query_as(&due_sql).bind(now).fetch_all(&mut *tx).await?;
+            if due.is_empty() {
+                return Ok(0);
+            }
+            let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
+            // Leases first, then assignments: the order a label batch takes them in.
+            let sql = format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len()));
+            let mut q = sqlx::query(&sql);
+            for id in &ids { q = q.bind(id); }
+            q.execute(&mut *tx).await?;
+            let sql = format!(
+                "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE state = 'active' AND id IN ({})",
+                crate::submit::params(2, ids.len()));
+            let mut q = sqlx::query(&sql).bind(now);
+            for id in &ids { q = q.bind(id); }
+            let n = q.execute(&mut *tx).await?.rows_affected();
+            for (_, unit) in &due {
+                sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+                    .bind(unit).execute(&mut *tx).await?;
+            }
+            n
         }))
     }
 
@@ -193,9 +241,7 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Leases the annotator a unit of `order_id`: the first planned unit with a free
-    /// slot that still has items they may label, or else a top-up unit of up to
-    /// `topup_size` items that need more labels. `None` when the order has nothing for them.
+    /// Leases the annotator a unit of a work order (see [`Store::lease`]).
     pub async fn lease_unit(
         &self,
         order_id: i64,
@@ -205,25 +251,57 @@ impl Store {
         lease_ms: i64,
         topup_size: i64,
     ) -> Result<Option<Assignment>> {
-        let lock_units = self.lock(" FOR UPDATE SKIP LOCKED");
-        let lock_items = self.lock(" FOR UPDATE");
+        self.lease(
+            order_id,
+            annotator_id,
+            centre_id,
+            now,
+            lease_ms,
+            topup_size,
+            false,
+        )
+        .await
+    }
+
+    /// Leases the annotator a unit of `order_id`: the first planned unit with a free
+    /// slot that still has items they may label (for a work order, at least one that is
+    /// not gold; a training order's units are all gold), or else a top-up unit of up to
+    /// `topup_size` items that need more labels. `None` when the order has nothing for them.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn lease(
+        &self,
+        order_id: i64,
+        annotator_id: i64,
+        centre_id: i64,
+        now: i64,
+        lease_ms: i64,
+        topup_size: i64,
+        training: bool,
+    ) -> Result<Option<Assignment>> {
+        // Units with a free slot that this annotator has not had (a partial index holds
+        // only units with free slots, so full ones cost nothing however many there are).
         let units_sql = format!(
-            "SELECT w.id FROM work_units w WHERE w.order_id = $1 \
-             AND (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted')) < w.slots \
+            "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots \
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
-             ORDER BY w.seq LIMIT 16{lock_units}"
+             ORDER BY w.seq LIMIT 16{}",
+            self.lock(" FOR UPDATE SKIP LOCKED")
+        );
+        // On PostgreSQL the unit's items are locked in key order before they are looked at,
+        // the order label batches lock them in, so the two never deadlock.
+        let lock_items_sql = format!(
+            "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.item_id IN \
+             (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id{}",
+            self.lock(" FOR UPDATE")
         );
         // The unit's items this annotator may get: gold they have not seen, and work that
         // still needs labels (leases included) and that they have not labelled.
-        let items_sql = format!(
-            "SELECT oi.item_id, oi.is_gold FROM unit_items u \
+        let items_sql = "SELECT u.item_id, oi.is_gold FROM unit_items u \
              JOIN order_items oi ON oi.order_id = $1 AND oi.item_id = u.item_id \
              WHERE u.unit_id = $2 \
              AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = u.item_id AND l.annotator_id = $3) \
              AND (oi.is_gold = TRUE OR (oi.state = 'open' AND oi.labels_count + \
                  (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = u.item_id) < oi.needed)) \
-             ORDER BY u.pos{lock_items}"
-        );
+             ORDER BY u.pos";
         let topup_sql = format!(
             "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
              AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
@@ -235,6 +313,7 @@ impl Store {
             "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
              VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
         );
+        let is_pg = self.backend() == Backend::Postgres;
         Ok(in_tx!(self, tx => {
             let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
                 .bind(order_id).fetch_optional(&mut *tx).await?;
@@ -244,9 +323,12 @@ impl Store {
             let units: Vec<i64> = sqlx::query_scalar(&units_sql).bind(order_id).bind(annotator_id).fetch_all(&mut *tx).await?;
             let mut chosen: Option<(i64, Vec<i64>)> = None;
             for unit in units {
-                let rows: Vec<(i64, bool)> = sqlx::query_as(&items_sql)
+                if is_pg {
+                    sqlx::query(&lock_items_sql).bind(order_id).bind(unit).execute(&mut *tx).await?;
+                }
+                let rows: Vec<(i64, bool)> = sqlx::query_as(items_sql)
                     .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *tx).await?;
-                if rows.iter().any(|(_, gold)| !gold) {
+                if rows.iter().any(|(_, gold)| !gold) || (training && !rows.is_empty()) {
                     chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
                     break;
                 }
@@ -260,9 +342,13 @@ impl Store {
                     let unit: i64 = sqlx::query_scalar(
                         "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
                         .bind(order_id).bind(seq).bind(now).fetch_one(&mut *tx).await?;
-                    for (pos, item) in items.iter().enumerate() {
-                        sqlx::query("INSERT INTO unit_items (unit_id, pos, item_id) VALUES ($1, $2, $3)")
-                            .bind(unit).bind(pos as i64).bind(item).execute(&mut *tx).await?;
+                    for chunk in items.chunks(300) {
+                        let sql = format!("INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}", crate::submit::tuples(chunk.len(), 3));
+                        let mut q = sqlx::query(&sql);
+                        for (pos, item) in chunk.iter().enumerate() {
+                            q = q.bind(unit).bind(pos as i64).bind(item);
+                        }
+                        q.execute(&mut *tx).await?;
                     }
                     chosen = Some((unit, items));
                 }
@@ -273,9 +359,14 @@ impl Store {
                     let a = sqlx::query_as::<_, Assignment>(&assignment_sql)
                         .bind(unit).bind(order_id).bind(annotator_id).bind(centre_id).bind(now).bind(now + lease_ms)
                         .fetch_one(&mut *tx).await?;
-                    for item in items {
-                        sqlx::query("INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES ($1, $2, $3)")
-                            .bind(a.id).bind(order_id).bind(item).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1").bind(unit).execute(&mut *tx).await?;
+                    for chunk in items.chunks(300) {
+                        let sql = format!("INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}", crate::submit::tuples(chunk.len(), 3));
+                        let mut q = sqlx::query(&sql);
+                        for item in chunk {
+                            q = q.bind(a.id).bind(order_id).bind(item);
+                        }
+                        q.execute(&mut *tx).await?;
                     }
                     Some(a)
                 }
@@ -327,7 +418,8 @@ impl Store {
         }
     }
 
-    /// Submits (`submitted`) or hands back (`returned`) an active assignment; its leases end.
+    /// Submits (`submitted`) or hands back (`returned`) an active assignment (see
+    /// [`Store::finish_graded`]).
     pub async fn finish_assignment(
         &self,
         annotator_id: i64,
@@ -335,19 +427,69 @@ impl Store {
         to: &str,
         now: i64,
     ) -> Result<Assignment> {
+        Ok(self
+            .finish_graded(annotator_id, assignment_id, to, now, None)
+            .await?
+            .0)
+    }
+
+    /// Submits (`submitted`) or hands back (`returned`) an active assignment; its leases
+    /// end, and a handed-back unit's slot is free again. With `training`, a submitted
+    /// unit is graded: an annotator who got at least the pass share of its items right
+    /// earns the qualification, in the same transaction.
+    pub async fn finish_graded(
+        &self,
+        annotator_id: i64,
+        assignment_id: i64,
+        to: &str,
+        now: i64,
+        training: Option<TrainingGrade<'_>>,
+    ) -> Result<(Assignment, Option<TrainingResult>)> {
         let sql = format!(
             "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
              RETURNING {ASSIGNMENT_COLS}"
         );
-        let row = in_tx!(self, tx => {
-            let row = sqlx::query_as::<_, Assignment>(&sql)
-                .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *tx).await?;
-            if row.is_some() {
-                sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1").bind(assignment_id).execute(&mut *tx).await?;
+        let out = in_tx!(self, tx => {
+            let live: Option<i64> = sqlx::query_scalar(
+                "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
+                .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *tx).await?;
+            match live {
+                None => None,
+                Some(unit) => {
+                    // Leases first, then the assignment: the order a label batch takes them in.
+                    sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1").bind(assignment_id).execute(&mut *tx).await?;
+                    let row = sqlx::query_as::<_, Assignment>(&sql)
+                        .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *tx).await?;
+                    let Some(a) = row else { return Err(StoreError::Conflict("the assignment changed meanwhile".into())) };
+                    if to != "submitted" {
+                        sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+                            .bind(unit).execute(&mut *tx).await?;
+                    }
+                    let mut result = None;
+                    if let (Some(t), "submitted") = (training, to) {
+                        let (total, right): (i64, i64) = sqlx::query_as(
+                            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN l.gold_correct = TRUE THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                             FROM unit_items u LEFT JOIN labels l ON l.order_id = $2 AND l.item_id = u.item_id AND l.annotator_id = $3 \
+                             WHERE u.unit_id = $1")
+                            .bind(unit).bind(a.order_id).bind(annotator_id).fetch_one(&mut *tx).await?;
+                        let passed = total > 0 && right as f64 >= t.pass_share * total as f64 - 1e-9;
+                        if passed {
+                            let held: Option<i64> = sqlx::query_scalar(
+                                "SELECT id FROM qualifications WHERE annotator_id = $1 AND qualification = $2 AND revoked_at IS NULL")
+                                .bind(annotator_id).bind(t.qualification).fetch_optional(&mut *tx).await?;
+                            if held.is_none() {
+                                sqlx::query("INSERT INTO qualifications (annotator_id, qualification, source, assignment_id, granted_at) \
+                                             VALUES ($1, $2, 'training', $3, $4)")
+                                    .bind(annotator_id).bind(t.qualification).bind(assignment_id).bind(now).execute(&mut *tx).await?;
+                            }
+                        }
+                        result = Some(TrainingResult { total, right, passed, qualification: t.qualification.to_owned() });
+                    }
+                    Some((a, result))
+                }
             }
-            row
         });
-        match row {
+        match out {
             Some(a) => Ok(a),
             None => {
                 let a = self.get_assignment(annotator_id, assignment_id).await?;
@@ -357,6 +499,40 @@ impl Store {
                 )))
             }
         }
+    }
+
+    /// What an annotator may do now: their level, live pauses and qualifications, read
+    /// fresh (a lead's change counts at the next request for work).
+    pub async fn standing(&self, annotator_id: i64) -> Result<Standing> {
+        let level: Option<String> = on_read!(self, p => sqlx::query_scalar(
+            "SELECT skill_level FROM users WHERE id = $1").bind(annotator_id).fetch_optional(p).await?)
+            .flatten();
+        let pauses: Vec<(Option<i64>, String)> = on_read!(self, p => sqlx::query_as(
+            "SELECT order_id, reason FROM worker_pauses WHERE annotator_id = $1 AND lifted_at IS NULL ORDER BY id")
+            .bind(annotator_id).fetch_all(p).await?);
+        let qualifications: Vec<String> = on_read!(self, p => sqlx::query_scalar(
+            "SELECT qualification FROM qualifications WHERE annotator_id = $1 AND revoked_at IS NULL ORDER BY qualification")
+            .bind(annotator_id).fetch_all(p).await?);
+        Ok(Standing {
+            level: level.as_deref().and_then(|l| l.parse().ok()),
+            paused_everywhere: pauses
+                .iter()
+                .find(|(o, _)| o.is_none())
+                .map(|(_, r)| r.clone()),
+            paused_orders: pauses
+                .into_iter()
+                .filter_map(|(o, r)| o.map(|o| (o, r)))
+                .collect(),
+            qualifications,
+        })
+    }
+
+    /// A gold item's answer (JSON), for a training order's feedback.
+    pub async fn gold_answer(&self, order_id: i64, item_id: i64) -> Result<Option<String>> {
+        Ok(on_read!(self, p => sqlx::query_scalar(
+            "SELECT gold FROM order_items WHERE order_id = $1 AND item_id = $2")
+            .bind(order_id).bind(item_id).fetch_optional(p).await?)
+        .flatten())
     }
 
     /// Live assignments, and per open order the items still needing labels.

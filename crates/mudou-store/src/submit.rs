@@ -527,10 +527,10 @@ where
     // 6. Writes: new labels, changed labels, consumed leases, items, renewed leases.
     let mut new_ids: Vec<i64> = vec![0; pending.len()];
     for (chunk_no, chunk) in pending.chunks(CHUNK).enumerate() {
-        const W: usize = 12;
+        const W: usize = 13;
         let sql = format!(
             "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
-             skip_reason, client_ms, server_ms, created_at, updated_at) VALUES {} RETURNING id, client_uuid",
+             skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct) VALUES {} RETURNING id, client_uuid",
             tuples(chunk.len(), W)
         );
         let rows: Vec<(i64, String)> = on_tx!(tx, c => {
@@ -539,7 +539,7 @@ where
                 let l = &batch[p.batch_index];
                 q = q.bind(&l.client_uuid).bind(p.order_id).bind(l.item_id).bind(l.annotator_id).bind(p.centre_id)
                     .bind(l.assignment_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms)
-                    .bind(now).bind(now);
+                    .bind(now).bind(now).bind(p.gold_correct);
             }
             q.fetch_all(&mut *c).await?
         });
@@ -548,6 +548,8 @@ where
             new_ids[chunk_no * CHUNK + k] = by_uuid[&batch[p.batch_index].client_uuid];
         }
     }
+    let gold_correct_at: HashMap<usize, Option<bool>> =
+        facts.iter().map(|(bi, _, g)| (*bi, *g)).collect();
     for &bi in &updates {
         let l = &batch[bi];
         let Draft::Changed {
@@ -559,9 +561,9 @@ where
         };
         on_tx!(tx, c => sqlx::query(
             "UPDATE labels SET answer = $2, skip_reason = $3, client_ms = $4, server_ms = $5, updated_at = $6, \
-             client_uuid = $7 WHERE id = $1")
+             client_uuid = $7, gold_correct = $8 WHERE id = $1")
             .bind(id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
-            .bind(&l.client_uuid).execute(&mut *c).await?.rows_affected());
+            .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten()).execute(&mut *c).await?.rows_affected());
     }
     for chunk in consumed.chunks(CHUNK) {
         let cond: Vec<String> = (0..chunk.len())

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, OrderSpec, TaskType, plan_units};
+use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, TaskType, plan_training_units, plan_units};
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -432,6 +432,11 @@ async fn plan_items(
                 _ => None,
             },
         };
+        if spec.training.is_some() && gold.is_none() {
+            // Training shows the right answer after each item: only items that have one.
+            skipped += 1;
+            continue;
+        }
         plans.push(OrderItemPlan {
             item_id: c.id,
             gold,
@@ -462,15 +467,33 @@ async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<
         .map(|p| p.item_id)
         .collect();
     gold.extend(plans.iter().filter(|p| p.gold.is_some()).map(|p| p.item_id));
-    if publish && work.is_empty() {
-        return Err(ApiError::validation(format!(
-            "the dataset has no {} items without a gold answer to label",
-            spec.task_type.item_kind()
-        )));
-    }
     let seed = (order.seed as u64).wrapping_add(state.store.unit_count(order.id).await? as u64);
-    let units = plan_units(&work, &gold, spec.unit_size, spec.gold_share, seed);
-    let slots = spec.overlap.initial() as i64;
+    let (units, slots) = if spec.training.is_some() {
+        if publish && gold.is_empty() {
+            return Err(ApiError::validation(format!(
+                "a training order needs {} items with a known answer (a manifest's gold, or typed in)",
+                spec.task_type.item_kind()
+            ))
+            .with("field", "training"));
+        }
+        // Every trainee may take any unit: the slots never run out.
+        let new_gold: Vec<i64> = plans.iter().map(|p| p.item_id).collect();
+        (
+            plan_training_units(&new_gold, spec.unit_size, seed),
+            TRAINING_SLOTS,
+        )
+    } else {
+        if publish && work.is_empty() {
+            return Err(ApiError::validation(format!(
+                "the dataset has no {} items without a gold answer to label",
+                spec.task_type.item_kind()
+            )));
+        }
+        (
+            plan_units(&work, &gold, spec.unit_size, spec.gold_share, seed),
+            spec.overlap.initial() as i64,
+        )
+    };
     let n = state
         .store
         .add_order_units(order.id, &plans, &units, slots, publish, now_millis())

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use mudou_domain::{Answer, LabelDef, OrderSpec, SkillLevel};
-use mudou_store::{Assignment, NewLabel, SubmitOutcome, SubmitRefusal, now_millis};
+use mudou_domain::{Answer, LabelDef, OrderSpec};
+use mudou_store::{Assignment, NewLabel, SubmitOutcome, SubmitRefusal, TrainingGrade, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -111,6 +111,9 @@ pub struct WorkItem {
 pub struct AssignmentOut {
     pub id: i64,
     pub order: OrderBrief,
+    /// A training unit: every answer is told right or wrong at once (`feedback`), and
+    /// passing the unit opens real work of its task type.
+    pub training: bool,
     pub lease_expires_at: i64,
     pub items: Vec<WorkItem>,
 }
@@ -120,7 +123,8 @@ pub struct AssignmentOut {
 pub struct NextOut {
     /// `assigned` or `nothing`.
     pub status: &'static str,
-    /// Why there is nothing: `no_open_orders`, `not_qualified`, `all_done`.
+    /// Why there is nothing: `no_open_orders`, `paused` (by the lead, or a quality rule),
+    /// `not_qualified`, `all_done`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,6 +136,21 @@ pub struct LeaseOut {
     pub id: i64,
     pub state: String,
     pub lease_expires_at: i64,
+    /// For a submitted training unit: how it went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingOut>,
+}
+
+/// The result of a training unit.
+#[derive(Serialize, ToSchema)]
+pub struct TrainingOut {
+    /// Items in the unit and how many were answered right.
+    pub total: i64,
+    pub right: i64,
+    /// At least the order's pass share was right: the qualification is held from now on.
+    pub passed: bool,
+    /// What passing grants (a task type such as `bbox`, or a named skill).
+    pub qualification: String,
 }
 
 impl From<Assignment> for LeaseOut {
@@ -140,6 +159,7 @@ impl From<Assignment> for LeaseOut {
             id: a.id,
             state: a.state,
             lease_expires_at: a.lease_expires_at,
+            training: None,
         }
     }
 }
@@ -188,6 +208,18 @@ pub struct LabelOut {
     pub status: &'static str,
     /// The item's consensus state: `open`, `resolved` or `escalated`.
     pub item_state: String,
+    /// Training units only: whether the answer was right, and the right answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Feedback>,
+}
+
+/// What a trainee sees after each answer.
+#[derive(Serialize, ToSchema)]
+pub struct Feedback {
+    pub correct: bool,
+    /// The right answer, in the order's answer shape.
+    #[schema(value_type = Object)]
+    pub answer: Value,
 }
 
 fn lease_ms() -> i64 {
@@ -197,8 +229,8 @@ fn lease_ms() -> i64 {
 async fn assignment_out(
     state: &AppState,
     a: &Assignment,
-    spec: OrderSpec,
-    name: String,
+    spec: &OrderSpec,
+    name: &str,
 ) -> ApiResult<AssignmentOut> {
     let items = state
         .store
@@ -223,31 +255,27 @@ async fn assignment_out(
             }
         })
         .collect();
-    let examples = order_examples(state, a.order_id, &spec).await?;
+    let examples = order_examples(state, a.order_id, spec).await?;
     Ok(AssignmentOut {
         id: a.id,
         order: OrderBrief {
             id: a.order_id,
-            name,
+            name: name.to_owned(),
             task_type: spec.task_type,
-            labels: spec.labels,
-            instructions: spec.instructions,
-            instruction_examples: spec.instruction_examples,
+            labels: spec.labels.clone(),
+            instructions: spec.instructions.clone(),
+            instruction_examples: spec.instruction_examples.clone(),
             piece_rate_fen: spec.piece_rate_fen,
             examples,
         },
+        training: spec.training.is_some(),
         lease_expires_at: a.lease_expires_at,
         items,
     })
 }
 
-async fn order_spec(state: &AppState, order_id: i64) -> ApiResult<(OrderSpec, String)> {
-    let o = state.store.order_by_id(order_id).await?;
-    let spec = serde_json::from_str(&o.spec).map_err(ApiError::internal)?;
-    Ok((spec, o.name))
-}
-
-/// The next unit of work: the same one again while its lease lives, else a new lease.
+/// The next unit of work: the same one again while its lease lives, else a new lease
+/// of the orders this annotator may work on (see [`crate::dispatch`]).
 #[utoipa::path(get, path = "/api/v1/work/next", tag = "work",
     responses((status = 200, body = NextOut), (status = 403, body = ErrorBody)))]
 async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiResult<Json<NextOut>> {
@@ -256,81 +284,74 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
     let user = &me.caller.user;
     let expired = state.store.expire_leases(now).await?;
     state.metrics.leases_expired_total.inc_by(expired);
-    if let Some(a) = state.store.active_assignment(user.id, now).await? {
-        let (spec, name) = order_spec(&state, a.order_id).await?;
-        let out = assignment_out(&state, &a, spec, name).await?;
-        return Ok(Json(NextOut {
-            status: "assigned",
-            reason: None,
-            assignment: Some(out),
-        }));
-    }
-    let open = state.store.open_orders().await?;
-    if open.is_empty() {
-        return Ok(Json(NextOut {
-            status: "nothing",
-            reason: Some("no_open_orders"),
-            assignment: None,
-        }));
-    }
-    let mut eligible = Vec::new();
-    for o in open {
-        let Ok(spec) = serde_json::from_str::<OrderSpec>(&o.spec) else {
-            continue;
-        };
-        let centre_ok =
-            spec.eligible_centres.is_empty() || spec.eligible_centres.contains(&me.centre_id);
-        let level_ok = spec
-            .required_level
-            .is_none_or(|l| user.skill_level.unwrap_or(SkillLevel::Trainee) >= l);
-        // Qualifications are earned in training (lead review work); none is held yet.
-        let qual_ok = spec.required_qualification.is_none();
-        if centre_ok {
-            eligible.push((o, spec, level_ok && qual_ok));
-        }
-    }
-    let mut qualified: Vec<_> = eligible.iter().filter(|(_, _, ok)| *ok).collect();
-    if qualified.is_empty() {
-        let reason = if eligible.is_empty() {
-            "no_open_orders"
-        } else {
-            "not_qualified"
-        };
-        return Ok(Json(NextOut {
+    let standing = state.store.standing(user.id).await?;
+    let nothing = |reason| {
+        Ok(Json(NextOut {
             status: "nothing",
             reason: Some(reason),
             assignment: None,
-        }));
-    }
-    // Priority first, then the nearest deadline, then the oldest order.
-    qualified.sort_by_key(|(o, _, _)| {
-        (
-            -o.priority,
-            o.deadline.unwrap_or(i64::MAX),
-            o.published_at.unwrap_or(0),
-            o.id,
-        )
-    });
-    for (o, spec, _) in qualified {
-        let topup = spec.unit_size as i64;
-        if let Some(a) = state
-            .store
-            .lease_unit(o.id, user.id, me.centre_id, now, lease_ms(), topup)
-            .await?
-        {
-            let out = assignment_out(&state, &a, spec.clone(), o.name.clone()).await?;
+        }))
+    };
+    if let Some(a) = state.store.active_assignment(user.id, now).await? {
+        let paused = standing.paused_everywhere.is_some()
+            || standing.paused_orders.iter().any(|(o, _)| *o == a.order_id);
+        if !paused {
+            let entry = state.specs.get(&state.store, a.order_id).await?;
             return Ok(Json(NextOut {
                 status: "assigned",
                 reason: None,
-                assignment: Some(out),
+                assignment: Some(assignment_out(&state, &a, &entry.spec, &entry.name).await?),
+            }));
+        }
+        // Paused meanwhile: the unit goes back, so its items do not wait for the lease to run out.
+        match state
+            .store
+            .finish_assignment(user.id, a.id, "returned", now)
+            .await
+        {
+            Ok(_) | Err(mudou_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut open = Vec::new();
+    for o in state.store.open_orders().await? {
+        let entry = state.specs.get(&state.store, o.id).await?;
+        open.push((o, entry.spec, entry.name));
+    }
+    let candidates = match crate::dispatch::plan(
+        &open,
+        me.centre_id,
+        &standing,
+        now,
+        crate::dispatch::seed(user.id, now),
+    ) {
+        crate::dispatch::Plan::Nothing(reason) => return nothing(reason),
+        crate::dispatch::Plan::Try(c) => c,
+    };
+    for c in candidates {
+        let topup = c.spec.unit_size as i64;
+        let training = c.spec.training.is_some();
+        if let Some(a) = state
+            .store
+            .lease(
+                c.order_id,
+                user.id,
+                me.centre_id,
+                now,
+                lease_ms(),
+                topup,
+                training,
+            )
+            .await?
+        {
+            return Ok(Json(NextOut {
+                status: "assigned",
+                reason: None,
+                assignment: Some(assignment_out(&state, &a, &c.spec, &c.name).await?),
             }));
         }
     }
-    Ok(Json(NextOut {
-        status: "nothing",
-        reason: Some("all_done"),
-        assignment: None,
-    }))
+    nothing("all_done")
 }
 
 fn assignment_error(e: mudou_store::StoreError) -> ApiError {
@@ -356,7 +377,8 @@ async fn heartbeat(
     Ok(Json(a.into()))
 }
 
-/// Finishes the unit: answers become final.
+/// Finishes the unit: answers become final. A training unit is graded: passing it
+/// grants its qualification at once.
 #[utoipa::path(post, path = "/api/v1/work/assignments/{id}/submit", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = LeaseOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn submit_unit(
@@ -364,12 +386,33 @@ async fn submit_unit(
     me: AnnotatorCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<LeaseOut>> {
-    let a = state
+    let user = me.caller.user.id;
+    let (owner, order_id, _) = state
         .store
-        .finish_assignment(me.caller.user.id, id, "submitted", now_millis())
+        .assignment_owner(id)
+        .await
+        .map_err(ApiError::not_found_as("assignment"))?;
+    if owner != user {
+        return Err(ApiError::not_found("assignment"));
+    }
+    let spec = state.specs.get(&state.store, order_id).await?.spec;
+    let grade = spec.training.as_ref().map(|t| TrainingGrade {
+        pass_share: t.pass_share,
+        qualification: spec.grants().unwrap_or_default(),
+    });
+    let (a, result) = state
+        .store
+        .finish_graded(user, id, "submitted", now_millis(), grade)
         .await
         .map_err(assignment_error)?;
-    Ok(Json(a.into()))
+    let mut out = LeaseOut::from(a);
+    out.training = result.map(|r| TrainingOut {
+        total: r.total,
+        right: r.right,
+        passed: r.passed,
+        qualification: r.qualification,
+    });
+    Ok(Json(out))
 }
 
 /// Hands the unit back: its unanswered items go to someone else.
@@ -442,7 +485,8 @@ async fn post_label(
         client_ms: req.duration_ms.clamp(0, MAX_ITEM_MS),
         server_ms: started.elapsed().as_millis() as i64,
     };
-    let outcome = state.labels.submit(label, order_id, spec).await?;
+    let given = label.answer.clone();
+    let outcome = state.labels.submit(label, order_id, spec.clone()).await?;
     if let Ok(SubmitOutcome::Stored { replay: false, .. }) = &outcome {
         state
             .metrics
@@ -459,6 +503,7 @@ async fn post_label(
             label_id,
             status: if replay { "replay" } else { "stored" },
             item_state,
+            feedback: None,
         },
         Ok(SubmitOutcome::Changed {
             label_id,
@@ -467,6 +512,7 @@ async fn post_label(
             label_id,
             status: "changed",
             item_state,
+            feedback: None,
         },
         Err(r) => {
             return Err(match r {
@@ -484,5 +530,36 @@ async fn post_label(
             });
         }
     };
+    let mut out = out;
+    if spec.training.is_some() {
+        // Only a training order tells the right answer: real work's gold stays hidden.
+        out.feedback = training_feedback(&state, order_id, req.item_id, given.as_deref()).await?;
+    }
     Ok(Json(out))
+}
+
+/// Whether `given` (an answer as stored, or `None` for a skip) matches the item's gold.
+async fn training_feedback(
+    state: &AppState,
+    order_id: i64,
+    item_id: i64,
+    given: Option<&str>,
+) -> ApiResult<Option<Feedback>> {
+    let Some(gold) = state.store.gold_answer(order_id, item_id).await? else {
+        return Ok(None);
+    };
+    let gold: Value = serde_json::from_str(&gold).map_err(ApiError::internal)?;
+    let correct = match (
+        given.and_then(|g| serde_json::from_str::<Value>(g).ok()),
+        crate::consensus::read_answer(&gold),
+    ) {
+        (Some(g), Some(right)) => {
+            crate::consensus::read_answer(&g).is_some_and(|a| a.matches(&right))
+        }
+        _ => false,
+    };
+    Ok(Some(Feedback {
+        correct,
+        answer: gold,
+    }))
 }

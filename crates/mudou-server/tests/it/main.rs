@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod dispatch;
 mod earnings;
 mod exports;
 mod media;

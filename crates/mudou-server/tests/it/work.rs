@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use crate::{Browser, TestApp, World, annotator, both};
 
-fn label(key: &str, hot: char) -> Value {
+pub(crate) fn label(key: &str, hot: char) -> Value {
     json!({"key": key, "name_zh": key, "name_en": key, "colour": "#1e88e5", "hotkey": hot.to_string()})
 }
 
-fn choice_spec(overlap: Value) -> Value {
+pub(crate) fn choice_spec(overlap: Value) -> Value {
     json!({
         "name": "形状分类",
         "task_type": "single_choice",
@@ -23,7 +23,7 @@ fn choice_spec(overlap: Value) -> Value {
 }
 
 /// A published order of org A over `n` shapes pictures; returns (order id, item ids).
-async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
+pub(crate) async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
     let ds = app
         .dataset(w.org_a, &format!("d{}", mudou_store::now_millis()))
         .await;
@@ -50,14 +50,19 @@ async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
     id
 }
 
-async fn annotator_browser(app: &TestApp, user_id: i64, pin: &str, lead: &str) -> Browser {
+pub(crate) async fn annotator_browser(
+    app: &TestApp,
+    user_id: i64,
+    pin: &str,
+    lead: &str,
+) -> Browser {
     let b = app.browser();
     b.enrol_as(lead).await;
     b.pin(user_id, pin).await.ok();
     b
 }
 
-fn answer(b: &Browser, assignment: i64, item: i64, label: &str) -> (String, Value) {
+pub(crate) fn answer(b: &Browser, assignment: i64, item: i64, label: &str) -> (String, Value) {
     let _ = b;
     let uuid = uuid::Uuid::new_v4().to_string();
     (
