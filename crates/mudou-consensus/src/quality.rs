@@ -191,8 +191,7 @@ pub fn worker_quality(
             continue;
         }
         if let Some(m) = q.median_seconds {
-            let rel = crowd_median.is_some_and(|c| m < opts.too_fast_ratio * c);
-            q.too_fast = rel || m < opts.too_fast_seconds;
+            q.too_fast = is_too_fast(m, crowd_median, opts);
         }
         let by_mace = q
             .spam_probability
@@ -207,7 +206,16 @@ pub fn worker_quality(
     Ok(out)
 }
 
-fn median(v: &mut [f64]) -> Option<f64> {
+/// The too-fast flag for a worker whose median is `median_seconds` per label, beside the
+/// crowd's median (of the workers' medians): below `too_fast_ratio` of it, or below
+/// `too_fast_seconds` whatever the crowd does. The same test [`worker_quality`] applies.
+pub fn is_too_fast(median_seconds: f64, crowd_median: Option<f64>, opts: &QualityOptions) -> bool {
+    let rel = crowd_median.is_some_and(|c| median_seconds < opts.too_fast_ratio * c);
+    rel || median_seconds < opts.too_fast_seconds
+}
+
+/// The median of `v` (sorted in place), `None` when empty.
+pub fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }

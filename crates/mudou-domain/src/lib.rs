@@ -4,6 +4,7 @@
 //! themselves on construction so that an invalid value cannot travel further.
 
 mod calendar;
+pub mod career;
 mod money;
 mod order;
 mod people;

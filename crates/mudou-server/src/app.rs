@@ -112,10 +112,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = app.state.store.clone();
-    axum::serve(listener, app.router)
+    // Leaves the labels of quality-paused stretches out of consensus (review.rs).
+    let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
+    let served = axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")?;
+        .context("serving HTTP");
+    sweep.abort();
+    let _ = sweep.await;
+    served?;
     store.close().await;
     Ok(())
 }

@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod metrics;
+pub mod quality;
+pub mod review;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -111,5 +111,6 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     // Followers are called here, in this order, each with the whole batch.
     let pay = crate::ledger::follow(tx, fx).await?;
     crate::throughput::follow(tx, fx, &pay).await?;
+    crate::quality::follow(tx, fx).await?;
     Ok(())
 }

@@ -22,6 +22,9 @@ mod error;
 mod exports;
 mod ledger;
 mod orders;
+mod people;
+mod quality;
+mod review;
 mod submit;
 mod throughput;
 
@@ -34,7 +37,10 @@ pub use effects::{Exclusion, ItemFact, LabelEffects, LabelFact, Verdict};
 pub use error::StoreError;
 pub use exports::*;
 pub use orders::*;
+pub use people::*;
 pub use pool::{Backend, Store, StoreConfig, now_millis};
+pub use quality::*;
+pub use review::*;
 pub use throughput::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

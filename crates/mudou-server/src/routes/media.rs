@@ -47,7 +47,8 @@ async fn is_current_example(state: &AppState, annotator_id: i64, sha256: &str) -
 }
 
 /// An image rendition. Clients see their own organisation's files, annotators the items
-/// they were given and the examples of the order they work on, admins all.
+/// they were given and the examples of the order they work on, leads the items their centre's
+/// people were given, admins all.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path)),
@@ -71,6 +72,10 @@ async fn get_media(
                 .await?
                 || is_current_example(&state, caller.user.id, &sha256).await?
         }
+        (Role::Lead, _) => match caller.user.centre_id {
+            Some(centre) => state.store.centre_sees_blob(centre, &sha256).await?,
+            None => false,
+        },
         _ => false,
     };
     if !allowed {

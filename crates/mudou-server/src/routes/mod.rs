@@ -7,9 +7,13 @@ pub mod datasets;
 pub mod earnings;
 pub mod exports;
 pub mod health;
+pub mod lead;
+pub mod me;
 pub mod media;
 pub mod orders;
+pub mod quality_report;
 pub mod reports;
+pub mod review;
 pub mod session;
 pub mod tokens;
 pub mod types;
@@ -28,7 +32,8 @@ use crate::state::AppState;
         Errors are `{\"error\":{\"code\",\"message\"}}`."),
     modifiers(&Security),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
-         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"))
+         (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),
+         (name = "lead"), (name = "me"))
 )]
 pub struct ApiDoc;
 
@@ -70,4 +75,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(exports::router())
         .merge(earnings::router())
         .merge(reports::router())
+        .merge(review::router())
+        .merge(lead::router())
+        .merge(me::router())
+        .merge(quality_report::router())
 }

@@ -352,7 +352,7 @@ async fn update_order(
 }
 
 /// The gold answer an item brings from its manifest, in the shape of this order's answers.
-fn manifest_gold(spec: &OrderSpec, gold: &Value) -> Option<Value> {
+pub(crate) fn manifest_gold(spec: &OrderSpec, gold: &Value) -> Option<Value> {
     match spec.task_type {
         TaskType::SingleChoice | TaskType::TextClassification => {
             gold.get("label").filter(|v| v.is_string()).map(|l| serde_json::json!({"label": l}))

@@ -41,7 +41,7 @@ both!(annotators_cannot_use_staff_routes, |app| {
     let pc = app.browser();
     pc.enrol_as("lead_a").await;
     pc.pin(w.ann_a1, "1111").await.ok();
-    let staff_tags = ["admin", "centre", "datasets", "tokens"];
+    let staff_tags = ["admin", "centre", "datasets", "tokens", "lead"];
     let mut checked = 0;
     for (method, path, tags) in operations(&pc).await {
         let lead_device_route = path.starts_with("/api/v1/devices");

@@ -11,6 +11,10 @@ mod exports;
 mod media;
 mod ops;
 mod orders;
+mod people;
+mod review;
+mod rules;
+mod sim;
 mod upload;
 mod work;
 
@@ -265,6 +269,17 @@ impl Browser {
         Got::from(
             self.http
                 .post(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Got {
+        Got::from(
+            self.http
+                .put(format!("{}{path}", self.url))
                 .json(&body)
                 .send()
                 .await

@@ -1,0 +1,189 @@
+//! A lead's decisions worked out against the order (what becomes final, which answers agree
+//! with it), and the sweep that leaves the labels of quality-paused stretches out of
+//! consensus and decides their items again.
+
+use std::time::Duration;
+
+use mudou_domain::{Answer, MAX_OVERLAP, OrderSpec};
+use mudou_store::{DecisionPlan, ItemNow, now_millis};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::quality::matches;
+use crate::state::AppState;
+
+/// How often the sweep looks for pauses whose labels wait to be left out.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(2);
+/// More labels asked for by "send back" when the lead does not say.
+pub const DEFAULT_EXTRA_LABELS: i64 = 2;
+
+#[derive(Deserialize, ToSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    /// The consensus becomes the final answer.
+    Accept,
+    /// The lead's own answer becomes the final answer.
+    Override,
+    /// The item goes back to the pool for more labels.
+    SendBack,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Accept => "accept",
+            DecisionKind::Override => "override",
+            DecisionKind::SendBack => "send_back",
+        }
+    }
+}
+
+/// A decision checked against the order, ready for the item as it is found.
+#[derive(Debug, Clone)]
+pub struct CheckedDecision {
+    pub kind: DecisionKind,
+    /// Override: the lead's answer, as stored.
+    pub answer: Option<String>,
+    pub extra: i64,
+}
+
+/// Checks a decision's parts against the order (before the item is locked).
+pub fn check_decision(
+    spec: &OrderSpec,
+    kind: DecisionKind,
+    answer: Option<&Value>,
+    extra_labels: Option<i64>,
+    dims: Option<(i64, i64)>,
+) -> ApiResult<CheckedDecision> {
+    let answer = match (kind, answer) {
+        (DecisionKind::Override, Some(v)) => {
+            Some(Answer::parse(spec, v, dims)?.to_json().to_string())
+        }
+        (DecisionKind::Override, None) => {
+            return Err(
+                ApiError::validation("answer: an override needs the lead's answer")
+                    .with("field", "answer"),
+            );
+        }
+        (_, Some(_)) => {
+            return Err(
+                ApiError::validation("answer: only an override carries an answer")
+                    .with("field", "answer"),
+            );
+        }
+        (_, None) => None,
+    };
+    let extra = match (kind, extra_labels) {
+        (DecisionKind::SendBack, e) => {
+            let e = e.unwrap_or(DEFAULT_EXTRA_LABELS);
+            if !(1..=i64::from(MAX_OVERLAP)).contains(&e) {
+                return Err(
+                    ApiError::validation(format!("extra_labels: 1 to {MAX_OVERLAP}"))
+                        .with("field", "extra_labels"),
+                );
+            }
+            e
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::validation("extra_labels: only for send_back")
+                .with("field", "extra_labels"));
+        }
+        (_, None) => 0,
+    };
+    Ok(CheckedDecision {
+        kind,
+        answer,
+        extra,
+    })
+}
+
+/// What the decision does to the item as found, or why it cannot be taken.
+pub fn plan(d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String> {
+    if item.is_gold {
+        return match d.kind {
+            DecisionKind::Accept => Ok(DecisionPlan::GoldStands),
+            _ => Err("a gold item's answer is the client's: accept it, and tell the annotator with feedback".into()),
+        };
+    }
+    let agrees = |reference: &str| {
+        item.answers
+            .iter()
+            .map(|(_, _, a)| matches(a, reference))
+            .collect()
+    };
+    match d.kind {
+        DecisionKind::Accept => match &item.answer {
+            Some(a) if !item.answers.is_empty() => Ok(DecisionPlan::Final {
+                answer: a.clone(),
+                agrees: agrees(a),
+            }),
+            _ => {
+                Err("there is no consensus to accept: give your own answer or send it back".into())
+            }
+        },
+        DecisionKind::Override => {
+            let a = d.answer.clone().unwrap_or_default();
+            Ok(DecisionPlan::Final {
+                agrees: agrees(&a),
+                answer: a,
+            })
+        }
+        DecisionKind::SendBack => Ok(DecisionPlan::SendBack { extra: d.extra }),
+    }
+}
+
+/// Leaves out (or takes back) the labels of a pause's stretch and decides their items again
+/// with the order's consensus.
+pub async fn exclude_stretch(
+    state: &AppState,
+    pause_id: i64,
+    order_id: i64,
+    exclude: bool,
+) -> ApiResult<mudou_store::ExclusionOutcome> {
+    let order = state.store.order_by_id(order_id).await?;
+    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
+    Ok(state
+        .store
+        .exclude_pause_labels(pause_id, exclude, now_millis(), |item| {
+            crate::consensus::decide(&spec, item)
+        })
+        .await?)
+}
+
+/// Does every waiting exclusion (the automatic rules ask for them inside the labels'
+/// transaction; the consensus that decides items again lives here). Returns how many.
+pub async fn run_pending_exclusions(state: &AppState) -> ApiResult<usize> {
+    let pending = state.store.pending_exclusions().await?;
+    let mut done = 0;
+    for (pause_id, order_id) in &pending {
+        match exclude_stretch(state, *pause_id, *order_id, true).await {
+            Ok(out) => {
+                done += 1;
+                tracing::info!(
+                    pause = pause_id,
+                    labels = out.labels,
+                    items = out.items,
+                    "labels of a paused stretch left out"
+                );
+            }
+            Err(e) => {
+                tracing::warn!(pause = pause_id, code = e.code, message = %e.message, "leaving out a paused stretch failed")
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Runs [`run_pending_exclusions`] every [`SWEEP_EVERY`] until the task is dropped.
+pub async fn sweep_loop(state: AppState) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = run_pending_exclusions(&state).await {
+            tracing::warn!(code = e.code, message = %e.message, "exclusion sweep failed; trying again");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The annotator's own corner: messages from their lead (with the item they are about) and
+//! their standing (stars from gold accuracy, skill level).
+
+use axum::extract::State;
+use mudou_domain::SkillLevel;
+use mudou_domain::career::stars;
+use mudou_store::{Message, now_millis};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::types::{ErrorBody, media_url};
+use crate::auth::AnnotatorCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+
+/// Days of gold answers the stars are worked out from.
+pub const STARS_DAYS: i64 = 30;
+/// Messages the home screen shows at most.
+const MESSAGES_SHOWN: i64 = 50;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(my_messages))
+        .routes(routes!(read_message))
+        .routes(routes!(my_quality))
+}
+
+/// The item a message is about, with the right answer marked.
+#[derive(Serialize, ToSchema)]
+pub struct MessageItem {
+    pub item_id: i64,
+    pub thumb_url: Option<String>,
+    pub screen_url: Option<String>,
+    /// A text item's text.
+    pub text: Option<String>,
+    /// The right answer in the order's shape, e.g. `{"label": "cat"}` (`null`: none marked).
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyMessage {
+    pub id: i64,
+    pub from_name: String,
+    pub text: String,
+    pub created_at: i64,
+    /// When the annotator first opened it (`null`: not yet).
+    pub read_at: Option<i64>,
+    pub item: Option<MessageItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyMessages {
+    pub messages: Vec<MyMessage>,
+}
+
+/// The item part of a message, with media URLs for image items.
+pub fn message_item(m: &Message) -> Option<MessageItem> {
+    let item_id = m.item_id?;
+    let media = |v: &str| m.item_sha256.as_deref().map(|s| media_url(s, v));
+    Some(MessageItem {
+        item_id,
+        thumb_url: media("thumb"),
+        screen_url: media("screen"),
+        text: m.item_text.clone(),
+        answer: m
+            .answer
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok()),
+    })
+}
+
+impl From<Message> for MyMessage {
+    fn from(m: Message) -> Self {
+        MyMessage {
+            item: message_item(&m),
+            id: m.id,
+            from_name: m.from_name.unwrap_or_default(),
+            text: m.body,
+            created_at: m.created_at,
+            read_at: m.read_at,
+        }
+    }
+}
+
+/// Messages from the lead, newest first.
+#[utoipa::path(get, path = "/api/v1/me/messages", tag = "me",
+    responses((status = 200, body = MyMessages), (status = 403, body = ErrorBody)))]
+async fn my_messages(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+) -> ApiResult<Json<MyMessages>> {
+    let messages = state
+        .store
+        .messages_to(me.caller.user.id, "feedback", MESSAGES_SHOWN)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(MyMessages { messages }))
+}
+
+/// Marks a message read (the lead sees when).
+#[utoipa::path(post, path = "/api/v1/me/messages/{id}/read", tag = "me", params(("id" = i64, Path)),
+    responses((status = 200, body = MyMessage), (status = 404, body = ErrorBody)))]
+async fn read_message(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MyMessage>> {
+    let m = state
+        .store
+        .mark_read(me.caller.user.id, id, now_millis())
+        .await
+        .map_err(ApiError::not_found_as("message"))?;
+    if m.kind != "feedback" {
+        return Err(ApiError::not_found("message"));
+    }
+    Ok(Json(m.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyQuality {
+    /// 1 to 5 from the gold accuracy of the last 30 days; `null` with fewer than 10 gold answers.
+    pub stars: Option<u8>,
+    pub level: SkillLevel,
+    /// Gold items answered in the last 30 days.
+    pub gold_answered: i64,
+}
+
+/// The annotator's stars and level.
+#[utoipa::path(get, path = "/api/v1/me/quality", tag = "me",
+    responses((status = 200, body = MyQuality), (status = 403, body = ErrorBody)))]
+async fn my_quality(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+) -> ApiResult<Json<MyQuality>> {
+    let user = &me.caller.user;
+    let (total, correct) = state
+        .store
+        .recent_gold(user.id, now_millis(), STARS_DAYS)
+        .await?;
+    Ok(Json(MyQuality {
+        stars: stars(correct, total),
+        level: user.skill_level.unwrap_or(SkillLevel::Trainee),
+        gold_answered: total,
+    }))
+}

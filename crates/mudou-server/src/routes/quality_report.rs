@@ -1,0 +1,404 @@
+//! The client's quality report on an order: estimated accuracy (from gold, from known
+//! answers and from the model), agreement (Fleiss' kappa, Krippendorff's alpha), the share
+//! escalated and reviewed, and per-class figures with the confusion matrix; as JSON for the
+//! web UI, or as a CSV download.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use mudou_consensus::quality::{QualityOptions, wilson_interval};
+use mudou_domain::{OrderSpec, TaskType};
+use mudou_store::now_millis;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::types::ErrorBody;
+use crate::auth::ClientCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::quality::{matches, order_engine};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(quality_report))
+}
+
+/// A share with its Wilson 95% interval.
+#[derive(Serialize, ToSchema, Clone, Copy)]
+pub struct Estimate {
+    /// How many were checked.
+    pub n: i64,
+    /// How many were right.
+    pub correct: i64,
+    pub accuracy: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+fn estimate(correct: i64, n: i64) -> Estimate {
+    let ci = (n > 0)
+        .then(|| {
+            wilson_interval(
+                correct.clamp(0, n) as u32,
+                n as u32,
+                QualityOptions::default().z,
+            )
+        })
+        .flatten();
+    Estimate {
+        n,
+        correct,
+        accuracy: (n > 0).then(|| correct as f64 / n as f64),
+        low: ci.map(|c| c.0),
+        high: ci.map(|c| c.1),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClassOut {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Final answers with this label (box orders: boxes).
+    pub final_count: i64,
+    /// Annotators' answers with this label (box orders: boxes).
+    pub answer_count: i64,
+    /// Of the answers on items whose final answer is this label, the share that said so.
+    pub recall: Option<f64>,
+    /// Of the answers that said this label, the share whose item's final answer is it.
+    pub precision: Option<f64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QualityReport {
+    pub order_id: i64,
+    pub name: String,
+    pub task_type: TaskType,
+    pub generated_at: i64,
+    /// Items to label (gold left out), and how they stand.
+    pub items: i64,
+    pub resolved: i64,
+    pub escalated: i64,
+    pub open: i64,
+    pub share_escalated: Option<f64>,
+    /// Final answers a lead checked (accepted or overrode).
+    pub reviewed: i64,
+    /// Answers received (skips and answers left out of consensus not counted).
+    pub answers: i64,
+    pub annotators: i64,
+    /// Annotators' answers on gold items against the gold answers.
+    pub gold: Estimate,
+    /// Final answers of items with a known answer (not used as gold) against it.
+    pub known: Estimate,
+    /// The model's own estimate of the final answers' accuracy: the mean confidence of
+    /// resolved items.
+    pub model_confidence: Option<f64>,
+    /// The consensus engine's estimate (one-coin Dawid–Skene over every answer): the mean
+    /// posterior probability of each question's chosen class.
+    pub model_accuracy: Option<f64>,
+    /// Chance-corrected agreement between annotators (`null` for box orders, or too few).
+    pub fleiss_kappa: Option<f64>,
+    pub krippendorff_alpha: Option<f64>,
+    /// Share of agreeing pairs among pairs of answers on the same item.
+    pub observed_agreement: Option<f64>,
+    pub classes: Vec<ClassOut>,
+    /// The matrix's classes: label keys (multi-label: `no`/`yes` per label, summed).
+    pub confusion_classes: Vec<String>,
+    /// `[final answer][answer given]` counts (empty for box orders).
+    pub confusion: Vec<Vec<u64>>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` (default) or `csv` (a download).
+    #[serde(default)]
+    pub format: ReportFormat,
+}
+
+fn parse(s: Option<&str>) -> Option<Value> {
+    s.and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// Labels of an answer for per-class counts: the label, each label, or each box's label.
+fn keys_of(spec: &OrderSpec, v: &Value) -> Vec<String> {
+    let strs = |a: Option<&Vec<Value>>, f: &dyn Fn(&Value) -> Option<String>| -> Vec<String> {
+        a.into_iter().flatten().filter_map(f).collect()
+    };
+    match spec.task_type {
+        TaskType::SingleChoice | TaskType::TextClassification => v["label"]
+            .as_str()
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default(),
+        TaskType::MultiLabel => strs(v["labels"].as_array(), &|x| x.as_str().map(str::to_owned)),
+        TaskType::Bbox => strs(v["boxes"].as_array(), &|b| {
+            b["label"].as_str().map(str::to_owned)
+        }),
+    }
+}
+
+pub async fn build_report(
+    state: &AppState,
+    order: &mudou_store::Order,
+) -> ApiResult<QualityReport> {
+    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
+    let counts = state.store.order_counts(order.id).await?;
+    let labels = state.store.quality_labels(order.id, 0, false).await?;
+    let items = state.store.quality_items(order.id, 0).await?;
+    let reviewed = state.store.reviewed_count(order.id).await?;
+    let by_item: std::collections::HashMap<i64, &mudou_store::QualityItem> =
+        items.iter().map(|i| (i.item_id, i)).collect();
+    // Gold: every answer on a gold item.
+    let (mut gold_n, mut gold_ok) = (0i64, 0i64);
+    for l in &labels {
+        if let Some(g) = by_item
+            .get(&l.item_id)
+            .filter(|i| i.is_gold)
+            .and_then(|i| i.gold.as_deref())
+        {
+            gold_n += 1;
+            gold_ok += matches(&l.answer, g) as i64;
+        }
+    }
+    // Known answers (manifest) of items labelled like any other.
+    let (mut known_n, mut known_ok) = (0i64, 0i64);
+    for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
+        let (Some(k), Some(a)) = (parse(it.known.as_deref()), it.answer.as_deref()) else {
+            continue;
+        };
+        let Some(k) = super::orders::manifest_gold(&spec, &k) else {
+            continue;
+        };
+        known_n += 1;
+        known_ok += matches(a, &k.to_string()) as i64;
+    }
+    let resolved_conf: Vec<f64> = items
+        .iter()
+        .filter(|i| !i.is_gold && i.state == "resolved")
+        .filter_map(|i| i.confidence)
+        .collect();
+    let model_confidence = (!resolved_conf.is_empty())
+        .then(|| resolved_conf.iter().sum::<f64>() / resolved_conf.len() as f64);
+    let annotators = {
+        let mut a: Vec<i64> = labels.iter().map(|l| l.annotator_id).collect();
+        a.sort_unstable();
+        a.dedup();
+        a.len() as i64
+    };
+    // Per-class counts, from final answers and from the answers on decided items.
+    let mut classes: Vec<ClassOut> = spec
+        .labels
+        .iter()
+        .map(|l| ClassOut {
+            key: l.key.clone(),
+            name_zh: l.name_zh.clone(),
+            name_en: l.name_en.clone(),
+            final_count: 0,
+            answer_count: 0,
+            recall: None,
+            precision: None,
+        })
+        .collect();
+    let idx = |k: &str| spec.labels.iter().position(|l| l.key == k);
+    for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
+        for k in parse(it.answer.as_deref())
+            .map(|v| keys_of(&spec, &v))
+            .unwrap_or_default()
+        {
+            if let Some(i) = idx(&k) {
+                classes[i].final_count += 1;
+            }
+        }
+    }
+    for l in &labels {
+        for k in parse(Some(&l.answer))
+            .map(|v| keys_of(&spec, &v))
+            .unwrap_or_default()
+        {
+            if let Some(i) = idx(&k) {
+                classes[i].answer_count += 1;
+            }
+        }
+    }
+    let n_answers = labels.len() as i64;
+    let spec2 = spec.clone();
+    let engine = tokio::task::spawn_blocking(move || order_engine(&spec2, &labels, &items))
+        .await
+        .map_err(ApiError::internal)?;
+    // Recall and precision per label from the confusion matrix (single-choice and text).
+    if matches!(
+        spec.task_type,
+        TaskType::SingleChoice | TaskType::TextClassification
+    ) {
+        for (i, c) in classes.iter_mut().enumerate() {
+            let row: u64 = engine.confusion.get(i).map(|r| r.iter().sum()).unwrap_or(0);
+            let col: u64 = engine
+                .confusion
+                .iter()
+                .map(|r| r.get(i).copied().unwrap_or(0))
+                .sum();
+            let hit = engine
+                .confusion
+                .get(i)
+                .and_then(|r| r.get(i))
+                .copied()
+                .unwrap_or(0);
+            c.recall = (row > 0).then(|| hit as f64 / row as f64);
+            c.precision = (col > 0).then(|| hit as f64 / col as f64);
+        }
+    }
+    let open = (counts.items - counts.resolved - counts.escalated).max(0);
+    Ok(QualityReport {
+        order_id: order.id,
+        name: order.name.clone(),
+        task_type: spec.task_type,
+        generated_at: now_millis(),
+        items: counts.items,
+        resolved: counts.resolved,
+        escalated: counts.escalated,
+        open,
+        share_escalated: (counts.items > 0).then(|| counts.escalated as f64 / counts.items as f64),
+        reviewed,
+        answers: n_answers,
+        annotators,
+        gold: estimate(gold_ok, gold_n),
+        known: estimate(known_ok, known_n),
+        model_confidence,
+        model_accuracy: engine.model_accuracy,
+        fleiss_kappa: engine.agreement.fleiss_kappa,
+        krippendorff_alpha: engine.agreement.krippendorff_alpha,
+        observed_agreement: engine.agreement.observed_agreement,
+        classes,
+        confusion_classes: if engine.confusion.iter().flatten().any(|v| *v > 0) {
+            engine.classes
+        } else {
+            Vec::new()
+        },
+        confusion: if engine.confusion.iter().flatten().any(|v| *v > 0) {
+            engine.confusion
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+fn cell(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.4}")).unwrap_or_default()
+}
+
+/// The report as CSV: `section,name,value` rows, then the per-class table, then the matrix.
+pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    w.write_record(["section", "name", "value"])?;
+    let mut row = |s: &str, n: &str, v: String| w.write_record([s, n, v.as_str()]);
+    row("order", "id", r.order_id.to_string())?;
+    row("order", "name", crate::routes::exports::neutralise(&r.name))?;
+    row("order", "task_type", r.task_type.as_str().to_owned())?;
+    row("order", "generated_at_ms", r.generated_at.to_string())?;
+    row("items", "items", r.items.to_string())?;
+    row("items", "resolved", r.resolved.to_string())?;
+    row("items", "escalated", r.escalated.to_string())?;
+    row("items", "open", r.open.to_string())?;
+    row("items", "share_escalated", cell(r.share_escalated))?;
+    row("items", "reviewed_by_lead", r.reviewed.to_string())?;
+    row("labels", "answers", r.answers.to_string())?;
+    row("labels", "annotators", r.annotators.to_string())?;
+    for (name, e) in [("gold", r.gold), ("known", r.known)] {
+        row(name, "checked", e.n.to_string())?;
+        row(name, "correct", e.correct.to_string())?;
+        row(name, "accuracy", cell(e.accuracy))?;
+        row(name, "ci95_low", cell(e.low))?;
+        row(name, "ci95_high", cell(e.high))?;
+    }
+    row("model", "mean_confidence", cell(r.model_confidence))?;
+    row("model", "estimated_accuracy", cell(r.model_accuracy))?;
+    row("agreement", "fleiss_kappa", cell(r.fleiss_kappa))?;
+    row(
+        "agreement",
+        "krippendorff_alpha",
+        cell(r.krippendorff_alpha),
+    )?;
+    row("agreement", "observed", cell(r.observed_agreement))?;
+    w.write_record(["", "", ""])?;
+    w.write_record([
+        "class",
+        "final_count",
+        "answer_count",
+        "recall",
+        "precision",
+    ])?;
+    for c in &r.classes {
+        w.write_record([
+            crate::routes::exports::neutralise(&c.key),
+            c.final_count.to_string(),
+            c.answer_count.to_string(),
+            cell(c.recall),
+            cell(c.precision),
+        ])?;
+    }
+    if !r.confusion.is_empty() {
+        w.write_record([""])?;
+        let mut head = vec!["final \\ answered".to_owned()];
+        head.extend(
+            r.confusion_classes
+                .iter()
+                .map(|c| crate::routes::exports::neutralise(c)),
+        );
+        w.write_record(&head)?;
+        for (c, counts) in r.confusion_classes.iter().zip(&r.confusion) {
+            let mut line = vec![crate::routes::exports::neutralise(c)];
+            line.extend(counts.iter().map(u64::to_string));
+            w.write_record(&line)?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// The order's quality report, as JSON or as a CSV download.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/quality", tag = "orders", params(("id" = i64, Path), ReportQuery),
+    responses((status = 200, body = QualityReport, description = "JSON, or a CSV attachment with format=csv"),
+              (status = 404, body = ErrorBody)))]
+async fn quality_report(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let order = state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(ApiError::not_found_as("order"))?;
+    let r = build_report(&state, &order).await?;
+    if q.format == ReportFormat::Json {
+        return Ok(Json(r).into_response());
+    }
+    let bytes = report_csv(&r).map_err(ApiError::internal)?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"order-{id}-quality.csv\""))
+            .map_err(ApiError::internal)?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}

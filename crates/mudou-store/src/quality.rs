@@ -1,0 +1,832 @@
+//! Worker quality, kept by the label effects: each label's verdict (against the gold answer
+//! or the final answer), running figures per worker and order and per worker and hour, the
+//! review queue's entries that labels make (gold failures, escalated items), the automatic
+//! rules that pause a worker, and promotions by rule.
+//!
+//! [`follow`] runs inside the labels' transaction with the whole batch: a few statements
+//! per batch (multi-row upserts), not per label.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use mudou_consensus::quality::{QualityOptions, is_too_fast, median, wilson_interval};
+use mudou_domain::SkillLevel;
+use mudou_domain::career::promotion_for;
+use serde_json::json;
+
+use crate::effects::LabelEffects;
+use crate::pool::Tx;
+use crate::submit::{params, tuples};
+use crate::throughput::HOUR_MS;
+use crate::{Result, Store};
+
+/// Skips that send an item to review (dispatch's rule); such an entry says `skipped`.
+pub const SKIPS_FOR_REVIEW: i64 = 3;
+/// The too-fast rule looks again after every this many labels of a worker on an order.
+const FAST_CHECK_EVERY: i64 = 5;
+/// Recent answers of other workers the too-fast rule compares with.
+const CROWD_SAMPLE: i64 = 200;
+/// Rows per multi-row statement (well under both engines' limits on parameters).
+const CHUNK: usize = 400;
+
+/// A centre's automatic rules on one order.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct QualityRules {
+    /// Pause when the upper end of the gold accuracy's 95% interval is below
+    /// `gold_threshold`, once `gold_min_items` gold items were answered.
+    pub gold_enabled: bool,
+    pub gold_min_items: i64,
+    pub gold_threshold: f64,
+    /// Pause when the median time of the last `fast_min_labels` answers is below
+    /// `fast_seconds`, or below 30% of the other workers' median.
+    pub fast_enabled: bool,
+    pub fast_min_labels: i64,
+    pub fast_seconds: f64,
+    /// Pause when the upper end of the agreement with final answers' 95% interval is below
+    /// `spam_agreement`, once `spam_min_labels` answers were judged.
+    pub spam_enabled: bool,
+    pub spam_min_labels: i64,
+    pub spam_agreement: f64,
+    /// Leave the labels of the paused stretch out of consensus.
+    pub exclude_labels: bool,
+}
+
+impl Default for QualityRules {
+    fn default() -> Self {
+        QualityRules {
+            gold_enabled: true,
+            gold_min_items: 10,
+            gold_threshold: 0.7,
+            fast_enabled: true,
+            fast_min_labels: 20,
+            fast_seconds: QualityOptions::default().too_fast_seconds,
+            spam_enabled: true,
+            spam_min_labels: 30,
+            spam_agreement: 0.5,
+            exclude_labels: true,
+        }
+    }
+}
+
+const RULE_COLS: &str = "gold_enabled, gold_min_items, gold_threshold, fast_enabled, fast_min_labels, fast_seconds, \
+                         spam_enabled, spam_min_labels, spam_agreement, exclude_labels";
+
+/// Changes of the counters, per worker and order or per worker and hour.
+#[derive(Debug, Clone, Copy, Default)]
+struct Delta {
+    centre_id: i64,
+    labels: i64,
+    skips: i64,
+    gold_total: i64,
+    gold_correct: i64,
+    judged: i64,
+    agreed: i64,
+    ms_sum: i64,
+    last_at: i64,
+}
+
+impl Delta {
+    fn is_zero(&self) -> bool {
+        self.labels == 0
+            && self.skips == 0
+            && self.gold_total == 0
+            && self.gold_correct == 0
+            && self.judged == 0
+            && self.agreed == 0
+            && self.ms_sum == 0
+    }
+}
+
+struct VerdictIn {
+    label_id: i64,
+    annotator_id: i64,
+    order_id: i64,
+    gold: bool,
+    agrees: bool,
+}
+
+/// Applies a batch of label facts to the quality figures, the review queue and the rules.
+pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
+    let now = fx.now;
+    let mut by_order: BTreeMap<(i64, i64), Delta> = BTreeMap::new();
+    let mut by_hour: BTreeMap<(i64, i64), Delta> = BTreeMap::new();
+    // New labels (a changed answer was counted when it was first given).
+    for l in fx.labels.iter().filter(|l| !l.changed) {
+        for d in [
+            by_order.entry((l.annotator_id, l.order_id)).or_default(),
+            by_hour
+                .entry((l.annotator_id, now.div_euclid(HOUR_MS)))
+                .or_default(),
+        ] {
+            d.centre_id = l.centre_id;
+            d.labels += 1;
+            d.skips += l.answer.is_none() as i64;
+            d.ms_sum += l.client_ms;
+            d.last_at = now;
+        }
+    }
+    // Verdicts: gold checks of labels, and answers against items' final answers.
+    let mut verdicts: BTreeMap<i64, VerdictIn> = BTreeMap::new();
+    for l in &fx.labels {
+        if let Some(ok) = l.gold_correct {
+            verdicts.insert(
+                l.label_id,
+                VerdictIn {
+                    label_id: l.label_id,
+                    annotator_id: l.annotator_id,
+                    order_id: l.order_id,
+                    gold: true,
+                    agrees: ok,
+                },
+            );
+        }
+    }
+    for it in &fx.items {
+        for v in &it.verdicts {
+            verdicts.insert(
+                v.label_id,
+                VerdictIn {
+                    label_id: v.label_id,
+                    annotator_id: v.annotator_id,
+                    order_id: it.order_id,
+                    gold: false,
+                    agrees: v.agrees,
+                },
+            );
+        }
+    }
+    let verdicts: Vec<VerdictIn> = verdicts.into_values().collect();
+    for chunk in verdicts.chunks(CHUNK) {
+        // Each label's centre, time and earlier verdict.
+        let sql = format!(
+            "SELECT l.id, l.centre_id, l.created_at, v.agrees FROM labels l \
+             LEFT JOIN label_verdicts v ON v.label_id = l.id WHERE l.id IN ({})",
+            params(1, chunk.len())
+        );
+        let known: Vec<(i64, i64, i64, Option<bool>)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for v in chunk {
+                q = q.bind(v.label_id);
+            }
+            q.fetch_all(&mut *c).await?
+        });
+        let known: HashMap<i64, (i64, i64, Option<bool>)> = known
+            .into_iter()
+            .map(|(id, centre, at, prev)| (id, (centre, at, prev)))
+            .collect();
+        let mut rows = Vec::new();
+        for v in chunk {
+            let Some(&(centre_id, at, prev)) = known.get(&v.label_id) else {
+                continue;
+            };
+            if prev == Some(v.agrees) {
+                continue;
+            }
+            rows.push(v);
+            let (total, right) = match prev {
+                None => (1, v.agrees as i64),
+                Some(p) => (0, v.agrees as i64 - p as i64),
+            };
+            for d in [
+                by_order.entry((v.annotator_id, v.order_id)).or_default(),
+                by_hour
+                    .entry((v.annotator_id, at.div_euclid(HOUR_MS)))
+                    .or_default(),
+            ] {
+                d.centre_id = centre_id;
+                if v.gold {
+                    d.gold_total += total;
+                    d.gold_correct += right;
+                } else {
+                    d.judged += total;
+                    d.agreed += right;
+                }
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO label_verdicts (label_id, annotator_id, order_id, kind, agrees, updated_at) VALUES {} \
+             ON CONFLICT (label_id) DO UPDATE SET agrees = excluded.agrees, updated_at = excluded.updated_at",
+            tuples(rows.len(), 6)
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for v in &rows {
+                q = q.bind(v.label_id).bind(v.annotator_id).bind(v.order_id)
+                    .bind(if v.gold { "gold" } else { "consensus" }).bind(v.agrees).bind(now);
+            }
+            q.execute(&mut *c).await?;
+        });
+    }
+    upsert_deltas(tx, "worker_order_stats", "order_id", &by_order).await?;
+    upsert_deltas(tx, "worker_hourly_stats", "hour", &by_hour).await?;
+    queue_entries(tx, fx).await?;
+    let pairs: BTreeSet<(i64, i64)> = by_order.keys().copied().collect();
+    let fresh: BTreeSet<(i64, i64)> = fx
+        .labels
+        .iter()
+        .filter(|l| !l.changed)
+        .map(|l| (l.annotator_id, l.order_id))
+        .collect();
+    rules(tx, now, &pairs, &fresh).await?;
+    let annotators: BTreeSet<i64> = fresh.iter().map(|(a, _)| *a).collect();
+    promotions(tx, now, &annotators).await?;
+    Ok(())
+}
+
+async fn upsert_deltas(
+    tx: &mut Tx<'_>,
+    table: &str,
+    key: &str,
+    deltas: &BTreeMap<(i64, i64), Delta>,
+) -> Result<()> {
+    let rows: Vec<((i64, i64), Delta)> = deltas
+        .iter()
+        .filter(|(_, d)| !d.is_zero() || d.last_at != 0)
+        .map(|(k, d)| (*k, *d))
+        .collect();
+    let has_last = table == "worker_order_stats";
+    for chunk in rows.chunks(CHUNK) {
+        let add = |col: &str| format!("{col} = {table}.{col} + excluded.{col}");
+        let mut sets: Vec<String> = [
+            "labels",
+            "skips",
+            "gold_total",
+            "gold_correct",
+            "judged",
+            "agreed",
+            "ms_sum",
+        ]
+        .iter()
+        .map(|c| add(c))
+        .collect();
+        let cols = if has_last {
+            sets.push(format!(
+                "last_label_at = CASE WHEN excluded.last_label_at > {table}.last_label_at \
+                 THEN excluded.last_label_at ELSE {table}.last_label_at END"
+            ));
+            11
+        } else {
+            10
+        };
+        let sql = format!(
+            "INSERT INTO {table} (annotator_id, {key}, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum{}) \
+             VALUES {} ON CONFLICT (annotator_id, {key}) DO UPDATE SET {}",
+            if has_last { ", last_label_at" } else { "" },
+            tuples(chunk.len(), cols),
+            sets.join(", ")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for ((a, k), d) in chunk {
+                q = q.bind(*a).bind(*k).bind(d.centre_id).bind(d.labels).bind(d.skips).bind(d.gold_total)
+                    .bind(d.gold_correct).bind(d.judged).bind(d.agreed).bind(d.ms_sum);
+                if has_last {
+                    q = q.bind(d.last_at);
+                }
+            }
+            q.execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Gold failures and escalated items enter the review queue; entries that no longer
+/// apply (an answer changed to the right one, an item no longer escalated) close.
+async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
+    let now = fx.now;
+    let failed: Vec<_> = fx
+        .labels
+        .iter()
+        .filter(|l| l.gold_correct == Some(false))
+        .collect();
+    for chunk in failed.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO review_entries (order_id, item_id, reason, label_id, centre_id, created_at) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            tuples(chunk.len(), 6)
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for l in chunk {
+                q = q.bind(l.order_id).bind(l.item_id).bind("gold_failure").bind(l.label_id).bind(l.centre_id).bind(now);
+            }
+            q.execute(&mut *c).await?;
+        });
+    }
+    let mended: Vec<i64> = fx
+        .labels
+        .iter()
+        .filter(|l| l.changed && l.gold_correct != Some(false))
+        .map(|l| l.label_id)
+        .collect();
+    for chunk in mended.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE review_entries SET closed_at = $1 WHERE reason = 'gold_failure' AND closed_at IS NULL \
+             AND label_id IN ({})",
+            params(2, chunk.len())
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(now);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *c).await?;
+        });
+    }
+    for it in &fx.items {
+        let was = it.state_before == "escalated";
+        let is = it.state == "escalated";
+        if is && !was {
+            on_tx!(tx, c => sqlx::query(
+                "INSERT INTO review_entries (order_id, item_id, reason, created_at) \
+                 SELECT order_id, item_id, CASE WHEN skips >= $3 THEN 'skipped' ELSE 'escalated' END, $4 \
+                 FROM order_items WHERE order_id = $1 AND item_id = $2 ON CONFLICT DO NOTHING")
+                .bind(it.order_id).bind(it.item_id).bind(SKIPS_FOR_REVIEW).bind(now)
+                .execute(&mut *c).await?.rows_affected());
+        } else if was && !is {
+            on_tx!(tx, c => sqlx::query(
+                "UPDATE review_entries SET closed_at = $3 WHERE order_id = $1 AND item_id = $2 \
+                 AND reason IN ('escalated', 'skipped') AND closed_at IS NULL")
+                .bind(it.order_id).bind(it.item_id).bind(now)
+                .execute(&mut *c).await?.rows_affected());
+        }
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleFacts {
+    annotator_id: i64,
+    order_id: i64,
+    centre_id: i64,
+    labels: i64,
+    gold_total: i64,
+    gold_correct: i64,
+    judged: i64,
+    agreed: i64,
+    rule_since: i64,
+    rule_gold_total: i64,
+    rule_gold_correct: i64,
+    rule_judged: i64,
+    rule_agreed: i64,
+}
+
+/// A rule that fired: the pause's reason and the figures behind it.
+struct Fired {
+    reason: &'static str,
+    data: serde_json::Value,
+    text: String,
+}
+
+fn check_ratio(right: i64, total: i64, min: i64, threshold: f64) -> Option<(f64, f64, f64)> {
+    if total < min.max(1) {
+        return None;
+    }
+    let (lo, hi) = wilson_interval(
+        right.clamp(0, total) as u32,
+        total as u32,
+        QualityOptions::default().z,
+    )?;
+    (hi < threshold).then_some((right as f64 / total as f64, lo, hi))
+}
+
+/// Checks the automatic rules for the workers and orders in the batch; pauses those who
+/// broke one (on that order), and tells the centre's leads.
+async fn rules(
+    tx: &mut Tx<'_>,
+    now: i64,
+    pairs: &BTreeSet<(i64, i64)>,
+    fresh: &BTreeSet<(i64, i64)>,
+) -> Result<()> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let annotators: BTreeSet<i64> = pairs.iter().map(|(a, _)| *a).collect();
+    let orders: BTreeSet<i64> = pairs.iter().map(|(_, o)| *o).collect();
+    let mut facts: Vec<RuleFacts> = Vec::new();
+    let mut live: BTreeMap<(i64, i64), (i64, bool)> = BTreeMap::new();
+    let mut rule_rows: HashMap<(i64, i64), QualityRules> = HashMap::new();
+    let ann: Vec<i64> = annotators.iter().copied().collect();
+    let ord: Vec<i64> = orders.iter().copied().collect();
+    for a_chunk in ann.chunks(CHUNK / 2) {
+        for o_chunk in ord.chunks(CHUNK / 2) {
+            let sql = format!(
+                "SELECT annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, rule_since, \
+                 rule_gold_total, rule_gold_correct, rule_judged, rule_agreed FROM worker_order_stats \
+                 WHERE annotator_id IN ({}) AND order_id IN ({})",
+                params(1, a_chunk.len()),
+                params(1 + a_chunk.len(), o_chunk.len())
+            );
+            let rows: Vec<RuleFacts> = on_tx!(tx, c => {
+                let mut q = sqlx::query_as::<_, RuleFacts>(&sql);
+                for a in a_chunk { q = q.bind(*a); }
+                for o in o_chunk { q = q.bind(*o); }
+                q.fetch_all(&mut *c).await?
+            });
+            facts.extend(
+                rows.into_iter()
+                    .filter(|r| pairs.contains(&(r.annotator_id, r.order_id))),
+            );
+        }
+        // Live pauses (order 0: all work) and whether their labels were already left out.
+        let sql = format!(
+            "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
+             WHERE lifted_at IS NULL AND annotator_id IN ({})",
+            params(1, a_chunk.len())
+        );
+        let rows: Vec<(i64, i64, i64, bool)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for a in a_chunk { q = q.bind(*a); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (a, o, id, excluded) in rows {
+            live.insert((a, o), (id, excluded));
+        }
+    }
+    for o_chunk in ord.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
+            params(1, o_chunk.len())
+        );
+        let rows: Vec<RuleRow> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as::<_, RuleRow>(&sql);
+            for o in o_chunk { q = q.bind(*o); }
+            q.fetch_all(&mut *c).await?
+        });
+        for r in rows {
+            rule_rows.insert((r.order_id, r.centre_id), r.rules);
+        }
+    }
+    let opts = QualityOptions::default();
+    for f in &facts {
+        let key = (f.annotator_id, f.order_id);
+        if let Some((pause_id, excluded)) = live.get(&key).copied() {
+            // Labels that arrive after a pause's stretch was left out are left out too.
+            if excluded && fresh.contains(&key) {
+                on_tx!(tx, c => sqlx::query("UPDATE worker_pauses SET exclude_pending = TRUE WHERE id = $1")
+                    .bind(pause_id).execute(&mut *c).await?.rows_affected());
+            }
+            continue;
+        }
+        if live.contains_key(&(f.annotator_id, 0)) {
+            continue;
+        }
+        let r = rule_rows
+            .get(&(f.order_id, f.centre_id))
+            .copied()
+            .unwrap_or_default();
+        let mut fired: Option<Fired> = None;
+        if r.gold_enabled {
+            let n = f.gold_total - f.rule_gold_total;
+            let right = f.gold_correct - f.rule_gold_correct;
+            if let Some((acc, lo, hi)) = check_ratio(right, n, r.gold_min_items, r.gold_threshold) {
+                fired = Some(Fired {
+                    reason: "gold_accuracy",
+                    data: json!({"gold_correct": right, "gold_total": n, "accuracy": acc, "low": lo, "high": hi,
+                                 "threshold": r.gold_threshold}),
+                    text: format!(
+                        "gold accuracy {:.0}% ({right}/{n}; 95% interval {:.0}–{:.0}%) is below {:.0}%",
+                        acc * 100.0,
+                        lo * 100.0,
+                        hi * 100.0,
+                        r.gold_threshold * 100.0
+                    ),
+                });
+            }
+        }
+        if fired.is_none() && r.spam_enabled {
+            let n = f.judged - f.rule_judged;
+            let right = f.agreed - f.rule_agreed;
+            if let Some((acc, lo, hi)) = check_ratio(right, n, r.spam_min_labels, r.spam_agreement)
+            {
+                fired = Some(Fired {
+                    reason: "spam",
+                    data: json!({"agreed": right, "judged": n, "agreement": acc, "low": lo, "high": hi,
+                                 "threshold": r.spam_agreement}),
+                    text: format!(
+                        "agreement with final answers {:.0}% ({right}/{n}) is below {:.0}%: answers look unrelated to the items",
+                        acc * 100.0,
+                        r.spam_agreement * 100.0
+                    ),
+                });
+            }
+        }
+        if fired.is_none()
+            && r.fast_enabled
+            && fresh.contains(&key)
+            && f.labels >= r.fast_min_labels
+            && f.labels % FAST_CHECK_EVERY == 0
+        {
+            let mine: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
+                "SELECT client_ms FROM labels WHERE annotator_id = $1 AND order_id = $2 AND created_at >= $3 \
+                 AND answer IS NOT NULL ORDER BY id DESC LIMIT $4")
+                .bind(f.annotator_id).bind(f.order_id).bind(f.rule_since).bind(r.fast_min_labels)
+                .fetch_all(&mut *c).await?);
+            if mine.len() as i64 >= r.fast_min_labels {
+                let crowd: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
+                    "SELECT client_ms FROM labels WHERE order_id = $1 AND annotator_id <> $2 AND answer IS NOT NULL \
+                     ORDER BY id DESC LIMIT $3")
+                    .bind(f.order_id).bind(f.annotator_id).bind(CROWD_SAMPLE)
+                    .fetch_all(&mut *c).await?);
+                let secs =
+                    |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
+                let m = median(&mut secs(&mine)).unwrap_or(f64::INFINITY);
+                let crowd_m = if crowd.len() >= 20 {
+                    median(&mut secs(&crowd))
+                } else {
+                    None
+                };
+                let o = QualityOptions {
+                    too_fast_seconds: r.fast_seconds,
+                    ..opts
+                };
+                if is_too_fast(m, crowd_m, &o) {
+                    fired = Some(Fired {
+                        reason: "too_fast",
+                        data: json!({"median_seconds": m, "crowd_median_seconds": crowd_m, "labels": mine.len(),
+                                     "threshold_seconds": r.fast_seconds, "ratio": o.too_fast_ratio}),
+                        text: format!(
+                            "median {m:.1} s per item over the last {} answers is too fast (limit {:.1} s{})",
+                            mine.len(),
+                            r.fast_seconds,
+                            crowd_m
+                                .map(|c| format!(
+                                    ", or {:.0}% of the others' {c:.1} s",
+                                    o.too_fast_ratio * 100.0
+                                ))
+                                .unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+        if let Some(fired) = fired {
+            pause_by_rule(tx, now, f, &fired, r.exclude_labels).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    order_id: i64,
+    centre_id: i64,
+    #[sqlx(flatten)]
+    rules: QualityRules,
+}
+
+async fn pause_by_rule(
+    tx: &mut Tx<'_>,
+    now: i64,
+    f: &RuleFacts,
+    fired: &Fired,
+    exclude: bool,
+) -> Result<()> {
+    let note = fired.data.to_string();
+    let id: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO worker_pauses (annotator_id, centre_id, order_id, reason, note, created_at, exclude_pending, stretch_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id")
+        .bind(f.annotator_id).bind(f.centre_id).bind(f.order_id).bind(fired.reason).bind(&note).bind(now)
+        .bind(exclude).bind(f.rule_since)
+        .fetch_optional(&mut *c).await?);
+    let Some(pause_id) = id else {
+        return Ok(());
+    };
+    let data =
+        json!({"event": "paused", "reason": fired.reason, "figures": fired.data}).to_string();
+    let body = format!("paused on order {}: {}", f.order_id, fired.text);
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO messages (centre_id, kind, to_id, body, order_id, about_id, pause_id, data, created_at) \
+         SELECT $1, 'alert', u.id, $2, $3, $4, $5, $6, $7 FROM users u \
+         WHERE u.role = 'lead' AND u.centre_id = $1 AND u.disabled = FALSE")
+        .bind(f.centre_id).bind(&body).bind(f.order_id).bind(f.annotator_id).bind(pause_id).bind(&data).bind(now)
+        .execute(&mut *c).await?.rows_affected());
+    tracing::info!(
+        annotator = f.annotator_id,
+        order = f.order_id,
+        reason = fired.reason,
+        "paused by a quality rule"
+    );
+    Ok(())
+}
+
+/// Promotes annotators whose figures meet the next level's rule (never demotes; a lead's
+/// own demotion is not undone by a rule, and a paused worker is not promoted).
+async fn promotions(tx: &mut Tx<'_>, now: i64, annotators: &BTreeSet<i64>) -> Result<()> {
+    let ids: Vec<i64> = annotators.iter().copied().collect();
+    for chunk in ids.chunks(CHUNK) {
+        let list = params(1, chunk.len());
+        let sql = format!(
+            "SELECT u.id, u.centre_id, u.skill_level, \
+             CAST(COALESCE(SUM(s.labels - s.skips), 0) AS BIGINT), CAST(COALESCE(SUM(s.gold_total), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(s.gold_correct), 0) AS BIGINT) \
+             FROM users u JOIN worker_order_stats s ON s.annotator_id = u.id \
+             WHERE u.id IN ({list}) AND u.role = 'annotator' AND COALESCE(u.skill_level, 'trainee') <> 'expert' \
+             AND NOT EXISTS (SELECT 1 FROM worker_pauses p WHERE p.annotator_id = u.id AND p.lifted_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM level_changes lc WHERE lc.annotator_id = u.id AND lc.source = 'lead' \
+                 AND lc.id = (SELECT MAX(id) FROM level_changes WHERE annotator_id = u.id) \
+                 AND lc.to_level = u.skill_level AND lc.from_level IS NOT NULL AND lc.from_level <> lc.to_level \
+                 AND ((lc.from_level = 'expert') OR (lc.from_level = 'standard' AND lc.to_level = 'trainee'))) \
+             GROUP BY u.id, u.centre_id, u.skill_level"
+        );
+        type Row = (i64, Option<i64>, Option<String>, i64, i64, i64);
+        let rows: Vec<Row> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (id, centre, level, answers, gold_total, gold_correct) in rows {
+            let Some(centre) = centre else {
+                continue;
+            };
+            let Ok(level) = level.as_deref().unwrap_or("trainee").parse::<SkillLevel>() else {
+                continue;
+            };
+            let Some(p) = promotion_for(level, answers, gold_total, gold_correct) else {
+                continue;
+            };
+            let note =
+                json!({"answers": answers, "gold_total": gold_total, "gold_correct": gold_correct})
+                    .to_string();
+            on_tx!(tx, c => {
+                sqlx::query("UPDATE users SET skill_level = $2 WHERE id = $1")
+                    .bind(id).bind(p.to.as_str()).execute(&mut *c).await?;
+                sqlx::query("INSERT INTO level_changes (annotator_id, centre_id, from_level, to_level, source, note, created_at) \
+                             VALUES ($1, $2, $3, $4, 'rule', $5, $6)")
+                    .bind(id).bind(centre).bind(level.as_str()).bind(p.to.as_str()).bind(&note).bind(now)
+                    .execute(&mut *c).await?;
+                let data = json!({"event": "promoted", "from": level.as_str(), "to": p.to.as_str(),
+                                  "answers": answers, "gold_total": gold_total, "gold_correct": gold_correct}).to_string();
+                let body = format!("promoted from {} to {} by rule ({answers} answers, gold {gold_correct}/{gold_total})",
+                                   level.as_str(), p.to.as_str());
+                sqlx::query("INSERT INTO messages (centre_id, kind, to_id, body, about_id, data, created_at) \
+                             SELECT $1, 'alert', u.id, $2, $3, $4, $5 FROM users u \
+                             WHERE u.role = 'lead' AND u.centre_id = $1 AND u.disabled = FALSE")
+                    .bind(centre).bind(&body).bind(id).bind(&data).bind(now).execute(&mut *c).await?;
+            });
+        }
+    }
+    Ok(())
+}
+
+// ---- reads and writes for the lead's screens --------------------------------------------
+
+/// One worker's figures on one order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkerOrderStats {
+    pub annotator_id: i64,
+    pub order_id: i64,
+    pub centre_id: i64,
+    pub labels: i64,
+    pub skips: i64,
+    pub gold_total: i64,
+    pub gold_correct: i64,
+    pub judged: i64,
+    pub agreed: i64,
+    pub ms_sum: i64,
+    pub last_label_at: i64,
+}
+
+/// One worker's figures in one clock hour.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkerHourStats {
+    pub annotator_id: i64,
+    pub hour: i64,
+    pub labels: i64,
+    pub skips: i64,
+    pub gold_total: i64,
+    pub gold_correct: i64,
+    pub judged: i64,
+    pub agreed: i64,
+    pub ms_sum: i64,
+}
+
+/// A label as the quality engine reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QualityLabel {
+    pub item_id: i64,
+    pub annotator_id: i64,
+    pub answer: String,
+    pub client_ms: i64,
+}
+
+/// An item's gold or final answer, as the quality engine reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QualityItem {
+    pub item_id: i64,
+    pub is_gold: bool,
+    pub gold: Option<String>,
+    pub state: String,
+    pub answer: Option<String>,
+    pub confidence: Option<f64>,
+    /// The dataset's known answer (manifest), when the item is not gold in this order.
+    pub known: Option<String>,
+}
+
+impl Store {
+    /// The centre's per-worker, per-hour figures since `since_hour`.
+    pub async fn centre_hourly_stats(
+        &self,
+        centre_id: i64,
+        since_hour: i64,
+    ) -> Result<Vec<WorkerHourStats>> {
+        let sql = "SELECT annotator_id, hour, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum \
+                   FROM worker_hourly_stats WHERE centre_id = $1 AND hour >= $2 ORDER BY annotator_id, hour";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, WorkerHourStats>(sql).bind(centre_id).bind(since_hour).fetch_all(p).await?),
+        )
+    }
+
+    /// The centre's per-worker, per-order figures of orders worked on since `since`.
+    pub async fn centre_order_stats(
+        &self,
+        centre_id: i64,
+        since: i64,
+    ) -> Result<Vec<WorkerOrderStats>> {
+        let sql = "SELECT annotator_id, order_id, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, \
+                   ms_sum, last_label_at FROM worker_order_stats WHERE centre_id = $1 AND last_label_at >= $2 \
+                   ORDER BY annotator_id, order_id";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, WorkerOrderStats>(sql).bind(centre_id).bind(since).fetch_all(p).await?),
+        )
+    }
+
+    /// One annotator's gold figures since `since` (from the hourly figures).
+    pub async fn gold_since(&self, annotator_id: i64, since: i64) -> Result<(i64, i64)> {
+        let sql = "SELECT CAST(COALESCE(SUM(gold_total), 0) AS BIGINT), CAST(COALESCE(SUM(gold_correct), 0) AS BIGINT) \
+                   FROM worker_hourly_stats WHERE annotator_id = $1 AND hour >= $2";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(annotator_id)
+            .bind(since.div_euclid(HOUR_MS)).fetch_one(p).await?),
+        )
+    }
+
+    /// The answers given to an order since `since` (skips left out; labels left out of
+    /// consensus too, unless `with_excluded`: a worker's quality counts all their answers).
+    pub async fn quality_labels(
+        &self,
+        order_id: i64,
+        since: i64,
+        with_excluded: bool,
+    ) -> Result<Vec<QualityLabel>> {
+        let sql = format!(
+            "SELECT item_id, annotator_id, answer, client_ms FROM labels WHERE order_id = $1 AND created_at >= $2 \
+             AND answer IS NOT NULL{} ORDER BY id",
+            if with_excluded {
+                ""
+            } else {
+                " AND excluded_reason IS NULL"
+            }
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, QualityLabel>(&sql).bind(order_id).bind(since).fetch_all(p).await?),
+        )
+    }
+
+    /// The gold, final and known answers of the order's items answered since `since`.
+    pub async fn quality_items(&self, order_id: i64, since: i64) -> Result<Vec<QualityItem>> {
+        let sql = "SELECT oi.item_id, oi.is_gold, oi.gold, oi.state, oi.answer, oi.confidence, \
+                   CASE WHEN oi.is_gold THEN NULL ELSE i.gold END AS known \
+                   FROM order_items oi JOIN items i ON i.id = oi.item_id WHERE oi.order_id = $1 AND oi.item_id IN \
+                   (SELECT item_id FROM labels WHERE order_id = $1 AND created_at >= $2) ORDER BY oi.item_id";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, QualityItem>(sql).bind(order_id).bind(since).fetch_all(p).await?),
+        )
+    }
+
+    /// The centre's rules for an order (the defaults when it set none).
+    pub async fn quality_rules(&self, order_id: i64, centre_id: i64) -> Result<QualityRules> {
+        let sql =
+            format!("SELECT {RULE_COLS} FROM quality_rules WHERE order_id = $1 AND centre_id = $2");
+        Ok(on_read!(self, p => sqlx::query_as::<_, QualityRules>(&sql).bind(order_id).bind(centre_id)
+            .fetch_optional(p).await?).unwrap_or_default())
+    }
+
+    /// Sets the centre's rules for an order.
+    pub async fn set_quality_rules(
+        &self,
+        order_id: i64,
+        centre_id: i64,
+        r: &QualityRules,
+        by: i64,
+        now: i64,
+    ) -> Result<QualityRules> {
+        let sql = format!(
+            "INSERT INTO quality_rules (order_id, centre_id, {RULE_COLS}, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (order_id, centre_id) DO UPDATE SET gold_enabled = excluded.gold_enabled, \
+             gold_min_items = excluded.gold_min_items, gold_threshold = excluded.gold_threshold, \
+             fast_enabled = excluded.fast_enabled, fast_min_labels = excluded.fast_min_labels, \
+             fast_seconds = excluded.fast_seconds, spam_enabled = excluded.spam_enabled, \
+             spam_min_labels = excluded.spam_min_labels, spam_agreement = excluded.spam_agreement, \
+             exclude_labels = excluded.exclude_labels, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+        );
+        on_write!(self, p => sqlx::query(&sql).bind(order_id).bind(centre_id).bind(r.gold_enabled).bind(r.gold_min_items)
+            .bind(r.gold_threshold).bind(r.fast_enabled).bind(r.fast_min_labels).bind(r.fast_seconds).bind(r.spam_enabled)
+            .bind(r.spam_min_labels).bind(r.spam_agreement).bind(r.exclude_labels).bind(by).bind(now)
+            .execute(p).await?.rows_affected());
+        self.quality_rules(order_id, centre_id).await
+    }
+}
