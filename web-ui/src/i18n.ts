@@ -3,6 +3,7 @@
 // (see shared/UX.md). `{name}` placeholders are filled by `t(key, {name: …})`.
 
 import { workEn, workZh } from './work/words';
+import { earnEn, earnZh } from './earnings/words';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -350,6 +351,8 @@ const zh = {
   err_required: '请填写：{field}',
   // the annotator's home and work screens (src/work/words.ts)
   ...workZh,
+  // earnings, throughput and payroll (src/earnings/words.ts)
+  ...earnZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -689,6 +692,8 @@ const en: Record<Key, string> = {
   err_required: 'Please fill in: {field}',
   // the annotator's home and work screens (src/work/words.ts)
   ...workEn,
+  // earnings, throughput and payroll (src/earnings/words.ts)
+  ...earnEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

@@ -5,6 +5,8 @@ import { api, type Items, type Role } from '../api';
 import { t, type Key } from '../i18n';
 import { fieldsForRole, newUserBody, newUserProblem, type NewUserForm } from '../forms';
 import { Icon, type IconName } from '../components/Icon';
+import { AdminThroughput } from './dashboards/Throughput';
+import { AdminPayroll } from './dashboards/Pay';
 import {
   Button,
   ConfirmButton,
@@ -41,11 +43,13 @@ interface AdminUser {
   disabled_at?: string | null;
 }
 
-type Tab = 'centres' | 'orgs' | 'users';
+type Tab = 'centres' | 'orgs' | 'users' | 'throughput' | 'payroll';
 const TABS: { id: Tab; icon: IconName; label: Key }[] = [
   { id: 'centres', icon: 'building', label: 'centres' },
   { id: 'orgs', icon: 'briefcase', label: 'orgs' },
   { id: 'users', icon: 'users', label: 'users' },
+  { id: 'throughput', icon: 'chart', label: 'nav_throughput' },
+  { id: 'payroll', icon: 'coin', label: 'nav_pay' },
 ];
 
 export function AdminHome() {
@@ -76,6 +80,8 @@ export function AdminHome() {
         {tab === 'centres' && <Centres centres={centres} />}
         {tab === 'orgs' && <Orgs orgs={orgs} />}
         {tab === 'users' && <Users centres={centres} orgs={orgs} />}
+        {tab === 'throughput' && <LoadState state={centres}>{(c) => <AdminThroughput centres={c.items} />}</LoadState>}
+        {tab === 'payroll' && <LoadState state={centres}>{(c) => <AdminPayroll centres={c.items} />}</LoadState>}
       </div>
     </main>
   );

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Items, type User } from '../api';
 import { getLang, t, type Key } from '../i18n';
 import { shortTime } from '../util';
+import { ClientCosts } from './dashboards/Throughput';
 import { Icon } from '../components/Icon';
 import { Button, ConfirmButton, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../components/ui';
 import { CopyButton } from './Lead';
@@ -152,6 +153,7 @@ function Overview({ user }: { user: User }) {
         </LoadState>
       </Section>
       <Tokens />
+      <ClientCosts />
     </main>
   );
 }

@@ -8,6 +8,7 @@ import { shortTime, toMillis } from '../util';
 import { Icon } from '../components/Icon';
 import { sortByName } from '../util';
 import { QrCode } from '../components/QrCode';
+import { LeadDashboards } from './dashboards/LeadDashboards';
 import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
 
 interface Device {
@@ -46,6 +47,7 @@ export function LeadHome({ user: _user }: { user: User }) {
 
   return (
     <main class="dash">
+      <LeadDashboards />
       <ThisDevice device={device} onEnrolled={() => void Promise.all([device.reload(), devices.reload()])} />
       <PhoneCode />
       <Section icon="monitor" title={t('devices')} testid="devices">

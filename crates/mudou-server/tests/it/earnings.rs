@@ -415,6 +415,29 @@ both!(reports_match_hand_computed_figures, |app| {
     ] {
         assert!(m.contains(&line), "{line} missing from\n{m}");
     }
+    // The Grafana dashboard in the repository charts only metrics that exist.
+    let dash: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../../ops/grafana/mudou-centres.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut charted = 0;
+    for panel in dash["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for name in expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with("mudou_"))
+            {
+                assert!(m.contains(&format!("\n{name}{{")), "{name} is charted but not exported");
+                charted += 1;
+            }
+        }
+    }
+    assert!(charted >= 10);
 });
 
 fn parse_csv(text: &str) -> Vec<Vec<String>> {

@@ -13,7 +13,7 @@ import { outbox } from '../../work/outbox';
 import type { Earnings, Message, NextOut, Quality } from '../../work/types';
 import { answerText, PendingBadge, SpeakButton, useOptional, useOutbox } from './common';
 import { Workbench } from './Workbench';
-import { EarningsView } from './EarningsView';
+import { EarningsPage } from '../Earnings';
 import '../../work/work.css';
 
 export type AnnotatorView = 'home' | 'work' | 'earnings';
@@ -72,7 +72,7 @@ export function AnnotatorApp({ user, topBar }: { user: User; topBar: ComponentCh
     <div class="page" data-role="annotator">
       {topBar}
       {view === 'earnings' ? (
-        <EarningsView onBack={() => go('home')} />
+        <EarningsPage onBack={() => go('home')} />
       ) : (
         <AnnotatorHome
           user={user}

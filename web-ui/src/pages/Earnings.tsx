@@ -1,0 +1,346 @@
+// The annotator's own earnings: today, this week, this month (pending, confirmed, paid),
+// per order, every unpaid label with why and the right answer, and the ledger's lines.
+// A speaker button reads today's earnings aloud (zh-CN speech synthesis where the browser
+// has a voice).
+
+import { useState } from 'preact/hooks';
+import { api, type Items } from '../api';
+import { getLang, t, type Key } from '../i18n';
+import { yuan, shortTime } from '../util';
+import { Icon, type IconName } from '../components/Icon';
+import { Button, LoadState, useLoad } from '../components/ui';
+import { SpeakButton } from './work/common';
+import { answerParts, bonusFigures, reasonKey, spokenYuan, type LabelName } from '../earnings/format';
+
+export interface EarningsSummary {
+  today_fen: number;
+  week_fen: number;
+  month_fen: number;
+  pending_fen: number;
+  confirmed_fen: number;
+  paid_fen: number;
+  today_labels: number;
+  today_pending_fen?: number;
+  today_confirmed_fen?: number;
+  today_not_paid?: number;
+  week_labels?: number;
+  month_labels?: number;
+  period?: string;
+}
+
+interface OrderLine {
+  order_id: number;
+  name: string;
+  piece_rate_fen: number;
+  box_rate_fen: number;
+  labels: number;
+  skips: number;
+  accepted: number;
+  pending: number;
+  not_paid: number;
+  confirmed_fen: number;
+  pending_fen: number;
+}
+
+interface Unpaid {
+  label_id: number;
+  order_name: string;
+  kind: string;
+  thumb_url: string | null;
+  text: string | null;
+  answer: unknown;
+  right_answer: unknown;
+  label_names: Record<string, LabelName>;
+  reason: string;
+  amount_fen: number;
+  worked_at: number;
+}
+
+interface PayLine {
+  id: number | null;
+  kind: 'piece' | 'bonus' | 'adjustment' | 'reversal';
+  amount_fen: number;
+  order_name: string | null;
+  period: string | null;
+  reason: string | null;
+  state: 'pending' | 'confirmed' | 'not_paid' | 'paid';
+  paid_in: string | null;
+  work_at: number;
+}
+
+interface Lines {
+  pending: PayLine[];
+  entries: PayLine[];
+  next_before: number | null;
+}
+
+type Range = 'today' | 'week' | 'month';
+
+/** What the speaker button says about today. */
+export function todaySpeech(e: EarningsSummary): string {
+  const lang = getLang();
+  let s = t('pay_speak', { money: spokenYuan(e.today_fen, lang), n: e.today_labels });
+  if (e.today_pending_fen) s += ' ' + t('pay_speak_pending', { money: spokenYuan(e.today_pending_fen, lang) });
+  return s;
+}
+
+function Money({ label, fen, testid, big }: { label: string; fen: number; testid: string; big?: boolean }) {
+  return (
+    <div class={'stat' + (big ? ' stat-big' : '')} data-testid={testid} data-fen={fen}>
+      <span class="stat-label">{label}</span>
+      <span class="stat-value">{yuan(fen)}</span>
+    </div>
+  );
+}
+
+export function EarningsPage({ onBack }: { onBack: () => void }) {
+  const summary = useLoad(() => api.get<EarningsSummary>('/me/earnings'));
+  const [range, setRange] = useState<Range>('today');
+  return (
+    <main class="earnings" data-testid="earnings-page">
+      <div class="earnings-head">
+        <Button icon="back" label={t('back')} kind="plain" onClick={onBack} data-testid="earnings-back" />
+        <h1>
+          <Icon name="coin" size={28} />
+          <span>{t('my_earnings')}</span>
+        </h1>
+      </div>
+      <LoadState state={summary}>
+        {(e) => (
+          <>
+            <div class="stats stats-earnings" data-testid="earnings-summary">
+              <Money label={t('pay_today')} fen={e.today_fen} testid="earn-today" big />
+              <Money label={t('earn_week')} fen={e.week_fen} testid="earn-week" />
+              <Money label={t('earn_month')} fen={e.month_fen} testid="earn-month" />
+              <Money label={t('earn_confirmed')} fen={e.confirmed_fen} testid="earn-confirmed" />
+              <Money label={t('earn_pending')} fen={e.pending_fen} testid="earn-pending" />
+              <Money label={t('earn_paid')} fen={e.paid_fen} testid="earn-paid" />
+            </div>
+            <div class="earnings-speak">
+              <span data-testid="today-line">
+                {t('pay_today_money', { money: yuan(e.today_fen) })} · {t('today_done')} {e.today_labels}
+              </span>
+              <SpeakButton text={todaySpeech(e)} big testid="earnings-speak" />
+            </div>
+          </>
+        )}
+      </LoadState>
+      <div class="tabs" role="tablist" aria-label={t('pay_range_label')}>
+        {(['today', 'week', 'month'] as Range[]).map((r) => (
+          <button
+            type="button"
+            role="tab"
+            key={r}
+            class={'tab' + (range === r ? ' on' : '')}
+            aria-selected={range === r}
+            data-testid={'range-' + r}
+            onClick={() => setRange(r)}
+          >
+            <Icon name="chart" />
+            <span>{t(r === 'today' ? 'pay_today' : r === 'week' ? 'earn_week' : 'earn_month')}</span>
+          </button>
+        ))}
+      </div>
+      <ByOrder range={range} />
+      <UnpaidList range={range} />
+      <LinesList />
+    </main>
+  );
+}
+
+function ByOrder({ range }: { range: Range }) {
+  const orders = useLoad(() => api.get<Items<OrderLine>>(`/me/earnings/orders?range=${range}`), [range]);
+  return (
+    <section class="card" aria-label={t('pay_by_order')} data-testid="earnings-orders">
+      <h2>
+        <Icon name="briefcase" />
+        <span>{t('pay_by_order')}</span>
+      </h2>
+      <LoadState state={orders}>
+        {(o) =>
+          o.items.length === 0 ? (
+            <p class="muted">{t('pay_nothing_yet')}</p>
+          ) : (
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>{t('pay_col_order')}</th>
+                  <th class="num">{t('pay_col_count')}</th>
+                  <th class="num">{t('pay_col_rate')}</th>
+                  <th class="num">{t('pay_col_amount')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {o.items.map((x) => (
+                  <tr key={x.order_id} data-testid="order-line">
+                    <td>
+                      {x.name}
+                      {x.not_paid > 0 && (
+                        <span class="muted small"> · {t('pay_unpaid_title', { n: x.not_paid })}</span>
+                      )}
+                    </td>
+                    <td class="num">{x.labels}</td>
+                    <td class="num">
+                      {x.box_rate_fen > 0 ? t('pay_per_box', { money: yuan(x.box_rate_fen) }) : yuan(x.piece_rate_fen)}
+                    </td>
+                    <td class="num" data-testid="order-amount" data-fen={x.confirmed_fen + x.pending_fen}>
+                      {yuan(x.confirmed_fen + x.pending_fen)}
+                      {x.pending_fen > 0 && (
+                        <span class="muted small">
+                          {' '}
+                          ({t('earn_pending')} {yuan(x.pending_fen)})
+                        </span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </LoadState>
+    </section>
+  );
+}
+
+function Chips({ answer, names }: { answer: unknown; names: Record<string, LabelName> }) {
+  const { parts, boxes } = answerParts(answer, names, getLang());
+  if (parts.length === 0 && !boxes) return <span class="muted">{t('pay_nothing')}</span>;
+  return (
+    <span class="chips">
+      {parts.map((p, i) => (
+        <span class="chip" key={i}>
+          <span class="swatch" style={{ background: p.colour ?? '#999' }} aria-hidden="true" />
+          {p.name}
+        </span>
+      ))}
+      {boxes !== null && <span class="muted small">{t('pay_boxes', { n: boxes })}</span>}
+    </span>
+  );
+}
+
+function UnpaidList({ range }: { range: Range }) {
+  const unpaid = useLoad(() => api.get<Items<Unpaid>>(`/me/earnings/unpaid?range=${range}`), [range]);
+  return (
+    <LoadState state={unpaid}>
+      {(u) => (
+        <section class="card" aria-label={t('pay_unpaid_title', { n: u.items.length })} data-testid="earnings-unpaid">
+          <h2>
+            <Icon name="alert" />
+            <span>{t('pay_unpaid_title', { n: u.items.length })}</span>
+          </h2>
+          {u.items.length === 0 ? (
+            <p class="muted" data-testid="unpaid-none">
+              <Icon name="check" size={18} /> {t('pay_unpaid_none')}
+            </p>
+          ) : (
+            <ul class="rows unpaid">
+              {u.items.map((x) => (
+                <li class="row unpaid-row" key={x.label_id} data-testid="unpaid-row" data-reason={x.reason}>
+                  {x.thumb_url ? (
+                    <img class="unpaid-thumb" src={x.thumb_url} alt="" loading="lazy" />
+                  ) : (
+                    <span class="unpaid-text">{x.text}</span>
+                  )}
+                  <div class="row-main">
+                    <strong data-testid="unpaid-reason">
+                      <Icon name="info" size={18} /> {t(reasonKey(x.reason) as Key)}
+                    </strong>
+                    <span>
+                      {t('pay_you_chose')}: <Chips answer={x.answer} names={x.label_names} />
+                    </span>
+                    <span data-testid="unpaid-right">
+                      {t('pay_right')}: <Chips answer={x.right_answer} names={x.label_names} />
+                    </span>
+                    <span class="muted small">
+                      {x.order_name} · {shortTime(x.worked_at, getLang())} ·{' '}
+                      {t('pay_would_earn', { money: yuan(x.amount_fen) })}
+                    </span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+    </LoadState>
+  );
+}
+
+const STATE_ICON: Record<PayLine['state'], IconName> = {
+  pending: 'refresh',
+  confirmed: 'check',
+  not_paid: 'ban',
+  paid: 'coin',
+};
+
+function lineWhat(l: PayLine): string {
+  if (l.kind === 'bonus') {
+    const b = bonusFigures(l.reason);
+    return t('pay_kind_bonus') + (b ? ' · ' + t('pay_bonus_reason', { c: b.c, s: b.s, pct: b.pct }) : '');
+  }
+  const kind = t(('pay_kind_' + l.kind) as Key);
+  const why =
+    l.kind === 'piece' && l.state === 'not_paid'
+      ? t(reasonKey(l.reason) as Key)
+      : l.kind === 'reversal' && l.reason && !l.reason.includes(' ') && /^[a-z_:]+$/.test(l.reason)
+        ? t(reasonKey(l.reason) as Key)
+        : l.reason;
+  return [kind, l.order_name, why].filter(Boolean).join(' · ');
+}
+
+function LinesList() {
+  const [pages, setPages] = useState<Lines[]>([]);
+  const first = useLoad(() => api.get<Lines>('/me/earnings/entries?limit=50'));
+  const [busy, setBusy] = useState(false);
+  const all = first.data ? [first.data, ...pages] : pages;
+  const next = all.length ? all[all.length - 1].next_before : null;
+  return (
+    <section class="card" aria-label={t('pay_lines')} data-testid="earnings-lines">
+      <h2>
+        <Icon name="clipboard" />
+        <span>{t('pay_lines')}</span>
+      </h2>
+      <LoadState state={first}>
+        {() => (
+          <>
+            <ul class="rows lines">
+              {all.flatMap((p) => [...p.pending, ...p.entries]).map((l, i) => (
+                <li class="row line" key={(l.id ?? 'p') + ':' + i} data-testid="pay-line" data-state={l.state} data-kind={l.kind}>
+                  <span class={'badge state-' + l.state}>
+                    <Icon name={STATE_ICON[l.state]} size={16} />
+                    {t(('pay_state_' + l.state) as Key)}
+                  </span>
+                  <div class="row-main">
+                    <span>{lineWhat(l)}</span>
+                    <span class="muted small">
+                      {shortTime(l.work_at, getLang())}
+                      {l.paid_in ? ' · ' + t('pay_paid_in', { period: l.paid_in }) : ''}
+                    </span>
+                  </div>
+                  <span class={'num money' + (l.amount_fen < 0 ? ' neg' : '')}>{yuan(l.amount_fen)}</span>
+                </li>
+              ))}
+            </ul>
+            {next !== null && (
+              <Button
+                icon="more"
+                label={t('pay_lines_more')}
+                busy={busy}
+                onClick={async () => {
+                  setBusy(true);
+                  try {
+                    const more = await api.get<Lines>(`/me/earnings/entries?limit=50&before=${next}`);
+                    setPages((p) => [...p, more]);
+                  } finally {
+                    setBusy(false);
+                  }
+                }}
+              />
+            )}
+          </>
+        )}
+      </LoadState>
+    </section>
+  );
+}
