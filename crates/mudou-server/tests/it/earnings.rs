@@ -432,7 +432,10 @@ both!(reports_match_hand_computed_figures, |app| {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .filter(|w| w.starts_with("mudou_"))
             {
-                assert!(m.contains(&format!("\n{name}{{")), "{name} is charted but not exported");
+                assert!(
+                    m.contains(&format!("\n{name}{{")),
+                    "{name} is charted but not exported"
+                );
                 charted += 1;
             }
         }
