@@ -364,7 +364,8 @@ mod tests {
         assert_eq!(people.len(), 6);
         let who = |n: &str| people.iter().find(|p| p.display_name == n).unwrap();
         let acc = |n: &str| who(n).gold_correct as f64 / who(n).gold_seen.max(1) as f64;
-        assert!(acc("王芳") > 0.9, "{:?}", who("王芳"));
+        assert!(acc("王芳") > 0.8, "{:?}", who("王芳"));
+        assert!(acc("王芳") > acc("杨洋") + 0.3);
         assert!(acc("杨洋") < 0.6, "{:?}", who("杨洋"));
         assert!(who("杨洋").answer_ms / who("杨洋").labels.max(1) < 2000);
         assert!(who("杨洋").not_paid > who("王芳").not_paid);
@@ -410,14 +411,33 @@ mod tests {
         let (_, ledger) = store.ledger_totals(Some(centre)).await.unwrap();
         assert_eq!(payroll.iter().map(|l| l.total_fen).sum::<i64>(), ledger);
         assert_eq!(run.total_fen, ledger);
+        // Each careful worker's quality bonus is the centre's policy applied to their month.
+        let policy = store.bonus_policy(centre).await.unwrap().unwrap();
+        let month = store.throughput_workers(centre, start, end).await.unwrap();
+        let mut want: Vec<(i64, i64)> = month
+            .iter()
+            .filter_map(|w| {
+                let (fen, _) = policy.bonus(w.gold_correct, w.gold_seen, w.pay_fen)?;
+                Some((w.annotator_id, fen))
+            })
+            .collect();
+        want.sort();
+        let mut got: Vec<(i64, i64)> = store
+            .ledger_entries(0, 1_000_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == "bonus")
+            .map(|e| (e.annotator_id, e.amount_fen))
+            .collect();
+        got.sort();
+        assert_eq!(got, want);
         assert!(
-            store
-                .ledger_entries(0, 1_000_000)
-                .await
-                .unwrap()
-                .iter()
-                .any(|e| e.kind == "bonus"),
-            "careful workers earned the quality bonus"
+            month.iter().all(|w| w.display_name != "杨洋")
+                || !got.iter().any(|(id, _)| month
+                    .iter()
+                    .any(|w| w.annotator_id == *id && w.display_name == "杨洋")),
+            "the careless worker earns no quality bonus"
         );
         let entries = store.ledger_entries(0, 1_000_000).await.unwrap();
         let (again, created) = store
