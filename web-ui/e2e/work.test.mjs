@@ -242,7 +242,7 @@ describe('boxes with the mouse', () => {
   }
   const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 2, `${what}: ${a} ≈ ${b}`);
 
-  it('王芳 draws, resizes, moves, re-classes and deletes boxes, zooms and brightens; each item once', async () => {
+  it('王芳 draws, resizes, moves, re-classes, deletes and undoes boxes, zooms and brightens; each item once', async () => {
     const { page } = b;
     const only = await onlyOpen(client, 'bbox');
     restore = only.restore;
@@ -297,6 +297,11 @@ describe('boxes with the mouse', () => {
     await page.setViewportSize(LAPTOP);
     await page.keyboard.press('Delete');
     assert.equal((await boxes(page)).length, 1);
+    // undo brings it back (Ctrl+Z), and the undo button takes it away again… as a delete
+    await page.keyboard.press('Control+z');
+    assert.equal((await boxes(page)).length, 2);
+    await page.getByTestId('box-delete').nth(1).click();
+    assert.equal((await boxes(page)).length, 1);
     // zoom with the wheel about the pointer, then back to the whole picture
     await page.getByTestId('zoom-fit').click();
     await page.waitForTimeout(100);
@@ -325,9 +330,17 @@ describe('boxes with the mouse', () => {
     await waitNextItem(page, first.id);
 
     // the rest of the unit: one box each (the last one by the Done button)
+    let asked = false;
     while (await page.getByTestId('box-stage').count()) {
       const { id } = await shownItem(page);
       await page.locator('[data-testid=item-img][data-loaded]').waitFor();
+      if (!asked) {
+        // Done with no box asks once more
+        asked = true;
+        await page.getByTestId('confirm').click();
+        await page.getByTestId('no-boxes-sure').waitFor();
+        assert.equal((await shownItem(page)).id, id);
+      }
       await dragImg(page, [10, 20], [110, 90]);
       const got = await boxes(page);
       assert.equal(got.length, 1);

@@ -271,6 +271,12 @@ const ICONS = {
     </>
   ),
   skip: P('M5 4l10 8-10 8zM19 5v14'),
+  undo: (
+    <>
+      {P('M3 7v6h6')}
+      {P('M21 17a9 9 0 0 0-15-6.7L3 13')}
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof ICONS;

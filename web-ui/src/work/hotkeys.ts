@@ -1,5 +1,5 @@
 // Keys on the work screen: number keys (or the order's own hotkeys) pick a label, Enter
-// confirms, ← goes back, → forward, Delete removes the chosen box, arrows nudge it.
+// confirms, ← goes back, → forward, Delete removes the chosen box, arrows nudge it, Ctrl+Z undoes.
 
 import type { LabelDef, TaskType } from './types';
 
@@ -11,7 +11,8 @@ export type KeyAction =
   | { type: 'delete' }
   | { type: 'escape' }
   | { type: 'help' }
-  | { type: 'nudge'; dx: number; dy: number };
+  | { type: 'nudge'; dx: number; dy: number }
+  | { type: 'undo' };
 
 /** The key that picks a label: its own hotkey, or when no label of the order has one, its
  * position (1–9). */
@@ -39,8 +40,9 @@ export interface KeyLike {
 
 /** What a key press means on the work screen; null leaves the key to the browser. */
 export function keyAction(ev: KeyLike, ctx: KeyContext): KeyAction | null {
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;
   const k = ev.key;
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && k.toLowerCase() === 'z') return { type: 'undo' };
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;
   if (k === 'Enter') return { type: 'confirm' };
   if (k === 'Escape') return { type: 'escape' };
   if (k === 'F1' || k === '?') return { type: 'help' };

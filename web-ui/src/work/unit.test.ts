@@ -150,5 +150,7 @@ describe('hotkeys', () => {
     expect(keyAction({ key: 'ArrowDown', shiftKey: true }, ctx)).toEqual({ type: 'nudge', dx: 0, dy: 10 });
     expect(keyAction({ key: 'ArrowLeft' }, { ...ctx, boxSelected: false })).toEqual({ type: 'back' });
     expect(keyAction({ key: 'Backspace' }, { ...ctx, boxSelected: false })).toBeNull();
+    expect(keyAction({ key: 'z', ctrlKey: true }, ctx)).toEqual({ type: 'undo' });
+    expect(keyAction({ key: 'Z', metaKey: true }, ctx)).toEqual({ type: 'undo' });
   });
 });

@@ -8,6 +8,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n';
 import { Icon } from '../../components/Icon';
+import { Note } from '../../components/ui';
 import {
   boxFromCorners,
   fitView,
@@ -36,8 +37,8 @@ export interface BoxControl {
 
 type Drag =
   | { kind: 'draw'; x0: number; y0: number; sx0: number; sy0: number }
-  | { kind: 'move'; index: number; ix: number; iy: number; orig: Box }
-  | { kind: 'resize'; index: number; handle: Handle }
+  | { kind: 'move'; index: number; ix: number; iy: number; orig: Box; moved?: boolean }
+  | { kind: 'resize'; index: number; handle: Handle; moved?: boolean }
   | { kind: 'pan'; sx: number; sy: number }
   | { kind: 'pinch'; a: [number, number]; b: [number, number]; ids: [number, number] };
 
@@ -115,16 +116,46 @@ export function BoxEditor({
     return () => el.removeEventListener('wheel', onWheel);
   }, []);
 
+  // undo: the boxes as they were before each change
+  const history = useRef<Box[][]>([]);
+  const [canUndo, setCanUndo] = useState(false);
+  const remember = () => {
+    history.current.push(st.current.boxes);
+    if (history.current.length > 100) history.current.shift();
+    setCanUndo(true);
+    setAskEmpty(false);
+  };
+  const undo = () => {
+    const prev = history.current.pop();
+    if (!prev) return false;
+    st.current = { ...st.current, boxes: prev, selected: null };
+    setBoxes(prev);
+    setSelected(null);
+    setCanUndo(history.current.length > 0);
+    return true;
+  };
+  // Done with no box asks once more: a picture with nothing to box is rare
+  const [askEmpty, setAskEmpty] = useState(false);
   const setClass = (key: string) => {
     setActive(key);
-    const { selected: sel } = st.current;
-    if (sel !== null) setBoxes((bs) => bs.map((b, i) => (i === sel ? { ...b, label: key } : b)));
+    const { selected: sel, boxes: bs } = st.current;
+    if (sel !== null && bs[sel] && bs[sel].label !== key) {
+      remember();
+      setBoxes((all) => all.map((b, i) => (i === sel ? { ...b, label: key } : b)));
+    }
   };
   const remove = (i: number) => {
+    remember();
     setBoxes((bs) => bs.filter((_, j) => j !== i));
     setSelected(null);
   };
-  const done = () => onDone(toAnswerBoxes(st.current.boxes, st.current.W, st.current.H));
+  const done = () => {
+    if (st.current.boxes.length === 0 && !askEmpty) {
+      setAskEmpty(true);
+      return;
+    }
+    onDone(toAnswerBoxes(st.current.boxes, st.current.W, st.current.H));
+  };
 
   control.current = {
     hasSelection: () => st.current.selected !== null,
@@ -147,8 +178,11 @@ export function BoxEditor({
           setPreview(null);
           setSelected(null);
           return true;
+        case 'undo':
+          return undo();
         case 'nudge':
           if (sel === null) return false;
+          remember();
           setBoxes((bs) => bs.map((b, i) => (i === sel ? moveBox(b, a.dx, a.dy, w, h) : b)));
           return true;
         default:
@@ -214,9 +248,17 @@ export function BoxEditor({
         else setPreview(boxFromCorners(st.current.active, d.x0, d.y0, ix, iy, w, h));
         break;
       case 'move':
+        if (!d.moved) {
+          remember();
+          d.moved = true;
+        }
         setBoxes((bs) => bs.map((b, i) => (i === d.index ? moveBox(d.orig, ix - d.ix, iy - d.iy, w, h) : b)));
         break;
       case 'resize':
+        if (!d.moved) {
+          remember();
+          d.moved = true;
+        }
         setBoxes((bs) => bs.map((b, i) => (i === d.index ? resizeBox(b, d.handle, ix, iy, w, h) : b)));
         break;
       case 'pan':
@@ -239,6 +281,7 @@ export function BoxEditor({
     const d = drag.current;
     const drawn = previewRef.current;
     if (d?.kind === 'draw' && drawn && drawn.w > 0 && drawn.h > 0) {
+      remember();
       const n = st.current.boxes.length;
       st.current = { ...st.current, boxes: [...st.current.boxes, drawn], selected: n };
       setBoxes((bs) => [...bs, drawn]);
@@ -382,8 +425,17 @@ export function BoxEditor({
             )}
           </div>
         </div>
+        {askEmpty && (
+          <Note kind="info" testid="no-boxes-sure">
+            {t('no_boxes_sure')}
+          </Note>
+        )}
         <div class="work-actions">
           {footer}
+          <button type="button" class="btn btn-plain" data-testid="undo" aria-keyshortcuts="Control+Z" disabled={!canUndo} onClick={() => undo()}>
+            <Icon name="undo" />
+            <span>{t('undo')}</span>
+          </button>
           <button type="button" class="btn btn-primary btn-confirm" data-testid="confirm" aria-keyshortcuts="Enter" onClick={done}>
             <Icon name="check" />
             <span>{t('confirm_key')}</span>
