@@ -41,24 +41,28 @@ export async function demoOrders(client) {
   const seeded = {};
   // the names crates/mudou/src/demo.rs gives them
   const names = {
+    training: '形状练习 Practice',
     single_choice: '形状单选 Main shape',
     multi_label: '形状多选 Every shape',
     bbox: '形状画框 Boxes',
     text_classification: '评价分类 Reviews',
   };
-  for (const o of items) if (o.spec.name === names[o.spec.task_type]) seeded[o.spec.task_type] = o;
+  for (const o of items)
+    for (const [kind, name] of Object.entries(names)) if (o.spec.name === name) seeded[kind] = o;
   return { seeded, all: items };
 }
 
-/** Leaves only the demo's order of `task` open (pausing the others); returns a function that
- * opens again what it paused. */
-export async function onlyOpen(client, task) {
+/** Leaves only the demo's order of `task` open (and those of `also`: `training` is the
+ * practice order), pausing the others; returns the order and a function that opens again
+ * what it paused. */
+export async function onlyOpen(client, task, ...also) {
   const { seeded, all } = await demoOrders(client);
   const want = seeded[task];
   assert.ok(want, `the demo seeds a ${task} order`);
+  const keep = new Set([want.id, ...also.map((k) => seeded[k]?.id)]);
   const paused = [];
   for (const o of all) {
-    if (o.id === want.id) {
+    if (keep.has(o.id)) {
       if (o.state === 'paused') await client('POST', `/orders/${o.id}/resume`);
     } else if (o.state === 'open') {
       await client('POST', `/orders/${o.id}/pause`);
@@ -67,6 +71,7 @@ export async function onlyOpen(client, task) {
   }
   return {
     order: want,
+    orders: seeded,
     restore: async () => {
       for (const id of paused) await client('POST', `/orders/${id}/resume`).catch(() => {});
     },

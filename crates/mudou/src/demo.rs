@@ -259,7 +259,8 @@ fn label(
                        "hotkey": hotkey.to_string(), "examples": examples})
 }
 
-/// Open orders of every task type, so the demo's annotators find work at once: single choice,
+/// Open orders of every task type, so the demo's annotators find work at once: single choice
+/// (after a practice unit: a training order whose pass opens real single-choice work),
 /// multi-label and boxes on the shapes, and text classification on a second dataset of short
 /// reviews. Each shape label shows an example picture.
 async fn seed_orders(
@@ -323,6 +324,23 @@ async fn seed_orders(
     ingest.commit().await.map_err(api)?;
 
     let orders = [
+        (
+            // New annotators practise first: real single-choice work opens to those who pass.
+            shapes_id,
+            serde_json::json!({
+                "name": "形状练习 Practice",
+                "task_type": "single_choice",
+                "labels": shape_labels,
+                "instructions": "练习：看图里最大的那个形状，点它的名字。每答一题就告诉你对不对，5 题答对 4 题就能做正式任务。",
+                "instruction_examples": all_examples,
+                "overlap": {"kind": "fixed", "n": 1},
+                "max_gold_items": 10,
+                "unit_size": 5,
+                "piece_rate_fen": 0,
+                "priority": 8,
+                "training": {"pass_share": 0.8}
+            }),
+        ),
         (
             shapes_id,
             serde_json::json!({

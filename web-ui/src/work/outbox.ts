@@ -6,7 +6,7 @@
 // them: on a shared PC, another person's session never sends them.
 
 import { ApiError, api } from '../api';
-import type { LabelBody, LabelOut } from './types';
+import type { LabelBody, LabelOut, LeaseOut } from './types';
 
 export type EntryKind = 'label' | 'submit';
 
@@ -27,7 +27,7 @@ export interface OutboxEntry {
 }
 
 export type SendOutcome =
-  | { kind: 'ok'; result: LabelOut | null }
+  | { kind: 'ok'; result: LabelOut | LeaseOut | null }
   | { kind: 'retry'; error: unknown }
   | { kind: 'auth' }
   | { kind: 'rejected'; code: string; message: string };
@@ -75,8 +75,8 @@ export const apiSender: Sender = async (e) => {
       const result = await api.post<LabelOut>('/work/labels', e.body);
       return { kind: 'ok', result };
     }
-    await api.post(`/work/assignments/${e.assignment_id}/submit`);
-    return { kind: 'ok', result: null };
+    const lease = await api.post<LeaseOut>(`/work/assignments/${e.assignment_id}/submit`);
+    return { kind: 'ok', result: lease ?? null };
   } catch (err) {
     const c = classify(err);
     // A unit that is already submitted (an earlier try whose reply was lost), or that

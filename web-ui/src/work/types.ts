@@ -95,6 +95,23 @@ export interface LabelOut {
   feedback?: Feedback;
 }
 
+/** The result of a submitted training unit. */
+export interface TrainingResult {
+  total: number;
+  right: number;
+  passed: boolean;
+  /** What passing grants: a task type (`bbox`, …) or a named skill. */
+  qualification: string;
+}
+
+/** The reply to heartbeat, submit and return. */
+export interface LeaseOut {
+  id: number;
+  state: string;
+  lease_expires_at: number;
+  training?: TrainingResult;
+}
+
 export interface Earnings {
   today_fen: number;
   week_fen: number;

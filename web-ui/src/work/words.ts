@@ -91,6 +91,12 @@ export const workZh = {
   fb_example: '例子',
   fb_right_boxes: '正确的框',
   fb_unknown: '已保存，这题不判对错。',
+  training_passed: '练习通过！',
+  training_failed: '还没通过',
+  training_score: '答对 {right} / {total}',
+  training_passed_hint: '现在可以做正式任务了，做对了就有收入。',
+  training_failed_hint: '看看说明里的例子，再练一次。',
+  training_again: '再练一次',
 } as const;
 
 export const workEn: Record<keyof typeof workZh, string> = {
@@ -176,4 +182,10 @@ export const workEn: Record<keyof typeof workZh, string> = {
   fb_example: 'Example',
   fb_right_boxes: 'Right boxes',
   fb_unknown: 'Saved; this one is not marked.',
+  training_passed: 'Practice passed!',
+  training_failed: 'Not passed yet',
+  training_score: '{right} of {total} right',
+  training_passed_hint: 'Real work is open to you now, and it pays.',
+  training_failed_hint: 'Look at the examples in How to, and practise again.',
+  training_again: 'Practise again',
 };

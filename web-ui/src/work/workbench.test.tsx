@@ -217,6 +217,21 @@ describe('work screen', () => {
     await settle(20);
     expect($('[data-testid=feedback]')?.getAttribute('data-state')).toBe('none');
     expect($('[data-testid=feedback]')?.textContent).toContain('不判对错');
+    // the unit is graded on submit, and the result waits for the person
+    routes['POST /api/v1/work/assignments/31/submit'] = () => [
+      200,
+      { id: 31, state: 'submitted', lease_expires_at: 0, training: { total: 3, right: 1, passed: false, qualification: 'single_choice' } },
+    ];
+    press('Enter');
+    await settle(30);
+    const result = $('[data-testid=training-result]')!;
+    expect(result.getAttribute('data-passed')).toBe('false');
+    expect(result.textContent).toContain('还没通过');
+    expect(result.textContent).toContain('答对 1 / 3');
+    const nexts = calls.filter((c) => c.key === 'GET /api/v1/work/next').length;
+    (root.querySelector('[data-testid=training-go-on]') as HTMLButtonElement).click();
+    await settle();
+    expect(calls.filter((c) => c.key === 'GET /api/v1/work/next').length).toBe(nexts + 1);
   });
 
   it('home: shows why there is no work, the stars and the lead’s messages', async () => {

@@ -22,7 +22,7 @@ import {
   type UnitAction,
   type UnitState,
 } from '../../work/unit';
-import type { Answer, Assignment, Earnings, LabelBody, NextOut, SkipReason } from '../../work/types';
+import type { Answer, Assignment, Earnings, LabelBody, LeaseOut, NextOut, SkipReason, TrainingResult } from '../../work/types';
 import { labelName, labelThumb, PendingBadge, useOutbox } from './common';
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
@@ -34,7 +34,8 @@ const HEARTBEAT_MS = 2 * 60 * 1000;
 type Stage =
   | { kind: 'loading' }
   | { kind: 'unit' }
-  | { kind: 'finishing'; assignment: Assignment; earned: number }
+  | { kind: 'finishing'; assignment: Assignment; earned: number; submitId?: string }
+  | { kind: 'trained'; result: TrainingResult }
   | { kind: 'error'; error: unknown };
 
 type Action = UnitAction | { type: 'reset'; unit: UnitState | null };
@@ -135,17 +136,30 @@ export function Workbench({
     const earned = freshFen(unit);
     setEarnedBefore((x) => x + earned);
     setStage({ kind: 'finishing', assignment: a, earned });
-    void outbox().enqueueSubmit(user.id, a.id);
+    void outbox()
+      .enqueueSubmit(user.id, a.id)
+      .then((entry) => {
+        if (!a.training) return;
+        // a training unit is graded on submit: show how it went before going on
+        void outbox()
+          .whenSent(entry.id)
+          .then((o) => {
+            const result = o.kind === 'ok' ? (o.result as LeaseOut | null)?.training : undefined;
+            if (result && alive.current) setStage({ kind: 'trained', result });
+          });
+      });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [unit?.phase, unit?.assignment.id]);
 
   useEffect(() => {
     if (stage.kind !== 'finishing') return;
     let gone = false;
+    const training = !!stage.assignment.training;
     void outbox()
       .whenDrained(stage.assignment.id)
       .then(() => {
-        if (!gone && alive.current) void load();
+        // a training unit waits on its result screen for the person to go on
+        if (!gone && alive.current && !training) void load();
       });
     return () => {
       gone = true;
@@ -223,7 +237,7 @@ export function Workbench({
             dispatch({
               type: 'feedback',
               item_id: it.item_id,
-              result: o.kind === 'ok' ? (o.result?.feedback ?? null) : null,
+              result: o.kind === 'ok' && o.result && 'feedback' in o.result ? (o.result.feedback ?? null) : null,
             }),
           );
       });
@@ -317,6 +331,29 @@ export function Workbench({
         </div>
       </div>
     );
+  if (stage.kind === 'trained') {
+    const r = stage.result;
+    return (
+      <div class="work work-center" data-testid="training-result" data-passed={r.passed ? 'true' : 'false'}>
+        <div class={'unit-done ' + (r.passed ? 'feedback-right' : 'feedback-wrong')}>
+          <Icon name={r.passed ? 'star' : 'refresh'} size={64} />
+          <h1>{r.passed ? t('training_passed') : t('training_failed')}</h1>
+          <p class="unit-earned">{t('training_score', { right: r.right, total: r.total })}</p>
+          <p>{r.passed ? t('training_passed_hint') : t('training_failed_hint')}</p>
+          <div class="btn-row">
+            <Button
+              icon={r.passed ? 'play' : 'refresh'}
+              kind="primary"
+              label={r.passed ? t('start') : t('training_again')}
+              data-testid="training-go-on"
+              onClick={() => void load()}
+            />
+            <Button icon="home" label={t('go_home')} kind="plain" onClick={() => onHome()} />
+          </div>
+        </div>
+      </div>
+    );
+  }
   if (stage.kind === 'finishing')
     return (
       <div class="work work-center" data-testid="unit-done">
