@@ -2,6 +2,7 @@
 // Keep words short and concrete, and the same word for the same thing everywhere
 // (see shared/UX.md). `{name}` placeholders are filled by `t(key, {name: …})`.
 
+import { leadEn, leadZh } from './lead/words';
 import { workEn, workZh } from './work/words';
 import { earnEn, earnZh } from './earnings/words';
 
@@ -353,6 +354,8 @@ const zh = {
   ...workZh,
   // earnings, throughput and payroll (src/earnings/words.ts)
   ...earnZh,
+  // the lead's review, quality and people screens (src/lead/words.ts)
+  ...leadZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -694,6 +697,8 @@ const en: Record<Key, string> = {
   ...workEn,
   // earnings, throughput and payroll (src/earnings/words.ts)
   ...earnEn,
+  // the lead's review, quality and people screens (src/lead/words.ts)
+  ...leadEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

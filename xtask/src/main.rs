@@ -139,10 +139,15 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "throughput" => run(cargo()
             .args(["bench", "-p", "mudou-store", "--bench", "reports", "--"])
             .args(rest)),
+        "review" => run(cargo()
+            .args(["bench", "-p", "mudou-store", "--bench", "review", "--"])
+            .args(rest)),
         "crowdkit" => run(Command::new("bash")
             .arg(root().join("benches/peers/crowdkit/run.sh"))
             .args(rest)),
-        other => bail!("unknown bench {other:?}: try dispatch, throughput, consensus or crowdkit"),
+        other => bail!(
+            "unknown bench {other:?}: try dispatch, throughput, review, consensus or crowdkit"
+        ),
     }
 }
 

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, type Items, type Role } from '../api';
 import { t, type Key } from '../i18n';
 import { fieldsForRole, newUserBody, newUserProblem, type NewUserForm } from '../forms';
+import { useLeadModule } from './lead/lazy';
 import { Icon, type IconName } from '../components/Icon';
 import { AdminThroughput } from './dashboards/Throughput';
 import { AdminPayroll } from './dashboards/Pay';
@@ -12,6 +13,7 @@ import {
   ConfirmButton,
   ErrorNote,
   Field,
+  Loading,
   LoadState,
   Note,
   PinInput,
@@ -43,13 +45,14 @@ interface AdminUser {
   disabled_at?: string | null;
 }
 
-type Tab = 'centres' | 'orgs' | 'users' | 'throughput' | 'payroll';
+type Tab = 'centres' | 'orgs' | 'users' | 'throughput' | 'payroll' | 'proposals';
 const TABS: { id: Tab; icon: IconName; label: Key }[] = [
   { id: 'centres', icon: 'building', label: 'centres' },
   { id: 'orgs', icon: 'briefcase', label: 'orgs' },
   { id: 'users', icon: 'users', label: 'users' },
   { id: 'throughput', icon: 'chart', label: 'nav_throughput' },
   { id: 'payroll', icon: 'coin', label: 'nav_pay' },
+  { id: 'proposals', icon: 'star', label: 'lead_proposals' },
 ];
 
 export function AdminHome() {
@@ -82,6 +85,7 @@ export function AdminHome() {
         {tab === 'users' && <Users centres={centres} orgs={orgs} />}
         {tab === 'throughput' && <LoadState state={centres}>{(c) => <AdminThroughput centres={c.items} />}</LoadState>}
         {tab === 'payroll' && <LoadState state={centres}>{(c) => <AdminPayroll centres={c.items} />}</LoadState>}
+        {tab === 'proposals' && <Proposals />}
       </div>
     </main>
   );
@@ -358,4 +362,10 @@ function Users({ centres, orgs }: { centres: Loaded<Items<Centre>>; orgs: Loaded
       </form>
     </Section>
   );
+}
+
+/** The proposed leads (loaded with the lead's pages). */
+function Proposals() {
+  const m = useLeadModule();
+  return m ? <m.ProposalsAdmin /> : <Loading />;
 }

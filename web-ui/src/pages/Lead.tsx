@@ -1,4 +1,5 @@
-// The team lead's home: enroll devices (this PC or a phone by code), the centre's annotators.
+// The team lead's pages: home (what waits, devices, the centre's annotators), the review queue,
+// the quality page, messages, pauses and rules (see ./lead/).
 
 import { useState } from 'preact/hooks';
 import { api, type DeviceInfo, type Items, type User } from '../api';
@@ -9,7 +10,9 @@ import { Icon } from '../components/Icon';
 import { sortByName } from '../util';
 import { QrCode } from '../components/QrCode';
 import { LeadDashboards } from './dashboards/LeadDashboards';
-import { Avatar, Button, ConfirmButton, ErrorNote, Field, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
+import { Avatar, Button, ConfirmButton, ErrorNote, Field, Loading, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
+import { useLeadView } from './lead/nav';
+import { loadLeadModule, useLeadModule } from './lead/lazy';
 
 interface Device {
   id: number;
@@ -41,13 +44,37 @@ export function isLocked(a: { locked?: boolean; locked_until?: number | null }, 
 }
 
 export function LeadHome({ user: _user }: { user: User }) {
+  const view = useLeadView();
+  const m = useLeadModule();
+  const summary = useLoad(async () => (await loadLeadModule()).loadSummary(), [view.page]);
+  return (
+    <main class="dash">
+      {m && <m.LeadTabs view={view} summary={summary.data} />}
+      {view.page === 'home' && (
+        <>
+          {m && <m.SummaryCard summary={summary.data} />}
+          <LeadDashboards />
+          <DevicesAndPeople />
+        </>
+      )}
+      {view.page !== 'home' && !m && <Loading />}
+      {m && view.page === 'review' && <m.ReviewPage order={view.order} />}
+      {m && view.page === 'quality' && <m.QualityPageView />}
+      {m && view.page === 'worker' && <m.WorkerPageView id={view.id} />}
+      {m && view.page === 'messages' && <m.MessagesPage onRead={() => void summary.reload()} />}
+      {m && view.page === 'pauses' && <m.PausesPage order={view.order} onChanged={() => void summary.reload()} />}
+    </main>
+  );
+}
+
+/** The enrolled devices of the centre and its annotators (the lead's first page). */
+function DevicesAndPeople() {
   const device = useLoad(() => api.get<DeviceInfo>('/device'));
   const devices = useLoad(() => api.get<Items<Device>>('/devices'));
   const annotators = useLoad(() => api.get<Items<Annotator>>('/centre/annotators'));
 
   return (
-    <main class="dash">
-      <LeadDashboards />
+    <>
       <ThisDevice device={device} onEnrolled={() => void Promise.all([device.reload(), devices.reload()])} />
       <PhoneCode />
       <Section icon="monitor" title={t('devices')} testid="devices">
@@ -109,7 +136,7 @@ export function LeadHome({ user: _user }: { user: User }) {
         </LoadState>
         <AddAnnotator onAdded={() => void annotators.reload()} />
       </Section>
-    </main>
+    </>
   );
 }
 

@@ -10,6 +10,7 @@ import { costSoFarFen, orderActions, progressParts, type Order, type OrderState,
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { GoldPicker } from './GoldPicker';
+import { useLeadModule } from '../lead/lazy';
 
 const STATE_ICON: Record<OrderState, IconName> = {
   draft: 'edit',
@@ -188,6 +189,7 @@ export function OrderPage({ id }: { id: number }) {
               <Progress o={o} />
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
+              {o.state !== 'draft' && <ReportAndResults o={o} />}
               {o.state === 'draft' && <GoldPicker order={o} />}
             </>
           );
@@ -419,6 +421,18 @@ function Units({ units }: { units: Unit[] }) {
         </svg>
       </div>
       <p class="muted hint">{t('units_hint')}</p>
+    </>
+  );
+}
+
+/** The quality report and the results with their flags (loaded on first use). */
+function ReportAndResults({ o }: { o: Order }) {
+  const m = useLeadModule();
+  if (!m) return null;
+  return (
+    <>
+      <m.QualityReport o={o} />
+      <m.Results o={o} />
     </>
   );
 }
