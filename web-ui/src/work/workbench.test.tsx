@@ -6,6 +6,7 @@ import { setFetch } from '../api';
 import { setLang } from '../i18n';
 import { Workbench } from '../pages/work/Workbench';
 import { AnnotatorApp, viewFromHash } from '../pages/work/AnnotatorApp';
+import { answerText, knownLabels, rememberLabels } from '../pages/work/common';
 import type { Assignment } from './types';
 
 const user = { id: 5, username: null, display_name: '王芳', role: 'annotator' as const, centre_id: 1, org_id: null, skill_level: 'trainee' as const };
@@ -247,6 +248,7 @@ describe('work screen', () => {
       },
     ];
     history.replaceState(null, '', '/');
+    localStorage.removeItem('mudou.labels');
     await act(() => render(<AnnotatorApp user={user} topBar={null} />, root));
     await settle();
     expect($('[data-testid=quality]')?.getAttribute('data-stars')).toBe('4');
@@ -255,7 +257,11 @@ describe('work screen', () => {
     expect($('[data-testid=today-count]')?.textContent).toContain('128');
     const msg = $('[data-testid=message]')!;
     expect(msg.textContent).toContain('这张是猫');
+    // the label's key until this device has seen the order's names…
     expect(msg.textContent).toContain('正确答案：cat');
+    // …and its name once it has
+    rememberLabels(assignment(false).order.labels);
+    expect(answerText({ label: 'cat' }, knownLabels())).toBe('猫');
     expect(msg.querySelector('img')?.getAttribute('src')).toBe('/t.jpg');
     (root.querySelector('[data-testid=start]') as HTMLButtonElement).click();
     await settle();

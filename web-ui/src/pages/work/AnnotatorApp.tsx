@@ -11,7 +11,7 @@ import { Button, ErrorNote, Note } from '../../components/ui';
 import { shortTime, yuan } from '../../util';
 import { outbox } from '../../work/outbox';
 import type { Earnings, Message, NextOut, Quality } from '../../work/types';
-import { answerText, PendingBadge, SpeakButton, useOptional, useOutbox } from './common';
+import { answerText, knownLabels, PendingBadge, SpeakButton, useOptional, useOutbox } from './common';
 import { Workbench } from './Workbench';
 import { EarningsPage } from '../Earnings';
 import '../../work/work.css';
@@ -264,7 +264,7 @@ function Messages() {
               {m.item?.answer && (
                 <p class="message-answer">
                   <Icon name="check" size={18} />
-                  {t('right_answer_is', { answer: answerText(m.item.answer) })}
+                  {t('right_answer_is', { answer: answerText(m.item.answer, knownLabels()) })}
                 </p>
               )}
             </div>

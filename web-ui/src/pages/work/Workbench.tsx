@@ -23,7 +23,7 @@ import {
   type UnitState,
 } from '../../work/unit';
 import type { Answer, Assignment, Earnings, LabelBody, LeaseOut, NextOut, SkipReason, TrainingResult } from '../../work/types';
-import { labelName, labelThumb, PendingBadge, useOutbox } from './common';
+import { labelName, labelThumb, PendingBadge, rememberLabels, useOutbox } from './common';
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
@@ -111,6 +111,7 @@ export function Workbench({
         return;
       }
       const a = res.assignment;
+      rememberLabels(a.order.labels);
       if (ob.hasSubmit(a.id)) {
         // finished before a reload: its answers are still on their way
         setStage({ kind: 'finishing', assignment: a, earned: 0 });

@@ -22,6 +22,32 @@ export function labelThumb(order: OrderBrief, l: LabelDef): string | null {
   return null;
 }
 
+const KNOWN_LABELS = 'mudou.labels';
+
+/** Remembers an order's label names on this device, so a message about one of its items can
+ * name the right answer in words (a message carries only the label's key). */
+export function rememberLabels(labels: LabelDef[]): void {
+  try {
+    const known: Record<string, LabelDef> = JSON.parse(localStorage.getItem(KNOWN_LABELS) ?? '{}');
+    for (const l of labels) known[l.key] = { ...l, examples: [] };
+    const keys = Object.keys(known);
+    // a few hundred at most
+    for (const k of keys.slice(0, Math.max(0, keys.length - 300))) delete known[k];
+    localStorage.setItem(KNOWN_LABELS, JSON.stringify(known));
+  } catch {
+    // storage full or blocked: the keys are shown instead
+  }
+}
+
+/** The label names this device has seen. */
+export function knownLabels(): LabelDef[] {
+  try {
+    return Object.values(JSON.parse(localStorage.getItem(KNOWN_LABELS) ?? '{}') as Record<string, LabelDef>);
+  } catch {
+    return [];
+  }
+}
+
 /** An answer in words: label names (the keys when the order is not known), or a box count. */
 export function answerText(a: Answer | null | undefined, labels?: LabelDef[]): string {
   if (!a) return t('fb_no_answer');
