@@ -378,10 +378,6 @@ const SUMS: &str = "CAST(COALESCE(SUM(labels), 0) AS BIGINT) AS labels, CAST(COA
     CAST(COALESCE(SUM(not_paid), 0) AS BIGINT) AS not_paid, CAST(COALESCE(SUM(pay_fen), 0) AS BIGINT) AS pay_fen";
 
 fn centre_filter(centres: &[i64]) -> String {
-    if centres.is_empty() {
-        // An empty scope sees nothing.
-        return "centre_id IN (NULL)".into();
-    }
     // Ids are integers we hold, not user text: safe to inline.
     let ids: Vec<String> = centres.iter().map(i64::to_string).collect();
     format!("centre_id IN ({})", ids.join(", "))
@@ -395,7 +391,16 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<TpBucket>> {
-        let f = centre_filter(centres);
+        let mut out = Vec::new();
+        for c in centres {
+            out.extend(self.centre_hours(*c, from, to).await?);
+        }
+        Ok(out)
+    }
+
+    async fn centre_hours(&self, centre: i64, from: i64, to: i64) -> Result<Vec<TpBucket>> {
+        // One centre per query, so each reads only its window of the rollup's key.
+        let f = centre_filter(&[centre]);
         let sql = format!(
             "SELECT centre_id, hour AS start, {SUMS}, \
              CAST(COUNT(CASE WHEN labels + skips > 0 THEN 1 END) AS BIGINT) AS active \
@@ -421,7 +426,15 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<TpBucket>> {
-        let f = centre_filter(centres);
+        let mut out = Vec::new();
+        for c in centres {
+            out.extend(self.centre_days(*c, from, to).await?);
+        }
+        Ok(out)
+    }
+
+    async fn centre_days(&self, centre: i64, from: i64, to: i64) -> Result<Vec<TpBucket>> {
+        let f = centre_filter(&[centre]);
         let sql = format!(
             "SELECT centre_id, CAST($1 + d * 86400000 AS BIGINT) AS start, {SUMS}, \
              CAST(COUNT(DISTINCT CASE WHEN labels + skips > 0 THEN annotator_id END) AS BIGINT) AS active \
