@@ -162,7 +162,8 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
                         {x.period} · {centres.find((c) => c.id === x.centre_id)?.name ?? x.centre_id}
                       </strong>
                       <span class="muted">
-                        {t('payroll_total', { money: yuan(x.total_fen) })} · {x.workers} · {shortTime(x.cutoff_at, getLang())}
+                        {t('payroll_total', { money: yuan(x.total_fen) })} · {t('payroll_people', { n: x.workers })} ·{' '}
+                        {shortTime(x.cutoff_at, getLang())}
                       </span>
                     </div>
                     <a class="btn btn-secondary" href={x.payroll_url} download data-testid="payroll-download">
