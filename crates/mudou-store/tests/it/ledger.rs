@@ -413,3 +413,165 @@ async fn tamper(db: &TestDb) {
 crate::both!(the_database_refuses_changes_to_the_ledger, |db| {
     tamper(&db).await;
 });
+
+/// Review verdicts and quality exclusions, as the team lead's code hands them on.
+async fn review_and_pauses(db: &TestDb) {
+    let store = &db.store;
+    let w = world(store).await;
+    let label = |who: usize, item: usize, uuid: u8, pay_on_submit: bool| NewLabel {
+        client_uuid: format!("{uuid:032x}"),
+        assignment_id: w.assignments[who],
+        item_id: w.items[item],
+        annotator_id: w.annotators[who],
+        answer: Some(r#"{"label":"a"}"#.into()),
+        skip_reason: None,
+        client_ms: 1000,
+        server_ms: 1,
+        pay_fen: 30,
+        pay_on_submit,
+    };
+    let resolved = |agrees: bool| {
+        move |i: &mudou_store::ItemLabels| ConsensusUpdate {
+            state: "resolved",
+            answer: Some(r#"{"label":"a"}"#.into()),
+            confidence: Some(0.9),
+            needed: i.needed,
+            agrees: vec![agrees; i.answers.len()],
+        }
+    };
+    // a0 on item 0 (paid when accepted), a1 on item 1 (paid on submit).
+    let l0 = label(0, 0, 1, false);
+    let out = store
+        .submit_label(&l0, T0 + 10, LEASE, resolved(true))
+        .await
+        .unwrap();
+    let Ok(SubmitOutcome::Stored { label_id: id0, .. }) = out else {
+        panic!("{out:?}")
+    };
+    let l1 = label(1, 1, 2, true);
+    let out = store
+        .submit_label(&l1, T0 + 20, LEASE, resolved(false))
+        .await
+        .unwrap();
+    let Ok(SubmitOutcome::Stored { label_id: id1, .. }) = out else {
+        panic!("{out:?}")
+    };
+    let balance = |who: usize| {
+        let store = store.clone();
+        let a = w.annotators[who];
+        let centre = w.centre;
+        async move {
+            store
+                .ledger_balances(centre)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|b| b.0 == a)
+                .map_or(0, |b| b.1)
+        }
+    };
+    assert_eq!(balance(0).await, 30, "accepted by consensus");
+    assert_eq!(
+        balance(1).await,
+        30,
+        "paid on submit: a differing consensus does not take it back"
+    );
+
+    let verdict = |label_id: i64, who: usize, item: usize, agrees: bool| mudou_store::ItemFact {
+        order_id: w.order,
+        item_id: w.items[item],
+        state_before: "resolved".into(),
+        state: "resolved",
+        answer: Some(r#"{"label":"b"}"#.into()),
+        confidence: Some(1.0),
+        verdicts: vec![mudou_store::Verdict {
+            label_id,
+            annotator_id: w.annotators[who],
+            agrees,
+        }],
+    };
+    let review = |items: Vec<mudou_store::ItemFact>, now: i64| mudou_store::LabelEffects {
+        now,
+        items,
+        reviewed_by: Some(w.admin),
+        ..Default::default()
+    };
+    // A lead overrides both: both are rejected, whatever the pay policy.
+    store
+        .apply_effects(&review(
+            vec![verdict(id0, 0, 0, false), verdict(id1, 1, 1, false)],
+            T0 + 30,
+        ))
+        .await
+        .unwrap();
+    assert_eq!((balance(0).await, balance(1).await), (0, 0));
+    let unpaid = store
+        .unpaid_labels(w.annotators[0], 0, i64::MAX, 10)
+        .await
+        .unwrap();
+    assert_eq!(unpaid[0].reason, "rejected");
+    // Accepted on a second look: paid again, by reversing the reversal.
+    store
+        .apply_effects(&review(vec![verdict(id0, 0, 0, true)], T0 + 40))
+        .await
+        .unwrap();
+    assert_eq!(balance(0).await, 30);
+    // Made in a quality-paused stretch: not paid, and it stays so whatever verdicts follow.
+    store
+        .apply_effects(&mudou_store::LabelEffects {
+            now: T0 + 50,
+            excluded: vec![mudou_store::Exclusion {
+                label_id: id0,
+                reason: "gold_accuracy".into(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(balance(0).await, 0);
+    store
+        .apply_effects(&review(vec![verdict(id0, 0, 0, true)], T0 + 60))
+        .await
+        .unwrap();
+    assert_eq!(balance(0).await, 0, "a paused stretch stays unpaid");
+    let unpaid = store
+        .unpaid_labels(w.annotators[0], 0, i64::MAX, 10)
+        .await
+        .unwrap();
+    assert_eq!(unpaid[0].reason, "paused:gold_accuracy");
+    // The whole story is in the ledger, nothing changed, every reversal mirrors its entry.
+    let entries = all_entries(store).await;
+    let kinds: Vec<(&str, i64)> = entries
+        .iter()
+        .filter(|e| e.label_id == Some(id0))
+        .map(|e| (e.kind.as_str(), e.amount_fen))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("piece", 30),
+            ("reversal", -30),
+            ("reversal", 30),
+            ("reversal", -30)
+        ]
+    );
+    let reasons: Vec<Option<&str>> = entries
+        .iter()
+        .filter(|e| e.label_id == Some(id0))
+        .map(|e| e.reason.as_deref())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            None,
+            Some("rejected"),
+            Some("review"),
+            Some("paused:gold_accuracy")
+        ]
+    );
+    assert!(store.ledger_audit().await.unwrap().is_empty());
+}
+
+crate::both!(review_verdicts_and_pauses_move_pay, |db| {
+    review_and_pauses(&db).await;
+});
