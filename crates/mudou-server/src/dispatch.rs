@@ -5,7 +5,7 @@
 //! or a named skill (`medical`): an order requires the one it names, and its own task
 //! type whenever a training order for that type is open to the annotator — so a new
 //! annotator trains first and real work of that type opens when they pass. Training
-//! orders go only to those who lack what they grant.
+//! orders go only to those who lack what they grant, and before any other work.
 //!
 //! Fairness: among eligible orders, each gets a share of annotators in proportion to its
 //! weight (priority, deadline, age), drawn at random per request. Weights don't depend on
@@ -53,10 +53,6 @@ pub fn weight(spec: &OrderSpec, deadline: Option<i64>, published_at: Option<i64>
     // Older orders gain up to twice their share over two weeks.
     if let Some(p) = published_at {
         w *= 1.0 + ((now - p).max(0) as f64 / (14 * DAY_MS) as f64).min(1.0);
-    }
-    // Learning comes first: a person who can train for a task type does so before other work.
-    if spec.training.is_some() {
-        w *= 8.0;
     }
     w
 }
@@ -142,7 +138,15 @@ pub fn plan(
             (u.ln() / c.weight, c)
         })
         .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.order_id.cmp(&b.1.order_id)));
+    // Learning comes first: training before any other work, then the draw.
+    keyed.sort_by(|a, b| {
+        (b.1.spec
+            .training
+            .is_some()
+            .cmp(&a.1.spec.training.is_some()))
+        .then(b.0.total_cmp(&a.0))
+        .then(a.1.order_id.cmp(&b.1.order_id))
+    });
     Plan::Try(keyed.into_iter().map(|(_, c)| c).collect())
 }
 
@@ -329,10 +333,7 @@ mod tests {
         // Box work waits for the box training; choice work has no training, so it is open.
         let s = shares(&o, &new);
         assert!(s.iter().all(|(id, _)| *id != 1), "{s:?}");
-        assert!(
-            s.iter().any(|(id, f)| *id == 2 && *f > 0.85),
-            "training first: {s:?}"
-        );
+        assert_eq!(s, [(2, 1.0)], "training first");
         let passed = Standing {
             qualifications: vec!["bbox".into()],
             ..Default::default()

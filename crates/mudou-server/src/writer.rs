@@ -108,10 +108,21 @@ async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) 
             agrees: Vec::new(),
         },
     };
-    match store
+    let mut result = store
         .submit_labels(&labels, now_millis(), lease_ms, decide)
-        .await
-    {
+        .await;
+    for _ in 0..3 {
+        match &result {
+            // PostgreSQL broke a deadlock by rolling this batch back: nothing was written.
+            Err(e) if e.is_transient() => {
+                result = store
+                    .submit_labels(&labels, now_millis(), lease_ms, decide)
+                    .await;
+            }
+            _ => break,
+        }
+    }
+    match result {
         Ok(outcomes) => {
             for (reply, out) in replies.into_iter().zip(outcomes) {
                 let _ = reply.send(Ok(out));
@@ -126,11 +137,17 @@ async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) 
                 let mut out = store
                     .submit_labels(one, now_millis(), lease_ms, decide)
                     .await;
-                if let Err(StoreError::Conflict(_)) = out {
-                    // Its UUID was committed elsewhere meanwhile: now it is a replay.
-                    out = store
-                        .submit_labels(one, now_millis(), lease_ms, decide)
-                        .await;
+                for _ in 0..3 {
+                    match &out {
+                        // Its UUID was committed elsewhere meanwhile (now it is a replay), or
+                        // a deadlock was broken: try again.
+                        Err(e) if e.is_transient() || matches!(e, StoreError::Conflict(_)) => {
+                            out = store
+                                .submit_labels(one, now_millis(), lease_ms, decide)
+                                .await;
+                        }
+                        _ => break,
+                    }
                 }
                 let _ = reply.send(out.map(|mut v| v.pop().expect("one outcome")));
             }

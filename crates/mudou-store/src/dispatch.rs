@@ -8,6 +8,10 @@
 
 use crate::{Backend, Result, Store, StoreError};
 
+/// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
+/// conflict (it rolled back; nothing was written).
+const RETRIES: u32 = 3;
+
 /// An order that is open for work.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenOrder {
@@ -104,6 +108,24 @@ pub enum SubmitOutcome {
     Changed { label_id: i64, item_state: String },
 }
 
+/// What [`Store::audit_order`] finds. All but `leases` and `labels` must be zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderAudit {
+    /// Work items with more answers than they need.
+    pub over_labelled: i64,
+    /// (item, annotator) pairs with more than one label.
+    pub duplicate_labels: i64,
+    /// Items whose answer count disagrees with their stored answers.
+    pub count_mismatch: i64,
+    /// Leases held by an assignment that is no longer live.
+    pub stray_leases: i64,
+    /// Units whose slot count disagrees with their assignments.
+    pub slot_mismatch: i64,
+    /// Leases held right now, and labels stored (answers and skips).
+    pub leases: i64,
+    pub labels: i64,
+}
+
 /// What grading a training unit needs: the pass share and the qualification it grants.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainingGrade<'a> {
@@ -163,6 +185,16 @@ impl Store {
     /// Ends leases that ran out: their unlabelled items go back to the pool, and their
     /// units' slots are free again.
     pub async fn expire_leases(&self, now: i64) -> Result<u64> {
+        let mut tries = 0;
+        loop {
+            match self.expire_once(now).await {
+                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn expire_once(&self, now: i64) -> Result<u64> {
         // Most calls find nothing: look with a reader first, so the writer is not taken
         // on every request for work.
         let due: Option<i64> = on_read!(self, p => sqlx::query_scalar(
@@ -192,7 +224,9 @@ impl Store {
             let mut q = sqlx::query(&sql).bind(now);
             for id in &ids { q = q.bind(id); }
             let n = q.execute(&mut *tx).await?.rows_affected();
-            for (_, unit) in &due {
+            let mut units: Vec<i64> = due.iter().map(|d| d.1).collect();
+            units.sort_unstable();
+            for unit in &units {
                 sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
                     .bind(unit).execute(&mut *tx).await?;
             }
@@ -278,6 +312,37 @@ impl Store {
         topup_size: i64,
         training: bool,
     ) -> Result<Option<Assignment>> {
+        let mut tries = 0;
+        loop {
+            let r = self
+                .lease_once(
+                    order_id,
+                    annotator_id,
+                    centre_id,
+                    now,
+                    lease_ms,
+                    topup_size,
+                    training,
+                )
+                .await;
+            match r {
+                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn lease_once(
+        &self,
+        order_id: i64,
+        annotator_id: i64,
+        centre_id: i64,
+        now: i64,
+        lease_ms: i64,
+        topup_size: i64,
+        training: bool,
+    ) -> Result<Option<Assignment>> {
         // Units with a free slot that this annotator has not had (a partial index holds
         // only units with free slots, so full ones cost nothing however many there are).
         let units_sql = format!(
@@ -286,13 +351,11 @@ impl Store {
              ORDER BY w.seq LIMIT 16{}",
             self.lock(" FOR UPDATE SKIP LOCKED")
         );
-        // On PostgreSQL the unit's items are locked in key order before they are looked at,
-        // the order label batches lock them in, so the two never deadlock.
-        let lock_items_sql = format!(
-            "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.item_id IN \
-             (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id{}",
-            self.lock(" FOR UPDATE")
-        );
+        // On PostgreSQL the unit's items are locked before they are looked at. A lease never
+        // waits for an item another transaction holds (a label batch, another lease): it
+        // leaves that item out, so leases and batches can never deadlock.
+        let lock_items_sql = "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.item_id IN \
+             (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id FOR UPDATE SKIP LOCKED";
         // The unit's items this annotator may get: gold they have not seen, and work that
         // still needs labels (leases included) and that they have not labelled.
         let items_sql = "SELECT u.item_id, oi.is_gold FROM unit_items u \
@@ -313,6 +376,10 @@ impl Store {
             "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
              VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
         );
+        let lock_order_sql = format!(
+            "SELECT id FROM orders WHERE id = $1{}",
+            self.lock(" FOR UPDATE")
+        );
         let is_pg = self.backend() == Backend::Postgres;
         Ok(in_tx!(self, tx => {
             let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
@@ -323,11 +390,16 @@ impl Store {
             let units: Vec<i64> = sqlx::query_scalar(&units_sql).bind(order_id).bind(annotator_id).fetch_all(&mut *tx).await?;
             let mut chosen: Option<(i64, Vec<i64>)> = None;
             for unit in units {
-                if is_pg {
-                    sqlx::query(&lock_items_sql).bind(order_id).bind(unit).execute(&mut *tx).await?;
-                }
-                let rows: Vec<(i64, bool)> = sqlx::query_as(items_sql)
+                let locked: Vec<i64> = if is_pg {
+                    sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *tx).await?
+                } else {
+                    Vec::new()
+                };
+                let mut rows: Vec<(i64, bool)> = sqlx::query_as(items_sql)
                     .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *tx).await?;
+                if is_pg {
+                    rows.retain(|(id, _)| locked.binary_search(id).is_ok());
+                }
                 if rows.iter().any(|(_, gold)| !gold) || (training && !rows.is_empty()) {
                     chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
                     break;
@@ -337,6 +409,9 @@ impl Store {
                 let items: Vec<i64> = sqlx::query_scalar(&topup_sql)
                     .bind(order_id).bind(annotator_id).bind(topup_size).fetch_all(&mut *tx).await?;
                 if !items.is_empty() {
+                    // Top-up units of one order are numbered one at a time (the order's row
+                    // is the lock on PostgreSQL; the items were taken above, without waiting).
+                    sqlx::query(&lock_order_sql).bind(order_id).execute(&mut *tx).await?;
                     let seq: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM work_units WHERE order_id = $1")
                         .bind(order_id).fetch_one(&mut *tx).await?;
                     let unit: i64 = sqlx::query_scalar(
@@ -445,6 +520,26 @@ impl Store {
         now: i64,
         training: Option<TrainingGrade<'_>>,
     ) -> Result<(Assignment, Option<TrainingResult>)> {
+        let mut tries = 0;
+        loop {
+            match self
+                .finish_once(annotator_id, assignment_id, to, now, training)
+                .await
+            {
+                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    async fn finish_once(
+        &self,
+        annotator_id: i64,
+        assignment_id: i64,
+        to: &str,
+        now: i64,
+        training: Option<TrainingGrade<'_>>,
+    ) -> Result<(Assignment, Option<TrainingResult>)> {
         let sql = format!(
             "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
              RETURNING {ASSIGNMENT_COLS}"
@@ -533,6 +628,43 @@ impl Store {
             "SELECT gold FROM order_items WHERE order_id = $1 AND item_id = $2")
             .bind(order_id).bind(item_id).fetch_optional(p).await?)
         .flatten())
+    }
+
+    /// Checks dispatch's invariants for an order (see [`OrderAudit`]); for tests,
+    /// benchmarks and operators.
+    pub async fn audit_order(&self, order_id: i64, now: i64) -> Result<OrderAudit> {
+        let sql = "SELECT \
+            (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL) > oi.needed), \
+            (SELECT COUNT(*) FROM (SELECT item_id, annotator_id FROM labels WHERE order_id = $1 \
+                GROUP BY item_id, annotator_id HAVING COUNT(*) > 1) d), \
+            (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.labels_count <> \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL)), \
+            (SELECT COUNT(*) FROM item_leases il JOIN assignments a ON a.id = il.assignment_id \
+                WHERE il.order_id = $1 AND (a.state <> 'active' OR a.lease_expires_at < $2)), \
+            (SELECT COUNT(*) FROM item_leases WHERE order_id = $1), \
+            (SELECT COUNT(*) FROM labels WHERE order_id = $1), \
+            (SELECT COUNT(*) FROM work_units w WHERE w.order_id = $1 AND w.taken <> \
+                (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted')))";
+        let (
+            over_labelled,
+            duplicate_labels,
+            count_mismatch,
+            stray_leases,
+            leases,
+            labels,
+            slot_mismatch,
+        ): (i64, i64, i64, i64, i64, i64, i64) =
+            on_read!(self, p => sqlx::query_as(sql).bind(order_id).bind(now).fetch_one(p).await?);
+        Ok(OrderAudit {
+            over_labelled,
+            duplicate_labels,
+            count_mismatch,
+            stray_leases,
+            leases,
+            labels,
+            slot_mismatch,
+        })
     }
 
     /// Live assignments, and per open order the items still needing labels.

@@ -21,6 +21,20 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// A failure that trying the same transaction again may not meet: PostgreSQL broke a
+    /// deadlock (`40P01`) or a serialization conflict (`40001`) by rolling it back.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Db(e) => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "40P01" || c == "40001"),
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if matches!(e, sqlx::Error::RowNotFound) {

@@ -15,6 +15,7 @@ mod people;
 mod review;
 mod rules;
 mod sim;
+mod stress;
 mod upload;
 mod work;
 
