@@ -10,8 +10,9 @@
 //! Fairness: among eligible orders, each gets a share of annotators in proportion to its
 //! weight (priority, deadline, age), drawn at random per request. Weights don't depend on
 //! an order's size, so one big order cannot starve the small ones; a higher priority or
-//! a near deadline gets more people but never all of them. The draw keeps no state, so
-//! any number of server processes share the work the same way.
+//! a near deadline gets more people but never all of them. The draw keeps no state (it is
+//! seeded by who asks and how far their work has gone), so any number of server processes
+//! share the work the same way, and a given history is reproducible.
 
 use std::sync::Arc;
 
@@ -150,9 +151,10 @@ pub fn plan(
     Plan::Try(keyed.into_iter().map(|(_, c)| c).collect())
 }
 
-/// A seed for one request: who asks and when.
-pub fn seed(annotator_id: i64, now: i64) -> u64 {
-    mix((annotator_id as u64).rotate_left(32) ^ now as u64)
+/// A seed for one request: who asks, and how far their work has gone (their latest
+/// assignment), so the same history always draws the same way.
+pub fn seed(annotator_id: i64, last_assignment: i64) -> u64 {
+    mix((annotator_id as u64).rotate_left(32) ^ last_assignment as u64)
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub enum SubmitOutcome {
 /// What [`Store::audit_order`] finds. All but `leases` and `labels` must be zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OrderAudit {
-    /// Work items with more answers than they need.
+    /// Work items with more answers (that count for consensus) than they need.
     pub over_labelled: i64,
     /// (item, annotator) pairs with more than one label.
     pub duplicate_labels: i64,
@@ -152,6 +152,9 @@ pub struct Standing {
     /// Orders the annotator is paused on, with the reason.
     pub paused_orders: Vec<(i64, String)>,
     pub qualifications: Vec<String>,
+    /// The id of the annotator's latest assignment (0 for none): it moves on with each
+    /// unit, so it seeds a fresh, reproducible draw of orders.
+    pub last_assignment: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -599,9 +602,10 @@ impl Store {
     /// What an annotator may do now: their level, live pauses and qualifications, read
     /// fresh (a lead's change counts at the next request for work).
     pub async fn standing(&self, annotator_id: i64) -> Result<Standing> {
-        let level: Option<String> = on_read!(self, p => sqlx::query_scalar(
-            "SELECT skill_level FROM users WHERE id = $1").bind(annotator_id).fetch_optional(p).await?)
-            .flatten();
+        let user: Option<(Option<String>, Option<i64>)> = on_read!(self, p => sqlx::query_as(
+            "SELECT skill_level, (SELECT MAX(id) FROM assignments WHERE annotator_id = $1) FROM users WHERE id = $1")
+            .bind(annotator_id).fetch_optional(p).await?);
+        let (level, last_assignment) = user.unwrap_or_default();
         let pauses: Vec<(Option<i64>, String)> = on_read!(self, p => sqlx::query_as(
             "SELECT order_id, reason FROM worker_pauses WHERE annotator_id = $1 AND lifted_at IS NULL ORDER BY id")
             .bind(annotator_id).fetch_all(p).await?);
@@ -619,6 +623,7 @@ impl Store {
                 .filter_map(|(o, r)| o.map(|o| (o, r)))
                 .collect(),
             qualifications,
+            last_assignment: last_assignment.unwrap_or(0),
         })
     }
 
@@ -635,11 +640,11 @@ impl Store {
     pub async fn audit_order(&self, order_id: i64, now: i64) -> Result<OrderAudit> {
         let sql = "SELECT \
             (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND \
-                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL) > oi.needed), \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL) > oi.needed), \
             (SELECT COUNT(*) FROM (SELECT item_id, annotator_id FROM labels WHERE order_id = $1 \
                 GROUP BY item_id, annotator_id HAVING COUNT(*) > 1) d), \
             (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.labels_count <> \
-                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL)), \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL)), \
             (SELECT COUNT(*) FROM item_leases il JOIN assignments a ON a.id = il.assignment_id \
                 WHERE il.order_id = $1 AND (a.state <> 'active' OR a.lease_expires_at < $2)), \
             (SELECT COUNT(*) FROM item_leases WHERE order_id = $1), \

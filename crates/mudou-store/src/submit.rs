@@ -66,11 +66,15 @@ struct ItemLabel {
     annotator_id: i64,
     assignment_id: i64,
     answer: Option<String>,
+    /// Left out of consensus (made in a quality-paused stretch).
+    excluded: bool,
 }
 
 #[derive(Debug)]
 struct ItemRow {
     is_gold: bool,
+    /// A lead decided the item's answer: labels still arrive, but never change it.
+    is_final: bool,
     gold: Option<String>,
     needed: i64,
     skips: i64,
@@ -233,8 +237,8 @@ where
     let mut items: HashMap<(i64, i64), ItemRow> = HashMap::new();
     if !keys.is_empty() {
         let sql = format!(
-            "SELECT order_id, item_id, is_gold, gold, needed, skips, labels_count, state, answer, confidence \
-             FROM order_items WHERE {} ORDER BY order_id, item_id{lock}",
+            "SELECT order_id, item_id, is_gold, gold, needed, skips, labels_count, state, answer, confidence, \
+             final_by IS NOT NULL FROM order_items WHERE {} ORDER BY order_id, item_id{lock}",
             in_keys("order_id", "item_id")
         );
         type Row = (
@@ -248,18 +252,33 @@ where
             String,
             Option<String>,
             Option<f64>,
+            bool,
         );
         let rows: Vec<Row> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for id in order_ids.iter().chain(&item_ids) { q = q.bind(id); }
             q.fetch_all(&mut *c).await?
         });
-        for (o, i, is_gold, gold, needed, skips, labels_count, state, answer, confidence) in rows {
+        for (
+            o,
+            i,
+            is_gold,
+            gold,
+            needed,
+            skips,
+            labels_count,
+            state,
+            answer,
+            confidence,
+            is_final,
+        ) in rows
+        {
             if key_set.contains(&(o, i)) {
                 items.insert(
                     (o, i),
                     ItemRow {
                         is_gold,
+                        is_final,
                         gold,
                         needed,
                         skips,
@@ -301,15 +320,18 @@ where
     let mut in_unit: HashSet<(i64, i64)> = HashSet::new();
     if !keys.is_empty() {
         let sql = format!(
-            "SELECT id, order_id, item_id, annotator_id, assignment_id, answer FROM labels WHERE {} ORDER BY id",
+            "SELECT id, order_id, item_id, annotator_id, assignment_id, answer, excluded_reason IS NOT NULL \
+             FROM labels WHERE {} ORDER BY id",
             in_keys("order_id", "item_id")
         );
-        let rows: Vec<(i64, i64, i64, i64, i64, Option<String>)> = on_tx!(tx, c => {
+        // (id, order, item, annotator, assignment, answer, excluded)
+        type LabelRow = (i64, i64, i64, i64, i64, Option<String>, bool);
+        let rows: Vec<LabelRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for id in order_ids.iter().chain(&item_ids) { q = q.bind(id); }
             q.fetch_all(&mut *c).await?
         });
-        for (id, o, i, annotator_id, assignment_id, answer) in rows {
+        for (id, o, i, annotator_id, assignment_id, answer, excluded) in rows {
             if let Some(item) = items.get_mut(&(o, i)) {
                 item.labels.push(ItemLabel {
                     id: Some(id),
@@ -317,6 +339,7 @@ where
                     annotator_id,
                     assignment_id,
                     answer,
+                    excluded,
                 });
             }
         }
@@ -458,6 +481,7 @@ where
                         annotator_id: l.annotator_id,
                         assignment_id: l.assignment_id,
                         answer: l.answer.clone(),
+                        excluded: false,
                     });
                     known.insert(
                         l.client_uuid.clone(),
@@ -469,9 +493,13 @@ where
             if a.state == "active" {
                 renew.push(l.assignment_id);
             }
-            // The item's consensus after this label.
-            let answered: Vec<&ItemLabel> =
-                item.labels.iter().filter(|x| x.answer.is_some()).collect();
+            // The item's consensus after this label (labels of a quality-paused stretch are
+            // left out of it).
+            let answered: Vec<&ItemLabel> = item
+                .labels
+                .iter()
+                .filter(|x| x.answer.is_some() && !x.excluded)
+                .collect();
             let u = decide(
                 a.order_id,
                 &ItemLabels {
@@ -492,7 +520,7 @@ where
             } else {
                 None
             };
-            if !item.is_gold {
+            if !item.is_gold && !item.is_final {
                 item.state = u.state.to_owned();
                 item.answer = u.answer.clone();
                 item.confidence = u.confidence;
@@ -676,7 +704,7 @@ where
         });
     }
     for (key, it) in &dirty {
-        if it.is_gold || (it.state == it.state_before && it.state != "resolved") {
+        if it.is_gold || it.is_final || (it.state == it.state_before && it.state != "resolved") {
             continue;
         }
         fx.items.push(ItemFact {

@@ -323,7 +323,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         me.centre_id,
         &standing,
         now,
-        crate::dispatch::seed(user.id, now),
+        crate::dispatch::seed(user.id, standing.last_assignment),
     ) {
         crate::dispatch::Plan::Nothing(reason) => return nothing(reason),
         crate::dispatch::Plan::Try(c) => c,

@@ -229,3 +229,72 @@ both!(equal_orders_share_the_annotators, |app| {
         "a big order does not starve a small one: {got:?}"
     );
 });
+
+both!(a_leads_pause_is_respected_at_once, |app| {
+    let w = app.world().await;
+    let one = order(&app, &w, 10, choice_spec(json!({"kind": "fixed", "n": 1}))).await;
+    let a = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    let n = a.get("/api/v1/work/next").await;
+    let aid = n.ok()["assignment"]["id"].as_i64().unwrap();
+
+    // Paused on the order: the live unit goes back and nothing else is offered.
+    let p = lead
+        .post(
+            "/api/v1/lead/pauses",
+            json!({"annotator_id": w.ann_a1, "order_id": one, "note": "看错太多"}),
+        )
+        .await;
+    let pause = p.ok()["id"].as_i64().unwrap();
+    let n = a.get("/api/v1/work/next").await;
+    assert_eq!(
+        (n.ok()["status"].as_str(), n.body["reason"].as_str()),
+        (Some("nothing"), Some("paused"))
+    );
+    assert_eq!(
+        a.post(
+            &format!("/api/v1/work/assignments/{aid}/heartbeat"),
+            json!({})
+        )
+        .await
+        .status
+        .as_u16(),
+        409,
+        "the unit was handed back"
+    );
+    let audit = app
+        .state
+        .store
+        .audit_order(one, mudou_store::now_millis())
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.leases, 0,
+        "the paused unit's items are free for others"
+    );
+    let other = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+    assert_eq!(
+        other.get("/api/v1/work/next").await.ok()["status"],
+        "assigned"
+    );
+
+    // Lifted: work again.
+    lead.post(&format!("/api/v1/lead/pauses/{pause}/lift"), json!({}))
+        .await
+        .ok();
+    assert_eq!(a.get("/api/v1/work/next").await.ok()["status"], "assigned");
+
+    // Paused on all work (a lead of another centre cannot do it).
+    let lead_b = app.browser();
+    lead_b.login("lead_b").await.ok();
+    let r = lead_b
+        .post("/api/v1/lead/pauses", json!({"annotator_id": w.ann_a1}))
+        .await;
+    assert_eq!(r.status.as_u16(), 404, "{}", r.body);
+    lead.post("/api/v1/lead/pauses", json!({"annotator_id": w.ann_a1}))
+        .await
+        .ok();
+    let n = a.get("/api/v1/work/next").await;
+    assert_eq!(n.ok()["reason"], "paused");
+});
