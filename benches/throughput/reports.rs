@@ -55,7 +55,11 @@ async fn main() {
             started.elapsed().as_secs_f64(),
             dir_size(dir.path()) as f64 / 1e9
         );
-        table.push((n, time_reports(&store, runs).await));
+        let times = time_reports(&store, runs).await;
+        for (name, t) in &times {
+            eprintln!("  {name:<34}{:>9.2} ms", t.as_secs_f64() * 1000.0);
+        }
+        table.push((n, times));
         store.close().await;
     }
     println!("\nreport time (median of {runs} runs):");
