@@ -321,16 +321,19 @@ where
     if !keys.is_empty() {
         let sql = format!(
             "SELECT id, order_id, item_id, annotator_id, assignment_id, answer, excluded_reason IS NOT NULL \
-             FROM labels WHERE {} ORDER BY id",
+             FROM labels WHERE {}",
             in_keys("order_id", "item_id")
         );
         // (id, order, item, annotator, assignment, answer, excluded)
         type LabelRow = (i64, i64, i64, i64, i64, Option<String>, bool);
-        let rows: Vec<LabelRow> = on_tx!(tx, c => {
+        let mut rows: Vec<LabelRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for id in order_ids.iter().chain(&item_ids) { q = q.bind(id); }
             q.fetch_all(&mut *c).await?
         });
+        // Oldest first. Sorted here: an ORDER BY would tempt SQLite to walk the order's
+        // labels by id instead of looking the items up.
+        rows.sort_unstable_by_key(|r| r.0);
         for (id, o, i, annotator_id, assignment_id, answer, excluded) in rows {
             if let Some(item) = items.get_mut(&(o, i)) {
                 item.labels.push(ItemLabel {
