@@ -155,7 +155,9 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-32000")
+                // Batches prepare statements in several sizes: keep them all.
+                .statement_cache_capacity(1024);
             // Create the file and switch it to WAL before readers open it.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -173,7 +175,7 @@ impl Store {
                 caches: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let mut opts = PgConnectOptions::from_str(url)?;
+            let mut opts = PgConnectOptions::from_str(url)?.statement_cache_capacity(1024);
             if let Some(schema) = &config.pg_schema {
                 if !schema
                     .bytes()

@@ -30,6 +30,16 @@ pub(crate) fn params(from: usize, n: usize) -> String {
     s
 }
 
+/// Pads an `IN (…)` list to the next power of two with its last value, so a statement
+/// comes in a handful of shapes whatever the batch size, and prepared statements are
+/// reused instead of parsed anew. (A value twice in an `IN` list changes nothing.)
+pub(crate) fn padded<T: Clone>(mut v: Vec<T>) -> Vec<T> {
+    if let Some(last) = v.last().cloned() {
+        v.resize(v.len().next_power_of_two(), last);
+    }
+    v
+}
+
 /// `($1, $2, $3), ($4, $5, $6), …` for `rows` tuples of `width`.
 pub(crate) fn tuples(rows: usize, width: usize) -> String {
     let mut s = String::with_capacity(rows * width * 5);
@@ -179,6 +189,7 @@ where
     let mut asg_ids: Vec<i64> = batch.iter().map(|l| l.assignment_id).collect();
     asg_ids.sort_unstable();
     asg_ids.dedup();
+    let asg_ids = padded(asg_ids);
     let sql = format!(
         "SELECT id, order_id, unit_id, centre_id, state, annotator_id FROM assignments WHERE id IN ({})",
         params(1, asg_ids.len())
@@ -221,6 +232,7 @@ where
     let mut item_ids: Vec<i64> = keys.iter().map(|k| k.1).collect();
     item_ids.sort_unstable();
     item_ids.dedup();
+    let (order_ids, item_ids) = (padded(order_ids), padded(item_ids));
     // Orders and items as two lists: a superset of the keys, filtered below.
     let in_keys = |col_o: &str, col_i: &str| {
         format!(
@@ -301,6 +313,7 @@ where
     let mut uuids: Vec<&str> = batch.iter().map(|l| l.client_uuid.as_str()).collect();
     uuids.sort_unstable();
     uuids.dedup();
+    let uuids = padded(uuids);
     let sql = format!(
         "SELECT client_uuid, id, annotator_id, item_id, order_id FROM labels WHERE client_uuid IN ({})",
         params(1, uuids.len())
@@ -363,6 +376,7 @@ where
         let mut unit_ids: Vec<i64> = assignments.values().map(|a| a.unit_id).collect();
         unit_ids.sort_unstable();
         unit_ids.dedup();
+        let unit_ids = padded(unit_ids);
         let sql = format!(
             "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
             params(1, unit_ids.len()),
@@ -636,7 +650,7 @@ where
     }
     renew.sort_unstable();
     renew.dedup();
-    for chunk in renew.chunks(CHUNK) {
+    for chunk in padded(renew).chunks(CHUNK) {
         let sql = format!(
             "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1",
             params(2, chunk.len())
