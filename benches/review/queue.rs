@@ -140,13 +140,20 @@ async fn time_reads(store: &Store, n: i64, runs: usize) -> Vec<(&'static str, Du
         store.centre_order_stats(1, since)
     );
     time!(
-        "quality page: the order's answers (14 days)",
-        store.quality_labels(ORDER, since, true)
+        "quality page: the order's answers (capped)",
+        store.quality_labels(ORDER, since, true, 100_000)
     );
+    let sample = store
+        .quality_labels(ORDER, since, true, 100_000)
+        .await
+        .expect("a sample");
+    let (lo, hi) = sample.item_range().unwrap_or((0, 0));
     time!(
-        "quality page: the order's final answers",
-        store.quality_items(ORDER, since)
+        "quality page: the sample's final answers",
+        store.quality_items(ORDER, lo, hi)
     );
+    time!("quality report: gold tally", store.gold_tally(ORDER));
+    time!("quality report: answers counted", store.answer_count(ORDER));
     let _ = n;
     out
 }

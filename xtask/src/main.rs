@@ -139,9 +139,12 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "throughput" => run(cargo()
             .args(["bench", "-p", "mudou-store", "--bench", "reports", "--"])
             .args(rest)),
-        "review" => run(cargo()
-            .args(["bench", "-p", "mudou-store", "--bench", "review", "--"])
-            .args(rest)),
+        "review" => {
+            run(cargo().args(["bench", "-p", "mudou-server", "--bench", "review_engine"]))?;
+            run(cargo()
+                .args(["bench", "-p", "mudou-store", "--bench", "review", "--"])
+                .args(rest))
+        }
         "crowdkit" => run(Command::new("bash")
             .arg(root().join("benches/peers/crowdkit/run.sh"))
             .args(rest)),

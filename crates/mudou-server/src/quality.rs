@@ -23,6 +23,10 @@ use serde_json::Value;
 
 use crate::consensus::read_answer;
 
+/// The engine reads at most about this many answers of one order (whole items, the latest):
+/// beyond, its figures come from this sample.
+pub const SAMPLE_ANSWERS: i64 = 100_000;
+
 /// The classes of an order's questions: the label keys, or no/yes per label (multi-label).
 pub fn classes(spec: &OrderSpec) -> Vec<String> {
     match spec.task_type {

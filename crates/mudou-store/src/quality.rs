@@ -223,14 +223,12 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     upsert_deltas(tx, "worker_hourly_stats", "hour", &by_hour).await?;
     queue_entries(tx, fx).await?;
     let pairs: BTreeSet<(i64, i64)> = by_order.keys().copied().collect();
-    let fresh: BTreeSet<(i64, i64)> = fx
-        .labels
-        .iter()
-        .filter(|l| !l.changed)
-        .map(|l| (l.annotator_id, l.order_id))
-        .collect();
+    let mut fresh: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for l in fx.labels.iter().filter(|l| !l.changed) {
+        *fresh.entry((l.annotator_id, l.order_id)).or_default() += 1;
+    }
     rules(tx, now, &pairs, &fresh).await?;
-    let annotators: BTreeSet<i64> = fresh.iter().map(|(a, _)| *a).collect();
+    let annotators: BTreeSet<i64> = fresh.keys().map(|(a, _)| *a).collect();
     promotions(tx, now, &annotators).await?;
     Ok(())
 }
@@ -398,7 +396,7 @@ async fn rules(
     tx: &mut Tx<'_>,
     now: i64,
     pairs: &BTreeSet<(i64, i64)>,
-    fresh: &BTreeSet<(i64, i64)>,
+    fresh: &BTreeMap<(i64, i64), i64>,
 ) -> Result<()> {
     if pairs.is_empty() {
         return Ok(());
@@ -464,7 +462,7 @@ async fn rules(
         let key = (f.annotator_id, f.order_id);
         if let Some((pause_id, excluded)) = live.get(&key).copied() {
             // Labels that arrive after a pause's stretch was left out are left out too.
-            if excluded && fresh.contains(&key) {
+            if excluded && fresh.contains_key(&key) {
                 on_tx!(tx, c => sqlx::query("UPDATE worker_pauses SET exclude_pending = TRUE WHERE id = $1")
                     .bind(pause_id).execute(&mut *c).await?.rows_affected());
             }
@@ -515,19 +513,22 @@ async fn rules(
         }
         if fired.is_none()
             && r.fast_enabled
-            && fresh.contains(&key)
             && f.labels >= r.fast_min_labels
-            && f.labels % FAST_CHECK_EVERY == 0
+            && fresh
+                .get(&key)
+                .is_some_and(|n| f.labels / FAST_CHECK_EVERY > (f.labels - n) / FAST_CHECK_EVERY)
         {
+            // The worker's latest answers (their own index, newest first, stopping at N) and
+            // the others' latest answers on the order (`labels_order_recent`, newest first).
             let mine: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
                 "SELECT client_ms FROM labels WHERE annotator_id = $1 AND order_id = $2 AND created_at >= $3 \
-                 AND answer IS NOT NULL ORDER BY id DESC LIMIT $4")
+                 AND answer IS NOT NULL ORDER BY created_at DESC LIMIT $4")
                 .bind(f.annotator_id).bind(f.order_id).bind(f.rule_since).bind(r.fast_min_labels)
                 .fetch_all(&mut *c).await?);
             if mine.len() as i64 >= r.fast_min_labels {
                 let crowd: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
-                    "SELECT client_ms FROM labels WHERE order_id = $1 AND annotator_id <> $2 AND answer IS NOT NULL \
-                     ORDER BY id DESC LIMIT $3")
+                    "SELECT client_ms FROM labels WHERE order_id = $1 AND annotator_id <> $2 \
+                     AND answer IS NOT NULL ORDER BY id DESC LIMIT $3")
                     .bind(f.order_id).bind(f.annotator_id).bind(CROWD_SAMPLE)
                     .fetch_all(&mut *c).await?);
                 let secs =
@@ -712,6 +713,23 @@ pub struct QualityLabel {
     pub client_ms: i64,
 }
 
+/// The answers the quality engine reads from one order, oldest item first.
+#[derive(Debug, Clone, Default)]
+pub struct QualitySample {
+    pub labels: Vec<QualityLabel>,
+    /// More answers were there than asked for: these are the latest items' only.
+    pub capped: bool,
+}
+
+impl QualitySample {
+    /// The item ids the sample covers (`None` when empty).
+    pub fn item_range(&self) -> Option<(i64, i64)> {
+        let lo = self.labels.iter().map(|l| l.item_id).min()?;
+        let hi = self.labels.iter().map(|l| l.item_id).max()?;
+        Some((lo, hi))
+    }
+}
+
 /// An item's gold or final answer, as the quality engine reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QualityItem {
@@ -765,34 +783,65 @@ impl Store {
 
     /// The answers given to an order since `since` (skips left out; labels left out of
     /// consensus too, unless `with_excluded`: a worker's quality counts all their answers).
+    /// At most about `max` answers, of whole items: those of the latest items (by id; the
+    /// answers of the item at the edge are dropped when the cap cut it).
     pub async fn quality_labels(
         &self,
         order_id: i64,
         since: i64,
         with_excluded: bool,
-    ) -> Result<Vec<QualityLabel>> {
+        max: i64,
+    ) -> Result<QualitySample> {
         let sql = format!(
             "SELECT item_id, annotator_id, answer, client_ms FROM labels WHERE order_id = $1 AND created_at >= $2 \
-             AND answer IS NOT NULL{} ORDER BY id",
+             AND answer IS NOT NULL{} ORDER BY item_id DESC LIMIT $3",
             if with_excluded {
                 ""
             } else {
                 " AND excluded_reason IS NULL"
             }
         );
+        let mut labels: Vec<QualityLabel> = on_read!(self, p => sqlx::query_as::<_, QualityLabel>(&sql)
+            .bind(order_id).bind(since).bind(max.max(1)).fetch_all(p).await?);
+        let capped = labels.len() as i64 >= max.max(1);
+        if capped && let Some(edge) = labels.last().map(|l| l.item_id) {
+            labels.retain(|l| l.item_id != edge);
+        }
+        labels.reverse();
+        Ok(QualitySample { labels, capped })
+    }
+
+    /// The gold, final and known answers of the order's items with ids in `from..=to`.
+    pub async fn quality_items(
+        &self,
+        order_id: i64,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<QualityItem>> {
+        let sql = "SELECT oi.item_id, oi.is_gold, oi.gold, oi.state, oi.answer, oi.confidence, \
+                   CASE WHEN oi.is_gold THEN NULL ELSE i.gold END AS known \
+                   FROM order_items oi JOIN items i ON i.id = oi.item_id \
+                   WHERE oi.order_id = $1 AND oi.item_id >= $2 AND oi.item_id <= $3 ORDER BY oi.item_id";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, QualityLabel>(&sql).bind(order_id).bind(since).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, QualityItem>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?),
         )
     }
 
-    /// The gold, final and known answers of the order's items answered since `since`.
-    pub async fn quality_items(&self, order_id: i64, since: i64) -> Result<Vec<QualityItem>> {
-        let sql = "SELECT oi.item_id, oi.is_gold, oi.gold, oi.state, oi.answer, oi.confidence, \
-                   CASE WHEN oi.is_gold THEN NULL ELSE i.gold END AS known \
-                   FROM order_items oi JOIN items i ON i.id = oi.item_id WHERE oi.order_id = $1 AND oi.item_id IN \
-                   (SELECT item_id FROM labels WHERE order_id = $1 AND created_at >= $2) ORDER BY oi.item_id";
+    /// Answers of an order that count (skips and labels left out of consensus not counted).
+    pub async fn answer_count(&self, order_id: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL AND excluded_reason IS NULL";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, QualityItem>(sql).bind(order_id).bind(since).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(p).await?),
+        )
+    }
+
+    /// Answers on an order's gold items, and how many were right (all of them, from the verdicts).
+    pub async fn gold_tally(&self, order_id: i64) -> Result<(i64, i64)> {
+        let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN v.agrees THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                   FROM label_verdicts v JOIN labels l ON l.id = v.label_id \
+                   WHERE v.order_id = $1 AND v.kind = 'gold' AND l.excluded_reason IS NULL";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(order_id).fetch_one(p).await?),
         )
     }
 

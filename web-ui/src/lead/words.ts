@@ -186,6 +186,7 @@ export const leadZh = {
   col_precision: '精确',
   not_enough: '数据还不够',
   n_checked: '共 {n} 个',
+  report_sampled: '答案很多：模型、一致性和各类别按最新的 {n} 个答案算。',
 };
 
 export const leadEn: Record<keyof typeof leadZh, string> = {
@@ -364,4 +365,5 @@ export const leadEn: Record<keyof typeof leadZh, string> = {
   col_precision: 'Precision',
   not_enough: 'Not enough data yet',
   n_checked: '{n} checked',
+  report_sampled: 'Many answers: the model, agreement and class figures use the latest {n}.',
 };

@@ -271,8 +271,15 @@ async fn engines(
         let Ok(spec) = serde_json::from_str::<OrderSpec>(&order.spec) else {
             continue;
         };
-        let labels = state.store.quality_labels(order_id, since, true).await?;
-        let items = state.store.quality_items(order_id, since).await?;
+        let sample = state
+            .store
+            .quality_labels(order_id, since, true, crate::quality::SAMPLE_ANSWERS)
+            .await?;
+        let items = match sample.item_range() {
+            Some((lo, hi)) => state.store.quality_items(order_id, lo, hi).await?,
+            None => Vec::new(),
+        };
+        let labels = sample.labels;
         let e = tokio::task::spawn_blocking(move || order_engine(&spec, &labels, &items))
             .await
             .map_err(ApiError::internal)?;

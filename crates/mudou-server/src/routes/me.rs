@@ -139,7 +139,8 @@ async fn my_quality(
     State(state): State<AppState>,
     me: AnnotatorCaller,
 ) -> ApiResult<Json<MyQuality>> {
-    let user = &me.caller.user;
+    // The level as it is now (a rule may have promoted them since the session began).
+    let user = state.store.get_user(me.caller.user.id).await?;
     let (total, correct) = state
         .store
         .recent_gold(user.id, now_millis(), STARS_DAYS)

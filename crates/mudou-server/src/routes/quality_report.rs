@@ -88,6 +88,11 @@ pub struct QualityReport {
     pub reviewed: i64,
     /// Answers received (skips and answers left out of consensus not counted).
     pub answers: i64,
+    /// The order has more answers than the model reads at once: the figures below other
+    /// than `gold`, `answers` and the item counts come from the latest items' answers.
+    pub sampled: bool,
+    /// Answers the model, agreement and per-class figures are based on.
+    pub sample_answers: i64,
     pub annotators: i64,
     /// Annotators' answers on gold items against the gold answers.
     pub gold: Estimate,
@@ -155,23 +160,19 @@ pub async fn build_report(
 ) -> ApiResult<QualityReport> {
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     let counts = state.store.order_counts(order.id).await?;
-    let labels = state.store.quality_labels(order.id, 0, false).await?;
-    let items = state.store.quality_items(order.id, 0).await?;
+    let sample = state
+        .store
+        .quality_labels(order.id, 0, false, crate::quality::SAMPLE_ANSWERS)
+        .await?;
+    let items = match sample.item_range() {
+        Some((lo, hi)) => state.store.quality_items(order.id, lo, hi).await?,
+        None => Vec::new(),
+    };
+    let sampled = sample.capped;
+    let labels = sample.labels;
     let reviewed = state.store.reviewed_count(order.id).await?;
-    let by_item: std::collections::HashMap<i64, &mudou_store::QualityItem> =
-        items.iter().map(|i| (i.item_id, i)).collect();
-    // Gold: every answer on a gold item.
-    let (mut gold_n, mut gold_ok) = (0i64, 0i64);
-    for l in &labels {
-        if let Some(g) = by_item
-            .get(&l.item_id)
-            .filter(|i| i.is_gold)
-            .and_then(|i| i.gold.as_deref())
-        {
-            gold_n += 1;
-            gold_ok += matches(&l.answer, g) as i64;
-        }
-    }
+    // Gold: every answer on a gold item (its verdict was kept when it came in).
+    let (gold_n, gold_ok) = state.store.gold_tally(order.id).await?;
     // Known answers (manifest) of items labelled like any other.
     let (mut known_n, mut known_ok) = (0i64, 0i64);
     for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
@@ -232,7 +233,8 @@ pub async fn build_report(
             }
         }
     }
-    let n_answers = labels.len() as i64;
+    let n_answers = state.store.answer_count(order.id).await?;
+    let sample_answers = labels.len() as i64;
     let spec2 = spec.clone();
     let engine = tokio::task::spawn_blocking(move || order_engine(&spec2, &labels, &items))
         .await
@@ -272,6 +274,8 @@ pub async fn build_report(
         share_escalated: (counts.items > 0).then(|| counts.escalated as f64 / counts.items as f64),
         reviewed,
         answers: n_answers,
+        sampled,
+        sample_answers,
         annotators,
         gold: estimate(gold_ok, gold_n),
         known: estimate(known_ok, known_n),
@@ -317,6 +321,8 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
     row("items", "reviewed_by_lead", r.reviewed.to_string())?;
     row("labels", "answers", r.answers.to_string())?;
     row("labels", "annotators", r.annotators.to_string())?;
+    row("labels", "sampled", r.sampled.to_string())?;
+    row("labels", "sample_answers", r.sample_answers.to_string())?;
     for (name, e) in [("gold", r.gold), ("known", r.known)] {
         row(name, "checked", e.n.to_string())?;
         row(name, "correct", e.correct.to_string())?;

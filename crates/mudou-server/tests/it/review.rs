@@ -25,15 +25,19 @@ struct Scene {
     b_items: HashSet<i64>,
 }
 
-/// Order 1 (12 texts, deadline in two days) and order 2 (4 texts, deadline tomorrow), both
-/// asking two labels per item and escalating disagreements. a1 is always right; b1 (centre
-/// B) does one unit and is always wrong; a2 is wrong on gold items and on every third item.
+/// Order 1 (12 texts, deadline in two days, for centre A) and order 2 (4 texts, deadline
+/// tomorrow), both asking two labels per item and escalating disagreements. a1 is always
+/// right; b1 (centre B) does one unit (of order 2) and is always wrong; a2 is wrong on gold
+/// items and on every third item.
 async fn scene(app: &TestApp) -> Scene {
     let w = app.world().await;
     let now = mudou_store::now_millis();
     let overlap = json!({"kind": "dynamic", "min": 2, "max": 2, "target": 0.9});
     let mut s1 = text_spec("近期订单", overlap.clone(), 0.2, 3, 5);
     s1["deadline"] = json!(now + 2 * 86_400_000);
+    // Only centre A works on order 1, so b1's one unit is surely of order 2 (dispatch picks
+    // among open orders at random, weighted).
+    s1["eligible_centres"] = json!([w.centre_a]);
     let mut s2 = text_spec("明天要的", overlap, 0.0, 0, 4);
     s2["deadline"] = json!(now + 86_400_000);
     let t1 = text_order(app, w.org_a, "client_a", 12, s1).await;

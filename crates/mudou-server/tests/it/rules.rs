@@ -144,6 +144,14 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
             .any(|x| x["data"]["event"] == "promoted" && x["about_id"].as_i64() == Some(w.ann_a1))
     );
 
+    // Each sees their standing at home: stars from the gold of the last 30 days.
+    let me = workers[0].browser.get("/api/v1/me/quality").await;
+    assert_eq!(me.ok()["level"], "standard");
+    assert!(me.body["stars"].as_u64().unwrap() >= 4, "{}", me.body);
+    assert!(me.body["gold_answered"].as_i64().unwrap() >= 20);
+    let me = workers[1].browser.get("/api/v1/me/quality").await;
+    assert!(me.ok()["stars"].as_u64().unwrap() <= 2, "{}", me.body);
+
     // The paused stretches leave consensus: their items need (and get) new labels.
     let n = mudou_server::review::run_pending_exclusions(&app.state)
         .await
@@ -188,10 +196,12 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
         let item = r["item_id"].as_i64().unwrap();
         assert_eq!(r["state"], "resolved", "{r}");
         if workers[1].answers.contains_key(&item) || workers[2].answers.contains_key(&item) {
-            // Left out of consensus, the item was offered again and the careful worker answered it.
-            assert!(
-                workers[0].answers.contains_key(&item),
-                "item {item} was offered again"
+            // Left out of consensus, the item was offered again; the careful worker's answer
+            // is now its answer (dispatch's consensus leaves the stretch out).
+            assert_eq!(
+                r["answer"]["label"].as_str(),
+                workers[0].answers.get(&item).map(String::as_str),
+                "item {item} was answered again by the careful worker"
             );
         }
     }
@@ -218,8 +228,12 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
             .unwrap()
     };
     let (good, bad, fast) = (row(w.ann_a1), row(careless_id), row(hasty_id));
-    assert!(good["gold_low"].as_f64().unwrap() > 0.8, "{good}");
-    assert!(bad["gold_high"].as_f64().unwrap() < 0.7, "{bad}");
+    assert!(good["gold_low"].as_f64().unwrap() > 0.7, "{good}");
+    assert!(
+        bad["gold_accuracy"].as_f64().unwrap() < 0.7
+            && bad["gold_high"].as_f64().unwrap() < good["gold_low"].as_f64().unwrap(),
+        "{bad}"
+    );
     assert_eq!(fast["too_fast"], true, "{fast}");
     assert_eq!(good["too_fast"], false);
     assert!(

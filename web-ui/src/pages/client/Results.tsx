@@ -7,7 +7,7 @@ import { api, type Items } from '../../api';
 import { getLang, t, type Key } from '../../i18n';
 import { shortTime } from '../../util';
 import { Icon } from '../../components/Icon';
-import { Button, ErrorNote, Field, LoadState, Section, useLoad } from '../../components/ui';
+import { Button, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../../components/ui';
 import { answerText, labelName, pct, type AnswerValue, type LabelDef } from '../../lead/review';
 import type { Order } from '../../orders';
 
@@ -204,6 +204,8 @@ interface Report {
   share_escalated: number | null;
   reviewed: number;
   answers: number;
+  sampled: boolean;
+  sample_answers: number;
   annotators: number;
   gold: Estimate;
   known: Estimate;
@@ -249,6 +251,7 @@ export function QualityReport({ o }: { o: Order }) {
       <LoadState state={rep}>
         {(r) => (
           <>
+            {r.sampled && <Note kind="info">{t('report_sampled', { n: r.sample_answers })}</Note>}
             <dl class="facts">
               <div>
                 <dt>{t('acc_gold')}</dt>
