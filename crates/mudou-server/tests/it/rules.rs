@@ -1,7 +1,8 @@
 //! The automatic rules with simulated workers of known quality: a careful worker (95% right),
 //! a careless one (40% right) and a hasty one (90% right in 0.3 s). The careless and the hasty
 //! are paused with their reasons, the lead is told, their stretches leave consensus; the
-//! careful one is never paused and is promoted by rule.
+//! careful one is never paused and is promoted by rule. And a spammer (always the same label)
+//! caught by agreement with the final answers when the lead turned the gold rule off.
 
 use serde_json::{Value, json};
 
@@ -307,3 +308,63 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
         .unwrap();
     assert!(bad["pauses"].as_array().unwrap().is_empty());
 });
+
+both!(
+    a_spammer_is_paused_by_agreement_when_the_gold_rule_is_off,
+    |app| {
+        let w = app.world().await;
+        let spammer = app.user(annotator("刘静", "4444", w.centre_a)).await.id;
+        let spec = text_spec("乱答检验", json!({"kind": "fixed", "n": 3}), 0.1, 10, 10);
+        let t = text_order(&app, w.org_a, "client_a", 150, spec).await;
+        let lead = app.browser();
+        lead.login("lead_a").await.ok();
+        // The lead turns the gold rule off for this order; agreement must catch the spammer.
+        let path = format!("/api/v1/lead/orders/{}/rules", t.id);
+        let mut rules = lead.get(&path).await.ok().clone();
+        rules["gold_enabled"] = json!(false);
+        rules["spam_min_labels"] = json!(20);
+        lead.put(&path, rules).await.ok();
+
+        let mut workers = [
+            SimWorker::new(&app, w.ann_a1, "1111", "lead_a", 0.95, 3000, 21).await,
+            SimWorker::new(&app, w.ann_a2, "2222", "lead_a", 0.95, 3500, 22).await,
+            SimWorker::new(&app, spammer, "4444", "lead_a", 0.0, 3200, 23).await,
+        ];
+        let always = |_: i64| Some("spam".to_owned());
+        let mut active = [true; 3];
+        while active.iter().any(|a| *a) {
+            for (i, wk) in workers.iter_mut().enumerate() {
+                if !active[i] {
+                    continue;
+                }
+                let done = if i == 2 {
+                    wk.do_unit_with(&t.truth, &always).await
+                } else {
+                    wk.do_unit(&t.truth).await
+                };
+                if done.is_none() {
+                    active[i] = false;
+                }
+            }
+        }
+        let pauses = lead.get("/api/v1/lead/pauses").await;
+        let items = pauses.ok()["items"].as_array().unwrap().clone();
+        let mine: Vec<&Value> = items
+            .iter()
+            .filter(|p| p["annotator_id"].as_i64() == Some(spammer))
+            .collect();
+        assert_eq!(mine.len(), 1, "{items:?}");
+        assert_eq!(mine[0]["reason"], "spam");
+        let f = &mine[0]["figures"];
+        assert!(
+            f["judged"].as_i64().unwrap() >= 20 && f["high"].as_f64().unwrap() < 0.5,
+            "{f}"
+        );
+        assert!(
+            items
+                .iter()
+                .all(|p| p["annotator_id"].as_i64() == Some(spammer)),
+            "the careful ones are never paused: {items:?}"
+        );
+    }
+);
