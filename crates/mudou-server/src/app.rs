@@ -37,7 +37,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
 
 pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::BlobStore) -> App {
     let metrics = Metrics::new();
-    let labels = crate::writer::LabelWriter::start(
+    let writer = crate::writer::Writer::start(
         store.clone(),
         metrics.clone(),
         crate::routes::work::LEASE.as_millis() as i64,
@@ -48,7 +48,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         settings: Arc::new(settings),
         metrics: metrics.clone(),
         openapi: Arc::default(),
-        labels,
+        writer,
         specs: Arc::default(),
     };
     let (api, openapi) = crate::routes::router().split_for_parts();

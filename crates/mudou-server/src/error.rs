@@ -109,6 +109,12 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(what) => {
                 ApiError::validation(format!("not a valid combination ({what})"))
             }
+            // PostgreSQL broke a deadlock and the retries met it again: nothing was written.
+            e if e.is_transient() => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too busy to store this just now; nothing was changed, please send it again",
+            ),
             other => ApiError::internal(other),
         }
     }

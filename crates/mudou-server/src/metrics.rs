@@ -25,8 +25,8 @@ pub struct Metrics {
     pub active_assignments: prometheus::IntGauge,
     /// Items still needing labels, by open order (set at each scrape).
     pub items_waiting: prometheus::IntGaugeVec,
-    /// Labels stored per transaction (group commit).
-    pub label_batch_size: prometheus::Histogram,
+    /// Writes stored per transaction (group commit).
+    pub write_batch_size: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -83,17 +83,17 @@ impl Metrics {
             &["order"],
         )
         .expect("valid metric");
-        let label_batch_size = prometheus::Histogram::with_opts(
+        let write_batch_size = prometheus::Histogram::with_opts(
             HistogramOpts::new(
-                "mudou_label_batch_size",
-                "Labels stored together in one transaction (group commit)",
+                "mudou_write_batch_size",
+                "Annotators' writes (leases, labels, heartbeats, ends of units) stored together in one transaction",
             )
             .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
         )
         .expect("valid metric");
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(label_batch_size.clone()),
+            Box::new(write_batch_size.clone()),
             Box::new(labels_submitted_total.clone()),
             Box::new(leases_expired_total.clone()),
             Box::new(active_assignments.clone()),
@@ -122,7 +122,7 @@ impl Metrics {
             leases_expired_total,
             active_assignments,
             items_waiting,
-            label_batch_size,
+            write_batch_size,
         })
     }
 

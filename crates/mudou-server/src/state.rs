@@ -8,7 +8,7 @@ use mudou_store::Store;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
-use crate::writer::LabelWriter;
+use crate::writer::Writer;
 
 /// Shared by every handler. Cheap to clone.
 #[derive(Clone)]
@@ -20,8 +20,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The OpenAPI document, rendered once when the router is built.
     pub openapi: Arc<std::sync::OnceLock<serde_json::Value>>,
-    /// Group commit of annotators' labels.
-    pub labels: LabelWriter,
+    /// Group commit of annotators' writes (leases, labels, heartbeats, ends of units).
+    pub writer: Writer,
     /// Specs of published orders (they never change once published).
     pub specs: Arc<OrderSpecs>,
 }

@@ -1,51 +1,61 @@
-//! Group commit for labels: concurrent `POST /work/labels` requests are queued and
-//! stored together, many in one transaction.
+//! Group commit: the annotators' writes (leases, labels, heartbeats, ends of units) are
+//! queued and stored together, many in one transaction.
 //!
 //! A writer task takes whatever is waiting (up to [`MAX_BATCH`]), hands it to
-//! [`Store::submit_labels`] and answers each request with its own outcome. There is no
-//! timer: while one batch commits, the next one gathers, so a lone label is stored at
-//! once and a busy server commits fewer, larger transactions. A label is answered only
-//! after its transaction committed.
+//! [`Store::write_batch`] and answers each request with its own outcome. There is no
+//! timer: while one batch commits, the next one gathers, so a lone write is stored at once
+//! and a busy server commits fewer, larger transactions — one disk flush for many writes.
+//! A request is answered only after its transaction committed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use mudou_domain::OrderSpec;
-use mudou_store::{Backend, NewLabel, Store, StoreError, SubmitOutcome, SubmitRefusal, now_millis};
+use mudou_store::{Backend, ItemLabels, Store, StoreError, WriteDone, WriteJob, now_millis};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
-/// Labels per transaction at most.
+/// Writes per transaction at most.
 pub const MAX_BATCH: usize = 256;
 /// Requests that may wait for a writer before senders are held back.
 const QUEUE: usize = 8192;
-
-pub type Outcome = Result<SubmitOutcome, SubmitRefusal>;
+/// Times a write is tried again after PostgreSQL broke a deadlock by rolling it back.
+const RETRIES: usize = 3;
 
 struct Job {
-    label: NewLabel,
-    order_id: i64,
-    spec: Arc<OrderSpec>,
-    reply: oneshot::Sender<Result<Outcome, StoreError>>,
+    job: WriteJob,
+    /// The order's spec, for a label's consensus.
+    spec: Option<(i64, Arc<OrderSpec>)>,
+    reply: oneshot::Sender<Result<WriteDone, Failure>>,
 }
 
-/// The queue in front of the label writers. Cheap to clone.
+/// Why a write did not happen.
+#[derive(Debug)]
+pub enum Failure {
+    /// The job itself was refused (not found, already submitted, …).
+    Job(StoreError),
+    /// Its transaction could not commit, or the writer stopped: nothing was written;
+    /// the same request may be sent again.
+    Unavailable(String),
+}
+
+/// The queue in front of the writers. Cheap to clone.
 #[derive(Clone)]
-pub struct LabelWriter {
+pub struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
-impl LabelWriter {
-    /// Starts the writers: one on SQLite (one writer at a time anyway), two on PostgreSQL
-    /// (row locks let two batches of different items commit side by side).
-    pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> LabelWriter {
+impl Writer {
+    /// Starts the writers: one on SQLite (it has one writer anyway), three on PostgreSQL
+    /// (row locks let batches of different items commit side by side).
+    pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(QUEUE);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let writers = match store.backend() {
             Backend::Sqlite => 1,
-            Backend::Postgres => 2,
+            Backend::Postgres => 3,
         };
         for _ in 0..writers {
             let (store, metrics, rx) = (store.clone(), metrics.clone(), rx.clone());
@@ -67,36 +77,61 @@ impl LabelWriter {
                 }
             });
         }
-        LabelWriter { tx }
+        Writer { tx }
     }
 
-    /// Stores one label with whatever else is waiting; answers after the commit.
+    /// Stores one write with whatever else is waiting; answers after the commit. A label
+    /// names its order's spec (`spec`), which decides the item's consensus.
     pub async fn submit(
         &self,
-        label: NewLabel,
-        order_id: i64,
-        spec: Arc<OrderSpec>,
-    ) -> Result<Outcome, ApiError> {
-        let (reply, rx) = oneshot::channel();
-        let job = Job {
-            label,
-            order_id,
-            spec,
-            reply,
-        };
-        let gone = || ApiError::internal("the label writer has stopped");
-        self.tx.send(job).await.map_err(|_| gone())?;
-        Ok(rx.await.map_err(|_| gone())??)
+        job: WriteJob,
+        spec: Option<(i64, Arc<OrderSpec>)>,
+    ) -> Result<WriteDone, Failure> {
+        let mut tries = 0;
+        loop {
+            let (reply, rx) = oneshot::channel();
+            let j = Job {
+                job: job.clone(),
+                spec: spec.clone(),
+                reply,
+            };
+            let gone = || Failure::Unavailable("the writer has stopped".into());
+            self.tx.send(j).await.map_err(|_| gone())?;
+            match rx.await.map_err(|_| gone())? {
+                Err(Failure::Job(e)) if e.is_transient() && tries < RETRIES => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    /// [`Writer::submit`] for handlers: a refusal becomes the store error's API error, a
+    /// failed transaction a 503 that tells the browser to send the same request again.
+    pub async fn run(
+        &self,
+        job: WriteJob,
+        spec: Option<(i64, Arc<OrderSpec>)>,
+    ) -> Result<Result<WriteDone, StoreError>, ApiError> {
+        match self.submit(job, spec).await {
+            Ok(d) => Ok(Ok(d)),
+            Err(Failure::Job(e)) => Ok(Err(e)),
+            Err(Failure::Unavailable(why)) => {
+                tracing::error!(%why, "a write was not stored");
+                Err(ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "could not store this just now; nothing was changed, please send it again",
+                ))
+            }
+        }
     }
 }
 
 async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) {
-    metrics.label_batch_size.observe(jobs.len() as f64);
-    let specs: HashMap<i64, Arc<OrderSpec>> =
-        jobs.iter().map(|j| (j.order_id, j.spec.clone())).collect();
-    let (labels, replies): (Vec<NewLabel>, Vec<_>) =
-        jobs.into_iter().map(|j| (j.label, j.reply)).unzip();
-    let decide = |order_id: i64, item: &mudou_store::ItemLabels| match specs.get(&order_id) {
+    metrics.write_batch_size.observe(jobs.len() as f64);
+    let specs: HashMap<i64, Arc<OrderSpec>> = jobs.iter().filter_map(|j| j.spec.clone()).collect();
+    let (work, replies): (Vec<WriteJob>, Vec<_>) =
+        jobs.into_iter().map(|j| (j.job, j.reply)).unzip();
+    let decide = |order_id: i64, item: &ItemLabels| match specs.get(&order_id) {
         Some(spec) => crate::consensus::decide(spec, item),
         // Every label names its order's spec; an assignment of another order is refused
         // before consensus, so this is not reached.
@@ -109,14 +144,14 @@ async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) 
         },
     };
     let mut result = store
-        .submit_labels(&labels, now_millis(), lease_ms, decide)
+        .write_batch(&work, now_millis(), lease_ms, decide)
         .await;
-    for _ in 0..3 {
+    for _ in 0..RETRIES {
         match &result {
-            // PostgreSQL broke a deadlock by rolling this batch back: nothing was written.
+            // PostgreSQL broke a deadlock by rolling the whole batch back: nothing was written.
             Err(e) if e.is_transient() => {
                 result = store
-                    .submit_labels(&labels, now_millis(), lease_ms, decide)
+                    .write_batch(&work, now_millis(), lease_ms, decide)
                     .await;
             }
             _ => break,
@@ -125,36 +160,15 @@ async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) 
     match result {
         Ok(outcomes) => {
             for (reply, out) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(out));
-            }
-        }
-        Err(e) if labels.len() > 1 => {
-            // One label's trouble (say, the same UUID committed by another process a moment
-            // ago) must not fail the others: take them one at a time.
-            tracing::debug!(error = %e, n = labels.len(), "label batch failed; retrying one by one");
-            for (label, reply) in labels.into_iter().zip(replies) {
-                let one = std::slice::from_ref(&label);
-                let mut out = store
-                    .submit_labels(one, now_millis(), lease_ms, decide)
-                    .await;
-                for _ in 0..3 {
-                    match &out {
-                        // Its UUID was committed elsewhere meanwhile (now it is a replay), or
-                        // a deadlock was broken: try again.
-                        Err(e) if e.is_transient() || matches!(e, StoreError::Conflict(_)) => {
-                            out = store
-                                .submit_labels(one, now_millis(), lease_ms, decide)
-                                .await;
-                        }
-                        _ => break,
-                    }
-                }
-                let _ = reply.send(out.map(|mut v| v.pop().expect("one outcome")));
+                let _ = reply.send(out.map_err(Failure::Job));
             }
         }
         Err(e) => {
-            if let Some(reply) = replies.into_iter().next() {
-                let _ = reply.send(Err(e));
+            // The transaction itself failed (its commit, say): nothing was written.
+            tracing::error!(error = %e, n = work.len(), "a write batch failed");
+            let msg = e.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(Failure::Unavailable(msg.clone())));
             }
         }
     }

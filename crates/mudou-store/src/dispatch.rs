@@ -6,7 +6,19 @@
 //! PostgreSQL the rows are locked (`FOR UPDATE`, `SKIP LOCKED` for units) so several
 //! server processes can lease at once; on SQLite the single writer serialises it.
 
+use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
 use crate::{Backend, Result, Store, StoreError};
+
+/// The consensus of a batch without labels (leases, heartbeats, ends of units).
+fn no_labels(_: i64, item: &ItemLabels) -> ConsensusUpdate {
+    ConsensusUpdate {
+        state: "open",
+        answer: None,
+        confidence: None,
+        needed: item.needed,
+        agrees: Vec::new(),
+    }
+}
 
 /// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
 /// conflict (it rolled back; nothing was written).
@@ -24,7 +36,7 @@ pub struct OpenOrder {
     pub published_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Assignment {
     pub id: i64,
     pub unit_id: i64,
@@ -37,7 +49,7 @@ pub struct Assignment {
     pub finished_at: Option<i64>,
 }
 
-const ASSIGNMENT_COLS: &str = "id, unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, finished_at";
+pub(crate) const ASSIGNMENT_COLS: &str = "id, unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, finished_at";
 
 /// An item as an annotator sees it in their assignment.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -200,36 +212,52 @@ impl Store {
     async fn expire_once(&self, now: i64) -> Result<u64> {
         // Most calls find nothing: look with a reader first, so the writer is not taken
         // on every request for work.
-        let due: Option<i64> = on_read!(self, p => sqlx::query_scalar(
-            "SELECT id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 LIMIT 1")
-            .bind(now).fetch_optional(p).await?);
-        if due.is_none() {
+        let due: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(
+            "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 ORDER BY id LIMIT 500")
+            .bind(now).fetch_all(p).await?);
+        if due.is_empty() {
             return Ok(0);
         }
-        let lock = self.lock(" FOR UPDATE SKIP LOCKED");
-        let due_sql = format!(
-            "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 ORDER BY id LIMIT 500{lock}"
+        let mut units: Vec<i64> = due.iter().map(|d| d.1).collect();
+        units.sort_unstable();
+        units.dedup();
+        let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
+        let lock = self.lock(" FOR UPDATE");
+        // The writers' lock order: units, assignments (checked again once locked: a label may
+        // have renewed one meanwhile), then their leases.
+        let lock_units = format!(
+            "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
+            crate::submit::params(1, units.len())
+        );
+        let still_due = format!(
+            "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
+             ORDER BY id{lock}",
+            crate::submit::params(2, ids.len())
         );
         Ok(in_tx!(self, tx => {
-            let due: Vec<(i64, i64)> = sqlx::query_as(&due_sql).bind(now).fetch_all(&mut *tx).await?;
+            let mut q = sqlx::query(&lock_units);
+            for u in &units { q = q.bind(u); }
+            q.execute(&mut *tx).await?;
+            let mut q = sqlx::query_as(&still_due).bind(now);
+            for id in &ids { q = q.bind(id); }
+            let due: Vec<(i64, i64)> = q.fetch_all(&mut *tx).await?;
             if due.is_empty() {
                 return Ok(0);
             }
             let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
-            // Leases first, then assignments: the order a label batch takes them in.
-            let sql = format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len()));
-            let mut q = sqlx::query(&sql);
-            for id in &ids { q = q.bind(id); }
-            q.execute(&mut *tx).await?;
             let sql = format!(
-                "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE state = 'active' AND id IN ({})",
+                "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE id IN ({})",
                 crate::submit::params(2, ids.len()));
             let mut q = sqlx::query(&sql).bind(now);
             for id in &ids { q = q.bind(id); }
             let n = q.execute(&mut *tx).await?.rows_affected();
-            let mut units: Vec<i64> = due.iter().map(|d| d.1).collect();
-            units.sort_unstable();
-            for unit in &units {
+            let sql = format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len()));
+            let mut q = sqlx::query(&sql);
+            for id in &ids { q = q.bind(id); }
+            q.execute(&mut *tx).await?;
+            let mut freed: Vec<i64> = due.iter().map(|d| d.1).collect();
+            freed.sort_unstable();
+            for unit in &freed {
                 sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
                     .bind(unit).execute(&mut *tx).await?;
             }
@@ -315,141 +343,17 @@ impl Store {
         topup_size: i64,
         training: bool,
     ) -> Result<Option<Assignment>> {
-        let mut tries = 0;
-        loop {
-            let r = self
-                .lease_once(
-                    order_id,
-                    annotator_id,
-                    centre_id,
-                    now,
-                    lease_ms,
-                    topup_size,
-                    training,
-                )
-                .await;
-            match r {
-                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
-                r => return r,
-            }
+        let job = WriteJob::Lease(LeaseJob {
+            order_id,
+            annotator_id,
+            centre_id,
+            topup_size,
+            training,
+        });
+        match self.write_one(job, now, lease_ms, no_labels).await? {
+            WriteDone::Lease { unit, .. } => Ok(unit),
+            other => unreachable!("a lease answers a lease: {other:?}"),
         }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn lease_once(
-        &self,
-        order_id: i64,
-        annotator_id: i64,
-        centre_id: i64,
-        now: i64,
-        lease_ms: i64,
-        topup_size: i64,
-        training: bool,
-    ) -> Result<Option<Assignment>> {
-        // Units with a free slot that this annotator has not had (a partial index holds
-        // only units with free slots, so full ones cost nothing however many there are).
-        let units_sql = format!(
-            "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots \
-             AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
-             ORDER BY w.seq LIMIT 16{}",
-            self.lock(" FOR UPDATE SKIP LOCKED")
-        );
-        // On PostgreSQL the unit's items are locked before they are looked at. A lease never
-        // waits for an item another transaction holds (a label batch, another lease): it
-        // leaves that item out, so leases and batches can never deadlock.
-        let lock_items_sql = "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.item_id IN \
-             (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id FOR UPDATE SKIP LOCKED";
-        // The unit's items this annotator may get: gold they have not seen, and work that
-        // still needs labels (leases included) and that they have not labelled.
-        let items_sql = "SELECT u.item_id, oi.is_gold FROM unit_items u \
-             JOIN order_items oi ON oi.order_id = $1 AND oi.item_id = u.item_id \
-             WHERE u.unit_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = u.item_id AND l.annotator_id = $3) \
-             AND (oi.is_gold = TRUE OR (oi.state = 'open' AND oi.labels_count + \
-                 (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = u.item_id) < oi.needed)) \
-             ORDER BY u.pos";
-        let topup_sql = format!(
-            "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
-             AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
-             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
-             ORDER BY oi.item_id LIMIT $3{}",
-            self.lock(" FOR UPDATE SKIP LOCKED")
-        );
-        let assignment_sql = format!(
-            "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
-             VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
-        );
-        let lock_order_sql = format!(
-            "SELECT id FROM orders WHERE id = $1{}",
-            self.lock(" FOR UPDATE")
-        );
-        let is_pg = self.backend() == Backend::Postgres;
-        Ok(in_tx!(self, tx => {
-            let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
-                .bind(order_id).fetch_optional(&mut *tx).await?;
-            if state.as_deref() != Some("open") {
-                return Ok(None);
-            }
-            let units: Vec<i64> = sqlx::query_scalar(&units_sql).bind(order_id).bind(annotator_id).fetch_all(&mut *tx).await?;
-            let mut chosen: Option<(i64, Vec<i64>)> = None;
-            for unit in units {
-                let locked: Vec<i64> = if is_pg {
-                    sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *tx).await?
-                } else {
-                    Vec::new()
-                };
-                let mut rows: Vec<(i64, bool)> = sqlx::query_as(items_sql)
-                    .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *tx).await?;
-                if is_pg {
-                    rows.retain(|(id, _)| locked.binary_search(id).is_ok());
-                }
-                if rows.iter().any(|(_, gold)| !gold) || (training && !rows.is_empty()) {
-                    chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
-                    break;
-                }
-            }
-            if chosen.is_none() {
-                let items: Vec<i64> = sqlx::query_scalar(&topup_sql)
-                    .bind(order_id).bind(annotator_id).bind(topup_size).fetch_all(&mut *tx).await?;
-                if !items.is_empty() {
-                    // Top-up units of one order are numbered one at a time (the order's row
-                    // is the lock on PostgreSQL; the items were taken above, without waiting).
-                    sqlx::query(&lock_order_sql).bind(order_id).execute(&mut *tx).await?;
-                    let seq: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM work_units WHERE order_id = $1")
-                        .bind(order_id).fetch_one(&mut *tx).await?;
-                    let unit: i64 = sqlx::query_scalar(
-                        "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
-                        .bind(order_id).bind(seq).bind(now).fetch_one(&mut *tx).await?;
-                    for chunk in items.chunks(300) {
-                        let sql = format!("INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}", crate::submit::tuples(chunk.len(), 3));
-                        let mut q = sqlx::query(&sql);
-                        for (pos, item) in chunk.iter().enumerate() {
-                            q = q.bind(unit).bind(pos as i64).bind(item);
-                        }
-                        q.execute(&mut *tx).await?;
-                    }
-                    chosen = Some((unit, items));
-                }
-            }
-            match chosen {
-                None => None,
-                Some((unit, items)) => {
-                    let a = sqlx::query_as::<_, Assignment>(&assignment_sql)
-                        .bind(unit).bind(order_id).bind(annotator_id).bind(centre_id).bind(now).bind(now + lease_ms)
-                        .fetch_one(&mut *tx).await?;
-                    sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1").bind(unit).execute(&mut *tx).await?;
-                    for chunk in items.chunks(300) {
-                        let sql = format!("INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}", crate::submit::tuples(chunk.len(), 3));
-                        let mut q = sqlx::query(&sql);
-                        for item in chunk {
-                            q = q.bind(a.id).bind(order_id).bind(item);
-                        }
-                        q.execute(&mut *tx).await?;
-                    }
-                    Some(a)
-                }
-            }
-        }))
     }
 
     /// The items an assignment shows: those it leases and those already answered in it.
@@ -474,25 +378,10 @@ impl Store {
         now: i64,
         lease_ms: i64,
     ) -> Result<Assignment> {
-        let sql = format!(
-            "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
-             AND lease_expires_at >= $4 RETURNING {ASSIGNMENT_COLS}"
-        );
-        let row = on_write!(self, p => sqlx::query_as::<_, Assignment>(&sql)
-            .bind(assignment_id).bind(annotator_id).bind(now + lease_ms).bind(now).fetch_optional(p).await?);
-        match row {
-            Some(a) => Ok(a),
-            None => {
-                let a = self.get_assignment(annotator_id, assignment_id).await?;
-                Err(StoreError::Conflict(format!(
-                    "the assignment is {}",
-                    if a.state == "active" {
-                        "expired"
-                    } else {
-                        &a.state
-                    }
-                )))
-            }
+        let job = WriteJob::Renew(annotator_id, assignment_id);
+        match self.write_one(job, now, lease_ms, no_labels).await? {
+            WriteDone::Renew(a) => Ok(a),
+            other => unreachable!("a renewal answers a renewal: {other:?}"),
         }
     }
 
@@ -523,79 +412,24 @@ impl Store {
         now: i64,
         training: Option<TrainingGrade<'_>>,
     ) -> Result<(Assignment, Option<TrainingResult>)> {
-        let mut tries = 0;
-        loop {
-            match self
-                .finish_once(annotator_id, assignment_id, to, now, training)
-                .await
-            {
-                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
-                r => return r,
+        let to = match to {
+            "submitted" => "submitted",
+            "returned" => "returned",
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "an assignment ends submitted or returned, not {other}"
+                )));
             }
-        }
-    }
-
-    async fn finish_once(
-        &self,
-        annotator_id: i64,
-        assignment_id: i64,
-        to: &str,
-        now: i64,
-        training: Option<TrainingGrade<'_>>,
-    ) -> Result<(Assignment, Option<TrainingResult>)> {
-        let sql = format!(
-            "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
-             RETURNING {ASSIGNMENT_COLS}"
-        );
-        let out = in_tx!(self, tx => {
-            let live: Option<i64> = sqlx::query_scalar(
-                "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
-                .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *tx).await?;
-            match live {
-                None => None,
-                Some(unit) => {
-                    // Leases first, then the assignment: the order a label batch takes them in.
-                    sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1").bind(assignment_id).execute(&mut *tx).await?;
-                    let row = sqlx::query_as::<_, Assignment>(&sql)
-                        .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *tx).await?;
-                    let Some(a) = row else { return Err(StoreError::Conflict("the assignment changed meanwhile".into())) };
-                    if to != "submitted" {
-                        sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
-                            .bind(unit).execute(&mut *tx).await?;
-                    }
-                    let mut result = None;
-                    if let (Some(t), "submitted") = (training, to) {
-                        let (total, right): (i64, i64) = sqlx::query_as(
-                            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN l.gold_correct = TRUE THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                             FROM unit_items u LEFT JOIN labels l ON l.order_id = $2 AND l.item_id = u.item_id AND l.annotator_id = $3 \
-                             WHERE u.unit_id = $1")
-                            .bind(unit).bind(a.order_id).bind(annotator_id).fetch_one(&mut *tx).await?;
-                        let passed = total > 0 && right as f64 >= t.pass_share * total as f64 - 1e-9;
-                        if passed {
-                            let held: Option<i64> = sqlx::query_scalar(
-                                "SELECT id FROM qualifications WHERE annotator_id = $1 AND qualification = $2 AND revoked_at IS NULL")
-                                .bind(annotator_id).bind(t.qualification).fetch_optional(&mut *tx).await?;
-                            if held.is_none() {
-                                sqlx::query("INSERT INTO qualifications (annotator_id, qualification, source, assignment_id, granted_at) \
-                                             VALUES ($1, $2, 'training', $3, $4)")
-                                    .bind(annotator_id).bind(t.qualification).bind(assignment_id).bind(now).execute(&mut *tx).await?;
-                            }
-                        }
-                        result = Some(TrainingResult { total, right, passed, qualification: t.qualification.to_owned() });
-                    }
-                    Some((a, result))
-                }
-            }
+        };
+        let job = WriteJob::Finish(FinishJob {
+            annotator_id,
+            assignment_id,
+            to,
+            training: training.map(|t| (t.pass_share, t.qualification.to_owned())),
         });
-        match out {
-            Some(a) => Ok(a),
-            None => {
-                let a = self.get_assignment(annotator_id, assignment_id).await?;
-                Err(StoreError::Conflict(format!(
-                    "the assignment is already {}",
-                    a.state
-                )))
-            }
+        match self.write_one(job, now, 0, no_labels).await? {
+            WriteDone::Finish(a, t) => Ok((a, t)),
+            other => unreachable!("an end answers an end: {other:?}"),
         }
     }
 

@@ -19,6 +19,10 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The transaction was rolled back to break a deadlock or a serialization conflict;
+    /// running it again may succeed.
+    #[error("rolled back to break a deadlock; try again")]
+    Transient,
 }
 
 impl StoreError {
@@ -26,6 +30,7 @@ impl StoreError {
     /// deadlock (`40P01`) or a serialization conflict (`40001`) by rolling it back.
     pub fn is_transient(&self) -> bool {
         match self {
+            StoreError::Transient => true,
             StoreError::Db(e) => e
                 .as_database_error()
                 .and_then(|d| d.code())

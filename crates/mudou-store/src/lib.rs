@@ -27,6 +27,7 @@ mod quality;
 mod review;
 mod submit;
 mod throughput;
+mod writes;
 
 pub use accounts::*;
 pub use cache::SESSION_TTL;
@@ -42,5 +43,6 @@ pub use pool::{Backend, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;
 pub use throughput::*;
+pub use writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -175,7 +175,7 @@ impl Store {
     }
 }
 
-async fn submit_in<F>(
+pub(crate) async fn submit_in<F>(
     tx: &mut Tx<'_>,
     batch: &[NewLabel],
     now: i64,
@@ -610,6 +610,22 @@ where
             .bind(id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
             .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten()).execute(&mut *c).await?.rows_affected());
     }
+    // Assignments before leases: the lock order of every writer (units → items →
+    // assignments → leases), so none of them waits for another in a circle.
+    renew.sort_unstable();
+    renew.dedup();
+    for chunk in padded(renew).chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1",
+            params(2, chunk.len())
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(now + lease_ms);
+            for id in chunk { q = q.bind(id); }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+
     for chunk in consumed.chunks(CHUNK) {
         let cond: Vec<String> = (0..chunk.len())
             .map(|k| {
@@ -648,20 +664,6 @@ where
             q.execute(&mut *c).await?.rows_affected()
         });
     }
-    renew.sort_unstable();
-    renew.dedup();
-    for chunk in padded(renew).chunks(CHUNK) {
-        let sql = format!(
-            "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1",
-            params(2, chunk.len())
-        );
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql).bind(now + lease_ms);
-            for id in chunk { q = q.bind(id); }
-            q.execute(&mut *c).await?.rows_affected()
-        });
-    }
-
     // 7. The facts, for the followers.
     let label_id = |r: LabelRef| match r {
         LabelRef::Id(id) => id,

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use axum::extract::State;
 use mudou_domain::{Answer, LabelDef, OrderSpec};
-use mudou_store::{Assignment, NewLabel, SubmitOutcome, SubmitRefusal, TrainingGrade, now_millis};
+use mudou_store::{
+    Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
+    now_millis,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -20,6 +23,8 @@ use crate::state::AppState;
 
 /// How long a lease lasts without a heartbeat or an answer.
 pub const LEASE: Duration = Duration::from_secs(10 * 60);
+/// Times `next` asks again when the only free items were locked for a moment.
+const BUSY_RETRIES: u32 = 5;
 /// Time spent on one item as reported by the browser is clamped to this.
 pub const MAX_ITEM_MS: i64 = 30 * 60 * 1000;
 
@@ -222,10 +227,6 @@ pub struct Feedback {
     pub answer: Value,
 }
 
-fn lease_ms() -> i64 {
-    LEASE.as_millis() as i64
-}
-
 async fn assignment_out(
     state: &AppState,
     a: &Assignment,
@@ -304,11 +305,13 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
             }));
         }
         // Paused meanwhile: the unit goes back, so its items do not wait for the lease to run out.
-        match state
-            .store
-            .finish_assignment(user.id, a.id, "returned", now)
-            .await
-        {
+        let job = FinishJob {
+            annotator_id: user.id,
+            assignment_id: a.id,
+            to: "returned",
+            training: None,
+        };
+        match finish(&state, job).await? {
             Ok(_) | Err(mudou_store::StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -328,30 +331,48 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         crate::dispatch::Plan::Nothing(reason) => return nothing(reason),
         crate::dispatch::Plan::Try(c) => c,
     };
-    for c in candidates {
-        let topup = c.spec.unit_size as i64;
-        let training = c.spec.training.is_some();
-        if let Some(a) = state
-            .store
-            .lease(
-                c.order_id,
-                user.id,
-                me.centre_id,
-                now,
-                lease_ms(),
-                topup,
-                training,
-            )
-            .await?
-        {
-            return Ok(Json(NextOut {
-                status: "assigned",
-                reason: None,
-                assignment: Some(assignment_out(&state, &a, &c.spec, &c.name).await?),
-            }));
+    // On PostgreSQL an order may have nothing free only because its items are locked by a
+    // label batch for a moment: then ask again shortly rather than say "all done".
+    for attempt in 0..BUSY_RETRIES {
+        let mut busy = false;
+        for c in &candidates {
+            let job = WriteJob::Lease(LeaseJob {
+                order_id: c.order_id,
+                annotator_id: user.id,
+                centre_id: me.centre_id,
+                topup_size: c.spec.unit_size as i64,
+                training: c.spec.training.is_some(),
+            });
+            match state.writer.run(job, None).await?? {
+                WriteDone::Lease { unit: Some(a), .. } => {
+                    return Ok(Json(NextOut {
+                        status: "assigned",
+                        reason: None,
+                        assignment: Some(assignment_out(&state, &a, &c.spec, &c.name).await?),
+                    }));
+                }
+                WriteDone::Lease { busy: b, .. } => busy |= b,
+                other => return Err(ApiError::internal(format!("a lease answered {other:?}"))),
+            }
         }
+        if !busy {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
     }
     nothing("all_done")
+}
+
+/// Ends an assignment through the writer (group commit).
+async fn finish(
+    state: &AppState,
+    job: FinishJob,
+) -> ApiResult<Result<(Assignment, Option<mudou_store::TrainingResult>), mudou_store::StoreError>> {
+    Ok(match state.writer.run(WriteJob::Finish(job), None).await? {
+        Ok(WriteDone::Finish(a, t)) => Ok((a, t)),
+        Ok(other) => return Err(ApiError::internal(format!("an end answered {other:?}"))),
+        Err(e) => Err(e),
+    })
 }
 
 fn assignment_error(e: mudou_store::StoreError) -> ApiError {
@@ -369,12 +390,12 @@ async fn heartbeat(
     me: AnnotatorCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<LeaseOut>> {
-    let a = state
-        .store
-        .renew_lease(me.caller.user.id, id, now_millis(), lease_ms())
-        .await
-        .map_err(assignment_error)?;
-    Ok(Json(a.into()))
+    let job = WriteJob::Renew(me.caller.user.id, id);
+    match state.writer.run(job, None).await? {
+        Ok(WriteDone::Renew(a)) => Ok(Json(a.into())),
+        Ok(other) => Err(ApiError::internal(format!("a renewal answered {other:?}"))),
+        Err(e) => Err(assignment_error(e)),
+    }
 }
 
 /// Finishes the unit: answers become final. A training unit is graded: passing it
@@ -396,15 +417,16 @@ async fn submit_unit(
         return Err(ApiError::not_found("assignment"));
     }
     let spec = state.specs.get(&state.store, order_id).await?.spec;
-    let grade = spec.training.as_ref().map(|t| TrainingGrade {
-        pass_share: t.pass_share,
-        qualification: spec.grants().unwrap_or_default(),
-    });
-    let (a, result) = state
-        .store
-        .finish_graded(user, id, "submitted", now_millis(), grade)
-        .await
-        .map_err(assignment_error)?;
+    let job = FinishJob {
+        annotator_id: user,
+        assignment_id: id,
+        to: "submitted",
+        training: spec
+            .training
+            .as_ref()
+            .map(|t| (t.pass_share, spec.grants().unwrap_or_default().to_owned())),
+    };
+    let (a, result) = finish(&state, job).await?.map_err(assignment_error)?;
     let mut out = LeaseOut::from(a);
     out.training = result.map(|r| TrainingOut {
         total: r.total,
@@ -423,11 +445,13 @@ async fn return_unit(
     me: AnnotatorCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<LeaseOut>> {
-    let a = state
-        .store
-        .finish_assignment(me.caller.user.id, id, "returned", now_millis())
-        .await
-        .map_err(assignment_error)?;
+    let job = FinishJob {
+        annotator_id: me.caller.user.id,
+        assignment_id: id,
+        to: "returned",
+        training: None,
+    };
+    let (a, _) = finish(&state, job).await?.map_err(assignment_error)?;
     Ok(Json(a.into()))
 }
 
@@ -486,7 +510,14 @@ async fn post_label(
         server_ms: started.elapsed().as_millis() as i64,
     };
     let given = label.answer.clone();
-    let outcome = state.labels.submit(label, order_id, spec.clone()).await?;
+    let outcome = match state
+        .writer
+        .run(WriteJob::Label(label), Some((order_id, spec.clone())))
+        .await??
+    {
+        WriteDone::Label(o) => o,
+        other => return Err(ApiError::internal(format!("a label answered {other:?}"))),
+    };
     if let Ok(SubmitOutcome::Stored { replay: false, .. }) = &outcome {
         state
             .metrics

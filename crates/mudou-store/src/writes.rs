@@ -1,0 +1,508 @@
+//! Group commit of everything annotators write while they work: leases, answers,
+//! heartbeats and the end of a unit.
+//!
+//! A durable commit costs a disk flush (several milliseconds on ordinary disks), and SQLite
+//! has one writer. So the server queues these writes and stores whatever is waiting in one
+//! transaction ([`Store::write_batch`]): one flush for many writes. Each job runs in its own
+//! savepoint, so one job's failure is rolled back alone and never fails the others; labels
+//! go together through [`crate::submit`]'s set-based path, and one by one only if that fails.
+//! Inside a batch: hand-backs, labels, leases, heartbeats, then submitted units (so a unit
+//! submitted together with its last answers sees them). Every writer takes row locks in one
+//! order — units, items, assignments, leases — so they never wait for each other in a circle;
+//! should PostgreSQL still break a deadlock, the whole batch is rolled back and run again.
+
+use crate::dispatch::ASSIGNMENT_COLS;
+use crate::pool::Tx;
+use crate::{
+    Assignment, Backend, ConsensusUpdate, ItemLabels, NewLabel, Result, Store, StoreError,
+    SubmitOutcome, SubmitRefusal, TrainingResult,
+};
+
+/// Lease a unit of an order (see [`Store::lease`]).
+#[derive(Debug, Clone)]
+pub struct LeaseJob {
+    pub order_id: i64,
+    pub annotator_id: i64,
+    pub centre_id: i64,
+    pub topup_size: i64,
+    /// A training order: its units are all gold.
+    pub training: bool,
+}
+
+/// End an active assignment: `submitted` or `returned`.
+#[derive(Debug, Clone)]
+pub struct FinishJob {
+    pub annotator_id: i64,
+    pub assignment_id: i64,
+    pub to: &'static str,
+    /// For a training unit: the pass share and the qualification passing grants.
+    pub training: Option<(f64, String)>,
+}
+
+/// One write an annotator's request asks for.
+#[derive(Debug, Clone)]
+pub enum WriteJob {
+    Lease(LeaseJob),
+    Label(NewLabel),
+    /// Renew an active lease: `(annotator, assignment)`.
+    Renew(i64, i64),
+    Finish(FinishJob),
+}
+
+/// What a job did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteDone {
+    /// A unit, or none; `busy` when there was none only because items that still need
+    /// labels were locked by other transactions at that moment (PostgreSQL): asking again
+    /// in a moment will find them.
+    Lease {
+        unit: Option<Assignment>,
+        busy: bool,
+    },
+    Label(Result<SubmitOutcome, SubmitRefusal>),
+    Renew(Assignment),
+    Finish(Assignment, Option<TrainingResult>),
+}
+
+impl Store {
+    /// Runs many annotators' writes in one transaction, each in its own savepoint, and
+    /// commits once. `decide(order_id, item)` is the consensus of a label's order. The
+    /// outer error is the transaction's own (nothing was written); each job's own failure
+    /// is in its slot.
+    pub async fn write_batch<F>(
+        &self,
+        jobs: &[WriteJob],
+        now: i64,
+        lease_ms: i64,
+        decide: F,
+    ) -> Result<Vec<Result<WriteDone>>>
+    where
+        F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
+    {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(in_tx!(self, tx => {
+            batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?
+        }))
+    }
+
+    /// One job in a transaction of its own (see [`Store::write_batch`]).
+    /// PostgreSQL's deadlock and serialization failures are tried again.
+    pub async fn write_one<F>(
+        &self,
+        job: WriteJob,
+        now: i64,
+        lease_ms: i64,
+        mut decide: F,
+    ) -> Result<WriteDone>
+    where
+        F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
+    {
+        let mut tries = 0;
+        loop {
+            let out = self
+                .write_batch(std::slice::from_ref(&job), now, lease_ms, &mut decide)
+                .await
+                .and_then(|mut v| v.pop().expect("one outcome"));
+            match out {
+                Err(e) if e.is_transient() && tries < 3 => tries += 1,
+                r => return r,
+            }
+        }
+    }
+}
+
+async fn savepoint(tx: &mut Tx<'_>, sql: &str) -> Result<()> {
+    on_tx!(tx, c => sqlx::query(sql).execute(&mut *c).await?.rows_affected());
+    Ok(())
+}
+
+async fn batch_in<F>(
+    tx: &mut Tx<'_>,
+    jobs: &[WriteJob],
+    now: i64,
+    lease_ms: i64,
+    mut decide: F,
+) -> Result<Vec<Result<WriteDone>>>
+where
+    F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
+{
+    let mut out: Vec<Option<Result<WriteDone>>> = (0..jobs.len()).map(|_| None).collect();
+    // Hand-backs first: they lock their unit, and units come first in the writers' lock
+    // order (units → items → assignments → leases).
+    for (i, job) in jobs.iter().enumerate() {
+        if let WriteJob::Finish(f) = job
+            && f.to != "submitted"
+        {
+            savepoint(tx, "SAVEPOINT job").await?;
+            let r = finish_in(tx, f, now).await;
+            fatal(&r)?;
+            end_savepoint(tx, r.is_ok()).await?;
+            out[i] = Some(r.map(|(a, t)| WriteDone::Finish(a, t)));
+        }
+    }
+    // Labels: all together, or one by one when the batch fails.
+    let idx: Vec<usize> = (0..jobs.len())
+        .filter(|i| matches!(jobs[*i], WriteJob::Label(_)))
+        .collect();
+    if !idx.is_empty() {
+        let labels: Vec<NewLabel> = idx
+            .iter()
+            .map(|i| match &jobs[*i] {
+                WriteJob::Label(l) => l.clone(),
+                _ => unreachable!("filtered"),
+            })
+            .collect();
+        savepoint(tx, "SAVEPOINT job").await?;
+        let r = crate::submit::submit_in(tx, &labels, now, lease_ms, &mut decide).await;
+        fatal(&r)?;
+        end_savepoint(tx, r.is_ok()).await?;
+        match r {
+            Ok(results) => {
+                for (i, r) in idx.iter().zip(results) {
+                    out[*i] = Some(Ok(WriteDone::Label(r)));
+                }
+            }
+            Err(_) => {
+                // One label's trouble must not fail the others.
+                for (i, l) in idx.iter().zip(&labels) {
+                    savepoint(tx, "SAVEPOINT job").await?;
+                    let r = crate::submit::submit_in(
+                        tx,
+                        std::slice::from_ref(l),
+                        now,
+                        lease_ms,
+                        &mut decide,
+                    )
+                    .await;
+                    fatal(&r)?;
+                    end_savepoint(tx, r.is_ok()).await?;
+                    out[*i] = Some(r.map(|mut v| WriteDone::Label(v.pop().expect("one outcome"))));
+                }
+            }
+        }
+    }
+    // Leases after labels: they never wait for a lock (they skip locked rows), so the
+    // batch waits for item locks only before it holds any of its own.
+    for (i, job) in jobs.iter().enumerate() {
+        if let WriteJob::Lease(l) = job {
+            savepoint(tx, "SAVEPOINT job").await?;
+            let r = lease_in(tx, l, now, lease_ms).await;
+            fatal(&r)?;
+            end_savepoint(tx, r.is_ok()).await?;
+            out[i] = Some(r.map(|(unit, busy)| WriteDone::Lease { unit, busy }));
+        }
+    }
+    // Heartbeats, then the ends of units.
+    for (i, job) in jobs.iter().enumerate() {
+        if let WriteJob::Renew(annotator, assignment) = job {
+            savepoint(tx, "SAVEPOINT job").await?;
+            let r = renew_in(tx, *annotator, *assignment, now, lease_ms).await;
+            fatal(&r)?;
+            end_savepoint(tx, r.is_ok()).await?;
+            out[i] = Some(r.map(WriteDone::Renew));
+        }
+    }
+    for (i, job) in jobs.iter().enumerate() {
+        if let WriteJob::Finish(f) = job
+            && f.to == "submitted"
+        {
+            savepoint(tx, "SAVEPOINT job").await?;
+            let r = finish_in(tx, f, now).await;
+            fatal(&r)?;
+            end_savepoint(tx, r.is_ok()).await?;
+            out[i] = Some(r.map(|(a, t)| WriteDone::Finish(a, t)));
+        }
+    }
+    Ok(out.into_iter().map(|o| o.expect("every job ran")).collect())
+}
+
+/// A job's failure that must end the whole batch: PostgreSQL broke a deadlock, and the
+/// batch's earlier jobs still hold their locks, so trying on inside the same transaction
+/// would meet the same deadlock. The writer rolls back and runs the batch again.
+fn fatal<T>(r: &Result<T>) -> Result<()> {
+    match r {
+        Err(e) if e.is_transient() => Err(StoreError::Transient),
+        _ => Ok(()),
+    }
+}
+
+async fn end_savepoint(tx: &mut Tx<'_>, ok: bool) -> Result<()> {
+    if ok {
+        savepoint(tx, "RELEASE SAVEPOINT job").await
+    } else {
+        savepoint(tx, "ROLLBACK TO SAVEPOINT job").await?;
+        savepoint(tx, "RELEASE SAVEPOINT job").await
+    }
+}
+
+fn lock(tx: &Tx<'_>, clause: &'static str) -> &'static str {
+    if tx.backend() == Backend::Postgres {
+        clause
+    } else {
+        ""
+    }
+}
+
+/// Leases the annotator a unit of an order: the first planned unit with a free slot that
+/// still has items they may label (for a work order, at least one that is not gold; a
+/// training order's units are all gold), or else a top-up unit of up to `topup_size` items
+/// that need more labels. `None` when the order has nothing for them, with `true` when only
+/// locked items (PostgreSQL) stood in the way.
+pub(crate) async fn lease_in(
+    tx: &mut Tx<'_>,
+    l: &LeaseJob,
+    now: i64,
+    lease_ms: i64,
+) -> Result<(Option<Assignment>, bool)> {
+    let (order_id, annotator_id) = (l.order_id, l.annotator_id);
+    // Units with a free slot that this annotator has not had (a partial index holds only
+    // units with free slots, so full ones cost nothing however many there are).
+    let units_sql = format!(
+        "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots \
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
+         ORDER BY w.seq LIMIT 16{}",
+        lock(tx, " FOR UPDATE SKIP LOCKED")
+    );
+    // On PostgreSQL the unit's items are locked before they are looked at. A lease never
+    // waits for an item another transaction holds (a label batch, another lease): it leaves
+    // that item out, so leases and batches can never deadlock.
+    let lock_items_sql = "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.item_id IN \
+         (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id FOR UPDATE SKIP LOCKED";
+    // The unit's items this annotator may get: gold they have not seen, and work that still
+    // needs labels (leases included) and that they have not labelled.
+    let items_sql = "SELECT u.item_id, oi.is_gold FROM unit_items u \
+         JOIN order_items oi ON oi.order_id = $1 AND oi.item_id = u.item_id \
+         WHERE u.unit_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = u.item_id AND l.annotator_id = $3) \
+         AND (oi.is_gold = TRUE OR (oi.state = 'open' AND oi.labels_count + \
+             (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = u.item_id) < oi.needed)) \
+         ORDER BY u.pos";
+    let topup_sql = format!(
+        "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
+         AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
+         AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
+         ORDER BY oi.item_id LIMIT $3{}",
+        lock(tx, " FOR UPDATE SKIP LOCKED")
+    );
+    let assignment_sql = format!(
+        "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
+    );
+    let is_pg = tx.backend() == Backend::Postgres;
+
+    let state: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
+        .bind(order_id).fetch_optional(&mut *c).await?);
+    if state.as_deref() != Some("open") {
+        return Ok((None, false));
+    }
+    let units: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(&units_sql)
+        .bind(order_id).bind(annotator_id).fetch_all(&mut *c).await?);
+    let mut chosen: Option<(i64, Vec<i64>)> = None;
+    for unit in units {
+        let locked: Vec<i64> = if is_pg {
+            on_tx!(tx, c => sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *c).await?)
+        } else {
+            Vec::new()
+        };
+        let mut rows: Vec<(i64, bool)> = on_tx!(tx, c => sqlx::query_as(items_sql)
+            .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *c).await?);
+        if is_pg {
+            rows.retain(|(id, _)| locked.binary_search(id).is_ok());
+        }
+        if rows.iter().any(|(_, gold)| !gold) || (l.training && !rows.is_empty()) {
+            chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
+            break;
+        }
+    }
+    if chosen.is_none() {
+        let items: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(&topup_sql)
+            .bind(order_id).bind(annotator_id).bind(l.topup_size).fetch_all(&mut *c).await?);
+        if !items.is_empty() {
+            // Numbered after every planned unit; on PostgreSQL from a sequence, so concurrent
+            // leases never wait for each other here.
+            let seq: i64 = if is_pg {
+                on_tx!(tx, c => sqlx::query_scalar("SELECT CAST(1000000000000 + nextval('topup_seq') AS BIGINT)")
+                    .fetch_one(&mut *c).await?)
+            } else {
+                on_tx!(tx, c => sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM work_units WHERE order_id = $1")
+                    .bind(order_id).fetch_one(&mut *c).await?)
+            };
+            let unit: i64 = on_tx!(tx, c => sqlx::query_scalar(
+                "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
+                .bind(order_id).bind(seq).bind(now).fetch_one(&mut *c).await?);
+            for chunk in items.chunks(300) {
+                let sql = format!(
+                    "INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}",
+                    crate::submit::tuples(chunk.len(), 3)
+                );
+                on_tx!(tx, c => {
+                    let mut q = sqlx::query(&sql);
+                    for (pos, item) in chunk.iter().enumerate() {
+                        q = q.bind(unit).bind(pos as i64).bind(item);
+                    }
+                    q.execute(&mut *c).await?.rows_affected()
+                });
+            }
+            chosen = Some((unit, items));
+        }
+    }
+    let Some((unit, items)) = chosen else {
+        // Nothing free: on PostgreSQL, tell apart "all done" from "locked right now".
+        let busy = if is_pg {
+            let waiting: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+                "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
+                 AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
+                 AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
+                 LIMIT 1")
+                .bind(order_id).bind(annotator_id).fetch_optional(&mut *c).await?);
+            waiting.is_some()
+        } else {
+            false
+        };
+        return Ok((None, busy));
+    };
+    let a: Assignment = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&assignment_sql)
+        .bind(unit).bind(order_id).bind(annotator_id).bind(l.centre_id).bind(now).bind(now + lease_ms)
+        .fetch_one(&mut *c).await?);
+    on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1")
+        .bind(unit).execute(&mut *c).await?.rows_affected());
+    for chunk in items.chunks(300) {
+        let sql = format!(
+            "INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}",
+            crate::submit::tuples(chunk.len(), 3)
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for item in chunk {
+                q = q.bind(a.id).bind(order_id).bind(item);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok((Some(a), false))
+}
+
+/// Why an assignment cannot be renewed or ended: the state it is in.
+async fn not_active(
+    tx: &mut Tx<'_>,
+    annotator_id: i64,
+    assignment_id: i64,
+    already: bool,
+) -> StoreError {
+    let sql =
+        format!("SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2");
+    let row: Result<Option<Assignment>> = async {
+        Ok(on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
+            .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?))
+    }
+    .await;
+    match row {
+        Ok(Some(a)) if already => {
+            StoreError::Conflict(format!("the assignment is already {}", a.state))
+        }
+        Ok(Some(a)) => StoreError::Conflict(format!(
+            "the assignment is {}",
+            if a.state == "active" {
+                "expired"
+            } else {
+                a.state.as_str()
+            }
+        )),
+        Ok(None) => StoreError::NotFound,
+        Err(e) => e,
+    }
+}
+
+/// Renews an active, unexpired lease.
+pub(crate) async fn renew_in(
+    tx: &mut Tx<'_>,
+    annotator_id: i64,
+    assignment_id: i64,
+    now: i64,
+    lease_ms: i64,
+) -> Result<Assignment> {
+    let sql = format!(
+        "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+         AND lease_expires_at >= $4 RETURNING {ASSIGNMENT_COLS}"
+    );
+    let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
+        .bind(assignment_id).bind(annotator_id).bind(now + lease_ms).bind(now).fetch_optional(&mut *c).await?);
+    match row {
+        Some(a) => Ok(a),
+        None => Err(not_active(tx, annotator_id, assignment_id, false).await),
+    }
+}
+
+/// Submits or hands back an active assignment; its leases end, a handed-back unit's slot is
+/// free again, and a submitted training unit is graded (passing inserts the qualification).
+pub(crate) async fn finish_in(
+    tx: &mut Tx<'_>,
+    f: &FinishJob,
+    now: i64,
+) -> Result<(Assignment, Option<TrainingResult>)> {
+    let (annotator_id, assignment_id, to) = (f.annotator_id, f.assignment_id, f.to);
+    let live: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
+        .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?);
+    let Some(unit) = live else {
+        return Err(not_active(tx, annotator_id, assignment_id, true).await);
+    };
+    // In the writers' lock order: the unit (only a hand-back changes it), the assignment,
+    // then its leases.
+    if to != "submitted" {
+        let sql = format!(
+            "SELECT id FROM work_units WHERE id = $1{}",
+            lock(tx, " FOR UPDATE")
+        );
+        on_tx!(tx, c => sqlx::query(&sql).bind(unit).execute(&mut *c).await?.rows_affected());
+    }
+    let sql = format!(
+        "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+         RETURNING {ASSIGNMENT_COLS}"
+    );
+    let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
+        .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *c).await?);
+    let Some(a) = row else {
+        return Err(not_active(tx, annotator_id, assignment_id, true).await);
+    };
+    on_tx!(tx, c => sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1")
+        .bind(assignment_id).execute(&mut *c).await?.rows_affected());
+    if to != "submitted" {
+        on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+            .bind(unit).execute(&mut *c).await?.rows_affected());
+    }
+    let Some((pass_share, qualification)) = f.training.as_ref().filter(|_| to == "submitted")
+    else {
+        return Ok((a, None));
+    };
+    let (total, right): (i64, i64) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN l.gold_correct = TRUE THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM unit_items u LEFT JOIN labels l ON l.order_id = $2 AND l.item_id = u.item_id AND l.annotator_id = $3 \
+         WHERE u.unit_id = $1")
+        .bind(unit).bind(a.order_id).bind(annotator_id).fetch_one(&mut *c).await?);
+    let passed = total > 0 && right as f64 >= pass_share * total as f64 - 1e-9;
+    if passed {
+        let held: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT id FROM qualifications WHERE annotator_id = $1 AND qualification = $2 AND revoked_at IS NULL")
+            .bind(annotator_id).bind(qualification).fetch_optional(&mut *c).await?);
+        if held.is_none() {
+            on_tx!(tx, c => sqlx::query(
+                "INSERT INTO qualifications (annotator_id, qualification, source, assignment_id, granted_at) \
+                 VALUES ($1, $2, 'training', $3, $4)")
+                .bind(annotator_id).bind(qualification).bind(assignment_id).bind(now)
+                .execute(&mut *c).await?.rows_affected());
+        }
+    }
+    Ok((
+        a,
+        Some(TrainingResult {
+            total,
+            right,
+            passed,
+            qualification: qualification.clone(),
+        }),
+    ))
+}
