@@ -114,12 +114,27 @@ pub async fn serve(
     let store = app.state.store.clone();
     // Leaves the labels of quality-paused stretches out of consensus (review.rs).
     let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
+    // SQLite's write-ahead log is copied into the database file here, never in a commit.
+    let checkpoints = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "checkpoint");
+                }
+            }
+        }
+    });
     let served = axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP");
     sweep.abort();
     let _ = sweep.await;
+    checkpoints.abort();
+    let _ = checkpoints.await;
     served?;
     store.close().await;
     Ok(())

@@ -23,8 +23,8 @@ use crate::{Result, Store};
 pub const SKIPS_FOR_REVIEW: i64 = 3;
 /// The too-fast rule looks again after every this many labels of a worker on an order.
 const FAST_CHECK_EVERY: i64 = 5;
-/// Recent answers of other workers the too-fast rule compares with.
-const CROWD_SAMPLE: i64 = 200;
+/// Answers another worker must have given on the order to count in the crowd's pace.
+const CROWD_MIN_ANSWERS: i64 = 10;
 /// Rows per multi-row statement (well under both engines' limits on parameters).
 const CHUNK: usize = 400;
 
@@ -518,23 +518,25 @@ async fn rules(
                 .get(&key)
                 .is_some_and(|n| f.labels / FAST_CHECK_EVERY > (f.labels - n) / FAST_CHECK_EVERY)
         {
-            // The worker's latest answers (their own index, newest first, stopping at N) and
-            // the others' latest answers on the order (`labels_order_recent`, newest first).
+            // The worker's latest answers (their own index, newest first, stopping at N), and
+            // the others' usual pace on the order: the median of each one's mean time per
+            // answer, from their running figures (a few rows, not a scan of answers).
             let mine: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
                 "SELECT client_ms FROM labels WHERE annotator_id = $1 AND order_id = $2 AND created_at >= $3 \
                  AND answer IS NOT NULL ORDER BY created_at DESC LIMIT $4")
                 .bind(f.annotator_id).bind(f.order_id).bind(f.rule_since).bind(r.fast_min_labels)
                 .fetch_all(&mut *c).await?);
             if mine.len() as i64 >= r.fast_min_labels {
-                let crowd: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
-                    "SELECT client_ms FROM labels WHERE order_id = $1 AND annotator_id <> $2 \
-                     AND answer IS NOT NULL ORDER BY id DESC LIMIT $3")
-                    .bind(f.order_id).bind(f.annotator_id).bind(CROWD_SAMPLE)
+                let crowd: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
+                    "SELECT ms_sum, labels FROM worker_order_stats WHERE order_id = $1 \
+                     AND annotator_id <> $2 AND labels >= $3")
+                    .bind(f.order_id).bind(f.annotator_id).bind(CROWD_MIN_ANSWERS)
                     .fetch_all(&mut *c).await?);
+                let crowd: Vec<i64> = crowd.iter().map(|(ms, n)| ms / n.max(&1)).collect();
                 let secs =
                     |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
                 let m = median(&mut secs(&mine)).unwrap_or(f64::INFINITY);
-                let crowd_m = if crowd.len() >= 20 {
+                let crowd_m = if crowd.len() >= 2 {
                     median(&mut secs(&crowd))
                 } else {
                     None
