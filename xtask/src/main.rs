@@ -6,7 +6,8 @@
 //! - `cargo xtask ui`: build the web UI only.
 //! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/` (`dispatch`: the
 //!   load generator against release builds; `throughput`: report time at 1M and 10M labels;
-//!   `consensus`; `crowdkit`).
+//!   `consensus`; `crowdkit`; `labelstudio`: Label Studio under the same annotator loop;
+//!   `labelstudio-compare`: Label Studio and Mudou's load generator side by side).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -148,8 +149,15 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
         "crowdkit" => run(Command::new("bash")
             .arg(root().join("benches/peers/crowdkit/run.sh"))
             .args(rest)),
+        "labelstudio" => run(Command::new("bash")
+            .arg(root().join("benches/peers/labelstudio/run.sh"))
+            .args(rest)),
+        "labelstudio-compare" => run(Command::new("python3")
+            .arg(root().join("benches/peers/labelstudio/compare.py"))
+            .args(rest)),
         other => bail!(
-            "unknown bench {other:?}: try dispatch, throughput, review, consensus or crowdkit"
+            "unknown bench {other:?}: try dispatch, throughput, review, consensus, crowdkit, \
+             labelstudio or labelstudio-compare"
         ),
     }
 }
