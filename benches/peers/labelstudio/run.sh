@@ -118,7 +118,7 @@ json.dump(tokens, open({data_dir + '/tokens.json'!r}, 'w'))
 print(f'{{len(tokens)}} annotators with tokens')
 """
 call = server.call_command
-server.call_command = lambda name, *a, **k: call(name, command=script) if name == "shell_plus" else call(name, *a, **k)
+server.call_command = lambda name, *a, **k: call(name, command=script, quiet_load=True) if name == "shell_plus" else call(name, *a, **k)
 sys.argv = ["label-studio", "shell", "--data-dir", data_dir]
 server.main()
 PYEOF
