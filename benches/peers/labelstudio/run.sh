@@ -93,7 +93,8 @@ fi
 # One user and token per annotator, in Label Studio's own Django shell (`label-studio shell`,
 # which passes no command through: the script is handed to its shell_plus call; idempotent).
 if [ "$(cat "$TEMPLATE/.users" 2>/dev/null || echo 0)" -lt "$MAX" ]; then
-  LABEL_STUDIO_BASE_DATA_DIR="$TEMPLATE" "$PY" - "$TEMPLATE" "$MAX" <<'PYEOF' >&2
+  LABEL_STUDIO_BASE_DATA_DIR="$TEMPLATE" "$PY" - "$TEMPLATE" "$MAX" <<'PYEOF' >"$TEMPLATE.users.log" 2>&1 \
+    || { tail -30 "$TEMPLATE.users.log" >&2; exit 1; }
 import sys
 from label_studio import server
 data_dir, n = sys.argv[1], int(sys.argv[2])
@@ -122,6 +123,7 @@ server.call_command = lambda name, *a, **k: call(name, command=script, quiet_loa
 sys.argv = ["label-studio", "shell", "--data-dir", data_dir]
 server.main()
 PYEOF
+  tail -1 "$TEMPLATE.users.log" >&2
   echo "$MAX" >"$TEMPLATE/.users"
 fi
 
