@@ -91,6 +91,9 @@ struct Args {
     seed: u64,
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LABELS: [&str; 4] = ["a", "b", "c", "d"];
 const PIN: &str = "2468";
 const STAFF_PASSWORD: &str = "bench-staff-password";
@@ -743,18 +746,32 @@ async fn saturation(workers: Vec<Worker>, seconds: u64) -> (Vec<Worker>, Stats, 
 }
 
 /// Open loop: annotator `a` labels at `t0 + (j·K + a) / rate`, whatever came before.
-async fn steady(workers: Vec<Worker>, seconds: u64, rate: f64) -> (Vec<Worker>, Stats, f64) {
+/// The steady run: an open loop at `rate` labels/s in all. Each simulated annotator's
+/// answers arrive as a Poisson process (exponential gaps, mean `annotators / rate`), the
+/// usual model of independent people; a lockstep schedule would start every annotator's
+/// unit in the same tenth of a second, a herd no real centre makes. Latency counts from
+/// each answer's scheduled time, so a slow reply delays (and is charged to) the ones after.
+async fn steady(
+    workers: Vec<Worker>,
+    seconds: u64,
+    rate: f64,
+    seed: u64,
+) -> (Vec<Worker>, Stats, f64) {
     let k = workers.len();
     let t0 = Instant::now() + Duration::from_millis(200);
     let end = t0 + Duration::from_secs(seconds);
+    let mean_gap = k as f64 / rate;
     let handles: Vec<_> = workers
         .into_iter()
         .enumerate()
         .map(|(a, mut w)| {
+            let mut arrivals = StdRng::seed_from_u64(seed ^ (0x9e37_79b9 * (a as u64 + 1)));
             tokio::spawn(async move {
                 let mut st = Stats::default();
-                for j in 0u64.. {
-                    let at = t0 + Duration::from_secs_f64((j as f64 * k as f64 + a as f64) / rate);
+                let mut at = t0;
+                loop {
+                    let u: f64 = arrivals.random();
+                    at += Duration::from_secs_f64(-(1.0 - u).ln() * mean_gap);
                     if at >= end {
                         break;
                     }
@@ -933,7 +950,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if run_steady {
         let rest = workers.split_off(steady_k.min(workers.len()));
-        let (back, mut st, secs) = steady(workers, args.seconds, args.rate).await;
+        let (back, mut st, secs) = steady(workers, args.seconds, args.rate, args.seed).await;
         workers = back;
         workers.extend(rest);
         println!(

@@ -200,7 +200,6 @@ mod tests {
                 id,
                 org_id: 1,
                 name: format!("o{id}"),
-                spec: String::new(),
                 priority: s.priority as i64,
                 deadline: s.deadline,
                 published_at: Some(0),

@@ -27,6 +27,7 @@ pub struct Metrics {
     pub items_waiting: prometheus::IntGaugeVec,
     /// Writes stored per transaction (group commit).
     pub write_batch_size: prometheus::Histogram,
+    pub write_batch_seconds: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -91,9 +92,18 @@ impl Metrics {
             .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
         )
         .expect("valid metric");
+        let write_batch_seconds = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "mudou_write_batch_seconds",
+                "Time to store one batch of annotators' writes, its commit (disk flush) included",
+            )
+            .buckets(prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets")),
+        )
+        .expect("valid metric");
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(write_batch_size.clone()),
+            Box::new(write_batch_seconds.clone()),
             Box::new(labels_submitted_total.clone()),
             Box::new(leases_expired_total.clone()),
             Box::new(active_assignments.clone()),
@@ -123,6 +133,7 @@ impl Metrics {
             active_assignments,
             items_waiting,
             write_batch_size,
+            write_batch_seconds,
         })
     }
 

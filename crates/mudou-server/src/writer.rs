@@ -57,9 +57,10 @@ impl Writer {
             Backend::Sqlite => 1,
             Backend::Postgres => 3,
         };
+        let on_own_thread = store.backend() == Backend::Sqlite;
         for _ in 0..writers {
             let (store, metrics, rx) = (store.clone(), metrics.clone(), rx.clone());
-            tokio::spawn(async move {
+            let work = async move {
                 loop {
                     let jobs = {
                         let mut rx = rx.lock().await;
@@ -75,7 +76,22 @@ impl Writer {
                     };
                     write(&store, &metrics, lease_ms, jobs).await;
                 }
-            });
+            };
+            if on_own_thread {
+                // The one SQLite writer is the server's narrowest point: it gets a thread of
+                // its own, so each of its statements is followed up at once instead of
+                // queueing behind hundreds of request tasks on the shared runtime.
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the writer");
+                std::thread::Builder::new()
+                    .name("mudou-writer".into())
+                    .spawn(move || rt.block_on(work))
+                    .expect("the writer's thread");
+            } else {
+                tokio::spawn(work);
+            }
         }
         Writer { tx }
     }
@@ -128,6 +144,7 @@ impl Writer {
 
 async fn write(store: &Store, metrics: &Metrics, lease_ms: i64, jobs: Vec<Job>) {
     metrics.write_batch_size.observe(jobs.len() as f64);
+    let _timer = metrics.write_batch_seconds.start_timer();
     let specs: HashMap<i64, Arc<OrderSpec>> = jobs.iter().filter_map(|j| j.spec.clone()).collect();
     let (work, replies): (Vec<WriteJob>, Vec<_>) =
         jobs.into_iter().map(|j| (j.job, j.reply)).unzip();

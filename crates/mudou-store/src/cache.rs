@@ -64,6 +64,30 @@ pub(crate) struct Caches {
     pub(crate) sessions: TtlCache<String, crate::SessionInfo>,
     /// Assignment id → (annotator, order, centre): fixed when the assignment is made.
     pub(crate) assignment_owner: TtlCache<i64, (i64, i64, i64)>,
+    /// The open orders, for every request for work. Cleared when this store changes an
+    /// order's state; another process's change shows within [`OPEN_ORDERS_TTL`].
+    pub(crate) open_orders: TtlCache<(), std::sync::Arc<Vec<crate::OpenOrder>>>,
+    /// Counts changes of order states, so a list read before a change is not kept after it.
+    pub(crate) orders_changed: std::sync::atomic::AtomicU64,
+}
+
+impl Caches {
+    /// An order's state changed (published, paused, closed…): dispatch reads the list anew.
+    pub(crate) fn order_state_changed(&self) {
+        self.orders_changed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.open_orders.clear();
+    }
+}
+
+/// How long another server process may go on dispatching from its old list of open
+/// orders (a closed order's leases are refused anyway).
+pub const OPEN_ORDERS_TTL: Duration = Duration::from_secs(1);
+
+impl Default for TtlCache<(), std::sync::Arc<Vec<crate::OpenOrder>>> {
+    fn default() -> Self {
+        TtlCache::new(OPEN_ORDERS_TTL, 1)
+    }
 }
 
 impl Default for TtlCache<String, crate::SessionInfo> {

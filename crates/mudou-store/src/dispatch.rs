@@ -30,7 +30,6 @@ pub struct OpenOrder {
     pub id: i64,
     pub org_id: i64,
     pub name: String,
-    pub spec: String,
     pub priority: i64,
     pub deadline: Option<i64>,
     pub published_at: Option<i64>,
@@ -192,9 +191,23 @@ impl Store {
         }
     }
 
-    pub async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
-        let sql = "SELECT id, org_id, name, spec, priority, deadline, published_at FROM orders WHERE state = 'open'";
-        Ok(on_read!(self, p => sqlx::query_as::<_, OpenOrder>(sql).fetch_all(p).await?))
+    pub async fn open_orders(&self) -> Result<std::sync::Arc<Vec<OpenOrder>>> {
+        if let Some(v) = self.caches.open_orders.get(&()) {
+            return Ok(v);
+        }
+        let changes = || {
+            self.caches
+                .orders_changed
+                .load(std::sync::atomic::Ordering::SeqCst)
+        };
+        let before = changes();
+        let sql = "SELECT id, org_id, name, priority, deadline, published_at FROM orders WHERE state = 'open'";
+        let v: std::sync::Arc<Vec<OpenOrder>> =
+            on_read!(self, p => sqlx::query_as::<_, OpenOrder>(sql).fetch_all(p).await?).into();
+        if changes() == before {
+            self.caches.open_orders.insert((), v.clone());
+        }
+        Ok(v)
     }
 
     /// Ends leases that ran out: their unlabelled items go back to the pool, and their
@@ -225,14 +238,20 @@ impl Store {
         let lock = self.lock(" FOR UPDATE");
         // The writers' lock order: units, assignments (checked again once locked: a label may
         // have renewed one meanwhile), then their leases.
-        let lock_units = format!(
-            "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
-            crate::submit::params(1, units.len())
+        let lock_units = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
+                crate::submit::params(1, units.len())
+            ),
         );
-        let still_due = format!(
-            "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
+        let still_due = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
              ORDER BY id{lock}",
-            crate::submit::params(2, ids.len())
+                crate::submit::params(2, ids.len())
+            ),
         );
         Ok(in_tx!(self, tx => {
             let mut q = sqlx::query(&lock_units);
@@ -245,13 +264,13 @@ impl Store {
                 return Ok(0);
             }
             let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
-            let sql = format!(
+            let sql = crate::submit::for_backend(self.backend(), format!(
                 "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE id IN ({})",
-                crate::submit::params(2, ids.len()));
+                crate::submit::params(2, ids.len())));
             let mut q = sqlx::query(&sql).bind(now);
             for id in &ids { q = q.bind(id); }
             let n = q.execute(&mut *tx).await?.rows_affected();
-            let sql = format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len()));
+            let sql = crate::submit::for_backend(self.backend(), format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len())));
             let mut q = sqlx::query(&sql);
             for id in &ids { q = q.bind(id); }
             q.execute(&mut *tx).await?;
@@ -271,9 +290,12 @@ impl Store {
         annotator_id: i64,
         now: i64,
     ) -> Result<Option<Assignment>> {
-        let sql = format!(
-            "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
              AND lease_expires_at >= $2 ORDER BY id DESC LIMIT 1"
+            ),
         );
         Ok(
             on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(annotator_id).bind(now).fetch_optional(p).await?),
@@ -299,8 +321,11 @@ impl Store {
         annotator_id: i64,
         assignment_id: i64,
     ) -> Result<Assignment> {
-        let sql = format!(
-            "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
+            ),
         );
         on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(assignment_id).bind(annotator_id).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)

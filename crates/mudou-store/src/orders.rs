@@ -168,9 +168,10 @@ impl Store {
         let sql = format!(
             "UPDATE orders SET state = $3, updated_at = $4 WHERE id = $1 AND org_id = $2 AND state = $5 RETURNING {ORDER_COLS}"
         );
-        on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
-            .bind(order_id).bind(org_id).bind(to).bind(now).bind(&current.state).fetch_optional(p).await?)
-            .ok_or_else(|| StoreError::Conflict("the order changed meanwhile; try again".into()))
+        let changed = on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
+            .bind(order_id).bind(org_id).bind(to).bind(now).bind(&current.state).fetch_optional(p).await?);
+        self.caches.order_state_changed();
+        changed.ok_or_else(|| StoreError::Conflict("the order changed meanwhile; try again".into()))
     }
 
     /// Records a client's gold answer for an item of the order's dataset.
@@ -249,7 +250,7 @@ impl Store {
         publish: bool,
         now: i64,
     ) -> Result<usize> {
-        Ok(in_tx!(self, tx => {
+        let made = in_tx!(self, tx => {
             let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
                 .bind(order_id).fetch_optional(&mut *tx).await?;
             let state = state.ok_or(StoreError::NotFound)?;
@@ -279,7 +280,10 @@ impl Store {
                     .bind(order_id).bind(now).execute(&mut *tx).await?;
             }
             units.len()
-        }))
+        });
+        // New units (or a newly open order) are work for whoever asks next.
+        self.caches.order_state_changed();
+        Ok(made)
     }
 
     pub async fn order_counts(&self, order_id: i64) -> Result<OrderCounts> {

@@ -167,22 +167,34 @@ impl Store {
                 // Batches prepare statements in several sizes: keep them all.
                 .statement_cache_capacity(1024);
             // Create the file and switch it to WAL before readers open it.
+            // A local file does not go stale: no ping before each use (on SQLite a ping is
+            // one more hop to the connection's thread, for every statement and batch).
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
+                .test_before_acquire(false)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 // Checkpoints are the server's background job (`Store::checkpoint`, every
                 // second), not a commit's; this high mark only bounds the log for tools that
                 // write without a server (an import).
-                .connect_with(opts.clone().pragma("wal_autocheckpoint", "16000"))
+                .connect_with(
+                    opts.clone()
+                        .pragma("wal_autocheckpoint", "16000")
+                        .thread_name(|n| format!("mudou-sqlite-w{n}")),
+                )
                 .await?;
             let checkpoint = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.clone())
                 .await?;
+            // Each SQLite connection is a thread of its own: more readers than about twice
+            // the cores only adds switching between them (16 readers on 2 cores cost a
+            // tenth of the label rate), so the count is capped there.
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
             let read = SqlitePoolOptions::new()
-                .max_connections(config.max_connections.max(1))
+                .max_connections(config.max_connections.clamp(1, (2 * cores).max(4)))
+                .test_before_acquire(false)
                 .connect_with(opts.read_only(true))
                 .await?;
             Ok(Store {

@@ -157,10 +157,13 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     let verdicts: Vec<VerdictIn> = verdicts.into_values().collect();
     for chunk in verdicts.chunks(CHUNK) {
         // Each label's centre, time and earlier verdict.
-        let sql = format!(
-            "SELECT l.id, l.centre_id, l.created_at, v.agrees FROM labels l \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "SELECT l.id, l.centre_id, l.created_at, v.agrees FROM labels l \
              LEFT JOIN label_verdicts v ON v.label_id = l.id WHERE l.id IN ({})",
-            params(1, chunk.len())
+                params(1, chunk.len())
+            ),
         );
         let known: Vec<(i64, i64, i64, Option<bool>)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
@@ -205,10 +208,13 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         if rows.is_empty() {
             continue;
         }
-        let sql = format!(
-            "INSERT INTO label_verdicts (label_id, annotator_id, order_id, kind, agrees, updated_at) VALUES {} \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "INSERT INTO label_verdicts (label_id, annotator_id, order_id, kind, agrees, updated_at) VALUES {} \
              ON CONFLICT (label_id) DO UPDATE SET agrees = excluded.agrees, updated_at = excluded.updated_at",
-            tuples(rows.len(), 6)
+                tuples(rows.len(), 6)
+            ),
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -268,12 +274,15 @@ async fn upsert_deltas(
         } else {
             10
         };
-        let sql = format!(
-            "INSERT INTO {table} (annotator_id, {key}, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum{}) \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "INSERT INTO {table} (annotator_id, {key}, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum{}) \
              VALUES {} ON CONFLICT (annotator_id, {key}) DO UPDATE SET {}",
-            if has_last { ", last_label_at" } else { "" },
-            tuples(chunk.len(), cols),
-            sets.join(", ")
+                if has_last { ", last_label_at" } else { "" },
+                tuples(chunk.len(), cols),
+                sets.join(", ")
+            ),
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -300,10 +309,13 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         .filter(|l| l.gold_correct == Some(false))
         .collect();
     for chunk in failed.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO review_entries (order_id, item_id, reason, label_id, centre_id, created_at) VALUES {} \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "INSERT INTO review_entries (order_id, item_id, reason, label_id, centre_id, created_at) VALUES {} \
              ON CONFLICT DO NOTHING",
-            tuples(chunk.len(), 6)
+                tuples(chunk.len(), 6)
+            ),
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -320,10 +332,13 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         .map(|l| l.label_id)
         .collect();
     for chunk in mended.chunks(CHUNK) {
-        let sql = format!(
-            "UPDATE review_entries SET closed_at = $1 WHERE reason = 'gold_failure' AND closed_at IS NULL \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "UPDATE review_entries SET closed_at = $1 WHERE reason = 'gold_failure' AND closed_at IS NULL \
              AND label_id IN ({})",
-            params(2, chunk.len())
+                params(2, chunk.len())
+            ),
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql).bind(now);
@@ -410,12 +425,15 @@ async fn rules(
     let ord: Vec<i64> = orders.iter().copied().collect();
     for a_chunk in ann.chunks(CHUNK / 2) {
         for o_chunk in ord.chunks(CHUNK / 2) {
-            let sql = format!(
-                "SELECT annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, rule_since, \
+            let sql = crate::submit::for_backend(
+                tx.backend(),
+                format!(
+                    "SELECT annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, rule_since, \
                  rule_gold_total, rule_gold_correct, rule_judged, rule_agreed FROM worker_order_stats \
                  WHERE annotator_id IN ({}) AND order_id IN ({})",
-                params(1, a_chunk.len()),
-                params(1 + a_chunk.len(), o_chunk.len())
+                    params(1, a_chunk.len()),
+                    params(1 + a_chunk.len(), o_chunk.len())
+                ),
             );
             let rows: Vec<RuleFacts> = on_tx!(tx, c => {
                 let mut q = sqlx::query_as::<_, RuleFacts>(&sql);
@@ -429,10 +447,13 @@ async fn rules(
             );
         }
         // Live pauses (order 0: all work) and whether their labels were already left out.
-        let sql = format!(
-            "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
              WHERE lifted_at IS NULL AND annotator_id IN ({})",
-            params(1, a_chunk.len())
+                params(1, a_chunk.len())
+            ),
         );
         let rows: Vec<(i64, i64, i64, bool)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
@@ -444,9 +465,12 @@ async fn rules(
         }
     }
     for o_chunk in ord.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
-            params(1, o_chunk.len())
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
+                params(1, o_chunk.len())
+            ),
         );
         let rows: Vec<RuleRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as::<_, RuleRow>(&sql);
@@ -458,6 +482,31 @@ async fn rules(
         }
     }
     let opts = QualityOptions::default();
+    // The crowd's pace per order: (annotator, mean milliseconds per answer).
+    let mut paces: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    // The too-fast rule looks at each due worker's latest answers: read for all of them at
+    // once (one statement per batch, not one per worker).
+    let fast_due = |f: &RuleFacts| -> Option<i64> {
+        let key = (f.annotator_id, f.order_id);
+        if live.contains_key(&key) || live.contains_key(&(f.annotator_id, 0)) {
+            return None;
+        }
+        let r = rule_rows
+            .get(&(f.order_id, f.centre_id))
+            .copied()
+            .unwrap_or_default();
+        let due = r.fast_enabled
+            && f.labels >= r.fast_min_labels
+            && fresh
+                .get(&key)
+                .is_some_and(|n| f.labels / FAST_CHECK_EVERY > (f.labels - n) / FAST_CHECK_EVERY);
+        due.then_some(r.fast_min_labels)
+    };
+    let due: Vec<(i64, i64, i64, i64)> = facts
+        .iter()
+        .filter_map(|f| fast_due(f).map(|n| (f.annotator_id, f.order_id, f.rule_since, n)))
+        .collect();
+    let latest = latest_answer_times(tx, &due).await?;
     for f in &facts {
         let key = (f.annotator_id, f.order_id);
         if let Some((pause_id, excluded)) = live.get(&key).copied() {
@@ -512,30 +561,30 @@ async fn rules(
             }
         }
         if fired.is_none()
-            && r.fast_enabled
-            && f.labels >= r.fast_min_labels
-            && fresh
-                .get(&key)
-                .is_some_and(|n| f.labels / FAST_CHECK_EVERY > (f.labels - n) / FAST_CHECK_EVERY)
+            && let Some(mine) = latest.get(&key)
         {
-            // The worker's latest answers (their own index, newest first, stopping at N), and
-            // the others' usual pace on the order: the median of each one's mean time per
-            // answer, from their running figures (a few rows, not a scan of answers).
-            let mine: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(
-                "SELECT client_ms FROM labels WHERE annotator_id = $1 AND order_id = $2 AND created_at >= $3 \
-                 AND answer IS NOT NULL ORDER BY created_at DESC LIMIT $4")
-                .bind(f.annotator_id).bind(f.order_id).bind(f.rule_since).bind(r.fast_min_labels)
-                .fetch_all(&mut *c).await?);
+            // The worker's latest answers (read above), and the others' usual pace on the
+            // order: the median of each one's mean time per answer, from their running
+            // figures (a few rows, not a scan of answers).
             if mine.len() as i64 >= r.fast_min_labels {
-                let crowd: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as(
-                    "SELECT ms_sum, labels FROM worker_order_stats WHERE order_id = $1 \
-                     AND annotator_id <> $2 AND labels >= $3")
-                    .bind(f.order_id).bind(f.annotator_id).bind(CROWD_MIN_ANSWERS)
-                    .fetch_all(&mut *c).await?);
-                let crowd: Vec<i64> = crowd.iter().map(|(ms, n)| ms / n.max(&1)).collect();
+                // Each worker's mean on the order, read once per order and batch.
+                if let std::collections::hash_map::Entry::Vacant(slot) = paces.entry(f.order_id) {
+                    let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(
+                        "SELECT annotator_id, ms_sum, labels FROM worker_order_stats WHERE order_id = $1 \
+                         AND labels >= $2")
+                        .bind(f.order_id).bind(CROWD_MIN_ANSWERS)
+                        .fetch_all(&mut *c).await?);
+                    let means = rows.iter().map(|(a, ms, n)| (*a, ms / n.max(&1))).collect();
+                    slot.insert(means);
+                }
+                let crowd: Vec<i64> = paces[&f.order_id]
+                    .iter()
+                    .filter(|(a, _)| *a != f.annotator_id)
+                    .map(|(_, ms)| *ms)
+                    .collect();
                 let secs =
                     |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
-                let m = median(&mut secs(&mine)).unwrap_or(f64::INFINITY);
+                let m = median(&mut secs(mine)).unwrap_or(f64::INFINITY);
                 let crowd_m = if crowd.len() >= 2 {
                     median(&mut secs(&crowd))
                 } else {
@@ -570,6 +619,48 @@ async fn rules(
         }
     }
     Ok(())
+}
+
+/// The latest answer times (client-measured ms) of each `(annotator, order, since, n)`:
+/// up to `n` answers made since `since`, newest first, by the annotator's own index.
+async fn latest_answer_times(
+    tx: &mut Tx<'_>,
+    due: &[(i64, i64, i64, i64)],
+) -> Result<HashMap<(i64, i64), Vec<i64>>> {
+    let mut out: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
+    for chunk in due.chunks(64) {
+        // Padded like the IN-lists, so the statement comes in a few shapes only.
+        let chunk = crate::submit::padded(chunk.to_vec());
+        let parts: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                let p = 4 * k + 1;
+                format!(
+                    "SELECT CAST({k} AS BIGINT) AS k, client_ms FROM (SELECT client_ms FROM labels WHERE annotator_id = ${} \
+                     AND order_id = ${} AND created_at >= ${} AND answer IS NOT NULL \
+                     ORDER BY created_at DESC LIMIT ${}) AS t{k}",
+                    p,
+                    p + 1,
+                    p + 2,
+                    p + 3
+                )
+            })
+            .collect();
+        let sql = crate::submit::for_backend(tx.backend(), parts.join(" UNION ALL "));
+        let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for (a, o, since, n) in &chunk { q = q.bind(*a).bind(*o).bind(*since).bind(*n); }
+            q.fetch_all(&mut *c).await?
+        });
+        let mut by_k: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
+        for (k, ms) in rows {
+            by_k.entry(k as usize).or_default().push(ms);
+        }
+        for (k, (a, o, _, _)) in chunk.iter().enumerate() {
+            out.entry((*a, *o))
+                .or_insert_with(|| by_k.remove(&k).unwrap_or_default());
+        }
+    }
+    Ok(out)
 }
 
 #[derive(sqlx::FromRow)]
@@ -621,8 +712,10 @@ async fn promotions(tx: &mut Tx<'_>, now: i64, annotators: &BTreeSet<i64>) -> Re
     let ids: Vec<i64> = annotators.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
         let list = params(1, chunk.len());
-        let sql = format!(
-            "SELECT u.id, u.centre_id, u.skill_level, \
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "SELECT u.id, u.centre_id, u.skill_level, \
              CAST(COALESCE(SUM(s.labels - s.skips), 0) AS BIGINT), CAST(COALESCE(SUM(s.gold_total), 0) AS BIGINT), \
              CAST(COALESCE(SUM(s.gold_correct), 0) AS BIGINT) \
              FROM users u JOIN worker_order_stats s ON s.annotator_id = u.id \
@@ -633,6 +726,7 @@ async fn promotions(tx: &mut Tx<'_>, now: i64, annotators: &BTreeSet<i64>) -> Re
                  AND lc.to_level = u.skill_level AND lc.from_level IS NOT NULL AND lc.from_level <> lc.to_level \
                  AND ((lc.from_level = 'expert') OR (lc.from_level = 'standard' AND lc.to_level = 'trainee'))) \
              GROUP BY u.id, u.centre_id, u.skill_level"
+            ),
         );
         type Row = (i64, Option<i64>, Option<String>, i64, i64, i64);
         let rows: Vec<Row> = on_tx!(tx, c => {
@@ -794,14 +888,17 @@ impl Store {
         with_excluded: bool,
         max: i64,
     ) -> Result<QualitySample> {
-        let sql = format!(
-            "SELECT item_id, annotator_id, answer, client_ms FROM labels WHERE order_id = $1 AND created_at >= $2 \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT item_id, annotator_id, answer, client_ms FROM labels WHERE order_id = $1 AND created_at >= $2 \
              AND answer IS NOT NULL{} ORDER BY item_id DESC LIMIT $3",
-            if with_excluded {
-                ""
-            } else {
-                " AND excluded_reason IS NULL"
-            }
+                if with_excluded {
+                    ""
+                } else {
+                    " AND excluded_reason IS NULL"
+                }
+            ),
         );
         let mut labels: Vec<QualityLabel> = on_read!(self, p => sqlx::query_as::<_, QualityLabel>(&sql)
             .bind(order_id).bind(since).bind(max.max(1)).fetch_all(p).await?);
@@ -864,8 +961,10 @@ impl Store {
         by: i64,
         now: i64,
     ) -> Result<QualityRules> {
-        let sql = format!(
-            "INSERT INTO quality_rules (order_id, centre_id, {RULE_COLS}, updated_by, updated_at) \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "INSERT INTO quality_rules (order_id, centre_id, {RULE_COLS}, updated_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (order_id, centre_id) DO UPDATE SET gold_enabled = excluded.gold_enabled, \
              gold_min_items = excluded.gold_min_items, gold_threshold = excluded.gold_threshold, \
@@ -873,6 +972,7 @@ impl Store {
              fast_seconds = excluded.fast_seconds, spam_enabled = excluded.spam_enabled, \
              spam_min_labels = excluded.spam_min_labels, spam_agreement = excluded.spam_agreement, \
              exclude_labels = excluded.exclude_labels, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+            ),
         );
         on_write!(self, p => sqlx::query(&sql).bind(order_id).bind(centre_id).bind(r.gold_enabled).bind(r.gold_min_items)
             .bind(r.gold_threshold).bind(r.fast_enabled).bind(r.fast_min_labels).bind(r.fast_seconds).bind(r.spam_enabled)

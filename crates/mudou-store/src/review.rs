@@ -202,13 +202,16 @@ impl Store {
         if f.reason.is_some() {
             cond.push_str(&format!(" AND e.reason = ${next}"));
         }
-        let sql = format!(
-            "SELECT e.order_id, e.item_id, MIN(e.created_at) AS since FROM review_entries e \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT e.order_id, e.item_id, MIN(e.created_at) AS since FROM review_entries e \
              JOIN orders o ON o.id = e.order_id \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE}{cond} \
              GROUP BY e.order_id, e.item_id, o.deadline \
              ORDER BY CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, since, e.order_id, e.item_id \
              LIMIT $2 OFFSET $3"
+            ),
         );
         Ok(on_read!(self, p => {
             let mut q = sqlx::query_as::<_, QueueRow>(&sql).bind(centre_id).bind(f.limit).bind(f.offset);
@@ -220,12 +223,15 @@ impl Store {
 
     /// Per order and reason, the items waiting in the centre's queue.
     pub async fn review_counts(&self, centre_id: i64) -> Result<Vec<QueueCount>> {
-        let sql = format!(
-            "SELECT e.order_id, o.name AS order_name, o.deadline, e.reason, COUNT(DISTINCT e.item_id) AS items \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT e.order_id, o.name AS order_name, o.deadline, e.reason, COUNT(DISTINCT e.item_id) AS items \
              FROM review_entries e JOIN orders o ON o.id = e.order_id \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE} \
              GROUP BY e.order_id, o.name, o.deadline, e.reason \
              ORDER BY CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, e.order_id, e.reason"
+            ),
         );
         Ok(
             on_read!(self, p => sqlx::query_as::<_, QueueCount>(&sql).bind(centre_id).fetch_all(p).await?),
@@ -397,8 +403,11 @@ impl Store {
 
     /// The decisions taken on an item, oldest first (any centre's: they decide the item).
     pub async fn item_decisions(&self, order_id: i64, item_id: i64) -> Result<Vec<Decision>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM review_decisions WHERE order_id = $1 AND item_id = $2 ORDER BY id"
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT {DECISION_COLS} FROM review_decisions WHERE order_id = $1 AND item_id = $2 ORDER BY id"
+            ),
         );
         Ok(
             on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(order_id).bind(item_id).fetch_all(p).await?),
@@ -407,8 +416,11 @@ impl Store {
 
     /// The centre's latest decisions.
     pub async fn centre_decisions(&self, centre_id: i64, limit: i64) -> Result<Vec<Decision>> {
-        let sql = format!(
-            "SELECT {DECISION_COLS} FROM review_decisions WHERE centre_id = $1 ORDER BY decided_at DESC, id DESC LIMIT $2"
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT {DECISION_COLS} FROM review_decisions WHERE centre_id = $1 ORDER BY decided_at DESC, id DESC LIMIT $2"
+            ),
         );
         Ok(
             on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(centre_id).bind(limit).fetch_all(p).await?),
@@ -462,12 +474,15 @@ impl Store {
         } else {
             ""
         };
-        let sql = format!(
-            "SELECT e.id, e.item_id, e.note, e.created_at, e.closed_at, d.decision, oi.answer, oi.state \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT e.id, e.item_id, e.note, e.created_at, e.closed_at, d.decision, oi.answer, oi.state \
              FROM review_entries e JOIN orders o ON o.id = e.order_id \
              JOIN order_items oi ON oi.order_id = e.order_id AND oi.item_id = e.item_id \
              LEFT JOIN review_decisions d ON d.id = e.decision_id \
              WHERE e.order_id = $1 AND o.org_id = $2 AND e.reason = 'client_flag'{only_item} ORDER BY e.id DESC"
+            ),
         );
         Ok(on_read!(self, p => {
             let mut q = sqlx::query_as::<_, ClientFlag>(&sql).bind(order_id).bind(org_id);
@@ -489,14 +504,17 @@ impl Store {
         } else {
             ""
         };
-        let sql = format!(
-            "SELECT oi.item_id, i.kind, i.sha256, i.body, i.file_name, b.width, b.height, oi.state, oi.answer, \
+        let sql = crate::submit::for_backend(
+            self.backend(),
+            format!(
+                "SELECT oi.item_id, i.kind, i.sha256, i.body, i.file_name, b.width, b.height, oi.state, oi.answer, \
              oi.confidence, oi.final_by IS NOT NULL AS reviewed, EXISTS (SELECT 1 FROM review_entries e \
              WHERE e.order_id = oi.order_id AND e.item_id = oi.item_id AND e.reason = 'client_flag' \
              AND e.closed_at IS NULL) AS flagged \
              FROM order_items oi JOIN items i ON i.id = oi.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
              WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.item_id > $2{state_cond} \
              ORDER BY oi.item_id LIMIT $3"
+            ),
         );
         Ok(on_read!(self, p => {
             let mut q = sqlx::query_as::<_, ResultItem>(&sql).bind(order_id).bind(after).bind(limit);

@@ -3,9 +3,10 @@
 //!
 //! A durable commit costs a disk flush (several milliseconds on ordinary disks), and SQLite
 //! has one writer. So the server queues these writes and stores whatever is waiting in one
-//! transaction ([`Store::write_batch`]): one flush for many writes. Each job runs in its own
-//! savepoint, so one job's failure is rolled back alone and never fails the others; labels
-//! go together through [`crate::submit`]'s set-based path, and one by one only if that fails.
+//! transaction ([`Store::write_batch`]): one flush for many writes. Jobs of one kind run
+//! together in one savepoint; should one fail, the group is rolled back and run again one
+//! job per savepoint, so one job's failure is rolled back alone and never fails the others.
+//! Labels go together through [`crate::submit`]'s set-based path.
 //! Inside a batch: hand-backs, labels, leases, heartbeats, then submitted units (so a unit
 //! submitted together with its last answers sees them). Every writer takes row locks in one
 //! order — units, items, assignments, leases — so they never wait for each other in a circle;
@@ -129,23 +130,15 @@ where
     F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
 {
     let mut out: Vec<Option<Result<WriteDone>>> = (0..jobs.len()).map(|_| None).collect();
+    let kind = |pick: fn(&WriteJob) -> bool| -> Vec<usize> {
+        (0..jobs.len()).filter(|i| pick(&jobs[*i])).collect()
+    };
     // Hand-backs first: they lock their unit, and units come first in the writers' lock
     // order (units → items → assignments → leases).
-    for (i, job) in jobs.iter().enumerate() {
-        if let WriteJob::Finish(f) = job
-            && f.to != "submitted"
-        {
-            savepoint(tx, "SAVEPOINT job").await?;
-            let r = finish_in(tx, f, now).await;
-            fatal(&r)?;
-            end_savepoint(tx, r.is_ok()).await?;
-            out[i] = Some(r.map(|(a, t)| WriteDone::Finish(a, t)));
-        }
-    }
+    let hand_backs = kind(|j| matches!(j, WriteJob::Finish(f) if f.to != "submitted"));
+    group(tx, jobs, &hand_backs, now, lease_ms, &mut out).await?;
     // Labels: all together, or one by one when the batch fails.
-    let idx: Vec<usize> = (0..jobs.len())
-        .filter(|i| matches!(jobs[*i], WriteJob::Label(_)))
-        .collect();
+    let idx = kind(|j| matches!(j, WriteJob::Label(_)));
     if !idx.is_empty() {
         let labels: Vec<NewLabel> = idx
             .iter()
@@ -184,43 +177,78 @@ where
         }
     }
     // Leases after labels: they never wait for a lock (they skip locked rows), so the
-    // batch waits for item locks only before it holds any of its own.
-    for (i, job) in jobs.iter().enumerate() {
-        if let WriteJob::Lease(l) = job {
-            savepoint(tx, "SAVEPOINT job").await?;
-            let r = lease_in(tx, l, now, lease_ms).await;
-            fatal(&r)?;
-            end_savepoint(tx, r.is_ok()).await?;
-            out[i] = Some(r.map(|(unit, busy)| WriteDone::Lease { unit, busy }));
-        }
-    }
-    // Heartbeats, then the ends of units.
-    for (i, job) in jobs.iter().enumerate() {
-        if let WriteJob::Renew(annotator, assignment) = job {
-            savepoint(tx, "SAVEPOINT job").await?;
-            let r = renew_in(tx, *annotator, *assignment, now, lease_ms).await;
-            fatal(&r)?;
-            end_savepoint(tx, r.is_ok()).await?;
-            out[i] = Some(r.map(WriteDone::Renew));
-        }
-    }
-    for (i, job) in jobs.iter().enumerate() {
-        if let WriteJob::Finish(f) = job
-            && f.to == "submitted"
-        {
-            savepoint(tx, "SAVEPOINT job").await?;
-            let r = finish_in(tx, f, now).await;
-            fatal(&r)?;
-            end_savepoint(tx, r.is_ok()).await?;
-            out[i] = Some(r.map(|(a, t)| WriteDone::Finish(a, t)));
-        }
-    }
+    // batch waits for item locks only before it holds any of its own. Then heartbeats,
+    // then the ends of units.
+    let leases = kind(|j| matches!(j, WriteJob::Lease(_)));
+    group(tx, jobs, &leases, now, lease_ms, &mut out).await?;
+    let renewals = kind(|j| matches!(j, WriteJob::Renew(..)));
+    group(tx, jobs, &renewals, now, lease_ms, &mut out).await?;
+    let submits = kind(|j| matches!(j, WriteJob::Finish(f) if f.to == "submitted"));
+    group(tx, jobs, &submits, now, lease_ms, &mut out).await?;
     Ok(out.into_iter().map(|o| o.expect("every job ran")).collect())
 }
 
-/// A job's failure that must end the whole batch: PostgreSQL broke a deadlock, and the
-/// batch's earlier jobs still hold their locks, so trying on inside the same transaction
-/// would meet the same deadlock. The writer rolls back and runs the batch again.
+/// One job other than a label.
+async fn run_job(tx: &mut Tx<'_>, job: &WriteJob, now: i64, lease_ms: i64) -> Result<WriteDone> {
+    match job {
+        WriteJob::Lease(l) => lease_in(tx, l, now, lease_ms)
+            .await
+            .map(|(unit, busy)| WriteDone::Lease { unit, busy }),
+        WriteJob::Renew(annotator, assignment) => {
+            renew_in(tx, *annotator, *assignment, now, lease_ms)
+                .await
+                .map(WriteDone::Renew)
+        }
+        WriteJob::Finish(f) => finish_in(tx, f, now)
+            .await
+            .map(|(a, t)| WriteDone::Finish(a, t)),
+        WriteJob::Label(_) => unreachable!("labels go through submit_in"),
+    }
+}
+
+/// Runs jobs of one kind in one savepoint. Should one of them fail (a refusal such as a
+/// unit already submitted, or an error), the group is rolled back and run again one job
+/// per savepoint, so a failure is rolled back alone and never fails the others. The
+/// usual case costs two statements for the whole group instead of two per job.
+async fn group(
+    tx: &mut Tx<'_>,
+    jobs: &[WriteJob],
+    idx: &[usize],
+    now: i64,
+    lease_ms: i64,
+    out: &mut [Option<Result<WriteDone>>],
+) -> Result<()> {
+    if idx.len() > 1 {
+        savepoint(tx, "SAVEPOINT grp").await?;
+        let mut done = Vec::with_capacity(idx.len());
+        for i in idx {
+            let r = run_job(tx, &jobs[*i], now, lease_ms).await;
+            fatal(&r)?;
+            match r {
+                Ok(d) => done.push(d),
+                Err(_) => break,
+            }
+        }
+        if done.len() == idx.len() {
+            savepoint(tx, "RELEASE SAVEPOINT grp").await?;
+            for (i, d) in idx.iter().zip(done) {
+                out[*i] = Some(Ok(d));
+            }
+            return Ok(());
+        }
+        savepoint(tx, "ROLLBACK TO SAVEPOINT grp").await?;
+        savepoint(tx, "RELEASE SAVEPOINT grp").await?;
+    }
+    for i in idx {
+        savepoint(tx, "SAVEPOINT job").await?;
+        let r = run_job(tx, &jobs[*i], now, lease_ms).await;
+        fatal(&r)?;
+        end_savepoint(tx, r.is_ok()).await?;
+        out[*i] = Some(r);
+    }
+    Ok(())
+}
+
 fn fatal<T>(r: &Result<T>) -> Result<()> {
     match r {
         Err(e) if e.is_transient() => Err(StoreError::Transient),
@@ -250,6 +278,9 @@ fn lock(tx: &Tx<'_>, clause: &'static str) -> &'static str {
 /// training order's units are all gold), or else a top-up unit of up to `topup_size` items
 /// that need more labels. `None` when the order has nothing for them, with `true` when only
 /// locked items (PostgreSQL) stood in the way.
+/// Leases come only from an open order (`$1` is the order).
+const OPEN: &str = "EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.state = 'open')";
+
 pub(crate) async fn lease_in(
     tx: &mut Tx<'_>,
     l: &LeaseJob,
@@ -260,7 +291,7 @@ pub(crate) async fn lease_in(
     // Units with a free slot that this annotator has not had (a partial index holds only
     // units with free slots, so full ones cost nothing however many there are).
     let units_sql = format!(
-        "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots \
+        "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots AND {OPEN} \
          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
          ORDER BY w.seq LIMIT 16{}",
         lock(tx, " FOR UPDATE SKIP LOCKED")
@@ -280,7 +311,7 @@ pub(crate) async fn lease_in(
              (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = u.item_id) < oi.needed)) \
          ORDER BY u.pos";
     let topup_sql = format!(
-        "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
+        "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' AND {OPEN} \
          AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
          ORDER BY oi.item_id LIMIT $3{}",
@@ -292,11 +323,6 @@ pub(crate) async fn lease_in(
     );
     let is_pg = tx.backend() == Backend::Postgres;
 
-    let state: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
-        .bind(order_id).fetch_optional(&mut *c).await?);
-    if state.as_deref() != Some("open") {
-        return Ok((None, false));
-    }
     let units: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(&units_sql)
         .bind(order_id).bind(annotator_id).fetch_all(&mut *c).await?);
     let mut chosen: Option<(i64, Vec<i64>)> = None;
@@ -334,9 +360,12 @@ pub(crate) async fn lease_in(
                 "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
                 .bind(order_id).bind(seq).bind(now).fetch_one(&mut *c).await?);
             for chunk in items.chunks(300) {
-                let sql = format!(
-                    "INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}",
-                    crate::submit::tuples(chunk.len(), 3)
+                let sql = crate::submit::for_backend(
+                    tx.backend(),
+                    format!(
+                        "INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}",
+                        crate::submit::tuples(chunk.len(), 3)
+                    ),
                 );
                 on_tx!(tx, c => {
                     let mut q = sqlx::query(&sql);
@@ -352,11 +381,13 @@ pub(crate) async fn lease_in(
     let Some((unit, items)) = chosen else {
         // Nothing free: on PostgreSQL, tell apart "all done" from "locked right now".
         let busy = if is_pg {
-            let waiting: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-                "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' \
+            let waiting_sql = format!(
+                "SELECT oi.item_id FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND oi.state = 'open' AND {OPEN} \
                  AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
                  AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
-                 LIMIT 1")
+                 LIMIT 1"
+            );
+            let waiting: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(&waiting_sql)
                 .bind(order_id).bind(annotator_id).fetch_optional(&mut *c).await?);
             waiting.is_some()
         } else {
@@ -370,9 +401,12 @@ pub(crate) async fn lease_in(
     on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1")
         .bind(unit).execute(&mut *c).await?.rows_affected());
     for chunk in items.chunks(300) {
-        let sql = format!(
-            "INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}",
-            crate::submit::tuples(chunk.len(), 3)
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}",
+                crate::submit::tuples(chunk.len(), 3)
+            ),
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
@@ -424,9 +458,12 @@ pub(crate) async fn renew_in(
     now: i64,
     lease_ms: i64,
 ) -> Result<Assignment> {
-    let sql = format!(
-        "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+    let sql = crate::submit::for_backend(
+        tx.backend(),
+        format!(
+            "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
          AND lease_expires_at >= $4 RETURNING {ASSIGNMENT_COLS}"
+        ),
     );
     let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
         .bind(assignment_id).bind(annotator_id).bind(now + lease_ms).bind(now).fetch_optional(&mut *c).await?);
@@ -444,24 +481,30 @@ pub(crate) async fn finish_in(
     now: i64,
 ) -> Result<(Assignment, Option<TrainingResult>)> {
     let (annotator_id, assignment_id, to) = (f.annotator_id, f.assignment_id, f.to);
-    let live: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-        "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
-        .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?);
-    let Some(unit) = live else {
-        return Err(not_active(tx, annotator_id, assignment_id, true).await);
-    };
-    // In the writers' lock order: the unit (only a hand-back changes it), the assignment,
-    // then its leases.
+    // In the writers' lock order: the unit (only a hand-back changes it, so only a
+    // hand-back looks it up and locks it first), the assignment, then its leases.
     if to != "submitted" {
-        let sql = format!(
-            "SELECT id FROM work_units WHERE id = $1{}",
-            lock(tx, " FOR UPDATE")
+        let live: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+            "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
+            .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?);
+        let Some(unit) = live else {
+            return Err(not_active(tx, annotator_id, assignment_id, true).await);
+        };
+        let sql = crate::submit::for_backend(
+            tx.backend(),
+            format!(
+                "SELECT id FROM work_units WHERE id = $1{}",
+                lock(tx, " FOR UPDATE")
+            ),
         );
         on_tx!(tx, c => sqlx::query(&sql).bind(unit).execute(&mut *c).await?.rows_affected());
     }
-    let sql = format!(
-        "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
+    let sql = crate::submit::for_backend(
+        tx.backend(),
+        format!(
+            "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
          RETURNING {ASSIGNMENT_COLS}"
+        ),
     );
     let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
         .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *c).await?);
@@ -472,7 +515,7 @@ pub(crate) async fn finish_in(
         .bind(assignment_id).execute(&mut *c).await?.rows_affected());
     if to != "submitted" {
         on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
-            .bind(unit).execute(&mut *c).await?.rows_affected());
+            .bind(a.unit_id).execute(&mut *c).await?.rows_affected());
     }
     let Some((pass_share, qualification)) = f.training.as_ref().filter(|_| to == "submitted")
     else {
@@ -482,7 +525,7 @@ pub(crate) async fn finish_in(
         "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN l.gold_correct = TRUE THEN 1 ELSE 0 END), 0) AS BIGINT) \
          FROM unit_items u LEFT JOIN labels l ON l.order_id = $2 AND l.item_id = u.item_id AND l.annotator_id = $3 \
          WHERE u.unit_id = $1")
-        .bind(unit).bind(a.order_id).bind(annotator_id).fetch_one(&mut *c).await?);
+        .bind(a.unit_id).bind(a.order_id).bind(annotator_id).fetch_one(&mut *c).await?);
     let passed = total > 0 && right as f64 >= pass_share * total as f64 - 1e-9;
     if passed {
         let held: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(

@@ -317,9 +317,9 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         }
     }
     let mut open = Vec::new();
-    for o in state.store.open_orders().await? {
+    for o in state.store.open_orders().await?.iter() {
         let entry = state.specs.get(&state.store, o.id).await?;
-        open.push((o, entry.spec, entry.name));
+        open.push((o.clone(), entry.spec, entry.name));
     }
     let candidates = match crate::dispatch::plan(
         &open,
