@@ -2,6 +2,9 @@
 
 use crate::{Result, Store, StoreError};
 
+/// Items added to an order at once after which PostgreSQL's statistics are refreshed.
+const ANALYZE_AFTER: usize = 1000;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Order {
     pub id: i64,
@@ -283,6 +286,14 @@ impl Store {
         });
         // New units (or a newly open order) are work for whoever asks next.
         self.caches.order_state_changed();
+        // PostgreSQL plans from table statistics, and autovacuum refreshes them only now and
+        // then: right after a large order is published it would still plan for the empty
+        // tables (hash joins over the whole order, ~10 ms per lease instead of 0.2 ms).
+        // SQLite plans from its indexes alone.
+        if self.backend() == crate::Backend::Postgres && items.len() >= ANALYZE_AFTER {
+            on_write!(self, p => sqlx::query("ANALYZE items, order_items, work_units, unit_items")
+                .execute(p).await?.rows_affected());
+        }
         Ok(made)
     }
 
