@@ -447,11 +447,23 @@ async fn rules(
             );
         }
         // Live pauses (order 0: all work) and whether their labels were already left out.
+        // On PostgreSQL the pauses are locked (in id order; only paused workers' rows, so
+        // batches wait for each other only over those): a stretch being left out at this
+        // moment (`exclude_pause_labels` holds its pause for update) either finishes first,
+        // and these labels see it and are marked for leaving out too, or waits for this
+        // batch, and then finds these labels among the stretch's. Without it a label could
+        // slip between the two and be paid and counted from a paused stretch. (A share lock
+        // would deadlock two batches that both mark the same pause.)
+        let share = if tx.backend() == crate::Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
         let sql = crate::submit::for_backend(
             tx.backend(),
             format!(
                 "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
-             WHERE lifted_at IS NULL AND annotator_id IN ({})",
+             WHERE lifted_at IS NULL AND annotator_id IN ({}) ORDER BY id{share}",
                 params(1, a_chunk.len())
             ),
         );
