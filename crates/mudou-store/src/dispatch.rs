@@ -120,7 +120,7 @@ pub enum SubmitOutcome {
 }
 
 /// What [`Store::audit_order`] finds. All but `leases` and `labels` must be zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct OrderAudit {
     /// Work items with more answers (that count for consensus) than they need.
     pub over_labelled: i64,
@@ -238,16 +238,11 @@ impl Store {
         let lock = self.lock(" FOR UPDATE");
         // The writers' lock order: units, assignments (checked again once locked: a label may
         // have renewed one meanwhile), then their leases.
-        let lock_units = crate::submit::for_backend(
-            self.backend(),
-            format!(
-                "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
-                crate::submit::params(1, units.len())
-            ),
-        );
-        let still_due = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let lock_units = self.sql(format!(
+            "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
+            crate::submit::params(1, units.len())
+        ));
+        let still_due = self.sql(format!(
                 "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
              ORDER BY id{lock}",
                 crate::submit::params(2, ids.len())
@@ -264,13 +259,13 @@ impl Store {
                 return Ok(0);
             }
             let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
-            let sql = crate::submit::for_backend(self.backend(), format!(
+            let sql = self.sql(format!(
                 "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE id IN ({})",
                 crate::submit::params(2, ids.len())));
             let mut q = sqlx::query(&sql).bind(now);
             for id in &ids { q = q.bind(id); }
             let n = q.execute(&mut *tx).await?.rows_affected();
-            let sql = crate::submit::for_backend(self.backend(), format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len())));
+            let sql = self.sql(format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len())));
             let mut q = sqlx::query(&sql);
             for id in &ids { q = q.bind(id); }
             q.execute(&mut *tx).await?;
@@ -290,9 +285,7 @@ impl Store {
         annotator_id: i64,
         now: i64,
     ) -> Result<Option<Assignment>> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
              AND lease_expires_at >= $2 ORDER BY id DESC LIMIT 1"
             ),
@@ -321,12 +314,9 @@ impl Store {
         annotator_id: i64,
         assignment_id: i64,
     ) -> Result<Assignment> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
-                "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
-            ),
-        );
+        let sql = self.sql(format!(
+            "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
+        ));
         on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(assignment_id).bind(annotator_id).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
@@ -499,36 +489,20 @@ impl Store {
     pub async fn audit_order(&self, order_id: i64, now: i64) -> Result<OrderAudit> {
         let sql = "SELECT \
             (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND \
-                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL) > oi.needed), \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL) > oi.needed) AS over_labelled, \
             (SELECT COUNT(*) FROM (SELECT item_id, annotator_id FROM labels WHERE order_id = $1 \
-                GROUP BY item_id, annotator_id HAVING COUNT(*) > 1) d), \
+                GROUP BY item_id, annotator_id HAVING COUNT(*) > 1) d) AS duplicate_labels, \
             (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.labels_count <> \
-                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL)), \
+                (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL)) AS count_mismatch, \
             (SELECT COUNT(*) FROM item_leases il JOIN assignments a ON a.id = il.assignment_id \
-                WHERE il.order_id = $1 AND (a.state <> 'active' OR a.lease_expires_at < $2)), \
-            (SELECT COUNT(*) FROM item_leases WHERE order_id = $1), \
-            (SELECT COUNT(*) FROM labels WHERE order_id = $1), \
+                WHERE il.order_id = $1 AND (a.state <> 'active' OR a.lease_expires_at < $2)) AS stray_leases, \
+            (SELECT COUNT(*) FROM item_leases WHERE order_id = $1) AS leases, \
+            (SELECT COUNT(*) FROM labels WHERE order_id = $1) AS labels, \
             (SELECT COUNT(*) FROM work_units w WHERE w.order_id = $1 AND w.taken <> \
-                (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted')))";
-        let (
-            over_labelled,
-            duplicate_labels,
-            count_mismatch,
-            stray_leases,
-            leases,
-            labels,
-            slot_mismatch,
-        ): (i64, i64, i64, i64, i64, i64, i64) =
-            on_read!(self, p => sqlx::query_as(sql).bind(order_id).bind(now).fetch_one(p).await?);
-        Ok(OrderAudit {
-            over_labelled,
-            duplicate_labels,
-            count_mismatch,
-            stray_leases,
-            leases,
-            labels,
-            slot_mismatch,
-        })
+                (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted'))) AS slot_mismatch";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, OrderAudit>(sql).bind(order_id).bind(now).fetch_one(p).await?),
+        )
     }
 
     /// Live assignments, and per open order the items still needing labels.

@@ -122,12 +122,17 @@ impl<'a> From<&'a mut sqlx::PgConnection> for Tx<'a> {
 }
 
 impl Tx<'_> {
-    #[allow(dead_code)]
     pub(crate) fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// A statement built at run time, as this engine should get it
+    /// ([`crate::submit::for_backend`]).
+    pub(crate) fn sql(&self, sql: String) -> String {
+        crate::submit::for_backend(self.backend(), sql)
     }
 }
 
@@ -181,6 +186,8 @@ impl Store {
                 .connect_with(
                     opts.clone()
                         .pragma("wal_autocheckpoint", "16000")
+                        // Named apart from the readers, so `top -H` or `perf -t` finds the
+                        // one thread every write waits for.
                         .thread_name(|n| format!("mudou-sqlite-w{n}")),
                 )
                 .await?;
@@ -255,6 +262,12 @@ impl Store {
             Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// A statement built at run time, as this store's engine should get it
+    /// ([`crate::submit::for_backend`]).
+    pub(crate) fn sql(&self, sql: String) -> String {
+        crate::submit::for_backend(self.backend(), sql)
     }
 
     /// Applies the migrations this binary carries. Idempotent.

@@ -157,14 +157,11 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     let verdicts: Vec<VerdictIn> = verdicts.into_values().collect();
     for chunk in verdicts.chunks(CHUNK) {
         // Each label's centre, time and earlier verdict.
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
-                "SELECT l.id, l.centre_id, l.created_at, v.agrees FROM labels l \
+        let sql = tx.sql(format!(
+            "SELECT l.id, l.centre_id, l.created_at, v.agrees FROM labels l \
              LEFT JOIN label_verdicts v ON v.label_id = l.id WHERE l.id IN ({})",
-                params(1, chunk.len())
-            ),
-        );
+            params(1, chunk.len())
+        ));
         let known: Vec<(i64, i64, i64, Option<bool>)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for v in chunk {
@@ -208,9 +205,7 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         if rows.is_empty() {
             continue;
         }
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "INSERT INTO label_verdicts (label_id, annotator_id, order_id, kind, agrees, updated_at) VALUES {} \
              ON CONFLICT (label_id) DO UPDATE SET agrees = excluded.agrees, updated_at = excluded.updated_at",
                 tuples(rows.len(), 6)
@@ -274,9 +269,7 @@ async fn upsert_deltas(
         } else {
             10
         };
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "INSERT INTO {table} (annotator_id, {key}, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum{}) \
              VALUES {} ON CONFLICT (annotator_id, {key}) DO UPDATE SET {}",
                 if has_last { ", last_label_at" } else { "" },
@@ -309,9 +302,7 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         .filter(|l| l.gold_correct == Some(false))
         .collect();
     for chunk in failed.chunks(CHUNK) {
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "INSERT INTO review_entries (order_id, item_id, reason, label_id, centre_id, created_at) VALUES {} \
              ON CONFLICT DO NOTHING",
                 tuples(chunk.len(), 6)
@@ -332,9 +323,7 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         .map(|l| l.label_id)
         .collect();
     for chunk in mended.chunks(CHUNK) {
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "UPDATE review_entries SET closed_at = $1 WHERE reason = 'gold_failure' AND closed_at IS NULL \
              AND label_id IN ({})",
                 params(2, chunk.len())
@@ -425,9 +414,7 @@ async fn rules(
     let ord: Vec<i64> = orders.iter().copied().collect();
     for a_chunk in ann.chunks(CHUNK / 2) {
         for o_chunk in ord.chunks(CHUNK / 2) {
-            let sql = crate::submit::for_backend(
-                tx.backend(),
-                format!(
+            let sql = tx.sql(format!(
                     "SELECT annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, rule_since, \
                  rule_gold_total, rule_gold_correct, rule_judged, rule_agreed FROM worker_order_stats \
                  WHERE annotator_id IN ({}) AND order_id IN ({})",
@@ -459,9 +446,7 @@ async fn rules(
         } else {
             ""
         };
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
              WHERE lifted_at IS NULL AND annotator_id IN ({}) ORDER BY id{share}",
                 params(1, a_chunk.len())
@@ -477,13 +462,10 @@ async fn rules(
         }
     }
     for o_chunk in ord.chunks(CHUNK) {
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
-                "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
-                params(1, o_chunk.len())
-            ),
-        );
+        let sql = tx.sql(format!(
+            "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
+            params(1, o_chunk.len())
+        ));
         let rows: Vec<RuleRow> = on_tx!(tx, c => {
             let mut q = sqlx::query_as::<_, RuleRow>(&sql);
             for o in o_chunk { q = q.bind(*o); }
@@ -657,7 +639,7 @@ async fn latest_answer_times(
                 )
             })
             .collect();
-        let sql = crate::submit::for_backend(tx.backend(), parts.join(" UNION ALL "));
+        let sql = tx.sql(parts.join(" UNION ALL "));
         let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for (a, o, since, n) in &chunk { q = q.bind(*a).bind(*o).bind(*since).bind(*n); }
@@ -724,9 +706,7 @@ async fn promotions(tx: &mut Tx<'_>, now: i64, annotators: &BTreeSet<i64>) -> Re
     let ids: Vec<i64> = annotators.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
         let list = params(1, chunk.len());
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "SELECT u.id, u.centre_id, u.skill_level, \
              CAST(COALESCE(SUM(s.labels - s.skips), 0) AS BIGINT), CAST(COALESCE(SUM(s.gold_total), 0) AS BIGINT), \
              CAST(COALESCE(SUM(s.gold_correct), 0) AS BIGINT) \
@@ -900,9 +880,7 @@ impl Store {
         with_excluded: bool,
         max: i64,
     ) -> Result<QualitySample> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT item_id, annotator_id, answer, client_ms FROM labels WHERE order_id = $1 AND created_at >= $2 \
              AND answer IS NOT NULL{} ORDER BY item_id DESC LIMIT $3",
                 if with_excluded {
@@ -973,9 +951,7 @@ impl Store {
         by: i64,
         now: i64,
     ) -> Result<QualityRules> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "INSERT INTO quality_rules (order_id, centre_id, {RULE_COLS}, updated_by, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (order_id, centre_id) DO UPDATE SET gold_enabled = excluded.gold_enabled, \

@@ -202,9 +202,7 @@ impl Store {
         if f.reason.is_some() {
             cond.push_str(&format!(" AND e.reason = ${next}"));
         }
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT e.order_id, e.item_id, MIN(e.created_at) AS since FROM review_entries e \
              JOIN orders o ON o.id = e.order_id \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE}{cond} \
@@ -223,9 +221,7 @@ impl Store {
 
     /// Per order and reason, the items waiting in the centre's queue.
     pub async fn review_counts(&self, centre_id: i64) -> Result<Vec<QueueCount>> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT e.order_id, o.name AS order_name, o.deadline, e.reason, COUNT(DISTINCT e.item_id) AS items \
              FROM review_entries e JOIN orders o ON o.id = e.order_id \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE} \
@@ -403,9 +399,7 @@ impl Store {
 
     /// The decisions taken on an item, oldest first (any centre's: they decide the item).
     pub async fn item_decisions(&self, order_id: i64, item_id: i64) -> Result<Vec<Decision>> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT {DECISION_COLS} FROM review_decisions WHERE order_id = $1 AND item_id = $2 ORDER BY id"
             ),
         );
@@ -416,9 +410,7 @@ impl Store {
 
     /// The centre's latest decisions.
     pub async fn centre_decisions(&self, centre_id: i64, limit: i64) -> Result<Vec<Decision>> {
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT {DECISION_COLS} FROM review_decisions WHERE centre_id = $1 ORDER BY decided_at DESC, id DESC LIMIT $2"
             ),
         );
@@ -474,9 +466,7 @@ impl Store {
         } else {
             ""
         };
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT e.id, e.item_id, e.note, e.created_at, e.closed_at, d.decision, oi.answer, oi.state \
              FROM review_entries e JOIN orders o ON o.id = e.order_id \
              JOIN order_items oi ON oi.order_id = e.order_id AND oi.item_id = e.item_id \
@@ -504,9 +494,7 @@ impl Store {
         } else {
             ""
         };
-        let sql = crate::submit::for_backend(
-            self.backend(),
-            format!(
+        let sql = self.sql(format!(
                 "SELECT oi.item_id, i.kind, i.sha256, i.body, i.file_name, b.width, b.height, oi.state, oi.answer, \
              oi.confidence, oi.final_by IS NOT NULL AS reviewed, EXISTS (SELECT 1 FROM review_entries e \
              WHERE e.order_id = oi.order_id AND e.item_id = oi.item_id AND e.reason = 'client_flag' \

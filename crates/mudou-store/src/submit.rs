@@ -79,6 +79,14 @@ pub(crate) fn padded<T: Clone>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+/// The values for an `IN (…)` list: sorted, each once, padded like [`padded`].
+pub(crate) fn in_list<T: Ord + Clone>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = values.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    padded(v)
+}
+
 /// `($1, $2, $3), ($4, $5, $6), …` for `rows` tuples of `width`.
 pub(crate) fn tuples(rows: usize, width: usize) -> String {
     let mut s = String::with_capacity(rows * width * 5);
@@ -225,13 +233,8 @@ where
     F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
 {
     // 1. The assignments the labels name.
-    let mut asg_ids: Vec<i64> = batch.iter().map(|l| l.assignment_id).collect();
-    asg_ids.sort_unstable();
-    asg_ids.dedup();
-    let asg_ids = padded(asg_ids);
-    let sql = for_backend(
-        tx.backend(),
-        format!(
+    let asg_ids = in_list(batch.iter().map(|l| l.assignment_id));
+    let sql = tx.sql(format!(
             "SELECT id, order_id, unit_id, centre_id, state, annotator_id FROM assignments WHERE id IN ({})",
             params(1, asg_ids.len())
         ),
@@ -269,12 +272,8 @@ where
     keys.sort_unstable();
     keys.dedup();
     let key_set: HashSet<(i64, i64)> = keys.iter().copied().collect();
-    let mut order_ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-    order_ids.dedup();
-    let mut item_ids: Vec<i64> = keys.iter().map(|k| k.1).collect();
-    item_ids.sort_unstable();
-    item_ids.dedup();
-    let (order_ids, item_ids) = (padded(order_ids), padded(item_ids));
+    let order_ids = in_list(keys.iter().map(|k| k.0));
+    let item_ids = in_list(keys.iter().map(|k| k.1));
     // Orders and items as two lists: a superset of the keys, filtered below.
     let in_keys = |col_o: &str, col_i: &str| {
         format!(
@@ -290,9 +289,7 @@ where
     };
     let mut items: HashMap<(i64, i64), ItemRow> = HashMap::new();
     if !keys.is_empty() {
-        let sql = for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "SELECT order_id, item_id, is_gold, gold, needed, skips, labels_count, state, answer, confidence, \
              final_by IS NOT NULL FROM order_items WHERE {} ORDER BY order_id, item_id{lock}",
                 in_keys("order_id", "item_id")
@@ -355,13 +352,8 @@ where
     }
 
     // 3. Labels already stored under these UUIDs.
-    let mut uuids: Vec<&str> = batch.iter().map(|l| l.client_uuid.as_str()).collect();
-    uuids.sort_unstable();
-    uuids.dedup();
-    let uuids = padded(uuids);
-    let sql = for_backend(
-        tx.backend(),
-        format!(
+    let uuids = in_list(batch.iter().map(|l| l.client_uuid.as_str()));
+    let sql = tx.sql(format!(
             "SELECT client_uuid, id, annotator_id, item_id, order_id FROM labels WHERE client_uuid IN ({})",
             params(1, uuids.len())
         ),
@@ -380,9 +372,7 @@ where
     // 4. Every label and lease of the touched items, and which of them are in the units.
     let mut in_unit: HashSet<(i64, i64)> = HashSet::new();
     if !keys.is_empty() {
-        let sql = for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "SELECT id, order_id, item_id, annotator_id, assignment_id, answer, excluded_reason IS NOT NULL \
              FROM labels WHERE {}",
                 in_keys("order_id", "item_id")
@@ -410,13 +400,10 @@ where
                 });
             }
         }
-        let sql = for_backend(
-            tx.backend(),
-            format!(
-                "SELECT assignment_id, order_id, item_id FROM item_leases WHERE {}",
-                in_keys("order_id", "item_id")
-            ),
-        );
+        let sql = tx.sql(format!(
+            "SELECT assignment_id, order_id, item_id FROM item_leases WHERE {}",
+            in_keys("order_id", "item_id")
+        ));
         let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for id in order_ids.iter().chain(&item_ids) { q = q.bind(id); }
@@ -427,18 +414,12 @@ where
                 item.leases.push(a);
             }
         }
-        let mut unit_ids: Vec<i64> = assignments.values().map(|a| a.unit_id).collect();
-        unit_ids.sort_unstable();
-        unit_ids.dedup();
-        let unit_ids = padded(unit_ids);
-        let sql = for_backend(
-            tx.backend(),
-            format!(
-                "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
-                params(1, unit_ids.len()),
-                params(1 + unit_ids.len(), item_ids.len())
-            ),
-        );
+        let unit_ids = in_list(assignments.values().map(|a| a.unit_id));
+        let sql = tx.sql(format!(
+            "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
+            params(1, unit_ids.len()),
+            params(1 + unit_ids.len(), item_ids.len())
+        ));
         let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for id in unit_ids.iter().chain(&item_ids) { q = q.bind(id); }
@@ -630,9 +611,7 @@ where
     let mut new_ids: Vec<i64> = vec![0; pending.len()];
     for (chunk_no, chunk) in pending.chunks(CHUNK).enumerate() {
         const W: usize = 13;
-        let sql = for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
              skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct) VALUES {} RETURNING id, client_uuid",
                 tuples(chunk.len(), W)
@@ -672,12 +651,8 @@ where
     }
     // Assignments before leases: the lock order of every writer (units → items →
     // assignments → leases), so none of them waits for another in a circle.
-    renew.sort_unstable();
-    renew.dedup();
-    for chunk in padded(renew).chunks(CHUNK) {
-        let sql = for_backend(
-            tx.backend(),
-            format!(
+    for chunk in in_list(renew).chunks(CHUNK) {
+        let sql = tx.sql(format!(
                 "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < ${}",
                 params(2, chunk.len()),
                 chunk.len() + 2
@@ -700,10 +675,10 @@ where
                 )
             })
             .collect();
-        let sql = for_backend(
-            tx.backend(),
-            format!("DELETE FROM item_leases WHERE {}", cond.join(" OR ")),
-        );
+        let sql = tx.sql(format!(
+            "DELETE FROM item_leases WHERE {}",
+            cond.join(" OR ")
+        ));
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
             for (a, i) in chunk { q = q.bind(a).bind(i); }
@@ -716,9 +691,7 @@ where
         .collect();
     for chunk in dirty.chunks(CHUNK) {
         const W: usize = 8;
-        let sql = for_backend(
-            tx.backend(),
-            format!(
+        let sql = tx.sql(format!(
                 "UPDATE order_items SET labels_count = v.column3, skips = v.column4, state = v.column5, \
              answer = v.column6, confidence = v.column7, needed = v.column8 \
              FROM (VALUES {}) AS v WHERE order_items.order_id = v.column1 AND order_items.item_id = v.column2",

@@ -359,22 +359,11 @@ pub(crate) async fn lease_in(
             let unit: i64 = on_tx!(tx, c => sqlx::query_scalar(
                 "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'topup', 1, $3) RETURNING id")
                 .bind(order_id).bind(seq).bind(now).fetch_one(&mut *c).await?);
-            for chunk in items.chunks(300) {
-                let sql = crate::submit::for_backend(
-                    tx.backend(),
-                    format!(
-                        "INSERT INTO unit_items (unit_id, pos, item_id) VALUES {}",
-                        crate::submit::tuples(chunk.len(), 3)
-                    ),
-                );
-                on_tx!(tx, c => {
-                    let mut q = sqlx::query(&sql);
-                    for (pos, item) in chunk.iter().enumerate() {
-                        q = q.bind(unit).bind(pos as i64).bind(item);
-                    }
-                    q.execute(&mut *c).await?.rows_affected()
-                });
-            }
+            let rows: Vec<[i64; 3]> = (0..)
+                .zip(&items)
+                .map(|(pos, item)| [unit, pos, *item])
+                .collect();
+            insert_triples(tx, "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
             chosen = Some((unit, items));
         }
     }
@@ -400,23 +389,32 @@ pub(crate) async fn lease_in(
         .fetch_one(&mut *c).await?);
     on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1")
         .bind(unit).execute(&mut *c).await?.rows_affected());
-    for chunk in items.chunks(300) {
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
-                "INSERT INTO item_leases (assignment_id, order_id, item_id) VALUES {}",
-                crate::submit::tuples(chunk.len(), 3)
-            ),
-        );
+    let rows: Vec<[i64; 3]> = items.iter().map(|item| [a.id, order_id, *item]).collect();
+    insert_triples(
+        tx,
+        "INSERT INTO item_leases (assignment_id, order_id, item_id)",
+        &rows,
+    )
+    .await?;
+    Ok((Some(a), false))
+}
+
+/// `head` (an `INSERT INTO t (a, b, c)`) with `rows`, in multi-row statements.
+async fn insert_triples(tx: &mut Tx<'_>, head: &str, rows: &[[i64; 3]]) -> Result<()> {
+    for chunk in rows.chunks(300) {
+        let sql = tx.sql(format!(
+            "{head} VALUES {}",
+            crate::submit::tuples(chunk.len(), 3)
+        ));
         on_tx!(tx, c => {
             let mut q = sqlx::query(&sql);
-            for item in chunk {
-                q = q.bind(a.id).bind(order_id).bind(item);
+            for row in chunk {
+                q = q.bind(row[0]).bind(row[1]).bind(row[2]);
             }
             q.execute(&mut *c).await?.rows_affected()
         });
     }
-    Ok((Some(a), false))
+    Ok(())
 }
 
 /// Why an assignment cannot be renewed or ended: the state it is in.
@@ -458,9 +456,7 @@ pub(crate) async fn renew_in(
     now: i64,
     lease_ms: i64,
 ) -> Result<Assignment> {
-    let sql = crate::submit::for_backend(
-        tx.backend(),
-        format!(
+    let sql = tx.sql(format!(
             "UPDATE assignments SET lease_expires_at = $3 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
          AND lease_expires_at >= $4 RETURNING {ASSIGNMENT_COLS}"
         ),
@@ -490,18 +486,13 @@ pub(crate) async fn finish_in(
         let Some(unit) = live else {
             return Err(not_active(tx, annotator_id, assignment_id, true).await);
         };
-        let sql = crate::submit::for_backend(
-            tx.backend(),
-            format!(
-                "SELECT id FROM work_units WHERE id = $1{}",
-                lock(tx, " FOR UPDATE")
-            ),
-        );
+        let sql = tx.sql(format!(
+            "SELECT id FROM work_units WHERE id = $1{}",
+            lock(tx, " FOR UPDATE")
+        ));
         on_tx!(tx, c => sqlx::query(&sql).bind(unit).execute(&mut *c).await?.rows_affected());
     }
-    let sql = crate::submit::for_backend(
-        tx.backend(),
-        format!(
+    let sql = tx.sql(format!(
             "UPDATE assignments SET state = $3, finished_at = $4 WHERE id = $1 AND annotator_id = $2 AND state = 'active' \
          RETURNING {ASSIGNMENT_COLS}"
         ),
