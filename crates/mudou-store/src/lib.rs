@@ -43,6 +43,6 @@ pub use pool::{Backend, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;
 pub use throughput::*;
-pub use writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
+pub use writes::{FinishJob, LeaseJob, WriteConn, WriteDone, WriteJob};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -4,6 +4,9 @@ use crate::{Result, Store, StoreError};
 
 /// Items added to an order at once after which PostgreSQL's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1000;
+/// Rows per multi-row INSERT when an order's items and units are added (5 values a row at
+/// most: well inside both engines' limits on parameters).
+const ROWS_PER_INSERT: usize = 1000;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Order {
@@ -261,22 +264,40 @@ impl Store {
             if !allowed {
                 return Err(StoreError::Conflict(format!("the order is {state}")));
             }
-            for it in items {
-                let needed = if it.gold.is_some() { 0 } else { slots };
-                sqlx::query("INSERT INTO order_items (order_id, item_id, is_gold, gold, needed) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(order_id).bind(it.item_id).bind(it.gold.is_some()).bind(&it.gold).bind(needed)
-                    .execute(&mut *tx).await?;
+            // Many rows per statement: a large order is tens of thousands of rows, and one
+            // statement per row made publishing one take minutes on PostgreSQL.
+            for chunk in items.chunks(ROWS_PER_INSERT) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO order_items (order_id, item_id, is_gold, gold, needed) ");
+                qb.push_values(chunk, |mut b, it| {
+                    let needed = if it.gold.is_some() { 0 } else { slots };
+                    b.push_bind(order_id).push_bind(it.item_id).push_bind(it.gold.is_some()).push_bind(it.gold.clone()).push_bind(needed);
+                });
+                qb.build().execute(&mut *tx).await?;
             }
             let next: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM work_units WHERE order_id = $1")
                 .bind(order_id).fetch_one(&mut *tx).await?;
-            for (i, unit) in units.iter().enumerate() {
-                let unit_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO work_units (order_id, seq, kind, slots, created_at) VALUES ($1, $2, 'base', $3, $4) RETURNING id")
-                    .bind(order_id).bind(next + 1 + i as i64).bind(slots).bind(now).fetch_one(&mut *tx).await?;
-                for (pos, item_id) in unit.iter().enumerate() {
-                    sqlx::query("INSERT INTO unit_items (unit_id, pos, item_id) VALUES ($1, $2, $3)")
-                        .bind(unit_id).bind(pos as i64).bind(item_id).execute(&mut *tx).await?;
-                }
+            let seqs: Vec<i64> = (0..units.len() as i64).map(|i| next + 1 + i).collect();
+            for chunk in seqs.chunks(ROWS_PER_INSERT) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO work_units (order_id, seq, kind, slots, created_at) ");
+                qb.push_values(chunk, |mut b, seq| {
+                    b.push_bind(order_id).push_bind(*seq).push_bind("base").push_bind(slots).push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            // The new units' ids, in seq order (seq is unique per order).
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_units WHERE order_id = $1 AND seq > $2 ORDER BY seq")
+                .bind(order_id).bind(next).fetch_all(&mut *tx).await?;
+            let rows: Vec<(i64, i64, i64)> = ids
+                .iter()
+                .zip(units)
+                .flat_map(|(unit_id, unit)| (0..).zip(unit).map(|(pos, item)| (*unit_id, pos, *item)))
+                .collect();
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO unit_items (unit_id, pos, item_id) ");
+                qb.push_values(chunk, |mut b, (unit, pos, item)| {
+                    b.push_bind(*unit).push_bind(*pos).push_bind(*item);
+                });
+                qb.build().execute(&mut *tx).await?;
             }
             if publish {
                 sqlx::query("UPDATE orders SET state = 'open', published_at = $2, updated_at = $2 WHERE id = $1")

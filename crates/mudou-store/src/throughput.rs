@@ -7,6 +7,10 @@
 //! - `tp_seconds` per centre and hour: a histogram of seconds per answer, for medians.
 //! - `tp_orders` per order and centre: labels, skips, items resolved, pay; order 0 holds
 //!   money outside orders. Credited and debited fen are monotonic, for Prometheus.
+//!
+//! On PostgreSQL a key may have up to 16 rows (the `shard` column): transactions running at
+//! the same time add to different rows instead of queueing on one row's lock until their
+//! commit, and every reader sums a key's rows. SQLite (one writer) has one row per key.
 
 use std::collections::BTreeMap;
 
@@ -212,6 +216,27 @@ async fn resolver(
     Ok(newest)
 }
 
+/// Which row of a sharded rollup key (`tp_hours`, `tp_seconds`, `tp_orders`) a transaction adds to (PostgreSQL,
+/// `migrations/postgres/0064_rollup_shards.sql`): the column to name and the value to give
+/// it, both empty on SQLite. The value is the connection's server process number, so
+/// transactions running at the same time nearly always add to different rows.
+struct Shard {
+    col: &'static str,
+    value: &'static str,
+}
+
+impl Shard {
+    fn of(tx: &Tx<'_>) -> Shard {
+        match tx.backend() {
+            crate::Backend::Postgres => Shard {
+                col: ", shard",
+                value: "CAST(pg_backend_pid() % 16 AS SMALLINT)",
+            },
+            crate::Backend::Sqlite => Shard { col: "", value: "" },
+        }
+    }
+}
+
 async fn write(
     tx: &mut Tx<'_>,
     hours: &BTreeMap<(i64, i64, i64), HourDelta>,
@@ -219,6 +244,7 @@ async fn write(
     orders: &BTreeMap<(i64, i64), OrderDelta>,
 ) -> Result<()> {
     // Keys are sorted (BTreeMap), so concurrent transactions lock rollup rows in one order.
+    let shard = Shard::of(tx);
     let hours: Vec<_> = hours
         .iter()
         .filter(|(_, d)| {
@@ -239,15 +265,19 @@ async fn write(
         .collect();
     for chunk in hours.chunks(CHUNK) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(
+            let mut qb = sqlx::QueryBuilder::new(format!(
                 "INSERT INTO tp_hours (centre_id, hour, annotator_id, labels, skips, answer_ms, gold_seen, gold_correct, \
-                 accepted, not_paid, resolved, pay_fen) ");
+                 accepted, not_paid, resolved, pay_fen{}) ", shard.col));
             qb.push_values(chunk, |mut b, ((centre, hour, who), d)| {
                 b.push_bind(*centre).push_bind(*hour).push_bind(*who).push_bind(d.labels).push_bind(d.skips)
                     .push_bind(d.answer_ms).push_bind(d.gold_seen).push_bind(d.gold_correct).push_bind(d.accepted)
                     .push_bind(d.not_paid).push_bind(d.resolved).push_bind(d.pay_fen);
+                if !shard.value.is_empty() {
+                    b.push(shard.value);
+                }
             });
-            qb.push(" ON CONFLICT (centre_id, hour, annotator_id) DO UPDATE SET labels = tp_hours.labels + excluded.labels, \
+            qb.push(format!(" ON CONFLICT (centre_id, hour, annotator_id{}) DO UPDATE SET", shard.col));
+            qb.push(" labels = tp_hours.labels + excluded.labels, \
                      skips = tp_hours.skips + excluded.skips, answer_ms = tp_hours.answer_ms + excluded.answer_ms, \
                      gold_seen = tp_hours.gold_seen + excluded.gold_seen, \
                      gold_correct = tp_hours.gold_correct + excluded.gold_correct, \
@@ -259,11 +289,14 @@ async fn write(
     let seconds: Vec<_> = seconds.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in seconds.chunks(CHUNK) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO tp_seconds (centre_id, hour, bucket, n) ");
+            let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO tp_seconds (centre_id, hour, bucket, n{}) ", shard.col));
             qb.push_values(chunk, |mut b, ((centre, hour, bucket), n)| {
                 b.push_bind(*centre).push_bind(*hour).push_bind(*bucket).push_bind(**n);
+                if !shard.value.is_empty() {
+                    b.push(shard.value);
+                }
             });
-            qb.push(" ON CONFLICT (centre_id, hour, bucket) DO UPDATE SET n = tp_seconds.n + excluded.n");
+            qb.push(format!(" ON CONFLICT (centre_id, hour, bucket{}) DO UPDATE SET n = tp_seconds.n + excluded.n", shard.col));
             qb.build().execute(&mut *c).await?;
         });
     }
@@ -284,13 +317,18 @@ async fn write(
         .collect();
     for chunk in orders.chunks(CHUNK) {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO tp_orders (order_id, centre_id, labels, skips, resolved, pay_fen, credited_fen, debited_fen) ");
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "INSERT INTO tp_orders (order_id, centre_id, labels, skips, resolved, pay_fen, credited_fen, debited_fen{}) ",
+                shard.col));
             qb.push_values(chunk, |mut b, ((order, centre), d)| {
                 b.push_bind(*order).push_bind(*centre).push_bind(d.labels).push_bind(d.skips).push_bind(d.resolved)
                     .push_bind(d.pay_fen).push_bind(d.credited_fen).push_bind(d.debited_fen);
+                if !shard.value.is_empty() {
+                    b.push(shard.value);
+                }
             });
-            qb.push(" ON CONFLICT (order_id, centre_id) DO UPDATE SET labels = tp_orders.labels + excluded.labels, \
+            qb.push(format!(" ON CONFLICT (order_id, centre_id{}) DO UPDATE SET", shard.col));
+            qb.push(" labels = tp_orders.labels + excluded.labels, \
                      skips = tp_orders.skips + excluded.skips, resolved = tp_orders.resolved + excluded.resolved, \
                      pay_fen = tp_orders.pay_fen + excluded.pay_fen, \
                      credited_fen = tp_orders.credited_fen + excluded.credited_fen, \
@@ -403,7 +441,7 @@ impl Store {
         let f = centre_filter(&[centre]);
         let sql = format!(
             "SELECT centre_id, hour AS start, {SUMS}, \
-             CAST(COUNT(CASE WHEN labels + skips > 0 THEN 1 END) AS BIGINT) AS active \
+             CAST(COUNT(DISTINCT CASE WHEN labels + skips > 0 THEN annotator_id END) AS BIGINT) AS active \
              FROM tp_hours WHERE {f} AND hour >= $1 AND hour < $2 GROUP BY centre_id, hour ORDER BY centre_id, hour"
         );
         let hist_sql = format!(
@@ -480,7 +518,7 @@ impl Store {
     ) -> Result<Vec<TpWorker>> {
         let sql = format!(
             "SELECT t.annotator_id, u.display_name, {SUMS}, \
-             CAST(COUNT(CASE WHEN labels + skips > 0 THEN 1 END) AS BIGINT) AS hours \
+             CAST(COUNT(DISTINCT CASE WHEN labels + skips > 0 THEN hour END) AS BIGINT) AS hours \
              FROM tp_hours t JOIN users u ON u.id = t.annotator_id \
              WHERE t.centre_id = $1 AND t.hour >= $2 AND t.hour < $3 AND u.role = 'annotator' \
              GROUP BY t.annotator_id, u.display_name ORDER BY t.annotator_id"
@@ -502,8 +540,12 @@ impl Store {
 
     /// What a centre's people did on each order, and what it paid them.
     pub async fn centre_order_costs(&self, centre_id: i64) -> Result<Vec<OrderCost>> {
-        let sql = "SELECT o.id AS order_id, o.name, o.state, t.labels, t.skips, t.resolved, t.pay_fen \
-                   FROM tp_orders t JOIN orders o ON o.id = t.order_id WHERE t.centre_id = $1 ORDER BY o.id DESC";
+        // Summed: on PostgreSQL a key may have several rows (shards).
+        let sql = "SELECT o.id AS order_id, o.name, o.state, CAST(SUM(t.labels) AS BIGINT) AS labels, \
+                   CAST(SUM(t.skips) AS BIGINT) AS skips, CAST(SUM(t.resolved) AS BIGINT) AS resolved, \
+                   CAST(SUM(t.pay_fen) AS BIGINT) AS pay_fen \
+                   FROM tp_orders t JOIN orders o ON o.id = t.order_id WHERE t.centre_id = $1 \
+                   GROUP BY o.id, o.name, o.state ORDER BY o.id DESC";
         Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id).fetch_all(p).await?))
     }
 

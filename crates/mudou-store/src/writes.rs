@@ -65,6 +65,29 @@ pub enum WriteDone {
     Finish(Assignment, Option<TrainingResult>),
 }
 
+/// The writer's hold on SQLite's one write connection between batches.
+///
+/// Giving the connection back to the pool after every batch costs a round trip to its
+/// thread (sqlx checks a connection as it comes back) and a wake-up of the next batch: a
+/// few milliseconds per batch. A busy writer keeps it instead, for at most
+/// [`WriteConn::HOLD`] at a time, so other writes (a lead's decision, a publish) still get
+/// their turn; [`WriteConn::release`] gives it back when the queue is empty. PostgreSQL
+/// has no use for it: batches there take any connection of the pool.
+#[derive(Default)]
+pub struct WriteConn {
+    conn: Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, std::time::Instant)>,
+}
+
+impl WriteConn {
+    /// Longest a writer keeps the connection before others get a turn.
+    pub const HOLD: std::time::Duration = std::time::Duration::from_millis(200);
+
+    /// Gives the connection back (the writer has nothing waiting).
+    pub fn release(&mut self) {
+        self.conn = None;
+    }
+}
+
 impl Store {
     /// Runs many annotators' writes in one transaction, each in its own savepoint, and
     /// commits once. `decide(order_id, item)` is the consensus of a label's order. The
@@ -72,6 +95,7 @@ impl Store {
     /// is in its slot.
     pub async fn write_batch<F>(
         &self,
+        held: &mut WriteConn,
         jobs: &[WriteJob],
         now: i64,
         lease_ms: i64,
@@ -83,9 +107,41 @@ impl Store {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(in_tx!(self, tx => {
-            batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?
-        }))
+        let out = match &self.pool {
+            crate::pool::Pool::Sqlite { write, .. } => {
+                if held
+                    .conn
+                    .as_ref()
+                    .is_some_and(|(_, at)| at.elapsed() > WriteConn::HOLD)
+                {
+                    held.conn = None;
+                }
+                if held.conn.is_none() {
+                    held.conn = Some((write.acquire().await?, std::time::Instant::now()));
+                }
+                let (conn, _) = held.conn.as_mut().expect("acquired above");
+                let r: Result<_> = async {
+                    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                    let out =
+                        batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?;
+                    tx.commit().await?;
+                    Ok(out)
+                }
+                .await;
+                if r.is_err() {
+                    // Back to the pool, which checks it before anyone uses it again.
+                    held.conn = None;
+                }
+                r?
+            }
+            crate::pool::Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let out = batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?;
+                tx.commit().await?;
+                out
+            }
+        };
+        Ok(out)
     }
 
     /// One job in a transaction of its own (see [`Store::write_batch`]).
@@ -103,7 +159,13 @@ impl Store {
         let mut tries = 0;
         loop {
             let out = self
-                .write_batch(std::slice::from_ref(&job), now, lease_ms, &mut decide)
+                .write_batch(
+                    &mut WriteConn::default(),
+                    std::slice::from_ref(&job),
+                    now,
+                    lease_ms,
+                    &mut decide,
+                )
                 .await
                 .and_then(|mut v| v.pop().expect("one outcome"));
             match out {

@@ -4,6 +4,7 @@
 mod accounts;
 mod catalog;
 mod ledger;
+mod rollups;
 
 use mudou_store::{Store, StoreConfig};
 
