@@ -1,11 +1,12 @@
 //! Orders, their items and work units.
 
+use crate::pool::Tx;
 use crate::{Result, Store, StoreError};
 
 /// Items added to an order at once after which PostgreSQL's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1000;
-/// Rows per multi-row INSERT when an order's items and units are added (5 values a row at
-/// most: well inside both engines' limits on parameters).
+/// Rows per multi-row INSERT of an order's items and units (5 values a row: well inside
+/// both engines' limits on parameters).
 const ROWS_PER_INSERT: usize = 1000;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -287,18 +288,12 @@ impl Store {
             // The new units' ids, in seq order (seq is unique per order).
             let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_units WHERE order_id = $1 AND seq > $2 ORDER BY seq")
                 .bind(order_id).bind(next).fetch_all(&mut *tx).await?;
-            let rows: Vec<(i64, i64, i64)> = ids
+            let rows: Vec<[i64; 3]> = ids
                 .iter()
                 .zip(units)
-                .flat_map(|(unit_id, unit)| (0..).zip(unit).map(|(pos, item)| (*unit_id, pos, *item)))
+                .flat_map(|(unit_id, unit)| (0..).zip(unit).map(|(pos, item)| [*unit_id, pos, *item]))
                 .collect();
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO unit_items (unit_id, pos, item_id) ");
-                qb.push_values(chunk, |mut b, (unit, pos, item)| {
-                    b.push_bind(*unit).push_bind(*pos).push_bind(*item);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
+            crate::writes::insert_triples(&mut Tx::from(&mut *tx), "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
             if publish {
                 sqlx::query("UPDATE orders SET state = 'open', published_at = $2, updated_at = $2 WHERE id = $1")
                     .bind(order_id).bind(now).execute(&mut *tx).await?;

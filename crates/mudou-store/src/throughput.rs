@@ -216,13 +216,14 @@ async fn resolver(
     Ok(newest)
 }
 
-/// Which row of a sharded rollup key (`tp_hours`, `tp_seconds`, `tp_orders`) a transaction adds to (PostgreSQL,
-/// `migrations/postgres/0064_rollup_shards.sql`): the column to name and the value to give
-/// it, both empty on SQLite. The value is the connection's server process number, so
-/// transactions running at the same time nearly always add to different rows.
+/// Which row of a sharded rollup key (`tp_hours`, `tp_seconds`, `tp_orders`) a transaction
+/// adds to on PostgreSQL (`migrations/postgres/0064_rollup_shards.sql`): the column to name
+/// and the value to give it; neither on SQLite. The value is the connection's server
+/// process number, so transactions running at the same time nearly always add to
+/// different rows.
 struct Shard {
     col: &'static str,
-    value: &'static str,
+    value: Option<&'static str>,
 }
 
 impl Shard {
@@ -230,9 +231,12 @@ impl Shard {
         match tx.backend() {
             crate::Backend::Postgres => Shard {
                 col: ", shard",
-                value: "CAST(pg_backend_pid() % 16 AS SMALLINT)",
+                value: Some("CAST(pg_backend_pid() % 16 AS SMALLINT)"),
             },
-            crate::Backend::Sqlite => Shard { col: "", value: "" },
+            crate::Backend::Sqlite => Shard {
+                col: "",
+                value: None,
+            },
         }
     }
 }
@@ -272,8 +276,8 @@ async fn write(
                 b.push_bind(*centre).push_bind(*hour).push_bind(*who).push_bind(d.labels).push_bind(d.skips)
                     .push_bind(d.answer_ms).push_bind(d.gold_seen).push_bind(d.gold_correct).push_bind(d.accepted)
                     .push_bind(d.not_paid).push_bind(d.resolved).push_bind(d.pay_fen);
-                if !shard.value.is_empty() {
-                    b.push(shard.value);
+                if let Some(v) = shard.value {
+                    b.push(v);
                 }
             });
             qb.push(format!(" ON CONFLICT (centre_id, hour, annotator_id{}) DO UPDATE SET", shard.col));
@@ -292,8 +296,8 @@ async fn write(
             let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO tp_seconds (centre_id, hour, bucket, n{}) ", shard.col));
             qb.push_values(chunk, |mut b, ((centre, hour, bucket), n)| {
                 b.push_bind(*centre).push_bind(*hour).push_bind(*bucket).push_bind(**n);
-                if !shard.value.is_empty() {
-                    b.push(shard.value);
+                if let Some(v) = shard.value {
+                    b.push(v);
                 }
             });
             qb.push(format!(" ON CONFLICT (centre_id, hour, bucket{}) DO UPDATE SET n = tp_seconds.n + excluded.n", shard.col));
@@ -323,8 +327,8 @@ async fn write(
             qb.push_values(chunk, |mut b, ((order, centre), d)| {
                 b.push_bind(*order).push_bind(*centre).push_bind(d.labels).push_bind(d.skips).push_bind(d.resolved)
                     .push_bind(d.pay_fen).push_bind(d.credited_fen).push_bind(d.debited_fen);
-                if !shard.value.is_empty() {
-                    b.push(shard.value);
+                if let Some(v) = shard.value {
+                    b.push(v);
                 }
             });
             qb.push(format!(" ON CONFLICT (order_id, centre_id{}) DO UPDATE SET", shard.col));

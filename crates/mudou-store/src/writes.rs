@@ -116,10 +116,12 @@ impl Store {
                 {
                     held.conn = None;
                 }
-                if held.conn.is_none() {
-                    held.conn = Some((write.acquire().await?, std::time::Instant::now()));
-                }
-                let (conn, _) = held.conn.as_mut().expect("acquired above");
+                let (conn, _) = match &mut held.conn {
+                    Some(c) => c,
+                    None => held
+                        .conn
+                        .insert((write.acquire().await?, std::time::Instant::now())),
+                };
                 let r: Result<_> = async {
                     let mut tx = sqlx::Connection::begin(&mut **conn).await?;
                     let out =
@@ -462,7 +464,7 @@ pub(crate) async fn lease_in(
 }
 
 /// `head` (an `INSERT INTO t (a, b, c)`) with `rows`, in multi-row statements.
-async fn insert_triples(tx: &mut Tx<'_>, head: &str, rows: &[[i64; 3]]) -> Result<()> {
+pub(crate) async fn insert_triples(tx: &mut Tx<'_>, head: &str, rows: &[[i64; 3]]) -> Result<()> {
     for chunk in rows.chunks(300) {
         let sql = tx.sql(format!(
             "{head} VALUES {}",

@@ -26,6 +26,30 @@ pub struct World {
     pub admin: i64,
 }
 
+/// Annotator `who`'s answer "a" to item `item` of their unit in `w`.
+pub fn answer_a(
+    w: &World,
+    who: usize,
+    item: usize,
+    uuid: u64,
+    client_ms: i64,
+    pay_fen: i64,
+    pay_on_submit: bool,
+) -> NewLabel {
+    NewLabel {
+        client_uuid: format!("{uuid:032x}"),
+        assignment_id: w.assignments[who],
+        item_id: w.items[item],
+        annotator_id: w.annotators[who],
+        answer: Some(r#"{"label":"a"}"#.into()),
+        skip_reason: None,
+        client_ms,
+        server_ms: 1,
+        pay_fen,
+        pay_on_submit,
+    }
+}
+
 /// A centre with three annotators, and an open order of six text items (the last one
 /// gold) in one unit that all three hold.
 pub async fn world(store: &Store) -> World {
@@ -418,17 +442,8 @@ crate::both!(the_database_refuses_changes_to_the_ledger, |db| {
 async fn review_and_pauses(db: &TestDb) {
     let store = &db.store;
     let w = world(store).await;
-    let label = |who: usize, item: usize, uuid: u8, pay_on_submit: bool| NewLabel {
-        client_uuid: format!("{uuid:032x}"),
-        assignment_id: w.assignments[who],
-        item_id: w.items[item],
-        annotator_id: w.annotators[who],
-        answer: Some(r#"{"label":"a"}"#.into()),
-        skip_reason: None,
-        client_ms: 1000,
-        server_ms: 1,
-        pay_fen: 30,
-        pay_on_submit,
+    let label = |who: usize, item: usize, uuid: u8, pay_on_submit: bool| {
+        answer_a(&w, who, item, uuid.into(), 1000, 30, pay_on_submit)
     };
     let resolved = |agrees: bool| {
         move |i: &mudou_store::ItemLabels| ConsensusUpdate {

@@ -5,10 +5,10 @@
 //! double while the counts of people and hours stay as they were. On SQLite (one row
 //! per key) the same readers give the figures the labels made.
 
-use mudou_store::{ConsensusUpdate, NewLabel};
+use mudou_store::ConsensusUpdate;
 
 use crate::both;
-use crate::ledger::world;
+use crate::ledger::{answer_a, world};
 
 const T0: i64 = 1_796_011_844_000;
 const LEASE: i64 = 24 * 3_600_000;
@@ -21,20 +21,9 @@ both!(readers_sum_every_shard_of_a_key, |db| {
     for who in 0..2 {
         for item in 0..2 {
             n += 1;
-            let l = NewLabel {
-                client_uuid: format!("{n:032x}"),
-                assignment_id: w.assignments[who],
-                item_id: w.items[item],
-                annotator_id: w.annotators[who],
-                answer: Some(r#"{"label":"a"}"#.into()),
-                skip_reason: None,
-                client_ms: 2500,
-                server_ms: 1,
-                pay_fen: 10,
-                pay_on_submit: true,
-            };
+            let l = answer_a(&w, who, item, n, 2500, 10, true);
             let out = store
-                .submit_label(&l, T0 + n * 1000, LEASE, |item| ConsensusUpdate {
+                .submit_label(&l, T0 + n as i64 * 1000, LEASE, |item| ConsensusUpdate {
                     state: "open",
                     answer: None,
                     confidence: None,
