@@ -3,9 +3,11 @@
 //!
 //! A durable commit costs a disk flush (several milliseconds on ordinary disks), and SQLite
 //! has one writer. So the server queues these writes and stores whatever is waiting in one
-//! transaction ([`Store::write_batch`]): one flush for many writes. Jobs of one kind run
-//! together in one savepoint; should one fail, the group is rolled back and run again one
-//! job per savepoint, so one job's failure is rolled back alone and never fails the others.
+//! transaction ([`Store::write_batch`]): one flush for many writes. A batch runs first
+//! without savepoints; should a job fail, the transaction is rolled back and the batch runs
+//! again carefully: jobs of one kind together in one savepoint, and should one fail, that
+//! group is rolled back and run again one job per savepoint, so one job's failure is rolled
+//! back alone and never fails the others.
 //! Labels go together through [`crate::submit`]'s set-based path.
 //! Inside a batch: hand-backs, labels, leases, heartbeats, then submitted units (so a unit
 //! submitted together with its last answers sees them). Every writer takes row locks in one
@@ -89,7 +91,7 @@ impl WriteConn {
 }
 
 impl Store {
-    /// Runs many annotators' writes in one transaction, each in its own savepoint, and
+    /// Runs many annotators' writes in one transaction (see the module's notes), and
     /// commits once. `decide(order_id, item)` is the consensus of a label's order. The
     /// outer error is the transaction's own (nothing was written); each job's own failure
     /// is in its slot.
@@ -99,7 +101,7 @@ impl Store {
         jobs: &[WriteJob],
         now: i64,
         lease_ms: i64,
-        decide: F,
+        mut decide: F,
     ) -> Result<Vec<Result<WriteDone>>>
     where
         F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
@@ -123,11 +125,24 @@ impl Store {
                         .insert((write.acquire().await?, std::time::Instant::now())),
                 };
                 let r: Result<_> = async {
-                    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-                    let out =
-                        batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?;
-                    tx.commit().await?;
-                    Ok(out)
+                    for careful in [false, true] {
+                        let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                        let run = batch_in(
+                            &mut Tx::from(&mut *tx),
+                            jobs,
+                            now,
+                            lease_ms,
+                            careful,
+                            &mut decide,
+                        )
+                        .await?;
+                        if let Some(out) = run {
+                            tx.commit().await?;
+                            return Ok(out);
+                        }
+                        tx.rollback().await?;
+                    }
+                    unreachable!("a careful run has an outcome for every job")
                 }
                 .await;
                 if r.is_err() {
@@ -136,11 +151,25 @@ impl Store {
                 }
                 r?
             }
-            crate::pool::Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let out = batch_in(&mut Tx::from(&mut *tx), jobs, now, lease_ms, decide).await?;
-                tx.commit().await?;
-                out
+            crate::pool::Pool::Postgres(pool) => 'pg: {
+                for careful in [false, true] {
+                    let mut tx = pool.begin().await?;
+                    let run = batch_in(
+                        &mut Tx::from(&mut *tx),
+                        jobs,
+                        now,
+                        lease_ms,
+                        careful,
+                        &mut decide,
+                    )
+                    .await?;
+                    if let Some(out) = run {
+                        tx.commit().await?;
+                        break 'pg out;
+                    }
+                    tx.rollback().await?;
+                }
+                unreachable!("a careful run has an outcome for every job")
             }
         };
         Ok(out)
@@ -183,13 +212,20 @@ async fn savepoint(tx: &mut Tx<'_>, sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// One run of a batch. Optimistic (`careful` false): no savepoints, and `None` as soon as
+/// a job fails, for the caller to roll the transaction back and run the batch again
+/// carefully. Careful: each kind of job in a savepoint, and one job per savepoint should
+/// the kind fail, so a failure is rolled back alone. Failures are rare (a refusal such
+/// as a unit already submitted is one; a label's refusal is not, it is an outcome), and a
+/// savepoint costs SQLite a copy of every page the batch then changes.
 async fn batch_in<F>(
     tx: &mut Tx<'_>,
     jobs: &[WriteJob],
     now: i64,
     lease_ms: i64,
-    mut decide: F,
-) -> Result<Vec<Result<WriteDone>>>
+    careful: bool,
+    decide: &mut F,
+) -> Result<Option<Vec<Result<WriteDone>>>>
 where
     F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
 {
@@ -200,7 +236,9 @@ where
     // Hand-backs first: they lock their unit, and units come first in the writers' lock
     // order (units → items → assignments → leases).
     let hand_backs = kind(|j| matches!(j, WriteJob::Finish(f) if f.to != "submitted"));
-    group(tx, jobs, &hand_backs, now, lease_ms, &mut out).await?;
+    if !group(tx, jobs, &hand_backs, now, lease_ms, careful, &mut out).await? {
+        return Ok(None);
+    }
     // Labels: all together, or one by one when the batch fails.
     let idx = kind(|j| matches!(j, WriteJob::Label(_)));
     if !idx.is_empty() {
@@ -211,16 +249,21 @@ where
                 _ => unreachable!("filtered"),
             })
             .collect();
-        savepoint(tx, "SAVEPOINT job").await?;
-        let r = crate::submit::submit_in(tx, &labels, now, lease_ms, &mut decide).await;
+        if careful {
+            savepoint(tx, "SAVEPOINT job").await?;
+        }
+        let r = crate::submit::submit_in(tx, &labels, now, lease_ms, &mut *decide).await;
         fatal(&r)?;
-        end_savepoint(tx, r.is_ok()).await?;
+        if careful {
+            end_savepoint(tx, r.is_ok()).await?;
+        }
         match r {
             Ok(results) => {
                 for (i, r) in idx.iter().zip(results) {
                     out[*i] = Some(Ok(WriteDone::Label(r)));
                 }
             }
+            Err(_) if !careful => return Ok(None),
             Err(_) => {
                 // One label's trouble must not fail the others.
                 for (i, l) in idx.iter().zip(&labels) {
@@ -230,7 +273,7 @@ where
                         std::slice::from_ref(l),
                         now,
                         lease_ms,
-                        &mut decide,
+                        &mut *decide,
                     )
                     .await;
                     fatal(&r)?;
@@ -243,13 +286,18 @@ where
     // Leases after labels: they never wait for a lock (they skip locked rows), so the
     // batch waits for item locks only before it holds any of its own. Then heartbeats,
     // then the ends of units.
-    let leases = kind(|j| matches!(j, WriteJob::Lease(_)));
-    group(tx, jobs, &leases, now, lease_ms, &mut out).await?;
-    let renewals = kind(|j| matches!(j, WriteJob::Renew(..)));
-    group(tx, jobs, &renewals, now, lease_ms, &mut out).await?;
-    let submits = kind(|j| matches!(j, WriteJob::Finish(f) if f.to == "submitted"));
-    group(tx, jobs, &submits, now, lease_ms, &mut out).await?;
-    Ok(out.into_iter().map(|o| o.expect("every job ran")).collect())
+    for pick in [
+        (|j| matches!(j, WriteJob::Lease(_))) as fn(&WriteJob) -> bool,
+        |j| matches!(j, WriteJob::Renew(..)),
+        |j| matches!(j, WriteJob::Finish(f) if f.to == "submitted"),
+    ] {
+        if !group(tx, jobs, &kind(pick), now, lease_ms, careful, &mut out).await? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(
+        out.into_iter().map(|o| o.expect("every job ran")).collect(),
+    ))
 }
 
 /// One job other than a label.
@@ -270,20 +318,24 @@ async fn run_job(tx: &mut Tx<'_>, job: &WriteJob, now: i64, lease_ms: i64) -> Re
     }
 }
 
-/// Runs jobs of one kind in one savepoint. Should one of them fail (a refusal such as a
-/// unit already submitted, or an error), the group is rolled back and run again one job
-/// per savepoint, so a failure is rolled back alone and never fails the others. The
-/// usual case costs two statements for the whole group instead of two per job.
+/// Runs jobs of one kind. Careful: in one savepoint, and should one of them fail (a
+/// refusal such as a unit already submitted, or an error), the group is rolled back and
+/// run again one job per savepoint, so a failure is rolled back alone and never fails the
+/// others (two statements for the whole group in the usual case, not two per job).
+/// Optimistic: no savepoints, and `false` at the first failure (see [`batch_in`]).
 async fn group(
     tx: &mut Tx<'_>,
     jobs: &[WriteJob],
     idx: &[usize],
     now: i64,
     lease_ms: i64,
+    careful: bool,
     out: &mut [Option<Result<WriteDone>>],
-) -> Result<()> {
-    if idx.len() > 1 {
-        savepoint(tx, "SAVEPOINT grp").await?;
+) -> Result<bool> {
+    if !careful || idx.len() > 1 {
+        if careful {
+            savepoint(tx, "SAVEPOINT grp").await?;
+        }
         let mut done = Vec::with_capacity(idx.len());
         for i in idx {
             let r = run_job(tx, &jobs[*i], now, lease_ms).await;
@@ -294,11 +346,16 @@ async fn group(
             }
         }
         if done.len() == idx.len() {
-            savepoint(tx, "RELEASE SAVEPOINT grp").await?;
+            if careful {
+                savepoint(tx, "RELEASE SAVEPOINT grp").await?;
+            }
             for (i, d) in idx.iter().zip(done) {
                 out[*i] = Some(Ok(d));
             }
-            return Ok(());
+            return Ok(true);
+        }
+        if !careful {
+            return Ok(false);
         }
         savepoint(tx, "ROLLBACK TO SAVEPOINT grp").await?;
         savepoint(tx, "RELEASE SAVEPOINT grp").await?;
@@ -310,7 +367,7 @@ async fn group(
         end_savepoint(tx, r.is_ok()).await?;
         out[*i] = Some(r);
     }
-    Ok(())
+    Ok(true)
 }
 
 fn fatal<T>(r: &Result<T>) -> Result<()> {

@@ -5,6 +5,7 @@ mod accounts;
 mod catalog;
 mod ledger;
 mod rollups;
+mod writes;
 
 use mudou_store::{Store, StoreConfig};
 

@@ -1,0 +1,96 @@
+//! A batch of annotators' writes in which one job fails: the batch first runs without
+//! savepoints, finds the failure, rolls back and runs again job by job. The others must be
+//! stored exactly once, the failed one must leave nothing, and a retry of the whole batch
+//! must change nothing.
+
+use mudou_store::{
+    ConsensusUpdate, FinishJob, ItemLabels, SubmitOutcome, WriteConn, WriteDone, WriteJob,
+};
+
+use crate::both;
+use crate::ledger::{answer_a, world};
+
+const T0: i64 = 1_796_011_844_000;
+const LEASE: i64 = 24 * 3_600_000;
+
+fn open(_order: i64, item: &ItemLabels) -> ConsensusUpdate {
+    ConsensusUpdate {
+        state: "open",
+        answer: None,
+        confidence: None,
+        needed: item.needed,
+        agrees: Vec::new(),
+    }
+}
+
+both!(a_failed_job_fails_alone, |db| {
+    let store = &db.store;
+    let w = world(store).await;
+    let now = T0 + 60_000;
+    let jobs = vec![
+        WriteJob::Label(answer_a(&w, 0, 0, 1, 4_000, 10, true)),
+        // Annotator 1 ends annotator 0's unit: refused.
+        WriteJob::Finish(FinishJob {
+            annotator_id: w.annotators[1],
+            assignment_id: w.assignments[0],
+            to: "submitted",
+            training: None,
+        }),
+        WriteJob::Label(answer_a(&w, 2, 1, 2, 4_000, 10, true)),
+        WriteJob::Renew(w.annotators[1], w.assignments[1]),
+    ];
+    let check = |out: &[mudou_store::Result<WriteDone>], replay: bool| {
+        assert_eq!(out.len(), 4);
+        for k in [0, 2] {
+            assert!(
+                matches!(&out[k], Ok(WriteDone::Label(Ok(SubmitOutcome::Stored { replay: r, .. }))) if *r == replay),
+                "job {k}: {:?}",
+                out[k]
+            );
+        }
+        assert!(out[1].is_err(), "another's unit was ended: {:?}", out[1]);
+        match &out[3] {
+            Ok(WriteDone::Renew(a)) => assert_eq!(a.lease_expires_at, now + LEASE),
+            other => panic!("renewal: {other:?}"),
+        }
+    };
+    let out = store
+        .write_batch(&mut WriteConn::default(), &jobs, now, LEASE, open)
+        .await
+        .unwrap();
+    check(&out, false);
+    // Stored once each; annotator 0's unit is still theirs and open.
+    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+    let entries = store.ledger_entries(0, 1_000).await.unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let a0 = store
+        .get_assignment(w.annotators[0], w.assignments[0])
+        .await
+        .unwrap();
+    assert_eq!(a0.state, "active");
+
+    // The same batch again (a retry): the labels replay, nothing more is stored or paid.
+    let out = store
+        .write_batch(&mut WriteConn::default(), &jobs, now + 1, LEASE, |_, _| {
+            unreachable!("a replay decides nothing")
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 4);
+    check(
+        &out.into_iter()
+            .enumerate()
+            .map(|(k, r)| match (k, r) {
+                // The renewal moved on by a millisecond.
+                (3, Ok(WriteDone::Renew(mut a))) => {
+                    a.lease_expires_at -= 1;
+                    Ok(WriteDone::Renew(a))
+                }
+                (_, r) => r,
+            })
+            .collect::<Vec<_>>(),
+        true,
+    );
+    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+    assert_eq!(store.ledger_entries(0, 1_000).await.unwrap(), entries);
+});
