@@ -2,6 +2,7 @@
 //! `serve` runs it on a listener until a shutdown signal, letting in-flight
 //! requests finish. Tests bind port 0 and drive the real thing over HTTP.
 
+pub mod affinity;
 pub mod auth;
 pub mod consensus;
 pub mod dispatch;

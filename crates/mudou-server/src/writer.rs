@@ -25,6 +25,8 @@ pub const MAX_BATCH: usize = 256;
 const QUEUE: usize = 8192;
 /// Times a write is tried again after PostgreSQL broke a deadlock by rolling it back.
 const RETRIES: usize = 3;
+/// How often the writer checks that it and SQLite's write connection are on their core.
+const PIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Job {
     job: WriteJob,
@@ -64,7 +66,15 @@ impl Writer {
             let (store, metrics, rx) = (store.clone(), metrics.clone(), rx.clone());
             let work = async move {
                 let mut held = WriteConn::default();
+                let mut pinned: Option<std::time::Instant> = None;
                 loop {
+                    // The writer and SQLite's write connection share a core of their own
+                    // when the server reserved one (crate::affinity). Checked now and then:
+                    // should the pool open the connection anew, it has a new thread.
+                    if on_own_thread && pinned.is_none_or(|t| t.elapsed() > PIN_EVERY) {
+                        crate::affinity::pin_writer(mudou_store::WRITE_THREAD);
+                        pinned = Some(std::time::Instant::now());
+                    }
                     let jobs = {
                         let mut rx = rx.lock().await;
                         let Some(first) = rx.recv().await else { break };

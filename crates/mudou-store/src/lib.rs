@@ -39,6 +39,7 @@ pub use error::StoreError;
 pub use exports::*;
 pub use orders::*;
 pub use people::*;
+pub use pool::WRITE_THREAD;
 pub use pool::{Backend, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;

@@ -8,6 +8,10 @@ use sqlx::sqlite::{
 
 use crate::{Result, StoreError};
 
+/// The name (before its number) of the thread that runs SQLite's write connection: a
+/// server can find it to give it a core of its own.
+pub const WRITE_THREAD: &str = "mudou-sqlite-w";
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -188,7 +192,7 @@ impl Store {
                         .pragma("wal_autocheckpoint", "16000")
                         // Named apart from the readers, so `top -H` or `perf -t` finds the
                         // one thread every write waits for.
-                        .thread_name(|n| format!("mudou-sqlite-w{n}")),
+                        .thread_name(|n| format!("{WRITE_THREAD}{n}")),
                 )
                 .await?;
             let checkpoint = SqlitePoolOptions::new()

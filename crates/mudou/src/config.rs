@@ -45,6 +45,10 @@ pub struct ServerArgs {
     /// Mark cookies `Secure` (when served over HTTPS).
     #[arg(long, env = "MUDOU_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// On SQLite with two or more CPUs, keep the last CPU for the one writer and its
+    /// connection, and the server's other threads off it (default true).
+    #[arg(long, env = "MUDOU_WRITER_CORE")]
+    pub writer_core: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -60,6 +64,7 @@ struct FileSettings {
     upload_timeout_s: Option<u64>,
     session_hours: Option<u64>,
     secure_cookies: Option<bool>,
+    writer_core: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -69,6 +74,17 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
 }
 
 impl ServerArgs {
+    /// Whether to reserve a CPU for the SQLite writer (`mudou_server::affinity`): on
+    /// SQLite, unless turned off.
+    pub fn wants_writer_core(&self) -> anyhow::Result<bool> {
+        let file = match &self.config {
+            Some(p) => read_file(p)?,
+            None => FileSettings::default(),
+        };
+        let on = self.writer_core.or(file.writer_core).unwrap_or(true);
+        Ok(on && self.resolve()?.database_url.starts_with("sqlite:"))
+    }
+
     /// Merges file < environment < flags over the defaults.
     pub fn resolve(&self) -> anyhow::Result<Settings> {
         let file = match &self.config {
@@ -146,6 +162,36 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(args.resolve().unwrap().listen.to_string(), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn the_writer_core_is_for_sqlite_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mudou.toml");
+        std::fs::write(&path, "writer_core = false\n").unwrap();
+        let with = |config: Option<PathBuf>, url: Option<&str>, flag: Option<bool>| ServerArgs {
+            config,
+            database_url: url.map(str::to_owned),
+            writer_core: flag,
+            ..Default::default()
+        };
+        assert!(with(None, None, None).wants_writer_core().unwrap());
+        assert!(
+            !with(None, Some("postgres://u@h/db"), None)
+                .wants_writer_core()
+                .unwrap()
+        );
+        assert!(!with(None, None, Some(false)).wants_writer_core().unwrap());
+        assert!(
+            !with(Some(path.clone()), None, None)
+                .wants_writer_core()
+                .unwrap()
+        );
+        assert!(
+            with(Some(path), None, Some(true))
+                .wants_writer_core()
+                .unwrap()
+        );
     }
 
     #[test]

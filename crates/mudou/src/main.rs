@@ -81,6 +81,13 @@ fn main() -> anyhow::Result<()> {
         return aggregate::run(args);
     }
     init_tracing(&cli.log_format);
+    // Before the runtime starts, so its threads inherit where they may run.
+    if let Command::Serve(args) = &cli.command
+        && args.wants_writer_core()?
+        && let Some(core) = mudou_server::affinity::reserve_writer_core()
+    {
+        tracing::info!(core, "CPU reserved for the SQLite writer");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
