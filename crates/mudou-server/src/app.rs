@@ -15,6 +15,9 @@ use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::state::AppState;
 
+/// Seconds between two looks at PostgreSQL's table statistics (`Store::refresh_statistics`).
+const STATS_EVERY_S: u64 = 5;
+
 /// A built application: the router and the state behind it.
 pub struct App {
     pub router: Router,
@@ -114,15 +117,23 @@ pub async fn serve(
     let store = app.state.store.clone();
     // Leaves the labels of quality-paused stretches out of consensus (review.rs).
     let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
-    // SQLite's write-ahead log is copied into the database file here, never in a commit.
+    // SQLite's write-ahead log is copied into the database file here, never in a commit;
+    // PostgreSQL's statistics of fast-growing tables are refreshed every few seconds.
     let checkpoints = tokio::spawn({
         let store = store.clone();
         async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "checkpoint");
+                }
+                if n % STATS_EVERY_S == 0 {
+                    match store.refresh_statistics().await {
+                        Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "refreshing statistics"),
+                    }
                 }
             }
         }

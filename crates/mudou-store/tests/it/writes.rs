@@ -1,7 +1,7 @@
-//! A batch of annotators' writes in which one job fails: the batch first runs without
-//! savepoints, finds the failure, rolls back and runs again job by job. The others must be
-//! stored exactly once, the failed one must leave nothing, and a retry of the whole batch
-//! must change nothing.
+//! The annotators' hot path. A batch of writes in which one job fails: the batch first runs
+//! without savepoints, finds the failure, rolls back and runs again job by job. The others
+//! must be stored exactly once, the failed one must leave nothing, and a retry of the whole
+//! batch must change nothing. And the statistics PostgreSQL plans those writes and reads by.
 
 use mudou_store::{
     ConsensusUpdate, FinishJob, ItemLabels, SubmitOutcome, WriteConn, WriteDone, WriteJob,
@@ -93,4 +93,33 @@ both!(a_failed_job_fails_alone, |db| {
     );
     assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
     assert_eq!(store.ledger_entries(0, 1_000).await.unwrap(), entries);
+});
+
+// A table that grew since its statistics were taken is analyzed (PostgreSQL; SQLite plans
+// from its indexes and has nothing to refresh), and then not again until it changes anew.
+both!(grown_tables_are_analyzed, |db| {
+    let store = &db.store;
+    let first = store.refresh_statistics().await.unwrap();
+    if store.backend() == mudou_store::Backend::Sqlite {
+        assert!(first.is_empty());
+        return;
+    }
+    assert!(!first.contains(&"orgs".to_owned()), "{first:?}");
+    db.raw(
+        "INSERT INTO orgs (name, created_at) SELECT 'org ' || g, 0 FROM generate_series(1, 1500) g",
+    )
+    .await
+    .unwrap();
+    // The counts of changed rows reach the statistics views within a second or so.
+    let mut analyzed = Vec::new();
+    for _ in 0..100 {
+        analyzed = store.refresh_statistics().await.unwrap();
+        if !analyzed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(analyzed.contains(&"orgs".to_owned()), "{analyzed:?}");
+    let again = store.refresh_statistics().await.unwrap();
+    assert!(!again.contains(&"orgs".to_owned()), "{again:?}");
 });
