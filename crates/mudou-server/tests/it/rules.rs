@@ -145,13 +145,18 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
             .any(|x| x["data"]["event"] == "promoted" && x["about_id"].as_i64() == Some(w.ann_a1))
     );
 
-    // Each sees their standing at home: stars from the gold of the last 30 days.
+    // Each sees their standing at home: stars from the gold of the last 30 days. The careful
+    // worker is right 95% of the time, but which of their answers fall on the 60 gold items
+    // depends on the order the units come in: 4 stars (90%) fail one run in 25 (7 or more
+    // wrong of 60), 3 stars (80%) about one in 100,000.
     let me = workers[0].browser.get("/api/v1/me/quality").await;
     assert_eq!(me.ok()["level"], "standard");
-    assert!(me.body["stars"].as_u64().unwrap() >= 4, "{}", me.body);
+    let careful_stars = me.body["stars"].as_u64().unwrap();
+    assert!(careful_stars >= 3, "{}", me.body);
     assert!(me.body["gold_answered"].as_i64().unwrap() >= 20);
     let me = workers[1].browser.get("/api/v1/me/quality").await;
     assert!(me.ok()["stars"].as_u64().unwrap() <= 2, "{}", me.body);
+    assert!(me.body["stars"].as_u64().unwrap() < careful_stars);
 
     // The paused stretches leave consensus: their items need (and get) new labels.
     let n = mudou_server::review::run_pending_exclusions(&app.state)
