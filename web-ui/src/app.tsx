@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, ApiError, onUnauthenticated, type User } from './api';
 import { onLangChange } from './i18n';
 import { currentPath, navigate, onRouteChange } from './router';
@@ -36,8 +36,9 @@ export function App() {
     return () => offs.forEach((f) => f());
   }, []);
 
-  // Keep the URL in step with who is logged in.
-  useEffect(() => {
+  // Keep the URL in step with who is logged in, before the screen is painted: the home
+  // screen never shows under /login (nor the login under /), not even for a moment.
+  useLayoutEffect(() => {
     if (path === '/enroll' || user === undefined) return;
     if (user === null && path !== '/login') navigate('/login', true);
     if (user && path !== '/') navigate('/', true);
