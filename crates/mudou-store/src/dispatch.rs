@@ -9,8 +9,9 @@
 use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
 use crate::{Backend, Result, Store, StoreError};
 
-/// The consensus of a batch without labels (leases, heartbeats, ends of units).
-fn no_labels(_: i64, item: &ItemLabels) -> ConsensusUpdate {
+/// A consensus that leaves every item open as it is: for batches without labels (leases,
+/// heartbeats, ends of units), and for callers that decide nothing.
+pub fn keep_open(_order_id: i64, item: &ItemLabels) -> ConsensusUpdate {
     ConsensusUpdate {
         state: "open",
         answer: None,
@@ -365,7 +366,7 @@ impl Store {
             topup_size,
             training,
         });
-        match self.write_one(job, now, lease_ms, no_labels).await? {
+        match self.write_one(job, now, lease_ms, keep_open).await? {
             WriteDone::Lease { unit, .. } => Ok(unit),
             other => unreachable!("a lease answers a lease: {other:?}"),
         }
@@ -394,7 +395,7 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Assignment> {
         let job = WriteJob::Renew(annotator_id, assignment_id);
-        match self.write_one(job, now, lease_ms, no_labels).await? {
+        match self.write_one(job, now, lease_ms, keep_open).await? {
             WriteDone::Renew(a) => Ok(a),
             other => unreachable!("a renewal answers a renewal: {other:?}"),
         }
@@ -442,7 +443,7 @@ impl Store {
             to,
             training: training.map(|t| (t.pass_share, t.qualification.to_owned())),
         });
-        match self.write_one(job, now, 0, no_labels).await? {
+        match self.write_one(job, now, 0, keep_open).await? {
             WriteDone::Finish(a, t) => Ok((a, t)),
             other => unreachable!("an end answers an end: {other:?}"),
         }

@@ -109,6 +109,32 @@ impl Store {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
+        // The batch optimistically, then carefully should a job have failed (`batch_in`),
+        // each in a transaction of its own from `$begin`.
+        macro_rules! optimistic_then_careful {
+            ($begin:expr) => {{
+                let mut done = None;
+                for careful in [false, true] {
+                    let mut tx = $begin.await?;
+                    let run = batch_in(
+                        &mut Tx::from(&mut *tx),
+                        jobs,
+                        now,
+                        lease_ms,
+                        careful,
+                        &mut decide,
+                    )
+                    .await?;
+                    if run.is_some() {
+                        tx.commit().await?;
+                        done = run;
+                        break;
+                    }
+                    tx.rollback().await?;
+                }
+                done.expect("a careful run has an outcome for every job")
+            }};
+        }
         let out = match &self.pool {
             crate::pool::Pool::Sqlite { write, .. } => {
                 if held
@@ -125,24 +151,9 @@ impl Store {
                         .insert((write.acquire().await?, std::time::Instant::now())),
                 };
                 let r: Result<_> = async {
-                    for careful in [false, true] {
-                        let mut tx = sqlx::Connection::begin(&mut **conn).await?;
-                        let run = batch_in(
-                            &mut Tx::from(&mut *tx),
-                            jobs,
-                            now,
-                            lease_ms,
-                            careful,
-                            &mut decide,
-                        )
-                        .await?;
-                        if let Some(out) = run {
-                            tx.commit().await?;
-                            return Ok(out);
-                        }
-                        tx.rollback().await?;
-                    }
-                    unreachable!("a careful run has an outcome for every job")
+                    Ok(optimistic_then_careful!(sqlx::Connection::begin(
+                        &mut **conn
+                    )))
                 }
                 .await;
                 if r.is_err() {
@@ -151,26 +162,7 @@ impl Store {
                 }
                 r?
             }
-            crate::pool::Pool::Postgres(pool) => 'pg: {
-                for careful in [false, true] {
-                    let mut tx = pool.begin().await?;
-                    let run = batch_in(
-                        &mut Tx::from(&mut *tx),
-                        jobs,
-                        now,
-                        lease_ms,
-                        careful,
-                        &mut decide,
-                    )
-                    .await?;
-                    if let Some(out) = run {
-                        tx.commit().await?;
-                        break 'pg out;
-                    }
-                    tx.rollback().await?;
-                }
-                unreachable!("a careful run has an outcome for every job")
-            }
+            crate::pool::Pool::Postgres(pool) => optimistic_then_careful!(pool.begin()),
         };
         Ok(out)
     }

@@ -74,23 +74,27 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
 }
 
 impl ServerArgs {
+    /// The settings file's values (none without `--config`).
+    fn file(&self) -> anyhow::Result<FileSettings> {
+        match &self.config {
+            Some(p) => read_file(p),
+            None => Ok(FileSettings::default()),
+        }
+    }
+
     /// Whether to reserve a CPU for the SQLite writer (`mudou_server::affinity`): on
     /// SQLite, unless turned off.
     pub fn wants_writer_core(&self) -> anyhow::Result<bool> {
-        let file = match &self.config {
-            Some(p) => read_file(p)?,
-            None => FileSettings::default(),
-        };
-        let on = self.writer_core.or(file.writer_core).unwrap_or(true);
+        let on = self
+            .writer_core
+            .or(self.file()?.writer_core)
+            .unwrap_or(true);
         Ok(on && self.resolve()?.database_url.starts_with("sqlite:"))
     }
 
     /// Merges file < environment < flags over the defaults.
     pub fn resolve(&self) -> anyhow::Result<Settings> {
-        let file = match &self.config {
-            Some(p) => read_file(p)?,
-            None => FileSettings::default(),
-        };
+        let file = self.file()?;
         let data_dir = self
             .data_dir
             .clone()

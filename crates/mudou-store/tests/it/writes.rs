@@ -3,25 +3,13 @@
 //! must be stored exactly once, the failed one must leave nothing, and a retry of the whole
 //! batch must change nothing. And the statistics PostgreSQL plans those writes and reads by.
 
-use mudou_store::{
-    ConsensusUpdate, FinishJob, ItemLabels, SubmitOutcome, WriteConn, WriteDone, WriteJob,
-};
+use mudou_store::{FinishJob, SubmitOutcome, WriteConn, WriteDone, WriteJob, keep_open};
 
 use crate::both;
 use crate::ledger::{answer_a, world};
 
 const T0: i64 = 1_796_011_844_000;
 const LEASE: i64 = 24 * 3_600_000;
-
-fn open(_order: i64, item: &ItemLabels) -> ConsensusUpdate {
-    ConsensusUpdate {
-        state: "open",
-        answer: None,
-        confidence: None,
-        needed: item.needed,
-        agrees: Vec::new(),
-    }
-}
 
 both!(a_failed_job_fails_alone, |db| {
     let store = &db.store;
@@ -55,7 +43,7 @@ both!(a_failed_job_fails_alone, |db| {
         }
     };
     let out = store
-        .write_batch(&mut WriteConn::default(), &jobs, now, LEASE, open)
+        .write_batch(&mut WriteConn::default(), &jobs, now, LEASE, keep_open)
         .await
         .unwrap();
     check(&out, false);
