@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
+/// Writer tasks per server (see [`Writer::start`]).
+const WRITERS: usize = 1;
 /// Writes per transaction at most.
 pub const MAX_BATCH: usize = 256;
 /// Requests that may wait for a writer before senders are held back.
@@ -52,26 +54,26 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writers: one on SQLite (it has one writer anyway), three on PostgreSQL
-    /// (row locks let batches of different items commit side by side).
+    /// Starts the writers: one per server on either engine. SQLite has one writer anyway.
+    /// On PostgreSQL, one writer with a connection of its own gathers larger batches, and
+    /// its statements stay prepared on that connection; measured on two servers sharing one
+    /// PostgreSQL, three writers per server each taking pooled connections stored ~1,750
+    /// labels/s, one ~2,400 (`benches/dispatch/RESULTS.md`): the three waited on each
+    /// other's item locks, and every pooled connection prepared and planned every statement.
     pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(QUEUE);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let writers = match store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 3,
-        };
-        let on_own_thread = store.backend() == Backend::Sqlite;
-        for _ in 0..writers {
+        let sqlite = store.backend() == Backend::Sqlite;
+        for _ in 0..WRITERS {
             let (store, metrics, rx) = (store.clone(), metrics.clone(), rx.clone());
             let work = async move {
-                let mut held = WriteConn::default();
+                let mut held = WriteConn::own();
                 let mut pinned: Option<std::time::Instant> = None;
                 loop {
                     // The writer and SQLite's write connection share a core of their own
                     // when the server reserved one (crate::affinity). Checked now and then:
                     // should the pool open the connection anew, it has a new thread.
-                    if on_own_thread && pinned.is_none_or(|t| t.elapsed() > PIN_EVERY) {
+                    if sqlite && pinned.is_none_or(|t| t.elapsed() > PIN_EVERY) {
                         crate::affinity::pin_writer(mudou_store::WRITE_THREAD);
                         pinned = Some(std::time::Instant::now());
                     }
@@ -95,7 +97,7 @@ impl Writer {
                     }
                 }
             };
-            if on_own_thread {
+            if sqlite {
                 // The one SQLite writer is the server's narrowest point: it gets a thread of
                 // its own, so each of its statements is followed up at once instead of
                 // queueing behind hundreds of request tasks on the shared runtime.

@@ -372,7 +372,8 @@ impl Store {
         }
     }
 
-    /// The items an assignment shows: those it leases and those already answered in it.
+    /// The items an assignment shows: those it leases and those already answered in it,
+    /// from where in the unit it starts (`item_offset`) round to just before it.
     pub async fn assignment_items(&self, assignment_id: i64) -> Result<Vec<AssignmentItem>> {
         let sql = "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, l.answer, l.skip_reason \
                    FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id \
@@ -380,7 +381,7 @@ impl Store {
                    LEFT JOIN labels l ON l.order_id = a.order_id AND l.item_id = u.item_id AND l.annotator_id = a.annotator_id \
                    WHERE a.id = $1 AND (l.assignment_id = a.id OR EXISTS \
                        (SELECT 1 FROM item_leases il WHERE il.assignment_id = a.id AND il.item_id = u.item_id)) \
-                   ORDER BY u.pos";
+                   ORDER BY u.pos < a.item_offset, u.pos";
         Ok(
             on_read!(self, p => sqlx::query_as::<_, AssignmentItem>(sql).bind(assignment_id).fetch_all(p).await?),
         )

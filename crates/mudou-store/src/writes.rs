@@ -73,16 +73,30 @@ pub enum WriteDone {
 /// thread (sqlx checks a connection as it comes back) and a wake-up of the next batch: a
 /// few milliseconds per batch. A busy writer keeps it instead, for at most
 /// [`WriteConn::HOLD`] at a time, so other writes (a lead's decision, a publish) still get
-/// their turn; [`WriteConn::release`] gives it back when the queue is empty. PostgreSQL
-/// has no use for it: batches there take any connection of the pool.
+/// their turn; [`WriteConn::release`] gives it back when the queue is empty. On
+/// PostgreSQL, where writers work side by side, each keeps a connection of its own.
 #[derive(Default)]
 pub struct WriteConn {
     conn: Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, std::time::Instant)>,
+    /// PostgreSQL: a connection of the writer's own ([`WriteConn::own`]), opened on the
+    /// writer's runtime and kept, so its answers wake the writer at once and the statements
+    /// it prepares are prepared once.
+    pg: Option<sqlx::PgConnection>,
+    own: bool,
 }
 
 impl WriteConn {
     /// Longest a writer keeps the connection before others get a turn.
     pub const HOLD: std::time::Duration = std::time::Duration::from_millis(200);
+
+    /// For a long-lived writer: on PostgreSQL it opens a connection of its own (outside
+    /// the pool) on first use and keeps it. Without it, each batch takes a pooled one.
+    pub fn own() -> Self {
+        WriteConn {
+            own: true,
+            ..Default::default()
+        }
+    }
 
     /// Gives the connection back (the writer has nothing waiting).
     pub fn release(&mut self) {
@@ -159,6 +173,25 @@ impl Store {
                 if r.is_err() {
                     // Back to the pool, which checks it before anyone uses it again.
                     held.conn = None;
+                }
+                r?
+            }
+            crate::pool::Pool::Postgres(pool) if held.own => {
+                let conn = match &mut held.pg {
+                    Some(c) => c,
+                    None => held
+                        .pg
+                        .insert(sqlx::Connection::connect_with(&*pool.connect_options()).await?),
+                };
+                let r: Result<_> = async {
+                    Ok(optimistic_then_careful!(sqlx::Connection::begin(
+                        &mut *conn
+                    )))
+                }
+                .await;
+                if r.is_err() {
+                    // Opened anew for the next batch, should this one be broken.
+                    held.pg = None;
                 }
                 r?
             }
@@ -404,7 +437,7 @@ pub(crate) async fn lease_in(
     // Units with a free slot that this annotator has not had (a partial index holds only
     // units with free slots, so full ones cost nothing however many there are).
     let units_sql = format!(
-        "SELECT w.id FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots AND {OPEN} \
+        "SELECT w.id, CAST(w.taken AS BIGINT), w.slots FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots AND {OPEN} \
          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
          ORDER BY w.seq LIMIT 16{}",
         lock(tx, " FOR UPDATE SKIP LOCKED")
@@ -416,7 +449,7 @@ pub(crate) async fn lease_in(
          (SELECT item_id FROM unit_items WHERE unit_id = $2) ORDER BY oi.item_id FOR UPDATE SKIP LOCKED";
     // The unit's items this annotator may get: gold they have not seen, and work that still
     // needs labels (leases included) and that they have not labelled.
-    let items_sql = "SELECT u.item_id, oi.is_gold FROM unit_items u \
+    let items_sql = "SELECT u.item_id, oi.is_gold, u.pos FROM unit_items u \
          JOIN order_items oi ON oi.order_id = $1 AND oi.item_id = u.item_id \
          WHERE u.unit_id = $2 \
          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = u.item_id AND l.annotator_id = $3) \
@@ -431,27 +464,38 @@ pub(crate) async fn lease_in(
         lock(tx, " FOR UPDATE SKIP LOCKED")
     );
     let assignment_sql = format!(
-        "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at) \
-         VALUES ($1, $2, $3, $4, 'active', $5, $6) RETURNING {ASSIGNMENT_COLS}"
+        "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, item_offset) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7) RETURNING {ASSIGNMENT_COLS}"
     );
     let is_pg = tx.backend() == Backend::Postgres;
 
-    let units: Vec<i64> = on_tx!(tx, c => sqlx::query_scalar(&units_sql)
+    let units: Vec<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(&units_sql)
         .bind(order_id).bind(annotator_id).fetch_all(&mut *c).await?);
-    let mut chosen: Option<(i64, Vec<i64>)> = None;
-    for unit in units {
+    // (unit, items, where in the unit this assignment starts)
+    let mut chosen: Option<(i64, Vec<i64>, i64)> = None;
+    for (unit, taken, slots) in units {
         let locked: Vec<i64> = if is_pg {
             on_tx!(tx, c => sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *c).await?)
         } else {
             Vec::new()
         };
-        let mut rows: Vec<(i64, bool)> = on_tx!(tx, c => sqlx::query_as(items_sql)
+        let mut rows: Vec<(i64, bool, i64)> = on_tx!(tx, c => sqlx::query_as(items_sql)
             .bind(order_id).bind(unit).bind(annotator_id).fetch_all(&mut *c).await?);
         if is_pg {
-            rows.retain(|(id, _)| locked.binary_search(id).is_ok());
+            rows.retain(|(id, _, _)| locked.binary_search(id).is_ok());
         }
-        if rows.iter().any(|(_, gold)| !gold) || (l.training && !rows.is_empty()) {
-            chosen = Some((unit, rows.into_iter().map(|(id, _)| id).collect()));
+        if rows.iter().any(|(_, gold, _)| !gold) || (l.training && !rows.is_empty()) {
+            // On PostgreSQL the unit's takers start spread over it (the first at its start,
+            // the second a third of the way in with three slots, …) and go round, so they
+            // seldom answer the same item at the same moment, when one server's batch would
+            // wait for another's lock on it. SQLite's one writer stores such answers in one
+            // batch, where they share the item's reads and update: there they start together.
+            let start = if is_pg {
+                rows[(taken.max(0) as usize * rows.len()) / slots.max(1) as usize % rows.len()].2
+            } else {
+                0
+            };
+            chosen = Some((unit, rows.into_iter().map(|(id, _, _)| id).collect(), start));
             break;
         }
     }
@@ -477,10 +521,10 @@ pub(crate) async fn lease_in(
                 .map(|(pos, item)| [unit, pos, *item])
                 .collect();
             insert_triples(tx, "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
-            chosen = Some((unit, items));
+            chosen = Some((unit, items, 0));
         }
     }
-    let Some((unit, items)) = chosen else {
+    let Some((unit, items, start)) = chosen else {
         // Nothing free: on PostgreSQL, tell apart "all done" from "locked right now".
         let busy = if is_pg {
             let waiting_sql = format!(
@@ -498,7 +542,7 @@ pub(crate) async fn lease_in(
         return Ok((None, busy));
     };
     let a: Assignment = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&assignment_sql)
-        .bind(unit).bind(order_id).bind(annotator_id).bind(l.centre_id).bind(now).bind(now + lease_ms)
+        .bind(unit).bind(order_id).bind(annotator_id).bind(l.centre_id).bind(now).bind(now + lease_ms).bind(start)
         .fetch_one(&mut *c).await?);
     on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken + 1 WHERE id = $1")
         .bind(unit).execute(&mut *c).await?.rows_affected());

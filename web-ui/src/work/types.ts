@@ -66,7 +66,7 @@ export interface Assignment {
   training?: boolean;
 }
 
-export type NothingReason = 'paused' | 'not_qualified' | 'no_open_orders' | 'all_done';
+export type NothingReason = 'paused' | 'not_qualified' | 'no_open_orders' | 'all_done' | 'busy';
 
 export interface NextOut {
   status: 'assigned' | 'nothing';

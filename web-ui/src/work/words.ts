@@ -31,6 +31,8 @@ export const workZh = {
   nothing_no_open_orders_hint: '过一会儿再点开始。',
   nothing_all_done: '任务都做完了！',
   nothing_all_done_hint: '辛苦了，过一会儿再来看看。',
+  nothing_busy: '人多，稍等一下',
+  nothing_busy_hint: '还有任务。再点开始就行。',
   // work screen
   work_title: '标注：{order}',
   progress_of: '第 {i} 张，共 {n} 张',
@@ -126,6 +128,8 @@ export const workEn: Record<keyof typeof workZh, string> = {
   nothing_no_open_orders_hint: 'Press Start again in a while.',
   nothing_all_done: 'All done!',
   nothing_all_done_hint: 'Well done. Come back a little later.',
+  nothing_busy: 'Busy, one moment',
+  nothing_busy_hint: 'There is work. Press Start again.',
   work_title: 'Labelling: {order}',
   progress_of: 'Item {i} of {n}',
   progress_label: 'Progress of this unit',

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setFetch } from '../api';
 import { setLang } from '../i18n';
 import { Workbench } from '../pages/work/Workbench';
-import { AnnotatorApp, viewFromHash } from '../pages/work/AnnotatorApp';
+import { AnnotatorApp, NothingPanel, viewFromHash } from '../pages/work/AnnotatorApp';
 import { answerText, knownLabels, rememberLabels } from '../pages/work/common';
+import { askForWork } from './next';
 import type { Assignment } from './types';
 
 const user = { id: 5, username: null, display_name: '王芳', role: 'annotator' as const, centre_id: 1, org_id: null, skill_level: 'trainee' as const };
@@ -347,5 +348,39 @@ describe('speaker buttons', () => {
     await settle();
     expect(spoken).toEqual([{ text: '今天收入 ¥42.60', lang: 'zh-CN' }]);
     expect(btn.getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('asking for work while the server is busy', () => {
+  it('asks again while the answer is busy, then takes the unit', async () => {
+    let n = 0;
+    routes['GET /api/v1/work/next'] = () => (n++ < 2 ? [200, { status: 'nothing', reason: 'busy' }] : [200, { status: 'assigned', assignment: assignment(false, 3) }]);
+    const res = await askForWork([1, 1, 1, 1]);
+    expect(res.status).toBe('assigned');
+    expect(n).toBe(3);
+  });
+
+  it('gives up after its waits and says so, kindly', async () => {
+    let n = 0;
+    routes['GET /api/v1/work/next'] = () => {
+      n++;
+      return [200, { status: 'nothing', reason: 'busy' }];
+    };
+    const res = await askForWork([1, 1]);
+    expect(res.reason).toBe('busy');
+    expect(n).toBe(3);
+    await act(() => render(<NothingPanel reason="busy" />, root));
+    expect($('[data-testid=no-work]')?.getAttribute('data-reason')).toBe('busy');
+    expect($('[data-testid=no-work]')?.textContent).toContain('稍等');
+  });
+
+  it('never asks again for any other answer', async () => {
+    let n = 0;
+    routes['GET /api/v1/work/next'] = () => {
+      n++;
+      return [200, { status: 'nothing', reason: 'all_done' }];
+    };
+    expect((await askForWork([1, 1])).reason).toBe('all_done');
+    expect(n).toBe(1);
   });
 });

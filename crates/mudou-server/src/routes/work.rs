@@ -129,7 +129,8 @@ pub struct NextOut {
     /// `assigned` or `nothing`.
     pub status: &'static str,
     /// Why there is nothing: `no_open_orders`, `paused` (by the lead, or a quality rule),
-    /// `not_qualified`, `all_done`.
+    /// `not_qualified`, `all_done`, or `busy`: work is waiting but every free item is being
+    /// saved by other answers right now (PostgreSQL row locks); ask again in a moment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -332,9 +333,11 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         crate::dispatch::Plan::Try(c) => c,
     };
     // On PostgreSQL an order may have nothing free only because its items are locked by a
-    // label batch for a moment: then ask again shortly rather than say "all done".
+    // label batch for a moment: then ask again shortly, and if it stays so, say "busy" (the
+    // UI asks again by itself), never "all done".
+    let mut busy = false;
     for attempt in 0..BUSY_RETRIES {
-        let mut busy = false;
+        busy = false;
         for c in &candidates {
             let job = WriteJob::Lease(LeaseJob {
                 order_id: c.order_id,
@@ -355,12 +358,12 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
                 other => return Err(ApiError::internal(format!("a lease answered {other:?}"))),
             }
         }
-        if !busy {
+        if !busy || attempt + 1 == BUSY_RETRIES {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
     }
-    nothing("all_done")
+    nothing(if busy { "busy" } else { "all_done" })
 }
 
 /// Ends an assignment through the writer (group commit).

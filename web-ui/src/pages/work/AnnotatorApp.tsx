@@ -10,6 +10,7 @@ import { Icon, type IconName } from '../../components/Icon';
 import { Button, ErrorNote, Note } from '../../components/ui';
 import { shortTime, yuan } from '../../util';
 import { outbox } from '../../work/outbox';
+import { askForWork } from '../../work/next';
 import type { Earnings, Message, NextOut, Quality } from '../../work/types';
 import { answerText, knownLabels, PendingBadge, SpeakButton, useOptional, useOutbox } from './common';
 import { Workbench } from './Workbench';
@@ -95,6 +96,7 @@ const NOTHING: Record<string, { icon: IconName; title: Key; hint: Key }> = {
   not_qualified: { icon: 'lock', title: 'nothing_not_qualified', hint: 'nothing_not_qualified_hint' },
   no_open_orders: { icon: 'tea', title: 'nothing_no_open_orders', hint: 'nothing_no_open_orders_hint' },
   all_done: { icon: 'done', title: 'nothing_all_done', hint: 'nothing_all_done_hint' },
+  busy: { icon: 'refresh', title: 'nothing_busy', hint: 'nothing_busy_hint' },
 };
 
 export function NothingPanel({ reason }: { reason: string }) {
@@ -135,7 +137,7 @@ function AnnotatorHome({
     try {
       // answers still waiting go first (a finished unit's submit among them)
       await outbox().flush();
-      const res = await api.get<NextOut>('/work/next');
+      const res = await askForWork();
       if (res.status === 'assigned' && res.assignment) onWork(res);
       else {
         onNothing(res.reason ?? 'no_open_orders');

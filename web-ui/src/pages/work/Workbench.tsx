@@ -11,6 +11,7 @@ import { yuan } from '../../util';
 import { keyAction, hotkeyOf, type KeyAction } from '../../work/hotkeys';
 import { outbox, uuid } from '../../work/outbox';
 import { lookahead, prefetch } from '../../work/prefetch';
+import { askForWork } from '../../work/next';
 import {
   answeredCount,
   current,
@@ -103,7 +104,7 @@ export function Workbench({
       firstLoad.current = null;
       if (!res) {
         await ob.flush();
-        res = await api.get<NextOut>('/work/next');
+        res = await askForWork();
       }
       if (!alive.current) return;
       if (res.status !== 'assigned' || !res.assignment) {
