@@ -35,6 +35,10 @@ export async function openBrowser(viewport = LAPTOP, opts = {}) {
     viewport,
     hasTouch: !!opts.touch,
     locale: 'zh-CN',
+    // Where the users are: the centres' calendar (day, week, month) is China's, and so is the
+    // month an admin's browser offers to close. (The machines running this are on UTC, so
+    // between 00:00 and 08:00 in China the browser's month was another than the centre's.)
+    timezoneId: 'Asia/Shanghai',
     timeout: 60_000,
   });
   context.setDefaultTimeout(15_000);
