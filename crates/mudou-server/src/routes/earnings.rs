@@ -870,20 +870,43 @@ async fn payroll_csv(
     )
 }
 
-/// What closing now would pay a centre's workers (before the month's bonus); `format=csv`
-/// downloads it.
-#[utoipa::path(get, path = "/api/v1/admin/payroll-preview", tag = "earnings", params(CentreQuery),
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewQuery {
+    pub centre_id: Option<i64>,
+    /// The month closing would close (e.g. `2026-11`, in the centre's calendar): pay written
+    /// up to its end. Without it, up to now.
+    pub period: Option<String>,
+    /// `csv` for a download.
+    pub format: Option<String>,
+}
+
+/// What closing would pay a centre's workers (before the month's bonus): for `period`, what
+/// closing that month pays (entries up to its end, or now); `format=csv` downloads it.
+#[utoipa::path(get, path = "/api/v1/admin/payroll-preview", tag = "earnings", params(PreviewQuery),
     responses((status = 200, body = Items<WorkerPayOut>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn payroll_preview(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    Query(q): Query<CentreQuery>,
+    Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
     let Some(centre_id) = q.centre_id else {
         return Err(ApiError::validation("centre_id is needed").with("field", "centre_id"));
     };
-    calendar(&state, centre_id).await?;
-    let rows = state.store.payroll_preview(centre_id, now_millis()).await?;
+    let cal = calendar(&state, centre_id).await?;
+    let now = now_millis();
+    let cutoff = match q.period.as_deref().map(str::trim) {
+        None | Some("") => now,
+        Some(p) => match cal.month_bounds(p) {
+            Some((_, end)) => end.min(now),
+            None => {
+                return Err(
+                    ApiError::validation("period: a month such as 2026-11").with("field", "period")
+                );
+            }
+        },
+    };
+    let rows = state.store.payroll_preview(centre_id, cutoff).await?;
     if q.format.as_deref() == Some("csv") {
         return csv_download(
             &format!("payroll-preview-centre{centre_id}.csv"),

@@ -553,6 +553,21 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
         let e = f.a1.get("/api/v1/me/earnings").await;
         e.body["period"].as_str().unwrap().to_owned()
     };
+    // The preview of a month is what closing that month pays: this month's is the same as
+    // up to now; a month long before any work pays nothing; a bad month is refused.
+    let of = |p: &str| {
+        format!(
+            "/api/v1/admin/payroll-preview?centre_id={}&period={p}",
+            w.centre_a
+        )
+    };
+    let this_month = admin.get(&of(&period)).await;
+    assert_eq!(this_month.ok()["items"].as_array().unwrap(), &preview);
+    let long_ago = admin.get(&of("2001-01")).await;
+    assert_eq!(long_ago.ok()["items"], json!([]));
+    let bad = admin.get(&of("2026-13")).await;
+    assert_eq!(bad.status.as_u16(), 422, "{}", bad.body);
+    assert_eq!(bad.body["error"]["code"], "validation");
     let run = admin
         .post(
             "/api/v1/admin/pay-runs",

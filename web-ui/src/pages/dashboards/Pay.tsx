@@ -85,8 +85,11 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
   const [centre, setCentre] = useState<number | undefined>(centres[0]?.id);
   const [period, setPeriod] = useState(monthOf(Date.now()));
   const preview = useLoad(
-    () => (centre ? api.get<Items<PayrollLine>>(`/admin/payroll-preview?centre_id=${centre}`) : Promise.resolve({ items: [] })),
-    [centre],
+    () =>
+      centre
+        ? api.get<Items<PayrollLine>>(`/admin/payroll-preview?centre_id=${centre}&period=${encodeURIComponent(period)}`)
+        : Promise.resolve({ items: [] }),
+    [centre, period],
   );
   const runs = useLoad(() => api.get<Items<PayRun>>('/admin/pay-runs'), []);
   const [busy, setBusy] = useState(false);
@@ -145,7 +148,9 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
         <ErrorNote error={error} />
         <h3>{t('payroll_preview')}</h3>
         <LoadState state={preview}>{(p) => <PayrollTable rows={p.items} testid="payroll-preview" />}</LoadState>
-        {centre && <CsvLink href={`/api/v1/admin/payroll-preview?centre_id=${centre}&format=csv`} testid="payroll-preview-csv" />}
+        {centre && (
+          <CsvLink href={`/api/v1/admin/payroll-preview?centre_id=${centre}&period=${encodeURIComponent(period)}&format=csv`} testid="payroll-preview-csv" />
+        )}
       </Section>
       <Section icon="clipboard" title={t('payroll_runs')} testid="pay-runs">
         <LoadState state={runs}>
