@@ -19,8 +19,6 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
-/// Writer tasks per server (see [`Writer::start`]).
-const WRITERS: usize = 1;
 /// Writes per transaction at most.
 pub const MAX_BATCH: usize = 256;
 /// Requests that may wait for a writer before senders are held back.
@@ -54,67 +52,59 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writers: one per server on either engine. SQLite has one writer anyway.
+    /// Starts the writer: one per server on either engine. SQLite has one writer anyway.
     /// On PostgreSQL, one writer with a connection of its own gathers larger batches, and
     /// its statements stay prepared on that connection; measured on two servers sharing one
     /// PostgreSQL, three writers per server each taking pooled connections stored ~1,750
     /// labels/s, one ~2,400 (`benches/dispatch/RESULTS.md`): the three waited on each
     /// other's item locks, and every pooled connection prepared and planned every statement.
     pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> Writer {
-        let (tx, rx) = mpsc::channel::<Job>(QUEUE);
-        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         let sqlite = store.backend() == Backend::Sqlite;
-        for _ in 0..WRITERS {
-            let (store, metrics, rx) = (store.clone(), metrics.clone(), rx.clone());
-            let work = async move {
-                let mut held = WriteConn::own();
-                let mut pinned: Option<std::time::Instant> = None;
-                loop {
-                    // The writer and SQLite's write connection share a core of their own
-                    // when the server reserved one (crate::affinity). Checked now and then:
-                    // should the pool open the connection anew, it has a new thread.
-                    if sqlite && pinned.is_none_or(|t| t.elapsed() > PIN_EVERY) {
-                        crate::affinity::pin_writer(mudou_store::WRITE_THREAD);
-                        pinned = Some(std::time::Instant::now());
-                    }
-                    let jobs = {
-                        let mut rx = rx.lock().await;
-                        let Some(first) = rx.recv().await else { break };
-                        let mut jobs = vec![first];
-                        while jobs.len() < MAX_BATCH {
-                            match rx.try_recv() {
-                                Ok(j) => jobs.push(j),
-                                Err(_) => break,
-                            }
-                        }
-                        jobs
-                    };
-                    write(&store, &mut held, &metrics, lease_ms, jobs).await;
-                    // Nothing waiting (or another writer is already waiting for it): give
-                    // the connection back so other writes need not wait for the next batch.
-                    if !matches!(rx.try_lock(), Ok(rx) if !rx.is_empty()) {
-                        held.release();
+        let work = async move {
+            let mut held = WriteConn::own();
+            let mut pinned: Option<std::time::Instant> = None;
+            loop {
+                // The writer and SQLite's write connection share a core of their own when
+                // the server reserved one (crate::affinity). Checked now and then: should the
+                // pool open the connection anew, it has a new thread.
+                if sqlite && pinned.is_none_or(|t| t.elapsed() > PIN_EVERY) {
+                    crate::affinity::pin_writer(mudou_store::WRITE_THREAD);
+                    pinned = Some(std::time::Instant::now());
+                }
+                let Some(first) = rx.recv().await else { break };
+                let mut jobs = vec![first];
+                while jobs.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
                     }
                 }
-            };
-            if sqlite {
-                // The one SQLite writer is the server's narrowest point: it gets a thread of
-                // its own, so each of its statements is followed up at once instead of
-                // queueing behind hundreds of request tasks on the shared runtime.
-                // Time only: the writer does no network I/O of its own, and a runtime
-                // without an I/O driver sleeps on a futex instead of in epoll, which is
-                // cheaper to wake after each of a batch's statements.
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_time()
-                    .build()
-                    .expect("a runtime for the writer");
-                std::thread::Builder::new()
-                    .name("mudou-writer".into())
-                    .spawn(move || rt.block_on(work))
-                    .expect("the writer's thread");
-            } else {
-                tokio::spawn(work);
+                write(&store, &mut held, &metrics, lease_ms, jobs).await;
+                // Nothing waiting: give SQLite's connection back so other writes need not
+                // wait for the next batch.
+                if rx.is_empty() {
+                    held.release();
+                }
             }
+        };
+        if sqlite {
+            // The one SQLite writer is the server's narrowest point: it gets a thread of its
+            // own, so each of its statements is followed up at once instead of queueing
+            // behind hundreds of request tasks on the shared runtime.
+            // Time only: the writer does no network I/O of its own, and a runtime without an
+            // I/O driver sleeps on a futex instead of in epoll, which is cheaper to wake after
+            // each of a batch's statements.
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("a runtime for the writer");
+            std::thread::Builder::new()
+                .name("mudou-writer".into())
+                .spawn(move || rt.block_on(work))
+                .expect("the writer's thread");
+        } else {
+            tokio::spawn(work);
         }
         Writer { tx }
     }

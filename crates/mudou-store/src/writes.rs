@@ -74,13 +74,12 @@ pub enum WriteDone {
 /// few milliseconds per batch. A busy writer keeps it instead, for at most
 /// [`WriteConn::HOLD`] at a time, so other writes (a lead's decision, a publish) still get
 /// their turn; [`WriteConn::release`] gives it back when the queue is empty. On
-/// PostgreSQL, where writers work side by side, each keeps a connection of its own.
+/// PostgreSQL the server's writer keeps a connection of its own ([`WriteConn::own`]).
 #[derive(Default)]
 pub struct WriteConn {
     conn: Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, std::time::Instant)>,
-    /// PostgreSQL: a connection of the writer's own ([`WriteConn::own`]), opened on the
-    /// writer's runtime and kept, so its answers wake the writer at once and the statements
-    /// it prepares are prepared once.
+    /// PostgreSQL: a connection of the writer's own ([`WriteConn::own`]), opened outside the
+    /// pool and kept, so the statements it prepares are prepared (and planned) once.
     pg: Option<sqlx::PgConnection>,
     own: bool,
 }

@@ -54,6 +54,13 @@ pub async fn calendar(state: &AppState, centre_id: i64) -> ApiResult<Calendar> {
     Ok(Calendar::new(&c.timezone).unwrap_or_else(|_| Calendar::china()))
 }
 
+/// The bounds of a month named like `2026-11` in the centre's calendar; 422 otherwise.
+fn month(cal: &Calendar, period: &str) -> ApiResult<(i64, i64)> {
+    cal.month_bounds(period.trim()).ok_or_else(|| {
+        ApiError::validation("period: a month such as 2026-11").with("field", "period")
+    })
+}
+
 /// The windows of a worker's summary at `now`.
 pub fn windows(cal: &Calendar, now: i64) -> Windows {
     Windows {
@@ -739,9 +746,7 @@ async fn close_pay_run(
     Json(req): Json<PayRunRequest>,
 ) -> ApiResult<(StatusCode, Json<PayRunCreated>)> {
     let cal = calendar(&state, req.centre_id).await?;
-    let Some((start, end)) = cal.month_bounds(req.period.trim()) else {
-        return Err(ApiError::validation("period: a month such as 2026-11").with("field", "period"));
-    };
+    let (start, end) = month(&cal, &req.period)?;
     let (run, created) = state
         .store
         .close_pay_run(&ClosePeriod {
@@ -897,14 +902,7 @@ async fn payroll_preview(
     let now = now_millis();
     let cutoff = match q.period.as_deref().map(str::trim) {
         None | Some("") => now,
-        Some(p) => match cal.month_bounds(p) {
-            Some((_, end)) => end.min(now),
-            None => {
-                return Err(
-                    ApiError::validation("period: a month such as 2026-11").with("field", "period")
-                );
-            }
-        },
+        Some(p) => month(&cal, p)?.1.min(now),
     };
     let rows = state.store.payroll_preview(centre_id, cutoff).await?;
     if q.format.as_deref() == Some("csv") {

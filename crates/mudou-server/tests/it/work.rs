@@ -544,7 +544,7 @@ both!(annotators_sharing_a_unit_start_at_different_items, |app| {
         assert_eq!(&turned, l, "{lists:?}");
     }
     let starts: HashSet<i64> = lists.iter().map(|l| l[0]).collect();
-    let postgres = app.state.settings.database_schema.is_some();
+    let postgres = app.state.store.backend() == mudou_store::Backend::Postgres;
     assert_eq!(starts.len(), if postgres { 3 } else { 1 }, "{lists:?}");
 });
 
