@@ -61,6 +61,9 @@ pub enum WriteDone {
     Lease {
         unit: Option<Assignment>,
         busy: bool,
+        /// The unit's items this lease holds, in the order the annotator gets them (from
+        /// the assignment's `item_offset` round): a fresh assignment shows exactly these.
+        items: Vec<i64>,
     },
     Label(Result<SubmitOutcome, SubmitRefusal>),
     Renew(Assignment),
@@ -329,7 +332,7 @@ async fn run_job(tx: &mut Tx<'_>, job: &WriteJob, now: i64, lease_ms: i64) -> Re
     match job {
         WriteJob::Lease(l) => lease_in(tx, l, now, lease_ms)
             .await
-            .map(|(unit, busy)| WriteDone::Lease { unit, busy }),
+            .map(|(unit, busy, items)| WriteDone::Lease { unit, busy, items }),
         WriteJob::Renew(annotator, assignment) => {
             renew_in(tx, *annotator, *assignment, now, lease_ms)
                 .await
@@ -421,8 +424,8 @@ fn lock(tx: &Tx<'_>, clause: &'static str) -> &'static str {
 /// Leases the annotator a unit of an order: the first planned unit with a free slot that
 /// still has items they may label (for a work order, at least one that is not gold; a
 /// training order's units are all gold), or else a top-up unit of up to `topup_size` items
-/// that need more labels. `None` when the order has nothing for them, with `true` when only
-/// locked items (PostgreSQL) stood in the way.
+/// that need more labels, with its items in the order shown. `None` when the order has
+/// nothing for them, with `true` when only locked items (PostgreSQL) stood in the way.
 /// Leases come only from an open order (`$1` is the order).
 const OPEN: &str = "EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.state = 'open')";
 
@@ -431,7 +434,7 @@ pub(crate) async fn lease_in(
     l: &LeaseJob,
     now: i64,
     lease_ms: i64,
-) -> Result<(Option<Assignment>, bool)> {
+) -> Result<(Option<Assignment>, bool, Vec<i64>)> {
     let (order_id, annotator_id) = (l.order_id, l.annotator_id);
     // Units with a free slot that this annotator has not had (a partial index holds only
     // units with free slots, so full ones cost nothing however many there are).
@@ -472,6 +475,8 @@ pub(crate) async fn lease_in(
         .bind(order_id).bind(annotator_id).fetch_all(&mut *c).await?);
     // (unit, items, where in the unit this assignment starts)
     let mut chosen: Option<(i64, Vec<i64>, i64)> = None;
+    // Where in `chosen`'s items the assignment starts.
+    let mut start_at = 0;
     for (unit, taken, slots) in units {
         let locked: Vec<i64> = if is_pg {
             on_tx!(tx, c => sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *c).await?)
@@ -490,7 +495,9 @@ pub(crate) async fn lease_in(
             // wait for another's lock on it. SQLite's one writer stores such answers in one
             // batch, where they share the item's reads and update: there they start together.
             let start = if is_pg {
-                rows[(taken.max(0) as usize * rows.len()) / slots.max(1) as usize % rows.len()].2
+                start_at =
+                    (taken.max(0) as usize * rows.len()) / slots.max(1) as usize % rows.len();
+                rows[start_at].2
             } else {
                 0
             };
@@ -538,7 +545,7 @@ pub(crate) async fn lease_in(
         } else {
             false
         };
-        return Ok((None, busy));
+        return Ok((None, busy, Vec::new()));
     };
     let a: Assignment = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&assignment_sql)
         .bind(unit).bind(order_id).bind(annotator_id).bind(l.centre_id).bind(now).bind(now + lease_ms).bind(start)
@@ -552,7 +559,10 @@ pub(crate) async fn lease_in(
         &rows,
     )
     .await?;
-    Ok((Some(a), false))
+    // As `Store::assignment_items` orders them: from the starting place round.
+    let mut shown = items;
+    shown.rotate_left(start_at);
+    Ok((Some(a), false, shown))
 }
 
 /// `head` (an `INSERT INTO t (a, b, c)`) with `rows`, in multi-row statements.

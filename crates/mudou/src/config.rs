@@ -49,6 +49,10 @@ pub struct ServerArgs {
     /// connection, and the server's other threads off it (default true).
     #[arg(long, env = "MUDOU_WRITER_CORE")]
     pub writer_core: Option<bool>,
+    /// Pooled database connections for reads and other writes (default 16; on SQLite at
+    /// most twice the CPUs). The annotators' writer has one of its own besides.
+    #[arg(long, env = "MUDOU_DATABASE_CONNECTIONS")]
+    pub database_connections: Option<u32>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -65,6 +69,7 @@ struct FileSettings {
     session_hours: Option<u64>,
     secure_cookies: Option<bool>,
     writer_core: Option<bool>,
+    database_connections: Option<u32>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -132,6 +137,12 @@ impl ServerArgs {
         if let Some(v) = self.secure_cookies.or(file.secure_cookies) {
             s.secure_cookies = v;
         }
+        if let Some(v) = self.database_connections.or(file.database_connections) {
+            if v == 0 {
+                bail!("database_connections must be at least 1");
+            }
+            s.database_max_connections = v;
+        }
         Ok(s)
     }
 }
@@ -146,7 +157,7 @@ mod tests {
         let path = dir.path().join("mudou.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\n",
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\ndatabase_connections = 6\n",
         )
         .unwrap();
         let args = ServerArgs {
@@ -158,6 +169,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite:///srv/mudou/mudou.db");
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
         assert_eq!(s.max_upload_bytes, 1000);
+        assert_eq!(s.database_max_connections, 6);
 
         // clap hands over the environment and flags in the same fields: they win.
         let args = ServerArgs {
@@ -166,6 +178,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(args.resolve().unwrap().listen.to_string(), "127.0.0.1:1");
+        let none = ServerArgs {
+            database_connections: Some(0),
+            ..Default::default()
+        };
+        assert!(none.resolve().is_err());
     }
 
     #[test]

@@ -156,7 +156,7 @@ async fn work_day(
                 continue; // nothing left for this person on this order
             };
             let items: Vec<i64> = store
-                .assignment_items(a.id)
+                .assignment_items(&a)
                 .await?
                 .into_iter()
                 .filter(|it| it.answer.is_none() && it.skip_reason.is_none())

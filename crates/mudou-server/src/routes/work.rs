@@ -228,16 +228,20 @@ pub struct Feedback {
     pub answer: Value,
 }
 
+/// An assignment as the annotator gets it. `fresh`: the items a lease just took, in the
+/// order shown (nothing answered yet); otherwise they are looked up with their answers.
 async fn assignment_out(
     state: &AppState,
     a: &Assignment,
+    fresh: Option<&[i64]>,
     spec: &OrderSpec,
     name: &str,
 ) -> ApiResult<AssignmentOut> {
-    let items = state
-        .store
-        .assignment_items(a.id)
-        .await?
+    let items = match fresh {
+        Some(ids) => state.store.fresh_items(ids).await?,
+        None => state.store.assignment_items(a).await?,
+    };
+    let items = items
         .into_iter()
         .map(|i| {
             let media = |v: &str| i.sha256.as_deref().map(|s| super::types::media_url(s, v));
@@ -302,7 +306,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
             return Ok(Json(NextOut {
                 status: "assigned",
                 reason: None,
-                assignment: Some(assignment_out(&state, &a, &entry.spec, &entry.name).await?),
+                assignment: Some(assignment_out(&state, &a, None, &entry.spec, &entry.name).await?),
             }));
         }
         // Paused meanwhile: the unit goes back, so its items do not wait for the lease to run out.
@@ -347,11 +351,17 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
                 training: c.spec.training.is_some(),
             });
             match state.writer.run(job, None).await?? {
-                WriteDone::Lease { unit: Some(a), .. } => {
+                WriteDone::Lease {
+                    unit: Some(a),
+                    items,
+                    ..
+                } => {
                     return Ok(Json(NextOut {
                         status: "assigned",
                         reason: None,
-                        assignment: Some(assignment_out(&state, &a, &c.spec, &c.name).await?),
+                        assignment: Some(
+                            assignment_out(&state, &a, Some(&items), &c.spec, &c.name).await?,
+                        ),
                     }));
                 }
                 WriteDone::Lease { busy: b, .. } => busy |= b,

@@ -524,6 +524,10 @@ both!(annotators_sharing_a_unit_start_at_different_items, |app| {
             .iter()
             .map(|i| i["item_id"].as_i64().unwrap())
             .collect();
+        // Asked again (a reload), the assignment is looked up with its answers: the same
+        // items, in the same order, as the lease gave them.
+        let again = b.get("/api/v1/work/next").await;
+        assert_eq!(again.body["assignment"], n.body["assignment"]);
         lists.push(items);
     }
     // The three share the first unit (three slots): the same five items, in the same
