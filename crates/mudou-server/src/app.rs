@@ -15,13 +15,6 @@ use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::state::AppState;
 
-/// Seconds between two looks at PostgreSQL's table statistics (`Store::refresh_statistics`).
-/// Every second: a young order's labels outgrow the statistics of their (nearly empty)
-/// tables within seconds, and until those are taken again PostgreSQL's plans count a few
-/// rows per order (at five seconds, the label batches' look-ups read every label of the
-/// order for the first seconds of the dispatch bench). The look itself is one small query.
-const STATS_EVERY_S: u64 = 1;
-
 /// A built application: the router and the state behind it.
 pub struct App {
     pub router: Router,
@@ -122,22 +115,24 @@ pub async fn serve(
     // Leaves the labels of quality-paused stretches out of consensus (review.rs).
     let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
     // SQLite's write-ahead log is copied into the database file here, never in a commit;
-    // PostgreSQL's statistics of fast-growing tables are refreshed every few seconds.
+    // PostgreSQL's statistics of fast-growing tables are looked at every second too: a
+    // young order's labels outgrow the statistics of their (nearly empty) tables within
+    // seconds, and until those are taken again PostgreSQL's plans count a few rows per
+    // order (looked at every five seconds, the label batches' look-ups read every label of
+    // the order for the first seconds of the dispatch bench). The look is one small query.
     let checkpoints = tokio::spawn({
         let store = store.clone();
         async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-            for n in 0u64.. {
+            loop {
                 tick.tick().await;
                 if let Err(e) = store.checkpoint().await {
                     tracing::warn!(error = %e, "checkpoint");
                 }
-                if n % STATS_EVERY_S == 0 {
-                    match store.refresh_statistics().await {
-                        Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "refreshing statistics"),
-                    }
+                match store.refresh_statistics().await {
+                    Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "refreshing statistics"),
                 }
             }
         }

@@ -313,7 +313,7 @@ impl Store {
     /// tenth of a table changed: on a young database the labels, leases and pay tables grow
     /// from nothing faster than that, and in the meantime a `next` was planned for empty
     /// tables (a hash of every label and lease, ~10 ms, instead of twenty index look-ups).
-    /// The server calls it every few seconds; a table is analyzed when it has doubled, so a
+    /// The server calls it every second; a table is analyzed when it has doubled, so a
     /// few times while it grows from nothing, and a grown one is left to autovacuum.
     pub async fn refresh_statistics(&self) -> Result<Vec<String>> {
         let Pool::Postgres(pool) = &self.pool else {
