@@ -379,10 +379,10 @@ impl Store {
     /// The items an assignment shows: those it leases and those already answered in it,
     /// from where in the unit it starts (`item_offset`) round to just before it.
     ///
-    /// Every key is a parameter of its own (not a column of a joined assignment): on
-    /// PostgreSQL the statement's generic plan is then as good as a fresh one, so it is
-    /// planned once per connection. Joined through `assignments`, PostgreSQL planned it
-    /// afresh on every call (~1 ms each, a fifth of its time in the dispatch bench).
+    /// Every key is a parameter of its own, not a column of a joined assignment: joined
+    /// through `assignments`, PostgreSQL turned the lease test into a hashed subplan that
+    /// read every lease of the order (with its planning, a fifth of PostgreSQL's time in
+    /// the dispatch bench). A fresh assignment needs none of this: [`Store::fresh_items`].
     pub async fn assignment_items(&self, a: &Assignment) -> Result<Vec<AssignmentItem>> {
         let sql = "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, l.answer, l.skip_reason \
                    FROM unit_items u JOIN items i ON i.id = u.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
