@@ -473,10 +473,8 @@ pub(crate) async fn lease_in(
 
     let units: Vec<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(&units_sql)
         .bind(order_id).bind(annotator_id).fetch_all(&mut *c).await?);
-    // (unit, items, where in the unit this assignment starts)
-    let mut chosen: Option<(i64, Vec<i64>, i64)> = None;
-    // Where in `chosen`'s items the assignment starts.
-    let mut start_at = 0;
+    // (unit, items, the unit position this assignment starts at, and its index in items)
+    let mut chosen: Option<(i64, Vec<i64>, i64, usize)> = None;
     for (unit, taken, slots) in units {
         let locked: Vec<i64> = if is_pg {
             on_tx!(tx, c => sqlx::query_scalar(lock_items_sql).bind(order_id).bind(unit).fetch_all(&mut *c).await?)
@@ -494,14 +492,18 @@ pub(crate) async fn lease_in(
             // seldom answer the same item at the same moment, when one server's batch would
             // wait for another's lock on it. SQLite's one writer stores such answers in one
             // batch, where they share the item's reads and update: there they start together.
-            let start = if is_pg {
-                start_at =
-                    (taken.max(0) as usize * rows.len()) / slots.max(1) as usize % rows.len();
-                rows[start_at].2
+            let (start, at) = if is_pg {
+                let at = (taken.max(0) as usize * rows.len()) / slots.max(1) as usize % rows.len();
+                (rows[at].2, at)
             } else {
-                0
+                (0, 0)
             };
-            chosen = Some((unit, rows.into_iter().map(|(id, _, _)| id).collect(), start));
+            chosen = Some((
+                unit,
+                rows.into_iter().map(|(id, _, _)| id).collect(),
+                start,
+                at,
+            ));
             break;
         }
     }
@@ -527,10 +529,10 @@ pub(crate) async fn lease_in(
                 .map(|(pos, item)| [unit, pos, *item])
                 .collect();
             insert_triples(tx, "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
-            chosen = Some((unit, items, 0));
+            chosen = Some((unit, items, 0, 0));
         }
     }
-    let Some((unit, items, start)) = chosen else {
+    let Some((unit, items, start, start_at)) = chosen else {
         // Nothing free: on PostgreSQL, tell apart "all done" from "locked right now".
         let busy = if is_pg {
             let waiting_sql = format!(

@@ -84,11 +84,10 @@ function PayrollTable({ rows, testid }: { rows: PayrollLine[]; testid: string })
 export function AdminPayroll({ centres }: { centres: { id: number; name: string }[] }) {
   const [centre, setCentre] = useState<number | undefined>(centres[0]?.id);
   const [period, setPeriod] = useState(monthOf(Date.now()));
+  // The preview of the month on offer, exactly what closing it pays (and its CSV).
+  const previewQuery = `centre_id=${centre}&period=${encodeURIComponent(period)}`;
   const preview = useLoad(
-    () =>
-      centre
-        ? api.get<Items<PayrollLine>>(`/admin/payroll-preview?centre_id=${centre}&period=${encodeURIComponent(period)}`)
-        : Promise.resolve({ items: [] }),
+    () => (centre ? api.get<Items<PayrollLine>>(`/admin/payroll-preview?${previewQuery}`) : Promise.resolve({ items: [] })),
     [centre, period],
   );
   const runs = useLoad(() => api.get<Items<PayRun>>('/admin/pay-runs'), []);
@@ -148,9 +147,7 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
         <ErrorNote error={error} />
         <h3>{t('payroll_preview')}</h3>
         <LoadState state={preview}>{(p) => <PayrollTable rows={p.items} testid="payroll-preview" />}</LoadState>
-        {centre && (
-          <CsvLink href={`/api/v1/admin/payroll-preview?centre_id=${centre}&period=${encodeURIComponent(period)}&format=csv`} testid="payroll-preview-csv" />
-        )}
+        {centre && <CsvLink href={`/api/v1/admin/payroll-preview?${previewQuery}&format=csv`} testid="payroll-preview-csv" />}
       </Section>
       <Section icon="clipboard" title={t('payroll_runs')} testid="pay-runs">
         <LoadState state={runs}>
