@@ -28,6 +28,8 @@ pub struct Metrics {
     /// Writes stored per transaction (group commit).
     pub write_batch_size: prometheus::Histogram,
     pub write_batch_seconds: prometheus::Histogram,
+    /// SQLite: flushes of the log after the writer's commits (`crate::writer`).
+    pub write_flush_seconds: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -95,13 +97,22 @@ impl Metrics {
         let write_batch_seconds = prometheus::Histogram::with_opts(
             HistogramOpts::new(
                 "mudou_write_batch_seconds",
-                "Time to store one batch of annotators' writes, its commit (disk flush) included",
+                "Time to store one batch of annotators' writes, its commit included (on SQLite the disk flush follows, in mudou_write_flush_seconds)",
             )
             .buckets(prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets")),
         )
         .expect("valid metric");
+        let write_flush_seconds = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "mudou_write_flush_seconds",
+                "SQLite: time to flush the log to disk after the writer's commits, before they are answered",
+            )
+            .buckets(prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets")),
+        )
+        .expect("valid metric");
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(write_flush_seconds.clone()),
             Box::new(write_batch_size.clone()),
             Box::new(write_batch_seconds.clone()),
             Box::new(labels_submitted_total.clone()),
@@ -134,6 +145,7 @@ impl Metrics {
             items_waiting,
             write_batch_size,
             write_batch_seconds,
+            write_flush_seconds,
         })
     }
 

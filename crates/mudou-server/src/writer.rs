@@ -61,8 +61,14 @@ impl Writer {
     pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> Writer {
         let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         let sqlite = store.backend() == Backend::Sqlite;
+        // SQLite on a file: commits skip the disk flush, a thread of its own flushes the
+        // log and answers (see `flusher`).
+        let flusher = store.log_flush().map(|log| flusher(log, metrics.clone()));
         let work = async move {
-            let mut held = WriteConn::own();
+            let mut held = match flusher {
+                Some(_) => WriteConn::own().defer_flush(),
+                None => WriteConn::own(),
+            };
             let mut pinned: Option<std::time::Instant> = None;
             loop {
                 // The writer and SQLite's write connection share a core of their own when
@@ -80,13 +86,35 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
-                write(&store, &mut held, &metrics, lease_ms, jobs).await;
+                let answers = write(&store, &mut held, &metrics, lease_ms, jobs).await;
+                match &flusher {
+                    // Answered once the log is on disk; the next batch runs meanwhile.
+                    Some(f) => {
+                        if let Err(lost) = f.send(answers) {
+                            // The flusher's thread is gone: nothing written from now on
+                            // would reach the disk in time. The writer stops with it.
+                            for (reply, _) in lost.0 {
+                                let _ = reply.send(Err(Failure::Unavailable(
+                                    "the log flusher has stopped".into(),
+                                )));
+                            }
+                            break;
+                        }
+                    }
+                    // The commit flushed the log itself.
+                    None => {
+                        for (reply, out) in answers {
+                            let _ = reply.send(out);
+                        }
+                    }
+                }
                 // Nothing waiting: give SQLite's connection back so other writes need not
                 // wait for the next batch.
                 if rx.is_empty() {
-                    held.release();
+                    held.release().await;
                 }
             }
+            held.release().await;
         };
         if sqlite {
             // The one SQLite writer is the server's narrowest point: it gets a thread of its
@@ -101,7 +129,10 @@ impl Writer {
                 .expect("a runtime for the writer");
             std::thread::Builder::new()
                 .name("mudou-writer".into())
-                .spawn(move || rt.block_on(work))
+                .spawn(move || {
+                    crate::affinity::wake_without_preempting();
+                    rt.block_on(work)
+                })
                 .expect("the writer's thread");
         } else {
             tokio::spawn(work);
@@ -155,13 +186,57 @@ impl Writer {
     }
 }
 
+/// A request's reply and what to answer.
+type Answer = (
+    oneshot::Sender<Result<WriteDone, Failure>>,
+    Result<WriteDone, Failure>,
+);
+
+/// Starts the thread that flushes SQLite's log after the writer's commits and then
+/// answers them: it takes every batch committed so far, flushes once for all of them
+/// ([`mudou_store::LogFlush`]), and answers. Should the flush fail, the writes were
+/// committed but may not be on disk: each is answered "send it again" (a label sent again
+/// with its id is stored once).
+fn flusher(
+    mut log: mudou_store::LogFlush,
+    metrics: Arc<Metrics>,
+) -> std::sync::mpsc::Sender<Vec<Answer>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Answer>>();
+    std::thread::Builder::new()
+        .name("mudou-log-flush".into())
+        .spawn(move || {
+            while let Ok(mut answers) = rx.recv() {
+                while let Ok(more) = rx.try_recv() {
+                    answers.extend(more);
+                }
+                let flushed = {
+                    let _timer = metrics.write_flush_seconds.start_timer();
+                    log.flush()
+                };
+                if let Err(e) = &flushed {
+                    tracing::error!(error = %e, "flushing the database's log failed");
+                }
+                for (reply, out) in answers {
+                    let _ = reply.send(match &flushed {
+                        Ok(()) => out,
+                        Err(e) => Err(Failure::Unavailable(format!("flushing to disk: {e}"))),
+                    });
+                }
+            }
+        })
+        .expect("the log flusher's thread");
+    tx
+}
+
+/// Stores one batch; returns what to answer each request (answered once the commit is on
+/// disk).
 async fn write(
     store: &Store,
     held: &mut WriteConn,
     metrics: &Metrics,
     lease_ms: i64,
     jobs: Vec<Job>,
-) {
+) -> Vec<Answer> {
     metrics.write_batch_size.observe(jobs.len() as f64);
     let _timer = metrics.write_batch_seconds.start_timer();
     let specs: HashMap<i64, Arc<OrderSpec>> = jobs.iter().filter_map(|j| j.spec.clone()).collect();
@@ -194,18 +269,19 @@ async fn write(
         }
     }
     match result {
-        Ok(outcomes) => {
-            for (reply, out) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(out.map_err(Failure::Job));
-            }
-        }
+        Ok(outcomes) => replies
+            .into_iter()
+            .zip(outcomes)
+            .map(|(reply, out)| (reply, out.map_err(Failure::Job)))
+            .collect(),
         Err(e) => {
             // The transaction itself failed (its commit, say): nothing was written.
             tracing::error!(error = %e, n = work.len(), "a write batch failed");
             let msg = e.to_string();
-            for reply in replies {
-                let _ = reply.send(Err(Failure::Unavailable(msg.clone())));
-            }
+            replies
+                .into_iter()
+                .map(|reply| (reply, Err(Failure::Unavailable(msg.clone()))))
+                .collect()
         }
     }
 }

@@ -22,6 +22,51 @@ const STATS_SHARE: f64 = 1.0;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// Flushes SQLite's write-ahead log to disk for a writer whose commits skip the flush
+/// ([`crate::WriteConn::defer_flush`]).
+///
+/// A commit writes its pages to the log file; with `synchronous = FULL` it then waits for
+/// the disk to take them (a flush), and nothing else can be written meanwhile. The server's
+/// writer commits with the flush deferred and hands the batch's answers to a thread of its
+/// own that flushes the log file and only then answers: the next batch runs while the disk
+/// works, and one flush serves every batch committed since the last. The log is
+/// append-only between checkpoints and a checkpoint flushes it first, so a flush of the
+/// file makes every commit before it durable, exactly as `FULL` would have.
+#[derive(Debug)]
+pub struct LogFlush {
+    path: std::path::PathBuf,
+    /// The open log file and its inode: opened again should the file be replaced.
+    file: Option<(std::fs::File, u64)>,
+}
+
+impl LogFlush {
+    /// Flushes every commit written so far. Blocks: call it off the async runtime.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        let ino = inode(&std::fs::metadata(&self.path)?);
+        if self.file.as_ref().is_none_or(|(_, i)| *i != ino) {
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&self.path)?;
+            let i = inode(&f.metadata()?);
+            self.file = Some((f, i));
+        }
+        let (f, _) = self.file.as_ref().expect("opened above");
+        f.sync_data()
+    }
+}
+
+#[cfg(unix)]
+fn inode(m: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(m)
+}
+
+/// Elsewhere the file is opened anew for every flush.
+#[cfg(not(unix))]
+fn inode(_m: &std::fs::Metadata) -> u64 {
+    u64::MAX
+}
+
 /// Which database engine a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -268,6 +313,23 @@ impl Store {
         Ok(store)
     }
 
+    /// SQLite on a file: the flush of its write-ahead log, for a writer that defers it
+    /// ([`LogFlush`]). `None` on PostgreSQL and for a database without a log file (in
+    /// memory), whose commits are then flushed as they happen.
+    pub fn log_flush(&self) -> Option<LogFlush> {
+        let Pool::Sqlite { write, .. } = &self.pool else {
+            return None;
+        };
+        let mut path = write
+            .connect_options()
+            .get_filename()
+            .as_os_str()
+            .to_owned();
+        path.push("-wal");
+        let path = std::path::PathBuf::from(path);
+        path.is_file().then_some(LogFlush { path, file: None })
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite { .. } => Backend::Sqlite,
@@ -364,4 +426,43 @@ pub fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flush follows the file by its path: a missing file is an error, and a file put
+    /// in the place of the one it had open is opened anew.
+    #[test]
+    fn the_log_flush_follows_a_replaced_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db-wal");
+        let mut log = LogFlush {
+            path: path.clone(),
+            file: None,
+        };
+        assert!(log.flush().is_err(), "no file yet");
+        std::fs::write(&path, b"one").unwrap();
+        log.flush().unwrap();
+        let first = log.file.as_ref().unwrap().1;
+        log.flush().unwrap();
+        assert_eq!(log.file.as_ref().unwrap().1, first, "kept open");
+        // Replaced while the old one is still open (so the new one gets another inode).
+        let _old = std::fs::File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"two").unwrap();
+        log.flush().unwrap();
+        assert_ne!(log.file.as_ref().unwrap().1, first, "the new file");
+    }
+
+    /// An in-memory database has no log file to flush: its commits are flushed (or not)
+    /// as they happen.
+    #[tokio::test]
+    async fn a_database_in_memory_has_no_log_to_flush() {
+        let store = Store::open(&StoreConfig::new("sqlite::memory:"))
+            .await
+            .unwrap();
+        assert!(store.log_flush().is_none());
+    }
 }

@@ -85,6 +85,8 @@ pub struct WriteConn {
     /// pool and kept, so the statements it prepares are prepared (and planned) once.
     pg: Option<sqlx::PgConnection>,
     own: bool,
+    /// SQLite: commit without flushing the log (see [`WriteConn::defer_flush`]).
+    deferred: bool,
 }
 
 impl WriteConn {
@@ -100,9 +102,32 @@ impl WriteConn {
         }
     }
 
+    /// SQLite: while this writer holds the write connection, its commits write the log
+    /// without flushing it to disk (`synchronous = NORMAL`); the connection goes back to the
+    /// pool flushing at every commit again (`FULL`), for everyone else's writes. Nothing it
+    /// commits may be acknowledged before [`crate::LogFlush::flush`] returned after the
+    /// commit. Only for a writer that has a [`crate::LogFlush`] (`Store::log_flush`); no
+    /// effect on PostgreSQL.
+    pub fn defer_flush(mut self) -> Self {
+        self.deferred = true;
+        self
+    }
+
     /// Gives the connection back (the writer has nothing waiting).
-    pub fn release(&mut self) {
-        self.conn = None;
+    pub async fn release(&mut self) {
+        let Some((mut conn, _)) = self.conn.take() else {
+            return;
+        };
+        if self.deferred
+            && sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await
+                .is_err()
+        {
+            // Not given back as it is: the pool opens a fresh connection (flushing, as all
+            // its connections are opened) in its place.
+            let _ = conn.close().await;
+        }
     }
 }
 
@@ -158,13 +183,19 @@ impl Store {
                     .as_ref()
                     .is_some_and(|(_, at)| at.elapsed() > WriteConn::HOLD)
                 {
-                    held.conn = None;
+                    held.release().await;
                 }
                 let (conn, _) = match &mut held.conn {
                     Some(c) => c,
-                    None => held
-                        .conn
-                        .insert((write.acquire().await?, std::time::Instant::now())),
+                    None => {
+                        let mut c = write.acquire().await?;
+                        if held.deferred {
+                            sqlx::query("PRAGMA synchronous = NORMAL")
+                                .execute(&mut *c)
+                                .await?;
+                        }
+                        held.conn.insert((c, std::time::Instant::now()))
+                    }
                 };
                 let r: Result<_> = async {
                     Ok(optimistic_then_careful!(sqlx::Connection::begin(
@@ -173,8 +204,8 @@ impl Store {
                 }
                 .await;
                 if r.is_err() {
-                    // Back to the pool, which checks it before anyone uses it again.
-                    held.conn = None;
+                    // Back to the pool (or closed, should it not answer).
+                    held.release().await;
                 }
                 r?
             }
@@ -707,4 +738,83 @@ pub(crate) async fn finish_in(
             qualification: qualification.clone(),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pragma_synchronous(c: &mut sqlx::SqliteConnection) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(c)
+            .await
+            .unwrap()
+    }
+
+    /// A writer that defers the flush commits with `NORMAL` while it holds SQLite's write
+    /// connection and gives it back flushing at every commit (`FULL`) for everyone else,
+    /// also when the connection is given back because it was held too long.
+    #[tokio::test]
+    async fn a_deferred_writer_gives_the_connection_back_flushing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&crate::StoreConfig::new(url)).await.unwrap();
+        let mut log = store.log_flush().expect("a file database has a log");
+        let crate::pool::Pool::Sqlite { write, .. } = &store.pool else {
+            unreachable!()
+        };
+        // An ordinary connection of the pool flushes.
+        assert_eq!(
+            pragma_synchronous(&mut write.acquire().await.unwrap()).await,
+            2
+        );
+
+        let mut held = WriteConn::own().defer_flush();
+        // Renewing a lease that does not exist: refused, the batch still commits.
+        let out = store
+            .write_batch(&mut held, &[WriteJob::Renew(1, 1)], 0, 1, crate::keep_open)
+            .await
+            .unwrap();
+        assert!(out[0].is_err(), "{out:?}");
+        let (conn, _) = held.conn.as_mut().expect("held between batches");
+        assert_eq!(pragma_synchronous(conn).await, 1, "NORMAL while held");
+        log.flush().unwrap();
+        held.release().await;
+        assert!(held.conn.is_none());
+        assert_eq!(
+            pragma_synchronous(&mut write.acquire().await.unwrap()).await,
+            2
+        );
+
+        // Held past HOLD: the next batch gives it back (FULL) and takes it again (NORMAL).
+        store
+            .write_batch(&mut held, &[WriteJob::Renew(1, 1)], 0, 1, crate::keep_open)
+            .await
+            .unwrap();
+        held.conn.as_mut().unwrap().1 -= WriteConn::HOLD * 2;
+        store
+            .write_batch(&mut held, &[WriteJob::Renew(1, 1)], 0, 1, crate::keep_open)
+            .await
+            .unwrap();
+        assert_eq!(
+            pragma_synchronous(&mut held.conn.as_mut().unwrap().0).await,
+            1
+        );
+        held.release().await;
+        assert_eq!(
+            pragma_synchronous(&mut write.acquire().await.unwrap()).await,
+            2
+        );
+
+        // A writer that does not defer leaves the connection as the pool made it.
+        let mut plain = WriteConn::own();
+        store
+            .write_batch(&mut plain, &[WriteJob::Renew(1, 1)], 0, 1, crate::keep_open)
+            .await
+            .unwrap();
+        assert_eq!(
+            pragma_synchronous(&mut plain.conn.as_mut().unwrap().0).await,
+            2
+        );
+    }
 }

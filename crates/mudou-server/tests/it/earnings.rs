@@ -417,6 +417,18 @@ both!(reports_match_hand_computed_figures, |app| {
     ] {
         assert!(m.contains(&line), "{line} missing from\n{m}");
     }
+    // SQLite: the labels were answered after the writer's log flush (PostgreSQL flushes at
+    // commit, and has none).
+    let flushes: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("mudou_write_flush_seconds_count "))
+        .expect("flush metric exported")
+        .parse()
+        .unwrap();
+    match app.state.store.backend() {
+        mudou_store::Backend::Sqlite => assert!(flushes >= 1, "{flushes}"),
+        mudou_store::Backend::Postgres => assert_eq!(flushes, 0),
+    }
     // The Grafana dashboard in the repository charts only metrics that exist.
     let dash: Value = serde_json::from_str(
         &std::fs::read_to_string(format!(
