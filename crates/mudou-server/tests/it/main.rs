@@ -319,6 +319,21 @@ impl Browser {
     }
 }
 
+/// Drops a passed PostgreSQL test's schema (a failed test's stays, to be looked at): every
+/// schema left in the shared database makes PostgreSQL's statistics views, which the server
+/// reads every second, slower for every later test.
+pub async fn drop_schema(schema: Option<String>) {
+    use sqlx::Connection;
+    let (Some(schema), Ok(url)) = (schema, std::env::var("MUDOU_TEST_POSTGRES_URL")) else {
+        return;
+    };
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
 /// Writes `name` as two tests: `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! both {
@@ -337,7 +352,11 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 match $crate::TestApp::spawn($crate::Backend::Postgres).await {
-                    Some(app) => case(app).await,
+                    Some(app) => {
+                        let schema = app.state.settings.database_schema.clone();
+                        case(app).await;
+                        $crate::drop_schema(schema).await;
+                    }
                     None => eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped"),
                 }
             }

@@ -309,4 +309,5 @@ async fn two_servers_share_one_postgresql() {
     let order_id = text_order(&one, &w, 600, 3).await;
     let cookies = crowd(&one, w.centre_a, 200).await;
     run_and_check(&one, &[one.url.clone(), two.url.clone()], order_id, cookies).await;
+    crate::drop_schema(Some(schema)).await;
 }

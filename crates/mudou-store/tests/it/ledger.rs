@@ -373,6 +373,7 @@ proptest! {
         rt.block_on(async {
             if let Some(db) = crate::postgres().await {
                 run(db.store.clone(), ops).await;
+                crate::drop_schema(&db.url, db.schema.clone()).await;
             }
         });
     }

@@ -62,6 +62,18 @@ pub async fn postgres() -> Option<TestDb> {
     })
 }
 
+/// Drops a passed test's schema (a failed test's stays, to be looked at): schemas left in the
+/// shared database slow PostgreSQL's statistics views for every later run.
+pub async fn drop_schema(url: &str, schema: Option<String>) {
+    use sqlx::Connection;
+    let Some(schema) = schema else { return };
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
 /// Writes `name` as two tests: `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! both {
@@ -79,7 +91,11 @@ macro_rules! both {
             #[tokio::test]
             async fn postgres() {
                 match $crate::postgres().await {
-                    Some(db) => case(db).await,
+                    Some(db) => {
+                        let (url, schema) = (db.url.clone(), db.schema.clone());
+                        case(db).await;
+                        $crate::drop_schema(&url, schema).await;
+                    }
                     None => eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped"),
                 }
             }
