@@ -5,7 +5,9 @@
 //! [`Store::write_batch`] and answers each request with its own outcome. There is no
 //! timer: while one batch commits, the next one gathers, so a lone write is stored at once
 //! and a busy server commits fewer, larger transactions — one disk flush for many writes.
-//! A request is answered only after its transaction committed.
+//! A request is answered only after its transaction committed and is on disk: on SQLite
+//! the writer commits without waiting for the disk and a thread of its own flushes the log,
+//! then answers (`flusher`), so the next batch runs while the disk works.
 
 use std::collections::HashMap;
 use std::sync::Arc;

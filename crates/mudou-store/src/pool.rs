@@ -216,7 +216,8 @@ impl Store {
         let url = config.url.as_str();
         if url.starts_with("sqlite:") {
             // A commit is on disk before anyone is told "saved" (FULL: the log is flushed at
-            // every commit). Writes are group-committed, so one flush serves many.
+            // every commit). Writes are group-committed, so one flush serves many; the
+            // server's writer flushes after its commits instead (`LogFlush`).
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
