@@ -27,6 +27,9 @@ pub const MAX_BATCH: usize = 256;
 const QUEUE: usize = 8192;
 /// Times a write is tried again after PostgreSQL broke a deadlock by rolling it back.
 const RETRIES: usize = 3;
+/// How long an idle SQLite writer keeps the write connection for a next write before it
+/// gives it back to the pool.
+const IDLE_HOLD: std::time::Duration = std::time::Duration::from_millis(2);
 /// How often the writer checks that it and SQLite's write connection are on their core.
 const PIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -66,12 +69,15 @@ impl Writer {
         // SQLite on a file: commits skip the disk flush, a thread of its own flushes the
         // log and answers (see `flusher`).
         let flusher = store.log_flush().map(|log| flusher(log, metrics.clone()));
+        // The writer's own handle on the log, for a batch with nothing behind it.
+        let mut own_log = store.log_flush();
         let work = async move {
             let mut held = match flusher {
                 Some(_) => WriteConn::own().defer_flush(),
                 None => WriteConn::own(),
             };
             let mut pinned: Option<std::time::Instant> = None;
+            let mut next: Option<Job> = None;
             loop {
                 // The writer and SQLite's write connection share a core of their own when
                 // the server reserved one (crate::affinity). Checked now and then: should the
@@ -80,7 +86,13 @@ impl Writer {
                     crate::affinity::pin_writer(mudou_store::WRITE_THREAD);
                     pinned = Some(std::time::Instant::now());
                 }
-                let Some(first) = rx.recv().await else { break };
+                let first = match next.take() {
+                    Some(j) => j,
+                    None => match rx.recv().await {
+                        Some(j) => j,
+                        None => break,
+                    },
+                };
                 let mut jobs = vec![first];
                 while jobs.len() < MAX_BATCH {
                     match rx.try_recv() {
@@ -89,9 +101,14 @@ impl Writer {
                     }
                 }
                 let answers = write(&store, &mut held, &metrics, lease_ms, jobs).await;
-                match &flusher {
+                match (&flusher, own_log.as_mut()) {
+                    // Nothing else waiting: flushed here and answered at once, without the
+                    // hop through the flush thread (there is no next batch to overlap).
+                    (Some(_), Some(log)) if rx.is_empty() => {
+                        flush_and_answer(log, &metrics, answers)
+                    }
                     // Answered once the log is on disk; the next batch runs meanwhile.
-                    Some(f) => {
+                    (Some(f), _) => {
                         if let Err(lost) = f.send(answers) {
                             // The flusher's thread is gone: nothing written from now on
                             // would reach the disk in time. The writer stops with it.
@@ -104,16 +121,26 @@ impl Writer {
                         }
                     }
                     // The commit flushed the log itself.
-                    None => {
+                    (None, _) => {
                         for (reply, out) in answers {
                             let _ = reply.send(out);
                         }
                     }
                 }
                 // Nothing waiting: give SQLite's connection back so other writes need not
-                // wait for the next batch.
+                // wait for the next batch — unless a write comes within IDLE_HOLD (a lone
+                // annotator's next answer, say): giving it back and taking it again costs
+                // SQLite two statements (`WriteConn::release`).
                 if rx.is_empty() {
-                    held.release().await;
+                    if sqlite {
+                        match tokio::time::timeout(IDLE_HOLD, rx.recv()).await {
+                            Ok(Some(j)) => next = Some(j),
+                            Ok(None) => break,
+                            Err(_) => held.release().await,
+                        }
+                    } else {
+                        held.release().await;
+                    }
                 }
             }
             held.release().await;
@@ -211,23 +238,28 @@ fn flusher(
                 while let Ok(more) = rx.try_recv() {
                     answers.extend(more);
                 }
-                let flushed = {
-                    let _timer = metrics.write_flush_seconds.start_timer();
-                    log.flush()
-                };
-                if let Err(e) = &flushed {
-                    tracing::error!(error = %e, "flushing the database's log failed");
-                }
-                for (reply, out) in answers {
-                    let _ = reply.send(match &flushed {
-                        Ok(()) => out,
-                        Err(e) => Err(Failure::Unavailable(format!("flushing to disk: {e}"))),
-                    });
-                }
+                flush_and_answer(&mut log, &metrics, answers);
             }
         })
         .expect("the log flusher's thread");
     tx
+}
+
+/// Flushes the log, then answers (see [`flusher`]). Blocks for the flush.
+fn flush_and_answer(log: &mut mudou_store::LogFlush, metrics: &Metrics, answers: Vec<Answer>) {
+    let flushed = {
+        let _timer = metrics.write_flush_seconds.start_timer();
+        log.flush()
+    };
+    if let Err(e) = &flushed {
+        tracing::error!(error = %e, "flushing the database's log failed");
+    }
+    for (reply, out) in answers {
+        let _ = reply.send(match &flushed {
+            Ok(()) => out,
+            Err(e) => Err(Failure::Unavailable(format!("flushing to disk: {e}"))),
+        });
+    }
 }
 
 /// Stores one batch; returns what to answer each request (answered once the commit is on
