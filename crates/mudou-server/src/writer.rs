@@ -68,11 +68,12 @@ impl Writer {
         let sqlite = store.backend() == Backend::Sqlite;
         // SQLite on a file: commits skip the disk flush, a thread of its own flushes the
         // log and answers (see `flusher`).
-        let flusher = store.log_flush().map(|log| flusher(log, metrics.clone()));
-        // The writer's own handle on the log, for a batch with nothing behind it.
-        let mut own_log = store.log_flush();
+        // With it, the writer's own handle on the log, for a batch with nothing behind it.
+        let mut flush = store
+            .log_flush()
+            .and_then(|log| Some((store.log_flush()?, flusher(log, metrics.clone()))));
         let work = async move {
-            let mut held = match flusher {
+            let mut held = match flush {
                 Some(_) => WriteConn::own().defer_flush(),
                 None => WriteConn::own(),
             };
@@ -101,14 +102,12 @@ impl Writer {
                     }
                 }
                 let answers = write(&store, &mut held, &metrics, lease_ms, jobs).await;
-                match (&flusher, own_log.as_mut()) {
+                match &mut flush {
                     // Nothing else waiting: flushed here and answered at once, without the
                     // hop through the flush thread (there is no next batch to overlap).
-                    (Some(_), Some(log)) if rx.is_empty() => {
-                        flush_and_answer(log, &metrics, answers)
-                    }
+                    Some((log, _)) if rx.is_empty() => flush_and_answer(log, &metrics, answers),
                     // Answered once the log is on disk; the next batch runs meanwhile.
-                    (Some(f), _) => {
+                    Some((_, f)) => {
                         if let Err(lost) = f.send(answers) {
                             // The flusher's thread is gone: nothing written from now on
                             // would reach the disk in time. The writer stops with it.
@@ -121,7 +120,7 @@ impl Writer {
                         }
                     }
                     // The commit flushed the log itself.
-                    (None, _) => {
+                    None => {
                         for (reply, out) in answers {
                             let _ = reply.send(out);
                         }
