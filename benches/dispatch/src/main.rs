@@ -151,7 +151,26 @@ fn free_port() -> anyhow::Result<u16> {
 
 struct Fleet {
     servers: Vec<Server>,
+    /// PostgreSQL: the run's own schema, dropped when the run is over ([`Fleet::stop`]).
+    schema: Option<String>,
     _dir: tempfile::TempDir,
+}
+
+impl Fleet {
+    /// Stops the servers, then drops the run's PostgreSQL schema (so runs leave nothing
+    /// behind in the database).
+    async fn stop(mut self, postgres_url: &str) -> anyhow::Result<()> {
+        self.servers.clear();
+        if let Some(schema) = self.schema.take() {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(postgres_url).await?;
+            sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .execute(&mut c)
+                .await?;
+            c.close().await?;
+        }
+        Ok(())
+    }
 }
 
 fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
@@ -166,13 +185,14 @@ fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
     }
     let dir = tempfile::tempdir()?;
     let mut db_args: Vec<String> = vec!["--data-dir".into(), dir.path().display().to_string()];
-    if args.database == Database::Postgres {
-        let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let schema = (args.database == Database::Postgres)
+        .then(|| format!("bench_{}", uuid::Uuid::new_v4().simple()));
+    if let Some(schema) = &schema {
         db_args.extend([
             "--database-url".into(),
             args.postgres_url.clone(),
             "--database-schema".into(),
-            schema,
+            schema.clone(),
         ]);
     }
     let mut create = Command::new(&bin)
@@ -207,7 +227,11 @@ fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
             url: format!("http://127.0.0.1:{port}"),
         });
     }
-    Ok(Fleet { servers, _dir: dir })
+    Ok(Fleet {
+        servers,
+        schema,
+        _dir: dir,
+    })
 }
 
 async fn wait_ready(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {
@@ -531,18 +555,37 @@ where
 #[derive(Default)]
 struct Stats {
     next: Vec<u32>,
+    /// When each of `next` was due: milliseconds since the run's start.
+    next_due: Vec<u32>,
     label: Vec<u32>,
+    /// When each of `label` was due: milliseconds since the run's start.
+    label_due: Vec<u32>,
     unit: Vec<u32>,
     labels: u64,
     units: u64,
     nothing: u64,
     errors: HashMap<String, u64>,
+    /// The run's start, for `label_due`.
+    started: Option<Instant>,
 }
 
 impl Stats {
+    fn since(started: Instant) -> Stats {
+        Stats {
+            started: Some(started),
+            ..Default::default()
+        }
+    }
+    /// Milliseconds from the run's start to `at`.
+    fn due(&self, at: Instant) -> u32 {
+        self.started
+            .map_or(0, |t| at.saturating_duration_since(t).as_millis() as u32)
+    }
     fn merge(&mut self, o: Stats) {
         self.next.extend(o.next);
+        self.next_due.extend(o.next_due);
         self.label.extend(o.label);
+        self.label_due.extend(o.label_due);
         self.unit.extend(o.unit);
         self.labels += o.labels;
         self.units += o.units;
@@ -586,6 +629,7 @@ impl Worker {
         match self.s.send(Method::GET, "/api/v1/work/next", None).await {
             Ok(r) if r.status.is_success() => {
                 st.next.push(micros(since.elapsed()));
+                st.next_due.push(st.due(since));
                 if r.body["status"] != "assigned" {
                     st.nothing += 1;
                     return Some(false);
@@ -684,6 +728,7 @@ impl Worker {
                 Ok(r) if r.status.is_success() => {
                     if attempt == 0 {
                         st.label.push(micros(since.elapsed()));
+                        st.label_due.push(st.due(since));
                         st.labels += 1;
                     }
                     match r.body["status"].as_str() {
@@ -725,7 +770,7 @@ async fn saturation(workers: Vec<Worker>, seconds: u64) -> (Vec<Worker>, Stats, 
         .into_iter()
         .map(|mut w| {
             tokio::spawn(async move {
-                let mut st = Stats::default();
+                let mut st = Stats::since(started);
                 while Instant::now() < deadline {
                     if let Step::Nothing | Step::Failed = w.step(&mut st, Instant::now()).await {
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -767,7 +812,7 @@ async fn steady(
         .map(|(a, mut w)| {
             let mut arrivals = StdRng::seed_from_u64(seed ^ (0x9e37_79b9 * (a as u64 + 1)));
             tokio::spawn(async move {
-                let mut st = Stats::default();
+                let mut st = Stats::since(t0);
                 let mut at = t0;
                 loop {
                     let u: f64 = arrivals.random();
@@ -815,6 +860,32 @@ fn print_latencies(st: &mut Stats) {
             pct(v, 0.95),
             pct(v, 0.99),
             pct(v, 1.0)
+        );
+    }
+}
+
+/// The p99 of `next` and of a label in each `window_s` of the run, so a slow start shows
+/// apart from the rest.
+fn print_windows(st: &Stats, window_s: u32) {
+    for (name, lat, due) in [
+        ("next", &st.next, &st.next_due),
+        ("label", &st.label, &st.label_due),
+    ] {
+        let mut by: Vec<Vec<u32>> = Vec::new();
+        for (&l, &d) in lat.iter().zip(due) {
+            let w = (d / (window_s * 1000)) as usize;
+            if by.len() <= w {
+                by.resize(w + 1, Vec::new());
+            }
+            by[w].push(l);
+        }
+        let cells: Vec<String> = by
+            .iter_mut()
+            .map(|v| format!("{:.0}", pct(v, 0.99)))
+            .collect();
+        println!(
+            "  {name} p99 (ms) per {window_s} s of the run: {}",
+            cells.join(" ")
         );
     }
 }
@@ -963,6 +1034,7 @@ async fn main() -> anyhow::Result<()> {
             st.labels as f64 / secs,
             st.units
         );
+        print_windows(&st, 2);
         steady_p99 = pct(&mut st.label, 0.99);
         print_latencies(&mut st);
         print_errors(&st);
@@ -993,6 +1065,8 @@ async fn main() -> anyhow::Result<()> {
     let lost = acked.load(Ordering::Relaxed).abs_diff(stored);
     errors += over + dup + lost;
     println!("labels_per_s={labels_per_s:.0} steady_submit_p99_ms={steady_p99:.1} errors={errors}");
-    drop(fleet);
+    if let Some(f) = fleet {
+        f.stop(&args.postgres_url).await?;
+    }
     Ok(())
 }
