@@ -15,6 +15,11 @@ use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::state::AppState;
 
+/// How often SQLite's write-ahead log is copied into the database file (see `serve`).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// How often PostgreSQL's statistics of fast-growing tables are looked at.
+const STATISTICS_EVERY: Duration = Duration::from_secs(1);
+
 /// A built application: the router and the state behind it.
 pub struct App {
     pub router: Router,
@@ -114,25 +119,44 @@ pub async fn serve(
     let store = app.state.store.clone();
     // Leaves the labels of quality-paused stretches out of consensus (review.rs).
     let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
-    // SQLite's write-ahead log is copied into the database file here, never in a commit;
-    // PostgreSQL's statistics of fast-growing tables are looked at every second too: a
-    // young order's labels outgrow the statistics of their (nearly empty) tables within
-    // seconds, and until those are taken again PostgreSQL's plans count a few rows per
-    // order (looked at every five seconds, the label batches' look-ups read every label of
-    // the order for the first seconds of the dispatch bench). The look is one small query.
+    // SQLite's write-ahead log is copied into the database file here, on a connection and
+    // thread of its own, every tenth of a second. Under load the writer's commits add up to
+    // ~230 MB of log a second (each small commit writes its changed pages whole); copied only
+    // every second, the log passed the write connection's own mark (`wal_autocheckpoint`,
+    // 64 MB) a few times a second, and then the writer's commit copied everything since the
+    // last copy itself: ~30 ms on the path of every waiting answer
+    // (`benches/dispatch/RESULTS.md`, "A seventh box"). Now such a commit finds at most a
+    // tenth of a second's log left to copy. With nothing to copy a check costs ~0.1 ms.
+    // (Turning the writer's mark off instead let the log grow to gigabytes: it starts again
+    // from its beginning only when a writer finds it all copied, and a restarting checkpoint
+    // made readers fail with "database is locked".)
+    // PostgreSQL's statistics of fast-growing tables are looked at every second: a young
+    // order's labels outgrow the statistics of their (nearly empty) tables within seconds,
+    // and until those are taken again PostgreSQL's plans count a few rows per order (looked
+    // at every five seconds, the label batches' look-ups read every label of the order for
+    // the first seconds of the dispatch bench). The look is one small query.
     let checkpoints = tokio::spawn({
         let store = store.clone();
+        let metrics = app.state.metrics.clone();
+        let sqlite = store.backend() == mudou_store::Backend::Sqlite;
         async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut statistics_at = std::time::Instant::now();
             loop {
                 tick.tick().await;
-                if let Err(e) = store.checkpoint().await {
-                    tracing::warn!(error = %e, "checkpoint");
-                }
-                match store.refresh_statistics().await {
-                    Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "refreshing statistics"),
+                if sqlite {
+                    let _timer = metrics.checkpoint_seconds.start_timer();
+                    if let Err(e) = store.checkpoint().await {
+                        tracing::warn!(error = %e, "checkpoint");
+                    }
+                } else if statistics_at.elapsed() >= STATISTICS_EVERY {
+                    statistics_at = std::time::Instant::now();
+                    match store.refresh_statistics().await {
+                        Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "refreshing statistics"),
+                    }
                 }
             }
         }

@@ -30,6 +30,8 @@ pub struct Metrics {
     pub write_batch_seconds: prometheus::Histogram,
     /// SQLite: flushes of the log after the writer's commits (`crate::writer`).
     pub write_flush_seconds: prometheus::Histogram,
+    /// SQLite: the background copies of the log into the database file (every second).
+    pub checkpoint_seconds: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -110,8 +112,17 @@ impl Metrics {
             .buckets(prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets")),
         )
         .expect("valid metric");
+        let checkpoint_seconds = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "mudou_checkpoint_seconds",
+                "SQLite: time to copy the write-ahead log into the database file (a background job, every second)",
+            )
+            .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets")),
+        )
+        .expect("valid metric");
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(checkpoint_seconds.clone()),
             Box::new(write_flush_seconds.clone()),
             Box::new(write_batch_size.clone()),
             Box::new(write_batch_seconds.clone()),
@@ -146,6 +157,7 @@ impl Metrics {
             write_batch_size,
             write_batch_seconds,
             write_flush_seconds,
+            checkpoint_seconds,
         })
     }
 

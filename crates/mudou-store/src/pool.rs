@@ -238,8 +238,9 @@ impl Store {
                 .idle_timeout(None)
                 .max_lifetime(None)
                 // Checkpoints are the server's background job (`Store::checkpoint`, every
-                // second), not a commit's; this high mark only bounds the log for tools that
-                // write without a server (an import).
+                // tenth of a second); this high mark bounds the log for tools that write
+                // without a server (an import), and lets the server's log start again from
+                // its beginning (a commit past it copies what is left and finds it copied).
                 .connect_with(
                     opts.clone()
                         .pragma("wal_autocheckpoint", "16000")
@@ -355,8 +356,9 @@ impl Store {
 
     /// Copies committed pages from SQLite's write-ahead log into the database file without
     /// blocking readers or the writer (a passive checkpoint). The server calls it every
-    /// second; commits never run one themselves. Returns the log's size in pages. Nothing
-    /// to do on PostgreSQL.
+    /// tenth of a second, so that a commit seldom runs one itself (only past the write
+    /// connection's `wal_autocheckpoint` mark, with little left to copy). Returns the log's
+    /// size in pages. Nothing to do on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<i64> {
         match &self.pool {
             Pool::Sqlite { checkpoint, .. } => {
