@@ -30,7 +30,7 @@ pub struct Metrics {
     pub write_batch_seconds: prometheus::Histogram,
     /// SQLite: flushes of the log after the writer's commits (`crate::writer`).
     pub write_flush_seconds: prometheus::Histogram,
-    /// SQLite: the background copies of the log into the database file (every second).
+    /// SQLite: the background copies of the log into the database file (every 100 ms).
     pub checkpoint_seconds: prometheus::Histogram,
 }
 
@@ -115,7 +115,7 @@ impl Metrics {
         let checkpoint_seconds = prometheus::Histogram::with_opts(
             HistogramOpts::new(
                 "mudou_checkpoint_seconds",
-                "SQLite: time to copy the write-ahead log into the database file (a background job, every second)",
+                "SQLite: time to copy the write-ahead log into the database file (a background job, every 100 ms)",
             )
             .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets")),
         )
