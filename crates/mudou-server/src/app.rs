@@ -140,9 +140,13 @@ pub async fn serve(
         let metrics = app.state.metrics.clone();
         let sqlite = store.backend() == mudou_store::Backend::Sqlite;
         async move {
-            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            let every = if sqlite {
+                CHECKPOINT_EVERY
+            } else {
+                STATISTICS_EVERY
+            };
+            let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut statistics_at = std::time::Instant::now();
             loop {
                 tick.tick().await;
                 if sqlite {
@@ -150,8 +154,7 @@ pub async fn serve(
                     if let Err(e) = store.checkpoint().await {
                         tracing::warn!(error = %e, "checkpoint");
                     }
-                } else if statistics_at.elapsed() >= STATISTICS_EVERY {
-                    statistics_at = std::time::Instant::now();
+                } else {
                     match store.refresh_statistics().await {
                         Ok(t) if !t.is_empty() => tracing::debug!(tables = ?t, "analyzed"),
                         Ok(_) => {}

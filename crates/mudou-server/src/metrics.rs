@@ -57,16 +57,13 @@ impl Metrics {
             &["method", "route"],
         )
         .expect("valid metric");
-        let dispatch_seconds = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "mudou_dispatch_seconds",
-                "Time to find and lease a work unit",
-            )
-            .buckets(vec![
+        let dispatch_seconds = histogram(
+            "mudou_dispatch_seconds",
+            "Time to find and lease a work unit",
+            vec![
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-            ]),
-        )
-        .expect("valid metric");
+            ],
+        );
         let labels_submitted_total = IntCounterVec::new(
             Opts::new("mudou_labels_submitted_total", "Labels stored, by centre"),
             &["centre"],
@@ -88,38 +85,26 @@ impl Metrics {
             &["order"],
         )
         .expect("valid metric");
-        let write_batch_size = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "mudou_write_batch_size",
-                "Annotators' writes (leases, labels, heartbeats, ends of units) stored together in one transaction",
-            )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
-        )
-        .expect("valid metric");
-        let write_batch_seconds = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "mudou_write_batch_seconds",
-                "Time to store one batch of annotators' writes, its commit included (on SQLite the disk flush follows, in mudou_write_flush_seconds)",
-            )
-            .buckets(prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets")),
-        )
-        .expect("valid metric");
-        let write_flush_seconds = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "mudou_write_flush_seconds",
-                "SQLite: time to flush the log to disk after the writer's commits, before they are answered",
-            )
-            .buckets(prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets")),
-        )
-        .expect("valid metric");
-        let checkpoint_seconds = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "mudou_checkpoint_seconds",
-                "SQLite: time to copy the write-ahead log into the database file (a background job, every 100 ms)",
-            )
-            .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets")),
-        )
-        .expect("valid metric");
+        let write_batch_size = histogram(
+            "mudou_write_batch_size",
+            "Annotators' writes (leases, labels, heartbeats, ends of units) stored together in one transaction",
+            vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+        );
+        let write_batch_seconds = histogram(
+            "mudou_write_batch_seconds",
+            "Time to store one batch of annotators' writes, its commit included (on SQLite the disk flush follows, in mudou_write_flush_seconds)",
+            prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets"),
+        );
+        let write_flush_seconds = histogram(
+            "mudou_write_flush_seconds",
+            "SQLite: time to flush the log to disk after the writer's commits, before they are answered",
+            prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets"),
+        );
+        let checkpoint_seconds = histogram(
+            "mudou_checkpoint_seconds",
+            "SQLite: time to copy the write-ahead log into the database file (a background job, every 100 ms)",
+            prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets"),
+        );
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(checkpoint_seconds.clone()),
@@ -287,4 +272,10 @@ pub fn centre_families(
             now,
         ),
     ]
+}
+
+/// A histogram with its buckets (names and help are fixed strings: it cannot fail).
+fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> prometheus::Histogram {
+    prometheus::Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
+        .expect("valid metric")
 }
