@@ -23,6 +23,8 @@ use crate::{Result, Store};
 pub const SKIPS_FOR_REVIEW: i64 = 3;
 /// The too-fast rule looks again after every this many labels of a worker on an order.
 const FAST_CHECK_EVERY: i64 = 5;
+/// Promotions are looked at after every this many labels of a worker on an order.
+const PROMOTION_CHECK_EVERY: i64 = 10;
 /// Answers another worker must have given on the order to count in the crowd's pace.
 const CROWD_MIN_ANSWERS: i64 = 10;
 /// Rows per multi-row statement (well under both engines' limits on parameters).
@@ -220,26 +222,40 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
             q.execute(&mut *c).await?;
         });
     }
-    upsert_deltas(tx, "worker_order_stats", "order_id", &by_order).await?;
+    // The rules look at the figures of each worker and order in the batch as the upsert
+    // left them (every pair has a delta: a new label or a changed verdict).
+    let facts = upsert_deltas(tx, "worker_order_stats", "order_id", &by_order).await?;
     upsert_deltas(tx, "worker_hourly_stats", "hour", &by_hour).await?;
     queue_entries(tx, fx).await?;
-    let pairs: BTreeSet<(i64, i64)> = by_order.keys().copied().collect();
     let mut fresh: BTreeMap<(i64, i64), i64> = BTreeMap::new();
     for l in fx.labels.iter().filter(|l| !l.changed) {
         *fresh.entry((l.annotator_id, l.order_id)).or_default() += 1;
     }
-    rules(tx, now, &pairs, &fresh).await?;
-    let annotators: BTreeSet<i64> = fresh.keys().map(|(a, _)| *a).collect();
+    // Promotions are looked at when a worker's labels on an order pass a multiple of
+    // PROMOTION_CHECK_EVERY (the look sums all their figures: not worth it at every label).
+    let annotators: BTreeSet<i64> = facts
+        .iter()
+        .filter(|f| {
+            fresh.get(&(f.annotator_id, f.order_id)).is_some_and(|n| {
+                f.labels / PROMOTION_CHECK_EVERY > (f.labels - n) / PROMOTION_CHECK_EVERY
+            })
+        })
+        .map(|f| f.annotator_id)
+        .collect();
+    rules(tx, now, facts, &fresh).await?;
     promotions(tx, now, &annotators).await?;
     Ok(())
 }
 
+/// Adds the deltas to `table`'s rows; for `worker_order_stats` returns the rows as they
+/// are now, for the rules (one statement instead of an upsert and a read).
 async fn upsert_deltas(
     tx: &mut Tx<'_>,
     table: &str,
     key: &str,
     deltas: &BTreeMap<(i64, i64), Delta>,
-) -> Result<()> {
+) -> Result<Vec<RuleFacts>> {
+    let mut out = Vec::new();
     let rows: Vec<((i64, i64), Delta)> = deltas
         .iter()
         .filter(|(_, d)| !d.is_zero() || d.last_at != 0)
@@ -271,14 +287,19 @@ async fn upsert_deltas(
         };
         let sql = tx.sql(format!(
                 "INSERT INTO {table} (annotator_id, {key}, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum{}) \
-             VALUES {} ON CONFLICT (annotator_id, {key}) DO UPDATE SET {}",
+             VALUES {} ON CONFLICT (annotator_id, {key}) DO UPDATE SET {}{}",
                 if has_last { ", last_label_at" } else { "" },
                 tuples(chunk.len(), cols),
-                sets.join(", ")
+                sets.join(", "),
+                if has_last {
+                    format!(" RETURNING {RULE_FACT_COLS}")
+                } else {
+                    String::new()
+                }
             ),
         );
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
+        let rows: Vec<RuleFacts> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as::<_, RuleFacts>(&sql);
             for ((a, k), d) in chunk {
                 q = q.bind(*a).bind(*k).bind(d.centre_id).bind(d.labels).bind(d.skips).bind(d.gold_total)
                     .bind(d.gold_correct).bind(d.judged).bind(d.agreed).bind(d.ms_sum);
@@ -286,10 +307,11 @@ async fn upsert_deltas(
                     q = q.bind(d.last_at);
                 }
             }
-            q.execute(&mut *c).await?;
+            q.fetch_all(&mut *c).await?
         });
+        out.extend(rows);
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Gold failures and escalated items enter the review queue; entries that no longer
@@ -358,6 +380,10 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     Ok(())
 }
 
+/// The columns of [`RuleFacts`].
+const RULE_FACT_COLS: &str = "annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, \
+                              rule_since, rule_gold_total, rule_gold_correct, rule_judged, rule_agreed";
+
 #[derive(sqlx::FromRow)]
 struct RuleFacts {
     annotator_id: i64,
@@ -399,40 +425,19 @@ fn check_ratio(right: i64, total: i64, min: i64, threshold: f64) -> Option<(f64,
 async fn rules(
     tx: &mut Tx<'_>,
     now: i64,
-    pairs: &BTreeSet<(i64, i64)>,
+    facts: Vec<RuleFacts>,
     fresh: &BTreeMap<(i64, i64), i64>,
 ) -> Result<()> {
-    if pairs.is_empty() {
+    if facts.is_empty() {
         return Ok(());
     }
-    let annotators: BTreeSet<i64> = pairs.iter().map(|(a, _)| *a).collect();
-    let orders: BTreeSet<i64> = pairs.iter().map(|(_, o)| *o).collect();
-    let mut facts: Vec<RuleFacts> = Vec::new();
+    let annotators: BTreeSet<i64> = facts.iter().map(|f| f.annotator_id).collect();
+    let orders: BTreeSet<i64> = facts.iter().map(|f| f.order_id).collect();
     let mut live: BTreeMap<(i64, i64), (i64, bool)> = BTreeMap::new();
     let mut rule_rows: HashMap<(i64, i64), QualityRules> = HashMap::new();
     let ann: Vec<i64> = annotators.iter().copied().collect();
     let ord: Vec<i64> = orders.iter().copied().collect();
-    for a_chunk in ann.chunks(CHUNK / 2) {
-        for o_chunk in ord.chunks(CHUNK / 2) {
-            let sql = tx.sql(format!(
-                    "SELECT annotator_id, order_id, centre_id, labels, gold_total, gold_correct, judged, agreed, rule_since, \
-                 rule_gold_total, rule_gold_correct, rule_judged, rule_agreed FROM worker_order_stats \
-                 WHERE annotator_id IN ({}) AND order_id IN ({})",
-                    params(1, a_chunk.len()),
-                    params(1 + a_chunk.len(), o_chunk.len())
-                ),
-            );
-            let rows: Vec<RuleFacts> = on_tx!(tx, c => {
-                let mut q = sqlx::query_as::<_, RuleFacts>(&sql);
-                for a in a_chunk { q = q.bind(*a); }
-                for o in o_chunk { q = q.bind(*o); }
-                q.fetch_all(&mut *c).await?
-            });
-            facts.extend(
-                rows.into_iter()
-                    .filter(|r| pairs.contains(&(r.annotator_id, r.order_id))),
-            );
-        }
+    for a_chunk in ann.chunks(CHUNK) {
         // Live pauses (order 0: all work) and whether their labels were already left out.
         // On PostgreSQL the pauses are locked (in id order; only paused workers' rows, so
         // batches wait for each other only over those): a stretch being left out at this

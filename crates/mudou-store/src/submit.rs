@@ -1,10 +1,11 @@
 //! The label hot path: many labels in one transaction (group commit).
 //!
-//! A batch is read with a handful of set-based statements, decided in memory one label
-//! after another (so the outcome is exactly what submitting them one by one would give),
-//! and written back with a handful more: a multi-row insert, one update of the touched
-//! items, one delete of the consumed leases, one renewal of the assignments. What the
-//! batch changed goes to the followers ([`crate::effects`]) in the same transaction.
+//! A batch is read with a handful of set-based statements (the leases it uses up are
+//! deleted at once, the delete telling which existed), decided in memory one label after
+//! another (so the outcome is exactly what submitting them one by one would give), and
+//! written back with a handful more: a multi-row insert, one update of the touched items,
+//! a renewal of the assignments whose lease is due. What the batch changed goes to the
+//! followers ([`crate::effects`]) in the same transaction.
 //!
 //! On PostgreSQL the touched items are locked first, in key order (so batches of several
 //! processes, and leases, never deadlock), and everything else is read after the lock.
@@ -103,6 +104,8 @@ pub(crate) fn tuples(rows: usize, width: usize) -> String {
 
 /// Rows per multi-row statement (keeps well under both engines' parameter limits).
 const CHUNK: usize = 200;
+/// A label renews its lease once a `1 / RENEW_AFTER` of the lease has passed.
+const RENEW_AFTER: i64 = 20;
 
 #[derive(Debug, Clone)]
 struct AssignmentRow {
@@ -111,6 +114,7 @@ struct AssignmentRow {
     centre_id: i64,
     state: String,
     annotator_id: i64,
+    lease_expires_at: i64,
 }
 
 /// An item's label as the batch sees it: stored before, or new in this batch.
@@ -235,29 +239,32 @@ where
     // 1. The assignments the labels name.
     let asg_ids = in_list(batch.iter().map(|l| l.assignment_id));
     let sql = tx.sql(format!(
-            "SELECT id, order_id, unit_id, centre_id, state, annotator_id FROM assignments WHERE id IN ({})",
+            "SELECT id, order_id, unit_id, centre_id, state, annotator_id, lease_expires_at FROM assignments WHERE id IN ({})",
             params(1, asg_ids.len())
         ),
     );
-    let rows: Vec<(i64, i64, i64, i64, String, i64)> = on_tx!(tx, c => {
+    let rows: Vec<(i64, i64, i64, i64, String, i64, i64)> = on_tx!(tx, c => {
         let mut q = sqlx::query_as(&sql);
         for id in &asg_ids { q = q.bind(id); }
         q.fetch_all(&mut *c).await?
     });
     let assignments: HashMap<i64, AssignmentRow> = rows
         .into_iter()
-        .map(|(id, order_id, unit_id, centre_id, state, annotator_id)| {
-            (
-                id,
-                AssignmentRow {
-                    order_id,
-                    unit_id,
-                    centre_id,
-                    state,
-                    annotator_id,
-                },
-            )
-        })
+        .map(
+            |(id, order_id, unit_id, centre_id, state, annotator_id, lease_expires_at)| {
+                (
+                    id,
+                    AssignmentRow {
+                        order_id,
+                        unit_id,
+                        centre_id,
+                        state,
+                        annotator_id,
+                        lease_expires_at,
+                    },
+                )
+            },
+        )
         .collect();
 
     // 2. The items they touch, locked in key order on PostgreSQL.
@@ -369,7 +376,7 @@ where
         .map(|(u, id, who, item, order)| (u, (LabelRef::Id(id), who, order, item)))
         .collect();
 
-    // 4. Every label and lease of the touched items, and which of them are in the units.
+    // 4. Every label of the touched items, and which of the items are in the units.
     let mut in_unit: HashSet<(i64, i64)> = HashSet::new();
     if !keys.is_empty() {
         let sql = tx.sql(format!(
@@ -400,20 +407,6 @@ where
                 });
             }
         }
-        let sql = tx.sql(format!(
-            "SELECT assignment_id, order_id, item_id FROM item_leases WHERE {}",
-            in_keys("order_id", "item_id")
-        ));
-        let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as(&sql);
-            for id in order_ids.iter().chain(&item_ids) { q = q.bind(id); }
-            q.fetch_all(&mut *c).await?
-        });
-        for (a, o, i) in rows {
-            if let Some(item) = items.get_mut(&(o, i)) {
-                item.leases.push(a);
-            }
-        }
         let unit_ids = in_list(assignments.values().map(|a| a.unit_id));
         let sql = tx.sql(format!(
             "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
@@ -428,11 +421,114 @@ where
         in_unit.extend(rows);
     }
 
-    // 5. Each label in turn, in memory.
+    // The labels that may use up a lease: new answers of their assignment's own annotator.
+    let fresh: Vec<&NewLabel> = batch
+        .iter()
+        .filter(|l| !known.contains_key(&l.client_uuid))
+        .filter(|l| {
+            assignments
+                .get(&l.assignment_id)
+                .is_some_and(|a| a.annotator_id == l.annotator_id)
+        })
+        .collect();
+
+    // 5. Renewals: a label renews its assignment's lease once the lease has run for a
+    // twentieth of its length (30 s of 10 minutes); renewing at every label rewrote the
+    // assignment's row, and every index entry of it, for each answer of a batch.
+    // Assignments before leases: the lock order of every writer (units → items →
+    // assignments → leases), so none of them waits for another in a circle.
+    let renew_before = now + lease_ms - lease_ms / RENEW_AFTER;
+    let renew = in_list(
+        fresh
+            .iter()
+            .filter(|l| {
+                let a = &assignments[&l.assignment_id];
+                a.state == "active" && a.lease_expires_at < renew_before
+            })
+            .map(|l| l.assignment_id),
+    );
+    for chunk in renew.chunks(CHUNK) {
+        let sql = tx.sql(format!(
+                "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < ${}",
+                params(2, chunk.len()),
+                chunk.len() + 2
+            ),
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(now + lease_ms);
+            for id in chunk { q = q.bind(id); }
+            q.bind(renew_before).execute(&mut *c).await?.rows_affected()
+        });
+    }
+
+    // 6. The leases these labels use up are deleted at once, and the delete tells which
+    // existed. Other annotators' leases of the items matter only to a label that held no
+    // lease (its lease ran out: is the item still needed?), and are read only for those.
+    // (Reading every lease of the touched items and deleting the used ones afterwards cost
+    // two statements and ~two rows per label read.)
+    let mut wanted: Vec<(i64, i64)> = fresh.iter().map(|l| (l.assignment_id, l.item_id)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut held: HashSet<(i64, i64)> = HashSet::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let chunk = padded(chunk.to_vec());
+        let cond: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                format!(
+                    "(assignment_id = ${} AND item_id = ${})",
+                    2 * k + 1,
+                    2 * k + 2
+                )
+            })
+            .collect();
+        let sql = tx.sql(format!(
+            "DELETE FROM item_leases WHERE {} RETURNING assignment_id, item_id",
+            cond.join(" OR ")
+        ));
+        let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for (a, i) in &chunk { q = q.bind(a).bind(i); }
+            q.fetch_all(&mut *c).await?
+        });
+        held.extend(rows);
+    }
+    let unleased: Vec<(i64, i64)> = in_list(fresh.iter().filter_map(|l| {
+        let key = (assignments[&l.assignment_id].order_id, l.item_id);
+        let item = items.get(&key)?;
+        let answered = item.labels.iter().any(|x| x.annotator_id == l.annotator_id);
+        (!held.contains(&(l.assignment_id, l.item_id)) && !answered).then_some(key)
+    }));
+    for (a, i) in &held {
+        if let Some(item) = items.get_mut(&(assignments[a].order_id, *i)) {
+            item.leases.push(*a);
+        }
+    }
+    if !unleased.is_empty() {
+        let (o_ids, i_ids) = (
+            in_list(unleased.iter().map(|k| k.0)),
+            in_list(unleased.iter().map(|k| k.1)),
+        );
+        let sql = tx.sql(format!(
+            "SELECT assignment_id, order_id, item_id FROM item_leases WHERE order_id IN ({}) AND item_id IN ({})",
+            params(1, o_ids.len()),
+            params(1 + o_ids.len(), i_ids.len())
+        ));
+        let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for id in o_ids.iter().chain(&i_ids) { q = q.bind(id); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (a, o, i) in rows {
+            if let Some(item) = items.get_mut(&(o, i)) {
+                item.leases.push(a);
+            }
+        }
+    }
+
+    // 7. Each label in turn, in memory.
     let mut pending: Vec<Pending> = Vec::new();
     let mut updates: Vec<usize> = Vec::new(); // batch indices of changed stored rows
-    let mut consumed: Vec<(i64, i64)> = Vec::new(); // (assignment, item) leases used up
-    let mut renew: Vec<i64> = Vec::new();
+    let mut consumed: HashSet<(i64, i64)> = HashSet::new(); // (assignment, item) leases used up
     let mut drafts: Vec<Draft> = Vec::with_capacity(batch.len());
     let mut facts: Vec<(usize, bool, Option<bool>)> = Vec::new(); // (batch index, changed, gold_correct)
     for (bi, l) in batch.iter().enumerate() {
@@ -498,7 +594,7 @@ where
                     let leased = match item.leases.iter().position(|x| *x == l.assignment_id) {
                         Some(p) => {
                             item.leases.swap_remove(p);
-                            consumed.push((l.assignment_id, l.item_id));
+                            consumed.insert((l.assignment_id, l.item_id));
                             true
                         }
                         None => false,
@@ -545,9 +641,6 @@ where
                     Write::Insert(p)
                 }
             };
-            if a.state == "active" {
-                renew.push(l.assignment_id);
-            }
             // The item's consensus after this label (labels of a quality-paused stretch are
             // left out of it).
             let answered: Vec<&ItemLabel> = item
@@ -607,7 +700,7 @@ where
         drafts.push(draft);
     }
 
-    // 6. Writes: new labels, changed labels, consumed leases, items, renewed leases.
+    // 8. Writes: new labels, changed labels, items.
     let mut new_ids: Vec<i64> = vec![0; pending.len()];
     for (chunk_no, chunk) in pending.chunks(CHUNK).enumerate() {
         const W: usize = 13;
@@ -649,42 +742,19 @@ where
             .bind(id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
             .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten()).execute(&mut *c).await?.rows_affected());
     }
-    // Assignments before leases: the lock order of every writer (units → items →
-    // assignments → leases), so none of them waits for another in a circle.
-    for chunk in in_list(renew).chunks(CHUNK) {
-        let sql = tx.sql(format!(
-                "UPDATE assignments SET lease_expires_at = $1 WHERE id IN ({}) AND state = 'active' AND lease_expires_at < ${}",
-                params(2, chunk.len()),
-                chunk.len() + 2
-            ),
-        );
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql).bind(now + lease_ms);
-            for id in chunk { q = q.bind(id); }
-            q.bind(now + lease_ms).execute(&mut *c).await?.rows_affected()
-        });
-    }
-
-    for chunk in consumed.chunks(CHUNK) {
-        let cond: Vec<String> = (0..chunk.len())
-            .map(|k| {
-                format!(
-                    "(assignment_id = ${} AND item_id = ${})",
-                    2 * k + 1,
-                    2 * k + 2
-                )
-            })
-            .collect();
-        let sql = tx.sql(format!(
-            "DELETE FROM item_leases WHERE {}",
-            cond.join(" OR ")
-        ));
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for (a, i) in chunk { q = q.bind(a).bind(i); }
-            q.execute(&mut *c).await?.rows_affected()
-        });
-    }
+    // A lease deleted above whose label was then refused is put back (the delete took only
+    // the labellers' own leases, of items in their units, so this is next to never).
+    let restore: Vec<[i64; 3]> = held
+        .iter()
+        .filter(|k| !consumed.contains(k))
+        .map(|(a, i)| [*a, assignments[a].order_id, *i])
+        .collect();
+    crate::writes::insert_triples(
+        tx,
+        "INSERT INTO item_leases (assignment_id, order_id, item_id)",
+        &restore,
+    )
+    .await?;
     let dirty: Vec<((i64, i64), &ItemRow)> = keys
         .iter()
         .filter_map(|k| items.get(k).filter(|i| i.dirty).map(|i| (*k, i)))
@@ -707,7 +777,7 @@ where
             q.execute(&mut *c).await?.rows_affected()
         });
     }
-    // 7. The facts, for the followers.
+    // 9. The facts, for the followers.
     let label_id = |r: LabelRef| match r {
         LabelRef::Id(id) => id,
         LabelRef::Pending(p) => new_ids[p],

@@ -111,3 +111,74 @@ both!(grown_tables_are_analyzed, |db| {
     let again = store.refresh_statistics().await.unwrap();
     assert!(!again.contains(&"orgs".to_owned()), "{again:?}");
 });
+
+// A label uses up its own lease of the item, and renews its assignment's lease only once a
+// twentieth of the lease has passed (not at every answer). A label naming someone else's
+// assignment is refused and leaves that lease alone.
+both!(labels_use_up_their_lease_and_renew_it_when_due, |db| {
+    let store = &db.store;
+    let w = &world(store).await; // every annotator leased the unit at T0
+    let expiry = |who: usize| async move {
+        store
+            .get_assignment(w.annotators[who], w.assignments[who])
+            .await
+            .unwrap()
+            .lease_expires_at
+    };
+    let leases = || async { store.audit_order(w.order, T0).await.unwrap().leases };
+    assert_eq!(leases().await, 18);
+    let label = |job: mudou_store::NewLabel, now: i64| async move {
+        let out = store
+            .write_batch(
+                &mut WriteConn::default(),
+                &[WriteJob::Label(job)],
+                now,
+                LEASE,
+                keep_open,
+            )
+            .await
+            .unwrap();
+        match out.into_iter().next() {
+            Some(Ok(WriteDone::Label(r))) => r,
+            other => panic!("a label's outcome: {other:?}"),
+        }
+    };
+
+    // A minute in: stored, its item's lease used up, the assignment's lease not rewritten.
+    let r = label(answer_a(w, 0, 0, 1, 4_000, 10, true), T0 + 60_000).await;
+    assert!(
+        matches!(r, Ok(SubmitOutcome::Stored { replay: false, .. })),
+        "{r:?}"
+    );
+    assert_eq!(leases().await, 17);
+    assert_eq!(expiry(0).await, T0 + LEASE);
+
+    // Half the lease later: renewed to a full lease from now.
+    let half = T0 + LEASE / 2;
+    let r = label(answer_a(w, 0, 1, 2, 4_000, 10, true), half).await;
+    assert!(
+        matches!(r, Ok(SubmitOutcome::Stored { replay: false, .. })),
+        "{r:?}"
+    );
+    assert_eq!(leases().await, 16);
+    assert_eq!(expiry(0).await, half + LEASE);
+    // Another annotator is still on the lease they took.
+    assert_eq!(expiry(1).await, T0 + LEASE);
+
+    // Annotator 1 names annotator 0's assignment: refused; annotator 0 keeps their lease.
+    let mut theirs = answer_a(w, 0, 2, 3, 4_000, 10, true);
+    theirs.annotator_id = w.annotators[1];
+    let r = label(theirs, half + 1).await;
+    assert!(r.is_err(), "{r:?}");
+    assert_eq!(leases().await, 16);
+
+    // The same label again (a retry): a replay, nothing used up or renewed.
+    let r = label(answer_a(w, 0, 1, 2, 4_000, 10, true), half + LEASE / 4).await;
+    assert!(
+        matches!(r, Ok(SubmitOutcome::Stored { replay: true, .. })),
+        "{r:?}"
+    );
+    assert_eq!(leases().await, 16);
+    assert_eq!(expiry(0).await, half + LEASE);
+    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+});
