@@ -376,8 +376,7 @@ where
         .map(|(u, id, who, item, order)| (u, (LabelRef::Id(id), who, order, item)))
         .collect();
 
-    // 4. Every label of the touched items, and which of the items are in the units.
-    let mut in_unit: HashSet<(i64, i64)> = HashSet::new();
+    // 4. Every label of the touched items.
     if !keys.is_empty() {
         let sql = tx.sql(format!(
                 "SELECT id, order_id, item_id, annotator_id, assignment_id, answer, excluded_reason IS NOT NULL \
@@ -407,18 +406,6 @@ where
                 });
             }
         }
-        let unit_ids = in_list(assignments.values().map(|a| a.unit_id));
-        let sql = tx.sql(format!(
-            "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
-            params(1, unit_ids.len()),
-            params(1 + unit_ids.len(), item_ids.len())
-        ));
-        let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as(&sql);
-            for id in unit_ids.iter().chain(&item_ids) { q = q.bind(id); }
-            q.fetch_all(&mut *c).await?
-        });
-        in_unit.extend(rows);
     }
 
     // The labels that may use up a lease: new answers of their assignment's own annotator.
@@ -502,6 +489,34 @@ where
         if let Some(item) = items.get_mut(&(assignments[a].order_id, *i)) {
             item.leases.push(*a);
         }
+    }
+    // Which items are in the labels' units: a held lease says so (leases are only of the
+    // unit's items); the others are read.
+    let mut in_unit: HashSet<(i64, i64)> = held
+        .iter()
+        .map(|(a, i)| (assignments[a].unit_id, *i))
+        .collect();
+    let unsure: Vec<(i64, i64)> = fresh
+        .iter()
+        .map(|l| (assignments[&l.assignment_id].unit_id, l.item_id))
+        .filter(|k| !in_unit.contains(k))
+        .collect();
+    if !unsure.is_empty() {
+        let (unit_ids, i_ids) = (
+            in_list(unsure.iter().map(|k| k.0)),
+            in_list(unsure.iter().map(|k| k.1)),
+        );
+        let sql = tx.sql(format!(
+            "SELECT unit_id, item_id FROM unit_items WHERE unit_id IN ({}) AND item_id IN ({})",
+            params(1, unit_ids.len()),
+            params(1 + unit_ids.len(), i_ids.len())
+        ));
+        let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for id in unit_ids.iter().chain(&i_ids) { q = q.bind(id); }
+            q.fetch_all(&mut *c).await?
+        });
+        in_unit.extend(rows);
     }
     if !unleased.is_empty() {
         let (o_ids, i_ids) = (
