@@ -109,7 +109,8 @@ fn counts(r: &PayRow) -> HourDelta {
     }
 }
 
-/// Folds a batch's changes into the rollups: three upserts, whatever the batch's size.
+/// Folds a batch's changes into the rollups: three upserts, whatever the batch's size (one
+/// statement on PostgreSQL).
 pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects, pay: &PayChanges) -> Result<()> {
     let mut hours: BTreeMap<(i64, i64, i64), HourDelta> = BTreeMap::new();
     let mut seconds: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
@@ -241,6 +242,13 @@ impl Shard {
     }
 }
 
+/// One table's rows of a batch, for one multi-row upsert.
+enum Part<'a> {
+    Hours(&'a [(&'a (i64, i64, i64), &'a HourDelta)]),
+    Seconds(&'a [(&'a (i64, i64, i64), &'a i64)]),
+    Orders(&'a [(&'a (i64, i64), &'a OrderDelta)]),
+}
+
 async fn write(
     tx: &mut Tx<'_>,
     hours: &BTreeMap<(i64, i64, i64), HourDelta>,
@@ -267,43 +275,7 @@ async fn write(
             .any(|v| *v != 0)
         })
         .collect();
-    for chunk in hours.chunks(CHUNK) {
-        on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(format!(
-                "INSERT INTO tp_hours (centre_id, hour, annotator_id, labels, skips, answer_ms, gold_seen, gold_correct, \
-                 accepted, not_paid, resolved, pay_fen{}) ", shard.col));
-            qb.push_values(chunk, |mut b, ((centre, hour, who), d)| {
-                b.push_bind(*centre).push_bind(*hour).push_bind(*who).push_bind(d.labels).push_bind(d.skips)
-                    .push_bind(d.answer_ms).push_bind(d.gold_seen).push_bind(d.gold_correct).push_bind(d.accepted)
-                    .push_bind(d.not_paid).push_bind(d.resolved).push_bind(d.pay_fen);
-                if let Some(v) = shard.value {
-                    b.push(v);
-                }
-            });
-            qb.push(format!(" ON CONFLICT (centre_id, hour, annotator_id{}) DO UPDATE SET", shard.col));
-            qb.push(" labels = tp_hours.labels + excluded.labels, \
-                     skips = tp_hours.skips + excluded.skips, answer_ms = tp_hours.answer_ms + excluded.answer_ms, \
-                     gold_seen = tp_hours.gold_seen + excluded.gold_seen, \
-                     gold_correct = tp_hours.gold_correct + excluded.gold_correct, \
-                     accepted = tp_hours.accepted + excluded.accepted, not_paid = tp_hours.not_paid + excluded.not_paid, \
-                     resolved = tp_hours.resolved + excluded.resolved, pay_fen = tp_hours.pay_fen + excluded.pay_fen");
-            qb.build().execute(&mut *c).await?;
-        });
-    }
     let seconds: Vec<_> = seconds.iter().filter(|(_, n)| **n != 0).collect();
-    for chunk in seconds.chunks(CHUNK) {
-        on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO tp_seconds (centre_id, hour, bucket, n{}) ", shard.col));
-            qb.push_values(chunk, |mut b, ((centre, hour, bucket), n)| {
-                b.push_bind(*centre).push_bind(*hour).push_bind(*bucket).push_bind(**n);
-                if let Some(v) = shard.value {
-                    b.push(v);
-                }
-            });
-            qb.push(format!(" ON CONFLICT (centre_id, hour, bucket{}) DO UPDATE SET n = tp_seconds.n + excluded.n", shard.col));
-            qb.build().execute(&mut *c).await?;
-        });
-    }
     let orders: Vec<_> = orders
         .iter()
         .filter(|(_, d)| {
@@ -319,24 +291,86 @@ async fn write(
             .any(|v| *v != 0)
         })
         .collect();
-    for chunk in orders.chunks(CHUNK) {
+    let mut parts: Vec<Part<'_>> = Vec::new();
+    parts.extend(hours.chunks(CHUNK).map(Part::Hours));
+    parts.extend(seconds.chunks(CHUNK).map(Part::Seconds));
+    parts.extend(orders.chunks(CHUNK).map(Part::Orders));
+    // PostgreSQL runs a batch's upserts as one statement, each a data-modifying WITH part:
+    // one round trip and one statement's overhead instead of three. Every part runs whether
+    // or not the final SELECT reads it, and every connection runs the same statement, so
+    // rows are taken in the same order everywhere. SQLite has no data-modifying WITH: there
+    // they run one by one.
+    let statements: Vec<&[Part<'_>]> = if shard.value.is_some() && parts.len() <= 3 {
+        vec![&parts[..]]
+    } else {
+        parts.chunks(1).collect()
+    };
+    for statement in statements {
         on_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(format!(
-                "INSERT INTO tp_orders (order_id, centre_id, labels, skips, resolved, pay_fen, credited_fen, debited_fen{}) ",
-                shard.col));
-            qb.push_values(chunk, |mut b, ((order, centre), d)| {
-                b.push_bind(*order).push_bind(*centre).push_bind(d.labels).push_bind(d.skips).push_bind(d.resolved)
-                    .push_bind(d.pay_fen).push_bind(d.credited_fen).push_bind(d.debited_fen);
-                if let Some(v) = shard.value {
-                    b.push(v);
+            let mut qb = sqlx::QueryBuilder::new("");
+            let with = statement.len() > 1;
+            for (k, part) in statement.iter().enumerate() {
+                if with {
+                    qb.push(if k == 0 { "WITH " } else { ", " });
+                    qb.push(format!("w{k} AS ("));
                 }
-            });
-            qb.push(format!(" ON CONFLICT (order_id, centre_id{}) DO UPDATE SET", shard.col));
-            qb.push(" labels = tp_orders.labels + excluded.labels, \
-                     skips = tp_orders.skips + excluded.skips, resolved = tp_orders.resolved + excluded.resolved, \
-                     pay_fen = tp_orders.pay_fen + excluded.pay_fen, \
-                     credited_fen = tp_orders.credited_fen + excluded.credited_fen, \
-                     debited_fen = tp_orders.debited_fen + excluded.debited_fen");
+                match part {
+                    Part::Hours(rows) => {
+                        qb.push(format!(
+                            "INSERT INTO tp_hours (centre_id, hour, annotator_id, labels, skips, answer_ms, gold_seen, gold_correct, \
+                             accepted, not_paid, resolved, pay_fen{}) ", shard.col));
+                        qb.push_values(rows.iter(), |mut b, ((centre, hour, who), d)| {
+                            b.push_bind(*centre).push_bind(*hour).push_bind(*who).push_bind(d.labels).push_bind(d.skips)
+                                .push_bind(d.answer_ms).push_bind(d.gold_seen).push_bind(d.gold_correct).push_bind(d.accepted)
+                                .push_bind(d.not_paid).push_bind(d.resolved).push_bind(d.pay_fen);
+                            if let Some(v) = shard.value {
+                                b.push(v);
+                            }
+                        });
+                        qb.push(format!(" ON CONFLICT (centre_id, hour, annotator_id{}) DO UPDATE SET", shard.col));
+                        qb.push(" labels = tp_hours.labels + excluded.labels, \
+                                 skips = tp_hours.skips + excluded.skips, answer_ms = tp_hours.answer_ms + excluded.answer_ms, \
+                                 gold_seen = tp_hours.gold_seen + excluded.gold_seen, \
+                                 gold_correct = tp_hours.gold_correct + excluded.gold_correct, \
+                                 accepted = tp_hours.accepted + excluded.accepted, not_paid = tp_hours.not_paid + excluded.not_paid, \
+                                 resolved = tp_hours.resolved + excluded.resolved, pay_fen = tp_hours.pay_fen + excluded.pay_fen");
+                    }
+                    Part::Seconds(rows) => {
+                        qb.push(format!("INSERT INTO tp_seconds (centre_id, hour, bucket, n{}) ", shard.col));
+                        qb.push_values(rows.iter(), |mut b, ((centre, hour, bucket), n)| {
+                            b.push_bind(*centre).push_bind(*hour).push_bind(*bucket).push_bind(**n);
+                            if let Some(v) = shard.value {
+                                b.push(v);
+                            }
+                        });
+                        qb.push(format!(" ON CONFLICT (centre_id, hour, bucket{}) DO UPDATE SET n = tp_seconds.n + excluded.n", shard.col));
+                    }
+                    Part::Orders(rows) => {
+                        qb.push(format!(
+                            "INSERT INTO tp_orders (order_id, centre_id, labels, skips, resolved, pay_fen, credited_fen, debited_fen{}) ",
+                            shard.col));
+                        qb.push_values(rows.iter(), |mut b, ((order, centre), d)| {
+                            b.push_bind(*order).push_bind(*centre).push_bind(d.labels).push_bind(d.skips).push_bind(d.resolved)
+                                .push_bind(d.pay_fen).push_bind(d.credited_fen).push_bind(d.debited_fen);
+                            if let Some(v) = shard.value {
+                                b.push(v);
+                            }
+                        });
+                        qb.push(format!(" ON CONFLICT (order_id, centre_id{}) DO UPDATE SET", shard.col));
+                        qb.push(" labels = tp_orders.labels + excluded.labels, \
+                                 skips = tp_orders.skips + excluded.skips, resolved = tp_orders.resolved + excluded.resolved, \
+                                 pay_fen = tp_orders.pay_fen + excluded.pay_fen, \
+                                 credited_fen = tp_orders.credited_fen + excluded.credited_fen, \
+                                 debited_fen = tp_orders.debited_fen + excluded.debited_fen");
+                    }
+                }
+                if with {
+                    qb.push(")");
+                }
+            }
+            if with {
+                qb.push(" SELECT 1");
+            }
             qb.build().execute(&mut *c).await?;
         });
     }
