@@ -479,12 +479,16 @@ where
         });
         held.extend(rows);
     }
-    let unleased: Vec<(i64, i64)> = in_list(fresh.iter().filter_map(|l| {
-        let key = (assignments[&l.assignment_id].order_id, l.item_id);
-        let item = items.get(&key)?;
-        let answered = item.labels.iter().any(|x| x.annotator_id == l.annotator_id);
-        (!held.contains(&(l.assignment_id, l.item_id)) && !answered).then_some(key)
-    }));
+    // (Only their orders and items are used, each as an `in_list` of its own.)
+    let unleased: Vec<(i64, i64)> = fresh
+        .iter()
+        .filter_map(|l| {
+            let key = (assignments[&l.assignment_id].order_id, l.item_id);
+            let item = items.get(&key)?;
+            let answered = item.labels.iter().any(|x| x.annotator_id == l.annotator_id);
+            (!held.contains(&(l.assignment_id, l.item_id)) && !answered).then_some(key)
+        })
+        .collect();
     for (a, i) in &held {
         if let Some(item) = items.get_mut(&(assignments[a].order_id, *i)) {
             item.leases.push(*a);
