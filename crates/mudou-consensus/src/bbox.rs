@@ -4,8 +4,9 @@
 //! the clusters formed so far by an optimal assignment (Hungarian algorithm, cost `1 − IoU`,
 //! same class only, IoU at least the threshold); unmatched boxes open new clusters. A cluster
 //! backed by enough workers becomes a consensus box: the skill-weighted average of its boxes'
-//! coordinates, with its support count and the mean IoU of its members against it. Items where
-//! workers drew different numbers of boxes are listed.
+//! coordinates, with its support count and the mean IoU of its members against it. Objects
+//! drawn by too few workers are kept apart as rejected (they are doubt, not nothing), and items
+//! where workers drew different numbers of boxes are listed.
 
 use crate::error::{Error, Result, invalid};
 
@@ -114,8 +115,26 @@ pub struct CountDisagreement {
 pub struct BoxConsensus {
     /// Consensus boxes, by task then by support (descending).
     pub boxes: Vec<ConsensusBox>,
+    /// Objects some workers drew but too few to pass the support threshold, by task then by
+    /// support (descending). An item whose workers agree has none.
+    pub rejected: Vec<ConsensusBox>,
     /// Items with differing box counts.
     pub count_disagreements: Vec<CountDisagreement>,
+}
+
+impl BoxConsensus {
+    /// Whether every object of `task` was drawn by all `workers` who submitted it (no
+    /// rejected object, every consensus box backed by every worker): unanimity, the only
+    /// agreement a box item has. An unmatched box is disagreement even when the counts match.
+    pub fn unanimous(&self, task: u32, workers: u32) -> bool {
+        !self.rejected.iter().any(|b| b.task == task)
+            && !self.count_disagreements.iter().any(|d| d.task == task)
+            && self
+                .boxes
+                .iter()
+                .filter(|b| b.task == task)
+                .all(|b| b.support >= workers)
+    }
 }
 
 struct Cluster {
@@ -283,9 +302,8 @@ pub fn box_consensus(
             .min_support
             .unwrap_or(workers.len() as u32 / 2 + 1)
             .max(1);
-        let mut found: Vec<ConsensusBox> = clusters
+        let (mut found, mut rejected): (Vec<ConsensusBox>, Vec<ConsensusBox>) = clusters
             .into_iter()
-            .filter(|c| c.members.len() as u32 >= need)
             .map(|c| {
                 let bbox = c.mean();
                 let mean_iou = c.members.iter().map(|(_, b, _)| b.iou(&bbox)).sum::<f64>()
@@ -301,9 +319,11 @@ pub fn box_consensus(
                     workers: ws,
                 }
             })
-            .collect();
+            .partition(|b| b.support >= need);
         found.sort_by_key(|b| std::cmp::Reverse(b.support));
+        rejected.sort_by_key(|b| std::cmp::Reverse(b.support));
         out.boxes.extend(found);
+        out.rejected.extend(rejected);
     }
     Ok(out)
 }

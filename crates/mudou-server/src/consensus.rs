@@ -181,20 +181,21 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
                                    "support": b.support, "mean_iou": b.mean_iou})
                         })
                         .collect();
-                    let conf = if c.boxes.is_empty() {
+                    // Each object the workers drew counts: a kept box by its support and
+                    // fit, an object drawn by too few by the share who did not draw it.
+                    // Nothing drawn by anyone is agreement on an empty picture.
+                    let share = |b: &mudou_consensus::bbox::ConsensusBox| {
+                        b.support as f64 / n.max(1) as f64
+                    };
+                    let objects = c.boxes.len() + c.rejected.len();
+                    let conf = if objects == 0 {
                         1.0
                     } else {
-                        c.boxes
-                            .iter()
-                            .map(|b| b.support as f64 / n.max(1) as f64 * b.mean_iou)
-                            .sum::<f64>()
-                            / c.boxes.len() as f64
+                        (c.boxes.iter().map(|b| share(b) * b.mean_iou).sum::<f64>()
+                            + c.rejected.iter().map(|b| 1.0 - share(b)).sum::<f64>())
+                            / objects as f64
                     };
-                    (
-                        Some(json!({"boxes": out})),
-                        conf,
-                        c.count_disagreements.is_empty(),
-                    )
+                    (Some(json!({"boxes": out})), conf, c.unanimous(0, n))
                 }
                 Err(_) => (None, 0.0, false),
             }
@@ -204,7 +205,8 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
     let state = if item.skips >= MAX_SKIPS && n < initial {
         "escalated"
     } else if spec.task_type == TaskType::Bbox && !agree && n >= initial {
-        // People disagree on how many objects there are: ask more, or a lead.
+        // People disagree on what is in the picture (a box not matched by everyone's):
+        // ask more, or a lead. Never resolved, so nobody is paid on a false consensus.
         if n >= max { "escalated" } else { "open" }
     } else {
         // The answer carries the class; the policy needs only the count and the confidence.
@@ -369,6 +371,128 @@ mod tests {
             ("open", 3),
             "they disagree on how many cats there are"
         );
+    }
+
+    #[test]
+    fn an_unmatched_box_is_disagreement_not_an_empty_consensus() {
+        // One careful box, one tiny wrong box: the counts match, nothing matches.
+        let s = spec(TaskType::Bbox, Overlap::Fixed { n: 2 });
+        let good = r#"{"boxes":[{"label":"cat","x":10,"y":10,"w":50,"h":50}]}"#;
+        let tiny = r#"{"boxes":[{"label":"cat","x":200,"y":200,"w":3,"h":3}]}"#;
+        let u = decide(&s, &labels(&[(1, good), (2, tiny)], 2));
+        assert_eq!(u.state, "escalated", "{u:?}");
+        assert!(u.confidence.unwrap() <= 0.5, "{u:?}");
+        assert!(u.agrees.is_empty(), "nobody is judged on a false consensus");
+        // Under a dynamic policy it asks for more first.
+        let s = spec(
+            TaskType::Bbox,
+            Overlap::Dynamic {
+                min: 2,
+                max: 3,
+                target: 0.5,
+            },
+        );
+        let u = decide(&s, &labels(&[(1, good), (2, tiny)], 2));
+        assert_eq!((u.state, u.needed), ("open", 3), "{u:?}");
+        // A third who draws the good box still leaves one object disputed: a lead decides.
+        let u = decide(&s, &labels(&[(1, good), (2, tiny), (3, good)], 3));
+        assert_eq!(u.state, "escalated", "{u:?}");
+    }
+
+    mod boxes_prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn a_box() -> impl Strategy<Value = (bool, f64, f64, f64, f64)> {
+            (
+                any::<bool>(),
+                0.0..500.0f64,
+                0.0..500.0f64,
+                1.0..200.0f64,
+                1.0..200.0f64,
+            )
+        }
+
+        fn answer(boxes: &[(bool, f64, f64, f64, f64)]) -> String {
+            let b: Vec<Value> = boxes
+                .iter()
+                .map(|(cat, x, y, w, h)| {
+                    json!({"label": if *cat { "cat" } else { "dog" }, "x": x, "y": y, "w": w, "h": h})
+                })
+                .collect();
+            json!({ "boxes": b }).to_string()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Whatever people draw, an item resolves only when every one of them drew the
+            /// same objects, and then each of them agrees with the answer; the confidence is
+            /// a probability.
+            #[test]
+            fn resolves_only_on_unanimity(
+                drawn in prop::collection::vec(prop::collection::vec(a_box(), 0..4), 1..5),
+            ) {
+                let n = drawn.len() as u32;
+                let s = spec(TaskType::Bbox, Overlap::Fixed { n });
+                let answers: Vec<(i64, String)> =
+                    drawn.iter().enumerate().map(|(w, b)| (w as i64 + 1, answer(b))).collect();
+                let refs: Vec<(i64, &str)> = answers.iter().map(|(w, a)| (*w, a.as_str())).collect();
+                let u = decide(&s, &labels(&refs, n as i64));
+                let c = u.confidence.unwrap();
+                prop_assert!((0.0..=1.0).contains(&c), "{:?}", u);
+                if u.state == "resolved" {
+                    let counts: Vec<usize> = drawn.iter().map(Vec::len).collect();
+                    prop_assert!(counts.windows(2).all(|p| p[0] == p[1]), "{:?} {:?}", counts, u);
+                    prop_assert_eq!(u.agrees.len(), drawn.len());
+                }
+                // Somebody's box that nobody else's overlaps at all is never a consensus.
+                let lonely = drawn.len() > 1 && drawn.iter().enumerate().any(|(i, mine)| {
+                    mine.iter().any(|(_, x, y, w, h)| {
+                        drawn.iter().enumerate().filter(|(j, _)| *j != i).all(|(_, theirs)| {
+                            theirs.iter().all(|(_, x2, y2, w2, h2)| {
+                                x + w <= *x2 || x2 + w2 <= *x || y + h <= *y2 || y2 + h2 <= *y
+                            })
+                        })
+                    })
+                });
+                if lonely {
+                    prop_assert_ne!(u.state, "resolved", "{:?}", u);
+                    prop_assert!(c < 1.0, "{:?}", u);
+                }
+            }
+
+            /// The same boxes from everyone, in any order and with small jitter, resolve, and
+            /// everyone is paid as agreeing.
+            #[test]
+            fn the_same_boxes_resolve(
+                boxes in prop::collection::vec(a_box(), 0..4),
+                n in 2u32..5,
+                jitter in 0.0..0.5f64,
+            ) {
+                // Boxes far apart, so that each is its own object.
+                let boxes: Vec<_> = boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (c, _, _, w, h))| (*c, i as f64 * 1000.0, 0.0, w.max(20.0), h.max(20.0)))
+                    .collect();
+                let answers: Vec<(i64, String)> = (0..n)
+                    .map(|w| {
+                        let mut mine: Vec<_> = boxes
+                            .iter()
+                            .map(|(c, x, y, bw, bh)| (*c, x + jitter * w as f64, *y, *bw, *bh))
+                            .collect();
+                        let turn = w as usize % mine.len().max(1);
+                        mine.rotate_left(turn);
+                        (w as i64 + 1, answer(&mine))
+                    })
+                    .collect();
+                let refs: Vec<(i64, &str)> = answers.iter().map(|(w, a)| (*w, a.as_str())).collect();
+                let u = decide(&spec(TaskType::Bbox, Overlap::Fixed { n }), &labels(&refs, n as i64));
+                prop_assert_eq!(u.state, "resolved", "{:?}", u);
+                prop_assert!(u.agrees.iter().all(|a| *a), "{:?}", u);
+            }
+        }
     }
 
     #[test]
