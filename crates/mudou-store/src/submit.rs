@@ -358,10 +358,13 @@ where
         }
     }
 
-    // 3. Labels already stored under these UUIDs.
+    // 3. Labels already stored under these UUIDs, as their latest submission or as one a
+    // later change of mind superseded (`label_uuids`): a UUID once seen is a replay forever.
     let uuids = in_list(batch.iter().map(|l| l.client_uuid.as_str()));
     let sql = tx.sql(format!(
-            "SELECT client_uuid, id, annotator_id, item_id, order_id FROM labels WHERE client_uuid IN ({})",
+            "SELECT client_uuid, id, annotator_id, item_id, order_id FROM labels WHERE client_uuid IN ({0}) \
+             UNION ALL SELECT u.client_uuid, l.id, l.annotator_id, l.item_id, l.order_id \
+             FROM label_uuids u JOIN labels l ON l.id = u.label_id WHERE u.client_uuid IN ({0})",
             params(1, uuids.len())
         ),
     );
@@ -550,6 +553,8 @@ where
     let mut consumed: HashSet<(i64, i64)> = HashSet::new(); // (assignment, item) leases used up
     let mut drafts: Vec<Draft> = Vec::with_capacity(batch.len());
     let mut facts: Vec<(usize, bool, Option<bool>)> = Vec::new(); // (batch index, changed, gold_correct)
+    // (batch index, pending label) of submissions superseded before their label was written.
+    let mut superseded: Vec<(usize, usize)> = Vec::new();
     for (bi, l) in batch.iter().enumerate() {
         let draft = (|| {
             if let Some((label, who, order, item)) = known.get(&l.client_uuid) {
@@ -603,6 +608,7 @@ where
                         }
                         (None, Some(p)) => {
                             // Changed again before it was ever written: write the last answer.
+                            superseded.push((pending[p].batch_index, p));
                             pending[p].batch_index = bi;
                             Write::Insert(p)
                         }
@@ -755,11 +761,19 @@ where
         else {
             continue;
         };
+        // The submission this one supersedes stays known (a retry of it is a replay).
+        on_tx!(tx, c => sqlx::query(
+            "INSERT INTO label_uuids (client_uuid, label_id) SELECT client_uuid, id FROM labels WHERE id = $1")
+            .bind(id).execute(&mut *c).await?.rows_affected());
         on_tx!(tx, c => sqlx::query(
             "UPDATE labels SET answer = $2, skip_reason = $3, client_ms = $4, server_ms = $5, updated_at = $6, \
              client_uuid = $7, gold_correct = $8 WHERE id = $1")
             .bind(id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(now)
             .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten()).execute(&mut *c).await?.rows_affected());
+    }
+    for &(bi, p) in &superseded {
+        on_tx!(tx, c => sqlx::query("INSERT INTO label_uuids (client_uuid, label_id) VALUES ($1, $2)")
+            .bind(&batch[bi].client_uuid).bind(new_ids[p]).execute(&mut *c).await?.rows_affected());
     }
     // A lease deleted above whose label was then refused is put back (the delete took only
     // the labellers' own leases, of items in their units, so this is next to never).

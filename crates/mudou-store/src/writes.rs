@@ -637,20 +637,25 @@ pub(crate) async fn insert_triples(tx: &mut Tx<'_>, head: &str, rows: &[[i64; 3]
 }
 
 /// Why an assignment cannot be renewed or ended: the state it is in.
+/// The annotator's own assignment, in whatever state.
+async fn owned(
+    tx: &mut Tx<'_>,
+    annotator_id: i64,
+    assignment_id: i64,
+) -> Result<Option<Assignment>> {
+    let sql =
+        format!("SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2");
+    Ok(on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
+        .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?))
+}
+
 async fn not_active(
     tx: &mut Tx<'_>,
     annotator_id: i64,
     assignment_id: i64,
     already: bool,
 ) -> StoreError {
-    let sql =
-        format!("SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2");
-    let row: Result<Option<Assignment>> = async {
-        Ok(on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
-            .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?))
-    }
-    .await;
-    match row {
+    match owned(tx, annotator_id, assignment_id).await {
         Ok(Some(a)) if already => {
             StoreError::Conflict(format!("the assignment is already {}", a.state))
         }
@@ -696,6 +701,9 @@ pub(crate) async fn finish_in(
     now: i64,
 ) -> Result<(Assignment, Option<TrainingResult>)> {
     let (annotator_id, assignment_id, to) = (f.annotator_id, f.assignment_id, f.to);
+    // The same end asked again (a retry whose first answer was lost) answers as the first
+    // did, and changes nothing: the training grade below is read again, its grant is once.
+    let ended = |a: &Assignment| a.state == to;
     // In the writers' lock order: the unit (only a hand-back changes it, so only a
     // hand-back looks it up and locks it first), the assignment, then its leases.
     if to != "submitted" {
@@ -703,7 +711,10 @@ pub(crate) async fn finish_in(
             "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
             .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?);
         let Some(unit) = live else {
-            return Err(not_active(tx, annotator_id, assignment_id, true).await);
+            return match owned(tx, annotator_id, assignment_id).await? {
+                Some(a) if ended(&a) => Ok((a, None)),
+                _ => Err(not_active(tx, annotator_id, assignment_id, true).await),
+            };
         };
         let sql = tx.sql(format!(
             "SELECT id FROM work_units WHERE id = $1{}",
@@ -718,15 +729,21 @@ pub(crate) async fn finish_in(
     );
     let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
         .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *c).await?);
-    let Some(a) = row else {
-        return Err(not_active(tx, annotator_id, assignment_id, true).await);
+    let a = match row {
+        Some(a) => {
+            on_tx!(tx, c => sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1")
+                .bind(assignment_id).execute(&mut *c).await?.rows_affected());
+            if to != "submitted" {
+                on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
+                    .bind(a.unit_id).execute(&mut *c).await?.rows_affected());
+            }
+            a
+        }
+        None => match owned(tx, annotator_id, assignment_id).await? {
+            Some(a) if ended(&a) => a,
+            _ => return Err(not_active(tx, annotator_id, assignment_id, true).await),
+        },
     };
-    on_tx!(tx, c => sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1")
-        .bind(assignment_id).execute(&mut *c).await?.rows_affected());
-    if to != "submitted" {
-        on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
-            .bind(a.unit_id).execute(&mut *c).await?.rows_affected());
-    }
     let Some((pass_share, qualification)) = f.training.as_ref().filter(|_| to == "submitted")
     else {
         return Ok((a, None));
