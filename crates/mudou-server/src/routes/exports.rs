@@ -63,6 +63,18 @@ pub enum ExportSource {
     Gold,
 }
 
+/// Which items' answers an export writes.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportInclude {
+    /// Only settled answers (items `resolved` by consensus or by a lead). An item still open
+    /// or in review has no answer in the export (COCO and YOLO leave its picture out).
+    #[default]
+    Settled,
+    /// Every item's current answer, settled or not, each marked with its `state`.
+    All,
+}
+
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -70,6 +82,48 @@ pub struct ExportQuery {
     pub format: ExportFormat,
     #[serde(default)]
     pub source: ExportSource,
+    #[serde(default)]
+    pub include: ExportInclude,
+}
+
+/// What an export writes as each item's answer.
+#[derive(Clone, Copy, Debug)]
+struct Pick {
+    source: ExportSource,
+    include: ExportInclude,
+}
+
+impl Pick {
+    /// Whether an item's consensus is settled: only then is it an answer.
+    fn settled(it: &ExportItem) -> bool {
+        it.state == "resolved"
+    }
+
+    /// The answer an export writes for an item: the consensus (settled only, unless asked
+    /// for all), or with `source=gold` the order's gold, else the dataset's known answer.
+    /// `None` when there is none (yet).
+    fn answer(self, it: &ExportItem) -> Option<Value> {
+        match self.source {
+            ExportSource::Consensus => it
+                .answer
+                .as_deref()
+                .filter(|_| self.include == ExportInclude::All || Self::settled(it))
+                .map(|a| parse(Some(a))),
+            ExportSource::Gold => {
+                if it.is_gold {
+                    it.gold.as_deref().map(|a| parse(Some(a)))
+                } else {
+                    let known = parse(it.known.as_deref());
+                    known.get("boxes").map(|b| json!({"boxes": b}))
+                }
+            }
+        }
+    }
+
+    /// The confidence written beside a consensus answer.
+    fn confidence(self, it: &ExportItem) -> Option<f64> {
+        self.answer(it).and(it.confidence)
+    }
 }
 
 /// The pseudonym of an annotator in an order's exports: stable within the order, different
@@ -197,22 +251,6 @@ fn boxes_of(answer: &Value) -> Vec<(String, f64, f64, f64, f64)> {
         .collect()
 }
 
-/// The answer an export writes for an item: the consensus, or with `source=gold` the
-/// order's gold, else the dataset's known answer. `None` when there is none (yet).
-fn chosen(it: &ExportItem, source: ExportSource) -> Option<Value> {
-    match source {
-        ExportSource::Consensus => it.answer.as_deref().map(|a| parse(Some(a))),
-        ExportSource::Gold => {
-            if it.is_gold {
-                it.gold.as_deref().map(|a| parse(Some(a)))
-            } else {
-                let known = parse(it.known.as_deref());
-                known.get("boxes").map(|b| json!({"boxes": b}))
-            }
-        }
-    }
-}
-
 /// A short text of an answer for a CSV cell.
 fn answer_text(task: TaskType, answer: &Value) -> String {
     match task {
@@ -237,7 +275,7 @@ fn label_text(task: TaskType, answer: &Value) -> String {
     }
 }
 
-fn jsonl_pass(seed: i64) -> Part {
+fn jsonl_pass(seed: i64, pick: Pick) -> Part {
     let render = move |page: &Page| {
         let mut out = Vec::new();
         for it in &page.items {
@@ -263,8 +301,9 @@ fn jsonl_pass(seed: i64) -> Part {
                 "file_name": it.file_name,
                 "tag": it.tag,
                 "state": it.state,
-                "answer": parse(it.answer.as_deref()),
-                "confidence": it.confidence,
+                "settled": Pick::settled(it),
+                "answer": pick.answer(it),
+                "confidence": pick.confidence(it),
                 "is_gold": it.is_gold,
                 "review": Value::Null,
                 "labels": labels,
@@ -290,7 +329,7 @@ fn jsonl_pass(seed: i64) -> Part {
     }
 }
 
-fn csv_parts(seed: i64, task: TaskType) -> Vec<Part> {
+fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
     let mut head = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut head);
@@ -308,10 +347,9 @@ fn csv_parts(seed: i64, task: TaskType) -> Vec<Part> {
     let render = move |page: &Page| {
         let mut w = csv::Writer::from_writer(Vec::new());
         for it in &page.items {
-            let answer = it
-                .answer
-                .as_deref()
-                .map(|a| answer_text(task, &parse(Some(a))))
+            let answer = pick
+                .answer(it)
+                .map(|a| answer_text(task, &a))
                 .unwrap_or_default();
             let labels = page
                 .labels_of(it.item_id)
@@ -325,7 +363,10 @@ fn csv_parts(seed: i64, task: TaskType) -> Vec<Part> {
                 })
                 .collect::<Vec<_>>()
                 .join("|");
-            let confidence = it.confidence.map(|c| format!("{c:.4}")).unwrap_or_default();
+            let confidence = pick
+                .confidence(it)
+                .map(|c| format!("{c:.4}"))
+                .unwrap_or_default();
             let _ = w.write_record([
                 it.item_id.to_string(),
                 neutralise(&it.file_name),
@@ -356,7 +397,8 @@ fn list_entry(out: &mut Vec<u8>, first: &mut bool, value: &Value) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, source: ExportSource) -> Vec<Part> {
+fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
+    let source = pick.source;
     let categories: Vec<Value> = spec
         .labels
         .iter()
@@ -382,13 +424,16 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, source: ExportSource
             let (Some(w), Some(h)) = (it.width, it.height) else {
                 continue;
             };
-            if chosen(it, source).is_none() && source == ExportSource::Gold {
+            // A picture without an answer is left out: in COCO a listed picture without
+            // annotations says "nothing there".
+            if pick.answer(it).is_none() {
                 continue;
             }
             list_entry(
                 &mut out,
                 &mut first,
-                &json!({"id": it.item_id, "file_name": it.file_name, "width": w, "height": h}),
+                &json!({"id": it.item_id, "file_name": it.file_name, "width": w, "height": h,
+                        "state": it.state}),
             );
         }
         out
@@ -402,7 +447,7 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, source: ExportSource
             if it.width.is_none() {
                 continue;
             }
-            let Some(answer) = chosen(it, source) else {
+            let Some(answer) = pick.answer(it) else {
                 continue;
             };
             for (label, x, y, w, h) in boxes_of(&answer) {
@@ -468,7 +513,7 @@ fn ls_result(it: &ExportItem, answer: &Value) -> Vec<Value> {
     out
 }
 
-fn labelstudio_parts() -> Vec<Part> {
+fn labelstudio_parts(pick: Pick) -> Vec<Part> {
     let mut first = true;
     let render = move |page: &Page| {
         let mut out = Vec::new();
@@ -480,11 +525,9 @@ fn labelstudio_parts() -> Vec<Part> {
                 _ => {}
             }
             let mut annotations = Vec::new();
-            if let Some(a) = it.answer.as_deref() {
-                annotations.push(
-                    json!({"id": it.item_id, "result": ls_result(it, &parse(Some(a))),
-                    "was_cancelled": false, "ground_truth": false}),
-                );
+            if let Some(a) = pick.answer(it) {
+                annotations.push(json!({"id": it.item_id, "result": ls_result(it, &a),
+                    "was_cancelled": false, "ground_truth": false}));
             }
             if it.is_gold {
                 annotations.push(
@@ -494,7 +537,8 @@ fn labelstudio_parts() -> Vec<Part> {
             }
             let task = json!({
                 "id": it.item_id, "data": data, "annotations": annotations, "predictions": [],
-                "meta": {"state": it.state, "confidence": it.confidence},
+                "meta": {"state": it.state, "settled": Pick::settled(it),
+                         "confidence": pick.confidence(it)},
                 "file_upload": it.file_name,
             });
             list_entry(&mut out, &mut first, &task);
@@ -542,7 +586,7 @@ async fn yolo_zip(
     state: &AppState,
     order_id: i64,
     spec: &OrderSpec,
-    source: ExportSource,
+    pick: Pick,
 ) -> ApiResult<std::fs::File> {
     let tmp = state.settings.data_dir.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(ApiError::internal)?;
@@ -557,6 +601,9 @@ async fn yolo_zip(
         .map_err(ApiError::internal)?;
     let keys: Vec<String> = spec.labels.iter().map(|l| l.key.clone()).collect();
     let mut used: HashSet<String> = HashSet::new();
+    // Each label file's item state (`states.csv`), so that unsettled ones, when asked
+    // for, are marked.
+    let mut states = String::from("file,state\n");
     let mut after = 0;
     loop {
         let page = fetch_page(&state.store, order_id, after, false).await?;
@@ -567,7 +614,7 @@ async fn yolo_zip(
             let (Some(w), Some(h)) = (it.width, it.height) else {
                 continue;
             };
-            let Some(answer) = chosen(it, source) else {
+            let Some(answer) = pick.answer(it) else {
                 continue;
             };
             let mut text = String::new();
@@ -589,6 +636,7 @@ async fn yolo_zip(
                 name = format!("{name}_{}", it.item_id);
                 used.insert(name.clone());
             }
+            states.push_str(&format!("{name}.txt,{}\n", it.state));
             files.push((format!("labels/{name}.txt"), text));
         }
         zip = tokio::task::spawn_blocking(move || -> zip::result::ZipResult<_> {
@@ -603,6 +651,9 @@ async fn yolo_zip(
         .map_err(ApiError::internal)?;
     }
     tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        zip.start_file("states.csv", opts)
+            .map_err(std::io::Error::other)?;
+        zip.write_all(states.as_bytes())?;
         let mut f = zip.finish().map_err(std::io::Error::other)?;
         f.rewind()?;
         Ok(f)
@@ -646,6 +697,8 @@ fn needs_boxes(format: ExportFormat, task: TaskType) -> ApiResult<()> {
 /// Downloads an order's results. Every format streams; `coco` and `yolo` need a box order.
 /// `source=gold` (COCO, YOLO) writes the known right answers instead of the consensus, with
 /// the same image and category ids, so the two can be compared (e.g. with COCOeval).
+/// Every format carries each item's `state`; by default only settled (`resolved`) items
+/// have an answer, `include=all` writes the others' current answers too.
 #[utoipa::path(get, path = "/api/v1/orders/{id}/export", tag = "exports",
     params(("id" = i64, Path), ExportQuery),
     responses((status = 200, description = "the export file, as an attachment"),
@@ -671,6 +724,10 @@ async fn export_order(
                 .with("field", "source"),
         );
     }
+    let pick = Pick {
+        source: q.source,
+        include: q.include,
+    };
     let suffix = if q.source == ExportSource::Gold {
         "-gold"
     } else {
@@ -683,7 +740,7 @@ async fn export_order(
             Body::from_stream(stream_parts(
                 state.store.clone(),
                 id,
-                vec![jsonl_pass(order.seed)],
+                vec![jsonl_pass(order.seed, pick)],
             )),
         ),
         ExportFormat::Csv => (
@@ -692,7 +749,7 @@ async fn export_order(
             Body::from_stream(stream_parts(
                 state.store.clone(),
                 id,
-                csv_parts(order.seed, task),
+                csv_parts(order.seed, task, pick),
             )),
         ),
         ExportFormat::Coco => {
@@ -703,13 +760,13 @@ async fn export_order(
                 Body::from_stream(stream_parts(
                     state.store.clone(),
                     id,
-                    coco_parts(&order, &spec, q.source),
+                    coco_parts(&order, &spec, pick),
                 )),
             )
         }
         ExportFormat::Yolo => {
             needs_boxes(q.format, task)?;
-            let file = yolo_zip(&state, id, &spec, q.source).await?;
+            let file = yolo_zip(&state, id, &spec, pick).await?;
             (
                 "application/zip",
                 "yolo.zip",
@@ -719,7 +776,11 @@ async fn export_order(
         ExportFormat::Labelstudio => (
             "application/json",
             "labelstudio.json",
-            Body::from_stream(stream_parts(state.store.clone(), id, labelstudio_parts())),
+            Body::from_stream(stream_parts(
+                state.store.clone(),
+                id,
+                labelstudio_parts(pick),
+            )),
         ),
     };
     let disposition = format!("attachment; filename=\"order-{id}{suffix}.{ext}\"");

@@ -375,7 +375,11 @@ both!(box_order_exports_every_format, |app| {
     assert_eq!(d.content_type, "application/json");
     let coco = json_of(&d);
     let (images, anns) = check_coco(&coco);
-    assert_eq!(images.len(), N);
+    assert_eq!(
+        images.len(),
+        N - 2,
+        "settled pictures only: the gold ones have no consensus"
+    );
     let consensus_boxes: usize = lines
         .iter()
         .map(|l| l["answer"]["boxes"].as_array().map_or(0, Vec::len))
@@ -390,7 +394,8 @@ both!(box_order_exports_every_format, |app| {
     );
     let gold = json_of(&export(&c, order, "format=coco&source=gold").await);
     let (gold_images, gold_anns) = check_coco(&gold);
-    assert_eq!(gold_images, images, "the same image ids");
+    assert_eq!(gold_images.len(), N);
+    assert!(gold_images.is_superset(&images), "the same image ids");
     let truth_boxes: usize = truth
         .values()
         .map(|g| g["boxes"].as_array().unwrap().len())

@@ -16,6 +16,7 @@ mod review;
 mod rules;
 mod sim;
 mod stress;
+mod trust;
 mod upload;
 mod work;
 

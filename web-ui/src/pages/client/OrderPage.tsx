@@ -347,6 +347,8 @@ export function exportFormats(taskType: string): { format: string; key: Key }[] 
 }
 
 function Downloads({ o }: { o: Order }) {
+  const [all, setAll] = useState(false);
+  const include = all ? '&include=all' : '';
   return (
     <section class="card" aria-label={t('downloads')} data-testid="downloads">
       <div class="card-head">
@@ -360,7 +362,7 @@ function Downloads({ o }: { o: Order }) {
           <a
             key={f.format}
             class="btn btn-secondary"
-            href={`/api/v1/orders/${o.id}/export?format=${f.format}`}
+            href={`/api/v1/orders/${o.id}/export?format=${f.format}${f.format.includes('source=gold') ? '' : include}`}
             download
             data-testid={`download-${f.format.replace('&source=gold', '-gold')}`}
           >
@@ -369,6 +371,11 @@ function Downloads({ o }: { o: Order }) {
           </a>
         ))}
       </div>
+      <label class="check">
+        <input type="checkbox" checked={all} onChange={() => setAll(!all)} data-testid="download-include-all" />
+        {t('download_unsettled')}
+      </label>
+      {!all && <p class="muted">{t('download_settled_only')}</p>}
     </section>
   );
 }
