@@ -133,6 +133,28 @@ impl Store {
         hit.map(|_| ()).ok_or(StoreError::NotFound)
     }
 
+    /// Whether a lead of `centre_id` may write to `to_id` (an annotator of the centre) about
+    /// `item` (one they labelled): `NotFound` otherwise. Checked before anything else of the
+    /// request is looked at, so nothing of another centre's orders shows through.
+    pub async fn feedback_in_scope(
+        &self,
+        centre_id: i64,
+        to_id: i64,
+        item: Option<(i64, i64)>,
+    ) -> Result<()> {
+        self.annotator_in_centre(centre_id, to_id).await?;
+        if let Some((order_id, item_id)) = item {
+            let sql =
+                "SELECT 1 FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3";
+            let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(order_id).bind(item_id)
+                .bind(to_id).fetch_optional(p).await?);
+            if hit.is_none() {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(())
+    }
+
     /// Sends feedback from a lead to an annotator of their centre. An item must be one the
     /// annotator labelled (so they may see its picture).
     pub async fn send_feedback(
@@ -142,16 +164,7 @@ impl Store {
         f: &NewFeedback,
         now: i64,
     ) -> Result<Message> {
-        self.annotator_in_centre(centre_id, f.to_id).await?;
-        if let Some((order_id, item_id)) = f.item {
-            let sql =
-                "SELECT 1 FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3";
-            let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(order_id).bind(item_id)
-                .bind(f.to_id).fetch_optional(p).await?);
-            if hit.is_none() {
-                return Err(StoreError::NotFound);
-            }
-        }
+        self.feedback_in_scope(centre_id, f.to_id, f.item).await?;
         let sql = "INSERT INTO messages (centre_id, kind, from_id, to_id, body, order_id, item_id, answer, created_at) \
                    VALUES ($1, 'feedback', $2, $3, $4, $5, $6, $7, $8) RETURNING id";
         let id: i64 = on_write!(self, p => sqlx::query_scalar(sql).bind(centre_id).bind(from_id).bind(f.to_id)

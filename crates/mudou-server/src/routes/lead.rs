@@ -587,6 +587,13 @@ async fn send_feedback(
             );
         }
     };
+    // Scope first: the annotator is the centre's and labelled the item, or nothing of the
+    // item's order (its labels, its task type) is looked at.
+    state
+        .store
+        .feedback_in_scope(lead.centre_id, req.annotator_id, item)
+        .await
+        .map_err(ApiError::not_found_as("annotator or item"))?;
     let answer = match (&req.answer, item) {
         (None, _) => None,
         (Some(_), None) => {
