@@ -334,7 +334,7 @@ both!(another_tenants_ids_answer_as_if_they_did_not_exist, |app| {
             }
         }
     }
-    ops.sort_by(|a, b| a.0.cmp(&b.0));
+    ops.sort_by_key(|a| a.0);
     let mut checked = 0;
     for (body_only, method, path, op) in &ops {
         let (in_path, path, op) = (!body_only, path.as_str(), op);
@@ -350,14 +350,14 @@ both!(another_tenants_ids_answer_as_if_they_did_not_exist, |app| {
                     };
                     let real = call(
                         who,
-                        &method,
+                        method,
                         &at(id, items[0], &sha),
                         body_for(&doc, op, id, items[0]),
                     )
                     .await;
                     let none = call(
                         who,
-                        &method,
+                        method,
                         &at(fake, 900_001, &"0".repeat(64)),
                         body_for(&doc, op, fake, 900_001),
                     )
