@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask demo [ARGS]`: build the web UI, then run `mudou demo ARGS` (release build).
 //! - `cargo xtask test`: every test: Rust (SQLite, and PostgreSQL when `MUDOU_TEST_POSTGRES_URL`
-//!   is set), UI unit tests, browser tests.
+//!   is set), UI unit tests, browser tests, then the API fuzzer (schemathesis, each role).
+//! - `cargo xtask fuzz`: the API fuzzer alone, against the debug build.
 //! - `cargo xtask ui`: build the web UI only.
 //! - `cargo xtask bench NAME -- ARGS`: run a benchmark under `benches/` (`dispatch`: the
 //!   load generator against release builds; `throughput`: report time at 1M and 10M labels;
@@ -112,9 +113,36 @@ fn test() -> anyhow::Result<()> {
     ensure_chromium()?;
     run(cargo().args(["build", "-p", "mudou"]))?;
     let bin = root().join("target/debug/mudou");
-    run(npm(&["run", "e2e"]).env("MUDOU_BIN", bin))?;
+    run(npm(&["run", "e2e"]).env("MUDOU_BIN", &bin))?;
+    fuzz(&bin)?;
     eprintln!("xtask: all tests passed");
     Ok(())
+}
+
+/// The API fuzzer: schemathesis against `mudou demo`, as each role (`ops/fuzz/fuzz.py`).
+/// Installed from PyPI when missing. `MUDOU_FUZZ_SECONDS` sets each role's time (60).
+fn fuzz(bin: &Path) -> anyhow::Result<()> {
+    let have = Command::new("schemathesis")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("xtask: installing schemathesis for the API fuzzing");
+        run(Command::new("python3").args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "schemathesis",
+        ]))?;
+    }
+    let seconds = std::env::var("MUDOU_FUZZ_SECONDS").unwrap_or_else(|_| "60".into());
+    run(Command::new("python3")
+        .arg(root().join("ops/fuzz/fuzz.py"))
+        .arg("--bin")
+        .arg(bin)
+        .args(["--seconds", &seconds]))
 }
 
 fn demo(args: &[String]) -> anyhow::Result<()> {
@@ -167,10 +195,14 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("fuzz") => {
+            run(cargo().args(["build", "-p", "mudou"]))?;
+            fuzz(&root().join("target/debug/mudou"))
+        }
         Some("ui") => build_ui(),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask demo [ARGS] | test | ui | bench NAME [-- ARGS]");
+            eprintln!("usage: cargo xtask demo [ARGS] | test | fuzz | ui | bench NAME [-- ARGS]");
             std::process::exit(2);
         }
     }

@@ -57,7 +57,8 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         specs: Arc::default(),
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
-    let rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    let mut rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    crate::routes::contract(&mut rendered);
     let _ = state.openapi.set(rendered);
     let timeout = state.settings.request_timeout;
     let router = api
@@ -76,6 +77,12 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
+        ))
+        // A handler that panics answers 500 `internal` instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal("a request handler panicked").into_response()
+            },
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state.clone());

@@ -498,7 +498,7 @@ pub struct EntryCreated {
 const MAX_ADJUSTMENT_FEN: i64 = 10_000_000;
 
 fn check_adjustment(req: &AdjustmentRequest) -> ApiResult<()> {
-    if req.amount_fen == 0 || req.amount_fen.abs() > MAX_ADJUSTMENT_FEN {
+    if req.amount_fen == 0 || req.amount_fen.unsigned_abs() > MAX_ADJUSTMENT_FEN.unsigned_abs() {
         return Err(
             ApiError::validation("amount_fen: not zero, and at most ¥100,000 either way")
                 .with("field", "amount_fen"),

@@ -820,8 +820,8 @@ pub struct LsTask {
 pub struct LsTaskOutcome {
     /// Position of the task in the upload, from 0.
     pub index: usize,
-    /// The task's own `id`.
-    #[schema(value_type = Object)]
+    /// The task's own `id`, as it came (any JSON value; `null` when it had none).
+    #[schema(value_type = Value)]
     pub task_id: Value,
     /// `labelled` (the item's known answer was set), `created` (a new text item, with its
     /// answer when there was one), `unlabelled` (the item was found but the task carries no

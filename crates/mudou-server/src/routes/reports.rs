@@ -457,10 +457,10 @@ async fn orders(
     Ok(Json(Items { items: out }).into_response())
 }
 
-/// One centre's figures over the window, for comparing centres.
+/// One centre's figures over the window, for comparing centres (`centre_id` is the
+/// figures' own).
 #[derive(Serialize, ToSchema)]
-pub struct CentreOut {
-    pub centre_id: i64,
+pub struct CentreFigures {
     pub name: String,
     #[serde(flatten)]
     pub figures: BucketOut,
@@ -470,7 +470,7 @@ pub struct CentreOut {
 
 /// Every centre side by side over the last `days` days (default 30).
 #[utoipa::path(get, path = "/api/v1/reports/centres", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Items<CentreOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Items<CentreFigures>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn centres(
     State(state): State<AppState>,
     _admin: AdminCaller,
@@ -490,8 +490,8 @@ async fn centres(
         let annotator_days: i64 = days.iter().map(|d| d.active).sum();
         let mut figures: BucketOut = window.into();
         figures.start = from;
-        out.push(CentreOut {
-            centre_id: c.id,
+        figures.centre_id = c.id;
+        out.push(CentreFigures {
             name: c.name,
             labels_per_annotator_day: ratio(figures.labels, annotator_days),
             figures,
@@ -518,7 +518,7 @@ async fn centres(
                     let f = &c.figures;
                     vec![
                         c.name.clone(),
-                        c.centre_id.to_string(),
+                        c.figures.centre_id.to_string(),
                         f.labels.to_string(),
                         f.skips.to_string(),
                         f.resolved.to_string(),
