@@ -2,14 +2,11 @@
 // login, PIN, home, lead and client screens, in Chinese and in English.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, openBrowser } from './lib.mjs';
-
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+import { BASE, LAPTOP, PHONE, loadAxe, openBrowser } from './lib.mjs';
 
 async function audit(page, what) {
-  await page.addScriptTag({ path: axePath });
+  await loadAxe(page);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),

@@ -5,15 +5,12 @@
 // again changes nothing. Both languages, laptop and phone; axe on the new screens.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
 import { apiSession, loginAnnotator } from './work-lib.mjs';
 
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
 async function axe(page, what) {
-  await page.addScriptTag({ path: axePath });
+  await loadAxe(page);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),

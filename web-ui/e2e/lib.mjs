@@ -1,6 +1,7 @@
 // Helpers for the browser tests: a fresh Chromium profile per "person", screenshots.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -45,6 +46,22 @@ export async function openBrowser(viewport = LAPTOP, opts = {}) {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Content-Security-Policy violations (the server's policy, crates/mudou-server/src/browser.rs)
+  // count as errors: every test that checks `errors` also checks that the pages it went through
+  // break none of it. Each page reports its own (`securitypolicyviolation`), and the console
+  // says what a page cannot report itself.
+  await context.exposeBinding('__mudouCspViolation', (_source, v) => errors.push(`CSP violation: ${v}`));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      // eslint-disable-next-line no-undef
+      window.__mudouCspViolation(
+        `${e.effectiveDirective} refused ${e.blockedURI || 'inline'} at ${e.sourceFile || e.documentURI}:${e.lineNumber} ${e.sample}`,
+      );
+    });
+  });
+  context.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(`CSP (console): ${m.text()}`);
+  });
   return {
     context,
     page,
@@ -54,6 +71,14 @@ export async function openBrowser(viewport = LAPTOP, opts = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Loads axe-core into the page. Evaluated through the debugging protocol rather than added as a
+ * <script> element, which the server's Content-Security-Policy refuses (no inline script). */
+export async function loadAxe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
 }
 
 export async function shot(page, name) {

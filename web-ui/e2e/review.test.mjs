@@ -6,20 +6,17 @@
 // has been paused automatically, with the reason shown. Both languages, laptop and phone.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
 import { apiSession, loginAnnotator } from './work-lib.mjs';
 
 // The demo's annotators (crates/mudou/src/demo.rs) and the careless one of its history.
 const PINS = { 王芳: '1111', 李娜: '2222', 张丽: '3333', 刘静: '4444', 陈杰: '5555', 杨洋: '6666' };
 const CARELESS = '杨洋';
 
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
 /** axe-core (WCAG 2.1 A/AA): no serious or critical problem on the page as it is. */
 async function audit(page, what) {
-  await page.addScriptTag({ path: axePath });
+  await loadAxe(page);
   const result = await page.evaluate(async () =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),

@@ -8,8 +8,9 @@
 //!   scheduled time and its latency is measured from that time, so a slow answer cannot
 //!   hide the queue behind it.
 //!
-//! Without `--url` it starts the server itself (`--servers N` processes on one database),
-//! seeds a centre, a client, a text dataset and an order through the public API, and at
+//! Without `--url` it starts the server itself (`--servers N` processes on one database,
+//! their `/metrics` open to `--metrics-token`, printed at the start), seeds a centre, a
+//! client, a text dataset and an order through the public API, and at
 //! the end checks the stored labels through the client's export: no item over its
 //! overlap, no annotator twice on an item, every acknowledged label stored once.
 //!
@@ -87,6 +88,10 @@ struct Args {
     admin_user: String,
     #[arg(long, default_value = "bench-admin-password")]
     admin_password: String,
+    /// The metrics token of the servers the bench starts, so a probe can read their
+    /// histograms during a run: `curl -H "Authorization: Bearer TOKEN" URL/metrics`.
+    #[arg(long, default_value = "bench-metrics-token-0123456789")]
+    metrics_token: String,
     #[arg(long, default_value_t = 7)]
     seed: u64,
 }
@@ -218,6 +223,7 @@ fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
             .arg("serve")
             .args(&db_args)
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--metrics-token", &args.metrics_token])
             .env("MUDOU_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
@@ -968,6 +974,12 @@ async fn main() -> anyhow::Result<()> {
     };
     for u in &urls {
         wait_ready(&http, u).await?;
+        if fleet.is_some() {
+            eprintln!(
+                "server {u}: curl -H 'Authorization: Bearer {}' {u}/metrics",
+                args.metrics_token
+            );
+        }
     }
     let mut world = seed(&http, &urls, &args, n_annotators, items).await?;
     let acked = Arc::new(AtomicU64::new(0));

@@ -24,6 +24,16 @@ const STATISTICS_EVERY: Duration = Duration::from_secs(1);
 pub struct App {
     pub router: Router,
     pub state: AppState,
+    /// Where `serve` also answers `/metrics` alone, without a token (`--metrics-listen`).
+    metrics_listener: Option<TcpListener>,
+}
+
+impl App {
+    /// Serves `/metrics` (only) on this listener too, without the metrics token.
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> App {
+        self.metrics_listener = Some(listener);
+        self
+    }
 }
 
 /// Opens the database (migrating it) and assembles the router.
@@ -74,6 +84,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
             time_limit,
         ))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
+        .layer(axum::middleware::from_fn(crate::browser::same_origin))
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
@@ -84,9 +95,25 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
                 ApiError::internal("a request handler panicked").into_response()
             },
         ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state.clone());
-    App { router, state }
+        .layer(TraceLayer::new_for_http());
+    let router = with_security_headers(router, &state.settings).with_state(state.clone());
+    App {
+        router,
+        state,
+        metrics_listener: None,
+    }
+}
+
+/// Every answer, errors and the web app's files included, gets the security headers
+/// (`crate::browser`).
+fn with_security_headers<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    settings: &Settings,
+) -> Router<S> {
+    router.layer(axum::middleware::map_response_with_state(
+        settings.secure_cookies,
+        crate::browser::security_headers,
+    ))
 }
 
 #[derive(Clone, Copy)]
@@ -171,10 +198,31 @@ pub async fn serve(
             }
         }
     });
+    // The metrics address stops with the main one (scrapes are short: at most 5 s more).
+    let metrics_only = app.metrics_listener.map(|l| {
+        let router = with_security_headers(
+            crate::routes::health::metrics_only(app.state.clone()),
+            &app.state.settings,
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = axum::serve(l, router).with_graceful_shutdown(stopped).await {
+                tracing::error!(error = %e, "serving /metrics on its own address");
+            }
+        });
+        (stop, task)
+    });
     let served = axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP");
+    if let Some((stop, task)) = metrics_only {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
     sweep.abort();
     let _ = sweep.await;
     checkpoints.abort();

@@ -4,6 +4,7 @@
 
 pub mod affinity;
 pub mod auth;
+pub mod browser;
 pub mod consensus;
 pub mod dispatch;
 pub mod error;

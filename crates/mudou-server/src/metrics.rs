@@ -154,7 +154,8 @@ impl Metrics {
     /// The text exposition format, with families made at scrape time added.
     pub fn render_with(&self, extra: Vec<prometheus::proto::MetricFamily>) -> String {
         let mut families = self.registry.gather();
-        families.extend(extra);
+        // A family without a point (no centre has labels yet) would stop the encoder there.
+        families.extend(extra.into_iter().filter(|f| !f.get_metric().is_empty()));
         let mut buf = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&families, &mut buf) {
             tracing::error!(error = %e, "encoding metrics");
@@ -278,4 +279,86 @@ pub fn centre_families(
 fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> prometheus::Histogram {
     prometheus::Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
         .expect("valid metric")
+}
+
+/// The secret that opens `/metrics` on the main listener (`--metrics-token`,
+/// `MUDOU_METRICS_TOKEN`), sent by the scraper as `Authorization: Bearer <token>`. `Debug`
+/// never shows it, and it is compared in constant time.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// At least this many characters, so it cannot be guessed.
+    pub const MIN_LEN: usize = 16;
+
+    /// Whether `given` is the token, in time that does not depend on where they differ (both
+    /// are hashed first, so neither does it tell the token's length).
+    pub fn matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let want = Sha256::digest(self.0.as_bytes());
+        let got = Sha256::digest(given.as_bytes());
+        want.ct_eq(&got).into()
+    }
+
+    /// The token itself, for a program that must hand it on (the demo prints it).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(redacted)")
+    }
+}
+
+impl std::str::FromStr for MetricsToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.len() < Self::MIN_LEN || !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "the metrics token must be at least {} visible ASCII characters without spaces (e.g. `openssl rand -hex 32`)",
+                Self::MIN_LEN
+            ));
+        }
+        Ok(MetricsToken(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for MetricsToken {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_token_is_checked_and_never_shown() {
+        let t: MetricsToken = "0123456789abcdef-secret".parse().unwrap();
+        assert!(t.matches("0123456789abcdef-secret"));
+        assert!(!t.matches("0123456789abcdef-secreT"));
+        assert!(!t.matches("0123456789abcdef-secret "));
+        assert!(!t.matches(""));
+        let shown = format!("{t:?} {:?}", Some(t.clone()));
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!("short".parse::<MetricsToken>().is_err());
+        assert!("has a space in it, long".parse::<MetricsToken>().is_err());
+    }
+
+    #[test]
+    fn centre_families_render_before_any_label() {
+        // Someone holds a unit, and no centre has totals yet.
+        let text = Metrics::new().render_with(centre_families(&[], &[(7, 2)]));
+        assert!(
+            text.contains("mudou_active_annotators{centre=\"7\"} 2"),
+            "{text}"
+        );
+        assert!(!text.contains("mudou_labels_total"), "{text}");
+    }
 }

@@ -32,6 +32,11 @@ pub struct Settings {
     /// Failed PIN attempts a device may make per window before it is refused.
     pub device_attempts_per_window: i64,
     pub device_window: Duration,
+    /// `/metrics` (per-centre labels and pay) answers on the main listener only to
+    /// `Authorization: Bearer <this token>`; without a token it is 404 there.
+    pub metrics_token: Option<crate::metrics::MetricsToken>,
+    /// An address of its own that serves only `/metrics`, without a token.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -54,6 +59,8 @@ impl Settings {
             lockout: Duration::from_secs(15 * 60),
             device_attempts_per_window: 30,
             device_window: Duration::from_secs(10 * 60),
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 }

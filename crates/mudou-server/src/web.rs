@@ -10,8 +10,9 @@ use rust_embed::RustEmbed;
 #[allow_missing = true]
 struct Assets;
 
+/// Plain markup: the Content-Security-Policy (`crate::browser`) refuses inline styles.
 const NOT_BUILT: &str = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>木豆 Mudou</title>\
-<body style=\"font:20px sans-serif;padding:2em\"><h1>木豆 Mudou</h1>\
+<body><h1>木豆 Mudou</h1>\
 <p>网页界面还没有构建。The web UI has not been built: run <code>cargo xtask demo</code> \
 or <code>npm --prefix web-ui ci &amp;&amp; npm --prefix web-ui run build</code>.</p></body></html>";
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use mudou_server::Settings;
+use mudou_server::metrics::MetricsToken;
 use serde::Deserialize;
 
 /// Flags shared by every command that opens the database.
@@ -53,6 +54,14 @@ pub struct ServerArgs {
     /// most twice the CPUs). The annotators' writer has one of its own besides.
     #[arg(long, env = "MUDOU_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,
+    /// Opens `/metrics` on the main address to `Authorization: Bearer <token>` (16 characters
+    /// or more). Without it (and without --metrics-listen) `/metrics` answers 404.
+    #[arg(long, env = "MUDOU_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<MetricsToken>,
+    /// An address of its own that serves only `/metrics`, without a token (one that Prometheus
+    /// reaches and browsers do not).
+    #[arg(long, env = "MUDOU_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -70,6 +79,8 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     writer_core: Option<bool>,
     database_connections: Option<u32>,
+    metrics_token: Option<MetricsToken>,
+    metrics_listen: Option<SocketAddr>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -143,6 +154,8 @@ impl ServerArgs {
             }
             s.database_max_connections = v;
         }
+        s.metrics_token = self.metrics_token.clone().or(file.metrics_token);
+        s.metrics_listen = self.metrics_listen.or(file.metrics_listen);
         Ok(s)
     }
 }
@@ -213,6 +226,75 @@ mod tests {
                 .wants_writer_core()
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn the_metrics_token_is_layered_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mudou.toml");
+        std::fs::write(
+            &path,
+            "metrics_token = \"from-the-file-0123456789\"\nmetrics_listen = \"127.0.0.1:9100\"\n",
+        )
+        .unwrap();
+        let args = ServerArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let s = args.resolve().unwrap();
+        assert!(
+            s.metrics_token
+                .as_ref()
+                .unwrap()
+                .matches("from-the-file-0123456789")
+        );
+        assert_eq!(s.metrics_listen.unwrap().to_string(), "127.0.0.1:9100");
+        let printed = format!("{s:?} {args:?}");
+        assert!(!printed.contains("from-the-file"), "{printed}");
+
+        let args = ServerArgs {
+            config: Some(path),
+            metrics_token: Some("from-a-flag-0123456789".parse().unwrap()),
+            ..Default::default()
+        };
+        let s = args.resolve().unwrap();
+        assert!(
+            s.metrics_token
+                .as_ref()
+                .unwrap()
+                .matches("from-a-flag-0123456789")
+        );
+        assert!(!format!("{s:?} {args:?}").contains("from-a-flag"));
+
+        // clap takes it from the environment and refuses a short one.
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            server: ServerArgs,
+        }
+        let cli = Cli::try_parse_from(["mudou", "--metrics-token", "0123456789abcdef"]).unwrap();
+        assert!(
+            cli.server
+                .metrics_token
+                .unwrap()
+                .matches("0123456789abcdef")
+        );
+        let err = Cli::try_parse_from(["mudou", "--metrics-token", "short"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("at least 16"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "metrics_token = \"short\"\n").unwrap();
+        let err = ServerArgs {
+            config: Some(bad),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("at least 16"), "{err:#}");
     }
 
     #[test]

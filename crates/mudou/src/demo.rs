@@ -53,6 +53,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let mut settings = Settings::for_data_dir(&data_dir);
     settings.listen = args.listen;
+    // A fresh metrics token each run, printed below with the other secrets.
+    let metrics_token: mudou_server::metrics::MetricsToken = mudou_server::auth::random_secret()
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+    settings.metrics_token = Some(metrics_token.clone());
     let app = mudou_server::build(settings).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -74,6 +79,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("lead:   {} / {}", LEAD.0, LEAD.1);
     println!("client: {} / {}", CLIENT.0, CLIENT.1);
     println!("admin:  {} / {}", ADMIN.0, ADMIN.1);
+    println!(
+        "metrics: curl -H 'Authorization: Bearer {}' {url}/metrics",
+        metrics_token.expose()
+    );
     println!("ready: {url}");
     mudou_server::serve(listener, app, mudou_server::shutdown_signal()).await
 }

@@ -136,13 +136,21 @@ fn main() -> anyhow::Result<()> {
 async fn serve(args: config::ServerArgs) -> anyhow::Result<()> {
     let settings = args.resolve()?;
     let listen = settings.listen;
-    let app = mudou_server::build(settings).await?;
+    let metrics_listen = settings.metrics_listen;
+    let mut app = mudou_server::build(settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     if addr.port() == 0 {
         bail!("could not bind a port");
+    }
+    if let Some(m) = metrics_listen {
+        let l = tokio::net::TcpListener::bind(m)
+            .await
+            .with_context(|| format!("listening on {m} for /metrics"))?;
+        tracing::info!(addr = %l.local_addr()?, "/metrics alone, without a token");
+        app = app.with_metrics_listener(l);
     }
     tracing::info!(%addr, backend = ?app.state.store.backend(), "mudou is serving");
     println!("ready: http://{addr}");

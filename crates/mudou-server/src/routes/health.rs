@@ -1,8 +1,10 @@
 //! Liveness, readiness, metrics and the API description.
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -55,9 +57,67 @@ async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Api
     }
 }
 
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics in the text exposition format: per-centre labels and pay among them, so
+/// only for the holder of the metrics token (`--metrics-token`), sent as
+/// `Authorization: Bearer <token>`. Without a configured token this listener answers 404 (the
+/// metrics may be on an address of their own, `--metrics-listen`, which needs no token).
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    security(("metrics_token" = [])),
+    responses((status = 200, content_type = "text/plain"),
+        (status = 401, body = ErrorBody, description = "`unauthenticated` (no token) or `invalid_token` (a wrong one)"),
+        (status = 404, body = ErrorBody, description = "no metrics token is configured")))]
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.settings.metrics_token else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no metrics here: they need a metrics token (--metrics-token) or an address of their own (--metrics-listen)",
+        )
+        .into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let refused = match given {
+        None => Some(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "send the metrics token: 'Authorization: Bearer <token>'",
+        )),
+        Some(t) if !token.matches(t) => Some(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "not the metrics token",
+        )),
+        Some(_) => None,
+    };
+    match refused {
+        Some(e) => {
+            let mut res = e.into_response();
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            res
+        }
+        None => render(&state).await,
+    }
+}
+
+/// The router of `--metrics-listen`: `/metrics` alone, without a token.
+pub fn metrics_only(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move { render(&state).await }),
+        )
+        .with_state(state)
+}
+
+/// Reads the gauges set at scrape time and renders every family.
+async fn render(state: &AppState) -> Response {
     let now = mudou_store::now_millis();
     let centres = match (
         state.store.centre_totals().await,
@@ -90,4 +150,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.render_with(centres),
     )
+        .into_response()
 }

@@ -61,6 +61,15 @@ impl utoipa::Modify for Security {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("the server's --metrics-token, for /metrics"))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -397,16 +397,7 @@ both!(reports_match_hand_computed_figures, |app| {
     );
 
     // Prometheus: per centre, from the database.
-    let m = app
-        .browser()
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = app.metrics().await;
     for line in [
         format!("mudou_labels_total{{centre=\"{}\"}} 8", w.centre_a),
         format!("mudou_labels_total{{centre=\"{}\"}} 4", w.centre_b),

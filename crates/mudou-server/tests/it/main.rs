@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod defences;
 mod dispatch;
 mod earnings;
 mod exports;
@@ -28,6 +29,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub url: String,
+    /// `/metrics` alone, without a token, when the settings ask for an address of its own.
+    pub metrics_url: Option<String>,
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -50,6 +53,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::for_data_dir(dir.path());
         settings.listen = "127.0.0.1:0".parse().unwrap();
+        settings.metrics_token = Some(METRICS_TOKEN.parse().unwrap());
         if let Backend::Postgres = backend {
             let url = std::env::var("MUDOU_TEST_POSTGRES_URL")
                 .ok()
@@ -62,21 +66,41 @@ impl TestApp {
     }
 
     pub async fn spawn_with(settings: Settings, dir: tempfile::TempDir) -> TestApp {
-        let app = mudou_server::build(settings).await.expect("server builds");
+        let metrics_listen = settings.metrics_listen;
+        let mut app = mudou_server::build(settings).await.expect("server builds");
         let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let mut metrics_url = None;
+        if let Some(addr) = metrics_listen {
+            let l = tokio::net::TcpListener::bind(addr).await.unwrap();
+            metrics_url = Some(format!("http://{}", l.local_addr().unwrap()));
+            app = app.with_metrics_listener(l);
+        }
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(mudou_server::serve(listener, app, async {
             let _ = rx.await;
         }));
         TestApp {
             url,
+            metrics_url,
             state,
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
         }
+    }
+
+    /// `/metrics` as Prometheus reads it, with the metrics token.
+    pub async fn metrics(&self) -> String {
+        let r = Client::new()
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "/metrics with the token");
+        r.text().await.unwrap()
     }
 
     /// A fresh "browser": its own cookie jar.
@@ -176,6 +200,8 @@ pub struct World {
 }
 
 pub const PASSWORD: &str = "correct horse";
+/// The metrics token of `TestApp::spawn`'s servers.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 pub fn staff(
     username: &str,

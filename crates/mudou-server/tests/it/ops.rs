@@ -7,16 +7,7 @@ both!(health_ready_metrics_openapi, |app| {
     assert_eq!(b.get("/healthz").await.ok()["status"], "ok");
     assert_eq!(b.get("/readyz").await.ok()["status"], "ready");
     b.get("/api/v1/device").await.ok();
-    let metrics = app
-        .browser()
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
         "{metrics}"

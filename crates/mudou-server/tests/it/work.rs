@@ -204,15 +204,7 @@ both!(annotator_labels_a_unit_safely, |app| {
     lead.login("lead_a").await.ok();
     assert_eq!(lead.get("/api/v1/work/next").await.status.as_u16(), 403);
 
-    let metrics = lead
-        .http
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(&format!(
             "mudou_labels_submitted_total{{centre=\"{}\"}} 5",
