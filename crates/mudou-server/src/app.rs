@@ -164,10 +164,15 @@ pub async fn serve(
             }
         }
     });
-    let served = axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+    // The peer's address reaches handlers as `ConnectInfo` (login throttling, `auth::ClientAddr`).
+    let served = axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP");
     sweep.abort();
     let _ = sweep.await;
     checkpoints.abort();

@@ -2,24 +2,29 @@
 //! enrolled devices for the annotators' roster. Every handler receives its
 //! caller from one of the extractors here and scopes its queries by it.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine;
 use mudou_domain::Role;
-use mudou_store::{Device, User, now_millis};
+use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "mudou_session";
 pub const DEVICE_COOKIE: &str = "mudou_device";
+/// Given at a successful password login: from this browser the right password works even
+/// while strangers' guesses slow the account down.
+pub const KNOWN_COOKIE: &str = "mudou_known";
 pub const API_TOKEN_PREFIX: &str = "mdt_";
 
 /// A fresh random secret: 32 bytes, base64url without padding.
@@ -313,6 +318,155 @@ impl FromRequestParts<AppState> for EnrolledDevice {
             MaybeDevice(Some(d)) => Ok(EnrolledDevice(d)),
             MaybeDevice(None) => Err(ApiError::device_not_enrolled()),
         }
+    }
+}
+
+/// The source address of a request: the connection's peer, or — only when
+/// `trusted_proxy_hops` says proxies stand in front — the address the outermost trusted
+/// proxy wrote into `X-Forwarded-For`. `None` when the server runs without connection info.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    pub fn resolve(parts: &Parts, settings: &Settings) -> ClientAddr {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let hops = settings.trusted_proxy_hops;
+        if hops == 0 || peer.is_none() {
+            return ClientAddr(peer);
+        }
+        // Each trusted proxy appended one entry; the client's is the one the outermost added.
+        let entries: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        let pick = entries
+            .len()
+            .checked_sub(hops)
+            .and_then(|i| entries.get(i))
+            .or(entries.first());
+        ClientAddr(pick.and_then(|e| e.parse::<IpAddr>().ok()).or(peer))
+    }
+
+    /// The throttle key of this source: an IPv4 address, or an IPv6 address's /64 (one
+    /// machine usually holds a whole /64).
+    pub fn key(&self) -> String {
+        match self.0.map(|ip| ip.to_canonical()) {
+            None => "addr:unknown".to_owned(),
+            Some(IpAddr::V4(v4)) => format!("addr:{v4}"),
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::resolve(parts, &state.settings))
+    }
+}
+
+/// The keys a login attempt counts against, with their rules (from the settings).
+pub struct Throttles<'a>(pub &'a Settings);
+
+const FORGET_SHORT_MS: i64 = 3600 * 1000;
+const FORGET_LONG_MS: i64 = 24 * 3600 * 1000;
+const FIRST_WAIT_MS: i64 = 1000;
+
+impl Throttles<'_> {
+    fn key(key: String, user_id: Option<i64>, rule: ThrottleRule) -> ThrottleKey {
+        ThrottleKey { key, user_id, rule }
+    }
+    /// A source address: many people may share it (a centre behind one NAT), so a success
+    /// only gives its own attempt back.
+    pub fn address(&self, addr: &ClientAddr) -> ThrottleKey {
+        Self::key(
+            addr.key(),
+            None,
+            ThrottleRule {
+                free: self.0.address_free_attempts,
+                base_ms: FIRST_WAIT_MS,
+                max_ms: self.0.address_max_wait.as_millis() as i64,
+                forget_ms: FORGET_LONG_MS,
+                reset_on_success: false,
+            },
+        )
+    }
+    fn account_rule(&self) -> ThrottleRule {
+        ThrottleRule {
+            free: self.0.account_free_attempts,
+            base_ms: FIRST_WAIT_MS,
+            max_ms: self.0.account_max_wait.as_millis() as i64,
+            forget_ms: FORGET_SHORT_MS,
+            reset_on_success: true,
+        }
+    }
+    /// A typed username, whether or not such a user exists (so the answers cannot tell).
+    pub fn username(&self, username: &str, user_id: Option<i64>) -> ThrottleKey {
+        Self::key(format!("user:{username}"), user_id, self.account_rule())
+    }
+    /// An annotator's account as seen from the devices of one centre.
+    pub fn annotator(&self, centre_id: i64, user_id: i64, known: bool) -> ThrottleKey {
+        Self::key(
+            format!("acct:{centre_id}:{user_id}"),
+            known.then_some(user_id),
+            self.account_rule(),
+        )
+    }
+    /// One annotator on one device.
+    pub fn pin_pair(&self, device_id: i64, user_id: i64, known: bool) -> ThrottleKey {
+        Self::key(
+            format!("pin:{device_id}:{user_id}"),
+            known.then_some(user_id),
+            ThrottleRule {
+                free: self.0.pin_free_attempts,
+                base_ms: FIRST_WAIT_MS,
+                max_ms: self.0.address_max_wait.as_millis() as i64,
+                forget_ms: FORGET_LONG_MS,
+                reset_on_success: true,
+            },
+        )
+    }
+    /// An enrolled device, whoever uses it.
+    pub fn device(&self, device_id: i64) -> ThrottleKey {
+        Self::key(
+            format!("dev:{device_id}"),
+            None,
+            ThrottleRule {
+                free: self.0.device_attempts_per_window,
+                base_ms: FIRST_WAIT_MS,
+                max_ms: self.0.device_window.as_millis() as i64,
+                forget_ms: FORGET_SHORT_MS,
+                reset_on_success: false,
+            },
+        )
+    }
+    /// A browser where this user logged in before (its cookie's hash).
+    pub fn known_browser(&self, cookie_hash: &str, user_id: i64) -> ThrottleKey {
+        Self::key(
+            format!("known:{cookie_hash}"),
+            Some(user_id),
+            ThrottleRule {
+                free: self.0.address_free_attempts,
+                base_ms: FIRST_WAIT_MS,
+                max_ms: self.0.address_max_wait.as_millis() as i64,
+                forget_ms: FORGET_LONG_MS,
+                reset_on_success: false,
+            },
+        )
     }
 }
 

@@ -42,6 +42,7 @@ pub struct User {
     pub skill_level: Option<SkillLevel>,
     pub photo_url: Option<String>,
     pub disabled: bool,
+    /// No longer set: wrong attempts are throttled (`throttle.rs`), accounts never lock.
     pub locked_until: Option<i64>,
     pub created_at: i64,
 }
@@ -136,15 +137,6 @@ pub struct UserFilter {
     pub centre_id: Option<i64>,
     pub org_id: Option<i64>,
     pub role: Option<Role>,
-}
-
-/// The outcome of a failed login attempt.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginFailure {
-    /// Attempts left before the account locks (0 when it just locked).
-    pub attempts_left: i64,
-    /// Set when this failure locked the account.
-    pub locked_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -290,47 +282,21 @@ impl Store {
         with_secret(row)
     }
 
-    /// Counts a failed login; after `max_attempts` in a row the account locks for `lock_ms`.
-    pub async fn login_failed(
-        &self,
-        user_id: i64,
-        now: i64,
-        max_attempts: i64,
-        lock_ms: i64,
-    ) -> Result<LoginFailure> {
-        Ok(in_tx!(self, tx => {
-            let n: i64 = sqlx::query_scalar(
-                "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
-                .bind(user_id).fetch_one(&mut *tx).await?;
-            if n >= max_attempts {
-                let until = now + lock_ms;
-                sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = $2 WHERE id = $1")
-                    .bind(user_id).bind(until).execute(&mut *tx).await?;
-                LoginFailure { attempts_left: 0, locked_until: Some(until) }
-            } else {
-                LoginFailure { attempts_left: max_attempts - n, locked_until: None }
-            }
-        }))
-    }
-
-    pub async fn login_succeeded(&self, user_id: i64) -> Result<()> {
-        let sql = "UPDATE users SET failed_attempts = 0, locked_until = NULL \
-                   WHERE id = $1 AND (failed_attempts <> 0 OR locked_until IS NOT NULL)";
-        on_write!(self, p => sqlx::query(sql).bind(user_id).execute(p).await?.rows_affected());
-        Ok(())
-    }
-
     /// Sets an annotator's PIN (and unlocks them). Scoped to the lead's centre.
     pub async fn set_pin(&self, centre_id: i64, user_id: i64, pin_hash: &str) -> Result<()> {
         let sql = "UPDATE users SET pin_hash = $3, failed_attempts = 0, locked_until = NULL \
                    WHERE id = $1 AND centre_id = $2 AND role = 'annotator'";
-        let n = on_write!(self, p => sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
-            .execute(p).await?.rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        in_tx!(self, tx => {
+            let n = sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // A new PIN forgets the wrong guesses at the old one, on every device.
+            sqlx::query("DELETE FROM auth_throttle WHERE user_id = $1")
+                .bind(user_id).execute(&mut *tx).await?;
+        });
+        Ok(())
     }
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their API tokens.
@@ -561,25 +527,6 @@ impl Store {
             }
         });
         Ok(device)
-    }
-
-    /// Failed PIN attempts on a device within the current window of `window_ms`.
-    pub async fn device_failures(&self, device_id: i64, now: i64, window_ms: i64) -> Result<i64> {
-        let sql = "SELECT fail_window_start, fail_count FROM devices WHERE id = $1";
-        let (start, count): (i64, i64) =
-            on_read!(self, p => sqlx::query_as(sql).bind(device_id).fetch_optional(p).await?)
-                .ok_or(StoreError::NotFound)?;
-        Ok(if now - start > window_ms { 0 } else { count })
-    }
-
-    /// Counts one failed PIN attempt on a device (a new window starts when the old one is over).
-    pub async fn device_failed(&self, device_id: i64, now: i64, window_ms: i64) -> Result<()> {
-        let sql = "UPDATE devices SET \
-                   fail_count = CASE WHEN $2 - fail_window_start > $3 THEN 1 ELSE fail_count + 1 END, \
-                   fail_window_start = CASE WHEN $2 - fail_window_start > $3 THEN $2 ELSE fail_window_start END \
-                   WHERE id = $1";
-        on_write!(self, p => sqlx::query(sql).bind(device_id).bind(now).bind(window_ms).execute(p).await?.rows_affected());
-        Ok(())
     }
 
     /// Notes that a device was used (at most one write a minute).

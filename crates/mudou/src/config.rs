@@ -53,6 +53,11 @@ pub struct ServerArgs {
     /// most twice the CPUs). The annotators' writer has one of its own besides.
     #[arg(long, env = "MUDOU_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,
+    // ---- login throttling (issue 24) ----
+    /// Proxies in front of the server that append the client's address to
+    /// `X-Forwarded-For` (default 0: the header is ignored, the connection's address counts).
+    #[arg(long, env = "MUDOU_TRUSTED_PROXY_HOPS")]
+    pub trusted_proxy_hops: Option<usize>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -70,6 +75,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     writer_core: Option<bool>,
     database_connections: Option<u32>,
+    trusted_proxy_hops: Option<usize>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -142,6 +148,9 @@ impl ServerArgs {
                 bail!("database_connections must be at least 1");
             }
             s.database_max_connections = v;
+        }
+        if let Some(v) = self.trusted_proxy_hops.or(file.trusted_proxy_hops) {
+            s.trusted_proxy_hops = v;
         }
         Ok(s)
     }

@@ -35,7 +35,8 @@ pub struct UserOut {
     pub skill_level: Option<SkillLevel>,
     pub photo_url: Option<String>,
     pub disabled: bool,
-    /// Set while the account is locked after repeated wrong attempts (Unix ms).
+    /// Always null: accounts no longer lock (wrong attempts are throttled instead; kept
+    /// for older clients).
     pub locked_until: Option<i64>,
 }
 
@@ -180,7 +181,7 @@ pub struct RosterEntry {
     pub id: i64,
     pub display_name: String,
     pub photo_url: Option<String>,
-    /// Locked after repeated wrong PINs; a lead can unlock.
+    /// Must wait on this device after repeated wrong PINs; a lead can clear it with a new PIN.
     pub locked: bool,
 }
 

@@ -78,6 +78,19 @@ impl TestApp {
         }
     }
 
+    /// A fresh "browser" connecting from `ip` (any 127.x.y.z works on loopback): the
+    /// server sees that as the source address of its requests.
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser {
+            url: self.url.clone(),
+            http: Client::builder()
+                .cookie_store(true)
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
+        }
+    }
+
     /// A fresh "browser": its own cookie jar.
     pub fn browser(&self) -> Browser {
         Browser {
@@ -217,6 +230,8 @@ pub struct Got {
     pub status: StatusCode,
     pub body: Value,
     pub set_cookie: Vec<String>,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Got {
@@ -228,6 +243,10 @@ impl Got {
             .iter()
             .map(|v| v.to_str().unwrap_or_default().to_owned())
             .collect();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
         let text = r.text().await.unwrap();
         let body = if text.is_empty() {
             Value::Null
@@ -238,6 +257,7 @@ impl Got {
             status,
             body,
             set_cookie,
+            retry_after,
         }
     }
     pub fn code(&self) -> &str {
