@@ -10,9 +10,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, Method};
 use base64::Engine;
-use mudou_domain::Role;
+use mudou_domain::{Role, Scope};
 use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
 use sha2::{Digest, Sha256};
 
@@ -134,6 +134,9 @@ pub enum Credential {
     },
     ApiToken {
         token_id: i64,
+        /// What the token may do (a subset of its user's role's scopes).
+        scopes: Vec<Scope>,
+        expires_at: i64,
     },
 }
 
@@ -148,6 +151,48 @@ impl Caller {
     pub fn role(&self) -> Role {
         self.user.role
     }
+
+    /// The scopes this caller holds: all of its role's for a session, the token's own otherwise.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match &self.credential {
+            Credential::Session { .. } => self.user.role.scopes().to_vec(),
+            Credential::ApiToken { scopes, .. } => scopes
+                .iter()
+                .copied()
+                .filter(|s| self.user.role.scopes().contains(s))
+                .collect(),
+        }
+    }
+
+    /// Refuses (403 `scope`) an API token without `scope`; a session holds every scope of
+    /// its role.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes().contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "scope",
+                format!("this needs the scope '{scope}', which this API token (or role) lacks"),
+            )
+            .with("needed", scope.as_str()))
+        }
+    }
+
+    /// Requires the scope its role needs for a request of `method` (a client's reads need
+    /// `results:read`, its writes `orders`).
+    pub fn require_for(&self, method: &Method) -> Result<(), ApiError> {
+        let read = matches!(*method, Method::GET | Method::HEAD);
+        self.require(Scope::needed(self.user.role, read))
+    }
+}
+
+/// Parses a token's stored scopes (unknown words are dropped).
+pub fn parse_scopes(stored: &str) -> Vec<Scope> {
+    stored
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -172,7 +217,7 @@ impl FromRequestParts<AppState> for Caller {
                         "use 'Authorization: Bearer mdt_…' with an API token",
                     )
                 })?;
-            let (token_id, user) = state
+            let auth = state
                 .store
                 .api_token_user(&token_hash(token), now)
                 .await?
@@ -183,9 +228,20 @@ impl FromRequestParts<AppState> for Caller {
                         "unknown or revoked API token",
                     )
                 })?;
+            if auth.expires_at <= now {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "token_expired",
+                    "this API token has expired; make a new one",
+                ));
+            }
             Caller {
-                user,
-                credential: Credential::ApiToken { token_id },
+                user: auth.user,
+                credential: Credential::ApiToken {
+                    token_id: auth.token_id,
+                    scopes: parse_scopes(&auth.scopes),
+                    expires_at: auth.expires_at,
+                },
             }
         } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
             let info = state
@@ -219,6 +275,7 @@ macro_rules! role_extractor {
             async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
                 let caller = Caller::from_request_parts(parts, state).await?;
                 if matches!(caller.user.role, $($role)|+) {
+                    caller.require_for(&parts.method)?;
                     Ok($name(caller))
                 } else {
                     Err(ApiError::forbidden())
@@ -232,10 +289,22 @@ role_extractor!(
     /// An administrator.
     AdminCaller, Role::Admin
 );
-role_extractor!(
-    /// Anyone who logs in with a password (not annotators).
-    StaffCaller, Role::Admin | Role::Lead | Role::Client
-);
+/// Anyone who logs in with a password (not annotators). Needs no scope of its own (the API
+/// token routes; the reports check the role's scope themselves).
+#[derive(Clone, Debug)]
+pub struct StaffCaller(pub Caller);
+
+impl FromRequestParts<AppState> for StaffCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if matches!(caller.user.role, Role::Admin | Role::Lead | Role::Client) {
+            Ok(StaffCaller(caller))
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
 
 /// A team lead, with their centre.
 #[derive(Clone, Debug)]
@@ -249,7 +318,10 @@ impl FromRequestParts<AppState> for LeadCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         match (caller.user.role, caller.user.centre_id) {
-            (Role::Lead, Some(centre_id)) => Ok(LeadCaller { caller, centre_id }),
+            (Role::Lead, Some(centre_id)) => {
+                caller.require_for(&parts.method)?;
+                Ok(LeadCaller { caller, centre_id })
+            }
             _ => Err(ApiError::forbidden()),
         }
     }
@@ -267,7 +339,10 @@ impl FromRequestParts<AppState> for ClientCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         match (caller.user.role, caller.user.org_id) {
-            (Role::Client, Some(org_id)) => Ok(ClientCaller { caller, org_id }),
+            (Role::Client, Some(org_id)) => {
+                caller.require_for(&parts.method)?;
+                Ok(ClientCaller { caller, org_id })
+            }
             _ => Err(ApiError::forbidden()),
         }
     }
@@ -285,7 +360,10 @@ impl FromRequestParts<AppState> for AnnotatorCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         match (caller.user.role, caller.user.centre_id) {
-            (Role::Annotator, Some(centre_id)) => Ok(AnnotatorCaller { caller, centre_id }),
+            (Role::Annotator, Some(centre_id)) => {
+                caller.require_for(&parts.method)?;
+                Ok(AnnotatorCaller { caller, centre_id })
+            }
             _ => Err(ApiError::forbidden()),
         }
     }

@@ -69,6 +69,8 @@ struct TokenUserRow {
     user: UserRow,
     token_id: i64,
     last_used_at: Option<i64>,
+    scopes: String,
+    expires_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -161,9 +163,23 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Space-separated scopes (`mudou_domain::Scope`), a subset of the owner's role's.
+    pub scopes: String,
+    pub expires_at: i64,
 }
 
-const TOKEN_COLS: &str = "id, user_id, name, prefix, created_at, last_used_at, revoked_at";
+const TOKEN_COLS: &str =
+    "id, user_id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at";
+
+/// A live (unrevoked, owner not disabled) API token found by its hash, with its user. The
+/// caller decides about the expiry, so an expired token can be told apart from a wrong one.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub token_id: i64,
+    pub scopes: String,
+    pub expires_at: i64,
+    pub user: User,
+}
 
 /// A live session found by its token.
 #[derive(Debug, Clone)]
@@ -375,20 +391,25 @@ impl Store {
 
     // ---- API tokens ----------------------------------------------------------------
 
+    /// Stores a new token; `scopes` is space-separated, already checked by the caller.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
         user_id: i64,
         name: &str,
         token_hash: &str,
         prefix: &str,
+        scopes: &str,
         now: i64,
+        expires_at: i64,
     ) -> Result<ApiToken> {
         let sql = format!(
-            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING {TOKEN_COLS}"
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, scopes, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, ApiToken>(&sql)
-            .bind(user_id).bind(name).bind(token_hash).bind(prefix).bind(now).fetch_one(p).await?))
+            .bind(user_id).bind(name).bind(token_hash).bind(prefix).bind(now).bind(scopes).bind(expires_at)
+            .fetch_one(p).await?))
     }
 
     pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
@@ -410,10 +431,12 @@ impl Store {
         }
     }
 
-    /// The user behind a live API token. Records use at most once a minute.
-    pub async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<(i64, User)>> {
+    /// The user behind an unrevoked API token (expired or not: see [`TokenAuth`]). Records
+    /// the use of a token still in date at most once a minute.
+    pub async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<TokenAuth>> {
         let sql = format!(
-            "SELECT {USER_COLS}, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT {USER_COLS}, t.id AS token_id, t.last_used_at, t.scopes, t.expires_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
         );
         let row = on_read!(self, p => sqlx::query_as::<_, TokenUserRow>(&sql).bind(token_hash).fetch_optional(p).await?);
@@ -421,16 +444,23 @@ impl Store {
             user,
             token_id,
             last_used_at,
+            scopes,
+            expires_at,
         }) = row
         else {
             return Ok(None);
         };
         let user: User = user.try_into()?;
-        if last_used_at.is_none_or(|t| now - t > 60_000) {
+        if expires_at > now && last_used_at.is_none_or(|t| now - t > 60_000) {
             on_write!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
                 .bind(token_id).bind(now).execute(p).await?.rows_affected());
         }
-        Ok(Some((token_id, user)))
+        Ok(Some(TokenAuth {
+            token_id,
+            scopes,
+            expires_at,
+            user,
+        }))
     }
 
     // ---- devices -------------------------------------------------------------------

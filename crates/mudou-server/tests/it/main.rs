@@ -16,6 +16,7 @@ mod review;
 mod rules;
 mod sim;
 mod stress;
+mod tokens;
 mod upload;
 mod work;
 
@@ -88,6 +89,16 @@ impl TestApp {
                 .local_address(ip.parse::<std::net::IpAddr>().unwrap())
                 .build()
                 .unwrap(),
+        }
+    }
+
+    /// A script sending `Authorization: Bearer <secret>` with every request.
+    pub fn script(&self, secret: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {secret}").parse().unwrap());
+        Browser {
+            url: self.url.clone(),
+            http: Client::builder().default_headers(headers).build().unwrap(),
         }
     }
 

@@ -237,11 +237,19 @@ both!(sessions_tokens_and_devices, |db| {
 
     // API tokens.
     let t = s
-        .create_api_token(lead.id, "script", "tokhash", "mdt_abc", 70)
+        .create_api_token(lead.id, "script", "tokhash", "mdt_abc", "lead", 70, 10_000)
         .await
         .unwrap();
-    let (tid, u) = s.api_token_user("tokhash", 80).await.unwrap().unwrap();
-    assert_eq!((tid, u.id), (t.id, lead.id));
+    let auth = s.api_token_user("tokhash", 80).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            auth.token_id,
+            auth.user.id,
+            auth.scopes.as_str(),
+            auth.expires_at
+        ),
+        (t.id, lead.id, "lead", 10_000)
+    );
     assert_eq!(
         s.list_api_tokens(lead.id).await.unwrap()[0].last_used_at,
         Some(80)
