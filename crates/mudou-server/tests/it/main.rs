@@ -42,6 +42,14 @@ pub enum Backend {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_tuned(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings changed by `tune` first.
+    pub async fn spawn_tuned(
+        backend: Backend,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
@@ -58,6 +66,7 @@ impl TestApp {
             settings.database_schema = Some(format!("t_{}", uuid::Uuid::new_v4().simple()));
             settings.database_max_connections = 4;
         }
+        tune(&mut settings);
         Some(Self::spawn_with(settings, dir).await)
     }
 
