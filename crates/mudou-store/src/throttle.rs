@@ -71,6 +71,11 @@ impl Store {
         // One order for every transaction, so two attempts cannot wait on each other's rows.
         keys.sort_by(|a, b| a.key.cmp(&b.key));
         keys.dedup_by(|a, b| a.key == b.key);
+        // Now and then, forget what no rule remembers any more (a spray of made-up usernames
+        // or addresses must not grow the table for ever).
+        if now % 128 == 0 {
+            self.prune_throttle(now).await?;
+        }
         Ok(in_tx!(self, tx => {
             let mut rows = Vec::with_capacity(keys.len());
             let mut blocked: Option<i64> = None;
@@ -122,6 +127,19 @@ impl Store {
             }
         });
         Ok(())
+    }
+
+    /// Deletes keys idle for over two days (longer than any rule's `forget_ms` in use, so
+    /// nothing a rule would still count) and known browsers unused for over 400 days.
+    pub async fn prune_throttle(&self, now: i64) -> Result<u64> {
+        const IDLE_MS: i64 = 2 * 86_400_000;
+        const BROWSER_MS: i64 = 400 * 86_400_000;
+        let n = on_write!(self, p => sqlx::query(
+            "DELETE FROM auth_throttle WHERE last_at < $1 AND blocked_until < $2")
+            .bind(now - IDLE_MS).bind(now).execute(p).await?.rows_affected());
+        on_write!(self, p => sqlx::query("DELETE FROM known_browsers WHERE last_used_at < $1")
+            .bind(now - BROWSER_MS).execute(p).await?.rows_affected());
+        Ok(n)
     }
 
     /// The users with a blocked key starting with `prefix` (e.g. `pin:DEVICE:`), for the roster.

@@ -119,45 +119,83 @@ both!(throttle_counts_waits_and_gives_back, |db| {
     );
     assert_eq!(s.take_attempt(&keys, 1_030).await.unwrap(), None);
     assert_eq!(
-        s.take_attempt(std::slice::from_ref(&addr), 1_040).await.unwrap(),
+        s.take_attempt(std::slice::from_ref(&addr), 1_040)
+            .await
+            .unwrap(),
         Some(3_030)
     );
     // The refused attempt at 40 counted nothing: the account has 4 failures, one beyond free.
     assert_eq!(
-        s.take_attempt(std::slice::from_ref(&acct), 1_040).await.unwrap(),
+        s.take_attempt(std::slice::from_ref(&acct), 1_040)
+            .await
+            .unwrap(),
         Some(2_030)
     );
     // A right secret forgets the account and gives the address its attempt back.
-    s.attempt_succeeded(std::slice::from_ref(&acct)).await.unwrap();
-    assert_eq!(s.take_attempt(std::slice::from_ref(&acct), 1_060).await.unwrap(), None);
+    s.attempt_succeeded(std::slice::from_ref(&acct))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&acct), 1_060)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         s.throttled_users("acct:", 1_060).await.unwrap(),
         Vec::<i64>::new()
     );
     // The wait never passes max_ms, and an old key is forgotten.
     for t in [3_030, 7_030] {
-        assert_eq!(s.take_attempt(std::slice::from_ref(&addr), t).await.unwrap(), None);
+        assert_eq!(
+            s.take_attempt(std::slice::from_ref(&addr), t)
+                .await
+                .unwrap(),
+            None
+        );
     }
     assert_eq!(
-        s.take_attempt(std::slice::from_ref(&addr), 7_040).await.unwrap(),
+        s.take_attempt(std::slice::from_ref(&addr), 7_040)
+            .await
+            .unwrap(),
         Some(11_030)
     );
     assert_eq!(
-        s.take_attempt(std::slice::from_ref(&addr), 300_000).await.unwrap(),
+        s.take_attempt(std::slice::from_ref(&addr), 300_000)
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
-        s.take_attempt(std::slice::from_ref(&addr), 300_010).await.unwrap(),
+        s.take_attempt(std::slice::from_ref(&addr), 300_010)
+            .await
+            .unwrap(),
         None
+    );
+    // Keys idle for two days are pruned; a live one stays.
+    let two_days = 2 * 86_400_000;
+    assert_eq!(s.prune_throttle(1_060 + two_days).await.unwrap(), 0);
+    assert_eq!(
+        s.prune_throttle(1_061 + two_days).await.unwrap(),
+        1,
+        "the account's key"
+    );
+    assert_eq!(
+        s.prune_throttle(300_011 + two_days).await.unwrap(),
+        1,
+        "the address's"
     );
     // A new PIN forgets the user's keys.
-    for t in [2_000, 2_010, 2_020] {
-        let _ = s.take_attempt(std::slice::from_ref(&acct), t).await.unwrap();
+    for t in [2_000, 2_010, 2_020, 2_030] {
+        let _ = s
+            .take_attempt(std::slice::from_ref(&acct), t)
+            .await
+            .unwrap();
     }
-    assert_eq!(s.throttled_users("acct:", 2_030).await.unwrap(), vec![u.id]);
+    assert_eq!(s.throttled_users("acct:", 2_040).await.unwrap(), vec![u.id]);
     s.set_pin(a.id, u.id, "new").await.unwrap();
     assert_eq!(
-        s.throttled_users("acct:", 2_030).await.unwrap(),
+        s.throttled_users("acct:", 2_040).await.unwrap(),
         Vec::<i64>::new()
     );
 });
