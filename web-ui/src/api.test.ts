@@ -65,6 +65,7 @@ describe('api client', () => {
     expect(errorText(new ApiError(401, 'invalid_credentials', 'x', { attempts_left: 2 }))).toBe('用户名或密码不对，还能试 2 次');
     expect(errorText(new ApiError(429, 'rate_limited', 'x', { retry_after_s: 300 }))).toBe('试太多次了，5 分钟后再试');
     expect(errorText(new ApiError(429, 'rate_limited', 'x'))).toBe('试太多次了，请稍后再试');
+    expect(errorText(new ApiError(429, 'rate_limited', 'x', { retry_after_s: 4 }))).toBe('试太多次了，4 秒后再试');
   });
 
   it('names the field of a validation error', () => {

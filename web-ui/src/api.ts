@@ -234,7 +234,9 @@ export function errorText(e: unknown): string {
       const s = e.retryAfterS;
       const min = Math.max(1, Math.ceil((s ?? 0) / 60));
       if (e.code === 'locked') return s === undefined ? t('err_locked') : t('err_locked_min', { min });
-      return s === undefined ? t('err_rate_limited') : t('err_rate_limited_min', { min });
+      if (s === undefined) return t('err_rate_limited');
+      // Logins wait seconds at first (the throttle doubles from 1 s): say so exactly.
+      return s < 60 ? t('err_rate_limited_s', { s }) : t('err_rate_limited_min', { min });
     }
     case 'device_not_enrolled':
     case 'unauthenticated':

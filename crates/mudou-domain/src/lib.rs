@@ -17,7 +17,7 @@ pub use order::{
     Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,
     Training,
 };
-pub use people::{Role, SkillLevel, UnknownVariant};
+pub use people::{Role, Scope, SkillLevel, UnknownVariant};
 pub use plan::{TRAINING_SLOTS, plan_training_units, plan_units};
 pub use validate::{
     ValidationError, validate_display_name, validate_password, validate_pin, validate_username,

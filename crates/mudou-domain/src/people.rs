@@ -71,9 +71,123 @@ impl Role {
     }
 }
 
+/// What an API token may do: a subset of its creator's powers. A browser session has every
+/// scope of its user's role.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum Scope {
+    /// A client reads: datasets, orders, results, exports, quality reports, costs.
+    #[serde(rename = "results:read")]
+    ResultsRead,
+    /// A client writes: uploads, orders (create, publish, sync, close), flags on results.
+    #[serde(rename = "orders")]
+    Orders,
+    /// An annotator's work (annotators use the web UI; no token of theirs exists today).
+    #[serde(rename = "annotate")]
+    Annotate,
+    /// Everything a lead does for their centre.
+    #[serde(rename = "lead")]
+    Lead,
+    /// Everything an admin does, except creating admins.
+    #[serde(rename = "admin")]
+    Admin,
+    /// Creating admins.
+    #[serde(rename = "admin:users")]
+    AdminUsers,
+}
+
+impl Scope {
+    pub const ALL: &'static [Scope] = &[
+        Scope::ResultsRead,
+        Scope::Orders,
+        Scope::Annotate,
+        Scope::Lead,
+        Scope::Admin,
+        Scope::AdminUsers,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ResultsRead => "results:read",
+            Scope::Orders => "orders",
+            Scope::Annotate => "annotate",
+            Scope::Lead => "lead",
+            Scope::Admin => "admin",
+            Scope::AdminUsers => "admin:users",
+        }
+    }
+    /// The scope a request of `role` needs; `read` for requests that change nothing
+    /// (GET, HEAD). Only a client's scope depends on it.
+    pub fn needed(role: Role, read: bool) -> Scope {
+        match role {
+            Role::Admin => Scope::Admin,
+            Role::Lead => Scope::Lead,
+            Role::Annotator => Scope::Annotate,
+            Role::Client if read => Scope::ResultsRead,
+            Role::Client => Scope::Orders,
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = UnknownVariant;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .iter()
+            .copied()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| UnknownVariant {
+                kind: "scope",
+                value: s.to_owned(),
+            })
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Role {
+    /// Every scope a user of this role holds (a session has them all).
+    pub fn scopes(self) -> &'static [Scope] {
+        match self {
+            Role::Admin => &[Scope::Admin, Scope::AdminUsers],
+            Role::Lead => &[Scope::Lead],
+            Role::Client => &[Scope::ResultsRead, Scope::Orders],
+            Role::Annotator => &[Scope::Annotate],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_round_trip_and_match_roles() {
+        for s in Scope::ALL {
+            assert_eq!(s.as_str().parse::<Scope>().unwrap(), *s);
+            let json = serde_json::to_string(s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        for r in Role::ALL {
+            assert!(r.scopes().contains(&Scope::needed(*r, true)));
+            assert!(r.scopes().contains(&Scope::needed(*r, false)));
+        }
+        assert!(!Role::Admin.scopes().contains(&Scope::Orders));
+    }
 
     #[test]
     fn round_trip() {

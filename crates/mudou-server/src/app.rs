@@ -215,10 +215,15 @@ pub async fn serve(
         });
         (stop, task)
     });
-    let served = axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+    // The peer's address reaches handlers as `ConnectInfo` (login throttling, `auth::ClientAddr`).
+    let served = axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP");
     if let Some((stop, task)) = metrics_only {
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;

@@ -62,13 +62,15 @@ impl ApiError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
-    pub fn locked(retry_after_s: i64) -> Self {
+    /// A login attempt refused because its source, account or device must wait: the same
+    /// answer whoever the account is and whether it exists (with a `Retry-After` header).
+    pub fn throttled(wait_ms: i64) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "locked",
-            "too many wrong attempts; locked for a while",
+            "rate_limited",
+            "too many attempts; try again later",
         )
-        .with("retry_after_s", retry_after_s.max(1))
+        .with("retry_after_s", (wait_ms + 999).div_euclid(1000).max(1))
     }
     pub fn device_not_enrolled() -> Self {
         Self::new(
@@ -90,11 +92,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match (self.status, self.extra.get("retry_after_s")) {
+            (StatusCode::TOO_MANY_REQUESTS, Some(Value::Number(n))) => n.as_i64(),
+            _ => None,
+        };
         let mut body = Map::new();
         body.insert("code".into(), self.code.into());
         body.insert("message".into(), self.message.into());
         body.extend(self.extra);
-        (self.status, Json(json!({ "error": body }))).into_response()
+        let mut res = (self.status, Json(json!({ "error": body }))).into_response();
+        if let Some(s) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        res
     }
 }
 

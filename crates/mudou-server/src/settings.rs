@@ -26,10 +26,25 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Add the `Secure` attribute to cookies (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Failed logins in a row before an account locks, and for how long.
-    pub max_login_attempts: i64,
-    pub lockout: Duration,
-    /// Failed PIN attempts a device may make per window before it is refused.
+    // ---- login throttling (issue 24; see `auth::Throttles`) ----
+    /// Proxies in front of the server that each append the address they saw to
+    /// `X-Forwarded-For`. 0 (the default): the header is ignored and the connection's own
+    /// address is the source of a login attempt.
+    pub trusted_proxy_hops: usize,
+    /// Wrong passwords from one source address that cost nothing; each further one makes
+    /// the address wait 1 s, doubling up to `address_max_wait`.
+    pub address_free_attempts: i64,
+    pub address_max_wait: Duration,
+    /// Wrong passwords or PINs against one account (from anywhere) that cost nothing; each
+    /// further one makes the account wait 1 s, doubling up to `account_max_wait` (short: the
+    /// owner is slowed, never shut out; from a known browser or device not even that).
+    pub account_free_attempts: i64,
+    pub account_max_wait: Duration,
+    /// Wrong PINs for one annotator on one device that cost nothing (then 1 s, doubling up
+    /// to `address_max_wait`); the next person on that device is not slowed by them.
+    pub pin_free_attempts: i64,
+    /// Wrong PINs on one device, whoever for, that cost nothing (then 1 s, doubling up to
+    /// `device_window`): a device cannot try PINs across the whole roster.
     pub device_attempts_per_window: i64,
     pub device_window: Duration,
     /// `/metrics` (per-centre labels and pay) answers on the main listener only to
@@ -55,8 +70,12 @@ impl Settings {
             upload_timeout: Duration::from_secs(3600),
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
-            max_login_attempts: 5,
-            lockout: Duration::from_secs(15 * 60),
+            trusted_proxy_hops: 0,
+            address_free_attempts: 5,
+            address_max_wait: Duration::from_secs(15 * 60),
+            account_free_attempts: 10,
+            account_max_wait: Duration::from_secs(30),
+            pin_free_attempts: 3,
             device_attempts_per_window: 30,
             device_window: Duration::from_secs(10 * 60),
             metrics_token: None,

@@ -42,6 +42,7 @@ pub struct User {
     pub skill_level: Option<SkillLevel>,
     pub photo_url: Option<String>,
     pub disabled: bool,
+    /// No longer set: wrong attempts are throttled (`throttle.rs`), accounts never lock.
     pub locked_until: Option<i64>,
     pub created_at: i64,
 }
@@ -68,6 +69,8 @@ struct TokenUserRow {
     user: UserRow,
     token_id: i64,
     last_used_at: Option<i64>,
+    scopes: String,
+    expires_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -138,15 +141,6 @@ pub struct UserFilter {
     pub role: Option<Role>,
 }
 
-/// The outcome of a failed login attempt.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginFailure {
-    /// Attempts left before the account locks (0 when it just locked).
-    pub attempts_left: i64,
-    /// Set when this failure locked the account.
-    pub locked_until: Option<i64>,
-}
-
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Device {
     pub id: i64,
@@ -169,9 +163,23 @@ pub struct ApiToken {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Space-separated scopes (`mudou_domain::Scope`), a subset of the owner's role's.
+    pub scopes: String,
+    pub expires_at: i64,
 }
 
-const TOKEN_COLS: &str = "id, user_id, name, prefix, created_at, last_used_at, revoked_at";
+const TOKEN_COLS: &str =
+    "id, user_id, name, prefix, created_at, last_used_at, revoked_at, scopes, expires_at";
+
+/// A live (unrevoked, owner not disabled) API token found by its hash, with its user. The
+/// caller decides about the expiry, so an expired token can be told apart from a wrong one.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub token_id: i64,
+    pub scopes: String,
+    pub expires_at: i64,
+    pub user: User,
+}
 
 /// A live session found by its token.
 #[derive(Debug, Clone)]
@@ -290,47 +298,21 @@ impl Store {
         with_secret(row)
     }
 
-    /// Counts a failed login; after `max_attempts` in a row the account locks for `lock_ms`.
-    pub async fn login_failed(
-        &self,
-        user_id: i64,
-        now: i64,
-        max_attempts: i64,
-        lock_ms: i64,
-    ) -> Result<LoginFailure> {
-        Ok(in_tx!(self, tx => {
-            let n: i64 = sqlx::query_scalar(
-                "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
-                .bind(user_id).fetch_one(&mut *tx).await?;
-            if n >= max_attempts {
-                let until = now + lock_ms;
-                sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = $2 WHERE id = $1")
-                    .bind(user_id).bind(until).execute(&mut *tx).await?;
-                LoginFailure { attempts_left: 0, locked_until: Some(until) }
-            } else {
-                LoginFailure { attempts_left: max_attempts - n, locked_until: None }
-            }
-        }))
-    }
-
-    pub async fn login_succeeded(&self, user_id: i64) -> Result<()> {
-        let sql = "UPDATE users SET failed_attempts = 0, locked_until = NULL \
-                   WHERE id = $1 AND (failed_attempts <> 0 OR locked_until IS NOT NULL)";
-        on_write!(self, p => sqlx::query(sql).bind(user_id).execute(p).await?.rows_affected());
-        Ok(())
-    }
-
     /// Sets an annotator's PIN (and unlocks them). Scoped to the lead's centre.
     pub async fn set_pin(&self, centre_id: i64, user_id: i64, pin_hash: &str) -> Result<()> {
         let sql = "UPDATE users SET pin_hash = $3, failed_attempts = 0, locked_until = NULL \
                    WHERE id = $1 AND centre_id = $2 AND role = 'annotator'";
-        let n = on_write!(self, p => sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
-            .execute(p).await?.rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        in_tx!(self, tx => {
+            let n = sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            // A new PIN forgets the wrong guesses at the old one, on every device.
+            sqlx::query("DELETE FROM auth_throttle WHERE user_id = $1")
+                .bind(user_id).execute(&mut *tx).await?;
+        });
+        Ok(())
     }
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their API tokens.
@@ -409,20 +391,25 @@ impl Store {
 
     // ---- API tokens ----------------------------------------------------------------
 
+    /// Stores a new token; `scopes` is space-separated, already checked by the caller.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
         user_id: i64,
         name: &str,
         token_hash: &str,
         prefix: &str,
+        scopes: &str,
         now: i64,
+        expires_at: i64,
     ) -> Result<ApiToken> {
         let sql = format!(
-            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING {TOKEN_COLS}"
+            "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, scopes, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, ApiToken>(&sql)
-            .bind(user_id).bind(name).bind(token_hash).bind(prefix).bind(now).fetch_one(p).await?))
+            .bind(user_id).bind(name).bind(token_hash).bind(prefix).bind(now).bind(scopes).bind(expires_at)
+            .fetch_one(p).await?))
     }
 
     pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
@@ -444,10 +431,12 @@ impl Store {
         }
     }
 
-    /// The user behind a live API token. Records use at most once a minute.
-    pub async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<(i64, User)>> {
+    /// The user behind an unrevoked API token (expired or not: see [`TokenAuth`]). Records
+    /// the use of a token still in date at most once a minute.
+    pub async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<TokenAuth>> {
         let sql = format!(
-            "SELECT {USER_COLS}, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT {USER_COLS}, t.id AS token_id, t.last_used_at, t.scopes, t.expires_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE"
         );
         let row = on_read!(self, p => sqlx::query_as::<_, TokenUserRow>(&sql).bind(token_hash).fetch_optional(p).await?);
@@ -455,16 +444,23 @@ impl Store {
             user,
             token_id,
             last_used_at,
+            scopes,
+            expires_at,
         }) = row
         else {
             return Ok(None);
         };
         let user: User = user.try_into()?;
-        if last_used_at.is_none_or(|t| now - t > 60_000) {
+        if expires_at > now && last_used_at.is_none_or(|t| now - t > 60_000) {
             on_write!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
                 .bind(token_id).bind(now).execute(p).await?.rows_affected());
         }
-        Ok(Some((token_id, user)))
+        Ok(Some(TokenAuth {
+            token_id,
+            scopes,
+            expires_at,
+            user,
+        }))
     }
 
     // ---- devices -------------------------------------------------------------------
@@ -561,25 +557,6 @@ impl Store {
             }
         });
         Ok(device)
-    }
-
-    /// Failed PIN attempts on a device within the current window of `window_ms`.
-    pub async fn device_failures(&self, device_id: i64, now: i64, window_ms: i64) -> Result<i64> {
-        let sql = "SELECT fail_window_start, fail_count FROM devices WHERE id = $1";
-        let (start, count): (i64, i64) =
-            on_read!(self, p => sqlx::query_as(sql).bind(device_id).fetch_optional(p).await?)
-                .ok_or(StoreError::NotFound)?;
-        Ok(if now - start > window_ms { 0 } else { count })
-    }
-
-    /// Counts one failed PIN attempt on a device (a new window starts when the old one is over).
-    pub async fn device_failed(&self, device_id: i64, now: i64, window_ms: i64) -> Result<()> {
-        let sql = "UPDATE devices SET \
-                   fail_count = CASE WHEN $2 - fail_window_start > $3 THEN 1 ELSE fail_count + 1 END, \
-                   fail_window_start = CASE WHEN $2 - fail_window_start > $3 THEN $2 ELSE fail_window_start END \
-                   WHERE id = $1";
-        on_write!(self, p => sqlx::query(sql).bind(device_id).bind(now).bind(window_ms).execute(p).await?.rows_affected());
-        Ok(())
     }
 
     /// Notes that a device was used (at most one write a minute).

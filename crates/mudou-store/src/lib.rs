@@ -26,6 +26,7 @@ mod people;
 mod quality;
 mod review;
 mod submit;
+mod throttle;
 mod throughput;
 mod writes;
 
@@ -43,6 +44,7 @@ pub use pool::WRITE_THREAD;
 pub use pool::{Backend, LogFlush, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;
+pub use throttle::*;
 pub use throughput::*;
 pub use writes::{FinishJob, LeaseJob, WriteConn, WriteDone, WriteJob};
 

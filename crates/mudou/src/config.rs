@@ -62,6 +62,11 @@ pub struct ServerArgs {
     /// reaches and browsers do not).
     #[arg(long, env = "MUDOU_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    // ---- login throttling (issue 24) ----
+    /// Proxies in front of the server that append the client's address to
+    /// `X-Forwarded-For` (default 0: the header is ignored, the connection's address counts).
+    #[arg(long, env = "MUDOU_TRUSTED_PROXY_HOPS")]
+    pub trusted_proxy_hops: Option<usize>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -81,6 +86,7 @@ struct FileSettings {
     database_connections: Option<u32>,
     metrics_token: Option<MetricsToken>,
     metrics_listen: Option<SocketAddr>,
+    trusted_proxy_hops: Option<usize>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -156,6 +162,9 @@ impl ServerArgs {
         }
         s.metrics_token = self.metrics_token.clone().or(file.metrics_token);
         s.metrics_listen = self.metrics_listen.or(file.metrics_listen);
+        if let Some(v) = self.trusted_proxy_hops.or(file.trusted_proxy_hops) {
+            s.trusted_proxy_hops = v;
+        }
         Ok(s)
     }
 }

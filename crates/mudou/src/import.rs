@@ -823,7 +823,9 @@ mod tests {
                 "import",
                 &mudou_server::auth::token_hash(&secret),
                 "mdt_xxxx",
+                "results:read orders",
                 1,
+                i64::MAX,
             )
             .await
             .unwrap();

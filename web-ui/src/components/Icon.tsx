@@ -12,6 +12,12 @@ const ICONS = {
     </>
   ),
   play: <path d="M7 4l13 8-13 8z" fill="currentColor" />,
+  clock: (
+    <>
+      {P('M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z')}
+      {P('M12 6v6l4 2')}
+    </>
+  ),
   logout: (
     <>
       {P('M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4')}

@@ -8,6 +8,7 @@ import { useLeadModule } from './lead/lazy';
 import { Icon, type IconName } from '../components/Icon';
 import { AdminThroughput } from './dashboards/Throughput';
 import { AdminPayroll } from './dashboards/Pay';
+import { Tokens } from './Client';
 import {
   Button,
   ConfirmButton,
@@ -45,7 +46,7 @@ interface AdminUser {
   disabled_at?: string | null;
 }
 
-type Tab = 'centres' | 'orgs' | 'users' | 'throughput' | 'payroll' | 'proposals';
+type Tab = 'centres' | 'orgs' | 'users' | 'throughput' | 'payroll' | 'proposals' | 'tokens';
 const TABS: { id: Tab; icon: IconName; label: Key }[] = [
   { id: 'centres', icon: 'building', label: 'centres' },
   { id: 'orgs', icon: 'briefcase', label: 'orgs' },
@@ -53,6 +54,7 @@ const TABS: { id: Tab; icon: IconName; label: Key }[] = [
   { id: 'throughput', icon: 'chart', label: 'nav_throughput' },
   { id: 'payroll', icon: 'coin', label: 'nav_pay' },
   { id: 'proposals', icon: 'star', label: 'lead_proposals' },
+  { id: 'tokens', icon: 'key', label: 'api_tokens' },
 ];
 
 export function AdminHome() {
@@ -86,6 +88,7 @@ export function AdminHome() {
         {tab === 'throughput' && <LoadState state={centres}>{(c) => <AdminThroughput centres={c.items} />}</LoadState>}
         {tab === 'payroll' && <LoadState state={centres}>{(c) => <AdminPayroll centres={c.items} />}</LoadState>}
         {tab === 'proposals' && <Proposals />}
+        {tab === 'tokens' && <Tokens scopes={['admin', 'admin:users']} />}
       </div>
     </main>
   );

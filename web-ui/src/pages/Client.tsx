@@ -18,6 +18,21 @@ import { go, parseClientHash, type ClientView } from './client/nav';
 
 export { parseClientHash };
 
+/** What an API token may do (the server's `Scope`). */
+export type Scope = 'results:read' | 'orders' | 'annotate' | 'lead' | 'admin' | 'admin:users';
+
+const SCOPE_LABELS: Record<Scope, Key> = {
+  'results:read': 'scope_results_read',
+  orders: 'scope_orders',
+  annotate: 'scope_annotate',
+  lead: 'scope_lead',
+  admin: 'scope_admin',
+  'admin:users': 'scope_admin_users',
+};
+
+/** Days a new token may last (the server's default is 90, its maximum 365). */
+export const TOKEN_DAYS = [7, 30, 90, 180, 365];
+
 interface Token {
   id: number;
   name: string;
@@ -25,6 +40,13 @@ interface Token {
   revoked?: boolean;
   created_at?: string | number | null;
   last_used_at?: string | number | null;
+  scopes?: Scope[];
+  expires_at?: number | null;
+}
+
+/** The body of POST /tokens: the scopes ticked (in the offered order) and the days chosen. */
+export function tokenRequest(name: string, offered: Scope[], ticked: Set<Scope>, days: number) {
+  return { name: name.trim(), scopes: offered.filter((s) => ticked.has(s)), expires_in_days: days };
 }
 
 /** The one-time secret from POST /tokens, whichever of the likely shapes the server uses. */
@@ -193,21 +215,29 @@ function NewDataset() {
   );
 }
 
-function Tokens() {
+export function Tokens({ scopes = ['results:read', 'orders'] }: { scopes?: Scope[] }) {
   const tokens = useLoad(() => api.get<Items<Token>>('/tokens'));
   const [name, setName] = useState('');
+  const [ticked, setTicked] = useState<Set<Scope>>(() => new Set(scopes));
+  const [days, setDays] = useState(90);
+  const toggle = (s: Scope) => {
+    const next = new Set(ticked);
+    if (next.has(s)) next.delete(s);
+    else next.add(s);
+    setTicked(next);
+  };
   const [secret, setSecret] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   async function create(ev: Event) {
     ev.preventDefault();
-    if (!name.trim()) return;
+    if (!name.trim() || ticked.size === 0) return;
     setBusy(true);
     setError(null);
     setSecret(null);
     try {
-      const res = await api.post<unknown>('/tokens', { name: name.trim() });
+      const res = await api.post<unknown>('/tokens', tokenRequest(name, scopes, ticked, days));
       setSecret(secretOf(res));
       setName('');
       await tokens.reload();
@@ -235,6 +265,19 @@ function Tokens() {
                     </strong>
                     {x.created_at ? (
                       <span class="muted">{t('created_at', { time: shortTime(x.created_at, getLang()) })}</span>
+                    ) : null}
+                    {x.scopes && x.scopes.length > 0 ? (
+                      <span class="muted" data-testid="token-scopes">
+                        <Icon name="lock" /> {x.scopes.map((s) => (s in SCOPE_LABELS ? t(SCOPE_LABELS[s]) : s)).join('、')}
+                      </span>
+                    ) : null}
+                    {typeof x.expires_at === 'number' ? (
+                      <span class="muted" data-testid="token-expiry">
+                        <Icon name="clock" />{' '}
+                        {x.expires_at <= Date.now()
+                          ? t('token_expired')
+                          : t('token_expires', { time: shortTime(x.expires_at, getLang()) })}
+                      </span>
                     ) : null}
                   </div>
                   <ConfirmButton
@@ -271,8 +314,36 @@ function Tokens() {
         <Field label={t('token_name')}>
           <input name="token_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </Field>
+        <fieldset class="token-scopes" data-testid="token-scope-choices">
+          <legend>
+            <Icon name="lock" /> {t('token_scopes')}
+          </legend>
+          {scopes.map((s) => (
+            <label class="check" key={s}>
+              <input type="checkbox" name="scope" value={s} checked={ticked.has(s)} onChange={() => toggle(s)} />
+              {t(SCOPE_LABELS[s])}
+            </label>
+          ))}
+        </fieldset>
+        <Field label={t('token_expiry')}>
+          <select name="token_days" value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+            {TOKEN_DAYS.map((n) => (
+              <option key={n} value={String(n)}>
+                {t('token_days_n', { n })}
+              </option>
+            ))}
+          </select>
+        </Field>
         <ErrorNote error={error} />
-        <Button type="submit" icon="plus" kind="primary" label={t('new_token')} busy={busy} data-testid="new-token" />
+        <Button
+          type="submit"
+          icon="plus"
+          kind="primary"
+          label={t('new_token')}
+          busy={busy}
+          disabled={ticked.size === 0}
+          data-testid="new-token"
+        />
       </form>
     </Section>
   );

@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use mudou_domain::{
-    Role, SkillLevel, validate_display_name, validate_password, validate_pin, validate_username,
+    Role, Scope, SkillLevel, validate_display_name, validate_password, validate_pin,
+    validate_username,
 };
 use mudou_store::{NewCentre, NewUser, UserFilter, now_millis};
 use utoipa_axum::router::OpenApiRouter;
@@ -205,13 +206,18 @@ pub async fn create_user_checked(
     Ok(state.store.create_user(&new, now_millis()).await?)
 }
 
+/// Creates a user. Creating an admin with an API token needs the `admin:users` scope.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserRequest,
-    responses((status = 201, body = UserOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody, description = "`scope`: an API token without `admin:users` creating an admin"),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     Json(req): Json<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserOut>)> {
+    if req.role == Role::Admin {
+        admin.0.require(Scope::AdminUsers)?;
+    }
     let user = create_user_checked(&state, req).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
@@ -227,6 +233,7 @@ async fn disable_user(
     if id == admin.0.user.id {
         return Err(ApiError::validation("you cannot disable your own account"));
     }
+    admins_need_scope(&state, &admin, id).await?;
     Ok(Json(
         state
             .store
@@ -241,9 +248,10 @@ async fn disable_user(
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
 async fn enable_user(
     State(state): State<AppState>,
-    _admin: AdminCaller,
+    admin: AdminCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UserOut>> {
+    admins_need_scope(&state, &admin, id).await?;
     Ok(Json(
         state
             .store
@@ -252,4 +260,17 @@ async fn enable_user(
             .map_err(ApiError::not_found_as("user"))?
             .into(),
     ))
+}
+
+/// Disabling or enabling an admin with an API token needs `admin:users`, like creating one.
+async fn admins_need_scope(state: &AppState, admin: &AdminCaller, id: i64) -> ApiResult<()> {
+    let target = state
+        .store
+        .get_user(id)
+        .await
+        .map_err(ApiError::not_found_as("user"))?;
+    if target.role == Role::Admin {
+        admin.0.require(Scope::AdminUsers)?;
+    }
+    Ok(())
 }

@@ -58,6 +58,7 @@ async fn get_media(
     caller: Caller,
     Path((sha256, variant)): Path<(String, Variant)>,
 ) -> ApiResult<Response> {
+    caller.require_for(&axum::http::Method::GET)?;
     let not_found = || ApiError::not_found("image");
     if mudou_media::blob_key(BlobKind::Original, &sha256).is_err() {
         return Err(not_found());

@@ -67,6 +67,9 @@ impl ReportQuery {
 /// The centre a lead or admin may report on.
 async fn scope(state: &AppState, who: &StaffCaller, asked: Option<i64>) -> ApiResult<i64> {
     let user = &who.0.user;
+    if matches!(user.role, Role::Lead | Role::Admin) {
+        who.0.require_for(&axum::http::Method::GET)?;
+    }
     match user.role {
         Role::Lead => {
             let own = user.centre_id.ok_or_else(ApiError::forbidden)?;

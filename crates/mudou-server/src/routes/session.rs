@@ -3,13 +3,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mudou_domain::validate_pin;
+use mudou_domain::{Role, validate_pin};
 use mudou_store::{User, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::types::*;
-use crate::auth::{self, Caller, Credential, EnrolledDevice, MaybeDevice};
+use crate::auth::{self, Caller, ClientAddr, Credential, EnrolledDevice, MaybeDevice, Throttles};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -25,11 +25,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(claim_device))
 }
 
-/// Starts a session for `user` and answers with the `Set-Cookie` header and the user.
+/// How long a known-browser cookie stays good without a login from that browser.
+const KNOWN_BROWSER_MS: i64 = 180 * 86400 * 1000;
+
+/// Starts a session for `user` and answers with the `Set-Cookie` header (beside `headers`)
+/// and the user.
 async fn start_session(
     state: &AppState,
     user: User,
     device_id: Option<i64>,
+    mut headers: HeaderMap,
 ) -> ApiResult<Response> {
     let now = now_millis();
     let secret = auth::random_secret();
@@ -44,8 +49,6 @@ async fn start_session(
             now + ttl,
         )
         .await?;
-    state.store.login_succeeded(user.id).await?;
-    let mut headers = HeaderMap::new();
     auth::append_cookie(
         &mut headers,
         auth::set_cookie(
@@ -59,36 +62,6 @@ async fn start_session(
     Ok((headers, Json(body)).into_response())
 }
 
-/// Counts a wrong password or PIN: the answer says how many tries are left, or that the
-/// account is now locked.
-async fn failed_attempt(
-    state: &AppState,
-    user_id: i64,
-    now: i64,
-    wrong: ApiError,
-) -> ApiResult<ApiError> {
-    let s = &state.settings;
-    let f = state
-        .store
-        .login_failed(
-            user_id,
-            now,
-            s.max_login_attempts,
-            s.lockout.as_millis() as i64,
-        )
-        .await?;
-    Ok(match f.locked_until {
-        Some(until) => ApiError::locked((until - now) / 1000),
-        None => wrong.with("attempts_left", f.attempts_left),
-    })
-}
-
-fn locked_error(user: &User, now: i64) -> Option<ApiError> {
-    user.locked_until
-        .filter(|until| *until > now)
-        .map(|until| ApiError::locked((until - now) / 1000 + 1))
-}
-
 /// Who is logged in on this browser.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody)))]
@@ -97,11 +70,22 @@ async fn get_session(State(state): State<AppState>, caller: Caller) -> ApiResult
 }
 
 /// Logs in a lead, client or admin with username and password.
+///
+/// Wrong passwords slow down their source address and, much less, the account; they never
+/// lock it. From a browser where the user logged in before (the `mudou_known` cookie) or, for
+/// a lead, an enrolled device of their centre, only that browser's or device's own wrong
+/// passwords count. An unknown user, a disabled one and a wrong password get the same answer
+/// after the same work (an Argon2 check); a throttled attempt gets 429 `rate_limited` with
+/// `Retry-After`, whoever the account is.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = SessionOut, description = "logged in; sets the session cookie"),
-              (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 401, body = ErrorBody, description = "`invalid_credentials`"),
+              (status = 429, body = ErrorBody, description = "`rate_limited`, with `retry_after_s` and `Retry-After`")))]
 async fn login(
     State(state): State<AppState>,
+    addr: ClientAddr,
+    MaybeDevice(device): MaybeDevice,
+    request_headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let bad = || {
@@ -111,69 +95,122 @@ async fn login(
             "wrong username or password",
         )
     };
+    let now = now_millis();
+    let t = Throttles(&state.settings);
     if req.password.len() > 256 || req.username.len() > 64 {
+        if let Some(until) = state.store.take_attempt(&[t.address(&addr)], now).await? {
+            return Err(ApiError::throttled(until - now));
+        }
         return Err(bad());
     }
-    let now = now_millis();
-    let Some((user, hash)) = state.store.password_login_user(&req.username).await? else {
-        // Spend the same time as a real check, so usernames cannot be probed by timing.
-        auth::verify_secret(req.password, auth::DUMMY_HASH.clone()).await?;
+    // Looked up whether or not the user exists, so that costs the same either way.
+    let known_hash = auth::cookie(&request_headers, auth::KNOWN_COOKIE).map(auth::token_hash);
+    let known_user = match &known_hash {
+        Some(h) => {
+            state
+                .store
+                .known_browser_user(h, now, KNOWN_BROWSER_MS)
+                .await?
+        }
+        None => None,
+    };
+    let found = state.store.password_login_user(&req.username).await?;
+    let user_id = found.as_ref().map(|(u, _)| u.id);
+    let known_browser = known_hash.filter(|_| known_user.is_some() && known_user == user_id);
+    let trusted = match (&found, &known_browser, &device) {
+        (Some((u, _)), Some(h), _) => Some(t.known_browser(h, u.id)),
+        (Some((u, _)), None, Some(d))
+            if u.role == Role::Lead && u.centre_id == Some(d.centre_id) =>
+        {
+            Some(t.device(d.id))
+        }
+        _ => None,
+    };
+    let keys = match trusted {
+        Some(k) => vec![k],
+        None => vec![t.address(&addr), t.username(&req.username, user_id)],
+    };
+    if let Some(until) = state.store.take_attempt(&keys, now).await? {
+        return Err(ApiError::throttled(until - now));
+    }
+    let (hash, usable) = match &found {
+        Some((u, h)) => (h.clone(), !u.disabled),
+        None => (auth::DUMMY_HASH.clone(), false),
+    };
+    let right = auth::verify_secret(req.password, hash).await?;
+    let Some((user, _)) = found.filter(|_| right && usable) else {
         return Err(bad());
     };
-    if user.disabled {
-        return Err(bad());
+    state.store.attempt_succeeded(&keys).await?;
+    let mut headers = HeaderMap::new();
+    match known_browser {
+        Some(h) => state.store.touch_known_browser(&h, now).await?,
+        None => {
+            let secret = auth::random_secret();
+            state
+                .store
+                .add_known_browser(&auth::token_hash(&secret), user.id, now)
+                .await?;
+            auth::append_cookie(
+                &mut headers,
+                auth::set_cookie(
+                    auth::KNOWN_COOKIE,
+                    &secret,
+                    KNOWN_BROWSER_MS / 1000,
+                    state.settings.secure_cookies,
+                ),
+            );
+        }
     }
-    if let Some(e) = locked_error(&user, now) {
-        return Err(e);
-    }
-    if !auth::verify_secret(req.password, hash).await? {
-        return Err(failed_attempt(&state, user.id, now, bad()).await?);
-    }
-    start_session(&state, user, None).await
+    start_session(&state, user, None, headers).await
 }
 
 /// Logs in an annotator picked on the roster of this enrolled device.
+///
+/// Wrong PINs slow down that annotator on that device (after a few), the annotator's
+/// account (a little, after more) and the device as a whole (after many, tried across the
+/// roster): one person's wrong PINs do not stop the next person on the same device.
 #[utoipa::path(post, path = "/api/v1/auth/pin", tag = "session", request_body = PinLoginRequest,
     responses((status = 200, body = SessionOut, description = "logged in; sets the session cookie"),
-              (status = 401, body = ErrorBody, description = "`invalid_pin`, with `attempts_left`"),
+              (status = 401, body = ErrorBody, description = "`invalid_pin`"),
               (status = 403, body = ErrorBody, description = "`device_not_enrolled`"),
-              (status = 429, body = ErrorBody, description = "`locked` (with `retry_after_s`) or `rate_limited`")))]
+              (status = 429, body = ErrorBody, description = "`rate_limited`, with `retry_after_s` and `Retry-After`")))]
 async fn pin_login(
     State(state): State<AppState>,
     EnrolledDevice(device): EnrolledDevice,
     Json(req): Json<PinLoginRequest>,
 ) -> ApiResult<Response> {
-    let s = &state.settings;
     let now = now_millis();
-    let window = s.device_window.as_millis() as i64;
-    if state.store.device_failures(device.id, now, window).await? >= s.device_attempts_per_window {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong PINs on this device; wait a few minutes",
-        )
-        .with("retry_after_s", window / 1000));
-    }
-    let bad = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_pin", "wrong PIN");
+    let t = Throttles(&state.settings);
     let found = state
         .store
         .pin_login_user(device.centre_id, req.user_id)
         .await?;
-    let Some((user, hash)) = found.filter(|(u, _)| !u.disabled) else {
-        state.store.device_failed(device.id, now, window).await?;
-        return Err(bad());
+    let known = found.is_some();
+    let keys = [
+        t.pin_pair(device.id, req.user_id, known),
+        t.annotator(device.centre_id, req.user_id, known),
+        t.device(device.id),
+    ];
+    if let Some(until) = state.store.take_attempt(&keys, now).await? {
+        return Err(ApiError::throttled(until - now));
+    }
+    let (hash, usable) = match &found {
+        Some((u, h)) => (h.clone(), !u.disabled && validate_pin(&req.pin).is_ok()),
+        None => (auth::DUMMY_HASH.clone(), false),
     };
-    if let Some(e) = locked_error(&user, now) {
-        // Guesses at locked accounts still count against the device.
-        state.store.device_failed(device.id, now, window).await?;
-        return Err(e);
-    }
-    if validate_pin(&req.pin).is_err() || !auth::verify_secret(req.pin, hash).await? {
-        state.store.device_failed(device.id, now, window).await?;
-        return Err(failed_attempt(&state, user.id, now, bad()).await?);
-    }
+    let pin: String = req.pin.chars().take(64).collect();
+    let right = auth::verify_secret(pin, hash).await?;
+    let Some((user, _)) = found.filter(|_| right && usable) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_pin",
+            "wrong PIN",
+        ));
+    };
+    state.store.attempt_succeeded(&keys).await?;
     state.store.touch_device(device.id, now).await?;
-    start_session(&state, user, Some(device.id)).await
+    start_session(&state, user, Some(device.id), HeaderMap::new()).await
 }
 
 /// Ends this browser's session.
@@ -247,6 +284,10 @@ async fn roster(
 ) -> ApiResult<Json<Roster>> {
     let now = now_millis();
     let centre = state.store.get_centre(device.centre_id).await?;
+    let waiting = state
+        .store
+        .throttled_users(&format!("pin:{}:", device.id), now)
+        .await?;
     let annotators = state
         .store
         .roster(device.centre_id)
@@ -254,7 +295,7 @@ async fn roster(
         .into_iter()
         .map(|u| RosterEntry {
             id: u.id,
-            locked: u.locked_until.is_some_and(|t| t > now),
+            locked: waiting.contains(&u.id),
             display_name: u.display_name,
             photo_url: u.photo_url,
         })

@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::types::*;
-use crate::auth::{self, StaffCaller};
+use crate::auth::{self, Credential, StaffCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
@@ -34,28 +34,80 @@ async fn list_tokens(
     Ok(Json(Items { items }))
 }
 
-/// Creates a token; its secret is shown only in this answer.
+/// Days a token lasts unless asked otherwise, and at most.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+pub const MAX_TOKEN_DAYS: i64 = 365;
+const DAY_MS: i64 = 86_400_000;
+
+/// Creates a token; its secret is shown only in this answer. It carries a subset of its
+/// creator's scopes (a token making a token: of that token's) and expires within a year,
+/// never after the token that makes it.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenRequest,
-    responses((status = 201, body = NewTokenOut), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = NewTokenOut),
+              (status = 403, body = ErrorBody, description = "`scope`: asks for a scope its creator does not hold"),
+              (status = 422, body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
     staff: StaffCaller,
     Json(req): Json<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<NewTokenOut>)> {
+    let caller = &staff.0;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(ApiError::validation("name: 1 to 60 characters").with("field", "name"));
     }
+    let held = caller.scopes();
+    let mut scopes = match req.scopes {
+        None => held.clone(),
+        Some(asked) => {
+            if asked.is_empty() {
+                return Err(ApiError::validation("scopes: at least one").with("field", "scopes"));
+            }
+            for s in &asked {
+                caller.require(*s)?;
+            }
+            asked
+        }
+    };
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiError::validation("scopes: you hold none to give").with("field", "scopes"));
+    }
+    let now = now_millis();
+    let days = req.expires_in_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(
+            ApiError::validation(format!("expires_in_days: 1 to {MAX_TOKEN_DAYS}"))
+                .with("field", "expires_in_days"),
+        );
+    }
+    let mut expires_at = now + days * DAY_MS;
+    if let Credential::ApiToken {
+        expires_at: parent, ..
+    } = caller.credential
+    {
+        if req.expires_in_days.is_some() && expires_at > parent {
+            return Err(ApiError::validation(
+                "expires_in_days: a token cannot outlive the token that makes it",
+            )
+            .with("field", "expires_in_days"));
+        }
+        expires_at = expires_at.min(parent);
+    }
+    let stored: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     let secret = format!("{}{}", auth::API_TOKEN_PREFIX, auth::random_secret());
     let prefix: String = secret.chars().take(8).collect();
     let token = state
         .store
         .create_api_token(
-            staff.0.user.id,
+            caller.user.id,
             name,
             &auth::token_hash(&secret),
             &prefix,
-            now_millis(),
+            &stored.join(" "),
+            now,
+            expires_at,
         )
         .await?;
     Ok((

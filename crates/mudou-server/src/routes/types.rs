@@ -1,7 +1,7 @@
 //! The JSON shapes of the API. Only the server knows them; the store's types
 //! are converted here so that a column rename never changes the API silently.
 
-use mudou_domain::{Role, SkillLevel};
+use mudou_domain::{Role, Scope, SkillLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -35,7 +35,8 @@ pub struct UserOut {
     pub skill_level: Option<SkillLevel>,
     pub photo_url: Option<String>,
     pub disabled: bool,
-    /// Set while the account is locked after repeated wrong attempts (Unix ms).
+    /// Always null: accounts no longer lock (wrong attempts are throttled instead; kept
+    /// for older clients).
     pub locked_until: Option<i64>,
 }
 
@@ -180,7 +181,7 @@ pub struct RosterEntry {
     pub id: i64,
     pub display_name: String,
     pub photo_url: Option<String>,
-    /// Locked after repeated wrong PINs; a lead can unlock.
+    /// Must wait on this device after repeated wrong PINs; a lead can clear it with a new PIN.
     pub locked: bool,
 }
 
@@ -199,6 +200,10 @@ pub struct TokenOut {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked: bool,
+    /// What the token may do.
+    pub scopes: Vec<Scope>,
+    /// Unix ms; from then on the token is refused with 401 `token_expired`.
+    pub expires_at: i64,
 }
 
 impl From<mudou_store::ApiToken> for TokenOut {
@@ -210,6 +215,8 @@ impl From<mudou_store::ApiToken> for TokenOut {
             created_at: t.created_at,
             last_used_at: t.last_used_at,
             revoked: t.revoked_at.is_some(),
+            scopes: crate::auth::parse_scopes(&t.scopes),
+            expires_at: t.expires_at,
         }
     }
 }
@@ -383,6 +390,14 @@ pub struct UserQuery {
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
     pub name: String,
+    /// What the token may do: a subset of what its creator may do (a token making a token:
+    /// of that token's scopes). Default: all of them.
+    #[serde(default)]
+    pub scopes: Option<Vec<Scope>>,
+    /// Days until the token expires: 1 to 365, default 90 (and never after the token that
+    /// makes it).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]

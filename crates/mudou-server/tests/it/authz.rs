@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use crate::{Browser, both};
 
 /// Every operation of the OpenAPI document, as (method, path template, tags).
-async fn operations(b: &Browser) -> Vec<(String, String, Vec<String>)> {
+pub async fn operations(b: &Browser) -> Vec<(String, String, Vec<String>)> {
     let doc = b.get("/api/openapi.json").await;
     let mut out = Vec::new();
     for (path, item) in doc.ok()["paths"].as_object().unwrap() {
@@ -23,7 +23,7 @@ async fn operations(b: &Browser) -> Vec<(String, String, Vec<String>)> {
     out
 }
 
-async fn call(b: &Browser, method: &str, path: &str, body: Value) -> crate::Got {
+pub async fn call(b: &Browser, method: &str, path: &str, body: Value) -> crate::Got {
     let url = format!("{}{path}", b.url);
     let req = match method {
         "GET" => b.http.get(url),

@@ -18,6 +18,7 @@ mod rules;
 mod sim;
 mod stress;
 mod trust;
+mod tokens;
 mod upload;
 mod work;
 
@@ -45,6 +46,14 @@ pub enum Backend {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_tuned(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings changed by `tune` first.
+    pub async fn spawn_tuned(
+        backend: Backend,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
@@ -62,6 +71,7 @@ impl TestApp {
             settings.database_schema = Some(format!("t_{}", uuid::Uuid::new_v4().simple()));
             settings.database_max_connections = 4;
         }
+        tune(&mut settings);
         Some(Self::spawn_with(settings, dir).await)
     }
 
@@ -101,6 +111,29 @@ impl TestApp {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200, "/metrics with the token");
         r.text().await.unwrap()
+    }
+
+    /// A fresh "browser" connecting from `ip` (any 127.x.y.z works on loopback): the
+    /// server sees that as the source address of its requests.
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser {
+            url: self.url.clone(),
+            http: Client::builder()
+                .cookie_store(true)
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A script sending `Authorization: Bearer <secret>` with every request.
+    pub fn script(&self, secret: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {secret}").parse().unwrap());
+        Browser {
+            url: self.url.clone(),
+            http: Client::builder().default_headers(headers).build().unwrap(),
+        }
     }
 
     /// A fresh "browser": its own cookie jar.
@@ -244,6 +277,8 @@ pub struct Got {
     pub status: StatusCode,
     pub body: Value,
     pub set_cookie: Vec<String>,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Got {
@@ -255,6 +290,10 @@ impl Got {
             .iter()
             .map(|v| v.to_str().unwrap_or_default().to_owned())
             .collect();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
         let text = r.text().await.unwrap();
         let body = if text.is_empty() {
             Value::Null
@@ -265,6 +304,7 @@ impl Got {
             status,
             body,
             set_cookie,
+            retry_after,
         }
     }
     pub fn code(&self) -> &str {

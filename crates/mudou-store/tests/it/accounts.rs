@@ -85,19 +85,119 @@ both!(users_are_scoped_and_constrained, |db| {
     s.set_pin(a.id, wang.id, "new").await.unwrap();
 });
 
-both!(lockout_after_repeated_failures, |db| {
+both!(throttle_counts_waits_and_gives_back, |db| {
+    use mudou_store::{ThrottleKey, ThrottleRule};
     let s = &db.store;
     let a = s.create_centre(&centre("A"), 1).await.unwrap();
     let u = s.create_user(&annotator(a.id, "王芳"), 1).await.unwrap();
-    for left in [4, 3, 2, 1] {
-        let f = s.login_failed(u.id, 10, 5, 900_000).await.unwrap();
-        assert_eq!((f.attempts_left, f.locked_until), (left, None));
+    let rule = |free, reset_on_success| ThrottleRule {
+        free,
+        base_ms: 1_000,
+        max_ms: 4_000,
+        forget_ms: 100_000,
+        reset_on_success,
+    };
+    let addr = ThrottleKey {
+        key: "addr:1.2.3.4".into(),
+        user_id: None,
+        rule: rule(2, false),
+    };
+    let acct = ThrottleKey {
+        key: format!("acct:{}", u.id),
+        user_id: Some(u.id),
+        rule: rule(3, true),
+    };
+    let keys = [addr.clone(), acct.clone()];
+    // Two free failures, then 1 s, 2 s, 4 s, 4 s: each attempt is counted when taken.
+    assert_eq!(s.take_attempt(&keys, 10).await.unwrap(), None);
+    assert_eq!(s.take_attempt(&keys, 20).await.unwrap(), None);
+    assert_eq!(s.take_attempt(&keys, 30).await.unwrap(), None);
+    assert_eq!(
+        s.take_attempt(&keys, 40).await.unwrap(),
+        Some(1_030),
+        "waits 1 s"
+    );
+    assert_eq!(s.take_attempt(&keys, 1_030).await.unwrap(), None);
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&addr), 1_040)
+            .await
+            .unwrap(),
+        Some(3_030)
+    );
+    // The refused attempt at 40 counted nothing: the account has 4 failures, one beyond free.
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&acct), 1_040)
+            .await
+            .unwrap(),
+        Some(2_030)
+    );
+    // A right secret forgets the account and gives the address its attempt back.
+    s.attempt_succeeded(std::slice::from_ref(&acct))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&acct), 1_060)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.throttled_users("acct:", 1_060).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    // The wait never passes max_ms, and an old key is forgotten.
+    for t in [3_030, 7_030] {
+        assert_eq!(
+            s.take_attempt(std::slice::from_ref(&addr), t)
+                .await
+                .unwrap(),
+            None
+        );
     }
-    let f = s.login_failed(u.id, 10, 5, 900_000).await.unwrap();
-    assert_eq!((f.attempts_left, f.locked_until), (0, Some(900_010)));
-    assert_eq!(s.get_user(u.id).await.unwrap().locked_until, Some(900_010));
-    s.login_succeeded(u.id).await.unwrap();
-    assert_eq!(s.get_user(u.id).await.unwrap().locked_until, None);
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&addr), 7_040)
+            .await
+            .unwrap(),
+        Some(11_030)
+    );
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&addr), 300_000)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.take_attempt(std::slice::from_ref(&addr), 300_010)
+            .await
+            .unwrap(),
+        None
+    );
+    // Keys idle for two days are pruned; a live one stays.
+    let two_days = 2 * 86_400_000;
+    assert_eq!(s.prune_throttle(1_060 + two_days).await.unwrap(), 0);
+    assert_eq!(
+        s.prune_throttle(1_061 + two_days).await.unwrap(),
+        1,
+        "the account's key"
+    );
+    assert_eq!(
+        s.prune_throttle(300_011 + two_days).await.unwrap(),
+        1,
+        "the address's"
+    );
+    // A new PIN forgets the user's keys.
+    for t in [2_000, 2_010, 2_020, 2_030] {
+        let _ = s
+            .take_attempt(std::slice::from_ref(&acct), t)
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.throttled_users("acct:", 2_040).await.unwrap(), vec![u.id]);
+    s.set_pin(a.id, u.id, "new").await.unwrap();
+    assert_eq!(
+        s.throttled_users("acct:", 2_040).await.unwrap(),
+        Vec::<i64>::new()
+    );
 });
 
 both!(sessions_tokens_and_devices, |db| {
@@ -175,11 +275,19 @@ both!(sessions_tokens_and_devices, |db| {
 
     // API tokens.
     let t = s
-        .create_api_token(lead.id, "script", "tokhash", "mdt_abc", 70)
+        .create_api_token(lead.id, "script", "tokhash", "mdt_abc", "lead", 70, 10_000)
         .await
         .unwrap();
-    let (tid, u) = s.api_token_user("tokhash", 80).await.unwrap().unwrap();
-    assert_eq!((tid, u.id), (t.id, lead.id));
+    let auth = s.api_token_user("tokhash", 80).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            auth.token_id,
+            auth.user.id,
+            auth.scopes.as_str(),
+            auth.expires_at
+        ),
+        (t.id, lead.id, "lead", 10_000)
+    );
     assert_eq!(
         s.list_api_tokens(lead.id).await.unwrap()[0].last_used_at,
         Some(80)
@@ -190,15 +298,6 @@ both!(sessions_tokens_and_devices, |db| {
         s.revoke_api_token(lead.id + 1, t.id, 90).await,
         Err(StoreError::NotFound)
     ));
-
-    // Device failure window.
-    s.device_failed(d2.id, 1_000, 600_000).await.unwrap();
-    s.device_failed(d2.id, 2_000, 600_000).await.unwrap();
-    assert_eq!(s.device_failures(d2.id, 3_000, 600_000).await.unwrap(), 2);
-    assert_eq!(
-        s.device_failures(d2.id, 1_000_000, 600_000).await.unwrap(),
-        0
-    );
 
     // Disabling a user ends everything they hold.
     s.create_session("sess2", lead.id, None, 10, 10_000)
