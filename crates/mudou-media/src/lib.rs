@@ -5,6 +5,7 @@
 //! [`BlobStore`] is async. See the crate README for limits and error codes.
 
 mod archive;
+mod budget;
 mod decode;
 mod error;
 mod manifest;
@@ -13,6 +14,7 @@ mod sniff;
 mod store;
 
 pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits};
+pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
 pub use manifest::{

@@ -42,6 +42,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
 
 pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::BlobStore) -> App {
     let metrics = Metrics::new();
+    let decode_budget =
+        mudou_media::DecodeBudget::new(settings.decode_memory_bytes, settings.decode_wait);
+    metrics.watch_decode_budget(&decode_budget);
     let writer = crate::writer::Writer::start(
         store.clone(),
         metrics.clone(),
@@ -55,6 +58,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         openapi: Arc::default(),
         writer,
         specs: Arc::default(),
+        decode_budget,
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");

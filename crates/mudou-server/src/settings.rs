@@ -32,6 +32,12 @@ pub struct Settings {
     /// Failed PIN attempts a device may make per window before it is refused.
     pub device_attempts_per_window: i64,
     pub device_window: Duration,
+    // ---- media (decode memory, storage) ----
+    /// Memory all decodes at once may reserve for pixels and renditions (default 256 MiB);
+    /// a picture that needs more is refused, others wait their turn.
+    pub decode_memory_bytes: u64,
+    /// Longest wait of a picture for decode memory before it is refused (`decode_busy`).
+    pub decode_wait: Duration,
 }
 
 impl Settings {
@@ -54,6 +60,9 @@ impl Settings {
             lockout: Duration::from_secs(15 * 60),
             device_attempts_per_window: 30,
             device_window: Duration::from_secs(10 * 60),
+            // ---- media ----
+            decode_memory_bytes: 256 << 20,
+            decode_wait: Duration::from_secs(60),
         }
     }
 }

@@ -53,6 +53,14 @@ pub struct ServerArgs {
     /// most twice the CPUs). The annotators' writer has one of its own besides.
     #[arg(long, env = "MUDOU_DATABASE_CONNECTIONS")]
     pub database_connections: Option<u32>,
+    // ---- media (decode memory, storage) ----
+    /// MiB of memory all image decodes at once may use (default 256); bigger pictures are
+    /// refused, others wait their turn.
+    #[arg(long, env = "MUDOU_DECODE_MEMORY_MB")]
+    pub decode_memory_mb: Option<u64>,
+    /// Seconds a picture may wait for decode memory before it is refused as `decode_busy`.
+    #[arg(long, env = "MUDOU_DECODE_WAIT_S")]
+    pub decode_wait_s: Option<u64>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -70,6 +78,9 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     writer_core: Option<bool>,
     database_connections: Option<u32>,
+    // ---- media ----
+    decode_memory_mb: Option<u64>,
+    decode_wait_s: Option<u64>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -143,6 +154,16 @@ impl ServerArgs {
             }
             s.database_max_connections = v;
         }
+        // ---- media ----
+        if let Some(v) = self.decode_memory_mb.or(file.decode_memory_mb) {
+            if v == 0 {
+                bail!("decode_memory_mb must be at least 1");
+            }
+            s.decode_memory_bytes = v.saturating_mul(1 << 20);
+        }
+        if let Some(v) = self.decode_wait_s.or(file.decode_wait_s) {
+            s.decode_wait = Duration::from_secs(v);
+        }
         Ok(s)
     }
 }
@@ -157,7 +178,7 @@ mod tests {
         let path = dir.path().join("mudou.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\ndatabase_connections = 6\n",
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\ndatabase_connections = 6\ndecode_memory_mb = 64\ndecode_wait_s = 5\n",
         )
         .unwrap();
         let args = ServerArgs {
@@ -170,6 +191,8 @@ mod tests {
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
         assert_eq!(s.max_upload_bytes, 1000);
         assert_eq!(s.database_max_connections, 6);
+        assert_eq!(s.decode_memory_bytes, 64 << 20);
+        assert_eq!(s.decode_wait, Duration::from_secs(5));
 
         // clap hands over the environment and flags in the same fields: they win.
         let args = ServerArgs {

@@ -41,6 +41,14 @@ pub enum Backend {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_tuned(backend, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed by `tune` first.
+    pub async fn spawn_tuned(
+        backend: Backend,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
@@ -57,6 +65,7 @@ impl TestApp {
             settings.database_schema = Some(format!("t_{}", uuid::Uuid::new_v4().simple()));
             settings.database_max_connections = 4;
         }
+        tune(&mut settings);
         Some(Self::spawn_with(settings, dir).await)
     }
 
@@ -332,6 +341,37 @@ pub async fn drop_schema(schema: Option<String>) {
         .execute(&mut c)
         .await
         .unwrap();
+}
+
+/// Writes `name` as two tests: `name::sqlite` and `name::postgres`; with `tuned(f)`, the
+/// settings are changed by `f` first.
+#[macro_export]
+macro_rules! both_tuned {
+    ($name:ident, tuned($tune:expr), |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_mut)]
+            async fn case(mut $app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                case($crate::TestApp::spawn_tuned($crate::Backend::Sqlite, $tune).await.unwrap()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::TestApp::spawn_tuned($crate::Backend::Postgres, $tune).await {
+                    Some(app) => {
+                        let schema = app.state.settings.database_schema.clone();
+                        case(app).await;
+                        $crate::drop_schema(schema).await;
+                    }
+                    None => eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    };
 }
 
 /// Writes `name` as two tests: `name::sqlite` and `name::postgres`.
