@@ -26,7 +26,9 @@ pub use process::{
     process_many, renditions, sha256_hex,
 };
 pub use sniff::{ImageKind, content_type_of, sniff};
-pub use store::{Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, blob_key};
+pub use store::{
+    Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, S3Credentials, blob_key,
+};
 
 /// Re-exported so callers can use the decoded image without naming the `image` crate version.
 pub use image::DynamicImage;

@@ -38,6 +38,9 @@ pub struct Settings {
     pub decode_memory_bytes: u64,
     /// Longest wait of a picture for decode memory before it is refused (`decode_busy`).
     pub decode_wait: Duration,
+    /// Media on S3-compatible storage instead of `DATA_DIR/media` (for several servers).
+    /// Credentials come from the environment unless set here (tests); `Debug` hides them.
+    pub media_s3: Option<mudou_media::S3Config>,
 }
 
 impl Settings {
@@ -63,6 +66,7 @@ impl Settings {
             // ---- media ----
             decode_memory_bytes: 256 << 20,
             decode_wait: Duration::from_secs(60),
+            media_s3: None,
         }
     }
 }

@@ -61,6 +61,20 @@ pub struct ServerArgs {
     /// Seconds a picture may wait for decode memory before it is refused as `decode_busy`.
     #[arg(long, env = "MUDOU_DECODE_WAIT_S")]
     pub decode_wait_s: Option<u64>,
+    /// Media storage: `s3://BUCKET[/PREFIX]` for S3-compatible object storage (default: the
+    /// data folder's `media`). Credentials only from the environment: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`, or a container/instance role).
+    #[arg(long, env = "MUDOU_MEDIA_URL")]
+    pub media_url: Option<String>,
+    /// S3-compatible endpoint, e.g. `http://minio.local:9000` (default: AWS).
+    #[arg(long, env = "MUDOU_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default: `AWS_REGION`, else `us-east-1`).
+    #[arg(long, env = "MUDOU_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Allow a plain-HTTP S3 endpoint.
+    #[arg(long, env = "MUDOU_S3_ALLOW_HTTP")]
+    pub s3_allow_http: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -81,6 +95,10 @@ struct FileSettings {
     // ---- media ----
     decode_memory_mb: Option<u64>,
     decode_wait_s: Option<u64>,
+    media_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_allow_http: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -164,6 +182,22 @@ impl ServerArgs {
         if let Some(v) = self.decode_wait_s.or(file.decode_wait_s) {
             s.decode_wait = Duration::from_secs(v);
         }
+        let endpoint = self.s3_endpoint.clone().or(file.s3_endpoint);
+        let region = self.s3_region.clone().or(file.s3_region);
+        let allow_http = self.s3_allow_http.or(file.s3_allow_http);
+        match self.media_url.clone().or(file.media_url) {
+            Some(url) => {
+                let mut s3 = mudou_media::S3Config::from_url(&url)?;
+                s3.endpoint = endpoint;
+                s3.region = region;
+                s3.allow_http = allow_http.unwrap_or(false);
+                s.media_s3 = Some(s3);
+            }
+            None if endpoint.is_some() || region.is_some() || allow_http.is_some() => {
+                bail!("the s3_* settings need media_url = \"s3://BUCKET/PREFIX\"")
+            }
+            None => {}
+        }
         Ok(s)
     }
 }
@@ -235,6 +269,55 @@ mod tests {
             with(Some(path), None, Some(true))
                 .wants_writer_core()
                 .unwrap()
+        );
+    }
+
+    #[test]
+    fn media_can_go_to_s3_with_credentials_from_the_environment_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mudou.toml");
+        std::fs::write(
+            &path,
+            "media_url = \"s3://mudou-media/centre-a\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_allow_http = true\n",
+        )
+        .unwrap();
+        let args = ServerArgs {
+            config: Some(path),
+            s3_region: Some("cn-north-1".into()),
+            ..Default::default()
+        };
+        let s3 = args.resolve().unwrap().media_s3.unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str(), s3.region.as_deref()),
+            ("mudou-media", "centre-a", Some("cn-north-1"))
+        );
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(s3.allow_http);
+        // Never from a flag or the file: object_store reads AWS_* itself.
+        assert_eq!(s3.credentials, None);
+        assert!(ServerArgs::default().resolve().unwrap().media_s3.is_none());
+        for bad in [
+            ServerArgs {
+                media_url: Some("/srv/media".into()),
+                ..Default::default()
+            },
+            ServerArgs {
+                s3_endpoint: Some("http://127.0.0.1:9000".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(bad.resolve().is_err());
+        }
+        // A credential in the settings file is an unknown key, refused.
+        let path = dir.path().join("secret.toml");
+        std::fs::write(&path, "aws_secret_access_key = \"x\"\n").unwrap();
+        assert!(
+            ServerArgs {
+                config: Some(path),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err()
         );
     }
 

@@ -14,6 +14,7 @@ mod orders;
 mod people;
 mod review;
 mod rules;
+mod s3;
 mod sim;
 mod stress;
 mod upload;
