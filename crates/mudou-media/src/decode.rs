@@ -129,15 +129,19 @@ pub(crate) fn decode_reserving(
     let (upright_w, upright_h) = if swaps { (h, w) } else { (w, h) };
     let bytes_per_pixel = decoded_bytes.div_ceil(u64::from(w) * u64::from(h)).max(1);
     let keep = decoded_bytes.saturating_add(extra(upright_w, upright_h, bytes_per_pixel));
-    // Rotating makes a second copy; zune-jpeg keeps a progressive JPEG's coefficients (two
-    // bytes a sample) until the end.
+    // While decoding: rotating makes a second copy; zune-jpeg keeps a progressive JPEG's
+    // coefficients (two bytes a sample); a GIF frame off the canvas' edges goes through a
+    // buffer of its own; WebP decodes into planes of its own (lossless: four bytes a pixel).
     let mut transient = 0;
     if swaps {
         transient += decoded_bytes;
     }
-    if kind == ImageKind::Jpeg && jpeg_is_progressive(bytes) {
-        transient += decoded_bytes.saturating_mul(2);
-    }
+    transient += match kind {
+        ImageKind::Jpeg if jpeg_is_progressive(bytes) => decoded_bytes.saturating_mul(2),
+        ImageKind::Gif => decoded_bytes,
+        ImageKind::Webp => decoded_bytes.saturating_mul(4).div_ceil(3),
+        _ => 0,
+    };
     let mut memory = limits.budget.reserve(keep.saturating_add(transient))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(kind, e))?;
     image.apply_orientation(orientation);
@@ -310,5 +314,26 @@ pub(crate) fn map_image_error(kind: ImageKind, e: ImageError) -> MediaError {
                 MediaError::Corrupt { detail }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progressive_jpegs_are_told_from_baseline_ones() {
+        let app0 = [0xFF, 0xE0, 0x00, 0x04, 0x4A, 0x46];
+        let frame = |sof: u8| {
+            let mut b = vec![0xFF, 0xD8];
+            b.extend_from_slice(&app0);
+            b.extend_from_slice(&[0xFF, sof, 0x00, 0x0B, 8, 0, 16, 0, 16, 1, 1, 0x11, 0]);
+            b
+        };
+        assert!(jpeg_is_progressive(&frame(0xC2)));
+        assert!(!jpeg_is_progressive(&frame(0xC0)));
+        assert!(!jpeg_is_progressive(&[0xFF, 0xD8, 0xFF]));
+        // A length running past the end stops the walk.
+        assert!(!jpeg_is_progressive(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF]));
     }
 }
