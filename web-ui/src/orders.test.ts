@@ -226,7 +226,7 @@ describe('uploads', () => {
     expect([s.accepted, s.duplicates, s.rejected]).toEqual([1, 0, 0]);
   });
   it('has words for the rejection codes in both languages', () => {
-    for (const code of ['not_an_image', 'too_large', 'decompression_bomb', 'truncated', 'zero_bytes', 'unsafe_path', 'symlink']) {
+    for (const code of ['not_an_image', 'too_large', 'decompression_bomb', 'truncated', 'zero_bytes', 'unsafe_path', 'symlink', 'decode_busy']) {
       const k = rejectKey(code);
       expect(k, code).not.toBeNull();
       expect(dictionaries.en[k!]).toBeTruthy();

@@ -381,6 +381,7 @@ export const REJECT_CODES = [
   'bad_archive',
   'too_many_entries',
   'bad_manifest',
+  'decode_busy',
 ] as const;
 
 /** The dictionary key for a rejection code, or null (then the server's message is shown). */

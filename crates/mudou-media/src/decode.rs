@@ -2,10 +2,11 @@
 //! any pixel buffer is allocated; EXIF orientation is applied.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader};
 
-use crate::{ImageKind, MediaError, sniff};
+use crate::{DecodeBudget, ImageKind, MediaError, Reservation, sniff};
 
 /// Resource limits for one image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub struct Limits {
     /// times its file size is reported as a `decompression_bomb` rather than `too_large`
     /// (default 100; photos expand 3–20×, deflate can reach ~1 000×).
     pub bomb_ratio: u64,
+    /// The memory every decode reserves its pixels from, shared by all decodes that use it
+    /// (default: unlimited; a server passes its own, see [`DecodeBudget`]).
+    pub budget: DecodeBudget,
 }
 
 impl Default for Limits {
@@ -35,6 +39,7 @@ impl Default for Limits {
             max_pixels: 100_000_000,
             max_alloc: 512 * 1024 * 1024,
             bomb_ratio: 100,
+            budget: DecodeBudget::unlimited(),
         }
     }
 }
@@ -48,11 +53,36 @@ pub struct Decoded {
     pub image: DynamicImage,
     /// The EXIF orientation that was applied (1 = none, 2–8 as in EXIF).
     pub orientation: u8,
+    /// The decode memory this image holds from `limits.budget`, until the last clone is dropped.
+    memory: Arc<Reservation>,
+}
+
+impl Decoded {
+    /// Bytes this image holds from the decode budget.
+    pub fn reserved_bytes(&self) -> u64 {
+        self.memory.bytes()
+    }
 }
 
 /// Sniff, check limits from the header, decode (GIF: the first frame) and apply EXIF
 /// orientation. Never panics and never allocates beyond `limits` on hostile input.
+///
+/// Before any pixel buffer exists, the decode reserves from `limits.budget` what the pixels
+/// will take (with a transient second copy when the orientation rotates the image, and a
+/// progressive JPEG's coefficients while decoding); the returned image holds its pixels'
+/// share until it is dropped. Waits for room as the budget says: `decode_busy` when none
+/// comes in time, `too_large` when the picture needs more than the whole budget.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
+    decode_reserving(bytes, limits, |_, _, _| 0)
+}
+
+/// [`decode`], also reserving `extra(width, height, bytes_per_pixel)` bytes (of the upright
+/// image) for what the caller will make of it, held as long as the image.
+pub(crate) fn decode_reserving(
+    bytes: &[u8],
+    limits: &Limits,
+    extra: impl Fn(u32, u32, u64) -> u64,
+) -> Result<Decoded, MediaError> {
     let kind = sniff(bytes)?;
     let file_bytes = bytes.len() as u64;
     if file_bytes > limits.max_file_bytes {
@@ -88,17 +118,39 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
         .map_err(|e| map_image_error(kind, e))?;
 
     let (w, h) = decoder.dimensions();
-    check_dimensions(w, h, decoder.total_bytes(), file_bytes, limits)?;
+    let decoded_bytes = decoder.total_bytes();
+    check_dimensions(w, h, decoded_bytes, file_bytes, limits)?;
 
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let exif = orientation_exif(orientation);
+    let swaps = matches!(exif, 5..=8);
+    let (upright_w, upright_h) = if swaps { (h, w) } else { (w, h) };
+    let bytes_per_pixel = decoded_bytes.div_ceil(u64::from(w) * u64::from(h)).max(1);
+    let keep = decoded_bytes.saturating_add(extra(upright_w, upright_h, bytes_per_pixel));
+    // While decoding: rotating makes a second copy; zune-jpeg keeps a progressive JPEG's
+    // coefficients (two bytes a sample); a GIF frame off the canvas' edges goes through a
+    // buffer of its own; WebP decodes into planes of its own (lossless: four bytes a pixel).
+    let mut transient = 0;
+    if swaps {
+        transient += decoded_bytes;
+    }
+    transient += match kind {
+        ImageKind::Jpeg if jpeg_is_progressive(bytes) => decoded_bytes.saturating_mul(2),
+        ImageKind::Gif => decoded_bytes,
+        ImageKind::Webp => decoded_bytes.saturating_mul(4).div_ceil(3),
+        _ => 0,
+    };
+    let mut memory = limits.budget.reserve(keep.saturating_add(transient))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(kind, e))?;
     image.apply_orientation(orientation);
+    memory.shrink_to(keep);
     Ok(Decoded {
         kind,
         image,
-        orientation: orientation_exif(orientation),
+        orientation: exif,
+        memory: Arc::new(memory),
     })
 }
 
@@ -173,6 +225,25 @@ fn png_ihdr_dims(b: &[u8]) -> Option<(u32, u32)> {
     Some((w, h))
 }
 
+/// True if the JPEG's frame header (before the first scan) is progressive (SOF2, SOF6, SOF10,
+/// SOF14).
+fn jpeg_is_progressive(b: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    while i + 4 <= b.len() && b[i] == 0xFF {
+        let marker = b[i + 1];
+        match marker {
+            0xFF => i += 1,
+            0x01 | 0xD0..=0xD7 => i += 2,
+            0xC2 | 0xC6 | 0xCA | 0xCE => return true,
+            0xC0 | 0xC1 | 0xC3 | 0xC5 | 0xC7 | 0xC9 | 0xCB | 0xCD | 0xCF | 0xDA | 0xD9 => {
+                return false;
+            }
+            _ => i += 2 + usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]])),
+        }
+    }
+    false
+}
+
 /// Walks the JPEG marker segments to the first start-of-scan, then looks for the
 /// end-of-image marker after it. Entropy-coded data never contains `FF D9` (0xFF is stuffed).
 fn jpeg_has_eoi(b: &[u8]) -> bool {
@@ -243,5 +314,26 @@ pub(crate) fn map_image_error(kind: ImageKind, e: ImageError) -> MediaError {
                 MediaError::Corrupt { detail }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progressive_jpegs_are_told_from_baseline_ones() {
+        let app0 = [0xFF, 0xE0, 0x00, 0x04, 0x4A, 0x46];
+        let frame = |sof: u8| {
+            let mut b = vec![0xFF, 0xD8];
+            b.extend_from_slice(&app0);
+            b.extend_from_slice(&[0xFF, sof, 0x00, 0x0B, 8, 0, 16, 0, 16, 1, 1, 0x11, 0]);
+            b
+        };
+        assert!(jpeg_is_progressive(&frame(0xC2)));
+        assert!(!jpeg_is_progressive(&frame(0xC0)));
+        assert!(!jpeg_is_progressive(&[0xFF, 0xD8, 0xFF]));
+        // A length running past the end stops the walk.
+        assert!(!jpeg_is_progressive(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF]));
     }
 }

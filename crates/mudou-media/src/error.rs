@@ -86,6 +86,12 @@ pub enum MediaError {
     /// Encoding a rendition failed (an internal error, not the uploader's fault).
     #[error("could not encode a rendition: {0}")]
     Encode(String),
+    /// The server's decode memory ([`crate::DecodeBudget`]) stayed spent by other pictures for
+    /// as long as a picture may wait; sending the file again later will do.
+    #[error(
+        "the server is busy decoding other large pictures: this one needs {needed_mib} MiB and none came free within {waited_s} s; please send it again later"
+    )]
+    Busy { needed_mib: u64, waited_s: u64 },
 }
 
 impl MediaError {
@@ -115,11 +121,12 @@ impl MediaError {
             MediaError::Storage(_) => "storage",
             MediaError::Io(_) => "io",
             MediaError::Encode(_) => "encode",
+            MediaError::Busy { .. } => "decode_busy",
         }
     }
 
     /// True for the uploader's fault (a bad file); false for server-side failures
-    /// (storage, I/O, encoding, configuration) that deserve a 5xx and a log line.
+    /// (storage, I/O, encoding, configuration, [`MediaError::Busy`]).
     pub fn is_client_error(&self) -> bool {
         !matches!(
             self,
@@ -127,7 +134,14 @@ impl MediaError {
                 | MediaError::Storage(_)
                 | MediaError::Io(_)
                 | MediaError::Encode(_)
+                | MediaError::Busy { .. }
         )
+    }
+
+    /// True when the same file may well succeed later ([`MediaError::Busy`]): a refusal of
+    /// that one file (like a client error), not a failure of the whole request.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, MediaError::Busy { .. })
     }
 
     /// True for archive entries that are skipped as a matter of course (directories, hidden

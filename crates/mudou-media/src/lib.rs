@@ -5,6 +5,7 @@
 //! [`BlobStore`] is async. See the crate README for limits and error codes.
 
 mod archive;
+mod budget;
 mod decode;
 mod error;
 mod manifest;
@@ -13,6 +14,7 @@ mod sniff;
 mod store;
 
 pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits};
+pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
 pub use manifest::{
@@ -24,7 +26,9 @@ pub use process::{
     process_many, renditions, sha256_hex,
 };
 pub use sniff::{ImageKind, content_type_of, sniff};
-pub use store::{Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, blob_key};
+pub use store::{
+    Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, S3Credentials, blob_key,
+};
 
 /// Re-exported so callers can use the decoded image without naming the `image` crate version.
 pub use image::DynamicImage;

@@ -5,7 +5,8 @@ use image::{DynamicImage, GenericImageView, ImageEncoder};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::{ImageKind, Limits, MediaError, decode};
+use crate::decode::decode_reserving;
+use crate::{ImageKind, Limits, MediaError};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMB_MAX_SIDE: u32 = 256;
@@ -53,8 +54,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Sniff, decode with limits, orient, make both renditions and hash. CPU-bound and
 /// synchronous: call it from `spawn_blocking` (or use [`process_many`] there).
+///
+/// The decode and the renditions take their memory from `limits.budget` (reserved from the
+/// header before decoding, given back when done; see [`crate::decode`]).
 pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
-    let decoded = decode(bytes, limits)?;
+    let decoded = decode_reserving(bytes, limits, renditions_memory)?;
     let (width, height) = decoded.image.dimensions();
     let (thumb, screen) = renditions(&decoded.image)?;
     Ok(Processed {
@@ -92,6 +96,22 @@ pub fn renditions(image: &DynamicImage) -> Result<(Rendition, Rendition), MediaE
     let transparent =
         screen.color().has_alpha() && screen.to_rgba8().pixels().any(|p| p.0[3] < 255);
     Ok((encode(&thumb, transparent)?, encode(&screen, transparent)?))
+}
+
+/// What [`renditions`] may hold at once for an upright `w`×`h` image: the screen copy (same
+/// pixel type), an 8-bit conversion of it and its encoded bytes, and the same for the
+/// thumbnail.
+fn renditions_memory(w: u32, h: u32, bytes_per_pixel: u64) -> u64 {
+    let fitted = |max_side: u32| {
+        let long = u64::from(w.max(h));
+        let scale = |side: u32| (u64::from(side) * u64::from(max_side)).div_ceil(long);
+        if long <= u64::from(max_side) {
+            u64::from(w) * u64::from(h)
+        } else {
+            scale(w) * scale(h)
+        }
+    };
+    fitted(SCREEN_MAX_SIDE) * (bytes_per_pixel + 8) + fitted(THUMB_MAX_SIDE) * (bytes_per_pixel + 8)
 }
 
 fn fit(image: &DynamicImage, max_side: u32) -> DynamicImage {

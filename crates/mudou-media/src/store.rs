@@ -46,28 +46,68 @@ pub fn blob_key(kind: BlobKind, sha256: &str) -> Result<String, MediaError> {
 }
 
 /// S3-compatible storage settings (AWS S3, MinIO, Ceph RGW, Alibaba OSS, …).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct S3Config {
-    /// e.g. `http://127.0.0.1:9000`; `None` for AWS itself.
-    pub endpoint: Option<String>,
     pub bucket: String,
-    pub region: String,
-    pub access_key_id: String,
-    pub secret_access_key: String,
+    /// Key prefix inside the bucket, without slashes at either end (`""`: none).
+    pub prefix: String,
+    /// e.g. `http://127.0.0.1:9000` (path-style requests); `None` for AWS itself.
+    pub endpoint: Option<String>,
+    /// `None`: `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub region: Option<String>,
     /// Allow plain-HTTP endpoints (a MinIO on the local network).
     pub allow_http: bool,
+    /// `None` (what the `mudou` binary always uses): from the environment, as
+    /// `object_store`'s `AmazonS3Builder::from_env` reads it (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, a container or instance role).
+    pub credentials: Option<S3Credentials>,
 }
 
-impl std::fmt::Debug for S3Config {
+impl S3Config {
+    /// From `s3://bucket` or `s3://bucket/prefix/…`.
+    pub fn from_url(url: &str) -> Result<S3Config, MediaError> {
+        let bad = |why: &str| {
+            MediaError::Config(format!("{url:?} is not an s3://bucket/prefix URL: {why}"))
+        };
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| bad("it must start with s3://"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.');
+        if !valid_bucket {
+            return Err(bad(
+                "the bucket name must be 3–63 lowercase letters, digits, '-' or '.'",
+            ));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+            && !prefix.is_empty()
+        {
+            return Err(bad("the prefix has an empty, '.' or '..' part"));
+        }
+        Ok(S3Config {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+            ..S3Config::default()
+        })
+    }
+}
+
+/// An access key and its secret. `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for S3Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Config")
-            .field("endpoint", &self.endpoint)
-            .field("bucket", &self.bucket)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("allow_http", &self.allow_http)
-            .finish()
+        f.write_str("S3Credentials(<redacted>)")
     }
 }
 
@@ -147,12 +187,18 @@ impl BlobStore {
         if c.bucket.is_empty() {
             return Err(MediaError::Config("the S3 bucket name is empty".into()));
         }
-        let mut b = object_store::aws::AmazonS3Builder::new()
+        // Credentials (and anything else AWS_* says) from the environment, unless given.
+        let mut b = object_store::aws::AmazonS3Builder::from_env()
             .with_bucket_name(&c.bucket)
-            .with_region(&c.region)
-            .with_access_key_id(&c.access_key_id)
-            .with_secret_access_key(&c.secret_access_key)
             .with_allow_http(c.allow_http);
+        if let Some(region) = &c.region {
+            b = b.with_region(region);
+        }
+        if let Some(k) = &c.credentials {
+            b = b
+                .with_access_key_id(&k.access_key_id)
+                .with_secret_access_key(&k.secret_access_key);
+        }
         if let Some(endpoint) = &c.endpoint {
             // MinIO and most S3-compatible servers want path-style requests.
             b = b
@@ -160,8 +206,16 @@ impl BlobStore {
                 .with_virtual_hosted_style_request(false);
         }
         let store = b.build().map_err(|e| MediaError::Config(e.to_string()))?;
+        let inner: Arc<dyn ObjectStore> = if c.prefix.is_empty() {
+            Arc::new(store)
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(
+                store,
+                c.prefix.as_str(),
+            ))
+        };
         Ok(BlobStore {
-            inner: Arc::new(store),
+            inner,
             atomic_create: false,
         })
     }
@@ -171,6 +225,18 @@ impl BlobStore {
         Err(MediaError::Config(
             "S3 storage is not compiled in; build with the `s3` feature of mudou-media".into(),
         ))
+    }
+
+    /// Checks that the storage answers (lists the originals' first level): a wrong endpoint,
+    /// bucket or credentials fail here, at start-up, rather than at the first upload.
+    pub async fn check(&self) -> Result<(), MediaError> {
+        let prefix = ObjectPath::from(BlobKind::Original.prefix());
+        match self.inner.list_with_delimiter(Some(&prefix)).await {
+            Ok(_) => Ok(()),
+            // A local folder not made yet is fine; a missing bucket is not.
+            Err(object_store::Error::NotFound { .. }) if self.atomic_create => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Store `bytes` under `kind`/`sha256` unless something is already there (content

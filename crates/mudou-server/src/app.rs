@@ -45,13 +45,30 @@ pub async fn build(settings: Settings) -> anyhow::Result<App> {
     cfg.pg_schema = settings.database_schema.clone();
     cfg.max_connections = settings.database_max_connections;
     let store = Store::open(&cfg).await.context("opening the database")?;
-    let blobs = mudou_media::BlobStore::local(settings.data_dir.join("media"))
-        .context("opening the media folder")?;
+    let blobs = match &settings.media_s3 {
+        None => mudou_media::BlobStore::local(settings.data_dir.join("media"))
+            .context("opening the media folder")?,
+        Some(s3) => {
+            let where_ = format!("s3://{}/{}", s3.bucket, s3.prefix);
+            let blobs =
+                mudou_media::BlobStore::from_config(&mudou_media::BlobStoreConfig::S3(s3.clone()))
+                    .with_context(|| format!("configuring media storage {where_}"))?;
+            blobs
+                .check()
+                .await
+                .with_context(|| format!("reaching media storage {where_}"))?;
+            tracing::info!(media = %where_, endpoint = ?s3.endpoint, "media on S3-compatible storage");
+            blobs
+        }
+    };
     Ok(build_with_store(settings, store, blobs))
 }
 
 pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::BlobStore) -> App {
     let metrics = Metrics::new();
+    let decode_budget =
+        mudou_media::DecodeBudget::new(settings.decode_memory_bytes, settings.decode_wait);
+    metrics.watch_decode_budget(&decode_budget);
     let writer = crate::writer::Writer::start(
         store.clone(),
         metrics.clone(),
@@ -65,6 +82,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         openapi: Arc::default(),
         writer,
         specs: Arc::default(),
+        decode_budget,
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let mut rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");

@@ -128,7 +128,7 @@ impl Ingest {
         Ingest {
             state: state.clone(),
             dataset_id,
-            limits: Limits::default(),
+            limits: state.media_limits(),
             outcomes: Vec::new(),
             blobs: Vec::new(),
             items: Vec::new(),
@@ -244,6 +244,12 @@ impl Ingest {
 
         for ((idx, file), result) in todo.into_iter().zip(processed) {
             let p = match result {
+                // No decode memory came free in time: this file is refused, to be sent again.
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(file = %file.file_name, error = %e, "decode memory busy");
+                    self.outcomes[idx] = FileOutcome::rejected(file.file_name, &e);
+                    continue;
+                }
                 Err(e) if !e.is_client_error() => return Err(ApiError::internal(e)),
                 Err(e) => {
                     self.outcomes[idx] = FileOutcome::rejected(file.file_name, &e);

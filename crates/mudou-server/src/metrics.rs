@@ -146,6 +146,43 @@ impl Metrics {
         })
     }
 
+    /// Reports the decode memory budget at every scrape: `mudou_decode_memory_budget_bytes`,
+    /// `mudou_decode_memory_reserved_bytes` (now), `mudou_decode_memory_reserved_max_bytes`
+    /// (the most at once since start), `mudou_decode_memory_waits_total` (decodes that waited
+    /// for room) and `mudou_decode_memory_busy_total` (refused after waiting in vain).
+    pub fn watch_decode_budget(&self, budget: &mudou_media::DecodeBudget) {
+        let gauge =
+            |name: &str, help: &str| prometheus::IntGauge::new(name, help).expect("valid metric");
+        let counter =
+            |name: &str, help: &str| prometheus::IntCounter::new(name, help).expect("valid metric");
+        let c = DecodeBudgetCollector {
+            budget: budget.clone(),
+            total: gauge(
+                "mudou_decode_memory_budget_bytes",
+                "Memory all image decodes at once may reserve (--decode-memory-mb)",
+            ),
+            reserved: gauge(
+                "mudou_decode_memory_reserved_bytes",
+                "Memory reserved by image decodes now",
+            ),
+            high_water: gauge(
+                "mudou_decode_memory_reserved_max_bytes",
+                "The most memory image decodes reserved at once since start",
+            ),
+            waited: counter(
+                "mudou_decode_memory_waits_total",
+                "Image decodes that waited for decode memory",
+            ),
+            busy: counter(
+                "mudou_decode_memory_busy_total",
+                "Image decodes refused (decode_busy) after waiting in vain for decode memory",
+            ),
+        };
+        if let Err(e) = self.registry.register(Box::new(c)) {
+            tracing::error!(error = %e, "registering the decode memory metrics");
+        }
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
         self.render_with(Vec::new())
@@ -161,6 +198,49 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics");
         }
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// The decode budget's figures, read at each scrape.
+struct DecodeBudgetCollector {
+    budget: mudou_media::DecodeBudget,
+    total: prometheus::IntGauge,
+    reserved: prometheus::IntGauge,
+    high_water: prometheus::IntGauge,
+    waited: prometheus::IntCounter,
+    busy: prometheus::IntCounter,
+}
+
+impl prometheus::core::Collector for DecodeBudgetCollector {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        [
+            self.total.desc(),
+            self.reserved.desc(),
+            self.high_water.desc(),
+            self.waited.desc(),
+            self.busy.desc(),
+        ]
+        .concat()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        let b = &self.budget;
+        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.total.set(clamp(b.total()));
+        self.reserved.set(clamp(b.reserved()));
+        self.high_water.set(clamp(b.high_water()));
+        self.waited
+            .inc_by(b.waited().saturating_sub(self.waited.get()));
+        self.busy
+            .inc_by(b.timed_out().saturating_sub(self.busy.get()));
+        [
+            self.total.collect(),
+            self.reserved.collect(),
+            self.high_water.collect(),
+            self.waited.collect(),
+            self.busy.collect(),
+        ]
+        .concat()
     }
 }
 

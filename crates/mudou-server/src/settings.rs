@@ -52,6 +52,15 @@ pub struct Settings {
     pub metrics_token: Option<crate::metrics::MetricsToken>,
     /// An address of its own that serves only `/metrics`, without a token.
     pub metrics_listen: Option<SocketAddr>,
+    // ---- media (decode memory, storage) ----
+    /// Memory all decodes at once may reserve for pixels and renditions (default 256 MiB);
+    /// a picture that needs more is refused, others wait their turn.
+    pub decode_memory_bytes: u64,
+    /// Longest wait of a picture for decode memory before it is refused (`decode_busy`).
+    pub decode_wait: Duration,
+    /// Media on S3-compatible storage instead of `DATA_DIR/media` (for several servers).
+    /// Credentials come from the environment unless set here (tests); `Debug` hides them.
+    pub media_s3: Option<mudou_media::S3Config>,
 }
 
 impl Settings {
@@ -80,6 +89,10 @@ impl Settings {
             device_window: Duration::from_secs(10 * 60),
             metrics_token: None,
             metrics_listen: None,
+            // ---- media ----
+            decode_memory_bytes: 256 << 20,
+            decode_wait: Duration::from_secs(60),
+            media_s3: None,
         }
     }
 }

@@ -24,6 +24,18 @@ pub struct AppState {
     pub writer: Writer,
     /// Specs of published orders (they never change once published).
     pub specs: Arc<OrderSpecs>,
+    /// The memory every decode reserves from (`Settings::decode_memory_bytes`).
+    pub decode_budget: mudou_media::DecodeBudget,
+}
+
+impl AppState {
+    /// The limits every decode of this server uses: the defaults, with its decode budget.
+    pub fn media_limits(&self) -> mudou_media::Limits {
+        mudou_media::Limits {
+            budget: self.decode_budget.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 /// An order's parsed spec and name, as dispatch uses them.

@@ -67,6 +67,28 @@ pub struct ServerArgs {
     /// `X-Forwarded-For` (default 0: the header is ignored, the connection's address counts).
     #[arg(long, env = "MUDOU_TRUSTED_PROXY_HOPS")]
     pub trusted_proxy_hops: Option<usize>,
+    // ---- media (decode memory, storage) ----
+    /// MiB of memory all image decodes at once may use (default 256); bigger pictures are
+    /// refused, others wait their turn.
+    #[arg(long, env = "MUDOU_DECODE_MEMORY_MB")]
+    pub decode_memory_mb: Option<u64>,
+    /// Seconds a picture may wait for decode memory before it is refused as `decode_busy`.
+    #[arg(long, env = "MUDOU_DECODE_WAIT_S")]
+    pub decode_wait_s: Option<u64>,
+    /// Media storage: `s3://BUCKET[/PREFIX]` for S3-compatible object storage (default: the
+    /// data folder's `media`). Credentials only from the environment: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`, or a container/instance role).
+    #[arg(long, env = "MUDOU_MEDIA_URL")]
+    pub media_url: Option<String>,
+    /// S3-compatible endpoint, e.g. `http://minio.local:9000` (default: AWS).
+    #[arg(long, env = "MUDOU_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default: `AWS_REGION`, else `us-east-1`).
+    #[arg(long, env = "MUDOU_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Allow a plain-HTTP S3 endpoint.
+    #[arg(long, env = "MUDOU_S3_ALLOW_HTTP")]
+    pub s3_allow_http: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -87,6 +109,13 @@ struct FileSettings {
     metrics_token: Option<MetricsToken>,
     metrics_listen: Option<SocketAddr>,
     trusted_proxy_hops: Option<usize>,
+    // ---- media ----
+    decode_memory_mb: Option<u64>,
+    decode_wait_s: Option<u64>,
+    media_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_allow_http: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -165,6 +194,32 @@ impl ServerArgs {
         if let Some(v) = self.trusted_proxy_hops.or(file.trusted_proxy_hops) {
             s.trusted_proxy_hops = v;
         }
+        // ---- media ----
+        if let Some(v) = self.decode_memory_mb.or(file.decode_memory_mb) {
+            if v == 0 {
+                bail!("decode_memory_mb must be at least 1");
+            }
+            s.decode_memory_bytes = v.saturating_mul(1 << 20);
+        }
+        if let Some(v) = self.decode_wait_s.or(file.decode_wait_s) {
+            s.decode_wait = Duration::from_secs(v);
+        }
+        let endpoint = self.s3_endpoint.clone().or(file.s3_endpoint);
+        let region = self.s3_region.clone().or(file.s3_region);
+        let allow_http = self.s3_allow_http.or(file.s3_allow_http);
+        match self.media_url.clone().or(file.media_url) {
+            Some(url) => {
+                let mut s3 = mudou_media::S3Config::from_url(&url)?;
+                s3.endpoint = endpoint;
+                s3.region = region;
+                s3.allow_http = allow_http.unwrap_or(false);
+                s.media_s3 = Some(s3);
+            }
+            None if endpoint.is_some() || region.is_some() || allow_http.is_some() => {
+                bail!("the s3_* settings need media_url = \"s3://BUCKET/PREFIX\"")
+            }
+            None => {}
+        }
         Ok(s)
     }
 }
@@ -179,7 +234,7 @@ mod tests {
         let path = dir.path().join("mudou.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\ndatabase_connections = 6\n",
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/mudou\"\nsession_hours = 2\nmax_upload_bytes = 1000\ndatabase_connections = 6\ndecode_memory_mb = 64\ndecode_wait_s = 5\n",
         )
         .unwrap();
         let args = ServerArgs {
@@ -192,6 +247,8 @@ mod tests {
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
         assert_eq!(s.max_upload_bytes, 1000);
         assert_eq!(s.database_max_connections, 6);
+        assert_eq!(s.decode_memory_bytes, 64 << 20);
+        assert_eq!(s.decode_wait, Duration::from_secs(5));
 
         // clap hands over the environment and flags in the same fields: they win.
         let args = ServerArgs {
@@ -304,6 +361,55 @@ mod tests {
         .resolve()
         .unwrap_err();
         assert!(format!("{err:#}").contains("at least 16"), "{err:#}");
+    }
+
+    #[test]
+    fn media_can_go_to_s3_with_credentials_from_the_environment_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mudou.toml");
+        std::fs::write(
+            &path,
+            "media_url = \"s3://mudou-media/centre-a\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_allow_http = true\n",
+        )
+        .unwrap();
+        let args = ServerArgs {
+            config: Some(path),
+            s3_region: Some("cn-north-1".into()),
+            ..Default::default()
+        };
+        let s3 = args.resolve().unwrap().media_s3.unwrap();
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str(), s3.region.as_deref()),
+            ("mudou-media", "centre-a", Some("cn-north-1"))
+        );
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(s3.allow_http);
+        // Never from a flag or the file: object_store reads AWS_* itself.
+        assert_eq!(s3.credentials, None);
+        assert!(ServerArgs::default().resolve().unwrap().media_s3.is_none());
+        for bad in [
+            ServerArgs {
+                media_url: Some("/srv/media".into()),
+                ..Default::default()
+            },
+            ServerArgs {
+                s3_endpoint: Some("http://127.0.0.1:9000".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(bad.resolve().is_err());
+        }
+        // A credential in the settings file is an unknown key, refused.
+        let path = dir.path().join("secret.toml");
+        std::fs::write(&path, "aws_secret_access_key = \"x\"\n").unwrap();
+        assert!(
+            ServerArgs {
+                config: Some(path),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err()
+        );
     }
 
     #[test]

@@ -693,9 +693,11 @@ mod tests {
     }
 
     async fn app(data: &Path) -> mudou_server::App {
-        let app = mudou_server::build(mudou_server::Settings::for_data_dir(data))
-            .await
-            .unwrap();
+        app_with(mudou_server::Settings::for_data_dir(data)).await
+    }
+
+    async fn app_with(settings: mudou_server::Settings) -> mudou_server::App {
+        let app = mudou_server::build(settings).await.unwrap();
         let org = app.state.store.create_org("客户甲", 1).await.unwrap();
         mudou_server::routes::admin::create_user_checked(
             &app.state,
@@ -727,6 +729,51 @@ mod tests {
             quiet: true,
             local: ServerArgs::default(),
         }
+    }
+
+    /// An uncompressed 24-bit BMP of `w`×`h` black pixels (`w` a multiple of 4).
+    fn bmp(w: u32, h: u32) -> Vec<u8> {
+        let data = 3 * w * h;
+        let mut b = b"BM".to_vec();
+        for v in [54 + data, 0, 54, 40, w, h] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&24u16.to_le_bytes());
+        for v in [0, data, 2835, 2835, 0, 0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.resize(b.len() + data as usize, 0);
+        b
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn local_import_decodes_within_the_decode_memory_setting() {
+        let data = tempfile::tempdir().unwrap();
+        let settings = ServerArgs {
+            data_dir: Some(data.path().to_owned()),
+            decode_memory_mb: Some(4),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let app = app_with(settings).await;
+        let src = tempfile::tempdir().unwrap();
+        std::fs::copy(shapes().join("shape_000.jpg"), src.path().join("a.jpg")).unwrap();
+        // 3.6 MB of pixels, ~17 MB with its renditions: more than the whole budget.
+        std::fs::write(src.path().join("big.bmp"), bmp(1200, 1000)).unwrap();
+
+        let summary = run_local(&app.state, &args(src.path())).await.unwrap();
+        assert_eq!(summary.accepted, 1, "{summary:?}");
+        assert_eq!(summary.rejected.len(), 1, "{summary:?}");
+        let (file, code, message) = &summary.rejected[0];
+        assert_eq!((file.as_str(), code.as_str()), ("big.bmp", "too_large"));
+        assert!(message.contains("4 MiB"), "{message}");
+        let budget = &app.state.decode_budget;
+        assert_eq!(budget.total(), 4 << 20);
+        // The picture that was decoded took its memory from this budget, and gave it back.
+        assert!((1..=4 << 20).contains(&budget.high_water()));
+        assert_eq!(budget.reserved(), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

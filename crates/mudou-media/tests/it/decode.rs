@@ -219,3 +219,36 @@ fn error_codes_are_stable_snake_case() {
     assert!(!MediaError::Storage("x".into()).is_client_error());
     assert!(MediaError::Truncated.is_client_error());
 }
+
+#[test]
+fn decodes_share_a_memory_budget() {
+    use mudou_media::DecodeBudget;
+    use std::time::Duration;
+    let mib = 1u64 << 20;
+    // 1200×1200 RGB: 4.3 MB of pixels, ~20 MiB with its screen copy, conversions and
+    // thumbnail: one at a time fits.
+    let budget = DecodeBudget::new(32 * mib, Duration::from_secs(120));
+    let limits = Limits {
+        budget: budget.clone(),
+        ..Limits::default()
+    };
+    let inputs: Vec<Vec<u8>> = (0..6).map(|i| png(1200, 1200 + i)).collect();
+    let out = process_many(&inputs, &limits);
+    assert!(out.iter().all(|r| r.is_ok()), "{out:?}");
+    let high = budget.high_water();
+    assert!((16 * mib..=32 * mib).contains(&high), "{high}");
+    assert_eq!(budget.reserved(), 0);
+
+    // A decoded image holds its pixels' share until dropped; a rotated one its upright size.
+    let d = decode(&jpeg_with_orientation(300, 200, 6), &limits).unwrap();
+    assert_eq!((d.image.width(), d.image.height()), (200, 300));
+    assert_eq!(d.reserved_bytes(), 300 * 200 * 3);
+    assert_eq!(budget.reserved(), 300 * 200 * 3);
+    drop(d);
+    assert_eq!(budget.reserved(), 0);
+
+    // More than the whole budget: refused before decoding.
+    let err = process_image(&png(2500, 2500), &limits).unwrap_err();
+    assert_eq!(err.code(), "too_large", "{err}");
+    assert!(err.to_string().contains("32 MiB"), "{err}");
+}

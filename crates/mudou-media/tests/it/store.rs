@@ -1,6 +1,7 @@
 use bytes::Bytes;
 use mudou_media::{
-    BlobKind, BlobStore, BlobStoreConfig, Limits, PutOutcome, S3Config, blob_key, process_image,
+    BlobKind, BlobStore, BlobStoreConfig, Limits, PutOutcome, S3Config, S3Credentials, blob_key,
+    process_image,
 };
 
 use crate::fixtures::*;
@@ -86,13 +87,20 @@ async fn bad_keys_and_memory_store() {
 }
 
 #[test]
-fn s3_config_hides_the_secret() {
+fn s3_config_hides_the_credentials() {
     let c = S3Config {
         bucket: "b".into(),
-        secret_access_key: "hunter2".into(),
+        credentials: Some(S3Credentials {
+            access_key_id: "AKIAEXAMPLEKEY".into(),
+            secret_access_key: "hunter2".into(),
+        }),
         ..S3Config::default()
     };
-    assert!(!format!("{c:?}").contains("hunter2"));
+    let shown = format!("{c:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("AKIAEXAMPLEKEY"),
+        "{shown}"
+    );
     #[cfg(not(feature = "s3"))]
     assert_eq!(
         BlobStore::from_config(&BlobStoreConfig::S3(c))
@@ -100,4 +108,27 @@ fn s3_config_hides_the_secret() {
             .code(),
         "storage_config"
     );
+}
+
+#[test]
+fn s3_urls_name_a_bucket_and_a_prefix() {
+    let c = S3Config::from_url("s3://mudou-media/centre/a/").unwrap();
+    assert_eq!(
+        (c.bucket.as_str(), c.prefix.as_str()),
+        ("mudou-media", "centre/a")
+    );
+    assert_eq!(c.credentials, None);
+    let c = S3Config::from_url("s3://mudou-media").unwrap();
+    assert_eq!((c.bucket.as_str(), c.prefix.as_str()), ("mudou-media", ""));
+    for bad in [
+        "http://x/y",
+        "s3://",
+        "s3:///p",
+        "s3://Upper/p",
+        "s3://ok-bucket/a//b",
+        "s3://ok-bucket/../b",
+    ] {
+        let e = S3Config::from_url(bad).unwrap_err();
+        assert_eq!(e.code(), "storage_config", "{bad}");
+    }
 }

@@ -125,16 +125,15 @@ pub fn contract(doc: &mut serde_json::Value) {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
-            if csv {
-                if let Some(content) = responses
+            if csv
+                && let Some(content) = responses
                     .get_mut("200")
                     .and_then(|r| r.get_mut("content"))
                     .and_then(Value::as_object_mut)
-                {
-                    content
-                        .entry("text/csv; charset=utf-8")
-                        .or_insert_with(|| json!({"schema": {"type": "string"}}));
-                }
+            {
+                content
+                    .entry("text/csv; charset=utf-8")
+                    .or_insert_with(|| json!({"schema": {"type": "string"}}));
             }
             for (code, description) in extra {
                 responses.entry(code).or_insert_with(|| error(description));

@@ -15,10 +15,11 @@ mod orders;
 mod people;
 mod review;
 mod rules;
+mod s3;
 mod sim;
 mod stress;
-mod trust;
 mod tokens;
+mod trust;
 mod upload;
 mod work;
 
@@ -399,6 +400,37 @@ pub async fn drop_schema(schema: Option<String>) {
         .execute(&mut c)
         .await
         .unwrap();
+}
+
+/// Writes `name` as two tests: `name::sqlite` and `name::postgres`; with `tuned(f)`, the
+/// settings are changed by `f` first.
+#[macro_export]
+macro_rules! both_tuned {
+    ($name:ident, tuned($tune:expr), |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_mut)]
+            async fn case(mut $app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                case($crate::TestApp::spawn_tuned($crate::Backend::Sqlite, $tune).await.unwrap()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::TestApp::spawn_tuned($crate::Backend::Postgres, $tune).await {
+                    Some(app) => {
+                        let schema = app.state.settings.database_schema.clone();
+                        case(app).await;
+                        $crate::drop_schema(schema).await;
+                    }
+                    None => eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    };
 }
 
 /// Writes `name` as two tests: `name::sqlite` and `name::postgres`.

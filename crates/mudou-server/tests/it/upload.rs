@@ -7,7 +7,7 @@ use std::path::Path;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::{Browser, Got, TestApp, both};
+use crate::{Browser, Got, TestApp, both, both_tuned};
 
 fn shape(name: &str) -> Vec<u8> {
     std::fs::read(shapes_dir().join(name)).unwrap()
@@ -62,6 +62,31 @@ fn png_bomb() -> Vec<u8> {
         z.write_all(&row).unwrap();
     }
     png_chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// The zlib stream of a `w`×`h` RGB picture, all black (deflate packs it ~1 000:1).
+fn black_rgb_idat(w: u32, h: u32) -> Vec<u8> {
+    let row = vec![0u8; 1 + 3 * w as usize];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    for _ in 0..h {
+        z.write_all(&row).unwrap();
+    }
+    z.finish().unwrap()
+}
+
+/// A valid RGB PNG of `w`×`h` pixels from `black_rgb_idat(w, h)`; `note` (a text chunk)
+/// makes its bytes differ from its siblings'.
+fn rgb_png(w: u32, h: u32, idat: &[u8], note: &str) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&w.to_be_bytes());
+    header.extend_from_slice(&h.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &header);
+    png_chunk(&mut out, b"tEXt", format!("Comment\0{note}").as_bytes());
+    png_chunk(&mut out, b"IDAT", idat);
     png_chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -647,3 +672,130 @@ async fn uploads_over_the_limit_get_413_and_stale_upload_folders_go() {
     .ok();
     assert!(tmp_is_empty(&app));
 }
+
+const MIB: u64 = 1 << 20;
+
+// Many small files of large pictures at once (issue 24, item 10): each decode reserves its
+// pixels and renditions from the decode budget before decoding, and waits for room; the
+// reserved total never passes the budget, and a picture bigger than the budget is refused.
+both_tuned!(
+    large_pictures_at_once_wait_for_decode_memory,
+    tuned(|s: &mut mudou_server::Settings| {
+        s.decode_memory_bytes = 128 * MIB;
+        s.decode_wait = std::time::Duration::from_secs(300);
+    }),
+    |app| {
+        app.world().await;
+        let a = app.browser();
+        a.login("client_a").await.ok();
+        let ds = new_dataset(&a, "big pictures").await;
+        let budget = app.state.decode_budget.clone();
+        assert_eq!(budget.total(), 128 * MIB);
+
+        // 7000×7000 RGB: 147 MB of pixels, more than the whole budget; refused before decoding.
+        let too_big = rgb_png(7000, 7000, &black_rgb_idat(7000, 7000), "x");
+        let got = upload(&a, ds, Form::new().part("files", file("huge.png", too_big))).await;
+        assert_outcomes(got.ok(), &[("huge.png", "rejected", "too_large")]);
+        let message = got.body["files"][0]["message"].as_str().unwrap();
+        assert!(message.contains("128 MiB"), "{message}");
+        assert_eq!(budget.high_water(), 0);
+
+        // Eight 5000×5000 RGB PNGs of ~75 KB each, uploaded at once: 75 MB of pixels each
+        // (~99 MiB with the renditions), so only one fits at a time.
+        let idat = black_rgb_idat(5000, 5000);
+        let uploads = (0..8).map(|i| {
+            let png = rgb_png(5000, 5000, &idat, &i.to_string());
+            assert!(png.len() < 200_000, "{}", png.len());
+            let form = Form::new().part("files", file(&format!("big{i}.png"), png));
+            upload(&a, ds, form)
+        });
+        let answers = futures::future::join_all(uploads).await;
+        let mut accepted = 0;
+        for got in &answers {
+            let f = &got.ok()["files"][0];
+            match (f["status"].as_str().unwrap(), f["code"].as_str()) {
+                ("accepted", None) => accepted += 1,
+                // Refused on its own with a reason, had it waited in vain (not expected in 300 s).
+                ("rejected", Some("decode_busy")) => {
+                    assert!(f["message"].as_str().unwrap().contains("again"), "{f}")
+                }
+                other => panic!("unexpected outcome {other:?}: {f}"),
+            }
+        }
+        assert_eq!(accepted, 8, "all waited their turn");
+        let one = 90 * MIB;
+        let high = budget.high_water();
+        assert!(
+            (one..=128 * MIB).contains(&high),
+            "high-water mark {high} bytes: one picture at a time, never over the budget"
+        );
+        assert!(
+            budget.waited() >= 1,
+            "the uploads overlapped and had to wait"
+        );
+        assert_eq!(budget.reserved(), 0, "everything was given back");
+        let metrics = app.state.metrics.render();
+        assert!(
+            metrics.contains(&format!("mudou_decode_memory_reserved_max_bytes {high}")),
+            "{metrics}"
+        );
+        assert!(metrics.contains(&format!("mudou_decode_memory_budget_bytes {}", 128 * MIB)));
+
+        let listed = items(&a, ds).await;
+        assert_eq!(listed.len(), 8);
+        assert!(
+            listed
+                .iter()
+                .all(|i| i["width"] == 5000 && i["height"] == 5000)
+        );
+    }
+);
+
+// When no decode memory comes free in time, that one file is refused (`decode_busy`, to be
+// sent again), not the request, and nothing is stored for it.
+both_tuned!(
+    a_picture_that_finds_no_decode_memory_is_refused_on_its_own,
+    tuned(|s: &mut mudou_server::Settings| {
+        s.decode_memory_bytes = 64 * MIB;
+        s.decode_wait = std::time::Duration::from_millis(300);
+    }),
+    |app| {
+        app.world().await;
+        let a = app.browser();
+        a.login("client_a").await.ok();
+        let ds = new_dataset(&a, "busy").await;
+        let budget = app.state.decode_budget.clone();
+        // Someone else holds all the decode memory.
+        let held = budget.reserve(64 * MIB).unwrap();
+        let form = Form::new()
+            .part("files", file("a.jpg", shape("shape_000.jpg")))
+            .part("files", file("notes.jpg", b"just some text".to_vec()));
+        let got = upload(&a, ds, form).await;
+        assert_outcomes(
+            got.ok(),
+            &[
+                ("a.jpg", "rejected", "decode_busy"),
+                ("notes.jpg", "rejected", "not_an_image"),
+            ],
+        );
+        let message = got.body["files"][0]["message"].as_str().unwrap();
+        assert!(message.contains("send it again"), "{message}");
+        assert_eq!(budget.timed_out(), 1);
+        assert!(items(&a, ds).await.is_empty());
+        assert!(media_files(&app).is_empty());
+        assert!(
+            app.state
+                .metrics
+                .render()
+                .contains("mudou_decode_memory_busy_total 1")
+        );
+
+        drop(held);
+        let form = Form::new().part("files", file("a.jpg", shape("shape_000.jpg")));
+        assert_outcomes(
+            upload(&a, ds, form).await.ok(),
+            &[("a.jpg", "accepted", "")],
+        );
+        assert_eq!(items(&a, ds).await.len(), 1);
+    }
+);
