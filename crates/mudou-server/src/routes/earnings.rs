@@ -152,6 +152,7 @@ pub struct RangeQuery {
     #[serde(default)]
     pub range: Range,
     /// Most rows to return (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -404,6 +405,7 @@ pub struct LinesQuery {
     /// Entries with an id below this one (paging).
     pub before: Option<i64>,
     /// Page size (default 100, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -701,6 +703,7 @@ impl From<PayRun> for PayRunOut {
 pub struct CentreQuery {
     pub centre_id: Option<i64>,
     /// `csv` for a download (where offered).
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -881,8 +884,10 @@ pub struct PreviewQuery {
     pub centre_id: Option<i64>,
     /// The month closing would close (e.g. `2026-11`, in the centre's calendar): pay written
     /// up to its end. Without it, up to now.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub period: Option<String>,
     /// `csv` for a download.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

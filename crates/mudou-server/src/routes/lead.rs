@@ -128,6 +128,7 @@ async fn lead_orders(
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
     /// Days to look back (default 14, at most 90).
+    #[param(minimum = 1, maximum = 90)]
     pub days: Option<i64>,
 }
 

@@ -38,10 +38,13 @@ pub struct ReportQuery {
     /// The centre (a lead always gets their own; an admin names one).
     pub centre_id: Option<i64>,
     /// Days back from today, today included (`days`: default 30; `annotators`: default 7).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
     /// A day, `YYYY-MM-DD` (`hours`: default today).
+    #[param(format = Date)]
     pub date: Option<String>,
     /// `csv` downloads the table.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -543,6 +546,7 @@ async fn centres(
 #[serde(deny_unknown_fields)]
 pub struct CostsQuery {
     /// `csv` downloads the table.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

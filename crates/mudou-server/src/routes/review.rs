@@ -80,6 +80,7 @@ pub struct QueueQuery {
     /// Only items waiting for this reason.
     pub reason: Option<ReviewReason>,
     /// At most this many items (default 20, at most 100).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// Skip this many (the queue is sorted by order deadline, then waiting time).
     pub offset: Option<i64>,
@@ -621,6 +622,7 @@ pub struct ResultsQuery {
     /// Items with ids greater than this.
     pub after: Option<i64>,
     /// At most this many (default 48, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 

@@ -407,5 +407,6 @@ pub struct PageQuery {
     /// Return items with ids greater than this.
     pub after: Option<i64>,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
