@@ -8,7 +8,7 @@ use std::time::Duration;
 pub struct Settings {
     pub listen: SocketAddr,
     /// `sqlite://…` or `postgres://…`; defaults to `sqlite://DATA_DIR/mudou.db`.
-    pub database_url: String,
+    pub database_url: mudou_store::DatabaseUrl,
     /// PostgreSQL schema to use (created if missing); `None` uses the default search path.
     pub database_schema: Option<String>,
     pub database_max_connections: u32,
@@ -69,7 +69,7 @@ impl Settings {
         let data_dir = data_dir.into();
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: format!("sqlite://{}", data_dir.join("mudou.db").display()),
+            database_url: format!("sqlite://{}", data_dir.join("mudou.db").display()).into(),
             database_schema: None,
             database_max_connections: 16,
             data_dir,

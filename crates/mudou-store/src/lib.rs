@@ -41,7 +41,7 @@ pub use exports::*;
 pub use orders::*;
 pub use people::*;
 pub use pool::WRITE_THREAD;
-pub use pool::{Backend, LogFlush, Store, StoreConfig, now_millis};
+pub use pool::{Backend, DatabaseUrl, LogFlush, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;
 pub use throttle::*;

@@ -74,11 +74,88 @@ pub enum Backend {
     Postgres,
 }
 
+/// A database URL. Its password never shows in `Debug` or `Display` (logs, panics, a
+/// printed configuration): `postgres://mudou:***@db/mudou`; `expose` gives the whole URL to
+/// the driver.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with the password (between `user:` and `@`) replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let u = &self.0;
+        let Some(start) = u.find("://").map(|i| i + 3) else {
+            return u.clone();
+        };
+        let auth_end = u[start..]
+            .find(['/', '?', '#'])
+            .map_or(u.len(), |i| start + i);
+        let Some(at) = u[start..auth_end].rfind('@').map(|i| start + i) else {
+            return u.clone();
+        };
+        match u[start..at].find(':') {
+            Some(colon) => format!("{}***{}", &u[..start + colon + 1], &u[at..]),
+            None => u.clone(),
+        }
+    }
+
+    pub fn starts_with(&self, prefix: &str) -> bool {
+        self.0.starts_with(prefix)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(s: String) -> Self {
+        DatabaseUrl(s)
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(s: &str) -> Self {
+        DatabaseUrl(s.to_owned())
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(DatabaseUrl)
+    }
+}
+
+impl PartialEq<&str> for DatabaseUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// How to connect.
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
     /// `sqlite://path/to/file.db` or `postgres://user@host:port/db`.
-    pub url: String,
+    pub url: DatabaseUrl,
     /// Connections in the (read) pool.
     pub max_connections: u32,
     /// PostgreSQL only: the schema to work in (created when missing). Lets several
@@ -87,7 +164,7 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
-    pub fn new(url: impl Into<String>) -> Self {
+    pub fn new(url: impl Into<DatabaseUrl>) -> Self {
         StoreConfig {
             url: url.into(),
             max_connections: 16,
@@ -213,7 +290,7 @@ macro_rules! on_tx {
 impl Store {
     /// Connects (creating the SQLite file when missing) without migrating.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
-        let url = config.url.as_str();
+        let url = config.url.expose();
         if url.starts_with("sqlite:") {
             // A commit is on disk before anyone is told "saved" (FULL: the log is flushed at
             // every commit). Writes are group-committed, so one flush serves many; the
@@ -467,5 +544,37 @@ mod tests {
             .await
             .unwrap();
         assert!(store.log_flush().is_none());
+    }
+}
+
+#[cfg(test)]
+mod database_url_tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn a_password_never_shows() {
+        let u = DatabaseUrl::from("postgres://mudou:s3cr@t-pw@db.local:5432/mudou?sslmode=require");
+        for shown in [
+            format!("{u:?}"),
+            u.to_string(),
+            format!("{:?}", super::StoreConfig::new(u.clone())),
+        ] {
+            assert!(
+                !shown.contains("s3cr") && !shown.contains("t-pw"),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("postgres://mudou:***@db.local:5432/mudou"),
+                "{shown}"
+            );
+        }
+        assert!(u.expose().contains("s3cr@t-pw"), "the driver gets it whole");
+        for plain in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "sqlite:///srv/mudou.db",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(DatabaseUrl::from(plain).redacted(), plain);
+        }
     }
 }

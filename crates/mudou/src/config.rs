@@ -21,7 +21,7 @@ pub struct ServerArgs {
     pub listen: Option<SocketAddr>,
     /// `sqlite://FILE` or `postgres://USER@HOST:PORT/DB` (default: sqlite in the data folder).
     #[arg(long, env = "MUDOU_DATABASE_URL")]
-    pub database_url: Option<String>,
+    pub database_url: Option<mudou_store::DatabaseUrl>,
     /// PostgreSQL schema to use, created when missing.
     #[arg(long, env = "MUDOU_DATABASE_SCHEMA")]
     pub database_schema: Option<String>,
@@ -95,7 +95,7 @@ pub struct ServerArgs {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     listen: Option<SocketAddr>,
-    database_url: Option<String>,
+    database_url: Option<mudou_store::DatabaseUrl>,
     database_schema: Option<String>,
     data_dir: Option<PathBuf>,
     request_timeout_s: Option<u64>,
@@ -271,7 +271,7 @@ mod tests {
         std::fs::write(&path, "writer_core = false\n").unwrap();
         let with = |config: Option<PathBuf>, url: Option<&str>, flag: Option<bool>| ServerArgs {
             config,
-            database_url: url.map(str::to_owned),
+            database_url: url.map(Into::into),
             writer_core: flag,
             ..Default::default()
         };
@@ -410,6 +410,21 @@ mod tests {
             .resolve()
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_database_password_is_never_printed() {
+        let args = ServerArgs {
+            database_url: Some("postgres://mudou:hunter2-long@db:5432/mudou".into()),
+            ..Default::default()
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(
+            s.database_url.expose(),
+            "postgres://mudou:hunter2-long@db:5432/mudou"
+        );
+        let printed = format!("{s:?} {args:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl TestApp {
             let url = std::env::var("MUDOU_TEST_POSTGRES_URL")
                 .ok()
                 .filter(|u| !u.is_empty())?;
-            settings.database_url = url;
+            settings.database_url = url.into();
             settings.database_schema = Some(format!("t_{}", uuid::Uuid::new_v4().simple()));
             settings.database_max_connections = 4;
         }

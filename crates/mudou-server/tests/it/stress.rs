@@ -295,7 +295,7 @@ async fn two_servers_share_one_postgresql() {
     let settings = |dir: &tempfile::TempDir| {
         let mut s = Settings::for_data_dir(dir.path());
         s.listen = "127.0.0.1:0".parse().unwrap();
-        s.database_url = url.clone();
+        s.database_url = url.clone().into();
         s.database_schema = Some(schema.clone());
         s.database_max_connections = 8;
         s

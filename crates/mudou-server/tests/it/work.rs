@@ -554,7 +554,7 @@ both!(next_says_busy_while_every_free_item_is_being_saved, |app| {
         // PostgreSQL: another transaction holds every item of the order, as a label batch
         // does for a moment. The work is there, so the answer is "busy", not "all done".
         use sqlx::Connection;
-        let mut other = sqlx::PgConnection::connect(&settings.database_url)
+        let mut other = sqlx::PgConnection::connect(settings.database_url.expose())
             .await
             .unwrap();
         sqlx::query(&format!("SET search_path TO {schema}"))
