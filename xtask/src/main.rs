@@ -105,7 +105,9 @@ fn ensure_chromium() -> anyhow::Result<()> {
 fn test() -> anyhow::Result<()> {
     match std::env::var("MUDOU_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => eprintln!("xtask: PostgreSQL tests against {url}"),
-        _ => eprintln!("xtask: MUDOU_TEST_POSTGRES_URL not set: PostgreSQL tests are skipped"),
+        _ => eprintln!(
+            "xtask: MUDOU_TEST_POSTGRES_URL not set: the PostgreSQL tests are built as ignored"
+        ),
     }
     build_ui()?;
     run(&mut npm(&["test"]))?;

@@ -172,7 +172,18 @@ fn check(r: &Reference) {
     }
     .join(r.set);
     if !dir.join("labels.csv").exists() {
-        println!("note: {} not found at {}; skipped", r.set, dir.display());
+        // In CI the shared sets lie beside the clone: missing there is a failure, not a pass.
+        assert!(
+            std::env::var("CI").is_err(),
+            "{} not found at {} (CI must have it)",
+            r.set,
+            dir.display()
+        );
+        println!(
+            "note: {} not found at {}; not checked",
+            r.set,
+            dir.display()
+        );
         return;
     }
     let set = load(&dir);

@@ -648,6 +648,10 @@ async fn throttle_forwarded_for_with_a_trusted_proxy_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_pg_tests),
+    ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn throttle_forwarded_for_with_a_trusted_proxy_postgres() {
     forwarded_for_with_a_trusted_proxy(crate::Backend::Postgres).await
 }

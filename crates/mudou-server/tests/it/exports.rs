@@ -652,7 +652,12 @@ both!(coco_eval_compares_consensus_with_gold, |app| {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("pycocotools is missing (pip install pycocotools): COCOeval skipped");
+        // .ci/run installs it: missing in CI is a failure, not a pass.
+        assert!(
+            std::env::var("CI").is_err(),
+            "pycocotools is missing (pip install pycocotools)"
+        );
+        eprintln!("pycocotools is missing (pip install pycocotools): COCOeval not run");
         return;
     }
     let w = app.world().await;

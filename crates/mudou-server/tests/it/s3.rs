@@ -200,10 +200,9 @@ async fn one_server(backend: Backend) {
     let moto = Moto::start().await;
     moto.bucket("mudou-one").await;
     let s3 = moto.settings("mudou-one");
-    let Some(app) = TestApp::spawn_tuned(backend, |s| s.media_s3 = Some(s3)).await else {
-        eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped");
-        return;
-    };
+    let app = TestApp::spawn_tuned(backend, |s| s.media_s3 = Some(s3))
+        .await
+        .expect("a server");
     let schema = app.state.settings.database_schema.clone();
     app.world().await;
     let a = app.browser();
@@ -241,6 +240,10 @@ async fn media_on_s3_are_stored_in_the_bucket_and_served_back_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_pg_tests),
+    ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn media_on_s3_are_stored_in_the_bucket_and_served_back_postgres() {
     one_server(Backend::Postgres).await;
 }
@@ -248,11 +251,12 @@ async fn media_on_s3_are_stored_in_the_bucket_and_served_back_postgres() {
 /// Two servers on one PostgreSQL database and one bucket, each with a data folder of its own:
 /// a picture uploaded through one is served by the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_pg_tests),
+    ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn two_servers_share_media_through_the_bucket_postgres() {
-    if !std::env::var("MUDOU_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
-        eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped (two servers need PostgreSQL)");
-        return;
-    }
+    crate::pg_url();
     let moto = Moto::start().await;
     moto.bucket("mudou-two").await;
     let s3 = moto.settings("mudou-two");

@@ -279,14 +279,12 @@ crate::both!(five_hundred_annotators_at_once, |app| {
 /// Two server processes (each its own pools, caches and label writers) on one PostgreSQL
 /// schema, annotators spread over both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_pg_tests),
+    ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn two_servers_share_one_postgresql() {
-    let Some(url) = std::env::var("MUDOU_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("MUDOU_TEST_POSTGRES_URL not set: skipped");
-        return;
-    };
+    let url = crate::pg_url();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
         .with_test_writer()

@@ -368,6 +368,7 @@ proptest! {
 proptest! {
     #![proptest_config(cases(6))]
     #[test]
+    #[cfg_attr(not(mudou_pg_tests), ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built")]
     fn ledger_invariants_postgres(ops in prop::collection::vec(op(), 1..30)) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
