@@ -470,6 +470,8 @@ async fn annotate(
             .wrapping_add(1_442_695_040_888_963_407);
         (rng >> 33) % n
     };
+    // Annotators agree (the answer follows the item) and take their time: the quality
+    // rules (too fast, disagreeing) pause nobody, so every label is paid.
     let mut at = 0;
     'work: while !stop.load(Ordering::Relaxed) {
         let next = loop {
@@ -504,7 +506,8 @@ async fn annotate(
                     }
                     let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(),
                         "assignment_id": aid, "item_id": it["item_id"],
-                        "answer": {"label": LABELS[roll(4) as usize]}, "duration_ms": 1500});
+                        "answer": {"label": LABELS[it["item_id"].as_u64().unwrap() as usize % 4]},
+                        "duration_ms": 9000 + roll(3000)});
                     let sends = if roll(10) == 0 { 2 } else { 1 };
                     for attempt in 0..sends {
                         let answer = loop {
