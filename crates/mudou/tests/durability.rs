@@ -9,6 +9,8 @@
 //!   its own memory until that file is fsynced. A power cut is `kill -9` of the server and
 //!   of that filesystem at once: whatever was not synced is gone (the page cache of a real
 //!   cut), the folder is mounted again from what was synced, and the server restarts on it.
+//!   Later cuts keep a random share of the unsynced 4 KiB blocks (half, most, a few), as a
+//!   disk that wrote back part of its cache in any order: a log frame may be torn.
 //!   Metadata (create, rename, unlink, truncate) is durable at once there; what the test
 //!   checks is the contents of SQLite's files, which is where the server's deferred flush
 //!   (the writer commits, a thread of its own fsyncs the write-ahead log, then answers)
@@ -144,6 +146,14 @@ impl Mount {
 
     /// The power goes: the filesystem dies with every unsynced write, and the mount is
     /// taken down.
+    /// A cut after which a random share `keep` of the unsynced 4 KiB blocks is on disk
+    /// (written back in any order before the power went), the rest lost.
+    fn cut_keeping(&mut self, keep: f64, seed: u64) {
+        // The filesystem exits while it answers this write: the write fails.
+        let _ = std::fs::write(self.mnt.join(".powercut"), format!("{keep} {seed}"));
+        self.cut();
+    }
+
     fn cut(&mut self) {
         self.helper.kill();
         self.helper.reap();
@@ -181,8 +191,18 @@ fn check_the_cut(backing: &Path, mnt: &Path) -> Result<(), String> {
     let m = Mount::start(backing, mnt)?;
     assert_eq!(std::fs::read(mnt.join("probe-synced")).unwrap(), b"kept");
     assert_eq!(std::fs::read(mnt.join("probe-unsynced")).unwrap(), b"");
-    std::fs::remove_file(mnt.join("probe-synced")).unwrap();
-    std::fs::remove_file(mnt.join("probe-unsynced")).unwrap();
+    // A cut that keeps every unsynced block keeps the unsynced write.
+    std::fs::write(mnt.join("probe-unsynced"), b"kept too").unwrap();
+    let mut m = m;
+    m.cut_keeping(1.0, 1);
+    let m = Mount::start(backing, mnt)?;
+    assert_eq!(
+        std::fs::read(mnt.join("probe-unsynced")).unwrap(),
+        b"kept too"
+    );
+    for f in ["probe-synced", "probe-unsynced", ".powercut"] {
+        std::fs::remove_file(mnt.join(f)).unwrap();
+    }
     drop(m);
     Ok(())
 }
@@ -722,7 +742,10 @@ async fn sqlite_power_cut() {
     if let Some(why) = fuse_missing() {
         return unavailable(&format!("the power-cut filesystem cannot run: {why}"));
     }
-    const CUTS: usize = 3;
+    // Each cut keeps this share of the unsynced writes (written back in any order, 4 KiB
+    // blocks, so a log frame can be torn): none, then some, most, a few.
+    const KEEP: [f64; 4] = [0.0, 0.5, 0.9, 0.1];
+    const CUTS: usize = KEEP.len();
     const ANNOTATORS: usize = 16;
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
@@ -753,11 +776,10 @@ async fn sqlite_power_cut() {
     let mut mount = Some(first);
     let mut cycle_acked = Vec::new();
     for cycle in 0..=CUTS {
-        let m = match mount.take() {
+        let mut m = match mount.take() {
             Some(m) => m,
             None => Mount::start(&backing, &mnt).unwrap(),
         };
-        let mut m = m;
         let mut server = Server::start(&["--data-dir", &data], log.clone()).await;
         // After a cut: what was acknowledged before it answers replay, and the outbox is
         // sent again.
@@ -770,7 +792,7 @@ async fn sqlite_power_cut() {
             drained.replays
         );
         all.add(drained);
-        if cycle == CUTS {
+        let Some(&keep) = KEEP.get(cycle) else {
             // The last round: everything acknowledged, from every cycle, answers replay;
             // then one more cut before the database is read.
             check_replays(&http, &server.url, &all.acked).await;
@@ -778,7 +800,7 @@ async fn sqlite_power_cut() {
             m.cut();
             server.proc.reap();
             break;
-        }
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let acked_now = Arc::new(AtomicUsize::new(0));
         let load_started = Instant::now();
@@ -804,9 +826,10 @@ async fn sqlite_power_cut() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         tokio::time::sleep(Duration::from_millis(37 * cycle as u64 + 11)).await;
-        // The power cut: the server and the disk's unsynced writes go at once.
+        // The power cut: the server and the disk's unsynced writes go at once (all of
+        // them, or all but a random share written back just before).
         server.proc.kill();
-        m.cut();
+        m.cut_keeping(keep, cycle as u64 + 7);
         server.proc.reap();
         stop.store(true, Ordering::Relaxed);
         let mut round = Tally::default();
@@ -814,7 +837,8 @@ async fn sqlite_power_cut() {
             round.add(t.await.unwrap());
         }
         eprintln!(
-            "cycle {cycle}: cut after {:.2} s of load, {} labels acknowledged ({} retries answered replay), {} posts unanswered",
+            "cycle {cycle}: cut (keeping {:.0}% of the unsynced blocks) after {:.2} s of load, {} labels acknowledged ({} retries answered replay), {} posts unanswered",
+            keep * 100.0,
             load_started.elapsed().as_secs_f64(),
             round.acked.len(),
             round.replays,

@@ -20,17 +20,25 @@ The kernel page cache in front of this filesystem is write-through (no writeback
 so every write reaches this process before write(2) returns; shared mmap (SQLite's -shm)
 goes through the same write path when the kernel writes the pages back.
 
+A harsher cut keeps a random share of the unsynced writes, as a disk that wrote back some
+of its cache in any order: writing "KEEP SEED" (a share from 0 to 1, an integer seed) to
+the file `.powercut` at the mount's root writes each unsynced 4 KiB block to BACKING with
+probability KEEP (a block at the end of a file cut to the file's size then), and the
+process exits at once, as `kill -9` would.
+
 Prints "ready" on stdout once mounted.
 """
 
 import errno
 import os
+import random
 import sys
 import threading
 
 from fuse import FUSE, FuseOSError, Operations
 
 BLOCK = 4096
+CONTROL = "/.powercut"
 
 
 class Pending:
@@ -212,8 +220,29 @@ class PowerCutFs(Operations):
                 pos += take
             return bytes(out)
 
+    def _cut(self, keep, seed):
+        """The power goes, with a random share of the unsynced blocks on the disk."""
+        rng = random.Random(seed)
+        kept = total = 0
+        for path, p in sorted(self.pending.items()):
+            fd = self._fd(path)
+            for n, block in sorted(p.blocks.items()):
+                start = n * BLOCK
+                if start >= p.size:
+                    continue
+                total += 1
+                if rng.random() < keep:
+                    kept += 1
+                    os.pwrite(fd, bytes(block[: min(BLOCK, p.size - start)]), start)
+            os.fsync(fd)
+        print(f"cut: kept {kept} of {total} unsynced blocks", file=sys.stderr, flush=True)
+        os._exit(0)
+
     def write(self, path, data, offset, fh):
         with self.mutex:
+            if path == CONTROL:
+                keep, seed = bytes(data).split()
+                self._cut(float(keep), int(seed))
             p = self.pending.get(path)
             if p is None:
                 p = Pending(os.fstat(self._fd(path)).st_size)
