@@ -917,7 +917,7 @@ async fn two_servers_one_postgresql_one_killed() {
     let schema = format!("t_durable_{}", uuid::Uuid::new_v4().simple());
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_data_dir(dir.path().join("seed"));
-    settings.database_url = url.clone();
+    settings.database_url = url.clone().into();
     settings.database_schema = Some(schema.clone());
     settings.database_max_connections = 4;
     let (order, cookies) = seed(settings, 3000, ANNOTATORS).await;
