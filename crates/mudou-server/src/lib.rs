@@ -6,6 +6,7 @@ pub mod affinity;
 pub mod auth;
 pub mod browser;
 pub mod consensus;
+pub mod csv_out;
 pub mod dispatch;
 pub mod error;
 pub mod extract;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mudou_domain::{Calendar, Fen, OrderSpec};
 use mudou_store::{
@@ -802,44 +802,6 @@ async fn get_pay_run(
     }))
 }
 
-/// A CSV download: UTF-8 with a byte-order mark (so spreadsheet programs read the Chinese).
-pub fn csv_download(
-    file_name: &str,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-) -> ApiResult<Response> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(header).map_err(ApiError::internal)?;
-    for r in rows {
-        // A cell a spreadsheet would run as a formula is quoted as text.
-        let r: Vec<String> = r
-            .into_iter()
-            .map(|c| {
-                if c.starts_with(['=', '+', '@', '\t', '\r']) {
-                    format!("'{c}")
-                } else {
-                    c
-                }
-            })
-            .collect();
-        w.write_record(&r).map_err(ApiError::internal)?;
-    }
-    let bytes = w.into_inner().map_err(ApiError::internal)?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-            .map_err(ApiError::internal)?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
-}
-
 fn yuan(fen: i64) -> String {
     Fen(fen).to_yuan_string()
 }
@@ -859,7 +821,7 @@ async fn payroll_csv(
         .await
         .map_err(ApiError::not_found_as("pay run"))?;
     let lines = state.store.payroll(id).await?;
-    csv_download(
+    crate::csv_out::download(
         &format!("payroll-{}-centre{}.csv", run.period, run.centre_id),
         &["worker", "id", "labels", "gross", "adjustments", "total"],
         lines
@@ -911,7 +873,7 @@ async fn payroll_preview(
     };
     let rows = state.store.payroll_preview(centre_id, cutoff).await?;
     if q.format.as_deref() == Some("csv") {
-        return csv_download(
+        return crate::csv_out::download(
             &format!("payroll-preview-centre{centre_id}.csv"),
             &["worker", "id", "labels", "gross", "adjustments", "total"],
             rows.into_iter()

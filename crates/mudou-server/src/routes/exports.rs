@@ -136,14 +136,6 @@ pub fn pseudonym(order_seed: i64, annotator_id: i64) -> String {
     format!("w{}", &hex[..10])
 }
 
-/// A CSV cell a spreadsheet would read as a formula is made plain text with a leading `'`.
-pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_owned(),
-    }
-}
-
 /// A page of items with, when asked for, their raw labels.
 struct Page {
     items: Vec<ExportItem>,
@@ -330,21 +322,24 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
 }
 
 fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
-    let mut head = "\u{feff}".as_bytes().to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut head);
-        let _ = w.write_record([
-            "item_id",
-            "file_name",
-            "tag",
-            "state",
-            "answer",
-            "confidence",
-            "labels",
-        ]);
-        let _ = w.flush();
-    }
+    let head = {
+        let mut w = crate::csv_out::writer(false);
+        let _ = crate::csv_out::row(
+            &mut w,
+            [
+                "item_id",
+                "file_name",
+                "tag",
+                "state",
+                "answer",
+                "confidence",
+                "labels",
+            ],
+        );
+        w.into_inner().unwrap_or_default()
+    };
     let render = move |page: &Page| {
+        // A page's rows, after the head (and its byte-order mark) went out.
         let mut w = csv::Writer::from_writer(Vec::new());
         for it in &page.items {
             let answer = pick
@@ -367,15 +362,18 @@ fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
                 .confidence(it)
                 .map(|c| format!("{c:.4}"))
                 .unwrap_or_default();
-            let _ = w.write_record([
-                it.item_id.to_string(),
-                neutralise(&it.file_name),
-                neutralise(&it.tag),
-                it.state.clone(),
-                neutralise(&answer),
-                confidence,
-                neutralise(&labels),
-            ]);
+            let _ = crate::csv_out::row(
+                &mut w,
+                [
+                    it.item_id.to_string(),
+                    it.file_name.clone(),
+                    it.tag.clone(),
+                    it.state.clone(),
+                    answer,
+                    confidence,
+                    labels,
+                ],
+            );
         }
         w.into_inner().unwrap_or_default()
     };
@@ -1150,15 +1148,6 @@ async fn import_labelstudio(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(neutralise("=1+1"), "'=1+1");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("-2"), "'-2");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("cat"), "cat");
-    }
 
     #[test]
     fn label_studio_names() {

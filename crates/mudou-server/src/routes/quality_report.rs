@@ -4,7 +4,7 @@
 //! web UI, or as a CSV download.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+
 use axum::response::{IntoResponse, Response};
 use mudou_consensus::quality::{QualityOptions, wilson_interval};
 use mudou_domain::{OrderSpec, TaskType};
@@ -304,13 +304,11 @@ fn cell(v: Option<f64>) -> String {
 
 /// The report as CSV: `section,name,value` rows, then the per-class table, then the matrix.
 pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
+    let mut w = crate::csv_out::writer(true);
     w.write_record(["section", "name", "value"])?;
     let mut row = |s: &str, n: &str, v: String| w.write_record([s, n, v.as_str()]);
     row("order", "id", r.order_id.to_string())?;
-    row("order", "name", crate::routes::exports::neutralise(&r.name))?;
+    row("order", "name", crate::csv_out::neutralise(&r.name))?;
     row("order", "task_type", r.task_type.as_str().to_owned())?;
     row("order", "generated_at_ms", r.generated_at.to_string())?;
     row("items", "items", r.items.to_string())?;
@@ -349,7 +347,7 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
     ])?;
     for c in &r.classes {
         w.write_record([
-            crate::routes::exports::neutralise(&c.key),
+            crate::csv_out::neutralise(&c.key),
             c.final_count.to_string(),
             c.answer_count.to_string(),
             cell(c.recall),
@@ -362,11 +360,11 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
         head.extend(
             r.confusion_classes
                 .iter()
-                .map(|c| crate::routes::exports::neutralise(c)),
+                .map(|c| crate::csv_out::neutralise(c)),
         );
         w.write_record(&head)?;
         for (c, counts) in r.confusion_classes.iter().zip(&r.confusion) {
-            let mut line = vec![crate::routes::exports::neutralise(c)];
+            let mut line = vec![crate::csv_out::neutralise(c)];
             line.extend(counts.iter().map(u64::to_string));
             w.write_record(&line)?;
         }
@@ -394,17 +392,5 @@ async fn quality_report(
         return Ok(Json(r).into_response());
     }
     let bytes = report_csv(&r).map_err(ApiError::internal)?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"order-{id}-quality.csv\""))
-            .map_err(ApiError::internal)?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    crate::csv_out::attachment(&format!("order-{id}-quality.csv"), bytes)
 }

@@ -12,9 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::earnings::{calendar, csv_download};
+use super::earnings::calendar;
 use super::types::{ErrorBody, Items};
 use crate::auth::{AdminCaller, ClientCaller, StaffCaller};
+use crate::csv_out::download as csv_download;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::state::AppState;

@@ -613,7 +613,8 @@ both!(clients_flag_results_and_get_a_quality_report, |app| {
     );
     let text = csv.text().await.unwrap();
     assert!(
-        text.starts_with("section,name,value")
+        text.trim_start_matches('\u{feff}')
+            .starts_with("section,name,value")
             && text.contains("fleiss_kappa")
             && text.contains("final \\ answered")
     );
