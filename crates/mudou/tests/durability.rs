@@ -905,6 +905,10 @@ async fn read_postgres(url: &str, schema: &str, order: i64) -> Stored {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_pg_tests),
+    ignore = "MUDOU_TEST_POSTGRES_URL was not set when the tests were built"
+)]
 async fn two_servers_one_postgresql_one_killed() {
     let Some(url) = std::env::var("MUDOU_TEST_POSTGRES_URL")
         .ok()
