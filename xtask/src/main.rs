@@ -111,6 +111,8 @@ fn test() -> anyhow::Result<()> {
     }
     build_ui()?;
     run(&mut npm(&["test"]))?;
+    // The COCO export test checks the export with COCOeval.
+    pip_ensure("pycocotools", "pycocotools")?;
     run(cargo().args(["test", "--workspace"]))?;
     ensure_chromium()?;
     run(cargo().args(["build", "-p", "mudou"]))?;
@@ -121,24 +123,30 @@ fn test() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Installs a Python package from PyPI unless `module` imports already.
+fn pip_ensure(module: &str, package: &str) -> anyhow::Result<()> {
+    let have = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {package} from PyPI");
+    run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        package,
+    ]))
+}
+
 /// The API fuzzer: schemathesis against `mudou demo`, as each role (`ops/fuzz/fuzz.py`).
 /// Installed from PyPI when missing. `MUDOU_FUZZ_SECONDS` sets each role's time (60).
 fn fuzz(bin: &Path) -> anyhow::Result<()> {
-    let have = Command::new("schemathesis")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        eprintln!("xtask: installing schemathesis for the API fuzzing");
-        run(Command::new("python3").args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "schemathesis",
-        ]))?;
-    }
+    pip_ensure("schemathesis", "schemathesis")?;
     let seconds = std::env::var("MUDOU_FUZZ_SECONDS").unwrap_or_else(|_| "60".into());
     run(Command::new("python3")
         .arg(root().join("ops/fuzz/fuzz.py"))

@@ -77,11 +77,10 @@ fn free_port() -> u16 {
 }
 
 /// A missing tool: a failure in CI, a clear "skipped" elsewhere.
+/// A test built to run (its `cfg` is on) whose tools are missing fails: it never passes by
+/// doing nothing. Built without it, the runner lists the test as ignored.
 fn unavailable(what: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{what} (CI=true: this test must run)");
-    }
-    eprintln!("skipped: {what}");
+    panic!("{what}: this test was built to run");
 }
 
 // -- the FUSE filesystem that loses unsynced writes ------------------------------------
@@ -738,6 +737,10 @@ async fn read_sqlite(db: &Path, order: i64) -> Stored {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(mudou_powercut_tests),
+    ignore = "MUDOU_TEST_POWERCUT was not set when the tests were built (needs FUSE and fusepy)"
+)]
 async fn sqlite_power_cut() {
     if let Some(why) = fuse_missing() {
         return unavailable(&format!("the power-cut filesystem cannot run: {why}"));

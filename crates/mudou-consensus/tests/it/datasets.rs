@@ -171,21 +171,13 @@ fn check(r: &Reference) {
         project_dir()
     }
     .join(r.set);
-    if !dir.join("labels.csv").exists() {
-        // In CI the shared sets lie beside the clone: missing there is a failure, not a pass.
-        assert!(
-            std::env::var("CI").is_err(),
-            "{} not found at {} (CI must have it)",
-            r.set,
-            dir.display()
-        );
-        println!(
-            "note: {} not found at {}; not checked",
-            r.set,
-            dir.display()
-        );
-        return;
-    }
+    // The shared sets lie beside every checkout (../shared): missing is a failure, not a pass.
+    assert!(
+        dir.join("labels.csv").exists(),
+        "{} not found at {}",
+        r.set,
+        dir.display()
+    );
     let set = load(&dir);
     for (m, reference) in Method::ALL.into_iter().zip(r.crowdkit) {
         let agg = m.run(&set.data.labels).expect("aggregation");

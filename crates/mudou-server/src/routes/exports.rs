@@ -120,9 +120,13 @@ impl Pick {
         }
     }
 
-    /// The confidence written beside a consensus answer.
+    /// The confidence written beside a consensus answer (decided without reading the answer
+    /// again).
     fn confidence(self, it: &ExportItem) -> Option<f64> {
-        self.answer(it).and(it.confidence)
+        let shown = self.source == ExportSource::Consensus
+            && it.answer.is_some()
+            && (self.include == ExportInclude::All || Self::settled(it));
+        it.confidence.filter(|_| shown)
     }
 }
 
