@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use mudou_consensus::synth::{SynthConfig, generate};
 use mudou_domain::OrderSpec;
-use mudou_server::quality::{SAMPLE_ANSWERS, order_engine};
+use mudou_domain::quality::{SAMPLE_ANSWERS, order_engine};
 use mudou_store::{QualityItem, QualityLabel};
 
 fn main() {

@@ -1,17 +1,28 @@
 //! Mudou's vocabulary, shared by the store, the server and the command line.
 //!
+//! The policy lives here too, as pure functions: what each kind of work means
+//! ([`kinds`]), the live consensus ([`live`]), who may get which order ([`dispatch`]) and
+//! the quality engine's rules ([`quality`]).
+//!
 //! Nothing here does IO. Types are small, `Copy` where possible, and validate
 //! themselves on construction so that an invalid value cannot travel further.
 
 mod calendar;
 pub mod career;
+pub mod dispatch;
+mod error_code;
+pub mod kinds;
+pub mod live;
 mod money;
 mod order;
 mod people;
 mod plan;
+pub mod quality;
 mod validate;
 
 pub use calendar::{Calendar, UnknownZone};
+pub use error_code::ErrorCode;
+pub use live::{ConsensusUpdate, ItemLabels};
 pub use money::Fen;
 pub use order::{
     Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,

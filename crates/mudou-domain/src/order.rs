@@ -198,11 +198,7 @@ impl OrderSpec {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(bad("name", "an order name is 1 to 100 characters"));
         }
-        let min_labels = if self.task_type == TaskType::Bbox {
-            1
-        } else {
-            2
-        };
+        let min_labels = self.task_type.kind().min_labels();
         if self.labels.len() < min_labels || self.labels.len() > 50 {
             return Err(bad(
                 "labels",
@@ -302,7 +298,9 @@ impl OrderSpec {
                 "a price above ¥1000 per label is surely a typo",
             ));
         }
-        if self.task_type != TaskType::Bbox && (self.box_rate_fen != 0 || self.box_pay_cap != 0) {
+        if !self.task_type.kind().pays_per_object()
+            && (self.box_rate_fen != 0 || self.box_pay_cap != 0)
+        {
             return Err(bad("box_rate_fen", "only box orders pay per box"));
         }
         if let Some(d) = self.deadline
@@ -342,10 +340,10 @@ impl OrderSpec {
     /// box rate, `box_rate_fen` per box up to `box_pay_cap` boxes (no cap when 0) instead.
     /// A skip earns nothing.
     pub fn pay_for(&self, answer: Option<&Answer>) -> i64 {
-        match answer {
-            None => 0,
-            Some(Answer::Boxes { boxes }) if self.box_rate_fen > 0 => {
-                let n = boxes.len() as i64;
+        let Some(answer) = answer else { return 0 };
+        match self.task_type.kind().objects(answer) {
+            Some(n) if self.box_rate_fen > 0 => {
+                let n = n as i64;
                 let paid = if self.box_pay_cap > 0 {
                     n.min(self.box_pay_cap as i64)
                 } else {
@@ -353,7 +351,7 @@ impl OrderSpec {
                 };
                 paid * self.box_rate_fen
             }
-            Some(_) => self.piece_rate_fen,
+            _ => self.piece_rate_fen,
         }
     }
 
@@ -398,90 +396,37 @@ impl Answer {
         value: &serde_json::Value,
         image: Option<(i64, i64)>,
     ) -> Result<Answer, ValidationError> {
-        let field = "answer";
-        let known = |k: &str| {
-            if spec.label_index(k).is_some() {
-                Ok(())
-            } else {
-                Err(bad(
-                    field,
-                    format!("{k:?} is not one of this order's labels"),
-                ))
-            }
-        };
-        let obj = value
-            .as_object()
-            .ok_or_else(|| bad(field, "an answer is a JSON object"))?;
-        let only = |key: &str| {
-            if obj.len() == 1 && obj.contains_key(key) {
-                Ok(())
-            } else {
-                Err(bad(
-                    field,
-                    format!("this order's answers are {{\"{key}\": …}}"),
-                ))
-            }
-        };
-        match spec.task_type {
-            TaskType::SingleChoice | TaskType::TextClassification => {
-                only("label")?;
-                let label = obj["label"]
-                    .as_str()
-                    .ok_or_else(|| bad(field, "label is a string"))?;
-                known(label)?;
-                Ok(Answer::Choice {
-                    label: label.to_owned(),
+        let kind = spec.task_type.kind();
+        let v = crate::kinds::the_value(value, kind.answer_key())?;
+        kind.parse(spec, v, image)
+    }
+
+    /// Reads an answer as stored: a label's answer, a consensus (whose boxes carry extra
+    /// fields such as `support`) or a gold answer. `None` when it is none of these.
+    pub fn from_stored(v: &serde_json::Value) -> Option<Answer> {
+        if let Some(boxes) = v.get("boxes").and_then(serde_json::Value::as_array) {
+            let boxes = boxes
+                .iter()
+                .map(|b| {
+                    Some(BoxAnswer {
+                        label: b["label"].as_str()?.to_owned(),
+                        x: b["x"].as_f64()?,
+                        y: b["y"].as_f64()?,
+                        w: b["w"].as_f64()?,
+                        h: b["h"].as_f64()?,
+                    })
                 })
-            }
-            TaskType::MultiLabel => {
-                only("labels")?;
-                let arr = obj["labels"]
-                    .as_array()
-                    .ok_or_else(|| bad(field, "labels is a list"))?;
-                let mut out: Vec<String> = Vec::with_capacity(arr.len());
-                for v in arr {
-                    let k = v
-                        .as_str()
-                        .ok_or_else(|| bad(field, "each label is a string"))?;
-                    known(k)?;
-                    if out.iter().any(|o| o == k) {
-                        return Err(bad(field, format!("{k:?} is given twice")));
-                    }
-                    out.push(k.to_owned());
-                }
-                // One order for the same set, whatever order it was picked in.
-                out.sort_by_key(|k| spec.label_index(k));
-                Ok(Answer::Multi { labels: out })
-            }
-            TaskType::Bbox => {
-                only("boxes")?;
-                let boxes: Vec<BoxAnswer> = serde_json::from_value(obj["boxes"].clone())
-                    .map_err(|e| bad(field, format!("boxes: {e}")))?;
-                if boxes.len() > 500 {
-                    return Err(bad(field, "at most 500 boxes per item"));
-                }
-                for b in &boxes {
-                    known(&b.label)?;
-                    let finite = [b.x, b.y, b.w, b.h].iter().all(|v| v.is_finite());
-                    if !finite || b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 {
-                        return Err(bad(
-                            field,
-                            "a box has x, y ≥ 0 and a positive width and height",
-                        ));
-                    }
-                    if let Some((w, h)) = image {
-                        let eps = 0.5;
-                        if b.x + b.w > w as f64 + eps || b.y + b.h > h as f64 + eps {
-                            return Err(bad(
-                                field,
-                                format!("a box must stay inside the {w}×{h} image"),
-                            ));
-                        }
-                    }
-                }
-                Ok(Answer::Boxes { boxes })
-            }
+                .collect::<Option<Vec<_>>>()?;
+            return Some(Answer::Boxes { boxes });
         }
+        serde_json::from_value(v.clone()).ok()
+    }
+
+    /// [`Answer::from_stored`] of a JSON text.
+    pub fn from_stored_str(s: &str) -> Option<Answer> {
+        serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .and_then(|v| Answer::from_stored(&v))
     }
 
     /// Whether this answer agrees with a gold answer: the same label, the same set of labels,

@@ -5,14 +5,11 @@
 pub mod affinity;
 pub mod auth;
 pub mod browser;
-pub mod consensus;
 pub mod csv_out;
-pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod metrics;
-pub mod quality;
 pub mod review;
 pub mod routes;
 pub mod settings;

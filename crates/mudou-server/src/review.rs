@@ -11,8 +11,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::quality::matches;
 use crate::state::AppState;
+use mudou_domain::quality::matches;
 
 /// How often the sweep looks for pauses whose labels wait to be left out.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(2);
@@ -147,7 +147,7 @@ pub async fn exclude_stretch(
     Ok(state
         .store
         .exclude_pause_labels(pause_id, exclude, now_millis(), |item| {
-            crate::consensus::decide(&spec, item)
+            mudou_domain::live::decide(&spec, item)
         })
         .await?)
 }

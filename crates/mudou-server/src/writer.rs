@@ -276,7 +276,7 @@ async fn write(
     let (work, replies): (Vec<WriteJob>, Vec<_>) =
         jobs.into_iter().map(|j| (j.job, j.reply)).unzip();
     let decide = |order_id: i64, item: &ItemLabels| match specs.get(&order_id) {
-        Some(spec) => crate::consensus::decide(spec, item),
+        Some(spec) => mudou_domain::live::decide(spec, item),
         // Every label names its order's spec; an assignment of another order is refused
         // before consensus, so this is not reached.
         None => mudou_store::ConsensusUpdate {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Backend, ConsensusUpdate, ItemLabels, OpenOrder, Result, Standing, Store, StoreError};
 
 /// A consensus that leaves every item open as it is: for batches without labels (leases,
 /// heartbeats, ends of units), and for callers that decide nothing.
@@ -26,17 +26,6 @@ pub fn keep_open(_order_id: i64, item: &ItemLabels) -> ConsensusUpdate {
 /// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
 /// conflict (it rolled back; nothing was written).
 const RETRIES: u32 = 3;
-
-/// An order that is open for work.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OpenOrder {
-    pub id: i64,
-    pub org_id: i64,
-    pub name: String,
-    pub priority: i64,
-    pub deadline: Option<i64>,
-    pub published_at: Option<i64>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Assignment {
@@ -87,31 +76,6 @@ pub struct NewLabel {
     pub pay_on_submit: bool,
 }
 
-/// What the consensus engine says of an item after a label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsensusUpdate {
-    /// `open`, `resolved` or `escalated`.
-    pub state: &'static str,
-    pub answer: Option<String>,
-    pub confidence: Option<f64>,
-    /// Labels the item should get now.
-    pub needed: i64,
-    /// Per answer of [`ItemLabels::answers`]: whether it agrees with the final answer
-    /// (for a gold item, with the gold answer). Empty while the item is open.
-    pub agrees: Vec<bool>,
-}
-
-/// The facts of an item the consensus engine decides on.
-#[derive(Debug, Clone)]
-pub struct ItemLabels {
-    pub needed: i64,
-    pub skips: i64,
-    /// A gold item's known answer (JSON): the engine then only checks answers against it.
-    pub gold: Option<String>,
-    /// `(annotator_id, answer JSON)` of every real answer, oldest first.
-    pub answers: Vec<(i64, String)>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubmitOutcome {
     /// Stored (or, when `replay`, the same UUID was already stored: nothing changed).
@@ -159,20 +123,6 @@ pub struct TrainingResult {
     pub qualification: String,
 }
 
-/// An annotator's standing for dispatch.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Standing {
-    pub level: Option<mudou_domain::SkillLevel>,
-    /// The reason of a pause on all work, if there is one.
-    pub paused_everywhere: Option<String>,
-    /// Orders the annotator is paused on, with the reason.
-    pub paused_orders: Vec<(i64, String)>,
-    pub qualifications: Vec<String>,
-    /// The id of the annotator's latest assignment (0 for none): it moves on with each
-    /// unit, so it seeds a fresh, reproducible draw of orders.
-    pub last_assignment: i64,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmitRefusal {
     /// The assignment is not this annotator's.
@@ -208,7 +158,11 @@ impl Store {
         let before = changes();
         let sql = "SELECT id, org_id, name, priority, deadline, published_at FROM orders WHERE state = 'open'";
         let v: std::sync::Arc<Vec<OpenOrder>> =
-            on_read!(self, p => sqlx::query_as::<_, OpenOrder>(sql).fetch_all(p).await?).into();
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64, String, i64, Option<i64>, Option<i64>)>(sql).fetch_all(p).await?)
+                .into_iter()
+                .map(|(id, org_id, name, priority, deadline, published_at)| OpenOrder { id, org_id, name, priority, deadline, published_at })
+                .collect::<Vec<_>>()
+                .into();
         if changes() == before {
             self.caches.open_orders.insert((), v.clone());
         }

@@ -17,7 +17,7 @@ use crate::effects::LabelEffects;
 use crate::pool::Tx;
 use crate::submit::{params, tuples};
 use crate::throughput::HOUR_MS;
-use crate::{Result, Store};
+use crate::{QualityItem, QualityLabel, Result, Store};
 
 /// Skips that send an item to review (dispatch's rule); such an entry says `skipped`.
 pub const SKIPS_FOR_REVIEW: i64 = 3;
@@ -797,15 +797,6 @@ pub struct WorkerHourStats {
     pub ms_sum: i64,
 }
 
-/// A label as the quality engine reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct QualityLabel {
-    pub item_id: i64,
-    pub annotator_id: i64,
-    pub answer: String,
-    pub client_ms: i64,
-}
-
 /// The answers the quality engine reads from one order, oldest item first.
 #[derive(Debug, Clone, Default)]
 pub struct QualitySample {
@@ -823,18 +814,16 @@ impl QualitySample {
     }
 }
 
-/// An item's gold or final answer, as the quality engine reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct QualityItem {
-    pub item_id: i64,
-    pub is_gold: bool,
-    pub gold: Option<String>,
-    pub state: String,
-    pub answer: Option<String>,
-    pub confidence: Option<f64>,
-    /// The dataset's known answer (manifest), when the item is not gold in this order.
-    pub known: Option<String>,
-}
+/// A [`QualityItem`] as read.
+type QualityItemRow = (
+    i64,
+    bool,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+);
 
 impl Store {
     /// The centre's per-worker, per-hour figures since `since_hour`.
@@ -895,8 +884,17 @@ impl Store {
                 }
             ),
         );
-        let mut labels: Vec<QualityLabel> = on_read!(self, p => sqlx::query_as::<_, QualityLabel>(&sql)
-            .bind(order_id).bind(since).bind(max.max(1)).fetch_all(p).await?);
+        let mut labels: Vec<QualityLabel> =
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64, String, i64)>(&sql)
+            .bind(order_id).bind(since).bind(max.max(1)).fetch_all(p).await?)
+            .into_iter()
+            .map(|(item_id, annotator_id, answer, client_ms)| QualityLabel {
+                item_id,
+                annotator_id,
+                answer,
+                client_ms,
+            })
+            .collect();
         let capped = labels.len() as i64 >= max.max(1);
         if capped && let Some(edge) = labels.last().map(|l| l.item_id) {
             labels.retain(|l| l.item_id != edge);
@@ -917,7 +915,12 @@ impl Store {
                    FROM order_items oi JOIN items i ON i.id = oi.item_id \
                    WHERE oi.order_id = $1 AND oi.item_id >= $2 AND oi.item_id <= $3 ORDER BY oi.item_id";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, QualityItem>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, QualityItemRow>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?)
+                .into_iter()
+                .map(|(item_id, is_gold, gold, state, answer, confidence, known)| QualityItem {
+                    item_id, is_gold, gold, state, answer, confidence, known,
+                })
+                .collect(),
         )
     }
 

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::dispatch::{ConsensusUpdate, ItemLabels};
 use crate::effects::{self, Exclusion, ItemFact, LabelEffects, Verdict};
 use crate::pool::Tx;
 use crate::submit::params;
 use crate::{Backend, Result, Store, StoreError};
+use crate::{ConsensusUpdate, ItemLabels};
 
 /// What the queue may be narrowed to.
 #[derive(Debug, Clone, Default)]

@@ -211,7 +211,7 @@ async fn work_day(
         let spec = day.spec;
         let outcome = store
             .submit_label(&label, at, LEASE_MS, |it| {
-                mudou_server::consensus::decide(spec, it)
+                mudou_domain::live::decide(spec, it)
             })
             .await?;
         if matches!(outcome, Ok(SubmitOutcome::Stored { replay: false, .. })) {

@@ -247,30 +247,6 @@ fn boxes_of(answer: &Value) -> Vec<(String, f64, f64, f64, f64)> {
         .collect()
 }
 
-/// A short text of an answer for a CSV cell.
-fn answer_text(task: TaskType, answer: &Value) -> String {
-    match task {
-        TaskType::SingleChoice | TaskType::TextClassification => {
-            answer["label"].as_str().unwrap_or_default().to_owned()
-        }
-        TaskType::MultiLabel => answer["labels"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(";"),
-        TaskType::Bbox => answer["boxes"].to_string(),
-    }
-}
-
-fn label_text(task: TaskType, answer: &Value) -> String {
-    match task {
-        TaskType::Bbox => format!("{} boxes", boxes_of(answer).len()),
-        _ => answer_text(task, answer),
-    }
-}
-
 fn jsonl_pass(seed: i64, pick: Pick) -> Part {
     let render = move |page: &Page| {
         let mut out = Vec::new();
@@ -348,14 +324,14 @@ fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
         for it in &page.items {
             let answer = pick
                 .answer(it)
-                .map(|a| answer_text(task, &a))
+                .map(|a| task.kind().answer_text(&a))
                 .unwrap_or_default();
             let labels = page
                 .labels_of(it.item_id)
                 .iter()
                 .map(|l| {
                     let what = match &l.answer {
-                        Some(a) => label_text(task, &parse(Some(a))),
+                        Some(a) => task.kind().label_text(&parse(Some(a))),
                         None => format!("skip:{}", l.skip_reason.as_deref().unwrap_or("")),
                     };
                     format!("{}:{what}", pseudonym(seed, l.annotator_id))
@@ -682,7 +658,7 @@ fn file_stream(file: std::fs::File) -> impl Stream<Item = Result<Bytes, std::io:
 }
 
 fn needs_boxes(format: ExportFormat, task: TaskType) -> ApiResult<()> {
-    if task != TaskType::Bbox {
+    if !task.kind().exports_objects() {
         return Err(ApiError::validation(format!(
             "{} exports hold boxes and this is a {} order: use jsonl, csv or labelstudio",
             match format {

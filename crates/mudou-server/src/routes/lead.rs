@@ -27,8 +27,8 @@ use super::types::{ErrorBody, Items, UserOut};
 use crate::auth::{self, AdminCaller, LeadCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::quality::{OrderEngine, WorkerEngine, combine, order_engine};
 use crate::state::AppState;
+use mudou_domain::quality::{OrderEngine, WorkerEngine, combine, order_engine};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -274,7 +274,7 @@ async fn engines(
         };
         let sample = state
             .store
-            .quality_labels(order_id, since, true, crate::quality::SAMPLE_ANSWERS)
+            .quality_labels(order_id, since, true, mudou_domain::quality::SAMPLE_ANSWERS)
             .await?;
         let items = match sample.item_range() {
             Some((lo, hi)) => state.store.quality_items(order_id, lo, hi).await?,

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, TaskType, plan_training_units, plan_units};
+use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -351,29 +351,6 @@ async fn update_order(
     Ok(Json(order_out(&state, o).await?))
 }
 
-/// The gold answer an item brings from its manifest, in the shape of this order's answers.
-pub(crate) fn manifest_gold(spec: &OrderSpec, gold: &Value) -> Option<Value> {
-    match spec.task_type {
-        TaskType::SingleChoice | TaskType::TextClassification => {
-            gold.get("label").filter(|v| v.is_string()).map(|l| serde_json::json!({"label": l}))
-        }
-        TaskType::MultiLabel => match gold.get("labels").and_then(Value::as_array) {
-            Some(ls) if !ls.is_empty() => Some(serde_json::json!({"labels": ls})),
-            _ => gold.get("label").filter(|v| v.is_string()).map(|l| serde_json::json!({"labels": [l]})),
-        },
-        TaskType::Bbox => gold.get("boxes").filter(|b| b.is_array()).map(|b| {
-            // Manifests may carry extra keys per box; keep the ones an answer has.
-            let boxes: Vec<Value> = b
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|x| serde_json::json!({"label": x["label"], "x": x["x"], "y": x["y"], "w": x["w"], "h": x["h"]}))
-                .collect();
-            serde_json::json!({"boxes": boxes})
-        }),
-    }
-}
-
 /// Decides which candidates join the order and with which gold; refuses gold that
 /// does not fit the order.
 async fn plan_items(
@@ -415,7 +392,7 @@ async fn plan_items(
             Some(answer) => Some(answer.clone()),
             None if !use_manifest.contains(&c.id) => None,
             None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
-                Some(Ok(g)) => match manifest_gold(spec, &g) {
+                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(&g) {
                     Some(v) => {
                         let a = Answer::parse(spec, &v, dims).map_err(|e| {
                             ApiError::validation(format!(

@@ -19,8 +19,8 @@ use super::types::ErrorBody;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::quality::{matches, order_engine};
 use crate::state::AppState;
+use mudou_domain::quality::{matches, order_engine};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(quality_report))
@@ -138,22 +138,6 @@ fn parse(s: Option<&str>) -> Option<Value> {
 }
 
 /// Labels of an answer for per-class counts: the label, each label, or each box's label.
-fn keys_of(spec: &OrderSpec, v: &Value) -> Vec<String> {
-    let strs = |a: Option<&Vec<Value>>, f: &dyn Fn(&Value) -> Option<String>| -> Vec<String> {
-        a.into_iter().flatten().filter_map(f).collect()
-    };
-    match spec.task_type {
-        TaskType::SingleChoice | TaskType::TextClassification => v["label"]
-            .as_str()
-            .map(|s| vec![s.to_owned()])
-            .unwrap_or_default(),
-        TaskType::MultiLabel => strs(v["labels"].as_array(), &|x| x.as_str().map(str::to_owned)),
-        TaskType::Bbox => strs(v["boxes"].as_array(), &|b| {
-            b["label"].as_str().map(str::to_owned)
-        }),
-    }
-}
-
 pub async fn build_report(
     state: &AppState,
     order: &mudou_store::Order,
@@ -162,7 +146,7 @@ pub async fn build_report(
     let counts = state.store.order_counts(order.id).await?;
     let sample = state
         .store
-        .quality_labels(order.id, 0, false, crate::quality::SAMPLE_ANSWERS)
+        .quality_labels(order.id, 0, false, mudou_domain::quality::SAMPLE_ANSWERS)
         .await?;
     let items = match sample.item_range() {
         Some((lo, hi)) => state.store.quality_items(order.id, lo, hi).await?,
@@ -179,7 +163,7 @@ pub async fn build_report(
         let (Some(k), Some(a)) = (parse(it.known.as_deref()), it.answer.as_deref()) else {
             continue;
         };
-        let Some(k) = super::orders::manifest_gold(&spec, &k) else {
+        let Some(k) = spec.task_type.kind().manifest_gold(&k) else {
             continue;
         };
         known_n += 1;
@@ -215,7 +199,7 @@ pub async fn build_report(
     let idx = |k: &str| spec.labels.iter().position(|l| l.key == k);
     for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
         for k in parse(it.answer.as_deref())
-            .map(|v| keys_of(&spec, &v))
+            .map(|v| spec.task_type.kind().keys(&v))
             .unwrap_or_default()
         {
             if let Some(i) = idx(&k) {
@@ -225,7 +209,7 @@ pub async fn build_report(
     }
     for l in &labels {
         for k in parse(Some(&l.answer))
-            .map(|v| keys_of(&spec, &v))
+            .map(|v| spec.task_type.kind().keys(&v))
             .unwrap_or_default()
         {
             if let Some(i) = idx(&k) {
@@ -240,10 +224,7 @@ pub async fn build_report(
         .await
         .map_err(ApiError::internal)?;
     // Recall and precision per label from the confusion matrix (single-choice and text).
-    if matches!(
-        spec.task_type,
-        TaskType::SingleChoice | TaskType::TextClassification
-    ) {
+    if spec.task_type.kind().one_question() {
         for (i, c) in classes.iter_mut().enumerate() {
             let row: u64 = engine.confusion.get(i).map(|r| r.iter().sum()).unwrap_or(0);
             let col: u64 = engine

@@ -281,7 +281,7 @@ async fn assignment_out(
 }
 
 /// The next unit of work: the same one again while its lease lives, else a new lease
-/// of the orders this annotator may work on (see [`crate::dispatch`]).
+/// of the orders this annotator may work on (see [`mudou_domain::dispatch`]).
 #[utoipa::path(get, path = "/api/v1/work/next", tag = "work",
     responses((status = 200, body = NextOut), (status = 403, body = ErrorBody)))]
 async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiResult<Json<NextOut>> {
@@ -326,15 +326,15 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         let entry = state.specs.get(&state.store, o.id).await?;
         open.push((o.clone(), entry.spec, entry.name));
     }
-    let candidates = match crate::dispatch::plan(
+    let candidates = match mudou_domain::dispatch::plan(
         &open,
         me.centre_id,
         &standing,
         now,
-        crate::dispatch::seed(user.id, standing.last_assignment),
+        mudou_domain::dispatch::seed(user.id, standing.last_assignment),
     ) {
-        crate::dispatch::Plan::Nothing(reason) => return nothing(reason),
-        crate::dispatch::Plan::Try(c) => c,
+        mudou_domain::dispatch::Plan::Nothing(reason) => return nothing(reason),
+        mudou_domain::dispatch::Plan::Try(c) => c,
     };
     // On PostgreSQL an order may have nothing free only because its items are locked by a
     // label batch for a moment: then ask again shortly, and if it stays so, say "busy" (the
@@ -495,7 +495,7 @@ async fn post_label(
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
             // Only boxes need the picture's size (to keep them inside it).
-            let dims = if spec.task_type == mudou_domain::TaskType::Bbox {
+            let dims = if spec.task_type.kind().needs_image_size() {
                 state.store.item_size(req.item_id).await?
             } else {
                 None
@@ -595,11 +595,9 @@ async fn training_feedback(
     let gold: Value = serde_json::from_str(&gold).map_err(ApiError::internal)?;
     let correct = match (
         given.and_then(|g| serde_json::from_str::<Value>(g).ok()),
-        crate::consensus::read_answer(&gold),
+        Answer::from_stored(&gold),
     ) {
-        (Some(g), Some(right)) => {
-            crate::consensus::read_answer(&g).is_some_and(|a| a.matches(&right))
-        }
+        (Some(g), Some(right)) => Answer::from_stored(&g).is_some_and(|a| a.matches(&right)),
         _ => false,
     };
     Ok(Some(Feedback {

@@ -17,11 +17,31 @@ use mudou_consensus::quality::{
 use mudou_consensus::{
     Aggregation, EmOptions, Label, Labels, WorkerModel, majority_vote, one_coin_dawid_skene,
 };
-use mudou_domain::{OrderSpec, TaskType};
-use mudou_store::{QualityItem, QualityLabel};
 use serde_json::Value;
 
-use crate::consensus::read_answer;
+use crate::{Answer, OrderSpec};
+
+/// A label as the quality engine reads it.
+#[derive(Debug, Clone)]
+pub struct QualityLabel {
+    pub item_id: i64,
+    pub annotator_id: i64,
+    pub answer: String,
+    pub client_ms: i64,
+}
+
+/// An item's gold or final answer, as the quality engine reads it.
+#[derive(Debug, Clone)]
+pub struct QualityItem {
+    pub item_id: i64,
+    pub is_gold: bool,
+    pub gold: Option<String>,
+    pub state: String,
+    pub answer: Option<String>,
+    pub confidence: Option<f64>,
+    /// The dataset's known answer (manifest), when the item is not gold in this order.
+    pub known: Option<String>,
+}
 
 /// The engine reads at most about this many answers of one order (whole items, the latest):
 /// beyond, its figures come from this sample.
@@ -29,40 +49,17 @@ pub const SAMPLE_ANSWERS: i64 = 100_000;
 
 /// The classes of an order's questions: the label keys, or no/yes per label (multi-label).
 pub fn classes(spec: &OrderSpec) -> Vec<String> {
-    match spec.task_type {
-        TaskType::MultiLabel => vec!["no".into(), "yes".into()],
-        _ => spec.labels.iter().map(|l| l.key.clone()).collect(),
-    }
+    spec.task_type.kind().classes(spec)
 }
 
 /// Whether the engine can judge the order (it has classes to confuse).
 pub fn categorical(spec: &OrderSpec) -> bool {
-    spec.task_type != TaskType::Bbox
+    !classes(spec).is_empty()
 }
 
 /// The class of each question an answer answers: `(question within the item, class)`.
 fn answer_classes(spec: &OrderSpec, answer: &Value) -> Vec<(u32, u32)> {
-    match spec.task_type {
-        TaskType::SingleChoice | TaskType::TextClassification => answer["label"]
-            .as_str()
-            .and_then(|k| spec.label_index(k))
-            .map(|c| vec![(0, c as u32)])
-            .unwrap_or_default(),
-        TaskType::MultiLabel => {
-            let Some(chosen) = answer["labels"].as_array() else {
-                return Vec::new();
-            };
-            spec.labels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let yes = chosen.iter().any(|x| x.as_str() == Some(&l.key));
-                    (i as u32, yes as u32)
-                })
-                .collect()
-        }
-        TaskType::Bbox => Vec::new(),
-    }
+    spec.task_type.kind().answer_classes(spec, answer)
 }
 
 /// What the engine found for one worker on one order.
@@ -278,12 +275,10 @@ pub fn combine(engines: &[(i64, &OrderEngine)]) -> HashMap<i64, WorkerEngine> {
 /// Whether a stored answer matches the reference answer (both JSON): the same test the
 /// consensus uses for verdicts (boxes by IoU).
 pub fn matches(answer: &str, reference: &str) -> bool {
-    let read = |s: &str| {
-        serde_json::from_str::<Value>(s)
-            .ok()
-            .and_then(|v| read_answer(&v))
-    };
-    match (read(answer), read(reference)) {
+    match (
+        Answer::from_stored_str(answer),
+        Answer::from_stored_str(reference),
+    ) {
         (Some(a), Some(r)) => a.matches(&r),
         _ => false,
     }

@@ -1,16 +1,42 @@
-//! The consensus engine on the way in: after each label, the item's answer, its
-//! confidence and whether it needs another label, computed from all its answers.
+//! The consensus on the way in: after each label, the item's answer, its confidence and
+//! whether it needs another label, computed from all its answers. What an answer means is
+//! the kind's ([`crate::kinds`]); the state an item moves to is decided here, the same for
+//! every kind.
 
-use mudou_consensus::bbox::{BBox, BoxLabel, BoxOptions, box_consensus};
-use mudou_consensus::{Decision, OverlapPolicy, SkillModel, item_posterior};
-use mudou_domain::{Answer, BoxAnswer, OrderSpec, Overlap, TaskType};
-use mudou_store::{ConsensusUpdate, ItemLabels};
-use serde_json::{Value, json};
+use mudou_consensus::{Decision, OverlapPolicy};
+use serde_json::Value;
+
+use crate::{Answer, OrderSpec, Overlap};
 
 /// The accuracy assumed for an annotator before their skill is estimated.
 pub const DEFAULT_ACCURACY: f64 = 0.8;
 /// Skips after which an item goes to the lead's review queue.
 pub const MAX_SKIPS: i64 = 3;
+
+/// The facts of an item the consensus engine decides on.
+#[derive(Debug, Clone)]
+pub struct ItemLabels {
+    pub needed: i64,
+    pub skips: i64,
+    /// A gold item's known answer (JSON): the engine then only checks answers against it.
+    pub gold: Option<String>,
+    /// `(annotator_id, answer JSON)` of every real answer, oldest first.
+    pub answers: Vec<(i64, String)>,
+}
+
+/// What the consensus engine decided for an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsensusUpdate {
+    /// `open`, `resolved` or `escalated`.
+    pub state: &'static str,
+    pub answer: Option<String>,
+    pub confidence: Option<f64>,
+    /// Labels the item should get now.
+    pub needed: i64,
+    /// Per answer of [`ItemLabels::answers`]: whether it agrees with the final answer
+    /// (for a gold item, with the gold answer). Empty while the item is open.
+    pub agrees: Vec<bool>,
+}
 
 fn policy(o: &Overlap) -> OverlapPolicy {
     match *o {
@@ -34,43 +60,12 @@ fn worker_index(answers: &[(i64, String)]) -> Vec<u32> {
         .collect()
 }
 
-/// Posterior of a yes/no or K-way question from `(worker, class)` pairs.
-fn posterior(k: usize, pairs: &[(u32, u32)]) -> (u32, f64) {
-    let prior = vec![1.0 / k as f64; k];
-    let mut out = vec![0.0; k];
-    SkillModel::from_accuracies(&prior, &[], DEFAULT_ACCURACY)
-        .and_then(|m| item_posterior(&m, pairs, &mut out))
-        .unwrap_or((0, 1.0 / k as f64))
-}
-
-/// Reads a stored answer or consensus (whose boxes carry extra fields such as `support`).
-pub fn read_answer(v: &Value) -> Option<Answer> {
-    if let Some(boxes) = v.get("boxes").and_then(Value::as_array) {
-        let boxes = boxes
-            .iter()
-            .map(|b| {
-                Some(BoxAnswer {
-                    label: b["label"].as_str()?.to_owned(),
-                    x: b["x"].as_f64()?,
-                    y: b["y"].as_f64()?,
-                    w: b["w"].as_f64()?,
-                    h: b["h"].as_f64()?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        return Some(Answer::Boxes { boxes });
-    }
-    serde_json::from_value(v.clone()).ok()
-}
-
 /// Whether each answer agrees with `reference` (a consensus or gold answer, as JSON).
 fn agreement(answers: &[Value], reference: &str) -> Vec<bool> {
-    let reference = serde_json::from_str(reference)
-        .ok()
-        .and_then(|v| read_answer(&v));
+    let reference = Answer::from_stored_str(reference);
     answers
         .iter()
-        .map(|a| match (&reference, read_answer(a)) {
+        .map(|a| match (&reference, Answer::from_stored(a)) {
             (Some(r), Some(a)) => a.matches(r),
             _ => false,
         })
@@ -96,116 +91,13 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
     }
     let n = item.answers.len() as u32;
     let workers = worker_index(&item.answers);
-    let (answer, confidence, agree) = match spec.task_type {
-        TaskType::SingleChoice | TaskType::TextClassification => {
-            let pairs: Vec<(u32, u32)> = answers
-                .iter()
-                .zip(&workers)
-                .filter_map(|(a, w)| {
-                    a["label"]
-                        .as_str()
-                        .and_then(|k| spec.label_index(k))
-                        .map(|c| (*w, c as u32))
-                })
-                .collect();
-            if pairs.is_empty() {
-                (None, 0.0, true)
-            } else {
-                let (c, conf) = posterior(spec.labels.len(), &pairs);
-                (
-                    Some(json!({"label": spec.labels[c as usize].key})),
-                    conf,
-                    true,
-                )
-            }
-        }
-        TaskType::MultiLabel => {
-            // Each label is its own yes/no question; the item is as sure as its least sure label.
-            let mut chosen = Vec::new();
-            let mut least = 1.0f64;
-            for (li, l) in spec.labels.iter().enumerate() {
-                let pairs: Vec<(u32, u32)> = answers
-                    .iter()
-                    .zip(&workers)
-                    .map(|(a, w)| {
-                        let yes = a["labels"]
-                            .as_array()
-                            .is_some_and(|ls| ls.iter().any(|x| x.as_str() == Some(&l.key)));
-                        (*w, yes as u32)
-                    })
-                    .collect();
-                let (c, conf) = posterior(2, &pairs);
-                if c == 1 {
-                    chosen.push(spec.labels[li].key.clone());
-                }
-                least = least.min(conf);
-            }
-            (
-                Some(json!({"labels": chosen})),
-                if n == 0 { 0.0 } else { least },
-                true,
-            )
-        }
-        TaskType::Bbox => {
-            let submissions: Vec<(u32, u32)> = workers.iter().map(|w| (0, *w)).collect();
-            let mut boxes = Vec::new();
-            for (a, w) in answers.iter().zip(&workers) {
-                for b in a["boxes"].as_array().into_iter().flatten() {
-                    let (Some(x), Some(y), Some(bw), Some(bh)) = (
-                        b["x"].as_f64(),
-                        b["y"].as_f64(),
-                        b["w"].as_f64(),
-                        b["h"].as_f64(),
-                    ) else {
-                        continue;
-                    };
-                    let Some(class) = b["label"].as_str().and_then(|k| spec.label_index(k)) else {
-                        continue;
-                    };
-                    boxes.push(BoxLabel {
-                        task: 0,
-                        worker: *w,
-                        class: class as u32,
-                        bbox: BBox::new(x, y, x + bw, y + bh),
-                    });
-                }
-            }
-            match box_consensus(&submissions, &boxes, None, &BoxOptions::default()) {
-                Ok(c) => {
-                    let out: Vec<Value> = c
-                        .boxes
-                        .iter()
-                        .map(|b| {
-                            json!({"label": spec.labels[b.class as usize].key, "x": b.bbox.x0, "y": b.bbox.y0,
-                                   "w": b.bbox.x1 - b.bbox.x0, "h": b.bbox.y1 - b.bbox.y0,
-                                   "support": b.support, "mean_iou": b.mean_iou})
-                        })
-                        .collect();
-                    // Each object the workers drew counts: a kept box by its support and
-                    // fit, an object drawn by too few by the share who did not draw it.
-                    // Nothing drawn by anyone is agreement on an empty picture.
-                    let share = |b: &mudou_consensus::bbox::ConsensusBox| {
-                        b.support as f64 / n.max(1) as f64
-                    };
-                    let objects = c.boxes.len() + c.rejected.len();
-                    let conf = if objects == 0 {
-                        1.0
-                    } else {
-                        (c.boxes.iter().map(|b| share(b) * b.mean_iou).sum::<f64>()
-                            + c.rejected.iter().map(|b| 1.0 - share(b)).sum::<f64>())
-                            / objects as f64
-                    };
-                    (Some(json!({"boxes": out})), conf, c.unanimous(0, n))
-                }
-                Err(_) => (None, 0.0, false),
-            }
-        }
-    };
+    let agreed = spec.task_type.kind().consensus(spec, &answers, &workers);
+    let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
     let state = if item.skips >= MAX_SKIPS && n < initial {
         "escalated"
-    } else if spec.task_type == TaskType::Bbox && !agree && n >= initial {
-        // People disagree on what is in the picture (a box not matched by everyone's):
+    } else if !agreed.settles && n >= initial {
+        // People disagree on what the answer is at all (a box not matched by everyone's):
         // ask more, or a lead. Never resolved, so nobody is paid on a false consensus.
         if n >= max { "escalated" } else { "open" }
     } else {
@@ -216,7 +108,7 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
             Decision::NeedMore => "open",
         }
     };
-    let answer = answer.map(|a| a.to_string());
+    let answer = agreed.answer.map(|a| a.to_string());
     if state == "open" {
         ConsensusUpdate {
             state,
@@ -243,7 +135,8 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mudou_domain::{LabelDef, PayOn};
+    use crate::{LabelDef, PayOn, TaskType};
+    use serde_json::json;
 
     fn spec(task_type: TaskType, overlap: Overlap) -> OrderSpec {
         let l = |k: &str| LabelDef {

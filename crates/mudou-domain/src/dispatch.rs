@@ -16,8 +16,32 @@
 
 use std::sync::Arc;
 
-use mudou_domain::{OrderSpec, SkillLevel};
-use mudou_store::{OpenOrder, Standing};
+use crate::{OrderSpec, SkillLevel};
+
+/// An order that is open for work.
+#[derive(Debug, Clone)]
+pub struct OpenOrder {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub priority: i64,
+    pub deadline: Option<i64>,
+    pub published_at: Option<i64>,
+}
+
+/// An annotator's standing for dispatch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Standing {
+    pub level: Option<SkillLevel>,
+    /// The reason of a pause on all work, if there is one.
+    pub paused_everywhere: Option<String>,
+    /// Orders the annotator is paused on, with the reason.
+    pub paused_orders: Vec<(i64, String)>,
+    pub qualifications: Vec<String>,
+    /// The id of the annotator's latest assignment (0 for none): it moves on with each
+    /// unit, so it seeds a fresh, reproducible draw of orders.
+    pub last_assignment: i64,
+}
 
 /// An order worth trying, with its spec.
 #[derive(Clone)]
@@ -160,7 +184,7 @@ pub fn seed(annotator_id: i64, last_assignment: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mudou_domain::{LabelDef, Overlap, PayOn, TaskType, Training};
+    use crate::{LabelDef, Overlap, PayOn, TaskType, Training};
 
     fn spec(task_type: TaskType, priority: i32) -> OrderSpec {
         let l = |k: &str| LabelDef {
