@@ -184,37 +184,12 @@ pub fn seed(annotator_id: i64, last_assignment: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LabelDef, Overlap, PayOn, TaskType, Training};
+    use crate::{TaskType, Training};
 
     fn spec(task_type: TaskType, priority: i32) -> OrderSpec {
-        let l = |k: &str| LabelDef {
-            key: k.into(),
-            name_zh: k.into(),
-            name_en: k.into(),
-            colour: "#000000".into(),
-            hotkey: None,
-            examples: vec![],
-        };
         OrderSpec {
-            name: "t".into(),
-            task_type,
-            labels: vec![l("a"), l("b")],
-            instructions: String::new(),
-            instruction_examples: vec![],
-            overlap: Overlap::Fixed { n: 1 },
-            gold_share: 0.0,
-            max_gold_items: None,
-            unit_size: 20,
-            piece_rate_fen: 1,
-            box_rate_fen: 0,
-            box_pay_cap: 0,
-            pay_on: PayOn::Accepted,
-            deadline: None,
             priority,
-            eligible_centres: vec![],
-            required_qualification: None,
-            required_level: None,
-            training: None,
+            ..crate::order::testing::spec(task_type, &["a", "b"])
         }
     }
 

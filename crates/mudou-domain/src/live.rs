@@ -135,38 +135,13 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LabelDef, PayOn, TaskType};
+    use crate::TaskType;
     use serde_json::json;
 
     fn spec(task_type: TaskType, overlap: Overlap) -> OrderSpec {
-        let l = |k: &str| LabelDef {
-            key: k.into(),
-            name_zh: k.into(),
-            name_en: k.into(),
-            colour: "#000000".into(),
-            hotkey: None,
-            examples: vec![],
-        };
         OrderSpec {
-            name: "t".into(),
-            task_type,
-            labels: vec![l("cat"), l("dog")],
-            instructions: String::new(),
-            instruction_examples: vec![],
             overlap,
-            gold_share: 0.0,
-            max_gold_items: None,
-            unit_size: 20,
-            piece_rate_fen: 1,
-            box_rate_fen: 0,
-            box_pay_cap: 0,
-            pay_on: PayOn::Accepted,
-            deadline: None,
-            priority: 5,
-            eligible_centres: vec![],
-            required_qualification: None,
-            required_level: None,
-            training: None,
+            ..crate::order::testing::spec(task_type, &["cat", "dog"])
         }
     }
 

@@ -481,6 +481,47 @@ fn iou(a: &BoxAnswer, b: &BoxAnswer) -> f64 {
     if union > 0.0 { inter / union } else { 0.0 }
 }
 
+/// Orders for tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A valid order of `task_type` with these label keys, one label per item, paid 1 fen.
+    pub(crate) fn spec(task_type: TaskType, keys: &[&str]) -> OrderSpec {
+        OrderSpec {
+            name: "t".into(),
+            task_type,
+            labels: keys
+                .iter()
+                .map(|k| LabelDef {
+                    key: (*k).into(),
+                    name_zh: (*k).into(),
+                    name_en: (*k).into(),
+                    colour: "#000000".into(),
+                    hotkey: None,
+                    examples: vec![],
+                })
+                .collect(),
+            instructions: String::new(),
+            instruction_examples: vec![],
+            overlap: Overlap::Fixed { n: 1 },
+            gold_share: 0.0,
+            max_gold_items: None,
+            unit_size: 20,
+            piece_rate_fen: 1,
+            box_rate_fen: 0,
+            box_pay_cap: 0,
+            pay_on: PayOn::Accepted,
+            deadline: None,
+            priority: 5,
+            eligible_centres: vec![],
+            required_qualification: None,
+            required_level: None,
+            training: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

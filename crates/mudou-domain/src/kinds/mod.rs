@@ -148,3 +148,70 @@ pub(crate) fn posterior(k: usize, pairs: &[(u32, u32)]) -> (u32, f64) {
         .and_then(|m| item_posterior(&m, pairs, &mut out))
         .unwrap_or((0, 1.0 / k as f64))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::TaskType;
+    use crate::order::testing::spec;
+
+    /// Each kind reads back, as keys and CSV text, the answer it accepted; and refuses
+    /// another kind's answer.
+    #[test]
+    fn each_kind_reads_what_it_accepts() {
+        let cases = [
+            (TaskType::SingleChoice, json!({"label": "dog"}), "dog"),
+            (TaskType::TextClassification, json!({"label": "cat"}), "cat"),
+            (
+                TaskType::MultiLabel,
+                json!({"labels": ["dog", "cat"]}),
+                "cat;dog",
+            ),
+        ];
+        for (t, answer, text) in cases {
+            let s = spec(t, &["cat", "dog"]);
+            let parsed = crate::Answer::parse(&s, &answer, None).unwrap().to_json();
+            assert_eq!(t.kind().answer_text(&parsed), text, "{t:?}");
+            let mut keys = t.kind().keys(&parsed);
+            keys.sort();
+            assert_eq!(
+                keys.join(";"),
+                text.split(';').collect::<Vec<_>>().join(";")
+            );
+            assert!(crate::Answer::parse(&s, &json!({"boxes": []}), None).is_err());
+        }
+        let s = spec(TaskType::Bbox, &["car"]);
+        let b = json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4}]});
+        let parsed = crate::Answer::parse(&s, &b, Some((10, 10))).unwrap();
+        assert_eq!(TaskType::Bbox.kind().objects(&parsed), Some(1));
+        assert_eq!(
+            TaskType::Bbox.kind().label_text(&parsed.to_json()),
+            "1 boxes"
+        );
+        let outside = json!({"boxes": [{"label": "car", "x": 8, "y": 2, "w": 3, "h": 4}]});
+        assert!(crate::Answer::parse(&s, &outside, Some((10, 10))).is_err());
+        assert!(crate::Answer::parse(&s, &json!({"label": "car"}), None).is_err());
+    }
+
+    /// A manifest's known answer becomes an answer of the order's kind, or nothing.
+    #[test]
+    fn manifest_gold_takes_the_kinds_shape() {
+        let one = json!({"label": "cat"});
+        assert_eq!(
+            TaskType::SingleChoice.kind().manifest_gold(&one),
+            Some(json!({"label": "cat"}))
+        );
+        assert_eq!(
+            TaskType::MultiLabel.kind().manifest_gold(&one),
+            Some(json!({"labels": ["cat"]}))
+        );
+        assert_eq!(TaskType::Bbox.kind().manifest_gold(&one), None);
+        let boxes =
+            json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4, "score": 0.9}]});
+        assert_eq!(
+            TaskType::Bbox.kind().manifest_gold(&boxes),
+            Some(json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4}]}))
+        );
+    }
+}
