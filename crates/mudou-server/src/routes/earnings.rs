@@ -253,30 +253,6 @@ pub struct UnpaidOut {
     pub worked_at: i64,
 }
 
-fn keys_of(v: &Value, out: &mut Vec<String>) {
-    if let Some(l) = v.get("label").and_then(Value::as_str) {
-        out.push(l.to_owned());
-    }
-    for l in v
-        .get("labels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(l) = l.as_str() {
-            out.push(l.to_owned());
-        }
-    }
-    for b in v
-        .get("boxes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        keys_of(b, out);
-    }
-}
-
 /// The caller's labels that are not paid, newest first, each with why and the right answer.
 #[utoipa::path(get, path = "/api/v1/me/earnings/unpaid", tag = "earnings", params(RangeQuery),
     responses((status = 200, body = Items<UnpaidOut>), (status = 403, body = ErrorBody)))]
@@ -300,13 +276,15 @@ async fn my_unpaid(
                 |s: &Option<String>| s.as_deref().and_then(|a| serde_json::from_str(a).ok());
             let answer: Option<Value> = parse(&r.answer);
             let right: Option<Value> = parse(&r.right_answer);
-            let mut keys = Vec::new();
-            for v in answer.iter().chain(right.iter()) {
-                keys_of(v, &mut keys);
-            }
             let spec: Option<OrderSpec> = serde_json::from_str(&r.spec).ok();
             let label_names = spec
                 .map(|s| {
+                    let kind = s.task_type.kind();
+                    let keys: Vec<String> = answer
+                        .iter()
+                        .chain(right.iter())
+                        .flat_map(|v| kind.keys(v))
+                        .collect();
                     s.labels
                         .into_iter()
                         .filter(|l| keys.contains(&l.key))
