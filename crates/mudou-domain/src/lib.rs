@@ -18,6 +18,7 @@ mod order;
 mod people;
 mod plan;
 pub mod quality;
+mod states;
 mod validate;
 
 pub use calendar::{Calendar, UnknownZone};
@@ -30,6 +31,7 @@ pub use order::{
 };
 pub use people::{Role, Scope, SkillLevel, UnknownVariant};
 pub use plan::{TRAINING_SLOTS, plan_training_units, plan_units};
+pub use states::{Finish, ItemState};
 pub use validate::{
     ValidationError, validate_display_name, validate_password, validate_pin, validate_username,
 };

@@ -33,7 +33,7 @@ use crate::state::AppState;
     modifiers(&Security),
     // Types that parameters name only by reference.
     components(schemas(exports::ExportFormat, exports::ExportInclude, exports::ExportSource,
-        review::ItemState, review::ReviewReason, earnings::Range, quality_report::ReportFormat,
+        mudou_domain::ItemState, review::ReviewReason, earnings::Range, quality_report::ReportFormat,
         media::Variant)),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
          (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),

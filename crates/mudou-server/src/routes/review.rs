@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use mudou_domain::{LabelDef, OrderSpec, TaskType};
+use mudou_domain::{ItemState, LabelDef, OrderSpec, TaskType};
 use mudou_store::{Decision, QueueFilter, ReviewItem, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -606,14 +606,6 @@ async fn list_flags(
     Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize, ToSchema, Clone, Copy)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemState {
-    Open,
-    Resolved,
-    Escalated,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -672,11 +664,7 @@ async fn order_results(
         .get_order(client.org_id, order_id)
         .await
         .map_err(ApiError::not_found_as("order"))?;
-    let st = q.state.map(|s| match s {
-        ItemState::Open => "open",
-        ItemState::Resolved => "resolved",
-        ItemState::Escalated => "escalated",
-    });
+    let st = q.state.map(ItemState::as_str);
     let rows = state
         .store
         .order_results(order_id, st, q.after.unwrap_or(0), limit)
