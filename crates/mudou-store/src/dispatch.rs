@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
+use crate::sql::{ASSIGNMENT_COLS, in_list, lock, params};
 use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
-use crate::{Backend, ConsensusUpdate, ItemLabels, OpenOrder, Result, Standing, Store, StoreError};
+use crate::{ConsensusUpdate, ItemLabels, OpenOrder, Result, Standing, Store, StoreError};
 
 /// A consensus that leaves every item open as it is: for batches without labels (leases,
 /// heartbeats, ends of units), and for callers that decide nothing.
@@ -22,10 +23,6 @@ pub fn keep_open(_order_id: i64, item: &ItemLabels) -> ConsensusUpdate {
         agrees: Vec::new(),
     }
 }
-
-/// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
-/// conflict (it rolled back; nothing was written).
-const RETRIES: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Assignment {
@@ -41,8 +38,6 @@ pub struct Assignment {
     /// Where in the unit this assignment starts (see [`Store::assignment_items`]).
     pub item_offset: i64,
 }
-
-pub(crate) const ASSIGNMENT_COLS: &str = "id, unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, finished_at, item_offset";
 
 /// An item as an annotator sees it in their assignment.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -138,14 +133,6 @@ pub enum SubmitRefusal {
 }
 
 impl Store {
-    fn lock(&self, clause: &'static str) -> &'static str {
-        if self.backend() == Backend::Postgres {
-            clause
-        } else {
-            ""
-        }
-    }
-
     pub async fn open_orders(&self) -> Result<std::sync::Arc<Vec<OpenOrder>>> {
         if let Some(v) = self.caches.open_orders.get(&()) {
             return Ok(v);
@@ -172,13 +159,7 @@ impl Store {
     /// Ends leases that ran out: their unlabelled items go back to the pool, and their
     /// units' slots are free again.
     pub async fn expire_leases(&self, now: i64) -> Result<u64> {
-        let mut tries = 0;
-        loop {
-            match self.expire_once(now).await {
-                Err(e) if e.is_transient() && tries < RETRIES => tries += 1,
-                r => return r,
-            }
-        }
+        retry_transient!(self.expire_once(now).await)
     }
 
     async fn expire_once(&self, now: i64) -> Result<u64> {
@@ -194,17 +175,17 @@ impl Store {
         units.sort_unstable();
         units.dedup();
         let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
-        let lock = self.lock(" FOR UPDATE");
+        let lock = lock(self.backend(), " FOR UPDATE");
         // The writers' lock order: units, assignments (checked again once locked: a label may
         // have renewed one meanwhile), then their leases.
         let lock_units = self.sql(format!(
             "SELECT id FROM work_units WHERE id IN ({}) ORDER BY id{lock}",
-            crate::submit::params(1, units.len())
+            params(1, units.len())
         ));
         let still_due = self.sql(format!(
                 "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
              ORDER BY id{lock}",
-                crate::submit::params(2, ids.len())
+                params(2, ids.len())
             ),
         );
         Ok(in_tx!(self, tx => {
@@ -220,11 +201,11 @@ impl Store {
             let ids: Vec<i64> = due.iter().map(|d| d.0).collect();
             let sql = self.sql(format!(
                 "UPDATE assignments SET state = 'expired', finished_at = $1 WHERE id IN ({})",
-                crate::submit::params(2, ids.len())));
+                params(2, ids.len())));
             let mut q = sqlx::query(&sql).bind(now);
             for id in &ids { q = q.bind(id); }
             let n = q.execute(&mut *tx).await?.rows_affected();
-            let sql = self.sql(format!("DELETE FROM item_leases WHERE assignment_id IN ({})", crate::submit::params(1, ids.len())));
+            let sql = self.sql(format!("DELETE FROM item_leases WHERE assignment_id IN ({})", params(1, ids.len())));
             let mut q = sqlx::query(&sql);
             for id in &ids { q = q.bind(id); }
             q.execute(&mut *tx).await?;
@@ -356,12 +337,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = crate::submit::in_list(ids.iter().copied());
+        let list = in_list(ids.iter().copied());
         let sql = self.sql(format!(
             "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, \
              CAST(NULL AS TEXT) AS answer, CAST(NULL AS TEXT) AS skip_reason \
              FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 WHERE i.id IN ({})",
-            crate::submit::params(1, list.len())
+            params(1, list.len())
         ));
         let rows: Vec<AssignmentItem> = on_read!(self, p => {
             let mut q = sqlx::query_as::<_, AssignmentItem>(&sql);

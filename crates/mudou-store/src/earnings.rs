@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ledger::{NewEntry, insert_entries, insert_entry};
 use crate::pool::Tx;
-use crate::{Backend, Result, Store, StoreError};
+use crate::sql::lock;
+use crate::{Result, Store, StoreError};
 
 /// A pay run takes every unpaid entry written before its cutoff; it looks back this far
 /// before the previous run's cutoff for entries whose transaction committed after that run
@@ -562,11 +563,7 @@ impl Store {
             return Err(StoreError::Invalid("this month has not started yet".into()));
         }
         let cutoff = c.end.min(c.now);
-        let lock = if self.backend() == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
+        let lock = lock(self.backend(), " FOR UPDATE");
         let centre_sql = format!("SELECT id FROM centres WHERE id = $1{lock}");
         let run_sql =
             format!("SELECT {RUN_COLS} FROM pay_runs r WHERE r.centre_id = $1 AND r.period = $2");

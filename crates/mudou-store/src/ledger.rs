@@ -17,14 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use crate::Result;
 use crate::effects::LabelEffects;
 use crate::pool::Tx;
+use crate::sql::CHUNK;
 
 pub(crate) const PENDING: &str = "pending";
 pub(crate) const ACCEPTED: &str = "accepted";
 pub(crate) const NOT_PAID: &str = "not_paid";
 pub(crate) const SKIPPED: &str = "skipped";
-
-/// Rows per multi-row statement (well under both engines' bound-parameter limits).
-pub(crate) const CHUNK: usize = 400;
 
 /// A label's pay standing (a `label_pay` row).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -9,6 +9,29 @@
 //! On SQLite, writes go through a single-connection pool (SQLite has one writer
 //! at a time anyway; queueing in the pool is cheaper than `SQLITE_BUSY` retries)
 //! and reads through a separate pool, which WAL lets run beside the writer.
+//!
+//! [`Store`]'s methods, one area a file:
+//!
+//! | area | file |
+//! | --- | --- |
+//! | connecting, pools, transactions, the one retry of transient failures | `pool.rs` (errors: `error.rs`) |
+//! | building statements: parameter lists, `IN` lists, row locks, multi-row inserts | `sql.rs` |
+//! | accounts: centres, organisations, users, sessions, API tokens, devices | `accounts.rs` |
+//! | login throttling and known browsers | `throttle.rs` |
+//! | catalog: datasets, blobs, items | `catalog.rs` |
+//! | orders, their items and work units | `orders.rs` |
+//! | dispatch: open orders, leases and assignments, an annotator's standing | `dispatch.rs` |
+//! | the annotators' writer: group commit of leases, labels, heartbeats, ends of units | `writes.rs` |
+//! | labels: the set-based submit path | `submit.rs` |
+//! | what labels changed, handed to the followers below | `effects.rs` |
+//! | the pay ledger (a follower) | `ledger.rs` |
+//! | earnings, adjustments, bonuses, pay runs | `earnings.rs` |
+//! | throughput rollups (a follower) and reports | `throughput.rs` |
+//! | quality figures and rules (a follower) and reports | `quality.rs` |
+//! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
+//! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
+//! | exports and Label Studio imports | `exports.rs` |
+//! | in-process caches | `cache.rs` |
 
 #[macro_use]
 mod pool;
@@ -25,6 +48,7 @@ mod orders;
 mod people;
 mod quality;
 mod review;
+mod sql;
 mod submit;
 mod throttle;
 mod throughput;

@@ -129,6 +129,19 @@ impl Store {
         Ok(on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(org_id).fetch_all(p).await?))
     }
 
+    /// Orders a centre's lead looks after: open or paused ones (the server keeps those the
+    /// centre is eligible for), and any its people worked on.
+    pub async fn centre_orders(&self, centre_id: i64) -> Result<Vec<Order>> {
+        let sql = format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE state IN ('open', 'paused') \
+             OR id IN (SELECT order_id FROM worker_order_stats WHERE centre_id = $1) \
+             ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, id DESC"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(centre_id).fetch_all(p).await?),
+        )
+    }
+
     /// Changes a draft order; `Conflict` when it is no longer a draft.
     pub async fn update_order(
         &self,
@@ -293,7 +306,7 @@ impl Store {
                 .zip(units)
                 .flat_map(|(unit_id, unit)| (0..).zip(unit).map(|(pos, item)| [*unit_id, pos, *item]))
                 .collect();
-            crate::writes::insert_triples(&mut Tx::from(&mut *tx), "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
+            crate::sql::insert_triples(&mut Tx::from(&mut *tx), "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
             if publish {
                 sqlx::query("UPDATE orders SET state = 'open', published_at = $2, updated_at = $2 WHERE id = $1")
                     .bind(order_id).bind(now).execute(&mut *tx).await?;

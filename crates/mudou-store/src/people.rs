@@ -2,7 +2,6 @@
 //! alerts, pauses, qualifications, skill levels, and proposals of new leads that an admin
 //! confirms. Every function takes the caller's centre and touches nothing outside it.
 
-use crate::throughput::HOUR_MS;
 use crate::{Result, Store, StoreError};
 
 /// A message: a lead's feedback to an annotator, or an alert from a rule to a lead.
@@ -504,29 +503,11 @@ impl Store {
         self.proposal(id).await
     }
 
-    /// Orders a centre's lead looks after: open or paused ones (the server keeps those the
-    /// centre is eligible for), and any its people worked on.
-    pub async fn centre_orders(&self, centre_id: i64) -> Result<Vec<crate::Order>> {
-        let sql = "SELECT id, org_id, dataset_id, name, task_type, spec, state, priority, deadline, seed, created_by, \
-                   created_at, updated_at, published_at FROM orders WHERE state IN ('open', 'paused') \
-                   OR id IN (SELECT order_id FROM worker_order_stats WHERE centre_id = $1) \
-                   ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, id DESC";
-        Ok(
-            on_read!(self, p => sqlx::query_as::<_, crate::Order>(sql).bind(centre_id).fetch_all(p).await?),
-        )
-    }
-
     /// Whether the centre's people worked on an order.
     pub async fn centre_worked_on(&self, centre_id: i64, order_id: i64) -> Result<bool> {
         let sql = "SELECT 1 FROM worker_order_stats WHERE centre_id = $1 AND order_id = $2 LIMIT 1";
         let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(centre_id).bind(order_id)
             .fetch_optional(p).await?);
         Ok(hit.is_some())
-    }
-
-    /// An annotator's gold figures over the last `days` days.
-    pub async fn recent_gold(&self, annotator_id: i64, now: i64, days: i64) -> Result<(i64, i64)> {
-        self.gold_since(annotator_id, now - days * 24 * HOUR_MS)
-            .await
     }
 }

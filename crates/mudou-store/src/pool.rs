@@ -263,9 +263,9 @@ impl Tx<'_> {
     }
 
     /// A statement built at run time, as this engine should get it
-    /// ([`crate::submit::for_backend`]).
+    /// ([`crate::sql::for_backend`]).
     pub(crate) fn sql(&self, sql: String) -> String {
-        crate::submit::for_backend(self.backend(), sql)
+        crate::sql::for_backend(self.backend(), sql)
     }
 }
 
@@ -285,6 +285,23 @@ macro_rules! on_tx {
             }
         }
     };
+}
+
+/// Evaluates `$attempt` (a whole transaction, awaited: `retry_transient!(self.once().await)`)
+/// again while it fails transiently ([`StoreError::is_transient`]), at most [`RETRIES`]
+/// times more: the store's one place that tries a transaction again. (A macro, not a
+/// function taking an async closure: the futures of handlers that call it must stay `Send`,
+/// which the compiler cannot see through a generic async closure that borrows.)
+macro_rules! retry_transient {
+    ($attempt:expr) => {{
+        let mut tries = 0;
+        loop {
+            match $attempt {
+                Err(e) if e.is_transient() && tries < crate::pool::RETRIES => tries += 1,
+                r => break r,
+            }
+        }
+    }};
 }
 
 impl Store {
@@ -417,9 +434,9 @@ impl Store {
     }
 
     /// A statement built at run time, as this store's engine should get it
-    /// ([`crate::submit::for_backend`]).
+    /// ([`crate::sql::for_backend`]).
     pub(crate) fn sql(&self, sql: String) -> String {
-        crate::submit::for_backend(self.backend(), sql)
+        crate::sql::for_backend(self.backend(), sql)
     }
 
     /// Applies the migrations this binary carries. Idempotent.
@@ -499,6 +516,10 @@ impl Store {
         }
     }
 }
+
+/// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
+/// conflict (it rolled back; nothing was written): the store's one retry count.
+pub(crate) const RETRIES: u32 = 3;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_millis() -> i64 {

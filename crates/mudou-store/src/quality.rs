@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::effects::LabelEffects;
 use crate::pool::Tx;
-use crate::submit::{params, tuples};
+use crate::sql::{CHUNK, lock, padded, params, tuples};
 use crate::throughput::HOUR_MS;
 use crate::{QualityItem, QualityLabel, Result, Store};
 
@@ -27,8 +27,6 @@ const FAST_CHECK_EVERY: i64 = 5;
 const PROMOTION_CHECK_EVERY: i64 = 10;
 /// Answers another worker must have given on the order to count in the crowd's pace.
 const CROWD_MIN_ANSWERS: i64 = 10;
-/// Rows per multi-row statement (well under both engines' limits on parameters).
-const CHUNK: usize = 400;
 
 /// A centre's automatic rules on one order.
 #[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
@@ -431,56 +429,7 @@ async fn rules(
     if facts.is_empty() {
         return Ok(());
     }
-    let annotators: BTreeSet<i64> = facts.iter().map(|f| f.annotator_id).collect();
-    let orders: BTreeSet<i64> = facts.iter().map(|f| f.order_id).collect();
-    let mut live: BTreeMap<(i64, i64), (i64, bool)> = BTreeMap::new();
-    let mut rule_rows: HashMap<(i64, i64), QualityRules> = HashMap::new();
-    let ann: Vec<i64> = annotators.iter().copied().collect();
-    let ord: Vec<i64> = orders.iter().copied().collect();
-    for a_chunk in ann.chunks(CHUNK) {
-        // Live pauses (order 0: all work) and whether their labels were already left out.
-        // On PostgreSQL the pauses are locked (in id order; only paused workers' rows, so
-        // batches wait for each other only over those): a stretch being left out at this
-        // moment (`exclude_pause_labels` holds its pause for update) either finishes first,
-        // and these labels see it and are marked for leaving out too, or waits for this
-        // batch, and then finds these labels among the stretch's. Without it a label could
-        // slip between the two and be paid and counted from a paused stretch. (A share lock
-        // would deadlock two batches that both mark the same pause.)
-        let share = if tx.backend() == crate::Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
-        let sql = tx.sql(format!(
-                "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
-             WHERE lifted_at IS NULL AND annotator_id IN ({}) ORDER BY id{share}",
-                params(1, a_chunk.len())
-            ),
-        );
-        let rows: Vec<(i64, i64, i64, bool)> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as(&sql);
-            for a in a_chunk { q = q.bind(*a); }
-            q.fetch_all(&mut *c).await?
-        });
-        for (a, o, id, excluded) in rows {
-            live.insert((a, o), (id, excluded));
-        }
-    }
-    for o_chunk in ord.chunks(CHUNK) {
-        let sql = tx.sql(format!(
-            "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
-            params(1, o_chunk.len())
-        ));
-        let rows: Vec<RuleRow> = on_tx!(tx, c => {
-            let mut q = sqlx::query_as::<_, RuleRow>(&sql);
-            for o in o_chunk { q = q.bind(*o); }
-            q.fetch_all(&mut *c).await?
-        });
-        for r in rows {
-            rule_rows.insert((r.order_id, r.centre_id), r.rules);
-        }
-    }
-    let opts = QualityOptions::default();
+    let (live, rule_rows) = pauses_and_rules(tx, &facts).await?;
     // The crowd's pace per order: (annotator, mean milliseconds per answer).
     let mut paces: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     // The too-fast rule looks at each due worker's latest answers: read for all of them at
@@ -562,62 +511,130 @@ async fn rules(
         if fired.is_none()
             && let Some(mine) = latest.get(&key)
         {
-            // The worker's latest answers (read above), and the others' usual pace on the
-            // order: the median of each one's mean time per answer, from their running
-            // figures (a few rows, not a scan of answers).
-            if mine.len() as i64 >= r.fast_min_labels {
-                // Each worker's mean on the order, read once per order and batch.
-                if let std::collections::hash_map::Entry::Vacant(slot) = paces.entry(f.order_id) {
-                    let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(
-                        "SELECT annotator_id, ms_sum, labels FROM worker_order_stats WHERE order_id = $1 \
-                         AND labels >= $2")
-                        .bind(f.order_id).bind(CROWD_MIN_ANSWERS)
-                        .fetch_all(&mut *c).await?);
-                    let means = rows.iter().map(|(a, ms, n)| (*a, ms / n.max(&1))).collect();
-                    slot.insert(means);
-                }
-                let crowd: Vec<i64> = paces[&f.order_id]
-                    .iter()
-                    .filter(|(a, _)| *a != f.annotator_id)
-                    .map(|(_, ms)| *ms)
-                    .collect();
-                let secs =
-                    |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
-                let m = median(&mut secs(mine)).unwrap_or(f64::INFINITY);
-                let crowd_m = if crowd.len() >= 2 {
-                    median(&mut secs(&crowd))
-                } else {
-                    None
-                };
-                let o = QualityOptions {
-                    too_fast_seconds: r.fast_seconds,
-                    ..opts
-                };
-                if is_too_fast(m, crowd_m, &o) {
-                    fired = Some(Fired {
-                        reason: "too_fast",
-                        data: json!({"median_seconds": m, "crowd_median_seconds": crowd_m, "labels": mine.len(),
-                                     "threshold_seconds": r.fast_seconds, "ratio": o.too_fast_ratio}),
-                        text: format!(
-                            "median {m:.1} s per item over the last {} answers is too fast (limit {:.1} s{})",
-                            mine.len(),
-                            r.fast_seconds,
-                            crowd_m
-                                .map(|c| format!(
-                                    ", or {:.0}% of the others' {c:.1} s",
-                                    o.too_fast_ratio * 100.0
-                                ))
-                                .unwrap_or_default()
-                        ),
-                    });
-                }
-            }
+            fired = too_fast(tx, f, &r, mine, &mut paces).await?;
         }
         if let Some(fired) = fired {
             pause_by_rule(tx, now, f, &fired, r.exclude_labels).await?;
         }
     }
     Ok(())
+}
+
+/// Live pauses: `(annotator, order or 0 for all work) → (pause, its labels already left out)`.
+type LivePauses = BTreeMap<(i64, i64), (i64, bool)>;
+/// The rules of orders by `(order, centre)`.
+type RulesOf = HashMap<(i64, i64), QualityRules>;
+
+/// The live pauses of the batch's workers, and the rules of their orders.
+async fn pauses_and_rules(tx: &mut Tx<'_>, facts: &[RuleFacts]) -> Result<(LivePauses, RulesOf)> {
+    let annotators: BTreeSet<i64> = facts.iter().map(|f| f.annotator_id).collect();
+    let orders: BTreeSet<i64> = facts.iter().map(|f| f.order_id).collect();
+    let mut live = LivePauses::new();
+    let mut rule_rows = RulesOf::new();
+    let ann: Vec<i64> = annotators.iter().copied().collect();
+    let ord: Vec<i64> = orders.iter().copied().collect();
+    for a_chunk in ann.chunks(CHUNK) {
+        // Live pauses (order 0: all work) and whether their labels were already left out.
+        // On PostgreSQL the pauses are locked (in id order; only paused workers' rows, so
+        // batches wait for each other only over those): a stretch being left out at this
+        // moment (`exclude_pause_labels` holds its pause for update) either finishes first,
+        // and these labels see it and are marked for leaving out too, or waits for this
+        // batch, and then finds these labels among the stretch's. Without it a label could
+        // slip between the two and be paid and counted from a paused stretch. (A share lock
+        // would deadlock two batches that both mark the same pause.)
+        let share = lock(tx.backend(), " FOR UPDATE");
+        let sql = tx.sql(format!(
+                "SELECT annotator_id, COALESCE(order_id, 0), id, excluded_at IS NOT NULL FROM worker_pauses \
+             WHERE lifted_at IS NULL AND annotator_id IN ({}) ORDER BY id{share}",
+                params(1, a_chunk.len())
+            ),
+        );
+        let rows: Vec<(i64, i64, i64, bool)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for a in a_chunk { q = q.bind(*a); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (a, o, id, excluded) in rows {
+            live.insert((a, o), (id, excluded));
+        }
+    }
+    for o_chunk in ord.chunks(CHUNK) {
+        let sql = tx.sql(format!(
+            "SELECT order_id, centre_id, {RULE_COLS} FROM quality_rules WHERE order_id IN ({})",
+            params(1, o_chunk.len())
+        ));
+        let rows: Vec<RuleRow> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as::<_, RuleRow>(&sql);
+            for o in o_chunk { q = q.bind(*o); }
+            q.fetch_all(&mut *c).await?
+        });
+        for r in rows {
+            rule_rows.insert((r.order_id, r.centre_id), r.rules);
+        }
+    }
+    Ok((live, rule_rows))
+}
+
+/// The too-fast rule on the worker's latest answers (`mine`, read for the whole batch)
+/// against the others' usual pace on the order: the median of each one's mean time per
+/// answer, from their running figures (a few rows, not a scan of answers), read into
+/// `paces` once per order and batch.
+async fn too_fast(
+    tx: &mut Tx<'_>,
+    f: &RuleFacts,
+    r: &QualityRules,
+    mine: &[i64],
+    paces: &mut HashMap<i64, Vec<(i64, i64)>>,
+) -> Result<Option<Fired>> {
+    let mut fired: Option<Fired> = None;
+    let opts = QualityOptions::default();
+    if mine.len() as i64 >= r.fast_min_labels {
+        // Each worker's mean on the order, read once per order and batch.
+        if let std::collections::hash_map::Entry::Vacant(slot) = paces.entry(f.order_id) {
+            let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => sqlx::query_as(
+                "SELECT annotator_id, ms_sum, labels FROM worker_order_stats WHERE order_id = $1 \
+                 AND labels >= $2")
+                .bind(f.order_id).bind(CROWD_MIN_ANSWERS)
+                .fetch_all(&mut *c).await?);
+            let means = rows.iter().map(|(a, ms, n)| (*a, ms / n.max(&1))).collect();
+            slot.insert(means);
+        }
+        let crowd: Vec<i64> = paces[&f.order_id]
+            .iter()
+            .filter(|(a, _)| *a != f.annotator_id)
+            .map(|(_, ms)| *ms)
+            .collect();
+        let secs = |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
+        let m = median(&mut secs(mine)).unwrap_or(f64::INFINITY);
+        let crowd_m = if crowd.len() >= 2 {
+            median(&mut secs(&crowd))
+        } else {
+            None
+        };
+        let o = QualityOptions {
+            too_fast_seconds: r.fast_seconds,
+            ..opts
+        };
+        if is_too_fast(m, crowd_m, &o) {
+            fired = Some(Fired {
+                reason: "too_fast",
+                data: json!({"median_seconds": m, "crowd_median_seconds": crowd_m, "labels": mine.len(),
+                             "threshold_seconds": r.fast_seconds, "ratio": o.too_fast_ratio}),
+                text: format!(
+                    "median {m:.1} s per item over the last {} answers is too fast (limit {:.1} s{})",
+                    mine.len(),
+                    r.fast_seconds,
+                    crowd_m
+                        .map(|c| format!(
+                            ", or {:.0}% of the others' {c:.1} s",
+                            o.too_fast_ratio * 100.0
+                        ))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    Ok(fired)
 }
 
 /// The latest answer times (client-measured ms) of each `(annotator, order, since, n)`:
@@ -629,7 +646,7 @@ async fn latest_answer_times(
     let mut out: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
     for chunk in due.chunks(64) {
         // Padded like the IN-lists, so the statement comes in a few shapes only.
-        let chunk = crate::submit::padded(chunk.to_vec());
+        let chunk = padded(chunk.to_vec());
         let parts: Vec<String> = (0..chunk.len())
             .map(|k| {
                 let p = 4 * k + 1;
@@ -861,6 +878,12 @@ impl Store {
             on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(annotator_id)
             .bind(since.div_euclid(HOUR_MS)).fetch_one(p).await?),
         )
+    }
+
+    /// An annotator's gold figures over the last `days` days.
+    pub async fn recent_gold(&self, annotator_id: i64, now: i64, days: i64) -> Result<(i64, i64)> {
+        self.gold_since(annotator_id, now - days * 24 * HOUR_MS)
+            .await
     }
 
     /// The answers given to an order since `since` (skips left out; labels left out of

@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 
 use crate::effects::{self, Exclusion, ItemFact, LabelEffects, Verdict};
 use crate::pool::Tx;
-use crate::submit::params;
-use crate::{Backend, Result, Store, StoreError};
-use crate::{ConsensusUpdate, ItemLabels};
+use crate::sql::{lock, params};
+use crate::{ConsensusUpdate, ItemLabels, Result, Store, StoreError};
 
 /// What the queue may be narrowed to.
 #[derive(Debug, Clone, Default)]
@@ -316,11 +315,7 @@ impl Store {
     where
         F: FnOnce(&ItemNow) -> std::result::Result<DecisionPlan, String>,
     {
-        let lock = if self.backend() == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
+        let lock = lock(self.backend(), " FOR UPDATE");
         let item_sql = format!(
             "SELECT is_gold, gold, state, answer, confidence, labels_count, needed, skips FROM order_items \
              WHERE order_id = $1 AND item_id = $2{lock}"
@@ -539,11 +534,7 @@ impl Store {
     where
         F: Fn(&ItemLabels) -> ConsensusUpdate,
     {
-        let lock = if self.backend() == Backend::Postgres {
-            " FOR UPDATE"
-        } else {
-            ""
-        };
+        let lock = lock(self.backend(), " FOR UPDATE");
         let pause_sql = format!(
             "SELECT annotator_id, order_id, COALESCE(stretch_from, 0), lifted_at, reason FROM worker_pauses WHERE id = $1{lock}"
         );

@@ -15,8 +15,9 @@
 use std::collections::BTreeMap;
 
 use crate::effects::LabelEffects;
-use crate::ledger::{ACCEPTED, CHUNK, NOT_PAID, NewEntry, PayChanges, PayRow};
+use crate::ledger::{ACCEPTED, NOT_PAID, NewEntry, PayChanges, PayRow};
 use crate::pool::Tx;
+use crate::sql::CHUNK;
 use crate::{Result, Store};
 
 pub const HOUR_MS: i64 = 3_600_000;

@@ -14,8 +14,9 @@
 //! order — units, items, assignments, leases — so they never wait for each other in a circle;
 //! should PostgreSQL still break a deadlock, the whole batch is rolled back and run again.
 
-use crate::dispatch::ASSIGNMENT_COLS;
 use crate::pool::Tx;
+use crate::sql::{ASSIGNMENT_COLS, insert_triples, lock};
+use crate::submit::submit_in;
 use crate::{
     Assignment, Backend, ConsensusUpdate, ItemLabels, NewLabel, Result, Store, StoreError,
     SubmitOutcome, SubmitRefusal, TrainingResult,
@@ -265,23 +266,17 @@ impl Store {
     where
         F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
     {
-        let mut tries = 0;
-        loop {
-            let out = self
-                .write_batch(
-                    &mut WriteConn::default(),
-                    std::slice::from_ref(&job),
-                    now,
-                    lease_ms,
-                    &mut decide,
-                )
-                .await
-                .and_then(|mut v| v.pop().expect("one outcome"));
-            match out {
-                Err(e) if e.is_transient() && tries < 3 => tries += 1,
-                r => return r,
-            }
-        }
+        retry_transient!(
+            self.write_batch(
+                &mut WriteConn::default(),
+                std::slice::from_ref(&job),
+                now,
+                lease_ms,
+                &mut decide,
+            )
+            .await
+            .and_then(|mut v| v.pop().expect("one outcome"))
+        )
     }
 }
 
@@ -330,7 +325,7 @@ where
         if careful {
             savepoint(tx, "SAVEPOINT job").await?;
         }
-        let r = crate::submit::submit_in(tx, &labels, now, lease_ms, &mut *decide).await;
+        let r = submit_in(tx, &labels, now, lease_ms, &mut *decide).await;
         fatal(&r)?;
         if careful {
             end_savepoint(tx, r.is_ok()).await?;
@@ -346,14 +341,8 @@ where
                 // One label's trouble must not fail the others.
                 for (i, l) in idx.iter().zip(&labels) {
                     savepoint(tx, "SAVEPOINT job").await?;
-                    let r = crate::submit::submit_in(
-                        tx,
-                        std::slice::from_ref(l),
-                        now,
-                        lease_ms,
-                        &mut *decide,
-                    )
-                    .await;
+                    let r =
+                        submit_in(tx, std::slice::from_ref(l), now, lease_ms, &mut *decide).await;
                     fatal(&r)?;
                     end_savepoint(tx, r.is_ok()).await?;
                     out[*i] = Some(r.map(|mut v| WriteDone::Label(v.pop().expect("one outcome"))));
@@ -464,14 +453,6 @@ async fn end_savepoint(tx: &mut Tx<'_>, ok: bool) -> Result<()> {
     }
 }
 
-fn lock(tx: &Tx<'_>, clause: &'static str) -> &'static str {
-    if tx.backend() == Backend::Postgres {
-        clause
-    } else {
-        ""
-    }
-}
-
 /// Leases the annotator a unit of an order: the first planned unit with a free slot that
 /// still has items they may label (for a work order, at least one that is not gold; a
 /// training order's units are all gold), or else a top-up unit of up to `topup_size` items
@@ -493,7 +474,7 @@ pub(crate) async fn lease_in(
         "SELECT w.id, CAST(w.taken AS BIGINT), w.slots FROM work_units w WHERE w.order_id = $1 AND w.taken < w.slots AND {OPEN} \
          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.unit_id = w.id AND a.annotator_id = $2) \
          ORDER BY w.seq LIMIT 16{}",
-        lock(tx, " FOR UPDATE SKIP LOCKED")
+        lock(tx.backend(), " FOR UPDATE SKIP LOCKED")
     );
     // On PostgreSQL the unit's items are locked before they are looked at. A lease never
     // waits for an item another transaction holds (a label batch, another lease): it leaves
@@ -514,7 +495,7 @@ pub(crate) async fn lease_in(
          AND oi.labels_count + (SELECT COUNT(*) FROM item_leases il WHERE il.order_id = $1 AND il.item_id = oi.item_id) < oi.needed \
          AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.annotator_id = $2) \
          ORDER BY oi.item_id LIMIT $3{}",
-        lock(tx, " FOR UPDATE SKIP LOCKED")
+        lock(tx.backend(), " FOR UPDATE SKIP LOCKED")
     );
     let assignment_sql = format!(
         "INSERT INTO assignments (unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, item_offset) \
@@ -618,25 +599,6 @@ pub(crate) async fn lease_in(
     Ok((Some(a), false, shown))
 }
 
-/// `head` (an `INSERT INTO t (a, b, c)`) with `rows`, in multi-row statements.
-pub(crate) async fn insert_triples(tx: &mut Tx<'_>, head: &str, rows: &[[i64; 3]]) -> Result<()> {
-    for chunk in rows.chunks(300) {
-        let sql = tx.sql(format!(
-            "{head} VALUES {}",
-            crate::submit::tuples(chunk.len(), 3)
-        ));
-        on_tx!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                q = q.bind(row[0]).bind(row[1]).bind(row[2]);
-            }
-            q.execute(&mut *c).await?.rows_affected()
-        });
-    }
-    Ok(())
-}
-
-/// Why an assignment cannot be renewed or ended: the state it is in.
 /// The annotator's own assignment, in whatever state.
 async fn owned(
     tx: &mut Tx<'_>,
@@ -649,6 +611,7 @@ async fn owned(
         .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?))
 }
 
+/// Why an assignment cannot be renewed or ended: the state it is in.
 async fn not_active(
     tx: &mut Tx<'_>,
     annotator_id: i64,
@@ -718,7 +681,7 @@ pub(crate) async fn finish_in(
         };
         let sql = tx.sql(format!(
             "SELECT id FROM work_units WHERE id = $1{}",
-            lock(tx, " FOR UPDATE")
+            lock(tx.backend(), " FOR UPDATE")
         ));
         on_tx!(tx, c => sqlx::query(&sql).bind(unit).execute(&mut *c).await?.rows_affected());
     }
