@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use mudou_consensus::synth::{SynthConfig, generate};
-use mudou_domain::OrderSpec;
 use mudou_domain::quality::{SAMPLE_ANSWERS, order_engine};
+use mudou_domain::{ItemState, OrderSpec};
 use mudou_store::{QualityItem, QualityLabel};
 
 fn main() {
@@ -45,7 +45,7 @@ fn main() {
                 is_gold: t % 20 == 0,
                 gold: (t % 20 == 0)
                     .then(|| format!(r#"{{"label":"{}"}}"#, keys[crowd.truth[t] as usize])),
-                state: "resolved".into(),
+                state: ItemState::Resolved,
                 answer: Some(format!(
                     r#"{{"label":"{}"}}"#,
                     keys[crowd.truth[t] as usize]

@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use mudou_domain::ItemState;
 use mudou_store::{ItemFact, LabelEffects, LabelFact, QueueFilter, Store, StoreConfig, Verdict};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -347,8 +348,12 @@ async fn apply(store: &Store, rows: &[Row]) {
         fx.items.push(ItemFact {
             order_id: ORDER,
             item_id: item[0].1,
-            state_before: "open".into(),
-            state: if escalated { "escalated" } else { "resolved" },
+            state_before: ItemState::Open,
+            state: if escalated {
+                ItemState::Escalated
+            } else {
+                ItemState::Resolved
+            },
             answer: Some("{\"label\":\"a\"}".into()),
             confidence: Some(if escalated { 0.55 } else { 0.95 }),
             verdicts: if escalated {

@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use mudou_domain::ItemState;
 use mudou_store::{ItemFact, LabelEffects, LabelFact, Store, StoreConfig, Verdict, Windows};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -329,8 +330,8 @@ async fn apply(store: &Store, order: i64, rows: &[Row]) {
             fx.items.push(ItemFact {
                 order_id: order,
                 item_id: item[0].1,
-                state_before: "open".into(),
-                state: "resolved",
+                state_before: ItemState::Open,
+                state: ItemState::Resolved,
                 answer: Some("{\"label\":\"a\"}".into()),
                 confidence: Some(0.97),
                 verdicts: item

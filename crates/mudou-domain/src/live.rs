@@ -6,7 +6,7 @@
 use mudou_consensus::{Decision, OverlapPolicy};
 use serde_json::Value;
 
-use crate::{Answer, OrderSpec, Overlap};
+use crate::{Answer, ItemState, OrderSpec, Overlap};
 
 /// The accuracy assumed for an annotator before their skill is estimated.
 pub const DEFAULT_ACCURACY: f64 = 0.8;
@@ -27,8 +27,7 @@ pub struct ItemLabels {
 /// What the consensus engine decided for an item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsensusUpdate {
-    /// `open`, `resolved` or `escalated`.
-    pub state: &'static str,
+    pub state: ItemState,
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     /// Labels the item should get now.
@@ -82,7 +81,7 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
         .collect();
     if let Some(gold) = &item.gold {
         return ConsensusUpdate {
-            state: "open",
+            state: ItemState::Open,
             answer: None,
             confidence: None,
             needed: item.needed,
@@ -95,21 +94,25 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
     let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
     let state = if item.skips >= MAX_SKIPS && n < initial {
-        "escalated"
+        ItemState::Escalated
     } else if !agreed.settles && n >= initial {
         // People disagree on what the answer is at all (a box not matched by everyone's):
         // ask more, or a lead. Never resolved, so nobody is paid on a false consensus.
-        if n >= max { "escalated" } else { "open" }
+        if n >= max {
+            ItemState::Escalated
+        } else {
+            ItemState::Open
+        }
     } else {
         // The answer carries the class; the policy needs only the count and the confidence.
         match policy(&spec.overlap).decide(n, 0, confidence) {
-            Decision::Resolved { .. } => "resolved",
-            Decision::Escalate { .. } => "escalated",
-            Decision::NeedMore => "open",
+            Decision::Resolved { .. } => ItemState::Resolved,
+            Decision::Escalate { .. } => ItemState::Escalated,
+            Decision::NeedMore => ItemState::Open,
         }
     };
     let answer = agreed.answer.map(|a| a.to_string());
-    if state == "open" {
+    if state == ItemState::Open {
         ConsensusUpdate {
             state,
             answer,
@@ -119,7 +122,7 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
         }
     } else {
         let agrees = match (&answer, state) {
-            (Some(a), "resolved") => agreement(&answers, a),
+            (Some(a), ItemState::Resolved) => agreement(&answers, a),
             _ => Vec::new(),
         };
         ConsensusUpdate {
@@ -161,7 +164,7 @@ mod tests {
             &s,
             &labels(&[(1, r#"{"label":"cat"}"#), (2, r#"{"label":"cat"}"#)], 3),
         );
-        assert_eq!((u.state, u.needed), ("open", 3));
+        assert_eq!((u.state, u.needed), (ItemState::Open, 3));
         let u = decide(
             &s,
             &labels(
@@ -173,7 +176,7 @@ mod tests {
                 3,
             ),
         );
-        assert_eq!(u.state, "resolved");
+        assert_eq!(u.state, ItemState::Resolved);
         assert_eq!(u.answer.as_deref(), Some(r#"{"label":"cat"}"#));
         assert!(u.confidence.unwrap() > 0.7);
         assert_eq!(u.agrees, [true, true, false], "the dog answer disagrees");
@@ -193,20 +196,20 @@ mod tests {
             &s,
             &labels(&[(1, r#"{"label":"cat"}"#), (2, r#"{"label":"dog"}"#)], 2),
         );
-        assert_eq!((u.state, u.needed), ("open", 3));
+        assert_eq!((u.state, u.needed), (ItemState::Open, 3));
         let agree = [
             (1, r#"{"label":"cat"}"#),
             (2, r#"{"label":"cat"}"#),
             (3, r#"{"label":"cat"}"#),
         ];
-        assert_eq!(decide(&s, &labels(&agree, 3)).state, "resolved");
+        assert_eq!(decide(&s, &labels(&agree, 3)).state, ItemState::Resolved);
         let split = [
             (1, r#"{"label":"cat"}"#),
             (2, r#"{"label":"dog"}"#),
             (3, r#"{"label":"cat"}"#),
             (4, r#"{"label":"dog"}"#),
         ];
-        assert_eq!(decide(&s, &labels(&split, 4)).state, "escalated");
+        assert_eq!(decide(&s, &labels(&split, 4)).state, ItemState::Escalated);
     }
 
     #[test]
@@ -214,7 +217,7 @@ mod tests {
         let s = spec(TaskType::SingleChoice, Overlap::Fixed { n: 2 });
         let mut l = labels(&[], 2);
         l.skips = 3;
-        assert_eq!(decide(&s, &l).state, "escalated");
+        assert_eq!(decide(&s, &l).state, ItemState::Escalated);
     }
 
     #[test]
@@ -230,13 +233,13 @@ mod tests {
         let a = r#"{"boxes":[{"label":"cat","x":10,"y":10,"w":50,"h":50}]}"#;
         let b = r#"{"boxes":[{"label":"cat","x":12,"y":11,"w":49,"h":50}]}"#;
         let u = decide(&s, &labels(&[(1, a), (2, b)], 2));
-        assert_eq!(u.state, "resolved", "{u:?}");
+        assert_eq!(u.state, ItemState::Resolved, "{u:?}");
         assert_eq!(u.agrees, [true, true], "both match the consensus box");
         let none = r#"{"boxes":[]}"#;
         let u = decide(&s, &labels(&[(1, a), (2, none)], 2));
         assert_eq!(
             (u.state, u.needed),
-            ("open", 3),
+            (ItemState::Open, 3),
             "they disagree on how many cats there are"
         );
     }
@@ -248,7 +251,7 @@ mod tests {
         let good = r#"{"boxes":[{"label":"cat","x":10,"y":10,"w":50,"h":50}]}"#;
         let tiny = r#"{"boxes":[{"label":"cat","x":200,"y":200,"w":3,"h":3}]}"#;
         let u = decide(&s, &labels(&[(1, good), (2, tiny)], 2));
-        assert_eq!(u.state, "escalated", "{u:?}");
+        assert_eq!(u.state, ItemState::Escalated, "{u:?}");
         assert!(u.confidence.unwrap() <= 0.5, "{u:?}");
         assert!(u.agrees.is_empty(), "nobody is judged on a false consensus");
         // Under a dynamic policy it asks for more first.
@@ -261,10 +264,10 @@ mod tests {
             },
         );
         let u = decide(&s, &labels(&[(1, good), (2, tiny)], 2));
-        assert_eq!((u.state, u.needed), ("open", 3), "{u:?}");
+        assert_eq!((u.state, u.needed), (ItemState::Open, 3), "{u:?}");
         // A third who draws the good box still leaves one object disputed: a lead decides.
         let u = decide(&s, &labels(&[(1, good), (2, tiny), (3, good)], 3));
-        assert_eq!(u.state, "escalated", "{u:?}");
+        assert_eq!(u.state, ItemState::Escalated, "{u:?}");
     }
 
     mod boxes_prop {
@@ -309,7 +312,7 @@ mod tests {
                 let u = decide(&s, &labels(&refs, n as i64));
                 let c = u.confidence.unwrap();
                 prop_assert!((0.0..=1.0).contains(&c), "{:?}", u);
-                if u.state == "resolved" {
+                if u.state == ItemState::Resolved {
                     let counts: Vec<usize> = drawn.iter().map(Vec::len).collect();
                     prop_assert!(counts.windows(2).all(|p| p[0] == p[1]), "{:?} {:?}", counts, u);
                     prop_assert_eq!(u.agrees.len(), drawn.len());
@@ -325,7 +328,7 @@ mod tests {
                     })
                 });
                 if lonely {
-                    prop_assert_ne!(u.state, "resolved", "{:?}", u);
+                    prop_assert_ne!(u.state, ItemState::Resolved, "{:?}", u);
                     prop_assert!(c < 1.0, "{:?}", u);
                 }
             }
@@ -357,7 +360,7 @@ mod tests {
                     .collect();
                 let refs: Vec<(i64, &str)> = answers.iter().map(|(w, a)| (*w, a.as_str())).collect();
                 let u = decide(&spec(TaskType::Bbox, Overlap::Fixed { n }), &labels(&refs, n as i64));
-                prop_assert_eq!(u.state, "resolved", "{:?}", u);
+                prop_assert_eq!(u.state, ItemState::Resolved, "{:?}", u);
                 prop_assert!(u.agrees.iter().all(|a| *a), "{:?}", u);
             }
         }
@@ -371,7 +374,7 @@ mod tests {
         let u = decide(&s, &l);
         assert_eq!(
             (u.state, u.answer, u.agrees),
-            ("open", None, vec![false, true])
+            (ItemState::Open, None, vec![false, true])
         );
     }
 
@@ -383,7 +386,7 @@ mod tests {
         let u = decide(&s, &labels(&[(1, both), (2, cat), (3, both)], 3));
         assert_eq!(
             (u.state, u.answer.as_deref()),
-            ("resolved", Some(r#"{"labels":["cat","dog"]}"#))
+            (ItemState::Resolved, Some(r#"{"labels":["cat","dog"]}"#))
         );
     }
 }

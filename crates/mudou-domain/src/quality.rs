@@ -19,7 +19,7 @@ use mudou_consensus::{
 };
 use serde_json::Value;
 
-use crate::{Answer, OrderSpec};
+use crate::{Answer, ItemState, OrderSpec};
 
 /// A label as the quality engine reads it.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct QualityItem {
     pub item_id: i64,
     pub is_gold: bool,
     pub gold: Option<String>,
-    pub state: String,
+    pub state: ItemState,
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     /// The dataset's known answer (manifest), when the item is not gold in this order.
@@ -175,7 +175,7 @@ pub fn order_engine(
                 gold.push((t, c));
             }
             // Open items keep the engine's estimate; resolved and gold items are settled.
-            if it.is_gold || it.state == "resolved" {
+            if it.is_gold || it.state == ItemState::Resolved {
                 agg.labels[t as usize] = c;
             }
         }
@@ -332,7 +332,7 @@ mod tests {
                 is_gold: t < 40,
                 gold: (t < 40)
                     .then(|| format!(r#"{{"label":"{}"}}"#, key(crowd.truth[t as usize]))),
-                state: "open".into(),
+                state: ItemState::Open,
                 answer: None,
                 confidence: None,
                 known: None,

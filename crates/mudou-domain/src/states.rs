@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::UnknownVariant;
+
 /// Where an order's item stands in its consensus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +35,17 @@ impl ItemState {
             "escalated" => Some(ItemState::Escalated),
             _ => None,
         }
+    }
+}
+
+/// A stored state read as a column (`#[sqlx(try_from = "String")]` in the store).
+impl TryFrom<String> for ItemState {
+    type Error = UnknownVariant;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        ItemState::parse(&s).ok_or(UnknownVariant {
+            kind: "item state",
+            value: s,
+        })
     }
 }
 
@@ -72,5 +85,10 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert_eq!(ItemState::parse("done"), None);
+        assert_eq!(
+            ItemState::try_from("open".to_owned()).ok(),
+            Some(ItemState::Open)
+        );
+        assert!(ItemState::try_from("done".to_owned()).is_err());
     }
 }

@@ -280,7 +280,7 @@ async fn write(
         // Every label names its order's spec; an assignment of another order is refused
         // before consensus, so this is not reached.
         None => mudou_store::ConsensusUpdate {
-            state: "open",
+            state: mudou_domain::ItemState::Open,
             answer: None,
             confidence: None,
             needed: item.needed,

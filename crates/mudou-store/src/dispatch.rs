@@ -11,12 +11,13 @@ use std::collections::HashMap;
 use crate::sql::{ASSIGNMENT_COLS, in_list, lock, params};
 use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
 use crate::{ConsensusUpdate, ItemLabels, OpenOrder, Result, Standing, Store, StoreError};
+use mudou_domain::{Finish, ItemState};
 
 /// A consensus that leaves every item open as it is: for batches without labels (leases,
 /// heartbeats, ends of units), and for callers that decide nothing.
 pub fn keep_open(_order_id: i64, item: &ItemLabels) -> ConsensusUpdate {
     ConsensusUpdate {
-        state: "open",
+        state: ItemState::Open,
         answer: None,
         confidence: None,
         needed: item.needed,
@@ -77,10 +78,13 @@ pub enum SubmitOutcome {
     Stored {
         label_id: i64,
         replay: bool,
-        item_state: String,
+        item_state: ItemState,
     },
     /// The annotator changed their answer to an item of the open unit.
-    Changed { label_id: i64, item_state: String },
+    Changed {
+        label_id: i64,
+        item_state: ItemState,
+    },
 }
 
 /// What [`Store::audit_order`] finds. All but `leases` and `labels` must be zero.
@@ -369,13 +373,12 @@ impl Store {
         }
     }
 
-    /// Submits (`submitted`) or hands back (`returned`) an active assignment (see
-    /// [`Store::finish_graded`]).
+    /// Submits or hands back an active assignment (see [`Store::finish_graded`]).
     pub async fn finish_assignment(
         &self,
         annotator_id: i64,
         assignment_id: i64,
-        to: &str,
+        to: Finish,
         now: i64,
     ) -> Result<Assignment> {
         Ok(self
@@ -384,7 +387,7 @@ impl Store {
             .0)
     }
 
-    /// Submits (`submitted`) or hands back (`returned`) an active assignment; its leases
+    /// Submits or hands back an active assignment; its leases
     /// end, and a handed-back unit's slot is free again. With `training`, a submitted
     /// unit is graded: an annotator who got at least the pass share of its items right
     /// earns the qualification, in the same transaction.
@@ -392,19 +395,10 @@ impl Store {
         &self,
         annotator_id: i64,
         assignment_id: i64,
-        to: &str,
+        to: Finish,
         now: i64,
         training: Option<TrainingGrade<'_>>,
     ) -> Result<(Assignment, Option<TrainingResult>)> {
-        let to = match to {
-            "submitted" => "submitted",
-            "returned" => "returned",
-            other => {
-                return Err(StoreError::Invalid(format!(
-                    "an assignment ends submitted or returned, not {other}"
-                )));
-            }
-        };
         let job = WriteJob::Finish(FinishJob {
             annotator_id,
             assignment_id,

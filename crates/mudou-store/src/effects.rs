@@ -7,6 +7,8 @@
 //! (one transaction may store many labels), so each follower should handle a batch with
 //! a few set-based statements, not one statement per label.
 
+use mudou_domain::ItemState;
+
 use crate::Result;
 use crate::pool::Tx;
 
@@ -50,9 +52,9 @@ pub struct Verdict {
 pub struct ItemFact {
     pub order_id: i64,
     pub item_id: i64,
-    /// `open`, `resolved` or `escalated`, before and after.
-    pub state_before: String,
-    pub state: &'static str,
+    /// Before and after.
+    pub state_before: ItemState,
+    pub state: ItemState,
     /// The consensus answer (JSON) now.
     pub answer: Option<String>,
     pub confidence: Option<f64>,

@@ -1,6 +1,8 @@
 //! What exports read (an order's items with their consensus and raw labels, a page at a
 //! time) and what a Label Studio import writes (known answers of a dataset's items).
 
+use mudou_domain::ItemState;
+
 use crate::{NewItem, Result, Store, StoreError};
 
 /// One item of an order as an export sees it.
@@ -21,8 +23,8 @@ pub struct ExportItem {
     pub gold: Option<String>,
     /// The dataset's known answer (manifest JSON: `label`, `labels`, `boxes`), if any.
     pub known: Option<String>,
-    /// `open`, `resolved` or `escalated`.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ItemState,
     /// The consensus answer (JSON), once there is one.
     pub answer: Option<String>,
     pub confidence: Option<f64>,

@@ -14,6 +14,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use mudou_domain::ItemState;
+
 use crate::Result;
 use crate::effects::LabelEffects;
 use crate::pool::Tx;
@@ -120,7 +122,7 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<PayChan
         .chain(
             fx.items
                 .iter()
-                .filter(|i| i.state == "resolved")
+                .filter(|i| i.state == ItemState::Resolved)
                 .flat_map(|i| i.verdicts.iter().map(|v| v.label_id)),
         )
         .chain(fx.excluded.iter().map(|e| e.label_id))
@@ -187,7 +189,7 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<PayChan
             r.updated_at = now;
         }
     }
-    for item in fx.items.iter().filter(|i| i.state == "resolved") {
+    for item in fx.items.iter().filter(|i| i.state == ItemState::Resolved) {
         for v in &item.verdicts {
             // A label stored before the ledger existed has no standing: nothing to pay.
             let Some(r) = rows.get_mut(&v.label_id) else {

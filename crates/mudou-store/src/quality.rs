@@ -9,13 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mudou_consensus::quality::{QualityOptions, is_too_fast, median, wilson_interval};
-use mudou_domain::SkillLevel;
 use mudou_domain::career::promotion_for;
+use mudou_domain::{ItemState, SkillLevel};
 use serde_json::json;
 
 use crate::effects::LabelEffects;
 use crate::pool::Tx;
-use crate::sql::{CHUNK, lock, padded, params, tuples};
+use crate::sql::{CHUNK, item_state, lock, padded, params, tuples};
 use crate::throughput::HOUR_MS;
 use crate::{QualityItem, QualityLabel, Result, Store};
 
@@ -358,8 +358,8 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         });
     }
     for it in &fx.items {
-        let was = it.state_before == "escalated";
-        let is = it.state == "escalated";
+        let was = it.state_before == ItemState::Escalated;
+        let is = it.state == ItemState::Escalated;
         if is && !was {
             on_tx!(tx, c => sqlx::query(
                 "INSERT INTO review_entries (order_id, item_id, reason, created_at) \
@@ -937,14 +937,14 @@ impl Store {
                    CASE WHEN oi.is_gold THEN NULL ELSE i.gold END AS known \
                    FROM order_items oi JOIN items i ON i.id = oi.item_id \
                    WHERE oi.order_id = $1 AND oi.item_id >= $2 AND oi.item_id <= $3 ORDER BY oi.item_id";
-        Ok(
-            on_read!(self, p => sqlx::query_as::<_, QualityItemRow>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?)
-                .into_iter()
-                .map(|(item_id, is_gold, gold, state, answer, confidence, known)| QualityItem {
-                    item_id, is_gold, gold, state, answer, confidence, known,
+        on_read!(self, p => sqlx::query_as::<_, QualityItemRow>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?)
+            .into_iter()
+            .map(|(item_id, is_gold, gold, state, answer, confidence, known)| {
+                Ok(QualityItem {
+                    item_id, is_gold, gold, state: item_state(&state)?, answer, confidence, known,
                 })
-                .collect(),
-        )
+            })
+            .collect()
     }
 
     /// Answers of an order that count (skips and labels left out of consensus not counted).

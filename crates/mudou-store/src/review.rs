@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use crate::effects::{self, Exclusion, ItemFact, LabelEffects, Verdict};
 use crate::pool::Tx;
-use crate::sql::{lock, params};
+use crate::sql::{item_state, lock, params};
 use crate::{ConsensusUpdate, ItemLabels, Result, Store, StoreError};
+use mudou_domain::ItemState;
 
 /// What the queue may be narrowed to.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +57,8 @@ pub struct ReviewItem {
     pub height: Option<i64>,
     pub is_gold: bool,
     pub gold: Option<String>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ItemState,
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     pub labels_count: i64,
@@ -99,7 +101,7 @@ pub struct ItemNow {
     pub item_id: i64,
     pub is_gold: bool,
     pub gold: Option<String>,
-    pub state: String,
+    pub state: ItemState,
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     pub labels_count: i64,
@@ -130,7 +132,8 @@ pub struct Decision {
     pub centre_id: i64,
     pub decision: String,
     pub answer: Option<String>,
-    pub state_before: String,
+    #[sqlx(try_from = "String")]
+    pub state_before: ItemState,
     pub answer_before: Option<String>,
     pub confidence_before: Option<f64>,
     pub extra_labels: Option<i64>,
@@ -153,7 +156,8 @@ pub struct ClientFlag {
     pub decision: Option<String>,
     /// The item's answer now.
     pub answer: Option<String>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ItemState,
 }
 
 /// An item of an order with its final answer, as the client sees it.
@@ -166,7 +170,8 @@ pub struct ResultItem {
     pub file_name: String,
     pub width: Option<i64>,
     pub height: Option<i64>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ItemState,
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     /// A lead checked it.
@@ -341,7 +346,7 @@ impl Store {
                 "SELECT id, annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
                 .bind(order_id).bind(item_id).fetch_all(&mut *tx).await?;
             let now_item = ItemNow {
-                order_id, item_id, is_gold, gold, state: state.clone(), answer: answer.clone(), confidence,
+                order_id, item_id, is_gold, gold, state: item_state(&state)?, answer: answer.clone(), confidence,
                 labels_count, needed, skips, answers,
             };
             let plan = match plan(&now_item) {
@@ -359,7 +364,7 @@ impl Store {
                             label_id: *label_id, annotator_id: *annotator_id, agrees: *agrees })
                         .collect();
                     fx.items.push(ItemFact {
-                        order_id, item_id, state_before: state.clone(), state: "resolved",
+                        order_id, item_id, state_before: now_item.state, state: ItemState::Resolved,
                         answer: Some(a.clone()), confidence: Some(1.0), verdicts,
                     });
                     (Some(a.clone()), None)
@@ -369,7 +374,7 @@ impl Store {
                                  final_at = NULL WHERE order_id = $1 AND item_id = $2")
                         .bind(order_id).bind(item_id).bind(*extra).execute(&mut *tx).await?;
                     fx.items.push(ItemFact {
-                        order_id, item_id, state_before: state.clone(), state: "open",
+                        order_id, item_id, state_before: now_item.state, state: ItemState::Open,
                         answer: answer.clone(), confidence, verdicts: Vec::new(),
                     });
                     (None, Some(*extra))
@@ -377,7 +382,7 @@ impl Store {
                 DecisionPlan::GoldStands => (now_item.gold.clone(), None),
             };
             let d = sqlx::query_as::<_, Decision>(&decision_sql)
-                .bind(order_id).bind(item_id).bind(centre_id).bind(decision).bind(&final_answer).bind(&state)
+                .bind(order_id).bind(item_id).bind(centre_id).bind(decision).bind(&final_answer).bind(now_item.state.as_str())
                 .bind(&answer).bind(confidence).bind(extra).bind(note).bind(lead_id).bind(now)
                 .fetch_one(&mut *tx).await?;
             // The decision answers every reason the item waits for; a gold failure of
@@ -480,7 +485,7 @@ impl Store {
     pub async fn order_results(
         &self,
         order_id: i64,
-        state: Option<&str>,
+        state: Option<ItemState>,
         after: i64,
         limit: i64,
     ) -> Result<Vec<ResultItem>> {
@@ -501,7 +506,7 @@ impl Store {
         );
         Ok(on_read!(self, p => {
             let mut q = sqlx::query_as::<_, ResultItem>(&sql).bind(order_id).bind(after).bind(limit);
-            if let Some(s) = state { q = q.bind(s.to_owned()); }
+            if let Some(s) = state { q = q.bind(s.as_str()); }
             q.fetch_all(p).await?
         }))
     }
@@ -599,11 +604,12 @@ impl Store {
                 });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")
-                    .bind(order_id).bind(item_id).bind(u.state).bind(&u.answer).bind(u.confidence).bind(u.needed)
+                    .bind(order_id).bind(item_id).bind(u.state.as_str()).bind(&u.answer).bind(u.confidence).bind(u.needed)
                     .execute(&mut *tx).await?;
+                let state = item_state(&state)?;
                 if u.state != state || u.answer != old_answer || u.confidence != old_conf {
                     out.changed_items += (u.state != state) as i64;
-                    let verdicts = if u.state == "resolved" {
+                    let verdicts = if u.state == ItemState::Resolved {
                         counted.iter().zip(&u.agrees).map(|((id, who, _, _), agrees)| Verdict {
                             label_id: *id, annotator_id: *who, agrees: *agrees }).collect()
                     } else {

@@ -7,9 +7,10 @@
 //! here runs a statement but [`insert_triples`]; nothing here knows a store file's tables
 //! beyond the fragments.
 
-use crate::Backend;
-use crate::Result;
+use mudou_domain::ItemState;
+
 use crate::pool::Tx;
+use crate::{Backend, Result, StoreError};
 
 /// Rows per multi-row statement of the label effects (the ledger, the throughput rollups
 /// and the quality figures): well under both engines' bound-parameter limits.
@@ -17,6 +18,13 @@ pub(crate) const CHUNK: usize = 400;
 
 /// The columns of [`crate::Assignment`], in its field order.
 pub(crate) const ASSIGNMENT_COLS: &str = "id, unit_id, order_id, annotator_id, centre_id, state, leased_at, lease_expires_at, finished_at, item_offset";
+
+/// An item's stored state (`order_items.state`, `review_decisions.state_before`); a state
+/// the domain does not know is an error, never a panic (like a stored role).
+pub(crate) fn item_state(stored: &str) -> Result<ItemState> {
+    ItemState::parse(stored)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown item state {stored:?}")))
+}
 
 /// `$from, $from+1, …` for `n` parameters.
 pub(crate) fn params(from: usize, n: usize) -> String {

@@ -17,8 +17,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::effects::{self, ItemFact, LabelEffects, LabelFact, Verdict};
 use crate::pool::Tx;
-use crate::sql::{in_list, insert_triples, lock, padded, params, tuples};
+use crate::sql::{in_list, insert_triples, item_state, lock, padded, params, tuples};
 use crate::{ConsensusUpdate, ItemLabels, NewLabel, Result, Store, SubmitOutcome, SubmitRefusal};
+use mudou_domain::ItemState;
 
 /// Rows per multi-row statement (keeps well under both engines' parameter limits).
 const CHUNK: usize = 200;
@@ -63,8 +64,8 @@ struct ItemRow {
     needed: i64,
     skips: i64,
     labels_count: i64,
-    state_before: String,
-    state: String,
+    state_before: ItemState,
+    state: ItemState,
     answer: Option<String>,
     confidence: Option<f64>,
     /// Assignments holding a lease on the item.
@@ -361,8 +362,8 @@ impl<'b> Batch<'b> {
                         needed,
                         skips,
                         labels_count,
-                        state_before: state.clone(),
-                        state,
+                        state_before: item_state(&state)?,
+                        state: item_state(&state)?,
                         answer,
                         confidence,
                         leases: Vec::new(),
@@ -774,7 +775,7 @@ impl<'b> Batch<'b> {
             on_tx!(tx, c => {
                 let mut q = sqlx::query(&sql);
                 for ((o, i), it) in chunk {
-                    q = q.bind(o).bind(i).bind(it.labels_count).bind(it.skips).bind(&it.state).bind(&it.answer)
+                    q = q.bind(o).bind(i).bind(it.labels_count).bind(it.skips).bind(it.state.as_str()).bind(&it.answer)
                         .bind(it.confidence).bind(it.needed);
                 }
                 q.execute(&mut *c).await?.rows_affected()
@@ -848,15 +849,17 @@ impl<'b> Batch<'b> {
     fn item_facts(&self) -> Vec<ItemFact> {
         let mut out = Vec::new();
         for (key, it) in &self.dirty() {
-            if it.is_gold || it.is_final || (it.state == it.state_before && it.state != "resolved")
+            if it.is_gold
+                || it.is_final
+                || (it.state == it.state_before && it.state != ItemState::Resolved)
             {
                 continue;
             }
             out.push(ItemFact {
                 order_id: key.0,
                 item_id: key.1,
-                state_before: it.state_before.clone(),
-                state: state_str(&it.state),
+                state_before: it.state_before,
+                state: it.state,
                 answer: it.answer.clone(),
                 confidence: it.confidence,
                 verdicts: it
@@ -882,14 +885,14 @@ impl<'b> Batch<'b> {
                 Draft::Stored { pending: p, key } => Ok(SubmitOutcome::Stored {
                     label_id: self.decided.new_ids[p],
                     replay: false,
-                    item_state: self.items[&key].state.clone(),
+                    item_state: self.items[&key].state,
                 }),
                 Draft::Changed { write, key } => Ok(SubmitOutcome::Changed {
                     label_id: match write {
                         Write::Update(id) => id,
                         Write::Insert(p) => self.decided.new_ids[p],
                     },
-                    item_state: self.items[&key].state.clone(),
+                    item_state: self.items[&key].state,
                 }),
                 Draft::Replay { label, key } => Ok(SubmitOutcome::Stored {
                     label_id: self.decided.id_of(label),
@@ -897,8 +900,8 @@ impl<'b> Batch<'b> {
                     item_state: self
                         .items
                         .get(&key)
-                        .map(|i| i.state.clone())
-                        .unwrap_or_else(|| "open".into()),
+                        .map(|i| i.state)
+                        .unwrap_or(ItemState::Open),
                 }),
             })
             .collect()
@@ -974,7 +977,7 @@ impl Decided {
                 if a.state != "active" && a.state != "expired" {
                     return Err(SubmitRefusal::UnitClosed);
                 }
-            } else if item.state != "open"
+            } else if item.state != ItemState::Open
                 || item.labels_count + item.leases.len() as i64 >= item.needed
             {
                 // The lease ran out and others filled the item meanwhile.
@@ -1063,11 +1066,11 @@ where
         None
     };
     if !item.is_gold && !item.is_final {
-        item.state = u.state.to_owned();
+        item.state = u.state;
         item.answer = u.answer.clone();
         item.confidence = u.confidence;
         item.needed = u.needed;
-        item.verdicts = if u.state == "resolved" {
+        item.verdicts = if u.state == ItemState::Resolved {
             answered
                 .iter()
                 .zip(&u.agrees)
@@ -1082,12 +1085,4 @@ where
         };
     }
     gold_correct
-}
-
-fn state_str(s: &str) -> &'static str {
-    match s {
-        "resolved" => "resolved",
-        "escalated" => "escalated",
-        _ => "open",
-    }
 }

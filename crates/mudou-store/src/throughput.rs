@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use mudou_domain::ItemState;
+
 use crate::effects::LabelEffects;
 use crate::ledger::{ACCEPTED, NOT_PAID, NewEntry, PayChanges, PayRow};
 use crate::pool::Tx;
@@ -147,7 +149,10 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects, pay: &PayChanges)
         money(&mut hours, &mut orders, e);
     }
     for item in &fx.items {
-        let (was, is) = (item.state_before == "resolved", item.state == "resolved");
+        let (was, is) = (
+            item.state_before == ItemState::Resolved,
+            item.state == ItemState::Resolved,
+        );
         if was == is {
             continue;
         }

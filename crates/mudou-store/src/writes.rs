@@ -14,6 +14,8 @@
 //! order — units, items, assignments, leases — so they never wait for each other in a circle;
 //! should PostgreSQL still break a deadlock, the whole batch is rolled back and run again.
 
+use mudou_domain::Finish;
+
 use crate::pool::Tx;
 use crate::sql::{ASSIGNMENT_COLS, insert_triples, lock};
 use crate::submit::submit_in;
@@ -38,7 +40,7 @@ pub struct LeaseJob {
 pub struct FinishJob {
     pub annotator_id: i64,
     pub assignment_id: i64,
-    pub to: &'static str,
+    pub to: Finish,
     /// For a training unit: the pass share and the qualification passing grants.
     pub training: Option<(f64, String)>,
 }
@@ -308,7 +310,7 @@ where
     };
     // Hand-backs first: they lock their unit, and units come first in the writers' lock
     // order (units → items → assignments → leases).
-    let hand_backs = kind(|j| matches!(j, WriteJob::Finish(f) if f.to != "submitted"));
+    let hand_backs = kind(|j| matches!(j, WriteJob::Finish(f) if f.to != Finish::Submit));
     if !group(tx, jobs, &hand_backs, now, lease_ms, careful, &mut out).await? {
         return Ok(None);
     }
@@ -356,7 +358,7 @@ where
     for pick in [
         (|j| matches!(j, WriteJob::Lease(_))) as fn(&WriteJob) -> bool,
         |j| matches!(j, WriteJob::Renew(..)),
-        |j| matches!(j, WriteJob::Finish(f) if f.to == "submitted"),
+        |j| matches!(j, WriteJob::Finish(f) if f.to == Finish::Submit),
     ] {
         if !group(tx, jobs, &kind(pick), now, lease_ms, careful, &mut out).await? {
             return Ok(None);
@@ -666,10 +668,10 @@ pub(crate) async fn finish_in(
     let (annotator_id, assignment_id, to) = (f.annotator_id, f.assignment_id, f.to);
     // The same end asked again (a retry whose first answer was lost) answers as the first
     // did, and changes nothing: the training grade below is read again, its grant is once.
-    let ended = |a: &Assignment| a.state == to;
+    let ended = |a: &Assignment| a.state == to.state();
     // In the writers' lock order: the unit (only a hand-back changes it, so only a
     // hand-back looks it up and locks it first), the assignment, then its leases.
-    if to != "submitted" {
+    if to != Finish::Submit {
         let live: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
             "SELECT unit_id FROM assignments WHERE id = $1 AND annotator_id = $2 AND state = 'active'")
             .bind(assignment_id).bind(annotator_id).fetch_optional(&mut *c).await?);
@@ -691,12 +693,12 @@ pub(crate) async fn finish_in(
         ),
     );
     let row: Option<Assignment> = on_tx!(tx, c => sqlx::query_as::<_, Assignment>(&sql)
-        .bind(assignment_id).bind(annotator_id).bind(to).bind(now).fetch_optional(&mut *c).await?);
+        .bind(assignment_id).bind(annotator_id).bind(to.state()).bind(now).fetch_optional(&mut *c).await?);
     let a = match row {
         Some(a) => {
             on_tx!(tx, c => sqlx::query("DELETE FROM item_leases WHERE assignment_id = $1")
                 .bind(assignment_id).execute(&mut *c).await?.rows_affected());
-            if to != "submitted" {
+            if to != Finish::Submit {
                 on_tx!(tx, c => sqlx::query("UPDATE work_units SET taken = taken - 1 WHERE id = $1 AND taken > 0")
                     .bind(a.unit_id).execute(&mut *c).await?.rows_affected());
             }
@@ -707,7 +709,7 @@ pub(crate) async fn finish_in(
             _ => return Err(not_active(tx, annotator_id, assignment_id, true).await),
         },
     };
-    let Some((pass_share, qualification)) = f.training.as_ref().filter(|_| to == "submitted")
+    let Some((pass_share, qualification)) = f.training.as_ref().filter(|_| to == Finish::Submit)
     else {
         return Ok((a, None));
     };

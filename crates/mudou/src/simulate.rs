@@ -13,7 +13,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use anyhow::Context;
-use mudou_domain::{Answer, Calendar, OrderSpec, PayOn};
+use mudou_domain::{Answer, Calendar, Finish, OrderSpec, PayOn};
 use mudou_server::AppState;
 use mudou_store::{Assignment, NewLabel, SubmitOutcome, UserFilter};
 use rand::{Rng, SeedableRng};
@@ -170,7 +170,7 @@ async fn work_day(
         };
         if *next >= items.len() {
             store
-                .finish_assignment(p.id, a.id, "submitted", t)
+                .finish_assignment(p.id, a.id, Finish::Submit, t)
                 .await
                 .context("submitting a simulated unit")?;
             p.unit = None;
@@ -223,7 +223,7 @@ async fn work_day(
     for p in people.iter_mut() {
         if let Some((a, _, _)) = p.unit.take() {
             store
-                .finish_assignment(p.id, a.id, "submitted", day.end)
+                .finish_assignment(p.id, a.id, Finish::Submit, day.end)
                 .await?;
         }
     }

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::Stream;
-use mudou_domain::{OrderSpec, TaskType};
+use mudou_domain::{ItemState, OrderSpec, TaskType};
 use mudou_store::{ExportItem, ExportLabel, ItemContent, NewItem, Store, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -96,7 +96,7 @@ struct Pick {
 impl Pick {
     /// Whether an item's consensus is settled: only then is it an answer.
     fn settled(it: &ExportItem) -> bool {
-        it.state == "resolved"
+        it.state == ItemState::Resolved
     }
 
     /// The answer an export writes for an item: the consensus (settled only, unless asked
@@ -348,7 +348,7 @@ fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
                     it.item_id.to_string(),
                     it.file_name.clone(),
                     it.tag.clone(),
-                    it.state.clone(),
+                    it.state.to_string(),
                     answer,
                     confidence,
                     labels,

@@ -7,7 +7,7 @@ use axum::extract::State;
 
 use axum::response::{IntoResponse, Response};
 use mudou_consensus::quality::{QualityOptions, wilson_interval};
-use mudou_domain::{OrderSpec, TaskType};
+use mudou_domain::{ItemState, OrderSpec, TaskType};
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -159,7 +159,10 @@ pub async fn build_report(
     let (gold_n, gold_ok) = state.store.gold_tally(order.id).await?;
     // Known answers (manifest) of items labelled like any other.
     let (mut known_n, mut known_ok) = (0i64, 0i64);
-    for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
+    for it in items
+        .iter()
+        .filter(|i| !i.is_gold && i.state == ItemState::Resolved)
+    {
         let (Some(k), Some(a)) = (parse(it.known.as_deref()), it.answer.as_deref()) else {
             continue;
         };
@@ -171,7 +174,7 @@ pub async fn build_report(
     }
     let resolved_conf: Vec<f64> = items
         .iter()
-        .filter(|i| !i.is_gold && i.state == "resolved")
+        .filter(|i| !i.is_gold && i.state == ItemState::Resolved)
         .filter_map(|i| i.confidence)
         .collect();
     let model_confidence = (!resolved_conf.is_empty())
@@ -197,7 +200,10 @@ pub async fn build_report(
         })
         .collect();
     let idx = |k: &str| spec.labels.iter().position(|l| l.key == k);
-    for it in items.iter().filter(|i| !i.is_gold && i.state == "resolved") {
+    for it in items
+        .iter()
+        .filter(|i| !i.is_gold && i.state == ItemState::Resolved)
+    {
         for k in parse(it.answer.as_deref())
             .map(|v| spec.task_type.kind().keys(&v))
             .unwrap_or_default()

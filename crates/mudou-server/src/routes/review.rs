@@ -221,7 +221,7 @@ fn item_out(
         height: it.height,
         is_gold: it.is_gold,
         gold: json(it.gold.as_deref()),
-        state: it.state,
+        state: it.state.to_string(),
         consensus: json(it.answer.as_deref()),
         confidence: it.confidence,
         final_answer: it.final_by.is_some(),
@@ -387,7 +387,7 @@ impl From<Decision> for DecisionOut {
             item_id: d.item_id,
             decision: d.decision,
             answer: json(d.answer.as_deref()),
-            state_before: d.state_before,
+            state_before: d.state_before.to_string(),
             answer_before: json(d.answer_before.as_deref()),
             confidence_before: d.confidence_before,
             extra_labels: d.extra_labels,
@@ -541,7 +541,7 @@ impl From<mudou_store::ClientFlag> for FlagOut {
             closed_at: f.closed_at,
             decision: f.decision,
             answer: json(f.answer.as_deref()),
-            state: f.state,
+            state: f.state.to_string(),
         }
     }
 }
@@ -664,10 +664,9 @@ async fn order_results(
         .get_order(client.org_id, order_id)
         .await
         .map_err(ApiError::not_found_as("order"))?;
-    let st = q.state.map(ItemState::as_str);
     let rows = state
         .store
-        .order_results(order_id, st, q.after.unwrap_or(0), limit)
+        .order_results(order_id, q.state, q.after.unwrap_or(0), limit)
         .await?;
     let next_after = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.item_id))
@@ -685,7 +684,7 @@ async fn order_results(
                 text: r.body,
                 width: r.width,
                 height: r.height,
-                state: r.state,
+                state: r.state.to_string(),
                 answer: json(r.answer.as_deref()),
                 confidence: r.confidence,
                 reviewed: r.reviewed,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use mudou_domain::{Answer, LabelDef, OrderSpec};
+use mudou_domain::{Answer, Finish, LabelDef, OrderSpec};
 use mudou_store::{
     Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
     now_millis,
@@ -313,7 +313,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         let job = FinishJob {
             annotator_id: user.id,
             assignment_id: a.id,
-            to: "returned",
+            to: Finish::Return,
             training: None,
         };
         match finish(&state, job).await? {
@@ -433,7 +433,7 @@ async fn submit_unit(
     let job = FinishJob {
         annotator_id: user,
         assignment_id: id,
-        to: "submitted",
+        to: Finish::Submit,
         training: spec
             .training
             .as_ref()
@@ -461,7 +461,7 @@ async fn return_unit(
     let job = FinishJob {
         annotator_id: me.caller.user.id,
         assignment_id: id,
-        to: "returned",
+        to: Finish::Return,
         training: None,
     };
     let (a, _) = finish(&state, job).await?.map_err(assignment_error)?;
@@ -546,7 +546,7 @@ async fn post_label(
         }) => LabelOut {
             label_id,
             status: if replay { "replay" } else { "stored" },
-            item_state,
+            item_state: item_state.to_string(),
             feedback: None,
         },
         Ok(SubmitOutcome::Changed {
@@ -555,7 +555,7 @@ async fn post_label(
         }) => LabelOut {
             label_id,
             status: "changed",
-            item_state,
+            item_state: item_state.to_string(),
             feedback: None,
         },
         Err(r) => {

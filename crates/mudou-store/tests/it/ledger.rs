@@ -5,7 +5,7 @@
 //! nothing; a pay run pays exactly the ledger, and a second one changes nothing. The
 //! database itself refuses to update or delete an entry.
 
-use mudou_domain::Role;
+use mudou_domain::{ItemState, Role};
 use mudou_store::{
     ClosePeriod, ConsensusUpdate, ItemContent, LedgerEntry, NewCentre, NewItem, NewLabel, NewUser,
     OrderFields, OrderItemPlan, Store, SubmitOutcome, Windows,
@@ -263,7 +263,11 @@ async fn run(store: Store, ops: Vec<Op>) {
                 };
                 let out = store
                     .submit_label(&l, now, LEASE, |item| ConsensusUpdate {
-                        state: if resolved { "resolved" } else { "open" },
+                        state: if resolved {
+                            ItemState::Resolved
+                        } else {
+                            ItemState::Open
+                        },
                         answer: Some(r#"{"label":"a"}"#.into()),
                         confidence: Some(0.9),
                         needed: item.needed,
@@ -396,7 +400,7 @@ async fn tamper(db: &TestDb) {
     };
     db.store
         .submit_label(&l, T0 + 1, LEASE, |i| ConsensusUpdate {
-            state: "open",
+            state: ItemState::Open,
             answer: None,
             confidence: None,
             needed: i.needed,
@@ -449,7 +453,7 @@ async fn review_and_pauses(db: &TestDb) {
     };
     let resolved = |agrees: bool| {
         move |i: &mudou_store::ItemLabels| ConsensusUpdate {
-            state: "resolved",
+            state: ItemState::Resolved,
             answer: Some(r#"{"label":"a"}"#.into()),
             confidence: Some(0.9),
             needed: i.needed,
@@ -497,8 +501,8 @@ async fn review_and_pauses(db: &TestDb) {
     let verdict = |label_id: i64, who: usize, item: usize, agrees: bool| mudou_store::ItemFact {
         order_id: w.order,
         item_id: w.items[item],
-        state_before: "resolved".into(),
-        state: "resolved",
+        state_before: ItemState::Resolved,
+        state: ItemState::Resolved,
         answer: Some(r#"{"label":"b"}"#.into()),
         confidence: Some(1.0),
         verdicts: vec![mudou_store::Verdict {

@@ -24,7 +24,7 @@ both!(readers_sum_every_shard_of_a_key, |db| {
             let l = answer_a(&w, who, item, n, 2500, 10, true);
             let out = store
                 .submit_label(&l, T0 + n as i64 * 1000, LEASE, |item| ConsensusUpdate {
-                    state: "open",
+                    state: mudou_domain::ItemState::Open,
                     answer: None,
                     confidence: None,
                     needed: item.needed,

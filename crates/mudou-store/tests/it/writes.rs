@@ -3,6 +3,7 @@
 //! must be stored exactly once, the failed one must leave nothing, and a retry of the whole
 //! batch must change nothing. And the statistics PostgreSQL plans those writes and reads by.
 
+use mudou_domain::Finish;
 use mudou_store::{FinishJob, SubmitOutcome, WriteConn, WriteDone, WriteJob, keep_open};
 
 use crate::both;
@@ -21,7 +22,7 @@ both!(a_failed_job_fails_alone, |db| {
         WriteJob::Finish(FinishJob {
             annotator_id: w.annotators[1],
             assignment_id: w.assignments[0],
-            to: "submitted",
+            to: Finish::Submit,
             training: None,
         }),
         WriteJob::Label(answer_a(&w, 2, 1, 2, 4_000, 10, true)),
