@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use mudou_domain::ItemState;
+use mudou_domain::{CentreId, ItemId, ItemState, OrderId, OrgId, UserId};
 use mudou_store::{ItemFact, LabelEffects, LabelFact, QueueFilter, Store, StoreConfig, Verdict};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -26,6 +26,9 @@ const DAY_MS: i64 = 86_400_000;
 /// 2026-12-01 00:00 in Shanghai.
 const END: i64 = 1_796_054_400_000;
 const ORDER: i64 = 1;
+const ORDER_ID: OrderId = OrderId::new(ORDER);
+/// The centre every annotator works for.
+const CENTRE: CentreId = CentreId::new(1);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -107,54 +110,60 @@ async fn time_reads(store: &Store, n: i64, runs: usize) -> Vec<(&'static str, Du
     };
     time!(
         "queue, first page (20 items)",
-        store.review_queue(1, &page(None, None, 0))
+        store.review_queue(CENTRE, &page(None, None, 0))
     );
     time!(
         "queue of the order, first page",
-        store.review_queue(1, &page(Some(ORDER), None, 0))
+        store.review_queue(CENTRE, &page(Some(ORDER), None, 0))
     );
     time!(
         "queue, a page 1,000 items in",
-        store.review_queue(1, &page(None, None, 1000))
+        store.review_queue(CENTRE, &page(None, None, 1000))
     );
     time!(
         "queue, client flags only",
-        store.review_queue(1, &page(None, Some("client_flag"), 0))
+        store.review_queue(CENTRE, &page(None, Some("client_flag"), 0))
     );
-    time!("queue counts per order and reason", store.review_counts(1));
+    time!(
+        "queue counts per order and reason",
+        store.review_counts(CENTRE)
+    );
     let rows = store
-        .review_queue(1, &page(None, None, 0))
+        .review_queue(CENTRE, &page(None, None, 0))
         .await
         .expect("a page");
-    let items: Vec<i64> = rows.iter().map(|r| r.item_id).collect();
+    let items: Vec<ItemId> = rows.iter().map(|r| ItemId::new(r.item_id)).collect();
     time!(
         "one page's items, entries and answers",
-        store.review_details(1, ORDER, &items)
+        store.review_details(CENTRE, ORDER_ID, &items)
     );
     let since = END - 14 * DAY_MS;
     time!(
         "quality page: hourly figures (14 days)",
-        store.centre_hourly_stats(1, since / 3_600_000)
+        store.centre_hourly_stats(CENTRE, since / 3_600_000)
     );
     time!(
         "quality page: per-order figures",
-        store.centre_order_stats(1, since)
+        store.centre_order_stats(CENTRE, since)
     );
     time!(
         "quality page: the order's answers (capped)",
-        store.quality_labels(ORDER, since, true, 100_000)
+        store.quality_labels(ORDER_ID, since, true, 100_000)
     );
     let sample = store
-        .quality_labels(ORDER, since, true, 100_000)
+        .quality_labels(ORDER_ID, since, true, 100_000)
         .await
         .expect("a sample");
     let (lo, hi) = sample.item_range().unwrap_or((0, 0));
     time!(
         "quality page: the sample's final answers",
-        store.quality_items(ORDER, lo, hi)
+        store.quality_items(ORDER_ID, lo, hi)
     );
-    time!("quality report: gold tally", store.gold_tally(ORDER));
-    time!("quality report: answers counted", store.answer_count(ORDER));
+    time!("quality report: gold tally", store.gold_tally(ORDER_ID));
+    time!(
+        "quality report: answers counted",
+        store.answer_count(ORDER_ID)
+    );
     let _ = n;
     out
 }
@@ -254,7 +263,14 @@ async fn load(url: &str, n: i64) -> (Store, Duration) {
     for item in (7..=n).step_by(100) {
         if item % 20 != 0 {
             store
-                .flag_item(1, ORDER, item, 1, "looks wrong", END)
+                .flag_item(
+                    OrgId::new(1),
+                    ORDER_ID,
+                    ItemId::new(item),
+                    UserId::new(1),
+                    "looks wrong",
+                    END,
+                )
                 .await
                 .expect("a flag");
         }

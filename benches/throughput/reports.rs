@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use mudou_domain::ItemState;
+use mudou_domain::{CentreId, ItemState, OrgId, UserId};
 use mudou_store::{ItemFact, LabelEffects, LabelFact, Store, StoreConfig, Verdict, Windows};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -101,8 +101,9 @@ fn dir_size(p: &std::path::Path) -> u64 {
 async fn time_reports(store: &Store, runs: usize) -> Vec<(&'static str, Duration)> {
     let today = END - DAY_MS;
     let (from30, from7) = (END - 30 * DAY_MS, END - 7 * DAY_MS);
-    let centres: Vec<i64> = (1..=CENTRES).collect();
-    let worker = CENTRES + 3; // an annotator of centre 1
+    let centres: Vec<CentreId> = (1..=CENTRES).map(CentreId::new).collect();
+    let worker = UserId::new(CENTRES + 3); // an annotator of centre 1
+    let centre = CentreId::new(1);
     let mut out = Vec::new();
     macro_rules! time {
         ($name:expr, $e:expr) => {{
@@ -119,15 +120,15 @@ async fn time_reports(store: &Store, runs: usize) -> Vec<(&'static str, Duration
     }
     time!(
         "centre, hour by hour today",
-        store.throughput_hours(&[1], today, END)
+        store.throughput_hours(&[centre], today, END)
     );
     time!(
         "centre, day by day (30 days)",
-        store.throughput_days(&[1], from30, END)
+        store.throughput_days(&[centre], from30, END)
     );
     time!(
         "annotators (7 days)",
-        store.throughput_workers(1, from7, END)
+        store.throughput_workers(centre, from7, END)
     );
     time!(
         "all centres compared (30 days)",
@@ -135,9 +136,9 @@ async fn time_reports(store: &Store, runs: usize) -> Vec<(&'static str, Duration
     );
     time!(
         "one centre's 30-day totals",
-        store.throughput_window(1, from30, END)
+        store.throughput_window(centre, from30, END)
     );
-    time!("client's cost per order", store.order_costs(1));
+    time!("client's cost per order", store.order_costs(OrgId::new(1)));
     time!("Prometheus centre totals", store.centre_totals());
     time!(
         "a worker's earnings summary",

@@ -11,6 +11,7 @@ mod calendar;
 pub mod career;
 pub mod dispatch;
 mod error_code;
+mod ids;
 pub mod kinds;
 pub mod live;
 mod money;
@@ -23,6 +24,7 @@ mod validate;
 
 pub use calendar::{Calendar, UnknownZone};
 pub use error_code::ErrorCode;
+pub use ids::{AssignmentId, CentreId, DatasetId, ItemId, OrderId, OrgId, UnitId, UserId};
 pub use live::{ConsensusUpdate, ItemLabels};
 pub use money::Fen;
 pub use order::{

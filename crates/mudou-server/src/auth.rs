@@ -12,7 +12,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use base64::Engine;
-use mudou_domain::{Role, Scope};
+use mudou_domain::{CentreId, OrgId, Role, Scope};
 use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
 use sha2::{Digest, Sha256};
 
@@ -310,7 +310,7 @@ impl FromRequestParts<AppState> for StaffCaller {
 #[derive(Clone, Debug)]
 pub struct LeadCaller {
     pub caller: Caller,
-    pub centre_id: i64,
+    pub centre_id: CentreId,
 }
 
 impl FromRequestParts<AppState> for LeadCaller {
@@ -331,7 +331,7 @@ impl FromRequestParts<AppState> for LeadCaller {
 #[derive(Clone, Debug)]
 pub struct ClientCaller {
     pub caller: Caller,
-    pub org_id: i64,
+    pub org_id: OrgId,
 }
 
 impl FromRequestParts<AppState> for ClientCaller {
@@ -352,7 +352,7 @@ impl FromRequestParts<AppState> for ClientCaller {
 #[derive(Clone, Debug)]
 pub struct AnnotatorCaller {
     pub caller: Caller,
-    pub centre_id: i64,
+    pub centre_id: CentreId,
 }
 
 impl FromRequestParts<AppState> for AnnotatorCaller {

@@ -13,6 +13,7 @@
 //! [`ingest_sources`] drives a whole upload from files on disk: plain images, ZIP archives
 //! (read one entry at a time on a blocking thread), text items, and a manifest.
 
+use mudou_domain::DatasetId;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -154,7 +155,7 @@ impl Ingest {
             let mut known = HashMap::new();
             self.state
                 .store
-                .for_each_text_item(self.dataset_id, |id, body| {
+                .for_each_text_item(DatasetId::new(self.dataset_id), |id, body| {
                     known.insert(text_hash(body), id);
                 })
                 .await?;
@@ -209,7 +210,7 @@ impl Ingest {
         let known: HashMap<String, i64> = self
             .state
             .store
-            .items_by_sha256(self.dataset_id, &hashes)
+            .items_by_sha256(DatasetId::new(self.dataset_id), &hashes)
             .await?
             .into_iter()
             .collect();
@@ -297,7 +298,12 @@ impl Ingest {
             let inserted = self
                 .state
                 .store
-                .add_items(self.dataset_id, &self.blobs, &self.items, now_millis())
+                .add_items(
+                    DatasetId::new(self.dataset_id),
+                    &self.blobs,
+                    &self.items,
+                    now_millis(),
+                )
                 .await?;
             for ((&slot, hash), ins) in self
                 .item_slots

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mudou_domain::{Answer, MAX_OVERLAP, OrderSpec};
+use mudou_domain::{Answer, MAX_OVERLAP, OrderId, OrderSpec};
 use mudou_store::{DecisionPlan, ItemNow, now_millis};
 use serde::Deserialize;
 use serde_json::Value;
@@ -142,7 +142,7 @@ pub async fn exclude_stretch(
     order_id: i64,
     exclude: bool,
 ) -> ApiResult<mudou_store::ExclusionOutcome> {
-    let order = state.store.order_by_id(order_id).await?;
+    let order = state.store.order_by_id(OrderId::new(order_id)).await?;
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     Ok(state
         .store

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use mudou_domain::OrderSpec;
+use mudou_domain::{OrderId, OrderSpec};
 use mudou_media::BlobStore;
 use mudou_store::Store;
 
@@ -59,7 +59,7 @@ impl OrderSpecs {
         if let Some(e) = self.lock().get(&order_id) {
             return Ok(e.clone());
         }
-        let o = store.order_by_id(order_id).await?;
+        let o = store.order_by_id(OrderId::new(order_id)).await?;
         let spec: OrderSpec = serde_json::from_str(&o.spec).map_err(ApiError::internal)?;
         let e = SpecEntry {
             spec: Arc::new(spec),

@@ -1,6 +1,6 @@
 //! Centres, client organisations, users, sessions, API tokens and enrolled devices.
 
-use mudou_domain::{Role, SkillLevel};
+use mudou_domain::{CentreId, OrgId, Role, SkillLevel, UserId};
 use serde::Serialize;
 
 use crate::{Result, Store, StoreError};
@@ -33,12 +33,12 @@ pub struct Org {
 /// A user as the rest of the system sees it (no secrets).
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: Option<String>,
     pub display_name: String,
     pub role: Role,
-    pub centre_id: Option<i64>,
-    pub org_id: Option<i64>,
+    pub centre_id: Option<CentreId>,
+    pub org_id: Option<OrgId>,
     pub skill_level: Option<SkillLevel>,
     pub photo_url: Option<String>,
     pub disabled: bool,
@@ -105,12 +105,12 @@ impl TryFrom<UserRow> for User {
             None => None,
         };
         Ok(User {
-            id: r.id,
+            id: UserId::new(r.id),
             username: r.username,
             display_name: r.display_name,
             role,
-            centre_id: r.centre_id,
-            org_id: r.org_id,
+            centre_id: r.centre_id.map(CentreId::new),
+            org_id: r.org_id.map(OrgId::new),
             skill_level,
             photo_url: r.photo_url,
             disabled: r.disabled,
@@ -207,10 +207,10 @@ impl Store {
         Ok(on_read!(self, p => sqlx::query_as::<_, Centre>(sql).fetch_all(p).await?))
     }
 
-    pub async fn get_centre(&self, id: i64) -> Result<Centre> {
+    pub async fn get_centre(&self, id: CentreId) -> Result<Centre> {
         let sql =
             "SELECT id, name, county, province, timezone, created_at FROM centres WHERE id = $1";
-        on_read!(self, p => sqlx::query_as::<_, Centre>(sql).bind(id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Centre>(sql).bind(id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
@@ -227,9 +227,9 @@ impl Store {
         Ok(on_read!(self, p => sqlx::query_as::<_, Org>(sql).fetch_all(p).await?))
     }
 
-    pub async fn get_org(&self, id: i64) -> Result<Org> {
+    pub async fn get_org(&self, id: OrgId) -> Result<Org> {
         let sql = "SELECT id, name, created_at FROM orgs WHERE id = $1";
-        on_read!(self, p => sqlx::query_as::<_, Org>(sql).bind(id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Org>(sql).bind(id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
@@ -247,9 +247,9 @@ impl Store {
         row.try_into()
     }
 
-    pub async fn get_user(&self, id: i64) -> Result<User> {
+    pub async fn get_user(&self, id: UserId) -> Result<User> {
         let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1");
-        on_read!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)?
             .try_into()
     }
@@ -265,12 +265,12 @@ impl Store {
     }
 
     /// The annotators a centre's enrolled device shows, in roster order.
-    pub async fn roster(&self, centre_id: i64) -> Result<Vec<User>> {
+    pub async fn roster(&self, centre_id: CentreId) -> Result<Vec<User>> {
         let sql = format!(
             "SELECT {USER_COLS} FROM users u WHERE u.centre_id = $1 AND u.role = 'annotator' AND u.disabled = FALSE \
              ORDER BY u.display_name, u.id"
         );
-        let rows = on_read!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(centre_id).fetch_all(p).await?);
+        let rows = on_read!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(centre_id.get()).fetch_all(p).await?);
         rows.into_iter().map(User::try_from).collect()
     }
 
@@ -286,48 +286,58 @@ impl Store {
     /// An annotator of `centre_id` and their PIN hash.
     pub async fn pin_login_user(
         &self,
-        centre_id: i64,
-        user_id: i64,
+        centre_id: CentreId,
+        user_id: UserId,
     ) -> Result<Option<(User, String)>> {
         let sql = format!(
             "SELECT {USER_COLS}, u.pin_hash AS secret FROM users u \
              WHERE u.id = $1 AND u.centre_id = $2 AND u.role = 'annotator'"
         );
         let row = on_read!(self, p => sqlx::query_as::<_, UserWithSecret>(&sql)
-            .bind(user_id).bind(centre_id).fetch_optional(p).await?);
+            .bind(user_id.get()).bind(centre_id.get()).fetch_optional(p).await?);
         with_secret(row)
     }
 
     /// Sets an annotator's PIN (and unlocks them). Scoped to the lead's centre.
-    pub async fn set_pin(&self, centre_id: i64, user_id: i64, pin_hash: &str) -> Result<()> {
+    pub async fn set_pin(
+        &self,
+        centre_id: CentreId,
+        user_id: UserId,
+        pin_hash: &str,
+    ) -> Result<()> {
         let sql = "UPDATE users SET pin_hash = $3, failed_attempts = 0, locked_until = NULL \
                    WHERE id = $1 AND centre_id = $2 AND role = 'annotator'";
         in_tx!(self, tx => {
-            let n = sqlx::query(sql).bind(user_id).bind(centre_id).bind(pin_hash)
+            let n = sqlx::query(sql).bind(user_id.get()).bind(centre_id.get()).bind(pin_hash)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
             // A new PIN forgets the wrong guesses at the old one, on every device.
             sqlx::query("DELETE FROM auth_throttle WHERE user_id = $1")
-                .bind(user_id).execute(&mut *tx).await?;
+                .bind(user_id.get()).execute(&mut *tx).await?;
         });
         Ok(())
     }
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their API tokens.
-    pub async fn set_user_disabled(&self, user_id: i64, disabled: bool, now: i64) -> Result<User> {
+    pub async fn set_user_disabled(
+        &self,
+        user_id: UserId,
+        disabled: bool,
+        now: i64,
+    ) -> Result<User> {
         in_tx!(self, tx => {
             let n = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
-                .bind(user_id).bind(disabled).execute(&mut *tx).await?.rows_affected();
+                .bind(user_id.get()).bind(disabled).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
             if disabled {
                 sqlx::query("UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id).bind(now).execute(&mut *tx).await?;
+                    .bind(user_id.get()).bind(now).execute(&mut *tx).await?;
                 sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id).bind(now).execute(&mut *tx).await?;
+                    .bind(user_id.get()).bind(now).execute(&mut *tx).await?;
             }
         });
         // After the commit, so no lookup in between can bring the old session back.
@@ -340,7 +350,7 @@ impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         device_id: Option<i64>,
         now: i64,
         expires_at: i64,
@@ -348,7 +358,7 @@ impl Store {
         let sql = "INSERT INTO sessions (token_hash, user_id, device_id, created_at, expires_at) \
                    VALUES ($1, $2, $3, $4, $5) RETURNING id";
         Ok(on_write!(self, p => sqlx::query_scalar::<_, i64>(sql)
-            .bind(token_hash).bind(user_id).bind(device_id).bind(now).bind(expires_at).fetch_one(p).await?))
+            .bind(token_hash).bind(user_id.get()).bind(device_id).bind(now).bind(expires_at).fetch_one(p).await?))
     }
 
     /// The live session with this token hash, with its user (who must not be disabled).
@@ -395,7 +405,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         token_hash: &str,
         prefix: &str,
@@ -408,21 +418,21 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, ApiToken>(&sql)
-            .bind(user_id).bind(name).bind(token_hash).bind(prefix).bind(now).bind(scopes).bind(expires_at)
+            .bind(user_id.get()).bind(name).bind(token_hash).bind(prefix).bind(now).bind(scopes).bind(expires_at)
             .fetch_one(p).await?))
     }
 
-    pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+    pub async fn list_api_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>> {
         let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE user_id = $1 ORDER BY id");
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, ApiToken>(&sql).bind(user_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, ApiToken>(&sql).bind(user_id.get()).fetch_all(p).await?),
         )
     }
 
     /// Revokes one of the caller's own tokens.
-    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: i64) -> Result<()> {
+    pub async fn revoke_api_token(&self, user_id: UserId, token_id: i64, now: i64) -> Result<()> {
         let sql = "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND user_id = $2";
-        let n = on_write!(self, p => sqlx::query(sql).bind(token_id).bind(user_id).bind(now)
+        let n = on_write!(self, p => sqlx::query(sql).bind(token_id).bind(user_id.get()).bind(now)
             .execute(p).await?.rows_affected());
         if n == 0 {
             Err(StoreError::NotFound)
@@ -467,10 +477,10 @@ impl Store {
 
     pub async fn create_device(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         name: &str,
         token_hash: &str,
-        enrolled_by: i64,
+        enrolled_by: UserId,
         now: i64,
     ) -> Result<Device> {
         let sql = format!(
@@ -478,7 +488,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING {DEVICE_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, Device>(&sql)
-            .bind(centre_id).bind(name).bind(token_hash).bind(enrolled_by).bind(now).fetch_one(p).await?))
+            .bind(centre_id.get()).bind(name).bind(token_hash).bind(enrolled_by.get()).bind(now).fetch_one(p).await?))
     }
 
     /// The enrolled, unrevoked device holding this token.
@@ -491,18 +501,18 @@ impl Store {
         )
     }
 
-    pub async fn list_devices(&self, centre_id: i64) -> Result<Vec<Device>> {
+    pub async fn list_devices(&self, centre_id: CentreId) -> Result<Vec<Device>> {
         let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE centre_id = $1 ORDER BY id");
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(centre_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Device>(&sql).bind(centre_id.get()).fetch_all(p).await?),
         )
     }
 
     /// Revokes a device of `centre_id` and ends the sessions opened on it.
-    pub async fn revoke_device(&self, centre_id: i64, device_id: i64, now: i64) -> Result<()> {
+    pub async fn revoke_device(&self, centre_id: CentreId, device_id: i64, now: i64) -> Result<()> {
         in_tx!(self, tx => {
             let n = sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND centre_id = $2")
-                .bind(device_id).bind(centre_id).bind(now).execute(&mut *tx).await?.rows_affected();
+                .bind(device_id).bind(centre_id.get()).bind(now).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -515,15 +525,15 @@ impl Store {
 
     pub async fn create_device_code(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         code_hash: &str,
-        created_by: i64,
+        created_by: UserId,
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
         let sql = "INSERT INTO device_codes (centre_id, code_hash, created_by, created_at, expires_at) \
                    VALUES ($1, $2, $3, $4, $5)";
-        on_write!(self, p => sqlx::query(sql).bind(centre_id).bind(code_hash).bind(created_by).bind(now)
+        on_write!(self, p => sqlx::query(sql).bind(centre_id.get()).bind(code_hash).bind(created_by.get()).bind(now)
             .bind(expires_at).execute(p).await?.rows_affected());
         Ok(())
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::{Result, Store, StoreError};
+use mudou_domain::{DatasetId, ItemId, OrgId, UserId};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Dataset {
@@ -79,40 +80,42 @@ pub enum Inserted {
 impl Store {
     pub async fn create_dataset(
         &self,
-        org_id: i64,
+        org_id: OrgId,
         name: &str,
-        created_by: i64,
+        created_by: UserId,
         now: i64,
     ) -> Result<Dataset> {
         let sql = "INSERT INTO datasets (org_id, name, created_by, created_at) VALUES ($1, $2, $3, $4) \
                    RETURNING id, org_id, name, created_by, created_at, CAST(0 AS BIGINT) AS item_count";
         Ok(on_write!(self, p => sqlx::query_as::<_, Dataset>(sql)
-            .bind(org_id).bind(name).bind(created_by).bind(now).fetch_one(p).await?))
+            .bind(org_id.get()).bind(name).bind(created_by.get()).bind(now).fetch_one(p).await?))
     }
 
     /// The organisation's datasets with their item counts.
-    pub async fn list_datasets(&self, org_id: i64) -> Result<Vec<Dataset>> {
+    pub async fn list_datasets(&self, org_id: OrgId) -> Result<Vec<Dataset>> {
         let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
                    (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
                    FROM datasets d WHERE d.org_id = $1 ORDER BY d.id";
-        Ok(on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(org_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(org_id.get()).fetch_all(p).await?),
+        )
     }
 
     /// One dataset, only if it belongs to `org_id`.
-    pub async fn get_dataset(&self, org_id: i64, dataset_id: i64) -> Result<Dataset> {
+    pub async fn get_dataset(&self, org_id: OrgId, dataset_id: DatasetId) -> Result<Dataset> {
         let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
                    (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
                    FROM datasets d WHERE d.id = $1 AND d.org_id = $2";
-        on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(dataset_id).bind(org_id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(dataset_id.get()).bind(org_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn dataset_by_name(&self, org_id: i64, name: &str) -> Result<Option<Dataset>> {
+    pub async fn dataset_by_name(&self, org_id: OrgId, name: &str) -> Result<Option<Dataset>> {
         let sql = "SELECT d.id, d.org_id, d.name, d.created_by, d.created_at, \
                    (SELECT COUNT(*) FROM items i WHERE i.dataset_id = d.id) AS item_count \
                    FROM datasets d WHERE d.name = $1 AND d.org_id = $2";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(name).bind(org_id).fetch_optional(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Dataset>(sql).bind(name).bind(org_id.get()).fetch_optional(p).await?),
         )
     }
 
@@ -120,7 +123,7 @@ impl Store {
     /// An image already in the dataset is reported as a duplicate, not added twice.
     pub async fn add_items(
         &self,
-        dataset_id: i64,
+        dataset_id: DatasetId,
         blobs: &[Blob],
         items: &[NewItem],
         now: i64,
@@ -141,7 +144,7 @@ impl Store {
                 if let Some(sha) = sha {
                     let existing: Option<i64> = sqlx::query_scalar(
                         "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2")
-                        .bind(dataset_id).bind(sha).fetch_optional(&mut *tx).await?;
+                        .bind(dataset_id.get()).bind(sha).fetch_optional(&mut *tx).await?;
                     if let Some(id) = existing {
                         out.push(Inserted::Duplicate(id));
                         continue;
@@ -150,7 +153,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
-                    .bind(dataset_id).bind(kind).bind(sha).bind(body).bind(&it.file_name).bind(&it.tag)
+                    .bind(dataset_id.get()).bind(kind).bind(sha).bind(body).bind(&it.file_name).bind(&it.tag)
                     .bind(&it.meta).bind(&it.gold).bind(now)
                     .fetch_one(&mut *tx).await?;
                 out.push(Inserted::New(id));
@@ -163,14 +166,14 @@ impl Store {
     /// Lets an upload skip files the dataset already has before decoding them.
     pub async fn items_by_sha256(
         &self,
-        dataset_id: i64,
+        dataset_id: DatasetId,
         shas: &[String],
     ) -> Result<Vec<(String, i64)>> {
         let sql = "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2";
         let mut out = Vec::new();
         for sha in shas {
             let id: Option<i64> = on_read!(self, p => sqlx::query_scalar(sql)
-                .bind(dataset_id).bind(sha).fetch_optional(p).await?);
+                .bind(dataset_id.get()).bind(sha).fetch_optional(p).await?);
             if let Some(id) = id {
                 out.push((sha.clone(), id));
             }
@@ -182,7 +185,7 @@ impl Store {
     /// (lets an upload recognise texts the dataset already holds).
     pub async fn for_each_text_item(
         &self,
-        dataset_id: i64,
+        dataset_id: DatasetId,
         mut f: impl FnMut(i64, &str) + Send,
     ) -> Result<()> {
         let sql = "SELECT id, body FROM items WHERE dataset_id = $1 AND kind = 'text' AND id > $2 \
@@ -190,7 +193,7 @@ impl Store {
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = on_read!(self, p => sqlx::query_as(sql)
-                .bind(dataset_id).bind(after).fetch_all(p).await?);
+                .bind(dataset_id.get()).bind(after).fetch_all(p).await?);
             let Some(last) = rows.last() else {
                 return Ok(());
             };
@@ -204,8 +207,8 @@ impl Store {
     /// A page of a dataset's items (ids greater than `after`), only within `org_id`.
     pub async fn list_items(
         &self,
-        org_id: i64,
-        dataset_id: i64,
+        org_id: OrgId,
+        dataset_id: DatasetId,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Item>> {
@@ -215,12 +218,16 @@ impl Store {
              WHERE i.dataset_id = $1 AND d.org_id = $2 AND i.id > $3 ORDER BY i.id LIMIT $4"
         );
         Ok(on_read!(self, p => sqlx::query_as::<_, Item>(&sql)
-            .bind(dataset_id).bind(org_id).bind(after).bind(limit).fetch_all(p).await?))
+            .bind(dataset_id.get()).bind(org_id.get()).bind(after).bind(limit).fetch_all(p).await?))
     }
 
     /// The items of `dataset_id` among `ids` (e.g. an order's example pictures), in id order;
     /// ids of other datasets are left out.
-    pub async fn items_media(&self, dataset_id: i64, ids: &[i64]) -> Result<Vec<ItemMedia>> {
+    pub async fn items_media(
+        &self,
+        dataset_id: DatasetId,
+        ids: &[ItemId],
+    ) -> Result<Vec<ItemMedia>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -230,19 +237,19 @@ impl Store {
             marks.join(", ")
         );
         Ok(on_read!(self, p => {
-            let mut q = sqlx::query_as::<_, ItemMedia>(&sql).bind(dataset_id);
+            let mut q = sqlx::query_as::<_, ItemMedia>(&sql).bind(dataset_id.get());
             for id in ids {
-                q = q.bind(*id);
+                q = q.bind(id.get());
             }
             q.fetch_all(p).await?
         }))
     }
 
     /// Whether a stored file belongs to an item of one of `org_id`'s datasets.
-    pub async fn org_sees_blob(&self, org_id: i64, sha256: &str) -> Result<bool> {
+    pub async fn org_sees_blob(&self, org_id: OrgId, sha256: &str) -> Result<bool> {
         let sql = "SELECT 1 FROM items i JOIN datasets d ON d.id = i.dataset_id \
                    WHERE i.sha256 = $1 AND d.org_id = $2 LIMIT 1";
-        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(sha256).bind(org_id).fetch_optional(p).await?);
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(sha256).bind(org_id.get()).fetch_optional(p).await?);
         Ok(hit.is_some())
     }
 

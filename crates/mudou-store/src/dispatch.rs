@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::sql::{ASSIGNMENT_COLS, in_list, lock, params};
 use crate::writes::{FinishJob, LeaseJob, WriteDone, WriteJob};
 use crate::{ConsensusUpdate, ItemLabels, OpenOrder, Result, Standing, Store, StoreError};
-use mudou_domain::{Finish, ItemState};
+use mudou_domain::{AssignmentId, CentreId, Finish, ItemId, ItemState, OrderId, UserId};
 
 /// A consensus that leaves every item open as it is: for batches without labels (leases,
 /// heartbeats, ends of units), and for callers that decide nothing.
@@ -226,7 +226,7 @@ impl Store {
     /// The annotator's live assignment, if any (a shared PC or a power cut brings it back).
     pub async fn active_assignment(
         &self,
-        annotator_id: i64,
+        annotator_id: UserId,
         now: i64,
     ) -> Result<Option<Assignment>> {
         let sql = self.sql(format!(
@@ -235,42 +235,42 @@ impl Store {
             ),
         );
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(annotator_id).bind(now).fetch_optional(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(annotator_id.get()).bind(now).fetch_optional(p).await?),
         )
     }
 
     /// Who holds an assignment, of which order and centre: `(annotator, order, centre)`.
     /// These never change, so they are kept in memory once read.
-    pub async fn assignment_owner(&self, assignment_id: i64) -> Result<(i64, i64, i64)> {
-        if let Some(o) = self.caches.assignment_owner.get(&assignment_id) {
+    pub async fn assignment_owner(&self, assignment_id: AssignmentId) -> Result<(i64, i64, i64)> {
+        if let Some(o) = self.caches.assignment_owner.get(&assignment_id.get()) {
             return Ok(o);
         }
         let row: Option<(i64, i64, i64)> = on_read!(self, p => sqlx::query_as(
             "SELECT annotator_id, order_id, centre_id FROM assignments WHERE id = $1")
-            .bind(assignment_id).fetch_optional(p).await?);
+            .bind(assignment_id.get()).fetch_optional(p).await?);
         let o = row.ok_or(StoreError::NotFound)?;
-        self.caches.assignment_owner.insert(assignment_id, o);
+        self.caches.assignment_owner.insert(assignment_id.get(), o);
         Ok(o)
     }
 
     pub async fn get_assignment(
         &self,
-        annotator_id: i64,
-        assignment_id: i64,
+        annotator_id: UserId,
+        assignment_id: AssignmentId,
     ) -> Result<Assignment> {
         let sql = self.sql(format!(
             "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE id = $1 AND annotator_id = $2"
         ));
-        on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(assignment_id).bind(annotator_id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Assignment>(&sql).bind(assignment_id.get()).bind(annotator_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
     /// Leases the annotator a unit of a work order (see [`Store::lease`]).
     pub async fn lease_unit(
         &self,
-        order_id: i64,
-        annotator_id: i64,
-        centre_id: i64,
+        order_id: OrderId,
+        annotator_id: UserId,
+        centre_id: CentreId,
         now: i64,
         lease_ms: i64,
         topup_size: i64,
@@ -294,18 +294,18 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn lease(
         &self,
-        order_id: i64,
-        annotator_id: i64,
-        centre_id: i64,
+        order_id: OrderId,
+        annotator_id: UserId,
+        centre_id: CentreId,
         now: i64,
         lease_ms: i64,
         topup_size: i64,
         training: bool,
     ) -> Result<Option<Assignment>> {
         let job = WriteJob::Lease(LeaseJob {
-            order_id,
-            annotator_id,
-            centre_id,
+            order_id: order_id.get(),
+            annotator_id: annotator_id.get(),
+            centre_id: centre_id.get(),
             topup_size,
             training,
         });
@@ -361,12 +361,12 @@ impl Store {
     /// Renews an active lease.
     pub async fn renew_lease(
         &self,
-        annotator_id: i64,
-        assignment_id: i64,
+        annotator_id: UserId,
+        assignment_id: AssignmentId,
         now: i64,
         lease_ms: i64,
     ) -> Result<Assignment> {
-        let job = WriteJob::Renew(annotator_id, assignment_id);
+        let job = WriteJob::Renew(annotator_id.get(), assignment_id.get());
         match self.write_one(job, now, lease_ms, keep_open).await? {
             WriteDone::Renew(a) => Ok(a),
             other => unreachable!("a renewal answers a renewal: {other:?}"),
@@ -376,8 +376,8 @@ impl Store {
     /// Submits or hands back an active assignment (see [`Store::finish_graded`]).
     pub async fn finish_assignment(
         &self,
-        annotator_id: i64,
-        assignment_id: i64,
+        annotator_id: UserId,
+        assignment_id: AssignmentId,
         to: Finish,
         now: i64,
     ) -> Result<Assignment> {
@@ -393,15 +393,15 @@ impl Store {
     /// earns the qualification, in the same transaction.
     pub async fn finish_graded(
         &self,
-        annotator_id: i64,
-        assignment_id: i64,
+        annotator_id: UserId,
+        assignment_id: AssignmentId,
         to: Finish,
         now: i64,
         training: Option<TrainingGrade<'_>>,
     ) -> Result<(Assignment, Option<TrainingResult>)> {
         let job = WriteJob::Finish(FinishJob {
-            annotator_id,
-            assignment_id,
+            annotator_id: annotator_id.get(),
+            assignment_id: assignment_id.get(),
             to,
             training: training.map(|t| (t.pass_share, t.qualification.to_owned())),
         });
@@ -413,17 +413,17 @@ impl Store {
 
     /// What an annotator may do now: their level, live pauses and qualifications, read
     /// fresh (a lead's change counts at the next request for work).
-    pub async fn standing(&self, annotator_id: i64) -> Result<Standing> {
+    pub async fn standing(&self, annotator_id: UserId) -> Result<Standing> {
         let user: Option<(Option<String>, Option<i64>)> = on_read!(self, p => sqlx::query_as(
             "SELECT skill_level, (SELECT MAX(id) FROM assignments WHERE annotator_id = $1) FROM users WHERE id = $1")
-            .bind(annotator_id).fetch_optional(p).await?);
+            .bind(annotator_id.get()).fetch_optional(p).await?);
         let (level, last_assignment) = user.unwrap_or_default();
         let pauses: Vec<(Option<i64>, String)> = on_read!(self, p => sqlx::query_as(
             "SELECT order_id, reason FROM worker_pauses WHERE annotator_id = $1 AND lifted_at IS NULL ORDER BY id")
-            .bind(annotator_id).fetch_all(p).await?);
+            .bind(annotator_id.get()).fetch_all(p).await?);
         let qualifications: Vec<String> = on_read!(self, p => sqlx::query_scalar(
             "SELECT qualification FROM qualifications WHERE annotator_id = $1 AND revoked_at IS NULL ORDER BY qualification")
-            .bind(annotator_id).fetch_all(p).await?);
+            .bind(annotator_id.get()).fetch_all(p).await?);
         Ok(Standing {
             level: level.as_deref().and_then(|l| l.parse().ok()),
             paused_everywhere: pauses
@@ -440,16 +440,16 @@ impl Store {
     }
 
     /// A gold item's answer (JSON), for a training order's feedback.
-    pub async fn gold_answer(&self, order_id: i64, item_id: i64) -> Result<Option<String>> {
+    pub async fn gold_answer(&self, order_id: OrderId, item_id: ItemId) -> Result<Option<String>> {
         Ok(on_read!(self, p => sqlx::query_scalar(
             "SELECT gold FROM order_items WHERE order_id = $1 AND item_id = $2")
-            .bind(order_id).bind(item_id).fetch_optional(p).await?)
+            .bind(order_id.get()).bind(item_id.get()).fetch_optional(p).await?)
         .flatten())
     }
 
     /// Checks dispatch's invariants for an order (see [`OrderAudit`]); for tests,
     /// benchmarks and operators.
-    pub async fn audit_order(&self, order_id: i64, now: i64) -> Result<OrderAudit> {
+    pub async fn audit_order(&self, order_id: OrderId, now: i64) -> Result<OrderAudit> {
         let sql = "SELECT \
             (SELECT COUNT(*) FROM order_items oi WHERE oi.order_id = $1 AND oi.is_gold = FALSE AND \
                 (SELECT COUNT(*) FROM labels l WHERE l.order_id = $1 AND l.item_id = oi.item_id AND l.answer IS NOT NULL AND l.excluded_reason IS NULL) > oi.needed) AS over_labelled, \
@@ -464,7 +464,7 @@ impl Store {
             (SELECT COUNT(*) FROM work_units w WHERE w.order_id = $1 AND w.taken <> \
                 (SELECT COUNT(*) FROM assignments a WHERE a.unit_id = w.id AND a.state IN ('active', 'submitted'))) AS slot_mismatch";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, OrderAudit>(sql).bind(order_id).bind(now).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, OrderAudit>(sql).bind(order_id.get()).bind(now).fetch_one(p).await?),
         )
     }
 
@@ -481,10 +481,10 @@ impl Store {
     }
 
     /// Whether a stored file belongs to an item the annotator was given.
-    pub async fn annotator_sees_blob(&self, annotator_id: i64, sha256: &str) -> Result<bool> {
+    pub async fn annotator_sees_blob(&self, annotator_id: UserId, sha256: &str) -> Result<bool> {
         let sql = "SELECT 1 FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id JOIN items i ON i.id = u.item_id \
                    WHERE a.annotator_id = $1 AND i.sha256 = $2 LIMIT 1";
-        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator_id).bind(sha256).fetch_optional(p).await?);
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator_id.get()).bind(sha256).fetch_optional(p).await?);
         Ok(hit.is_some())
     }
 }

@@ -11,6 +11,7 @@ use crate::ledger::{NewEntry, insert_entries, insert_entry};
 use crate::pool::Tx;
 use crate::sql::lock;
 use crate::{Result, Store, StoreError};
+use mudou_domain::{CentreId, UserId};
 
 /// A pay run takes every unpaid entry written before its cutoff; it looks back this far
 /// before the previous run's cutoff for entries whose transaction committed after that run
@@ -260,7 +261,11 @@ const IS_ADJUSTMENT: &str = "e.label_id IS NULL AND e.kind IN ('adjustment', 're
 
 impl Store {
     /// A worker's pay at a glance.
-    pub async fn earnings_summary(&self, annotator_id: i64, w: Windows) -> Result<EarningsSummary> {
+    pub async fn earnings_summary(
+        &self,
+        annotator_id: UserId,
+        w: Windows,
+    ) -> Result<EarningsSummary> {
         let since = w.today.min(w.week).min(w.month);
         let sum = |cond: &str, what: &str| {
             format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN {what} ELSE 0 END), 0) AS BIGINT)")
@@ -295,15 +300,15 @@ impl Store {
                         AND NOT EXISTS (SELECT 1 FROM pay_run_entries p WHERE p.entry_id = e.id)";
         let paid_sql = "SELECT CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) FROM pay_run_workers WHERE annotator_id = $1";
         on_read!(self, p => {
-            let l: LabelWindows = sqlx::query_as(&labels_sql).bind(annotator_id).bind(w.today).bind(w.week)
+            let l: LabelWindows = sqlx::query_as(&labels_sql).bind(annotator_id.get()).bind(w.today).bind(w.week)
                 .bind(w.month).bind(since).fetch_one(p).await?;
-            let (o_today, o_week, o_month): (i64, i64, i64) = sqlx::query_as(&other_sql).bind(annotator_id)
+            let (o_today, o_week, o_month): (i64, i64, i64) = sqlx::query_as(&other_sql).bind(annotator_id.get())
                 .bind(w.today).bind(w.week).bind(w.month).bind(since).fetch_one(p).await?;
-            let pending_fen: i64 = sqlx::query_scalar(pending_sql).bind(annotator_id).fetch_one(p).await?;
-            let last_cutoff: i64 = sqlx::query_scalar(since_paid_sql).bind(annotator_id).fetch_one(p).await?;
-            let confirmed_fen: i64 = sqlx::query_scalar(owed_sql).bind(annotator_id)
+            let pending_fen: i64 = sqlx::query_scalar(pending_sql).bind(annotator_id.get()).fetch_one(p).await?;
+            let last_cutoff: i64 = sqlx::query_scalar(since_paid_sql).bind(annotator_id.get()).fetch_one(p).await?;
+            let confirmed_fen: i64 = sqlx::query_scalar(owed_sql).bind(annotator_id.get())
                 .bind(unpaid_since(last_cutoff)).fetch_one(p).await?;
-            let paid_fen: i64 = sqlx::query_scalar(paid_sql).bind(annotator_id).fetch_one(p).await?;
+            let paid_fen: i64 = sqlx::query_scalar(paid_sql).bind(annotator_id.get()).fetch_one(p).await?;
             Ok(EarningsSummary {
                 today_fen: l.today_fen + o_today,
                 week_fen: l.week_fen + o_week,
@@ -324,7 +329,7 @@ impl Store {
     /// A worker's labels per order for work done in `[from, to)`.
     pub async fn earnings_by_order(
         &self,
-        annotator_id: i64,
+        annotator_id: UserId,
         from: i64,
         to: i64,
     ) -> Result<Vec<OrderEarnings>> {
@@ -340,14 +345,14 @@ impl Store {
                    WHERE lp.annotator_id = $1 AND lp.worked_at >= $2 AND lp.worked_at < $3 \
                    GROUP BY lp.order_id, o.name, o.spec ORDER BY MAX(lp.worked_at) DESC";
         Ok(
-            on_read!(self, p => sqlx::query_as(sql).bind(annotator_id).bind(from).bind(to).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as(sql).bind(annotator_id.get()).bind(from).bind(to).fetch_all(p).await?),
         )
     }
 
     /// A worker's unpaid labels of work done in `[from, to)`, newest first.
     pub async fn unpaid_labels(
         &self,
-        annotator_id: i64,
+        annotator_id: UserId,
         from: i64,
         to: i64,
         limit: i64,
@@ -361,7 +366,7 @@ impl Store {
                    WHERE lp.annotator_id = $1 AND lp.status = 'not_paid' AND lp.worked_at >= $2 AND lp.worked_at < $3 \
                    ORDER BY lp.worked_at DESC, lp.label_id DESC LIMIT $4";
         Ok(
-            on_read!(self, p => sqlx::query_as(sql).bind(annotator_id).bind(from).bind(to).bind(limit)
+            on_read!(self, p => sqlx::query_as(sql).bind(annotator_id.get()).bind(from).bind(to).bind(limit)
             .fetch_all(p).await?),
         )
     }
@@ -370,7 +375,7 @@ impl Store {
     /// entries older than `before` (an entry id; newest first).
     pub async fn pay_lines(
         &self,
-        annotator_id: i64,
+        annotator_id: UserId,
         before: Option<i64>,
         limit: i64,
     ) -> Result<(Vec<PayLine>, Vec<PayLine>)> {
@@ -389,8 +394,8 @@ impl Store {
                    LEFT JOIN ledger_entries rv ON rv.reverses_id = e.id AND e.label_id IS NULL \
                    WHERE e.annotator_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
         let (mut pending, mut entries): (Vec<PayLine>, Vec<PayLine>) = on_read!(self, p => {
-            let a = sqlx::query_as(pending_sql).bind(annotator_id).bind(limit).fetch_all(p).await?;
-            let b = sqlx::query_as(entries_sql).bind(annotator_id).bind(before.unwrap_or(i64::MAX)).bind(limit)
+            let a = sqlx::query_as(pending_sql).bind(annotator_id.get()).bind(limit).fetch_all(p).await?;
+            let b = sqlx::query_as(entries_sql).bind(annotator_id.get()).bind(before.unwrap_or(i64::MAX)).bind(limit)
                 .fetch_all(p).await?;
             (a, b)
         });
@@ -411,11 +416,11 @@ impl Store {
     /// scope (a lead's centre), or `None` for an admin.
     pub async fn add_adjustment(
         &self,
-        centre_id: Option<i64>,
-        annotator_id: i64,
+        centre_id: Option<CentreId>,
+        annotator_id: UserId,
         amount_fen: i64,
         reason: &str,
-        by: i64,
+        by: UserId,
         now: i64,
     ) -> Result<i64> {
         if amount_fen == 0 || reason.trim().is_empty() {
@@ -426,13 +431,13 @@ impl Store {
         Ok(in_tx!(self, tx => {
             let who: Option<(Option<i64>, String)> =
                 sqlx::query_as("SELECT centre_id, role FROM users WHERE id = $1")
-                    .bind(annotator_id).fetch_optional(&mut *tx).await?;
+                    .bind(annotator_id.get()).fetch_optional(&mut *tx).await?;
             let worker_centre = match who {
-                Some((Some(c), role)) if role == "annotator" && centre_id.is_none_or(|s| s == c) => c,
+                Some((Some(c), role)) if role == "annotator" && centre_id.is_none_or(|s| s.get() == c) => c,
                 _ => return Err(StoreError::NotFound),
             };
             let e = NewEntry {
-                annotator_id,
+                annotator_id: annotator_id.get(),
                 centre_id: worker_centre,
                 kind: "adjustment",
                 amount_fen,
@@ -442,7 +447,7 @@ impl Store {
                 reverses_id: None,
                 period: None,
                 reason: Some(reason.trim().to_owned()),
-                created_by: Some(by),
+                created_by: Some(by.get()),
                 work_at: now,
                 created_at: now,
             };
@@ -456,10 +461,10 @@ impl Store {
     /// Takes back an adjustment (a lead's own centre's, or any for an admin) with a reason.
     pub async fn reverse_adjustment(
         &self,
-        centre_id: Option<i64>,
+        centre_id: Option<CentreId>,
         entry_id: i64,
         reason: &str,
-        by: i64,
+        by: UserId,
         now: i64,
     ) -> Result<i64> {
         if reason.trim().is_empty() {
@@ -470,7 +475,7 @@ impl Store {
                 "SELECT annotator_id, centre_id, amount_fen, kind, label_id FROM ledger_entries WHERE id = $1")
                 .bind(entry_id).fetch_optional(&mut *tx).await?;
             let (annotator_id, entry_centre, amount, kind, label) = match e {
-                Some(e) if centre_id.is_none_or(|c| c == e.1) => e,
+                Some(e) if centre_id.is_none_or(|c| c.get() == e.1) => e,
                 _ => return Err(StoreError::NotFound),
             };
             if kind != "adjustment" || label.is_some() {
@@ -492,7 +497,7 @@ impl Store {
                 reverses_id: Some(entry_id),
                 period: None,
                 reason: Some(reason.trim().to_owned()),
-                created_by: Some(by),
+                created_by: Some(by.get()),
                 work_at: now,
                 created_at: now,
             };
@@ -504,7 +509,7 @@ impl Store {
     }
 
     /// A centre's adjustments by leads and admins, newest first.
-    pub async fn adjustments(&self, centre_id: i64, limit: i64) -> Result<Vec<Adjustment>> {
+    pub async fn adjustments(&self, centre_id: CentreId, limit: i64) -> Result<Vec<Adjustment>> {
         let sql = "SELECT e.id, e.annotator_id, u.display_name, e.amount_fen, e.reason, e.created_by, e.created_at, \
                    rv.reason AS reversed_reason, r.period AS paid_in \
                    FROM ledger_entries e JOIN users u ON u.id = e.annotator_id \
@@ -512,13 +517,15 @@ impl Store {
                    LEFT JOIN pay_run_entries pe ON pe.entry_id = e.id LEFT JOIN pay_runs r ON r.id = pe.pay_run_id \
                    WHERE e.centre_id = $1 AND e.kind = 'adjustment' AND e.label_id IS NULL \
                    ORDER BY e.id DESC LIMIT $2";
-        Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id).bind(limit).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as(sql).bind(centre_id.get()).bind(limit).fetch_all(p).await?),
+        )
     }
 
-    pub async fn bonus_policy(&self, centre_id: i64) -> Result<Option<BonusPolicy>> {
+    pub async fn bonus_policy(&self, centre_id: CentreId) -> Result<Option<BonusPolicy>> {
         let row: Option<(i64, String)> = on_read!(self, p => sqlx::query_as(
             "SELECT min_gold, tiers FROM bonus_policies WHERE centre_id = $1")
-            .bind(centre_id).fetch_optional(p).await?);
+            .bind(centre_id.get()).fetch_optional(p).await?);
         row.map(|(min_gold, tiers)| {
             Ok(BonusPolicy {
                 min_gold,
@@ -532,23 +539,23 @@ impl Store {
     /// Sets (or with no tiers, clears) a centre's bonus policy. Affects months closed from now on.
     pub async fn set_bonus_policy(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         policy: &BonusPolicy,
-        by: i64,
+        by: UserId,
         now: i64,
     ) -> Result<()> {
         let tiers = serde_json::to_string(&policy.tiers).unwrap_or_else(|_| "[]".into());
         in_tx!(self, tx => {
             let centre: Option<i64> = sqlx::query_scalar("SELECT id FROM centres WHERE id = $1")
-                .bind(centre_id).fetch_optional(&mut *tx).await?;
+                .bind(centre_id.get()).fetch_optional(&mut *tx).await?;
             if centre.is_none() {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("DELETE FROM bonus_policies WHERE centre_id = $1").bind(centre_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM bonus_policies WHERE centre_id = $1").bind(centre_id.get()).execute(&mut *tx).await?;
             if !policy.tiers.is_empty() {
                 sqlx::query("INSERT INTO bonus_policies (centre_id, min_gold, tiers, updated_by, updated_at) \
                              VALUES ($1, $2, $3, $4, $5)")
-                    .bind(centre_id).bind(policy.min_gold).bind(&tiers).bind(by).bind(now).execute(&mut *tx).await?;
+                    .bind(centre_id.get()).bind(policy.min_gold).bind(&tiers).bind(by.get()).bind(now).execute(&mut *tx).await?;
             }
         });
         Ok(())
@@ -656,12 +663,12 @@ impl Store {
     }
 
     /// Pay runs, newest first; `centre_id` narrows them to one centre.
-    pub async fn pay_runs(&self, centre_id: Option<i64>) -> Result<Vec<PayRun>> {
+    pub async fn pay_runs(&self, centre_id: Option<CentreId>) -> Result<Vec<PayRun>> {
         let sql = format!(
             "SELECT {RUN_COLS} FROM pay_runs r WHERE ($1 = 0 OR r.centre_id = $1) ORDER BY r.period DESC, r.centre_id"
         );
         Ok(
-            on_read!(self, p => sqlx::query_as(&sql).bind(centre_id.unwrap_or(0)).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as(&sql).bind(centre_id.map_or(0, CentreId::get)).fetch_all(p).await?),
         )
     }
 
@@ -681,7 +688,11 @@ impl Store {
 
     /// What a pay run of the centre would pay now: unpaid entries written before `cutoff`,
     /// per worker (the quality bonus is added when the month is closed).
-    pub async fn payroll_preview(&self, centre_id: i64, cutoff: i64) -> Result<Vec<PayrollLine>> {
+    pub async fn payroll_preview(
+        &self,
+        centre_id: CentreId,
+        cutoff: i64,
+    ) -> Result<Vec<PayrollLine>> {
         let sql = format!(
             "SELECT e.annotator_id, u.display_name, CAST(SUM(e.labels_delta) AS BIGINT) AS labels, \
              CAST(SUM(CASE WHEN {IS_ADJUSTMENT} THEN 0 ELSE e.amount_fen END) AS BIGINT) AS gross_fen, \
@@ -695,8 +706,8 @@ impl Store {
         on_read!(self, p => {
             let last: i64 = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(MAX(cutoff_at), 0) AS BIGINT) FROM pay_runs WHERE centre_id = $1")
-                .bind(centre_id).fetch_one(p).await?;
-            Ok(sqlx::query_as(&sql).bind(centre_id).bind(unpaid_since(last)).bind(cutoff).fetch_all(p).await?)
+                .bind(centre_id.get()).fetch_one(p).await?;
+            Ok(sqlx::query_as(&sql).bind(centre_id.get()).bind(unpaid_since(last)).bind(cutoff).fetch_all(p).await?)
         })
     }
 
@@ -722,20 +733,20 @@ impl Store {
     }
 
     /// The sum of every ledger entry of a centre (or all centres), and how many there are.
-    pub async fn ledger_totals(&self, centre_id: Option<i64>) -> Result<(i64, i64)> {
+    pub async fn ledger_totals(&self, centre_id: Option<CentreId>) -> Result<(i64, i64)> {
         let sql = "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM ledger_entries \
                    WHERE $1 = 0 OR centre_id = $1";
         Ok(
-            on_read!(self, p => sqlx::query_as(sql).bind(centre_id.unwrap_or(0)).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_as(sql).bind(centre_id.map_or(0, CentreId::get)).fetch_one(p).await?),
         )
     }
 
     /// Per worker of a centre: the sum of their entries (all time) — the balance a payroll
     /// must agree with.
-    pub async fn ledger_balances(&self, centre_id: i64) -> Result<Vec<(i64, i64)>> {
+    pub async fn ledger_balances(&self, centre_id: CentreId) -> Result<Vec<(i64, i64)>> {
         let sql = "SELECT annotator_id, CAST(SUM(amount_fen) AS BIGINT) FROM ledger_entries WHERE centre_id = $1 \
                    GROUP BY annotator_id ORDER BY annotator_id";
-        Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id).fetch_all(p).await?))
+        Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id.get()).fetch_all(p).await?))
     }
 }
 

@@ -1,7 +1,7 @@
 //! What exports read (an order's items with their consensus and raw labels, a page at a
 //! time) and what a Label Studio import writes (known answers of a dataset's items).
 
-use mudou_domain::ItemState;
+use mudou_domain::{DatasetId, ItemId, ItemState, OrderId};
 
 use crate::{NewItem, Result, Store, StoreError};
 
@@ -55,7 +55,7 @@ impl Store {
     /// Up to `limit` items of an order with ids greater than `after`, in id order.
     pub async fn export_items_page(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         after: i64,
         limit: i64,
     ) -> Result<Vec<ExportItem>> {
@@ -64,40 +64,40 @@ impl Store {
                    FROM order_items oi JOIN items i ON i.id = oi.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE oi.order_id = $1 AND oi.item_id > $2 ORDER BY oi.item_id LIMIT $3";
         Ok(on_read!(self, p => sqlx::query_as::<_, ExportItem>(sql)
-            .bind(order_id).bind(after).bind(limit).fetch_all(p).await?))
+            .bind(order_id.get()).bind(after).bind(limit).fetch_all(p).await?))
     }
 
     /// The raw labels (skips included) of an order's items with `from < item_id <= to`,
     /// by item, oldest first.
     pub async fn export_labels_between(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         from: i64,
         to: i64,
     ) -> Result<Vec<ExportLabel>> {
         let sql = "SELECT item_id, annotator_id, answer, skip_reason, client_ms, created_at FROM labels \
                    WHERE order_id = $1 AND item_id > $2 AND item_id <= $3 ORDER BY item_id, id";
         Ok(on_read!(self, p => sqlx::query_as::<_, ExportLabel>(sql)
-            .bind(order_id).bind(from).bind(to).fetch_all(p).await?))
+            .bind(order_id.get()).bind(from).bind(to).fetch_all(p).await?))
     }
 
     /// The image item of `dataset_id` holding the file with this SHA-256.
     pub async fn image_item_by_sha256(
         &self,
-        dataset_id: i64,
+        dataset_id: DatasetId,
         sha256: &str,
     ) -> Result<Option<ImportTarget>> {
         let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND i.sha256 = $2";
         Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
-            .bind(dataset_id).bind(sha256).fetch_optional(p).await?))
+            .bind(dataset_id.get()).bind(sha256).fetch_optional(p).await?))
     }
 
     /// The image item of `dataset_id` named `name`, or whose path ends in `/name`
     /// (an exact name first, then the oldest item).
     pub async fn image_item_by_file_name(
         &self,
-        dataset_id: i64,
+        dataset_id: DatasetId,
         name: &str,
     ) -> Result<Option<ImportTarget>> {
         let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
@@ -106,29 +106,33 @@ impl Store {
                    ORDER BY CASE WHEN i.file_name = $2 THEN 0 ELSE 1 END, i.id LIMIT 1";
         let suffix = format!("/{name}");
         Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
-            .bind(dataset_id).bind(name).bind(&suffix).fetch_optional(p).await?))
+            .bind(dataset_id.get()).bind(name).bind(&suffix).fetch_optional(p).await?))
     }
 
     /// The text item of `dataset_id` with exactly this text.
-    pub async fn text_item_by_body(&self, dataset_id: i64, body: &str) -> Result<Option<i64>> {
+    pub async fn text_item_by_body(
+        &self,
+        dataset_id: DatasetId,
+        body: &str,
+    ) -> Result<Option<i64>> {
         let sql = "SELECT id FROM items WHERE dataset_id = $1 AND kind = 'text' AND body = $2 ORDER BY id LIMIT 1";
         Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql)
-            .bind(dataset_id).bind(body).fetch_optional(p).await?))
+            .bind(dataset_id.get()).bind(body).fetch_optional(p).await?))
     }
 
     /// Sets the known answers of items of `dataset_id` and adds new text items, in one
     /// transaction. Returns the new items' ids in the order given.
     pub async fn import_known_answers(
         &self,
-        dataset_id: i64,
-        known: &[(i64, String)],
+        dataset_id: DatasetId,
+        known: &[(ItemId, String)],
         new_items: &[NewItem],
         now: i64,
     ) -> Result<Vec<i64>> {
         Ok(in_tx!(self, tx => {
             for (item_id, gold) in known {
                 let n = sqlx::query("UPDATE items SET gold = $3 WHERE id = $1 AND dataset_id = $2")
-                    .bind(item_id).bind(dataset_id).bind(gold).execute(&mut *tx).await?.rows_affected();
+                    .bind(item_id.get()).bind(dataset_id.get()).bind(gold).execute(&mut *tx).await?.rows_affected();
                 if n == 0 {
                     return Err(StoreError::NotFound);
                 }
@@ -144,7 +148,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at) \
                      VALUES ($1, 'text', NULL, $2, $3, $4, $5, $6, $7) RETURNING id")
-                    .bind(dataset_id).bind(body).bind(&it.file_name).bind(&it.tag).bind(&it.meta)
+                    .bind(dataset_id.get()).bind(body).bind(&it.file_name).bind(&it.tag).bind(&it.meta)
                     .bind(&it.gold).bind(now).fetch_one(&mut *tx).await?;
                 ids.push(id);
             }

@@ -2,6 +2,7 @@
 
 use crate::pool::Tx;
 use crate::{Result, Store, StoreError};
+use mudou_domain::{CentreId, DatasetId, ItemId, OrderId, OrgId, UnitId, UserId};
 
 /// Items added to an order at once after which PostgreSQL's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1000;
@@ -85,11 +86,11 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn create_order(
         &self,
-        org_id: i64,
-        dataset_id: i64,
+        org_id: OrgId,
+        dataset_id: DatasetId,
         f: &OrderFields,
         seed: i64,
-        created_by: i64,
+        created_by: UserId,
         now: i64,
     ) -> Result<Order> {
         let sql = format!(
@@ -97,56 +98,58 @@ impl Store {
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $10) RETURNING {ORDER_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
-            .bind(org_id).bind(dataset_id).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
-            .bind(f.deadline).bind(seed).bind(created_by).bind(now)
+            .bind(org_id.get()).bind(dataset_id.get()).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
+            .bind(f.deadline).bind(seed).bind(created_by.get()).bind(now)
             .fetch_one(p).await?))
     }
 
     /// One of `org_id`'s orders.
-    pub async fn get_order(&self, org_id: i64, order_id: i64) -> Result<Order> {
+    pub async fn get_order(&self, org_id: OrgId, order_id: OrderId) -> Result<Order> {
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND org_id = $2");
-        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id).bind(org_id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id.get()).bind(org_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
     /// An order by id alone: for callers already scoped another way (an annotator's assignment).
-    pub async fn order_by_id(&self, order_id: i64) -> Result<Order> {
+    pub async fn order_by_id(&self, order_id: OrderId) -> Result<Order> {
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1");
-        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(order_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
     /// An image item's width and height.
-    pub async fn item_size(&self, item_id: i64) -> Result<Option<(i64, i64)>> {
+    pub async fn item_size(&self, item_id: ItemId) -> Result<Option<(i64, i64)>> {
         let sql = "SELECT b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.id = $1";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(item_id).fetch_optional(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(item_id.get()).fetch_optional(p).await?),
         )
     }
 
-    pub async fn list_orders(&self, org_id: i64) -> Result<Vec<Order>> {
+    pub async fn list_orders(&self, org_id: OrgId) -> Result<Vec<Order>> {
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE org_id = $1 ORDER BY id DESC");
-        Ok(on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(org_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(org_id.get()).fetch_all(p).await?),
+        )
     }
 
     /// Orders a centre's lead looks after: open or paused ones (the server keeps those the
     /// centre is eligible for), and any its people worked on.
-    pub async fn centre_orders(&self, centre_id: i64) -> Result<Vec<Order>> {
+    pub async fn centre_orders(&self, centre_id: CentreId) -> Result<Vec<Order>> {
         let sql = format!(
             "SELECT {ORDER_COLS} FROM orders WHERE state IN ('open', 'paused') \
              OR id IN (SELECT order_id FROM worker_order_stats WHERE centre_id = $1) \
              ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, id DESC"
         );
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(centre_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Order>(&sql).bind(centre_id.get()).fetch_all(p).await?),
         )
     }
 
     /// Changes a draft order; `Conflict` when it is no longer a draft.
     pub async fn update_order(
         &self,
-        org_id: i64,
-        order_id: i64,
+        org_id: OrgId,
+        order_id: OrderId,
         f: &OrderFields,
         now: i64,
     ) -> Result<Order> {
@@ -155,7 +158,7 @@ impl Store {
              WHERE id = $1 AND org_id = $2 AND state = 'draft' RETURNING {ORDER_COLS}"
         );
         let row = on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
-            .bind(order_id).bind(org_id).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
+            .bind(order_id.get()).bind(org_id.get()).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
             .bind(f.deadline).bind(now).fetch_optional(p).await?);
         match row {
             Some(o) => Ok(o),
@@ -172,8 +175,8 @@ impl Store {
     /// Moves an order from one of `from` to `to`; `Conflict` when it is in another state.
     pub async fn set_order_state(
         &self,
-        org_id: i64,
-        order_id: i64,
+        org_id: OrgId,
+        order_id: OrderId,
         from: &[&str],
         to: &str,
         now: i64,
@@ -189,7 +192,7 @@ impl Store {
             "UPDATE orders SET state = $3, updated_at = $4 WHERE id = $1 AND org_id = $2 AND state = $5 RETURNING {ORDER_COLS}"
         );
         let changed = on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
-            .bind(order_id).bind(org_id).bind(to).bind(now).bind(&current.state).fetch_optional(p).await?);
+            .bind(order_id.get()).bind(org_id.get()).bind(to).bind(now).bind(&current.state).fetch_optional(p).await?);
         self.caches.order_state_changed();
         changed.ok_or_else(|| StoreError::Conflict("the order changed meanwhile; try again".into()))
     }
@@ -197,22 +200,22 @@ impl Store {
     /// Records a client's gold answer for an item of the order's dataset.
     pub async fn put_order_gold(
         &self,
-        order_id: i64,
-        item_id: i64,
+        order_id: OrderId,
+        item_id: ItemId,
         answer: &str,
         now: i64,
     ) -> Result<()> {
         let sql = "INSERT INTO order_gold (order_id, item_id, answer, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (order_id, item_id) DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at";
-        on_write!(self, p => sqlx::query(sql).bind(order_id).bind(item_id).bind(answer).bind(now)
+        on_write!(self, p => sqlx::query(sql).bind(order_id.get()).bind(item_id.get()).bind(answer).bind(now)
             .execute(p).await?.rows_affected());
         Ok(())
     }
 
     /// Removes a typed-in gold answer; `NotFound` when there was none.
-    pub async fn delete_order_gold(&self, order_id: i64, item_id: i64) -> Result<()> {
+    pub async fn delete_order_gold(&self, order_id: OrderId, item_id: ItemId) -> Result<()> {
         let sql = "DELETE FROM order_gold WHERE order_id = $1 AND item_id = $2";
-        let n = on_write!(self, p => sqlx::query(sql).bind(order_id).bind(item_id).execute(p).await?.rows_affected());
+        let n = on_write!(self, p => sqlx::query(sql).bind(order_id.get()).bind(item_id.get()).execute(p).await?.rows_affected());
         if n == 0 {
             Err(StoreError::NotFound)
         } else {
@@ -221,40 +224,44 @@ impl Store {
     }
 
     /// The client's gold answers of an order, by item.
-    pub async fn order_gold(&self, order_id: i64) -> Result<Vec<(i64, String)>> {
+    pub async fn order_gold(&self, order_id: OrderId) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT item_id, answer FROM order_gold WHERE order_id = $1 ORDER BY item_id";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, (i64, String)>(sql).bind(order_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, (i64, String)>(sql).bind(order_id.get()).fetch_all(p).await?),
         )
     }
 
     /// One item of `dataset_id`, as a candidate for an order.
-    pub async fn dataset_item(&self, dataset_id: i64, item_id: i64) -> Result<CandidateItem> {
+    pub async fn dataset_item(
+        &self,
+        dataset_id: DatasetId,
+        item_id: ItemId,
+    ) -> Result<CandidateItem> {
         let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND i.id = $2";
-        on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id).bind(item_id).fetch_optional(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id.get()).bind(item_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 
     /// The dataset's items that the order does not cover yet.
     pub async fn items_outside_order(
         &self,
-        order_id: i64,
-        dataset_id: i64,
+        order_id: OrderId,
+        dataset_id: DatasetId,
     ) -> Result<Vec<CandidateItem>> {
         let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND NOT EXISTS \
                    (SELECT 1 FROM order_items oi WHERE oi.order_id = $2 AND oi.item_id = i.id) ORDER BY i.id";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id).bind(order_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id.get()).bind(order_id.get()).fetch_all(p).await?),
         )
     }
 
     /// The gold items an order already has (for mixing into new units).
-    pub async fn order_gold_items(&self, order_id: i64) -> Result<Vec<i64>> {
+    pub async fn order_gold_items(&self, order_id: OrderId) -> Result<Vec<i64>> {
         let sql = "SELECT item_id FROM order_items WHERE order_id = $1 AND is_gold = TRUE ORDER BY item_id";
         Ok(
-            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id.get()).fetch_all(p).await?),
         )
     }
 
@@ -263,7 +270,7 @@ impl Store {
     /// or paused. Returns the number of units made.
     pub async fn add_order_units(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         items: &[OrderItemPlan],
         units: &[Vec<i64>],
         slots: i64,
@@ -272,7 +279,7 @@ impl Store {
     ) -> Result<usize> {
         let made = in_tx!(self, tx => {
             let state: Option<String> = sqlx::query_scalar("SELECT state FROM orders WHERE id = $1")
-                .bind(order_id).fetch_optional(&mut *tx).await?;
+                .bind(order_id.get()).fetch_optional(&mut *tx).await?;
             let state = state.ok_or(StoreError::NotFound)?;
             let allowed = if publish { state == "draft" } else { state == "open" || state == "paused" };
             if !allowed {
@@ -284,23 +291,23 @@ impl Store {
                 let mut qb = sqlx::QueryBuilder::new("INSERT INTO order_items (order_id, item_id, is_gold, gold, needed) ");
                 qb.push_values(chunk, |mut b, it| {
                     let needed = if it.gold.is_some() { 0 } else { slots };
-                    b.push_bind(order_id).push_bind(it.item_id).push_bind(it.gold.is_some()).push_bind(it.gold.clone()).push_bind(needed);
+                    b.push_bind(order_id.get()).push_bind(it.item_id).push_bind(it.gold.is_some()).push_bind(it.gold.clone()).push_bind(needed);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
             let next: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM work_units WHERE order_id = $1")
-                .bind(order_id).fetch_one(&mut *tx).await?;
+                .bind(order_id.get()).fetch_one(&mut *tx).await?;
             let seqs: Vec<i64> = (0..units.len() as i64).map(|i| next + 1 + i).collect();
             for chunk in seqs.chunks(ROWS_PER_INSERT) {
                 let mut qb = sqlx::QueryBuilder::new("INSERT INTO work_units (order_id, seq, kind, slots, created_at) ");
                 qb.push_values(chunk, |mut b, seq| {
-                    b.push_bind(order_id).push_bind(*seq).push_bind("base").push_bind(slots).push_bind(now);
+                    b.push_bind(order_id.get()).push_bind(*seq).push_bind("base").push_bind(slots).push_bind(now);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
             // The new units' ids, in seq order (seq is unique per order).
             let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_units WHERE order_id = $1 AND seq > $2 ORDER BY seq")
-                .bind(order_id).bind(next).fetch_all(&mut *tx).await?;
+                .bind(order_id.get()).bind(next).fetch_all(&mut *tx).await?;
             let rows: Vec<[i64; 3]> = ids
                 .iter()
                 .zip(units)
@@ -309,7 +316,7 @@ impl Store {
             crate::sql::insert_triples(&mut Tx::from(&mut *tx), "INSERT INTO unit_items (unit_id, pos, item_id)", &rows).await?;
             if publish {
                 sqlx::query("UPDATE orders SET state = 'open', published_at = $2, updated_at = $2 WHERE id = $1")
-                    .bind(order_id).bind(now).execute(&mut *tx).await?;
+                    .bind(order_id.get()).bind(now).execute(&mut *tx).await?;
             }
             units.len()
         });
@@ -326,7 +333,7 @@ impl Store {
         Ok(made)
     }
 
-    pub async fn order_counts(&self, order_id: i64) -> Result<OrderCounts> {
+    pub async fn order_counts(&self, order_id: OrderId) -> Result<OrderCounts> {
         let sql = "SELECT \
             CAST(COALESCE(SUM(CASE WHEN is_gold = FALSE THEN 1 ELSE 0 END), 0) AS BIGINT) AS items, \
             CAST(COALESCE(SUM(CASE WHEN is_gold = FALSE AND state = 'resolved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolved, \
@@ -336,30 +343,32 @@ impl Store {
             (SELECT COUNT(*) FROM work_units w WHERE w.order_id = $1) AS units \
             FROM order_items WHERE order_id = $1";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, OrderCounts>(sql).bind(order_id).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, OrderCounts>(sql).bind(order_id.get()).fetch_one(p).await?),
         )
     }
 
     /// How many units an order has.
-    pub async fn unit_count(&self, order_id: i64) -> Result<i64> {
+    pub async fn unit_count(&self, order_id: OrderId) -> Result<i64> {
         let sql = "SELECT COUNT(*) FROM work_units WHERE order_id = $1";
         Ok(
-            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id.get()).fetch_one(p).await?),
         )
     }
 
-    pub async fn list_units(&self, order_id: i64) -> Result<Vec<UnitSummary>> {
+    pub async fn list_units(&self, order_id: OrderId) -> Result<Vec<UnitSummary>> {
         let sql = "SELECT w.id, w.seq, w.kind, w.slots, (SELECT COUNT(*) FROM unit_items u WHERE u.unit_id = w.id) AS items \
                    FROM work_units w WHERE w.order_id = $1 ORDER BY w.seq";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, UnitSummary>(sql).bind(order_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, UnitSummary>(sql).bind(order_id.get()).fetch_all(p).await?),
         )
     }
 
     /// The items of one unit, in order.
-    pub async fn unit_item_ids(&self, unit_id: i64) -> Result<Vec<i64>> {
+    pub async fn unit_item_ids(&self, unit_id: UnitId) -> Result<Vec<i64>> {
         let sql = "SELECT item_id FROM unit_items WHERE unit_id = $1 ORDER BY pos";
-        Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(unit_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(unit_id.get()).fetch_all(p).await?),
+        )
     }
 }
 
@@ -379,27 +388,27 @@ pub struct ProgressFacts {
 }
 
 impl Store {
-    pub async fn order_progress(&self, order_id: i64, now: i64) -> Result<ProgressFacts> {
+    pub async fn order_progress(&self, order_id: OrderId, now: i64) -> Result<ProgressFacts> {
         let hour = 3_600_000;
         let since = now - 24 * hour;
         Ok(on_read!(self, p => {
             let labels_owed: i64 = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(CASE WHEN needed > labels_count THEN needed - labels_count ELSE 0 END), 0) AS BIGINT) \
                  FROM order_items WHERE order_id = $1 AND is_gold = FALSE AND state = 'open'")
-                .bind(order_id).fetch_one(p).await?;
+                .bind(order_id.get()).fetch_one(p).await?;
             let labels_last_hour: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL AND created_at >= $2")
-                .bind(order_id).bind(now - hour).fetch_one(p).await?;
+                .bind(order_id.get()).bind(now - hour).fetch_one(p).await?;
             let hourly: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT CAST((created_at / $3) * $3 AS BIGINT) AS h, COUNT(*) FROM labels \
                  WHERE order_id = $1 AND answer IS NOT NULL AND created_at >= $2 GROUP BY h ORDER BY h")
-                .bind(order_id).bind(since).bind(hour).fetch_all(p).await?;
+                .bind(order_id.get()).bind(since).bind(hour).fetch_all(p).await?;
             let gold_answers: Vec<(String, String)> = sqlx::query_as(
                 "SELECT l.answer, oi.gold FROM labels l JOIN order_items oi ON oi.order_id = l.order_id AND oi.item_id = l.item_id \
                  WHERE l.order_id = $1 AND oi.is_gold = TRUE AND l.answer IS NOT NULL")
-                .bind(order_id).fetch_all(p).await?;
+                .bind(order_id.get()).fetch_all(p).await?;
             let answers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL")
-                .bind(order_id).fetch_one(p).await?;
+                .bind(order_id.get()).fetch_one(p).await?;
             ProgressFacts { labels_owed, labels_last_hour, hourly, gold_answers, answers }
         }))
     }

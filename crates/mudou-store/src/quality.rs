@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mudou_consensus::quality::{QualityOptions, is_too_fast, median, wilson_interval};
 use mudou_domain::career::promotion_for;
-use mudou_domain::{ItemState, SkillLevel};
+use mudou_domain::{CentreId, ItemState, OrderId, SkillLevel, UserId};
 use serde_json::json;
 
 use crate::effects::LabelEffects;
@@ -846,42 +846,47 @@ impl Store {
     /// The centre's per-worker, per-hour figures since `since_hour`.
     pub async fn centre_hourly_stats(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         since_hour: i64,
     ) -> Result<Vec<WorkerHourStats>> {
         let sql = "SELECT annotator_id, hour, labels, skips, gold_total, gold_correct, judged, agreed, ms_sum \
                    FROM worker_hourly_stats WHERE centre_id = $1 AND hour >= $2 ORDER BY annotator_id, hour";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, WorkerHourStats>(sql).bind(centre_id).bind(since_hour).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, WorkerHourStats>(sql).bind(centre_id.get()).bind(since_hour).fetch_all(p).await?),
         )
     }
 
     /// The centre's per-worker, per-order figures of orders worked on since `since`.
     pub async fn centre_order_stats(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         since: i64,
     ) -> Result<Vec<WorkerOrderStats>> {
         let sql = "SELECT annotator_id, order_id, centre_id, labels, skips, gold_total, gold_correct, judged, agreed, \
                    ms_sum, last_label_at FROM worker_order_stats WHERE centre_id = $1 AND last_label_at >= $2 \
                    ORDER BY annotator_id, order_id";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, WorkerOrderStats>(sql).bind(centre_id).bind(since).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, WorkerOrderStats>(sql).bind(centre_id.get()).bind(since).fetch_all(p).await?),
         )
     }
 
     /// One annotator's gold figures since `since` (from the hourly figures).
-    pub async fn gold_since(&self, annotator_id: i64, since: i64) -> Result<(i64, i64)> {
+    pub async fn gold_since(&self, annotator_id: UserId, since: i64) -> Result<(i64, i64)> {
         let sql = "SELECT CAST(COALESCE(SUM(gold_total), 0) AS BIGINT), CAST(COALESCE(SUM(gold_correct), 0) AS BIGINT) \
                    FROM worker_hourly_stats WHERE annotator_id = $1 AND hour >= $2";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(annotator_id)
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(annotator_id.get())
             .bind(since.div_euclid(HOUR_MS)).fetch_one(p).await?),
         )
     }
 
     /// An annotator's gold figures over the last `days` days.
-    pub async fn recent_gold(&self, annotator_id: i64, now: i64, days: i64) -> Result<(i64, i64)> {
+    pub async fn recent_gold(
+        &self,
+        annotator_id: UserId,
+        now: i64,
+        days: i64,
+    ) -> Result<(i64, i64)> {
         self.gold_since(annotator_id, now - days * 24 * HOUR_MS)
             .await
     }
@@ -892,7 +897,7 @@ impl Store {
     /// answers of the item at the edge are dropped when the cap cut it).
     pub async fn quality_labels(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         since: i64,
         with_excluded: bool,
         max: i64,
@@ -909,7 +914,7 @@ impl Store {
         );
         let mut labels: Vec<QualityLabel> =
             on_read!(self, p => sqlx::query_as::<_, (i64, i64, String, i64)>(&sql)
-            .bind(order_id).bind(since).bind(max.max(1)).fetch_all(p).await?)
+            .bind(order_id.get()).bind(since).bind(max.max(1)).fetch_all(p).await?)
             .into_iter()
             .map(|(item_id, annotator_id, answer, client_ms)| QualityLabel {
                 item_id,
@@ -929,7 +934,7 @@ impl Store {
     /// The gold, final and known answers of the order's items with ids in `from..=to`.
     pub async fn quality_items(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         from: i64,
         to: i64,
     ) -> Result<Vec<QualityItem>> {
@@ -937,7 +942,7 @@ impl Store {
                    CASE WHEN oi.is_gold THEN NULL ELSE i.gold END AS known \
                    FROM order_items oi JOIN items i ON i.id = oi.item_id \
                    WHERE oi.order_id = $1 AND oi.item_id >= $2 AND oi.item_id <= $3 ORDER BY oi.item_id";
-        on_read!(self, p => sqlx::query_as::<_, QualityItemRow>(sql).bind(order_id).bind(from).bind(to).fetch_all(p).await?)
+        on_read!(self, p => sqlx::query_as::<_, QualityItemRow>(sql).bind(order_id.get()).bind(from).bind(to).fetch_all(p).await?)
             .into_iter()
             .map(|(item_id, is_gold, gold, state, answer, confidence, known)| {
                 Ok(QualityItem {
@@ -948,38 +953,42 @@ impl Store {
     }
 
     /// Answers of an order that count (skips and labels left out of consensus not counted).
-    pub async fn answer_count(&self, order_id: i64) -> Result<i64> {
+    pub async fn answer_count(&self, order_id: OrderId) -> Result<i64> {
         let sql = "SELECT COUNT(*) FROM labels WHERE order_id = $1 AND answer IS NOT NULL AND excluded_reason IS NULL";
         Ok(
-            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id.get()).fetch_one(p).await?),
         )
     }
 
     /// Answers on an order's gold items, and how many were right (all of them, from the verdicts).
-    pub async fn gold_tally(&self, order_id: i64) -> Result<(i64, i64)> {
+    pub async fn gold_tally(&self, order_id: OrderId) -> Result<(i64, i64)> {
         let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN v.agrees THEN 1 ELSE 0 END), 0) AS BIGINT) \
                    FROM label_verdicts v JOIN labels l ON l.id = v.label_id \
                    WHERE v.order_id = $1 AND v.kind = 'gold' AND l.excluded_reason IS NULL";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(order_id).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(order_id.get()).fetch_one(p).await?),
         )
     }
 
     /// The centre's rules for an order (the defaults when it set none).
-    pub async fn quality_rules(&self, order_id: i64, centre_id: i64) -> Result<QualityRules> {
+    pub async fn quality_rules(
+        &self,
+        order_id: OrderId,
+        centre_id: CentreId,
+    ) -> Result<QualityRules> {
         let sql =
             format!("SELECT {RULE_COLS} FROM quality_rules WHERE order_id = $1 AND centre_id = $2");
-        Ok(on_read!(self, p => sqlx::query_as::<_, QualityRules>(&sql).bind(order_id).bind(centre_id)
+        Ok(on_read!(self, p => sqlx::query_as::<_, QualityRules>(&sql).bind(order_id.get()).bind(centre_id.get())
             .fetch_optional(p).await?).unwrap_or_default())
     }
 
     /// Sets the centre's rules for an order.
     pub async fn set_quality_rules(
         &self,
-        order_id: i64,
-        centre_id: i64,
+        order_id: OrderId,
+        centre_id: CentreId,
         r: &QualityRules,
-        by: i64,
+        by: UserId,
         now: i64,
     ) -> Result<QualityRules> {
         let sql = self.sql(format!(
@@ -993,9 +1002,9 @@ impl Store {
              exclude_labels = excluded.exclude_labels, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
             ),
         );
-        on_write!(self, p => sqlx::query(&sql).bind(order_id).bind(centre_id).bind(r.gold_enabled).bind(r.gold_min_items)
+        on_write!(self, p => sqlx::query(&sql).bind(order_id.get()).bind(centre_id.get()).bind(r.gold_enabled).bind(r.gold_min_items)
             .bind(r.gold_threshold).bind(r.fast_enabled).bind(r.fast_min_labels).bind(r.fast_seconds).bind(r.spam_enabled)
-            .bind(r.spam_min_labels).bind(r.spam_agreement).bind(r.exclude_labels).bind(by).bind(now)
+            .bind(r.spam_min_labels).bind(r.spam_agreement).bind(r.exclude_labels).bind(by.get()).bind(now)
             .execute(p).await?.rows_affected());
         self.quality_rules(order_id, centre_id).await
     }

@@ -12,7 +12,7 @@ use crate::effects::{self, Exclusion, ItemFact, LabelEffects, Verdict};
 use crate::pool::Tx;
 use crate::sql::{item_state, lock, params};
 use crate::{ConsensusUpdate, ItemLabels, Result, Store, StoreError};
-use mudou_domain::ItemState;
+use mudou_domain::{CentreId, ItemId, ItemState, OrderId, OrgId, UserId};
 
 /// What the queue may be narrowed to.
 #[derive(Debug, Clone, Default)]
@@ -97,8 +97,8 @@ pub struct QueueCount {
 /// An item as a decision finds it: its row and every real answer (all centres).
 #[derive(Debug, Clone)]
 pub struct ItemNow {
-    pub order_id: i64,
-    pub item_id: i64,
+    pub order_id: OrderId,
+    pub item_id: ItemId,
     pub is_gold: bool,
     pub gold: Option<String>,
     pub state: ItemState,
@@ -196,7 +196,11 @@ const IN_SCOPE: &str = "((e.reason = 'gold_failure' AND e.centre_id = $1) OR (e.
 impl Store {
     /// The centre's queue, nearest order deadline first (orders without one last), then
     /// the longest waiting.
-    pub async fn review_queue(&self, centre_id: i64, f: &QueueFilter) -> Result<Vec<QueueRow>> {
+    pub async fn review_queue(
+        &self,
+        centre_id: CentreId,
+        f: &QueueFilter,
+    ) -> Result<Vec<QueueRow>> {
         let mut cond = String::new();
         let mut next = 4;
         if f.order_id.is_some() {
@@ -216,7 +220,7 @@ impl Store {
             ),
         );
         Ok(on_read!(self, p => {
-            let mut q = sqlx::query_as::<_, QueueRow>(&sql).bind(centre_id).bind(f.limit).bind(f.offset);
+            let mut q = sqlx::query_as::<_, QueueRow>(&sql).bind(centre_id.get()).bind(f.limit).bind(f.offset);
             if let Some(o) = f.order_id { q = q.bind(o); }
             if let Some(r) = &f.reason { q = q.bind(r.clone()); }
             q.fetch_all(p).await?
@@ -224,7 +228,7 @@ impl Store {
     }
 
     /// Per order and reason, the items waiting in the centre's queue.
-    pub async fn review_counts(&self, centre_id: i64) -> Result<Vec<QueueCount>> {
+    pub async fn review_counts(&self, centre_id: CentreId) -> Result<Vec<QueueCount>> {
         let sql = self.sql(format!(
                 "SELECT e.order_id, o.name AS order_name, o.deadline, e.reason, COUNT(DISTINCT e.item_id) AS items \
              FROM review_entries e JOIN orders o ON o.id = e.order_id \
@@ -234,16 +238,16 @@ impl Store {
             ),
         );
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, QueueCount>(&sql).bind(centre_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, QueueCount>(&sql).bind(centre_id.get()).fetch_all(p).await?),
         )
     }
 
     /// The items, open entries and the centre's labels of queued items of one order.
     pub async fn review_details(
         &self,
-        centre_id: i64,
-        order_id: i64,
-        items: &[i64],
+        centre_id: CentreId,
+        order_id: OrderId,
+        items: &[ItemId],
     ) -> Result<(Vec<ReviewItem>, Vec<QueueEntry>, Vec<ReviewLabel>)> {
         if items.is_empty() {
             return Ok(Default::default());
@@ -267,13 +271,13 @@ impl Store {
              WHERE l.order_id = $2 AND l.centre_id = $1 AND l.item_id IN ({list}) ORDER BY l.item_id, l.id"
         );
         Ok(on_read!(self, p => {
-            let mut q1 = sqlx::query_as::<_, ReviewItem>(&items_sql).bind(order_id);
-            let mut q2 = sqlx::query_as::<_, QueueEntry>(&entries_sql).bind(centre_id).bind(order_id);
-            let mut q3 = sqlx::query_as::<_, ReviewLabel>(&labels_sql).bind(centre_id).bind(order_id);
+            let mut q1 = sqlx::query_as::<_, ReviewItem>(&items_sql).bind(order_id.get());
+            let mut q2 = sqlx::query_as::<_, QueueEntry>(&entries_sql).bind(centre_id.get()).bind(order_id.get());
+            let mut q3 = sqlx::query_as::<_, ReviewLabel>(&labels_sql).bind(centre_id.get()).bind(order_id.get());
             for i in items {
-                q1 = q1.bind(*i);
-                q2 = q2.bind(*i);
-                q3 = q3.bind(*i);
+                q1 = q1.bind(i.get());
+                q2 = q2.bind(i.get());
+                q3 = q3.bind(i.get());
             }
             (q1.fetch_all(p).await?, q2.fetch_all(p).await?, q3.fetch_all(p).await?)
         }))
@@ -282,22 +286,22 @@ impl Store {
     /// Whether the centre may see the item (one of its people labelled or skipped it).
     pub async fn centre_sees_item(
         &self,
-        centre_id: i64,
-        order_id: i64,
-        item_id: i64,
+        centre_id: CentreId,
+        order_id: OrderId,
+        item_id: ItemId,
     ) -> Result<bool> {
         let sql =
             "SELECT 1 FROM labels WHERE order_id = $1 AND item_id = $2 AND centre_id = $3 LIMIT 1";
-        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(order_id).bind(item_id).bind(centre_id)
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(order_id.get()).bind(item_id.get()).bind(centre_id.get())
             .fetch_optional(p).await?);
         Ok(hit.is_some())
     }
 
     /// Whether a stored file belongs to an item the centre's people were given.
-    pub async fn centre_sees_blob(&self, centre_id: i64, sha256: &str) -> Result<bool> {
+    pub async fn centre_sees_blob(&self, centre_id: CentreId, sha256: &str) -> Result<bool> {
         let sql = "SELECT 1 FROM items i WHERE i.sha256 = $2 AND EXISTS (SELECT 1 FROM unit_items u \
                    JOIN assignments a ON a.unit_id = u.unit_id WHERE u.item_id = i.id AND a.centre_id = $1) LIMIT 1";
-        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(centre_id).bind(sha256)
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(centre_id.get()).bind(sha256)
             .fetch_optional(p).await?);
         Ok(hit.is_some())
     }
@@ -308,10 +312,10 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn decide_review<F>(
         &self,
-        centre_id: i64,
-        lead_id: i64,
-        order_id: i64,
-        item_id: i64,
+        centre_id: CentreId,
+        lead_id: UserId,
+        order_id: OrderId,
+        item_id: ItemId,
         decision: &str,
         note: Option<&str>,
         now: i64,
@@ -332,19 +336,19 @@ impl Store {
         );
         Ok(in_tx!(self, tx => {
             type Row = (bool, Option<String>, String, Option<String>, Option<f64>, i64, i64, i64);
-            let row: Option<Row> = sqlx::query_as(&item_sql).bind(order_id).bind(item_id).fetch_optional(&mut *tx).await?;
+            let row: Option<Row> = sqlx::query_as(&item_sql).bind(order_id.get()).bind(item_id.get()).fetch_optional(&mut *tx).await?;
             let Some((is_gold, gold, state, answer, confidence, labels_count, needed, skips)) = row else {
                 return Err(StoreError::NotFound);
             };
             let seen: Option<i32> = sqlx::query_scalar(
                 "SELECT 1 FROM labels WHERE order_id = $1 AND item_id = $2 AND centre_id = $3 LIMIT 1")
-                .bind(order_id).bind(item_id).bind(centre_id).fetch_optional(&mut *tx).await?;
+                .bind(order_id.get()).bind(item_id.get()).bind(centre_id.get()).fetch_optional(&mut *tx).await?;
             if seen.is_none() {
                 return Err(StoreError::NotFound);
             }
             let answers: Vec<(i64, i64, String)> = sqlx::query_as(
                 "SELECT id, annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
-                .bind(order_id).bind(item_id).fetch_all(&mut *tx).await?;
+                .bind(order_id.get()).bind(item_id.get()).fetch_all(&mut *tx).await?;
             let now_item = ItemNow {
                 order_id, item_id, is_gold, gold, state: item_state(&state)?, answer: answer.clone(), confidence,
                 labels_count, needed, skips, answers,
@@ -353,18 +357,18 @@ impl Store {
                 Ok(p) => p,
                 Err(why) => return Ok(Err(why)),
             };
-            let mut fx = LabelEffects { now, reviewed_by: Some(lead_id), ..Default::default() };
+            let mut fx = LabelEffects { now, reviewed_by: Some(lead_id.get()), ..Default::default() };
             let (final_answer, extra) = match &plan {
                 DecisionPlan::Final { answer: a, agrees } => {
                     sqlx::query("UPDATE order_items SET state = 'resolved', answer = $3, confidence = 1.0, final_by = $4, \
                                  final_at = $5 WHERE order_id = $1 AND item_id = $2")
-                        .bind(order_id).bind(item_id).bind(a).bind(lead_id).bind(now).execute(&mut *tx).await?;
+                        .bind(order_id.get()).bind(item_id.get()).bind(a).bind(lead_id.get()).bind(now).execute(&mut *tx).await?;
                     let verdicts = now_item.answers.iter().zip(agrees)
                         .map(|((label_id, annotator_id, _), agrees)| Verdict {
                             label_id: *label_id, annotator_id: *annotator_id, agrees: *agrees })
                         .collect();
                     fx.items.push(ItemFact {
-                        order_id, item_id, state_before: now_item.state, state: ItemState::Resolved,
+                        order_id: order_id.get(), item_id: item_id.get(), state_before: now_item.state, state: ItemState::Resolved,
                         answer: Some(a.clone()), confidence: Some(1.0), verdicts,
                     });
                     (Some(a.clone()), None)
@@ -372,9 +376,9 @@ impl Store {
                 DecisionPlan::SendBack { extra } => {
                     sqlx::query("UPDATE order_items SET state = 'open', needed = labels_count + $3, final_by = NULL, \
                                  final_at = NULL WHERE order_id = $1 AND item_id = $2")
-                        .bind(order_id).bind(item_id).bind(*extra).execute(&mut *tx).await?;
+                        .bind(order_id.get()).bind(item_id.get()).bind(*extra).execute(&mut *tx).await?;
                     fx.items.push(ItemFact {
-                        order_id, item_id, state_before: now_item.state, state: ItemState::Open,
+                        order_id: order_id.get(), item_id: item_id.get(), state_before: now_item.state, state: ItemState::Open,
                         answer: answer.clone(), confidence, verdicts: Vec::new(),
                     });
                     (None, Some(*extra))
@@ -382,15 +386,15 @@ impl Store {
                 DecisionPlan::GoldStands => (now_item.gold.clone(), None),
             };
             let d = sqlx::query_as::<_, Decision>(&decision_sql)
-                .bind(order_id).bind(item_id).bind(centre_id).bind(decision).bind(&final_answer).bind(now_item.state.as_str())
-                .bind(&answer).bind(confidence).bind(extra).bind(note).bind(lead_id).bind(now)
+                .bind(order_id.get()).bind(item_id.get()).bind(centre_id.get()).bind(decision).bind(&final_answer).bind(now_item.state.as_str())
+                .bind(&answer).bind(confidence).bind(extra).bind(note).bind(lead_id.get()).bind(now)
                 .fetch_one(&mut *tx).await?;
             // The decision answers every reason the item waits for; a gold failure of
             // another centre's label is that centre's to see.
             sqlx::query("UPDATE review_entries SET closed_at = $3, closed_by = $4, decision_id = $5 \
                          WHERE order_id = $1 AND item_id = $2 AND closed_at IS NULL \
                          AND (reason <> 'gold_failure' OR centre_id = $6)")
-                .bind(order_id).bind(item_id).bind(now).bind(lead_id).bind(d.id).bind(centre_id)
+                .bind(order_id.get()).bind(item_id.get()).bind(now).bind(lead_id.get()).bind(d.id).bind(centre_id.get())
                 .execute(&mut *tx).await?;
             effects::apply(&mut Tx::from(&mut *tx), &fx).await?;
             Ok(d)
@@ -398,34 +402,38 @@ impl Store {
     }
 
     /// The decisions taken on an item, oldest first (any centre's: they decide the item).
-    pub async fn item_decisions(&self, order_id: i64, item_id: i64) -> Result<Vec<Decision>> {
+    pub async fn item_decisions(
+        &self,
+        order_id: OrderId,
+        item_id: ItemId,
+    ) -> Result<Vec<Decision>> {
         let sql = self.sql(format!(
                 "SELECT {DECISION_COLS} FROM review_decisions WHERE order_id = $1 AND item_id = $2 ORDER BY id"
             ),
         );
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(order_id).bind(item_id).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(order_id.get()).bind(item_id.get()).fetch_all(p).await?),
         )
     }
 
     /// The centre's latest decisions.
-    pub async fn centre_decisions(&self, centre_id: i64, limit: i64) -> Result<Vec<Decision>> {
+    pub async fn centre_decisions(&self, centre_id: CentreId, limit: i64) -> Result<Vec<Decision>> {
         let sql = self.sql(format!(
                 "SELECT {DECISION_COLS} FROM review_decisions WHERE centre_id = $1 ORDER BY decided_at DESC, id DESC LIMIT $2"
             ),
         );
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(centre_id).bind(limit).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, Decision>(&sql).bind(centre_id.get()).bind(limit).fetch_all(p).await?),
         )
     }
 
     /// A client flags an item of their order for review (again: the note is updated).
     pub async fn flag_item(
         &self,
-        org_id: i64,
-        order_id: i64,
-        item_id: i64,
-        client_id: i64,
+        org_id: OrgId,
+        order_id: OrderId,
+        item_id: ItemId,
+        client_id: UserId,
         note: &str,
         now: i64,
     ) -> Result<ClientFlag> {
@@ -433,7 +441,7 @@ impl Store {
             let hit: Option<bool> = sqlx::query_scalar(
                 "SELECT oi.is_gold FROM order_items oi JOIN orders o ON o.id = oi.order_id \
                  WHERE oi.order_id = $1 AND oi.item_id = $2 AND o.org_id = $3")
-                .bind(order_id).bind(item_id).bind(org_id).fetch_optional(&mut *tx).await?;
+                .bind(order_id.get()).bind(item_id.get()).bind(org_id.get()).fetch_optional(&mut *tx).await?;
             match hit {
                 None => return Err(StoreError::NotFound),
                 Some(true) => return Err(StoreError::Invalid("a gold item's answer is your own".into())),
@@ -441,11 +449,11 @@ impl Store {
             }
             let updated = sqlx::query("UPDATE review_entries SET note = $3 WHERE order_id = $1 AND item_id = $2 \
                                        AND reason = 'client_flag' AND closed_at IS NULL")
-                .bind(order_id).bind(item_id).bind(note).execute(&mut *tx).await?.rows_affected();
+                .bind(order_id.get()).bind(item_id.get()).bind(note).execute(&mut *tx).await?.rows_affected();
             if updated == 0 {
                 sqlx::query("INSERT INTO review_entries (order_id, item_id, reason, note, created_by, created_at) \
                              VALUES ($1, $2, 'client_flag', $3, $4, $5)")
-                    .bind(order_id).bind(item_id).bind(note).bind(client_id).bind(now).execute(&mut *tx).await?;
+                    .bind(order_id.get()).bind(item_id.get()).bind(note).bind(client_id.get()).bind(now).execute(&mut *tx).await?;
             }
         });
         self.client_flags(org_id, order_id, Some(item_id))
@@ -457,9 +465,9 @@ impl Store {
     /// The client's flags on an order (or on one item), newest first.
     pub async fn client_flags(
         &self,
-        org_id: i64,
-        order_id: i64,
-        item_id: Option<i64>,
+        org_id: OrgId,
+        order_id: OrderId,
+        item_id: Option<ItemId>,
     ) -> Result<Vec<ClientFlag>> {
         let only_item = if item_id.is_some() {
             " AND e.item_id = $3"
@@ -475,8 +483,8 @@ impl Store {
             ),
         );
         Ok(on_read!(self, p => {
-            let mut q = sqlx::query_as::<_, ClientFlag>(&sql).bind(order_id).bind(org_id);
-            if let Some(i) = item_id { q = q.bind(i); }
+            let mut q = sqlx::query_as::<_, ClientFlag>(&sql).bind(order_id.get()).bind(org_id.get());
+            if let Some(i) = item_id { q = q.bind(i.get()); }
             q.fetch_all(p).await?
         }))
     }
@@ -484,7 +492,7 @@ impl Store {
     /// A page of an order's items (gold left out) with their answers, for its client.
     pub async fn order_results(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         state: Option<ItemState>,
         after: i64,
         limit: i64,
@@ -505,17 +513,17 @@ impl Store {
             ),
         );
         Ok(on_read!(self, p => {
-            let mut q = sqlx::query_as::<_, ResultItem>(&sql).bind(order_id).bind(after).bind(limit);
+            let mut q = sqlx::query_as::<_, ResultItem>(&sql).bind(order_id.get()).bind(after).bind(limit);
             if let Some(s) = state { q = q.bind(s.as_str()); }
             q.fetch_all(p).await?
         }))
     }
 
     /// Items of an order whose final answer a lead gave (accepted or overrode).
-    pub async fn reviewed_count(&self, order_id: i64) -> Result<i64> {
+    pub async fn reviewed_count(&self, order_id: OrderId) -> Result<i64> {
         let sql = "SELECT COUNT(*) FROM order_items WHERE order_id = $1 AND final_by IS NOT NULL";
         Ok(
-            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(p).await?),
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(order_id.get()).fetch_one(p).await?),
         )
     }
 

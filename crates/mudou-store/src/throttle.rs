@@ -9,6 +9,7 @@
 //! `max_ms`. A key whose last failure is older than `forget_ms` starts again from zero.
 
 use crate::{Result, Store};
+use mudou_domain::UserId;
 
 /// How a kind of key is slowed down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,10 +156,15 @@ impl Store {
     // ---- known browsers ----------------------------------------------------------------
 
     /// Remembers a browser where `user_id` logged in (its cookie's hash).
-    pub async fn add_known_browser(&self, token_hash: &str, user_id: i64, now: i64) -> Result<()> {
+    pub async fn add_known_browser(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        now: i64,
+    ) -> Result<()> {
         let sql = "INSERT INTO known_browsers (token_hash, user_id, created_at, last_used_at) \
                    VALUES ($1, $2, $3, $3)";
-        on_write!(self, p => sqlx::query(sql).bind(token_hash).bind(user_id).bind(now)
+        on_write!(self, p => sqlx::query(sql).bind(token_hash).bind(user_id.get()).bind(now)
             .execute(p).await?.rows_affected());
         Ok(())
     }

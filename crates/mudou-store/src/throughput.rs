@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use mudou_domain::ItemState;
+use mudou_domain::{CentreId, ItemState, OrgId};
 
 use crate::effects::LabelEffects;
 use crate::ledger::{ACCEPTED, NOT_PAID, NewEntry, PayChanges, PayRow};
@@ -469,13 +469,13 @@ impl Store {
     /// Per centre and hour in `[from, to)`.
     pub async fn throughput_hours(
         &self,
-        centres: &[i64],
+        centres: &[CentreId],
         from: i64,
         to: i64,
     ) -> Result<Vec<TpBucket>> {
         let mut out = Vec::new();
         for c in centres {
-            out.extend(self.centre_hours(*c, from, to).await?);
+            out.extend(self.centre_hours(c.get(), from, to).await?);
         }
         Ok(out)
     }
@@ -504,13 +504,13 @@ impl Store {
     /// 24 hours from it (hours line up with local days in whole-hour zones such as China's).
     pub async fn throughput_days(
         &self,
-        centres: &[i64],
+        centres: &[CentreId],
         from: i64,
         to: i64,
     ) -> Result<Vec<TpBucket>> {
         let mut out = Vec::new();
         for c in centres {
-            out.extend(self.centre_days(*c, from, to).await?);
+            out.extend(self.centre_days(c.get(), from, to).await?);
         }
         Ok(out)
     }
@@ -537,7 +537,12 @@ impl Store {
     }
 
     /// One centre's sums over `[from, to)`, with the annotators active in it.
-    pub async fn throughput_window(&self, centre_id: i64, from: i64, to: i64) -> Result<TpBucket> {
+    pub async fn throughput_window(
+        &self,
+        centre_id: CentreId,
+        from: i64,
+        to: i64,
+    ) -> Result<TpBucket> {
         let sql = format!(
             "SELECT CAST($1 AS BIGINT) AS centre_id, CAST($2 AS BIGINT) AS start, {SUMS}, \
              CAST(COUNT(DISTINCT CASE WHEN labels + skips > 0 THEN annotator_id END) AS BIGINT) AS active \
@@ -545,9 +550,9 @@ impl Store {
         );
         let hist_sql = "SELECT bucket, CAST(SUM(n) AS BIGINT) FROM tp_seconds \
                         WHERE centre_id = $1 AND hour >= $2 AND hour < $3 GROUP BY bucket";
-        let mut row: TpBucket = on_read!(self, p => sqlx::query_as(&sql).bind(centre_id).bind(from).bind(to)
+        let mut row: TpBucket = on_read!(self, p => sqlx::query_as(&sql).bind(centre_id.get()).bind(from).bind(to)
             .fetch_one(p).await?);
-        let hist: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(hist_sql).bind(centre_id).bind(from).bind(to)
+        let hist: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(hist_sql).bind(centre_id.get()).bind(from).bind(to)
             .fetch_all(p).await?);
         row.median_s = histogram_median(&hist);
         Ok(row)
@@ -556,7 +561,7 @@ impl Store {
     /// Every annotator of a centre who worked in `[from, to)`, with their sums.
     pub async fn throughput_workers(
         &self,
-        centre_id: i64,
+        centre_id: CentreId,
         from: i64,
         to: i64,
     ) -> Result<Vec<TpWorker>> {
@@ -568,29 +573,29 @@ impl Store {
              GROUP BY t.annotator_id, u.display_name ORDER BY t.annotator_id"
         );
         Ok(
-            on_read!(self, p => sqlx::query_as(&sql).bind(centre_id).bind(from).bind(to).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as(&sql).bind(centre_id.get()).bind(from).bind(to).fetch_all(p).await?),
         )
     }
 
     /// Cost so far of an organisation's orders (pay for their labels, over all centres).
-    pub async fn order_costs(&self, org_id: i64) -> Result<Vec<OrderCost>> {
+    pub async fn order_costs(&self, org_id: OrgId) -> Result<Vec<OrderCost>> {
         let sql = "SELECT o.id AS order_id, o.name, o.state, \
                    CAST(COALESCE(SUM(t.labels), 0) AS BIGINT) AS labels, CAST(COALESCE(SUM(t.skips), 0) AS BIGINT) AS skips, \
                    CAST(COALESCE(SUM(t.resolved), 0) AS BIGINT) AS resolved, CAST(COALESCE(SUM(t.pay_fen), 0) AS BIGINT) AS pay_fen \
                    FROM orders o LEFT JOIN tp_orders t ON t.order_id = o.id \
                    WHERE o.org_id = $1 AND o.state <> 'draft' GROUP BY o.id, o.name, o.state ORDER BY o.id DESC";
-        Ok(on_read!(self, p => sqlx::query_as(sql).bind(org_id).fetch_all(p).await?))
+        Ok(on_read!(self, p => sqlx::query_as(sql).bind(org_id.get()).fetch_all(p).await?))
     }
 
     /// What a centre's people did on each order, and what it paid them.
-    pub async fn centre_order_costs(&self, centre_id: i64) -> Result<Vec<OrderCost>> {
+    pub async fn centre_order_costs(&self, centre_id: CentreId) -> Result<Vec<OrderCost>> {
         // Summed: on PostgreSQL a key may have several rows (shards).
         let sql = "SELECT o.id AS order_id, o.name, o.state, CAST(SUM(t.labels) AS BIGINT) AS labels, \
                    CAST(SUM(t.skips) AS BIGINT) AS skips, CAST(SUM(t.resolved) AS BIGINT) AS resolved, \
                    CAST(SUM(t.pay_fen) AS BIGINT) AS pay_fen \
                    FROM tp_orders t JOIN orders o ON o.id = t.order_id WHERE t.centre_id = $1 \
                    GROUP BY o.id, o.name, o.state ORDER BY o.id DESC";
-        Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id).fetch_all(p).await?))
+        Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id.get()).fetch_all(p).await?))
     }
 
     /// Running totals per centre (labels, resolved items, fen credited and debited).

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use mudou_domain::{Role, SkillLevel};
+use mudou_domain::{CentreId, DatasetId, OrgId, Role, SkillLevel, UserId};
 use mudou_server::ingest::IncomingImage;
 use mudou_server::routes::admin::create_user_checked;
 use mudou_server::routes::types::NewUserRequest;
@@ -232,7 +232,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
         .await?
         .remove(0);
     let dataset = store
-        .create_dataset(org.id, "形状示例 Shapes", client.id, now)
+        .create_dataset(OrgId::new(org.id), "形状示例 Shapes", client.id, now)
         .await?;
     let outcomes = mudou_server::ingest::add_images(state, dataset.id, shapes()?)
         .await
@@ -245,13 +245,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
         );
     }
 
-    seed_orders(state, org.id, client.id, dataset.id).await?;
-    seed_history(state, org.id, client.id, dataset.id, centre.id, admin.id).await?;
+    let (org_id, shapes_id) = (OrgId::new(org.id), DatasetId::new(dataset.id));
+    seed_orders(state, org_id, client.id, shapes_id).await?;
+    let centre_id = CentreId::new(centre.id);
+    seed_history(state, org_id, client.id, shapes_id, centre_id, admin.id).await?;
 
     let code = mudou_server::auth::random_code();
     let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));
     store
-        .create_device_code(centre.id, &hash, lead.id, now, now + 7 * 86_400_000)
+        .create_device_code(centre_id, &hash, lead.id, now, now + 7 * 86_400_000)
         .await?;
     Ok(code)
 }
@@ -274,9 +276,9 @@ fn label(
 /// reviews. Each shape label shows an example picture.
 async fn seed_orders(
     state: &AppState,
-    org_id: i64,
-    client_id: i64,
-    shapes_id: i64,
+    org_id: OrgId,
+    client_id: UserId,
+    shapes_id: DatasetId,
 ) -> anyhow::Result<()> {
     let store = &state.store;
     let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
@@ -397,7 +399,7 @@ async fn seed_orders(
             }),
         ),
         (
-            reviews.id,
+            DatasetId::new(reviews.id),
             serde_json::json!({
                 "name": "评价分类 Reviews",
                 "task_type": "text_classification",
@@ -435,11 +437,11 @@ pub const HISTORY_DAYS: i64 = 5;
 /// monthly quality bonus.
 async fn seed_history(
     state: &AppState,
-    org_id: i64,
-    client_id: i64,
-    shapes_id: i64,
-    centre_id: i64,
-    admin_id: i64,
+    org_id: OrgId,
+    client_id: UserId,
+    shapes_id: DatasetId,
+    centre_id: CentreId,
+    admin_id: UserId,
 ) -> anyhow::Result<()> {
     let store = &state.store;
     let reviews = store
@@ -469,7 +471,7 @@ async fn seed_history(
             }),
         ),
         (
-            reviews.id,
+            DatasetId::new(reviews.id),
             serde_json::json!({
                 "name": "评价分类 History",
                 "task_type": "text_classification",

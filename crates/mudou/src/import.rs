@@ -6,6 +6,7 @@
 //! in batches through `POST /api/v1/datasets/{id}/files`. Either way it is resumable: files
 //! whose SHA-256 the dataset already holds are skipped before any decoding or uploading.
 
+use mudou_domain::OrgId;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -297,7 +298,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> anyhow::R
 
 // ---- local ----------------------------------------------------------------------------
 
-async fn find_org(store: &mudou_store::Store, org: Option<&str>) -> anyhow::Result<i64> {
+async fn find_org(store: &mudou_store::Store, org: Option<&str>) -> anyhow::Result<OrgId> {
     let orgs = store.list_orgs().await?;
     let names = || {
         orgs.iter()
@@ -309,9 +310,9 @@ async fn find_org(store: &mudou_store::Store, org: Option<&str>) -> anyhow::Resu
         Some(wanted) => orgs
             .iter()
             .find(|o| o.name == wanted || wanted.parse::<i64>().ok() == Some(o.id))
-            .map(|o| o.id)
+            .map(|o| OrgId::new(o.id))
             .with_context(|| format!("no organisation {wanted:?}; there are: {}", names())),
-        None if orgs.len() == 1 => Ok(orgs[0].id),
+        None if orgs.len() == 1 => Ok(OrgId::new(orgs[0].id)),
         None if orgs.is_empty() => {
             bail!("there is no client organisation yet; an admin creates one first")
         }
@@ -328,7 +329,7 @@ pub async fn run_local(state: &AppState, args: &ImportArgs) -> anyhow::Result<Su
         None => {
             let owner = store
                 .list_users(&mudou_store::UserFilter {
-                    org_id: Some(org_id),
+                    org_id: Some(org_id.get()),
                     ..Default::default()
                 })
                 .await?
@@ -666,7 +667,7 @@ pub async fn run_remote(server: &str, token: &str, args: &ImportArgs) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mudou_domain::Role;
+    use mudou_domain::{DatasetId, Role};
     use mudou_server::routes::types::NewUserRequest;
 
     fn shapes() -> PathBuf {
@@ -791,9 +792,12 @@ mod tests {
         assert_eq!(first.rejected[0].1, "not_an_image");
 
         let store = &app.state.store;
-        let org = store.list_orgs().await.unwrap()[0].id;
+        let org = OrgId::new(store.list_orgs().await.unwrap()[0].id);
         let ds = store.dataset_by_name(org, "导入").await.unwrap().unwrap();
-        let items = store.list_items(org, ds.id, 0, 100).await.unwrap();
+        let items = store
+            .list_items(org, DatasetId::new(ds.id), 0, 100)
+            .await
+            .unwrap();
         let by_name = |n: &str| items.iter().find(|i| i.file_name == n).unwrap();
         assert_eq!(by_name("cats/a.jpg").tag, "cats");
         assert_eq!(by_name("dogs/big/b.jpg").tag, "dogs/big");
@@ -806,7 +810,14 @@ mod tests {
         // A re-run finds everything there already.
         let again = run_local(&app.state, &a).await.unwrap();
         assert_eq!((again.accepted, again.duplicates), (0, 3), "{again:?}");
-        assert_eq!(store.list_items(org, ds.id, 0, 100).await.unwrap().len(), 3);
+        assert_eq!(
+            store
+                .list_items(org, DatasetId::new(ds.id), 0, 100)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -888,14 +899,18 @@ mod tests {
         let first = run_remote(&url, &secret, &a).await.unwrap();
         assert_eq!((first.accepted, first.duplicates), (3, 0), "{first:?}");
         assert_eq!(first.rejected.len(), 1, "{first:?}");
-        let org = state.store.list_orgs().await.unwrap()[0].id;
+        let org = OrgId::new(state.store.list_orgs().await.unwrap()[0].id);
         let ds = state
             .store
             .dataset_by_name(org, "导入")
             .await
             .unwrap()
             .unwrap();
-        let items = state.store.list_items(org, ds.id, 0, 100).await.unwrap();
+        let items = state
+            .store
+            .list_items(org, DatasetId::new(ds.id), 0, 100)
+            .await
+            .unwrap();
         let a_jpg = items.iter().find(|i| i.file_name == "cats/a.jpg").unwrap();
         assert_eq!(a_jpg.tag, "cats");
         assert!(a_jpg.gold.as_deref().unwrap().contains("\"cat\""));

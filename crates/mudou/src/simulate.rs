@@ -13,7 +13,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use anyhow::Context;
-use mudou_domain::{Answer, Calendar, Finish, OrderSpec, PayOn};
+use mudou_domain::{
+    Answer, AssignmentId, Calendar, CentreId, DatasetId, Finish, OrderId, OrderSpec, OrgId, PayOn,
+    UserId,
+};
 use mudou_server::AppState;
 use mudou_store::{Assignment, NewLabel, SubmitOutcome, UserFilter};
 use rand::{Rng, SeedableRng};
@@ -57,8 +60,8 @@ pub struct Summary {
 }
 
 struct Person {
-    id: i64,
-    centre_id: i64,
+    id: UserId,
+    centre_id: CentreId,
     profile: Worker,
     /// Planned unit starts for the day, latest first.
     slots: Vec<i64>,
@@ -67,7 +70,7 @@ struct Person {
 
 /// One order to work through between `start` and `end` (Unix ms).
 struct Day<'a> {
-    order_id: i64,
+    order_id: OrderId,
     spec: &'a OrderSpec,
     truth: &'a HashMap<i64, String>,
     start: i64,
@@ -170,7 +173,7 @@ async fn work_day(
         };
         if *next >= items.len() {
             store
-                .finish_assignment(p.id, a.id, Finish::Submit, t)
+                .finish_assignment(p.id, AssignmentId::new(a.id), Finish::Submit, t)
                 .await
                 .context("submitting a simulated unit")?;
             p.unit = None;
@@ -200,7 +203,7 @@ async fn work_day(
             client_uuid: uuid(rng),
             assignment_id: a.id,
             item_id: item,
-            annotator_id: p.id,
+            annotator_id: p.id.get(),
             pay_fen: day.spec.pay_for(parsed.as_ref()),
             pay_on_submit: day.spec.pay_on == PayOn::Submit,
             answer: given,
@@ -223,7 +226,7 @@ async fn work_day(
     for p in people.iter_mut() {
         if let Some((a, _, _)) = p.unit.take() {
             store
-                .finish_assignment(p.id, a.id, Finish::Submit, day.end)
+                .finish_assignment(p.id, AssignmentId::new(a.id), Finish::Submit, day.end)
                 .await?;
         }
     }
@@ -233,8 +236,8 @@ async fn work_day(
 /// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
 async fn truths(
     state: &AppState,
-    org_id: i64,
-    dataset_id: i64,
+    org_id: OrgId,
+    dataset_id: DatasetId,
 ) -> anyhow::Result<HashMap<i64, String>> {
     let items = state
         .store
@@ -252,9 +255,9 @@ async fn truths(
 /// Simulates `days` past days of work (and this morning's) ending at `now`.
 pub async fn history(
     state: &AppState,
-    org_id: i64,
-    client_id: i64,
-    datasets: &[(i64, OrderSpec)],
+    org_id: OrgId,
+    client_id: UserId,
+    datasets: &[(DatasetId, OrderSpec)],
     days: i64,
     now: i64,
     seed: u64,
@@ -280,7 +283,10 @@ pub async fn history(
             })
         })
         .collect();
-    let centre = people.first().map(|p| p.centre_id).unwrap_or(0);
+    let centre = people
+        .first()
+        .map(|p| p.centre_id)
+        .unwrap_or(CentreId::new(0));
     let timezone = store
         .get_centre(centre)
         .await
@@ -324,7 +330,7 @@ pub async fn history(
             .map_err(api)?;
             out.orders += 1;
             let d = Day {
-                order_id: order.id,
+                order_id: OrderId::new(order.id),
                 spec: &spec,
                 truth: &truth,
                 start,
@@ -335,7 +341,7 @@ pub async fn history(
             work_day(state, &mut rng, &mut people, &d, &mut out).await?;
             if back > 0 {
                 store
-                    .set_order_state(org_id, order.id, &["open"], "done", now)
+                    .set_order_state(org_id, OrderId::new(order.id), &["open"], "done", now)
                     .await?;
             }
         }
@@ -359,7 +365,7 @@ mod tests {
         crate::demo::seed(&app.state).await.unwrap();
         let store = &app.state.store;
         assert!(store.ledger_audit().await.unwrap().is_empty());
-        let centre = store.list_centres().await.unwrap()[0].id;
+        let centre = CentreId::new(store.list_centres().await.unwrap()[0].id);
         let people = store.throughput_workers(centre, 0, i64::MAX).await.unwrap();
         assert_eq!(people.len(), 6);
         let who = |n: &str| people.iter().find(|p| p.display_name == n).unwrap();
@@ -378,7 +384,7 @@ mod tests {
                 month: 0,
             };
             pending += store
-                .earnings_summary(p.annotator_id, w)
+                .earnings_summary(UserId::new(p.annotator_id), w)
                 .await
                 .unwrap()
                 .pending_fen;
@@ -398,11 +404,11 @@ mod tests {
             .unwrap()[0]
             .id;
         let close = mudou_store::ClosePeriod {
-            centre_id: centre,
+            centre_id: centre.get(),
             period,
             start,
             end,
-            by: admin,
+            by: admin.get(),
             now,
         };
         let (run, created) = store.close_pay_run(&close).await.unwrap();

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use mudou_domain::Role;
+use mudou_domain::{DatasetId, OrderId, OrgId, Role};
 use mudou_server::Settings;
 use mudou_store::{NewUser, now_millis};
 use serde_json::{Value, json};
@@ -312,7 +312,7 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
     .unwrap()
     .id;
     let ds = store
-        .create_dataset(org, "断电", client, now)
+        .create_dataset(OrgId::new(org), "断电", client, now)
         .await
         .unwrap();
     let mut csv = String::from("text\n");
@@ -339,10 +339,16 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
         "required_qualification": null, "required_level": null, "deadline": null
     }))
     .unwrap();
-    let order = mudou_server::routes::orders::create_published(state, org, client, ds.id, &spec)
-        .await
-        .unwrap()
-        .id;
+    let order = mudou_server::routes::orders::create_published(
+        state,
+        OrgId::new(org),
+        client,
+        DatasetId::new(ds.id),
+        &spec,
+    )
+    .await
+    .unwrap()
+    .id;
     let hash = mudou_server::auth::hash_secret("2468".into())
         .await
         .unwrap();
@@ -705,7 +711,10 @@ async fn read_sqlite(db: &Path, order: i64) -> Stored {
     let store = mudou_store::Store::connect(&mudou_store::StoreConfig::new(url.clone()))
         .await
         .unwrap();
-    let audit = store.audit_order(order, now_millis()).await.unwrap();
+    let audit = store
+        .audit_order(OrderId::new(order), now_millis())
+        .await
+        .unwrap();
     store.close().await;
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
@@ -877,7 +886,10 @@ async fn read_postgres(url: &str, schema: &str, order: i64) -> Stored {
     let mut cfg = mudou_store::StoreConfig::new(url.to_owned());
     cfg.pg_schema = Some(schema.to_owned());
     let store = mudou_store::Store::connect(&cfg).await.unwrap();
-    let audit = store.audit_order(order, now_millis()).await.unwrap();
+    let audit = store
+        .audit_order(OrderId::new(order), now_millis())
+        .await
+        .unwrap();
     store.close().await;
     let mut c = sqlx::PgConnection::connect(url).await.unwrap();
     sqlx::query(&format!("SET search_path TO \"{schema}\""))

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use mudou_domain::{
-    Role, Scope, SkillLevel, validate_display_name, validate_password, validate_pin,
+    Role, Scope, SkillLevel, UserId, validate_display_name, validate_password, validate_pin,
     validate_username,
 };
 use mudou_store::{NewCentre, NewUser, UserFilter, now_millis};
@@ -228,7 +228,7 @@ async fn create_user(
 async fn disable_user(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<Json<UserOut>> {
     if id == admin.0.user.id {
         return Err(ApiError::validation("you cannot disable your own account"));
@@ -249,7 +249,7 @@ async fn disable_user(
 async fn enable_user(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
 ) -> ApiResult<Json<UserOut>> {
     admins_need_scope(&state, &admin, id).await?;
     Ok(Json(
@@ -263,7 +263,7 @@ async fn enable_user(
 }
 
 /// Disabling or enabling an admin with an API token needs `admin:users`, like creating one.
-async fn admins_need_scope(state: &AppState, admin: &AdminCaller, id: i64) -> ApiResult<()> {
+async fn admins_need_scope(state: &AppState, admin: &AdminCaller, id: UserId) -> ApiResult<()> {
     let target = state
         .store
         .get_user(id)

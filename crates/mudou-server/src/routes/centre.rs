@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{Role, SkillLevel, validate_display_name, validate_pin};
+use mudou_domain::{Role, SkillLevel, UserId, validate_display_name, validate_pin};
 use mudou_store::{NewUser, UserFilter, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -135,7 +135,7 @@ async fn list_annotators(
     lead: LeadCaller,
 ) -> ApiResult<Json<Items<UserOut>>> {
     let filter = UserFilter {
-        centre_id: Some(lead.centre_id),
+        centre_id: Some(lead.centre_id.get()),
         role: Some(Role::Annotator),
         org_id: None,
     };
@@ -167,7 +167,7 @@ async fn create_annotator(
                 username: None,
                 display_name: req.display_name.trim().to_owned(),
                 role: Role::Annotator,
-                centre_id: Some(lead.centre_id),
+                centre_id: Some(lead.centre_id.get()),
                 org_id: None,
                 password_hash: None,
                 pin_hash: Some(pin_hash),
@@ -186,7 +186,7 @@ async fn create_annotator(
 async fn set_pin(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     Json(req): Json<PinRequest>,
 ) -> ApiResult<StatusCode> {
     validate_pin(&req.pin)?;

@@ -2,6 +2,7 @@
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, State};
 use axum::http::StatusCode;
+use mudou_domain::DatasetId;
 use mudou_media::MediaError;
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,7 @@ async fn list_datasets(
 async fn get_dataset(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<DatasetId>,
 ) -> ApiResult<Json<DatasetOut>> {
     let d = state
         .store
@@ -64,7 +65,7 @@ async fn get_dataset(
 async fn list_items(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<DatasetId>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Items<ItemOut>>> {
     state
@@ -162,7 +163,7 @@ const MAX_PARTS: usize = 100_000;
 async fn upload_files(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<DatasetId>,
     req: axum::extract::Request,
 ) -> ApiResult<Json<UploadOut>> {
     state
@@ -202,7 +203,7 @@ async fn upload_files(
     let task = tokio::spawn(async move {
         let out = crate::ingest::ingest_sources(
             &state,
-            id,
+            id.get(),
             sources,
             manifest,
             CommitMode::AtEnd,

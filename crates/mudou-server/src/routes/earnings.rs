@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{Calendar, Fen, OrderSpec};
+use mudou_domain::{Calendar, CentreId, Fen, OrderSpec, UserId};
 use mudou_store::{
     BonusPolicy, BonusTier, ClosePeriod, EarningsSummary, PayLine, PayRun, PayrollLine, StoreError,
     Windows, now_millis,
@@ -45,7 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A centre's calendar (its zone; China's when the zone is unknown).
-pub async fn calendar(state: &AppState, centre_id: i64) -> ApiResult<Calendar> {
+pub async fn calendar(state: &AppState, centre_id: CentreId) -> ApiResult<Calendar> {
     let c = state
         .store
         .get_centre(centre_id)
@@ -560,7 +560,7 @@ async fn lead_adjust(
         .store
         .add_adjustment(
             Some(lead.centre_id),
-            req.annotator_id,
+            UserId::new(req.annotator_id),
             req.amount_fen,
             &req.reason,
             lead.caller.user.id,
@@ -609,7 +609,7 @@ async fn admin_adjust(
         .store
         .add_adjustment(
             None,
-            req.annotator_id,
+            UserId::new(req.annotator_id),
             req.amount_fen,
             &req.reason,
             admin.0.user.id,
@@ -693,7 +693,7 @@ async fn list_pay_runs(
     _admin: AdminCaller,
     Query(q): Query<CentreQuery>,
 ) -> ApiResult<Json<Items<PayRunOut>>> {
-    let runs = state.store.pay_runs(q.centre_id).await?;
+    let runs = state.store.pay_runs(q.centre_id.map(CentreId::new)).await?;
     Ok(Json(Items {
         items: runs.into_iter().map(Into::into).collect(),
     }))
@@ -726,7 +726,7 @@ async fn close_pay_run(
     admin: AdminCaller,
     Json(req): Json<PayRunRequest>,
 ) -> ApiResult<(StatusCode, Json<PayRunCreated>)> {
-    let cal = calendar(&state, req.centre_id).await?;
+    let cal = calendar(&state, CentreId::new(req.centre_id)).await?;
     let (start, end) = month(&cal, &req.period)?;
     let (run, created) = state
         .store
@@ -735,7 +735,7 @@ async fn close_pay_run(
             period: req.period.trim().to_owned(),
             start,
             end,
-            by: admin.0.user.id,
+            by: admin.0.user.id.get(),
             now: now_millis(),
         })
         .await
@@ -840,7 +840,7 @@ async fn payroll_preview(
     _admin: AdminCaller,
     Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
-    let Some(centre_id) = q.centre_id else {
+    let Some(centre_id) = q.centre_id.map(CentreId::new) else {
         return Err(ApiError::validation("centre_id is needed").with("field", "centre_id"));
     };
     let cal = calendar(&state, centre_id).await?;
@@ -899,7 +899,7 @@ pub struct BonusPolicyIo {
 async fn get_bonus(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
 ) -> ApiResult<Json<BonusPolicyIo>> {
     calendar(&state, id).await?;
     let p = state.store.bonus_policy(id).await?.unwrap_or(BonusPolicy {
@@ -926,7 +926,7 @@ async fn get_bonus(
 async fn put_bonus(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<CentreId>,
     Json(req): Json<BonusPolicyIo>,
 ) -> ApiResult<Json<BonusPolicyIo>> {
     if !(1..=100_000).contains(&req.min_gold) {

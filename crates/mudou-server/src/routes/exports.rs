@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::Stream;
-use mudou_domain::{ItemState, OrderSpec, TaskType};
+use mudou_domain::{DatasetId, ItemId, ItemState, OrderId, OrderSpec, TaskType};
 use mudou_store::{ExportItem, ExportLabel, ItemContent, NewItem, Store, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -164,7 +164,7 @@ enum Part {
 
 async fn fetch_page(
     store: &Store,
-    order_id: i64,
+    order_id: OrderId,
     after: i64,
     with_labels: bool,
 ) -> mudou_store::Result<Page> {
@@ -183,7 +183,7 @@ async fn fetch_page(
 /// Streams the parts in order, reading each pass a page at a time.
 fn stream_parts(
     store: Store,
-    order_id: i64,
+    order_id: OrderId,
     parts: Vec<Part>,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     type Current = Option<(bool, Render, i64)>;
@@ -193,7 +193,7 @@ fn stream_parts(
             if let Some((with_labels, mut render, after)) = cur.take() {
                 match fetch_page(&store, order_id, after, with_labels).await {
                     Err(e) => {
-                        tracing::error!(error = %e, order_id, "export stopped");
+                        tracing::error!(error = %e, order_id = order_id.get(), "export stopped");
                         let none: Vec<Part> = Vec::new();
                         return Some((
                             Err(std::io::Error::other(e.to_string())),
@@ -562,7 +562,7 @@ fn stem(file_name: &str) -> String {
 /// returns it, rewound.
 async fn yolo_zip(
     state: &AppState,
-    order_id: i64,
+    order_id: OrderId,
     spec: &OrderSpec,
     pick: Pick,
 ) -> ApiResult<std::fs::File> {
@@ -684,7 +684,7 @@ fn needs_boxes(format: ExportFormat, task: TaskType) -> ApiResult<()> {
 async fn export_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
     Query(q): Query<ExportQuery>,
 ) -> ApiResult<Response> {
     let order = state
@@ -972,7 +972,7 @@ fn known_answer(annotation: &Value, size: Option<(i64, i64)>) -> (Option<Value>,
 async fn import_labelstudio(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<DatasetId>,
     Json(tasks): Json<Vec<LsTask>>,
 ) -> ApiResult<Json<LsImportOut>> {
     state
@@ -981,14 +981,14 @@ async fn import_labelstudio(
         .await
         .map_err(ApiError::not_found_as("dataset"))?;
     let mut outcomes = Vec::with_capacity(tasks.len());
-    let mut known: Vec<(i64, String)> = Vec::new();
+    let mut known: Vec<(ItemId, String)> = Vec::new();
     // Position in `known` of each item's answer: a later task about the same item wins.
     let mut known_at: std::collections::HashMap<i64, usize> = Default::default();
     let mut set_known = |item_id: i64, answer: String| match known_at.get(&item_id) {
         Some(&k) => known[k].1 = answer,
         None => {
             known_at.insert(item_id, known.len());
-            known.push((item_id, answer));
+            known.push((ItemId::new(item_id), answer));
         }
     };
     let mut new_items: Vec<NewItem> = Vec::new();

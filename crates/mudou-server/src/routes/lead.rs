@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use mudou_consensus::quality::{QualityOptions, wilson_interval};
 use mudou_domain::{
-    Answer, Calendar, LabelDef, OrderSpec, Role, SkillLevel, TaskType, validate_password,
-    validate_username,
+    Answer, Calendar, CentreId, ItemId, LabelDef, OrderId, OrderSpec, Role, SkillLevel, TaskType,
+    UserId, validate_password, validate_username,
 };
 use mudou_store::{
     HOUR_MS, LeadProposal, Message, NewFeedback, Pause, QualityRules, UserFilter, WorkerHourStats,
@@ -59,8 +59,8 @@ fn json_of(s: Option<&str>) -> Option<Value> {
 /// An order the centre may see: open or paused and open to the centre, or worked on by it.
 async fn centre_order(
     state: &AppState,
-    centre_id: i64,
-    order_id: i64,
+    centre_id: CentreId,
+    order_id: OrderId,
 ) -> ApiResult<(mudou_store::Order, OrderSpec)> {
     let not_found = || ApiError::not_found("order");
     let order = state
@@ -70,7 +70,7 @@ async fn centre_order(
         .map_err(|_| not_found())?;
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     let eligible = matches!(order.state.as_str(), "open" | "paused")
-        && (spec.eligible_centres.is_empty() || spec.eligible_centres.contains(&centre_id));
+        && (spec.eligible_centres.is_empty() || spec.eligible_centres.contains(&centre_id.get()));
     if eligible || state.store.centre_worked_on(centre_id, order_id).await? {
         Ok((order, spec))
     } else {
@@ -102,9 +102,14 @@ async fn lead_orders(
         let Ok(spec) = serde_json::from_str::<OrderSpec>(&o.spec) else {
             continue;
         };
-        let open_to_us =
-            spec.eligible_centres.is_empty() || spec.eligible_centres.contains(&lead.centre_id);
-        if !open_to_us && !state.store.centre_worked_on(lead.centre_id, o.id).await? {
+        let open_to_us = spec.eligible_centres.is_empty()
+            || spec.eligible_centres.contains(&lead.centre_id.get());
+        if !open_to_us
+            && !state
+                .store
+                .centre_worked_on(lead.centre_id, OrderId::new(o.id))
+                .await?
+        {
             continue;
         }
         items.push(LeadOrderOut {
@@ -267,7 +272,8 @@ async fn engines(
     since: i64,
 ) -> ApiResult<Vec<(i64, OrderEngine)>> {
     let mut out = Vec::new();
-    for &order_id in order_ids {
+    for &id in order_ids {
+        let order_id = OrderId::new(id);
         let order = state.store.order_by_id(order_id).await?;
         let Ok(spec) = serde_json::from_str::<OrderSpec>(&order.spec) else {
             continue;
@@ -284,16 +290,16 @@ async fn engines(
         let e = tokio::task::spawn_blocking(move || order_engine(&spec, &labels, &items))
             .await
             .map_err(ApiError::internal)?;
-        out.push((order_id, e));
+        out.push((id, e));
     }
     Ok(out)
 }
 
 async fn worker_rows(
     state: &AppState,
-    centre_id: i64,
+    centre_id: CentreId,
     days: i64,
-    only: Option<i64>,
+    only: Option<UserId>,
 ) -> ApiResult<(Vec<WorkerQualityOut>, i64)> {
     let now = now_millis();
     let cal = super::earnings::calendar(state, centre_id).await?;
@@ -307,14 +313,14 @@ async fn worker_rows(
     let annotators = state
         .store
         .list_users(&UserFilter {
-            centre_id: Some(centre_id),
+            centre_id: Some(centre_id.get()),
             role: Some(Role::Annotator),
             org_id: None,
         })
         .await?;
     let mut order_ids: Vec<i64> = stats
         .iter()
-        .filter(|s| only.is_none_or(|a| a == s.annotator_id))
+        .filter(|s| only.is_none_or(|a| a.get() == s.annotator_id))
         .map(|s| s.order_id)
         .collect();
     order_ids.sort_unstable();
@@ -333,16 +339,16 @@ async fn worker_rows(
         .into_iter()
         .filter(|a| only.is_none_or(|id| id == a.id))
     {
-        let rows = by_worker.remove(&a.id).unwrap_or_default();
+        let rows = by_worker.remove(&a.id.get()).unwrap_or_default();
         let sum = |f: fn(&WorkerHourStats) -> i64| rows.iter().map(|r| f(r)).sum::<i64>();
         let (labels, skips) = (sum(|r| r.labels), sum(|r| r.skips));
         let (gold_total, gold_correct) = (sum(|r| r.gold_total), sum(|r| r.gold_correct));
         let (judged, agreed) = (sum(|r| r.judged), sum(|r| r.agreed));
         let active_hours = rows.iter().filter(|r| r.labels > 0).count() as i64;
         let interval = gold_interval(gold_correct, gold_total);
-        let e = combined.get(&a.id).cloned().unwrap_or_default();
+        let e = combined.get(&a.id.get()).cloned().unwrap_or_default();
         out.push(WorkerQualityOut {
-            annotator_id: a.id,
+            annotator_id: a.id.get(),
             display_name: a.display_name.clone(),
             photo_url: a.photo_url.clone(),
             level: a.skill_level.unwrap_or(SkillLevel::Trainee),
@@ -365,7 +371,7 @@ async fn worker_rows(
             trend: trend(&rows, &cal, &starts),
             pauses: pauses
                 .iter()
-                .filter(|p| p.annotator_id == a.id)
+                .filter(|p| p.annotator_id == a.id.get())
                 .map(|p| PauseBrief {
                     id: p.id,
                     order_id: p.order_id,
@@ -375,7 +381,7 @@ async fn worker_rows(
                 .collect(),
             qualifications: quals
                 .iter()
-                .filter(|q| q.annotator_id == a.id)
+                .filter(|q| q.annotator_id == a.id.get())
                 .map(|q| q.qualification.clone())
                 .collect(),
         });
@@ -441,7 +447,7 @@ pub struct WorkerPageOut {
 async fn worker_quality_page(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     Query(q): Query<DaysQuery>,
 ) -> ApiResult<Json<WorkerPageOut>> {
     let days = days_of(&q)?;
@@ -452,13 +458,13 @@ async fn worker_quality_page(
         .centre_order_stats(lead.centre_id, since)
         .await?
         .into_iter()
-        .filter(|s| s.annotator_id == id)
+        .filter(|s| s.annotator_id == id.get())
         .collect();
     let order_ids: Vec<i64> = stats.iter().map(|s| s.order_id).collect();
     let engines = engines(&state, &order_ids, 0).await?;
     let mut orders = Vec::new();
     for s in &stats {
-        let order = state.store.order_by_id(s.order_id).await?;
+        let order = state.store.order_by_id(OrderId::new(s.order_id)).await?;
         let Ok(spec) = serde_json::from_str::<OrderSpec>(&order.spec) else {
             continue;
         };
@@ -466,9 +472,9 @@ async fn worker_quality_page(
             .iter()
             .find(|(o, _)| *o == s.order_id)
             .map(|(_, e)| e);
-        let w = e.and_then(|e| e.workers.get(&id));
+        let w = e.and_then(|e| e.workers.get(&id.get()));
         let secs = e
-            .and_then(|e| e.seconds.get(&id))
+            .and_then(|e| e.seconds.get(&id.get()))
             .cloned()
             .unwrap_or_default();
         let k = e.map(|e| e.classes.len()).unwrap_or(0);
@@ -506,7 +512,7 @@ async fn worker_quality_page(
         .centre_pauses(lead.centre_id, false, 1000)
         .await?
         .into_iter()
-        .filter(|p| p.annotator_id == id && p.reason != "lead")
+        .filter(|p| p.annotator_id == id.get() && p.reason != "lead")
         .map(Into::into)
         .collect();
     Ok(Json(WorkerPageOut {
@@ -580,7 +586,7 @@ async fn send_feedback(
         return Err(ApiError::validation("text: 1 to 500 characters").with("field", "text"));
     }
     let item = match (req.order_id, req.item_id) {
-        (Some(o), Some(i)) => Some((o, i)),
+        (Some(o), Some(i)) => Some((OrderId::new(o), ItemId::new(i))),
         (None, None) => None,
         _ => {
             return Err(
@@ -590,9 +596,10 @@ async fn send_feedback(
     };
     // Scope first: the annotator is the centre's and labelled the item, or nothing of the
     // item's order (its labels, its task type) is looked at.
+    let to = UserId::new(req.annotator_id);
     state
         .store
-        .feedback_in_scope(lead.centre_id, req.annotator_id, item)
+        .feedback_in_scope(lead.centre_id, to, item)
         .await
         .map_err(ApiError::not_found_as("annotator or item"))?;
     let answer = match (&req.answer, item) {
@@ -615,7 +622,7 @@ async fn send_feedback(
         }
     };
     let f = NewFeedback {
-        to_id: req.annotator_id,
+        to_id: to,
         body: text.to_owned(),
         item,
         answer,
@@ -646,7 +653,7 @@ async fn list_feedback(
 ) -> ApiResult<Json<Items<FeedbackOut>>> {
     let items = state
         .store
-        .centre_feedback(lead.centre_id, q.annotator_id, 200)
+        .centre_feedback(lead.centre_id, q.annotator_id.map(UserId::new), 200)
         .await?
         .into_iter()
         .map(Into::into)
@@ -835,7 +842,8 @@ async fn create_pause(
     if note.chars().count() > 500 {
         return Err(ApiError::validation("note: at most 500 characters").with("field", "note"));
     }
-    if let Some(o) = req.order_id {
+    let order = req.order_id.map(OrderId::new);
+    if let Some(o) = order {
         centre_order(&state, lead.centre_id, o).await?;
     }
     let p = state
@@ -843,8 +851,8 @@ async fn create_pause(
         .pause_by_lead(
             lead.centre_id,
             lead.caller.user.id,
-            req.annotator_id,
-            req.order_id,
+            UserId::new(req.annotator_id),
+            order,
             note,
             now_millis(),
         )
@@ -1010,7 +1018,7 @@ impl RulesBody {
 async fn get_rules(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<RulesBody>> {
     centre_order(&state, lead.centre_id, id).await?;
     Ok(Json(
@@ -1025,7 +1033,7 @@ async fn get_rules(
 async fn put_rules(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
     Json(req): Json<RulesBody>,
 ) -> ApiResult<Json<RulesBody>> {
     let rules = req.check()?;
@@ -1123,7 +1131,7 @@ async fn grant_qualification(
         .grant_qualification(
             lead.centre_id,
             lead.caller.user.id,
-            req.annotator_id,
+            UserId::new(req.annotator_id),
             q,
             now_millis(),
         )
@@ -1168,7 +1176,7 @@ pub struct LevelRequest {
 async fn set_level(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     Json(req): Json<LevelRequest>,
 ) -> ApiResult<Json<UserOut>> {
     let note = req.note.trim();
@@ -1293,7 +1301,7 @@ async fn propose_lead(
         .propose_lead(
             lead.centre_id,
             lead.caller.user.id,
-            req.annotator_id,
+            UserId::new(req.annotator_id),
             note,
             now_millis(),
         )

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use mudou_domain::Role;
+use mudou_domain::{DatasetId, ItemId, OrderId, Role, UserId};
 use mudou_media::BlobKind;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,17 +32,27 @@ pub enum Variant {
 
 /// Whether the file shows one of the examples (of a label, or with the instructions) of the
 /// order the annotator is working on now.
-async fn is_current_example(state: &AppState, annotator_id: i64, sha256: &str) -> ApiResult<bool> {
+async fn is_current_example(
+    state: &AppState,
+    annotator_id: UserId,
+    sha256: &str,
+) -> ApiResult<bool> {
     let now = mudou_store::now_millis();
     let Some(a) = state.store.active_assignment(annotator_id, now).await? else {
         return Ok(false);
     };
-    let order = state.store.order_by_id(a.order_id).await?;
+    let order = state.store.order_by_id(OrderId::new(a.order_id)).await?;
     let Ok(spec) = serde_json::from_str::<mudou_domain::OrderSpec>(&order.spec) else {
         return Ok(false);
     };
-    let ids = super::work::example_ids(&spec);
-    let items = state.store.items_media(order.dataset_id, &ids).await?;
+    let ids: Vec<ItemId> = super::work::example_ids(&spec)
+        .into_iter()
+        .map(ItemId::new)
+        .collect();
+    let items = state
+        .store
+        .items_media(DatasetId::new(order.dataset_id), &ids)
+        .await?;
     Ok(items.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
 }
 

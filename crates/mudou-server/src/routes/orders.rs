@@ -3,7 +3,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
+use mudou_domain::{
+    Answer, DatasetId, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
+    plan_training_units, plan_units,
+};
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,7 +71,7 @@ pub struct ProgressOut {
 async fn order_progress(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<ProgressOut>> {
     let order = state
         .store
@@ -177,7 +180,7 @@ pub struct UnitOut {
 
 async fn order_out(state: &AppState, o: Order) -> ApiResult<OrderOut> {
     let spec: OrderSpec = serde_json::from_str(&o.spec).map_err(ApiError::internal)?;
-    let c = state.store.order_counts(o.id).await?;
+    let c = state.store.order_counts(OrderId::new(o.id)).await?;
     Ok(OrderOut {
         id: o.id,
         dataset_id: o.dataset_id,
@@ -207,14 +210,23 @@ fn fields(spec: &OrderSpec) -> ApiResult<OrderFields> {
 }
 
 /// Checks the items the spec points at (label examples, instruction examples) belong to the dataset.
-async fn check_examples(state: &AppState, dataset_id: i64, spec: &OrderSpec) -> ApiResult<()> {
+async fn check_examples(
+    state: &AppState,
+    dataset_id: DatasetId,
+    spec: &OrderSpec,
+) -> ApiResult<()> {
     let ids = spec
         .labels
         .iter()
         .flat_map(|l| l.examples.iter())
         .chain(spec.instruction_examples.iter());
     for id in ids {
-        if state.store.dataset_item(dataset_id, *id).await.is_err() {
+        if state
+            .store
+            .dataset_item(dataset_id, ItemId::new(*id))
+            .await
+            .is_err()
+        {
             return Err(
                 ApiError::validation(format!("example item {id} is not in this dataset"))
                     .with("field", "labels"),
@@ -254,7 +266,7 @@ async fn create_order(
         &state,
         client.org_id,
         client.caller.user.id,
-        req.dataset_id,
+        DatasetId::new(req.dataset_id),
         &req.spec,
     )
     .await?;
@@ -264,9 +276,9 @@ async fn create_order(
 /// Checks a spec and stores it as a draft order of `org_id` on one of its datasets.
 async fn new_draft(
     state: &AppState,
-    org_id: i64,
-    user_id: i64,
-    dataset_id: i64,
+    org_id: OrgId,
+    user_id: UserId,
+    dataset_id: DatasetId,
     spec: &OrderSpec,
 ) -> ApiResult<Order> {
     let now = now_millis();
@@ -290,14 +302,17 @@ async fn new_draft(
 /// seeded orders).
 pub async fn create_published(
     state: &AppState,
-    org_id: i64,
-    user_id: i64,
-    dataset_id: i64,
+    org_id: OrgId,
+    user_id: UserId,
+    dataset_id: DatasetId,
     spec: &OrderSpec,
 ) -> ApiResult<Order> {
     let order = new_draft(state, org_id, user_id, dataset_id, spec).await?;
     add_units(state, &order, true).await?;
-    Ok(state.store.get_order(org_id, order.id).await?)
+    Ok(state
+        .store
+        .get_order(org_id, OrderId::new(order.id))
+        .await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
@@ -305,7 +320,7 @@ pub async fn create_published(
 async fn get_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     let o = state
         .store
@@ -322,7 +337,7 @@ async fn get_order(
 async fn update_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
     Json(req): Json<UpdateOrderRequest>,
 ) -> ApiResult<Json<OrderOut>> {
     let now = now_millis();
@@ -332,7 +347,7 @@ async fn update_order(
         .await
         .map_err(order_not_found)?;
     req.spec.validate(now)?;
-    check_examples(&state, current.dataset_id, &req.spec).await?;
+    check_examples(&state, DatasetId::new(current.dataset_id), &req.spec).await?;
     // Gold answers typed in earlier must still fit the new label set.
     for (item_id, answer) in state.store.order_gold(id).await? {
         let value: Value = serde_json::from_str(&answer).map_err(ApiError::internal)?;
@@ -363,7 +378,7 @@ async fn plan_items(
 ) -> ApiResult<(Vec<OrderItemPlan>, usize)> {
     let typed: std::collections::HashMap<i64, String> = state
         .store
-        .order_gold(order_id)
+        .order_gold(OrderId::new(order_id))
         .await?
         .into_iter()
         .collect();
@@ -424,11 +439,12 @@ async fn plan_items(
 
 async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<SyncOut> {
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
+    let order_id = OrderId::new(order.id);
     let candidates = state
         .store
-        .items_outside_order(order.id, order.dataset_id)
+        .items_outside_order(order_id, DatasetId::new(order.dataset_id))
         .await?;
-    let mut gold: Vec<i64> = state.store.order_gold_items(order.id).await?;
+    let mut gold: Vec<i64> = state.store.order_gold_items(order_id).await?;
     let (plans, skipped) = plan_items(
         state,
         order.id,
@@ -444,7 +460,7 @@ async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<
         .map(|p| p.item_id)
         .collect();
     gold.extend(plans.iter().filter(|p| p.gold.is_some()).map(|p| p.item_id));
-    let seed = (order.seed as u64).wrapping_add(state.store.unit_count(order.id).await? as u64);
+    let seed = (order.seed as u64).wrapping_add(state.store.unit_count(order_id).await? as u64);
     let (units, slots) = if spec.training.is_some() {
         if publish && gold.is_empty() {
             return Err(ApiError::validation(format!(
@@ -473,7 +489,7 @@ async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<
     };
     let n = state
         .store
-        .add_order_units(order.id, &plans, &units, slots, publish, now_millis())
+        .add_order_units(order_id, &plans, &units, slots, publish, now_millis())
         .await?;
     Ok(SyncOut {
         added_items: plans.len(),
@@ -488,7 +504,7 @@ async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<
 async fn publish_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     let order = state
         .store
@@ -514,7 +530,7 @@ async fn publish_order(
 async fn sync_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<SyncOut>> {
     let order = state
         .store
@@ -533,7 +549,7 @@ async fn sync_order(
 async fn transition(
     state: &AppState,
     client: &ClientCaller,
-    id: i64,
+    id: OrderId,
     from: &[&str],
     to: &str,
 ) -> ApiResult<Json<OrderOut>> {
@@ -551,7 +567,7 @@ async fn transition(
 async fn pause_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     transition(&state, &client, id, &["open"], "paused").await
 }
@@ -561,7 +577,7 @@ async fn pause_order(
 async fn resume_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     transition(&state, &client, id, &["paused"], "open").await
 }
@@ -572,7 +588,7 @@ async fn resume_order(
 async fn cancel_order(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     transition(
         &state,
@@ -591,7 +607,7 @@ async fn cancel_order(
 async fn set_gold(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path((id, item_id)): Path<(i64, i64)>,
+    Path((id, item_id)): Path<(OrderId, ItemId)>,
     Json(req): Json<GoldRequest>,
 ) -> ApiResult<StatusCode> {
     let order = state
@@ -607,7 +623,7 @@ async fn set_gold(
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     let item = state
         .store
-        .dataset_item(order.dataset_id, item_id)
+        .dataset_item(DatasetId::new(order.dataset_id), item_id)
         .await
         .map_err(ApiError::not_found_as("item"))?;
     let answer = Answer::parse(&spec, &req.answer, item.width.zip(item.height))?;
@@ -631,7 +647,7 @@ pub struct GoldOut {
 async fn list_gold(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<Items<GoldOut>>> {
     state
         .store
@@ -658,7 +674,7 @@ async fn list_gold(
 async fn delete_gold(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path((id, item_id)): Path<(i64, i64)>,
+    Path((id, item_id)): Path<(OrderId, ItemId)>,
 ) -> ApiResult<StatusCode> {
     let order = state
         .store
@@ -684,7 +700,7 @@ async fn delete_gold(
 async fn list_units(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
 ) -> ApiResult<Json<Items<UnitOut>>> {
     state
         .store

@@ -7,7 +7,7 @@ use axum::extract::State;
 
 use axum::response::{IntoResponse, Response};
 use mudou_consensus::quality::{QualityOptions, wilson_interval};
-use mudou_domain::{ItemState, OrderSpec, TaskType};
+use mudou_domain::{ItemState, OrderId, OrderSpec, TaskType};
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -143,20 +143,21 @@ pub async fn build_report(
     order: &mudou_store::Order,
 ) -> ApiResult<QualityReport> {
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    let counts = state.store.order_counts(order.id).await?;
+    let order_id = OrderId::new(order.id);
+    let counts = state.store.order_counts(order_id).await?;
     let sample = state
         .store
-        .quality_labels(order.id, 0, false, mudou_domain::quality::SAMPLE_ANSWERS)
+        .quality_labels(order_id, 0, false, mudou_domain::quality::SAMPLE_ANSWERS)
         .await?;
     let items = match sample.item_range() {
-        Some((lo, hi)) => state.store.quality_items(order.id, lo, hi).await?,
+        Some((lo, hi)) => state.store.quality_items(order_id, lo, hi).await?,
         None => Vec::new(),
     };
     let sampled = sample.capped;
     let labels = sample.labels;
-    let reviewed = state.store.reviewed_count(order.id).await?;
+    let reviewed = state.store.reviewed_count(order_id).await?;
     // Gold: every answer on a gold item (its verdict was kept when it came in).
-    let (gold_n, gold_ok) = state.store.gold_tally(order.id).await?;
+    let (gold_n, gold_ok) = state.store.gold_tally(order_id).await?;
     // Known answers (manifest) of items labelled like any other.
     let (mut known_n, mut known_ok) = (0i64, 0i64);
     for it in items
@@ -223,7 +224,7 @@ pub async fn build_report(
             }
         }
     }
-    let n_answers = state.store.answer_count(order.id).await?;
+    let n_answers = state.store.answer_count(order_id).await?;
     let sample_answers = labels.len() as i64;
     let spec2 = spec.clone();
     let engine = tokio::task::spawn_blocking(move || order_engine(&spec2, &labels, &items))
@@ -366,7 +367,7 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
 async fn quality_report(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<OrderId>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
     let order = state

@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{Calendar, Fen, Role};
+use mudou_domain::{Calendar, CentreId, Fen, Role};
 use mudou_store::{HOUR_MS, OrderCost, TpBucket, TpWorker, now_millis};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -69,7 +69,8 @@ impl ReportQuery {
 }
 
 /// The centre a lead or admin may report on.
-async fn scope(state: &AppState, who: &StaffCaller, asked: Option<i64>) -> ApiResult<i64> {
+async fn scope(state: &AppState, who: &StaffCaller, asked: Option<i64>) -> ApiResult<CentreId> {
+    let asked = asked.map(CentreId::new);
     let user = &who.0.user;
     if matches!(user.role, Role::Lead | Role::Admin) {
         who.0.require_for(&axum::http::Method::GET)?;
@@ -233,7 +234,7 @@ async fn hours(
     };
     let next = cal.add_days(day, 1);
     let rows = state.store.throughput_hours(&[centre], day, next).await?;
-    let out = fill(centre, rows, (day..next).step_by(HOUR_MS as usize));
+    let out = fill(centre.get(), rows, (day..next).step_by(HOUR_MS as usize));
     if csv {
         return bucket_csv(
             &cal,
@@ -262,7 +263,7 @@ async fn days(
     let (from, to) = (cal.add_days(today, 1 - n), cal.add_days(today, 1));
     let rows = state.store.throughput_days(&[centre], from, to).await?;
     let starts: Vec<i64> = (0..n).map(|i| cal.add_days(from, i)).collect();
-    let out = fill(centre, rows, starts.into_iter());
+    let out = fill(centre.get(), rows, starts.into_iter());
     if csv {
         return bucket_csv(&cal, &format!("days-centre{centre}.csv"), &out, true);
     }
@@ -492,8 +493,14 @@ async fn centres(
         let cal = Calendar::new(&c.timezone).unwrap_or_else(|_| Calendar::china());
         let today = cal.day_start(now);
         let (from, to) = (cal.add_days(today, 1 - n), cal.add_days(today, 1));
-        let days = state.store.throughput_days(&[c.id], from, to).await?;
-        let window = state.store.throughput_window(c.id, from, to).await?;
+        let days = state
+            .store
+            .throughput_days(&[CentreId::new(c.id)], from, to)
+            .await?;
+        let window = state
+            .store
+            .throughput_window(CentreId::new(c.id), from, to)
+            .await?;
         let annotator_days: i64 = days.iter().map(|d| d.active).sum();
         let mut figures: BucketOut = window.into();
         figures.start = from;

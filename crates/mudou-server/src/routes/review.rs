@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use mudou_domain::{ItemState, LabelDef, OrderSpec, TaskType};
+use mudou_domain::{ItemId, ItemState, LabelDef, OrderId, OrderSpec, TaskType};
 use mudou_store::{Decision, QueueFilter, ReviewItem, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -268,12 +268,12 @@ async fn review_queue(
     let mut orders = Vec::new();
     let mut done: BTreeMap<(i64, i64), ReviewItemOut> = BTreeMap::new();
     for (order_id, items) in by_order {
-        let order = state.store.order_by_id(order_id).await?;
+        let order = state.store.order_by_id(OrderId::new(order_id)).await?;
         let spec = spec_of(&order)?;
-        let ids: Vec<i64> = items.iter().map(|(i, _)| *i).collect();
+        let ids: Vec<ItemId> = items.iter().map(|(i, _)| ItemId::new(*i)).collect();
         let (its, entries, labels) = state
             .store
-            .review_details(lead.centre_id, order_id, &ids)
+            .review_details(lead.centre_id, OrderId::new(order_id), &ids)
             .await?;
         for it in its {
             let since = items
@@ -408,7 +408,7 @@ impl From<Decision> for DecisionOut {
 async fn decide(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path((order_id, item_id)): Path<(i64, i64)>,
+    Path((order_id, item_id)): Path<(OrderId, ItemId)>,
     Json(req): Json<DecisionRequest>,
 ) -> ApiResult<Json<DecisionOut>> {
     let not_found = || ApiError::not_found("item");
@@ -462,7 +462,7 @@ async fn decide(
 async fn item_decisions(
     State(state): State<AppState>,
     lead: LeadCaller,
-    Path((order_id, item_id)): Path<(i64, i64)>,
+    Path((order_id, item_id)): Path<(OrderId, ItemId)>,
 ) -> ApiResult<Json<Items<DecisionOut>>> {
     if !state
         .store
@@ -553,7 +553,7 @@ impl From<mudou_store::ClientFlag> for FlagOut {
 async fn flag_item(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path((order_id, item_id)): Path<(i64, i64)>,
+    Path((order_id, item_id)): Path<(OrderId, ItemId)>,
     Json(req): Json<FlagRequest>,
 ) -> ApiResult<Json<FlagOut>> {
     let note = req.note.trim();
@@ -589,7 +589,7 @@ async fn flag_item(
 async fn list_flags(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(order_id): Path<i64>,
+    Path(order_id): Path<OrderId>,
 ) -> ApiResult<Json<Items<FlagOut>>> {
     state
         .store
@@ -652,7 +652,7 @@ pub struct ResultsOut {
 async fn order_results(
     State(state): State<AppState>,
     client: ClientCaller,
-    Path(order_id): Path<i64>,
+    Path(order_id): Path<OrderId>,
     Query(q): Query<ResultsQuery>,
 ) -> ApiResult<Json<ResultsOut>> {
     let limit = q.limit.unwrap_or(48);

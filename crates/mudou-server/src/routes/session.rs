@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{Role, validate_pin};
+use mudou_domain::{CentreId, Role, UserId, validate_pin};
 use mudou_store::{User, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -115,12 +115,12 @@ async fn login(
         None => None,
     };
     let found = state.store.password_login_user(&req.username).await?;
-    let user_id = found.as_ref().map(|(u, _)| u.id);
+    let user_id = found.as_ref().map(|(u, _)| u.id.get());
     let known_browser = known_hash.filter(|_| known_user.is_some() && known_user == user_id);
     let trusted = match (&found, &known_browser, &device) {
-        (Some((u, _)), Some(h), _) => Some(t.known_browser(h, u.id)),
+        (Some((u, _)), Some(h), _) => Some(t.known_browser(h, u.id.get())),
         (Some((u, _)), None, Some(d))
-            if u.role == Role::Lead && u.centre_id == Some(d.centre_id) =>
+            if u.role == Role::Lead && u.centre_id == Some(CentreId::new(d.centre_id)) =>
         {
             Some(t.device(d.id))
         }
@@ -184,7 +184,7 @@ async fn pin_login(
     let t = Throttles(&state.settings);
     let found = state
         .store
-        .pin_login_user(device.centre_id, req.user_id)
+        .pin_login_user(CentreId::new(device.centre_id), UserId::new(req.user_id))
         .await?;
     let known = found.is_some();
     let keys = [
@@ -248,7 +248,7 @@ async fn device_status(
             centre: None,
         },
         Some(d) => {
-            let centre = state.store.get_centre(d.centre_id).await?;
+            let centre = state.store.get_centre(CentreId::new(d.centre_id)).await?;
             DeviceStatus {
                 enrolled: true,
                 device: Some(DeviceBrief {
@@ -283,19 +283,22 @@ async fn roster(
     EnrolledDevice(device): EnrolledDevice,
 ) -> ApiResult<Json<Roster>> {
     let now = now_millis();
-    let centre = state.store.get_centre(device.centre_id).await?;
+    let centre = state
+        .store
+        .get_centre(CentreId::new(device.centre_id))
+        .await?;
     let waiting = state
         .store
         .throttled_users(&format!("pin:{}:", device.id), now)
         .await?;
     let annotators = state
         .store
-        .roster(device.centre_id)
+        .roster(CentreId::new(device.centre_id))
         .await?
         .into_iter()
         .map(|u| RosterEntry {
-            id: u.id,
-            locked: waiting.contains(&u.id),
+            id: u.id.get(),
+            locked: waiting.contains(&u.id.get()),
             display_name: u.display_name,
             photo_url: u.photo_url,
         })
@@ -343,7 +346,10 @@ async fn claim_device(
                 "this code is unknown, used or expired",
             )
         })?;
-    let centre = state.store.get_centre(device.centre_id).await?;
+    let centre = state
+        .store
+        .get_centre(CentreId::new(device.centre_id))
+        .await?;
     Ok(device_enrolled_response(&state, &secret, device, centre))
 }
 

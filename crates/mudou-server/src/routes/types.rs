@@ -1,7 +1,7 @@
 //! The JSON shapes of the API. Only the server knows them; the store's types
 //! are converted here so that a column rename never changes the API silently.
 
-use mudou_domain::{Role, Scope, SkillLevel};
+use mudou_domain::{CentreId, OrgId, Role, Scope, SkillLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,12 +43,12 @@ pub struct UserOut {
 impl From<mudou_store::User> for UserOut {
     fn from(u: mudou_store::User) -> Self {
         UserOut {
-            id: u.id,
+            id: u.id.get(),
             username: u.username,
             display_name: u.display_name,
             role: u.role,
-            centre_id: u.centre_id,
-            org_id: u.org_id,
+            centre_id: u.centre_id.map(CentreId::get),
+            org_id: u.org_id.map(OrgId::get),
             skill_level: u.skill_level,
             photo_url: u.photo_url,
             disabled: u.disabled,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use mudou_domain::{Answer, Finish, LabelDef, OrderSpec};
+use mudou_domain::{Answer, AssignmentId, DatasetId, Finish, ItemId, LabelDef, OrderId, OrderSpec};
 use mudou_store::{
     Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
     now_millis,
@@ -77,12 +77,15 @@ async fn order_examples(
     order_id: i64,
     spec: &OrderSpec,
 ) -> ApiResult<Vec<ExampleItem>> {
-    let ids = example_ids(spec);
+    let ids: Vec<ItemId> = example_ids(spec).into_iter().map(ItemId::new).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let order = state.store.order_by_id(order_id).await?;
-    let items = state.store.items_media(order.dataset_id, &ids).await?;
+    let order = state.store.order_by_id(OrderId::new(order_id)).await?;
+    let items = state
+        .store
+        .items_media(DatasetId::new(order.dataset_id), &ids)
+        .await?;
     Ok(items
         .into_iter()
         .map(|i| {
@@ -311,7 +314,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         }
         // Paused meanwhile: the unit goes back, so its items do not wait for the lease to run out.
         let job = FinishJob {
-            annotator_id: user.id,
+            annotator_id: user.id.get(),
             assignment_id: a.id,
             to: Finish::Return,
             training: None,
@@ -328,10 +331,10 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
     }
     let candidates = match mudou_domain::dispatch::plan(
         &open,
-        me.centre_id,
+        me.centre_id.get(),
         &standing,
         now,
-        mudou_domain::dispatch::seed(user.id, standing.last_assignment),
+        mudou_domain::dispatch::seed(user.id.get(), standing.last_assignment),
     ) {
         mudou_domain::dispatch::Plan::Nothing(reason) => return nothing(reason),
         mudou_domain::dispatch::Plan::Try(c) => c,
@@ -345,8 +348,8 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
         for c in &candidates {
             let job = WriteJob::Lease(LeaseJob {
                 order_id: c.order_id,
-                annotator_id: user.id,
-                centre_id: me.centre_id,
+                annotator_id: user.id.get(),
+                centre_id: me.centre_id.get(),
                 topup_size: c.spec.unit_size as i64,
                 training: c.spec.training.is_some(),
             });
@@ -401,9 +404,9 @@ fn assignment_error(e: mudou_store::StoreError) -> ApiError {
 async fn heartbeat(
     State(state): State<AppState>,
     me: AnnotatorCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<AssignmentId>,
 ) -> ApiResult<Json<LeaseOut>> {
-    let job = WriteJob::Renew(me.caller.user.id, id);
+    let job = WriteJob::Renew(me.caller.user.id.get(), id.get());
     match state.writer.run(job, None).await? {
         Ok(WriteDone::Renew(a)) => Ok(Json(a.into())),
         Ok(other) => Err(ApiError::internal(format!("a renewal answered {other:?}"))),
@@ -418,7 +421,7 @@ async fn heartbeat(
 async fn submit_unit(
     State(state): State<AppState>,
     me: AnnotatorCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<AssignmentId>,
 ) -> ApiResult<Json<LeaseOut>> {
     let user = me.caller.user.id;
     let (owner, order_id, _) = state
@@ -426,13 +429,13 @@ async fn submit_unit(
         .assignment_owner(id)
         .await
         .map_err(ApiError::not_found_as("assignment"))?;
-    if owner != user {
+    if owner != user.get() {
         return Err(ApiError::not_found("assignment"));
     }
     let spec = state.specs.get(&state.store, order_id).await?.spec;
     let job = FinishJob {
-        annotator_id: user,
-        assignment_id: id,
+        annotator_id: user.get(),
+        assignment_id: id.get(),
         to: Finish::Submit,
         training: spec
             .training
@@ -456,11 +459,11 @@ async fn submit_unit(
 async fn return_unit(
     State(state): State<AppState>,
     me: AnnotatorCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<AssignmentId>,
 ) -> ApiResult<Json<LeaseOut>> {
     let job = FinishJob {
-        annotator_id: me.caller.user.id,
-        assignment_id: id,
+        annotator_id: me.caller.user.id.get(),
+        assignment_id: id.get(),
         to: Finish::Return,
         training: None,
     };
@@ -485,10 +488,10 @@ async fn post_label(
     })?;
     let (owner, order_id, _) = state
         .store
-        .assignment_owner(req.assignment_id)
+        .assignment_owner(AssignmentId::new(req.assignment_id))
         .await
         .map_err(ApiError::not_found_as("assignment"))?;
-    if owner != me.caller.user.id {
+    if owner != me.caller.user.id.get() {
         return Err(ApiError::not_found("assignment"));
     }
     let spec = state.specs.get(&state.store, order_id).await?.spec;
@@ -496,7 +499,7 @@ async fn post_label(
         (Some(v), None) => {
             // Only boxes need the picture's size (to keep them inside it).
             let dims = if spec.task_type.kind().needs_image_size() {
-                state.store.item_size(req.item_id).await?
+                state.store.item_size(ItemId::new(req.item_id)).await?
             } else {
                 None
             };
@@ -514,7 +517,7 @@ async fn post_label(
         client_uuid: uuid.hyphenated().to_string(),
         assignment_id: req.assignment_id,
         item_id: req.item_id,
-        annotator_id: me.caller.user.id,
+        annotator_id: me.caller.user.id.get(),
         pay_fen: spec.pay_for(answer.as_ref()),
         pay_on_submit: spec.pay_on == mudou_domain::PayOn::Submit,
         answer: answer.map(|a| a.to_json().to_string()),
@@ -589,7 +592,11 @@ async fn training_feedback(
     item_id: i64,
     given: Option<&str>,
 ) -> ApiResult<Option<Feedback>> {
-    let Some(gold) = state.store.gold_answer(order_id, item_id).await? else {
+    let Some(gold) = state
+        .store
+        .gold_answer(OrderId::new(order_id), ItemId::new(item_id))
+        .await?
+    else {
         return Ok(None);
     };
     let gold: Value = serde_json::from_str(&gold).map_err(ApiError::internal)?;

@@ -147,7 +147,8 @@ both!(device_rate_limit, |app| {
         ids.push(
             app.user(crate::annotator(&format!("新人{i}"), "4321", w.centre_a))
                 .await
-                .id,
+                .id
+                .get(),
         );
     }
     let mut codes = Vec::new();

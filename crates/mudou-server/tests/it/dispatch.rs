@@ -210,7 +210,8 @@ both!(equal_orders_share_the_annotators, |app| {
         let id = app
             .user(crate::annotator(&format!("人{k}"), "5678", w.centre_a))
             .await
-            .id;
+            .id
+            .get();
         people.push(annotator_browser(&app, id, "5678", "lead_a").await);
     }
     for _ in 0..4 {
@@ -266,7 +267,7 @@ both!(a_leads_pause_is_respected_at_once, |app| {
     let audit = app
         .state
         .store
-        .audit_order(one, mudou_store::now_millis())
+        .audit_order(mudou_domain::OrderId::new(one), mudou_store::now_millis())
         .await
         .unwrap();
     assert_eq!(

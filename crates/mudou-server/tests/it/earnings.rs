@@ -625,7 +625,7 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
     let (_, ledger_sum) = app
         .state
         .store
-        .ledger_totals(Some(w.centre_a))
+        .ledger_totals(Some(mudou_domain::CentreId::new(w.centre_a)))
         .await
         .unwrap();
     let csv_sum: i64 = rows[1..]

@@ -712,7 +712,7 @@ both!(exports_stream_across_pages, |app| {
         .collect();
     app.state
         .store
-        .add_items(ds.id, &[], &items, 1)
+        .add_items(mudou_domain::DatasetId::new(ds.id), &[], &items, 1)
         .await
         .unwrap();
     let c = client(&app, "client_a").await;

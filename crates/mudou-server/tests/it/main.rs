@@ -178,7 +178,10 @@ impl TestApp {
             ..Default::default()
         };
         let owner = store.list_users(&filter).await.unwrap()[0].id;
-        store.create_dataset(org_id, name, owner, 1).await.unwrap()
+        store
+            .create_dataset(mudou_domain::OrgId::new(org_id), name, owner, 1)
+            .await
+            .unwrap()
     }
 
     pub async fn org(&self, name: &str) -> i64 {
@@ -198,9 +201,9 @@ impl TestApp {
             .await;
         self.user(staff("client_b", Role::Client, None, Some(org_b)))
             .await;
-        let ann_a1 = self.user(annotator("王芳", "1111", a)).await.id;
-        let ann_a2 = self.user(annotator("李娜", "2222", a)).await.id;
-        let ann_b1 = self.user(annotator("周敏", "3333", b)).await.id;
+        let ann_a1 = self.user(annotator("王芳", "1111", a)).await.id.get();
+        let ann_a2 = self.user(annotator("李娜", "2222", a)).await.id.get();
+        let ann_b1 = self.user(annotator("周敏", "3333", b)).await.id.get();
         World {
             centre_a: a,
             centre_b: b,

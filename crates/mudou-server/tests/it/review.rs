@@ -344,7 +344,11 @@ both!(decisions_make_answers_final_and_follow_through, |app| {
     for it in [x, y, z] {
         assert!(!left.contains(&key(it)), "decided items leave the queue");
     }
-    let a3 = app.user(annotator("张丽", "4444", s.w.centre_a)).await.id;
+    let a3 = app
+        .user(annotator("张丽", "4444", s.w.centre_a))
+        .await
+        .id
+        .get();
     let mut w3 = SimWorker::new(&app, a3, "4444", "lead_a", 1.0, 2500, 9).await;
     let (_, got) = w3
         .do_unit(&s.truth)

@@ -11,8 +11,16 @@ use crate::{annotator, both};
 
 both!(careless_workers_are_paused_and_careful_ones_never, |app| {
     let w = app.world().await;
-    let careless_id = app.user(annotator("刘静", "4444", w.centre_a)).await.id;
-    let hasty_id = app.user(annotator("陈杰", "5555", w.centre_a)).await.id;
+    let careless_id = app
+        .user(annotator("刘静", "4444", w.centre_a))
+        .await
+        .id
+        .get();
+    let hasty_id = app
+        .user(annotator("陈杰", "5555", w.centre_a))
+        .await
+        .id
+        .get();
     let spec = text_spec("规则检验", json!({"kind": "fixed", "n": 1}), 0.3, 60, 10);
     let t = text_order(&app, w.org_a, "client_a", 300, spec).await;
     assert_eq!(gold_items(&app, t.id).await.len(), 60);
@@ -318,7 +326,11 @@ both!(
     a_spammer_is_paused_by_agreement_when_the_gold_rule_is_off,
     |app| {
         let w = app.world().await;
-        let spammer = app.user(annotator("刘静", "4444", w.centre_a)).await.id;
+        let spammer = app
+            .user(annotator("刘静", "4444", w.centre_a))
+            .await
+            .id
+            .get();
         let spec = text_spec("乱答检验", json!({"kind": "fixed", "n": 3}), 0.1, 10, 10);
         let t = text_order(&app, w.org_a, "client_a", 150, spec).await;
         let lead = app.browser();

@@ -100,7 +100,12 @@ pub async fn text_order(
     let items = app
         .state
         .store
-        .list_items(org_id, ds.id, 0, 10_000)
+        .list_items(
+            mudou_domain::OrgId::new(org_id),
+            mudou_domain::DatasetId::new(ds.id),
+            0,
+            10_000,
+        )
         .await
         .unwrap();
     let truth = items
@@ -221,5 +226,9 @@ impl SimWorker {
 
 /// Gold item ids of an order (straight from the store: the API never tells annotators).
 pub async fn gold_items(app: &TestApp, order_id: i64) -> Vec<i64> {
-    app.state.store.order_gold_items(order_id).await.unwrap()
+    app.state
+        .store
+        .order_gold_items(mudou_domain::OrderId::new(order_id))
+        .await
+        .unwrap()
 }

@@ -47,10 +47,16 @@ async fn text_order(app: &TestApp, w: &World, n: usize, overlap: u32) -> i64 {
         ..Default::default()
     };
     let client = app.state.store.list_users(&filter).await.unwrap()[0].id;
-    mudou_server::routes::orders::create_published(&app.state, w.org_a, client, ds.id, &spec)
-        .await
-        .unwrap()
-        .id
+    mudou_server::routes::orders::create_published(
+        &app.state,
+        mudou_domain::OrgId::new(w.org_a),
+        client,
+        mudou_domain::DatasetId::new(ds.id),
+        &spec,
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 /// `n` annotators of `centre`, each with a session cookie made straight in the store (one
@@ -225,7 +231,7 @@ async fn run_and_check(app: &TestApp, urls: &[String], order_id: i64, cookies: V
     let audit = app
         .state
         .store
-        .audit_order(order_id, now_millis())
+        .audit_order(mudou_domain::OrderId::new(order_id), now_millis())
         .await
         .unwrap();
     eprintln!(

@@ -90,9 +90,11 @@ both!(tokens_show_scopes_and_expiry, |app| {
 both!(expired_tokens_are_refused, |app| {
     app.world().await;
     let client = logged_in(&app, "client_a").await;
-    let user = client.get("/api/v1/session").await.ok()["user"]["id"]
-        .as_i64()
-        .unwrap();
+    let user = mudou_domain::UserId::new(
+        client.get("/api/v1/session").await.ok()["user"]["id"]
+            .as_i64()
+            .unwrap(),
+    );
     let secret = format!("mdt_{}", mudou_server::auth::random_secret());
     let now = mudou_store::now_millis();
     // Made through the store: the API makes no token that expires within a day.

@@ -619,7 +619,12 @@ both!(a_failed_insert_leaves_no_rows_and_no_new_files, |app| {
     let err = mudou_server::ingest::add_images(&app.state, 9_999_999, files).await;
     assert!(err.is_err());
     assert_eq!(media_files(&app), before);
-    let datasets = app.state.store.list_datasets(w.org_a).await.unwrap();
+    let datasets = app
+        .state
+        .store
+        .list_datasets(mudou_domain::OrgId::new(w.org_a))
+        .await
+        .unwrap();
     assert_eq!(datasets.iter().map(|d| d.item_count).sum::<i64>(), 1);
 });
 

@@ -233,7 +233,11 @@ both!(every_item_gets_exactly_its_overlap, |app| {
         annotator_browser(&app, w.ann_b1, "3333", "lead_b").await,
     ];
     // A fourth annotator hands a unit back halfway.
-    let extra = app.user(annotator("半途", "4444", w.centre_a)).await.id;
+    let extra = app
+        .user(annotator("半途", "4444", w.centre_a))
+        .await
+        .id
+        .get();
     let quitter = annotator_browser(&app, extra, "4444", "lead_a").await;
     let n = quitter.get("/api/v1/work/next").await;
     let qa = n.ok()["assignment"]["id"].as_i64().unwrap();
@@ -440,7 +444,8 @@ both!(concurrent_annotators_never_over_label, |app| {
         let id = app
             .user(annotator(&format!("并发{i}"), "1357", w.centre_a))
             .await
-            .id;
+            .id
+            .get();
         people.push(annotator_browser(&app, id, "1357", "lead_a").await);
     }
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
@@ -506,7 +511,8 @@ both!(annotators_sharing_a_unit_start_at_different_items, |app| {
         let id = app
             .user(annotator(&format!("同组{i}"), "1357", w.centre_a))
             .await
-            .id;
+            .id
+            .get();
         let b = annotator_browser(&app, id, "1357", "lead_a").await;
         let n = b.get("/api/v1/work/next").await;
         assert_eq!(n.body["status"], "assigned", "{}", n.body);
@@ -547,7 +553,11 @@ both!(annotators_sharing_a_unit_start_at_different_items, |app| {
 both!(next_says_busy_while_every_free_item_is_being_saved, |app| {
     let w = app.world().await;
     let order_id = order(&app, &w, 5, choice_spec(json!({"kind": "fixed", "n": 1}))).await;
-    let id = app.user(annotator("等一下", "1357", w.centre_a)).await.id;
+    let id = app
+        .user(annotator("等一下", "1357", w.centre_a))
+        .await
+        .id
+        .get();
     let b = annotator_browser(&app, id, "1357", "lead_a").await;
     let settings = &app.state.settings;
     if let Some(schema) = &settings.database_schema {
@@ -612,7 +622,12 @@ both!(
         let items: Vec<i64> = app
             .state
             .store
-            .list_items(w.org_a, ds.id, 0, 100)
+            .list_items(
+                mudou_domain::OrgId::new(w.org_a),
+                mudou_domain::DatasetId::new(ds.id),
+                0,
+                100,
+            )
             .await
             .unwrap()
             .iter()
@@ -639,7 +654,13 @@ both!(
         let thumb = |i: i64| {
             let items = app.state.store.clone();
             async move {
-                let all = items.items_media(ds.id, &[i]).await.unwrap();
+                let all = items
+                    .items_media(
+                        mudou_domain::DatasetId::new(ds.id),
+                        &[mudou_domain::ItemId::new(i)],
+                    )
+                    .await
+                    .unwrap();
                 format!("/api/v1/media/{}/thumb", all[0].sha256.as_deref().unwrap())
             }
         };

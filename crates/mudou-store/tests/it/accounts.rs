@@ -1,4 +1,4 @@
-use mudou_domain::{Role, SkillLevel};
+use mudou_domain::{CentreId, Role, SkillLevel, UserId};
 use mudou_store::{NewCentre, NewUser, StoreError, UserFilter};
 
 use crate::both;
@@ -56,7 +56,7 @@ both!(users_are_scoped_and_constrained, |db| {
         Err(StoreError::InvalidReference(_))
     ));
 
-    let roster_a = s.roster(a.id).await.unwrap();
+    let roster_a = s.roster(CentreId::new(a.id)).await.unwrap();
     assert_eq!(
         roster_a
             .iter()
@@ -75,14 +75,25 @@ both!(users_are_scoped_and_constrained, |db| {
     assert_eq!(in_b[0].display_name, "李娜");
 
     // PIN login is scoped to the device's centre.
-    assert!(s.pin_login_user(b.id, wang.id).await.unwrap().is_none());
-    let (u, hash) = s.pin_login_user(a.id, wang.id).await.unwrap().unwrap();
+    assert!(
+        s.pin_login_user(CentreId::new(b.id), wang.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (u, hash) = s
+        .pin_login_user(CentreId::new(a.id), wang.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((u.id, hash.as_str()), (wang.id, "pin-of-王芳"));
     assert!(matches!(
-        s.set_pin(b.id, wang.id, "h").await,
+        s.set_pin(CentreId::new(b.id), wang.id, "h").await,
         Err(StoreError::NotFound)
     ));
-    s.set_pin(a.id, wang.id, "new").await.unwrap();
+    s.set_pin(CentreId::new(a.id), wang.id, "new")
+        .await
+        .unwrap();
 });
 
 both!(throttle_counts_waits_and_gives_back, |db| {
@@ -104,7 +115,7 @@ both!(throttle_counts_waits_and_gives_back, |db| {
     };
     let acct = ThrottleKey {
         key: format!("acct:{}", u.id),
-        user_id: Some(u.id),
+        user_id: Some(u.id.get()),
         rule: rule(3, true),
     };
     let keys = [addr.clone(), acct.clone()];
@@ -192,8 +203,11 @@ both!(throttle_counts_waits_and_gives_back, |db| {
             .await
             .unwrap();
     }
-    assert_eq!(s.throttled_users("acct:", 2_040).await.unwrap(), vec![u.id]);
-    s.set_pin(a.id, u.id, "new").await.unwrap();
+    assert_eq!(
+        s.throttled_users("acct:", 2_040).await.unwrap(),
+        vec![u.id.get()]
+    );
+    s.set_pin(CentreId::new(a.id), u.id, "new").await.unwrap();
     assert_eq!(
         s.throttled_users("acct:", 2_040).await.unwrap(),
         Vec::<i64>::new()
@@ -220,7 +234,7 @@ both!(sessions_tokens_and_devices, |db| {
         .await
         .unwrap();
     let dev = s
-        .create_device(a.id, "前台", "devhash", lead.id, 5)
+        .create_device(CentreId::new(a.id), "前台", "devhash", lead.id, 5)
         .await
         .unwrap();
     assert_eq!(
@@ -241,12 +255,14 @@ both!(sessions_tokens_and_devices, |db| {
     assert!(s.session("other", 20).await.unwrap().is_none());
 
     // Revoking the device ends sessions opened on it.
-    s.revoke_device(a.id, dev.id, 30).await.unwrap();
+    s.revoke_device(CentreId::new(a.id), dev.id, 30)
+        .await
+        .unwrap();
     assert!(s.session("sess", 40).await.unwrap().is_none());
     assert!(s.device_by_token("devhash").await.unwrap().is_none());
 
     // One-time enrolment codes.
-    s.create_device_code(a.id, "code", lead.id, 50, 100)
+    s.create_device_code(CentreId::new(a.id), "code", lead.id, 50, 100)
         .await
         .unwrap();
     assert!(
@@ -256,7 +272,7 @@ both!(sessions_tokens_and_devices, |db| {
             .is_none(),
         "expired"
     );
-    s.create_device_code(a.id, "code2", lead.id, 50, 100)
+    s.create_device_code(CentreId::new(a.id), "code2", lead.id, 50, 100)
         .await
         .unwrap();
     let d2 = s
@@ -295,7 +311,8 @@ both!(sessions_tokens_and_devices, |db| {
     s.revoke_api_token(lead.id, t.id, 90).await.unwrap();
     assert!(s.api_token_user("tokhash", 95).await.unwrap().is_none());
     assert!(matches!(
-        s.revoke_api_token(lead.id + 1, t.id, 90).await,
+        s.revoke_api_token(UserId::new(lead.id.get() + 1), t.id, 90)
+            .await,
         Err(StoreError::NotFound)
     ));
 

@@ -1,3 +1,4 @@
+use mudou_domain::{DatasetId, OrgId};
 use mudou_store::{Blob, Inserted, ItemContent, NewItem, StoreError};
 
 use crate::both;
@@ -32,9 +33,13 @@ both!(datasets_items_and_blobs, |db| {
         )
         .await
         .unwrap();
-    let ds = s.create_dataset(org.id, "猫狗", admin.id, 2).await.unwrap();
+    let ds = s
+        .create_dataset(OrgId::new(org.id), "猫狗", admin.id, 2)
+        .await
+        .unwrap();
     assert!(matches!(
-        s.create_dataset(org.id, "猫狗", admin.id, 2).await,
+        s.create_dataset(OrgId::new(org.id), "猫狗", admin.id, 2)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     let blob = Blob {
@@ -45,12 +50,17 @@ both!(datasets_items_and_blobs, |db| {
         height: 3,
     };
     let r = s
-        .add_items(ds.id, std::slice::from_ref(&blob), &[image("aa")], 3)
+        .add_items(
+            DatasetId::new(ds.id),
+            std::slice::from_ref(&blob),
+            &[image("aa")],
+            3,
+        )
         .await
         .unwrap();
     assert!(matches!(r[..], [Inserted::New(_)]));
     let r = s
-        .add_items(ds.id, &[blob], &[image("aa")], 4)
+        .add_items(DatasetId::new(ds.id), &[blob], &[image("aa")], 4)
         .await
         .unwrap();
     assert!(matches!(r[..], [Inserted::Duplicate(_)]));
@@ -63,30 +73,55 @@ both!(datasets_items_and_blobs, |db| {
         ..image("zz")
     };
     assert!(
-        s.add_items(ds.id, &[], &[text.clone(), image("missing")], 5)
-            .await
-            .is_err()
+        s.add_items(
+            DatasetId::new(ds.id),
+            &[],
+            &[text.clone(), image("missing")],
+            5
+        )
+        .await
+        .is_err()
     );
-    assert_eq!(s.get_dataset(org.id, ds.id).await.unwrap().item_count, 1);
-    s.add_items(ds.id, &[], &[text], 5).await.unwrap();
+    assert_eq!(
+        s.get_dataset(OrgId::new(org.id), DatasetId::new(ds.id))
+            .await
+            .unwrap()
+            .item_count,
+        1
+    );
+    s.add_items(DatasetId::new(ds.id), &[], &[text], 5)
+        .await
+        .unwrap();
 
-    let items = s.list_items(org.id, ds.id, 0, 10).await.unwrap();
+    let items = s
+        .list_items(OrgId::new(org.id), DatasetId::new(ds.id), 0, 10)
+        .await
+        .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!((items[0].width, items[0].height), (Some(4), Some(3)));
     assert_eq!(items[1].body.as_deref(), Some("你好"));
     assert!(
-        s.list_items(other.id, ds.id, 0, 10)
+        s.list_items(OrgId::new(other.id), DatasetId::new(ds.id), 0, 10)
             .await
             .unwrap()
             .is_empty(),
         "another org sees nothing"
     );
     assert!(matches!(
-        s.get_dataset(other.id, ds.id).await,
+        s.get_dataset(OrgId::new(other.id), DatasetId::new(ds.id))
+            .await,
         Err(StoreError::NotFound)
     ));
-    assert!(s.org_sees_blob(org.id, "aa").await.unwrap());
-    assert!(!s.org_sees_blob(other.id, "aa").await.unwrap());
-    assert_eq!(s.list_datasets(org.id).await.unwrap()[0].item_count, 2);
-    assert!(s.list_datasets(other.id).await.unwrap().is_empty());
+    assert!(s.org_sees_blob(OrgId::new(org.id), "aa").await.unwrap());
+    assert!(!s.org_sees_blob(OrgId::new(other.id), "aa").await.unwrap());
+    assert_eq!(
+        s.list_datasets(OrgId::new(org.id)).await.unwrap()[0].item_count,
+        2
+    );
+    assert!(
+        s.list_datasets(OrgId::new(other.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 });

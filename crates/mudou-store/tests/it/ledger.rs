@@ -5,7 +5,7 @@
 //! nothing; a pay run pays exactly the ledger, and a second one changes nothing. The
 //! database itself refuses to update or delete an entry.
 
-use mudou_domain::{ItemState, Role};
+use mudou_domain::{CentreId, DatasetId, ItemState, OrderId, OrgId, Role, UserId};
 use mudou_store::{
     ClosePeriod, ConsensusUpdate, ItemContent, LedgerEntry, NewCentre, NewItem, NewLabel, NewUser,
     OrderFields, OrderItemPlan, Store, SubmitOutcome, Windows,
@@ -81,12 +81,14 @@ pub async fn world(store: &Store) -> World {
         .create_user(&user("client", Role::Client), T0)
         .await
         .unwrap()
-        .id;
+        .id
+        .get();
     let admin = store
         .create_user(&user("admin", Role::Admin), T0)
         .await
         .unwrap()
-        .id;
+        .id
+        .get();
     let mut annotators = Vec::new();
     for n in ["甲", "乙", "丙"] {
         annotators.push(
@@ -94,10 +96,15 @@ pub async fn world(store: &Store) -> World {
                 .create_user(&user(n, Role::Annotator), T0)
                 .await
                 .unwrap()
-                .id,
+                .id
+                .get(),
         );
     }
-    let ds = store.create_dataset(org, "d", client, T0).await.unwrap().id;
+    let ds = store
+        .create_dataset(OrgId::new(org), "d", UserId::new(client), T0)
+        .await
+        .unwrap()
+        .id;
     let new_items: Vec<NewItem> = (0..6)
         .map(|i| NewItem {
             content: ItemContent::Text {
@@ -110,7 +117,7 @@ pub async fn world(store: &Store) -> World {
         })
         .collect();
     let items: Vec<i64> = store
-        .add_items(ds, &[], &new_items, T0)
+        .add_items(DatasetId::new(ds), &[], &new_items, T0)
         .await
         .unwrap()
         .into_iter()
@@ -120,8 +127,8 @@ pub async fn world(store: &Store) -> World {
         .collect();
     let order = store
         .create_order(
-            org,
-            ds,
+            OrgId::new(org),
+            DatasetId::new(ds),
             &OrderFields {
                 name: "订单".into(),
                 task_type: "text_classification".into(),
@@ -130,7 +137,7 @@ pub async fn world(store: &Store) -> World {
                 deadline: None,
             },
             1,
-            client,
+            UserId::new(client),
             T0,
         )
         .await
@@ -145,13 +152,27 @@ pub async fn world(store: &Store) -> World {
         })
         .collect();
     store
-        .add_order_units(order, &plan, std::slice::from_ref(&items), 3, true, T0)
+        .add_order_units(
+            OrderId::new(order),
+            &plan,
+            std::slice::from_ref(&items),
+            3,
+            true,
+            T0,
+        )
         .await
         .unwrap();
     let mut assignments = Vec::new();
     for a in &annotators {
         let asg = store
-            .lease_unit(order, *a, centre, T0, LEASE, 10)
+            .lease_unit(
+                OrderId::new(order),
+                UserId::new(*a),
+                CentreId::new(centre),
+                T0,
+                LEASE,
+                10,
+            )
             .await
             .unwrap()
             .expect("a unit for everyone");
@@ -207,7 +228,10 @@ async fn check(store: &Store, w: &World, before: &[LedgerEntry], now: i64) -> Ve
     );
     // Each worker's balance is the sum of their entries, and their month's earnings are
     // those entries plus what is still pending.
-    let balances = store.ledger_balances(w.centre).await.unwrap();
+    let balances = store
+        .ledger_balances(CentreId::new(w.centre))
+        .await
+        .unwrap();
     let windows = Windows {
         today: T0 - 86_400_000,
         week: T0 - 86_400_000,
@@ -221,7 +245,10 @@ async fn check(store: &Store, w: &World, before: &[LedgerEntry], now: i64) -> Ve
             .sum();
         let bal = balances.iter().find(|b| b.0 == *a).map_or(0, |b| b.1);
         assert_eq!(bal, sum);
-        let s = store.earnings_summary(*a, windows).await.unwrap();
+        let s = store
+            .earnings_summary(UserId::new(*a), windows)
+            .await
+            .unwrap();
         assert_eq!(s.confirmed_fen + s.paid_fen, sum, "owed + paid = balance");
         assert_eq!(
             s.month_fen,
@@ -483,7 +510,7 @@ async fn review_and_pauses(db: &TestDb) {
         let centre = w.centre;
         async move {
             store
-                .ledger_balances(centre)
+                .ledger_balances(CentreId::new(centre))
                 .await
                 .unwrap()
                 .into_iter()
@@ -527,7 +554,7 @@ async fn review_and_pauses(db: &TestDb) {
         .unwrap();
     assert_eq!((balance(0).await, balance(1).await), (0, 0));
     let unpaid = store
-        .unpaid_labels(w.annotators[0], 0, i64::MAX, 10)
+        .unpaid_labels(UserId::new(w.annotators[0]), 0, i64::MAX, 10)
         .await
         .unwrap();
     assert_eq!(unpaid[0].reason, "rejected");
@@ -556,7 +583,7 @@ async fn review_and_pauses(db: &TestDb) {
         .unwrap();
     assert_eq!(balance(0).await, 0, "a paused stretch stays unpaid");
     let unpaid = store
-        .unpaid_labels(w.annotators[0], 0, i64::MAX, 10)
+        .unpaid_labels(UserId::new(w.annotators[0]), 0, i64::MAX, 10)
         .await
         .unwrap();
     assert_eq!(unpaid[0].reason, "paused:gold_accuracy");

@@ -36,13 +36,14 @@ both!(readers_sum_every_shard_of_a_key, |db| {
         }
     }
     let (from, to) = (T0 - 3_600_000, T0 + 3_600_000);
+    let centre = mudou_domain::CentreId::new(w.centre);
     let figures = || async {
-        let hours = store.throughput_hours(&[w.centre], from, to).await.unwrap();
+        let hours = store.throughput_hours(&[centre], from, to).await.unwrap();
         let busy: Vec<_> = hours.into_iter().filter(|h| h.labels > 0).collect();
         assert_eq!(busy.len(), 1, "{busy:?}");
-        let window = store.throughput_window(w.centre, from, to).await.unwrap();
-        let workers = store.throughput_workers(w.centre, from, to).await.unwrap();
-        let orders = store.centre_order_costs(w.centre).await.unwrap();
+        let window = store.throughput_window(centre, from, to).await.unwrap();
+        let workers = store.throughput_workers(centre, from, to).await.unwrap();
+        let orders = store.centre_order_costs(centre).await.unwrap();
         let totals = store.centre_totals().await.unwrap();
         (
             (busy[0].labels, busy[0].active, busy[0].pay_fen),

@@ -3,7 +3,7 @@
 //! must be stored exactly once, the failed one must leave nothing, and a retry of the whole
 //! batch must change nothing. And the statistics PostgreSQL plans those writes and reads by.
 
-use mudou_domain::Finish;
+use mudou_domain::{AssignmentId, Finish, OrderId, UserId};
 use mudou_store::{FinishJob, SubmitOutcome, WriteConn, WriteDone, WriteJob, keep_open};
 
 use crate::both;
@@ -49,11 +49,14 @@ both!(a_failed_job_fails_alone, |db| {
         .unwrap();
     check(&out, false);
     // Stored once each; annotator 0's unit is still theirs and open.
-    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+    assert_eq!(store.answer_count(OrderId::new(w.order)).await.unwrap(), 2);
     let entries = store.ledger_entries(0, 1_000).await.unwrap();
     assert_eq!(entries.len(), 2, "{entries:?}");
     let a0 = store
-        .get_assignment(w.annotators[0], w.assignments[0])
+        .get_assignment(
+            UserId::new(w.annotators[0]),
+            AssignmentId::new(w.assignments[0]),
+        )
         .await
         .unwrap();
     assert_eq!(a0.state, "active");
@@ -80,7 +83,7 @@ both!(a_failed_job_fails_alone, |db| {
             .collect::<Vec<_>>(),
         true,
     );
-    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+    assert_eq!(store.answer_count(OrderId::new(w.order)).await.unwrap(), 2);
     assert_eq!(store.ledger_entries(0, 1_000).await.unwrap(), entries);
 });
 
@@ -121,12 +124,21 @@ both!(labels_use_up_their_lease_and_renew_it_when_due, |db| {
     let w = &world(store).await; // every annotator leased the unit at T0
     let expiry = |who: usize| async move {
         store
-            .get_assignment(w.annotators[who], w.assignments[who])
+            .get_assignment(
+                UserId::new(w.annotators[who]),
+                AssignmentId::new(w.assignments[who]),
+            )
             .await
             .unwrap()
             .lease_expires_at
     };
-    let leases = || async { store.audit_order(w.order, T0).await.unwrap().leases };
+    let leases = || async {
+        store
+            .audit_order(OrderId::new(w.order), T0)
+            .await
+            .unwrap()
+            .leases
+    };
     assert_eq!(leases().await, 18);
     let label = |job: mudou_store::NewLabel, now: i64| async move {
         let out = store
@@ -181,5 +193,5 @@ both!(labels_use_up_their_lease_and_renew_it_when_due, |db| {
     );
     assert_eq!(leases().await, 16);
     assert_eq!(expiry(0).await, half + LEASE);
-    assert_eq!(store.answer_count(w.order).await.unwrap(), 2);
+    assert_eq!(store.answer_count(OrderId::new(w.order)).await.unwrap(), 2);
 });
