@@ -69,20 +69,18 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
     let decode_budget =
         mudou_media::DecodeBudget::new(settings.decode_memory_bytes, settings.decode_wait);
     metrics.watch_decode_budget(&decode_budget);
-    let writer = crate::writer::Writer::start(
-        store.clone(),
-        metrics.clone(),
+    let services = mudou_app::Services::start(
+        store,
+        blobs,
+        decode_budget,
+        metrics.writer.clone(),
         crate::routes::work::LEASE.as_millis() as i64,
     );
     let state = AppState {
-        store,
-        blobs,
+        services,
         settings: Arc::new(settings),
         metrics: metrics.clone(),
         openapi: Arc::default(),
-        writer,
-        specs: Arc::default(),
-        decode_budget,
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let mut rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
@@ -169,8 +167,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = app.state.store.clone();
-    // Leaves the labels of quality-paused stretches out of consensus (review.rs).
-    let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
+    // Leaves the labels of quality-paused stretches out of consensus (mudou_app::review).
+    let sweep = tokio::spawn(mudou_app::review::sweep_loop(app.state.services.clone()));
     // SQLite's write-ahead log is copied into the database file here, on a connection and
     // thread of its own, every tenth of a second. Under load the writer's commits add up to
     // ~230 MB of log a second (each small commit writes its changed pages whole); copied only

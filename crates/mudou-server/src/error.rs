@@ -1,9 +1,11 @@
 //! One error type for the whole API. Client mistakes are 4xx with a stable
-//! `code`; anything else is logged and answered with an opaque 500.
+//! `code`; anything else is logged and answered with an opaque 500. A use-case's
+//! [`AppError`] becomes one with its code's status.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mudou_app::AppError;
 use mudou_store::StoreError;
 use serde_json::{Map, Value, json};
 
@@ -109,31 +111,29 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A use-case's refusal, answered with its code's status.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError {
+            status: StatusCode::from_u16(e.code.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code: e.code.as_str(),
+            message: e.message,
+            extra: e.extra,
+        }
+    }
+}
+
+/// As the use-cases map a store error ([`AppError`]'s `From<StoreError>`).
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict(what) => ApiError::conflict(format!("already exists ({what})")),
-            StoreError::InvalidReference(what) => {
-                ApiError::validation(format!("refers to something that does not exist ({what})"))
-            }
-            StoreError::Invalid(what) => {
-                ApiError::validation(format!("not a valid combination ({what})"))
-            }
-            // PostgreSQL broke a deadlock and the retries met it again: nothing was written.
-            e if e.is_transient() => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "too busy to store this just now; nothing was changed, please send it again",
-            ),
-            other => ApiError::internal(other),
-        }
+        AppError::from(e).into()
     }
 }
 
 impl From<mudou_domain::ValidationError> for ApiError {
     fn from(e: mudou_domain::ValidationError) -> Self {
-        ApiError::validation(e.to_string()).with("field", e.field)
+        AppError::from(e).into()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, State};
 use axum::http::StatusCode;
+use mudou_app::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
 use mudou_media::MediaError;
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,6 @@ use super::types::*;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -200,7 +200,7 @@ async fn upload_files(
 
     // From here on the work runs to its end (commit, or clean-up) even if the caller goes away.
     let task = tokio::spawn(async move {
-        let out = crate::ingest::ingest_sources(
+        let out = mudou_app::ingest::ingest_sources(
             &state,
             id,
             sources,
@@ -301,7 +301,7 @@ async fn spool(
         file.flush().await.map_err(ApiError::internal)?;
         drop(file);
 
-        let name = match crate::ingest::safe_relative_name(&raw_name) {
+        let name = match mudou_app::ingest::safe_relative_name(&raw_name) {
             Ok(name) => name,
             Err(error) => {
                 sources.push(Source::Rejected {
@@ -325,7 +325,7 @@ async fn spool(
                 }));
             }
             manifest = Some((disk.name.clone(), read_manifest(&disk).await?));
-        } else if crate::ingest::looks_like_zip(&head) {
+        } else if mudou_app::ingest::looks_like_zip(&head) {
             sources.push(Source::Zip(disk));
         } else {
             sources.push(Source::Image(disk));
@@ -339,16 +339,16 @@ fn manifest_error(e: MediaError) -> ApiError {
 }
 
 async fn read_manifest(f: &DiskFile) -> ApiResult<Manifest> {
-    if f.len > crate::ingest::MAX_TABLE_BYTES {
+    if f.len > mudou_app::ingest::MAX_TABLE_BYTES {
         return Err(manifest_error(MediaError::TooLarge {
             what: format!(
                 "the manifest is larger than {} bytes",
-                crate::ingest::MAX_TABLE_BYTES
+                mudou_app::ingest::MAX_TABLE_BYTES
             ),
         }));
     }
     let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
-    let format = crate::ingest::table_format(&f.name, &bytes);
+    let format = mudou_app::ingest::table_format(&f.name, &bytes);
     let rows = mudou_media::parse_manifest(format, &f.name, &bytes).map_err(manifest_error)?;
     Ok(Manifest::new(rows))
 }

@@ -916,7 +916,7 @@ async fn exclude_pause(
             "a pause on all work has no stretch of labels on one order",
         ));
     };
-    let out = crate::review::exclude_stretch(&state, id, order_id, req.exclude).await?;
+    let out = mudou_app::review::exclude_stretch(&state, id, order_id, req.exclude).await?;
     let pause = state.store.centre_pause(lead.centre_id, id).await?.into();
     Ok(Json(ExcludeOut {
         pause,

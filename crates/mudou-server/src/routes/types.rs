@@ -363,19 +363,8 @@ pub struct NewOrgRequest {
     pub name: String,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserRequest {
-    /// Required for everyone but annotators (who pick their name on the roster).
-    pub username: Option<String>,
-    pub display_name: String,
-    pub role: Role,
-    pub password: Option<String>,
-    pub pin: Option<String>,
-    pub centre_id: Option<i64>,
-    pub org_id: Option<i64>,
-    pub skill_level: Option<SkillLevel>,
-}
+// A new account is the account use-case's own input (`mudou_app::users`).
+pub use mudou_app::users::NewUserRequest;
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

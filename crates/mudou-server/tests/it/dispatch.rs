@@ -2,7 +2,7 @@
 //! and correctness under many concurrent annotators.
 
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
 use serde_json::{Value, json};
 
 use crate::work::{annotator_browser, answer, choice_spec, order};

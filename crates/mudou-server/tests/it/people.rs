@@ -2,7 +2,7 @@
 //! rules, qualifications, levels, proposals of new leads; always within the lead's centre.
 
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
 use serde_json::json;
 
 use crate::sim::{SimWorker, text_order, text_spec};

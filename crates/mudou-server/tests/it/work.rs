@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
 use serde_json::{Value, json};
 
 use crate::{Browser, TestApp, World, annotator, both};
