@@ -25,8 +25,6 @@ use crate::error::{AppError, AppResult};
 pub const MAX_BATCH: usize = 256;
 /// Requests that may wait for a writer before senders are held back.
 const QUEUE: usize = 8192;
-/// Times a write is tried again after PostgreSQL broke a deadlock by rolling it back.
-const RETRIES: usize = 3;
 /// How long an idle SQLite writer keeps the write connection for a next write before it
 /// gives it back to the pool.
 const IDLE_HOLD: std::time::Duration = std::time::Duration::from_millis(2);
@@ -237,7 +235,12 @@ impl Writer {
             let gone = || Failure::Unavailable("the writer has stopped".into());
             self.tx.send(j).await.map_err(|_| gone())?;
             match rx.await.map_err(|_| gone())? {
-                Err(Failure::Job(e)) if e.is_transient() && tries < RETRIES => tries += 1,
+                // The batch committed but this job's own part was rolled back (PostgreSQL
+                // broke a deadlock in its savepoint): it goes round again, as often as the
+                // store tries a transaction again. (Whole batches are retried by the store.)
+                Err(Failure::Job(e)) if e.is_transient() && tries < mudou_store::RETRIES => {
+                    tries += 1
+                }
                 r => return r,
             }
         }
@@ -352,20 +355,9 @@ async fn write(
             agrees: Vec::new(),
         },
     };
-    let mut result = store
+    let result = store
         .write_batch(held, &work, now_millis(), lease_ms, decide)
         .await;
-    for _ in 0..RETRIES {
-        match &result {
-            // PostgreSQL broke a deadlock by rolling the whole batch back: nothing was written.
-            Err(e) if e.is_transient() => {
-                result = store
-                    .write_batch(held, &work, now_millis(), lease_ms, decide)
-                    .await;
-            }
-            _ => break,
-        }
-    }
     match result {
         Ok(outcomes) => replies
             .into_iter()
