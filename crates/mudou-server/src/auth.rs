@@ -12,7 +12,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use base64::Engine;
-use mudou_domain::{Role, Scope};
+use mudou_domain::{ErrorCode, Role, Scope};
 use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
 use sha2::{Digest, Sha256};
 
@@ -171,8 +171,7 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "scope",
+                ErrorCode::Scope,
                 format!("this needs the scope '{scope}', which this API token (or role) lacks"),
             )
             .with("needed", scope.as_str()))
@@ -212,8 +211,7 @@ impl FromRequestParts<AppState> for Caller {
                 .filter(|t| t.starts_with(API_TOKEN_PREFIX))
                 .ok_or_else(|| {
                     ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
+                        ErrorCode::InvalidToken,
                         "use 'Authorization: Bearer mdt_…' with an API token",
                     )
                 })?;
@@ -222,16 +220,11 @@ impl FromRequestParts<AppState> for Caller {
                 .api_token_user(&token_hash(token), now)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
-                        "unknown or revoked API token",
-                    )
+                    ApiError::new(ErrorCode::InvalidToken, "unknown or revoked API token")
                 })?;
             if auth.expires_at <= now {
                 return Err(ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "token_expired",
+                    ErrorCode::TokenExpired,
                     "this API token has expired; make a new one",
                 ));
             }

@@ -169,7 +169,7 @@ pub async fn run_pending_exclusions(state: &AppState) -> ApiResult<usize> {
                 );
             }
             Err(e) => {
-                tracing::warn!(pause = pause_id, code = e.code, message = %e.message, "leaving out a paused stretch failed")
+                tracing::warn!(pause = pause_id, code = %e.code, message = %e.message, "leaving out a paused stretch failed")
             }
         }
     }
@@ -183,7 +183,7 @@ pub async fn sweep_loop(state: AppState) {
     loop {
         tick.tick().await;
         if let Err(e) = run_pending_exclusions(&state).await {
-            tracing::warn!(code = e.code, message = %e.message, "exclusion sweep failed; trying again");
+            tracing::warn!(code = %e.code, message = %e.message, "exclusion sweep failed; trying again");
         }
     }
 }

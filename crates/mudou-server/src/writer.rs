@@ -205,8 +205,7 @@ impl Writer {
             Err(Failure::Unavailable(why)) => {
                 tracing::error!(%why, "a write was not stored");
                 Err(ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
+                    mudou_domain::ErrorCode::Unavailable,
                     "could not store this just now; nothing was changed, please send it again",
                 ))
             }

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
+use mudou_domain::{Answer, ErrorCode, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -224,8 +224,21 @@ async fn check_examples(state: &AppState, dataset_id: i64, spec: &OrderSpec) -> 
     Ok(())
 }
 
+/// "Not found" names the order; a change its state refuses answers `order_state`.
 fn order_not_found(e: mudou_store::StoreError) -> ApiError {
-    ApiError::not_found_as("order")(e)
+    match e {
+        mudou_store::StoreError::Conflict(m) => ApiError::new(ErrorCode::OrderState, m),
+        e => ApiError::not_found_as("order")(e),
+    }
+}
+
+/// The order's state does not allow this (`order_state`, with the state).
+fn order_state(order: &Order, why: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::OrderState,
+        format!("the order is {}: {why}", order.state),
+    )
+    .with("state", order.state.as_str())
 }
 
 /// The client's orders, newest first.
@@ -347,7 +360,8 @@ async fn update_order(
     let o = state
         .store
         .update_order(client.org_id, id, &fields(&req.spec)?, now)
-        .await?;
+        .await
+        .map_err(order_not_found)?;
     Ok(Json(order_out(&state, o).await?))
 }
 
@@ -496,10 +510,7 @@ async fn publish_order(
         .await
         .map_err(order_not_found)?;
     if order.state != "draft" {
-        return Err(ApiError::conflict(format!(
-            "the order is {}, not a draft",
-            order.state
-        )));
+        return Err(order_state(&order, "not a draft"));
     }
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     spec.validate(now_millis())?;
@@ -522,10 +533,7 @@ async fn sync_order(
         .await
         .map_err(order_not_found)?;
     if !matches!(order.state.as_str(), "open" | "paused") {
-        return Err(ApiError::conflict(format!(
-            "the order is {}; publish it first",
-            order.state
-        )));
+        return Err(order_state(&order, "publish it first"));
     }
     Ok(Json(add_units(&state, &order, false).await?))
 }
@@ -600,7 +608,8 @@ async fn set_gold(
         .await
         .map_err(order_not_found)?;
     if order.state != "draft" {
-        return Err(ApiError::conflict(
+        return Err(order_state(
+            &order,
             "gold answers are set while the order is a draft",
         ));
     }
@@ -666,7 +675,8 @@ async fn delete_gold(
         .await
         .map_err(order_not_found)?;
     if order.state != "draft" {
-        return Err(ApiError::conflict(
+        return Err(order_state(
+            &order,
             "gold answers are changed while the order is a draft",
         ));
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use mudou_domain::{Answer, LabelDef, OrderSpec};
+use mudou_domain::{Answer, ErrorCode, LabelDef, OrderSpec};
 use mudou_store::{
     Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
     now_millis,
@@ -388,9 +388,10 @@ async fn finish(
     })
 }
 
+/// An assignment that is no longer active answers `assignment_ended`.
 fn assignment_error(e: mudou_store::StoreError) -> ApiError {
     match e {
-        mudou_store::StoreError::Conflict(m) => ApiError::conflict(m),
+        mudou_store::StoreError::Conflict(m) => ApiError::new(ErrorCode::AssignmentEnded, m),
         e => ApiError::not_found_as("assignment")(e),
     }
 }
@@ -562,15 +563,18 @@ async fn post_label(
             return Err(match r {
                 SubmitRefusal::NotYours => ApiError::not_found("assignment"),
                 SubmitRefusal::NotInUnit => ApiError::not_found("item in this unit"),
-                SubmitRefusal::UnitClosed => {
-                    ApiError::conflict("this unit was already submitted; its answers are final")
-                }
-                SubmitRefusal::NoLongerNeeded => ApiError::conflict(
+                SubmitRefusal::UnitClosed => ApiError::new(
+                    ErrorCode::UnitClosed,
+                    "this unit was already submitted; its answers are final",
+                ),
+                SubmitRefusal::NoLongerNeeded => ApiError::new(
+                    ErrorCode::NoLongerNeeded,
                     "the lease ran out and this item already has all the labels it needs",
                 ),
-                SubmitRefusal::UuidReused => {
-                    ApiError::conflict("this client_uuid was used for another answer")
-                }
+                SubmitRefusal::UuidReused => ApiError::new(
+                    ErrorCode::UuidReused,
+                    "this client_uuid was used for another answer",
+                ),
             });
         }
     };
