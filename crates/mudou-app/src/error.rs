@@ -69,6 +69,11 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::not_found("resource"),
+            // A unique key: the constraint (PostgreSQL) or message (SQLite) names the column.
+            StoreError::Conflict(what) if what.contains("username") => {
+                AppError::new(ErrorCode::UsernameTaken, "that username is taken")
+                    .with("field", "username")
+            }
             StoreError::Conflict(what) => AppError::conflict(format!("already exists ({what})")),
             StoreError::InvalidReference(what) => {
                 AppError::validation(format!("refers to something that does not exist ({what})"))
@@ -104,8 +109,11 @@ mod tests {
         let e = AppError::not_found_as("order")(StoreError::NotFound);
         assert_eq!(e.message, "order not found");
         let e = AppError::from(StoreError::Conflict("username".into()));
+        assert_eq!((e.code, e.status()), (ErrorCode::UsernameTaken, 409));
+        assert_eq!(e.extra["field"], "username");
+        let e = AppError::from(StoreError::Conflict("centres_name".into()));
         assert_eq!((e.code, e.status()), (ErrorCode::Conflict, 409));
-        assert_eq!(e.message, "already exists (username)");
+        assert_eq!(e.message, "already exists (centres_name)");
         let e = AppError::from(StoreError::Invalid("x".into()));
         assert_eq!((e.code, e.status()), (ErrorCode::Validation, 422));
         let e = AppError::internal("a secret cause");

@@ -7,8 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use mudou_domain::{Answer, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
-use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
+use mudou_domain::{Answer, ErrorCode, OrderSpec, TRAINING_SLOTS, plan_training_units, plan_units};
+use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, StoreError, now_millis};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
@@ -44,6 +44,15 @@ async fn client_order(svc: &Services, org_id: i64, order_id: i64) -> AppResult<O
         .get_order(org_id, order_id)
         .await
         .map_err(AppError::not_found_as("order"))
+}
+
+/// The order's state does not allow this (`order_state`, with the state).
+fn order_state(order: &Order, why: &str) -> AppError {
+    AppError::new(
+        ErrorCode::OrderState,
+        format!("the order is {}: {why}", order.state),
+    )
+    .with("state", order.state.as_str())
 }
 
 /// Checks the items the spec points at (label examples, instruction examples) belong to the dataset.
@@ -110,10 +119,14 @@ pub async fn update_draft(
             .with("field", "labels"));
         }
     }
-    Ok(svc
-        .store
+    svc.store
         .update_order(org_id, order_id, &fields(spec)?, now)
-        .await?)
+        .await
+        .map_err(|e| match e {
+            // No longer a draft.
+            StoreError::Conflict(m) => AppError::new(ErrorCode::OrderState, m),
+            e => AppError::not_found_as("order")(e),
+        })
 }
 
 /// Sets the gold answer of one of the dataset's items (checked against the order) while the
@@ -127,7 +140,8 @@ pub async fn set_gold(
 ) -> AppResult<()> {
     let order = client_order(svc, org_id, order_id).await?;
     if order.state != "draft" {
-        return Err(AppError::conflict(
+        return Err(order_state(
+            &order,
             "gold answers are set while the order is a draft",
         ));
     }
@@ -154,10 +168,7 @@ pub async fn set_gold(
 pub async fn publish(svc: &Services, org_id: i64, order_id: i64) -> AppResult<Order> {
     let order = client_order(svc, org_id, order_id).await?;
     if order.state != "draft" {
-        return Err(AppError::conflict(format!(
-            "the order is {}, not a draft",
-            order.state
-        )));
+        return Err(order_state(&order, "not a draft"));
     }
     parse_spec(&order)?.validate(now_millis())?;
     add_units(svc, &order, true).await?;
@@ -168,10 +179,7 @@ pub async fn publish(svc: &Services, org_id: i64, order_id: i64) -> AppResult<Or
 pub async fn sync(svc: &Services, org_id: i64, order_id: i64) -> AppResult<UnitsAdded> {
     let order = client_order(svc, org_id, order_id).await?;
     if !matches!(order.state.as_str(), "open" | "paused") {
-        return Err(AppError::conflict(format!(
-            "the order is {}; publish it first",
-            order.state
-        )));
+        return Err(order_state(&order, "publish it first"));
     }
     add_units(svc, &order, false).await
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mudou_domain::ErrorCode;
 use mudou_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -151,12 +151,7 @@ async fn time_limit(
     let limit = if is_upload { t.upload } else { t.request };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long",
-        )
-        .into_response(),
+        Err(_) => ApiError::new(ErrorCode::Timeout, "the request took too long").into_response(),
     }
 }
 

@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
-use mudou_domain::{Role, Scope};
+use mudou_domain::{ErrorCode, Role, Scope};
 use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
 
 use crate::error::ApiError;
@@ -99,8 +99,7 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "scope",
+                ErrorCode::Scope,
                 format!("this needs the scope '{scope}', which this API token (or role) lacks"),
             )
             .with("needed", scope.as_str()))
@@ -140,8 +139,7 @@ impl FromRequestParts<AppState> for Caller {
                 .filter(|t| t.starts_with(API_TOKEN_PREFIX))
                 .ok_or_else(|| {
                     ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
+                        ErrorCode::InvalidToken,
                         "use 'Authorization: Bearer mdt_…' with an API token",
                     )
                 })?;
@@ -150,16 +148,11 @@ impl FromRequestParts<AppState> for Caller {
                 .api_token_user(&token_hash(token), now)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
-                        "unknown or revoked API token",
-                    )
+                    ApiError::new(ErrorCode::InvalidToken, "unknown or revoked API token")
                 })?;
             if auth.expires_at <= now {
                 return Err(ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "token_expired",
+                    ErrorCode::TokenExpired,
                     "this API token has expired; make a new one",
                 ));
             }

@@ -3,6 +3,7 @@
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, State};
 use axum::http::StatusCode;
 use mudou_app::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
+use mudou_domain::ErrorCode;
 use mudou_media::MediaError;
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
@@ -176,8 +177,7 @@ async fn upload_files(
     let req = axum::extract::Request::from_parts(parts, body);
     let multipart = Multipart::from_request(req, &state).await.map_err(|e| {
         ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("send multipart/form-data ({})", e.body_text()),
         )
     })?;
@@ -192,8 +192,8 @@ async fn upload_files(
         .map_err(ApiError::internal)?;
     let (sources, manifest) = spool(multipart, dir.path()).await?;
     if sources.is_empty() {
-        return Err(ApiError::bad_request(
-            "no_files",
+        return Err(ApiError::new(
+            ErrorCode::NoFiles,
             "the upload holds no files",
         ));
     }
@@ -225,12 +225,11 @@ async fn upload_files(
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "the upload is larger than this server accepts",
         )
     } else {
-        ApiError::bad_request("invalid_multipart", e.body_text())
+        ApiError::new(ErrorCode::InvalidMultipart, e.body_text())
     }
 }
 
@@ -274,8 +273,7 @@ async fn spool(
         n += 1;
         if n > MAX_PARTS {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_files",
+                ErrorCode::TooManyFiles,
                 format!("send at most {MAX_PARTS} files per request"),
             ));
         }
@@ -334,8 +332,14 @@ async fn spool(
     Ok((sources, manifest.map(|(_, m)| m)))
 }
 
+/// A manifest the upload cannot use: the whole upload is refused.
 fn manifest_error(e: MediaError) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    let code = match e {
+        MediaError::TooLarge { .. } => ErrorCode::TooLarge,
+        _ if e.is_client_error() => ErrorCode::BadManifest,
+        e => return ApiError::internal(e),
+    };
+    ApiError::new(code, e.to_string())
 }
 
 async fn read_manifest(f: &DiskFile) -> ApiResult<Manifest> {

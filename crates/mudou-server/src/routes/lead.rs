@@ -1373,12 +1373,8 @@ async fn confirm_proposal(
         .store
         .confirm_proposal(admin.0.user.id, id, &req.username, &hash, now_millis())
         .await
-        .map_err(|e| match e {
-            mudou_store::StoreError::Conflict(m) if m.contains("username") => {
-                ApiError::conflict("that username is taken").with("field", "username")
-            }
-            e => ApiError::not_found_as("proposal")(e),
-        })?;
+        // A username already taken answers `username_taken` (`From<StoreError>`).
+        .map_err(ApiError::not_found_as("proposal"))?;
     Ok(Json(p.into()))
 }
 

@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, OrderSpec};
+use mudou_domain::{Answer, ErrorCode, OrderSpec};
 use mudou_store::{Order, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -199,7 +199,19 @@ async fn order_out(state: &AppState, o: Order) -> ApiResult<OrderOut> {
 }
 
 fn order_not_found(e: mudou_store::StoreError) -> ApiError {
-    ApiError::not_found_as("order")(e)
+    match e {
+        mudou_store::StoreError::Conflict(m) => ApiError::new(ErrorCode::OrderState, m),
+        e => ApiError::not_found_as("order")(e),
+    }
+}
+
+/// The order's state does not allow this (`order_state`, with the state).
+fn order_state(order: &Order, why: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::OrderState,
+        format!("the order is {}: {why}", order.state),
+    )
+    .with("state", order.state.as_str())
 }
 
 /// The client's orders, newest first.
@@ -408,7 +420,8 @@ async fn delete_gold(
         .await
         .map_err(order_not_found)?;
     if order.state != "draft" {
-        return Err(ApiError::conflict(
+        return Err(order_state(
+            &order,
             "gold answers are changed while the order is a draft",
         ));
     }

@@ -11,10 +11,13 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// What went wrong. Some refusals add fields of their own beside these (`field`: the
+/// request field at fault; `attempts_left`; `retry_after_s`; `state`: an order's state).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `invalid_pin`, `validation`, `not_found`.
-    pub code: String,
+    /// Stable machine-readable code; each is always answered with the same HTTP status
+    /// (see the `ErrorCode` schema).
+    pub code: mudou_domain::ErrorCode,
     /// Human-readable explanation (English).
     pub message: String,
 }

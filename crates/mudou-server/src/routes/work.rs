@@ -395,9 +395,10 @@ async fn finish(
     }
 }
 
+/// An assignment that is no longer active answers `assignment_ended`.
 fn assignment_error(e: mudou_store::StoreError) -> AppError {
     match e {
-        mudou_store::StoreError::Conflict(m) => AppError::conflict(m),
+        mudou_store::StoreError::Conflict(m) => AppError::new(ErrorCode::AssignmentEnded, m),
         e => AppError::not_found_as("assignment")(e),
     }
 }
@@ -568,15 +569,18 @@ async fn post_label(
             return Err(match r {
                 SubmitRefusal::NotYours => ApiError::not_found("assignment"),
                 SubmitRefusal::NotInUnit => ApiError::not_found("item in this unit"),
-                SubmitRefusal::UnitClosed => {
-                    ApiError::conflict("this unit was already submitted; its answers are final")
-                }
-                SubmitRefusal::NoLongerNeeded => ApiError::conflict(
+                SubmitRefusal::UnitClosed => ApiError::new(
+                    ErrorCode::UnitClosed,
+                    "this unit was already submitted; its answers are final",
+                ),
+                SubmitRefusal::NoLongerNeeded => ApiError::new(
+                    ErrorCode::NoLongerNeeded,
                     "the lease ran out and this item already has all the labels it needs",
                 ),
-                SubmitRefusal::UuidReused => {
-                    ApiError::conflict("this client_uuid was used for another answer")
-                }
+                SubmitRefusal::UuidReused => ApiError::new(
+                    ErrorCode::UuidReused,
+                    "this client_uuid was used for another answer",
+                ),
             });
         }
     };

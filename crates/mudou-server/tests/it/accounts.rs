@@ -502,7 +502,8 @@ both!(admin_creates_centres_orgs_users, |app| {
     let u = admin.post("/api/v1/admin/users", json!({"username": "c2", "display_name": "钱客户", "role": "client", "org_id": oid, "password": "long enough"})).await;
     assert_eq!(u.status.as_u16(), 201);
     let dup = admin.post("/api/v1/admin/users", json!({"username": "c2", "display_name": "又一个", "role": "client", "org_id": oid, "password": "long enough"})).await;
-    assert_eq!((dup.status.as_u16(), dup.code()), (409, "conflict"));
+    dup.refused(mudou_domain::ErrorCode::UsernameTaken);
+    assert_eq!(dup.body["error"]["field"], "username");
     let ann = admin.post("/api/v1/admin/users", json!({"display_name": "新标注员", "role": "annotator", "centre_id": cid, "pin": "1357"})).await;
     assert_eq!(ann.status.as_u16(), 201);
 

@@ -309,6 +309,16 @@ impl Got {
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
     }
+    /// Asserts a refusal with `code`, answered with the code's own status.
+    #[track_caller]
+    pub fn refused(&self, code: mudou_domain::ErrorCode) {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (code.status(), code.as_str()),
+            "{}",
+            self.body
+        );
+    }
     #[track_caller]
     pub fn ok(&self) -> &Value {
         assert!(
