@@ -4,7 +4,8 @@
 Starts the demo (its own data folder, a free port), logs in as the admin, a lead, a client
 and an annotator on an enrolled device, then runs schemathesis against
 /api/openapi.json once per role with that role's cookies. A run fails on any 5xx, any
-status or content type the document does not list, and any answer that breaks its schema.
+status or content type the document does not list, and any answer that breaks its schema (an
+error's `code` outside the `ErrorCode` enum, the server's one table of codes, included).
 
     python3 ops/fuzz/fuzz.py --bin target/debug/mudou --seconds 60
 """

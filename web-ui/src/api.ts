@@ -238,16 +238,36 @@ export function errorText(e: unknown): string {
       // Logins wait seconds at first (the throttle doubles from 1 s): say so exactly.
       return s < 60 ? t('err_rate_limited_s', { s }) : t('err_rate_limited_min', { min });
     }
-    case 'device_not_enrolled':
-    case 'unauthenticated':
-    case 'forbidden':
-    case 'conflict':
-    case 'not_found':
-    case 'network':
-    case 'server':
-    case 'aborted':
-      return t(('err_' + e.code) as Parameters<typeof t>[0]);
     default:
-      return e.message || t('err_server');
+      return isWorded(e.code) ? t(`err_${e.code}`) : e.message || t('err_server');
   }
+}
+
+/** The codes said in our own words (`err_<code>`), beside the ones `errorText` words itself.
+ * The server's codes are its `ErrorCode` table (the `ErrorCode` schema of /api/openapi.json);
+ * `network`, `server` and `aborted` are this client's own. */
+export const WORDED_CODES = [
+  'device_not_enrolled',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'username_taken',
+  'order_state',
+  'assignment_ended',
+  'unit_closed',
+  'no_longer_needed',
+  'uuid_reused',
+  'period_closed',
+  'network',
+  'server',
+  'aborted',
+] as const satisfies readonly Worded<Key>[];
+const WORDED: readonly string[] = WORDED_CODES;
+
+/** `<code>` for every `err_<code>` key of the dictionary. */
+type Worded<K> = K extends `err_${infer C}` ? C : never;
+
+function isWorded(code: string): code is (typeof WORDED_CODES)[number] {
+  return WORDED.includes(code);
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mudou_domain::ErrorCode;
 use mudou_store::{Store, StoreConfig};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -69,20 +69,18 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
     let decode_budget =
         mudou_media::DecodeBudget::new(settings.decode_memory_bytes, settings.decode_wait);
     metrics.watch_decode_budget(&decode_budget);
-    let writer = crate::writer::Writer::start(
-        store.clone(),
-        metrics.clone(),
+    let services = mudou_app::Services::start(
+        store,
+        blobs,
+        decode_budget,
+        metrics.writer.clone(),
         crate::routes::work::LEASE.as_millis() as i64,
     );
     let state = AppState {
-        store,
-        blobs,
+        services,
         settings: Arc::new(settings),
         metrics: metrics.clone(),
         openapi: Arc::default(),
-        writer,
-        specs: Arc::default(),
-        decode_budget,
     };
     let (api, openapi) = crate::routes::router().split_for_parts();
     let mut rendered = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
@@ -153,12 +151,7 @@ async fn time_limit(
     let limit = if is_upload { t.upload } else { t.request };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "the request took too long",
-        )
-        .into_response(),
+        Err(_) => ApiError::new(ErrorCode::Timeout, "the request took too long").into_response(),
     }
 }
 
@@ -169,8 +162,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = app.state.store.clone();
-    // Leaves the labels of quality-paused stretches out of consensus (review.rs).
-    let sweep = tokio::spawn(crate::review::sweep_loop(app.state.clone()));
+    // Leaves the labels of quality-paused stretches out of consensus (mudou_app::review).
+    let sweep = tokio::spawn(mudou_app::review::sweep_loop(app.state.services.clone()));
     // SQLite's write-ahead log is copied into the database file here, on a connection and
     // thread of its own, every tenth of a second. Under load the writer's commits add up to
     // ~230 MB of log a second (each small commit writes its changed pages whole); copied only

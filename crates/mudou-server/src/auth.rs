@@ -1,20 +1,17 @@
 //! Who is calling: sessions (cookies) for the web UI, API tokens for scripts,
 //! enrolled devices for the annotators' roster. Every handler receives its
-//! caller from one of the extractors here and scopes its queries by it.
+//! caller from one of the extractors here and scopes its queries by it. The secrets
+//! themselves (random tokens and codes, their hashes, Argon2) are made and checked in
+//! [`mudou_app::secrets`], re-exported here for the routes.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::LazyLock;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
-use base64::Engine;
-use mudou_domain::{CentreId, OrgId, Role, Scope};
+use mudou_domain::{CentreId, ErrorCode, OrgId, Role, Scope};
 use mudou_store::{Device, ThrottleKey, ThrottleRule, User, now_millis};
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::settings::Settings;
@@ -25,80 +22,11 @@ pub const DEVICE_COOKIE: &str = "mudou_device";
 /// Given at a successful password login: from this browser the right password works even
 /// while strangers' guesses slow the account down.
 pub const KNOWN_COOKIE: &str = "mudou_known";
-pub const API_TOKEN_PREFIX: &str = "mdt_";
 
-/// A fresh random secret: 32 bytes, base64url without padding.
-pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A short human-typable code like `K7QX-M2PA-93TF` (60 bits, no look-alike letters).
-pub fn random_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    let chars: Vec<char> = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Normalises a typed code (case, spaces, dashes) before hashing.
-pub fn normalise_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-/// Tokens and codes are random and long, so a fast hash is enough at rest.
-pub fn token_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Hashes a password or PIN with Argon2id, off the async runtime.
-pub async fn hash_secret(secret: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(ApiError::internal)?;
-        let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
-        Argon2::default()
-            .hash_password(secret.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(ApiError::internal)
-    })
-    .await
-    .map_err(ApiError::internal)?
-}
-
-/// Checks a password or PIN against its Argon2 hash, off the async runtime.
-pub async fn verify_secret(secret: String, hash: String) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(ApiError::internal)?;
-        Ok(Argon2::default()
-            .verify_password(secret.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(ApiError::internal)?
-}
-
-/// A hash to verify against when the user does not exist, so that a wrong
-/// username takes as long as a wrong password.
-pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::encode_b64(b"mudou-dummy-salt").expect("valid salt");
-    Argon2::default()
-        .hash_password(random_secret().as_bytes(), &salt)
-        .expect("hashing works")
-        .to_string()
-});
+pub use mudou_app::secrets::{
+    API_TOKEN_PREFIX, DUMMY_HASH, hash_secret, normalise_code, random_code, random_secret,
+    token_hash, verify_secret,
+};
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -171,8 +99,7 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "scope",
+                ErrorCode::Scope,
                 format!("this needs the scope '{scope}', which this API token (or role) lacks"),
             )
             .with("needed", scope.as_str()))
@@ -212,8 +139,7 @@ impl FromRequestParts<AppState> for Caller {
                 .filter(|t| t.starts_with(API_TOKEN_PREFIX))
                 .ok_or_else(|| {
                     ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
+                        ErrorCode::InvalidToken,
                         "use 'Authorization: Bearer mdt_…' with an API token",
                     )
                 })?;
@@ -222,16 +148,11 @@ impl FromRequestParts<AppState> for Caller {
                 .api_token_user(&token_hash(token), now)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::new(
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        "invalid_token",
-                        "unknown or revoked API token",
-                    )
+                    ApiError::new(ErrorCode::InvalidToken, "unknown or revoked API token")
                 })?;
             if auth.expires_at <= now {
                 return Err(ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "token_expired",
+                    ErrorCode::TokenExpired,
                     "this API token has expired; make a new one",
                 ));
             }
@@ -553,13 +474,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_and_cookies() {
-        let code = random_code();
-        assert_eq!(code.len(), 14);
-        assert_eq!(
-            normalise_code(&code.to_lowercase().replace('-', " ")),
-            code.replace('-', "")
-        );
+    fn cookies() {
         let mut h = HeaderMap::new();
         h.insert(
             COOKIE,
@@ -568,14 +483,5 @@ mod tests {
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "b"), None);
         assert_eq!(cookie(&h, DEVICE_COOKIE), None);
-        assert_ne!(random_secret(), random_secret());
-    }
-
-    #[tokio::test]
-    async fn argon2_round_trip() {
-        let h = hash_secret("1234".into()).await.unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_secret("1234".into(), h.clone()).await.unwrap());
-        assert!(!verify_secret("1235".into(), h).await.unwrap());
     }
 }

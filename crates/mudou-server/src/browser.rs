@@ -27,10 +27,11 @@
 //! A refusal is 403 `cross_origin`, before the handler runs (an upload's body is not read).
 
 use axum::extract::Request;
+use axum::http::Method;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use mudou_domain::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -91,8 +92,7 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
         Some(why) => {
             tracing::info!(method = %req.method(), path = req.uri().path(), why, "cross-origin request refused");
             ApiError::new(
-                StatusCode::FORBIDDEN,
-                "cross_origin",
+                ErrorCode::CrossOrigin,
                 "this request came from another site's page; Mudou only takes changes from its own pages (or scripts with an API token)",
             )
             .into_response()

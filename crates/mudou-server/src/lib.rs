@@ -2,20 +2,16 @@
 //! `serve` runs it on a listener until a shutdown signal, letting in-flight
 //! requests finish. Tests bind port 0 and drive the real thing over HTTP.
 
-pub mod affinity;
 pub mod auth;
 pub mod browser;
 pub mod csv_out;
 pub mod error;
 pub mod extract;
-pub mod ingest;
 pub mod metrics;
-pub mod review;
 pub mod routes;
 pub mod settings;
 pub mod state;
 pub mod web;
-pub mod writer;
 
 mod app;
 

@@ -25,11 +25,8 @@ pub struct Metrics {
     pub active_assignments: prometheus::IntGauge,
     /// Items still needing labels, by open order (set at each scrape).
     pub items_waiting: prometheus::IntGaugeVec,
-    /// Writes stored per transaction (group commit).
-    pub write_batch_size: prometheus::Histogram,
-    pub write_batch_seconds: prometheus::Histogram,
-    /// SQLite: flushes of the log after the writer's commits (`crate::writer`).
-    pub write_flush_seconds: prometheus::Histogram,
+    /// The group commit's batches and log flushes (`mudou_app::writer`).
+    pub writer: mudou_app::writer::WriterMetrics,
     /// SQLite: the background copies of the log into the database file (every 100 ms).
     pub checkpoint_seconds: prometheus::Histogram,
 }
@@ -85,21 +82,7 @@ impl Metrics {
             &["order"],
         )
         .expect("valid metric");
-        let write_batch_size = histogram(
-            "mudou_write_batch_size",
-            "Annotators' writes (leases, labels, heartbeats, ends of units) stored together in one transaction",
-            vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
-        );
-        let write_batch_seconds = histogram(
-            "mudou_write_batch_seconds",
-            "Time to store one batch of annotators' writes, its commit included (on SQLite the disk flush follows, in mudou_write_flush_seconds)",
-            prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets"),
-        );
-        let write_flush_seconds = histogram(
-            "mudou_write_flush_seconds",
-            "SQLite: time to flush the log to disk after the writer's commits, before they are answered",
-            prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets"),
-        );
+        let writer = mudou_app::writer::WriterMetrics::new();
         let checkpoint_seconds = histogram(
             "mudou_checkpoint_seconds",
             "SQLite: time to copy the write-ahead log into the database file (a background job, every 100 ms)",
@@ -108,9 +91,6 @@ impl Metrics {
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(checkpoint_seconds.clone()),
-            Box::new(write_flush_seconds.clone()),
-            Box::new(write_batch_size.clone()),
-            Box::new(write_batch_seconds.clone()),
             Box::new(labels_submitted_total.clone()),
             Box::new(leases_expired_total.clone()),
             Box::new(active_assignments.clone()),
@@ -118,6 +98,7 @@ impl Metrics {
         ] {
             registry.register(m).expect("registers once");
         }
+        writer.register(&registry).expect("registers once");
         registry
             .register(Box::new(http_requests_total.clone()))
             .expect("registers once");
@@ -139,9 +120,7 @@ impl Metrics {
             leases_expired_total,
             active_assignments,
             items_waiting,
-            write_batch_size,
-            write_batch_seconds,
-            write_flush_seconds,
+            writer,
             checkpoint_seconds,
         })
     }

@@ -68,7 +68,7 @@ pub use mudou_domain::{ConsensusUpdate, ItemLabels};
 pub use orders::*;
 pub use people::*;
 pub use pool::WRITE_THREAD;
-pub use pool::{Backend, DatabaseUrl, LogFlush, Store, StoreConfig, now_millis};
+pub use pool::{Backend, DatabaseUrl, LogFlush, RETRIES, Store, StoreConfig, now_millis};
 pub use quality::*;
 pub use review::*;
 pub use throttle::*;

@@ -519,7 +519,7 @@ impl Store {
 
 /// Times a transaction is tried again after PostgreSQL broke a deadlock or a serialization
 /// conflict (it rolled back; nothing was written): the store's one retry count.
-pub(crate) const RETRIES: u32 = 3;
+pub const RETRIES: u32 = 3;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_millis() -> i64 {

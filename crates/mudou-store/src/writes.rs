@@ -142,7 +142,28 @@ impl Store {
     /// commits once. `decide(order_id, item)` is the consensus of a label's order. The
     /// outer error is the transaction's own (nothing was written); each job's own failure
     /// is in its slot.
+    ///
+    /// A batch PostgreSQL rolled back for a deadlock or a serialization conflict (nothing
+    /// was written) is run again, like every transaction of the store (`retry_transient!`).
     pub async fn write_batch<F>(
+        &self,
+        held: &mut WriteConn,
+        jobs: &[WriteJob],
+        now: i64,
+        lease_ms: i64,
+        mut decide: F,
+    ) -> Result<Vec<Result<WriteDone>>>
+    where
+        F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
+    {
+        retry_transient!(
+            self.write_batch_once(held, jobs, now, lease_ms, &mut decide)
+                .await
+        )
+    }
+
+    /// One try of [`Store::write_batch`].
+    async fn write_batch_once<F>(
         &self,
         held: &mut WriteConn,
         jobs: &[WriteJob],
@@ -269,7 +290,7 @@ impl Store {
         F: FnMut(i64, &ItemLabels) -> ConsensusUpdate,
     {
         retry_transient!(
-            self.write_batch(
+            self.write_batch_once(
                 &mut WriteConn::default(),
                 std::slice::from_ref(&job),
                 now,

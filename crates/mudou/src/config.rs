@@ -133,7 +133,7 @@ impl ServerArgs {
         }
     }
 
-    /// Whether to reserve a CPU for the SQLite writer (`mudou_server::affinity`): on
+    /// Whether to reserve a CPU for the SQLite writer (`mudou_app::affinity`): on
     /// SQLite, unless turned off.
     pub fn wants_writer_core(&self) -> anyhow::Result<bool> {
         let on = self

@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use mudou_app::Services;
+use mudou_app::ingest::IncomingImage;
+use mudou_app::users::{NewUserRequest, create_user};
 use mudou_domain::{CentreId, DatasetId, OrgId, Role, SkillLevel, UserId};
-use mudou_server::ingest::IncomingImage;
-use mudou_server::routes::admin::create_user_checked;
-use mudou_server::routes::types::NewUserRequest;
-use mudou_server::{AppState, Settings};
+use mudou_server::Settings;
 use mudou_store::{NewCentre, now_millis};
 
 #[derive(clap::Args, Debug)]
@@ -54,7 +54,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut settings = Settings::for_data_dir(&data_dir);
     settings.listen = args.listen;
     // A fresh metrics token each run, printed below with the other secrets.
-    let metrics_token: mudou_server::metrics::MetricsToken = mudou_server::auth::random_secret()
+    let metrics_token: mudou_server::metrics::MetricsToken = mudou_app::secrets::random_secret()
         .parse()
         .map_err(anyhow::Error::msg)?;
     settings.metrics_token = Some(metrics_token.clone());
@@ -137,19 +137,17 @@ fn user(username: Option<&str>, name: &str, role: Role) -> NewUserRequest {
 }
 
 /// Fills a fresh database; returns a device enrolment code for the demo centre.
-pub async fn seed(state: &AppState) -> anyhow::Result<String> {
-    let store = &state.store;
+pub async fn seed(svc: &Services) -> anyhow::Result<String> {
+    let store = &svc.store;
     let now = now_millis();
-    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
-    let admin = create_user_checked(
-        state,
+    let admin = create_user(
+        svc,
         NewUserRequest {
             password: Some(ADMIN.1.into()),
             ..user(Some(ADMIN.0), "管理员", Role::Admin)
         },
     )
-    .await
-    .map_err(api)?;
+    .await?;
     let centre = store
         .create_centre(
             &NewCentre {
@@ -161,24 +159,23 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
             now,
         )
         .await?;
-    let lead = create_user_checked(
-        state,
+    let lead = create_user(
+        svc,
         NewUserRequest {
             password: Some(LEAD.1.into()),
             centre_id: Some(centre.id),
             ..user(Some(LEAD.0), "赵组长", Role::Lead)
         },
     )
-    .await
-    .map_err(api)?;
+    .await?;
     for (i, (name, pin)) in ANNOTATORS.iter().enumerate() {
         let level = if i == 0 {
             SkillLevel::Standard
         } else {
             SkillLevel::Trainee
         };
-        create_user_checked(
-            state,
+        create_user(
+            svc,
             NewUserRequest {
                 pin: Some((*pin).into()),
                 centre_id: Some(centre.id),
@@ -186,8 +183,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
                 ..user(None, name, Role::Annotator)
             },
         )
-        .await
-        .map_err(api)?;
+        .await?;
     }
     // A second centre shows that each centre sees only its own people.
     let other = store
@@ -201,28 +197,26 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
             now,
         )
         .await?;
-    create_user_checked(
-        state,
+    create_user(
+        svc,
         NewUserRequest {
             pin: Some("9999".into()),
             centre_id: Some(other.id),
             ..user(None, "周敏", Role::Annotator)
         },
     )
-    .await
-    .map_err(api)?;
+    .await?;
 
     let org = store.create_org("示例AI公司", now).await?;
-    create_user_checked(
-        state,
+    create_user(
+        svc,
         NewUserRequest {
             password: Some(CLIENT.1.into()),
             org_id: Some(org.id),
             ..user(Some(CLIENT.0), "孙经理", Role::Client)
         },
     )
-    .await
-    .map_err(api)?;
+    .await?;
 
     let client = store
         .list_users(&mudou_store::UserFilter {
@@ -234,9 +228,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     let dataset = store
         .create_dataset(OrgId::new(org.id), "形状示例 Shapes", client.id, now)
         .await?;
-    let outcomes = mudou_server::ingest::add_images(state, dataset.id, shapes()?)
-        .await
-        .map_err(api)?;
+    let outcomes = mudou_app::ingest::add_images(svc, dataset.id, shapes()?).await?;
     let accepted = outcomes.iter().filter(|o| o.status == "accepted").count();
     if accepted != outcomes.len() {
         bail!(
@@ -246,12 +238,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<String> {
     }
 
     let (org_id, shapes_id) = (OrgId::new(org.id), DatasetId::new(dataset.id));
-    seed_orders(state, org_id, client.id, shapes_id).await?;
+    seed_orders(svc, org_id, client.id, shapes_id).await?;
     let centre_id = CentreId::new(centre.id);
-    seed_history(state, org_id, client.id, shapes_id, centre_id, admin.id).await?;
+    seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
 
-    let code = mudou_server::auth::random_code();
-    let hash = mudou_server::auth::token_hash(&mudou_server::auth::normalise_code(&code));
+    let code = mudou_app::secrets::random_code();
+    let hash = mudou_app::secrets::token_hash(&mudou_app::secrets::normalise_code(&code));
     store
         .create_device_code(centre_id, &hash, lead.id, now, now + 7 * 86_400_000)
         .await?;
@@ -275,13 +267,12 @@ fn label(
 /// multi-label and boxes on the shapes, and text classification on a second dataset of short
 /// reviews. Each shape label shows an example picture.
 async fn seed_orders(
-    state: &AppState,
+    svc: &Services,
     org_id: OrgId,
     client_id: UserId,
     shapes_id: DatasetId,
 ) -> anyhow::Result<()> {
-    let store = &state.store;
-    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let store = &svc.store;
     let now = now_millis();
 
     // One clear picture per shape as its example (the first `normal` one of the manifest).
@@ -327,12 +318,11 @@ async fn seed_orders(
         "reviews.csv",
         REVIEWS.as_bytes(),
     )?;
-    let mut ingest = mudou_server::ingest::Ingest::new(state, reviews.id);
+    let mut ingest = mudou_app::ingest::Ingest::new(svc, reviews.id);
     ingest
-        .add(mudou_server::ingest::text_items("reviews.csv", texts))
-        .await
-        .map_err(api)?;
-    ingest.commit().await.map_err(api)?;
+        .add(mudou_app::ingest::text_items("reviews.csv", texts))
+        .await?;
+    ingest.commit().await?;
 
     let orders = [
         (
@@ -421,9 +411,7 @@ async fn seed_orders(
     for (dataset, spec) in orders {
         let spec: mudou_domain::OrderSpec =
             serde_json::from_value(spec).context("a demo order spec")?;
-        mudou_server::routes::orders::create_published(state, org_id, client_id, dataset, &spec)
-            .await
-            .map_err(api)?;
+        mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
     }
     Ok(())
 }
@@ -436,14 +424,14 @@ pub const HISTORY_DAYS: i64 = 5;
 /// so pay, throughput charts and payroll have something true to show. The centre pays a
 /// monthly quality bonus.
 async fn seed_history(
-    state: &AppState,
+    svc: &Services,
     org_id: OrgId,
     client_id: UserId,
     shapes_id: DatasetId,
     centre_id: CentreId,
     admin_id: UserId,
 ) -> anyhow::Result<()> {
-    let store = &state.store;
+    let store = &svc.store;
     let reviews = store
         .dataset_by_name(org_id, "评价示例 Reviews")
         .await?
@@ -498,7 +486,7 @@ async fn seed_history(
     }
     let started = std::time::Instant::now();
     let done = crate::simulate::history(
-        state,
+        svc,
         org_id,
         client_id,
         &datasets,

@@ -1,8 +1,8 @@
 //! `mudou import --dataset NAME PATH`: brings a folder of pictures, a ZIP archive, a manifest
 //! or a file of text items into a dataset, with a progress bar.
 //!
-//! Locally (the default) it opens the database and media folder itself and uses the server's
-//! own ingest code, committing every chunk; remotely (`--server URL --token mdt_…`) it uploads
+//! Locally (the default) it opens the database and media folder itself and uses the ingest
+//! the server's uploads use (`mudou_app::ingest`), committing every chunk; remotely (`--server URL --token mdt_…`) it uploads
 //! in batches through `POST /api/v1/datasets/{id}/files`. Either way it is resumable: files
 //! whose SHA-256 the dataset already holds are skipped before any decoding or uploading.
 
@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use mudou_media::{ManifestRow, TableFormat, ZipImport, ZipItem, ZipLimits};
-use mudou_server::AppState;
-use mudou_server::ingest::{
+use mudou_app::Services;
+use mudou_app::ingest::{
     CommitMode, DiskFile, FileOutcome, Manifest, Source, ingest_sources, looks_like_zip,
 };
+use mudou_media::{ManifestRow, TableFormat, ZipImport, ZipItem, ZipLimits};
 use serde_json::{Value, json};
 
 use crate::config::ServerArgs;
@@ -321,8 +321,8 @@ async fn find_org(store: &mudou_store::Store, org: Option<&str>) -> anyhow::Resu
 }
 
 /// Imports into the local database; returns what happened.
-pub async fn run_local(state: &AppState, args: &ImportArgs) -> anyhow::Result<Summary> {
-    let store = &state.store;
+pub async fn run_local(svc: &Services, args: &ImportArgs) -> anyhow::Result<Summary> {
+    let store = &svc.store;
     let org_id = find_org(store, args.org.as_deref()).await?;
     let dataset = match store.dataset_by_name(org_id, &args.dataset).await? {
         Some(d) => d,
@@ -345,15 +345,14 @@ pub async fn run_local(state: &AppState, args: &ImportArgs) -> anyhow::Result<Su
     let bar = progress_bar(plan.total, args.quiet);
     let progress_bar = bar.clone();
     let outcomes = ingest_sources(
-        state,
+        svc,
         dataset.id,
         plan.sources,
         plan.manifest.map(Manifest::new),
         CommitMode::EachChunk,
         &mut move |n| progress_bar.inc(n as u64),
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+    .await?;
     bar.finish_and_clear();
     let mut summary = Summary::default();
     for o in &outcomes {
@@ -667,8 +666,8 @@ pub async fn run_remote(server: &str, token: &str, args: &ImportArgs) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mudou_app::users::NewUserRequest;
     use mudou_domain::{DatasetId, Role};
-    use mudou_server::routes::types::NewUserRequest;
 
     fn shapes() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/shapes")
@@ -700,7 +699,7 @@ mod tests {
     async fn app_with(settings: mudou_server::Settings) -> mudou_server::App {
         let app = mudou_server::build(settings).await.unwrap();
         let org = app.state.store.create_org("客户甲", 1).await.unwrap();
-        mudou_server::routes::admin::create_user_checked(
+        mudou_app::users::create_user(
             &app.state,
             NewUserRequest {
                 username: Some("client".into()),
@@ -871,15 +870,15 @@ mod tests {
             .unwrap();
         let secret = format!(
             "{}{}",
-            mudou_server::auth::API_TOKEN_PREFIX,
-            mudou_server::auth::random_secret()
+            mudou_app::secrets::API_TOKEN_PREFIX,
+            mudou_app::secrets::random_secret()
         );
         state
             .store
             .create_api_token(
                 client.id,
                 "import",
-                &mudou_server::auth::token_hash(&secret),
+                &mudou_app::secrets::token_hash(&secret),
                 "mdt_xxxx",
                 "results:read orders",
                 1,

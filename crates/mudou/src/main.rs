@@ -16,8 +16,8 @@ use std::io::Read;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use mudou_app::users::NewUserRequest;
 use mudou_domain::Role;
-use mudou_server::routes::types::NewUserRequest;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -84,7 +84,7 @@ fn main() -> anyhow::Result<()> {
     // Before the runtime starts, so its threads inherit where they may run.
     if let Command::Serve(args) = &cli.command
         && args.wants_writer_core()?
-        && let Some(core) = mudou_server::affinity::reserve_writer_core()
+        && let Some(core) = mudou_app::affinity::reserve_writer_core()
     {
         tracing::info!(core, "CPU reserved for the SQLite writer");
     }
@@ -120,9 +120,7 @@ fn main() -> anyhow::Result<()> {
                     org_id: None,
                     skill_level: None,
                 };
-                let user = mudou_server::routes::admin::create_user_checked(&app.state, req)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))?;
+                let user = mudou_app::users::create_user(&app.state, req).await?;
                 eprintln!("created admin {} (id {})", user.username.unwrap_or_default(), user.id);
                 Ok(())
             }

@@ -1,8 +1,10 @@
 //! Simulated history for the demo: annotators of known quality work through orders over the
-//! past days on a simulated clock. They go through the same store functions the HTTP
-//! handlers use (`lease_unit`, `submit_label` with the server's consensus, `finish_assignment`),
-//! so everything that follows labels — the pay ledger, the throughput rollups, the lead
-//! engineer's consensus, quality rules — sees exactly what real work would produce.
+//! past days on a simulated clock. The orders are published with the client's use-case
+//! (`mudou_app::orders`); the work goes through the same store functions the annotators'
+//! writes end in (`lease_unit`, `submit_label` with the live consensus of
+//! `mudou_domain::live`, `finish_assignment`), so everything that follows labels — the pay
+//! ledger, the throughput rollups, the lead engineer's consensus, quality rules — sees
+//! exactly what real work would produce.
 //!
 //! Each past day gets a finished order of the shapes pictures and one of the shop reviews;
 //! today gets one that is left partly open (so some pay is still pending, and people can
@@ -13,11 +15,11 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use anyhow::Context;
+use mudou_app::Services;
 use mudou_domain::{
     Answer, AssignmentId, Calendar, CentreId, DatasetId, Finish, OrderId, OrderSpec, OrgId, PayOn,
     UserId,
 };
-use mudou_server::AppState;
 use mudou_store::{Assignment, NewLabel, SubmitOutcome, UserFilter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -119,13 +121,13 @@ fn seconds(rng: &mut ChaCha8Rng, w: &Worker) -> f64 {
 }
 
 async fn work_day(
-    state: &AppState,
+    svc: &Services,
     rng: &mut ChaCha8Rng,
     people: &mut [Person],
     day: &Day<'_>,
     out: &mut Summary,
 ) -> anyhow::Result<()> {
-    let store = &state.store;
+    let store = &svc.store;
     // Each person comes to this order a few times over the day, at random moments.
     let mut queue: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
     for (i, p) in people.iter_mut().enumerate() {
@@ -235,14 +237,11 @@ async fn work_day(
 
 /// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
 async fn truths(
-    state: &AppState,
+    svc: &Services,
     org_id: OrgId,
     dataset_id: DatasetId,
 ) -> anyhow::Result<HashMap<i64, String>> {
-    let items = state
-        .store
-        .list_items(org_id, dataset_id, 0, 10_000)
-        .await?;
+    let items = svc.store.list_items(org_id, dataset_id, 0, 10_000).await?;
     Ok(items
         .into_iter()
         .filter_map(|i| {
@@ -254,7 +253,7 @@ async fn truths(
 
 /// Simulates `days` past days of work (and this morning's) ending at `now`.
 pub async fn history(
-    state: &AppState,
+    svc: &Services,
     org_id: OrgId,
     client_id: UserId,
     datasets: &[(DatasetId, OrderSpec)],
@@ -262,8 +261,7 @@ pub async fn history(
     now: i64,
     seed: u64,
 ) -> anyhow::Result<Summary> {
-    let store = &state.store;
-    let api = |e: mudou_server::ApiError| anyhow::anyhow!("{}: {}", e.code, e.message);
+    let store = &svc.store;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let annotators = store
         .list_users(&UserFilter {
@@ -295,7 +293,7 @@ pub async fn history(
     let cal = Calendar::new(&timezone).unwrap_or_else(|_| Calendar::china());
     let mut truth = HashMap::new();
     for (dataset, _) in datasets {
-        truth.extend(truths(state, org_id, *dataset).await?);
+        truth.extend(truths(svc, org_id, *dataset).await?);
     }
     let mut out = Summary::default();
     let today = cal.day_start(now);
@@ -323,11 +321,9 @@ pub async fn history(
                 // Today's stays open, behind the demo's live orders.
                 spec.priority = 1;
             }
-            let order = mudou_server::routes::orders::create_published(
-                state, org_id, client_id, *dataset, &spec,
-            )
-            .await
-            .map_err(api)?;
+            let order =
+                mudou_app::orders::create_published(svc, org_id, client_id, *dataset, &spec)
+                    .await?;
             out.orders += 1;
             let d = Day {
                 order_id: OrderId::new(order.id),
@@ -338,7 +334,7 @@ pub async fn history(
                 visits: if back == 0 { 2 } else { 4 },
                 finish: back > 0,
             };
-            work_day(state, &mut rng, &mut people, &d, &mut out).await?;
+            work_day(svc, &mut rng, &mut people, &d, &mut out).await?;
             if back > 0 {
                 store
                     .set_order_state(org_id, OrderId::new(order.id), &["open"], "done", now)

@@ -294,9 +294,9 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
         .unwrap()
         .id;
     let org = store.create_org("客户", now).await.unwrap().id;
-    let client = mudou_server::routes::admin::create_user_checked(
+    let client = mudou_app::users::create_user(
         state,
-        mudou_server::routes::types::NewUserRequest {
+        mudou_app::users::NewUserRequest {
             username: Some("client".into()),
             display_name: "client".into(),
             role: Role::Client,
@@ -322,9 +322,9 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
     let parsed =
         mudou_media::parse_text_items(mudou_media::TableFormat::Csv, "t.csv", csv.as_bytes())
             .unwrap();
-    let mut ingest = mudou_server::ingest::Ingest::new(state, ds.id);
+    let mut ingest = mudou_app::ingest::Ingest::new(state, ds.id);
     ingest
-        .add(mudou_server::ingest::text_items("t.csv", parsed))
+        .add(mudou_app::ingest::text_items("t.csv", parsed))
         .await
         .unwrap();
     ingest.commit().await.unwrap();
@@ -339,7 +339,7 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
         "required_qualification": null, "required_level": null, "deadline": null
     }))
     .unwrap();
-    let order = mudou_server::routes::orders::create_published(
+    let order = mudou_app::orders::create_published(
         state,
         OrgId::new(org),
         client,
@@ -349,7 +349,7 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
     .await
     .unwrap()
     .id;
-    let hash = mudou_server::auth::hash_secret("2468".into())
+    let hash = mudou_app::secrets::hash_secret("2468".into())
         .await
         .unwrap();
     let mut cookies = Vec::new();
@@ -373,7 +373,7 @@ async fn seed(settings: Settings, items: usize, annotators: usize) -> (i64, Vec<
         let secret = format!("durable-{}-{i}", uuid::Uuid::new_v4().simple());
         store
             .create_session(
-                &mudou_server::auth::token_hash(&secret),
+                &mudou_app::secrets::token_hash(&secret),
                 u.id,
                 None,
                 now,

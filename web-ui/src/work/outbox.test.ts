@@ -1,8 +1,19 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../api';
-import { backoffMs, classify, idbStore, memoryStore, Outbox, type OutboxEntry, type SendOutcome, uuid } from './outbox';
+import { ApiError, setFetch } from '../api';
+import {
+  apiSender,
+  backoffMs,
+  classify,
+  idbStore,
+  memoryStore,
+  Outbox,
+  type OutboxEntry,
+  refusal,
+  type SendOutcome,
+  uuid,
+} from './outbox';
 import type { LabelBody } from './types';
 
 const body = (item: number, label = 'cat', assignment = 7): LabelBody => ({
@@ -179,7 +190,7 @@ describe('outbox', () => {
 
   it('drops what the server refuses, counts it, and goes on', async () => {
     const srv = server();
-    srv.script(() => ({ kind: 'rejected', code: 'conflict', message: 'unit closed' }));
+    srv.script(() => ({ kind: 'rejected', code: 'unit_closed', message: 'unit closed' }));
     const ob = new Outbox(memoryStore(), srv.send);
     ob.setUser(1);
     const a = await ob.enqueueLabel(1, body(1));
@@ -188,7 +199,56 @@ describe('outbox', () => {
     await ob.flush();
     expect((await w).kind).toBe('rejected');
     expect(srv.got.map((e) => e.item_id)).toEqual([2]);
-    expect(ob.snapshot()).toMatchObject({ pending: 0, rejected: 1 });
+    expect(ob.snapshot()).toMatchObject({ pending: 0, rejected: 1, late: 0 });
+  });
+
+  it('counts a late answer apart from a refused one, and a reused UUID as refused', async () => {
+    const srv = server();
+    srv.script(
+      () => ({ kind: 'rejected', code: 'no_longer_needed', message: 'enough labels' }),
+      () => ({ kind: 'rejected', code: 'uuid_reused', message: 'used for another answer' }),
+    );
+    const ob = new Outbox(memoryStore(), srv.send);
+    ob.setUser(1);
+    for (const i of [1, 2, 3]) await ob.enqueueLabel(1, body(i));
+    await ob.flush();
+    expect(srv.got.map((e) => e.item_id)).toEqual([3]);
+    expect(ob.snapshot()).toMatchObject({ pending: 0, rejected: 1, late: 1 });
+  });
+
+  it('takes a refused submit of an ended unit as done, and counts other refusals', async () => {
+    expect(refusal('submit', 'assignment_ended')).toBe('done');
+    expect(refusal('submit', 'not_found')).toBe('rejected');
+    expect(refusal('label', 'no_longer_needed')).toBe('late');
+    expect(refusal('label', 'unit_closed')).toBe('rejected');
+    expect(refusal('label', 'uuid_reused')).toBe('rejected');
+    const answer = (status: number, code: string) =>
+      setFetch(async () => new Response(JSON.stringify({ error: { code, message: code } }), { status, headers: { 'Content-Type': 'application/json' } }));
+    const submit: OutboxEntry = {
+      id: 's',
+      seq: 1,
+      user_id: 1,
+      kind: 'submit',
+      assignment_id: 7,
+      item_id: null,
+      body: null,
+      created_at: 0,
+      attempts: 0,
+      next_at: 0,
+    };
+    try {
+      answer(409, 'assignment_ended');
+      expect(await apiSender(submit)).toEqual({ kind: 'ok', result: null });
+      answer(404, 'not_found');
+      expect(await apiSender(submit)).toMatchObject({ kind: 'rejected', code: 'not_found' });
+      answer(409, 'unit_closed');
+      expect(await apiSender({ ...submit, kind: 'label', item_id: 3, body: body(3) })).toMatchObject({
+        kind: 'rejected',
+        code: 'unit_closed',
+      });
+    } finally {
+      setFetch((...args) => fetch(...args));
+    }
   });
 
   it('waits for a login after a 401, then resumes', async () => {
@@ -229,7 +289,7 @@ describe('outbox', () => {
     expect(classify(new ApiError(503, 'server', 'x')).kind).toBe('retry');
     expect(classify(new ApiError(429, 'rate_limited', 'x')).kind).toBe('retry');
     expect(classify(new ApiError(401, 'unauthenticated', 'x')).kind).toBe('auth');
-    expect(classify(new ApiError(409, 'conflict', 'x')).kind).toBe('rejected');
+    expect(classify(new ApiError(409, 'unit_closed', 'x')).kind).toBe('rejected');
     expect(classify(new ApiError(422, 'validation', 'x')).kind).toBe('rejected');
     expect(backoffMs(1, () => 0.5)).toBe(1000);
     expect(backoffMs(3, () => 0.5)).toBe(4000);

@@ -1,9 +1,10 @@
 // Never lose a label: every answer is written to IndexedDB before it is sent, then sent in
 // order, one at a time, with its client UUID (the server stores a UUID once, so a retry after a
 // lost reply is safe). Network failures and server errors are retried with backoff; a 401 waits
-// for the person to log in again; a refusal (404/409/422) is dropped and counted. A reload or a
-// closed tab finds the entries again and sends them. Entries belong to the annotator who made
-// them: on a shared PC, another person's session never sends them.
+// for the person to log in again; a refusal (404/409/422) is dropped, and counted by what it
+// means (see `refusal`). A reload or a closed tab finds the entries again and sends them.
+// Entries belong to the annotator who made them: on a shared PC, another person's session
+// never sends them.
 
 import { ApiError, api } from '../api';
 import type { LabelBody, LabelOut, LeaseOut } from './types';
@@ -45,8 +46,11 @@ export type Sender = (e: OutboxEntry) => Promise<SendOutcome>;
 export interface Snapshot {
   /** Entries of the current user still to send. */
   pending: number;
-  /** Labels the server refused since the page opened. */
+  /** Labels the server refused since the page opened (`unit_closed`, `uuid_reused`, …). */
   rejected: number;
+  /** Labels that came after their lease ran out, for items that had all their labels by then
+   * (`no_longer_needed`): not kept, and nobody's fault. */
+  late: number;
   /** Whether the last attempt failed for lack of network (or server). */
   offline: boolean;
   waitingForLogin: boolean;
@@ -60,6 +64,16 @@ export function classify(e: unknown): SendOutcome {
     return { kind: 'rejected', code: e.code, message: e.message };
   }
   return { kind: 'retry', error: e };
+}
+
+/** What a refusal of an entry means for the person: a `late` answer (its item got enough
+ * labels after the lease ran out: nothing is wrong), a `rejected` one (its unit was already
+ * handed in, `unit_closed`; its UUID was used for another answer, `uuid_reused`; or it is not
+ * found or not valid), or `done` (a submit for a unit that has ended: already submitted by an
+ * earlier try whose reply was lost, or handed back or run out: nothing is left to do). */
+export function refusal(kind: EntryKind, code: string): 'late' | 'rejected' | 'done' {
+  if (kind === 'submit') return code === 'assignment_ended' ? 'done' : 'rejected';
+  return code === 'no_longer_needed' ? 'late' : 'rejected';
 }
 
 /** The delay before attempt `attempts + 1`: 1 s, 2 s, 4 s … at most 30 s, ±20 % jitter. */
@@ -79,9 +93,7 @@ export const apiSender: Sender = async (e) => {
     return { kind: 'ok', result: lease ?? null };
   } catch (err) {
     const c = classify(err);
-    // A unit that is already submitted (an earlier try whose reply was lost), or that
-    // expired: nothing is left to do for it.
-    if (e.kind === 'submit' && c.kind === 'rejected') return { kind: 'ok', result: null };
+    if (c.kind === 'rejected' && refusal(e.kind, c.code) === 'done') return { kind: 'ok', result: null };
     return c;
   }
 };
@@ -111,6 +123,7 @@ export class Outbox {
   private waiters = new Map<string, Waiter[]>();
   private listeners = new Set<(s: Snapshot) => void>();
   private rejected = 0;
+  private late = 0;
   private offline = false;
   private waitingForLogin = false;
   private lastSeq = 0;
@@ -167,7 +180,13 @@ export class Outbox {
   }
 
   snapshot(): Snapshot {
-    return { pending: this.pending(), rejected: this.rejected, offline: this.offline, waitingForLogin: this.waitingForLogin };
+    return {
+      pending: this.pending(),
+      rejected: this.rejected,
+      late: this.late,
+      offline: this.offline,
+      waitingForLogin: this.waitingForLogin,
+    };
   }
 
   subscribe(f: (s: Snapshot) => void): () => void {
@@ -373,7 +392,11 @@ export class Outbox {
         this.inFlight = null;
       }
       if (outcome.kind === 'ok' || outcome.kind === 'rejected') {
-        if (outcome.kind === 'rejected') this.rejected++;
+        if (outcome.kind === 'rejected') {
+          const r = refusal(e.kind, outcome.code);
+          if (r === 'late') this.late++;
+          else if (r === 'rejected') this.rejected++;
+        }
         this.removed.add(e.id);
         this.cache = this.cache.filter((x) => x.id !== e.id);
         await this.store.remove(e.id);

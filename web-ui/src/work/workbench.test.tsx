@@ -146,7 +146,7 @@ describe('work screen', () => {
       routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: assignment(false, 3) }];
       let beats = 0;
       routes['POST /api/v1/work/assignments/31/heartbeat'] = () =>
-        ++beats === 1 ? [200, { id: 31, state: 'active', lease_expires_at: Date.now() + 600_000 }] : [409, { error: { code: 'conflict', message: 'expired' } }];
+        ++beats === 1 ? [200, { id: 31, state: 'active', lease_expires_at: Date.now() + 600_000 }] : [409, { error: { code: 'assignment_ended', message: 'the assignment is expired' } }];
       await act(() => render(<Workbench user={user} initial={null} onHome={() => {}} />, root));
       await settle();
       vi.advanceTimersByTime(119_000);

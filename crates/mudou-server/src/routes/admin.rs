@@ -2,16 +2,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{
-    Role, Scope, SkillLevel, UserId, validate_display_name, validate_password, validate_pin,
-    validate_username,
-};
-use mudou_store::{NewCentre, NewUser, UserFilter, now_millis};
+use mudou_domain::{Role, Scope, UserId};
+use mudou_store::{NewCentre, UserFilter, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::types::*;
-use crate::auth::{self, AdminCaller};
+use crate::auth::AdminCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
@@ -135,77 +132,6 @@ async fn list_users(
     }))
 }
 
-/// Checks what a new account needs for its role, hashes its secret and stores it.
-pub async fn create_user_checked(
-    state: &AppState,
-    req: NewUserRequest,
-) -> ApiResult<mudou_store::User> {
-    validate_display_name(&req.display_name)?;
-    if let Some(u) = &req.username {
-        validate_username(u)?;
-    }
-    let role = req.role;
-    let need = |ok: bool, field: &'static str, why: &str| {
-        if ok {
-            Ok(())
-        } else {
-            Err(ApiError::validation(format!("{field}: {why}")).with("field", field))
-        }
-    };
-    need(
-        role.needs_centre() == req.centre_id.is_some(),
-        "centre_id",
-        "leads and annotators (only) belong to a centre",
-    )?;
-    need(
-        role.needs_org() == req.org_id.is_some(),
-        "org_id",
-        "clients (only) belong to an organisation",
-    )?;
-    let (password_hash, pin_hash) = if role.uses_pin() {
-        need(
-            req.password.is_none(),
-            "password",
-            "annotators log in with a PIN, not a password",
-        )?;
-        let pin = req.pin.ok_or_else(|| {
-            ApiError::validation("pin: annotators need a PIN").with("field", "pin")
-        })?;
-        validate_pin(&pin)?;
-        (None, Some(auth::hash_secret(pin).await?))
-    } else {
-        need(req.pin.is_none(), "pin", "only annotators have a PIN")?;
-        need(req.username.is_some(), "username", "required for this role")?;
-        let pw = req
-            .password
-            .ok_or_else(|| ApiError::validation("password: required").with("field", "password"))?;
-        validate_password(&pw)?;
-        (Some(auth::hash_secret(pw).await?), None)
-    };
-    let skill_level = match role {
-        Role::Annotator => Some(req.skill_level.unwrap_or(SkillLevel::Trainee)),
-        _ => {
-            need(
-                req.skill_level.is_none(),
-                "skill_level",
-                "only annotators have a skill level",
-            )?;
-            None
-        }
-    };
-    let new = NewUser {
-        username: req.username,
-        display_name: req.display_name.trim().to_owned(),
-        role,
-        centre_id: req.centre_id,
-        org_id: req.org_id,
-        password_hash,
-        pin_hash,
-        skill_level,
-    };
-    Ok(state.store.create_user(&new, now_millis()).await?)
-}
-
 /// Creates a user. Creating an admin with an API token needs the `admin:users` scope.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUserRequest,
     responses((status = 201, body = UserOut), (status = 403, body = ErrorBody, description = "`scope`: an API token without `admin:users` creating an admin"),
@@ -218,7 +144,7 @@ async fn create_user(
     if req.role == Role::Admin {
         admin.0.require(Scope::AdminUsers)?;
     }
-    let user = create_user_checked(&state, req).await?;
+    let user = mudou_app::users::create_user(&state, req).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 

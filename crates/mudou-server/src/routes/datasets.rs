@@ -2,7 +2,8 @@
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, State};
 use axum::http::StatusCode;
-use mudou_domain::DatasetId;
+use mudou_app::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
+use mudou_domain::{DatasetId, ErrorCode};
 use mudou_media::MediaError;
 use mudou_store::now_millis;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,6 @@ use super::types::*;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::ingest::{CommitMode, DiskFile, FileOutcome, Manifest, Source};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -177,8 +177,7 @@ async fn upload_files(
     let req = axum::extract::Request::from_parts(parts, body);
     let multipart = Multipart::from_request(req, &state).await.map_err(|e| {
         ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("send multipart/form-data ({})", e.body_text()),
         )
     })?;
@@ -193,15 +192,15 @@ async fn upload_files(
         .map_err(ApiError::internal)?;
     let (sources, manifest) = spool(multipart, dir.path()).await?;
     if sources.is_empty() {
-        return Err(ApiError::bad_request(
-            "no_files",
+        return Err(ApiError::new(
+            ErrorCode::NoFiles,
             "the upload holds no files",
         ));
     }
 
     // From here on the work runs to its end (commit, or clean-up) even if the caller goes away.
     let task = tokio::spawn(async move {
-        let out = crate::ingest::ingest_sources(
+        let out = mudou_app::ingest::ingest_sources(
             &state,
             id.get(),
             sources,
@@ -226,12 +225,11 @@ async fn upload_files(
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "the upload is larger than this server accepts",
         )
     } else {
-        ApiError::bad_request("invalid_multipart", e.body_text())
+        ApiError::new(ErrorCode::InvalidMultipart, e.body_text())
     }
 }
 
@@ -275,8 +273,7 @@ async fn spool(
         n += 1;
         if n > MAX_PARTS {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_many_files",
+                ErrorCode::TooManyFiles,
                 format!("send at most {MAX_PARTS} files per request"),
             ));
         }
@@ -302,7 +299,7 @@ async fn spool(
         file.flush().await.map_err(ApiError::internal)?;
         drop(file);
 
-        let name = match crate::ingest::safe_relative_name(&raw_name) {
+        let name = match mudou_app::ingest::safe_relative_name(&raw_name) {
             Ok(name) => name,
             Err(error) => {
                 sources.push(Source::Rejected {
@@ -326,7 +323,7 @@ async fn spool(
                 }));
             }
             manifest = Some((disk.name.clone(), read_manifest(&disk).await?));
-        } else if crate::ingest::looks_like_zip(&head) {
+        } else if mudou_app::ingest::looks_like_zip(&head) {
             sources.push(Source::Zip(disk));
         } else {
             sources.push(Source::Image(disk));
@@ -335,21 +332,27 @@ async fn spool(
     Ok((sources, manifest.map(|(_, m)| m)))
 }
 
+/// A manifest the upload cannot use: the whole upload is refused.
 fn manifest_error(e: MediaError) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    let code = match e {
+        MediaError::TooLarge { .. } => ErrorCode::TooLarge,
+        _ if e.is_client_error() => ErrorCode::BadManifest,
+        e => return ApiError::internal(e),
+    };
+    ApiError::new(code, e.to_string())
 }
 
 async fn read_manifest(f: &DiskFile) -> ApiResult<Manifest> {
-    if f.len > crate::ingest::MAX_TABLE_BYTES {
+    if f.len > mudou_app::ingest::MAX_TABLE_BYTES {
         return Err(manifest_error(MediaError::TooLarge {
             what: format!(
                 "the manifest is larger than {} bytes",
-                crate::ingest::MAX_TABLE_BYTES
+                mudou_app::ingest::MAX_TABLE_BYTES
             ),
         }));
     }
     let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
-    let format = crate::ingest::table_format(&f.name, &bytes);
+    let format = mudou_app::ingest::table_format(&f.name, &bytes);
     let rows = mudou_media::parse_manifest(format, &f.name, &bytes).map_err(manifest_error)?;
     Ok(Manifest::new(rows))
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{Calendar, CentreId, Fen, OrderSpec, UserId};
+use mudou_domain::{Calendar, CentreId, ErrorCode, Fen, OrderSpec, UserId};
 use mudou_store::{
     BonusPolicy, BonusTier, ClosePeriod, EarningsSummary, PayLine, PayRun, PayrollLine, StoreError,
     Windows, now_millis,
@@ -739,7 +739,11 @@ async fn close_pay_run(
             now: now_millis(),
         })
         .await
-        .map_err(entry_error("centre"))?;
+        .map_err(|e| match e {
+            // A later month is closed (or this one, by someone else meanwhile).
+            StoreError::Conflict(m) => ApiError::new(ErrorCode::PeriodClosed, m),
+            e => entry_error("centre")(e),
+        })?;
     let status = if created {
         StatusCode::CREATED
     } else {

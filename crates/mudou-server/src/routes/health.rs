@@ -2,9 +2,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use mudou_domain::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -49,8 +50,7 @@ async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Api
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
             Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
+                ErrorCode::NotReady,
                 "the database does not answer",
             ))
         }
@@ -69,8 +69,7 @@ async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, Api
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = &state.settings.metrics_token else {
         return ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "no metrics here: they need a metrics token (--metrics-token) or an address of their own (--metrics-listen)",
         )
         .into_response();
@@ -82,13 +81,11 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         .map(str::trim);
     let refused = match given {
         None => Some(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "send the metrics token: 'Authorization: Bearer <token>'",
         )),
         Some(t) if !token.matches(t) => Some(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "not the metrics token",
         )),
         Some(_) => None,

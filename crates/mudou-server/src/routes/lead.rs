@@ -924,7 +924,7 @@ async fn exclude_pause(
             "a pause on all work has no stretch of labels on one order",
         ));
     };
-    let out = crate::review::exclude_stretch(&state, id, order_id, req.exclude).await?;
+    let out = mudou_app::review::exclude_stretch(&state, id, order_id, req.exclude).await?;
     let pause = state.store.centre_pause(lead.centre_id, id).await?.into();
     Ok(Json(ExcludeOut {
         pause,
@@ -1381,12 +1381,8 @@ async fn confirm_proposal(
         .store
         .confirm_proposal(admin.0.user.id, id, &req.username, &hash, now_millis())
         .await
-        .map_err(|e| match e {
-            mudou_store::StoreError::Conflict(m) if m.contains("username") => {
-                ApiError::conflict("that username is taken").with("field", "username")
-            }
-            e => ApiError::not_found_as("proposal")(e),
-        })?;
+        // A username already taken answers `username_taken` (`From<StoreError>`).
+        .map_err(ApiError::not_found_as("proposal"))?;
     Ok(Json(p.into()))
 }
 

@@ -29,12 +29,13 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Mudou API", description = "木豆 Mudou: data annotation for rural AI-trainer centres. \
         Browsers authenticate with the `mudou_session` cookie; scripts with `Authorization: Bearer mdt_…`. \
-        Errors are `{\"error\":{\"code\",\"message\"}}`."),
+        Errors are `{\"error\":{\"code\",\"message\"}}`; each `code` always comes with the same \
+        HTTP status (the `ErrorCode` schema lists them all)."),
     modifiers(&Security),
     // Types that parameters name only by reference.
     components(schemas(exports::ExportFormat, exports::ExportInclude, exports::ExportSource,
         mudou_domain::ItemState, review::ReviewReason, earnings::Range, quality_report::ReportFormat,
-        media::Variant)),
+        media::Variant, mudou_domain::ErrorCode)),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
          (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),
          (name = "lead"), (name = "me"))

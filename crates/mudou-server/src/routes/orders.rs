@@ -1,13 +1,12 @@
 //! A client's orders: create and edit while draft, publish (split into work units),
-//! pause, resume, cancel, gold answers, and progress.
+//! pause, resume, cancel, gold answers, and progress. Drafts, gold answers, publishing and
+//! syncs are use-cases of `mudou_app::orders`; the handlers here check the caller and shape
+//! the answers.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{
-    Answer, DatasetId, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
-    plan_training_units, plan_units,
-};
-use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, now_millis};
+use mudou_domain::{Answer, DatasetId, ErrorCode, ItemId, OrderId, OrderSpec};
+use mudou_store::{Order, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -199,45 +198,20 @@ async fn order_out(state: &AppState, o: Order) -> ApiResult<OrderOut> {
     })
 }
 
-fn fields(spec: &OrderSpec) -> ApiResult<OrderFields> {
-    Ok(OrderFields {
-        name: spec.name.trim().to_owned(),
-        task_type: spec.task_type.as_str().to_owned(),
-        spec: serde_json::to_string(spec).map_err(ApiError::internal)?,
-        priority: spec.priority as i64,
-        deadline: spec.deadline,
-    })
-}
-
-/// Checks the items the spec points at (label examples, instruction examples) belong to the dataset.
-async fn check_examples(
-    state: &AppState,
-    dataset_id: DatasetId,
-    spec: &OrderSpec,
-) -> ApiResult<()> {
-    let ids = spec
-        .labels
-        .iter()
-        .flat_map(|l| l.examples.iter())
-        .chain(spec.instruction_examples.iter());
-    for id in ids {
-        if state
-            .store
-            .dataset_item(dataset_id, ItemId::new(*id))
-            .await
-            .is_err()
-        {
-            return Err(
-                ApiError::validation(format!("example item {id} is not in this dataset"))
-                    .with("field", "labels"),
-            );
-        }
-    }
-    Ok(())
-}
-
 fn order_not_found(e: mudou_store::StoreError) -> ApiError {
-    ApiError::not_found_as("order")(e)
+    match e {
+        mudou_store::StoreError::Conflict(m) => ApiError::new(ErrorCode::OrderState, m),
+        e => ApiError::not_found_as("order")(e),
+    }
+}
+
+/// The order's state does not allow this (`order_state`, with the state).
+fn order_state(order: &Order, why: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::OrderState,
+        format!("the order is {}: {why}", order.state),
+    )
+    .with("state", order.state.as_str())
 }
 
 /// The client's orders, newest first.
@@ -262,7 +236,7 @@ async fn create_order(
     client: ClientCaller,
     Json(req): Json<NewOrderRequest>,
 ) -> ApiResult<(StatusCode, Json<OrderOut>)> {
-    let order = new_draft(
+    let order = mudou_app::orders::new_draft(
         &state,
         client.org_id,
         client.caller.user.id,
@@ -271,48 +245,6 @@ async fn create_order(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(order_out(&state, order).await?)))
-}
-
-/// Checks a spec and stores it as a draft order of `org_id` on one of its datasets.
-async fn new_draft(
-    state: &AppState,
-    org_id: OrgId,
-    user_id: UserId,
-    dataset_id: DatasetId,
-    spec: &OrderSpec,
-) -> ApiResult<Order> {
-    let now = now_millis();
-    spec.validate(now)?;
-    state
-        .store
-        .get_dataset(org_id, dataset_id)
-        .await
-        .map_err(ApiError::not_found_as("dataset"))?;
-    check_examples(state, dataset_id, spec).await?;
-    let mut seed = [0u8; 8];
-    getrandom::fill(&mut seed).map_err(ApiError::internal)?;
-    let seed = i64::from_le_bytes(seed) & i64::MAX;
-    Ok(state
-        .store
-        .create_order(org_id, dataset_id, &fields(spec)?, seed, user_id, now)
-        .await?)
-}
-
-/// Creates an order and publishes it at once, as a client would in two steps (the demo's
-/// seeded orders).
-pub async fn create_published(
-    state: &AppState,
-    org_id: OrgId,
-    user_id: UserId,
-    dataset_id: DatasetId,
-    spec: &OrderSpec,
-) -> ApiResult<Order> {
-    let order = new_draft(state, org_id, user_id, dataset_id, spec).await?;
-    add_units(state, &order, true).await?;
-    Ok(state
-        .store
-        .get_order(org_id, OrderId::new(order.id))
-        .await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
@@ -340,162 +272,8 @@ async fn update_order(
     Path(id): Path<OrderId>,
     Json(req): Json<UpdateOrderRequest>,
 ) -> ApiResult<Json<OrderOut>> {
-    let now = now_millis();
-    let current = state
-        .store
-        .get_order(client.org_id, id)
-        .await
-        .map_err(order_not_found)?;
-    req.spec.validate(now)?;
-    check_examples(&state, DatasetId::new(current.dataset_id), &req.spec).await?;
-    // Gold answers typed in earlier must still fit the new label set.
-    for (item_id, answer) in state.store.order_gold(id).await? {
-        let value: Value = serde_json::from_str(&answer).map_err(ApiError::internal)?;
-        if let Err(e) = Answer::parse(&req.spec, &value, None) {
-            return Err(ApiError::validation(format!(
-                "the gold answer of item {item_id} no longer fits: {}",
-                e.message
-            ))
-            .with("field", "labels"));
-        }
-    }
-    let o = state
-        .store
-        .update_order(client.org_id, id, &fields(&req.spec)?, now)
-        .await?;
+    let o = mudou_app::orders::update_draft(&state, client.org_id, id, &req.spec).await?;
     Ok(Json(order_out(&state, o).await?))
-}
-
-/// Decides which candidates join the order and with which gold; refuses gold that
-/// does not fit the order.
-async fn plan_items(
-    state: &AppState,
-    order_id: i64,
-    spec: &OrderSpec,
-    seed: u64,
-    gold_already: usize,
-    candidates: Vec<CandidateItem>,
-) -> ApiResult<(Vec<OrderItemPlan>, usize)> {
-    let typed: std::collections::HashMap<i64, String> = state
-        .store
-        .order_gold(OrderId::new(order_id))
-        .await?
-        .into_iter()
-        .collect();
-    let want = spec.task_type.item_kind();
-    // Which items' known answers serve as gold: all, or a seeded sample of `max_gold_items`.
-    let mut with_answer: Vec<i64> = candidates
-        .iter()
-        .filter(|c| c.gold.is_some() && c.kind == want)
-        .map(|c| c.id)
-        .collect();
-    if let Some(max) = spec.max_gold_items {
-        let room = (max as usize).saturating_sub(gold_already);
-        with_answer.sort_by_key(|id| (*id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed);
-        with_answer.truncate(room);
-    }
-    let use_manifest: std::collections::HashSet<i64> = with_answer.into_iter().collect();
-    let mut plans = Vec::with_capacity(candidates.len());
-    let mut skipped = 0;
-    for c in candidates {
-        if c.kind != want {
-            skipped += 1;
-            continue;
-        }
-        let dims = c.width.zip(c.height);
-        let gold = match typed.get(&c.id) {
-            Some(answer) => Some(answer.clone()),
-            None if !use_manifest.contains(&c.id) => None,
-            None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
-                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(&g) {
-                    Some(v) => {
-                        let a = Answer::parse(spec, &v, dims).map_err(|e| {
-                            ApiError::validation(format!(
-                                "item {}: the manifest's gold answer does not fit: {}",
-                                c.id, e.message
-                            ))
-                            .with("field", "gold")
-                            .with("item_id", c.id)
-                        })?;
-                        Some(a.to_json().to_string())
-                    }
-                    None => None,
-                },
-                _ => None,
-            },
-        };
-        if spec.training.is_some() && gold.is_none() {
-            // Training shows the right answer after each item: only items that have one.
-            skipped += 1;
-            continue;
-        }
-        plans.push(OrderItemPlan {
-            item_id: c.id,
-            gold,
-        });
-    }
-    Ok((plans, skipped))
-}
-
-async fn add_units(state: &AppState, order: &Order, publish: bool) -> ApiResult<SyncOut> {
-    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    let order_id = OrderId::new(order.id);
-    let candidates = state
-        .store
-        .items_outside_order(order_id, DatasetId::new(order.dataset_id))
-        .await?;
-    let mut gold: Vec<i64> = state.store.order_gold_items(order_id).await?;
-    let (plans, skipped) = plan_items(
-        state,
-        order.id,
-        &spec,
-        order.seed as u64,
-        gold.len(),
-        candidates,
-    )
-    .await?;
-    let work: Vec<i64> = plans
-        .iter()
-        .filter(|p| p.gold.is_none())
-        .map(|p| p.item_id)
-        .collect();
-    gold.extend(plans.iter().filter(|p| p.gold.is_some()).map(|p| p.item_id));
-    let seed = (order.seed as u64).wrapping_add(state.store.unit_count(order_id).await? as u64);
-    let (units, slots) = if spec.training.is_some() {
-        if publish && gold.is_empty() {
-            return Err(ApiError::validation(format!(
-                "a training order needs {} items with a known answer (a manifest's gold, or typed in)",
-                spec.task_type.item_kind()
-            ))
-            .with("field", "training"));
-        }
-        // Every trainee may take any unit: the slots never run out.
-        let new_gold: Vec<i64> = plans.iter().map(|p| p.item_id).collect();
-        (
-            plan_training_units(&new_gold, spec.unit_size, seed),
-            TRAINING_SLOTS,
-        )
-    } else {
-        if publish && work.is_empty() {
-            return Err(ApiError::validation(format!(
-                "the dataset has no {} items without a gold answer to label",
-                spec.task_type.item_kind()
-            )));
-        }
-        (
-            plan_units(&work, &gold, spec.unit_size, spec.gold_share, seed),
-            spec.overlap.initial() as i64,
-        )
-    };
-    let n = state
-        .store
-        .add_order_units(order_id, &plans, &units, slots, publish, now_millis())
-        .await?;
-    Ok(SyncOut {
-        added_items: plans.len(),
-        added_units: n,
-        skipped_items: skipped,
-    })
 }
 
 /// Opens a draft order: its items are split into work units (gold mixed in, seeded shuffle).
@@ -506,21 +284,7 @@ async fn publish_order(
     client: ClientCaller,
     Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
-    let order = state
-        .store
-        .get_order(client.org_id, id)
-        .await
-        .map_err(order_not_found)?;
-    if order.state != "draft" {
-        return Err(ApiError::conflict(format!(
-            "the order is {}, not a draft",
-            order.state
-        )));
-    }
-    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    spec.validate(now_millis())?;
-    add_units(&state, &order, true).await?;
-    let o = state.store.get_order(client.org_id, id).await?;
+    let o = mudou_app::orders::publish(&state, client.org_id, id).await?;
     Ok(Json(order_out(&state, o).await?))
 }
 
@@ -532,18 +296,12 @@ async fn sync_order(
     client: ClientCaller,
     Path(id): Path<OrderId>,
 ) -> ApiResult<Json<SyncOut>> {
-    let order = state
-        .store
-        .get_order(client.org_id, id)
-        .await
-        .map_err(order_not_found)?;
-    if !matches!(order.state.as_str(), "open" | "paused") {
-        return Err(ApiError::conflict(format!(
-            "the order is {}; publish it first",
-            order.state
-        )));
-    }
-    Ok(Json(add_units(&state, &order, false).await?))
+    let added = mudou_app::orders::sync(&state, client.org_id, id).await?;
+    Ok(Json(SyncOut {
+        added_items: added.items,
+        added_units: added.units,
+        skipped_items: added.skipped,
+    }))
 }
 
 async fn transition(
@@ -610,27 +368,7 @@ async fn set_gold(
     Path((id, item_id)): Path<(OrderId, ItemId)>,
     Json(req): Json<GoldRequest>,
 ) -> ApiResult<StatusCode> {
-    let order = state
-        .store
-        .get_order(client.org_id, id)
-        .await
-        .map_err(order_not_found)?;
-    if order.state != "draft" {
-        return Err(ApiError::conflict(
-            "gold answers are set while the order is a draft",
-        ));
-    }
-    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    let item = state
-        .store
-        .dataset_item(DatasetId::new(order.dataset_id), item_id)
-        .await
-        .map_err(ApiError::not_found_as("item"))?;
-    let answer = Answer::parse(&spec, &req.answer, item.width.zip(item.height))?;
-    state
-        .store
-        .put_order_gold(id, item_id, &answer.to_json().to_string(), now_millis())
-        .await?;
+    mudou_app::orders::set_gold(&state, client.org_id, id, item_id, &req.answer).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -682,7 +420,8 @@ async fn delete_gold(
         .await
         .map_err(order_not_found)?;
     if order.state != "draft" {
-        return Err(ApiError::conflict(
+        return Err(order_state(
+            &order,
             "gold answers are changed while the order is a draft",
         ));
     }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
+use mudou_app::review::{DecisionKind, check_decision, plan};
 use mudou_domain::{ItemId, ItemState, LabelDef, OrderId, OrderSpec, TaskType};
 use mudou_store::{Decision, QueueFilter, ReviewItem, now_millis};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,6 @@ use super::types::{ErrorBody, Items, media_url};
 use crate::auth::{ClientCaller, LeadCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::review::{DecisionKind, check_decision, plan};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mudou_domain::{CentreId, Role, UserId, validate_pin};
+use mudou_domain::{CentreId, ErrorCode, Role, UserId, validate_pin};
 use mudou_store::{User, now_millis};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -88,13 +88,7 @@ async fn login(
     request_headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let bad = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "wrong username or password",
-        )
-    };
+    let bad = || ApiError::new(ErrorCode::InvalidCredentials, "wrong username or password");
     let now = now_millis();
     let t = Throttles(&state.settings);
     if req.password.len() > 256 || req.username.len() > 64 {
@@ -202,11 +196,7 @@ async fn pin_login(
     let pin: String = req.pin.chars().take(64).collect();
     let right = auth::verify_secret(pin, hash).await?;
     let Some((user, _)) = found.filter(|_| right && usable) else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_pin",
-            "wrong PIN",
-        ));
+        return Err(ApiError::new(ErrorCode::InvalidPin, "wrong PIN"));
     };
     state.store.attempt_succeeded(&keys).await?;
     state.store.touch_device(device.id, now).await?;
@@ -340,11 +330,7 @@ async fn claim_device(
         )
         .await?
         .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "this code is unknown, used or expired",
-            )
+            ApiError::new(ErrorCode::NotFound, "this code is unknown, used or expired")
         })?;
     let centre = state
         .store

@@ -11,10 +11,13 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// What went wrong. Some refusals add fields of their own beside these (`field`: the
+/// request field at fault; `attempts_left`; `retry_after_s`; `state`: an order's state).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `invalid_pin`, `validation`, `not_found`.
-    pub code: String,
+    /// Stable machine-readable code; each is always answered with the same HTTP status
+    /// (see the `ErrorCode` schema).
+    pub code: mudou_domain::ErrorCode,
     /// Human-readable explanation (English).
     pub message: String,
 }
@@ -363,19 +366,8 @@ pub struct NewOrgRequest {
     pub name: String,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUserRequest {
-    /// Required for everyone but annotators (who pick their name on the roster).
-    pub username: Option<String>,
-    pub display_name: String,
-    pub role: Role,
-    pub password: Option<String>,
-    pub pin: Option<String>,
-    pub centre_id: Option<i64>,
-    pub org_id: Option<i64>,
-    pub skill_level: Option<SkillLevel>,
-}
+// A new account is the account use-case's own input (`mudou_app::users`).
+pub use mudou_app::users::NewUserRequest;
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

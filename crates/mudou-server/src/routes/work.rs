@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use mudou_domain::{Answer, AssignmentId, DatasetId, Finish, ItemId, LabelDef, OrderId, OrderSpec};
+use mudou_app::{AppError, AppResult};
+use mudou_domain::{
+    Answer, AssignmentId, DatasetId, ErrorCode, Finish, ItemId, LabelDef, OrderId, OrderSpec,
+};
 use mudou_store::{
     Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
     now_millis,
@@ -319,8 +322,10 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
             to: Finish::Return,
             training: None,
         };
-        match finish(&state, job).await? {
-            Ok(_) | Err(mudou_store::StoreError::Conflict(_)) => {}
+        match finish(&state, job, AppError::from).await {
+            // Ended meanwhile: nothing to give back.
+            Ok(_) => {}
+            Err(e) if e.code == ErrorCode::Conflict => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -353,7 +358,7 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
                 topup_size: c.spec.unit_size as i64,
                 training: c.spec.training.is_some(),
             });
-            match state.writer.run(job, None).await?? {
+            match state.writer.run(job, None).await? {
                 WriteDone::Lease {
                     unit: Some(a),
                     items,
@@ -379,22 +384,27 @@ async fn next_work(State(state): State<AppState>, me: AnnotatorCaller) -> ApiRes
     nothing(if busy { "busy" } else { "all_done" })
 }
 
-/// Ends an assignment through the writer (group commit).
+/// Ends an assignment through the writer (group commit); `refused` words the store's refusal.
 async fn finish(
     state: &AppState,
     job: FinishJob,
-) -> ApiResult<Result<(Assignment, Option<mudou_store::TrainingResult>), mudou_store::StoreError>> {
-    Ok(match state.writer.run(WriteJob::Finish(job), None).await? {
-        Ok(WriteDone::Finish(a, t)) => Ok((a, t)),
-        Ok(other) => return Err(ApiError::internal(format!("an end answered {other:?}"))),
-        Err(e) => Err(e),
-    })
+    refused: fn(mudou_store::StoreError) -> AppError,
+) -> AppResult<(Assignment, Option<mudou_store::TrainingResult>)> {
+    match state
+        .writer
+        .run_or(WriteJob::Finish(job), None, refused)
+        .await?
+    {
+        WriteDone::Finish(a, t) => Ok((a, t)),
+        other => Err(AppError::internal(format!("an end answered {other:?}"))),
+    }
 }
 
-fn assignment_error(e: mudou_store::StoreError) -> ApiError {
+/// An assignment that is no longer active answers `assignment_ended`.
+fn assignment_error(e: mudou_store::StoreError) -> AppError {
     match e {
-        mudou_store::StoreError::Conflict(m) => ApiError::conflict(m),
-        e => ApiError::not_found_as("assignment")(e),
+        mudou_store::StoreError::Conflict(m) => AppError::new(ErrorCode::AssignmentEnded, m),
+        e => AppError::not_found_as("assignment")(e),
     }
 }
 
@@ -407,10 +417,9 @@ async fn heartbeat(
     Path(id): Path<AssignmentId>,
 ) -> ApiResult<Json<LeaseOut>> {
     let job = WriteJob::Renew(me.caller.user.id.get(), id.get());
-    match state.writer.run(job, None).await? {
-        Ok(WriteDone::Renew(a)) => Ok(Json(a.into())),
-        Ok(other) => Err(ApiError::internal(format!("a renewal answered {other:?}"))),
-        Err(e) => Err(assignment_error(e)),
+    match state.writer.run_or(job, None, assignment_error).await? {
+        WriteDone::Renew(a) => Ok(Json(a.into())),
+        other => Err(ApiError::internal(format!("a renewal answered {other:?}"))),
     }
 }
 
@@ -442,7 +451,7 @@ async fn submit_unit(
             .as_ref()
             .map(|t| (t.pass_share, spec.grants().unwrap_or_default().to_owned())),
     };
-    let (a, result) = finish(&state, job).await?.map_err(assignment_error)?;
+    let (a, result) = finish(&state, job, assignment_error).await?;
     let mut out = LeaseOut::from(a);
     out.training = result.map(|r| TrainingOut {
         total: r.total,
@@ -467,7 +476,7 @@ async fn return_unit(
         to: Finish::Return,
         training: None,
     };
-    let (a, _) = finish(&state, job).await?.map_err(assignment_error)?;
+    let (a, _) = finish(&state, job, assignment_error).await?;
     Ok(Json(a.into()))
 }
 
@@ -529,7 +538,7 @@ async fn post_label(
     let outcome = match state
         .writer
         .run(WriteJob::Label(label), Some((order_id, spec.clone())))
-        .await??
+        .await?
     {
         WriteDone::Label(o) => o,
         other => return Err(ApiError::internal(format!("a label answered {other:?}"))),
@@ -565,15 +574,18 @@ async fn post_label(
             return Err(match r {
                 SubmitRefusal::NotYours => ApiError::not_found("assignment"),
                 SubmitRefusal::NotInUnit => ApiError::not_found("item in this unit"),
-                SubmitRefusal::UnitClosed => {
-                    ApiError::conflict("this unit was already submitted; its answers are final")
-                }
-                SubmitRefusal::NoLongerNeeded => ApiError::conflict(
+                SubmitRefusal::UnitClosed => ApiError::new(
+                    ErrorCode::UnitClosed,
+                    "this unit was already submitted; its answers are final",
+                ),
+                SubmitRefusal::NoLongerNeeded => ApiError::new(
+                    ErrorCode::NoLongerNeeded,
                     "the lease ran out and this item already has all the labels it needs",
                 ),
-                SubmitRefusal::UuidReused => {
-                    ApiError::conflict("this client_uuid was used for another answer")
-                }
+                SubmitRefusal::UuidReused => ApiError::new(
+                    ErrorCode::UuidReused,
+                    "this client_uuid was used for another answer",
+                ),
             });
         }
     };

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use futures::future::join_all;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
 use serde_json::{Value, json};
 
 use crate::{Browser, TestApp, World, both};
@@ -532,7 +532,7 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
             json!({"reason": "again"}),
         )
         .await;
-    assert_eq!(twice.status.as_u16(), 409);
+    twice.refused(mudou_domain::ErrorCode::Conflict);
     let list = lead.get("/api/v1/centre/adjustments").await;
     let list = list.ok()["items"].as_array().unwrap().clone();
     assert_eq!(list.len(), 3, "the lead sees the centre's adjustments");
@@ -701,7 +701,7 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
             json!({"centre_id": w.centre_a, "period": prev}),
         )
         .await;
-    assert_eq!(earlier.status.as_u16(), 409, "{}", earlier.body);
+    earlier.refused(mudou_domain::ErrorCode::PeriodClosed);
     let future = admin
         .post(
             "/api/v1/admin/pay-runs",

@@ -23,8 +23,8 @@ mod trust;
 mod upload;
 mod work;
 
+use mudou_app::users::NewUserRequest;
 use mudou_domain::Role;
-use mudou_server::routes::types::NewUserRequest;
 use mudou_server::{AppState, Settings};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -152,9 +152,9 @@ impl TestApp {
         }
     }
 
-    /// Creates a user straight through the server's own account logic.
+    /// Creates a user straight through the account use-case (`mudou_app::users`).
     pub async fn user(&self, req: NewUserRequest) -> mudou_store::User {
-        mudou_server::routes::admin::create_user_checked(&self.state, req)
+        mudou_app::users::create_user(&self.state, req)
             .await
             .map_err(|e| e.message)
             .unwrap()
@@ -311,6 +311,16 @@ impl Got {
     }
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    /// Asserts a refusal with `code`, answered with the code's own status.
+    #[track_caller]
+    pub fn refused(&self, code: mudou_domain::ErrorCode) {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (code.status(), code.as_str()),
+            "{}",
+            self.body
+        );
     }
     #[track_caller]
     pub fn ok(&self) -> &Value {

@@ -101,3 +101,48 @@ both!(graceful_shutdown_finishes_and_stops, |app| {
         "no longer listening"
     );
 });
+
+both!(the_document_lists_every_error_code_with_its_status, |app| {
+    let doc = app.browser().get("/api/openapi.json").await.ok().clone();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["ErrorDetail"]["properties"]["code"]["$ref"], "#/components/schemas/ErrorCode",
+        "an error's code is the ErrorCode enum: {}",
+        schemas["ErrorDetail"]
+    );
+    let codes = &schemas["ErrorCode"];
+    let listed: Vec<&str> = codes["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let description = codes["description"].as_str().unwrap();
+    for c in mudou_domain::ErrorCode::ALL {
+        assert!(listed.contains(&c.as_str()), "{c} missing from the enum");
+        assert_eq!(codes["x-error-codes"][c.as_str()], c.status(), "{c}");
+        assert!(
+            description.contains(&format!("| `{c}` | {} |", c.status())),
+            "{c} missing from the table: {description}"
+        );
+    }
+    assert_eq!(listed.len(), mudou_domain::ErrorCode::ALL.len());
+    // Every status an error code has is one the document says a route may answer (but 405,
+    // for a method a path does not take, and 500, which no route means to answer).
+    let mut answered = std::collections::HashSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            answered.extend(op["responses"].as_object().unwrap().keys().cloned());
+        }
+    }
+    for c in mudou_domain::ErrorCode::ALL {
+        if matches!(c.status(), 405 | 500) {
+            continue;
+        }
+        assert!(
+            answered.contains(&c.status().to_string()),
+            "no route lists {} ({c})",
+            c.status()
+        );
+    }
+});

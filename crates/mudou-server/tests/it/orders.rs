@@ -1,5 +1,6 @@
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
+use mudou_domain::ErrorCode;
 use serde_json::{Value, json};
 
 use crate::{Browser, TestApp, World, both};
@@ -179,22 +180,18 @@ both!(order_lifecycle_with_gold_and_units, |app| {
         "gold mixed in"
     );
 
-    // No more edits; lifecycle moves.
-    assert_eq!(put(json!({"spec": spec})).await.status.as_u16(), 409);
-    assert_eq!(
-        c.post(&format!("/api/v1/orders/{id}/publish"), json!({}))
-            .await
-            .status
-            .as_u16(),
-        409
-    );
-    assert_eq!(
-        c.post(&format!("/api/v1/orders/{id}/resume"), json!({}))
-            .await
-            .status
-            .as_u16(),
-        409
-    );
+    // No more edits; lifecycle moves. Each refusal says the order's state is why.
+    put(json!({"spec": spec}))
+        .await
+        .refused(ErrorCode::OrderState);
+    let again = c
+        .post(&format!("/api/v1/orders/{id}/publish"), json!({}))
+        .await;
+    again.refused(ErrorCode::OrderState);
+    assert_eq!(again.body["error"]["state"], "open", "{}", again.body);
+    c.post(&format!("/api/v1/orders/{id}/resume"), json!({}))
+        .await
+        .refused(ErrorCode::OrderState);
     assert_eq!(
         c.post(&format!("/api/v1/orders/{id}/pause"), json!({}))
             .await
@@ -232,13 +229,9 @@ both!(order_lifecycle_with_gold_and_units, |app| {
             .ok()["state"],
         "cancelled"
     );
-    assert_eq!(
-        c.post(&format!("/api/v1/orders/{id}/resume"), json!({}))
-            .await
-            .status
-            .as_u16(),
-        409
-    );
+    c.post(&format!("/api/v1/orders/{id}/resume"), json!({}))
+        .await
+        .refused(ErrorCode::OrderState);
     assert_eq!(
         c.get("/api/v1/orders").await.ok()["items"]
             .as_array()

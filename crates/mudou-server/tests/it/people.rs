@@ -2,7 +2,7 @@
 //! rules, qualifications, levels, proposals of new leads; always within the lead's centre.
 
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
 use serde_json::json;
 
 use crate::sim::{SimWorker, text_order, text_spec};
@@ -539,10 +539,16 @@ both!(pauses_rules_qualifications_levels_and_new_leads, |app| {
         )
         .await;
     assert_eq!(d.ok()["decision"], "declined");
-    for body in [
-        json!({"username": "x", "password": PASSWORD}),
-        json!({"username": "wangfang", "password": "short"}),
-        json!({"username": "lead_b", "password": PASSWORD}),
+    for (body, code) in [
+        (json!({"username": "x", "password": PASSWORD}), "validation"),
+        (
+            json!({"username": "wangfang", "password": "short"}),
+            "validation",
+        ),
+        (
+            json!({"username": "lead_b", "password": PASSWORD}),
+            "username_taken",
+        ),
     ] {
         let g = admin
             .post(
@@ -550,6 +556,7 @@ both!(pauses_rules_qualifications_levels_and_new_leads, |app| {
                 body.clone(),
             )
             .await;
+        assert_eq!(g.code(), code, "{body}: {}", g.body);
         assert!(matches!(g.status.as_u16(), 409 | 422), "{body}: {}", g.body);
     }
     let ok = admin

@@ -167,7 +167,7 @@ both!(careless_workers_are_paused_and_careful_ones_never, |app| {
     assert!(me.body["stars"].as_u64().unwrap() < careful_stars);
 
     // The paused stretches leave consensus: their items need (and get) new labels.
-    let n = mudou_server::review::run_pending_exclusions(&app.state)
+    let n = mudou_app::review::run_pending_exclusions(&app.state)
         .await
         .unwrap();
     assert!(n <= 2);

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use mudou_app::ingest::{Ingest, text_items};
 use mudou_media::TextItem;
-use mudou_server::ingest::{Ingest, text_items};
 use serde_json::{Value, json};
 
 use crate::{Browser, TestApp};

@@ -26,9 +26,9 @@ async fn text_order(app: &TestApp, w: &World, n: usize, overlap: u32) -> i64 {
     let items =
         mudou_media::parse_text_items(mudou_media::TableFormat::Csv, "t.csv", csv.as_bytes())
             .unwrap();
-    let mut ingest = mudou_server::ingest::Ingest::new(&app.state, ds.id);
+    let mut ingest = mudou_app::ingest::Ingest::new(&app.state, ds.id);
     ingest
-        .add(mudou_server::ingest::text_items("t.csv", items))
+        .add(mudou_app::ingest::text_items("t.csv", items))
         .await
         .unwrap();
     ingest.commit().await.unwrap();
@@ -47,7 +47,7 @@ async fn text_order(app: &TestApp, w: &World, n: usize, overlap: u32) -> i64 {
         ..Default::default()
     };
     let client = app.state.store.list_users(&filter).await.unwrap()[0].id;
-    mudou_server::routes::orders::create_published(
+    mudou_app::orders::create_published(
         &app.state,
         mudou_domain::OrgId::new(w.org_a),
         client,
@@ -62,7 +62,7 @@ async fn text_order(app: &TestApp, w: &World, n: usize, overlap: u32) -> i64 {
 /// `n` annotators of `centre`, each with a session cookie made straight in the store (one
 /// PIN hash for all: the crowd is about dispatch, not about Argon2).
 async fn crowd(app: &TestApp, centre: i64, n: usize) -> Vec<String> {
-    let hash = mudou_server::auth::hash_secret("2468".into())
+    let hash = mudou_app::secrets::hash_secret("2468".into())
         .await
         .unwrap();
     let store = &app.state.store;
@@ -87,7 +87,7 @@ async fn crowd(app: &TestApp, centre: i64, n: usize) -> Vec<String> {
         let secret = format!("stress-{}-{i}", uuid::Uuid::new_v4().simple());
         store
             .create_session(
-                &mudou_server::auth::token_hash(&secret),
+                &mudou_app::secrets::token_hash(&secret),
                 u.id,
                 None,
                 now_millis(),

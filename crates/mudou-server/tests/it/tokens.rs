@@ -95,7 +95,7 @@ both!(expired_tokens_are_refused, |app| {
             .as_i64()
             .unwrap(),
     );
-    let secret = format!("mdt_{}", mudou_server::auth::random_secret());
+    let secret = format!("mdt_{}", mudou_app::secrets::random_secret());
     let now = mudou_store::now_millis();
     // Made through the store: the API makes no token that expires within a day.
     app.state
@@ -103,7 +103,7 @@ both!(expired_tokens_are_refused, |app| {
         .create_api_token(
             user,
             "old",
-            &mudou_server::auth::token_hash(&secret),
+            &mudou_app::secrets::token_hash(&secret),
             "mdt_old",
             "results:read orders",
             now - 10_000,

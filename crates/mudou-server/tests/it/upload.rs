@@ -608,7 +608,7 @@ both!(a_failed_insert_leaves_no_rows_and_no_new_files, |app| {
     // the files were stored: the new ones go, the one another dataset uses stays.
     let files = ["shape_000.jpg", "shape_020.jpg", "shape_021.jpg"]
         .iter()
-        .map(|n| mudou_server::ingest::IncomingImage {
+        .map(|n| mudou_app::ingest::IncomingImage {
             file_name: (*n).into(),
             tag: String::new(),
             bytes: shape(n).into(),
@@ -616,7 +616,7 @@ both!(a_failed_insert_leaves_no_rows_and_no_new_files, |app| {
             gold: None,
         })
         .collect();
-    let err = mudou_server::ingest::add_images(&app.state, 9_999_999, files).await;
+    let err = mudou_app::ingest::add_images(&app.state, 9_999_999, files).await;
     assert!(err.is_err());
     assert_eq!(media_files(&app), before);
     let datasets = app

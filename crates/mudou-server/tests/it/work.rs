@@ -1,7 +1,8 @@
 use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use mudou_server::ingest::{IncomingImage, add_images};
+use mudou_app::ingest::{IncomingImage, add_images};
+use mudou_domain::ErrorCode;
 use serde_json::{Value, json};
 
 use crate::{Browser, TestApp, World, annotator, both};
@@ -167,11 +168,10 @@ both!(annotator_labels_a_unit_safely, |app| {
         "submitted"
     );
     let (_, late) = answer(&a1, aid, items[1], "star");
-    assert_eq!(
-        a1.post("/api/v1/work/labels", late).await.status.as_u16(),
-        409,
-        "answers are final after submit"
-    );
+    // Answers are final after submit.
+    a1.post("/api/v1/work/labels", late)
+        .await
+        .refused(ErrorCode::UnitClosed);
     assert_eq!(
         a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
             .await
@@ -193,13 +193,19 @@ both!(annotator_labels_a_unit_safely, |app| {
         "{items:?} {items2:?}"
     );
 
+    // An item outside the unit is not found in it.
+    let aid2 = next2.body["assignment"]["id"].as_i64().unwrap();
+    let (_, outside) = answer(&a1, aid2, items[0], "circle");
+    a1.post("/api/v1/work/labels", outside)
+        .await
+        .refused(ErrorCode::NotFound);
+
     // Someone else's assignment is not found; leads and clients do not get work.
     let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
     let (_, body) = answer(&a2, aid, items[0], "circle");
-    assert_eq!(
-        a2.post("/api/v1/work/labels", body).await.status.as_u16(),
-        404
-    );
+    a2.post("/api/v1/work/labels", body)
+        .await
+        .refused(ErrorCode::NotFound);
     let lead = app.browser();
     lead.login("lead_a").await.ok();
     assert_eq!(lead.get("/api/v1/work/next").await.status.as_u16(), 403);
@@ -326,16 +332,13 @@ both!(
         // The power goes out for a1: the lease runs out and the items go back.
         let later = mudou_store::now_millis() + 11 * 60 * 1000;
         assert_eq!(app.state.store.expire_leases(later).await.unwrap(), 1);
-        assert_eq!(
-            a1.post(
+        let hb = a1
+            .post(
                 &format!("/api/v1/work/assignments/{aid1}/heartbeat"),
-                json!({})
+                json!({}),
             )
-            .await
-            .status
-            .as_u16(),
-            409
-        );
+            .await;
+        hb.refused(ErrorCode::AssignmentEnded);
         // a1's late answer is still welcome: the item needs it.
         let (_, late) = answer(&a1, aid1, items[0], "circle");
         assert_eq!(
@@ -357,8 +360,9 @@ both!(
         }
         // Now a1's other late answers are not needed any more.
         let (_, late) = answer(&a1, aid1, items2[0], "circle");
-        let g = a1.post("/api/v1/work/labels", late).await;
-        assert_eq!((g.status.as_u16(), g.code()), (409, "conflict"));
+        a1.post("/api/v1/work/labels", late)
+            .await
+            .refused(ErrorCode::NoLongerNeeded);
     }
 );
 

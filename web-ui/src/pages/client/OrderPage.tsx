@@ -1,7 +1,7 @@
 // One order: its state and actions, progress drawn in plain SVG, units, and the estimated cost.
 
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Items } from '../../api';
+import { api, ApiError, type Items } from '../../api';
 import { getLang, t, type Key } from '../../i18n';
 import { shortTime, yuan } from '../../util';
 import { Icon, type IconName } from '../../components/Icon';
@@ -61,6 +61,8 @@ export function OrderPage({ id }: { id: number }) {
       await Promise.all([order.reload(), units.reload()]);
     } catch (e) {
       setError(e);
+      // someone (another tab) moved the order on meanwhile: show it as it is now
+      if (e instanceof ApiError && e.code === 'order_state') void order.reload();
     } finally {
       setBusy(null);
     }

@@ -178,6 +178,7 @@ function AnnotatorHome({
       {start.kind === 'error' && <ErrorNote error={start.error} />}
       {snap.pending > 0 && start.kind === 'error' && <Note kind="info">{t('pending_logout_hint', { n: snap.pending })}</Note>}
       {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
+      {snap.late > 0 && <Note kind="info">{t('late_n', { n: snap.late })}</Note>}
       {!outbox().durable && <Note kind="info">{t('not_durable')}</Note>}
       <div class="stats">
         <Stat

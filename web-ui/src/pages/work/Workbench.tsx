@@ -178,7 +178,8 @@ export function Workbench({
       try {
         await api.post(`/work/assignments/${assignmentId}/heartbeat`);
       } catch (e) {
-        if (e instanceof ApiError && (e.status === 404 || e.status === 409)) setLeaseLost(true);
+        // the unit ended (its lease ran out, or it was handed back) or is gone
+        if (e instanceof ApiError && (e.code === 'assignment_ended' || e.code === 'not_found')) setLeaseLost(true);
       }
     };
     const id = setInterval(() => void beat(), HEARTBEAT_MS);
@@ -452,6 +453,7 @@ export function Workbench({
       {leaseLost && <Note kind="info">{t('lease_lost')}</Note>}
       {!outbox().durable && <Note kind="info">{t('not_durable')}</Note>}
       {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
+      {snap.late > 0 && <Note kind="info">{t('late_n', { n: snap.late })}</Note>}
       {a.training && s.index === 0 && !given && <Note kind="info">{t('training_hint')}</Note>}
       {s.phase === 'feedback' && s.feedback ? (
         <FeedbackPanel

@@ -12,26 +12,75 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mudou_domain::OrderSpec;
+use mudou_domain::{ErrorCode, OrderSpec};
 use mudou_store::{
     Backend, ItemLabels, Store, StoreError, WriteConn, WriteDone, WriteJob, now_millis,
 };
+use prometheus::{Histogram, HistogramOpts};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::error::{AppError, AppResult};
 
 /// Writes per transaction at most.
 pub const MAX_BATCH: usize = 256;
 /// Requests that may wait for a writer before senders are held back.
 const QUEUE: usize = 8192;
-/// Times a write is tried again after PostgreSQL broke a deadlock by rolling it back.
-const RETRIES: usize = 3;
 /// How long an idle SQLite writer keeps the write connection for a next write before it
 /// gives it back to the pool.
 const IDLE_HOLD: std::time::Duration = std::time::Duration::from_millis(2);
 /// How often the writer checks that it and SQLite's write connection are on their core.
 const PIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The writer's figures, registered by whoever serves `/metrics` ([`WriterMetrics::register`]).
+#[derive(Clone)]
+pub struct WriterMetrics {
+    /// Writes stored per transaction.
+    pub batch_size: Histogram,
+    /// Time to store one batch, its commit included.
+    pub batch_seconds: Histogram,
+    /// SQLite: flushes of the log after the writer's commits (`flusher`).
+    pub flush_seconds: Histogram,
+}
+
+impl WriterMetrics {
+    pub fn new() -> WriterMetrics {
+        let histogram = |name: &str, help: &str, buckets: Vec<f64>| {
+            Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
+                .expect("valid metric")
+        };
+        WriterMetrics {
+            batch_size: histogram(
+                "mudou_write_batch_size",
+                "Annotators' writes (leases, labels, heartbeats, ends of units) stored together in one transaction",
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+            ),
+            batch_seconds: histogram(
+                "mudou_write_batch_seconds",
+                "Time to store one batch of annotators' writes, its commit included (on SQLite the disk flush follows, in mudou_write_flush_seconds)",
+                prometheus::exponential_buckets(0.001, 2.0, 12).expect("valid buckets"),
+            ),
+            flush_seconds: histogram(
+                "mudou_write_flush_seconds",
+                "SQLite: time to flush the log to disk after the writer's commits, before they are answered",
+                prometheus::exponential_buckets(0.0001, 2.0, 14).expect("valid buckets"),
+            ),
+        }
+    }
+
+    /// Adds the writer's histograms to `registry`.
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        for h in [&self.batch_size, &self.batch_seconds, &self.flush_seconds] {
+            registry.register(Box::new(h.clone()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for WriterMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 struct Job {
     job: WriteJob,
@@ -63,7 +112,7 @@ impl Writer {
     /// PostgreSQL, three writers per server each taking pooled connections stored ~1,750
     /// labels/s, one ~2,400 (`benches/dispatch/RESULTS.md`): the three waited on each
     /// other's item locks, and every pooled connection prepared and planned every statement.
-    pub fn start(store: Store, metrics: Arc<Metrics>, lease_ms: i64) -> Writer {
+    pub fn start(store: Store, metrics: WriterMetrics, lease_ms: i64) -> Writer {
         let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         let sqlite = store.backend() == Backend::Sqlite;
         // SQLite on a file: commits skip the disk flush, a thread of its own flushes the
@@ -186,27 +235,42 @@ impl Writer {
             let gone = || Failure::Unavailable("the writer has stopped".into());
             self.tx.send(j).await.map_err(|_| gone())?;
             match rx.await.map_err(|_| gone())? {
-                Err(Failure::Job(e)) if e.is_transient() && tries < RETRIES => tries += 1,
+                // The batch committed but this job's own part was rolled back (PostgreSQL
+                // broke a deadlock in its savepoint): it goes round again, as often as the
+                // store tries a transaction again. (Whole batches are retried by the store.)
+                Err(Failure::Job(e)) if e.is_transient() && tries < mudou_store::RETRIES => {
+                    tries += 1
+                }
                 r => return r,
             }
         }
     }
 
-    /// [`Writer::submit`] for handlers: a refusal becomes the store error's API error, a
-    /// failed transaction a 503 that tells the browser to send the same request again.
+    /// [`Writer::submit`] for use-cases and handlers: a refusal becomes the store error's
+    /// [`AppError`], a failed transaction `unavailable` (503: nothing was changed, send the
+    /// same request again).
     pub async fn run(
         &self,
         job: WriteJob,
         spec: Option<(i64, Arc<OrderSpec>)>,
-    ) -> Result<Result<WriteDone, StoreError>, ApiError> {
+    ) -> AppResult<WriteDone> {
+        self.run_or(job, spec, AppError::from).await
+    }
+
+    /// [`Writer::run`], with the caller's own words for a refusal (`refused`).
+    pub async fn run_or(
+        &self,
+        job: WriteJob,
+        spec: Option<(i64, Arc<OrderSpec>)>,
+        refused: impl FnOnce(StoreError) -> AppError,
+    ) -> AppResult<WriteDone> {
         match self.submit(job, spec).await {
-            Ok(d) => Ok(Ok(d)),
-            Err(Failure::Job(e)) => Ok(Err(e)),
+            Ok(d) => Ok(d),
+            Err(Failure::Job(e)) => Err(refused(e)),
             Err(Failure::Unavailable(why)) => {
                 tracing::error!(%why, "a write was not stored");
-                Err(ApiError::new(
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
+                Err(AppError::new(
+                    ErrorCode::Unavailable,
                     "could not store this just now; nothing was changed, please send it again",
                 ))
             }
@@ -227,7 +291,7 @@ type Answer = (
 /// with its id is stored once).
 fn flusher(
     mut log: mudou_store::LogFlush,
-    metrics: Arc<Metrics>,
+    metrics: WriterMetrics,
 ) -> std::sync::mpsc::Sender<Vec<Answer>> {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Answer>>();
     std::thread::Builder::new()
@@ -245,9 +309,13 @@ fn flusher(
 }
 
 /// Flushes the log, then answers (see [`flusher`]). Blocks for the flush.
-fn flush_and_answer(log: &mut mudou_store::LogFlush, metrics: &Metrics, answers: Vec<Answer>) {
+fn flush_and_answer(
+    log: &mut mudou_store::LogFlush,
+    metrics: &WriterMetrics,
+    answers: Vec<Answer>,
+) {
     let flushed = {
-        let _timer = metrics.write_flush_seconds.start_timer();
+        let _timer = metrics.flush_seconds.start_timer();
         log.flush()
     };
     if let Err(e) = &flushed {
@@ -266,12 +334,12 @@ fn flush_and_answer(log: &mut mudou_store::LogFlush, metrics: &Metrics, answers:
 async fn write(
     store: &Store,
     held: &mut WriteConn,
-    metrics: &Metrics,
+    metrics: &WriterMetrics,
     lease_ms: i64,
     jobs: Vec<Job>,
 ) -> Vec<Answer> {
-    metrics.write_batch_size.observe(jobs.len() as f64);
-    let _timer = metrics.write_batch_seconds.start_timer();
+    metrics.batch_size.observe(jobs.len() as f64);
+    let _timer = metrics.batch_seconds.start_timer();
     let specs: HashMap<i64, Arc<OrderSpec>> = jobs.iter().filter_map(|j| j.spec.clone()).collect();
     let (work, replies): (Vec<WriteJob>, Vec<_>) =
         jobs.into_iter().map(|j| (j.job, j.reply)).unzip();
@@ -287,20 +355,9 @@ async fn write(
             agrees: Vec::new(),
         },
     };
-    let mut result = store
+    let result = store
         .write_batch(held, &work, now_millis(), lease_ms, decide)
         .await;
-    for _ in 0..RETRIES {
-        match &result {
-            // PostgreSQL broke a deadlock by rolling the whole batch back: nothing was written.
-            Err(e) if e.is_transient() => {
-                result = store
-                    .write_batch(held, &work, now_millis(), lease_ms, decide)
-                    .await;
-            }
-            _ => break,
-        }
-    }
     match result {
         Ok(outcomes) => replies
             .into_iter()

@@ -25,8 +25,8 @@ use mudou_media::{
 use mudou_store::{Blob, Inserted, ItemContent, NewItem, StoreError, now_millis};
 use serde_json::Value;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::error::AppError;
+use crate::services::Services;
 
 /// Most files handled in one chunk.
 pub const CHUNK_FILES: usize = 64;
@@ -105,7 +105,7 @@ impl FileOutcome {
 
 /// Files being added to one dataset: stored as they come, their items added on `commit`.
 pub struct Ingest {
-    state: AppState,
+    svc: Services,
     dataset_id: i64,
     limits: Limits,
     outcomes: Vec<FileOutcome>,
@@ -125,11 +125,11 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    pub fn new(state: &AppState, dataset_id: i64) -> Self {
+    pub fn new(svc: &Services, dataset_id: i64) -> Self {
         Ingest {
-            state: state.clone(),
+            svc: svc.clone(),
             dataset_id,
-            limits: state.media_limits(),
+            limits: svc.media_limits(),
             outcomes: Vec::new(),
             blobs: Vec::new(),
             items: Vec::new(),
@@ -149,11 +149,11 @@ impl Ingest {
 
     /// Processes one chunk: skips what the dataset already holds, decodes the rest on the
     /// blocking pool, stores their files and queues their items.
-    pub async fn add(&mut self, batch: Vec<Offered>) -> Result<(), ApiError> {
+    pub async fn add(&mut self, batch: Vec<Offered>) -> Result<(), AppError> {
         let has_text = batch.iter().any(|o| matches!(o, Offered::Text { .. }));
         if has_text && self.text_known.is_none() {
             let mut known = HashMap::new();
-            self.state
+            self.svc
                 .store
                 .for_each_text_item(DatasetId::new(self.dataset_id), |id, body| {
                     known.insert(text_hash(body), id);
@@ -166,7 +166,7 @@ impl Ingest {
             match offered {
                 Offered::Rejected { file_name, error } => {
                     if !error.is_client_error() {
-                        return Err(ApiError::internal(error));
+                        return Err(AppError::internal(error));
                     }
                     self.outcomes.push(FileOutcome::rejected(file_name, &error));
                 }
@@ -206,9 +206,9 @@ impl Ingest {
             inputs.iter().map(|b| mudou_media::sha256_hex(b)).collect()
         })
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(AppError::internal)?;
         let known: HashMap<String, i64> = self
-            .state
+            .svc
             .store
             .items_by_sha256(DatasetId::new(self.dataset_id), &hashes)
             .await?
@@ -241,7 +241,7 @@ impl Ingest {
                 mudou_media::process_many(&inputs, &limits)
             })
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(AppError::internal)?;
 
         for ((idx, file), result) in todo.into_iter().zip(processed) {
             let p = match result {
@@ -251,18 +251,18 @@ impl Ingest {
                     self.outcomes[idx] = FileOutcome::rejected(file.file_name, &e);
                     continue;
                 }
-                Err(e) if !e.is_client_error() => return Err(ApiError::internal(e)),
+                Err(e) if !e.is_client_error() => return Err(AppError::internal(e)),
                 Err(e) => {
                     self.outcomes[idx] = FileOutcome::rejected(file.file_name, &e);
                     continue;
                 }
                 Ok(p) => p,
             };
-            let blobs = &self.state.blobs;
+            let blobs = &self.svc.blobs;
             let existed = blobs
                 .exists(mudou_media::BlobKind::Original, &p.sha256)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(AppError::internal)?;
             if !existed {
                 // Recorded before the put, so a put that fails halfway is cleaned up too.
                 self.created.push(p.sha256.clone());
@@ -270,7 +270,7 @@ impl Ingest {
             blobs
                 .put_processed(file.bytes, &p)
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(AppError::internal)?;
             self.blobs.push(Blob {
                 sha256: p.sha256.clone(),
                 mime: p.content_type.to_owned(),
@@ -293,10 +293,10 @@ impl Ingest {
 
     /// Adds the pending items in one transaction and returns the outcomes gathered since the
     /// last commit.
-    pub async fn commit(&mut self) -> Result<Vec<FileOutcome>, ApiError> {
+    pub async fn commit(&mut self) -> Result<Vec<FileOutcome>, AppError> {
         if !self.items.is_empty() {
             let inserted = self
-                .state
+                .svc
                 .store
                 .add_items(
                     DatasetId::new(self.dataset_id),
@@ -355,10 +355,10 @@ impl Ingest {
     /// within milliseconds of the other committing; closing it would need a lease per file.
     pub async fn abort(mut self) {
         for sha in self.created.drain(..) {
-            match self.state.store.get_blob(&sha).await {
+            match self.svc.store.get_blob(&sha).await {
                 Ok(_) => {}
                 Err(StoreError::NotFound) => {
-                    if let Err(e) = self.state.blobs.delete_all(&sha).await {
+                    if let Err(e) = self.svc.blobs.delete_all(&sha).await {
                         tracing::warn!(%sha, error = %e, "could not delete a file of a failed upload");
                     }
                 }
@@ -375,11 +375,11 @@ impl Ingest {
 /// accepted ones are added in one transaction, after their bytes are stored; on failure
 /// nothing is added and the files stored for it are removed.
 pub async fn add_images(
-    state: &AppState,
+    svc: &Services,
     dataset_id: i64,
     files: Vec<IncomingImage>,
-) -> Result<Vec<FileOutcome>, ApiError> {
-    let mut ingest = Ingest::new(state, dataset_id);
+) -> Result<Vec<FileOutcome>, AppError> {
+    let mut ingest = Ingest::new(svc, dataset_id);
     let result = async {
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() {
@@ -593,14 +593,14 @@ pub enum CommitMode {
 /// archives without a manifest of their own. `progress` is told how many files each chunk
 /// handled. On failure, what was not committed is removed (see [`Ingest::abort`]).
 pub async fn ingest_sources(
-    state: &AppState,
+    svc: &Services,
     dataset_id: i64,
     sources: Vec<Source>,
     manifest: Option<Manifest>,
     mode: CommitMode,
     progress: &mut (dyn FnMut(usize) + Send),
-) -> Result<Vec<FileOutcome>, ApiError> {
-    let mut ingest = Ingest::new(state, dataset_id);
+) -> Result<Vec<FileOutcome>, AppError> {
+    let mut ingest = Ingest::new(svc, dataset_id);
     let mut run = Run {
         ingest: &mut ingest,
         mode,
@@ -639,7 +639,7 @@ enum ZipMsg {
 }
 
 impl Run<'_> {
-    async fn push(&mut self, offered: Offered) -> Result<(), ApiError> {
+    async fn push(&mut self, offered: Offered) -> Result<(), AppError> {
         if let Offered::Image(i) = &offered {
             self.chunk_bytes += i.bytes.len();
         }
@@ -650,7 +650,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), ApiError> {
+    async fn flush(&mut self) -> Result<(), AppError> {
         if self.chunk.is_empty() {
             return Ok(());
         }
@@ -670,7 +670,7 @@ impl Run<'_> {
         &mut self,
         sources: Vec<Source>,
         manifest: Option<&Manifest>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AppError> {
         let limits = Limits::default();
         for source in sources {
             match source {
@@ -696,7 +696,7 @@ impl Run<'_> {
                         .await?;
                         continue;
                     }
-                    let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
+                    let bytes = tokio::fs::read(&f.path).await.map_err(AppError::internal)?;
                     let tag = f.name.rsplit_once('/').map(|(dir, _)| dir.to_owned());
                     let img = incoming(f.name, tag, Bytes::from(bytes), manifest);
                     self.push(Offered::Image(img)).await?;
@@ -714,7 +714,7 @@ impl Run<'_> {
     }
 
     /// Reads the archive on a blocking thread, one chunk ahead of the processing.
-    async fn zip(&mut self, f: DiskFile, outer: Option<&Manifest>) -> Result<(), ApiError> {
+    async fn zip(&mut self, f: DiskFile, outer: Option<&Manifest>) -> Result<(), AppError> {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<ZipMsg, MediaError>>(1);
         let path = f.path.clone();
         let reader = tokio::task::spawn_blocking(move || {
@@ -753,7 +753,7 @@ impl Run<'_> {
         });
 
         let mut own: Option<Manifest> = None;
-        let result: Result<(), ApiError> = async {
+        let result: Result<(), AppError> = async {
             while let Some(msg) = rx.recv().await {
                 match msg {
                     Err(error) => {
@@ -797,12 +797,12 @@ impl Run<'_> {
         }
         .await;
         drop(rx);
-        reader.await.map_err(ApiError::internal)?;
+        reader.await.map_err(AppError::internal)?;
         result
     }
 }
 
-async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, ApiError> {
+async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, AppError> {
     let rejected = |error| {
         vec![Offered::Rejected {
             file_name: f.name.clone(),
@@ -817,7 +817,7 @@ async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, ApiError> {
             ),
         }));
     }
-    let bytes = tokio::fs::read(&f.path).await.map_err(ApiError::internal)?;
+    let bytes = tokio::fs::read(&f.path).await.map_err(AppError::internal)?;
     let format = table_format(&f.name, &bytes);
     Ok(
         match mudou_media::parse_text_items(format, &f.name, &bytes) {

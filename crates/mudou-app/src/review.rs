@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
 use mudou_domain::quality::matches;
 
 /// How often the sweep looks for pauses whose labels wait to be left out.
@@ -56,20 +56,20 @@ pub fn check_decision(
     answer: Option<&Value>,
     extra_labels: Option<i64>,
     dims: Option<(i64, i64)>,
-) -> ApiResult<CheckedDecision> {
+) -> AppResult<CheckedDecision> {
     let answer = match (kind, answer) {
         (DecisionKind::Override, Some(v)) => {
             Some(Answer::parse(spec, v, dims)?.to_json().to_string())
         }
         (DecisionKind::Override, None) => {
             return Err(
-                ApiError::validation("answer: an override needs the lead's answer")
+                AppError::validation("answer: an override needs the lead's answer")
                     .with("field", "answer"),
             );
         }
         (_, Some(_)) => {
             return Err(
-                ApiError::validation("answer: only an override carries an answer")
+                AppError::validation("answer: only an override carries an answer")
                     .with("field", "answer"),
             );
         }
@@ -80,14 +80,14 @@ pub fn check_decision(
             let e = e.unwrap_or(DEFAULT_EXTRA_LABELS);
             if !(1..=i64::from(MAX_OVERLAP)).contains(&e) {
                 return Err(
-                    ApiError::validation(format!("extra_labels: 1 to {MAX_OVERLAP}"))
+                    AppError::validation(format!("extra_labels: 1 to {MAX_OVERLAP}"))
                         .with("field", "extra_labels"),
                 );
             }
             e
         }
         (_, Some(_)) => {
-            return Err(ApiError::validation("extra_labels: only for send_back")
+            return Err(AppError::validation("extra_labels: only for send_back")
                 .with("field", "extra_labels"));
         }
         (_, None) => 0,
@@ -137,14 +137,14 @@ pub fn plan(d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String>
 /// Leaves out (or takes back) the labels of a pause's stretch and decides their items again
 /// with the order's consensus.
 pub async fn exclude_stretch(
-    state: &AppState,
+    svc: &Services,
     pause_id: i64,
     order_id: i64,
     exclude: bool,
-) -> ApiResult<mudou_store::ExclusionOutcome> {
-    let order = state.store.order_by_id(OrderId::new(order_id)).await?;
-    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    Ok(state
+) -> AppResult<mudou_store::ExclusionOutcome> {
+    let order = svc.store.order_by_id(OrderId::new(order_id)).await?;
+    let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(AppError::internal)?;
+    Ok(svc
         .store
         .exclude_pause_labels(pause_id, exclude, now_millis(), |item| {
             mudou_domain::live::decide(&spec, item)
@@ -154,11 +154,11 @@ pub async fn exclude_stretch(
 
 /// Does every waiting exclusion (the automatic rules ask for them inside the labels'
 /// transaction; the consensus that decides items again lives here). Returns how many.
-pub async fn run_pending_exclusions(state: &AppState) -> ApiResult<usize> {
-    let pending = state.store.pending_exclusions().await?;
+pub async fn run_pending_exclusions(svc: &Services) -> AppResult<usize> {
+    let pending = svc.store.pending_exclusions().await?;
     let mut done = 0;
     for (pause_id, order_id) in &pending {
-        match exclude_stretch(state, *pause_id, *order_id, true).await {
+        match exclude_stretch(svc, *pause_id, *order_id, true).await {
             Ok(out) => {
                 done += 1;
                 tracing::info!(
@@ -169,7 +169,7 @@ pub async fn run_pending_exclusions(state: &AppState) -> ApiResult<usize> {
                 );
             }
             Err(e) => {
-                tracing::warn!(pause = pause_id, code = e.code, message = %e.message, "leaving out a paused stretch failed")
+                tracing::warn!(pause = pause_id, code = e.code.as_str(), message = %e.message, "leaving out a paused stretch failed")
             }
         }
     }
@@ -177,13 +177,13 @@ pub async fn run_pending_exclusions(state: &AppState) -> ApiResult<usize> {
 }
 
 /// Runs [`run_pending_exclusions`] every [`SWEEP_EVERY`] until the task is dropped.
-pub async fn sweep_loop(state: AppState) {
+pub async fn sweep_loop(svc: Services) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = run_pending_exclusions(&state).await {
-            tracing::warn!(code = e.code, message = %e.message, "exclusion sweep failed; trying again");
+        if let Err(e) = run_pending_exclusions(&svc).await {
+            tracing::warn!(code = e.code.as_str(), message = %e.message, "exclusion sweep failed; trying again");
         }
     }
 }

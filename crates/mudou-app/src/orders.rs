@@ -1,0 +1,341 @@
+//! Publishing: a client's order from a checked spec to work units. A draft is made from a
+//! spec (checked, its example items in the dataset) and may change while it is a draft
+//! (gold answers typed in must still fit); publishing splits its items into units, gold
+//! mixed in (typed in, or a seeded sample of the manifest's known answers, each checked
+//! against the order), and a sync adds the dataset's new items to an open order.
+//! The client's order routes and the demo's seeded orders publish through here.
+
+use std::collections::{HashMap, HashSet};
+
+use mudou_domain::{
+    Answer, DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
+    plan_training_units, plan_units,
+};
+use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, StoreError, now_millis};
+use serde_json::Value;
+
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
+
+/// What publishing or a sync added to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitsAdded {
+    pub items: usize,
+    pub units: usize,
+    /// Items left out because they are not of the kind the order labels (image or text), or
+    /// (training) have no known answer.
+    pub skipped: usize,
+}
+
+fn fields(spec: &OrderSpec) -> AppResult<OrderFields> {
+    Ok(OrderFields {
+        name: spec.name.trim().to_owned(),
+        task_type: spec.task_type.as_str().to_owned(),
+        spec: serde_json::to_string(spec).map_err(AppError::internal)?,
+        priority: spec.priority as i64,
+        deadline: spec.deadline,
+    })
+}
+
+fn parse_spec(order: &Order) -> AppResult<OrderSpec> {
+    serde_json::from_str(&order.spec).map_err(AppError::internal)
+}
+
+/// The client's order, "order not found" when it is not theirs.
+async fn client_order(svc: &Services, org_id: OrgId, order_id: OrderId) -> AppResult<Order> {
+    svc.store
+        .get_order(org_id, order_id)
+        .await
+        .map_err(AppError::not_found_as("order"))
+}
+
+/// The order's state does not allow this (`order_state`, with the state).
+fn order_state(order: &Order, why: &str) -> AppError {
+    AppError::new(
+        ErrorCode::OrderState,
+        format!("the order is {}: {why}", order.state),
+    )
+    .with("state", order.state.as_str())
+}
+
+/// Checks the items the spec points at (label examples, instruction examples) belong to the dataset.
+async fn check_examples(svc: &Services, dataset_id: DatasetId, spec: &OrderSpec) -> AppResult<()> {
+    let ids = spec
+        .labels
+        .iter()
+        .flat_map(|l| l.examples.iter())
+        .chain(spec.instruction_examples.iter());
+    for id in ids {
+        if svc
+            .store
+            .dataset_item(dataset_id, ItemId::new(*id))
+            .await
+            .is_err()
+        {
+            return Err(
+                AppError::validation(format!("example item {id} is not in this dataset"))
+                    .with("field", "labels"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks a spec and stores it as a draft order of `org_id` on one of its datasets.
+pub async fn new_draft(
+    svc: &Services,
+    org_id: OrgId,
+    user_id: UserId,
+    dataset_id: DatasetId,
+    spec: &OrderSpec,
+) -> AppResult<Order> {
+    let now = now_millis();
+    spec.validate(now)?;
+    svc.store
+        .get_dataset(org_id, dataset_id)
+        .await
+        .map_err(AppError::not_found_as("dataset"))?;
+    check_examples(svc, dataset_id, spec).await?;
+    let mut seed = [0u8; 8];
+    getrandom::fill(&mut seed).map_err(AppError::internal)?;
+    let seed = i64::from_le_bytes(seed) & i64::MAX;
+    Ok(svc
+        .store
+        .create_order(org_id, dataset_id, &fields(spec)?, seed, user_id, now)
+        .await?)
+}
+
+/// Changes a draft order's spec (409 once it is published). Gold answers typed in earlier
+/// must still fit the new label set.
+pub async fn update_draft(
+    svc: &Services,
+    org_id: OrgId,
+    order_id: OrderId,
+    spec: &OrderSpec,
+) -> AppResult<Order> {
+    let now = now_millis();
+    let current = client_order(svc, org_id, order_id).await?;
+    spec.validate(now)?;
+    check_examples(svc, DatasetId::new(current.dataset_id), spec).await?;
+    for (item_id, answer) in svc.store.order_gold(order_id).await? {
+        let value: Value = serde_json::from_str(&answer).map_err(AppError::internal)?;
+        if let Err(e) = Answer::parse(spec, &value, None) {
+            return Err(AppError::validation(format!(
+                "the gold answer of item {item_id} no longer fits: {}",
+                e.message
+            ))
+            .with("field", "labels"));
+        }
+    }
+    svc.store
+        .update_order(org_id, order_id, &fields(spec)?, now)
+        .await
+        .map_err(|e| match e {
+            // No longer a draft.
+            StoreError::Conflict(m) => AppError::new(ErrorCode::OrderState, m),
+            e => AppError::not_found_as("order")(e),
+        })
+}
+
+/// Sets the gold answer of one of the dataset's items (checked against the order) while the
+/// order is a draft.
+pub async fn set_gold(
+    svc: &Services,
+    org_id: OrgId,
+    order_id: OrderId,
+    item_id: ItemId,
+    answer: &Value,
+) -> AppResult<()> {
+    let order = client_order(svc, org_id, order_id).await?;
+    if order.state != "draft" {
+        return Err(order_state(
+            &order,
+            "gold answers are set while the order is a draft",
+        ));
+    }
+    let spec = parse_spec(&order)?;
+    let item = svc
+        .store
+        .dataset_item(DatasetId::new(order.dataset_id), item_id)
+        .await
+        .map_err(AppError::not_found_as("item"))?;
+    let answer = Answer::parse(&spec, answer, item.width.zip(item.height))?;
+    svc.store
+        .put_order_gold(
+            order_id,
+            item_id,
+            &answer.to_json().to_string(),
+            now_millis(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Opens a draft order: its items are split into work units (gold mixed in, seeded shuffle).
+/// Returns the order as it is now.
+pub async fn publish(svc: &Services, org_id: OrgId, order_id: OrderId) -> AppResult<Order> {
+    let order = client_order(svc, org_id, order_id).await?;
+    if order.state != "draft" {
+        return Err(order_state(&order, "not a draft"));
+    }
+    parse_spec(&order)?.validate(now_millis())?;
+    add_units(svc, &order, true).await?;
+    Ok(svc.store.get_order(org_id, order_id).await?)
+}
+
+/// Adds the dataset's new items to an open or paused order as new units.
+pub async fn sync(svc: &Services, org_id: OrgId, order_id: OrderId) -> AppResult<UnitsAdded> {
+    let order = client_order(svc, org_id, order_id).await?;
+    if !matches!(order.state.as_str(), "open" | "paused") {
+        return Err(order_state(&order, "publish it first"));
+    }
+    add_units(svc, &order, false).await
+}
+
+/// Creates an order and publishes it at once, as a client would in two steps (the demo's
+/// seeded orders).
+pub async fn create_published(
+    svc: &Services,
+    org_id: OrgId,
+    user_id: UserId,
+    dataset_id: DatasetId,
+    spec: &OrderSpec,
+) -> AppResult<Order> {
+    let order = new_draft(svc, org_id, user_id, dataset_id, spec).await?;
+    add_units(svc, &order, true).await?;
+    Ok(svc.store.get_order(org_id, OrderId::new(order.id)).await?)
+}
+
+/// Decides which candidates join the order and with which gold; refuses gold that
+/// does not fit the order.
+async fn plan_items(
+    svc: &Services,
+    order_id: i64,
+    spec: &OrderSpec,
+    seed: u64,
+    gold_already: usize,
+    candidates: Vec<CandidateItem>,
+) -> AppResult<(Vec<OrderItemPlan>, usize)> {
+    let typed: HashMap<i64, String> = svc
+        .store
+        .order_gold(OrderId::new(order_id))
+        .await?
+        .into_iter()
+        .collect();
+    let want = spec.task_type.item_kind();
+    // Which items' known answers serve as gold: all, or a seeded sample of `max_gold_items`.
+    let mut with_answer: Vec<i64> = candidates
+        .iter()
+        .filter(|c| c.gold.is_some() && c.kind == want)
+        .map(|c| c.id)
+        .collect();
+    if let Some(max) = spec.max_gold_items {
+        let room = (max as usize).saturating_sub(gold_already);
+        with_answer.sort_by_key(|id| (*id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed);
+        with_answer.truncate(room);
+    }
+    let use_manifest: HashSet<i64> = with_answer.into_iter().collect();
+    let mut plans = Vec::with_capacity(candidates.len());
+    let mut skipped = 0;
+    for c in candidates {
+        if c.kind != want {
+            skipped += 1;
+            continue;
+        }
+        let dims = c.width.zip(c.height);
+        let gold = match typed.get(&c.id) {
+            Some(answer) => Some(answer.clone()),
+            None if !use_manifest.contains(&c.id) => None,
+            None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
+                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(&g) {
+                    Some(v) => {
+                        let a = Answer::parse(spec, &v, dims).map_err(|e| {
+                            AppError::validation(format!(
+                                "item {}: the manifest's gold answer does not fit: {}",
+                                c.id, e.message
+                            ))
+                            .with("field", "gold")
+                            .with("item_id", c.id)
+                        })?;
+                        Some(a.to_json().to_string())
+                    }
+                    None => None,
+                },
+                _ => None,
+            },
+        };
+        if spec.training.is_some() && gold.is_none() {
+            // Training shows the right answer after each item: only items that have one.
+            skipped += 1;
+            continue;
+        }
+        plans.push(OrderItemPlan {
+            item_id: c.id,
+            gold,
+        });
+    }
+    Ok((plans, skipped))
+}
+
+/// Adds the order's dataset items it does not hold yet, as new units (`publish`: and opens
+/// the order; it then needs work to hand out).
+async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<UnitsAdded> {
+    let spec = parse_spec(order)?;
+    let order_id = OrderId::new(order.id);
+    let candidates = svc
+        .store
+        .items_outside_order(order_id, DatasetId::new(order.dataset_id))
+        .await?;
+    let mut gold: Vec<i64> = svc.store.order_gold_items(order_id).await?;
+    let (plans, skipped) = plan_items(
+        svc,
+        order.id,
+        &spec,
+        order.seed as u64,
+        gold.len(),
+        candidates,
+    )
+    .await?;
+    let work: Vec<i64> = plans
+        .iter()
+        .filter(|p| p.gold.is_none())
+        .map(|p| p.item_id)
+        .collect();
+    gold.extend(plans.iter().filter(|p| p.gold.is_some()).map(|p| p.item_id));
+    let seed = (order.seed as u64).wrapping_add(svc.store.unit_count(order_id).await? as u64);
+    let (units, slots) = if spec.training.is_some() {
+        if publish && gold.is_empty() {
+            return Err(AppError::validation(format!(
+                "a training order needs {} items with a known answer (a manifest's gold, or typed in)",
+                spec.task_type.item_kind()
+            ))
+            .with("field", "training"));
+        }
+        // Every trainee may take any unit: the slots never run out.
+        let new_gold: Vec<i64> = plans.iter().map(|p| p.item_id).collect();
+        (
+            plan_training_units(&new_gold, spec.unit_size, seed),
+            TRAINING_SLOTS,
+        )
+    } else {
+        if publish && work.is_empty() {
+            return Err(AppError::validation(format!(
+                "the dataset has no {} items without a gold answer to label",
+                spec.task_type.item_kind()
+            )));
+        }
+        (
+            plan_units(&work, &gold, spec.unit_size, spec.gold_share, seed),
+            spec.overlap.initial() as i64,
+        )
+    };
+    let n = svc
+        .store
+        .add_order_units(order_id, &plans, &units, slots, publish, now_millis())
+        .await?;
+    Ok(UnitsAdded {
+        items: plans.len(),
+        units: n,
+        skipped,
+    })
+}
