@@ -440,26 +440,9 @@ fn meta_json(meta: &BTreeMap<String, Value>, text: Option<&str>) -> String {
 /// A file name as sent (possibly a relative path from a folder upload): `/`-separated, no
 /// `.` parts; `unsafe_path` for absolute paths, `..`, drive letters and NUL.
 pub fn safe_relative_name(name: &str) -> Result<String, MediaError> {
-    let unsafe_path = || MediaError::UnsafePath {
+    mudou_media::safe_path(name)?.ok_or_else(|| MediaError::UnsafePath {
         path: name.to_owned(),
-    };
-    let n = name.replace('\\', "/");
-    if n.starts_with('/') || n.contains('\0') {
-        return Err(unsafe_path());
-    }
-    let mut parts = Vec::new();
-    for (i, part) in n.split('/').enumerate() {
-        match part {
-            "" | "." => {}
-            ".." => return Err(unsafe_path()),
-            p if i == 0 && p.contains(':') => return Err(unsafe_path()),
-            p => parts.push(p),
-        }
-    }
-    if parts.is_empty() {
-        return Err(unsafe_path());
-    }
-    Ok(parts.join("/"))
+    })
 }
 
 /// Manifest rows by file path (relative, `/`-separated).

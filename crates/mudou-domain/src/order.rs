@@ -569,35 +569,18 @@ mod tests {
     }
 
     pub fn spec(task_type: TaskType) -> OrderSpec {
-        let label = |key: &str, hot: char| LabelDef {
-            key: key.into(),
-            name_zh: key.into(),
-            name_en: key.into(),
-            colour: "#1e88e5".into(),
-            hotkey: Some(hot),
-            examples: vec![],
-        };
-        OrderSpec {
+        let mut s = OrderSpec {
             name: "猫狗".into(),
-            task_type,
-            labels: vec![label("cat", '1'), label("dog", '2')],
-            instructions: String::new(),
-            instruction_examples: vec![],
             overlap: Overlap::Fixed { n: 3 },
             gold_share: 0.1,
-            max_gold_items: None,
-            unit_size: 20,
             piece_rate_fen: 30,
-            box_rate_fen: 0,
-            box_pay_cap: 0,
-            pay_on: PayOn::Accepted,
-            deadline: None,
-            priority: 5,
-            eligible_centres: vec![],
-            required_qualification: None,
-            required_level: None,
-            training: None,
+            ..testing::spec(task_type, &["cat", "dog"])
+        };
+        for (l, hot) in s.labels.iter_mut().zip(['1', '2']) {
+            l.colour = "#1e88e5".into();
+            l.hotkey = Some(hot);
         }
+        s
     }
 
     #[test]

@@ -357,7 +357,7 @@ fn decode_name(raw: &[u8], fallback: &str) -> String {
 
 /// A normalised safe relative path, `Ok(None)` for a name with no components (a directory),
 /// or `UnsafePath` for absolute paths, drive letters, `..` and NUL.
-fn safe_path(name: &str) -> Result<Option<String>, MediaError> {
+pub fn safe_path(name: &str) -> Result<Option<String>, MediaError> {
     let unsafe_path = || MediaError::UnsafePath {
         path: name.to_owned(),
     };

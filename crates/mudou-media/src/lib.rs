@@ -13,7 +13,7 @@ mod process;
 mod sniff;
 mod store;
 
-pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits};
+pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits, safe_path};
 pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
