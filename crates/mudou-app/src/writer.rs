@@ -347,13 +347,7 @@ async fn write(
         Some(spec) => mudou_domain::live::decide(spec, item),
         // Every label names its order's spec; an assignment of another order is refused
         // before consensus, so this is not reached.
-        None => mudou_store::ConsensusUpdate {
-            state: mudou_domain::ItemState::Open,
-            answer: None,
-            confidence: None,
-            needed: item.needed,
-            agrees: Vec::new(),
-        },
+        None => mudou_store::keep_open(order_id, item),
     };
     let result = store
         .write_batch(held, &work, now_millis(), lease_ms, decide)
