@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-use mudou_domain::quality::matches;
 
 /// How often the sweep looks for pauses whose labels wait to be left out.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(2);
@@ -100,7 +99,7 @@ pub fn check_decision(
 }
 
 /// What the decision does to the item as found, or why it cannot be taken.
-pub fn plan(d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String> {
+pub fn plan(spec: &OrderSpec, d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String> {
     if item.is_gold {
         return match d.kind {
             DecisionKind::Accept => Ok(DecisionPlan::GoldStands),
@@ -110,7 +109,7 @@ pub fn plan(d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String>
     let agrees = |reference: &str| {
         item.answers
             .iter()
-            .map(|(_, _, a)| matches(a, reference))
+            .map(|(_, _, a)| spec.agrees_str(a, reference))
             .collect()
     };
     match d.kind {

@@ -131,6 +131,91 @@ pub fn krippendorff_alpha_counts(counts: &[u32], n_classes: usize) -> Result<Opt
     Ok(Some(1.0 - (n - 1.0) * d_o / denom))
 }
 
+/// Krippendorff's alpha with the ordinal metric, from per-unit value counts (row-major,
+/// `n_classes` columns, classes in order: a rating's steps). Units with fewer than two
+/// values are skipped. The ordinal distance between classes `c < k` is
+/// `(Σ_{g=c}^{k} n_g − (n_c + n_k)/2)²`, with `n_g` the pairable values of class `g`.
+pub fn krippendorff_alpha_ordinal(counts: &[u32], n_classes: usize) -> Result<Option<f64>> {
+    if n_classes == 0 {
+        return Err(Error::NoClasses);
+    }
+    if !counts.len().is_multiple_of(n_classes) {
+        return Err(Error::LengthMismatch {
+            what: "counts",
+            got: counts.len(),
+            expected: counts.len() / n_classes * n_classes,
+        });
+    }
+    let k = n_classes;
+    // The coincidence matrix: o[c][d] = Σ_u n_uc (n_ud − [c = d]) / (m_u − 1).
+    let mut o = vec![0.0f64; k * k];
+    for row in counts.chunks_exact(k) {
+        let m: f64 = row.iter().map(|&v| f64::from(v)).sum();
+        if m < 2.0 {
+            continue;
+        }
+        for c in 0..k {
+            for d in 0..k {
+                let same = if c == d { 1.0 } else { 0.0 };
+                o[c * k + d] += f64::from(row[c]) * (f64::from(row[d]) - same) / (m - 1.0);
+            }
+        }
+    }
+    let n_c: Vec<f64> = (0..k).map(|c| (0..k).map(|d| o[c * k + d]).sum()).collect();
+    let n: f64 = n_c.iter().sum();
+    if n < 2.0 {
+        return Ok(None);
+    }
+    let delta = |c: usize, d: usize| {
+        let (lo, hi) = (c.min(d), c.max(d));
+        let s: f64 = n_c[lo..=hi].iter().sum::<f64>() - (n_c[lo] + n_c[hi]) / 2.0;
+        s * s
+    };
+    let mut d_o = 0.0;
+    let mut d_e = 0.0;
+    for c in 0..k {
+        for d in 0..k {
+            let dd = delta(c, d);
+            d_o += o[c * k + d] * dd;
+            d_e += n_c[c] * n_c[d] * dd;
+        }
+    }
+    if d_e <= 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(1.0 - (n - 1.0) * d_o / d_e))
+}
+
+/// Krippendorff's alpha with the interval metric (`(a − b)²`) over units of numbers; units
+/// with fewer than two values are skipped. `None` when nothing is pairable or every value
+/// is the same.
+pub fn krippendorff_alpha_interval(units: &[Vec<f64>]) -> Option<f64> {
+    let mut n = 0.0f64;
+    let mut sum = 0.0f64;
+    let mut sum_sq = 0.0f64;
+    let mut d_o = 0.0f64;
+    for u in units {
+        let vals: Vec<f64> = u.iter().copied().filter(|v| v.is_finite()).collect();
+        let m = vals.len() as f64;
+        if m < 2.0 {
+            continue;
+        }
+        // Σ_{i≠j} (v_i − v_j)² = 2m Σv² − 2(Σv)².
+        let s: f64 = vals.iter().sum();
+        let sq: f64 = vals.iter().map(|v| v * v).sum();
+        d_o += (2.0 * m * sq - 2.0 * s * s) / (m - 1.0);
+        n += m;
+        sum += s;
+        sum_sq += sq;
+    }
+    if n < 2.0 {
+        return None;
+    }
+    let d_e = (2.0 * n * sum_sq - 2.0 * sum * sum) / (n * (n - 1.0));
+    let d_o = d_o / n;
+    (d_e > 0.0).then(|| 1.0 - d_o / d_e)
+}
+
 /// Krippendorff's alpha (nominal) from reliability data: `data[coder][unit]`, `None` = missing.
 pub fn krippendorff_alpha_reliability(
     data: &[Vec<Option<u32>>],
@@ -252,4 +337,104 @@ pub fn pairwise_agreement(labels: &Labels, min_items: u32) -> Vec<PairAgreement>
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod metric_tests {
+    use super::*;
+
+    /// Krippendorff's own example ("Computing Krippendorff's Alpha-Reliability", 2011):
+    /// four coders, twelve units, values 1 to 5, some missing.
+    fn example() -> Vec<Vec<f64>> {
+        let coders: [[Option<u8>; 12]; 4] = [
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(1),
+                Some(4),
+                Some(1),
+                Some(2),
+                None,
+                None,
+                None,
+            ],
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(2),
+                Some(4),
+                Some(1),
+                Some(2),
+                Some(5),
+                None,
+                Some(3),
+            ],
+            [
+                None,
+                Some(3),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(2),
+                Some(2),
+                Some(5),
+                Some(1),
+                None,
+            ],
+            [
+                Some(1),
+                Some(2),
+                Some(3),
+                Some(3),
+                Some(2),
+                Some(4),
+                Some(4),
+                Some(1),
+                Some(2),
+                Some(5),
+                Some(1),
+                None,
+            ],
+        ];
+        (0..12)
+            .map(|u| coders.iter().filter_map(|c| c[u]).map(f64::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn ordinal_and_interval_alpha_match_krippendorffs_example() {
+        let units = example();
+        let mut counts = vec![0u32; 12 * 5];
+        for (u, vals) in units.iter().enumerate() {
+            for v in vals {
+                counts[u * 5 + *v as usize - 1] += 1;
+            }
+        }
+        let nominal = krippendorff_alpha_counts(&counts, 5).unwrap().unwrap();
+        let ordinal = krippendorff_alpha_ordinal(&counts, 5).unwrap().unwrap();
+        let interval = krippendorff_alpha_interval(&units).unwrap();
+        assert!((nominal - 0.743).abs() < 5e-4, "nominal {nominal}");
+        assert!((ordinal - 0.815).abs() < 5e-4, "ordinal {ordinal}");
+        assert!((interval - 0.849).abs() < 5e-4, "interval {interval}");
+    }
+
+    #[test]
+    fn perfect_agreement_is_one_and_nothing_pairable_is_none() {
+        let counts = [2, 0, 0, 0, 3, 0, 0, 0, 2];
+        assert_eq!(krippendorff_alpha_ordinal(&counts, 3).unwrap(), Some(1.0));
+        assert_eq!(krippendorff_alpha_ordinal(&[1, 0, 0], 3).unwrap(), None);
+        assert_eq!(krippendorff_alpha_interval(&[vec![1.0], vec![2.0]]), None);
+        assert_eq!(
+            krippendorff_alpha_interval(&[vec![1.0, 1.0], vec![4.0, 4.0]]),
+            Some(1.0)
+        );
+    }
 }

@@ -20,6 +20,7 @@ mod people;
 mod plan;
 pub mod quality;
 mod states;
+pub mod template;
 mod validate;
 
 pub use calendar::{Calendar, UnknownZone};
@@ -34,6 +35,7 @@ pub use order::{
 pub use people::{Role, Scope, SkillLevel, UnknownVariant};
 pub use plan::{TRAINING_SLOTS, plan_training_units, plan_units};
 pub use states::{Finish, ItemState};
+pub use template::{FieldKind, Template};
 pub use validate::{
     ValidationError, validate_display_name, validate_password, validate_pin, validate_username,
 };

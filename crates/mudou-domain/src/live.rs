@@ -6,7 +6,7 @@
 use mudou_consensus::{Decision, OverlapPolicy};
 use serde_json::Value;
 
-use crate::{Answer, ItemState, OrderSpec, Overlap};
+use crate::{ItemState, OrderSpec, Overlap};
 
 /// The accuracy assumed for an annotator before their skill is estimated.
 pub const DEFAULT_ACCURACY: f64 = 0.8;
@@ -59,16 +59,13 @@ fn worker_index(answers: &[(i64, String)]) -> Vec<u32> {
         .collect()
 }
 
-/// Whether each answer agrees with `reference` (a consensus or gold answer, as JSON).
-fn agreement(answers: &[Value], reference: &str) -> Vec<bool> {
-    let reference = Answer::from_stored_str(reference);
-    answers
-        .iter()
-        .map(|a| match (&reference, Answer::from_stored(a)) {
-            (Some(r), Some(a)) => a.matches(r),
-            _ => false,
-        })
-        .collect()
+/// Whether each answer agrees with `reference` (a consensus or gold answer, as JSON), by
+/// the order's kind.
+fn agreement(spec: &OrderSpec, answers: &[Value], reference: &str) -> Vec<bool> {
+    let Ok(reference) = serde_json::from_str::<Value>(reference) else {
+        return vec![false; answers.len()];
+    };
+    answers.iter().map(|a| spec.agrees(a, &reference)).collect()
 }
 
 /// Decides an item's state after its answers changed. For a gold item it only checks
@@ -85,7 +82,7 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
             answer: None,
             confidence: None,
             needed: item.needed,
-            agrees: agreement(&answers, gold),
+            agrees: agreement(spec, &answers, gold),
         };
     }
     let n = item.answers.len() as u32;
@@ -122,7 +119,7 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
         }
     } else {
         let agrees = match (&answer, state) {
-            (Some(a), ItemState::Resolved) => agreement(&answers, a),
+            (Some(a), ItemState::Resolved) => agreement(spec, &answers, a),
             _ => Vec::new(),
         };
         ConsensusUpdate {

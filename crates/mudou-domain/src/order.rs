@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::template::{FieldDef, FieldKind, Layout, OptionDef, Question, Settings, Template};
 use crate::{SkillLevel, ValidationError};
 
 /// The kind of work an order asks for.
@@ -20,6 +21,8 @@ pub enum TaskType {
     Bbox,
     /// One label per text.
     TextClassification,
+    /// Any fields and questions: the order's `template` says which.
+    Template,
 }
 
 impl TaskType {
@@ -29,9 +32,10 @@ impl TaskType {
             TaskType::MultiLabel => "multi_label",
             TaskType::Bbox => "bbox",
             TaskType::TextClassification => "text_classification",
+            TaskType::Template => "template",
         }
     }
-    /// Whether items must be images (else texts).
+    /// Whether items must be images (else texts); a template's fields say for themselves.
     pub fn wants_images(self) -> bool {
         !matches!(self, TaskType::TextClassification)
     }
@@ -105,7 +109,13 @@ pub const MAX_UNIT_SIZE: u32 = 200;
 pub struct OrderSpec {
     pub name: String,
     pub task_type: TaskType,
+    /// The label set of the four one-question task types (a template's options live on
+    /// its questions).
+    #[serde(default)]
     pub labels: Vec<LabelDef>,
+    /// The fields shown and the questions asked (task type `template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
     /// Short instructions shown (and read aloud) to annotators.
     #[serde(default)]
     pub instructions: String,
@@ -197,6 +207,27 @@ impl OrderSpec {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(bad("name", "an order name is 1 to 100 characters"));
+        }
+        match (&self.template, self.task_type) {
+            (Some(t), TaskType::Template) => {
+                t.validate()?;
+                if !self.labels.is_empty() {
+                    return Err(bad(
+                        "labels",
+                        "a template order's options are on its questions; leave labels empty",
+                    ));
+                }
+            }
+            (None, TaskType::Template) => {
+                return Err(bad("template", "task type template needs a template"));
+            }
+            (Some(_), _) => {
+                return Err(bad(
+                    "template",
+                    "a template goes with task type template (the other task types are templates of one question)",
+                ));
+            }
+            (None, _) => {}
         }
         let min_labels = self.task_type.kind().min_labels();
         if self.labels.len() < min_labels || self.labels.len() > 50 {
@@ -298,7 +329,7 @@ impl OrderSpec {
                 "a price above ¥1000 per label is surely a typo",
             ));
         }
-        if !self.task_type.kind().pays_per_object()
+        if !self.task_type.kind().pays_per_object(self)
             && (self.box_rate_fen != 0 || self.box_pay_cap != 0)
         {
             return Err(bad("box_rate_fen", "only box orders pay per box"));
@@ -341,7 +372,7 @@ impl OrderSpec {
     /// A skip earns nothing.
     pub fn pay_for(&self, answer: Option<&Answer>) -> i64 {
         let Some(answer) = answer else { return 0 };
-        match self.task_type.kind().objects(answer) {
+        match self.task_type.kind().objects(self, answer) {
             Some(n) if self.box_rate_fen > 0 => {
                 let n = n as i64;
                 let paid = if self.box_pay_cap > 0 {
@@ -363,6 +394,85 @@ impl OrderSpec {
 
     pub fn label_index(&self, key: &str) -> Option<usize> {
         self.labels.iter().position(|l| l.key == key)
+    }
+
+    /// Whether a stored answer counts as right against a gold (or reference) answer, by
+    /// the order's kind: the same label, boxes by IoU, a template question by question.
+    pub fn agrees(&self, answer: &serde_json::Value, gold: &serde_json::Value) -> bool {
+        self.task_type.kind().agrees(self, answer, gold)
+    }
+
+    /// [`OrderSpec::agrees`] of two answers as stored (JSON texts).
+    pub fn agrees_str(&self, answer: &str, gold: &str) -> bool {
+        match (
+            serde_json::from_str::<serde_json::Value>(answer),
+            serde_json::from_str::<serde_json::Value>(gold),
+        ) {
+            (Ok(a), Ok(g)) => self.agrees(&a, &g),
+            _ => false,
+        }
+    }
+
+    /// The order's template: its own, or for the four one-question task types the template
+    /// they amount to (one field, one question keyed like their answers).
+    pub fn template(&self) -> std::borrow::Cow<'_, Template> {
+        use std::borrow::Cow;
+        if let Some(t) = &self.template {
+            return Cow::Borrowed(t);
+        }
+        let (field, kind, key, title_zh, title_en) = match self.task_type {
+            TaskType::SingleChoice | TaskType::Template => {
+                ("image", "choice", "label", "选一个", "Pick one")
+            }
+            TaskType::TextClassification => ("text", "choice", "label", "选一个", "Pick one"),
+            TaskType::MultiLabel => ("image", "multi_choice", "labels", "选所有", "Pick all"),
+            TaskType::Bbox => ("image", "boxes", "boxes", "框出", "Draw boxes"),
+        };
+        Cow::Owned(Template {
+            layout: Layout::One,
+            fields: vec![FieldDef {
+                name: field.into(),
+                kind: if field == "image" {
+                    FieldKind::Image
+                } else {
+                    FieldKind::Text
+                },
+                title_zh: String::new(),
+                title_en: String::new(),
+            }],
+            questions: vec![Question {
+                key: key.into(),
+                kind: kind.into(),
+                title_zh: title_zh.into(),
+                title_en: title_en.into(),
+                field: Some(field.into()),
+                required: true,
+                when: None,
+                options: self
+                    .labels
+                    .iter()
+                    .map(|l| OptionDef {
+                        key: l.key.clone(),
+                        name_zh: l.name_zh.clone(),
+                        name_en: l.name_en.clone(),
+                        colour: Some(l.colour.clone()),
+                        hotkey: l.hotkey,
+                        icon: None,
+                    })
+                    .collect(),
+                settings: Settings::default(),
+                read_aloud: String::new(),
+            }],
+        })
+    }
+
+    /// The fields every item of the order must have, with their kinds.
+    pub fn fields(&self) -> Vec<(String, FieldKind)> {
+        self.template()
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.kind))
+            .collect()
     }
 }
 
@@ -387,6 +497,8 @@ pub enum Answer {
     Multi { labels: Vec<String> },
     /// Boxes: `{"boxes": [{"label": "car", "x": 10, "y": 20, "w": 50, "h": 40}]}` (may be empty).
     Boxes { boxes: Vec<BoxAnswer> },
+    /// A template order's answer, keyed by question: `{"class": "car", "stars": 4}`.
+    Form(serde_json::Map<String, serde_json::Value>),
 }
 
 impl Answer {
@@ -397,8 +509,10 @@ impl Answer {
         image: Option<(i64, i64)>,
     ) -> Result<Answer, ValidationError> {
         let kind = spec.task_type.kind();
-        let v = crate::kinds::the_value(value, kind.answer_key())?;
-        kind.parse(spec, v, image)
+        match kind.answer_key() {
+            Some(key) => kind.parse(spec, crate::kinds::the_value(value, key)?, image),
+            None => kind.parse(spec, value, image),
+        }
     }
 
     /// Reads an answer as stored: a label's answer, a consensus (whose boxes carry extra
@@ -442,6 +556,7 @@ impl Answer {
                 b.sort();
                 a == b
             }
+            (Answer::Form(a), Answer::Form(b)) => a == b,
             (Answer::Boxes { boxes: a }, Answer::Boxes { boxes: b }) => {
                 if a.len() != b.len() {
                     return false;
@@ -491,6 +606,7 @@ pub(crate) mod testing {
         OrderSpec {
             name: "t".into(),
             task_type,
+            template: None,
             labels: keys
                 .iter()
                 .map(|k| LabelDef {

@@ -19,7 +19,7 @@ use mudou_consensus::{
 };
 use serde_json::Value;
 
-use crate::{Answer, ItemState, OrderSpec};
+use crate::{ItemState, OrderSpec};
 
 /// A label as the quality engine reads it.
 #[derive(Debug, Clone)]
@@ -272,18 +272,6 @@ pub fn combine(engines: &[(i64, &OrderEngine)]) -> HashMap<i64, WorkerEngine> {
     out
 }
 
-/// Whether a stored answer matches the reference answer (both JSON): the same test the
-/// consensus uses for verdicts (boxes by IoU).
-pub fn matches(answer: &str, reference: &str) -> bool {
-    match (
-        Answer::from_stored_str(answer),
-        Answer::from_stored_str(reference),
-    ) {
-        (Some(a), Some(r)) => a.matches(&r),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,9 +348,11 @@ mod tests {
         let a = r#"{"boxes":[{"label":"a","x":10,"y":10,"w":50,"h":50}]}"#;
         let b =
             r#"{"boxes":[{"label":"a","x":11,"y":10,"w":50,"h":49,"support":2,"mean_iou":0.9}]}"#;
-        assert!(matches(a, b));
-        assert!(!matches(a, r#"{"boxes":[]}"#));
-        assert!(matches(r#"{"label":"a"}"#, r#"{"label":"a"}"#));
-        assert!(!matches(r#"{"label":"a"}"#, "not json"));
+        let boxes = crate::order::testing::spec(crate::TaskType::Bbox, &["a"]);
+        let choice = crate::order::testing::spec(crate::TaskType::SingleChoice, &["a", "b"]);
+        assert!(boxes.agrees_str(a, b));
+        assert!(!boxes.agrees_str(a, r#"{"boxes":[]}"#));
+        assert!(choice.agrees_str(r#"{"label":"a"}"#, r#"{"label":"a"}"#));
+        assert!(!choice.agrees_str(r#"{"label":"a"}"#, "not json"));
     }
 }

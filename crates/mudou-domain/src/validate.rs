@@ -2,14 +2,23 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct ValidationError {
-    pub field: &'static str,
+    /// The field, or a path into it such as `template.questions[2].options`.
+    pub field: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 
 impl ValidationError {
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         ValidationError {
-            field,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An error at a path built at run time (`template.questions[2].options`).
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ValidationError {
+            field: path.into().into(),
             message: message.into(),
         }
     }

@@ -1,8 +1,13 @@
 //! One label per item (an image's or a text's): `{"label": "cat"}`.
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
-use super::{Agreed, Kind, bad, known, posterior};
+use super::{
+    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, options_between, posterior,
+};
+use crate::template::{Question, check_options};
 use crate::{Answer, OrderSpec, ValidationError};
 
 pub(crate) struct Choice;
@@ -18,8 +23,8 @@ impl Kind for Choice {
         2
     }
 
-    fn answer_key(&self) -> &'static str {
-        "label"
+    fn answer_key(&self) -> Option<&'static str> {
+        Some("label")
     }
 
     fn parse(
@@ -85,5 +90,89 @@ impl Kind for Choice {
 
     fn answer_text(&self, answer: &Value) -> String {
         answer["label"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// A template's choice question: one option, `"car"`.
+pub(crate) struct ChoiceQuestion;
+
+impl QuestionKind for ChoiceQuestion {
+    fn check(
+        &self,
+        q: &Question,
+        at: &str,
+        hotkeys: &mut HashSet<char>,
+    ) -> Result<(), ValidationError> {
+        options_between(q, at, 2)?;
+        no_settings(q, at)?;
+        check_options(&q.options, &format!("{at}.options"), hotkeys)
+    }
+
+    fn conditions(&self) -> bool {
+        true
+    }
+
+    fn chosen(&self, _q: &Question, answer: &Value) -> Vec<String> {
+        answer
+            .as_str()
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default()
+    }
+
+    fn parse(
+        &self,
+        q: &Question,
+        value: &Value,
+        _image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        let key = value
+            .as_str()
+            .ok_or_else(|| bad("the answer is an option's key"))?;
+        q.option_index(key)
+            .ok_or_else(|| bad(format!("{key:?} is not one of this question's options")))?;
+        Ok(Value::from(key))
+    }
+
+    fn score(&self, _q: &Question, answer: &Value, gold: &Value) -> f64 {
+        (answer.as_str().is_some() && answer == gold) as u8 as f64
+    }
+
+    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed {
+        let pairs: Vec<(u32, u32)> = answers
+            .iter()
+            .zip(workers)
+            .filter_map(|(a, w)| {
+                a.as_str()
+                    .and_then(|k| q.option_index(k))
+                    .map(|c| (*w, c as u32))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return Agreed {
+                answer: None,
+                confidence: 0.0,
+                settles: true,
+            };
+        }
+        let (c, confidence) = posterior(q.options.len(), &pairs);
+        Agreed {
+            answer: Some(Value::from(q.options[c as usize].key.clone())),
+            confidence,
+            settles: true,
+        }
+    }
+
+    fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64> {
+        nominal_alpha(q.options.len(), items, |a| {
+            a.as_str().and_then(|k| q.option_index(k))
+        })
+    }
+
+    fn quality_options(&self, q: &Question) -> usize {
+        q.options.len()
+    }
+
+    fn cell(&self, _q: &Question, answer: &Value) -> String {
+        answer.as_str().unwrap_or_default().to_owned()
     }
 }

@@ -6,16 +6,180 @@
 //! item's answers, and how an answer reads in a CSV cell. Code elsewhere asks
 //! [`TaskType::kind`] instead of matching on the task type.
 //!
-//! To add a kind: a module here implementing [`Kind`], a variant of [`TaskType`] and of
-//! [`Answer`], and its arm in [`TaskType::kind`].
+//! Two faces share these modules:
+//! - [`QuestionKind`], a kind of question a template asks (`choice`, `rating`, `number`, …):
+//!   its settings and their checks, an answer's checks, the score against a gold answer,
+//!   the live consensus and the agreement measure, pay units and CSV text. To add one: a
+//!   module here implementing it, and its line in [`question_kind`] and [`QUESTION_KINDS`].
+//! - [`Kind`], a task type's behaviour. The four task types of before keep theirs (their
+//!   answers and figures must not change); every template order is [`form::Form`], which
+//!   asks each question's kind.
 
 mod boxes;
 mod choice;
+mod form;
+mod free_text;
 mod multi_label;
+mod number;
+mod rating;
+
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
+use crate::template::Question;
 use crate::{Answer, OrderSpec, TaskType, ValidationError};
+
+/// The kinds of question a template may ask, by name.
+pub const QUESTION_KINDS: &[&str] = &[
+    "choice",
+    "multi_choice",
+    "rating",
+    "number",
+    "text",
+    "boxes",
+];
+
+/// A kind of question by its name (the registry: one line per kind).
+pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
+    Some(match name {
+        "choice" => &choice::ChoiceQuestion,
+        "multi_choice" => &multi_label::MultiChoice,
+        "rating" => &rating::Rating,
+        "number" => &number::Number,
+        "text" => &free_text::FreeText,
+        "boxes" => &boxes::BoxesQuestion,
+        _ => return None,
+    })
+}
+
+/// One kind of question. Every method is pure; `q` has passed [`QuestionKind::check`].
+pub trait QuestionKind: Send + Sync {
+    /// Checks the question's options and settings; errors name a path under `at`. Hotkeys
+    /// go into `hotkeys`, shared by the whole template.
+    fn check(
+        &self,
+        q: &Question,
+        at: &str,
+        hotkeys: &mut HashSet<char>,
+    ) -> Result<(), ValidationError>;
+
+    /// Whether answers are drawn on a picture field (and checked against its size).
+    fn needs_image(&self) -> bool {
+        false
+    }
+
+    /// Whether a later question's condition may look at this one's answer.
+    fn conditions(&self) -> bool {
+        false
+    }
+
+    /// The index of an option named in a condition.
+    fn option_of(&self, q: &Question, key: &str) -> Option<usize> {
+        q.option_index(key)
+    }
+
+    /// The option keys an answer chose (for conditions and the quality engine).
+    fn chosen(&self, _q: &Question, _answer: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Checks one answer; returns it normalised. `image` is the bound picture's size.
+    fn parse(
+        &self,
+        q: &Question,
+        value: &Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError>;
+
+    /// How well an answer matches a gold answer, 0 (wrong) to 1 (right).
+    fn score(&self, q: &Question, answer: &Value, gold: &Value) -> f64;
+
+    /// Whether a score counts as right (for verdicts, training feedback and pay on gold).
+    fn passes(&self, _q: &Question, score: f64) -> bool {
+        score >= 1.0 - 1e-9
+    }
+
+    /// The live consensus of the answers given to this question on one item;
+    /// `workers[i]` is a dense index of who gave `answers[i]`.
+    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed;
+
+    /// Krippendorff's alpha over an order: each inner list is one item's answers (with
+    /// the metric that suits the kind: nominal, ordinal or interval). `None` when there is
+    /// not enough to say.
+    fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64>;
+
+    /// Objects an answer draws (for per-object pay).
+    fn objects(&self, _answer: &Value) -> Option<usize> {
+        None
+    }
+
+    /// How many of the question's options the quality engine scores as yes/no questions.
+    fn quality_options(&self, _q: &Question) -> usize {
+        0
+    }
+
+    /// An answer as a CSV cell.
+    fn cell(&self, q: &Question, answer: &Value) -> String;
+}
+
+/// The kind a question with an unknown name falls back to; [`crate::Template::validate`]
+/// refuses such a template before it can be used.
+pub(crate) struct Unknown;
+pub(crate) static UNKNOWN: Unknown = Unknown;
+
+impl QuestionKind for Unknown {
+    fn check(&self, _: &Question, at: &str, _: &mut HashSet<char>) -> Result<(), ValidationError> {
+        Err(ValidationError::at(
+            format!("{at}.kind"),
+            "not a kind of question",
+        ))
+    }
+    fn parse(
+        &self,
+        _: &Question,
+        _: &Value,
+        _: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        Err(bad("not a kind of question"))
+    }
+    fn score(&self, _: &Question, _: &Value, _: &Value) -> f64 {
+        0.0
+    }
+    fn consensus(&self, _: &Question, _: &[Value], _: &[u32]) -> Agreed {
+        Agreed {
+            answer: None,
+            confidence: 0.0,
+            settles: false,
+        }
+    }
+    fn agreement(&self, _: &Question, _: &[Vec<Value>]) -> Option<f64> {
+        None
+    }
+    fn cell(&self, _: &Question, answer: &Value) -> String {
+        answer.to_string()
+    }
+}
+
+/// Nominal Krippendorff's alpha over items whose answers map to classes `0..k`.
+pub(crate) fn nominal_alpha(
+    k: usize,
+    items: &[Vec<Value>],
+    class: impl Fn(&Value) -> Option<usize>,
+) -> Option<f64> {
+    if k == 0 {
+        return None;
+    }
+    let mut counts = vec![0u32; items.len() * k];
+    for (i, answers) in items.iter().enumerate() {
+        for c in answers.iter().filter_map(&class).filter(|c| *c < k) {
+            counts[i * k + c] += 1;
+        }
+    }
+    mudou_consensus::agreement::krippendorff_alpha_counts(&counts, k)
+        .ok()
+        .flatten()
+}
 
 /// The consensus of one item's answers, as a kind computes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,30 +199,32 @@ pub trait Kind: Send + Sync {
     fn min_labels(&self) -> usize;
 
     /// Whether an order of this kind may pay per drawn object (`box_rate_fen`).
-    fn pays_per_object(&self) -> bool {
+    fn pays_per_object(&self, _spec: &OrderSpec) -> bool {
         false
     }
 
     /// How many objects an answer counts for per-object pay, when it has any.
-    fn objects(&self, _answer: &Answer) -> Option<usize> {
+    fn objects(&self, _spec: &OrderSpec, _answer: &Answer) -> Option<usize> {
         None
     }
 
     /// Whether an answer needs the picture's size to be checked.
-    fn needs_image_size(&self) -> bool {
+    fn needs_image_size(&self, _spec: &OrderSpec) -> bool {
         false
     }
 
     /// Whether the order's results come in the object-detection formats (COCO, YOLO).
-    fn exports_objects(&self) -> bool {
+    fn exports_objects(&self, _spec: &OrderSpec) -> bool {
         false
     }
 
-    /// The answer's only key, e.g. `label` in `{"label": "cat"}`.
-    fn answer_key(&self) -> &'static str;
+    /// The answer's only key, e.g. `label` in `{"label": "cat"}`; `None` when the answer
+    /// is an object keyed by question (a template order).
+    fn answer_key(&self) -> Option<&'static str>;
 
-    /// Checks a submitted answer's value (under [`Kind::answer_key`]) against the order;
-    /// `image` is the item's (width, height) when [`Kind::needs_image_size`].
+    /// Checks a submitted answer's value (under [`Kind::answer_key`], or the whole answer
+    /// when there is none) against the order; `image` is the item's (width, height) when
+    /// [`Kind::needs_image_size`].
     fn parse(
         &self,
         spec: &OrderSpec,
@@ -91,6 +257,25 @@ pub trait Kind: Send + Sync {
     /// An answer as a CSV cell.
     fn answer_text(&self, answer: &Value) -> String;
 
+    /// How well a stored answer matches a gold (or reference) answer: whether it counts
+    /// as right.
+    fn agrees(&self, _spec: &OrderSpec, answer: &Value, gold: &Value) -> bool {
+        match (Answer::from_stored(answer), Answer::from_stored(gold)) {
+            (Some(a), Some(g)) => a.matches(&g),
+            _ => false,
+        }
+    }
+
+    /// The CSV columns an answer fills (one per question).
+    fn columns(&self, _spec: &OrderSpec) -> Vec<String> {
+        vec!["answer".into()]
+    }
+
+    /// An answer's CSV cells, one per [`Kind::columns`].
+    fn cells(&self, _spec: &OrderSpec, answer: &Value) -> Vec<String> {
+        vec![self.answer_text(answer)]
+    }
+
     /// An answer in a few words (a reviewer's list of labels).
     fn label_text(&self, answer: &Value) -> String {
         self.answer_text(answer)
@@ -104,6 +289,7 @@ impl TaskType {
             TaskType::SingleChoice | TaskType::TextClassification => &choice::Choice,
             TaskType::MultiLabel => &multi_label::MultiLabel,
             TaskType::Bbox => &boxes::Boxes,
+            TaskType::Template => &form::Form,
         }
     }
 }
@@ -119,6 +305,29 @@ pub(crate) fn the_value<'a>(value: &'a Value, key: &str) -> Result<&'a Value, Va
         return Ok(v);
     }
     Err(bad(format!("this order's answers are {{\"{key}\": …}}")))
+}
+
+/// Checks a question has `min` to [`crate::template::MAX_OPTIONS`] options.
+pub(crate) fn options_between(q: &Question, at: &str, min: usize) -> Result<(), ValidationError> {
+    let max = crate::template::MAX_OPTIONS;
+    if q.options.len() < min || q.options.len() > max {
+        return Err(ValidationError::at(
+            format!("{at}.options"),
+            format!("a {} question has {min} to {max} options", q.kind),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a question takes no settings (kinds that read none).
+pub(crate) fn no_settings(q: &Question, at: &str) -> Result<(), ValidationError> {
+    if q.settings != crate::template::Settings::default() {
+        return Err(ValidationError::at(
+            format!("{at}.settings"),
+            format!("a {} question takes no settings", q.kind),
+        ));
+    }
+    Ok(())
 }
 
 /// An answer's error.
@@ -184,7 +393,7 @@ mod tests {
         let s = spec(TaskType::Bbox, &["car"]);
         let b = json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4}]});
         let parsed = crate::Answer::parse(&s, &b, Some((10, 10))).unwrap();
-        assert_eq!(TaskType::Bbox.kind().objects(&parsed), Some(1));
+        assert_eq!(TaskType::Bbox.kind().objects(&s, &parsed), Some(1));
         assert_eq!(
             TaskType::Bbox.kind().label_text(&parsed.to_json()),
             "1 boxes"

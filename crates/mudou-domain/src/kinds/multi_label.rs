@@ -1,9 +1,15 @@
 //! Any number of labels per image: `{"labels": ["cat", "outdoor"]}`. Each label is its
 //! own yes/no question.
 
+use std::collections::HashSet;
+
 use serde_json::{Value, json};
 
-use super::{Agreed, Kind, bad, known, posterior, strings};
+use super::{
+    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, options_between, posterior,
+    strings,
+};
+use crate::template::{Question, check_options};
 use crate::{Answer, OrderSpec, ValidationError};
 
 pub(crate) struct MultiLabel;
@@ -13,8 +19,8 @@ impl Kind for MultiLabel {
         2
     }
 
-    fn answer_key(&self) -> &'static str {
-        "labels"
+    fn answer_key(&self) -> Option<&'static str> {
+        Some("labels")
     }
 
     fn parse(
@@ -95,5 +101,117 @@ impl Kind for MultiLabel {
 
     fn answer_text(&self, answer: &Value) -> String {
         strings(&answer["labels"]).collect::<Vec<_>>().join(";")
+    }
+}
+
+/// A template's multiple-choice question: any of the options, `["front", "side"]` (may be
+/// empty: none of them).
+pub(crate) struct MultiChoice;
+
+impl MultiChoice {
+    fn has(answer: &Value, key: &str) -> bool {
+        strings(answer).any(|x| x == key)
+    }
+}
+
+impl QuestionKind for MultiChoice {
+    fn check(
+        &self,
+        q: &Question,
+        at: &str,
+        hotkeys: &mut HashSet<char>,
+    ) -> Result<(), ValidationError> {
+        options_between(q, at, 1)?;
+        no_settings(q, at)?;
+        check_options(&q.options, &format!("{at}.options"), hotkeys)
+    }
+
+    fn conditions(&self) -> bool {
+        true
+    }
+
+    fn chosen(&self, _q: &Question, answer: &Value) -> Vec<String> {
+        strings(answer).map(str::to_owned).collect()
+    }
+
+    fn parse(
+        &self,
+        q: &Question,
+        value: &Value,
+        _image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        let arr = value
+            .as_array()
+            .ok_or_else(|| bad("the answer is a list of option keys"))?;
+        let mut out: Vec<&str> = Vec::with_capacity(arr.len());
+        for v in arr {
+            let k = v.as_str().ok_or_else(|| bad("each option is a key"))?;
+            q.option_index(k)
+                .ok_or_else(|| bad(format!("{k:?} is not one of this question's options")))?;
+            if out.contains(&k) {
+                return Err(bad(format!("{k:?} is given twice")));
+            }
+            out.push(k);
+        }
+        out.sort_by_key(|k| q.option_index(k));
+        Ok(json!(out))
+    }
+
+    /// The share of options on which the answer and gold agree (chosen or not).
+    fn score(&self, q: &Question, answer: &Value, gold: &Value) -> f64 {
+        if !answer.is_array() || q.options.is_empty() {
+            return 0.0;
+        }
+        let same = q
+            .options
+            .iter()
+            .filter(|o| Self::has(answer, &o.key) == Self::has(gold, &o.key))
+            .count();
+        same as f64 / q.options.len() as f64
+    }
+
+    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed {
+        let mut chosen = Vec::new();
+        let mut least = 1.0f64;
+        for o in &q.options {
+            let pairs: Vec<(u32, u32)> = answers
+                .iter()
+                .zip(workers)
+                .filter(|(a, _)| a.is_array())
+                .map(|(a, w)| (*w, Self::has(a, &o.key) as u32))
+                .collect();
+            let (c, conf) = posterior(2, &pairs);
+            if c == 1 {
+                chosen.push(o.key.clone());
+            }
+            least = least.min(conf);
+        }
+        Agreed {
+            answer: Some(json!(chosen)),
+            confidence: if answers.is_empty() { 0.0 } else { least },
+            settles: true,
+        }
+    }
+
+    /// The mean over options of the yes/no alpha.
+    fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64> {
+        let alphas: Vec<f64> = q
+            .options
+            .iter()
+            .filter_map(|o| {
+                nominal_alpha(2, items, |a| {
+                    a.is_array().then(|| Self::has(a, &o.key) as usize)
+                })
+            })
+            .collect();
+        (!alphas.is_empty()).then(|| alphas.iter().sum::<f64>() / alphas.len() as f64)
+    }
+
+    fn quality_options(&self, q: &Question) -> usize {
+        q.options.len()
+    }
+
+    fn cell(&self, _q: &Question, answer: &Value) -> String {
+        strings(answer).collect::<Vec<_>>().join(";")
     }
 }

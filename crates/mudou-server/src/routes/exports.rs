@@ -657,8 +657,9 @@ fn file_stream(file: std::fs::File) -> impl Stream<Item = Result<Bytes, std::io:
     })
 }
 
-fn needs_boxes(format: ExportFormat, task: TaskType) -> ApiResult<()> {
-    if !task.kind().exports_objects() {
+fn needs_boxes(format: ExportFormat, spec: &OrderSpec) -> ApiResult<()> {
+    let task = spec.task_type;
+    if !task.kind().exports_objects(spec) {
         return Err(ApiError::validation(format!(
             "{} exports hold boxes and this is a {} order: use jsonl, csv or labelstudio",
             match format {
@@ -731,7 +732,7 @@ async fn export_order(
             )),
         ),
         ExportFormat::Coco => {
-            needs_boxes(q.format, task)?;
+            needs_boxes(q.format, &spec)?;
             (
                 "application/json",
                 "coco.json",
@@ -743,7 +744,7 @@ async fn export_order(
             )
         }
         ExportFormat::Yolo => {
-            needs_boxes(q.format, task)?;
+            needs_boxes(q.format, &spec)?;
             let file = yolo_zip(&state, id, &spec, pick).await?;
             (
                 "application/zip",

@@ -5,7 +5,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, DatasetId, ErrorCode, ItemId, OrderId, OrderSpec};
+use mudou_domain::{DatasetId, ErrorCode, ItemId, OrderId, OrderSpec};
 use mudou_store::{Order, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -83,15 +83,7 @@ async fn order_progress(
     let right = f
         .gold_answers
         .iter()
-        .filter(|(a, g)| {
-            match (
-                serde_json::from_str::<Answer>(a),
-                serde_json::from_str::<Answer>(g),
-            ) {
-                (Ok(a), Ok(g)) => a.matches(&g),
-                _ => false,
-            }
-        })
+        .filter(|(a, g)| spec.agrees_str(a, g))
         .count();
     let gold_labels = f.gold_answers.len() as i64;
     let eta_seconds = (f.labels_last_hour > 0).then(|| f.labels_owed * 3600 / f.labels_last_hour);

@@ -20,7 +20,7 @@ use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-use mudou_domain::quality::{matches, order_engine};
+use mudou_domain::quality::order_engine;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(quality_report))
@@ -171,7 +171,7 @@ pub async fn build_report(
             continue;
         };
         known_n += 1;
-        known_ok += matches(a, &k.to_string()) as i64;
+        known_ok += spec.agrees_str(a, &k.to_string()) as i64;
     }
     let resolved_conf: Vec<f64> = items
         .iter()

@@ -447,7 +447,7 @@ async fn decide(
             req.decision.as_str(),
             note,
             now_millis(),
-            |item| plan(&checked, item),
+            |item| plan(&spec, &checked, item),
         )
         .await
         .map_err(ApiError::not_found_as("item"))?

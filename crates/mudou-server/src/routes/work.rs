@@ -507,7 +507,7 @@ async fn post_label(
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
             // Only boxes need the picture's size (to keep them inside it).
-            let dims = if spec.task_type.kind().needs_image_size() {
+            let dims = if spec.task_type.kind().needs_image_size(&spec) {
                 state.store.item_size(ItemId::new(req.item_id)).await?
             } else {
                 None
@@ -592,7 +592,8 @@ async fn post_label(
     let mut out = out;
     if spec.training.is_some() {
         // Only a training order tells the right answer: real work's gold stays hidden.
-        out.feedback = training_feedback(&state, order_id, req.item_id, given.as_deref()).await?;
+        out.feedback =
+            training_feedback(&state, &spec, order_id, req.item_id, given.as_deref()).await?;
     }
     Ok(Json(out))
 }
@@ -600,6 +601,7 @@ async fn post_label(
 /// Whether `given` (an answer as stored, or `None` for a skip) matches the item's gold.
 async fn training_feedback(
     state: &AppState,
+    spec: &OrderSpec,
     order_id: i64,
     item_id: i64,
     given: Option<&str>,
@@ -612,13 +614,9 @@ async fn training_feedback(
         return Ok(None);
     };
     let gold: Value = serde_json::from_str(&gold).map_err(ApiError::internal)?;
-    let correct = match (
-        given.and_then(|g| serde_json::from_str::<Value>(g).ok()),
-        Answer::from_stored(&gold),
-    ) {
-        (Some(g), Some(right)) => Answer::from_stored(&g).is_some_and(|a| a.matches(&right)),
-        _ => false,
-    };
+    let correct = given
+        .and_then(|g| serde_json::from_str::<Value>(g).ok())
+        .is_some_and(|g| spec.agrees(&g, &gold));
     Ok(Some(Feedback {
         correct,
         answer: gold,

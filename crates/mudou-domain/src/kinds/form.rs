@@ -1,0 +1,145 @@
+//! A template order: the answer is an object keyed by question, and every question asks
+//! its own kind ([`crate::template::Template`] combines them).
+
+use serde_json::Value;
+
+use super::{Agreed, Kind, bad};
+use crate::template::Template;
+use crate::{Answer, OrderSpec, ValidationError};
+
+pub(crate) struct Form;
+
+fn template(spec: &OrderSpec) -> Option<&Template> {
+    spec.template.as_ref()
+}
+
+impl Kind for Form {
+    /// A template's options live on its questions; the order's own label list stays empty.
+    fn min_labels(&self) -> usize {
+        0
+    }
+
+    fn pays_per_object(&self, spec: &OrderSpec) -> bool {
+        template(spec).is_some_and(|t| t.questions.iter().any(|q| q.kind().needs_image()))
+    }
+
+    fn objects(&self, spec: &OrderSpec, answer: &Answer) -> Option<usize> {
+        let Answer::Form(map) = answer else {
+            return None;
+        };
+        template(spec)?.objects(&Value::Object(map.clone()))
+    }
+
+    fn needs_image_size(&self, spec: &OrderSpec) -> bool {
+        template(spec).is_some_and(Template::needs_image_size)
+    }
+
+    fn exports_objects(&self, spec: &OrderSpec) -> bool {
+        self.needs_image_size(spec)
+    }
+
+    fn answer_key(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn parse(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Answer, ValidationError> {
+        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
+        // Pictures other than the item's first field are not sized yet: boxes on them are
+        // checked for shape, not for bounds.
+        let first = t.fields.first().map(|f| f.name.clone());
+        let size = |field: &str| image.filter(|_| first.as_deref() == Some(field));
+        match t.parse(value, &size)? {
+            Value::Object(map) => Ok(Answer::Form(map)),
+            _ => Err(bad("an answer is a JSON object")),
+        }
+    }
+
+    /// A manifest's known answer is taken as it is when it answers the template.
+    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
+        gold.as_object()
+            .filter(|m| !m.is_empty())
+            .map(|_| gold.clone())
+    }
+
+    /// Every option of a choice-like question is a yes/no question for the quality engine.
+    fn classes(&self, _spec: &OrderSpec) -> Vec<String> {
+        vec!["no".into(), "yes".into()]
+    }
+
+    fn answer_classes(&self, spec: &OrderSpec, answer: &Value) -> Vec<(u32, u32)> {
+        template(spec)
+            .map(|t| t.answer_classes(answer))
+            .unwrap_or_default()
+    }
+
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed {
+        match template(spec) {
+            Some(t) => t.consensus(answers, workers),
+            None => Agreed {
+                answer: None,
+                confidence: 0.0,
+                settles: false,
+            },
+        }
+    }
+
+    /// Each question's chosen options as `question=option`.
+    fn keys(&self, answer: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        for (q, v) in answer.as_object().into_iter().flatten() {
+            match v {
+                Value::String(s) => out.push(format!("{q}={s}")),
+                Value::Array(a) => out.extend(
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(|s| format!("{q}={s}")),
+                ),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn answer_text(&self, answer: &Value) -> String {
+        answer.to_string()
+    }
+
+    /// A short line: each question's answer, boxes counted.
+    fn label_text(&self, answer: &Value) -> String {
+        answer
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(q, v)| match v {
+                Value::String(s) => format!("{q}: {s}"),
+                Value::Array(a) if a.iter().all(Value::is_string) => format!(
+                    "{q}: {}",
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(";")
+                ),
+                Value::Array(a) => format!("{q}: {} boxes", a.len()),
+                other => format!("{q}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    fn agrees(&self, spec: &OrderSpec, answer: &Value, gold: &Value) -> bool {
+        template(spec).is_some_and(|t| t.agrees(answer, gold))
+    }
+
+    fn columns(&self, spec: &OrderSpec) -> Vec<String> {
+        template(spec).map(Template::columns).unwrap_or_default()
+    }
+
+    fn cells(&self, spec: &OrderSpec, answer: &Value) -> Vec<String> {
+        template(spec).map(|t| t.cells(answer)).unwrap_or_default()
+    }
+}
