@@ -5,6 +5,7 @@
 import { leadEn, leadZh } from './lead/words';
 import { workEn, workZh } from './work/words';
 import { earnEn, earnZh } from './earnings/words';
+import { kindsEn, kindsZh } from './kinds/words';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -376,6 +377,7 @@ const zh = {
   ...workZh,
   // earnings, throughput and payroll (src/earnings/words.ts)
   ...earnZh,
+  ...kindsZh,
   // the lead's review, quality and people screens (src/lead/words.ts)
   ...leadZh,
 } as const;
@@ -741,6 +743,7 @@ const en: Record<Key, string> = {
   ...workEn,
   // earnings, throughput and payroll (src/earnings/words.ts)
   ...earnEn,
+  ...kindsEn,
   // the lead's review, quality and people screens (src/lead/words.ts)
   ...leadEn,
 };

@@ -283,9 +283,19 @@ const ICONS = {
       {P('M21 17a9 9 0 0 0-15-6.7L3 13')}
     </>
   ),
+  minus: P('M5 12h14'),
+  up: P('M12 19V5M5 12l7-7 7 7'),
+  down: P('M12 5v14M19 12l-7 7-7-7'),
+  swap: P('M7 4L3 8l4 4M3 8h14M17 20l4-4-4-4M21 16H7'),
+  hash: P('M4 9h16M4 15h16M10 3L8 21M16 3l-2 18'),
+  text: P('M4 7V4h16v3M9 20h6M12 4v16'),
+  list: P('M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01'),
 } as const;
 
 export type IconName = keyof typeof ICONS;
+
+/** Every icon's name (an option's `icon` may name one). */
+export const ICON_NAMES = Object.keys(ICONS) as IconName[];
 
 export function Icon({ name, size }: { name: IconName; size?: number }) {
   return (

@@ -94,7 +94,9 @@ export function toAnswerBoxes(boxes: Box[], W: number, H: number): Box[] {
       const y0 = clamp(Math.round(b.y), 0, H);
       const x1 = clamp(Math.round(b.x + b.w), 0, W);
       const y1 = clamp(Math.round(b.y + b.h), 0, H);
-      return { label: b.label, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+      const out: Box = { label: b.label, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+      if (b.attributes && Object.keys(b.attributes).length) out.attributes = { ...b.attributes };
+      return out;
     })
     .filter((b) => b.w > 0 && b.h > 0);
 }

@@ -1,7 +1,9 @@
 // The JSON shapes of the annotator's API (crates/mudou-server/src/routes/work.rs, and the
 // shapes of the dispatch, team-lead and earnings issues that land beside it).
 
-export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification';
+import type { ItemField, Template } from '../kinds/types';
+
+export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification' | 'template';
 export type SkipReason = 'unclear' | 'cannot_judge' | 'broken_file';
 
 export interface LabelDef {
@@ -32,6 +34,9 @@ export interface OrderBrief {
   /** The pictures `labels[].examples` and `instruction_examples` point at (may be absent on
    * an older server). */
   examples?: ExampleItem[];
+  /** The order's template (a one-question template for the task types of before); absent on
+   * an older server. */
+  template?: Template;
 }
 
 /** A box in the image's own pixels (the original's width × height). */
@@ -41,8 +46,12 @@ export interface Box {
   y: number;
   w: number;
   h: number;
+  /** A template's box attributes (`{"occluded": true, "pose": "sitting"}`). */
+  attributes?: Record<string, string | boolean>;
 }
 
+/** The answer of an order of before; a template order's answer (an object keyed by question,
+ * `FormAnswer` in kinds/types.ts) travels in the same place, cast. */
 export type Answer = { label: string } | { labels: string[] } | { boxes: Box[] };
 
 export interface WorkItem {
@@ -55,6 +64,9 @@ export interface WorkItem {
   height: number | null;
   answer: Answer | null;
   skip_reason: SkipReason | null;
+  /** The item's fields by name (one named `image` or `text` for an item of before); absent on
+   * an older server. */
+  fields?: ItemField[];
 }
 
 export interface Assignment {
@@ -148,7 +160,9 @@ export interface Quality {
 /** The label keys an answer names, in order (for showing it). */
 export function answerKeys(a: Answer | null | undefined): string[] {
   if (!a) return [];
-  if ('label' in a) return [a.label];
-  if ('labels' in a) return a.labels;
-  return a.boxes.map((b) => b.label);
+  const x = a as Record<string, unknown>;
+  if (typeof x.label === 'string') return [x.label];
+  if (Array.isArray(x.labels)) return x.labels as string[];
+  if (Array.isArray(x.boxes)) return (x.boxes as Box[]).map((b) => b.label);
+  return [];
 }

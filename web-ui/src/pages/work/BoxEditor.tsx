@@ -52,6 +52,9 @@ export function BoxEditor({
   control,
   onDone,
   footer,
+  onChange,
+  noDone,
+  boxForm,
 }: {
   order: OrderBrief;
   item: WorkItem;
@@ -59,6 +62,12 @@ export function BoxEditor({
   control: { current: BoxControl | null };
   onDone: (boxes: Box[]) => void;
   footer: ComponentChildren;
+  /** Each change of the boxes (a template's question keeps its answer as it goes). */
+  onChange?: (boxes: Box[]) => void;
+  /** No Done button (a template's form has its own). */
+  noDone?: boolean;
+  /** A small form for the chosen box (a template's attributes). */
+  boxForm?: (box: Box, set: (patch: Partial<Box>) => void) => ComponentChildren;
 }) {
   const stageRef = useRef<HTMLDivElement>(null);
   const [natural, setNatural] = useState<[number, number] | null>(null);
@@ -82,6 +91,17 @@ export function BoxEditor({
   const pointers = useRef(new Map<number, [number, number]>());
   const st = useRef({ boxes, selected, active, view, W, H, size });
   st.current = { boxes, selected, active, view, W, H, size };
+
+  // a template's answer follows the boxes (not on the first render: nothing changed yet)
+  const changed = useRef(false);
+  useEffect(() => {
+    if (!changed.current) {
+      changed.current = true;
+      return;
+    }
+    if (W > 0 && H > 0) onChange?.(toAnswerBoxes(boxes, W, H));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [boxes]);
 
   // the stage's size, and the fitted view when it changes
   useLayoutEffect(() => {
@@ -425,6 +445,14 @@ export function BoxEditor({
             )}
           </div>
         </div>
+        {boxForm && selected !== null && boxes[selected] && (
+          <div class="box-form" data-testid="box-form">
+            {boxForm(boxes[selected], (patch) => {
+              remember();
+              setBoxes((all) => all.map((b, i) => (i === selected ? { ...b, ...patch } : b)));
+            })}
+          </div>
+        )}
         {askEmpty && (
           <Note kind="info" testid="no-boxes-sure">
             {t('no_boxes_sure')}
@@ -436,11 +464,13 @@ export function BoxEditor({
             <Icon name="undo" />
             <span>{t('undo')}</span>
           </button>
-          <button type="button" class="btn btn-primary btn-confirm" data-testid="confirm" aria-keyshortcuts="Enter" onClick={done}>
-            <Icon name="check" />
-            <span>{t('confirm_key')}</span>
-            <span class="badge badge-count">{boxes.length}</span>
-          </button>
+          {!noDone && (
+            <button type="button" class="btn btn-primary btn-confirm" data-testid="confirm" aria-keyshortcuts="Enter" onClick={done}>
+              <Icon name="check" />
+              <span>{t('confirm_key')}</span>
+              <span class="badge badge-count">{boxes.length}</span>
+            </button>
+          )}
         </div>
         <p class="muted box-hint">{t('box_hint')}</p>
       </div>

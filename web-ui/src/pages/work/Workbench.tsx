@@ -28,6 +28,8 @@ import { labelName, labelThumb, PendingBadge, rememberLabels, useOutbox } from '
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
+import { TemplateForm } from './TemplateForm';
+import type { FormAnswer } from '../../kinds/types';
 
 /** How often the lease is renewed while the screen is open (the lease lasts 10 minutes). */
 const HEARTBEAT_MS = 2 * 60 * 1000;
@@ -298,6 +300,8 @@ export function Workbench({
       if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
       const s = unitRef.current;
       if (!s) return;
+      // a template's form has its own keys (each question's hotkeys), except in training feedback
+      if (s.assignment.order.task_type === 'template' && s.phase === 'answering') return;
       const a = keyAction(ev, {
         task: s.assignment.order.task_type,
         labels: s.assignment.order.labels,
@@ -464,6 +468,30 @@ export function Workbench({
           arrived={s.feedback.arrived}
           onNext={() => dispatch({ type: 'next', now: performance.now() })}
         />
+      ) : o.task_type === 'template' ? (
+        o.template ? (
+          <>
+            {given?.skip && (
+              <p class="given-note" data-testid="given-skip">
+                <Icon name="skip" size={18} />
+                {t('skipped_as', { reason: t(('skip_' + given.skip) as 'skip_unclear') })}
+              </p>
+            )}
+            <TemplateForm
+              key={`${a.id}:${it.item_id}`}
+              template={o.template}
+              item={it}
+              initial={given?.answer ? (given.answer as FormAnswer) : null}
+              onSubmit={(ans) => give({ answer: ans as unknown as Answer, skip: null })}
+              onBack={() => dispatch({ type: 'back', now: performance.now() })}
+              onHelp={() => setHelp(true)}
+              keys={!help}
+              footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+            />
+          </>
+        ) : (
+          <Note kind="error">{t('q_template_missing')}</Note>
+        )
       ) : o.task_type === 'bbox' ? (
         <BoxEditor
           key={`${a.id}:${it.item_id}`}

@@ -55,6 +55,12 @@ export function answerText(a: Answer | null | undefined, labels?: LabelDef[]): s
     const l = labels?.find((x) => x.key === k);
     return l ? labelName(l) : k;
   };
+  if (!('label' in a) && !('labels' in a) && !('boxes' in a)) {
+    // a template's answer: each question's answer, shortly
+    return Object.entries(a as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${Array.isArray(v) ? (v.every((x) => typeof x === 'string') ? v.join('、') : v.length) : String(v)}`)
+      .join(' · ') || t('fb_no_answer');
+  }
   if ('label' in a) return name(a.label);
   if ('labels' in a) return a.labels.length ? a.labels.map(name).join('、') : t('fb_no_answer');
   const counts = new Map<string, number>();

@@ -1,0 +1,89 @@
+// The kinds of question a template asks, as plug-ins: each folder under kinds/ holds one
+// kind's answer editor, its review view (every annotator's answer side by side), its words
+// read aloud and its answer checks (mirroring crates/mudou-domain/src/kinds/*.rs). Adding a
+// kind is a folder and one line in KINDS.
+
+import type { ComponentType } from 'preact';
+import type { Lang } from '../i18n';
+import type { IconName } from '../components/Icon';
+import type { ItemField, KindName, Problem, Question, Settings } from './types';
+import { choice } from './choice';
+import { multiChoice } from './multi_choice';
+import { rating } from './rating';
+import { number } from './number';
+import { text } from './text';
+import { boxes } from './boxes';
+
+export interface EditorProps {
+  q: Question;
+  value: unknown;
+  onChange: (v: unknown) => void;
+  /** The field the question is about (boxes are drawn on its picture). */
+  field?: ItemField;
+  lang: Lang;
+  problem?: Problem | null;
+  /** Ids for labels (unique on the page). */
+  id: string;
+}
+
+export interface ReviewAnswer {
+  who: string;
+  colour: string;
+  value: unknown;
+}
+
+export interface ReviewProps {
+  q: Question;
+  answers: ReviewAnswer[];
+  consensus?: unknown;
+  gold?: unknown;
+  field?: ItemField;
+  lang: Lang;
+}
+
+export interface QuestionKindUI {
+  name: KindName;
+  icon: IconName;
+  Editor: ComponentType<EditorProps>;
+  Review: ComponentType<ReviewProps>;
+  /** A present answer's problem, or null (required is checked by the template). */
+  check(q: Question, v: unknown): Problem | null;
+  /** An answer that counts as not given (an empty text). */
+  isBlank?(q: Question, v: unknown): boolean;
+  /** The answer as the server stores it (a trimmed text, options in order). */
+  normalise?(q: Question, v: unknown): unknown;
+  /** The title and option names, for the speaker button. */
+  readAloud(q: Question, lang: Lang): string;
+  /** An answer in words. */
+  text(q: Question, v: unknown, lang: Lang): string;
+  /** The option keys an answer names (for conditions on it). */
+  chosen(q: Question, v: unknown): string[];
+  /** Whether a later question may be asked on this one's answer. */
+  conditions: boolean;
+  /** A hotkey picked `option`: the new answer. */
+  pick?(q: Question, v: unknown, option: string): unknown;
+  /** One tap answers it: the phone moves on to the next question. */
+  oneTap?: boolean;
+  /** The settings the builder offers. */
+  settings: (keyof Settings)[];
+  /** How many options it needs (0: none). */
+  minOptions: number;
+  /** Whether it is drawn on a picture field. */
+  needsImage?: boolean;
+}
+
+/** The registry: one line per kind. */
+export const KINDS: Record<KindName, QuestionKindUI> = {
+  choice,
+  multi_choice: multiChoice,
+  rating,
+  number,
+  text,
+  boxes,
+};
+
+export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+export function kindOf(name: string): QuestionKindUI | undefined {
+  return (KINDS as Record<string, QuestionKindUI>)[name];
+}

@@ -1,0 +1,105 @@
+// A template order's shapes (crates/mudou-domain/src/template.rs): the fields of an item, how
+// they are laid out, and the questions asked about them. A template's answer is an object keyed
+// by question; a question not asked (its condition does not hold) is absent.
+
+import type { Lang } from '../i18n';
+
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes';
+export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
+
+export interface OptionDef {
+  key: string;
+  name_zh: string;
+  name_en?: string;
+  /** `#rrggbb` */
+  colour?: string | null;
+  hotkey?: string | null;
+  /** An emoji or one of the UI's icon names. */
+  icon?: string | null;
+}
+
+export interface AttributeDef {
+  key: string;
+  name_zh: string;
+  name_en?: string;
+  /** None: a yes/no attribute, answered true or false. */
+  options?: OptionDef[];
+}
+
+export interface Settings {
+  min?: number;
+  max?: number;
+  step?: number;
+  unit?: string;
+  tolerance?: number;
+  max_chars?: number;
+  attributes?: AttributeDef[];
+}
+
+export interface Condition {
+  question: string;
+  any_of: string[];
+}
+
+export interface Question {
+  key: string;
+  kind: KindName | string;
+  title_zh: string;
+  title_en?: string;
+  field?: string | null;
+  /** Default true. */
+  required?: boolean;
+  when?: Condition | null;
+  options?: OptionDef[];
+  settings?: Settings;
+  read_aloud?: string;
+}
+
+export interface FieldDef {
+  name: string;
+  kind: 'image' | 'text';
+  title_zh?: string;
+  title_en?: string;
+}
+
+export interface Template {
+  layout?: Layout;
+  fields: FieldDef[];
+  questions: Question[];
+}
+
+/** One field of an item as the work and review APIs give it. */
+export interface ItemField {
+  name: string;
+  kind: 'image' | 'text';
+  text?: string | null;
+  thumb_url?: string | null;
+  screen_url?: string | null;
+  width?: number | null;
+  height?: number | null;
+}
+
+/** A template's answer: keyed by question. */
+export type FormAnswer = Record<string, unknown>;
+
+/** A problem with one question's answer, as a dictionary key and its numbers. */
+export interface Problem {
+  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text';
+  vars?: Record<string, string | number>;
+}
+
+export function optionName(o: { name_zh: string; name_en?: string }, lang: Lang): string {
+  return lang === 'en' ? o.name_en || o.name_zh : o.name_zh;
+}
+
+export function questionTitle(q: Question, lang: Lang): string {
+  return lang === 'en' ? q.title_en || q.title_zh : q.title_zh;
+}
+
+export function fieldTitle(f: FieldDef, lang: Lang): string {
+  return (lang === 'en' ? f.title_en || f.title_zh : f.title_zh) || '';
+}
+
+export function required(q: Question): boolean {
+  return q.required !== false;
+}

@@ -1,0 +1,355 @@
+// The workbench for a template order: the item's fields laid out as the template says (one,
+// side by side, swipe between two pictures, stacked) and its questions, each drawn by its
+// kind (src/kinds/). A phone (≤ 600 px) asks one question at a time with a dot per question;
+// a laptop shows them all. Conditions show and hide questions as answers change; answers of
+// questions no longer asked are dropped before the answer is given. The client's order form
+// shows this same component as its preview.
+
+import type { ComponentChildren } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { getLang, t, type Lang } from '../../i18n';
+import { Icon } from '../../components/Icon';
+import { kindOf } from '../../kinds';
+import { boxControls } from '../../kinds/boxes/controls';
+import {
+  askedQuestions,
+  cleanAnswer,
+  fieldsOfItem,
+  hotkeyTable,
+  problems,
+  readAloudText,
+  stepAfterAnswer,
+  stepper,
+} from '../../kinds/template';
+import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, type Question, type Template } from '../../kinds/types';
+import { keyAction } from '../../work/hotkeys';
+import { SpeakButton } from './common';
+
+export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
+
+/** Whether the screen is a phone's (≤ 600 px wide), kept up to date. */
+export function useNarrow(force?: boolean): boolean {
+  const query = typeof window !== 'undefined' && typeof window.matchMedia === 'function' ? window.matchMedia('(max-width: 600px)') : null;
+  const [narrow, setNarrow] = useState(() => query?.matches ?? false);
+  useEffect(() => {
+    if (!query) return;
+    const f = () => setNarrow(query.matches);
+    query.addEventListener?.('change', f);
+    return () => query.removeEventListener?.('change', f);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return force ?? narrow;
+}
+
+export function problemText(p: Problem, lang: Lang): string {
+  return t(p.key, p.vars ?? {}, lang);
+}
+
+export function TemplateForm({
+  template,
+  item,
+  initial,
+  onSubmit,
+  footer,
+  narrow: forceNarrow,
+  keys = true,
+  onBack,
+  onHelp,
+  idPrefix = 'q',
+}: {
+  template: Template;
+  item: TemplateItem;
+  initial?: FormAnswer | null;
+  onSubmit: (answer: FormAnswer) => void;
+  footer?: ComponentChildren;
+  /** Force the phone's (true) or the laptop's (false) layout; else by the screen's width. */
+  narrow?: boolean;
+  /** Listen to the keyboard (off in a preview beside a form being typed in). */
+  keys?: boolean;
+  onBack?: () => void;
+  onHelp?: () => void;
+  idPrefix?: string;
+}) {
+  const lang = getLang();
+  const narrow = useNarrow(forceNarrow);
+  const [answers, setAnswers] = useState<FormAnswer>(() => ({ ...(initial ?? {}) }));
+  const [step, setStep] = useState(0);
+  const [shown, setShown] = useState(0);
+  const [tried, setTried] = useState(false);
+  const fields = useMemo(() => fieldsOfItem(template, item), [template, item]);
+  const asked = askedQuestions(template, cleanAnswer(template, answers));
+  const ps = problems(template, answers);
+  const st = stepper(template, answers, step);
+  const complete = Object.keys(ps).length === 0;
+  // the questions shown before this answer: a new one slides in
+  const seen = useRef(new Set(asked.map((q) => q.key)));
+  const fresh = asked.filter((q) => !seen.current.has(q.key)).map((q) => q.key);
+  useEffect(() => {
+    for (const q of asked) seen.current.add(q.key);
+  });
+  const ref = useRef({ answers, step, narrow });
+  ref.current = { answers, step, narrow };
+
+  const setAnswer = (q: Question, v: unknown, fromTap = false) => {
+    const next = { ...ref.current.answers };
+    if (v === undefined) delete next[q.key];
+    else next[q.key] = v;
+    ref.current = { ...ref.current, answers: next };
+    setAnswers(next);
+    if (ref.current.narrow && fromTap) {
+      const s = stepAfterAnswer(template, next, q.key, ref.current.step);
+      ref.current.step = s;
+      setStep(s);
+    }
+  };
+
+  const submit = () => {
+    const a = ref.current.answers;
+    const p = problems(template, a);
+    if (Object.keys(p).length) {
+      setTried(true);
+      const first = askedQuestions(template, cleanAnswer(template, a)).findIndex((q) => p[q.key]);
+      if (ref.current.narrow && first >= 0) setStep(first);
+      setTimeout(() => document.querySelector<HTMLElement>('.q-card.has-problem input, .q-card.has-problem button')?.focus(), 0);
+      return;
+    }
+    onSubmit(cleanAnswer(template, a));
+  };
+  const next = () => {
+    const s = stepper(template, ref.current.answers, ref.current.step);
+    if (!s.canNext) {
+      setTried(true);
+      return;
+    }
+    if (s.last) submit();
+    else setStep(s.index + 1);
+  };
+  const back = () => setStep((i) => Math.max(0, Math.min(i, st.list.length - 1) - 1));
+
+  // keys: each option's hotkey (the whole template's are distinct), 1–9 for the current
+  // question's options when it has none of its own, Enter (next / give), ← back, F1 help,
+  // Space flips a swipe; a chosen box takes Delete, arrows and Ctrl+Z
+  useEffect(() => {
+    if (!keys) return;
+    const f = (ev: KeyboardEvent) => {
+      const target = ev.target as HTMLElement | null;
+      const tag = target?.tagName;
+      const typing = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+      if (typing && !(ev.key === 'Enter' && tag === 'INPUT' && (target as HTMLInputElement).type !== 'checkbox')) return;
+      if (document.querySelector('[role="dialog"]')) return;
+      const cur = ref.current;
+      const nowAsked = askedQuestions(template, cleanAnswer(template, cur.answers));
+      const s = stepper(template, cur.answers, cur.step);
+      const current = cur.narrow ? s.list[s.index] : nowAsked.find((q) => problems(template, cur.answers)[q.key] || cur.answers[q.key] === undefined) ?? nowAsked[nowAsked.length - 1];
+      // a box question on screen takes the keys a box editor knows first
+      const boxQ = (cur.narrow ? [current] : nowAsked).find((q) => q && kindOf(q.kind)?.needsImage);
+      const control = boxQ ? boxControls.get(boxQ.key)?.current : null;
+      const a = keyAction(ev, { task: 'bbox', labels: [], boxSelected: control?.hasSelection() ?? false });
+      if (a && control && ['delete', 'nudge', 'undo', 'escape'].includes(a.type) && control.key(a)) {
+        ev.preventDefault();
+        return;
+      }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (ev.key === 'Enter') {
+        ev.preventDefault();
+        if (cur.narrow) next();
+        else submit();
+        return;
+      }
+      if (ev.key === 'F1' || ev.key === '?') {
+        if (onHelp) {
+          ev.preventDefault();
+          onHelp();
+        }
+        return;
+      }
+      if (ev.key === ' ' && template.layout === 'swipe' && tag !== 'BUTTON') {
+        ev.preventDefault();
+        setShown((x) => (x + 1) % Math.max(1, fields.length));
+        return;
+      }
+      if ((ev.key === 'ArrowLeft' || ev.key === 'Backspace') && !typing) {
+        if (cur.narrow && s.index > 0) back();
+        else onBack?.();
+        ev.preventDefault();
+        return;
+      }
+      if (ev.key === 'ArrowRight' && cur.narrow && !typing) {
+        next();
+        ev.preventDefault();
+        return;
+      }
+      if (ev.key.length !== 1 || typing) return;
+      const k = ev.key.toLowerCase();
+      const table = hotkeyTable(cur.narrow ? [current] : nowAsked);
+      let hit = table.get(k);
+      if (!hit && current && /^[1-9]$/.test(k) && !hotkeyTable(template.questions).has(k)) {
+        const opts = current.options ?? [];
+        if (!opts.some((o) => o.hotkey) && opts[Number(k) - 1] && kindOf(current.kind)?.pick) hit = { q: current, option: opts[Number(k) - 1].key };
+      }
+      if (!hit) return;
+      ev.preventDefault();
+      const kind = kindOf(hit.q.kind);
+      if (kind?.needsImage) {
+        boxControls.get(hit.q.key)?.current?.key({ type: 'label', key: hit.option });
+        return;
+      }
+      const v = kind?.pick?.(hit.q, cur.answers[hit.q.key], hit.option);
+      setAnswer(hit.q, v, true);
+    };
+    window.addEventListener('keydown', f);
+    return () => window.removeEventListener('keydown', f);
+  });
+
+  const card = (q: Question, i: number) => {
+    const kind = kindOf(q.kind);
+    const field = fields.find((f) => f.def.name === q.field)?.data ?? (kind?.needsImage ? fields.find((f) => f.def.kind === 'image')?.data : undefined);
+    const problem = (tried || (answers[q.key] !== undefined && q.kind !== 'text')) && ps[q.key] ? ps[q.key] : null;
+    const title = questionTitle(q, lang);
+    const id = `${idPrefix}-${q.key}`;
+    return (
+      <section
+        key={q.key}
+        class={'q-card' + (fresh.includes(q.key) ? ' q-new' : '') + (problem ? ' has-problem' : '') + (answers[q.key] !== undefined ? ' answered' : '')}
+        data-testid="q-card"
+        data-question={q.key}
+        data-kind={q.kind}
+        aria-labelledby={id + '-title'}
+      >
+        <header class="q-head">
+          {kind && <Icon name={kind.icon} size={22} />}
+          <h2 class="q-title" id={id + '-title'}>
+            {narrow ? '' : <span class="q-num">{i + 1}. </span>}
+            {title}
+            {!required(q) && <span class="q-optional">{t('q_optional')}</span>}
+          </h2>
+          <SpeakButton text={readAloudText(q, lang)} testid="q-speak" />
+        </header>
+        {kind ? (
+          <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} lang={lang} problem={problem} id={id} />
+        ) : (
+          <p class="field-error">{t('q_unknown_kind', { kind: q.kind })}</p>
+        )}
+        {problem && (
+          <p class="field-error q-problem" role="alert" data-testid="q-problem">
+            <Icon name="alert" size={18} />
+            <span>{problemText(problem, lang)}</span>
+          </p>
+        )}
+      </section>
+    );
+  };
+
+  const cur = st.list[st.index];
+  return (
+    <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
+      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} />
+      <div class="tpl-questions">
+        {narrow ? (
+          <>
+            <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
+              {st.list.map((q, i) => (
+                <li key={q.key}>
+                  <button
+                    type="button"
+                    class={'q-dot' + (i === st.index ? ' on' : '') + (answers[q.key] !== undefined && !ps[q.key] ? ' done' : '')}
+                    aria-current={i === st.index ? 'step' : undefined}
+                    aria-label={t('q_dot', { i: i + 1, title: questionTitle(q, lang) })}
+                    data-testid="q-dot"
+                    onClick={() => setStep(i)}
+                  />
+                </li>
+              ))}
+            </ol>
+            {cur && card(cur, st.index)}
+            <div class="q-steps">
+              <button type="button" class="btn btn-secondary q-back" data-testid="q-back" disabled={st.index === 0} onClick={back}>
+                <Icon name="back" />
+                <span>{t('q_back')}</span>
+              </button>
+              <button type="button" class={'btn q-next ' + (st.last ? 'btn-primary' : 'btn-secondary')} data-testid={st.last ? 'q-submit' : 'q-next'} onClick={next}>
+                <Icon name={st.last ? 'check' : 'forward'} />
+                <span>{st.last ? t('q_submit') : t('q_next')}</span>
+              </button>
+            </div>
+          </>
+        ) : (
+          <>
+            {asked.map((q, i) => card(q, i))}
+            <div class="q-submit-row">
+              <button type="button" class="btn btn-primary btn-confirm" data-testid="q-submit" aria-keyshortcuts="Enter" aria-disabled={!complete} onClick={submit}>
+                <Icon name="check" />
+                <span>{t('q_submit_key')}</span>
+              </button>
+            </div>
+          </>
+        )}
+        {footer && <div class="work-actions">{footer}</div>}
+      </div>
+    </div>
+  );
+}
+
+function Fields({
+  template,
+  fields,
+  shown,
+  setShown,
+  current,
+}: {
+  template: Template;
+  fields: ReturnType<typeof fieldsOfItem>;
+  shown: number;
+  setShown: (f: (x: number) => number) => void;
+  current?: Question;
+}) {
+  const lang = getLang();
+  const layout = template.layout ?? 'one';
+  const down = useRef<[number, number] | null>(null);
+  // a box question draws on its own copy of the picture: the field is not shown twice
+  const drawn = (name: string) => current && kindOf(current.kind)?.needsImage && (current.field ?? fields[0]?.def.name) === name;
+  let list = fields;
+  if (layout === 'swipe') list = [fields[shown % Math.max(1, fields.length)]].filter(Boolean);
+  else if (layout === 'one' && fields.length > 1) {
+    const want = current?.field;
+    list = [fields.find((f) => f.def.name === want) ?? fields[shown % fields.length]];
+  }
+  list = list.filter((f) => !drawn(f.def.name));
+  if (!list.length) return null;
+  return (
+    <div
+      class="tpl-fields"
+      data-testid="tpl-fields"
+      data-layout={layout}
+      onPointerDown={layout === 'swipe' ? (e) => (down.current = [e.clientX, e.clientY]) : undefined}
+      onPointerUp={
+        layout === 'swipe'
+          ? (e) => {
+              const d = down.current;
+              down.current = null;
+              if (d && Math.abs(e.clientX - d[0]) > 40 && Math.abs(e.clientX - d[0]) > Math.abs(e.clientY - d[1])) setShown((x) => x + 1);
+            }
+          : undefined
+      }
+    >
+      {list.map(({ def, data }) => (
+        <figure class="tpl-field" key={def.name} data-testid="tpl-field" data-field={def.name}>
+          {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
+          {def.kind === 'text' || (!data.screen_url && !data.thumb_url) ? (
+            <p class="work-text" data-testid="item-text">
+              {data.text}
+            </p>
+          ) : (
+            <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" />
+          )}
+        </figure>
+      ))}
+      {(layout === 'swipe' || (layout === 'one' && fields.length > 1 && !current?.field)) && (
+        <button type="button" class="btn btn-secondary tpl-flip" data-testid="tpl-flip" aria-keyshortcuts="Space" onClick={() => setShown((x) => x + 1)}>
+          <Icon name="swap" />
+          <span>{t('q_flip', { name: fieldTitle(fields[(shown + 1) % fields.length].def, lang) || String(((shown + 1) % fields.length) + 1) })}</span>
+        </button>
+      )}
+    </div>
+  );
+}
