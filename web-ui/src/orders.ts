@@ -3,9 +3,11 @@
 
 import { fenToYuanInput, parseYuan } from './money';
 import type { Key } from './i18n';
+import type { Template } from './kinds/types';
+import { checkTemplate, cleanTemplate, starterTemplate } from './kinds/builder';
 
-export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification';
-export const TASK_TYPES: TaskType[] = ['single_choice', 'multi_label', 'bbox', 'text_classification'];
+export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification' | 'template';
+export const TASK_TYPES: TaskType[] = ['single_choice', 'multi_label', 'bbox', 'text_classification', 'template'];
 export type OrderState = 'draft' | 'open' | 'paused' | 'done' | 'cancelled';
 export type Level = 'trainee' | 'standard' | 'expert';
 
@@ -39,6 +41,8 @@ export interface OrderSpec {
   eligible_centres: number[];
   required_qualification: string | null;
   required_level: Level | null;
+  /** A template order's fields and questions (task type `template`; its labels stay empty). */
+  template?: Template | null;
 }
 
 export interface OrderCounts {
@@ -105,6 +109,8 @@ export interface OrderForm {
   eligible_centres: string;
   required_qualification: string;
   required_level: '' | Level;
+  /** The template builder's template (used when task_type is `template`). */
+  template: Template;
 }
 
 export const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
@@ -148,6 +154,7 @@ export function emptyOrderForm(): OrderForm {
     eligible_centres: '',
     required_qualification: '',
     required_level: '',
+    template: starterTemplate(),
   };
 }
 
@@ -200,7 +207,14 @@ export function buildSpec(f: OrderForm): { spec: OrderSpec } | { problem: FormPr
   const name = f.name.trim();
   if (!name) return bad('name', 'err_order_name');
   const isBox = f.task_type === 'bbox';
-  const labels: LabelSpec[] = f.labels.map((l, i) => ({
+  const isTemplate = f.task_type === 'template';
+  let template: Template | null = null;
+  if (isTemplate) {
+    template = cleanTemplate(f.template);
+    const p = checkTemplate(template);
+    if (p) return { problem: p };
+  }
+  const labels: LabelSpec[] = isTemplate ? [] : f.labels.map((l, i) => ({
     key: l.key.trim() || keyFromName(l.name_en) || `label_${i + 1}`,
     name_zh: l.name_zh.trim() || l.name_en.trim(),
     name_en: l.name_en.trim() || l.name_zh.trim(),
@@ -208,7 +222,7 @@ export function buildSpec(f: OrderForm): { spec: OrderSpec } | { problem: FormPr
     hotkey: l.hotkey.trim() ? l.hotkey.trim().slice(0, 1) : null,
     examples: l.examples,
   }));
-  if (labels.length < (isBox ? 1 : 2)) return bad('labels', isBox ? 'err_labels_one' : 'err_labels_two');
+  if (!isTemplate && labels.length < (isBox ? 1 : 2)) return bad('labels', isBox ? 'err_labels_one' : 'err_labels_two');
   if (labels.some((l) => !l.name_zh)) return bad('labels', 'err_label_name');
   const keys = new Set(labels.map((l) => l.key));
   if (keys.size !== labels.length) return bad('labels', 'err_label_key_twice');
@@ -274,6 +288,7 @@ export function buildSpec(f: OrderForm): { spec: OrderSpec } | { problem: FormPr
       eligible_centres,
       required_qualification: q ? q : null,
       required_level: f.required_level || null,
+      ...(template ? { template } : {}),
     },
   };
 }
@@ -306,6 +321,7 @@ export function formFromSpec(s: OrderSpec): OrderForm {
     eligible_centres: (s.eligible_centres ?? []).join(', '),
     required_qualification: s.required_qualification ?? '',
     required_level: s.required_level ?? '',
+    template: s.template ?? base.template,
   };
 }
 

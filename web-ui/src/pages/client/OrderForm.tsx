@@ -22,6 +22,8 @@ import { yuan } from '../../util';
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { ExamplePicker } from './ExamplePicker';
+import { TemplateBuilder } from './TemplateBuilder';
+import { questionOfPath } from '../../kinds/builder';
 
 /** A field's problem, shown under it: our own words, and the server's detail when it sent one. */
 interface FieldError {
@@ -48,7 +50,16 @@ const FIELD_KEYS: Record<string, Key> = {
   eligible_centres: 'eligible_centres',
   required_qualification: 'required_qualification',
   required_level: 'required_level',
+  template: 'tb_title',
 };
+
+/** The words for a field the server named: a template's question by its number. */
+function fieldLabel(field: string): string {
+  const q = questionOfPath(field);
+  if (q !== null) return t('tb_question_n', { n: q + 1 });
+  if (field.startsWith('template')) return t('tb_title');
+  return FIELD_KEYS[field] ? t(FIELD_KEYS[field]) : field;
+}
 
 export function OrderFormPage({ datasetId, orderId }: { datasetId: number | null; orderId: number | null }) {
   const datasets = useLoad(() => api.get<Items<Dataset>>('/datasets'));
@@ -141,7 +152,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
     } catch (e) {
       const field = e instanceof ApiError ? e.details.field : undefined;
       if (typeof field === 'string' && field) {
-        const label = FIELD_KEYS[field] ? t(FIELD_KEYS[field]) : field;
+        const label = fieldLabel(field);
         setErr({ field, text: t('err_validation_field', { field: label }), detail: e instanceof ApiError ? e.message : undefined });
         focusField(field);
       } else setGeneral(e);
@@ -191,6 +202,16 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         </div>
       </fieldset>
 
+      {f.task_type === 'template' && (
+        <TemplateBuilder
+          value={f.template}
+          onChange={(tpl) => set('template', tpl)}
+          error={err && err.field.startsWith('template') ? err : null}
+          datasetId={order?.dataset_id ?? (Number(dataset) || null)}
+        />
+      )}
+
+      {f.task_type !== 'template' && (
       <fieldset class="group" id="f-labels">
         <legend>{t('labels')}</legend>
         <p class="muted hint">{t('labels_hint')}</p>
@@ -269,6 +290,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
           )}
         </div>
       </fieldset>
+      )}
 
       <label class="field" id="f-instructions">
         <span class="field-label">{t('instructions')}</span>
@@ -276,7 +298,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         {fieldError('instructions')}
       </label>
 
-      {(order?.dataset_id ?? Number(dataset)) > 0 && (
+      {(order?.dataset_id ?? Number(dataset)) > 0 && f.task_type !== 'template' && (
         <details class="group more-options" data-testid="examples-group">
           <summary>
             <Icon name="image" />
@@ -437,7 +459,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         </div>
       </details>
 
-      {general ? <ErrorNote error={general} /> : err && !document.getElementById('f-' + err.field) ? (
+      {general ? <ErrorNote error={general} /> : err && !err.field.startsWith('template') && !document.getElementById('f-' + err.field) ? (
         <p class="field-error" role="alert">
           <Icon name="alert" size={18} />
           <span>{err.text}</span>
@@ -479,7 +501,15 @@ function NumField({
 
 function focusField(field: string) {
   setTimeout(() => {
-    const el = document.getElementById('f-' + field);
+    // a template's path finds its question (`template.questions[2].options` → question 3)
+    let path = field;
+    let el = document.getElementById('f-' + path);
+    while (!el && /[.[]/.test(path)) {
+      const shorter = path.replace(/(\.[^.[\]]+|\[\d+\])$/, '');
+      if (shorter === path) break;
+      path = shorter;
+      el = document.getElementById('f-' + path);
+    }
     if (!el) return;
     const d = el.closest('details');
     if (d) d.open = true;

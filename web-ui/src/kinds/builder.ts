@@ -1,0 +1,181 @@
+// The client's template builder as pure logic: a new question of each kind, moving and
+// removing questions (conditions follow the keys), checking a template as the server does
+// (naming the path of the first problem, as a 422's `error.field` does), and which question
+// a path belongs to.
+
+import type { Key } from '../i18n';
+import { KINDS, kindOf } from './index';
+import type { KindName, OptionDef, Question, Template } from './types';
+
+const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
+
+export function isKey(s: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(s);
+}
+
+/** A key not yet used: `q1`, `q2`, … */
+export function freshKey(prefix: string, used: string[]): string {
+  for (let i = 1; ; i++) if (!used.includes(prefix + i)) return prefix + i;
+}
+
+export function newOption(existing: OptionDef[], prefix = 'o'): OptionDef {
+  return { key: freshKey(prefix, existing.map((o) => o.key)), name_zh: '', name_en: '', colour: PALETTE[existing.length % PALETTE.length] };
+}
+
+export function newQuestion(t: Template, kind: KindName): Question {
+  const key = freshKey('q', t.questions.map((q) => q.key));
+  return withKind({ key, kind, title_zh: '', title_en: '', required: true, field: null, options: [], settings: {} }, kind, t);
+}
+
+/** The question made another kind: options and settings that kind takes. */
+export function withKind(q: Question, kind: KindName, t: Template): Question {
+  const k = KINDS[kind];
+  let options = k.minOptions ? [...(q.options ?? [])] : [];
+  while (options.length < k.minOptions) options.push(newOption(options));
+  if (kind === 'rating' && options.length < 3)
+    options = [1, 2, 3].map((i) => ({ key: 's' + i, name_zh: ['差', '一般', '好'][i - 1], name_en: ['Bad', 'OK', 'Good'][i - 1] }));
+  const settings: Question['settings'] = {};
+  if (kind === 'number') Object.assign(settings, { min: 0, max: 100 });
+  const image = t.fields.find((f) => f.kind === 'image');
+  const field = k.needsImage ? (image?.name ?? null) : q.field ?? null;
+  return { ...q, kind, options, settings, field };
+}
+
+export function moveQuestion(t: Template, i: number, d: -1 | 1): Template {
+  const j = i + d;
+  if (j < 0 || j >= t.questions.length) return t;
+  const qs = [...t.questions];
+  [qs[i], qs[j]] = [qs[j], qs[i]];
+  return { ...t, questions: qs };
+}
+
+export function removeQuestion(t: Template, i: number): Template {
+  const gone = t.questions[i]?.key;
+  return {
+    ...t,
+    questions: t.questions.filter((_, j) => j !== i).map((q) => (q.when && q.when.question === gone ? { ...q, when: null } : q)),
+  };
+}
+
+/** The template as the API takes it: names trimmed, empty extras left out. */
+export function cleanTemplate(t: Template): Template {
+  return {
+    layout: t.layout ?? 'one',
+    fields: t.fields.map((f) => ({ name: f.name.trim(), kind: f.kind, title_zh: (f.title_zh ?? '').trim(), title_en: (f.title_en ?? '').trim() })),
+    questions: t.questions.map((q) => {
+      const k = kindOf(q.kind);
+      const s = q.settings ?? {};
+      const settings: Record<string, unknown> = {};
+      for (const name of k?.settings ?? []) {
+        const v = s[name];
+        if (name === 'attributes') {
+          if (Array.isArray(v) && v.length) settings.attributes = v;
+        } else if (name === 'unit') {
+          if (typeof v === 'string' && v.trim()) settings.unit = v.trim();
+        } else if (typeof v === 'number' && Number.isFinite(v)) settings[name] = v;
+      }
+      const out: Question = {
+        key: q.key.trim(),
+        kind: q.kind,
+        title_zh: q.title_zh.trim(),
+        title_en: (q.title_en ?? '').trim(),
+        field: q.field || null,
+        required: q.required !== false,
+        when: q.when && q.when.question ? { question: q.when.question, any_of: q.when.any_of } : null,
+        options: (k?.minOptions ? (q.options ?? []) : []).map((o) => ({
+          key: o.key.trim(),
+          name_zh: o.name_zh.trim(),
+          name_en: (o.name_en ?? '').trim(),
+          ...(o.colour ? { colour: o.colour.toLowerCase() } : {}),
+          ...(o.hotkey && o.hotkey.trim() ? { hotkey: o.hotkey.trim().slice(0, 1).toLowerCase() } : {}),
+          ...(o.icon && o.icon.trim() ? { icon: o.icon.trim() } : {}),
+        })),
+        settings: settings as Question['settings'],
+        read_aloud: (q.read_aloud ?? '').trim(),
+      };
+      return out;
+    }),
+  };
+}
+
+export interface TemplateProblem {
+  /** The spec path, as the server names it: `template.questions[2].options`. */
+  field: string;
+  key: Key;
+}
+
+/** The first problem of a template, as the server would name it; null when it is fine. */
+export function checkTemplate(t: Template): TemplateProblem | null {
+  const bad = (field: string, key: Key) => ({ field, key });
+  if (!t.fields.length || t.fields.length > 8) return bad('template.fields', 'err_tpl_fields');
+  const names = new Set<string>();
+  for (const [i, f] of t.fields.entries()) {
+    if (!isKey(f.name) || names.has(f.name)) return bad(`template.fields[${i}].name`, 'err_tpl_fields');
+    names.add(f.name);
+  }
+  if (t.layout === 'swipe' && (t.fields.length !== 2 || t.fields.some((f) => f.kind !== 'image'))) return bad('template.layout', 'err_tpl_swipe');
+  if (!t.questions.length || t.questions.length > 30) return bad('template.questions', 'err_tpl_questions');
+  const keys = new Set<string>();
+  const hotkeys = new Set<string>();
+  let anyRequired = false;
+  for (const [i, q] of t.questions.entries()) {
+    const p = `template.questions[${i}]`;
+    if (!isKey(q.key) || keys.has(q.key)) return bad(`${p}.key`, 'err_tpl_key');
+    keys.add(q.key);
+    const k = kindOf(q.kind);
+    if (!k) return bad(`${p}.kind`, 'err_tpl_key');
+    if (!q.title_zh.trim()) return bad(`${p}.title_zh`, 'err_tpl_title');
+    if (q.field) {
+      const f = t.fields.find((x) => x.name === q.field);
+      if (!f || (k.needsImage && f.kind !== 'image')) return bad(`${p}.field`, 'err_tpl_field');
+    } else if (k.needsImage) return bad(`${p}.field`, 'err_tpl_field');
+    if (q.when) {
+      const j = t.questions.findIndex((x) => x.key === q.when!.question);
+      if (j < 0 || j >= i || !kindOf(t.questions[j].kind)?.conditions) return bad(`${p}.when.question`, 'err_tpl_when');
+      const opts = t.questions[j].options ?? [];
+      if (!q.when.any_of.length || q.when.any_of.some((v) => !opts.some((o) => o.key === v))) return bad(`${p}.when.any_of`, 'err_tpl_when');
+    }
+    const opts = q.options ?? [];
+    const max = q.kind === 'rating' ? 10 : 50;
+    if ((k.minOptions && (opts.length < k.minOptions || opts.length > max)) || (!k.minOptions && opts.length)) return bad(`${p}.options`, 'err_tpl_options');
+    const seen = new Set<string>();
+    for (const [j, o] of opts.entries()) {
+      if (!isKey(o.key) || seen.has(o.key)) return bad(`${p}.options[${j}].key`, 'err_tpl_key');
+      seen.add(o.key);
+      if (!o.name_zh.trim() || [...o.name_zh.trim()].length > 40) return bad(`${p}.options[${j}].name_zh`, 'err_tpl_options');
+      if (o.hotkey) {
+        const h = o.hotkey.toLowerCase();
+        if (!/^[a-z0-9]$/.test(h) || hotkeys.has(h)) return bad(`${p}.options[${j}].hotkey`, 'err_tpl_hotkey');
+        hotkeys.add(h);
+      }
+    }
+    const s = q.settings ?? {};
+    if (q.kind === 'number') {
+      if (typeof s.min !== 'number' || typeof s.max !== 'number' || !(s.min < s.max)) return bad(`${p}.settings`, 'err_tpl_settings');
+      if (s.step !== undefined && !(s.step > 0 && s.step <= s.max - s.min)) return bad(`${p}.settings`, 'err_tpl_settings');
+    }
+    if (q.kind === 'text' && s.max_chars !== undefined && !(s.max_chars >= 1 && s.max_chars <= 2000 && Number.isInteger(s.max_chars))) return bad(`${p}.settings`, 'err_tpl_settings');
+    if (q.kind === 'rating' && s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < opts.length)) return bad(`${p}.settings`, 'err_tpl_settings');
+    for (const [j, a] of (s.attributes ?? []).entries()) {
+      if (!isKey(a.key) || !a.name_zh.trim() || (a.options ?? []).length === 1) return bad(`${p}.settings.attributes[${j}]`, 'err_tpl_settings');
+    }
+    anyRequired ||= q.required !== false && !q.when;
+  }
+  if (!anyRequired) return bad('template.questions', 'err_tpl_questions');
+  return null;
+}
+
+/** The question a spec path names (`template.questions[2].options` → 2), or null. */
+export function questionOfPath(path: string): number | null {
+  const m = /^(?:spec\.)?template\.questions\[(\d+)\]/.exec(path);
+  return m ? Number(m[1]) : null;
+}
+
+/** An empty template to start from: one picture field, one choice question. */
+export function starterTemplate(): Template {
+  const t: Template = { layout: 'one', fields: [{ name: 'image', kind: 'image', title_zh: '', title_en: '' }], questions: [] };
+  const q = newQuestion(t, 'choice');
+  q.field = 'image';
+  q.options = (q.options ?? []).map((o, i) => ({ ...o, hotkey: String(i + 1) }));
+  return { ...t, questions: [q] };
+}
