@@ -156,3 +156,13 @@ export function stepAfterAnswer(t: Template, answers: FormAnswer, key: string, i
   if (!k?.oneTap || problems(t, answers)[key]) return at;
   return Math.min(at + 1, list.length - 1);
 }
+
+/** A whole answer in words: each answered question's title and answer. */
+export function answerWords(t: Template, a: unknown, lang: Lang): string {
+  if (!a || typeof a !== 'object') return '—';
+  const obj = a as FormAnswer;
+  const parts = t.questions
+    .filter((q) => obj[q.key] !== undefined && obj[q.key] !== null)
+    .map((q) => `${lang === 'en' ? q.title_en || q.title_zh : q.title_zh} ${kindOf(q.kind)?.text(q, obj[q.key], lang) ?? String(obj[q.key])}`);
+  return parts.length ? parts.join(' · ') : '—';
+}

@@ -4,7 +4,9 @@
 import { getLang, t, type Key } from '../i18n';
 import type { SkillLevel } from '../api';
 
-export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification';
+import type { ItemField, Template } from '../kinds/types';
+
+export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification' | 'template';
 
 export interface LabelDef {
   key: string;
@@ -32,6 +34,8 @@ export interface QueueOrder {
   deadline: number | null;
   task_type: TaskType;
   labels: LabelDef[];
+  /** The order's template (absent on an older server). */
+  template?: Template;
 }
 
 export interface ReasonOut {
@@ -63,6 +67,8 @@ export interface ReviewItem {
   text: string | null;
   width: number | null;
   height: number | null;
+  /** The item's fields by name (absent on an older server). */
+  fields?: ItemField[];
   is_gold: boolean;
   gold: AnswerValue;
   state: string;

@@ -23,6 +23,8 @@ import {
 import { go } from '../client/nav';
 import { ItemView } from './ItemView';
 import { FeedbackForm } from './FeedbackForm';
+import { TemplateOverride, TemplateReview } from './TemplateReview';
+import { answerWords } from '../../kinds/template';
 
 const PAGE = 10;
 
@@ -125,6 +127,9 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
   const [picked, setPicked] = useState<string[]>([]);
   const [feedbackFor, setFeedbackFor] = useState<AnswerOut | null>(null);
   const labels = order.labels;
+  const tpl = order.task_type === 'template' && order.template ? order.template : null;
+  // an answer in words: the template's questions, or the labels of before
+  const words = (a: AnswerValue, l: typeof labels, lg: string) => (tpl ? answerWords(tpl, a, getLang()) : answerText(a, l, lg));
   const right: AnswerValue = finalAnswer ?? (item.is_gold ? item.gold : item.consensus);
 
   async function decide(d: Decision, key: Key) {
@@ -167,16 +172,16 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
           </Note>
         ))}
       <div class="review-body">
-        <ItemView item={item} labels={labels} showBoxes={order.task_type === 'bbox'} />
+        {tpl ? <TemplateReview template={tpl} item={item} /> : <ItemView item={item} labels={labels} showBoxes={order.task_type === 'bbox'} />}
         <div class="review-side">
           <p class="review-consensus" data-testid="review-consensus">
             {item.is_gold ? (
               <>
-                <Icon name="star" /> {t('gold_answer_is', { answer: answerText(item.gold, labels, lang) })}
+                <Icon name="star" /> {t('gold_answer_is', { answer: words(item.gold, labels, lang) })}
               </>
             ) : item.consensus ? (
               <>
-                <Icon name="users" /> {t('consensus_is', { answer: answerText(item.consensus, labels, lang) })}
+                <Icon name="users" /> {t('consensus_is', { answer: words(item.consensus, labels, lang) })}
                 {item.confidence != null && <span class="badge">{t('confidence_is', { p: Math.round(item.confidence * 100) })}</span>}
               </>
             ) : (
@@ -195,7 +200,7 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
                     <strong>{a.annotator_name}</strong>
                   </span>
                   <span class="answer-what">
-                    {a.answer ? answerText(a.answer, labels, lang) : t('skipped_reason', { reason: a.skip_reason ? t(('skip_' + a.skip_reason) as Key) : '' })}
+                    {a.answer ? words(a.answer, labels, lang) : t('skipped_reason', { reason: a.skip_reason ? t(('skip_' + a.skip_reason) as Key) : '' })}
                   </span>
                   <span class="muted">{t('seconds_n', { n: a.seconds.toFixed(1) })}</span>
                   {a.agrees === true && (
@@ -230,15 +235,15 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
               annotatorId={feedbackFor.annotator_id}
               annotatorName={feedbackFor.annotator_name}
               item={{ order_id: item.order_id, item_id: item.item_id }}
-              rightAnswer={right ? cleanAnswer(right) : null}
-              rightText={right ? answerText(right, labels, lang) : null}
+              rightAnswer={right ? (tpl ? right : cleanAnswer(right)) : null}
+              rightText={right ? words(right, labels, lang) : null}
               onSent={() => setFeedbackFor(null)}
             />
           )}
           {done ? (
             <Note kind="ok" testid="decided">
               {done()}
-              {finalAnswer ? ` · ${answerText(finalAnswer, labels, lang)}` : ''}
+              {finalAnswer ? ` · ${words(finalAnswer, labels, lang)}` : ''}
             </Note>
           ) : (
             <div class="btn-row review-actions">
@@ -280,7 +285,10 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
               )}
             </div>
           )}
-          {overriding && !done && (
+          {overriding && !done && tpl && (
+            <TemplateOverride template={tpl} item={item} onPick={(answer) => void decide({ decision: 'override', answer: answer as AnswerValue }, 'decided_override')} />
+          )}
+          {overriding && !done && !tpl && (
             <Override
               taskType={order.task_type}
               labels={labels}
