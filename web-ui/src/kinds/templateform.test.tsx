@@ -203,3 +203,34 @@ describe('the outbox and a template answer', () => {
     expect(got[0].body).toMatchObject({ item_id: 3, answer });
   });
 });
+
+describe('layouts', () => {
+  const two = (layout: 'swipe' | 'side_by_side' | 'stacked') => ({
+    layout,
+    fields: [
+      { name: 'before', kind: 'image' as const, title_zh: '之前', title_en: 'Before' },
+      { name: 'after', kind: 'image' as const, title_zh: '之后', title_en: 'After' },
+    ],
+    questions: [{ key: 'same', kind: 'choice', title_zh: '一样吗', options: [{ key: 'y', name_zh: '一样', hotkey: 'y' }, { key: 'n', name_zh: '不一样', hotkey: 'n' }] }],
+  });
+  const pair = { fields: [{ name: 'before', kind: 'image' as const, screen_url: '/b' }, { name: 'after', kind: 'image' as const, screen_url: '/a' }] };
+  it('swipes between two pictures by the button or the Space key', async () => {
+    await act(() => render(<TemplateForm template={two('swipe')} item={pair} narrow={false} onSubmit={() => {}} />, root));
+    const shown = () => $$('[data-testid=tpl-field]').map((f) => f.dataset.field);
+    expect(shown()).toEqual(['before']);
+    $('[data-testid=tpl-flip]')!.click();
+    await settle();
+    expect(shown()).toEqual(['after']);
+    press(' ');
+    await settle();
+    expect(shown()).toEqual(['before']);
+    expect($('figcaption')?.textContent).toBe('之前');
+  });
+  it('shows both side by side or stacked', async () => {
+    for (const layout of ['side_by_side', 'stacked'] as const) {
+      await act(() => render(<TemplateForm key={layout} template={two(layout)} item={pair} narrow={false} onSubmit={() => {}} />, root));
+      expect($$('[data-testid=tpl-field]').map((f) => f.querySelector('img')?.getAttribute('src'))).toEqual(['/b', '/a']);
+      expect($('[data-testid=tpl-fields]')?.dataset.layout).toBe(layout);
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { OptionButton, ReviewRows } from '../shared';
 import { questionTitle } from '../types';
 import { multiChoice } from './index';
 import { t } from '../../i18n';
+import { Icon } from '../../components/Icon';
 
 export function MultiEditor({ q, value, onChange, lang }: EditorProps) {
   const chosen = Array.isArray(value) ? (value as string[]) : [];
@@ -21,7 +22,8 @@ export function MultiEditor({ q, value, onChange, lang }: EditorProps) {
       ))}
       {value === undefined && (
         <button type="button" class="btn btn-plain opt-none" data-testid="opt-none" data-question={q.key} onClick={() => onChange([])}>
-          {t('q_none_of_these', {}, lang)}
+          <Icon name="ban" />
+          <span>{t('q_none_of_these', {}, lang)}</span>
         </button>
       )}
     </div>
