@@ -1,7 +1,7 @@
 // The order form: new (POST /orders) or edit while draft (PUT /orders/{id}).
 
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Items } from '../../api';
 import { t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
@@ -22,7 +22,7 @@ import { yuan } from '../../util';
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { ExamplePicker } from './ExamplePicker';
-import { TemplateBuilder } from './TemplateBuilder';
+import type { TemplateBuilder as Builder } from './TemplateBuilder';
 import { questionOfPath } from '../../kinds/builder';
 
 /** A field's problem, shown under it: our own words, and the server's detail when it sent one. */
@@ -87,6 +87,19 @@ export function OrderFormPage({ datasetId, orderId }: { datasetId: number | null
       </LoadState>
     </main>
   );
+}
+
+/** The template builder, loaded when a client first picks 模板 (annotators never load it). */
+function LazyBuilder(p: Parameters<typeof Builder>[0]) {
+  const [B, setB] = useState<typeof Builder | null>(null);
+  useEffect(() => {
+    let alive = true;
+    void import('./TemplateBuilder').then((m) => alive && setB(() => m.TemplateBuilder));
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return B ? <B {...p} /> : <Loading />;
 }
 
 function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: number | null; order: Order | null }) {
@@ -203,7 +216,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
       </fieldset>
 
       {f.task_type === 'template' && (
-        <TemplateBuilder
+        <LazyBuilder
           value={f.template}
           onChange={(tpl) => set('template', tpl)}
           error={err && err.field.startsWith('template') ? err : null}
