@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
 import { apiSession, exportJsonl, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
 
 const SHOP = {
@@ -86,6 +86,26 @@ async function watch(page) {
     await route.fulfill({ response: res, json: body });
   });
   return sent;
+}
+
+/** axe-core finds no serious or critical problem on the template form, in Chinese and in
+ * English (the English screen is kept as a screenshot). */
+async function auditBothLangs(page, name) {
+  for (const lang of ['en', 'zh-CN']) {
+    await page.evaluate((l) => localStorage.setItem('mudou.lang', l), lang);
+    await page.reload();
+    await page.getByTestId('template-form').waitFor();
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    await loadAxe(page);
+    const result = await page.evaluate(async () =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+    );
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+    assert.deepEqual(report, [], `${name} (${lang}):\n${report.join('\n')}`);
+    if (lang === 'en') await shot(page, name.replace('-zh-', '-en-'));
+  }
 }
 
 /** Draws a box by mouse on the shown box editor and gives it both attributes. */
@@ -177,6 +197,7 @@ describe('a template order', () => {
         assert.ok(bb.height >= 64, `option button ${bb.width}×${bb.height}`);
       }
       await shot(page, 'phone-zh-work-template');
+      await auditBothLangs(page, 'phone-zh-work-template');
       await page.locator('[data-testid=opt-btn][data-key=car]').tap();
       await onQ('sides');
       await dotsAre(6);
@@ -261,6 +282,7 @@ describe('a template order', () => {
       // question has no hotkeys of its own); typed plate and price; a box and its attributes
       let { id } = await shownItem(page);
       assert.deepEqual(await cards(), ['class', 'stars', 'price', 'objects']);
+      await auditBothLangs(page, 'laptop-zh-work-template-start');
       await page.keyboard.press('1');
       await page.locator('[data-testid=q-card][data-question=plate]').waitFor();
       assert.deepEqual(await cards(), ['class', 'sides', 'stars', 'plate', 'price', 'objects'], 'a car asks more, at once');
