@@ -69,7 +69,15 @@ export function answerParts(
     });
     return { parts, boxes: a.boxes.length };
   }
-  return { parts: [], boxes: null };
+  // a template's answer: each question's answer, shortly (its option keys as names when known)
+  const parts: AnswerPart[] = [];
+  for (const [q, v] of Object.entries(a as Record<string, unknown>)) {
+    if (typeof v === 'string') parts.push({ ...one(v), name: `${q}: ${one(v).name}` });
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) parts.push({ name: `${q}: ${v.map((x) => one(x).name).join('、') || '∅'}`, colour: null });
+    else if (Array.isArray(v)) parts.push({ name: `${q}: ×${v.length}`, colour: null });
+    else parts.push({ name: `${q}: ${String(v)}`, colour: null });
+  }
+  return { parts, boxes: null };
 }
 
 /** A bonus entry's figures, from its reason (JSON written by the pay run). */

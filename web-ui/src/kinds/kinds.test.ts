@@ -206,3 +206,13 @@ describe('fields of an item', () => {
     expect(f.map((x) => x.data.screen_url)).toEqual(['/b', '/a']);
   });
 });
+
+describe('a template answer in words where the template is not at hand', () => {
+  it('lead and client pages fall back to each question and its answer', async () => {
+    const { formShort, answerText } = await import('../lead/review');
+    expect(formShort({ class: 'car', sides: ['front', 'side'], stars: 4, objects: [{ label: 'person' }] })).toBe('class: car · sides: front、side · stars: 4 · objects: ×1');
+    expect(answerText({ class: 'car' } as never, [], 'zh-CN')).toBe('class: car');
+    const { answerParts } = await import('../earnings/format');
+    expect(answerParts({ class: 'car', stars: 4 }, {}, 'zh-CN').parts.map((p) => p.name)).toEqual(['class: car', 'stars: 4']);
+  });
+});

@@ -192,7 +192,17 @@ export function answerText(a: AnswerValue, labels: LabelDef[], lang: string): st
     for (const b of a.boxes) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
     return [...counts].map(([k, n]) => `${labelName(labels, k, lang)} ×${n}`).join('、');
   }
-  return '—';
+  return formShort(a);
+}
+
+/** A template's answer without its template at hand: each question's key and answer. */
+export function formShort(a: unknown): string {
+  if (!a || typeof a !== 'object') return '—';
+  const parts = Object.entries(a as Record<string, unknown>).map(([k, v]) => {
+    if (Array.isArray(v)) return `${k}: ${v.every((x) => typeof x === 'string') ? v.join('、') || '∅' : `×${v.length}`}`;
+    return `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`;
+  });
+  return parts.length ? parts.join(' · ') : '—';
 }
 
 /** Boxes of an answer, only well-formed ones. */

@@ -199,7 +199,10 @@ export function Workbench({
   // leaves every picture of the unit on this device
   useEffect(() => {
     if (!unit) return;
-    const rest = unit.assignment.items.map((i) => i.screen_url ?? i.thumb_url);
+    // every picture of the unit (a template's items may have several fields)
+    const rest = unit.assignment.items.flatMap((i) =>
+      i.fields && i.fields.length ? i.fields.map((f) => f.screen_url ?? f.thumb_url ?? null) : [i.screen_url ?? i.thumb_url],
+    );
     let stop = false;
     void (async () => {
       await prefetch(lookahead(unit.assignment.items, unit.index, 5));
