@@ -200,6 +200,11 @@ function localInput(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+/** Whether the order pays per box too: a box order, or a template with a boxes question. */
+export function paysPerBox(f: Pick<OrderForm, 'task_type' | 'template'>): boolean {
+  return f.task_type === 'bbox' || (f.task_type === 'template' && f.template.questions.some((q) => q.kind === 'boxes'));
+}
+
 /** Builds the API's spec from the form, or names the first problem (checked here so the answer
  * is immediate; the server checks again and its 422 names the field the same way). */
 export function buildSpec(f: OrderForm): { spec: OrderSpec } | { problem: FormProblem } {
@@ -253,9 +258,10 @@ export function buildSpec(f: OrderForm): { spec: OrderSpec } | { problem: FormPr
   if (unit_size === null || unit_size < 1 || unit_size > 200) return bad('unit_size', 'err_unit_size');
   const piece_rate_fen = parseYuan(f.piece_rate);
   if (piece_rate_fen === null) return bad('piece_rate_fen', 'err_price');
-  const box_rate_fen = isBox ? parseYuan(f.box_rate || '0') : 0;
+  const perBox = paysPerBox(f);
+  const box_rate_fen = perBox ? parseYuan(f.box_rate || '0') : 0;
   if (box_rate_fen === null) return bad('box_rate_fen', 'err_price');
-  const box_pay_cap = isBox ? int(f.box_pay_cap || '0') : 0;
+  const box_pay_cap = perBox ? int(f.box_pay_cap || '0') : 0;
   if (box_pay_cap === null) return bad('box_pay_cap', 'err_whole_number');
   const deadline = deadlineMillis(f.deadline);
   if (f.deadline.trim() && deadline === null) return bad('deadline', 'err_deadline');

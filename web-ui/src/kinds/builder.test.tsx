@@ -20,6 +20,10 @@ describe('the template builder', () => {
     expect(out.spec.template!.questions[4].settings).toEqual({ min: 0, max: 1000, step: 0.01, unit: '元', tolerance: 0.5 });
     expect(out.spec.template!.questions[0]).toMatchObject({ required: true, when: null, field: 'image' });
     expect(out.spec.template!.questions[1].when).toEqual({ question: 'class', any_of: ['car'] });
+    // a boxes question pays per box too
+    const withRate = buildSpec({ ...f, box_rate: '0.02', box_pay_cap: '10' });
+    if (!('spec' in withRate)) throw new Error('no spec');
+    expect([withRate.spec.box_rate_fen, withRate.spec.box_pay_cap]).toEqual([2, 10]);
     // and reads back into the form
     expect(formFromSpec(out.spec).template).toEqual(out.spec.template);
     // the starter template is valid as it is, once its options have names

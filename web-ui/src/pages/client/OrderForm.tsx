@@ -11,6 +11,7 @@ import {
   emptyOrderForm,
   formFromSpec,
   newLabelRow,
+  paysPerBox,
   suggestHotkey,
   TASK_TYPES,
   type LabelRow,
@@ -108,7 +109,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
   const [err, setErr] = useState<FieldError | null>(null);
   const [general, setGeneral] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const isBox = f.task_type === 'bbox';
+  const isBox = paysPerBox(f);
 
   // an edit clears the problem shown (the next save checks again)
   const set = <K extends keyof OrderForm>(k: K, v: OrderForm[K]) => {
