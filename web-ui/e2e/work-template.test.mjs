@@ -368,6 +368,12 @@ describe('the client builds a template', () => {
       await preview.locator('[data-testid=opt-btn][data-key=o1]').click();
       await preview.locator('[data-testid=q-card][data-question=q2] [data-testid=rating-step]').first().waitFor();
       await shot(page, 'laptop-zh-template-builder');
+      await page.setViewportSize(PHONE);
+      await preview.locator('input[name=tb_preview_size]').last().check();
+      await preview.locator('[data-testid=template-form][data-narrow=true]').waitFor();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing wider than a 360 px phone');
+      await shot(page, 'phone-zh-template-builder');
+      await page.setViewportSize(LAPTOP);
       // moved above what it looks at: our own check names question 1
       await q2.getByTestId('tb-up').click();
       await page.getByTestId('save-order').click();
