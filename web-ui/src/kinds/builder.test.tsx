@@ -113,3 +113,29 @@ describe('the builder page', () => {
     expect(tpl.questions[2].key).toBe('plate');
   });
 });
+
+describe('the builder keeps typed numbers with their question', () => {
+  let root: HTMLElement;
+  beforeEach(() => {
+    setLang('zh-CN');
+    root = document.createElement('div');
+    document.body.appendChild(root);
+    setFetch(async () => new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+  });
+  afterEach(() => {
+    render(null, root);
+    root.remove();
+  });
+  it('a moved question shows its own settings', async () => {
+    let tpl: Template = shopTemplate();
+    const draw = () => act(() => render(<TemplateBuilder value={tpl} onChange={(x) => ((tpl = x), void draw())} error={null} datasetId={null} />, root));
+    await draw();
+    const max = () => (root.querySelector('input[name=tbq4_max]') as HTMLInputElement | null)?.value;
+    expect(max()).toBe('1000');
+    (root.querySelectorAll('[data-testid=tb-question]')[4].querySelector('[data-testid=tb-up]') as HTMLButtonElement).click();
+    await draw();
+    expect(max()).toBeUndefined(); // question 5 is the text now
+    expect((root.querySelector('input[name=tbq3_max]') as HTMLInputElement).value).toBe('1000');
+    expect((root.querySelector('input[name=tbq4_max_chars]') as HTMLInputElement).value).toBe('10');
+  });
+});

@@ -151,6 +151,13 @@ function ErrorLine({ e }: { e: BuilderError }) {
   );
 }
 
+/** Text typed for a value: kept as typed while it reads as the value, else the value's own. */
+function useTyped<V>(value: V, read: (s: string) => V, show: (v: V) => string): [string, (s: string) => void] {
+  const [text, setText] = useState(() => show(value));
+  const shown = JSON.stringify(read(text)) === JSON.stringify(value) ? text : show(value);
+  return [shown, setText];
+}
+
 function num(s: string): number | undefined {
   const x = s.trim();
   if (!x) return undefined;
@@ -356,8 +363,9 @@ function QuestionEditor({
 }
 
 function NumIn({ label, name, value, onValue }: { label: string; name: string; value: number | undefined; onValue: (v: number | undefined) => void }) {
-  // typed text is kept as typed ("1." survives); the number follows
-  const [text, setText] = useState(value === undefined ? '' : String(value));
+  // typed text is kept as typed ("1." survives); the number follows, and a value changed
+  // from outside (a question moved up or down) shows
+  const [text, setText] = useTyped(value, (s) => num(s), (v) => (v === undefined ? '' : String(v)));
   return (
     <label class="field field-small">
       <span class="field-label">{label}</span>
@@ -371,6 +379,27 @@ function NumIn({ label, name, value, onValue }: { label: string; name: string; v
         }}
       />
     </label>
+  );
+}
+
+function optionNames(s: string): string[] {
+  return s.split(/[,，、]/).map((x) => x.trim()).filter(Boolean);
+}
+
+function AttrOptions({ a, set }: { a: AttributeDef; set: (p: Partial<AttributeDef>) => void }) {
+  const [text, setText] = useTyped(
+    (a.options ?? []).map((o) => o.name_zh),
+    optionNames,
+    (names) => names.join('，'),
+  );
+  return (
+    <input
+      value={text}
+      onInput={(e) => {
+        setText(e.currentTarget.value);
+        set({ options: optionNames(e.currentTarget.value).map((n, k) => ({ key: `${a.key}_${k + 1}`, name_zh: n, name_en: '' })) });
+      }}
+    />
   );
 }
 
@@ -392,13 +421,7 @@ function AttributesEditor({ attrs, onChange }: { attrs: AttributeDef[]; onChange
             </label>
             <label class="field">
               <span class="field-label">{t('tb_attr_options')}</span>
-              <input
-                defaultValue={(a.options ?? []).map((o) => o.name_zh).join('，')}
-                onInput={(e) => {
-                  const names = e.currentTarget.value.split(/[,，、]/).map((x) => x.trim()).filter(Boolean);
-                  set(i, { options: names.map((n, k) => ({ key: `${a.key}_${k + 1}`, name_zh: n, name_en: '' })) });
-                }}
-              />
+              <AttrOptions a={a} set={(p) => set(i, p)} />
             </label>
             <button type="button" class="btn btn-plain icon-btn" aria-label={t('tb_remove_attribute', { n: i + 1 })} title={t('tb_remove_attribute', { n: i + 1 })} onClick={() => onChange(attrs.filter((_, j) => j !== i))}>
               <Icon name="trash" />
