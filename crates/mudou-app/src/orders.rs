@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use mudou_domain::{
-    Answer, DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
+    DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
     plan_training_units, plan_units,
 };
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, StoreError, now_millis};
@@ -119,7 +119,7 @@ pub async fn update_draft(
     check_examples(svc, DatasetId::new(current.dataset_id), spec).await?;
     for (item_id, answer) in svc.store.order_gold(order_id).await? {
         let value: Value = serde_json::from_str(&answer).map_err(AppError::internal)?;
-        if let Err(e) = Answer::parse(spec, &value, None) {
+        if let Err(e) = spec.task_type.kind().parse_gold(spec, &value, None) {
             return Err(AppError::validation(format!(
                 "the gold answer of item {item_id} no longer fits: {}",
                 e.message
@@ -159,14 +159,12 @@ pub async fn set_gold(
         .dataset_item(DatasetId::new(order.dataset_id), item_id)
         .await
         .map_err(AppError::not_found_as("item"))?;
-    let answer = Answer::parse(&spec, answer, item.width.zip(item.height))?;
+    let answer = spec
+        .task_type
+        .kind()
+        .parse_gold(&spec, answer, item.width.zip(item.height))?;
     svc.store
-        .put_order_gold(
-            order_id,
-            item_id,
-            &answer.to_json().to_string(),
-            now_millis(),
-        )
+        .put_order_gold(order_id, item_id, &answer.to_string(), now_millis())
         .await?;
     Ok(())
 }
@@ -222,7 +220,7 @@ async fn plan_items(
         .await?
         .into_iter()
         .collect();
-    let want = spec.task_type.item_kind();
+    let want = spec.item_kind();
     // Which items' known answers serve as gold: all, or a seeded sample of `max_gold_items`.
     let mut with_answer: Vec<i64> = candidates
         .iter()
@@ -247,17 +245,21 @@ async fn plan_items(
             Some(answer) => Some(answer.clone()),
             None if !use_manifest.contains(&c.id) => None,
             None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
-                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(&g) {
+                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(spec, &g) {
                     Some(v) => {
-                        let a = Answer::parse(spec, &v, dims).map_err(|e| {
-                            AppError::validation(format!(
-                                "item {}: the manifest's gold answer does not fit: {}",
-                                c.id, e.message
-                            ))
-                            .with("field", "gold")
-                            .with("item_id", c.id)
-                        })?;
-                        Some(a.to_json().to_string())
+                        let a = spec
+                            .task_type
+                            .kind()
+                            .parse_gold(spec, &v, dims)
+                            .map_err(|e| {
+                                AppError::validation(format!(
+                                    "item {}: the manifest's gold answer does not fit: {}",
+                                    c.id, e.message
+                                ))
+                                .with("field", "gold")
+                                .with("item_id", c.id)
+                            })?;
+                        Some(a.to_string())
                     }
                     None => None,
                 },
@@ -307,7 +309,7 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
         if publish && gold.is_empty() {
             return Err(AppError::validation(format!(
                 "a training order needs {} items with a known answer (a manifest's gold, or typed in)",
-                spec.task_type.item_kind()
+                spec.item_kind()
             ))
             .with("field", "training"));
         }
@@ -321,7 +323,7 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
         if publish && work.is_empty() {
             return Err(AppError::validation(format!(
                 "the dataset has no {} items without a gold answer to label",
-                spec.task_type.item_kind()
+                spec.item_kind()
             )));
         }
         (

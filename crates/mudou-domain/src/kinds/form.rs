@@ -23,6 +23,10 @@ impl Kind for Form {
         template(spec).is_some_and(|t| t.questions.iter().any(|q| q.kind().needs_image()))
     }
 
+    fn objects_on_top(&self) -> bool {
+        true
+    }
+
     fn objects(&self, spec: &OrderSpec, answer: &Answer) -> Option<usize> {
         let Answer::Form(map) = answer else {
             return None;
@@ -59,11 +63,56 @@ impl Kind for Form {
         }
     }
 
-    /// A manifest's known answer is taken as it is when it answers the template.
-    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
-        gold.as_object()
-            .filter(|m| !m.is_empty())
-            .map(|_| gold.clone())
+    /// Each question the gold answers, checked by its kind (conditions and required
+    /// questions aside: gold may know only some answers); at least one.
+    fn parse_gold(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("a gold answer is a JSON object keyed by question"))?;
+        let first = t.fields.first().map(|f| f.name.as_str());
+        let mut out = serde_json::Map::new();
+        for (k, v) in obj {
+            let q = t.question(k).ok_or_else(|| {
+                ValidationError::at(
+                    format!("answer.{k}"),
+                    format!("this order asks no question {k:?}"),
+                )
+            })?;
+            if v.is_null() {
+                continue;
+            }
+            let size = image.filter(|_| q.field.as_deref() == first);
+            let v = q
+                .kind()
+                .parse(q, v, size)
+                .map_err(|e| ValidationError::at(format!("answer.{k}"), e.message))?;
+            out.insert(k.clone(), v);
+        }
+        if out.is_empty() {
+            return Err(bad("a gold answer answers at least one question"));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// A manifest's known answer, keyed by question: the questions it answers in a shape
+    /// their kinds accept (others are left out); nothing when it answers none.
+    fn manifest_gold(&self, spec: &OrderSpec, gold: &Value) -> Option<Value> {
+        let t = template(spec)?;
+        let mut out = serde_json::Map::new();
+        for q in &t.questions {
+            if let Some(v) = gold.get(&q.key).filter(|v| !v.is_null())
+                && let Ok(v) = q.kind().parse(q, v, None)
+            {
+                out.insert(q.key.clone(), v);
+            }
+        }
+        (!out.is_empty()).then_some(Value::Object(out))
     }
 
     /// Every option of a choice-like question is a yes/no question for the quality engine.

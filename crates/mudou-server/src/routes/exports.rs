@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::Stream;
-use mudou_domain::{DatasetId, ItemId, ItemState, OrderId, OrderSpec, TaskType};
+use mudou_domain::{DatasetId, ItemId, ItemState, OrderId, OrderSpec};
 use mudou_store::{ExportItem, ExportLabel, ItemContent, NewItem, Store, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -114,7 +114,12 @@ impl Pick {
                     it.gold.as_deref().map(|a| parse(Some(a)))
                 } else {
                     let known = parse(it.known.as_deref());
-                    known.get("boxes").map(|b| json!({"boxes": b}))
+                    match known.get("boxes") {
+                        Some(b) => Some(json!({"boxes": b})),
+                        // A template's known answer, keyed by question.
+                        None if known.as_object().is_some_and(|m| !m.is_empty()) => Some(known),
+                        None => None,
+                    }
                 }
             }
         }
@@ -229,21 +234,55 @@ fn parse(json: Option<&str>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The boxes of an answer as `(label, x, y, w, h)` in pixels.
+/// Where an order's boxes are: the answer's key holding them (`boxes`, or a template's
+/// first boxes question) and their classes in order.
+#[derive(Clone)]
+struct BoxSource {
+    key: String,
+    classes: Vec<String>,
+}
+
+impl BoxSource {
+    fn of(spec: &OrderSpec) -> BoxSource {
+        let t = spec.template();
+        let q = t.questions.iter().find(|q| q.kind().needs_image());
+        BoxSource {
+            key: q.map_or("boxes".into(), |q| q.key.clone()),
+            classes: q
+                .map(|q| q.options.iter().map(|o| o.key.clone()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The boxes of an answer as `(label, x, y, w, h, attributes)` in pixels.
+    fn boxes(&self, answer: &Value) -> Vec<(String, f64, f64, f64, f64, Value)> {
+        answer[self.key.as_str()]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| {
+                Some((
+                    b["label"].as_str()?.to_owned(),
+                    b["x"].as_f64()?,
+                    b["y"].as_f64()?,
+                    b["w"].as_f64()?,
+                    b["h"].as_f64()?,
+                    b["attributes"].clone(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The boxes of an answer of a box order as `(label, x, y, w, h)` in pixels.
 fn boxes_of(answer: &Value) -> Vec<(String, f64, f64, f64, f64)> {
-    answer["boxes"]
-        .as_array()
+    let all = BoxSource {
+        key: "boxes".into(),
+        classes: Vec::new(),
+    };
+    all.boxes(answer)
         .into_iter()
-        .flatten()
-        .filter_map(|b| {
-            Some((
-                b["label"].as_str()?.to_owned(),
-                b["x"].as_f64()?,
-                b["y"].as_f64()?,
-                b["w"].as_f64()?,
-                b["h"].as_f64()?,
-            ))
-        })
+        .map(|(l, x, y, w, h, _)| (l, x, y, w, h))
         .collect()
 }
 
@@ -301,31 +340,30 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
     }
 }
 
-fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
+/// One row per item: its answer in one column per question (`answer` for the
+/// one-question task types), the confidence, and every annotator's label.
+fn csv_parts(seed: i64, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
+    let task = spec.task_type;
+    let columns = task.kind().columns(spec);
     let head = {
         let mut w = crate::csv_out::writer(false);
-        let _ = crate::csv_out::row(
-            &mut w,
-            [
-                "item_id",
-                "file_name",
-                "tag",
-                "state",
-                "answer",
-                "confidence",
-                "labels",
-            ],
-        );
+        let names: Vec<&str> = ["item_id", "file_name", "tag", "state"]
+            .into_iter()
+            .chain(columns.iter().map(String::as_str))
+            .chain(["confidence", "labels"])
+            .collect();
+        let _ = crate::csv_out::row(&mut w, names);
         w.into_inner().unwrap_or_default()
     };
+    let spec = spec.clone();
     let render = move |page: &Page| {
         // A page's rows, after the head (and its byte-order mark) went out.
         let mut w = csv::Writer::from_writer(Vec::new());
         for it in &page.items {
-            let answer = pick
-                .answer(it)
-                .map(|a| task.kind().answer_text(&a))
-                .unwrap_or_default();
+            let answer = match pick.answer(it) {
+                Some(a) => task.kind().cells(&spec, &a),
+                None => vec![String::new(); columns.len()],
+            };
             let labels = page
                 .labels_of(it.item_id)
                 .iter()
@@ -342,18 +380,17 @@ fn csv_parts(seed: i64, task: TaskType, pick: Pick) -> Vec<Part> {
                 .confidence(it)
                 .map(|c| format!("{c:.4}"))
                 .unwrap_or_default();
-            let _ = crate::csv_out::row(
-                &mut w,
-                [
-                    it.item_id.to_string(),
-                    it.file_name.clone(),
-                    it.tag.clone(),
-                    it.state.to_string(),
-                    answer,
-                    confidence,
-                    labels,
-                ],
-            );
+            let cells: Vec<String> = [
+                it.item_id.to_string(),
+                it.file_name.clone(),
+                it.tag.clone(),
+                it.state.to_string(),
+            ]
+            .into_iter()
+            .chain(answer)
+            .chain([confidence, labels])
+            .collect();
+            let _ = crate::csv_out::row(&mut w, cells);
         }
         w.into_inner().unwrap_or_default()
     };
@@ -377,11 +414,12 @@ fn list_entry(out: &mut Vec<u8>, first: &mut bool, value: &Value) {
 
 fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
     let source = pick.source;
-    let categories: Vec<Value> = spec
-        .labels
+    let src = BoxSource::of(spec);
+    let categories: Vec<Value> = src
+        .classes
         .iter()
         .enumerate()
-        .map(|(i, l)| json!({"id": i + 1, "name": l.key, "supercategory": ""}))
+        .map(|(i, k)| json!({"id": i + 1, "name": k, "supercategory": ""}))
         .collect();
     let head = json!({
         "description": format!("{} ({})", order.name, match source {
@@ -416,7 +454,6 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<P
         }
         out
     };
-    let keys: Vec<String> = spec.labels.iter().map(|l| l.key.clone()).collect();
     let mut first = true;
     let mut next_id = 0i64;
     let annotations = move |page: &Page| {
@@ -428,8 +465,8 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<P
             let Some(answer) = pick.answer(it) else {
                 continue;
             };
-            for (label, x, y, w, h) in boxes_of(&answer) {
-                let Some(cat) = keys.iter().position(|k| *k == label) else {
+            for (label, x, y, w, h, attributes) in src.boxes(&answer) {
+                let Some(cat) = src.classes.iter().position(|k| *k == label) else {
                     continue;
                 };
                 next_id += 1;
@@ -437,6 +474,10 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<P
                     "id": next_id, "image_id": it.item_id, "category_id": cat + 1,
                     "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0,
                 });
+                // Per-object attributes as CVAT writes them in COCO.
+                if attributes.as_object().is_some_and(|m| !m.is_empty()) {
+                    a["attributes"] = attributes;
+                }
                 if source == ExportSource::Consensus {
                     a["score"] = json!(it.confidence.unwrap_or(0.0));
                 }
@@ -572,12 +613,12 @@ async fn yolo_zip(
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(file);
-    let classes: String = spec.labels.iter().map(|l| format!("{}\n", l.key)).collect();
+    let src = BoxSource::of(spec);
+    let classes: String = src.classes.iter().map(|k| format!("{k}\n")).collect();
     zip.start_file("classes.txt", opts)
         .map_err(ApiError::internal)?;
     zip.write_all(classes.as_bytes())
         .map_err(ApiError::internal)?;
-    let keys: Vec<String> = spec.labels.iter().map(|l| l.key.clone()).collect();
     let mut used: HashSet<String> = HashSet::new();
     // Each label file's item state (`states.csv`), so that unsettled ones, when asked
     // for, are marked.
@@ -596,8 +637,8 @@ async fn yolo_zip(
                 continue;
             };
             let mut text = String::new();
-            for (label, x, y, bw, bh) in boxes_of(&answer) {
-                let Some(class) = keys.iter().position(|k| *k == label) else {
+            for (label, x, y, bw, bh, _) in src.boxes(&answer) {
+                let Some(class) = src.classes.iter().position(|k| *k == label) else {
                     continue;
                 };
                 let n = |v: f64, of: i64| (v / of.max(1) as f64).clamp(0.0, 1.0);
@@ -694,7 +735,6 @@ async fn export_order(
         .await
         .map_err(ApiError::not_found_as("order"))?;
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-    let task = spec.task_type;
     if q.source == ExportSource::Gold
         && !matches!(q.format, ExportFormat::Coco | ExportFormat::Yolo)
     {
@@ -728,7 +768,7 @@ async fn export_order(
             Body::from_stream(stream_parts(
                 state.store.clone(),
                 id,
-                csv_parts(order.seed, task, pick),
+                csv_parts(order.seed, &spec, pick),
             )),
         ),
         ExportFormat::Coco => {

@@ -94,6 +94,9 @@ pub struct QueueOrder {
     pub deadline: Option<i64>,
     pub task_type: TaskType,
     pub labels: Vec<LabelDef>,
+    /// The fields shown and the questions asked (for the one-question task types, the
+    /// template they amount to).
+    pub template: mudou_domain::Template,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -292,6 +295,7 @@ async fn review_queue(
             state: order.state,
             deadline: order.deadline,
             task_type: spec.task_type,
+            template: spec.template().into_owned(),
             labels: spec.labels,
         });
     }

@@ -46,6 +46,9 @@ pub struct OrderBrief {
     pub name: String,
     pub task_type: mudou_domain::TaskType,
     pub labels: Vec<LabelDef>,
+    /// The fields shown and the questions asked; for the one-question task types, the
+    /// template they amount to (its question keyed like their answers).
+    pub template: mudou_domain::Template,
     pub instructions: String,
     pub instruction_examples: Vec<i64>,
     pub piece_rate_fen: i64,
@@ -275,6 +278,7 @@ async fn assignment_out(
             name: name.to_owned(),
             task_type: spec.task_type,
             labels: spec.labels.clone(),
+            template: spec.template().into_owned(),
             instructions: spec.instructions.clone(),
             instruction_examples: spec.instruction_examples.clone(),
             piece_rate_fen: spec.piece_rate_fen,
