@@ -530,6 +530,20 @@ impl Answer {
         }
     }
 
+    /// [`Answer::parse`] with the size of every picture field of the item, by name, in the
+    /// item's order (the first is what `image` is to [`Answer::parse`]).
+    pub fn parse_sized(
+        spec: &OrderSpec,
+        value: &serde_json::Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        let kind = spec.task_type.kind();
+        match kind.answer_key() {
+            Some(key) => kind.parse_sized(spec, crate::kinds::the_value(value, key)?, sizes),
+            None => kind.parse_sized(spec, value, sizes),
+        }
+    }
+
     /// Reads an answer as stored: a label's answer, a consensus (whose boxes carry extra
     /// fields such as `support`) or a gold answer. `None` when it is none of these.
     pub fn from_stored(v: &serde_json::Value) -> Option<Answer> {

@@ -88,7 +88,8 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<ImportTarget>> {
         let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
-                   WHERE i.dataset_id = $1 AND i.sha256 = $2";
+                   WHERE i.dataset_id = $1 AND i.sha256 = $2 \
+                   ORDER BY CASE WHEN i.fields IS NULL THEN 0 ELSE 1 END, i.id LIMIT 1";
         Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
             .bind(dataset_id.get()).bind(sha256).fetch_optional(p).await?))
     }
@@ -141,7 +142,7 @@ impl Store {
             for it in new_items {
                 let body = match &it.content {
                     crate::ItemContent::Text { body } => body,
-                    crate::ItemContent::Image { .. } => {
+                    crate::ItemContent::Image { .. } | crate::ItemContent::Record { .. } => {
                         return Err(StoreError::Invalid("an import adds text items only".into()));
                     }
                 };

@@ -63,19 +63,33 @@ impl Kind for Form {
         }
     }
 
+    /// Every picture field sized by its own name: boxes on any picture are kept inside it.
+    fn parse_sized(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
+        let size = |field: &str| sizes.iter().find(|(n, _)| n == field).map(|(_, s)| *s);
+        match t.parse(value, &size)? {
+            Value::Object(map) => Ok(Answer::Form(map)),
+            _ => Err(bad("an answer is a JSON object")),
+        }
+    }
+
     /// Each question the gold answers, checked by its kind (conditions and required
     /// questions aside: gold may know only some answers); at least one.
     fn parse_gold(
         &self,
         spec: &OrderSpec,
         value: &Value,
-        image: Option<(i64, i64)>,
+        sizes: &[(String, (i64, i64))],
     ) -> Result<Value, ValidationError> {
         let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
         let obj = value
             .as_object()
             .ok_or_else(|| bad("a gold answer is a JSON object keyed by question"))?;
-        let first = t.fields.first().map(|f| f.name.as_str());
         let mut out = serde_json::Map::new();
         for (k, v) in obj {
             let q = t.question(k).ok_or_else(|| {
@@ -87,7 +101,10 @@ impl Kind for Form {
             if v.is_null() {
                 continue;
             }
-            let size = image.filter(|_| q.field.as_deref() == first);
+            let size = q
+                .field
+                .as_deref()
+                .and_then(|f| sizes.iter().find(|(n, _)| n == f).map(|(_, s)| *s));
             let v = q
                 .kind()
                 .parse(q, v, size)
@@ -190,5 +207,46 @@ impl Kind for Form {
 
     fn cells(&self, spec: &OrderSpec, answer: &Value) -> Vec<String> {
         template(spec).map(|t| t.cells(answer)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::order::testing::spec;
+    use crate::template::Template;
+    use crate::{Answer, TaskType};
+
+    /// Boxes on the second picture of a pair are kept inside that picture, not the first.
+    #[test]
+    fn boxes_on_a_second_picture_use_its_own_size() {
+        let t: Template = serde_json::from_value(json!({
+            "layout": "side_by_side",
+            "fields": [{"name": "before", "kind": "image"}, {"name": "after", "kind": "image"}],
+            "questions": [{"key": "new", "kind": "boxes", "title_zh": "框出新东西",
+                "field": "after", "required": false,
+                "options": [{"key": "thing", "name_zh": "东西"}]}]
+        }))
+        .unwrap();
+        let mut s = spec(TaskType::Template, &[]);
+        s.labels.clear();
+        s.template = Some(t);
+        let sizes = vec![
+            ("before".to_owned(), (10, 10)),
+            ("after".to_owned(), (100, 100)),
+        ];
+        let wide = json!({"new": [{"label": "thing", "x": 50, "y": 50, "w": 20, "h": 20}]});
+        Answer::parse_sized(&s, &wide, &sizes).unwrap();
+        let small = vec![
+            ("before".to_owned(), (100, 100)),
+            ("after".to_owned(), (10, 10)),
+        ];
+        assert!(Answer::parse_sized(&s, &wide, &small).is_err());
+        // An old kind reads the first picture's size, as `Answer::parse` does.
+        let b = spec(TaskType::Bbox, &["car"]);
+        let one = json!({"boxes": [{"label": "car", "x": 8, "y": 2, "w": 3, "h": 4}]});
+        assert!(Answer::parse_sized(&b, &one, &[("image".into(), (10, 10))]).is_err());
+        Answer::parse_sized(&b, &one, &[("image".into(), (20, 20))]).unwrap();
     }
 }

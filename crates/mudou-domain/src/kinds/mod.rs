@@ -245,9 +245,20 @@ pub trait Kind: Send + Sync {
         &self,
         spec: &OrderSpec,
         value: &Value,
-        image: Option<(i64, i64)>,
+        sizes: &[(String, (i64, i64))],
     ) -> Result<Value, ValidationError> {
-        Answer::parse(spec, value, image).map(|a| a.to_json())
+        Answer::parse_sized(spec, value, sizes).map(|a| a.to_json())
+    }
+
+    /// [`Kind::parse`] with the size of every picture field of the item, by field name, in
+    /// the item's order. A kind of one picture reads the first; a template each field's own.
+    fn parse_sized(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        self.parse(spec, value, sizes.first().map(|(_, s)| *s))
     }
 
     /// The known answer a dataset's manifest brings, in this kind's answer shape.

@@ -53,12 +53,15 @@ async fn is_current_example(
         .store
         .items_media(DatasetId::new(order.dataset_id), &ids)
         .await?;
-    Ok(items.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
+    Ok(items
+        .iter()
+        .flat_map(|i| i.fields())
+        .any(|f| f.sha256.as_deref() == Some(sha256)))
 }
 
 /// An image rendition. Clients see their own organisation's files, annotators the items
 /// they were given and the examples of the order they work on, leads the items their centre's
-/// people were given, admins all.
+/// people were given, admins all: every picture of such an item, whichever its field.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path)),

@@ -161,6 +161,8 @@ pub struct ReviewItemOut {
     pub reasons: Vec<ReasonOut>,
     /// The centre's answers and skips, oldest first.
     pub answers: Vec<AnswerOut>,
+    /// Every field of the item, in order (the first is also `kind`, `text`, `thumb_url`…).
+    pub fields: Vec<super::types::FieldOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -214,6 +216,7 @@ fn item_out(
         })
         .collect();
     ReviewItemOut {
+        fields: super::types::fields_out(it.fields()),
         thumb_url: media("thumb"),
         screen_url: media("screen"),
         order_id: it.order_id,

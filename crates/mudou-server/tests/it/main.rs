@@ -14,6 +14,7 @@ mod media;
 mod ops;
 mod orders;
 mod people;
+mod records;
 mod review;
 mod rules;
 mod s3;
