@@ -328,6 +328,11 @@ impl<'a> Reader<'a> {
                 }
             }
             "RectangleLabels" => {
+                if c.attribute("value").is_some_and(|v| v.contains('$')) {
+                    self.unsupported
+                        .push(unsupported(c, "classes taken from the task's data"));
+                    return;
+                }
                 if field.is_none() || c.attribute("toName").is_none_or(|t| t.contains(',')) {
                     self.unsupported
                         .push(unsupported(c, "boxes are drawn on one picture"));
