@@ -1056,7 +1056,10 @@ pub fn results_from_answer(
 }
 
 /// A Label Studio box in pixels of a `(w, h)` picture, or why not.
-fn box_pixels(r: &Value, size: Option<(i64, i64)>) -> Result<(f64, f64, f64, f64), &'static str> {
+pub fn box_pixels(
+    r: &Value,
+    size: Option<(i64, i64)>,
+) -> Result<(f64, f64, f64, f64), &'static str> {
     let v = &r["value"];
     if v["rotation"].as_f64().unwrap_or(0.0).abs() > 1e-6 {
         return Err("a rotated box");
