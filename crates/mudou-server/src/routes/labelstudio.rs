@@ -449,6 +449,26 @@ fn looks_like_picture(v: &str) -> bool {
         .any(|e| path.ends_with(e))
 }
 
+/// Whether a data value names a file (an address, a path, a name with an extension).
+fn looks_like_file(v: &str) -> bool {
+    let v = v.trim();
+    if v.is_empty() || v.contains(char::is_whitespace) {
+        return false;
+    }
+    let ext = v
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit_once('.');
+    v.contains("://")
+        || v.starts_with('/')
+        || ext.is_some_and(|(_, e)| {
+            (2..=5).contains(&e.len())
+                && e.bytes().all(|b| b.is_ascii_alphanumeric())
+                && !e.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
 /// Keys of a task's data that describe it rather than hold it.
 const DATA_NOTES: &[&str] = &["file_name", "tag", "id", "meta"];
 
@@ -595,6 +615,13 @@ async fn import_labelstudio(
             outcomes.push(out);
             continue;
         };
+        if !image && t.is_none() && looks_like_file(content) {
+            out.reason = Some(format!(
+                "data.{key} names a file that is not a picture ({content:?})"
+            ));
+            outcomes.push(out);
+            continue;
+        }
         if image {
             let url = content;
             let mut target = None;
@@ -758,6 +785,8 @@ mod tests {
         assert!(looks_like_picture("a.JPG"));
         assert!(!looks_like_picture("服务太慢了"));
         assert!(!looks_like_picture("/ is a slash"));
+        assert!(looks_like_file("a.wav") && looks_like_file("s3://b/k"));
+        assert!(!looks_like_file("服务太慢了。") && !looks_like_file("3.14"));
     }
 
     #[test]

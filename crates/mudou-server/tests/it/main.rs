@@ -9,6 +9,7 @@ mod defences;
 mod dispatch;
 mod earnings;
 mod exports;
+mod labelstudio;
 mod media;
 mod ops;
 mod orders;
