@@ -33,7 +33,8 @@ fn read(path: &str) -> String {
 
 #[test]
 fn mappable_gallery_configs_make_valid_templates() {
-    let cases: &[(&str, &[&str], &[&str])] = &[
+    type Kinds<'a> = &'a [&'a str];
+    let cases: &[(&str, Kinds<'_>, Kinds<'_>)] = &[
         (
             "computer-vision/image-classification",
             &["image"],
@@ -144,7 +145,8 @@ fn mappable_gallery_configs_make_valid_templates() {
 
 #[test]
 fn other_gallery_configs_are_refused_naming_each_tag() {
-    let cases: &[(&str, &[(&str, Option<&str>)])] = &[
+    type Refused<'a> = &'a [(&'a str, Option<&'a str>)];
+    let cases: &[(&str, Refused<'_>)] = &[
         (
             "computer-vision/keypoints",
             &[("KeyPointLabels", Some("kp-1"))],

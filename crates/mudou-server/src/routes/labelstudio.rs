@@ -831,7 +831,7 @@ mod tests {
         let pred = json!({"model_version": CONSENSUS, "result": [1]});
         let last = json!({"result": [2]});
         assert_eq!(
-            pick_annotation(&[last.clone(), gt.clone()], &[pred.clone()]),
+            pick_annotation(&[last.clone(), gt.clone()], std::slice::from_ref(&pred)),
             Some(&gt)
         );
         assert_eq!(
