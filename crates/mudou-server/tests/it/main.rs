@@ -10,6 +10,7 @@ mod dispatch;
 mod earnings;
 mod exports;
 mod forms;
+mod labelstudio;
 mod media;
 mod ops;
 mod orders;
