@@ -94,6 +94,10 @@ struct Args {
     metrics_token: String,
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Order a three-question template (a choice, a 1–5 rating, yes/no attributes) instead
+    /// of the one-question text classification.
+    #[arg(long)]
+    template: bool,
 }
 
 #[global_allocator]
@@ -104,6 +108,34 @@ const PIN: &str = "2468";
 const STAFF_PASSWORD: &str = "bench-staff-password";
 
 /// The true label of the `i`-th text (the simulated annotators know it, mostly).
+/// The template of `--template`: the class (keyed `label`, so the manifest's known answer
+/// is its gold), a 1–5 rating, and yes/no attributes.
+fn three_questions() -> Value {
+    let options = |keys: &[&str], hot: bool| -> Vec<Value> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                json!({"key": k, "name_zh": k, "name_en": k,
+                       "hotkey": hot.then(|| (i + 1).to_string())})
+            })
+            .collect()
+    };
+    json!({
+        "fields": [{"name": "text", "kind": "text"}],
+        "questions": [
+            {"key": "label", "kind": "choice", "title_zh": "类别", "field": "text",
+             "options": options(&LABELS, true)},
+            {"key": "stars", "kind": "rating", "title_zh": "几颗星", "settings": {"tolerance": 1},
+             "options": options(&["s1", "s2", "s3", "s4", "s5"], false)},
+            {"key": "flags", "kind": "multi_choice", "title_zh": "属性", "required": false,
+             "options": options(&FLAGS, false)}
+        ]
+    })
+}
+
+/// The yes/no attributes of `--template`.
+const FLAGS: [&str; 3] = ["ad", "rude", "question"];
+
 fn truth(i: usize) -> usize {
     (i.wrapping_mul(2_654_435_761) >> 7) % LABELS.len()
 }
@@ -443,7 +475,7 @@ async fn seed(
                               "colour": "#1e88e5", "hotkey": (i + 1).to_string()})
         })
         .collect();
-    let spec = json!({
+    let mut spec = json!({
         "name": format!("压测订单 {tag}"),
         "task_type": "text_classification",
         "labels": labels,
@@ -452,6 +484,11 @@ async fn seed(
         "unit_size": args.unit_size,
         "piece_rate_fen": 3,
     });
+    if args.template {
+        spec["task_type"] = json!("template");
+        spec["labels"] = json!([]);
+        spec["template"] = three_questions();
+    }
     let order_id = client
         .ok(
             Method::POST,
@@ -617,6 +654,8 @@ struct Worker {
     s: Session,
     rng: StdRng,
     retry_share: f64,
+    /// Answers the three-question template (`--template`).
+    template: bool,
     assignment: Option<(i64, Vec<(i64, usize)>)>,
     pos: usize,
     /// Labels the server acknowledged as newly stored (`stored`).
@@ -720,8 +759,20 @@ impl Worker {
         } else {
             self.rng.random_range(0..LABELS.len())
         };
+        let answer = if self.template {
+            let stars = (truth(idx) + 1 + self.rng.random_range(0..2)).min(5);
+            let flags: Vec<&str> = FLAGS
+                .iter()
+                .enumerate()
+                .filter(|(f, _)| (idx >> f) & 1 == 1 || self.rng.random_bool(0.05))
+                .map(|(_, k)| *k)
+                .collect();
+            json!({"label": LABELS[k], "stars": stars, "flags": flags})
+        } else {
+            json!({"label": LABELS[k]})
+        };
         let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
-                          "item_id": item, "answer": {"label": LABELS[k]},
+                          "item_id": item, "answer": answer,
                           "duration_ms": self.rng.random_range(1500..6000)});
         let retry = self.rng.random_bool(self.retry_share);
         let mut ok = false;
@@ -991,20 +1042,26 @@ async fn main() -> anyhow::Result<()> {
             s,
             rng: StdRng::seed_from_u64(rng.random()),
             retry_share: args.retry_share,
+            template: args.template,
             assignment: None,
             pos: 0,
             acked: acked.clone(),
         })
         .collect();
     println!(
-        "== mudou dispatch bench: {} database, {} server process(es), {items} items, overlap {}, units of {}",
+        "== mudou dispatch bench: {} database, {} server process(es), {items} items, overlap {}, units of {}{}",
         match args.database {
             Database::Sqlite => "sqlite",
             Database::Postgres => "postgres",
         },
         urls.len(),
         args.overlap,
-        args.unit_size
+        args.unit_size,
+        if args.template {
+            ", a three-question template"
+        } else {
+            ""
+        }
     );
     let mut errors = 0;
     let mut labels_per_s = 0.0;

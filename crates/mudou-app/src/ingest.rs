@@ -12,17 +12,24 @@
 //!
 //! [`ingest_sources`] drives a whole upload from files on disk: plain images, ZIP archives
 //! (read one entry at a time on a blocking thread), text items, and a manifest.
+//!
+//! A ZIP whose manifest has no `file` column holds records ([`mudou_media::RecordManifest`]):
+//! each row is one item whose fields are the manifest's columns. Every picture a row names is
+//! taken like a plain picture (decoded within the decode memory budget, stored once with its
+//! renditions); a row naming a file that is missing, not a picture or too large is refused
+//! with its reason (`manifest.csv:LINE`), the others are added. Files no row names are not
+//! items.
 
 use mudou_domain::DatasetId;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use bytes::Bytes;
 use mudou_media::{
-    BoxAnnotation, Limits, ManifestRow, MediaError, Processed, TableFormat, TextItem, ZipImport,
-    ZipItem, ZipLimits,
+    AnyManifest, BoxAnnotation, ColumnKind, Limits, ManifestRow, MediaError, Processed,
+    RecordManifest, RecordRow, TableFormat, TextItem, ZipImport, ZipItem, ZipLimits,
 };
-use mudou_store::{Blob, Inserted, ItemContent, NewItem, StoreError, now_millis};
+use mudou_store::{Blob, Inserted, ItemContent, ItemField, NewItem, StoreError, now_millis};
 use serde_json::Value;
 
 use crate::error::AppError;
@@ -51,6 +58,12 @@ pub enum Offered {
     Image(IncomingImage),
     /// A text item; `name` is what the answer calls it (e.g. `texts.csv:2`).
     Text {
+        name: String,
+        item: NewItem,
+    },
+    /// A record whose pictures are stored already ([`Ingest::store_pictures`]); `name` is
+    /// what the answer calls it (e.g. `manifest.csv:2`). Never a duplicate.
+    Record {
         name: String,
         item: NewItem,
     },
@@ -122,6 +135,16 @@ pub struct Ingest {
     pending_sha: HashMap<String, usize>,
     /// Originals this ingest stored that were absent before (deleted by `abort`).
     created: Vec<String>,
+    /// Pictures of records stored since the last commit, by SHA-256.
+    pictures: HashMap<String, StoredPicture>,
+}
+
+/// A picture of a record's field, stored with its renditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPicture {
+    pub sha256: String,
+    pub width: i64,
+    pub height: i64,
 }
 
 impl Ingest {
@@ -139,6 +162,7 @@ impl Ingest {
             same_as: Vec::new(),
             pending_sha: HashMap::new(),
             created: Vec::new(),
+            pictures: HashMap::new(),
         }
     }
 
@@ -165,16 +189,25 @@ impl Ingest {
         for offered in batch {
             match offered {
                 Offered::Rejected { file_name, error } => {
-                    if !error.is_client_error() {
+                    if !error.is_client_error() && !error.is_retryable() {
                         return Err(AppError::internal(error));
                     }
                     self.outcomes.push(FileOutcome::rejected(file_name, &error));
+                }
+                Offered::Record { name, item } => {
+                    self.item_slots.push(self.outcomes.len());
+                    self.item_text_hash.push(None);
+                    self.items.push(item);
+                    self.outcomes.push(FileOutcome::accepted(name));
                 }
                 Offered::Text { name, item } => {
                     let idx = self.outcomes.len();
                     let hash = match &item.content {
                         ItemContent::Text { body } => text_hash(body),
                         ItemContent::Image { sha256 } => sha256.clone(),
+                        ItemContent::Record { .. } => {
+                            return Err(AppError::internal("a record offered as a text"));
+                        }
                     };
                     // The same text again is a duplicate, like the same picture.
                     let known = self.text_known.as_ref().and_then(|k| k.get(&hash));
@@ -291,6 +324,112 @@ impl Ingest {
         Ok(())
     }
 
+    /// Stores the pictures of records: each decoded within the decode memory budget and stored
+    /// once with its renditions, like a plain picture, but never an item of its own. A picture
+    /// stored before (by any upload) is not decoded again. Answers each file's picture or why
+    /// it was refused, in the order given.
+    pub async fn store_pictures(
+        &mut self,
+        files: Vec<(String, Bytes)>,
+    ) -> Result<Vec<(String, Result<StoredPicture, MediaError>)>, AppError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let inputs: Vec<Bytes> = files.iter().map(|(_, b)| b.clone()).collect();
+        let hashes: Vec<String> = tokio::task::spawn_blocking(move || {
+            inputs.iter().map(|b| mudou_media::sha256_hex(b)).collect()
+        })
+        .await
+        .map_err(AppError::internal)?;
+        let mut out: Vec<(String, Option<Result<StoredPicture, MediaError>>)> = Vec::new();
+        let mut todo: Vec<(usize, Bytes)> = Vec::new();
+        for ((path, bytes), sha) in files.into_iter().zip(hashes) {
+            let known = match self.pictures.get(&sha) {
+                Some(p) => Some(p.clone()),
+                None => match self.svc.store.get_blob(&sha).await {
+                    Ok(b) => Some(StoredPicture {
+                        sha256: b.sha256,
+                        width: b.width,
+                        height: b.height,
+                    }),
+                    Err(StoreError::NotFound) => None,
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            if known.is_none() {
+                todo.push((out.len(), bytes));
+            }
+            out.push((path, known.map(Ok)));
+        }
+        let inputs: Vec<Bytes> = todo.iter().map(|(_, b)| b.clone()).collect();
+        let limits = self.limits.clone();
+        let processed: Vec<Result<Processed, MediaError>> = if inputs.is_empty() {
+            Vec::new()
+        } else {
+            let span = tracing::info_span!("process_record_pictures", n = inputs.len());
+            tokio::task::spawn_blocking(move || {
+                let _g = span.enter();
+                mudou_media::process_many(&inputs, &limits)
+            })
+            .await
+            .map_err(AppError::internal)?
+        };
+        for ((idx, bytes), result) in todo.into_iter().zip(processed) {
+            let p = match result {
+                Err(e) if !e.is_client_error() && !e.is_retryable() => {
+                    return Err(AppError::internal(e));
+                }
+                Err(e) => {
+                    out[idx].1 = Some(Err(e));
+                    continue;
+                }
+                Ok(p) => p,
+            };
+            // The same picture twice in one chunk: stored once.
+            if let Some(known) = self.pictures.get(&p.sha256) {
+                out[idx].1 = Some(Ok(known.clone()));
+                continue;
+            }
+            let blobs = &self.svc.blobs;
+            let existed = blobs
+                .exists(mudou_media::BlobKind::Original, &p.sha256)
+                .await
+                .map_err(AppError::internal)?;
+            if !existed {
+                self.created.push(p.sha256.clone());
+            }
+            blobs
+                .put_processed(bytes, &p)
+                .await
+                .map_err(AppError::internal)?;
+            self.blobs.push(Blob {
+                sha256: p.sha256.clone(),
+                mime: p.content_type.to_owned(),
+                size_bytes: p.byte_len as i64,
+                width: p.width as i64,
+                height: p.height as i64,
+            });
+            let pic = StoredPicture {
+                sha256: p.sha256.clone(),
+                width: p.width as i64,
+                height: p.height as i64,
+            };
+            self.pictures.insert(p.sha256, pic.clone());
+            out[idx].1 = Some(Ok(pic));
+        }
+        Ok(out
+            .into_iter()
+            .map(|(path, r)| {
+                let r = r.unwrap_or_else(|| {
+                    Err(MediaError::Corrupt {
+                        detail: "not processed".into(),
+                    })
+                });
+                (path, r)
+            })
+            .collect())
+    }
+
     /// Adds the pending items in one transaction and returns the outcomes gathered since the
     /// last commit.
     pub async fn commit(&mut self) -> Result<Vec<FileOutcome>, AppError> {
@@ -343,6 +482,7 @@ impl Ingest {
         self.same_as.clear();
         self.pending_sha.clear();
         self.created.clear();
+        self.pictures.clear();
         Ok(std::mem::take(&mut self.outcomes))
     }
 
@@ -617,8 +757,97 @@ struct Run<'a> {
 }
 
 enum ZipMsg {
-    Manifest(Result<Option<Vec<ManifestRow>>, MediaError>),
+    /// The manifest's path in the archive and what it says.
+    Manifest(Result<Option<(String, AnyManifest)>, MediaError>),
     Items(Vec<ZipItem>),
+}
+
+/// A ZIP of records being read: its manifest, and what became of each picture its rows name.
+struct Records {
+    manifest_name: String,
+    manifest: RecordManifest,
+    /// Paths of pictures the rows name.
+    wanted: HashSet<String>,
+    got: HashMap<String, Result<StoredPicture, MediaError>>,
+}
+
+impl Records {
+    fn new(manifest_name: String, manifest: RecordManifest) -> Self {
+        let wanted = manifest
+            .rows
+            .iter()
+            .flat_map(|r| {
+                manifest
+                    .fields
+                    .iter()
+                    .zip(&r.values)
+                    .filter(|(f, _)| f.kind == ColumnKind::Image)
+                    .filter_map(|(_, v)| v.clone())
+            })
+            .collect();
+        Records {
+            manifest_name,
+            manifest,
+            wanted,
+            got: HashMap::new(),
+        }
+    }
+
+    /// One row as an item, or why it is refused.
+    fn item(&self, row: &RecordRow) -> Result<NewItem, MediaError> {
+        let mut fields = Vec::with_capacity(row.values.len());
+        let mut first_path = None;
+        for (col, value) in self.manifest.fields.iter().zip(&row.values) {
+            match col.kind {
+                ColumnKind::Text => fields.push(ItemField::text(
+                    &col.name,
+                    value.clone().unwrap_or_default(),
+                )),
+                ColumnKind::Image => {
+                    let Some(path) = value else {
+                        return Err(MediaError::BadManifest {
+                            file: self.manifest_name.clone(),
+                            line: row.line,
+                            message: format!("`{}` names no picture", col.name),
+                        });
+                    };
+                    let in_record = |error: MediaError| MediaError::InRecord {
+                        field: col.name.clone(),
+                        path: path.clone(),
+                        error: Box::new(error),
+                    };
+                    let pic = match self.got.get(path) {
+                        None => {
+                            return Err(in_record(MediaError::MissingFile { path: path.clone() }));
+                        }
+                        Some(Err(e)) => return Err(in_record(e.clone())),
+                        Some(Ok(p)) => p,
+                    };
+                    first_path.get_or_insert_with(|| path.clone());
+                    fields.push(ItemField::image(
+                        &col.name,
+                        &pic.sha256,
+                        (pic.width, pic.height),
+                    ));
+                }
+            }
+        }
+        let mut gold: serde_json::Map<String, Value> = row.gold.clone().unwrap_or_default();
+        if let Some(Ok(Value::Object(known))) =
+            gold_json(row.label.as_deref(), &row.labels, row.boxes.as_deref())
+                .map(|g| serde_json::from_str::<Value>(&g))
+        {
+            gold.extend(known);
+        }
+        let name = format!("{}:{}", self.manifest_name, row.line);
+        Ok(NewItem {
+            content: ItemContent::Record { fields },
+            file_name: row.id.clone().or(first_path).unwrap_or(name),
+            tag: row.tag.clone().unwrap_or_default(),
+            meta: "{}".to_owned(),
+            gold: (!gold.is_empty()).then(|| Value::Object(gold).to_string()),
+        })
+    }
 }
 
 impl Run<'_> {
@@ -708,7 +937,8 @@ impl Run<'_> {
                     return;
                 }
             };
-            let manifest = zip.read_manifest();
+            let name = zip.manifest_path().unwrap_or_default().to_owned();
+            let manifest = zip.read_any_manifest().map(|m| m.map(|m| (name, m)));
             let failed = manifest.is_err();
             if tx.blocking_send(Ok(ZipMsg::Manifest(manifest))).is_err() || failed {
                 return;
@@ -736,6 +966,7 @@ impl Run<'_> {
         });
 
         let mut own: Option<Manifest> = None;
+        let mut records: Option<Records> = None;
         let result: Result<(), AppError> = async {
             while let Some(msg) = rx.recv().await {
                 match msg {
@@ -754,7 +985,41 @@ impl Run<'_> {
                         })
                         .await?
                     }
-                    Ok(ZipMsg::Manifest(Ok(rows))) => own = rows.map(Manifest::new),
+                    Ok(ZipMsg::Manifest(Ok(None))) => {}
+                    Ok(ZipMsg::Manifest(Ok(Some((_, AnyManifest::Files(rows)))))) => {
+                        own = Some(Manifest::new(rows))
+                    }
+                    Ok(ZipMsg::Manifest(Ok(Some((name, AnyManifest::Records(m)))))) => {
+                        records = Some(Records::new(name, m))
+                    }
+                    Ok(ZipMsg::Items(items)) if records.is_some() => {
+                        let Some(rec) = records.as_mut() else {
+                            continue;
+                        };
+                        let mut files = Vec::new();
+                        for item in items {
+                            match item {
+                                ZipItem::Skipped(s) if s.error.is_noise() => {}
+                                ZipItem::Skipped(s) => {
+                                    if rec.wanted.contains(&s.path) {
+                                        rec.got.insert(s.path.clone(), Err(s.error.clone()));
+                                    }
+                                    self.push(Offered::Rejected {
+                                        file_name: s.path,
+                                        error: s.error,
+                                    })
+                                    .await?;
+                                }
+                                // Files no row names are not items.
+                                ZipItem::File(e) if rec.wanted.contains(&e.path) => {
+                                    files.push((e.path, Bytes::from(e.bytes)))
+                                }
+                                ZipItem::File(_) => {}
+                            }
+                        }
+                        let stored = self.ingest.store_pictures(files).await?;
+                        rec.got.extend(stored);
+                    }
                     Ok(ZipMsg::Items(items)) => {
                         let manifest = own.as_ref().or(outer);
                         for item in items {
@@ -781,7 +1046,21 @@ impl Run<'_> {
         .await;
         drop(rx);
         reader.await.map_err(AppError::internal)?;
-        result
+        result?;
+        if let Some(rec) = records {
+            for row in &rec.manifest.rows {
+                let name = format!("{}:{}", rec.manifest_name, row.line);
+                let offered = match rec.item(row) {
+                    Ok(item) => Offered::Record { name, item },
+                    Err(error) => Offered::Rejected {
+                        file_name: name,
+                        error,
+                    },
+                };
+                self.push(offered).await?;
+            }
+        }
+        Ok(())
     }
 }
 

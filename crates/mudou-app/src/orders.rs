@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use mudou_domain::{
-    Answer, DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
+    DatasetId, ErrorCode, FieldKind, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
     plan_training_units, plan_units,
 };
 use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, StoreError, now_millis};
@@ -119,7 +119,7 @@ pub async fn update_draft(
     check_examples(svc, DatasetId::new(current.dataset_id), spec).await?;
     for (item_id, answer) in svc.store.order_gold(order_id).await? {
         let value: Value = serde_json::from_str(&answer).map_err(AppError::internal)?;
-        if let Err(e) = Answer::parse(spec, &value, None) {
+        if let Err(e) = spec.task_type.kind().parse_gold(spec, &value, &[]) {
             return Err(AppError::validation(format!(
                 "the gold answer of item {item_id} no longer fits: {}",
                 e.message
@@ -154,19 +154,15 @@ pub async fn set_gold(
         ));
     }
     let spec = parse_spec(&order)?;
-    let item = svc
-        .store
+    // The item must be one of the order's dataset.
+    svc.store
         .dataset_item(DatasetId::new(order.dataset_id), item_id)
         .await
         .map_err(AppError::not_found_as("item"))?;
-    let answer = Answer::parse(&spec, answer, item.width.zip(item.height))?;
+    let sizes = svc.store.item_sizes(item_id).await?;
+    let answer = spec.task_type.kind().parse_gold(&spec, answer, &sizes)?;
     svc.store
-        .put_order_gold(
-            order_id,
-            item_id,
-            &answer.to_json().to_string(),
-            now_millis(),
-        )
+        .put_order_gold(order_id, item_id, &answer.to_string(), now_millis())
         .await?;
     Ok(())
 }
@@ -222,11 +218,40 @@ async fn plan_items(
         .await?
         .into_iter()
         .collect();
-    let want = spec.task_type.item_kind();
+    // The fields the order shows; an item without one of them (by name and kind) does not fit.
+    // A template order refuses a dataset with such an item; the task types of before leave
+    // it out (an image order on a dataset of images and texts labels the images).
+    let want = spec.fields();
+    let missing = |c: &CandidateItem| {
+        let have = c.fields();
+        want.iter()
+            .find(|(name, kind)| !have.iter().any(|f| &f.name == name && f.kind == *kind))
+            .cloned()
+    };
+    if spec.template.is_some()
+        && let Some((c, (name, kind))) = candidates.iter().find_map(|c| missing(c).map(|m| (c, m)))
+    {
+        let kind = match kind {
+            FieldKind::Image => "picture",
+            FieldKind::Text => "text",
+        };
+        return Err(AppError::validation(format!(
+            "the dataset's item {} has no {kind} field `{name}`; every item needs the template's fields ({})",
+            c.id,
+            want.iter()
+                .map(|(n, k)| format!("{n}: {}", k.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with("field", "template.fields")
+        .with("missing_field", name)
+        .with("item_id", c.id));
+    }
+    let fits = |c: &CandidateItem| missing(c).is_none();
     // Which items' known answers serve as gold: all, or a seeded sample of `max_gold_items`.
     let mut with_answer: Vec<i64> = candidates
         .iter()
-        .filter(|c| c.gold.is_some() && c.kind == want)
+        .filter(|c| c.gold.is_some() && fits(c))
         .map(|c| c.id)
         .collect();
     if let Some(max) = spec.max_gold_items {
@@ -238,32 +263,39 @@ async fn plan_items(
     let mut plans = Vec::with_capacity(candidates.len());
     let mut skipped = 0;
     for c in candidates {
-        if c.kind != want {
+        if !fits(&c) {
             skipped += 1;
             continue;
         }
-        let dims = c.width.zip(c.height);
-        let gold = match typed.get(&c.id) {
-            Some(answer) => Some(answer.clone()),
-            None if !use_manifest.contains(&c.id) => None,
-            None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
-                Some(Ok(g)) => match spec.task_type.kind().manifest_gold(&g) {
-                    Some(v) => {
-                        let a = Answer::parse(spec, &v, dims).map_err(|e| {
-                            AppError::validation(format!(
-                                "item {}: the manifest's gold answer does not fit: {}",
-                                c.id, e.message
-                            ))
-                            .with("field", "gold")
-                            .with("item_id", c.id)
-                        })?;
-                        Some(a.to_json().to_string())
-                    }
-                    None => None,
+        let sizes: Vec<(String, (i64, i64))> = c
+            .fields()
+            .into_iter()
+            .filter_map(|f| Some((f.name.clone(), f.size()?)))
+            .collect();
+        let gold =
+            match typed.get(&c.id) {
+                Some(answer) => Some(answer.clone()),
+                None if !use_manifest.contains(&c.id) => None,
+                None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
+                    Some(Ok(g)) => match spec.task_type.kind().manifest_gold(spec, &g) {
+                        Some(v) => {
+                            let a = spec.task_type.kind().parse_gold(spec, &v, &sizes).map_err(
+                                |e| {
+                                    AppError::validation(format!(
+                                        "item {}: the manifest's gold answer does not fit: {}",
+                                        c.id, e.message
+                                    ))
+                                    .with("field", "gold")
+                                    .with("item_id", c.id)
+                                },
+                            )?;
+                            Some(a.to_string())
+                        }
+                        None => None,
+                    },
+                    _ => None,
                 },
-                _ => None,
-            },
-        };
+            };
         if spec.training.is_some() && gold.is_none() {
             // Training shows the right answer after each item: only items that have one.
             skipped += 1;
@@ -275,6 +307,15 @@ async fn plan_items(
         });
     }
     Ok((plans, skipped))
+}
+
+/// The items an order labels, in words: `image items`, or `items with the fields a, b`.
+fn items_wanted(spec: &OrderSpec) -> String {
+    if spec.template.is_none() {
+        return format!("{} items", spec.task_type.item_kind());
+    }
+    let names: Vec<String> = spec.fields().into_iter().map(|(n, _)| n).collect();
+    format!("items with the fields {}", names.join(", "))
 }
 
 /// Adds the order's dataset items it does not hold yet, as new units (`publish`: and opens
@@ -306,8 +347,8 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
     let (units, slots) = if spec.training.is_some() {
         if publish && gold.is_empty() {
             return Err(AppError::validation(format!(
-                "a training order needs {} items with a known answer (a manifest's gold, or typed in)",
-                spec.task_type.item_kind()
+                "a training order needs {} with a known answer (a manifest's gold, or typed in)",
+                items_wanted(&spec)
             ))
             .with("field", "training"));
         }
@@ -320,8 +361,8 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
     } else {
         if publish && work.is_empty() {
             return Err(AppError::validation(format!(
-                "the dataset has no {} items without a gold answer to label",
-                spec.task_type.item_kind()
+                "the dataset has no {} without a gold answer to label",
+                items_wanted(&spec)
             )));
         }
         (

@@ -13,6 +13,7 @@ pub mod dispatch;
 mod error_code;
 mod ids;
 pub mod kinds;
+pub mod labelstudio;
 pub mod live;
 mod money;
 mod order;

@@ -368,11 +368,12 @@ impl OrderSpec {
     }
 
     /// What one accepted answer earns, in fen: the piece rate, or for box orders with a
-    /// box rate, `box_rate_fen` per box up to `box_pay_cap` boxes (no cap when 0) instead.
-    /// A skip earns nothing.
+    /// box rate, `box_rate_fen` per box up to `box_pay_cap` boxes (no cap when 0) instead;
+    /// a template with boxes pays the piece rate and its boxes on top. A skip earns nothing.
     pub fn pay_for(&self, answer: Option<&Answer>) -> i64 {
         let Some(answer) = answer else { return 0 };
-        match self.task_type.kind().objects(self, answer) {
+        let kind = self.task_type.kind();
+        match kind.objects(self, answer) {
             Some(n) if self.box_rate_fen > 0 => {
                 let n = n as i64;
                 let paid = if self.box_pay_cap > 0 {
@@ -380,7 +381,12 @@ impl OrderSpec {
                 } else {
                     n
                 };
-                paid * self.box_rate_fen
+                let base = if kind.objects_on_top() {
+                    self.piece_rate_fen
+                } else {
+                    0
+                };
+                base + paid * self.box_rate_fen
             }
             _ => self.piece_rate_fen,
         }
@@ -466,6 +472,15 @@ impl OrderSpec {
         })
     }
 
+    /// The kind of an item's first field (`image` or `text`): the kind of item the order
+    /// labels.
+    pub fn item_kind(&self) -> &'static str {
+        match &self.template {
+            Some(t) => t.fields.first().map_or("image", |f| f.kind.as_str()),
+            None => self.task_type.item_kind(),
+        }
+    }
+
     /// The fields every item of the order must have, with their kinds.
     pub fn fields(&self) -> Vec<(String, FieldKind)> {
         self.template()
@@ -512,6 +527,20 @@ impl Answer {
         match kind.answer_key() {
             Some(key) => kind.parse(spec, crate::kinds::the_value(value, key)?, image),
             None => kind.parse(spec, value, image),
+        }
+    }
+
+    /// [`Answer::parse`] with the size of every picture field of the item, by name, in the
+    /// item's order (the first is what `image` is to [`Answer::parse`]).
+    pub fn parse_sized(
+        spec: &OrderSpec,
+        value: &serde_json::Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        let kind = spec.task_type.kind();
+        match kind.answer_key() {
+            Some(key) => kind.parse_sized(spec, crate::kinds::the_value(value, key)?, sizes),
+            None => kind.parse_sized(spec, value, sizes),
         }
     }
 

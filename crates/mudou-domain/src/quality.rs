@@ -272,6 +272,54 @@ pub fn combine(engines: &[(i64, &OrderEngine)]) -> HashMap<i64, WorkerEngine> {
     out
 }
 
+/// How annotators agree on one question of an order.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct QuestionFigures {
+    pub key: String,
+    /// The question's kind (`choice`, `rating`, …).
+    pub kind: String,
+    /// Answers given to it (in the labels read).
+    pub answers: usize,
+    /// Items it was answered on by two or more people.
+    pub items_compared: usize,
+    /// Krippendorff's alpha with the kind's metric (nominal; ordinal for ratings; interval
+    /// for numbers); `null` with too little to compare.
+    pub krippendorff_alpha: Option<f64>,
+}
+
+/// Each question's agreement over an order's labels (old task types: their one question).
+pub fn question_figures(spec: &OrderSpec, labels: &[QualityLabel]) -> Vec<QuestionFigures> {
+    let template = spec.template();
+    let mut by_item: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+    for l in labels {
+        if let Ok(v) = serde_json::from_str::<Value>(&l.answer) {
+            by_item.entry(l.item_id).or_default().push(v);
+        }
+    }
+    template
+        .questions
+        .iter()
+        .map(|q| {
+            let items: Vec<Vec<Value>> = by_item
+                .values()
+                .map(|answers| {
+                    answers
+                        .iter()
+                        .filter_map(|a| a.get(&q.key).filter(|v| !v.is_null()).cloned())
+                        .collect()
+                })
+                .collect();
+            QuestionFigures {
+                key: q.key.clone(),
+                kind: q.kind.clone(),
+                answers: items.iter().map(Vec::len).sum(),
+                items_compared: items.iter().filter(|a| a.len() >= 2).count(),
+                krippendorff_alpha: q.kind().agreement(q, &items),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +389,38 @@ mod tests {
         assert!(e.agreement.fleiss_kappa.is_some());
         let total: u64 = e.confusion.iter().flatten().sum();
         assert_eq!(total, 1200);
+    }
+
+    #[test]
+    fn each_question_has_its_agreement() {
+        let spec = OrderSpec {
+            task_type: crate::TaskType::Template,
+            labels: vec![],
+            template: Some(crate::template::examples::shop()),
+            ..crate::order::testing::spec(crate::TaskType::SingleChoice, &[])
+        };
+        let l = |item: i64, a: &str| QualityLabel {
+            item_id: item,
+            annotator_id: 1,
+            answer: a.into(),
+            client_ms: 1000,
+        };
+        let labels = [
+            l(1, r#"{"class":"car","stars":4}"#),
+            l(1, r#"{"class":"car","stars":4}"#),
+            l(2, r#"{"class":"bike","stars":1}"#),
+            l(2, r#"{"class":"bike","stars":1}"#),
+            l(3, r#"{"class":"car"}"#),
+        ];
+        let f = question_figures(&spec, &labels);
+        let class = f.iter().find(|q| q.key == "class").unwrap();
+        assert_eq!((class.answers, class.items_compared), (5, 2));
+        assert_eq!(class.krippendorff_alpha, Some(1.0));
+        let stars = f.iter().find(|q| q.key == "stars").unwrap();
+        assert_eq!((stars.kind.as_str(), stars.answers), ("rating", 4));
+        assert_eq!(stars.krippendorff_alpha, Some(1.0));
+        let plate = f.iter().find(|q| q.key == "plate").unwrap();
+        assert_eq!((plate.answers, plate.krippendorff_alpha), (0, None));
     }
 
     #[test]

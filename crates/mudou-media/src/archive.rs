@@ -9,7 +9,7 @@ use std::path::Path;
 use zip::{CompressionMethod, ZipArchive};
 
 use crate::MediaError;
-use crate::manifest::{ManifestRow, TableFormat, parse_manifest};
+use crate::manifest::{AnyManifest, ManifestRow, TableFormat, parse_any_manifest, parse_manifest};
 
 /// Limits for one archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +231,30 @@ impl ZipImport {
             self.limits.max_manifest_bytes,
         )?;
         parse_manifest(format, &path, &bytes).map(Some)
+    }
+
+    /// Read and parse the manifest, if there is one, of either shape ([`AnyManifest`]): a
+    /// records manifest's picture columns are recognised by the archive's files.
+    pub fn read_any_manifest(&mut self) -> Result<Option<AnyManifest>, MediaError> {
+        let Some((index, path, format)) = self.manifest.clone() else {
+            return Ok(None);
+        };
+        let bytes = read_capped(
+            &mut self.archive,
+            index,
+            &path,
+            self.limits.max_manifest_bytes,
+        )?;
+        let root = self.root.clone();
+        let files: HashSet<&str> = self
+            .plan
+            .iter()
+            .filter_map(|p| match p {
+                Planned::Read { path, .. } => Some(path.strip_prefix(&root).unwrap_or(path)),
+                Planned::Skip(_) => None,
+            })
+            .collect();
+        parse_any_manifest(format, &path, &bytes, &|p| files.contains(p)).map(Some)
     }
 
     /// Read the entries in archive order, one at a time.

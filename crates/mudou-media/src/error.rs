@@ -92,6 +92,16 @@ pub enum MediaError {
         "the server is busy decoding other large pictures: this one needs {needed_mib} MiB and none came free within {waited_s} s; please send it again later"
     )]
     Busy { needed_mib: u64, waited_s: u64 },
+    /// A manifest row names a file the archive (or folder) does not hold.
+    #[error("no file {path} in the upload")]
+    MissingFile { path: String },
+    /// A picture of a record (a manifest row) could not be taken; `error` says why.
+    #[error("{field} ({path}): {error}")]
+    InRecord {
+        field: String,
+        path: String,
+        error: Box<MediaError>,
+    },
 }
 
 impl MediaError {
@@ -122,12 +132,17 @@ impl MediaError {
             MediaError::Io(_) => "io",
             MediaError::Encode(_) => "encode",
             MediaError::Busy { .. } => "decode_busy",
+            MediaError::MissingFile { .. } => "missing_file",
+            MediaError::InRecord { error, .. } => error.code(),
         }
     }
 
     /// True for the uploader's fault (a bad file); false for server-side failures
     /// (storage, I/O, encoding, configuration, [`MediaError::Busy`]).
     pub fn is_client_error(&self) -> bool {
+        if let MediaError::InRecord { error, .. } = self {
+            return error.is_client_error();
+        }
         !matches!(
             self,
             MediaError::Config(_)
@@ -141,6 +156,9 @@ impl MediaError {
     /// True when the same file may well succeed later ([`MediaError::Busy`]): a refusal of
     /// that one file (like a client error), not a failure of the whole request.
     pub fn is_retryable(&self) -> bool {
+        if let MediaError::InRecord { error, .. } = self {
+            return error.is_retryable();
+        }
         matches!(self, MediaError::Busy { .. })
     }
 

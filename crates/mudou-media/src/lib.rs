@@ -18,8 +18,9 @@ pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
 pub use manifest::{
-    BoxAnnotation, ManifestRow, TableFormat, TextItem, decode_text, parse_manifest,
-    parse_text_items,
+    AnyManifest, BoxAnnotation, ColumnKind, MAX_RECORD_FIELDS, ManifestRow, RECORD_RESERVED,
+    RecordColumn, RecordManifest, RecordRow, TableFormat, TextItem, decode_text,
+    parse_any_manifest, parse_manifest, parse_records, parse_text_items,
 };
 pub use process::{
     JPEG_QUALITY, Processed, Rendition, SCREEN_MAX_SIDE, THUMB_MAX_SIDE, process_image,

@@ -132,7 +132,7 @@ fn read_csv(file: &str, text: &str, required: &str) -> Result<Vec<RawRow>, Media
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    if !headers.iter().any(|h| h == required) {
+    if !required.is_empty() && !headers.iter().any(|h| h == required) {
         return Err(bad(
             file,
             1,
@@ -195,7 +195,7 @@ fn read_jsonl(file: &str, text: &str, required: &str) -> Result<Vec<RawRow>, Med
             .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| (k.to_lowercase(), v))
             .collect();
-        if !fields.contains_key(required) {
+        if !required.is_empty() && !fields.contains_key(required) {
             return Err(bad(
                 file,
                 line,
@@ -391,4 +391,397 @@ pub fn parse_text_items(
         });
     }
     Ok(out)
+}
+
+// ---- records: a manifest whose columns are an item's fields --------------------------
+
+/// The most fields of a record (the same as a template's).
+pub const MAX_RECORD_FIELDS: usize = 8;
+
+/// Columns of a records manifest that are not fields: they keep a file manifest's meaning
+/// (`tag`, the gold answers `label`/`labels`/`boxes`), name the item (`id`), or give a
+/// template's known answer as a JSON object (`gold`).
+pub const RECORD_RESERVED: [&str; 6] = ["id", "tag", "label", "labels", "boxes", "gold"];
+
+/// What a field column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Paths of pictures inside the upload.
+    Image,
+    Text,
+}
+
+/// A field of a records manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordColumn {
+    /// The field's name: the column's header without a `:image`/`:text` suffix, lowercased.
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+/// One row of a records manifest: one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    /// 1-based line in the manifest (CSV: the header is line 1).
+    pub line: u64,
+    pub id: Option<String>,
+    pub tag: Option<String>,
+    pub label: Option<String>,
+    pub labels: Vec<String>,
+    pub boxes: Option<Vec<BoxAnnotation>>,
+    /// A known answer as a JSON object (a template's answer).
+    pub gold: Option<serde_json::Map<String, Value>>,
+    /// One value per field, in [`RecordManifest::fields`]' order: a normalised path for a
+    /// picture, the text for a text; `None` when the cell is empty.
+    pub values: Vec<Option<String>>,
+}
+
+/// A manifest without a `file` column: every column that is not reserved
+/// ([`RECORD_RESERVED`]) is a field of the item the row makes, in the header's order (JSONL:
+/// the order of the first line's keys, then new keys as they come).
+///
+/// A field is a picture when its header says `name:image`, a text when it says `name:text`;
+/// without a suffix, a picture when every value of the column names a file of the upload or
+/// ends like a picture's file name (`.jpg`, `.jpeg`, `.png`, `.webp`, `.gif`, `.bmp`,
+/// `.tif`, `.tiff`), else a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordManifest {
+    pub fields: Vec<RecordColumn>,
+    pub rows: Vec<RecordRow>,
+}
+
+/// A manifest of either shape.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyManifest {
+    /// A `file` column: one row per file (today's manifest, [`parse_manifest`]).
+    Files(Vec<ManifestRow>),
+    /// No `file` column: one row per record ([`RecordManifest`]).
+    Records(RecordManifest),
+}
+
+const PICTURE_ENDINGS: [&str; 8] = [
+    ".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
+];
+
+fn looks_like_picture(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    !path.contains('\n') && PICTURE_ENDINGS.iter().any(|e| lower.ends_with(e))
+}
+
+/// A JSON object's keys in the order written (serde_json's map sorts them).
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The columns (lowercased, trimmed) in order and the rows.
+fn ordered_rows(
+    format: TableFormat,
+    file: &str,
+    bytes: &[u8],
+) -> Result<(Vec<String>, Vec<RawRow>), MediaError> {
+    let text = decode_text(bytes).map_err(|m| bad(file, 1, m))?;
+    match format {
+        TableFormat::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(text.as_bytes());
+            let headers: Vec<String> = rdr
+                .headers()
+                .map_err(|e| bad(file, 1, e.to_string()))?
+                .iter()
+                .map(|h| h.trim().to_lowercase())
+                .collect();
+            // The header is checked (names, twice) and the rows read by `read_csv`.
+            let rows = read_csv(file, &text, "")?;
+            Ok((headers, rows))
+        }
+        TableFormat::Jsonl => {
+            let mut columns: Vec<String> = Vec::new();
+            for raw in text.lines() {
+                if raw.trim().is_empty() {
+                    continue;
+                }
+                let Ok(Ordered(pairs)) = serde_json::from_str::<Ordered>(raw) else {
+                    // `read_jsonl` below names the line and what is wrong with it.
+                    break;
+                };
+                for (k, _) in pairs {
+                    let k = k.to_lowercase();
+                    if !columns.contains(&k) {
+                        columns.push(k);
+                    }
+                }
+            }
+            let rows = read_jsonl(file, &text, "")?;
+            Ok((columns, rows))
+        }
+    }
+}
+
+/// Whether a manifest has a `file` column (CSV: in its header; JSONL: a key of its first
+/// object), i.e. is a manifest of files rather than of records.
+fn has_file_column(format: TableFormat, bytes: &[u8]) -> bool {
+    let Ok(text) = decode_text(bytes) else {
+        return true;
+    };
+    match format {
+        TableFormat::Csv => csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes())
+            .headers()
+            .map(|h| h.iter().any(|c| c.trim().eq_ignore_ascii_case("file")))
+            .unwrap_or(true),
+        TableFormat::Jsonl => text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .and_then(|l| serde_json::from_str::<Ordered>(l).ok())
+            .is_none_or(|Ordered(p)| p.iter().any(|(k, _)| k.eq_ignore_ascii_case("file"))),
+    }
+}
+
+/// Parses a manifest of either shape: with a `file` column as [`parse_manifest`] does,
+/// without one as a [`RecordManifest`]. `present` says whether a path (normalised, relative
+/// to the upload's root) names a file of the upload.
+pub fn parse_any_manifest(
+    format: TableFormat,
+    file_name: &str,
+    bytes: &[u8],
+    present: &dyn Fn(&str) -> bool,
+) -> Result<AnyManifest, MediaError> {
+    if has_file_column(format, bytes) {
+        return parse_manifest(format, file_name, bytes).map(AnyManifest::Files);
+    }
+    parse_records(format, file_name, bytes, present).map(AnyManifest::Records)
+}
+
+/// Parses a records manifest (see [`RecordManifest`]).
+pub fn parse_records(
+    format: TableFormat,
+    file_name: &str,
+    bytes: &[u8],
+    present: &dyn Fn(&str) -> bool,
+) -> Result<RecordManifest, MediaError> {
+    let (columns, mut raw) = ordered_rows(format, file_name, bytes)?;
+    // Field columns: (key in the rows, name, kind given by the header).
+    let mut fields: Vec<(String, String, Option<ColumnKind>)> = Vec::new();
+    for c in &columns {
+        if RECORD_RESERVED.contains(&c.as_str()) {
+            continue;
+        }
+        let (name, kind) = match c.rsplit_once(':') {
+            Some((n, "image")) => (n.trim(), Some(ColumnKind::Image)),
+            Some((n, "text")) => (n.trim(), Some(ColumnKind::Text)),
+            _ => (c.as_str(), None),
+        };
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(bad(
+                file_name,
+                1,
+                format!("`{c}`: a field's name is 1 to 64 characters"),
+            ));
+        }
+        if RECORD_RESERVED.contains(&name) || fields.iter().any(|(_, n, _)| n == name) {
+            return Err(bad(
+                file_name,
+                1,
+                format!("the field `{name}` appears twice"),
+            ));
+        }
+        fields.push((c.clone(), name.to_owned(), kind));
+    }
+    if fields.is_empty() {
+        return Err(bad(
+            file_name,
+            1,
+            format!(
+                "no `file` column and no field columns (columns: {})",
+                columns.join(", ")
+            ),
+        ));
+    }
+    if fields.len() > MAX_RECORD_FIELDS {
+        return Err(bad(
+            file_name,
+            1,
+            format!(
+                "{} fields; a record has at most {MAX_RECORD_FIELDS}",
+                fields.len()
+            ),
+        ));
+    }
+    // A cell as text: strings as they are, numbers and the like as JSON.
+    let cell = |v: &Value| match v {
+        Value::String(s) => s.trim().to_owned(),
+        other => other.to_string(),
+    };
+    let kinds: Vec<ColumnKind> = fields
+        .iter()
+        .map(|(key, _, given)| {
+            given.unwrap_or_else(|| {
+                let mut values = raw
+                    .iter()
+                    .filter_map(|r| r.fields.get(key))
+                    .map(cell)
+                    .filter(|v| !v.is_empty())
+                    .peekable();
+                let any = values.peek().is_some();
+                let pictures = values.all(|v| {
+                    let p = normalise_file(&v);
+                    present(&p) || looks_like_picture(&p)
+                });
+                if any && pictures {
+                    ColumnKind::Image
+                } else {
+                    ColumnKind::Text
+                }
+            })
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(raw.len());
+    for row in &mut raw {
+        let id = take_string(file_name, row, "id")?;
+        let tag = take_string(file_name, row, "tag")?;
+        let (label, labels) = take_labels(file_name, row)?;
+        let boxes = take_boxes(file_name, row)?;
+        let gold = match row.fields.remove("gold") {
+            None => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => {
+                    return Err(bad(
+                        file_name,
+                        row.line,
+                        "`gold` must be a JSON object (the answer, keyed by question)",
+                    ));
+                }
+            },
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => {
+                return Err(bad(
+                    file_name,
+                    row.line,
+                    "`gold` must be a JSON object (the answer, keyed by question)",
+                ));
+            }
+        };
+        let values = fields
+            .iter()
+            .zip(&kinds)
+            .map(|((key, _, _), kind)| {
+                row.fields
+                    .get(key)
+                    .map(cell)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| {
+                        if *kind == ColumnKind::Image {
+                            normalise_file(&v)
+                        } else {
+                            v
+                        }
+                    })
+            })
+            .collect();
+        rows.push(RecordRow {
+            line: row.line,
+            id,
+            tag,
+            label,
+            labels,
+            boxes,
+            gold,
+            values,
+        });
+    }
+    Ok(RecordManifest {
+        fields: fields
+            .into_iter()
+            .zip(kinds)
+            .map(|((_, name, _), kind)| RecordColumn { name, kind })
+            .collect(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+
+    fn present(p: &str) -> bool {
+        matches!(p, "a/1.jpg" | "a/2.jpg" | "b/1.jpg" | "photo")
+    }
+
+    #[test]
+    fn csv_columns_become_fields_in_order() {
+        let csv = "before,after,note,tag,gold\n\
+                   a/1.jpg,b/1.jpg,a chair moved,x,\"{\"\"changed\"\":\"\"yes\"\"}\"\n\
+                   a/2.jpg,missing.png,,,\n";
+        let AnyManifest::Records(m) =
+            parse_any_manifest(TableFormat::Csv, "manifest.csv", csv.as_bytes(), &present).unwrap()
+        else {
+            panic!("a records manifest")
+        };
+        let names: Vec<(&str, ColumnKind)> =
+            m.fields.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+        assert_eq!(
+            names,
+            [
+                ("before", ColumnKind::Image),
+                ("after", ColumnKind::Image),
+                ("note", ColumnKind::Text)
+            ]
+        );
+        assert_eq!(m.rows.len(), 2);
+        assert_eq!(m.rows[0].line, 2);
+        assert_eq!(m.rows[0].tag.as_deref(), Some("x"));
+        assert_eq!(m.rows[0].gold.as_ref().unwrap()["changed"], "yes");
+        assert_eq!(
+            m.rows[1].values,
+            [
+                Some("a/2.jpg".to_owned()),
+                Some("missing.png".to_owned()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn suffixes_and_jsonl_order() {
+        let jsonl = "{\"z:image\": \"photo\", \"a:text\": \"a/1.jpg\", \"label\": \"cat\"}\n";
+        let m = parse_records(TableFormat::Jsonl, "m.jsonl", jsonl.as_bytes(), &present).unwrap();
+        assert_eq!(m.fields[0].name, "z");
+        assert_eq!(m.fields[0].kind, ColumnKind::Image);
+        assert_eq!(m.fields[1].name, "a");
+        assert_eq!(m.fields[1].kind, ColumnKind::Text);
+        assert_eq!(m.rows[0].label.as_deref(), Some("cat"));
+        // A manifest with `file` is today's.
+        let old = "file,label\na/1.jpg,cat\n";
+        assert!(matches!(
+            parse_any_manifest(TableFormat::Csv, "m.csv", old.as_bytes(), &present).unwrap(),
+            AnyManifest::Files(_)
+        ));
+        // Only reserved columns: nothing to make records of.
+        assert!(parse_records(TableFormat::Csv, "m.csv", b"tag,label\nx,y\n", &present).is_err());
+    }
 }

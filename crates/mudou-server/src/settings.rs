@@ -61,6 +61,15 @@ pub struct Settings {
     /// Media on S3-compatible storage instead of `DATA_DIR/media` (for several servers).
     /// Credentials come from the environment unless set here (tests); `Debug` hides them.
     pub media_s3: Option<mudou_media::S3Config>,
+    // ---- links handed to other tools (Label Studio exports) ----
+    /// The address people reach the server at (`https://mudou.example`); links in exports
+    /// are made from it, else from the request's `Host`.
+    pub public_url: Option<String>,
+    /// The secret signed media links are made with; by default a random key kept in
+    /// `DATA_DIR/media-signing.key` (set this when several servers serve one database).
+    pub media_signing_key: Option<Secret>,
+    /// How long a signed media link in an export works (default 7 days).
+    pub signed_media_ttl: Duration,
 }
 
 impl Settings {
@@ -93,6 +102,19 @@ impl Settings {
             decode_memory_bytes: 256 << 20,
             decode_wait: Duration::from_secs(60),
             media_s3: None,
+            public_url: None,
+            media_signing_key: None,
+            signed_media_ttl: Duration::from_secs(7 * 24 * 3600),
         }
+    }
+}
+
+/// A secret setting: `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
     }
 }

@@ -1,9 +1,9 @@
 //! Datasets, stored files (blobs) and items: what clients bring to be labelled.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Result, Store, StoreError};
-use mudou_domain::{DatasetId, ItemId, OrgId, UserId};
+use mudou_domain::{DatasetId, FieldKind, ItemId, OrgId, UserId};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Dataset {
@@ -27,8 +27,89 @@ pub struct Blob {
 
 #[derive(Debug, Clone)]
 pub enum ItemContent {
-    Image { sha256: String },
-    Text { body: String },
+    Image {
+        sha256: String,
+    },
+    Text {
+        body: String,
+    },
+    /// A record: named fields, each a picture (its blob among the ones added with it) or a
+    /// text. The first field is also stored as the item's `kind`/`sha256`/`body`. Records
+    /// are never refused as duplicates (many may share a first picture).
+    Record {
+        fields: Vec<ItemField>,
+    },
+}
+
+/// One field of an item: a picture (by hash, with its size) or a text. What `items.fields`
+/// holds, one JSON object per field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemField {
+    pub name: String,
+    pub kind: FieldKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl ItemField {
+    pub fn image(name: impl Into<String>, sha256: impl Into<String>, size: (i64, i64)) -> Self {
+        ItemField {
+            name: name.into(),
+            kind: FieldKind::Image,
+            sha256: Some(sha256.into()),
+            width: Some(size.0),
+            height: Some(size.1),
+            text: None,
+        }
+    }
+
+    pub fn text(name: impl Into<String>, text: impl Into<String>) -> Self {
+        ItemField {
+            name: name.into(),
+            kind: FieldKind::Text,
+            sha256: None,
+            width: None,
+            height: None,
+            text: Some(text.into()),
+        }
+    }
+
+    /// The picture's (width, height), for an image field.
+    pub fn size(&self) -> Option<(i64, i64)> {
+        self.width.zip(self.height)
+    }
+}
+
+/// An item's fields from its columns: the record's `fields` when it has them, else the one
+/// field of an item from before, named after its kind (`image` or `text`).
+pub fn item_fields(
+    fields: Option<&str>,
+    kind: &str,
+    sha256: Option<&str>,
+    body: Option<&str>,
+    size: Option<(i64, i64)>,
+) -> Vec<ItemField> {
+    if let Some(list) = fields.and_then(|f| serde_json::from_str::<Vec<ItemField>>(f).ok()) {
+        return list;
+    }
+    if kind == "image" {
+        vec![ItemField {
+            name: "image".into(),
+            kind: FieldKind::Image,
+            sha256: sha256.map(str::to_owned),
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            text: None,
+        }]
+    } else {
+        vec![ItemField::text("text", body.unwrap_or_default())]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -56,10 +137,25 @@ pub struct Item {
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub created_at: i64,
+    /// A record's fields (JSON); `None` for a one-field item from before.
+    pub fields: Option<String>,
+}
+
+impl Item {
+    /// Every field of the item (see [`item_fields`]).
+    pub fn fields(&self) -> Vec<ItemField> {
+        item_fields(
+            self.fields.as_deref(),
+            &self.kind,
+            self.sha256.as_deref(),
+            self.body.as_deref(),
+            self.width.zip(self.height),
+        )
+    }
 }
 
 const ITEM_COLS: &str = "i.id, i.dataset_id, i.kind, i.sha256, i.body, i.file_name, i.tag, i.meta, i.gold, \
-                         b.width, b.height, i.created_at";
+                         b.width, b.height, i.created_at, i.fields";
 
 /// What shows an item on screen: its picture (by hash) or its text.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -68,6 +164,57 @@ pub struct ItemMedia {
     pub kind: String,
     pub sha256: Option<String>,
     pub body: Option<String>,
+    pub fields: Option<String>,
+}
+
+impl ItemMedia {
+    /// Every field of the item (sizes left out).
+    pub fn fields(&self) -> Vec<ItemField> {
+        item_fields(
+            self.fields.as_deref(),
+            &self.kind,
+            self.sha256.as_deref(),
+            self.body.as_deref(),
+            None,
+        )
+    }
+}
+
+impl ItemContent {
+    /// `(kind, sha256, body, fields JSON, every picture's hash)` as stored.
+    #[allow(clippy::type_complexity)]
+    fn columns(&self) -> Result<(&str, Option<&str>, Option<&str>, Option<String>, Vec<&str>)> {
+        Ok(match self {
+            ItemContent::Image { sha256 } => {
+                ("image", Some(sha256), None, None, vec![sha256.as_str()])
+            }
+            ItemContent::Text { body } => ("text", None, Some(body), None, Vec::new()),
+            ItemContent::Record { fields } => {
+                let first = fields.first().ok_or_else(|| {
+                    StoreError::Invalid("a record needs at least one field".into())
+                })?;
+                let pictures: Vec<&str> =
+                    fields.iter().filter_map(|f| f.sha256.as_deref()).collect();
+                let json = serde_json::to_string(fields)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                match first.kind {
+                    FieldKind::Image => {
+                        let sha = first.sha256.as_deref().ok_or_else(|| {
+                            StoreError::Invalid(format!("picture field {} has no file", first.name))
+                        })?;
+                        ("image", Some(sha), None, Some(json), pictures)
+                    }
+                    FieldKind::Text => (
+                        "text",
+                        None,
+                        Some(first.text.as_deref().unwrap_or_default()),
+                        Some(json),
+                        pictures,
+                    ),
+                }
+            }
+        })
+    }
 }
 
 /// Whether an insert made a new item or found the same content already in the dataset.
@@ -120,7 +267,8 @@ impl Store {
     }
 
     /// Adds items (and the blobs they need) in one transaction: all or nothing.
-    /// An image already in the dataset is reported as a duplicate, not added twice.
+    /// An image already in the dataset is reported as a duplicate, not added twice (a
+    /// record never is). Every picture of an item is listed in `item_blobs` with it.
     pub async fn add_items(
         &self,
         dataset_id: DatasetId,
@@ -137,13 +285,10 @@ impl Store {
             }
             let mut out = Vec::with_capacity(items.len());
             for it in items {
-                let (kind, sha, body) = match &it.content {
-                    ItemContent::Image { sha256 } => ("image", Some(sha256.as_str()), None),
-                    ItemContent::Text { body } => ("text", None, Some(body.as_str())),
-                };
-                if let Some(sha) = sha {
+                let (kind, sha, body, fields, pictures) = it.content.columns()?;
+                if let (Some(sha), None) = (sha, &fields) {
                     let existing: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2")
+                        "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2 AND fields IS NULL")
                         .bind(dataset_id.get()).bind(sha).fetch_optional(&mut *tx).await?;
                     if let Some(id) = existing {
                         out.push(Inserted::Duplicate(id));
@@ -151,11 +296,15 @@ impl Store {
                     }
                 }
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                    "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at, fields) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
                     .bind(dataset_id.get()).bind(kind).bind(sha).bind(body).bind(&it.file_name).bind(&it.tag)
-                    .bind(&it.meta).bind(&it.gold).bind(now)
+                    .bind(&it.meta).bind(&it.gold).bind(now).bind(&fields)
                     .fetch_one(&mut *tx).await?;
+                for sha in pictures {
+                    sqlx::query("INSERT INTO item_blobs (item_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id).bind(sha).execute(&mut *tx).await?;
+                }
                 out.push(Inserted::New(id));
             }
             out
@@ -169,7 +318,7 @@ impl Store {
         dataset_id: DatasetId,
         shas: &[String],
     ) -> Result<Vec<(String, i64)>> {
-        let sql = "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2";
+        let sql = "SELECT id FROM items WHERE dataset_id = $1 AND sha256 = $2 AND fields IS NULL";
         let mut out = Vec::new();
         for sha in shas {
             let id: Option<i64> = on_read!(self, p => sqlx::query_scalar(sql)
@@ -188,8 +337,8 @@ impl Store {
         dataset_id: DatasetId,
         mut f: impl FnMut(i64, &str) + Send,
     ) -> Result<()> {
-        let sql = "SELECT id, body FROM items WHERE dataset_id = $1 AND kind = 'text' AND id > $2 \
-                   ORDER BY id LIMIT 1000";
+        let sql = "SELECT id, body FROM items WHERE dataset_id = $1 AND kind = 'text' AND fields IS NULL \
+                   AND id > $2 ORDER BY id LIMIT 1000";
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = on_read!(self, p => sqlx::query_as(sql)
@@ -233,7 +382,7 @@ impl Store {
         }
         let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT id, kind, sha256, body FROM items WHERE dataset_id = $1 AND id IN ({}) ORDER BY id",
+            "SELECT id, kind, sha256, body, fields FROM items WHERE dataset_id = $1 AND id IN ({}) ORDER BY id",
             marks.join(", ")
         );
         Ok(on_read!(self, p => {
@@ -247,8 +396,8 @@ impl Store {
 
     /// Whether a stored file belongs to an item of one of `org_id`'s datasets.
     pub async fn org_sees_blob(&self, org_id: OrgId, sha256: &str) -> Result<bool> {
-        let sql = "SELECT 1 FROM items i JOIN datasets d ON d.id = i.dataset_id \
-                   WHERE i.sha256 = $1 AND d.org_id = $2 LIMIT 1";
+        let sql = "SELECT 1 FROM item_blobs ib JOIN items i ON i.id = ib.item_id JOIN datasets d ON d.id = i.dataset_id \
+                   WHERE ib.sha256 = $1 AND d.org_id = $2 LIMIT 1";
         let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(sha256).bind(org_id.get()).fetch_optional(p).await?);
         Ok(hit.is_some())
     }

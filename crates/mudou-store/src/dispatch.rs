@@ -52,6 +52,21 @@ pub struct AssignmentItem {
     /// The annotator's answer so far (JSON), if any.
     pub answer: Option<String>,
     pub skip_reason: Option<String>,
+    /// A record's fields (JSON); `None` for a one-field item from before.
+    pub fields: Option<String>,
+}
+
+impl AssignmentItem {
+    /// Every field of the item (see [`crate::item_fields`]).
+    pub fn fields(&self) -> Vec<crate::ItemField> {
+        crate::item_fields(
+            self.fields.as_deref(),
+            &self.kind,
+            self.sha256.as_deref(),
+            self.body.as_deref(),
+            self.width.zip(self.height),
+        )
+    }
 }
 
 /// A label as submitted.
@@ -323,7 +338,7 @@ impl Store {
     /// read every lease of the order (with its planning, a fifth of PostgreSQL's time in
     /// the dispatch bench). A fresh assignment needs none of this: [`Store::fresh_items`].
     pub async fn assignment_items(&self, a: &Assignment) -> Result<Vec<AssignmentItem>> {
-        let sql = "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, l.answer, l.skip_reason \
+        let sql = "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, l.answer, l.skip_reason, i.fields \
                    FROM unit_items u JOIN items i ON i.id = u.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    LEFT JOIN labels l ON l.order_id = $2 AND l.item_id = u.item_id AND l.annotator_id = $3 \
                    WHERE u.unit_id = $4 AND (l.assignment_id = $1 OR u.item_id IN \
@@ -344,7 +359,7 @@ impl Store {
         let list = in_list(ids.iter().copied());
         let sql = self.sql(format!(
             "SELECT i.id AS item_id, i.kind, i.sha256, i.body, b.width, b.height, \
-             CAST(NULL AS TEXT) AS answer, CAST(NULL AS TEXT) AS skip_reason \
+             CAST(NULL AS TEXT) AS answer, CAST(NULL AS TEXT) AS skip_reason, i.fields \
              FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 WHERE i.id IN ({})",
             params(1, list.len())
         ));
@@ -480,10 +495,11 @@ impl Store {
         Ok((active, waiting))
     }
 
-    /// Whether a stored file belongs to an item the annotator was given.
+    /// Whether a stored file is a picture (of any field) of an item the annotator was given.
     pub async fn annotator_sees_blob(&self, annotator_id: UserId, sha256: &str) -> Result<bool> {
-        let sql = "SELECT 1 FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id JOIN items i ON i.id = u.item_id \
-                   WHERE a.annotator_id = $1 AND i.sha256 = $2 LIMIT 1";
+        let sql = "SELECT 1 FROM assignments a JOIN unit_items u ON u.unit_id = a.unit_id \
+                   JOIN item_blobs ib ON ib.item_id = u.item_id \
+                   WHERE a.annotator_id = $1 AND ib.sha256 = $2 LIMIT 1";
         let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator_id.get()).bind(sha256).fetch_optional(p).await?);
         Ok(hit.is_some())
     }

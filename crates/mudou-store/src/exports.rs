@@ -43,6 +43,15 @@ pub struct ExportLabel {
     pub created_at: i64,
 }
 
+/// An image item found by its file name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NamedTarget {
+    pub id: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub file_name: String,
+}
+
 /// An item of a dataset that a Label Studio task may point at.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ImportTarget {
@@ -88,25 +97,33 @@ impl Store {
         sha256: &str,
     ) -> Result<Option<ImportTarget>> {
         let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
-                   WHERE i.dataset_id = $1 AND i.sha256 = $2";
+                   WHERE i.dataset_id = $1 AND i.sha256 = $2 \
+                   ORDER BY CASE WHEN i.fields IS NULL THEN 0 ELSE 1 END, i.id LIMIT 1";
         Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
             .bind(dataset_id.get()).bind(sha256).fetch_optional(p).await?))
     }
 
-    /// The image item of `dataset_id` named `name`, or whose path ends in `/name`
-    /// (an exact name first, then the oldest item).
-    pub async fn image_item_by_file_name(
+    /// The image items of `dataset_id` named `name` exactly, else those whose path ends in
+    /// `/name` (at most `limit`, oldest first): more than one is an ambiguous name.
+    pub async fn image_items_named(
         &self,
         dataset_id: DatasetId,
         name: &str,
-    ) -> Result<Option<ImportTarget>> {
-        let sql = "SELECT i.id, b.width, b.height FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
-                   WHERE i.dataset_id = $1 AND i.kind = 'image' AND (i.file_name = $2 OR \
-                   (length(i.file_name) > length($3) AND substr(i.file_name, length(i.file_name) - length($3) + 1) = $3)) \
-                   ORDER BY CASE WHEN i.file_name = $2 THEN 0 ELSE 1 END, i.id LIMIT 1";
+        limit: i64,
+    ) -> Result<Vec<NamedTarget>> {
+        let sql = "SELECT i.id, b.width, b.height, i.file_name FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.kind = 'image' AND i.file_name = $2 ORDER BY i.id LIMIT $3";
+        let exact = on_read!(self, p => sqlx::query_as::<_, NamedTarget>(sql)
+            .bind(dataset_id.get()).bind(name).bind(limit).fetch_all(p).await?);
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        let sql = "SELECT i.id, b.width, b.height, i.file_name FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.kind = 'image' AND length(i.file_name) > length($2) \
+                   AND substr(i.file_name, length(i.file_name) - length($2) + 1) = $2 ORDER BY i.id LIMIT $3";
         let suffix = format!("/{name}");
-        Ok(on_read!(self, p => sqlx::query_as::<_, ImportTarget>(sql)
-            .bind(dataset_id.get()).bind(name).bind(&suffix).fetch_optional(p).await?))
+        Ok(on_read!(self, p => sqlx::query_as::<_, NamedTarget>(sql)
+            .bind(dataset_id.get()).bind(&suffix).bind(limit).fetch_all(p).await?))
     }
 
     /// The text item of `dataset_id` with exactly this text.
@@ -121,27 +138,34 @@ impl Store {
     }
 
     /// Sets the known answers of items of `dataset_id` and adds new text items, in one
-    /// transaction. Returns the new items' ids in the order given.
+    /// transaction. Each item's new known answer is `merge(old, new)` (the caller decides
+    /// how an import combines with what the item knew). Returns the new items' ids in the
+    /// order given.
     pub async fn import_known_answers(
         &self,
         dataset_id: DatasetId,
         known: &[(ItemId, String)],
         new_items: &[NewItem],
         now: i64,
+        merge: &(dyn Fn(Option<&str>, &str) -> String + Send + Sync),
     ) -> Result<Vec<i64>> {
         Ok(in_tx!(self, tx => {
             for (item_id, gold) in known {
-                let n = sqlx::query("UPDATE items SET gold = $3 WHERE id = $1 AND dataset_id = $2")
-                    .bind(item_id.get()).bind(dataset_id.get()).bind(gold).execute(&mut *tx).await?.rows_affected();
-                if n == 0 {
+                let old: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT gold FROM items WHERE id = $1 AND dataset_id = $2")
+                        .bind(item_id.get()).bind(dataset_id.get()).fetch_optional(&mut *tx).await?;
+                let Some(old) = old else {
                     return Err(StoreError::NotFound);
-                }
+                };
+                let merged = merge(old.as_deref(), gold);
+                sqlx::query("UPDATE items SET gold = $3 WHERE id = $1 AND dataset_id = $2")
+                    .bind(item_id.get()).bind(dataset_id.get()).bind(&merged).execute(&mut *tx).await?;
             }
             let mut ids = Vec::with_capacity(new_items.len());
             for it in new_items {
                 let body = match &it.content {
                     crate::ItemContent::Text { body } => body,
-                    crate::ItemContent::Image { .. } => {
+                    crate::ItemContent::Image { .. } | crate::ItemContent::Record { .. } => {
                         return Err(StoreError::Invalid("an import adds text items only".into()));
                     }
                 };

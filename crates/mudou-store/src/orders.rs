@@ -64,6 +64,21 @@ pub struct CandidateItem {
     pub gold: Option<String>,
     pub width: Option<i64>,
     pub height: Option<i64>,
+    /// A record's fields (JSON); `None` for a one-field item from before.
+    pub fields: Option<String>,
+}
+
+impl CandidateItem {
+    /// Every field of the item (see [`crate::item_fields`]); pictures carry no hash here.
+    pub fn fields(&self) -> Vec<crate::ItemField> {
+        crate::item_fields(
+            self.fields.as_deref(),
+            &self.kind,
+            None,
+            None,
+            self.width.zip(self.height),
+        )
+    }
 }
 
 /// An item joining an order, with its gold answer when it is a gold item.
@@ -123,6 +138,35 @@ impl Store {
         Ok(
             on_read!(self, p => sqlx::query_as::<_, (i64, i64)>(sql).bind(item_id.get()).fetch_optional(p).await?),
         )
+    }
+
+    /// The size of every picture field of an item, by field name, in the item's order
+    /// (an item from before: its one field, `image`).
+    pub async fn item_sizes(&self, item_id: ItemId) -> Result<Vec<(String, (i64, i64))>> {
+        let sql = "SELECT i.kind, i.fields, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.id = $1";
+        #[allow(clippy::type_complexity)]
+        let row: Option<(String, Option<String>, Option<i64>, Option<i64>)> =
+            on_read!(self, p => sqlx::query_as(sql).bind(item_id.get()).fetch_optional(p).await?);
+        let Some((kind, fields, w, h)) = row else {
+            return Ok(Vec::new());
+        };
+        Ok(
+            crate::item_fields(fields.as_deref(), &kind, None, None, w.zip(h))
+                .into_iter()
+                .filter_map(|f| Some((f.name.clone(), f.size()?)))
+                .collect(),
+        )
+    }
+
+    /// The (width, height) of an item's picture field `name`.
+    pub async fn item_field_size(&self, item_id: ItemId, name: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .item_sizes(item_id)
+            .await?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s))
     }
 
     pub async fn list_orders(&self, org_id: OrgId) -> Result<Vec<Order>> {
@@ -237,7 +281,7 @@ impl Store {
         dataset_id: DatasetId,
         item_id: ItemId,
     ) -> Result<CandidateItem> {
-        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height, i.fields FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND i.id = $2";
         on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id.get()).bind(item_id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
@@ -249,7 +293,7 @@ impl Store {
         order_id: OrderId,
         dataset_id: DatasetId,
     ) -> Result<Vec<CandidateItem>> {
-        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
+        let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height, i.fields FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND NOT EXISTS \
                    (SELECT 1 FROM order_items oi WHERE oi.order_id = $2 AND oi.item_id = i.id) ORDER BY i.id";
         Ok(

@@ -65,6 +65,21 @@ pub struct ReviewItem {
     pub needed: i64,
     pub skips: i64,
     pub final_by: Option<i64>,
+    /// A record's fields (JSON); `None` for a one-field item from before.
+    pub fields: Option<String>,
+}
+
+impl ReviewItem {
+    /// Every field of the item (see [`crate::item_fields`]).
+    pub fn fields(&self) -> Vec<crate::ItemField> {
+        crate::item_fields(
+            self.fields.as_deref(),
+            &self.kind,
+            self.sha256.as_deref(),
+            self.body.as_deref(),
+            self.width.zip(self.height),
+        )
+    }
 }
 
 /// One label of the lead's centre on a queued item.
@@ -255,7 +270,7 @@ impl Store {
         let list = params(3, items.len());
         let items_sql = format!(
             "SELECT oi.order_id, oi.item_id, i.kind, i.sha256, i.body, b.width, b.height, oi.is_gold, oi.gold, oi.state, \
-             oi.answer, oi.confidence, oi.labels_count, oi.needed, oi.skips, oi.final_by \
+             oi.answer, oi.confidence, oi.labels_count, oi.needed, oi.skips, oi.final_by, i.fields \
              FROM order_items oi JOIN items i ON i.id = oi.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
              WHERE oi.order_id = $1 AND oi.item_id IN ({}) ORDER BY oi.item_id",
             params(2, items.len())
@@ -297,10 +312,10 @@ impl Store {
         Ok(hit.is_some())
     }
 
-    /// Whether a stored file belongs to an item the centre's people were given.
+    /// Whether a stored file is a picture (of any field) of an item the centre's people were given.
     pub async fn centre_sees_blob(&self, centre_id: CentreId, sha256: &str) -> Result<bool> {
-        let sql = "SELECT 1 FROM items i WHERE i.sha256 = $2 AND EXISTS (SELECT 1 FROM unit_items u \
-                   JOIN assignments a ON a.unit_id = u.unit_id WHERE u.item_id = i.id AND a.centre_id = $1) LIMIT 1";
+        let sql = "SELECT 1 FROM item_blobs ib WHERE ib.sha256 = $2 AND EXISTS (SELECT 1 FROM unit_items u \
+                   JOIN assignments a ON a.unit_id = u.unit_id WHERE u.item_id = ib.item_id AND a.centre_id = $1) LIMIT 1";
         let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(centre_id.get()).bind(sha256)
             .fetch_optional(p).await?);
         Ok(hit.is_some())

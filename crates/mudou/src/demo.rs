@@ -407,6 +407,41 @@ async fn seed_orders(
                 "priority": 5
             }),
         ),
+        (
+            // A template: several questions about each picture, one only when it applies,
+            // and boxes with a small form per object.
+            shapes_id,
+            serde_json::json!({
+                "name": "形状细看 Shape details",
+                "task_type": "template",
+                "template": shape_details(),
+                "instructions": "先点最大的形状；是星形就数一数有几个角。再说图清不清楚，写下它的颜色，能框就把形状都框出来。",
+                "instruction_examples": all_examples,
+                "overlap": {"kind": "dynamic", "min": 2, "max": 3, "target": 0.8},
+                "max_gold_items": 6,
+                "gold_share": 0.2,
+                "unit_size": 5,
+                "piece_rate_fen": 12,
+                "box_rate_fen": 4,
+                "box_pay_cap": 5,
+                "priority": 4
+            }),
+        ),
+        (
+            DatasetId::new(reviews.id),
+            serde_json::json!({
+                "name": "评价星级 Review stars",
+                "task_type": "template",
+                "template": review_stars(),
+                "instructions": "读评价：先选好评、差评或一般，再给几颗星，说到了什么就都点上。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 6,
+                "unit_size": 10,
+                "piece_rate_fen": 5,
+                "priority": 4
+            }),
+        ),
     ];
     for (dataset, spec) in orders {
         let spec: mudou_domain::OrderSpec =
@@ -414,6 +449,106 @@ async fn seed_orders(
         mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
     }
     Ok(())
+}
+
+/// An option of a demo template.
+fn option(
+    key: &str,
+    zh: &str,
+    en: &str,
+    hotkey: Option<char>,
+    icon: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "hotkey": hotkey, "icon": icon})
+}
+
+/// Five steps from bad to good, on keys `keys`.
+fn five_steps(keys: [char; 5]) -> Vec<serde_json::Value> {
+    [
+        ("1", "很差", "Very bad", "😣"),
+        ("2", "差", "Bad", "🙁"),
+        ("3", "一般", "So-so", "😐"),
+        ("4", "好", "Good", "🙂"),
+        ("5", "很好", "Very good", "😀"),
+    ]
+    .into_iter()
+    .zip(keys)
+    .map(|((k, zh, en, icon), h)| option(&format!("s{k}"), zh, en, Some(h), Some(icon)))
+    .collect()
+}
+
+/// The shapes as a template: the main shape (keyed `label`, so the manifest's known answer
+/// is its gold), its points when it is a star, how clear the picture is, its colour in
+/// words, and boxes with two attributes.
+fn shape_details() -> serde_json::Value {
+    let shapes = |keys: [char; 4]| -> Vec<serde_json::Value> {
+        [
+            ("circle", "圆形", "Circle", "⚪"),
+            ("square", "方形", "Square", "⬛"),
+            ("triangle", "三角形", "Triangle", "🔺"),
+            ("star", "星形", "Star", "⭐"),
+        ]
+        .into_iter()
+        .zip(keys)
+        .map(|((k, zh, en, icon), h)| option(k, zh, en, Some(h), Some(icon)))
+        .collect()
+    };
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "label", "kind": "choice", "field": "image",
+             "title_zh": "最大的是什么形状?", "title_en": "Which shape is the biggest?",
+             "options": shapes(['1', '2', '3', '4'])},
+            {"key": "points", "kind": "number", "field": "image",
+             "title_zh": "星星有几个角?", "title_en": "How many points has the star?",
+             "when": {"question": "label", "any_of": ["star"]},
+             "settings": {"min": 3, "max": 12, "step": 1, "unit": "个"}},
+            {"key": "clear", "kind": "rating", "field": "image",
+             "title_zh": "图清楚吗?", "title_en": "Is the picture clear?",
+             "settings": {"tolerance": 1},
+             "options": five_steps(['q', 'w', 'e', 'r', 't'])},
+            {"key": "colour", "kind": "text", "field": "image", "required": false,
+             "title_zh": "它是什么颜色?", "title_en": "What colour is it?",
+             "settings": {"max_chars": 10}},
+            {"key": "shapes", "kind": "boxes", "field": "image", "required": false,
+             "title_zh": "把形状框出来", "title_en": "Box the shapes",
+             "options": shapes(['a', 's', 'd', 'f']),
+             "settings": {"attributes": [
+                {"key": "edge", "name_zh": "碰到边", "name_en": "Touches the edge"},
+                {"key": "fill", "name_zh": "填充", "name_en": "Fill", "options": [
+                    {"key": "solid", "name_zh": "实心", "name_en": "Solid"},
+                    {"key": "hollow", "name_zh": "空心", "name_en": "Hollow"}]}]}}
+        ]
+    })
+}
+
+/// Reviews as a template: the sentiment (keyed `label`, the manifest's known answer), the
+/// stars, and what the review talks about.
+fn review_stars() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "text", "kind": "text"}],
+        "questions": [
+            {"key": "label", "kind": "choice", "field": "text",
+             "title_zh": "买家满意吗?", "title_en": "Is the buyer happy?",
+             "options": [
+                option("good", "好评", "Good", Some('1'), Some("👍")),
+                option("bad", "差评", "Bad", Some('2'), Some("👎")),
+                option("neutral", "一般", "So-so", Some('3'), Some("😐"))]},
+            {"key": "stars", "kind": "rating", "field": "text",
+             "title_zh": "给几颗星?", "title_en": "How many stars?",
+             "settings": {"tolerance": 1},
+             "options": five_steps(['q', 'w', 'e', 'r', 't'])},
+            {"key": "about", "kind": "multi_choice", "field": "text", "required": false,
+             "title_zh": "说到了什么?", "title_en": "What does it talk about?",
+             "options": [
+                option("price", "价格", "Price", Some('a'), Some("💰")),
+                option("quality", "质量", "Quality", Some('s'), Some("🔧")),
+                option("delivery", "快递", "Delivery", Some('d'), Some("🚚")),
+                option("service", "服务", "Service", Some('f'), Some("🙋"))]}
+        ]
+    })
 }
 
 /// Days of simulated work before today.

@@ -70,7 +70,7 @@ impl Kind for Boxes {
         Ok(Answer::Boxes { boxes })
     }
 
-    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
+    fn manifest_gold(&self, _spec: &OrderSpec, gold: &Value) -> Option<Value> {
         gold.get("boxes").filter(|b| b.is_array()).map(|b| {
             // Manifests may carry extra keys per box; keep the ones an answer has.
             let boxes: Vec<Value> = b

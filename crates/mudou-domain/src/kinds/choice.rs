@@ -40,7 +40,7 @@ impl Kind for Choice {
         })
     }
 
-    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
+    fn manifest_gold(&self, _spec: &OrderSpec, gold: &Value) -> Option<Value> {
         gold.get("label")
             .filter(|v| v.is_string())
             .map(|l| json!({"label": l}))

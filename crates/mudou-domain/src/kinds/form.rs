@@ -23,6 +23,10 @@ impl Kind for Form {
         template(spec).is_some_and(|t| t.questions.iter().any(|q| q.kind().needs_image()))
     }
 
+    fn objects_on_top(&self) -> bool {
+        true
+    }
+
     fn objects(&self, spec: &OrderSpec, answer: &Answer) -> Option<usize> {
         let Answer::Form(map) = answer else {
             return None;
@@ -59,11 +63,73 @@ impl Kind for Form {
         }
     }
 
-    /// A manifest's known answer is taken as it is when it answers the template.
-    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
-        gold.as_object()
-            .filter(|m| !m.is_empty())
-            .map(|_| gold.clone())
+    /// Every picture field sized by its own name: boxes on any picture are kept inside it.
+    fn parse_sized(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
+        let size = |field: &str| sizes.iter().find(|(n, _)| n == field).map(|(_, s)| *s);
+        match t.parse(value, &size)? {
+            Value::Object(map) => Ok(Answer::Form(map)),
+            _ => Err(bad("an answer is a JSON object")),
+        }
+    }
+
+    /// Each question the gold answers, checked by its kind (conditions and required
+    /// questions aside: gold may know only some answers); at least one.
+    fn parse_gold(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Value, ValidationError> {
+        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| bad("a gold answer is a JSON object keyed by question"))?;
+        let mut out = serde_json::Map::new();
+        for (k, v) in obj {
+            let q = t.question(k).ok_or_else(|| {
+                ValidationError::at(
+                    format!("answer.{k}"),
+                    format!("this order asks no question {k:?}"),
+                )
+            })?;
+            if v.is_null() {
+                continue;
+            }
+            let size = q
+                .field
+                .as_deref()
+                .and_then(|f| sizes.iter().find(|(n, _)| n == f).map(|(_, s)| *s));
+            let v = q
+                .kind()
+                .parse(q, v, size)
+                .map_err(|e| ValidationError::at(format!("answer.{k}"), e.message))?;
+            out.insert(k.clone(), v);
+        }
+        if out.is_empty() {
+            return Err(bad("a gold answer answers at least one question"));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// A manifest's known answer, keyed by question: the questions it answers in a shape
+    /// their kinds accept (others are left out); nothing when it answers none.
+    fn manifest_gold(&self, spec: &OrderSpec, gold: &Value) -> Option<Value> {
+        let t = template(spec)?;
+        let mut out = serde_json::Map::new();
+        for q in &t.questions {
+            if let Some(v) = gold.get(&q.key).filter(|v| !v.is_null())
+                && let Ok(v) = q.kind().parse(q, v, None)
+            {
+                out.insert(q.key.clone(), v);
+            }
+        }
+        (!out.is_empty()).then_some(Value::Object(out))
     }
 
     /// Every option of a choice-like question is a yes/no question for the quality engine.
@@ -141,5 +207,46 @@ impl Kind for Form {
 
     fn cells(&self, spec: &OrderSpec, answer: &Value) -> Vec<String> {
         template(spec).map(|t| t.cells(answer)).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::order::testing::spec;
+    use crate::template::Template;
+    use crate::{Answer, TaskType};
+
+    /// Boxes on the second picture of a pair are kept inside that picture, not the first.
+    #[test]
+    fn boxes_on_a_second_picture_use_its_own_size() {
+        let t: Template = serde_json::from_value(json!({
+            "layout": "side_by_side",
+            "fields": [{"name": "before", "kind": "image"}, {"name": "after", "kind": "image"}],
+            "questions": [{"key": "new", "kind": "boxes", "title_zh": "框出新东西",
+                "field": "after", "required": false,
+                "options": [{"key": "thing", "name_zh": "东西"}]}]
+        }))
+        .unwrap();
+        let mut s = spec(TaskType::Template, &[]);
+        s.labels.clear();
+        s.template = Some(t);
+        let sizes = vec![
+            ("before".to_owned(), (10, 10)),
+            ("after".to_owned(), (100, 100)),
+        ];
+        let wide = json!({"new": [{"label": "thing", "x": 50, "y": 50, "w": 20, "h": 20}]});
+        Answer::parse_sized(&s, &wide, &sizes).unwrap();
+        let small = vec![
+            ("before".to_owned(), (100, 100)),
+            ("after".to_owned(), (10, 10)),
+        ];
+        assert!(Answer::parse_sized(&s, &wide, &small).is_err());
+        // An old kind reads the first picture's size, as `Answer::parse` does.
+        let b = spec(TaskType::Bbox, &["car"]);
+        let one = json!({"boxes": [{"label": "car", "x": 8, "y": 2, "w": 3, "h": 4}]});
+        assert!(Answer::parse_sized(&b, &one, &[("image".into(), (10, 10))]).is_err());
+        Answer::parse_sized(&b, &one, &[("image".into(), (20, 20))]).unwrap();
     }
 }

@@ -203,6 +203,12 @@ pub trait Kind: Send + Sync {
         false
     }
 
+    /// Whether per-object pay comes on top of the piece rate (a template: the piece rate
+    /// pays its questions, each box comes on top) rather than instead of it (boxes).
+    fn objects_on_top(&self) -> bool {
+        false
+    }
+
     /// How many objects an answer counts for per-object pay, when it has any.
     fn objects(&self, _spec: &OrderSpec, _answer: &Answer) -> Option<usize> {
         None
@@ -232,8 +238,31 @@ pub trait Kind: Send + Sync {
         image: Option<(i64, i64)>,
     ) -> Result<Answer, ValidationError>;
 
+    /// Checks a gold answer (typed in or from a manifest) and returns it as stored. A
+    /// template's gold may answer only some questions; the other kinds' gold is a whole
+    /// answer.
+    fn parse_gold(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Value, ValidationError> {
+        Answer::parse_sized(spec, value, sizes).map(|a| a.to_json())
+    }
+
+    /// [`Kind::parse`] with the size of every picture field of the item, by field name, in
+    /// the item's order. A kind of one picture reads the first; a template each field's own.
+    fn parse_sized(
+        &self,
+        spec: &OrderSpec,
+        value: &Value,
+        sizes: &[(String, (i64, i64))],
+    ) -> Result<Answer, ValidationError> {
+        self.parse(spec, value, sizes.first().map(|(_, s)| *s))
+    }
+
     /// The known answer a dataset's manifest brings, in this kind's answer shape.
-    fn manifest_gold(&self, gold: &Value) -> Option<Value>;
+    fn manifest_gold(&self, _spec: &OrderSpec, gold: &Value) -> Option<Value>;
 
     /// The classes of the questions the quality engine scores (empty: nothing to score).
     fn classes(&self, spec: &OrderSpec) -> Vec<String>;
@@ -406,20 +435,21 @@ mod tests {
     /// A manifest's known answer becomes an answer of the order's kind, or nothing.
     #[test]
     fn manifest_gold_takes_the_kinds_shape() {
+        let s = spec(TaskType::Bbox, &["car"]);
         let one = json!({"label": "cat"});
         assert_eq!(
-            TaskType::SingleChoice.kind().manifest_gold(&one),
+            TaskType::SingleChoice.kind().manifest_gold(&s, &one),
             Some(json!({"label": "cat"}))
         );
         assert_eq!(
-            TaskType::MultiLabel.kind().manifest_gold(&one),
+            TaskType::MultiLabel.kind().manifest_gold(&s, &one),
             Some(json!({"labels": ["cat"]}))
         );
-        assert_eq!(TaskType::Bbox.kind().manifest_gold(&one), None);
+        assert_eq!(TaskType::Bbox.kind().manifest_gold(&s, &one), None);
         let boxes =
             json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4, "score": 0.9}]});
         assert_eq!(
-            TaskType::Bbox.kind().manifest_gold(&boxes),
+            TaskType::Bbox.kind().manifest_gold(&s, &boxes),
             Some(json!({"boxes": [{"label": "car", "x": 1, "y": 2, "w": 3, "h": 4}]}))
         );
     }

@@ -44,7 +44,7 @@ impl Kind for MultiLabel {
         Ok(Answer::Multi { labels: out })
     }
 
-    fn manifest_gold(&self, gold: &Value) -> Option<Value> {
+    fn manifest_gold(&self, _spec: &OrderSpec, gold: &Value) -> Option<Value> {
         match gold.get("labels").and_then(Value::as_array) {
             Some(ls) if !ls.is_empty() => Some(json!({"labels": ls})),
             _ => gold

@@ -126,7 +126,13 @@ struct UploadForm {
     /// Images (JPEG, PNG, WebP, BMP, TIFF, GIF) and ZIP archives of them, recognised by
     /// content. A file name may be a relative path (`cats/a.jpg`): its folders become the tag.
     /// In a ZIP, folder names become tags and a `manifest.csv`/`manifest.jsonl` in its root
-    /// gives per-item metadata and gold answers.
+    /// gives per-item metadata and gold answers. A ZIP manifest without a `file` column makes
+    /// records: one item per row, every column a field except `id`, `tag`, `label`,
+    /// `labels`, `boxes` and `gold` (a JSON answer); a column is a picture field when its
+    /// header says `name:image` or every value names a file of the ZIP or ends like a
+    /// picture's name, a text field otherwise (or with `name:text`). A row naming a missing
+    /// or bad picture is refused (`manifest.csv:LINE`) with its reason; files no row names
+    /// are not items.
     #[schema(value_type = Vec<String>, format = Binary)]
     files: Vec<Vec<u8>>,
     /// A part whose file name is `manifest.csv` or `manifest.jsonl`: columns `file`, `tag`,

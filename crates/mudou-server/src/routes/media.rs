@@ -1,5 +1,7 @@
 //! Image files by content hash, for those allowed to see them.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -13,13 +15,16 @@ use super::types::ErrorBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_media))
+    OpenApiRouter::new()
+        .routes(routes!(get_media))
+        .routes(routes!(get_signed_media))
 }
 
-#[derive(Deserialize, Clone, Copy, utoipa::ToSchema)]
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Variant {
     /// Longest side at most 256 px.
@@ -53,12 +58,15 @@ async fn is_current_example(
         .store
         .items_media(DatasetId::new(order.dataset_id), &ids)
         .await?;
-    Ok(items.iter().any(|i| i.sha256.as_deref() == Some(sha256)))
+    Ok(items
+        .iter()
+        .flat_map(|i| i.fields())
+        .any(|f| f.sha256.as_deref() == Some(sha256)))
 }
 
 /// An image rendition. Clients see their own organisation's files, annotators the items
 /// they were given and the examples of the order they work on, leads the items their centre's
-/// people were given, admins all.
+/// people were given, admins all: every picture of such an item, whichever its field.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path)),
@@ -117,4 +125,191 @@ async fn get_media(
         blob.bytes,
     )
         .into_response())
+}
+
+// ---- signed links -------------------------------------------------------------------------
+
+/// Signing keys by data folder (read or made once per process).
+static KEYS: std::sync::OnceLock<std::sync::Mutex<HashMap<std::path::PathBuf, [u8; 32]>>> =
+    std::sync::OnceLock::new();
+
+/// The key signed media links are made with: the configured secret, else a random key
+/// kept in `DATA_DIR/media-signing.key` (made on first use).
+fn signing_key(settings: &Settings) -> ApiResult<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    if let Some(s) = &settings.media_signing_key {
+        return Ok(Sha256::digest(s.0.as_bytes()).into());
+    }
+    let keys = KEYS.get_or_init(Default::default);
+    let mut keys = keys.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = keys.get(&settings.data_dir) {
+        return Ok(*k);
+    }
+    let path = settings.data_dir.join("media-signing.key");
+    let fresh = || {
+        let mut h = Sha256::new();
+        h.update(uuid::Uuid::new_v4().as_bytes());
+        h.update(uuid::Uuid::new_v4().as_bytes());
+        h.update(uuid::Uuid::new_v4().as_bytes());
+        hex::encode(h.finalize())
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::io::Write;
+            let key = fresh();
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    f.write_all(key.as_bytes()).map_err(ApiError::internal)?;
+                    f.sync_all().map_err(ApiError::internal)?;
+                    key
+                }
+                // Another server on the same folder made it first.
+                Err(_) => std::fs::read_to_string(&path).map_err(ApiError::internal)?,
+            }
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let key: [u8; 32] = Sha256::digest(text.trim().as_bytes()).into();
+    keys.insert(settings.data_dir.clone(), key);
+    Ok(key)
+}
+
+fn signature(key: &[u8; 32], sha256: &str, variant: &str, expires: i64) -> HmacSha256 {
+    let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(key).expect("any key length");
+    hmac::Mac::update(
+        &mut mac,
+        format!("{sha256}\n{variant}\n{expires}").as_bytes(),
+    );
+    mac
+}
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// A link to a picture that works without a login until it expires: `base` (the server's
+/// public address), the SHA-256 and variant, the file's own name last in the path (Label
+/// Studio names exported files after it), the expiry (Unix seconds) and an HMAC-SHA256
+/// over the three in the query.
+pub fn signed_url(
+    settings: &Settings,
+    base: &str,
+    sha256: &str,
+    variant: &str,
+    file_name: &str,
+    now_ms: i64,
+) -> ApiResult<String> {
+    let key = signing_key(settings)?;
+    let expires = now_ms / 1000 + settings.signed_media_ttl.as_secs() as i64;
+    let sig =
+        hex::encode(hmac::Mac::finalize(signature(&key, sha256, variant, expires)).into_bytes());
+    let base_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = if base_name.is_empty() {
+        "file".into()
+    } else {
+        url_escape(base_name)
+    };
+    Ok(format!(
+        "{}/api/v1/signed-media/{sha256}/{variant}/{name}?expires={expires}&sig={sig}",
+        base.trim_end_matches('/')
+    ))
+}
+
+/// Percent-encodes all but unreserved characters (a path segment).
+fn url_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SignedQuery {
+    /// Unix seconds after which the link stops working.
+    pub expires: i64,
+    /// HMAC-SHA256 of the SHA-256, variant and expiry, hex.
+    pub sig: String,
+}
+
+/// A picture by a signed link from an export (no login: the link is the permission, until
+/// it expires). Answered with `Access-Control-Allow-Origin: *` so that other tools (Label
+/// Studio) can show it. A wrong, altered or expired link is 404.
+#[utoipa::path(get, path = "/api/v1/signed-media/{sha256}/{variant}/{name}", tag = "media",
+    params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
+           ("variant" = Variant, Path),
+           ("name" = String, Path, description = "the file's name (not checked)"),
+           SignedQuery),
+    responses((status = 200, description = "the image bytes"), (status = 404, body = ErrorBody)))]
+async fn get_signed_media(
+    State(state): State<AppState>,
+    Path((sha256, variant, _name)): Path<(String, Variant, String)>,
+    crate::extract::Query(q): crate::extract::Query<SignedQuery>,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found("image");
+    if mudou_media::blob_key(BlobKind::Original, &sha256).is_err() {
+        return Err(not_found());
+    }
+    let key = signing_key(&state.settings)?;
+    let Ok(sig) = hex::decode(&q.sig) else {
+        return Err(not_found());
+    };
+    let name = variant_name(variant);
+    if hmac::Mac::verify_slice(signature(&key, &sha256, name, q.expires), &sig).is_err()
+        || q.expires < mudou_store::now_millis() / 1000
+    {
+        return Err(not_found());
+    }
+    let blob = state
+        .blobs
+        .get(blob_kind(variant), &sha256)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(not_found)?;
+    let ct = HeaderValue::from_str(blob.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+            (
+                header::HeaderName::from_static("cross-origin-resource-policy"),
+                HeaderValue::from_static("cross-origin"),
+            ),
+        ],
+        blob.bytes,
+    )
+        .into_response())
+}
+
+fn variant_name(v: Variant) -> &'static str {
+    match v {
+        Variant::Thumb => "thumb",
+        Variant::Screen => "screen",
+        Variant::Original => "original",
+    }
+}
+
+fn blob_kind(v: Variant) -> BlobKind {
+    match v {
+        Variant::Thumb => BlobKind::Thumb,
+        Variant::Screen => BlobKind::Screen,
+        Variant::Original => BlobKind::Original,
+    }
 }

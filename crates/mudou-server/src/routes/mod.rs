@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod earnings;
 pub mod exports;
 pub mod health;
+pub mod labelstudio;
 pub mod lead;
 pub mod me;
 pub mod media;
@@ -15,6 +16,7 @@ pub mod quality_report;
 pub mod reports;
 pub mod review;
 pub mod session;
+pub mod templates;
 pub mod tokens;
 pub mod types;
 pub mod work;
@@ -167,10 +169,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(work::router())
         .merge(exports::router())
+        .merge(labelstudio::router())
         .merge(earnings::router())
         .merge(reports::router())
         .merge(review::router())
         .merge(lead::router())
         .merge(me::router())
         .merge(quality_report::router())
+        .merge(templates::router())
 }

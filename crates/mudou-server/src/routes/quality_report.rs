@@ -114,6 +114,9 @@ pub struct QualityReport {
     pub confusion_classes: Vec<String>,
     /// `[final answer][answer given]` counts (empty for box orders).
     pub confusion: Vec<Vec<u64>>,
+    /// Each question's agreement (the old task types: their one question), from the same
+    /// answers as the figures above.
+    pub questions: Vec<mudou_domain::quality::QuestionFigures>,
 }
 
 #[derive(Deserialize, ToSchema, Clone, Copy, Default, PartialEq, Eq)]
@@ -167,7 +170,7 @@ pub async fn build_report(
         let (Some(k), Some(a)) = (parse(it.known.as_deref()), it.answer.as_deref()) else {
             continue;
         };
-        let Some(k) = spec.task_type.kind().manifest_gold(&k) else {
+        let Some(k) = spec.task_type.kind().manifest_gold(&spec, &k) else {
             continue;
         };
         known_n += 1;
@@ -227,9 +230,14 @@ pub async fn build_report(
     let n_answers = state.store.answer_count(order_id).await?;
     let sample_answers = labels.len() as i64;
     let spec2 = spec.clone();
-    let engine = tokio::task::spawn_blocking(move || order_engine(&spec2, &labels, &items))
-        .await
-        .map_err(ApiError::internal)?;
+    let (engine, questions) = tokio::task::spawn_blocking(move || {
+        (
+            order_engine(&spec2, &labels, &items),
+            mudou_domain::quality::question_figures(&spec2, &labels),
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?;
     // Recall and precision per label from the confusion matrix (single-choice and text).
     if spec.task_type.kind().one_question() {
         for (i, c) in classes.iter_mut().enumerate() {
@@ -283,6 +291,7 @@ pub async fn build_report(
         } else {
             Vec::new()
         },
+        questions,
     })
 }
 
@@ -325,6 +334,13 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
         cell(r.krippendorff_alpha),
     )?;
     row("agreement", "observed", cell(r.observed_agreement))?;
+    for q in &r.questions {
+        row(
+            "question",
+            &format!("{} ({}) krippendorff_alpha", q.key, q.kind),
+            cell(q.krippendorff_alpha),
+        )?;
+    }
     w.write_record(["", "", ""])?;
     w.write_record([
         "class",

@@ -94,6 +94,9 @@ pub struct QueueOrder {
     pub deadline: Option<i64>,
     pub task_type: TaskType,
     pub labels: Vec<LabelDef>,
+    /// The fields shown and the questions asked (for the one-question task types, the
+    /// template they amount to).
+    pub template: mudou_domain::Template,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -158,6 +161,8 @@ pub struct ReviewItemOut {
     pub reasons: Vec<ReasonOut>,
     /// The centre's answers and skips, oldest first.
     pub answers: Vec<AnswerOut>,
+    /// Every field of the item, in order (the first is also `kind`, `text`, `thumb_url`…).
+    pub fields: Vec<super::types::FieldOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -211,6 +216,7 @@ fn item_out(
         })
         .collect();
     ReviewItemOut {
+        fields: super::types::fields_out(it.fields()),
         thumb_url: media("thumb"),
         screen_url: media("screen"),
         order_id: it.order_id,
@@ -292,6 +298,7 @@ async fn review_queue(
             state: order.state,
             deadline: order.deadline,
             task_type: spec.task_type,
+            template: spec.template().into_owned(),
             labels: spec.labels,
         });
     }

@@ -273,6 +273,47 @@ pub struct ItemOut {
     /// The known right answer, when the dataset came with one.
     #[schema(value_type = Option<Object>)]
     pub gold: Option<serde_json::Value>,
+    /// Every field of the item, in order (the first is also `kind`, `text`, `thumb_url`…);
+    /// an item of one picture or one text has one field, named `image` or `text`.
+    pub fields: Vec<FieldOut>,
+}
+
+/// One field of an item: a picture (its renditions and size) or a text.
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct FieldOut {
+    /// The field's name, e.g. `before` (a manifest's column).
+    pub name: String,
+    /// `image` or `text`.
+    pub kind: mudou_domain::FieldKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub screen_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<i64>,
+}
+
+/// An item's fields as the API shows them.
+pub fn fields_out(fields: Vec<mudou_store::ItemField>) -> Vec<FieldOut> {
+    fields
+        .into_iter()
+        .map(|f| {
+            let media = |variant: &str| f.sha256.as_deref().map(|s| media_url(s, variant));
+            FieldOut {
+                thumb_url: media("thumb"),
+                screen_url: media("screen"),
+                name: f.name,
+                kind: f.kind,
+                text: f.text,
+                width: f.width,
+                height: f.height,
+            }
+        })
+        .collect()
 }
 
 /// The URL of an image rendition (`thumb`, `screen` or `original`).
@@ -283,7 +324,9 @@ pub fn media_url(sha256: &str, variant: &str) -> String {
 impl From<mudou_store::Item> for ItemOut {
     fn from(i: mudou_store::Item) -> Self {
         let media = |variant: &str| i.sha256.as_deref().map(|s| media_url(s, variant));
+        let fields = fields_out(i.fields());
         ItemOut {
+            fields,
             thumb_url: media("thumb"),
             screen_url: media("screen"),
             id: i.id,

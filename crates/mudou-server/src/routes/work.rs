@@ -46,6 +46,9 @@ pub struct OrderBrief {
     pub name: String,
     pub task_type: mudou_domain::TaskType,
     pub labels: Vec<LabelDef>,
+    /// The fields shown and the questions asked; for the one-question task types, the
+    /// template they amount to (its question keyed like their answers).
+    pub template: mudou_domain::Template,
     pub instructions: String,
     pub instruction_examples: Vec<i64>,
     pub piece_rate_fen: i64,
@@ -116,6 +119,8 @@ pub struct WorkItem {
     #[schema(value_type = Option<Object>)]
     pub answer: Option<Value>,
     pub skip_reason: Option<String>,
+    /// Every field of the item, in order (the first is also `kind`, `text`, `thumb_url`…).
+    pub fields: Vec<super::types::FieldOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -251,7 +256,9 @@ async fn assignment_out(
         .into_iter()
         .map(|i| {
             let media = |v: &str| i.sha256.as_deref().map(|s| super::types::media_url(s, v));
+            let fields = super::types::fields_out(i.fields());
             WorkItem {
+                fields,
                 thumb_url: media("thumb"),
                 screen_url: media("screen"),
                 item_id: i.item_id,
@@ -275,6 +282,7 @@ async fn assignment_out(
             name: name.to_owned(),
             task_type: spec.task_type,
             labels: spec.labels.clone(),
+            template: spec.template().into_owned(),
             instructions: spec.instructions.clone(),
             instruction_examples: spec.instruction_examples.clone(),
             piece_rate_fen: spec.piece_rate_fen,
@@ -506,13 +514,13 @@ async fn post_label(
     let spec = state.specs.get(&state.store, order_id).await?.spec;
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
-            // Only boxes need the picture's size (to keep them inside it).
-            let dims = if spec.task_type.kind().needs_image_size(&spec) {
-                state.store.item_size(ItemId::new(req.item_id)).await?
+            // Only boxes need the pictures' sizes (to keep them inside each picture).
+            let sizes = if spec.task_type.kind().needs_image_size(&spec) {
+                state.store.item_sizes(ItemId::new(req.item_id)).await?
             } else {
-                None
+                Vec::new()
             };
-            (Some(Answer::parse(&spec, v, dims)?), None)
+            (Some(Answer::parse_sized(&spec, v, &sizes)?), None)
         }
         (None, Some(r)) => (None, Some(r.as_str().to_owned())),
         _ => {

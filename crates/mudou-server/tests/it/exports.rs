@@ -445,13 +445,38 @@ both!(box_order_exports_every_format, |app| {
     let tasks = ls.as_array().unwrap();
     assert_eq!(tasks.len(), N);
     for t in tasks {
+        // An absolute signed link ending in the file's name (Label Studio shows it without
+        // a Mudou login and names exported files after it).
+        let url = t["data"]["image"].as_str().unwrap();
         assert!(
-            t["data"]["image"]
-                .as_str()
-                .unwrap()
-                .starts_with("/api/v1/media/")
+            url.starts_with(&format!("{}/api/v1/signed-media/", app.url)),
+            "{url}"
         );
-        for a in t["annotations"].as_array().unwrap() {
+        let name = t["data"]["file_name"].as_str().unwrap();
+        let last = url.split('?').next().unwrap().rsplit('/').next().unwrap();
+        let mut decoded = Vec::new();
+        let b = last.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                decoded.push(u8::from_str_radix(&last[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                decoded.push(b[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            name.rsplit('/').next().unwrap(),
+            "{url}"
+        );
+        for a in t["annotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(t["predictions"].as_array().unwrap())
+        {
             for r in a["result"].as_array().unwrap() {
                 assert_eq!(r["type"], "rectanglelabels");
                 for k in ["x", "y", "width", "height"] {
@@ -501,8 +526,10 @@ both!(box_order_exports_every_format, |app| {
             )
         })
         .collect();
+    let sha_of = |url: &str| url.split('/').find(|p| p.len() == 64).unwrap().to_owned();
+    let by_sha: HashMap<String, i64> = by_sha.into_iter().map(|(u, i)| (sha_of(&u), i)).collect();
     for (t, line) in tasks.iter().zip(&lines) {
-        let new_id = by_sha[t["data"]["image"].as_str().unwrap()];
+        let new_id = by_sha[&sha_of(t["data"]["image"].as_str().unwrap())];
         let expected = if line["is_gold"] == true {
             &line["gold"]["boxes"]
         } else {
@@ -626,17 +653,27 @@ both!(choice_order_exports_refuse_box_formats, |app| {
         );
     }
     let ls = json_of(&export(&c, order, "format=labelstudio").await);
+    // The consensus is a prediction (the annotators' own labels are the annotations).
     let with_answer = ls
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| !t["annotations"].as_array().unwrap().is_empty())
+        .filter(|t| !t["predictions"].as_array().unwrap().is_empty())
         .count();
     assert_eq!(with_answer, 4);
     for t in ls.as_array().unwrap() {
-        let r = &t["annotations"][0]["result"][0];
-        assert_eq!(r["type"], "choices");
+        let p = &t["predictions"][0];
+        assert_eq!(p["model_version"], "mudou-consensus");
+        assert!((0.0..=1.0).contains(&p["score"].as_f64().unwrap()));
+        let r = &p["result"][0];
+        assert_eq!(
+            (&r["type"], &r["from_name"], &r["to_name"]),
+            (&json!("choices"), &json!("label"), &json!("image"))
+        );
         assert!(KEYS.contains(&r["value"]["choices"][0].as_str().unwrap()));
+        for a in t["annotations"].as_array().unwrap() {
+            assert!(a["completed_by"].as_str().unwrap().starts_with('w'));
+        }
     }
     let text = String::from_utf8(export(&c, order, "format=csv").await.bytes).unwrap();
     let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());

@@ -316,7 +316,8 @@ both!(box_disagreement_and_exports_say_what_is_settled, |app| {
         "{states}"
     );
 
-    // Label Studio: every task with its state; annotations for the settled one only.
+    // Label Studio: every task with its state; the consensus (a prediction) for the
+    // settled one only; the annotators' own labels (annotations) for all.
     let ls: Value =
         serde_json::from_slice(&download(&c, order_id, "format=labelstudio").await).unwrap();
     let tasks = ls.as_array().unwrap();
@@ -324,10 +325,11 @@ both!(box_disagreement_and_exports_say_what_is_settled, |app| {
     for t in tasks {
         let settled = t["meta"]["state"] == "resolved";
         assert_eq!(
-            t["annotations"].as_array().unwrap().is_empty(),
+            t["predictions"].as_array().unwrap().is_empty(),
             !settled,
             "{t}"
         );
+        assert!(!t["annotations"].as_array().unwrap().is_empty(), "{t}");
     }
     let g = c
         .get(&format!(
