@@ -245,44 +245,42 @@ export function TemplateForm({
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
       <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} />
       <div class="tpl-questions">
+        {narrow && (
+          <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
+            {st.list.map((q, i) => (
+              <li key={q.key}>
+                <button
+                  type="button"
+                  class={'q-dot' + (i === st.index ? ' on' : '') + (answers[q.key] !== undefined && !ps[q.key] ? ' done' : '')}
+                  aria-current={i === st.index ? 'step' : undefined}
+                  aria-label={t('q_dot', { i: i + 1, title: questionTitle(q, lang) })}
+                  data-testid="q-dot"
+                  onClick={() => setStep(i)}
+                />
+              </li>
+            ))}
+          </ol>
+        )}
+        {/* one keyed list in both layouts: a phone turned past 600 px keeps each question's editor */}
+        <div class="q-list">{narrow ? (cur ? [card(cur, st.index)] : []) : asked.map((q, i) => card(q, i))}</div>
         {narrow ? (
-          <>
-            <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
-              {st.list.map((q, i) => (
-                <li key={q.key}>
-                  <button
-                    type="button"
-                    class={'q-dot' + (i === st.index ? ' on' : '') + (answers[q.key] !== undefined && !ps[q.key] ? ' done' : '')}
-                    aria-current={i === st.index ? 'step' : undefined}
-                    aria-label={t('q_dot', { i: i + 1, title: questionTitle(q, lang) })}
-                    data-testid="q-dot"
-                    onClick={() => setStep(i)}
-                  />
-                </li>
-              ))}
-            </ol>
-            {cur && card(cur, st.index)}
-            <div class="q-steps">
-              <button type="button" class="btn btn-secondary q-back" data-testid="q-back" disabled={st.index === 0} onClick={back}>
-                <Icon name="back" />
-                <span>{t('q_back')}</span>
-              </button>
-              <button type="button" class={'btn q-next ' + (st.last ? 'btn-primary' : 'btn-secondary')} data-testid={st.last ? 'q-submit' : 'q-next'} onClick={next}>
-                <Icon name={st.last ? 'check' : 'forward'} />
-                <span>{st.last ? t('q_submit') : t('q_next')}</span>
-              </button>
-            </div>
-          </>
+          <div class="q-steps">
+            <button type="button" class="btn btn-secondary q-back" data-testid="q-back" disabled={st.index === 0} onClick={back}>
+              <Icon name="back" />
+              <span>{t('q_back')}</span>
+            </button>
+            <button type="button" class={'btn q-next ' + (st.last ? 'btn-primary' : 'btn-secondary')} data-testid={st.last ? 'q-submit' : 'q-next'} onClick={next}>
+              <Icon name={st.last ? 'check' : 'forward'} />
+              <span>{st.last ? t('q_submit') : t('q_next')}</span>
+            </button>
+          </div>
         ) : (
-          <>
-            {asked.map((q, i) => card(q, i))}
-            <div class="q-submit-row">
-              <button type="button" class="btn btn-primary btn-confirm" data-testid="q-submit" aria-keyshortcuts="Enter" aria-disabled={!complete} onClick={submit}>
-                <Icon name="check" />
-                <span>{t('q_submit_key')}</span>
-              </button>
-            </div>
-          </>
+          <div class="q-submit-row">
+            <button type="button" class="btn btn-primary btn-confirm" data-testid="q-submit" aria-keyshortcuts="Enter" aria-disabled={!complete} onClick={submit}>
+              <Icon name="check" />
+              <span>{t('q_submit_key')}</span>
+            </button>
+          </div>
         )}
         {footer && <div class="work-actions">{footer}</div>}
       </div>
