@@ -15,6 +15,8 @@ import { apiSession, checkExactlyOnce, exportJsonl, loginAnnotator, returnOtherU
 let client;
 let order;
 const paused = [];
+/** Items answered in these tests, with what was sent (the lead reviews one). */
+const answered = new Map();
 
 /** The demo's template order with boxes; every other open order is paused (and opened again
  * after). */
@@ -100,6 +102,7 @@ async function exportWhenIn(sent) {
 function checkExport(rows, sent, want) {
   const last = new Map();
   for (const b of sent) last.set(b.item_id, b.answer);
+  for (const [id, a] of last) answered.set(id, a);
   assert.deepEqual([...last.keys()].sort(), [...want.keys()].sort(), 'one answer per item sent');
   checkExactlyOnce(rows, last);
   for (const [id, w] of want) {
@@ -276,6 +279,63 @@ describe('a template order', () => {
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
 
       checkExport(await exportWhenIn(sent), sent, want);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('the lead reviews a template item', () => {
+  it('each question’s answers side by side, and an override with the workbench’s form', async () => {
+    // the client flags an item answered here (one with a box first; a gold item is the
+    // client's own answer and cannot be flagged)
+    const boxes = (a) => (Array.isArray(a.shapes) ? a.shapes.length : 0);
+    let item = null;
+    for (const [id] of [...answered].sort((x, y) => boxes(y[1]) - boxes(x[1]))) {
+      try {
+        await client('POST', `/orders/${order.id}/items/${id}/flag`, { note: '好像不对' });
+        item = id;
+        break;
+      } catch (e) {
+        if (!/gold/.test(String(e))) throw e;
+      }
+    }
+    assert.ok(item, 'an answered item that is not gold');
+    const b = await openBrowser(LAPTOP);
+    try {
+      const { page } = b;
+      await page.goto(BASE + '/login');
+      await page.locator('input[name=username]').fill('lead');
+      await page.locator('input[name=password]').fill('mudou-lead');
+      await page.locator('input[name=password]').press('Enter');
+      await page.getByTestId('topbar').waitFor();
+      await page.goto(`${BASE}/#/review?order=${order.id}`);
+      const card = page.locator(`[data-testid=review-item][data-item="${item}"]`);
+      await card.waitFor();
+      const review = card.getByTestId('template-review');
+      await review.waitFor();
+      const questions = await Promise.all((await review.getByTestId('q-review').all()).map((q) => q.getAttribute('data-question')));
+      assert.ok(['label', 'clear'].every((k) => questions.includes(k)), `questions reviewed: ${questions}`);
+      const label = review.locator('[data-testid=q-review][data-question=label]');
+      assert.ok((await label.getByTestId('q-review-answer').count()) >= 1);
+      const names = { circle: '圆形', square: '方形', triangle: '三角形', star: '星形' };
+      assert.match(await text(label), new RegExp(names[answered.get(item).label]));
+      // the boxes are drawn on the picture in each annotator's colour
+      if (boxes(answered.get(item))) assert.ok((await review.locator('[data-question=shapes] .q-review-pic rect').count()) >= 1);
+      await page.screenshot({ path: join(SCREENS, 'laptop-zh-lead-review-template.png'), fullPage: true });
+      // override: 三角形, clear 2, with the workbench's own editors
+      await card.getByTestId('override').click();
+      const form = card.getByTestId('template-override');
+      await form.getByTestId('template-form').waitFor();
+      await form.locator('[data-testid=opt-btn][data-key=triangle]').click();
+      await form.locator('[data-testid=rating-step][data-step="2"]').click();
+      await form.getByTestId('q-submit').click();
+      await card.getByTestId('decided').waitFor();
+      assert.match(await text(card.getByTestId('decided')), /三角形/);
+      const flags = await client('GET', `/orders/${order.id}/flags`);
+      const mine = (flags.items ?? flags).find((f) => f.item_id === item);
+      assert.ok(mine, 'the flag is listed');
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
