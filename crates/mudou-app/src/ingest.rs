@@ -824,11 +824,10 @@ impl Records {
                         Some(Ok(p)) => p,
                     };
                     first_path.get_or_insert_with(|| path.clone());
-                    fields.push(ItemField::image(
-                        &col.name,
-                        &pic.sha256,
-                        (pic.width, pic.height),
-                    ));
+                    fields.push(
+                        ItemField::image(&col.name, &pic.sha256, (pic.width, pic.height))
+                            .with_file(path.clone()),
+                    );
                 }
             }
         }

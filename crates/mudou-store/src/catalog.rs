@@ -55,6 +55,10 @@ pub struct ItemField {
     pub height: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// A picture's path as the dataset named it (a manifest's cell), so exports can pair
+    /// answers with the client's files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl ItemField {
@@ -66,7 +70,14 @@ impl ItemField {
             width: Some(size.0),
             height: Some(size.1),
             text: None,
+            file: None,
         }
+    }
+
+    /// This picture field with the path the dataset named it by.
+    pub fn with_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
     }
 
     pub fn text(name: impl Into<String>, text: impl Into<String>) -> Self {
@@ -77,6 +88,7 @@ impl ItemField {
             width: None,
             height: None,
             text: Some(text.into()),
+            file: None,
         }
     }
 
@@ -106,6 +118,7 @@ pub fn item_fields(
             width: size.map(|s| s.0),
             height: size.map(|s| s.1),
             text: None,
+            file: None,
         }]
     } else {
         vec![ItemField::text("text", body.unwrap_or_default())]

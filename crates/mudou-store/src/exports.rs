@@ -28,6 +28,8 @@ pub struct ExportItem {
     /// The consensus answer (JSON), once there is one.
     pub answer: Option<String>,
     pub confidence: Option<f64>,
+    /// A record's fields (JSON, see [`crate::ItemField`]); `None` for an item of one field.
+    pub fields: Option<String>,
 }
 
 /// One raw label of an order's item.
@@ -69,7 +71,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ExportItem>> {
         let sql = "SELECT oi.item_id, i.kind, i.sha256, i.body, i.file_name, i.tag, b.width, b.height, \
-                   oi.is_gold, oi.gold, i.gold AS known, oi.state, oi.answer, oi.confidence \
+                   oi.is_gold, oi.gold, i.gold AS known, oi.state, oi.answer, oi.confidence, i.fields \
                    FROM order_items oi JOIN items i ON i.id = oi.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE oi.order_id = $1 AND oi.item_id > $2 ORDER BY oi.item_id LIMIT $3";
         Ok(on_read!(self, p => sqlx::query_as::<_, ExportItem>(sql)

@@ -324,6 +324,8 @@ async fn seed_orders(
         .await?;
     ingest.commit().await?;
 
+    let pairs = pairs_dataset(svc, org_id, client_id, &rows).await?;
+
     let orders = [
         (
             // New annotators practise first: real single-choice work opens to those who pass.
@@ -424,6 +426,22 @@ async fn seed_orders(
                 "piece_rate_fen": 12,
                 "box_rate_fen": 4,
                 "box_pay_cap": 5,
+                "priority": 4
+            }),
+        ),
+        (
+            // Records of two pictures: what changed between them (flip with a swipe).
+            pairs,
+            serde_json::json!({
+                "name": "前后对比 What changed",
+                "task_type": "template",
+                "template": compare_pairs(),
+                "instructions": "左右滑动（或按空格）看前后两张图：一样就点“一样”；不一样就点“不一样”，再点出哪里变了。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 4,
+                "unit_size": 5,
+                "piece_rate_fen": 6,
                 "priority": 4
             }),
         ),
@@ -547,6 +565,99 @@ fn review_stars() -> serde_json::Value {
                 option("quality", "质量", "Quality", Some('s'), Some("🔧")),
                 option("delivery", "快递", "Delivery", Some('d'), Some("🚚")),
                 option("service", "服务", "Service", Some('f'), Some("🙋"))]}
+        ]
+    })
+}
+
+/// Pairs of the shapes' pictures as records of two picture fields (`before`, `after`),
+/// imported as a ZIP with a manifest like a client's; a pair whose main shapes differ knows
+/// its answer (`changed: different`), as do the pairs of a picture with itself.
+async fn pairs_dataset(
+    svc: &Services,
+    org_id: OrgId,
+    client_id: UserId,
+    rows: &[mudou_media::ManifestRow],
+) -> anyhow::Result<DatasetId> {
+    use std::io::Write;
+    let ds = svc
+        .store
+        .create_dataset(org_id, "前后对比 Pairs", client_id, now_millis())
+        .await?;
+    let tmp = tempfile::NamedTempFile::new()?;
+    let mut zip = zip::ZipWriter::new(tmp.reopen()?);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut manifest = csv::Writer::from_writer(Vec::new());
+    manifest.write_record(["before", "after", "gold"])?;
+    let mut put = std::collections::HashSet::new();
+    for i in 0..12usize {
+        let (a, b) = if i % 4 == 3 {
+            (&rows[i], &rows[i])
+        } else {
+            (&rows[i], &rows[i + 12])
+        };
+        for r in [a, b] {
+            if put.insert(r.file.clone()) {
+                let file =
+                    Shapes::get(&r.file).with_context(|| format!("{} is embedded", r.file))?;
+                zip.start_file(format!("pics/{}", r.file), opts)?;
+                zip.write_all(&file.data)?;
+            }
+        }
+        let gold = if a.file == b.file {
+            serde_json::json!({"changed": "same"}).to_string()
+        } else if a.label != b.label {
+            serde_json::json!({"changed": "different", "what": ["shape"]}).to_string()
+        } else {
+            String::new()
+        };
+        manifest.write_record([format!("pics/{}", a.file), format!("pics/{}", b.file), gold])?;
+    }
+    zip.start_file("manifest.csv", opts)?;
+    zip.write_all(&manifest.into_inner()?)?;
+    zip.finish()?;
+    let len = std::fs::metadata(tmp.path())?.len();
+    let source = mudou_app::ingest::Source::Zip(mudou_app::ingest::DiskFile {
+        path: tmp.path().to_path_buf(),
+        name: "pairs.zip".into(),
+        len,
+    });
+    let outcomes = mudou_app::ingest::ingest_sources(
+        svc,
+        ds.id,
+        vec![source],
+        None,
+        mudou_app::ingest::CommitMode::AtEnd,
+        &mut |_| {},
+    )
+    .await?;
+    if let Some(bad) = outcomes.iter().find(|o| o.status == "rejected") {
+        bail!("the demo's pairs: {bad:?}");
+    }
+    Ok(DatasetId::new(ds.id))
+}
+
+/// Two pictures, flipped by a swipe: the same or not, and if not, what changed.
+fn compare_pairs() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "swipe",
+        "fields": [
+            {"name": "before", "kind": "image", "title_zh": "之前", "title_en": "Before"},
+            {"name": "after", "kind": "image", "title_zh": "之后", "title_en": "After"}],
+        "questions": [
+            {"key": "changed", "kind": "choice",
+             "title_zh": "两张图一样吗?", "title_en": "Are they the same?",
+             "options": [
+                option("same", "一样", "Same", Some('1'), Some("🟰")),
+                option("different", "不一样", "Different", Some('2'), Some("↔️"))]},
+            {"key": "what", "kind": "multi_choice",
+             "title_zh": "哪里变了?", "title_en": "What changed?",
+             "when": {"question": "changed", "any_of": ["different"]},
+             "options": [
+                option("shape", "形状", "Shape", Some('q'), Some("🔷")),
+                option("colour", "颜色", "Colour", Some('w'), Some("🎨")),
+                option("size", "大小", "Size", Some('e'), Some("📏")),
+                option("place", "位置", "Place", Some('r'), Some("📍"))]}
         ]
     })
 }

@@ -270,6 +270,17 @@ impl BoxSource {
     }
 }
 
+/// A record's fields as an export writes them: each picture by the path the dataset named
+/// it (`file`), its hash and size; each text as it is. `None` for an item of one field.
+fn record_fields(it: &ExportItem) -> Option<Value> {
+    let list: Vec<mudou_store::ItemField> = serde_json::from_str(it.fields.as_deref()?).ok()?;
+    Some(Value::Array(
+        list.into_iter()
+            .map(|f| serde_json::to_value(f).unwrap_or_default())
+            .collect(),
+    ))
+}
+
 fn jsonl_pass(seed: i64, pick: Pick) -> Part {
     let render = move |page: &Page| {
         let mut out = Vec::new();
@@ -313,6 +324,9 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
             if it.is_gold {
                 line["gold"] = parse(it.gold.as_deref());
             }
+            if let Some(fields) = record_fields(it) {
+                line["fields"] = fields;
+            }
             let _ = serde_json::to_writer(&mut out, &line);
             out.push(b'\n');
         }
@@ -329,10 +343,17 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
 fn csv_parts(seed: i64, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
     let task = spec.task_type;
     let columns = task.kind().columns(spec);
+    // A template order names each field's content too: a picture's path, a text.
+    let fields: Vec<String> = match &spec.template {
+        Some(t) => t.fields.iter().map(|f| f.name.clone()).collect(),
+        None => Vec::new(),
+    };
     let head = {
         let mut w = crate::csv_out::writer(false);
+        let field_heads: Vec<String> = fields.iter().map(|f| format!("field.{f}")).collect();
         let names: Vec<&str> = ["item_id", "file_name", "tag", "state"]
             .into_iter()
+            .chain(field_heads.iter().map(String::as_str))
             .chain(columns.iter().map(String::as_str))
             .chain(["confidence", "labels"])
             .collect();
@@ -364,6 +385,24 @@ fn csv_parts(seed: i64, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
                 .confidence(it)
                 .map(|c| format!("{c:.4}"))
                 .unwrap_or_default();
+            let content = mudou_store::item_fields(
+                it.fields.as_deref(),
+                &it.kind,
+                it.sha256.as_deref(),
+                it.body.as_deref(),
+                it.width.zip(it.height),
+            );
+            let field_cells =
+                fields
+                    .iter()
+                    .map(|name| match content.iter().find(|f| &f.name == name) {
+                        Some(f) => f
+                            .text
+                            .clone()
+                            .or_else(|| f.file.clone())
+                            .unwrap_or_else(|| it.file_name.clone()),
+                        None => String::new(),
+                    });
             let cells: Vec<String> = [
                 it.item_id.to_string(),
                 it.file_name.clone(),
@@ -371,6 +410,7 @@ fn csv_parts(seed: i64, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
                 it.state.to_string(),
             ]
             .into_iter()
+            .chain(field_cells)
             .chain(answer)
             .chain([confidence, labels])
             .collect();

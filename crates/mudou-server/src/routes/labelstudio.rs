@@ -172,6 +172,8 @@ pub struct LsImportQuery {
     /// An order of yours on this dataset whose template reads the annotations (question
     /// by question, fields by their names). Without it, choices become `label`/`labels`,
     /// rectangles `boxes`, and other results are kept under their `from_name`.
+    #[param(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>)]
     pub order: Option<OrderId>,
 }
 

@@ -244,7 +244,7 @@ pub struct SignedQuery {
 /// A picture by a signed link from an export (no login: the link is the permission, until
 /// it expires). Answered with `Access-Control-Allow-Origin: *` so that other tools (Label
 /// Studio) can show it. A wrong, altered or expired link is 404.
-#[utoipa::path(get, path = "/api/v1/signed-media/{sha256}/{variant}/{name}", tag = "media",
+#[utoipa::path(get, path = "/api/v1/signed-media/{sha256}/{variant}/{name}", tag = "signed",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
            ("variant" = Variant, Path),
            ("name" = String, Path, description = "the file's name (not checked)"),

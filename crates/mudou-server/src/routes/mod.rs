@@ -40,7 +40,8 @@ use crate::state::AppState;
         media::Variant, mudou_domain::ErrorCode)),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
          (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),
-         (name = "lead"), (name = "me"))
+         (name = "lead"), (name = "me"),
+         (name = "signed", description = "links that carry their own expiring signature (no login): pictures for other tools"))
 )]
 pub struct ApiDoc;
 

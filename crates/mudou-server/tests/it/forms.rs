@@ -281,7 +281,7 @@ both!(a_template_order_goes_from_publish_to_export, |app| {
         .await;
     assert_eq!(d.ok()["answer"]["colour"], "红色", "{}", d.body);
 
-    // CSV: a column per question.
+    // CSV: a column per field (the picture's file) and per question.
     let text = download(&c, order_id, "format=csv").await;
     let mut r = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let head: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
@@ -292,6 +292,7 @@ both!(a_template_order_goes_from_publish_to_export, |app| {
             "file_name",
             "tag",
             "state",
+            "field.image",
             "label",
             "points",
             "clear",
@@ -305,11 +306,12 @@ both!(a_template_order_goes_from_publish_to_export, |app| {
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     let row = rows.iter().find(|r| r[0] == items[2].to_string()).unwrap();
     assert_eq!(
-        (&row[4], &row[5], &row[6], &row[7]),
+        (&row[5], &row[6], &row[7], &row[8]),
         ("star", "5", "2", "黄")
     );
+    assert!(row[4].ends_with(".jpg"), "{row:?}");
     let row = rows.iter().find(|r| r[0] == items[0].to_string()).unwrap();
-    assert_eq!(&row[8], "frame");
+    assert_eq!(&row[9], "frame");
 
     // COCO: the boxes question's classes and each object's attributes.
     let coco: Value = serde_json::from_str(&download(&c, order_id, "format=coco").await).unwrap();

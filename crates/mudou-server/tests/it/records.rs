@@ -272,7 +272,34 @@ both!(records_from_a_csv_manifest_are_labelled_as_pairs, |app| {
     assert_eq!(lines.len(), 3, "{text}");
     for l in &lines {
         assert_eq!(l["labels"][0]["answer"]["changed"], "moved", "{l}");
+        // Each field as the client named it: pictures by their path in the ZIP.
+        let f = l["fields"].as_array().unwrap();
+        assert_eq!(f.len(), 3, "{l}");
+        assert!(f[0]["file"].as_str().unwrap().starts_with("b/"), "{l}");
+        assert!(f[1]["file"].as_str().unwrap().starts_with("a/"), "{l}");
+        assert_eq!(f[2]["kind"], "text");
     }
+    let csv_text = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order}/export?format=csv&include=all",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut r = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(&head[4..6], ["field.before", "field.after"]);
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert!(
+        rows.iter()
+            .any(|r| &r[4] == "b/1.jpg" && &r[5] == "a/2.jpg"),
+        "{csv_text}"
+    );
 
     // A plain picture added to the pairs' dataset lacks the template's fields: sync refuses.
     let got = upload(&c, ds, "extra.jpg", shape(7)).await;
