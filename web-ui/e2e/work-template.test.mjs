@@ -6,7 +6,6 @@
 // with every question's answer, exactly as it was sent. And the client builds a template.
 
 import assert from 'node:assert/strict';
-import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { BASE, LAPTOP, PHONE, SCREENS, loadAxe, openBrowser, shot, text } from './lib.mjs';
@@ -32,6 +31,12 @@ async function templateOrder() {
       paused.push(x.id);
     }
   return o;
+}
+
+/** Waits for the next item and a frame more, so its form listens to the keys. */
+async function nextItemReady(page, id) {
+  await waitNextItem(page, id);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
 }
 
 /** Records each answer the page sends. */
@@ -83,15 +88,21 @@ async function drawBoxWithAttributes(page) {
   assert.equal(await page.locator('[data-testid=attr-opt][data-key=hollow]').getAttribute('aria-checked'), 'true');
 }
 
-/** The export once every answer sent here is in it (they leave the outbox a moment after
- * the screen moves on; others may have labelled the same items). */
-async function exportWhenIn(sent) {
-  const last = new Map();
-  for (const b of sent) last.set(b.item_id, b.answer);
+/** The export once one annotator has exactly the answers sent here (they leave the outbox a
+ * moment after the screen moves on; others may have labelled the same items alike). */
+async function exportWhenIn(sent, want, orderId = order.id) {
   for (let i = 0; ; i++) {
-    const rows = await exportJsonl(client, order.id);
-    const by = new Map(rows.map((r) => [r.item_id, r.labels]));
-    if ([...last].every(([id, a]) => (by.get(id) ?? []).some((l) => isDeepStrictEqual(l.answer, a))) || i >= 40) return rows;
+    // the page's requests reach this process a moment after they leave
+    const last = new Map();
+    for (const b of sent) last.set(b.item_id, b.answer);
+    const rows = await exportJsonl(client, orderId);
+    try {
+      assert.ok([...want.keys()].every((id) => last.has(id)));
+      checkExactlyOnce(rows, last);
+      return rows;
+    } catch (e) {
+      if (i >= 40) return rows;
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -209,7 +220,7 @@ describe('a template order', () => {
       await waitNextItem(page, id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
 
-      checkExport(await exportWhenIn(sent), sent, want);
+      checkExport(await exportWhenIn(sent, want), sent, want);
       assert.deepEqual(b.errors, []);
       await page.goto(BASE + '/');
       await page.getByTestId('greeting').waitFor();
@@ -253,7 +264,7 @@ describe('a template order', () => {
       await page.screenshot({ path: join(SCREENS, 'laptop-zh-work-template.png') });
       await page.keyboard.press('Enter');
       want.set(id, { label: 'star', points: 6, clear: 4, colour: '黄色', shapes: [{ label: 'square', attributes: { edge: true, fill: 'hollow' } }] });
-      await waitNextItem(page, id);
+      await nextItemReady(page, id);
 
       // 2: 4 then 1 (circle) hides the points again; e the rating; Enter
       ({ id } = await shownItem(page));
@@ -264,7 +275,7 @@ describe('a template order', () => {
       await page.keyboard.press('e');
       await page.keyboard.press('Enter');
       want.set(id, { label: 'circle', clear: 3 });
-      await waitNextItem(page, id);
+      await nextItemReady(page, id);
 
       // 3: Enter before the rating names the problem there; then t and Enter
       ({ id } = await shownItem(page));
@@ -275,13 +286,87 @@ describe('a template order', () => {
       await page.keyboard.press('t');
       await page.keyboard.press('Enter');
       want.set(id, { label: 'square', clear: 5 });
-      await waitNextItem(page, id);
+      await nextItemReady(page, id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
 
-      checkExport(await exportWhenIn(sent), sent, want);
+      checkExport(await exportWhenIn(sent, want), sent, want);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
+    }
+  });
+});
+
+describe('a swipe between two pictures', () => {
+  it('李娜 flips before/after with a finger, says what changed; each once in the export', async () => {
+    const { items } = await client('GET', '/orders');
+    const pairs = items.find((x) => x.spec.name === '前后对比 What changed');
+    assert.ok(pairs, 'the demo seeds the pairs order');
+    const reopen = [];
+    for (const x of items) {
+      if (x.id === pairs.id) {
+        if (x.state === 'paused') await client('POST', `/orders/${x.id}/resume`);
+      } else if (x.state === 'open') {
+        await client('POST', `/orders/${x.id}/pause`);
+        reopen.push(x.id);
+      }
+    }
+    const b = await openBrowser(PHONE, { touch: true });
+    try {
+      const { page } = b;
+      const sent = watch(page);
+      await loginAnnotator(page, '李娜', '2222');
+      await returnOtherUnits(page, pairs.id);
+      await startWork(page);
+      await page.locator('[data-testid=tpl-fields][data-layout=swipe]').waitFor();
+      const shownField = () => page.getByTestId('tpl-field').getAttribute('data-field');
+      assert.equal(await shownField(), 'before');
+      // the flip button shows the other picture; a finger swiping across it flips back
+      await page.waitForFunction(() => {
+        const img = document.querySelector('[data-testid=tpl-field] img');
+        return img && img.complete && img.naturalWidth > 0;
+      });
+      await page.getByTestId('tpl-flip').tap();
+      await page.waitForFunction(() => document.querySelector('[data-testid=tpl-field]')?.getAttribute('data-field') === 'after');
+      const box = await page.getByTestId('tpl-field').boundingBox();
+      const cdp = await page.context().newCDPSession(page);
+      const touch = (type, pts) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: pts.map(([x, y], id) => ({ x, y, id })) });
+      const y = box.y + box.height * 0.4;
+      await touch('touchStart', [[box.x + box.width * 0.8, y]]);
+      for (let i = 1; i <= 5; i++) await touch('touchMove', [[box.x + box.width * (0.8 - i * 0.1), y]]);
+      // the finger rests before it lifts: no fling left to swallow the next tap
+      await page.waitForTimeout(200);
+      await touch('touchMove', [[box.x + box.width * 0.3, y]]);
+      await touch('touchEnd', []);
+      await page.waitForFunction(() => document.querySelector('[data-testid=tpl-field]')?.getAttribute('data-field') === 'before');
+      await page.waitForTimeout(400);
+      await shot(page, 'phone-zh-work-swipe');
+
+      const want = new Map();
+      let { id } = await shownItem(page);
+      await page.locator('[data-testid=opt-btn][data-key=different]').tap();
+      await page.locator('[data-testid=q-card][data-question=what]').waitFor();
+      await page.locator('[data-testid=opt-btn][data-key=colour]').tap();
+      await page.locator('[data-testid=opt-btn][data-key=shape]').tap();
+      await page.getByTestId('q-submit').tap();
+      want.set(id, { changed: 'different', what: ['shape', 'colour'] });
+      await waitNextItem(page, id);
+      ({ id } = await shownItem(page));
+      await page.locator('[data-testid=opt-btn][data-key=same]').tap();
+      await page.getByTestId('q-submit').tap();
+      want.set(id, { changed: 'same' });
+      await waitNextItem(page, id);
+      await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+
+      const rows = await exportWhenIn(sent, want, pairs.id);
+      const last = new Map();
+      for (const s of sent) last.set(s.item_id, s.answer);
+      assert.deepEqual(last, want);
+      checkExactlyOnce(rows, want);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+      for (const x of reopen) await client('POST', `/orders/${x}/resume`).catch(() => {});
     }
   });
 });

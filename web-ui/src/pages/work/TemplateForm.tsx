@@ -103,7 +103,11 @@ export function TemplateForm({
     }
   };
 
+  // once given, this item's form takes no more keys or taps (the next item's form is coming:
+  // a key pressed meanwhile must not answer it with this one's answers)
+  const given = useRef(false);
   const submit = () => {
+    if (given.current) return;
     const a = ref.current.answers;
     const p = problems(template, a);
     if (Object.keys(p).length) {
@@ -113,6 +117,7 @@ export function TemplateForm({
       setTimeout(() => document.querySelector<HTMLElement>('.q-card.has-problem input, .q-card.has-problem button')?.focus(), 0);
       return;
     }
+    given.current = keys;
     onSubmit(cleanAnswer(template, a));
   };
   const next = () => {
@@ -132,6 +137,7 @@ export function TemplateForm({
   useEffect(() => {
     if (!keys) return;
     const f = (ev: KeyboardEvent) => {
+      if (given.current) return;
       const target = ev.target as HTMLElement | null;
       const tag = target?.tagName;
       const typing = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
@@ -314,35 +320,39 @@ function Fields({
   }
   list = list.filter((f) => !drawn(f.def.name));
   if (!list.length) return null;
+  const swipe = layout === 'swipe';
   return (
-    <div
-      class="tpl-fields"
-      data-testid="tpl-fields"
-      data-layout={layout}
-      onPointerDown={layout === 'swipe' ? (e) => (down.current = [e.clientX, e.clientY]) : undefined}
-      onPointerUp={
-        layout === 'swipe'
-          ? (e) => {
-              const d = down.current;
-              down.current = null;
-              if (d && Math.abs(e.clientX - d[0]) > 40 && Math.abs(e.clientX - d[0]) > Math.abs(e.clientY - d[1])) setShown((x) => x + 1);
-            }
-          : undefined
-      }
-    >
-      {list.map(({ def, data }) => (
-        <figure class="tpl-field" key={def.name} data-testid="tpl-field" data-field={def.name}>
-          {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
-          {def.kind === 'text' || (!data.screen_url && !data.thumb_url) ? (
-            <p class="work-text" data-testid="item-text">
-              {data.text}
-            </p>
-          ) : (
-            <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" />
-          )}
-        </figure>
-      ))}
-      {(layout === 'swipe' || (layout === 'one' && fields.length > 1 && !current?.field)) && (
+    <div class="tpl-fields" data-testid="tpl-fields" data-layout={layout}>
+      {/* the pictures take a sideways swipe (the page still scrolls up and down); the button
+          to flip is outside, so a tap on it is a plain tap */}
+      <div
+        class={'tpl-field-list' + (swipe ? ' tpl-swipe-area' : '')}
+        onPointerDown={swipe ? (e) => (down.current = [e.clientX, e.clientY]) : undefined}
+        onPointerCancel={swipe ? () => (down.current = null) : undefined}
+        onPointerUp={
+          swipe
+            ? (e) => {
+                const d = down.current;
+                down.current = null;
+                if (d && Math.abs(e.clientX - d[0]) > 40 && Math.abs(e.clientX - d[0]) > Math.abs(e.clientY - d[1])) setShown((x) => x + 1);
+              }
+            : undefined
+        }
+      >
+        {list.map(({ def, data }) => (
+          <figure class="tpl-field" key={def.name} data-testid="tpl-field" data-field={def.name}>
+            {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
+            {def.kind === 'text' || (!data.screen_url && !data.thumb_url) ? (
+              <p class="work-text" data-testid="item-text">
+                {data.text}
+              </p>
+            ) : (
+              <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" draggable={false} />
+            )}
+          </figure>
+        ))}
+      </div>
+      {(swipe || (layout === 'one' && fields.length > 1 && !current?.field)) && (
         <button type="button" class="btn btn-secondary tpl-flip" data-testid="tpl-flip" aria-keyshortcuts="Space" onClick={() => setShown((x) => x + 1)}>
           <Icon name="swap" />
           <span>{t('q_flip', { name: fieldTitle(fields[(shown + 1) % fields.length].def, lang) || String(((shown + 1) % fields.length) + 1) })}</span>
