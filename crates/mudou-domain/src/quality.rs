@@ -272,7 +272,8 @@ pub fn combine(engines: &[(i64, &OrderEngine)]) -> HashMap<i64, WorkerEngine> {
     out
 }
 
-/// How annotators agree on one question of an order.
+/// How annotators agree on one question of an order, and what the batch consensus (every
+/// worker's reliability estimated from all of their answers) says beside the live one.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct QuestionFigures {
     pub key: String,
@@ -285,36 +286,92 @@ pub struct QuestionFigures {
     /// Krippendorff's alpha with the kind's metric (nominal; ordinal for ratings; interval
     /// for numbers); `null` with too little to compare.
     pub krippendorff_alpha: Option<f64>,
+    /// The batch consensus's mean confidence over the items answered (choice-like
+    /// questions: one-coin Dawid–Skene; the others their live consensus).
+    pub batch_confidence: Option<f64>,
+    /// Resolved items whose final answer to this question differs from the batch
+    /// consensus's: where weighing people by their record would answer otherwise.
+    pub batch_differs: usize,
 }
 
-/// Each question's agreement over an order's labels (old task types: their one question).
-pub fn question_figures(spec: &OrderSpec, labels: &[QualityLabel]) -> Vec<QuestionFigures> {
+/// Each question's agreement and batch consensus over an order's labels and items (old
+/// task types: their one question).
+pub fn question_figures(
+    spec: &OrderSpec,
+    labels: &[QualityLabel],
+    items: &[QualityItem],
+) -> Vec<QuestionFigures> {
     let template = spec.template();
-    let mut by_item: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+    let mut workers: Vec<i64> = labels.iter().map(|l| l.annotator_id).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let worker = |id: i64| workers.binary_search(&id).unwrap_or(0) as u32;
+    let mut by_item: BTreeMap<i64, Vec<(u32, Value)>> = BTreeMap::new();
     for l in labels {
         if let Ok(v) = serde_json::from_str::<Value>(&l.answer) {
-            by_item.entry(l.item_id).or_default().push(v);
+            by_item
+                .entry(l.item_id)
+                .or_default()
+                .push((worker(l.annotator_id), v));
         }
     }
+    let finals: HashMap<i64, Value> = items
+        .iter()
+        .filter(|i| !i.is_gold && i.state == ItemState::Resolved)
+        .filter_map(|i| {
+            let a = serde_json::from_str::<Value>(i.answer.as_deref()?).ok()?;
+            Some((i.item_id, a))
+        })
+        .collect();
+    let ids: Vec<i64> = by_item.keys().copied().collect();
     template
         .questions
         .iter()
         .map(|q| {
-            let items: Vec<Vec<Value>> = by_item
+            let items: Vec<Vec<(u32, Value)>> = by_item
                 .values()
                 .map(|answers| {
                     answers
                         .iter()
-                        .filter_map(|a| a.get(&q.key).filter(|v| !v.is_null()).cloned())
+                        .filter_map(|(w, a)| {
+                            a.get(&q.key)
+                                .filter(|v| !v.is_null())
+                                .map(|v| (*w, v.clone()))
+                        })
                         .collect()
                 })
                 .collect();
+            let plain: Vec<Vec<Value>> = items
+                .iter()
+                .map(|a| a.iter().map(|(_, v)| v.clone()).collect())
+                .collect();
+            let batch = q.kind().batch(q, &items, workers.len());
+            let answered: Vec<f64> = batch
+                .iter()
+                .zip(&items)
+                .filter(|(b, a)| !a.is_empty() && b.answer.is_some())
+                .map(|(b, _)| b.confidence)
+                .collect();
+            let batch_differs = ids
+                .iter()
+                .zip(&batch)
+                .filter(|(id, b)| {
+                    let final_answer = finals.get(id).and_then(|f| f.get(&q.key));
+                    match (final_answer, &b.answer) {
+                        (Some(f), Some(b)) => q.kind().score(q, f, b) < 1.0 - 1e-9,
+                        _ => false,
+                    }
+                })
+                .count();
             QuestionFigures {
                 key: q.key.clone(),
                 kind: q.kind.clone(),
-                answers: items.iter().map(Vec::len).sum(),
-                items_compared: items.iter().filter(|a| a.len() >= 2).count(),
-                krippendorff_alpha: q.kind().agreement(q, &items),
+                answers: plain.iter().map(Vec::len).sum(),
+                items_compared: plain.iter().filter(|a| a.len() >= 2).count(),
+                krippendorff_alpha: q.kind().agreement(q, &plain),
+                batch_confidence: (!answered.is_empty())
+                    .then(|| answered.iter().sum::<f64>() / answered.len() as f64),
+                batch_differs,
             }
         })
         .collect()
@@ -412,10 +469,28 @@ mod tests {
             l(2, r#"{"class":"bike","stars":1}"#),
             l(3, r#"{"class":"car"}"#),
         ];
-        let f = question_figures(&spec, &labels);
+        let item = |id: i64, answer: &str| QualityItem {
+            item_id: id,
+            is_gold: false,
+            gold: None,
+            state: ItemState::Resolved,
+            answer: Some(answer.into()),
+            confidence: Some(0.9),
+            known: None,
+        };
+        let finals = [
+            item(1, r#"{"class":"car","stars":4}"#),
+            item(2, r#"{"class":"car","stars":1}"#),
+        ];
+        let f = question_figures(&spec, &labels, &finals);
         let class = f.iter().find(|q| q.key == "class").unwrap();
         assert_eq!((class.answers, class.items_compared), (5, 2));
         assert_eq!(class.krippendorff_alpha, Some(1.0));
+        assert_eq!(
+            class.batch_differs, 1,
+            "item 2: both said bike, its final says car"
+        );
+        assert!(class.batch_confidence.unwrap() > 0.5);
         let stars = f.iter().find(|q| q.key == "stars").unwrap();
         assert_eq!((stars.kind.as_str(), stars.answers), ("rating", 4));
         assert_eq!(stars.krippendorff_alpha, Some(1.0));

@@ -1046,6 +1046,43 @@ mod tests {
         );
     }
 
+    /// The batch consensus weighs people by their record over the whole order: on an item
+    /// where a careful and a careless worker disagree, the careful one wins.
+    #[test]
+    fn batch_consensus_trusts_the_careful() {
+        let t = shop();
+        let q = t.question("class").unwrap();
+        let opts = ["car", "bike", "other"];
+        let mut items: Vec<Vec<(u32, Value)>> = Vec::new();
+        for i in 0..30 {
+            let truth = opts[i % 3];
+            let careless = opts[(i * 7 + 1) % 3];
+            // Workers 0 and 1 are right; worker 2 answers at random.
+            items.push(vec![
+                (0, json!(truth)),
+                (1, json!(truth)),
+                (2, json!(careless)),
+            ]);
+        }
+        // The item in question: only worker 0 and worker 2, disagreeing.
+        items.push(vec![(2, json!("bike")), (0, json!("other"))]);
+        let live = q
+            .kind()
+            .consensus(q, &[json!("bike"), json!("other")], &[0, 1]);
+        assert!(live.confidence <= 0.5 + 1e-9, "live: a tie");
+        let batch = q.kind().batch(q, &items, 3);
+        let last = batch.last().unwrap();
+        assert_eq!(last.answer, Some(json!("other")));
+        assert!(last.confidence > 0.8, "{}", last.confidence);
+        let multi = t.question("sides").unwrap();
+        let b = multi.kind().batch(
+            multi,
+            &[vec![(0, json!(["front"])), (1, json!(["front"]))]],
+            2,
+        );
+        assert_eq!(b[0].answer, Some(json!(["front"])));
+    }
+
     #[test]
     fn agreement_per_kind() {
         let t = shop();

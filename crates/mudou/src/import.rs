@@ -28,7 +28,9 @@ pub struct ImportArgs {
     pub dataset: String,
     /// A folder (sub-folders become tags; `manifest.csv|jsonl` at its top gives gold and
     /// metadata), a ZIP archive, a manifest (`.csv`/`.jsonl` with a `file` column, paths
-    /// relative to it), or with --texts a CSV/JSONL file of text items.
+    /// relative to it), or with --texts a CSV/JSONL file of text items. A manifest without
+    /// a `file` column is of records: each row one item whose columns are its fields
+    /// (pictures by their path, texts as they are).
     pub path: PathBuf,
     /// PATH is a CSV or JSONL file of text items (a `text` column).
     #[arg(long)]
@@ -128,6 +130,85 @@ struct Plan {
     manifest: Option<Vec<ManifestRow>>,
     /// Files (archive entries counted one by one), for the progress bar.
     total: u64,
+    /// A records manifest's folder packed as a ZIP for the import (removed when dropped).
+    _packed: Option<tempfile::TempPath>,
+}
+
+/// Whether a manifest's rows are records (no `file` column: its columns are fields).
+fn is_records(path: &Path) -> anyhow::Result<bool> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = TableFormat::from_file_name(&name).unwrap_or(TableFormat::Csv);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let present = |rel: &str| dir.join(rel).is_file();
+    Ok(matches!(
+        mudou_media::parse_any_manifest(format, &name, &bytes, &present),
+        Ok(mudou_media::AnyManifest::Records(_))
+    ))
+}
+
+/// A records manifest and the pictures its rows name, packed (not compressed) into a
+/// temporary ZIP so that it takes the same path as an uploaded archive: each row one item,
+/// a row naming a missing file refused with its reason, the rest imported.
+fn pack_records(manifest: &Path) -> anyhow::Result<Plan> {
+    use std::io::Write;
+    let bytes =
+        std::fs::read(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+    let name = manifest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "manifest.csv".into());
+    let format = TableFormat::from_file_name(&name).unwrap_or(TableFormat::Csv);
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let present = |rel: &str| dir.join(rel).is_file();
+    let mudou_media::AnyManifest::Records(records) =
+        mudou_media::parse_any_manifest(format, &name, &bytes, &present)?
+    else {
+        bail!(
+            "{} has a file column: not a records manifest",
+            manifest.display()
+        );
+    };
+    let tmp = tempfile::NamedTempFile::new()?;
+    let mut zip = zip::ZipWriter::new(tmp.reopen()?);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    let entry = match format {
+        TableFormat::Jsonl => "manifest.jsonl",
+        _ => "manifest.csv",
+    };
+    zip.start_file(entry, opts)?;
+    zip.write_all(&bytes)?;
+    let mut packed = HashSet::new();
+    for row in &records.rows {
+        for (col, value) in records.fields.iter().zip(&row.values) {
+            let (mudou_media::ColumnKind::Image, Some(rel)) = (col.kind, value) else {
+                continue;
+            };
+            let full = dir.join(rel);
+            // A missing file is left out: the import refuses its row with the reason.
+            if !full.is_file() || !packed.insert(rel.clone()) {
+                continue;
+            }
+            zip.start_file(rel.as_str(), opts)?;
+            let mut f = std::fs::File::open(&full)
+                .with_context(|| format!("reading {}", full.display()))?;
+            std::io::copy(&mut f, &mut zip)?;
+        }
+    }
+    zip.finish()?;
+    let path = tmp.into_temp_path();
+    let f = disk_file(path.to_path_buf(), name)?;
+    Ok(Plan {
+        sources: vec![Source::Zip(f)],
+        manifest: None,
+        total: records.rows.len() as u64 + packed.len() as u64,
+        _packed: Some(path),
+    })
 }
 
 fn is_hidden(name: &str) -> bool {
@@ -193,9 +274,16 @@ fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
             sources: vec![Source::Texts(f)],
             manifest: None,
             total: 0,
+            _packed: None,
         });
     }
     if meta.is_dir() {
+        for m in ["manifest.csv", "manifest.jsonl"] {
+            let m = path.join(m);
+            if m.is_file() && is_records(&m)? {
+                return pack_records(&m);
+            }
+        }
         let mut files = Vec::new();
         walk(path, "", &mut files)?;
         files.sort();
@@ -222,6 +310,7 @@ fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
             sources,
             manifest,
             total,
+            _packed: None,
         });
     }
     if is_zip(path)? {
@@ -231,9 +320,13 @@ fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
             sources: vec![Source::Zip(f)],
             manifest: None,
             total,
+            _packed: None,
         });
     }
     if TableFormat::from_file_name(&base_name).is_some() {
+        if is_records(path)? {
+            return pack_records(path);
+        }
         // A manifest: the files it lists, relative to its folder.
         let rows = read_manifest_file(path)?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -261,6 +354,7 @@ fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
             sources,
             manifest: Some(rows),
             total,
+            _packed: None,
         });
     }
     // A single picture.
@@ -269,6 +363,7 @@ fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
         sources: vec![source],
         manifest: None,
         total,
+        _packed: None,
     })
 }
 
@@ -774,6 +869,65 @@ mod tests {
         // The picture that was decoded took its memory from this budget, and gave it back.
         assert!((1..=4 << 20).contains(&budget.high_water()));
         assert_eq!(budget.reserved(), 0);
+    }
+
+    /// A folder whose manifest has no `file` column: each row one record of named fields,
+    /// pictures by their path in the folder; a row naming a missing file is refused with
+    /// its reason, the rest imported; both through a manifest path and a folder.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn local_records_import_from_a_folder() {
+        let data = tempfile::tempdir().unwrap();
+        let app = app(data.path()).await;
+        let src = tempfile::tempdir().unwrap();
+        let d = src.path();
+        std::fs::create_dir_all(d.join("before")).unwrap();
+        std::fs::create_dir_all(d.join("after")).unwrap();
+        for (i, rel) in ["before/1.jpg", "after/1.jpg", "after/2.jpg"]
+            .iter()
+            .enumerate()
+        {
+            std::fs::copy(shapes().join(format!("shape_00{i}.jpg")), d.join(rel)).unwrap();
+        }
+        std::fs::write(
+            d.join("manifest.csv"),
+            "before,after,note\nbefore/1.jpg,after/1.jpg,门开了\nbefore/1.jpg,after/2.jpg,\"灯, 新的\"\nbefore/1.jpg,after/gone.jpg,丢了\n",
+        )
+        .unwrap();
+        let summary = run_local(&app.state, &args(d)).await.unwrap();
+        assert_eq!(summary.accepted, 2, "{summary:?}");
+        assert_eq!(summary.rejected.len(), 1, "{summary:?}");
+        assert_eq!(summary.rejected[0].1, "missing_file", "{summary:?}");
+        assert!(
+            summary.rejected[0].2.contains("after/gone.jpg"),
+            "{summary:?}"
+        );
+
+        let store = &app.state.store;
+        let org = OrgId::new(store.list_orgs().await.unwrap()[0].id);
+        let ds = store.dataset_by_name(org, "导入").await.unwrap().unwrap();
+        let items = store
+            .list_items(org, DatasetId::new(ds.id), 0, 100)
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 2);
+        for it in &items {
+            let fields = mudou_store::item_fields(
+                it.fields.as_deref(),
+                &it.kind,
+                it.sha256.as_deref(),
+                it.body.as_deref(),
+                it.width.zip(it.height),
+            );
+            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["before", "after", "note"]);
+            assert_eq!(fields[0].file.as_deref(), Some("before/1.jpg"));
+            assert!(fields[1].sha256.is_some() && fields[1].width.is_some());
+        }
+        assert!(
+            items
+                .iter()
+                .any(|i| i.fields.as_deref().unwrap_or_default().contains("灯, 新的"))
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

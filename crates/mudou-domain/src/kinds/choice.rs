@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, options_between, posterior,
+    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, one_coin, options_between,
+    posterior,
 };
 use crate::template::{Question, check_options};
 use crate::{Answer, OrderSpec, ValidationError};
@@ -160,6 +161,27 @@ impl QuestionKind for ChoiceQuestion {
             confidence,
             settles: true,
         }
+    }
+
+    /// One-coin Dawid–Skene over the order: a careful worker's answer weighs more.
+    fn batch(&self, q: &Question, items: &[Vec<(u32, Value)>], n_workers: usize) -> Vec<Agreed> {
+        one_coin(q.options.len(), items, n_workers, |a| {
+            a.as_str().and_then(|k| q.option_index(k))
+        })
+        .into_iter()
+        .map(|r| match r {
+            Some((c, confidence)) => Agreed {
+                answer: Some(Value::from(q.options[c].key.clone())),
+                confidence,
+                settles: true,
+            },
+            None => Agreed {
+                answer: None,
+                confidence: 0.0,
+                settles: true,
+            },
+        })
+        .collect()
     }
 
     fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64> {

@@ -104,6 +104,20 @@ pub trait QuestionKind: Send + Sync {
     /// `workers[i]` is a dense index of who gave `answers[i]`.
     fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed;
 
+    /// The batch consensus over a whole order: each item's answer (`items[i]` its answers
+    /// as `(worker, answer)`, workers dense `0..n_workers`), with each worker's reliability
+    /// estimated from all of their answers. By default each item's live consensus.
+    fn batch(&self, q: &Question, items: &[Vec<(u32, Value)>], _n_workers: usize) -> Vec<Agreed> {
+        items
+            .iter()
+            .map(|answers| {
+                let (a, w): (Vec<Value>, Vec<u32>) =
+                    answers.iter().map(|(w, a)| (a.clone(), *w)).unzip();
+                self.consensus(q, &a, &w)
+            })
+            .collect()
+    }
+
     /// Krippendorff's alpha over an order: each inner list is one item's answers (with
     /// the metric that suits the kind: nominal, ordinal or interval). `None` when there is
     /// not enough to say.
@@ -159,6 +173,49 @@ impl QuestionKind for Unknown {
     fn cell(&self, _: &Question, answer: &Value) -> String {
         answer.to_string()
     }
+}
+
+/// One-coin Dawid–Skene over an order's items whose answers map to classes `0..k`: each
+/// item's likeliest class and its posterior. An item nobody answered gets `None`.
+pub(crate) fn one_coin(
+    k: usize,
+    items: &[Vec<(u32, Value)>],
+    n_workers: usize,
+    class: impl Fn(&Value) -> Option<usize>,
+) -> Vec<Option<(usize, f64)>> {
+    use mudou_consensus::{Label, Labels, Method};
+    // Items with at least one answer, renumbered densely.
+    let mut tasks = Vec::new();
+    let mut labels = Vec::new();
+    for (i, answers) in items.iter().enumerate() {
+        let mine: Vec<Label> = answers
+            .iter()
+            .filter_map(|(w, a)| {
+                class(a)
+                    .filter(|c| *c < k)
+                    .map(|c| Label::new(tasks.len() as u32, *w, c as u32))
+            })
+            .collect();
+        if !mine.is_empty() {
+            tasks.push(i);
+            labels.extend(mine);
+        }
+    }
+    let mut out = vec![None; items.len()];
+    let Ok(data) = Labels::new(
+        tasks.len() as u32,
+        n_workers.max(1) as u32,
+        k.max(1) as u32,
+        &labels,
+    ) else {
+        return out;
+    };
+    if let Ok(agg) = Method::OneCoinDawidSkene.run(&data) {
+        for (t, &i) in tasks.iter().enumerate() {
+            out[i] = Some((agg.labels[t] as usize, agg.confidence(t)));
+        }
+    }
+    out
 }
 
 /// Nominal Krippendorff's alpha over items whose answers map to classes `0..k`.

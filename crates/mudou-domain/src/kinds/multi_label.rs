@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, options_between, posterior,
-    strings,
+    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, one_coin, options_between,
+    posterior, strings,
 };
 use crate::template::{Question, check_options};
 use crate::{Answer, OrderSpec, ValidationError};
@@ -191,6 +191,34 @@ impl QuestionKind for MultiChoice {
             confidence: if answers.is_empty() { 0.0 } else { least },
             settles: true,
         }
+    }
+
+    /// Each option a yes/no question under one-coin Dawid–Skene over the order.
+    fn batch(&self, q: &Question, items: &[Vec<(u32, Value)>], n_workers: usize) -> Vec<Agreed> {
+        let mut chosen: Vec<Vec<String>> = vec![Vec::new(); items.len()];
+        let mut least = vec![1.0f64; items.len()];
+        for o in &q.options {
+            let per = one_coin(2, items, n_workers, |a| {
+                a.is_array().then(|| Self::has(a, &o.key) as usize)
+            });
+            for (i, r) in per.into_iter().enumerate() {
+                if let Some((c, conf)) = r {
+                    if c == 1 {
+                        chosen[i].push(o.key.clone());
+                    }
+                    least[i] = least[i].min(conf);
+                }
+            }
+        }
+        items
+            .iter()
+            .zip(chosen.into_iter().zip(least))
+            .map(|(answers, (keys, conf))| Agreed {
+                answer: (!answers.is_empty()).then(|| json!(keys)),
+                confidence: if answers.is_empty() { 0.0 } else { conf },
+                settles: true,
+            })
+            .collect()
     }
 
     /// The mean over options of the yes/no alpha.

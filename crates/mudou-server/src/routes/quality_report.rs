@@ -233,7 +233,7 @@ pub async fn build_report(
     let (engine, questions) = tokio::task::spawn_blocking(move || {
         (
             order_engine(&spec2, &labels, &items),
-            mudou_domain::quality::question_figures(&spec2, &labels),
+            mudou_domain::quality::question_figures(&spec2, &labels, &items),
         )
     })
     .await
@@ -339,6 +339,16 @@ pub fn report_csv(r: &QualityReport) -> Result<Vec<u8>, csv::Error> {
             "question",
             &format!("{} ({}) krippendorff_alpha", q.key, q.kind),
             cell(q.krippendorff_alpha),
+        )?;
+        row(
+            "question",
+            &format!("{} ({}) batch_confidence", q.key, q.kind),
+            cell(q.batch_confidence),
+        )?;
+        row(
+            "question",
+            &format!("{} ({}) batch_differs", q.key, q.kind),
+            q.batch_differs.to_string(),
         )?;
     }
     w.write_record(["", "", ""])?;

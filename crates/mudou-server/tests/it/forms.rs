@@ -329,6 +329,30 @@ both!(a_template_order_goes_from_publish_to_export, |app| {
     let e = a1.get("/api/v1/me/earnings").await;
     assert_eq!(e.ok()["today_fen"], 23, "{}", e.body);
 
+    // The quality report: each question's agreement with its own metric, and the batch
+    // consensus beside the live one.
+    let report = c.get(&format!("/api/v1/orders/{order_id}/quality")).await;
+    let questions = report.ok()["questions"].as_array().unwrap();
+    let by_key: HashMap<&str, &Value> = questions
+        .iter()
+        .map(|q| (q["key"].as_str().unwrap(), q))
+        .collect();
+    assert_eq!(by_key["clear"]["kind"], "rating");
+    assert_eq!(
+        by_key["label"]["answers"],
+        6,
+        "{report:?}",
+        report = report.body
+    );
+    assert_eq!(by_key["label"]["items_compared"], 3);
+    assert_eq!(
+        by_key["label"]["krippendorff_alpha"], 1.0,
+        "all agreed on the shape"
+    );
+    assert!(by_key["label"]["batch_confidence"].as_f64().unwrap() > 0.5);
+    assert_eq!(by_key["label"]["batch_differs"], 0);
+    assert!(by_key["colour"]["krippendorff_alpha"].as_f64().unwrap() < 1.0);
+
     // Another organisation's client cannot read it.
     let other = app.browser();
     other.login("client_b").await.ok();

@@ -391,3 +391,158 @@ both!(labelstudio_template_order_round_trip, |app| {
         .await;
     g.refused(mudou_domain::ErrorCode::Validation);
 });
+
+/// A config of Label Studio's own template gallery (vendored with the domain's tests).
+fn gallery(path: &str) -> String {
+    let file = format!(
+        "{}/../mudou-domain/tests/fixtures/labelstudio-gallery/{path}/config.yml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let yml = std::fs::read_to_string(&file).unwrap();
+    let start = yml.find("config: |").expect("a config block") + "config: |".len();
+    // The block is the indented lines after `config: |`.
+    yml[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  ") || l.trim().is_empty())
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+both!(
+    gallery_configs_are_labelled_and_go_back_to_label_studio,
+    |app| {
+        let w = app.world().await;
+        let c = client(&app, "client_a").await;
+        for path in [
+            "computer-vision/image-classification",
+            "computer-vision/object-detection-with-bounding-boxes",
+        ] {
+            let ds = app.dataset(w.org_a, path).await;
+            add_images(
+                &app.state,
+                ds.id,
+                vec![
+                    shape("shape_000.jpg", "one.jpg"),
+                    shape("shape_001.jpg", "two.jpg"),
+                ],
+            )
+            .await
+            .unwrap();
+            let g = c
+                .post(
+                    "/api/v1/templates/labelstudio",
+                    json!({"config": gallery(path)}),
+                )
+                .await;
+            let t = g.ok()["template"].clone();
+            let q = t["questions"][0].clone();
+            let option = q["options"][0]["key"].as_str().unwrap().to_owned();
+            let o = c
+                .post(
+                    "/api/v1/orders",
+                    json!({"dataset_id": ds.id, "spec": template_spec(t.clone())}),
+                )
+                .await;
+            let order = o.ok()["id"].as_i64().unwrap();
+            c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+                .await
+                .ok();
+
+            // Labelled in Mudou like any template order.
+            let b = app.browser();
+            b.enrol_as("lead_a").await;
+            b.pin(w.ann_a1, "1111").await.ok();
+            let next = b.get("/api/v1/work/next").await;
+            let aid = next.ok()["assignment"]["id"].as_i64().unwrap();
+            for item in next.body["assignment"]["items"].as_array().unwrap() {
+                let value = if q["kind"] == "boxes" {
+                    json!([{"label": option, "x": 4, "y": 5, "w": 20, "h": 10}])
+                } else {
+                    json!(option)
+                };
+                let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(),
+                "assignment_id": aid, "item_id": item["item_id"], "duration_ms": 2000,
+                "answer": {(q["key"].as_str().unwrap()): value}});
+                let r = b.post("/api/v1/work/labels", body).await;
+                assert!(r.status.is_success(), "{path}: {t} {}", r.body);
+            }
+            b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+                .await
+                .ok();
+
+            // The export speaks the config Label Studio gets for the order: every result's
+            // names are the config's tags, every value one of its options.
+            let xml = c
+                .http
+                .get(format!(
+                    "{}/api/v1/orders/{order}/labelstudio-config",
+                    c.url
+                ))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let ls: Value = c
+                .http
+                .get(format!(
+                    "{}/api/v1/orders/{order}/export?format=labelstudio",
+                    c.url
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let tasks = ls.as_array().unwrap();
+            assert_eq!(tasks.len(), 2, "{path}");
+            for task in tasks {
+                let result = task["predictions"][0]["result"].as_array().unwrap();
+                assert!(!result.is_empty(), "{path}: {task}");
+                for r in result {
+                    for name in ["from_name", "to_name"] {
+                        let n = r[name].as_str().unwrap();
+                        assert!(
+                            xml.contains(&format!("name=\"{n}\"")),
+                            "{path}: {n} in {xml}"
+                        );
+                    }
+                    let values = r["value"]["choices"]
+                        .as_array()
+                        .or(r["value"]["rectanglelabels"].as_array())
+                        .unwrap();
+                    for v in values {
+                        let v = v.as_str().unwrap();
+                        assert!(
+                            xml.contains(&format!("alias=\"{v}\""))
+                                || xml.contains(&format!("value=\"{v}\"")),
+                            "{path}: {v} in {xml}"
+                        );
+                    }
+                }
+                assert!(
+                    task["data"][t["fields"][0]["name"].as_str().unwrap()].is_string(),
+                    "{task}"
+                );
+            }
+            // And back into Mudou: the dataset knows the answers.
+            let g = c
+                .post(
+                    &format!("/api/v1/datasets/{}/labelstudio?order={order}", ds.id),
+                    ls,
+                )
+                .await;
+            assert_eq!(g.ok()["labelled"], 2, "{path}: {}", g.body);
+            let k = known(&c, ds.id).await;
+            assert!(
+                k.values()
+                    .all(|a| a.get(q["key"].as_str().unwrap()).is_some()),
+                "{path}: {k:?}"
+            );
+        }
+    }
+);
