@@ -1,6 +1,6 @@
 // Gold answers typed in by the client while the order is a draft: pick the right label for a
 // few items from their thumbnails (PUT /orders/{id}/gold/{item_id}). Box orders take their gold
-// boxes from the manifest.
+// boxes from the manifest. A template order's gold is answered with the workbench's own form.
 
 import { useState } from 'preact/hooks';
 import { api, type Items } from '../../api';
@@ -9,6 +9,9 @@ import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, Note } from '../../components/ui';
 import type { Order } from '../../orders';
 import { goldText, type Item } from './Dataset';
+import { TemplateForm } from '../work/TemplateForm';
+import { answerWords } from '../../kinds/template';
+import type { FormAnswer } from '../../kinds/types';
 
 const PAGE = 24;
 
@@ -30,6 +33,9 @@ export function GoldPicker({ order }: { order: Order }) {
   const [saving, setSaving] = useState<number | null>(null);
   const [itemError, setItemError] = useState<{ id: number; error: unknown } | null>(null);
   const multi = order.spec.task_type === 'multi_label';
+  const template = order.spec.task_type === 'template' ? order.spec.template : undefined;
+  // The item whose template answer is being given.
+  const [editing, setEditing] = useState<number | null>(null);
   const [picked, setPicked] = useState<Record<number, string[]>>({});
 
   async function loadMore() {
@@ -44,6 +50,21 @@ export function GoldPicker({ order }: { order: Order }) {
       setError(e);
     } finally {
       setBusy(false);
+    }
+  }
+
+  async function saveForm(item: Item, answer: FormAnswer) {
+    if (!template) return;
+    setSaving(item.id);
+    setItemError(null);
+    try {
+      await api.put(`/orders/${order.id}/gold/${item.id}`, { answer });
+      setSet((old) => ({ ...old, [item.id]: [answerWords(template, answer, getLang())] }));
+      setEditing(null);
+    } catch (e) {
+      setItemError({ id: item.id, error: e });
+    } finally {
+      setSaving(null);
     }
   }
 
@@ -110,7 +131,22 @@ export function GoldPicker({ order }: { order: Order }) {
                         {it.gold != null && goldText(it.gold) && (
                           <span class="muted hint">{t('manifest_says', { v: goldText(it.gold) })}</span>
                         )}
-                        {multi ? (
+                        {template ? (
+                          editing === it.id ? (
+                            <div class="gold-form" data-testid="gold-form">
+                              <TemplateForm
+                                template={template}
+                                item={it}
+                                keys={false}
+                                narrow={false}
+                                idPrefix={`gold${it.id}`}
+                                onSubmit={(a) => void saveForm(it, a)}
+                              />
+                            </div>
+                          ) : (
+                            <Button icon="star" label={t('pick_gold')} data-testid="gold-open-form" onClick={() => setEditing(it.id)} />
+                          )
+                        ) : multi ? (
                           <fieldset class="gold-multi">
                             <legend class="sr-only">{t('gold_for', { name: it.file_name })}</legend>
                             {order.spec.labels.map((l) => (
@@ -153,7 +189,7 @@ export function GoldPicker({ order }: { order: Order }) {
                         {done && (
                           <span class="badge badge-gold" data-testid="gold-saved">
                             <Icon name="check" size={14} />
-                            {t('gold')}: {done.map(name).join(' · ') || '∅'}
+                            {t('gold')}: {(template ? done : done.map(name)).join(' · ') || '∅'}
                           </span>
                         )}
                         {itemError?.id === it.id && <ErrorNote error={itemError.error} />}

@@ -2,7 +2,8 @@
 // (the item with the right boxes, or the right label's example).
 
 import { useEffect, useRef } from 'preact/hooks';
-import { t } from '../../i18n';
+import { getLang, t } from '../../i18n';
+import { answerWords } from '../../kinds/template';
 import { Icon } from '../../components/Icon';
 import type { Given } from '../../work/unit';
 import type { Box, Feedback, OrderBrief, WorkItem } from '../../work/types';
@@ -41,10 +42,14 @@ export function FeedbackPanel({
       </div>
     );
   const right = result.correct;
-  const rightKey = 'label' in result.answer ? result.answer.label : null;
+  // A template order's answers in its own words (every question); the others by label.
+  const tpl = order.task_type === 'template' ? order.template : undefined;
+  const words = (a: Feedback['answer']) =>
+    tpl ? answerWords(tpl, a, getLang()) : answerText(a, order.labels);
+  const rightKey = !tpl && 'label' in result.answer ? result.answer.label : null;
   const rightLabel = rightKey ? order.labels.find((l) => l.key === rightKey) : undefined;
   const example = rightLabel ? labelThumb(order, rightLabel) : null;
-  const rightBoxes = 'boxes' in result.answer ? result.answer.boxes : null;
+  const rightBoxes = !tpl && 'boxes' in result.answer ? result.answer.boxes : null;
   return (
     <div class={'feedback ' + (right ? 'feedback-right' : 'feedback-wrong')} data-testid="feedback" data-state={right ? 'right' : 'wrong'}>
       <p class="feedback-head" role="status">
@@ -52,10 +57,10 @@ export function FeedbackPanel({
         <strong>{right ? t('fb_right') : t('fb_wrong')}</strong>
       </p>
       <p class="feedback-answers">
-        <span>{t('fb_you_chose', { answer: given.answer ? answerText(given.answer, order.labels) : t('fb_no_answer') })}</span>
+        <span>{t('fb_you_chose', { answer: given.answer ? words(given.answer) : t('fb_no_answer') })}</span>
         <span class="feedback-correct">
           <Icon name="check" size={20} />
-          {t('fb_correct_is', { answer: answerText(result.answer, order.labels) })}
+          {t('fb_correct_is', { answer: words(result.answer) })}
         </span>
       </p>
       <div class="feedback-pics">
