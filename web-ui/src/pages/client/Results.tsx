@@ -10,6 +10,7 @@ import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../../components/ui';
 import { answerText, labelName, pct, type AnswerValue, type LabelDef } from '../../lead/review';
 import type { Order } from '../../orders';
+import { answerWords } from '../../kinds/template';
 
 interface ResultItem {
   item_id: number;
@@ -58,6 +59,9 @@ export function Results({ o }: { o: Order }) {
   );
   const flags = useLoad(() => api.get<Items<FlagOut>>(`/orders/${o.id}/flags`), [o.id]);
   const labels: LabelDef[] = o.spec.labels;
+  // A template order's answers in its own words (every question); the others by label.
+  const tpl = o.spec.task_type === 'template' ? o.spec.template : undefined;
+  const words = (a: AnswerValue) => (tpl ? answerWords(tpl, a, getLang()) : answerText(a, labels, getLang()));
   return (
     <Section icon="image" title={t('results')} testid="results">
       <p class="muted">{t('results_hint')}</p>
@@ -89,7 +93,7 @@ export function Results({ o }: { o: Order }) {
                     key={it.item_id}
                     orderId={o.id}
                     it={it}
-                    labels={labels}
+                    words={words}
                     onFlagged={() => void Promise.all([res.reload(), flags.reload()])}
                   />
                 ))}
@@ -119,7 +123,7 @@ export function Results({ o }: { o: Order }) {
                         {x.status === 'decided' && x.decision
                           ? t('flag_decided', { decision: t(('decided_' + x.decision) as Key) })
                           : t('flag_waiting')}
-                        {x.answer ? ` · ${answerText(x.answer, labels, getLang())}` : ''} · {shortTime(x.created_at, getLang())}
+                        {x.answer ? ` · ${words(x.answer)}` : ''} · {shortTime(x.created_at, getLang())}
                       </span>
                     </div>
                   </li>
@@ -133,7 +137,17 @@ export function Results({ o }: { o: Order }) {
   );
 }
 
-function ResultCard({ orderId, it, labels, onFlagged }: { orderId: number; it: ResultItem; labels: LabelDef[]; onFlagged: () => void }) {
+function ResultCard({
+  orderId,
+  it,
+  words,
+  onFlagged,
+}: {
+  orderId: number;
+  it: ResultItem;
+  words: (a: AnswerValue) => string;
+  onFlagged: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
@@ -156,7 +170,7 @@ function ResultCard({ orderId, it, labels, onFlagged }: { orderId: number; it: R
     <li class="thumb result" data-testid="result-item" data-item={it.item_id}>
       {it.thumb_url ? <img src={it.thumb_url} alt={it.file_name} loading="lazy" /> : <p class="thumb-text">{it.text}</p>}
       <div class="thumb-meta">
-        <strong class="result-answer">{answerText(it.answer, labels, getLang())}</strong>
+        <strong class="result-answer">{words(it.answer)}</strong>
         {it.confidence != null && <span class="muted small">{t('confidence_is', { p: Math.round(it.confidence * 100) })}</span>}
         <span class="thumb-badges">
           {it.reviewed && (
