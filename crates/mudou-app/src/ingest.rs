@@ -291,26 +291,7 @@ impl Ingest {
                 }
                 Ok(p) => p,
             };
-            let blobs = &self.svc.blobs;
-            let existed = blobs
-                .exists(mudou_media::BlobKind::Original, &p.sha256)
-                .await
-                .map_err(AppError::internal)?;
-            if !existed {
-                // Recorded before the put, so a put that fails halfway is cleaned up too.
-                self.created.push(p.sha256.clone());
-            }
-            blobs
-                .put_processed(file.bytes, &p)
-                .await
-                .map_err(AppError::internal)?;
-            self.blobs.push(Blob {
-                sha256: p.sha256.clone(),
-                mime: p.content_type.to_owned(),
-                size_bytes: p.byte_len as i64,
-                width: p.width as i64,
-                height: p.height as i64,
-            });
+            self.keep(file.bytes, &p).await?;
             self.items.push(NewItem {
                 content: ItemContent::Image { sha256: p.sha256 },
                 file_name: file.file_name,
@@ -328,6 +309,32 @@ impl Ingest {
     /// once with its renditions, like a plain picture, but never an item of its own. A picture
     /// stored before (by any upload) is not decoded again. Answers each file's picture or why
     /// it was refused, in the order given.
+    /// Puts a processed picture (original and renditions) in the blob store, to be
+    /// recorded with the next commit; a blob new to the store is removed again on abort.
+    async fn keep(&mut self, bytes: Bytes, p: &Processed) -> Result<(), AppError> {
+        let blobs = &self.svc.blobs;
+        let existed = blobs
+            .exists(mudou_media::BlobKind::Original, &p.sha256)
+            .await
+            .map_err(AppError::internal)?;
+        if !existed {
+            // Recorded before the put, so a put that fails halfway is cleaned up too.
+            self.created.push(p.sha256.clone());
+        }
+        blobs
+            .put_processed(bytes, p)
+            .await
+            .map_err(AppError::internal)?;
+        self.blobs.push(Blob {
+            sha256: p.sha256.clone(),
+            mime: p.content_type.to_owned(),
+            size_bytes: p.byte_len as i64,
+            width: p.width as i64,
+            height: p.height as i64,
+        });
+        Ok(())
+    }
+
     pub async fn store_pictures(
         &mut self,
         files: Vec<(String, Bytes)>,
@@ -390,25 +397,7 @@ impl Ingest {
                 out[idx].1 = Some(Ok(known.clone()));
                 continue;
             }
-            let blobs = &self.svc.blobs;
-            let existed = blobs
-                .exists(mudou_media::BlobKind::Original, &p.sha256)
-                .await
-                .map_err(AppError::internal)?;
-            if !existed {
-                self.created.push(p.sha256.clone());
-            }
-            blobs
-                .put_processed(bytes, &p)
-                .await
-                .map_err(AppError::internal)?;
-            self.blobs.push(Blob {
-                sha256: p.sha256.clone(),
-                mime: p.content_type.to_owned(),
-                size_bytes: p.byte_len as i64,
-                width: p.width as i64,
-                height: p.height as i64,
-            });
+            self.keep(bytes, &p).await?;
             let pic = StoredPicture {
                 sha256: p.sha256.clone(),
                 width: p.width as i64,

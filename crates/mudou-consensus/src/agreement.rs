@@ -55,10 +55,8 @@ pub(crate) fn kappa_from_table(table: &[u64], k: usize) -> Option<f64> {
     }
 }
 
-/// Fleiss' kappa from a subjects × categories count table (row-major, `n_classes` columns).
-/// Rows may have different totals (the generalised form); rows with fewer than two ratings are
-/// skipped. With equal totals this is the textbook (and statsmodels) value.
-pub fn fleiss_kappa_counts(counts: &[u32], n_classes: usize) -> Result<Option<f64>> {
+/// Checks a units × classes count table: some classes, whole rows.
+fn check_table(counts: &[u32], n_classes: usize) -> Result<()> {
     if n_classes == 0 {
         return Err(Error::NoClasses);
     }
@@ -69,6 +67,14 @@ pub fn fleiss_kappa_counts(counts: &[u32], n_classes: usize) -> Result<Option<f6
             expected: counts.len() / n_classes * n_classes,
         });
     }
+    Ok(())
+}
+
+/// Fleiss' kappa from a subjects × categories count table (row-major, `n_classes` columns).
+/// Rows may have different totals (the generalised form); rows with fewer than two ratings are
+/// skipped. With equal totals this is the textbook (and statsmodels) value.
+pub fn fleiss_kappa_counts(counts: &[u32], n_classes: usize) -> Result<Option<f64>> {
+    check_table(counts, n_classes)?;
     let mut cat = vec![0.0f64; n_classes];
     let mut total = 0.0;
     let mut p_sum = 0.0;
@@ -100,16 +106,7 @@ pub fn fleiss_kappa_counts(counts: &[u32], n_classes: usize) -> Result<Option<f6
 /// Krippendorff's alpha (nominal) from per-unit value counts (row-major, `n_classes` columns);
 /// units with fewer than two values are not pairable and are skipped (missing data).
 pub fn krippendorff_alpha_counts(counts: &[u32], n_classes: usize) -> Result<Option<f64>> {
-    if n_classes == 0 {
-        return Err(Error::NoClasses);
-    }
-    if !counts.len().is_multiple_of(n_classes) {
-        return Err(Error::LengthMismatch {
-            what: "counts",
-            got: counts.len(),
-            expected: counts.len() / n_classes * n_classes,
-        });
-    }
+    check_table(counts, n_classes)?;
     let mut n_c = vec![0.0f64; n_classes];
     let mut d_o = 0.0;
     for row in counts.chunks_exact(n_classes) {
@@ -136,16 +133,7 @@ pub fn krippendorff_alpha_counts(counts: &[u32], n_classes: usize) -> Result<Opt
 /// values are skipped. The ordinal distance between classes `c < k` is
 /// `(Σ_{g=c}^{k} n_g − (n_c + n_k)/2)²`, with `n_g` the pairable values of class `g`.
 pub fn krippendorff_alpha_ordinal(counts: &[u32], n_classes: usize) -> Result<Option<f64>> {
-    if n_classes == 0 {
-        return Err(Error::NoClasses);
-    }
-    if !counts.len().is_multiple_of(n_classes) {
-        return Err(Error::LengthMismatch {
-            what: "counts",
-            got: counts.len(),
-            expected: counts.len() / n_classes * n_classes,
-        });
-    }
+    check_table(counts, n_classes)?;
     let k = n_classes;
     // The coincidence matrix: o[c][d] = Σ_u n_uc (n_ud − [c = d]) / (m_u − 1).
     let mut o = vec![0.0f64; k * k];

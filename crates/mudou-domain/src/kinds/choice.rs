@@ -5,10 +5,9 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, one_coin, options_between,
-    posterior,
+    Agreed, Kind, QuestionKind, bad, check_plain_options, known, nominal_alpha, one_coin, posterior,
 };
-use crate::template::{Question, check_options};
+use crate::template::Question;
 use crate::{Answer, OrderSpec, ValidationError};
 
 pub(crate) struct Choice;
@@ -104,9 +103,7 @@ impl QuestionKind for ChoiceQuestion {
         at: &str,
         hotkeys: &mut HashSet<char>,
     ) -> Result<(), ValidationError> {
-        options_between(q, at, 2)?;
-        no_settings(q, at)?;
-        check_options(&q.options, &format!("{at}.options"), hotkeys)
+        check_plain_options(q, at, 2, hotkeys)
     }
 
     fn conditions(&self) -> bool {

@@ -52,15 +52,13 @@ impl Kind for Form {
         value: &Value,
         image: Option<(i64, i64)>,
     ) -> Result<Answer, ValidationError> {
-        let t = template(spec).ok_or_else(|| bad("this order has no template"))?;
-        // Pictures other than the item's first field are not sized yet: boxes on them are
-        // checked for shape, not for bounds.
-        let first = t.fields.first().map(|f| f.name.clone());
-        let size = |field: &str| image.filter(|_| first.as_deref() == Some(field));
-        match t.parse(value, &size)? {
-            Value::Object(map) => Ok(Answer::Form(map)),
-            _ => Err(bad("an answer is a JSON object")),
-        }
+        // Only the first field's size is known here: boxes on other pictures are checked for
+        // shape, not for bounds.
+        let first = template(spec)
+            .and_then(|t| t.fields.first())
+            .map(|f| f.name.clone());
+        let sizes: Vec<(String, (i64, i64))> = first.zip(image).into_iter().collect();
+        self.parse_sized(spec, value, &sizes)
     }
 
     /// Every picture field sized by its own name: boxes on any picture are kept inside it.

@@ -416,6 +416,19 @@ pub(crate) fn no_settings(q: &Question, at: &str) -> Result<(), ValidationError>
     Ok(())
 }
 
+/// The whole check of a question that reads only its options (`min` or more of them, no
+/// settings): choice and multiple choice.
+pub(crate) fn check_plain_options(
+    q: &Question,
+    at: &str,
+    min: usize,
+    hotkeys: &mut HashSet<char>,
+) -> Result<(), ValidationError> {
+    options_between(q, at, min)?;
+    no_settings(q, at)?;
+    crate::template::check_options(&q.options, &format!("{at}.options"), hotkeys)
+}
+
 /// An answer's error.
 pub(crate) fn bad(message: impl Into<String>) -> ValidationError {
     ValidationError::new("answer", message)

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, known, no_settings, nominal_alpha, one_coin, options_between,
+    Agreed, Kind, QuestionKind, bad, check_plain_options, known, nominal_alpha, one_coin,
     posterior, strings,
 };
-use crate::template::{Question, check_options};
+use crate::template::Question;
 use crate::{Answer, OrderSpec, ValidationError};
 
 pub(crate) struct MultiLabel;
@@ -121,9 +121,7 @@ impl QuestionKind for MultiChoice {
         at: &str,
         hotkeys: &mut HashSet<char>,
     ) -> Result<(), ValidationError> {
-        options_between(q, at, 1)?;
-        no_settings(q, at)?;
-        check_options(&q.options, &format!("{at}.options"), hotkeys)
+        check_plain_options(q, at, 1, hotkeys)
     }
 
     fn conditions(&self) -> bool {
