@@ -88,7 +88,10 @@ both!(graceful_shutdown_finishes_and_stops, |app| {
             .await
             .map(|r| r.status())
     });
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // Long enough for the request to reach the server on a loaded box (5 ms was not: the
+    // listener could close before it connected); the login's Argon2 check keeps it in
+    // flight for tens of milliseconds after.
+    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     app.stop().await;
     assert_eq!(inflight.await.unwrap().unwrap().as_u16(), 401);
     assert!(
