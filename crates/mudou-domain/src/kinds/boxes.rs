@@ -15,6 +15,29 @@ pub(crate) struct Boxes;
 /// The most boxes one answer may hold.
 const MAX_BOXES: usize = 500;
 
+/// The shortest side a box may have, in the picture's pixels: 8, or a quarter of a picture
+/// smaller than 32 px. A tap or a slip draws a box of a pixel or two, never an object.
+pub const MIN_BOX_SIDE: f64 = 8.0;
+
+/// The shortest side a box may have in a picture of `image` (width, height), when known.
+pub fn min_box_side(image: Option<(i64, i64)>) -> f64 {
+    match image {
+        Some((w, h)) if w > 0 && h > 0 => MIN_BOX_SIDE.min(w.min(h) as f64 / 4.0),
+        _ => MIN_BOX_SIDE,
+    }
+}
+
+/// Refuses a box thinner or shorter than [`min_box_side`].
+fn check_min_side(w: f64, h: f64, image: Option<(i64, i64)>) -> Result<(), ValidationError> {
+    let min = min_box_side(image);
+    if w < min || h < min {
+        return Err(bad(format!(
+            "a box is at least {min} × {min} pixels (this one is {w} × {h}): draw it around the object"
+        )));
+    }
+    Ok(())
+}
+
 impl Kind for Boxes {
     fn min_labels(&self) -> usize {
         1
@@ -60,6 +83,7 @@ impl Kind for Boxes {
             if !finite || b.w <= 0.0 || b.h <= 0.0 || b.x < 0.0 || b.y < 0.0 {
                 return Err(bad("a box has x, y ≥ 0 and a positive width and height"));
             }
+            check_min_side(b.w, b.h, image)?;
             if let Some((w, h)) = image {
                 let eps = 0.5;
                 if b.x + b.w > w as f64 + eps || b.y + b.h > h as f64 + eps {
@@ -371,6 +395,7 @@ impl QuestionKind for BoxesQuestion {
             if w <= 0.0 || h <= 0.0 || x < 0.0 || y < 0.0 {
                 return Err(bad("a box has x, y ≥ 0 and a positive width and height"));
             }
+            check_min_side(w, h, image)?;
             if let Some((iw, ih)) = image
                 && (x + w > iw as f64 + 0.5 || y + h > ih as f64 + 0.5)
             {

@@ -243,7 +243,7 @@ mod tests {
         assert!(Answer::parse_sized(&s, &wide, &small).is_err());
         // An old kind reads the first picture's size, as `Answer::parse` does.
         let b = spec(TaskType::Bbox, &["car"]);
-        let one = json!({"boxes": [{"label": "car", "x": 8, "y": 2, "w": 3, "h": 4}]});
+        let one = json!({"boxes": [{"label": "car", "x": 8, "y": 2, "w": 5, "h": 5}]});
         assert!(Answer::parse_sized(&b, &one, &[("image".into(), (10, 10))]).is_err());
         Answer::parse_sized(&b, &one, &[("image".into(), (20, 20))]).unwrap();
     }

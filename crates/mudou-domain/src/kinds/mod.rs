@@ -502,6 +502,45 @@ mod tests {
         assert!(crate::Answer::parse(&s, &json!({"label": "car"}), None).is_err());
     }
 
+    /// A box of a pixel or two (a tap, a slip) is refused with words that say why; a picture
+    /// smaller than 32 px takes boxes down to a quarter of its side.
+    #[test]
+    fn boxes_have_a_minimum_side() {
+        let s = spec(TaskType::Bbox, &["car"]);
+        let tiny = json!({"boxes": [{"label": "car", "x": 10, "y": 10, "w": 2, "h": 2}]});
+        let e = crate::Answer::parse(&s, &tiny, Some((640, 480))).unwrap_err();
+        assert!(e.message.contains("at least 8"), "{}", e.message);
+        let thin = json!({"boxes": [{"label": "car", "x": 10, "y": 10, "w": 80, "h": 7.5}]});
+        assert!(crate::Answer::parse(&s, &thin, Some((640, 480))).is_err());
+        let ok = json!({"boxes": [{"label": "car", "x": 10, "y": 10, "w": 8, "h": 8}]});
+        crate::Answer::parse(&s, &ok, Some((640, 480))).unwrap();
+        crate::Answer::parse(&s, &ok, None).unwrap();
+        let small = json!({"boxes": [{"label": "car", "x": 1, "y": 1, "w": 4, "h": 4}]});
+        crate::Answer::parse(&s, &small, Some((16, 16))).unwrap();
+        assert_eq!(super::boxes::min_box_side(Some((16, 40))), 4.0);
+        assert_eq!(super::boxes::min_box_side(None), 8.0);
+        // a template's box question too
+        let t: crate::template::Question =
+            serde_json::from_value(json!({"key": "b", "kind": "boxes",
+            "title_zh": "框出车", "field": "image", "options": [{"key": "car", "name_zh": "车"}]}))
+            .unwrap();
+        let q = super::question_kind("boxes").unwrap();
+        assert!(
+            q.parse(
+                &t,
+                &json!([{"label": "car", "x": 1, "y": 1, "w": 2, "h": 2}]),
+                Some((640, 480))
+            )
+            .is_err()
+        );
+        q.parse(
+            &t,
+            &json!([{"label": "car", "x": 1, "y": 1, "w": 9, "h": 9}]),
+            Some((640, 480)),
+        )
+        .unwrap();
+    }
+
     /// A manifest's known answer becomes an answer of the order's kind, or nothing.
     #[test]
     fn manifest_gold_takes_the_kinds_shape() {

@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_earnings))
         .routes(routes!(my_orders))
         .routes(routes!(my_unpaid))
+        .routes(routes!(my_days))
         .routes(routes!(my_lines))
         .routes(routes!(centre_earnings))
         .routes(routes!(lead_adjustments, lead_adjust))
@@ -271,12 +272,19 @@ async fn my_unpaid(
         .await?;
     let items = rows
         .into_iter()
-        .map(|r| {
+        .filter_map(|r| {
+            let spec: Option<OrderSpec> = serde_json::from_str(&r.spec).ok();
+            // A practice answer earns nothing by design: it is never "unpaid".
+            if spec.as_ref().is_some_and(|s| s.training.is_some()) {
+                return None;
+            }
+            Some((r, spec))
+        })
+        .map(|(r, spec)| {
             let parse =
                 |s: &Option<String>| s.as_deref().and_then(|a| serde_json::from_str(a).ok());
             let answer: Option<Value> = parse(&r.answer);
             let right: Option<Value> = parse(&r.right_answer);
-            let spec: Option<OrderSpec> = serde_json::from_str(&r.spec).ok();
             let label_names = spec
                 .map(|s| {
                     let kind = s.task_type.kind();
@@ -321,6 +329,70 @@ async fn my_unpaid(
         })
         .collect();
     Ok(Json(Items { items }))
+}
+
+/// Days the earnings chart covers at most.
+const MAX_DAYS: i64 = 31;
+
+#[derive(Deserialize, IntoParams)]
+pub struct DaysQuery {
+    /// How many days back, today included (1–31; 14 when left out).
+    pub days: Option<i64>,
+}
+
+/// One day of the caller's work.
+#[derive(Serialize, ToSchema)]
+pub struct DayOut {
+    /// The day's start (Unix ms) and its date in the centre's calendar (`2026-12-06`).
+    pub day_start: i64,
+    pub date: String,
+    /// Label pay, pending and confirmed (fen); answers given; answers not paid.
+    pub fen: i64,
+    pub labels: i64,
+    pub not_paid: i64,
+}
+
+/// The caller's label pay per day for the last days (oldest first; every day listed, a day
+/// without work with zeros).
+#[utoipa::path(get, path = "/api/v1/me/earnings/days", tag = "earnings", params(DaysQuery),
+    responses((status = 200, body = Items<DayOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn my_days(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+    Query(q): Query<DaysQuery>,
+) -> ApiResult<Json<Items<DayOut>>> {
+    let n = q.days.unwrap_or(14);
+    if !(1..=MAX_DAYS).contains(&n) {
+        return Err(ApiError::validation(format!("days: 1 to {MAX_DAYS}")).with("field", "days"));
+    }
+    let now = now_millis();
+    let cal = calendar(&state, me.centre_id).await?;
+    let today = cal.day_start(now);
+    let starts: Vec<i64> = (0..n).rev().map(|k| cal.add_days(today, -k)).collect();
+    let mut days: Vec<DayOut> = starts
+        .iter()
+        .map(|&d| DayOut {
+            day_start: d,
+            date: cal.date_string(d),
+            fen: 0,
+            labels: 0,
+            not_paid: 0,
+        })
+        .collect();
+    let slices = state
+        .store
+        .my_pay_slices(me.caller.user.id, starts[0])
+        .await?;
+    for s in slices {
+        // the last day that starts at or before the slice (quarter hours never straddle a day)
+        let Some(i) = starts.iter().rposition(|&d| d <= s.slot) else {
+            continue;
+        };
+        days[i].fen += s.fen;
+        days[i].labels += s.labels;
+        days[i].not_paid += s.not_paid;
+    }
+    Ok(Json(Items { items: days }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -27,6 +27,76 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_messages))
         .routes(routes!(read_message))
         .routes(routes!(my_quality))
+        .routes(routes!(my_pauses))
+}
+
+/// A pause of the caller's work, as they are told it.
+#[derive(Serialize, ToSchema)]
+pub struct MyPauseOut {
+    pub id: i64,
+    /// The order paused; `null`: all work.
+    pub order_id: Option<i64>,
+    pub order_name: Option<String>,
+    /// `lead` (by hand), or the rule that fired: `gold_accuracy`, `too_fast`, `spam`.
+    pub reason: String,
+    /// `lead` or `rule`.
+    pub by: &'static str,
+    /// The lead who paused (a rule's pause: `null`).
+    pub by_name: Option<String>,
+    /// A lead's note to the worker.
+    pub note: Option<String>,
+    /// A rule's figures, e.g. `{"median_seconds": 0.8, "crowd_median_seconds": 4.1}` or
+    /// `{"gold_correct": 3, "gold_total": 10, "threshold": 0.7}`.
+    #[schema(value_type = Option<Object>)]
+    pub figures: Option<Value>,
+    pub created_at: i64,
+    /// Answers made just before the pause that are left out (not paid), and their pay.
+    pub unpaid_labels: i64,
+    pub unpaid_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyPauses {
+    pub pauses: Vec<MyPauseOut>,
+    /// The names of the leads of the caller's centre: who can lift a pause.
+    pub leads: Vec<String>,
+}
+
+/// The caller's live pauses: why, by whom, what they cost, and who can lift them.
+#[utoipa::path(get, path = "/api/v1/me/pauses", tag = "me",
+    responses((status = 200, body = MyPauses), (status = 403, body = ErrorBody)))]
+async fn my_pauses(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+) -> ApiResult<Json<MyPauses>> {
+    let rows = state.store.my_pauses(me.caller.user.id).await?;
+    let leads = if rows.is_empty() {
+        Vec::new()
+    } else {
+        state.store.centre_lead_names(me.centre_id).await?
+    };
+    let pauses = rows
+        .into_iter()
+        .map(|p| {
+            let by_lead = p.reason == "lead";
+            MyPauseOut {
+                id: p.id,
+                order_id: p.order_id,
+                order_name: p.order_name,
+                by: if by_lead { "lead" } else { "rule" },
+                by_name: p.by_name,
+                figures: (!by_lead)
+                    .then(|| p.note.as_deref().and_then(|n| serde_json::from_str(n).ok()))
+                    .flatten(),
+                note: if by_lead { p.note } else { None },
+                reason: p.reason,
+                created_at: p.created_at,
+                unpaid_labels: p.unpaid_labels,
+                unpaid_fen: p.unpaid_fen,
+            }
+        })
+        .collect();
+    Ok(Json(MyPauses { pauses, leads }))
 }
 
 /// The item a message is about, with the right answer marked.

@@ -228,6 +228,11 @@ pub struct LabelOut {
     /// Training units only: whether the answer was right, and the right answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<Feedback>,
+    /// Set when the caller's work on this order is paused now (by a lead, or a quality rule
+    /// this very answer may have set off): the reason, as in `/me/pauses`. The answer is
+    /// stored all the same; the workbench stops and says why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused: Option<String>,
 }
 
 /// What a trainee sees after each answer.
@@ -568,6 +573,7 @@ async fn post_label(
             status: if replay { "replay" } else { "stored" },
             item_state: item_state.to_string(),
             feedback: None,
+            paused: None,
         },
         Ok(SubmitOutcome::Changed {
             label_id,
@@ -577,6 +583,7 @@ async fn post_label(
             status: "changed",
             item_state: item_state.to_string(),
             feedback: None,
+            paused: None,
         },
         Err(r) => {
             return Err(match r {
@@ -598,6 +605,10 @@ async fn post_label(
         }
     };
     let mut out = out;
+    out.paused = state
+        .store
+        .pause_on(me.caller.user.id, OrderId::new(order_id))
+        .await?;
     if spec.training.is_some() {
         // Only a training order tells the right answer: real work's gold stays hidden.
         out.feedback =

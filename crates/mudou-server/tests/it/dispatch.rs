@@ -295,3 +295,23 @@ both!(a_leads_pause_is_respected_at_once, |app| {
     let n = a.get("/api/v1/work/next").await;
     assert_eq!(n.ok()["reason"], "paused");
 });
+
+/// A practice answer earns nothing by design: a wrong one is not listed as unpaid.
+both!(practice_answers_are_not_listed_as_unpaid, |app| {
+    let w = app.world().await;
+    let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
+    spec["name"] = json!("形状练习");
+    spec["unit_size"] = json!(3);
+    spec["training"] = json!({"pass_share": 0.8});
+    let (_, gold) = training_order(&app, &w, 6, 6, spec).await;
+    let a = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let n = a.get("/api/v1/work/next").await;
+    let asg = &n.ok()["assignment"];
+    let aid = asg["id"].as_i64().unwrap();
+    let item = asg["items"][0]["item_id"].as_i64().unwrap();
+    let (_, body) = answer(&a, aid, item, wrong(gold[&item]));
+    let r = a.post("/api/v1/work/labels", body).await;
+    assert_eq!(r.ok()["feedback"]["correct"], false);
+    let u = a.get("/api/v1/me/earnings/unpaid?range=today").await;
+    assert_eq!(u.ok()["items"], json!([]), "{}", u.body);
+});

@@ -845,3 +845,154 @@ both!(
         );
     }
 );
+
+/// A worker paused by the too-fast rule is told at once (the answer that set it off says
+/// `paused`), and `/me/pauses` says why with the rule's figures, what the left-out stretch
+/// cost, and who can lift it; a lead's pause says so, with the lead's name and note. Each
+/// worker sees only their own pauses; only annotators have them.
+both!(a_paused_worker_is_told_why_and_by_whom, |app| {
+    let w = app.world().await;
+    let id = order(&app, &w, 12, 6).await;
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    let rules = lead.get(&format!("/api/v1/lead/orders/{id}/rules")).await;
+    let mut r = rules.ok().clone();
+    r["fast_min_labels"] = json!(5);
+    r["fast_seconds"] = json!(1.0);
+    r["spam_enabled"] = json!(false);
+    r["gold_enabled"] = json!(false);
+    lead.put(&format!("/api/v1/lead/orders/{id}/rules"), r)
+        .await
+        .ok();
+
+    let a1 = annotator(&app, w.ann_a1, "1111", "lead_a").await;
+    let (aid, mut items) = unit(&a1).await;
+    items.sort_unstable();
+    let mut told = Vec::new();
+    for item in &items {
+        let l = a1
+            .post("/api/v1/work/labels", body(aid, *item, "circle", 150))
+            .await;
+        told.push(l.ok()["paused"].as_str().map(str::to_owned));
+    }
+    assert_eq!(told[..4], [None, None, None, None], "{told:?}");
+    assert_eq!(
+        told[4].as_deref(),
+        Some("too_fast"),
+        "the fifth quick answer sets the rule off, and its answer says so: {told:?}"
+    );
+    assert_eq!(told[5].as_deref(), Some("too_fast"));
+    // The stretch is left out by the sweep, a moment later.
+    let mut p = Value::Null;
+    for _ in 0..100 {
+        p = a1.get("/api/v1/me/pauses").await.ok().clone();
+        if p["pauses"][0]["unpaid_labels"].as_i64() == Some(6) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pause = &p["pauses"][0];
+    assert_eq!(p["pauses"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(pause["reason"], "too_fast");
+    assert_eq!(pause["by"], "rule");
+    assert_eq!(pause["by_name"], Value::Null);
+    assert_eq!(pause["order_id"], id);
+    assert_eq!(pause["order_name"], "形状");
+    assert_eq!(pause["figures"]["median_seconds"], 0.15, "{pause}");
+    assert_eq!(pause["figures"]["threshold_seconds"], 1.0);
+    assert_eq!(pause["unpaid_labels"], 6, "{pause}");
+    assert_eq!(pause["unpaid_fen"], 60);
+    assert_eq!(p["leads"], json!(["lead_a"]), "{p}");
+    let unpaid = a1.get("/api/v1/me/earnings/unpaid").await;
+    assert!(
+        unpaid.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["reason"] == "paused:too_fast"),
+        "{}",
+        unpaid.body
+    );
+
+    // A lead's pause: all work, with the lead's name and note, no figures.
+    let a2 = annotator(&app, w.ann_a2, "2222", "lead_a").await;
+    assert!(
+        a2.get("/api/v1/me/pauses").await.ok()["pauses"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    lead.post(
+        "/api/v1/lead/pauses",
+        json!({"annotator_id": w.ann_a2, "note": "先来找我"}),
+    )
+    .await
+    .ok();
+    let p2 = a2.get("/api/v1/me/pauses").await;
+    let pause = &p2.ok()["pauses"][0];
+    assert_eq!(pause["reason"], "lead");
+    assert_eq!(pause["by"], "lead");
+    assert_eq!(pause["note"], "先来找我");
+    assert_eq!(pause["order_id"], Value::Null);
+    assert_eq!(pause["figures"], Value::Null);
+    assert!(
+        pause["by_name"].as_str().is_some_and(|n| !n.is_empty()),
+        "{pause}"
+    );
+    // a1 still sees only their own
+    assert_eq!(
+        a1.get("/api/v1/me/pauses").await.ok()["pauses"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(lead.get("/api/v1/me/pauses").await.status.as_u16(), 403);
+    assert_eq!(
+        app.browser().get("/api/v1/me/pauses").await.status.as_u16(),
+        401
+    );
+});
+
+/// The earnings chart's days: every day listed, oldest first, today's work on the last.
+both!(an_annotators_days_list_every_day_with_its_pay, |app| {
+    let w = app.world().await;
+    let f = fixture(&app, &w).await;
+    let d = f.a1.get("/api/v1/me/earnings/days?days=3").await;
+    let days = d.ok()["items"].as_array().unwrap().clone();
+    assert_eq!(days.len(), 3, "{}", d.body);
+    assert!(
+        days.windows(2)
+            .all(|p| p[0]["day_start"].as_i64() < p[1]["day_start"].as_i64())
+    );
+    assert_eq!(
+        (&days[2]["fen"], &days[2]["labels"], &days[2]["not_paid"]),
+        (&json!(30), &json!(4), &json!(1)),
+        "{days:?}"
+    );
+    assert_eq!(
+        (&days[0]["fen"], &days[0]["labels"]),
+        (&json!(0), &json!(0))
+    );
+    assert_eq!(
+        f.a1.get("/api/v1/me/earnings/days").await.ok()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        14
+    );
+    for bad in ["0", "32"] {
+        let r =
+            f.a1.get(&format!("/api/v1/me/earnings/days?days={bad}"))
+                .await;
+        r.refused(mudou_domain::ErrorCode::Validation);
+    }
+    let r = f.a1.get("/api/v1/me/earnings/days?days=x").await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.body);
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    assert_eq!(
+        lead.get("/api/v1/me/earnings/days").await.status.as_u16(),
+        403
+    );
+});
