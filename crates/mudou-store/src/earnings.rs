@@ -87,6 +87,9 @@ pub struct UnpaidLabel {
     pub item_id: i64,
     pub kind: String,
     pub sha256: Option<String>,
+    /// The picture's size (boxes are in its pixels); none for a text.
+    pub width: Option<i64>,
+    pub height: Option<i64>,
     pub body: Option<String>,
     /// The worker's answer (JSON).
     pub answer: Option<String>,
@@ -357,11 +360,12 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<UnpaidLabel>> {
-        let sql = "SELECT lp.label_id, lp.order_id, o.name AS order_name, o.spec, lp.item_id, i.kind, i.sha256, i.body, \
+        let sql = "SELECT lp.label_id, lp.order_id, o.name AS order_name, o.spec, lp.item_id, i.kind, i.sha256, \
+                   b.width, b.height, i.body, \
                    l.answer, CASE WHEN oi.is_gold THEN oi.gold ELSE oi.answer END AS right_answer, \
                    lp.reason, lp.amount_fen, lp.worked_at \
                    FROM label_pay lp JOIN labels l ON l.id = lp.label_id JOIN orders o ON o.id = lp.order_id \
-                   JOIN items i ON i.id = lp.item_id \
+                   JOIN items i ON i.id = lp.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    JOIN order_items oi ON oi.order_id = lp.order_id AND oi.item_id = lp.item_id \
                    WHERE lp.annotator_id = $1 AND lp.status = 'not_paid' AND lp.worked_at >= $2 AND lp.worked_at < $3 \
                    ORDER BY lp.worked_at DESC, lp.label_id DESC LIMIT $4";

@@ -237,6 +237,9 @@ pub struct UnpaidOut {
     pub kind: String,
     pub thumb_url: Option<String>,
     pub screen_url: Option<String>,
+    /// The picture's size in pixels (boxes are in them); `null` for a text.
+    pub width: Option<i64>,
+    pub height: Option<i64>,
     pub text: Option<String>,
     /// The caller's answer.
     #[schema(value_type = Option<Object>)]
@@ -316,6 +319,8 @@ async fn my_unpaid(
                 label_id: r.label_id,
                 order_id: r.order_id,
                 order_name: r.order_name,
+                width: r.width,
+                height: r.height,
                 item_id: r.item_id,
                 kind: r.kind,
                 text: r.body,

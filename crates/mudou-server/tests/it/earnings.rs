@@ -169,6 +169,11 @@ both!(an_annotator_sees_what_they_earned_and_why, |app| {
     assert_eq!(u[0]["label_names"]["square"]["name_zh"], "square");
     assert_eq!(u[0]["amount_fen"], 10);
     assert!(
+        u[0]["width"].as_i64().unwrap() > 0 && u[0]["height"].as_i64().unwrap() > 0,
+        "the picture's size, for drawing boxes on it: {}",
+        u[0]
+    );
+    assert!(
         u[0]["screen_url"]
             .as_str()
             .unwrap()

@@ -167,7 +167,7 @@ both!(box_disagreement_and_exports_say_what_is_settled, |app| {
     items.sort_unstable();
     items2.sort_unstable();
     assert_eq!(items2, items, "the same unit, two people");
-    // The first picture: the same box. The second: a tiny box elsewhere (the counts match,
+    // The first picture: the same box. The second: a small box elsewhere (the counts match,
     // the boxes do not). The rest: a2 has not answered yet.
     draw(
         &a2,
@@ -180,7 +180,7 @@ both!(box_disagreement_and_exports_say_what_is_settled, |app| {
         &a2,
         aid2,
         items[1],
-        boxes(&[("circle", 70.0, 70.0, 3.0, 3.0)]),
+        boxes(&[("circle", 70.0, 70.0, 8.0, 8.0)]),
     )
     .await;
 
