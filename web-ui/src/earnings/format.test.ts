@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerParts, bonusFigures, fenFromYuan, niceMax, percent, reasonKey, spokenYuan, topBottom } from './format';
+import { answerParts, bonusFigures, boxesIn, fenFromYuan, groupBy, niceMax, pauseRuleKey, percent, reasonKey, spokenYuan, topBottom } from './format';
 
 describe('earnings helpers', () => {
   it('says money the way people say it', () => {
@@ -54,5 +54,28 @@ describe('earnings helpers', () => {
     expect(fenFromYuan('-1.05')).toBe(-105);
     expect(fenFromYuan('1.234')).toBeNull();
     expect(fenFromYuan('abc')).toBeNull();
+  });
+});
+
+describe('unpaid groups', () => {
+  it('names the rule behind a pause', () => {
+    expect(pauseRuleKey('paused:too_fast')).toBe('pay_rule_too_fast');
+    expect(pauseRuleKey('paused:lead')).toBe('pay_rule_lead');
+    expect(pauseRuleKey('differs')).toBeNull();
+  });
+  it('finds the boxes of an answer of before and of a template', () => {
+    const b = { label: 'car', x: 1, y: 2, w: 30, h: 40 };
+    expect(boxesIn({ boxes: [b] })).toEqual([b]);
+    expect(boxesIn({ shapes: [b], kind: 'star' })).toEqual([b]);
+    expect(boxesIn({ label: 'cat' })).toEqual([]);
+    expect(boxesIn(null)).toEqual([]);
+  });
+  it('groups rows, the biggest group first', () => {
+    const g = groupBy(['a', 'b', 'b', 'c', 'b', 'a'], (x) => x);
+    expect(g.map((x) => [x.key, x.rows.length])).toEqual([
+      ['b', 3],
+      ['a', 2],
+      ['c', 1],
+    ]);
   });
 });

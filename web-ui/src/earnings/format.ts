@@ -33,6 +33,41 @@ export function reasonKey(reason: string | null | undefined): EarnKey {
   }
 }
 
+/** The rule behind a `paused:<rule>` reason, as words' key (null for other reasons). */
+export function pauseRuleKey(reason: string | null | undefined): EarnKey | null {
+  const m = /^paused:(too_fast|gold_accuracy|spam|lead)$/.exec(reason ?? '');
+  return m ? (`pay_rule_${m[1]}` as EarnKey) : null;
+}
+
+export interface BoxShape {
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Every box in an answer: `{boxes: [...]}`, or a template's box questions' lists. */
+export function boxesIn(answer: unknown): BoxShape[] {
+  const isBox = (b: unknown): b is BoxShape =>
+    !!b && typeof b === 'object' && ['x', 'y', 'w', 'h'].every((k) => typeof (b as Record<string, unknown>)[k] === 'number');
+  if (!answer || typeof answer !== 'object') return [];
+  const out: BoxShape[] = [];
+  for (const v of Object.values(answer as Record<string, unknown>))
+    if (Array.isArray(v)) for (const b of v) if (isBox(b)) out.push({ ...b, label: String(b.label ?? '') });
+  return out;
+}
+
+/** Groups of rows by a key, the biggest group first (ties in first-seen order). */
+export function groupBy<T>(rows: T[], key: (r: T) => string): { key: string; rows: T[] }[] {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    m.set(k, [...(m.get(k) ?? []), r]);
+  }
+  return [...m].map(([k, rs]) => ({ key: k, rows: rs })).sort((a, b) => b.rows.length - a.rows.length);
+}
+
 export interface LabelName {
   name_zh: string;
   name_en: string;

@@ -1,5 +1,7 @@
-// The annotator's own earnings: today, this week, this month (pending, confirmed, paid),
-// per order, every unpaid label with why and the right answer, and the ledger's lines.
+// The annotator's own earnings, shortest first: today, this week, this month (pending,
+// confirmed, paid); a chart of the last days and one of the orders; the unpaid labels grouped
+// by why, one picture each (boxes drawn on box items), each group opening to its labels; and
+// the ledger's lines folded behind a tap (loaded only when opened).
 // A speaker button reads today's earnings aloud (zh-CN speech synthesis where the browser
 // has a voice).
 
@@ -10,7 +12,7 @@ import { yuan, shortTime } from '../util';
 import { Icon, type IconName } from '../components/Icon';
 import { Button, LoadState, useLoad } from '../components/ui';
 import { SpeakButton } from './work/common';
-import { answerParts, bonusFigures, reasonKey, spokenYuan, type LabelName } from '../earnings/format';
+import { answerParts, bonusFigures, boxesIn, groupBy, pauseRuleKey, reasonKey, spokenYuan, type LabelName } from '../earnings/format';
 
 export interface EarningsSummary {
   today_fen: number;
@@ -47,6 +49,8 @@ interface Unpaid {
   order_name: string;
   kind: string;
   thumb_url: string | null;
+  width?: number | null;
+  height?: number | null;
   text: string | null;
   answer: unknown;
   right_answer: unknown;
@@ -74,7 +78,18 @@ interface Lines {
   next_before: number | null;
 }
 
+interface Day {
+  day_start: number;
+  date: string;
+  fen: number;
+  labels: number;
+  not_paid: number;
+}
+
 type Range = 'today' | 'week' | 'month';
+
+/** Days the chart shows. */
+const DAYS = 14;
 
 /** What the speaker button says about today. */
 export function todaySpeech(e: EarningsSummary): string {
@@ -125,6 +140,7 @@ export function EarningsPage({ onBack }: { onBack: () => void }) {
           </>
         )}
       </LoadState>
+      <DaysChart />
       <div class="tabs" role="tablist" aria-label={t('pay_range_label')}>
         {(['today', 'week', 'month'] as Range[]).map((r) => (
           <button
@@ -143,8 +159,59 @@ export function EarningsPage({ onBack }: { onBack: () => void }) {
       </div>
       <ByOrder range={range} />
       <UnpaidList range={range} />
-      <LinesList />
+      <Ledger />
     </main>
+  );
+}
+
+/** The last days' label pay as bars (today last), with a sentence that sums them up. */
+function DaysChart() {
+  const days = useLoad(() => api.get<Items<Day>>(`/me/earnings/days?days=${DAYS}`));
+  return (
+    <section class="card" aria-labelledby="days-title" data-testid="earnings-days">
+      <h2 id="days-title">
+        <Icon name="chart" />
+        <span>{t('pay_days', { n: DAYS })}</span>
+      </h2>
+      <LoadState state={days}>
+        {(d) => {
+          const max = Math.max(1, ...d.items.map((x) => x.fen));
+          const total = d.items.reduce((n, x) => n + x.fen, 0);
+          const last = d.items.length - 1;
+          return (
+            <>
+              <p class="muted" data-testid="days-sum">
+                {t('pay_days_sum', { n: d.items.length, money: yuan(total), max: yuan(Math.max(0, ...d.items.map((x) => x.fen))) })}
+              </p>
+              <ol class="day-bars">
+                {d.items.map((x, i) => {
+                  const date = i === last ? t('pay_day_today') : x.date.slice(5).replace('-', '/').replace(/^0/, '');
+                  return (
+                    <li
+                      key={x.day_start}
+                      class={'day' + (i === last ? ' today' : '')}
+                      data-testid="day-bar"
+                      data-fen={x.fen}
+                      aria-label={t('pay_day_label', { date, money: yuan(x.fen), n: x.labels })}
+                    >
+                      <span class="day-amount" aria-hidden="true">
+                        {i === last || (x.fen === max && x.fen > 0) ? yuan(x.fen).replace('¥', '') : ''}
+                      </span>
+                      <span class="day-track" aria-hidden="true">
+                        <span class="day-fill" style={{ height: `${(100 * x.fen) / max}%` }} />
+                      </span>
+                      <span class="day-date" aria-hidden="true">
+                        {i === last ? t('pay_day_today') : x.date.slice(8).replace(/^0/, '')}
+                      </span>
+                    </li>
+                  );
+                })}
+              </ol>
+            </>
+          );
+        }}
+      </LoadState>
+    </section>
   );
 }
 
@@ -161,41 +228,31 @@ function ByOrder({ range }: { range: Range }) {
           o.items.length === 0 ? (
             <p class="muted">{t('pay_nothing_yet')}</p>
           ) : (
-            <table class="table">
-              <thead>
-                <tr>
-                  <th>{t('pay_col_order')}</th>
-                  <th class="num">{t('pay_col_count')}</th>
-                  <th class="num">{t('pay_col_rate')}</th>
-                  <th class="num">{t('pay_col_amount')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.items.map((x) => (
-                  <tr key={x.order_id} data-testid="order-line">
-                    <td>
-                      {x.name}
-                      {x.not_paid > 0 && (
-                        <span class="muted small"> · {t('pay_unpaid_title', { n: x.not_paid })}</span>
-                      )}
-                    </td>
-                    <td class="num">{x.labels}</td>
-                    <td class="num">
-                      {x.box_rate_fen > 0 ? t('pay_per_box', { money: yuan(x.box_rate_fen) }) : yuan(x.piece_rate_fen)}
-                    </td>
-                    <td class="num" data-testid="order-amount" data-fen={x.confirmed_fen + x.pending_fen}>
-                      {yuan(x.confirmed_fen + x.pending_fen)}
-                      {x.pending_fen > 0 && (
-                        <span class="muted small">
-                          {' '}
-                          ({t('earn_pending')} {yuan(x.pending_fen)})
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ul class="order-bars">
+              {(() => {
+                const max = Math.max(1, ...o.items.map((x) => x.confirmed_fen + x.pending_fen));
+                return o.items.map((x) => {
+                  const fen = x.confirmed_fen + x.pending_fen;
+                  return (
+                    <li key={x.order_id} data-testid="order-line" class="order-bar-row">
+                      <span class="order-bar-name">{x.name}</span>
+                      <span class="order-bar-track" aria-hidden="true">
+                        <span class="order-bar-fill" style={{ width: `${(100 * fen) / max}%` }} />
+                      </span>
+                      <strong class="num" data-testid="order-amount" data-fen={fen}>
+                        {yuan(fen)}
+                      </strong>
+                      <span class="muted small order-bar-more">
+                        {x.labels} {t('pay_col_count')} ·{' '}
+                        {x.box_rate_fen > 0 ? t('pay_per_box', { money: yuan(x.box_rate_fen) }) : yuan(x.piece_rate_fen)}
+                        {x.pending_fen > 0 && ` · ${t('earn_pending')} ${yuan(x.pending_fen)}`}
+                        {x.not_paid > 0 && ` · ${t('pay_unpaid_title', { n: x.not_paid })}`}
+                      </span>
+                    </li>
+                  );
+                });
+              })()}
+            </ul>
           )
         }
       </LoadState>
@@ -219,6 +276,97 @@ function Chips({ answer, names }: { answer: unknown; names: Record<string, Label
   );
 }
 
+/** Why a label is not paid, in words (a pause says which rule). */
+function reasonText(reason: string): string {
+  const rule = pauseRuleKey(reason);
+  return t(reasonKey(reason) as Key) + (rule ? `（${t(rule as Key)}）` : '');
+}
+
+/** An unpaid item's picture (or text), with the boxes drawn on a box item: dashed the
+ * worker's, solid the right ones. */
+function UnpaidPicture({ x }: { x: Unpaid }) {
+  if (!x.thumb_url) return <span class="unpaid-text">{x.text}</span>;
+  const mine = boxesIn(x.answer);
+  const right = boxesIn(x.right_answer);
+  const W = x.width ?? 0;
+  const H = x.height ?? 0;
+  const colour = (k: string) => x.label_names[k]?.colour ?? '#1e88e5';
+  const drawn = W > 0 && H > 0 && mine.length + right.length > 0;
+  return (
+    <figure class="unpaid-pic" style={W > 0 && H > 0 ? { aspectRatio: `${W} / ${H}` } : undefined} data-testid="unpaid-pic">
+      <img src={x.thumb_url} alt={drawn ? t('pay_pic_yours') : t('fb_this_item')} loading="lazy" />
+      {drawn && (
+        <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" aria-hidden="true" data-testid="unpaid-boxes">
+          {right.map((b, i) => (
+            <rect key={'r' + i} class="box-right" x={b.x} y={b.y} width={b.w} height={b.h} vector-effect="non-scaling-stroke" data-testid="box-right" />
+          ))}
+          {mine.map((b, i) => (
+            <rect key={'m' + i} class="box-mine" x={b.x} y={b.y} width={b.w} height={b.h} stroke={colour(b.label)} vector-effect="non-scaling-stroke" data-testid="box-mine" />
+          ))}
+        </svg>
+      )}
+    </figure>
+  );
+}
+
+function UnpaidRow({ x }: { x: Unpaid }) {
+  return (
+    <li class="row unpaid-row" data-testid="unpaid-row" data-reason={x.reason}>
+      {x.thumb_url ? <img class="unpaid-thumb" src={x.thumb_url} alt="" loading="lazy" /> : <span class="unpaid-text">{x.text}</span>}
+      <div class="row-main">
+        <strong data-testid="unpaid-reason">
+          <Icon name="info" size={18} /> {reasonText(x.reason)}
+        </strong>
+        <span>
+          {t('pay_you_chose')}: <Chips answer={x.answer} names={x.label_names} />
+        </span>
+        <span data-testid="unpaid-right">
+          {t('pay_right')}: <Chips answer={x.right_answer} names={x.label_names} />
+        </span>
+        <span class="muted small">
+          {x.order_name} · {shortTime(x.worked_at, getLang())} · {t('pay_would_earn', { money: yuan(x.amount_fen) })}
+        </span>
+      </div>
+    </li>
+  );
+}
+
+/** One reason: how many and what they cost, one picture, the labels behind a tap. */
+function UnpaidGroup({ reason, rows }: { reason: string; rows: Unpaid[] }) {
+  const [open, setOpen] = useState(false);
+  const lost = rows.reduce((n, x) => n + x.amount_fen, 0);
+  const first = rows[0];
+  const id = `unpaid-${reason.replace(/[^a-z_]/gi, '-')}`;
+  return (
+    <article class="unpaid-group" data-testid="unpaid-group" data-reason={reason} data-count={rows.length} aria-labelledby={id}>
+      <UnpaidPicture x={first} />
+      <div class="unpaid-group-main">
+        <h3 id={id} data-testid="unpaid-group-reason">
+          {reasonText(reason)}
+        </h3>
+        <p class="unpaid-group-n">{t('pay_group_n', { n: rows.length, money: yuan(lost) })}</p>
+        <p class="small">
+          {t('pay_you_chose')}: <Chips answer={first.answer} names={first.label_names} />
+        </p>
+        <p class="small">
+          {t('pay_right')}: <Chips answer={first.right_answer} names={first.label_names} />
+        </p>
+        <button type="button" class="btn btn-secondary" aria-expanded={open} data-testid="unpaid-more" onClick={() => setOpen((o) => !o)}>
+          <Icon name={open ? 'up' : 'more'} />
+          <span>{open ? t('pay_group_less') : t('pay_group_more', { n: rows.length })}</span>
+        </button>
+      </div>
+      {open && (
+        <ul class="rows unpaid">
+          {rows.map((x) => (
+            <UnpaidRow key={x.label_id} x={x} />
+          ))}
+        </ul>
+      )}
+    </article>
+  );
+}
+
 function UnpaidList({ range }: { range: Range }) {
   const unpaid = useLoad(() => api.get<Items<Unpaid>>(`/me/earnings/unpaid?range=${range}`), [range]);
   return (
@@ -234,36 +382,29 @@ function UnpaidList({ range }: { range: Range }) {
               <Icon name="check" size={18} /> {t('pay_unpaid_none')}
             </p>
           ) : (
-            <ul class="rows unpaid">
-              {u.items.map((x) => (
-                <li class="row unpaid-row" key={x.label_id} data-testid="unpaid-row" data-reason={x.reason}>
-                  {x.thumb_url ? (
-                    <img class="unpaid-thumb" src={x.thumb_url} alt="" loading="lazy" />
-                  ) : (
-                    <span class="unpaid-text">{x.text}</span>
-                  )}
-                  <div class="row-main">
-                    <strong data-testid="unpaid-reason">
-                      <Icon name="info" size={18} /> {t(reasonKey(x.reason) as Key)}
-                    </strong>
-                    <span>
-                      {t('pay_you_chose')}: <Chips answer={x.answer} names={x.label_names} />
-                    </span>
-                    <span data-testid="unpaid-right">
-                      {t('pay_right')}: <Chips answer={x.right_answer} names={x.label_names} />
-                    </span>
-                    <span class="muted small">
-                      {x.order_name} · {shortTime(x.worked_at, getLang())} ·{' '}
-                      {t('pay_would_earn', { money: yuan(x.amount_fen) })}
-                    </span>
-                  </div>
-                </li>
+            <div class="unpaid-groups">
+              {groupBy(u.items, (x) => x.reason).map((g) => (
+                <UnpaidGroup key={g.key} reason={g.key} rows={g.rows} />
               ))}
-            </ul>
+            </div>
           )}
         </section>
       )}
     </LoadState>
+  );
+}
+
+/** The ledger's lines, folded: loaded when opened. */
+function Ledger() {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="card ledger" data-testid="earnings-lines" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary data-testid="ledger-open">
+        <Icon name="clipboard" />
+        <span>{t('pay_lines_open')}</span>
+      </summary>
+      {open && <LinesList />}
+    </details>
   );
 }
 
@@ -282,7 +423,7 @@ function lineWhat(l: PayLine): string {
   const kind = t(('pay_kind_' + l.kind) as Key);
   const why =
     l.kind === 'piece' && l.state === 'not_paid'
-      ? t(reasonKey(l.reason) as Key)
+      ? reasonText(l.reason ?? '')
       : l.kind === 'reversal' && l.reason && !l.reason.includes(' ') && /^[a-z_:]+$/.test(l.reason)
         ? t(reasonKey(l.reason) as Key)
         : l.reason;
@@ -296,11 +437,7 @@ function LinesList() {
   const all = first.data ? [first.data, ...pages] : pages;
   const next = all.length ? all[all.length - 1].next_before : null;
   return (
-    <section class="card" aria-label={t('pay_lines')} data-testid="earnings-lines">
-      <h2>
-        <Icon name="clipboard" />
-        <span>{t('pay_lines')}</span>
-      </h2>
+    <div aria-label={t('pay_lines')} role="region">
       <LoadState state={first}>
         {() => (
           <>
@@ -341,6 +478,6 @@ function LinesList() {
           </>
         )}
       </LoadState>
-    </section>
+    </div>
   );
 }

@@ -7,6 +7,8 @@ import {
   handlePoint,
   hitTest,
   MIN_SIDE,
+  bigEnough,
+  minSide,
   moveBox,
   pinch,
   resizeBox,
@@ -110,5 +112,16 @@ describe('view transform', () => {
     const [ix, iy] = toImage(p, 240, 180);
     expect(ix).toBeCloseTo(240);
     expect(iy).toBeCloseTo(180);
+  });
+
+  it('has the server\'s shortest side: 8 px, a quarter of a tiny picture; answers never under it', () => {
+    expect(minSide(640, 480)).toBe(8);
+    expect(minSide(16, 40)).toBe(4);
+    expect(bigEnough(b(0, 0, 2, 2), W, H)).toBe(false);
+    expect(bigEnough(b(0, 0, 8, 30), W, H)).toBe(true);
+    expect(bigEnough(b(0, 0, 30, 7.9), W, H)).toBe(false);
+    // 7.6 wide from 0.5 rounds to [1, 8): it grows to 8, inside the picture
+    expect(toAnswerBoxes([b(0.5, 10, 7.6, 20)], W, H)).toEqual([b(1, 10, 8, 20)]);
+    expect(toAnswerBoxes([b(475, 10, 8, 20)], W, H)).toEqual([b(472, 10, 8, 20)]);
   });
 });

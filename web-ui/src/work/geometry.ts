@@ -4,8 +4,20 @@
 
 import type { Box } from './types';
 
-/** The smallest box side kept, in image pixels. */
-export const MIN_SIDE = 2;
+/** The shortest side a box may have, in image pixels (the server's rule, `min_box_side` in
+ * crates/mudou-domain/src/kinds/boxes.rs): 8, or a quarter of a picture smaller than 32 px. */
+export const MIN_SIDE = 8;
+
+/** The shortest box side in a W×H picture. */
+export function minSide(W: number, H: number): number {
+  return W > 0 && H > 0 ? Math.min(MIN_SIDE, Math.min(W, H) / 4) : MIN_SIDE;
+}
+
+/** Whether a box is big enough to keep (a tap or a slip draws a box of a pixel or two). */
+export function bigEnough(b: Box, W: number, H: number): boolean {
+  const m = minSide(W, H);
+  return b.w >= m && b.h >= m;
+}
 
 export type Handle = 'nw' | 'n' | 'ne' | 'e' | 'se' | 's' | 'sw' | 'w';
 export const HANDLES: Handle[] = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'];
@@ -21,10 +33,11 @@ export function boxFromCorners(label: string, x0: number, y0: number, x1: number
   return { label, x: ax, y: ay, w: bx - ax, h: by - ay };
 }
 
-/** A box kept inside the image with at least MIN_SIDE per side (moved in if it sticks out). */
+/** A box kept inside the image with at least minSide per side (moved in if it sticks out). */
 export function clampBox(b: Box, W: number, H: number): Box {
-  const w = clamp(b.w, Math.min(MIN_SIDE, W), W);
-  const h = clamp(b.h, Math.min(MIN_SIDE, H), H);
+  const m = minSide(W, H);
+  const w = clamp(b.w, Math.min(m, W), W);
+  const h = clamp(b.h, Math.min(m, H), H);
   return { ...b, x: clamp(b.x, 0, W - w), y: clamp(b.y, 0, H - h), w, h };
 }
 
@@ -34,7 +47,7 @@ export function moveBox(b: Box, dx: number, dy: number, W: number, H: number): B
 }
 
 /** The box with one handle dragged to (px, py). Dragging past the opposite side flips it;
- * it stays inside the image and at least MIN_SIDE wide and high. */
+ * it stays inside the image and at least minSide wide and high. */
 export function resizeBox(b: Box, handle: Handle, px: number, py: number, W: number, H: number): Box {
   let x0 = b.x;
   let y0 = b.y;
@@ -47,7 +60,7 @@ export function resizeBox(b: Box, handle: Handle, px: number, py: number, W: num
   if (handle.includes('n')) y0 = y;
   if (handle.includes('s')) y1 = y;
   const out = boxFromCorners(b.label, x0, y0, x1, y1, W, H);
-  if (out.w < MIN_SIDE || out.h < MIN_SIDE) return clampBox(out, W, H);
+  if (!bigEnough(out, W, H)) return clampBox(out, W, H);
   return out;
 }
 
@@ -86,14 +99,24 @@ export function hitTest(boxes: Box[], px: number, py: number, tol: number, selec
   return best;
 }
 
-/** Boxes as the API takes them: whole pixels, inside the image, no empty ones. */
+/** Boxes as the API takes them: whole pixels, inside the image, no empty ones, none under
+ * the shortest side (a box rounding just under it grows to it). */
 export function toAnswerBoxes(boxes: Box[], W: number, H: number): Box[] {
+  const m = Math.ceil(minSide(W, H));
+  // one side [a, b) in whole pixels, at least m long when the picture allows
+  const side = (a: number, len: number, max: number): [number, number] => {
+    let lo = clamp(Math.round(a), 0, max);
+    let hi = clamp(Math.round(a + len), 0, max);
+    if (hi > lo && hi - lo < m && max >= m) {
+      hi = Math.min(max, lo + m);
+      lo = hi - m;
+    }
+    return [lo, hi];
+  };
   return boxes
     .map((b) => {
-      const x0 = clamp(Math.round(b.x), 0, W);
-      const y0 = clamp(Math.round(b.y), 0, H);
-      const x1 = clamp(Math.round(b.x + b.w), 0, W);
-      const y1 = clamp(Math.round(b.y + b.h), 0, H);
+      const [x0, x1] = side(b.x, b.w, W);
+      const [y0, y1] = side(b.y, b.h, H);
       const out: Box = { label: b.label, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
       if (b.attributes && Object.keys(b.attributes).length) out.attributes = { ...b.attributes };
       return out;

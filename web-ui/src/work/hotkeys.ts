@@ -64,3 +64,19 @@ export function keyAction(ev: KeyLike, ctx: KeyContext): KeyAction | null {
   }
   return null;
 }
+
+/** Whether a key pressed on `el` belongs to that control rather than to the work screen:
+ * typing in a text field or a list, a slider's arrows, a tick box's space. Everything else
+ * goes to the work, whichever control was touched last (a brightness slider keeps the
+ * focus after a drag, and the number keys and Enter must still work). */
+export function keyForControl(el: EventTarget | null, key: string): boolean {
+  const e = el as HTMLElement | null;
+  if (!e || typeof e.tagName !== 'string') return false;
+  const tag = e.tagName;
+  if (tag === 'TEXTAREA' || tag === 'SELECT' || e.isContentEditable) return true;
+  if (tag !== 'INPUT') return false;
+  const type = (e as HTMLInputElement).type;
+  if (type === 'range') return /^(Arrow|Home$|End$|Page)/.test(key);
+  if (type === 'checkbox' || type === 'radio' || type === 'button' || type === 'submit' || type === 'reset') return key === ' ';
+  return true;
+}

@@ -34,6 +34,8 @@ export interface OrderBrief {
   /** The pictures `labels[].examples` and `instruction_examples` point at (may be absent on
    * an older server). */
   examples?: ExampleItem[];
+  /** A recording of the question made by the lead or the client, when there is one. */
+  audio_url?: string | null;
   /** The order's template (a one-question template for the task types of before); absent on
    * an older server. */
   template?: Template;
@@ -105,6 +107,9 @@ export interface LabelOut {
   status: 'stored' | 'replay' | 'changed';
   item_state: string;
   feedback?: Feedback;
+  /** The caller's work on this order is paused now: the reason (`lead`, `too_fast`,
+   * `gold_accuracy`, `spam`). */
+  paused?: string;
 }
 
 /** The result of a submitted training unit. */
@@ -165,4 +170,24 @@ export function answerKeys(a: Answer | null | undefined): string[] {
   if (Array.isArray(x.labels)) return x.labels as string[];
   if (Array.isArray(x.boxes)) return (x.boxes as Box[]).map((b) => b.label);
   return [];
+}
+
+/** A live pause of the caller's work (`GET /me/pauses`). */
+export interface Pause {
+  id: number;
+  order_id: number | null;
+  order_name: string | null;
+  reason: 'lead' | 'too_fast' | 'gold_accuracy' | 'spam' | string;
+  by: 'lead' | 'rule';
+  by_name: string | null;
+  note: string | null;
+  figures: Record<string, number | null> | null;
+  created_at: number;
+  unpaid_labels: number;
+  unpaid_fen: number;
+}
+
+export interface Pauses {
+  pauses: Pause[];
+  leads: string[];
 }

@@ -14,6 +14,7 @@ import { askForWork } from '../../work/next';
 import type { Earnings, Message, NextOut, Quality } from '../../work/types';
 import { answerText, knownLabels, PendingBadge, SpeakButton, useOptional, useOutbox } from './common';
 import { Workbench } from './Workbench';
+import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import { EarningsPage } from '../Earnings';
 import '../../work/work.css';
 
@@ -100,6 +101,23 @@ const NOTHING: Record<string, { icon: IconName; title: Key; hint: Key }> = {
 };
 
 export function NothingPanel({ reason }: { reason: string }) {
+  if (reason === 'paused') return <PausedPanel />;
+  return <NothingWords reason={reason} />;
+}
+
+/** Paused: which pause, why, what to do and who lifts it (the plain words until known). */
+function PausedPanel() {
+  const data = usePauses([]);
+  const p = data ? pauseFor(data.pauses) : null;
+  if (!p) return <NothingWords reason="paused" />;
+  return (
+    <div class="panel-nothing panel-paused" data-testid="no-work" data-reason="paused">
+      <PauseCard pause={p} leads={data!.leads} />
+    </div>
+  );
+}
+
+function NothingWords({ reason }: { reason: string }) {
   const n = NOTHING[reason] ?? NOTHING.no_open_orders;
   return (
     <div class="panel-nothing" role="status" data-testid="no-work" data-reason={reason}>

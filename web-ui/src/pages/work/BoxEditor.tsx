@@ -10,11 +10,13 @@ import { t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Note } from '../../components/ui';
 import {
+  bigEnough,
   boxFromCorners,
   fitView,
   HANDLES,
   handlePoint,
   hitTest,
+  minSide,
   moveBox,
   panBy,
   pinch,
@@ -85,6 +87,13 @@ export function BoxEditor({
     previewRef.current = b;
     setPreviewState(b);
   };
+  // a box drawn too small is dropped, and this says why for a moment
+  const [tooSmall, setTooSmall] = useState(false);
+  useEffect(() => {
+    if (!tooSmall) return;
+    const id = setTimeout(() => setTooSmall(false), 4000);
+    return () => clearTimeout(id);
+  }, [tooSmall]);
   const [bright, setBright] = useState(100);
   const [contrast, setContrast] = useState(100);
   const drag = useRef<Drag | null>(null);
@@ -300,7 +309,10 @@ export function BoxEditor({
     if (!pointers.current.delete(e.pointerId)) return;
     const d = drag.current;
     const drawn = previewRef.current;
-    if (d?.kind === 'draw' && drawn && drawn.w > 0 && drawn.h > 0) {
+    if (d?.kind === 'draw' && drawn && drawn.w > 0 && drawn.h > 0 && !bigEnough(drawn, st.current.W, st.current.H)) {
+      setTooSmall(true);
+    } else if (d?.kind === 'draw' && drawn && drawn.w > 0 && drawn.h > 0) {
+      setTooSmall(false);
       remember();
       const n = st.current.boxes.length;
       st.current = { ...st.current, boxes: [...st.current.boxes, drawn], selected: n };
@@ -394,6 +406,9 @@ export function BoxEditor({
             onLoad={(e) => setNatural([e.currentTarget.naturalWidth, e.currentTarget.naturalHeight])}
           />
         )}
+        <p class="stage-toast" role="status" data-testid={tooSmall ? 'box-too-small' : undefined}>
+          {tooSmall ? t('box_too_small', { n: Math.round(minSide(W, H)) }) : ''}
+        </p>
         <div class="zoom-tools" onPointerDown={(e) => e.stopPropagation()}>
           <button type="button" class="btn btn-plain btn-icon" aria-label={t('zoom_in')} data-testid="zoom-in" onClick={() => v && setView(zoomAt(v, 1.5, size[0] / 2, size[1] / 2, W, H, size[0], size[1]))}>
             <Icon name="zoomIn" />

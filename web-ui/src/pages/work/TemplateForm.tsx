@@ -22,8 +22,8 @@ import {
   stepper,
 } from '../../kinds/template';
 import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, type Question, type Template } from '../../kinds/types';
-import { keyAction } from '../../work/hotkeys';
-import { SpeakButton } from './common';
+import { keyAction, keyForControl } from '../../work/hotkeys';
+import { QuestionSpeaker } from './Question';
 
 export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
 
@@ -140,8 +140,10 @@ export function TemplateForm({
       if (given.current) return;
       const target = ev.target as HTMLElement | null;
       const tag = target?.tagName;
-      const typing = tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
-      if (typing && !(ev.key === 'Enter' && tag === 'INPUT' && (target as HTMLInputElement).type !== 'checkbox')) return;
+      // a text field keeps its keys (Enter in a one-line field still moves on); a slider its
+      // arrows; the rest work after any control
+      const typing = keyForControl(target, ev.key);
+      if (typing && !(ev.key === 'Enter' && tag === 'INPUT')) return;
       if (document.querySelector('[role="dialog"]')) return;
       const cur = ref.current;
       const nowAsked = askedQuestions(template, cleanAnswer(template, cur.answers));
@@ -229,7 +231,7 @@ export function TemplateForm({
             {title}
             {!required(q) && <span class="q-optional">{t('q_optional')}</span>}
           </h2>
-          <SpeakButton text={readAloudText(q, lang)} testid="q-speak" />
+          <QuestionSpeaker text={readAloudText(q, lang)} audio={(q as { audio_url?: string | null }).audio_url} testid="q-speak" />
         </header>
         {kind ? (
           <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} lang={lang} problem={problem} id={id} />

@@ -8,7 +8,7 @@ import { getLang, t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LangToggle, Note } from '../../components/ui';
 import { yuan } from '../../util';
-import { keyAction, hotkeyOf, type KeyAction } from '../../work/hotkeys';
+import { keyAction, keyForControl, hotkeyOf, type KeyAction } from '../../work/hotkeys';
 import { outbox, uuid } from '../../work/outbox';
 import { lookahead, prefetch } from '../../work/prefetch';
 import { askForWork } from '../../work/next';
@@ -23,12 +23,14 @@ import {
   type UnitAction,
   type UnitState,
 } from '../../work/unit';
-import type { Answer, Assignment, Earnings, LabelBody, LeaseOut, NextOut, SkipReason, TrainingResult } from '../../work/types';
+import type { Answer, Assignment, Earnings, LabelBody, LabelOut, LeaseOut, NextOut, Pauses, SkipReason, TrainingResult } from '../../work/types';
 import { labelName, labelThumb, PendingBadge, rememberLabels, useOutbox } from './common';
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
+import { QuestionLine } from './Question';
+import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import type { FormAnswer } from '../../kinds/types';
 
 /** How often the lease is renewed while the screen is open (the lease lasts 10 minutes). */
@@ -39,6 +41,7 @@ type Stage =
   | { kind: 'unit' }
   | { kind: 'finishing'; assignment: Assignment; earned: number; submitId?: string }
   | { kind: 'trained'; result: TrainingResult }
+  | { kind: 'paused'; orderId: number }
   | { kind: 'error'; error: unknown };
 
 type Action = UnitAction | { type: 'reset'; unit: UnitState | null };
@@ -64,6 +67,10 @@ export function Workbench({
   const [leaseLost, setLeaseLost] = useState(false);
   const [baseFen, setBaseFen] = useState<number | null>(null);
   const [earnedBefore, setEarnedBefore] = useState(0);
+  // today's total went down since it was last shown (answers became unpaid): by how much, why
+  const [drop, setDrop] = useState<{ fen: number; why: string } | null>(null);
+  const [dropOpen, setDropOpen] = useState(false);
+  const shownFen = useRef<number | null>(null);
   const snap = useOutbox();
   const boxControl = useRef<BoxControl | null>(null);
   const unitRef = useRef(unit);
@@ -89,11 +96,27 @@ export function Workbench({
     api.get<Earnings>('/me/earnings').then(
       (e) => {
         if (!alive.current) return;
+        const before = shownFen.current;
         setBaseFen(e.today_fen);
         setEarnedBefore(0);
+        if (before !== null && e.today_fen < before) void explainDrop(before - e.today_fen);
       },
       () => {},
     );
+
+  // the work bar never just drops: it says by how much and why (a pause's left-out answers,
+  // or answers that differ from the final answer)
+  async function explainDrop(fen: number) {
+    let why = t('earn_drop_differs', { yuan: yuan(fen) });
+    try {
+      const ps = await api.get<Pauses>('/me/pauses');
+      const p = ps.pauses.find((x) => x.unpaid_labels > 0);
+      if (p) why = t('earn_drop_pause', { yuan: yuan(fen), n: p.unpaid_labels });
+    } catch {
+      // the general reason stands
+    }
+    if (alive.current) setDrop({ fen, why });
+  }
 
   async function load(): Promise<void> {
     setStage({ kind: 'loading' });
@@ -235,13 +258,19 @@ export function Workbench({
     dispatch(g.answer ? { type: 'answer', answer: g.answer, now } : { type: 'skip', reason: g.skip as SkipReason, now });
     setSkipping(false);
     const training = !!s.assignment.training;
+    const orderId = s.assignment.order.id;
     void outbox()
       .enqueueLabel(user.id, body)
       .then((entry) => {
+        const sent = outbox().whenSent(entry.id);
+        // the answer says when this work is paused now (a rule this answer set off, or the
+        // lead): stop at once and say why
+        void sent.then((o) => {
+          const r = o.kind === 'ok' ? (o.result as LabelOut | null) : null;
+          if (r?.paused && alive.current) setStage({ kind: 'paused', orderId });
+        });
         if (!training) return;
-        return outbox()
-          .whenSent(entry.id)
-          .then((o) =>
+        return sent.then((o) =>
             dispatch({
               type: 'feedback',
               item_id: it.item_id,
@@ -298,9 +327,7 @@ export function Workbench({
   useEffect(() => {
     const f = (ev: KeyboardEvent) => {
       if (help) return; // the dialog handles its own keys
-      const target = ev.target as HTMLElement | null;
-      const tag = target?.tagName;
-      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+      if (keyForControl(ev.target, ev.key)) return;
       const s = unitRef.current;
       if (!s) return;
       // a template's form has its own keys (each question's hotkeys), except in training feedback
@@ -319,6 +346,7 @@ export function Workbench({
   // today's total when the server tells it; else what this page has earned so far
   const sessionFen = earnedBefore + (unit && stage.kind === 'unit' ? freshFen(unit) : 0);
   const todayFen = (baseFen ?? 0) + sessionFen;
+  if (baseFen !== null) shownFen.current = todayFen;
 
   if (stage.kind === 'loading' || (stage.kind === 'unit' && !unit))
     return (
@@ -337,6 +365,19 @@ export function Workbench({
           <div class="btn-row">
             <Button icon="refresh" kind="primary" label={t('retry')} onClick={() => void load()} />
             <Button icon="home" label={t('go_home')} kind="plain" onClick={() => onHome()} />
+          </div>
+        </div>
+      </div>
+    );
+  if (stage.kind === 'paused')
+    return (
+      <div class="work work-center" data-testid="work-paused">
+        <div class="narrow stack">
+          <PausedNow orderId={stage.orderId} />
+          <PendingBadge snap={snap} />
+          <div class="btn-row">
+            <Button icon="home" kind="primary" label={t('go_home')} data-testid="paused-home" onClick={() => onHome()} />
+            <Button icon="play" kind="secondary" label={t('pause_other_work')} data-testid="paused-other" onClick={() => void load()} />
           </div>
         </div>
       </div>
@@ -402,7 +443,7 @@ export function Workbench({
         </button>
         <button
           type="button"
-          class="btn btn-plain"
+          class="btn btn-plain btn-prev"
           data-testid="prev"
           aria-label={t('prev_item')}
           disabled={s.index === 0 || s.phase !== 'answering'}
@@ -451,12 +492,32 @@ export function Workbench({
             </>
           )}
         </span>
+        {drop && (
+          <button
+            type="button"
+            class="btn btn-plain earn-drop"
+            data-testid="earn-drop"
+            data-fen={drop.fen}
+            aria-expanded={dropOpen}
+            aria-label={drop.why}
+            onClick={() => setDropOpen((x) => !x)}
+          >
+            <Icon name="info" size={20} />
+            {t('earn_drop', { yuan: yuan(drop.fen) })}
+          </button>
+        )}
         <PendingBadge snap={snap} />
         <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
           <Icon name="help" />
         </button>
       </header>
       <h1 class="sr-only">{t('work_title', { order: o.name })}</h1>
+      {drop && dropOpen && (
+        <Note kind="info" testid="earn-drop-why">
+          {drop.why}
+        </Note>
+      )}
+      <QuestionLine order={o} />
       {leaseLost && <Note kind="info">{t('lease_lost')}</Note>}
       {!outbox().durable && <Note kind="info">{t('not_durable')}</Note>}
       {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
@@ -516,6 +577,14 @@ export function Workbench({
       {help && <HelpDialog order={o} onClose={() => setHelp(false)} lang={<LangToggle />} />}
     </div>
   );
+}
+
+/** The pause that just stopped the work, explained. */
+function PausedNow({ orderId }: { orderId: number }) {
+  const data = usePauses();
+  const p = data ? pauseFor(data.pauses, orderId) : null;
+  if (!p) return <p class="loading" role="status">{t('nothing_paused')}</p>;
+  return <PauseCard pause={p} leads={data!.leads} />;
 }
 
 /** The item, large: a picture, or a text in a big font. */

@@ -1,0 +1,148 @@
+// The question, always in view on the work screen's first line: its words, its example
+// picture (or the task's icon), and a speaker that plays the order's recording when there is
+// one, else reads the words with the browser's voice. Where the device has neither (many
+// cheap phones and PCs have no Chinese voice), the speaker stays, greyed, and a tap says why:
+// the question's words are on screen either way.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { getLang, t } from '../../i18n';
+import { Icon, type IconName } from '../../components/Icon';
+import { speak, stopSpeaking, useCanSpeak } from '../../work/speech';
+import type { OrderBrief } from '../../work/types';
+import { labelName } from './common';
+
+let nextId = 0;
+
+const TASK_ICON: Record<string, IconName> = {
+  single_choice: 'tag',
+  text_classification: 'text',
+  multi_label: 'list',
+  bbox: 'box',
+  template: 'clipboard',
+};
+
+/** The first sentence of a text (up to 。！？!? or a line break), trimmed. */
+export function firstSentence(text: string): string {
+  const s = text.trim();
+  const m = /^[\s\S]*?[。！？!?\n]/.exec(s);
+  const one = (m ? m[0] : s).replace(/[。！？!?\n]$/, '').trim();
+  return one || s;
+}
+
+/** The order's question: the first sentence of its instructions, or else its template's first
+ * question, or else a short default for its kind of work. */
+export function questionText(order: OrderBrief): string {
+  if (order.instructions?.trim()) return firstSentence(order.instructions);
+  const q = order.template?.questions[0];
+  const lang = getLang();
+  if (q) return (lang === 'en' ? q.title_en || q.title_zh : q.title_zh) || t('q_default');
+  return order.task_type === 'bbox' ? t('q_default_boxes') : t('q_default');
+}
+
+/** What the speaker says: the question, then the labels' names (someone who cannot read them
+ * hears the choices). */
+export function questionSpeech(order: OrderBrief): string {
+  const names = order.labels.map((l) => labelName(l)).filter(Boolean);
+  return [questionText(order), names.join('、')].filter(Boolean).join('。');
+}
+
+/** The recording of an order's question, when the server gives one. */
+export function recordingOf(order: OrderBrief): string | null {
+  return order.audio_url ?? null;
+}
+
+/** A speaker for a question: the recording, else the voice, else greyed with the reason. */
+export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?: string | null; testid?: string }) {
+  const lang = getLang();
+  const voice = useCanSpeak(lang);
+  const [on, setOn] = useState(false);
+  const [why, setWhy] = useState(false);
+  const player = useRef<HTMLAudioElement | null>(null);
+  const whyId = useRef(`speak-why-${++nextId}`).current;
+  useEffect(
+    () => () => {
+      stopSpeaking();
+      player.current?.pause();
+    },
+    [],
+  );
+  useEffect(() => {
+    if (!why) return;
+    const id = setTimeout(() => setWhy(false), 5000);
+    return () => clearTimeout(id);
+  }, [why]);
+  const can = !!audio || voice;
+  const stop = () => {
+    stopSpeaking();
+    player.current?.pause();
+    setOn(false);
+  };
+  const play = () => {
+    if (!can) {
+      setWhy((w) => !w);
+      return;
+    }
+    if (on) return stop();
+    setOn(true);
+    if (audio) {
+      const a = player.current ?? new Audio();
+      player.current = a;
+      a.src = audio;
+      a.onended = () => setOn(false);
+      a.onerror = () => {
+        // the recording did not play: the voice, if there is one
+        if (voice) speak(text, lang, () => setOn(false));
+        else setOn(false);
+      };
+      void a.play().catch(() => a.onerror?.(new Event('error')));
+      return;
+    }
+    speak(text, lang, () => setOn(false));
+  };
+  return (
+    <span class="q-speaker">
+      <button
+        type="button"
+        class={'btn btn-plain btn-icon speak-btn' + (can ? '' : ' speak-off')}
+        data-testid={testid ?? 'question-speak'}
+        data-source={audio ? 'recording' : voice ? 'voice' : 'none'}
+        aria-pressed={can ? on : undefined}
+        aria-disabled={can ? undefined : 'true'}
+        aria-label={!can ? t('speak_none_label') : on ? t('stop_reading') : t('read_aloud')}
+        aria-describedby={why ? whyId : undefined}
+        onClick={play}
+      >
+        <Icon name="speaker" />
+      </button>
+      {why && (
+        <span class="speak-why" id={whyId} role="status" data-testid="speak-why">
+          {t('speak_none')}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** The question line: speaker, picture or icon, the words; "?" (in the bar) opens the rest. */
+export function QuestionLine({ order }: { order: OrderBrief }) {
+  const text = questionText(order);
+  const pics = order.instruction_examples
+    .map((id) => order.examples?.find((e) => e.item_id === id)?.thumb_url)
+    .filter((u): u is string => !!u)
+    .slice(0, 2);
+  return (
+    <div class="question-line" data-testid="question">
+      <QuestionSpeaker text={questionSpeech(order)} audio={recordingOf(order)} />
+      {pics.length ? (
+        pics.map((u) => <img key={u} class="question-pic" src={u} alt={t('fb_example')} />)
+      ) : (
+        <span class="question-icon" aria-hidden="true">
+          <Icon name={TASK_ICON[order.task_type] ?? 'help'} />
+        </span>
+      )}
+      <p class="question-text" data-testid="question-text">
+        {text}
+      </p>
+    </div>
+  );
+}
