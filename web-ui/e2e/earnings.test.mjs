@@ -113,13 +113,24 @@ describe('an annotator sees exactly what they earned and why', () => {
     // Every unpaid label with its reason and the right answer.
     const unpaid = await inPage(page, `/me/earnings/unpaid?range=${range}`);
     assert.ok(unpaid.items.length > 5, 'a careless worker has unpaid labels');
+    // grouped by reason, one picture each, the labels behind a tap
+    await page.getByTestId('unpaid-group').first().waitFor();
+    const groups = await page.getByTestId('unpaid-group').evaluateAll((els) => els.map((e) => [e.dataset.reason, Number(e.dataset.count)]));
+    const counts = {};
+    for (const u of unpaid.items) counts[u.reason] = (counts[u.reason] ?? 0) + 1;
+    assert.deepEqual(Object.fromEntries(groups), counts);
+    assert.equal(await page.getByTestId('unpaid-row').count(), 0);
+    for (const more of await page.getByTestId('unpaid-more').all()) await more.click();
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=unpaid-row]').length === n, unpaid.items.length);
     const first = page.getByTestId('unpaid-row').first();
-    assert.match(await text(first.getByTestId('unpaid-reason')), /和最终答案不同|组长复核没通过|暂停期间做的/);
+    assert.match(await text(first.getByTestId('unpaid-reason')), /和最终答案不同|组长复核没通过|暂停前这段时间做的/);
     assert.match(await text(first.getByTestId('unpaid-right')), /正确: \S/);
     await shot(page, 'laptop-zh-earnings');
 
-    // The ledger's lines carry their state.
+    // The ledger's lines carry their state, behind a tap.
+    assert.equal(await page.getByTestId('pay-line').count(), 0);
+    await page.getByTestId('ledger-open').click();
+    await page.getByTestId('pay-line').first().waitFor();
     const states = await page.getByTestId('pay-line').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.state))]);
     assert.ok(states.includes('confirmed') || states.includes('paid'), `${states}`);
     await axe(page, 'earnings (zh)');

@@ -5,7 +5,7 @@
 use crate::{Result, Store};
 use mudou_domain::{CentreId, OrderId, UserId};
 
-/// A live pause as its worker sees it.
+/// A pause as its worker sees it (live, or lifted lately).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MyPause {
     pub id: i64,
@@ -19,6 +19,8 @@ pub struct MyPause {
     /// The lead who paused (a rule's pause: `None`).
     pub by_name: Option<String>,
     pub created_at: i64,
+    /// `None` while it holds.
+    pub lifted_at: Option<i64>,
     /// Labels of the stretch before the pause left out, and what they would have earned.
     pub unpaid_labels: i64,
     pub unpaid_fen: i64,
@@ -38,18 +40,20 @@ pub struct PaySlice {
 pub const SLICE_MS: i64 = 15 * 60 * 1000;
 
 impl Store {
-    /// The caller's live pauses, newest first.
-    pub async fn my_pauses(&self, annotator_id: UserId) -> Result<Vec<MyPause>> {
+    /// The caller's live pauses and those lifted since `lifted_since` (what they cost still
+    /// shows in today's earnings), newest first.
+    pub async fn my_pauses(&self, annotator_id: UserId, lifted_since: i64) -> Result<Vec<MyPause>> {
         let sql = "SELECT p.id, p.order_id, o.name AS order_name, p.reason, p.note, u.display_name AS by_name, \
-                   p.created_at, \
+                   p.created_at, p.lifted_at, \
                    (SELECT COUNT(*) FROM labels l WHERE l.excluded_pause_id = p.id) AS unpaid_labels, \
                    (SELECT CAST(COALESCE(SUM(lp.amount_fen), 0) AS BIGINT) FROM labels l JOIN label_pay lp ON lp.label_id = l.id \
                     WHERE l.excluded_pause_id = p.id) AS unpaid_fen \
                    FROM worker_pauses p LEFT JOIN orders o ON o.id = p.order_id \
                    LEFT JOIN users u ON u.id = p.created_by \
-                   WHERE p.annotator_id = $1 AND p.lifted_at IS NULL ORDER BY p.id DESC";
+                   WHERE p.annotator_id = $1 AND (p.lifted_at IS NULL OR p.lifted_at >= $2) ORDER BY p.id DESC";
         Ok(
-            on_read!(self, p => sqlx::query_as::<_, MyPause>(sql).bind(annotator_id.get()).fetch_all(p).await?),
+            on_read!(self, p => sqlx::query_as::<_, MyPause>(sql).bind(annotator_id.get()).bind(lifted_since)
+            .fetch_all(p).await?),
         )
     }
 

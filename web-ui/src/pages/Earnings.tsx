@@ -441,6 +441,11 @@ function LinesList() {
       <LoadState state={first}>
         {() => (
           <>
+            {all.every((p) => p.pending.length + p.entries.length === 0) && (
+              <p class="muted" data-testid="lines-none">
+                {t('pay_lines_none')}
+              </p>
+            )}
             <ul class="rows lines">
               {all.flatMap((p) => [...p.pending, ...p.entries]).map((l, i) => (
                 <li class="row line" key={(l.id ?? 'p') + ':' + i} data-testid="pay-line" data-state={l.state} data-kind={l.kind}>

@@ -137,6 +137,8 @@ export interface Earnings {
   confirmed_fen: number;
   paid_fen: number;
   today_labels: number;
+  /** The start of today in the centre's calendar (Unix ms). */
+  today_start?: number;
 }
 
 export interface MessageItem {
@@ -183,6 +185,8 @@ export interface Pause {
   note: string | null;
   figures: Record<string, number | null> | null;
   created_at: number;
+  /** Null while it holds (lifted ones are listed for a day). */
+  lifted_at: number | null;
   unpaid_labels: number;
   unpaid_fen: number;
 }

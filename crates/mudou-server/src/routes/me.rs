@@ -50,6 +50,8 @@ pub struct MyPauseOut {
     #[schema(value_type = Option<Object>)]
     pub figures: Option<Value>,
     pub created_at: i64,
+    /// When it was lifted; `null` while it holds.
+    pub lifted_at: Option<i64>,
     /// Answers made just before the pause that are left out (not paid), and their pay.
     pub unpaid_labels: i64,
     pub unpaid_fen: i64,
@@ -57,19 +59,28 @@ pub struct MyPauseOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct MyPauses {
+    /// Live pauses first, then those lifted in the last day.
     pub pauses: Vec<MyPauseOut>,
     /// The names of the leads of the caller's centre: who can lift a pause.
     pub leads: Vec<String>,
 }
 
-/// The caller's live pauses: why, by whom, what they cost, and who can lift them.
+/// How long a lifted pause is still listed (its cost still shows in the day's earnings).
+const LIFTED_SHOWN_MS: i64 = 24 * 3600 * 1000;
+
+/// The caller's pauses (live, and lifted in the last day): why, by whom, what they cost, and
+/// who can lift them.
 #[utoipa::path(get, path = "/api/v1/me/pauses", tag = "me",
     responses((status = 200, body = MyPauses), (status = 403, body = ErrorBody)))]
 async fn my_pauses(
     State(state): State<AppState>,
     me: AnnotatorCaller,
 ) -> ApiResult<Json<MyPauses>> {
-    let rows = state.store.my_pauses(me.caller.user.id).await?;
+    let mut rows = state
+        .store
+        .my_pauses(me.caller.user.id, now_millis() - LIFTED_SHOWN_MS)
+        .await?;
+    rows.sort_by_key(|p| p.lifted_at.is_some());
     let leads = if rows.is_empty() {
         Vec::new()
     } else {
@@ -91,6 +102,7 @@ async fn my_pauses(
                 note: if by_lead { p.note } else { None },
                 reason: p.reason,
                 created_at: p.created_at,
+                lifted_at: p.lifted_at,
                 unpaid_labels: p.unpaid_labels,
                 unpaid_fen: p.unpaid_fen,
             }

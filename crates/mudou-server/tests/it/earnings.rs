@@ -952,6 +952,19 @@ both!(a_paused_worker_is_told_why_and_by_whom, |app| {
             .len(),
         1
     );
+    // Lifted: still listed for a day (what it cost still shows in today's earnings), as lifted.
+    let pid = pause["id"].as_i64().unwrap();
+    lead.post(&format!("/api/v1/lead/pauses/{pid}/lift"), json!({}))
+        .await
+        .ok();
+    let p2 = a2.get("/api/v1/me/pauses").await;
+    assert_eq!(p2.ok()["pauses"][0]["id"], pid);
+    assert!(
+        p2.body["pauses"][0]["lifted_at"].as_i64().is_some(),
+        "{}",
+        p2.body
+    );
+    assert_eq!(p["pauses"][0]["lifted_at"], Value::Null);
     assert_eq!(lead.get("/api/v1/me/pauses").await.status.as_u16(), 403);
     assert_eq!(
         app.browser().get("/api/v1/me/pauses").await.status.as_u16(),

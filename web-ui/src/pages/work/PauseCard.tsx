@@ -19,7 +19,7 @@ const RULE_ICON: Record<string, IconName> = {
 
 /** The pauses, fetched now and again after `again` ms (each); null until known or when the
  * server cannot tell. */
-export function usePauses(again: number[] = [2000, 6000]): Pauses | null {
+export function usePauses(again: number[] = [2000, 5000, 9000, 15000]): Pauses | null {
   const [data, setData] = useState<Pauses | null>(null);
   useEffect(() => {
     let alive = true;
@@ -72,8 +72,10 @@ export function pauseWords(p: Pause, leads: string[]): { icon: IconName; title: 
   return { icon, title, lines };
 }
 
-/** The pause that matters here: the one on `orderId`, else one of all work, else the newest. */
-export function pauseFor(ps: Pause[], orderId?: number): Pause | null {
+/** The live pause that matters here: the one on `orderId`, else one of all work, else the
+ * newest. */
+export function pauseFor(all: Pause[], orderId?: number): Pause | null {
+  const ps = all.filter((p) => p.lifted_at === null);
   return ps.find((p) => p.order_id === orderId) ?? ps.find((p) => p.order_id === null) ?? ps[0] ?? null;
 }
 

@@ -107,7 +107,6 @@ export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?:
         data-testid={testid ?? 'question-speak'}
         data-source={audio ? 'recording' : voice ? 'voice' : 'none'}
         aria-pressed={can ? on : undefined}
-        aria-disabled={can ? undefined : 'true'}
         aria-label={!can ? t('speak_none_label') : on ? t('stop_reading') : t('read_aloud')}
         aria-describedby={why ? whyId : undefined}
         onClick={play}

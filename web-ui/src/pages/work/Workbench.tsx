@@ -70,7 +70,9 @@ export function Workbench({
   // today's total went down since it was last shown (answers became unpaid): by how much, why
   const [drop, setDrop] = useState<{ fen: number; why: string } | null>(null);
   const [dropOpen, setDropOpen] = useState(false);
-  const shownFen = useRef<number | null>(null);
+  // what the bar last showed today, kept for the tab's life (a new work screen compares too)
+  const shownKey = `mudou.shownFen.${user.id}`;
+  const shownFen = useRef<{ fen: number; day: number } | null>(readShown(shownKey));
   const snap = useOutbox();
   const boxControl = useRef<BoxControl | null>(null);
   const unitRef = useRef(unit);
@@ -97,9 +99,12 @@ export function Workbench({
       (e) => {
         if (!alive.current) return;
         const before = shownFen.current;
+        const day = e.today_start ?? 0;
         setBaseFen(e.today_fen);
         setEarnedBefore(0);
-        if (before !== null && e.today_fen < before) void explainDrop(before - e.today_fen);
+        shownFen.current = { fen: e.today_fen, day };
+        writeShown(shownKey, shownFen.current);
+        if (before && before.day === day && e.today_fen < before.fen) void explainDrop(before.fen - e.today_fen);
       },
       () => {},
     );
@@ -346,7 +351,10 @@ export function Workbench({
   // today's total when the server tells it; else what this page has earned so far
   const sessionFen = earnedBefore + (unit && stage.kind === 'unit' ? freshFen(unit) : 0);
   const todayFen = (baseFen ?? 0) + sessionFen;
-  if (baseFen !== null) shownFen.current = todayFen;
+  if (baseFen !== null && shownFen.current && shownFen.current.fen !== todayFen) {
+    shownFen.current = { ...shownFen.current, fen: todayFen };
+    writeShown(shownKey, shownFen.current);
+  }
 
   if (stage.kind === 'loading' || (stage.kind === 'unit' && !unit))
     return (
@@ -577,6 +585,23 @@ export function Workbench({
       {help && <HelpDialog order={o} onClose={() => setHelp(false)} lang={<LangToggle />} />}
     </div>
   );
+}
+
+function readShown(key: string): { fen: number; day: number } | null {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(key) ?? 'null') as { fen?: unknown; day?: unknown } | null;
+    return v && typeof v.fen === 'number' && typeof v.day === 'number' ? { fen: v.fen, day: v.day } : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeShown(key: string, v: { fen: number; day: number }) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify(v));
+  } catch {
+    // storage blocked: this screen still compares within itself
+  }
 }
 
 /** The pause that just stopped the work, explained. */
