@@ -30,6 +30,7 @@
 //! | quality figures and rules (a follower) and reports | `quality.rs` |
 //! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
+//! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
 //! | exports and Label Studio imports | `exports.rs` |
 //! | in-process caches | `cache.rs` |
 

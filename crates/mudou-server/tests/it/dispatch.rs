@@ -296,7 +296,7 @@ both!(a_leads_pause_is_respected_at_once, |app| {
     assert_eq!(n.ok()["reason"], "paused");
 });
 
-/// A practice answer earns nothing by design: a wrong one is not listed as unpaid.
+// A practice answer earns nothing by design: a wrong one is not listed as unpaid.
 both!(practice_answers_are_not_listed_as_unpaid, |app| {
     let w = app.world().await;
     let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));

@@ -851,10 +851,10 @@ both!(
     }
 );
 
-/// A worker paused by the too-fast rule is told at once (the answer that set it off says
-/// `paused`), and `/me/pauses` says why with the rule's figures, what the left-out stretch
-/// cost, and who can lift it; a lead's pause says so, with the lead's name and note. Each
-/// worker sees only their own pauses; only annotators have them.
+// A worker paused by the too-fast rule is told at once (the answer that set it off says
+// `paused`), and `/me/pauses` says why with the rule's figures, what the left-out stretch
+// cost, and who can lift it; a lead's pause says so, with the lead's name and note. Each
+// worker sees only their own pauses; only annotators have them.
 both!(a_paused_worker_is_told_why_and_by_whom, |app| {
     let w = app.world().await;
     let id = order(&app, &w, 12, 6).await;
@@ -972,7 +972,7 @@ both!(a_paused_worker_is_told_why_and_by_whom, |app| {
     );
 });
 
-/// The earnings chart's days: every day listed, oldest first, today's work on the last.
+// The earnings chart's days: every day listed, oldest first, today's work on the last.
 both!(an_annotators_days_list_every_day_with_its_pay, |app| {
     let w = app.world().await;
     let f = fixture(&app, &w).await;
