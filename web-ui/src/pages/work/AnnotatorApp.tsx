@@ -107,7 +107,7 @@ export function NothingPanel({ reason }: { reason: string }) {
 
 /** Paused: which pause, why, what to do and who lifts it (the plain words until known). */
 function PausedPanel() {
-  const data = usePauses([]);
+  const data = usePauses(false);
   const p = data ? pauseFor(data.pauses) : null;
   if (!p) return <NothingWords reason="paused" />;
   return (

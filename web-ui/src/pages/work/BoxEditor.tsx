@@ -482,7 +482,9 @@ export function BoxEditor({
           {!noDone && (
             <button type="button" class="btn btn-primary btn-confirm" data-testid="confirm" aria-keyshortcuts="Enter" onClick={done}>
               <Icon name="check" />
-              <span>{t('confirm_key')}</span>
+              {/* a phone has no Enter key to name: the short word there */}
+              <span class="hide-narrow">{t('confirm_key')}</span>
+              <span class="show-narrow">{t('done_short')}</span>
               <span class="badge badge-count">{boxes.length}</span>
             </button>
           )}

@@ -17,22 +17,29 @@ const RULE_ICON: Record<string, IconName> = {
   spam: 'alert',
 };
 
-/** The pauses, fetched now and again after `again` ms (each); null until known or when the
- * server cannot tell. */
-export function usePauses(again: number[] = [2000, 5000, 9000, 15000]): Pauses | null {
+/** The pauses, fetched now, then every few seconds for a minute while a rule's live pause
+ * has not been costed yet (its stretch is left out a moment after it); null until known or
+ * when the server cannot tell. `poll: false` fetches once. */
+export function usePauses(poll = true): Pauses | null {
   const [data, setData] = useState<Pauses | null>(null);
   useEffect(() => {
     let alive = true;
+    let tries = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const get = () =>
       api.get<Pauses>('/me/pauses').then(
-        (d) => alive && setData(d),
+        (d) => {
+          if (!alive) return;
+          setData(d);
+          const waiting = d.pauses.some((p) => p.lifted_at === null && p.by === 'rule' && p.unpaid_labels === 0);
+          if (poll && waiting && ++tries < 20) timer = setTimeout(() => void get(), 3000);
+        },
         () => {},
       );
     void get();
-    const ids = again.map((ms) => setTimeout(() => void get(), ms));
     return () => {
       alive = false;
-      ids.forEach(clearTimeout);
+      clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
