@@ -243,7 +243,7 @@ function ByOrder({ range }: { range: Range }) {
                         {yuan(fen)}
                       </strong>
                       <span class="muted small order-bar-more">
-                        {x.labels} {t('pay_col_count')} ·{' '}
+                        {t('pay_n_items', { n: x.labels })} ·{' '}
                         {x.box_rate_fen > 0 ? t('pay_per_box', { money: yuan(x.box_rate_fen) }) : yuan(x.piece_rate_fen)}
                         {x.pending_fen > 0 && ` · ${t('earn_pending')} ${yuan(x.pending_fen)}`}
                         {x.not_paid > 0 && ` · ${t('pay_unpaid_title', { n: x.not_paid })}`}
