@@ -48,6 +48,7 @@ mod orders;
 mod people;
 mod quality;
 mod review;
+mod skills;
 mod sql;
 mod submit;
 mod throttle;

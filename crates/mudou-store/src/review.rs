@@ -624,6 +624,11 @@ impl Store {
                     skips,
                     gold: None,
                     answers: counted.iter().map(|(_, who, a, _)| (*who, a.clone())).collect(),
+                    records: {
+                        let pairs: Vec<(i64, i64)> = counted.iter().map(|(_, who, _, _)| (order_id, *who)).collect();
+                        let known = crate::skills::read_records(&mut Tx::from(&mut *tx), &pairs).await?;
+                        pairs.iter().map(|p| known.get(p).copied().unwrap_or_default()).collect()
+                    },
                 });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")

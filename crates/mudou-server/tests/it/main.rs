@@ -20,6 +20,7 @@ mod review;
 mod rules;
 mod s3;
 mod sim;
+mod skills;
 mod stress;
 mod tokens;
 mod trust;
