@@ -25,6 +25,7 @@ mod stress;
 mod tokens;
 mod trust;
 mod upload;
+mod web;
 mod work;
 
 use mudou_app::users::NewUserRequest;
