@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(centre_earnings))
         .routes(routes!(lead_adjustments, lead_adjust))
         .routes(routes!(lead_reverse))
-        .routes(routes!(admin_adjust))
+        .routes(routes!(admin_adjustments, admin_adjust))
         .routes(routes!(admin_reverse))
         .routes(routes!(list_pay_runs, close_pay_run))
         .routes(routes!(get_pay_run))
@@ -528,7 +528,29 @@ async fn lead_adjustments(
     State(state): State<AppState>,
     lead: LeadCaller,
 ) -> ApiResult<Json<Items<AdjustmentOut>>> {
-    let rows = state.store.adjustments(lead.centre_id, 200).await?;
+    adjustments_of(&state, lead.centre_id).await
+}
+
+/// A centre's adjustments (by its leads and by admins), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/adjustments", tag = "earnings", params(CentreQuery),
+    responses((status = 200, body = Items<AdjustmentOut>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn admin_adjustments(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Query(q): Query<CentreQuery>,
+) -> ApiResult<Json<Items<AdjustmentOut>>> {
+    let Some(centre_id) = q.centre_id.map(CentreId::new) else {
+        return Err(ApiError::validation("centre_id is needed").with("field", "centre_id"));
+    };
+    calendar(&state, centre_id).await?;
+    adjustments_of(&state, centre_id).await
+}
+
+async fn adjustments_of(
+    state: &AppState,
+    centre_id: CentreId,
+) -> ApiResult<Json<Items<AdjustmentOut>>> {
+    let rows = state.store.adjustments(centre_id, 200).await?;
     Ok(Json(Items {
         items: rows
             .into_iter()

@@ -536,6 +536,32 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
     let list = lead.get("/api/v1/centre/adjustments").await;
     let list = list.ok()["items"].as_array().unwrap().clone();
     assert_eq!(list.len(), 3, "the lead sees the centre's adjustments");
+    // The admin sees a centre's adjustments, theirs and its leads', and no other centre's.
+    let of_a = admin
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_a
+        ))
+        .await;
+    assert_eq!(of_a.ok()["items"], json!(list));
+    let of_b = admin
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_b
+        ))
+        .await;
+    assert_eq!(of_b.ok()["items"], json!([]));
+    let none = admin.get("/api/v1/admin/adjustments?centre_id=999").await;
+    assert_eq!(none.status.as_u16(), 404);
+    let bare = admin.get("/api/v1/admin/adjustments").await;
+    assert_eq!(bare.status.as_u16(), 422, "{}", bare.body);
+    let as_lead = lead
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_a
+        ))
+        .await;
+    assert_eq!(as_lead.status.as_u16(), 403);
     assert_eq!(
         list.iter().find(|a| a["id"] == oops_id).unwrap()["reversed_reason"],
         "金额写错"

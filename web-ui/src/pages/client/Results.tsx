@@ -143,7 +143,7 @@ export function Results({ o }: { o: Order }) {
 }
 
 /** Every box of an answer: a box order's `boxes`, and each box question of a template. */
-export function resultBoxes(a: AnswerValue, tpl?: Template): Box[] {
+export function resultBoxes(a: AnswerValue, tpl?: Template | null): Box[] {
   if (!a || typeof a !== 'object') return [];
   const out = boxesOf(a);
   for (const q of tpl?.questions ?? []) {
@@ -158,7 +158,7 @@ export function resultBoxes(a: AnswerValue, tpl?: Template): Box[] {
 const BOX_COLOURS = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b'];
 
 /** A class's colour: the order's own, else one of a few by the class's place. */
-function boxColour(key: string, labels: LabelDef[], tpl?: Template): string {
+function boxColour(key: string, labels: LabelDef[], tpl?: Template | null): string {
   const own = labels.find((l) => l.key === key)?.colour;
   if (own) return own;
   const keys = (tpl?.questions ?? []).flatMap((q) => (q.kind === 'boxes' ? (q.options ?? []).map((o) => o.key) : []));
