@@ -223,7 +223,7 @@ export const leadZh = {
   ls_import_bad_json: '这不是 Label Studio 导出的 JSON 文件',
   ls_task_n: '第 {n} 条',
   device_tablet: '平板',
-  pin_placeholder: '点你的名字，再在这里输入密码',
+  pin_placeholder: '选好名字后，在这里输入密码',
 };
 
 export const leadEn: Record<keyof typeof leadZh, string> = {
@@ -438,5 +438,5 @@ export const leadEn: Record<keyof typeof leadZh, string> = {
   ls_import_bad_json: 'This is not a Label Studio JSON export',
   ls_task_n: 'Task {n}',
   device_tablet: 'Tablet',
-  pin_placeholder: 'Tap your name, then type your PIN here',
+  pin_placeholder: 'After picking a name, type the PIN here',
 };
