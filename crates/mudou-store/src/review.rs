@@ -209,8 +209,9 @@ const IN_SCOPE: &str = "((e.reason = 'gold_failure' AND e.centre_id = $1) OR (e.
      (SELECT 1 FROM labels l WHERE l.order_id = e.order_id AND l.item_id = e.item_id AND l.centre_id = $1)))";
 
 impl Store {
-    /// The centre's queue, nearest order deadline first (orders without one last), then
-    /// the longest waiting.
+    /// The centre's queue: items a client flagged first (a paying customer is waiting on
+    /// them), then nearest order deadline first (orders without one last), then the longest
+    /// waiting.
     pub async fn review_queue(
         &self,
         centre_id: CentreId,
@@ -230,7 +231,8 @@ impl Store {
              JOIN orders o ON o.id = e.order_id \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE}{cond} \
              GROUP BY e.order_id, e.item_id, o.deadline \
-             ORDER BY CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, since, e.order_id, e.item_id \
+             ORDER BY MAX(CASE WHEN e.reason = 'client_flag' THEN 1 ELSE 0 END) DESC, \
+             CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, since, e.order_id, e.item_id \
              LIMIT $2 OFFSET $3"
             ),
         );

@@ -539,6 +539,22 @@ both!(clients_flag_results_and_get_a_quality_report, |app| {
     assert_eq!(flags.len(), 1);
     assert_eq!(flags[0]["reasons"][0]["note"], "这个看起来不对，请再看看");
     assert_eq!(flags[0]["state"], "resolved");
+    // The client's flag leads the whole queue, ahead of order 2 (nearer deadline) and of
+    // the older gold failures: a paying customer is waiting on it.
+    let whole = items(&lead_a.get("/api/v1/lead/review?limit=100").await);
+    assert!(whole.len() > 1);
+    assert_eq!(
+        key(&whole[0]),
+        (s.o1, r),
+        "{:?}",
+        whole.iter().map(key).collect::<Vec<_>>()
+    );
+    assert!(
+        whole[1..]
+            .iter()
+            .all(|i| !reasons(i).contains(&"client_flag".to_owned()))
+    );
+    assert!(whole[1..].iter().any(|i| reasons(i) == ["gold_failure"]));
     let right = s.truth[&r].clone();
     let new = wrong(&right);
     lead_a
