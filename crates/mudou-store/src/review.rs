@@ -210,8 +210,9 @@ const IN_SCOPE: &str = "((e.reason = 'gold_failure' AND e.centre_id = $1) OR (e.
 
 impl Store {
     /// The centre's queue: items a client flagged first (a paying customer is waiting on
-    /// them), then nearest order deadline first (orders without one last), then the longest
-    /// waiting.
+    /// them), then nearest order deadline first (orders without one last), then the least
+    /// certain items (the live consensus's confidence, skill-weighted; entries about no
+    /// doubt of the item's, such as gold failures, after them), then the longest waiting.
     pub async fn review_queue(
         &self,
         centre_id: CentreId,
@@ -229,10 +230,12 @@ impl Store {
         let sql = self.sql(format!(
                 "SELECT e.order_id, e.item_id, MIN(e.created_at) AS since FROM review_entries e \
              JOIN orders o ON o.id = e.order_id \
+             LEFT JOIN order_items oi ON oi.order_id = e.order_id AND oi.item_id = e.item_id AND oi.is_gold = FALSE \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE}{cond} \
-             GROUP BY e.order_id, e.item_id, o.deadline \
+             GROUP BY e.order_id, e.item_id, o.deadline, oi.confidence \
              ORDER BY MAX(CASE WHEN e.reason = 'client_flag' THEN 1 ELSE 0 END) DESC, \
-             CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, since, e.order_id, e.item_id \
+             CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, \
+             COALESCE(oi.confidence, 2.0), since, e.order_id, e.item_id \
              LIMIT $2 OFFSET $3"
             ),
         );

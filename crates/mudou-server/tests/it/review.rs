@@ -118,6 +118,19 @@ both!(queue_shows_doubtful_items_by_deadline_and_centre, |app| {
         .map(|o| o["id"].as_i64().unwrap())
         .collect();
     assert_eq!(orders.len(), 2);
+    // Within an order, the least certain items first; gold failures (no doubt about the
+    // item) after them.
+    for o in [s.o1, s.o2] {
+        let conf: Vec<f64> = queue
+            .iter()
+            .filter(|i| key(i).0 == o)
+            .map(|i| match i["is_gold"].as_bool() {
+                Some(true) => 2.0,
+                _ => i["confidence"].as_f64().unwrap_or(2.0),
+            })
+            .collect();
+        assert!(conf.windows(2).all(|w| w[0] <= w[1]), "order {o}: {conf:?}");
+    }
     for it in &queue {
         let (order, item) = key(it);
         let rs = reasons(it);
