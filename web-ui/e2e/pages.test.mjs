@@ -168,6 +168,10 @@ for (const [screen, touch, label] of [
       const c = await arrow(closed);
       assert.equal(c.open, true);
       assert.notEqual(c.transform, a.transform, 'the arrow turns when open');
+      // The open order says how far the live consensus trusts this person, with an interval.
+      const live = closed.getByTestId('live-skill');
+      assert.match(await live.innerText(), /共识里的分量：答对把握 \d+%[\s\S]*95% 区间 \d+–\d+%/);
+      assert.equal(await live.locator('svg.interval').count(), 1);
 
       // Level history: a change by hand is listed at once, by a lead, newest first.
       const levelNow = await page.locator('[data-testid=person-actions] [data-testid^=level-]').evaluateAll((bs) =>

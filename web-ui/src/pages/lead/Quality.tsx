@@ -41,6 +41,8 @@ interface WorkerOrder {
   judged: number;
   agreement: number | null;
   skill: number | null;
+  /** How far the live consensus trusts this worker on the order now. */
+  live_skill: { accuracy: number; low: number; high: number; evidence: number };
   kappa: number | null;
   median_seconds: number | null;
   too_fast: boolean;
@@ -339,6 +341,14 @@ function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[];
         {o.gold_total > 0 ? ` (${o.gold_correct}/${o.gold_total})` : ''} · {t('col_agreement')} {pct(o.agreement)} · {t('col_skill')}{' '}
         {pct(o.skill)}
         {o.kappa != null ? ` · ${t('kappa_is', { k: o.kappa.toFixed(2) })}` : ''}
+      </p>
+      <p class="live-skill" data-testid="live-skill">
+        <span>
+          {t('live_skill_is', { pct: Math.round(o.live_skill.accuracy * 100) })} ·{' '}
+          {t('interval_is', { lo: Math.round(o.live_skill.low * 100), hi: Math.round(o.live_skill.high * 100) })}
+        </span>
+        <IntervalBar lo={o.live_skill.low} hi={o.live_skill.high} />
+        <span class="muted">{t('live_skill_hint')}</span>
       </p>
       {o.confusion.length > 0 && (
         <div class="table-scroll">
