@@ -39,6 +39,8 @@ fn main() -> anyhow::Result<()> {
     let mace_strategy: Option<f64> = std::env::var("MACE_STRATEGY_PRIOR")
         .ok()
         .and_then(|v| v.parse().ok());
+    // PEER_PRESET=crowdkit runs crowd-kit 1.4.2's default settings (`Method::run_crowdkit`).
+    let crowdkit = std::env::var("PEER_PRESET").is_ok_and(|v| v == "crowdkit");
     let data = load(labels_path)?;
     let gold = match gold_path {
         Some(p) => load_gold(p)?,
@@ -60,6 +62,7 @@ fn main() -> anyhow::Result<()> {
                     },
                 )?
             }
+            _ if crowdkit => m.run_crowdkit(&data.labels)?,
             _ => m.run(&data.labels)?,
         };
         let secs = t0.elapsed().as_secs_f64();
