@@ -39,6 +39,7 @@ def main():
         subprocess.run([SYNTH, d, str(ITEMS), "4", "1000", "5", "42"], check=True, capture_output=True)
     lab, gold = os.path.join(d, "labels.csv"), os.path.join(d, "gold.csv")
     ours, ck = [], []
+    load_before = os.getloadavg()[0]
     for r in range(RUNS):
         whole, out = timed([MUDOU, "aggregate", "--method", METHOD, "--input", lab, "--gold", gold,
                             "--output", os.path.join(d, "out_mudou.csv")])
@@ -56,7 +57,7 @@ def main():
               f"write {ours[-1][3]:.3f}); crowd-kit whole {whole:.2f} s, fit {fit:.2f} s", flush=True)
     med = lambda xs, i: statistics.median(x[i] for x in xs)
     print(f"\n{METHOD}, {ITEMS * 5:,} labels, {RUNS} interleaved runs, medians "
-          f"(load average before: {os.getloadavg()[0]:.1f} now)\n")
+          f"(1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)\n")
     print("| side | accuracy | iterations | whole process s | fit s | read s | write s |")
     print("|---|---|---|---|---|---|---|")
     print(f"| mudou aggregate | {ours[0][4]:.4f} | {ours[0][5]} | {med(ours, 0):.3f} | {med(ours, 1):.3f} | "
