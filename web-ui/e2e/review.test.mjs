@@ -53,7 +53,7 @@ describe('lead review', () => {
     // a single-choice order of the demo's history, done by the simulated annotators
     const api = await apiSession('client', 'mudou-client');
     const { items } = await api('GET', '/orders');
-    order = items.find((o) => o.spec.task_type === 'single_choice' && o.spec.name.includes('History'));
+    order = items.find((o) => o.spec.task_type === 'single_choice' && o.spec.name.includes('往期'));
     assert.ok(order, `a history order among ${items.map((o) => o.spec.name)}`);
     client = await openBrowser(LAPTOP);
     lead = await openBrowser(LAPTOP);

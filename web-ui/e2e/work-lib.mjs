@@ -42,11 +42,11 @@ export async function demoOrders(client) {
   const seeded = {};
   // the names crates/mudou/src/demo.rs gives them
   const names = {
-    training: '形状练习 Practice',
-    single_choice: '形状单选 Main shape',
-    multi_label: '形状多选 Every shape',
-    bbox: '形状画框 Boxes',
-    text_classification: '评价分类 Reviews',
+    training: '形状练习',
+    single_choice: '形状单选',
+    multi_label: '形状多选',
+    bbox: '形状画框',
+    text_classification: '评价分类',
   };
   for (const o of items)
     for (const [kind, name] of Object.entries(names)) if (o.spec.name === name) seeded[kind] = o;

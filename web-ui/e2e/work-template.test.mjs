@@ -1,4 +1,4 @@
-// Template orders on the workbench: the demo's "形状细看 Shape details" order
+// Template orders on the workbench: the demo's "形状细看" order
 // (crates/mudou/src/demo.rs: the main shape, its points when it is a star, a rating, a colour
 // typed in, boxes with two attributes) labelled on a 360×640 touch phone by taps, one question
 // at a time, and on a 1366×768 laptop by the options' hotkeys; a condition branch, a rating, a
@@ -21,7 +21,7 @@ const answered = new Map();
  * after). */
 async function templateOrder() {
   const { items } = await client('GET', '/orders');
-  const o = items.find((x) => x.spec.name === '形状细看 Shape details');
+  const o = items.find((x) => x.spec.name === '形状细看');
   assert.ok(o, 'the demo seeds the shape details template order');
   assert.equal(o.spec.task_type, 'template');
   if (o.state === 'paused') await client('POST', `/orders/${o.id}/resume`);
@@ -300,7 +300,7 @@ describe('a template order', () => {
 describe('a swipe between two pictures', () => {
   it('李娜 flips before/after with a finger, says what changed; each once in the export', async () => {
     const { items } = await client('GET', '/orders');
-    const pairs = items.find((x) => x.spec.name === '前后对比 What changed');
+    const pairs = items.find((x) => x.spec.name === '前后对比');
     assert.ok(pairs, 'the demo seeds the pairs order');
     const reopen = [];
     for (const x of items) {
@@ -438,7 +438,7 @@ describe('the client builds a template', () => {
       await page.locator('input[name=password]').fill('mudou-client');
       await page.getByTestId('sign-in').click();
       await page.getByTestId('datasets').waitFor();
-      const shapes = (await client('GET', '/datasets')).items.find((d) => d.name === '形状示例 Shapes');
+      const shapes = (await client('GET', '/datasets')).items.find((d) => d.name === '形状示例');
       await page.goto(`${BASE}/#/orders/new?dataset=${shapes.id}`);
       const form = page.getByTestId('order-form');
       await form.waitFor();

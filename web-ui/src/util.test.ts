@@ -3,7 +3,7 @@ import { avatarColour, initial, sortByName, yuan } from './util';
 import { enrollCodeFromHash } from './router';
 import { enrollLink, isLocked, minutesLeft } from './pages/Lead';
 import { secretOf } from './pages/Client';
-import { defaultDeviceName } from './pages/Enroll';
+import { defaultDeviceName, kindOfName } from './pages/Enroll';
 
 describe('helpers', () => {
   it('takes the first character of a name', () => {
@@ -57,6 +57,17 @@ describe('helpers', () => {
   it('names a claimed device by its kind', () => {
     expect(defaultDeviceName('Mozilla/5.0 (Linux; Android 12; M2006C3MG) Mobile Safari/537.36')).toBe('手机');
     expect(defaultDeviceName('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120')).toBe('电脑');
+    expect(defaultDeviceName('Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 Safari/537.36')).toBe('平板');
+    expect(defaultDeviceName('Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X)')).toBe('平板');
+    // A phone's browser in desktop mode, an iPad that says Macintosh: the screen tells.
+    const desktop = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36';
+    expect(defaultDeviceName(desktop, { touchPoints: 5, shortSide: 360 })).toBe('手机');
+    expect(defaultDeviceName('Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15', { touchPoints: 5, shortSide: 820 })).toBe('平板');
+    expect(defaultDeviceName(desktop, { touchPoints: 0, shortSide: 360 })).toBe('电脑');
+    expect(defaultDeviceName(desktop, { touchPoints: 10, shortSide: 1080 })).toBe('电脑');
+    expect(kindOfName('手机')).toBe('phone');
+    expect(kindOfName('Tablet')).toBe('tablet');
+    expect(kindOfName('中心电脑')).toBe('pc');
   });
 });
 

@@ -3,6 +3,8 @@
 # crowd. Usage (from anywhere):
 #   benches/peers/crowdkit/run.sh                  # real + agreement + synthetic
 #   benches/peers/crowdkit/run.sh real agreement   # only those parts
+#   benches/peers/crowdkit/run.sh aggregate        # `mudou aggregate` vs crowd-kit, whole process (aggregate.py)
+#   benches/peers/crowdkit/run.sh parity           # MACE and GLAD vs crowd-kit's defaults (parity.py)
 # Sizes (items; labels = 5 x items): FAST_SIZES (MV, Wawa, DS, one-coin; default
 # "10000 100000 200000" = 50k/500k/1M labels), GLAD_SIZES (default "10000" = 50k labels: crowd-kit
 # GLAD takes ~80 s there and did not finish 500k in 15 min), MACE_SIZES (default "10000 100000":
@@ -22,4 +24,16 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-consensus}"
 export PEER="$CARGO_TARGET_DIR/release/examples/peer" SYNTH="$CARGO_TARGET_DIR/release/examples/synth"
 export WORK="$CARGO_TARGET_DIR/peers"
 mkdir -p "$WORK"
+case "${1:-}" in
+  aggregate)
+    # `mudou aggregate` vs crowd-kit, whole process and fit (aggregate.py). The binary embeds the
+    # web UI's dist/ folder; an empty one is enough for this command.
+    mkdir -p "$ROOT/web-ui/dist"
+    (cd "$ROOT" && timeout 3600 cargo build --release -q -p mudou)
+    export MUDOU="$CARGO_TARGET_DIR/release/mudou"
+    exec "$VENV/bin/python" "$HERE/aggregate.py" ;;
+  parity)
+    # MACE and GLAD against crowd-kit's defaults on every set in ../shared/datasets (parity.py).
+    exec "$VENV/bin/python" "$HERE/parity.py" ;;
+esac
 exec "$VENV/bin/python" "$HERE/compare.py" "$@"

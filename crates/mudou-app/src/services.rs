@@ -25,15 +25,17 @@ pub struct Services {
 }
 
 impl Services {
-    /// Starts the writer (leases last `lease_ms`) and gathers the rest.
+    /// Starts the writer (leases last `lease_ms`; the live consensus trusts workers as
+    /// `trust` says) and gathers the rest.
     pub fn start(
         store: Store,
         blobs: BlobStore,
         decode_budget: DecodeBudget,
         writer_metrics: WriterMetrics,
         lease_ms: i64,
+        trust: mudou_domain::live::Trust,
     ) -> Services {
-        let writer = Writer::start(store.clone(), writer_metrics, lease_ms);
+        let writer = Writer::start(store.clone(), writer_metrics, lease_ms, trust);
         Services {
             store,
             blobs,

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use mudou_domain::live::Trust;
 use mudou_domain::{ErrorCode, OrderSpec};
 use mudou_store::{
     Backend, ItemLabels, Store, StoreError, WriteConn, WriteDone, WriteJob, now_millis,
@@ -112,7 +113,7 @@ impl Writer {
     /// PostgreSQL, three writers per server each taking pooled connections stored ~1,750
     /// labels/s, one ~2,400 (`benches/dispatch/RESULTS.md`): the three waited on each
     /// other's item locks, and every pooled connection prepared and planned every statement.
-    pub fn start(store: Store, metrics: WriterMetrics, lease_ms: i64) -> Writer {
+    pub fn start(store: Store, metrics: WriterMetrics, lease_ms: i64, trust: Trust) -> Writer {
         let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         let sqlite = store.backend() == Backend::Sqlite;
         // SQLite on a file: commits skip the disk flush, a thread of its own flushes the
@@ -150,7 +151,7 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
-                let answers = write(&store, &mut held, &metrics, lease_ms, jobs).await;
+                let answers = write(&store, &mut held, &metrics, lease_ms, trust, jobs).await;
                 match &mut flush {
                     // Nothing else waiting: flushed here and answered at once, without the
                     // hop through the flush thread (there is no next batch to overlap).
@@ -336,6 +337,7 @@ async fn write(
     held: &mut WriteConn,
     metrics: &WriterMetrics,
     lease_ms: i64,
+    trust: Trust,
     jobs: Vec<Job>,
 ) -> Vec<Answer> {
     metrics.batch_size.observe(jobs.len() as f64);
@@ -344,7 +346,7 @@ async fn write(
     let (work, replies): (Vec<WriteJob>, Vec<_>) =
         jobs.into_iter().map(|j| (j.job, j.reply)).unzip();
     let decide = |order_id: i64, item: &ItemLabels| match specs.get(&order_id) {
-        Some(spec) => mudou_domain::live::decide(spec, item),
+        Some(spec) => mudou_domain::live::decide_with(spec, item, trust),
         // Every label names its order's spec; an assignment of another order is refused
         // before consensus, so this is not reached.
         None => mudou_store::keep_open(order_id, item),

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use mudou_consensus::{LabelsBuilder, MaceOptions, Method, StringLabels};
+use mudou_consensus::{GladOptions, LabelsBuilder, MaceOptions, Method, StringLabels};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +39,13 @@ fn main() -> anyhow::Result<()> {
     let mace_strategy: Option<f64> = std::env::var("MACE_STRATEGY_PRIOR")
         .ok()
         .and_then(|v| v.parse().ok());
+    // GLAD_ROUNDS / GLAD_GTOL: GLAD's M-step rounds and gradient tolerance (experiments).
+    let glad_rounds: Option<u32> = std::env::var("GLAD_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let glad_gtol: Option<f64> = std::env::var("GLAD_GTOL").ok().and_then(|v| v.parse().ok());
+    // PEER_PRESET=crowdkit runs crowd-kit 1.4.2's default settings (`Method::run_crowdkit`).
+    let crowdkit = std::env::var("PEER_PRESET").is_ok_and(|v| v == "crowdkit");
     let data = load(labels_path)?;
     let gold = match gold_path {
         Some(p) => load_gold(p)?,
@@ -60,6 +67,22 @@ fn main() -> anyhow::Result<()> {
                     },
                 )?
             }
+            Method::Glad if glad_rounds.is_some() || glad_gtol.is_some() => {
+                let d = if crowdkit {
+                    GladOptions::crowdkit()
+                } else {
+                    GladOptions::default()
+                };
+                mudou_consensus::glad(
+                    &data.labels,
+                    &GladOptions {
+                        m_step_rounds: glad_rounds.unwrap_or(d.m_step_rounds),
+                        m_step_gtol: glad_gtol.unwrap_or(d.m_step_gtol),
+                        ..d
+                    },
+                )?
+            }
+            _ if crowdkit => m.run_crowdkit(&data.labels)?,
             _ => m.run(&data.labels)?,
         };
         let secs = t0.elapsed().as_secs_f64();

@@ -6,6 +6,8 @@
 use mudou_consensus::{Decision, OverlapPolicy};
 use serde_json::Value;
 
+use crate::kinds::Voters;
+use crate::skill::WorkerRecord;
 use crate::{ItemState, OrderSpec, Overlap};
 
 /// The accuracy assumed for an annotator before their skill is estimated.
@@ -22,6 +24,9 @@ pub struct ItemLabels {
     pub gold: Option<String>,
     /// `(annotator_id, answer JSON)` of every real answer, oldest first.
     pub answers: Vec<(i64, String)>,
+    /// What is known of each answer's worker (parallel to `answers`; empty when unknown:
+    /// everyone is then trusted alike, at [`DEFAULT_ACCURACY`]).
+    pub records: Vec<WorkerRecord>,
 }
 
 /// What the consensus engine decided for an item.
@@ -68,9 +73,37 @@ fn agreement(spec: &OrderSpec, answers: &[Value], reference: &str) -> Vec<bool> 
     answers.iter().map(|a| spec.agrees(a, &reference)).collect()
 }
 
-/// Decides an item's state after its answers changed. For a gold item it only checks
-/// the answers against the gold answer.
+/// Decides an item's state after its answers changed, each worker weighed by their skill
+/// on the order ([`crate::skill`]). For a gold item it only checks the answers against the
+/// gold answer.
 pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
+    decide_with(spec, item, Trust::Skills)
+}
+
+/// How far the live consensus trusts each worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// By their estimated skill ([`ItemLabels::records`]).
+    Skills,
+    /// Everyone alike, at [`DEFAULT_ACCURACY`] (the measure the skills are compared with).
+    Equal,
+}
+
+/// Each dense worker's accuracy, from the answers' records (empty when unknown).
+fn accuracies(item: &ItemLabels, workers: &[u32], trust: Trust) -> Vec<f64> {
+    if trust == Trust::Equal || item.records.len() != item.answers.len() {
+        return Vec::new();
+    }
+    let n = workers.iter().map(|&w| w as usize + 1).max().unwrap_or(0);
+    let mut out = vec![DEFAULT_ACCURACY; n];
+    for (&w, r) in workers.iter().zip(&item.records) {
+        out[w as usize] = r.skill().accuracy;
+    }
+    out
+}
+
+/// [`decide`], trusting workers as `trust` says.
+pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> ConsensusUpdate {
     let answers: Vec<Value> = item
         .answers
         .iter()
@@ -87,7 +120,12 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
     }
     let n = item.answers.len() as u32;
     let workers = worker_index(&item.answers);
-    let agreed = spec.task_type.kind().consensus(spec, &answers, &workers);
+    let accuracy = accuracies(item, &workers, trust);
+    let voters = Voters {
+        index: &workers,
+        accuracy: &accuracy,
+    };
+    let agreed = spec.task_type.kind().consensus(spec, &answers, voters);
     let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
     let state = if item.skips >= MAX_SKIPS && n < initial {
@@ -151,6 +189,7 @@ mod tests {
             skips: 0,
             gold: None,
             answers: answers.iter().map(|(w, a)| (*w, a.to_string())).collect(),
+            records: Vec::new(),
         }
     }
 
@@ -207,6 +246,78 @@ mod tests {
             (4, r#"{"label":"dog"}"#),
         ];
         assert_eq!(decide(&s, &labels(&split, 4)).state, ItemState::Escalated);
+    }
+
+    fn record(gold_total: i64, gold_correct: i64) -> WorkerRecord {
+        WorkerRecord {
+            order: crate::skill::Checked {
+                gold_total,
+                gold_correct,
+                judged: 0,
+                agreed: 0,
+            },
+            history: Default::default(),
+        }
+    }
+
+    #[test]
+    fn skilled_workers_outweigh_careless_ones_as_gold_comes_in() {
+        let s = spec(
+            TaskType::SingleChoice,
+            Overlap::Dynamic {
+                min: 2,
+                max: 5,
+                target: 0.9,
+            },
+        );
+        // Two careless workers say dog, one careful worker says cat.
+        let answers = [
+            (1, r#"{"label":"dog"}"#),
+            (2, r#"{"label":"dog"}"#),
+            (3, r#"{"label":"cat"}"#),
+        ];
+        let mut item = labels(&answers, 3);
+        let equal = decide_with(&s, &item, Trust::Equal);
+        assert_eq!(equal.answer.as_deref(), Some(r#"{"label":"dog"}"#));
+        // Before any gold answer, skills are the default: the same decision.
+        item.records = vec![WorkerRecord::default(); 3];
+        assert_eq!(decide(&s, &item), equal);
+        // As gold answers come in, the careless pair lose weight and the careful one wins.
+        let mut answer_at = Vec::new();
+        for n in [4, 10, 30] {
+            item.records = vec![record(n, n / 2), record(n, n / 2), record(n, n)];
+            answer_at.push(decide(&s, &item).answer);
+        }
+        assert_eq!(
+            answer_at.last().unwrap().as_deref(),
+            Some(r#"{"label":"cat"}"#)
+        );
+        assert_eq!(
+            answer_at[0].as_deref(),
+            Some(r#"{"label":"dog"}"#),
+            "4 gold answers are not enough"
+        );
+        // Switched off, skills change nothing.
+        assert_eq!(decide_with(&s, &item, Trust::Equal), equal);
+    }
+
+    #[test]
+    fn a_strong_pair_settles_sooner_than_an_unknown_one() {
+        let s = spec(
+            TaskType::SingleChoice,
+            Overlap::Dynamic {
+                min: 2,
+                max: 5,
+                target: 0.97,
+            },
+        );
+        let agree = [(1, r#"{"label":"cat"}"#), (2, r#"{"label":"cat"}"#)];
+        let mut item = labels(&agree, 2);
+        assert_eq!(decide(&s, &item).state, ItemState::Open, "0.8 each: 0.94");
+        item.records = vec![record(50, 49), record(50, 48)];
+        let u = decide(&s, &item);
+        assert_eq!(u.state, ItemState::Resolved, "{u:?}");
+        assert!(u.confidence.unwrap() > 0.97);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::ValidationError;
-use crate::kinds::{Agreed, QuestionKind, question_kind};
+use crate::kinds::{Agreed, QuestionKind, Voters, question_kind};
 
 /// How an item's fields are laid out on the workbench.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -544,7 +544,7 @@ impl Template {
     /// The live consensus of one item's answers, question by question. The item settles
     /// when every question asked (by the agreed answers) and required settles; its
     /// confidence is the least of theirs.
-    pub fn consensus(&self, answers: &[Value], workers: &[u32]) -> Agreed {
+    pub fn consensus(&self, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let mut out = Map::new();
         let mut confidence = 1.0f64;
         let mut settles = true;
@@ -555,7 +555,7 @@ impl Template {
             }
             let (qa, qw): (Vec<Value>, Vec<u32>) = answers
                 .iter()
-                .zip(workers)
+                .zip(voters.index)
                 .filter_map(|(a, w)| {
                     a.get(&q.key)
                         .filter(|v| !v.is_null())
@@ -570,7 +570,7 @@ impl Template {
                 }
                 continue;
             }
-            let a = q.kind().consensus(q, &qa, &qw);
+            let a = q.kind().consensus(q, &qa, voters.subset(&qw));
             if let Some(v) = a.answer {
                 out.insert(q.key.clone(), v);
                 any = true;
@@ -908,7 +908,7 @@ mod tests {
             json!({"class": "car", "sides": ["front"], "stars": 5, "plate": "粤Ｂ12345"}),
             json!({"class": "car", "sides": ["front", "side"], "stars": 1, "plate": "粤B12345。"}),
         ]);
-        let c = t.consensus(&a, &w);
+        let c = t.consensus(&a, Voters::equal(&w));
         let ans = c.answer.unwrap();
         assert_eq!(ans["class"], "car");
         assert_eq!(ans["sides"], json!(["front"]));
@@ -924,12 +924,12 @@ mod tests {
             json!({"class": "car", "stars": 3, "plate": "粤B12345"}),
             json!({"class": "car", "stars": 3, "plate": "粤B12346"}),
         ]);
-        let c = t.consensus(&a, &w);
+        let c = t.consensus(&a, Voters::equal(&w));
         assert!(c.settles, "an optional text does not hold the item");
         let mut r = t.clone();
         r.questions[3].required = true;
         assert!(
-            !r.consensus(&a, &w).settles,
+            !r.consensus(&a, Voters::equal(&w)).settles,
             "a required text without agreement goes to review"
         );
 
@@ -937,7 +937,7 @@ mod tests {
             json!({"class": "bike", "stars": 3}),
             json!({"class": "bike", "stars": 3}),
         ]);
-        let c = t.consensus(&a, &w);
+        let c = t.consensus(&a, Voters::equal(&w));
         assert_eq!(
             c.answer.unwrap(),
             json!({"class": "bike", "stars": 3}),
@@ -959,7 +959,7 @@ mod tests {
             b(12.0, true, "standing"),
             b(11.0, false, "sitting"),
         ]);
-        let c = t.consensus(&a, &w);
+        let c = t.consensus(&a, Voters::equal(&w));
         let objects = &c.answer.unwrap()["objects"];
         assert_eq!(objects.as_array().unwrap().len(), 1);
         assert_eq!(
@@ -1068,7 +1068,7 @@ mod tests {
         items.push(vec![(2, json!("bike")), (0, json!("other"))]);
         let live = q
             .kind()
-            .consensus(q, &[json!("bike"), json!("other")], &[0, 1]);
+            .consensus(q, &[json!("bike"), json!("other")], Voters::equal(&[0, 1]));
         assert!(live.confidence <= 0.5 + 1e-9, "live: a tie");
         let batch = q.kind().batch(q, &items, 3);
         let last = batch.last().unwrap();

@@ -75,6 +75,7 @@ pub fn build_with_store(settings: Settings, store: Store, blobs: mudou_media::Bl
         decode_budget,
         metrics.writer.clone(),
         crate::routes::work::LEASE.as_millis() as i64,
+        settings.live_trust,
     );
     let state = AppState {
         services,

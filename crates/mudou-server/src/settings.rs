@@ -70,6 +70,10 @@ pub struct Settings {
     pub media_signing_key: Option<Secret>,
     /// How long a signed media link in an export works (default 7 days).
     pub signed_media_ttl: Duration,
+    // ---- consensus ----
+    /// How the live consensus weighs each worker: by their estimated skill (default), or
+    /// all alike (to compare against).
+    pub live_trust: mudou_domain::live::Trust,
 }
 
 impl Settings {
@@ -105,6 +109,7 @@ impl Settings {
             public_url: None,
             media_signing_key: None,
             signed_media_ttl: Duration::from_secs(7 * 24 * 3600),
+            live_trust: mudou_domain::live::Trust::Skills,
         }
     }
 }

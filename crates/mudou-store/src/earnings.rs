@@ -152,6 +152,14 @@ pub struct BonusPolicy {
 }
 
 impl BonusPolicy {
+    /// The policy as stored (`tiers` as JSON; unreadable tiers are none).
+    pub fn stored(min_gold: i64, tiers: &str) -> BonusPolicy {
+        BonusPolicy {
+            min_gold,
+            tiers: serde_json::from_str(tiers).unwrap_or_default(),
+        }
+    }
+
     /// The bonus for a month with `correct` of `seen` gold answers and `base` fen of label
     /// pay, with the tier that earned it. Rounded down to the fen.
     pub fn bonus(&self, correct: i64, seen: i64, base: i64) -> Option<(i64, BonusTier)> {
@@ -258,6 +266,24 @@ const RUN_COLS: &str = "r.id, r.centre_id, r.period, r.period_start, r.period_en
     (SELECT CAST(COUNT(*) AS BIGINT) FROM pay_run_entries p WHERE p.pay_run_id = r.id) AS entries, \
     (SELECT CAST(COUNT(*) AS BIGINT) FROM pay_run_workers w WHERE w.pay_run_id = r.id) AS workers, \
     (SELECT CAST(COALESCE(SUM(w.total_fen), 0) AS BIGINT) FROM pay_run_workers w WHERE w.pay_run_id = r.id) AS total_fen";
+
+/// Per annotator of centre `$1`, for hours in `[$2, $3)`: gold answers right, gold answers
+/// given, and label pay — what the month's quality bonus is reckoned on. Closing a month and
+/// its preview both read it.
+const BONUS_BASE_SQL: &str = "SELECT t.annotator_id, CAST(SUM(t.gold_correct) AS BIGINT), CAST(SUM(t.gold_seen) AS BIGINT), \
+     CAST(SUM(t.pay_fen) AS BIGINT) FROM tp_hours t JOIN users u ON u.id = t.annotator_id \
+     WHERE t.centre_id = $1 AND t.hour >= $2 AND t.hour < $3 AND u.role = 'annotator' \
+     GROUP BY t.annotator_id ORDER BY t.annotator_id";
+
+/// The month a payroll preview is of, so that it adds the quality bonus closing it would pay.
+#[derive(Debug, Clone)]
+pub struct PreviewMonth {
+    /// `YYYY-MM`.
+    pub period: String,
+    /// The month's bounds in the centre's zone (Unix ms).
+    pub start: i64,
+    pub end: i64,
+}
 
 /// Money that counts as adjustments in a payroll: entries outside labels other than bonuses.
 const IS_ADJUSTMENT: &str = "e.label_id IS NULL AND e.kind IN ('adjustment', 'reversal')";
@@ -602,15 +628,8 @@ impl Store {
                     "SELECT min_gold, tiers FROM bonus_policies WHERE centre_id = $1")
                     .bind(c.centre_id).fetch_optional(&mut *tx).await?;
                 if let Some((min_gold, tiers)) = policy {
-                    let policy = BonusPolicy {
-                        min_gold,
-                        tiers: serde_json::from_str(&tiers).unwrap_or_default(),
-                    };
-                    let month: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-                        "SELECT t.annotator_id, CAST(SUM(t.gold_correct) AS BIGINT), CAST(SUM(t.gold_seen) AS BIGINT), \
-                         CAST(SUM(t.pay_fen) AS BIGINT) FROM tp_hours t JOIN users u ON u.id = t.annotator_id \
-                         WHERE t.centre_id = $1 AND t.hour >= $2 AND t.hour < $3 AND u.role = 'annotator' \
-                         GROUP BY t.annotator_id ORDER BY t.annotator_id")
+                    let policy = BonusPolicy::stored(min_gold, &tiers);
+                    let month: Vec<(i64, i64, i64, i64)> = sqlx::query_as(BONUS_BASE_SQL)
                         .bind(c.centre_id).bind(c.start).bind(c.end).fetch_all(&mut *tx).await?;
                     let bonuses: Vec<NewEntry> = month.into_iter().filter_map(|(who, correct, seen, base)| {
                         let (fen, tier) = policy.bonus(correct, seen, base)?;
@@ -691,11 +710,14 @@ impl Store {
     }
 
     /// What a pay run of the centre would pay now: unpaid entries written before `cutoff`,
-    /// per worker (the quality bonus is added when the month is closed).
+    /// per worker; with `month`, plus the quality bonus closing that month would pay (none
+    /// when it is closed already), reckoned exactly as `close_pay_run` does and counted in
+    /// gross pay as the payroll counts it.
     pub async fn payroll_preview(
         &self,
         centre_id: CentreId,
         cutoff: i64,
+        month: Option<&PreviewMonth>,
     ) -> Result<Vec<PayrollLine>> {
         let sql = format!(
             "SELECT e.annotator_id, u.display_name, CAST(SUM(e.labels_delta) AS BIGINT) AS labels, \
@@ -707,12 +729,58 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM pay_run_entries p WHERE p.entry_id = e.id) \
              GROUP BY e.annotator_id, u.display_name ORDER BY e.annotator_id"
         );
-        on_read!(self, p => {
+        let (mut lines, bonuses, names) = on_read!(self, p => {
             let last: i64 = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(MAX(cutoff_at), 0) AS BIGINT) FROM pay_runs WHERE centre_id = $1")
                 .bind(centre_id.get()).fetch_one(p).await?;
-            Ok(sqlx::query_as(&sql).bind(centre_id.get()).bind(unpaid_since(last)).bind(cutoff).fetch_all(p).await?)
-        })
+            let lines: Vec<PayrollLine> = sqlx::query_as(&sql).bind(centre_id.get()).bind(unpaid_since(last)).bind(cutoff)
+                .fetch_all(p).await?;
+            let mut bonuses: Vec<(i64, i64)> = Vec::new();
+            let mut names: Vec<(i64, String)> = Vec::new();
+            if let Some(m) = month {
+                let closed: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM pay_runs WHERE centre_id = $1 AND period = $2")
+                    .bind(centre_id.get()).bind(&m.period).fetch_optional(p).await?;
+                let policy: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT min_gold, tiers FROM bonus_policies WHERE centre_id = $1")
+                    .bind(centre_id.get()).fetch_optional(p).await?;
+                if let (None, Some((min_gold, tiers))) = (closed, policy) {
+                    let policy = BonusPolicy::stored(min_gold, &tiers);
+                    let base: Vec<(i64, i64, i64, i64)> = sqlx::query_as(BONUS_BASE_SQL)
+                        .bind(centre_id.get()).bind(m.start).bind(m.end).fetch_all(p).await?;
+                    bonuses = base.into_iter()
+                        .filter_map(|(who, correct, seen, fen)| Some((who, policy.bonus(correct, seen, fen)?.0)))
+                        .collect();
+                    if bonuses.iter().any(|(who, _)| !lines.iter().any(|l| l.annotator_id == *who)) {
+                        names = sqlx::query_as("SELECT id, display_name FROM users WHERE centre_id = $1")
+                            .bind(centre_id.get()).fetch_all(p).await?;
+                    }
+                }
+            }
+            (lines, bonuses, names)
+        });
+        for (who, fen) in bonuses {
+            match lines.iter_mut().find(|l| l.annotator_id == who) {
+                Some(l) => {
+                    l.gross_fen += fen;
+                    l.total_fen += fen;
+                }
+                None => lines.push(PayrollLine {
+                    annotator_id: who,
+                    display_name: names
+                        .iter()
+                        .find(|(id, _)| *id == who)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default(),
+                    labels: 0,
+                    gross_fen: fen,
+                    adjustments_fen: 0,
+                    total_fen: fen,
+                }),
+            }
+        }
+        lines.sort_by_key(|l| l.annotator_id);
+        Ok(lines)
     }
 
     /// Entries with an id above `after_id`, oldest first (at most `limit`).

@@ -50,6 +50,7 @@ mod own;
 mod people;
 mod quality;
 mod review;
+mod skills;
 mod sql;
 mod submit;
 mod throttle;

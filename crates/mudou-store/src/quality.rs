@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::effects::LabelEffects;
 use crate::pool::Tx;
+use crate::skills::CheckedDelta;
 use crate::sql::{CHUNK, item_state, lock, padded, params, tuples};
 use crate::throughput::HOUR_MS;
 use crate::{QualityItem, QualityLabel, Result, Store};
@@ -224,6 +225,19 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     // left them (every pair has a delta: a new label or a changed verdict).
     let facts = upsert_deltas(tx, "worker_order_stats", "order_id", &by_order).await?;
     upsert_deltas(tx, "worker_hourly_stats", "hour", &by_hour).await?;
+    let checked: Vec<((i64, i64), CheckedDelta)> = by_order
+        .iter()
+        .map(|(k, d)| {
+            let c = CheckedDelta {
+                gold_total: d.gold_total,
+                gold_correct: d.gold_correct,
+                judged: d.judged,
+                agreed: d.agreed,
+            };
+            (*k, c)
+        })
+        .collect();
+    crate::skills::add_to_kinds(tx, &checked).await?;
     queue_entries(tx, fx).await?;
     let mut fresh: BTreeMap<(i64, i64), i64> = BTreeMap::new();
     for l in fx.labels.iter().filter(|l| !l.changed) {

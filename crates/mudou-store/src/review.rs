@@ -209,8 +209,10 @@ const IN_SCOPE: &str = "((e.reason = 'gold_failure' AND e.centre_id = $1) OR (e.
      (SELECT 1 FROM labels l WHERE l.order_id = e.order_id AND l.item_id = e.item_id AND l.centre_id = $1)))";
 
 impl Store {
-    /// The centre's queue, nearest order deadline first (orders without one last), then
-    /// the longest waiting.
+    /// The centre's queue: items a client flagged first (a paying customer is waiting on
+    /// them), then nearest order deadline first (orders without one last), then the least
+    /// certain items (the live consensus's confidence, skill-weighted; entries about no
+    /// doubt of the item's, such as gold failures, after them), then the longest waiting.
     pub async fn review_queue(
         &self,
         centre_id: CentreId,
@@ -228,9 +230,12 @@ impl Store {
         let sql = self.sql(format!(
                 "SELECT e.order_id, e.item_id, MIN(e.created_at) AS since FROM review_entries e \
              JOIN orders o ON o.id = e.order_id \
+             LEFT JOIN order_items oi ON oi.order_id = e.order_id AND oi.item_id = e.item_id AND oi.is_gold = FALSE \
              WHERE e.closed_at IS NULL AND o.state <> 'cancelled' AND {IN_SCOPE}{cond} \
-             GROUP BY e.order_id, e.item_id, o.deadline \
-             ORDER BY CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, since, e.order_id, e.item_id \
+             GROUP BY e.order_id, e.item_id, o.deadline, oi.confidence \
+             ORDER BY MAX(CASE WHEN e.reason = 'client_flag' THEN 1 ELSE 0 END) DESC, \
+             CASE WHEN o.deadline IS NULL THEN 1 ELSE 0 END, o.deadline, \
+             COALESCE(oi.confidence, 2.0), since, e.order_id, e.item_id \
              LIMIT $2 OFFSET $3"
             ),
         );
@@ -624,6 +629,11 @@ impl Store {
                     skips,
                     gold: None,
                     answers: counted.iter().map(|(_, who, a, _)| (*who, a.clone())).collect(),
+                    records: {
+                        let pairs: Vec<(i64, i64)> = counted.iter().map(|(_, who, _, _)| (order_id, *who)).collect();
+                        let known = crate::skills::read_records(&mut Tx::from(&mut *tx), &pairs).await?;
+                        pairs.iter().map(|p| known.get(p).copied().unwrap_or_default()).collect()
+                    },
                 });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")

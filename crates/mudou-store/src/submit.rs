@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 use crate::effects::{self, ItemFact, LabelEffects, LabelFact, Verdict};
 use crate::pool::Tx;
 use crate::sql::{in_list, insert_triples, item_state, lock, padded, params, tuples};
+use mudou_domain::skill::WorkerRecord;
+
 use crate::{ConsensusUpdate, ItemLabels, NewLabel, Result, Store, SubmitOutcome, SubmitRefusal};
 use mudou_domain::ItemState;
 
@@ -172,6 +174,9 @@ struct Batch<'b> {
     held: HashSet<(i64, i64)>,
     /// `(unit, item)`: the labels' items that are in their assignment's unit.
     in_unit: HashSet<(i64, i64)>,
+    /// `(order, annotator)`: what the workers answering the touched items have shown
+    /// (`crate::skills`), for the live consensus to weigh them by.
+    records: HashMap<(i64, i64), WorkerRecord>,
     decided: Decided,
 }
 
@@ -213,6 +218,7 @@ where
     b.lock_items(tx).await?;
     b.read_known_uuids(tx).await?;
     b.read_item_labels(tx).await?;
+    b.read_records(tx).await?;
     b.fresh = b.fresh_labels();
     b.renew_leases(tx).await?;
     b.use_up_leases(tx).await?;
@@ -245,6 +251,7 @@ impl<'b> Batch<'b> {
             fresh: Vec::new(),
             held: HashSet::new(),
             in_unit: HashSet::new(),
+            records: HashMap::new(),
             decided: Decided::default(),
         }
     }
@@ -433,6 +440,26 @@ impl<'b> Batch<'b> {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// The skill records of everyone answering a touched item that is not gold: those who
+    /// answered it before and this batch's annotators.
+    async fn read_records(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let mut pairs: Vec<(i64, i64)> = Vec::new();
+        for (&(order, _), item) in &self.items {
+            if !item.is_gold && !item.is_final {
+                pairs.extend(item.labels.iter().map(|l| (order, l.annotator_id)));
+            }
+        }
+        pairs.extend(
+            self.assignments
+                .values()
+                .map(|a| (a.order_id, a.annotator_id)),
+        );
+        pairs.sort_unstable();
+        pairs.dedup();
+        self.records = crate::skills::read_records(tx, &pairs).await?;
         Ok(())
     }
 
@@ -656,7 +683,8 @@ impl<'b> Batch<'b> {
             Ok(w) => w,
             Err(refusal) => return Draft::Done(Err(refusal)),
         };
-        let gold_correct = follow_consensus(item, l.annotator_id, a.order_id, decide);
+        let gold_correct =
+            follow_consensus(item, l.annotator_id, a.order_id, &self.records, decide);
         item.dirty = true;
         if let Write::Insert(p) = write {
             d.pending[p].gold_correct = gold_correct;
@@ -1037,6 +1065,7 @@ fn follow_consensus<F>(
     item: &mut ItemRow,
     annotator_id: i64,
     order_id: i64,
+    records: &HashMap<(i64, i64), WorkerRecord>,
     decide: &mut F,
 ) -> Option<bool>
 where
@@ -1056,6 +1085,15 @@ where
             answers: answered
                 .iter()
                 .map(|x| (x.annotator_id, x.answer.clone().unwrap_or_default()))
+                .collect(),
+            records: answered
+                .iter()
+                .map(|x| {
+                    records
+                        .get(&(order_id, x.annotator_id))
+                        .copied()
+                        .unwrap_or_default()
+                })
                 .collect(),
         },
     );

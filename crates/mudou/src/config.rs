@@ -89,6 +89,20 @@ pub struct ServerArgs {
     /// Allow a plain-HTTP S3 endpoint.
     #[arg(long, env = "MUDOU_S3_ALLOW_HTTP")]
     pub s3_allow_http: Option<bool>,
+    // ---- consensus ----
+    /// `on` (default): the live consensus weighs each worker by their estimated skill on the
+    /// order; `off`: everyone alike (to compare against).
+    #[arg(long, env = "MUDOU_LIVE_SKILLS", value_parser = parse_switch)]
+    pub live_skills: Option<bool>,
+}
+
+/// `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("{s:?}: expected on or off")),
+    }
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -116,6 +130,7 @@ struct FileSettings {
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
     s3_allow_http: Option<bool>,
+    live_skills: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -219,6 +234,13 @@ impl ServerArgs {
                 bail!("the s3_* settings need media_url = \"s3://BUCKET/PREFIX\"")
             }
             None => {}
+        }
+        if let Some(on) = self.live_skills.or(file.live_skills) {
+            s.live_trust = if on {
+                mudou_domain::live::Trust::Skills
+            } else {
+                mudou_domain::live::Trust::Equal
+            };
         }
         Ok(s)
     }

@@ -226,7 +226,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
         .await?
         .remove(0);
     let dataset = store
-        .create_dataset(OrgId::new(org.id), "形状示例 Shapes", client.id, now)
+        .create_dataset(OrgId::new(org.id), "形状示例", client.id, now)
         .await?;
     let outcomes = mudou_app::ingest::add_images(svc, dataset.id, shapes()?).await?;
     let accepted = outcomes.iter().filter(|o| o.status == "accepted").count();
@@ -311,7 +311,7 @@ async fn seed_orders(
         .collect();
 
     let reviews = store
-        .create_dataset(org_id, "评价示例 Reviews", client_id, now)
+        .create_dataset(org_id, "评价示例", client_id, now)
         .await?;
     let texts = mudou_media::parse_text_items(
         mudou_media::TableFormat::Csv,
@@ -331,7 +331,7 @@ async fn seed_orders(
             // New annotators practise first: real single-choice work opens to those who pass.
             shapes_id,
             serde_json::json!({
-                "name": "形状练习 Practice",
+                "name": "形状练习",
                 "task_type": "single_choice",
                 "labels": shape_labels,
                 "instructions": "练习：看图里最大的那个形状，点它的名字。每答一题就告诉你对不对，5 题答对 4 题就能做正式任务。",
@@ -347,7 +347,7 @@ async fn seed_orders(
         (
             shapes_id,
             serde_json::json!({
-                "name": "形状单选 Main shape",
+                "name": "形状单选",
                 "task_type": "single_choice",
                 "labels": shape_labels,
                 "instructions": "看图里最大的那个形状，点它的名字（或按数字键）。看不清就点“跳过”。",
@@ -363,7 +363,7 @@ async fn seed_orders(
         (
             shapes_id,
             serde_json::json!({
-                "name": "形状多选 Every shape",
+                "name": "形状多选",
                 "task_type": "multi_label",
                 "labels": shape_labels,
                 "instructions": "图里有哪些形状？每种都点上，再按“完成”（或回车键）。",
@@ -377,7 +377,7 @@ async fn seed_orders(
         (
             shapes_id,
             serde_json::json!({
-                "name": "形状画框 Boxes",
+                "name": "形状画框",
                 "task_type": "bbox",
                 "labels": shape_labels,
                 "instructions": "把每个形状都框起来，框要贴着边。先按数字选形状，再在图上拖出框。",
@@ -393,7 +393,7 @@ async fn seed_orders(
         (
             DatasetId::new(reviews.id),
             serde_json::json!({
-                "name": "评价分类 Reviews",
+                "name": "评价分类",
                 "task_type": "text_classification",
                 "labels": [
                     label("good", "好评", "Good", "#2e7d32", '1', &[]),
@@ -414,7 +414,7 @@ async fn seed_orders(
             // and boxes with a small form per object.
             shapes_id,
             serde_json::json!({
-                "name": "形状细看 Shape details",
+                "name": "形状细看",
                 "task_type": "template",
                 "template": shape_details(),
                 "instructions": "先点最大的形状；是星形就数一数有几个角。再说图清不清楚，写下它的颜色，能框就把形状都框出来。",
@@ -433,7 +433,7 @@ async fn seed_orders(
             // Records of two pictures: what changed between them (flip with a swipe).
             pairs,
             serde_json::json!({
-                "name": "前后对比 What changed",
+                "name": "前后对比",
                 "task_type": "template",
                 "template": compare_pairs(),
                 "instructions": "左右滑动（或按空格）看前后两张图：一样就点“一样”；不一样就点“不一样”，再点出哪里变了。",
@@ -448,7 +448,7 @@ async fn seed_orders(
         (
             DatasetId::new(reviews.id),
             serde_json::json!({
-                "name": "评价星级 Review stars",
+                "name": "评价星级",
                 "task_type": "template",
                 "template": review_stars(),
                 "instructions": "读评价：先选好评、差评或一般，再给几颗星，说到了什么就都点上。",
@@ -581,7 +581,7 @@ async fn pairs_dataset(
     use std::io::Write;
     let ds = svc
         .store
-        .create_dataset(org_id, "前后对比 Pairs", client_id, now_millis())
+        .create_dataset(org_id, "前后对比图片", client_id, now_millis())
         .await?;
     let tmp = tempfile::NamedTempFile::new()?;
     let mut zip = zip::ZipWriter::new(tmp.reopen()?);
@@ -679,7 +679,7 @@ async fn seed_history(
 ) -> anyhow::Result<()> {
     let store = &svc.store;
     let reviews = store
-        .dataset_by_name(org_id, "评价示例 Reviews")
+        .dataset_by_name(org_id, "评价示例")
         .await?
         .context("the reviews dataset")?;
     let shape = |key: &str, zh: &str, en: &str, colour: &str, hot: char| {
@@ -689,7 +689,7 @@ async fn seed_history(
         (
             shapes_id,
             serde_json::json!({
-                "name": "形状单选 History",
+                "name": "形状单选（往期）",
                 "task_type": "single_choice",
                 "labels": [shape("circle", "圆形", "Circle", "#1e88e5", '1'),
                            shape("square", "方形", "Square", "#e53935", '2'),
@@ -707,7 +707,7 @@ async fn seed_history(
         (
             DatasetId::new(reviews.id),
             serde_json::json!({
-                "name": "评价分类 History",
+                "name": "评价分类（往期）",
                 "task_type": "text_classification",
                 "labels": [label("good", "好评", "Good", "#2e7d32", '1', &[]),
                            label("bad", "差评", "Bad", "#c62828", '2', &[]),

@@ -13,6 +13,7 @@ import { LeadDashboards } from './dashboards/LeadDashboards';
 import { Avatar, Button, ConfirmButton, ErrorNote, Field, Loading, LoadState, Note, PinInput, Section, useLoad, useSay } from '../components/ui';
 import { useLeadView } from './lead/nav';
 import { loadLeadModule, useLeadModule } from './lead/lazy';
+import { defaultDeviceName, deviceKind, kindOfName, screenHints } from './Enroll';
 
 interface Device {
   id: number;
@@ -87,8 +88,8 @@ function DevicesAndPeople() {
                 {[...d.items].sort((a, b) => Number(isRevoked(a)) - Number(isRevoked(b))).map((x) => {
                   const revoked = isRevoked(x);
                   return (
-                    <li class="row" key={x.id} data-testid="device-row" data-id={x.id}>
-                      <Icon name="monitor" />
+                    <li class="row" key={x.id} data-testid="device-row" data-id={x.id} data-kind={kindOfName(x.name)}>
+                      <Icon name={kindOfName(x.name) === 'pc' ? 'monitor' : 'phone'} />
                       <div class="row-main">
                         <strong>{x.name}</strong>
                         {x.last_seen_at ? (
@@ -149,7 +150,9 @@ function ThisDevice({
 }) {
   // null until edited: the default name follows the language switch
   const [edited, setName] = useState<string | null>(null);
-  const name = edited ?? t('device_name_default');
+  // A centre's computer, unless this browser is a phone's or a tablet's.
+  const kind = deviceKind(navigator.userAgent, screenHints());
+  const name = edited ?? (kind === 'pc' ? t('device_name_default') : defaultDeviceName(navigator.userAgent, screenHints()));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 

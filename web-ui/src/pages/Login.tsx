@@ -105,6 +105,12 @@ function RosterLogin({ onLoggedIn, onStaff }: Props & { onStaff: () => void }) {
           <span>{t('staff_login')}</span>
         </button>
       </div>
+      {!selected && (
+        <div class="pin-placeholder">
+          <Icon name="lock" size={36} />
+          <span>{t('pin_placeholder')}</span>
+        </div>
+      )}
       {selected && (
         <PinPane
           key={selected.id}

@@ -52,8 +52,12 @@ pub fn glad(labels: &Labels, opts: &GladOptions) -> Result<Aggregation> {
         let last_q = q;
         e_step(labels, &alpha, &beta, ln_prior, ln_km1, &mut post);
         for _ in 0..opts.m_step_rounds.max(1) {
-            update_alpha(labels, &beta, &post, &mut alpha, &mut gh);
-            update_beta(labels, &alpha, &post, &mut beta);
+            let ga = update_alpha(labels, &beta, &post, &mut alpha, &mut gh);
+            let gb = update_beta(labels, &alpha, &post, &mut beta, &mut scratch);
+            // scipy's `gtol`: stop when no gradient component is larger (before the steps).
+            if ga.max(gb) < opts.m_step_gtol {
+                break;
+            }
         }
         q = objective(labels, &alpha, &beta, &post, ln_km1, &mut scratch) / rows;
         iterations = it + 1;
@@ -127,7 +131,14 @@ fn e_step(
     });
 }
 
-fn update_alpha(labels: &Labels, beta: &[f64], post: &[f64], alpha: &mut [f64], gh: &mut [f64]) {
+/// One Newton step per worker; returns the largest |gradient| before the step.
+fn update_alpha(
+    labels: &Labels,
+    beta: &[f64],
+    post: &[f64],
+    alpha: &mut [f64],
+    gh: &mut [f64],
+) -> f64 {
     let k = labels.n_classes();
     // Gradient and curvature per worker, from one sequential pass over the labels.
     scatter_workers(labels, 2, gh, |l, acc| {
@@ -138,28 +149,51 @@ fn update_alpha(labels: &Labels, beta: &[f64], post: &[f64], alpha: &mut [f64], 
         acc[0] += (p - s) * eb;
         acc[1] += s * (1.0 - s) * eb * eb;
     });
+    let mut max_grad = 0.0f64;
     for (a, g) in alpha.iter_mut().zip(gh.chunks_exact(2)) {
         let grad = g[0] - (*a - 1.0);
         let h = g[1] + 1.0;
+        max_grad = max_grad.max(grad.abs());
         *a += (grad / h).clamp(-MAX_STEP, MAX_STEP);
     }
+    max_grad
 }
 
-fn update_beta(labels: &Labels, alpha: &[f64], post: &[f64], beta: &mut [f64]) {
+/// One Newton step per task; returns the largest |gradient| before the step.
+fn update_beta(
+    labels: &Labels,
+    alpha: &[f64],
+    post: &[f64],
+    beta: &mut [f64],
+    pairs: &mut Vec<f64>,
+) -> f64 {
     let k = labels.n_classes();
-    for_each_task(labels, beta, 1, |t, ls, b| {
-        let bt = b[0];
-        let eb = bt.exp();
-        let (mut g, mut h) = (-(bt - 1.0), 1.0);
-        for l in ls {
-            let x = alpha[l.worker as usize] * eb;
-            let s = sigmoid(x);
-            let p = post[t * k + l.class as usize];
-            g += (p - s) * x;
-            h += s * (1.0 - s) * x * x;
-        }
-        b[0] = bt + (g / h).clamp(-MAX_STEP, MAX_STEP);
-    });
+    // Per task (new beta, |gradient|), computed in parallel from the old `beta`.
+    pairs.clear();
+    pairs.resize(beta.len() * 2, 0.0);
+    {
+        let beta: &[f64] = beta;
+        for_each_task(labels, pairs, 2, |t, ls, out| {
+            let bt = beta[t];
+            let eb = bt.exp();
+            let (mut g, mut h) = (-(bt - 1.0), 1.0);
+            for l in ls {
+                let x = alpha[l.worker as usize] * eb;
+                let s = sigmoid(x);
+                let p = post[t * k + l.class as usize];
+                g += (p - s) * x;
+                h += s * (1.0 - s) * x * x;
+            }
+            out[0] = bt + (g / h).clamp(-MAX_STEP, MAX_STEP);
+            out[1] = g.abs();
+        });
+    }
+    let mut max_grad = 0.0f64;
+    for (b, pair) in beta.iter_mut().zip(pairs.chunks_exact(2)) {
+        *b = pair[0];
+        max_grad = max_grad.max(pair[1]);
+    }
+    max_grad
 }
 
 /// crowd-kit's Q: expected complete-data log-likelihood plus the Gaussian log-priors.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use std::collections::HashSet;
 
-use super::{Agreed, Kind, QuestionKind, bad, known, nominal_alpha, options_between};
+use super::{Agreed, Kind, QuestionKind, Voters, bad, known, nominal_alpha, options_between};
 use crate::template::{AttributeDef, Question, check_options, is_key};
 use crate::{Answer, BoxAnswer, OrderSpec, ValidationError};
 
@@ -119,10 +119,10 @@ impl Kind for Boxes {
 
     /// An object counts when enough people drew it; the item settles only when everyone
     /// drew the same objects.
-    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let lists: Vec<&Value> = answers.iter().map(|a| &a["boxes"]).collect();
         let keys: Vec<&str> = spec.labels.iter().map(|l| l.key.as_str()).collect();
-        let (boxes, confidence, settles) = agree(&lists, workers, &keys, &[]);
+        let (boxes, confidence, settles) = agree(&lists, voters.index, &keys, &[]);
         Agreed {
             answer: boxes.map(|b| json!({ "boxes": b })),
             confidence,
@@ -485,10 +485,10 @@ impl QuestionKind for BoxesQuestion {
         hits / a.len().max(g.len()) as f64
     }
 
-    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let lists: Vec<&Value> = answers.iter().collect();
         let (boxes, confidence, settles) =
-            agree(&lists, workers, &Self::keys(q), &q.settings.attributes);
+            agree(&lists, voters.index, &Self::keys(q), &q.settings.attributes);
         Agreed {
             answer: boxes.map(Value::Array),
             confidence,

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, check_plain_options, known, nominal_alpha, one_coin, posterior,
+    Agreed, Kind, QuestionKind, Voters, bad, check_plain_options, known, nominal_alpha, one_coin,
+    posterior,
 };
 use crate::template::Question;
 use crate::{Answer, OrderSpec, ValidationError};
@@ -60,10 +61,10 @@ impl Kind for Choice {
         true
     }
 
-    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let pairs: Vec<(u32, u32)> = answers
             .iter()
-            .zip(workers)
+            .zip(voters.index)
             .filter_map(|(a, w)| Self::class(spec, a).map(|c| (*w, c as u32)))
             .collect();
         if pairs.is_empty() {
@@ -73,7 +74,7 @@ impl Kind for Choice {
                 settles: true,
             };
         }
-        let (c, confidence) = posterior(spec.labels.len(), &pairs);
+        let (c, confidence) = posterior(spec.labels.len(), &pairs, voters);
         Agreed {
             answer: Some(json!({"label": spec.labels[c as usize].key})),
             confidence,
@@ -135,10 +136,10 @@ impl QuestionKind for ChoiceQuestion {
         (answer.as_str().is_some() && answer == gold) as u8 as f64
     }
 
-    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let pairs: Vec<(u32, u32)> = answers
             .iter()
-            .zip(workers)
+            .zip(voters.index)
             .filter_map(|(a, w)| {
                 a.as_str()
                     .and_then(|k| q.option_index(k))
@@ -152,7 +153,7 @@ impl QuestionKind for ChoiceQuestion {
                 settles: true,
             };
         }
-        let (c, confidence) = posterior(q.options.len(), &pairs);
+        let (c, confidence) = posterior(q.options.len(), &pairs, voters);
         Agreed {
             answer: Some(Value::from(q.options[c as usize].key.clone())),
             confidence,

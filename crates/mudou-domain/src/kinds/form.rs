@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Agreed, Kind, bad};
+use super::{Agreed, Kind, Voters, bad};
 use crate::template::Template;
 use crate::{Answer, OrderSpec, ValidationError};
 
@@ -141,9 +141,9 @@ impl Kind for Form {
             .unwrap_or_default()
     }
 
-    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], voters: Voters<'_>) -> Agreed {
         match template(spec) {
-            Some(t) => t.consensus(answers, workers),
+            Some(t) => t.consensus(answers, voters),
             None => Agreed {
                 answer: None,
                 confidence: 0.0,

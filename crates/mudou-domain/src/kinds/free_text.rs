@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{Agreed, QuestionKind, bad, nominal_alpha};
+use super::{Agreed, QuestionKind, Voters, bad, nominal_alpha};
 use crate::ValidationError;
 use crate::template::Question;
 
@@ -144,7 +144,7 @@ impl QuestionKind for FreeText {
         1.0 - score <= q.settings.tolerance.unwrap_or(0.0) + 1e-9
     }
 
-    fn consensus(&self, _q: &Question, answers: &[Value], _workers: &[u32]) -> Agreed {
+    fn consensus(&self, _q: &Question, answers: &[Value], _voters: Voters<'_>) -> Agreed {
         let texts: Vec<&str> = answers.iter().filter_map(Value::as_str).collect();
         if texts.is_empty() {
             return Agreed {

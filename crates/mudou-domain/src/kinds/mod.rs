@@ -101,8 +101,8 @@ pub trait QuestionKind: Send + Sync {
     }
 
     /// The live consensus of the answers given to this question on one item;
-    /// `workers[i]` is a dense index of who gave `answers[i]`.
-    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed;
+    /// `voters.index[i]` is a dense index of who gave `answers[i]`.
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed;
 
     /// The batch consensus over a whole order: each item's answer (`items[i]` its answers
     /// as `(worker, answer)`, workers dense `0..n_workers`), with each worker's reliability
@@ -113,7 +113,7 @@ pub trait QuestionKind: Send + Sync {
             .map(|answers| {
                 let (a, w): (Vec<Value>, Vec<u32>) =
                     answers.iter().map(|(w, a)| (a.clone(), *w)).unzip();
-                self.consensus(q, &a, &w)
+                self.consensus(q, &a, Voters::equal(&w))
             })
             .collect()
     }
@@ -160,7 +160,7 @@ impl QuestionKind for Unknown {
     fn score(&self, _: &Question, _: &Value, _: &Value) -> f64 {
         0.0
     }
-    fn consensus(&self, _: &Question, _: &[Value], _: &[u32]) -> Agreed {
+    fn consensus(&self, _: &Question, _: &[Value], _: Voters<'_>) -> Agreed {
         Agreed {
             answer: None,
             confidence: 0.0,
@@ -333,9 +333,10 @@ pub trait Kind: Send + Sync {
         false
     }
 
-    /// The live consensus of an item's answers; `workers[i]` is a dense index of the
-    /// worker who gave `answers[i]` (a missing or malformed answer is `Value::Null`).
-    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed;
+    /// The live consensus of an item's answers; `voters.index[i]` is a dense index of the
+    /// worker who gave `answers[i]` (a missing or malformed answer is `Value::Null`), and
+    /// `voters.accuracy` how far each is trusted.
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], voters: Voters<'_>) -> Agreed;
 
     /// The label keys an answer uses (for per-label counts).
     fn keys(&self, answer: &Value) -> Vec<String>;
@@ -445,14 +446,67 @@ pub(crate) fn strings(v: &Value) -> impl Iterator<Item = &str> {
     v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
-/// Posterior of a yes/no or K-way question from `(worker, class)` pairs, each worker
-/// assumed right with [`crate::live::DEFAULT_ACCURACY`]: the likeliest class and its
+/// Who gave each of an item's answers, and how far the live consensus trusts each of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Voters<'a> {
+    /// Per answer: its worker as a dense index (0, 1, … in order of their first answer).
+    pub index: &'a [u32],
+    /// Per dense worker: the chance they answer right ([`crate::skill`]); a worker past the
+    /// end (or all of them, when empty) is assumed right with
+    /// [`crate::live::DEFAULT_ACCURACY`].
+    pub accuracy: &'a [f64],
+}
+
+impl<'a> Voters<'a> {
+    /// Everyone at the default accuracy.
+    pub fn equal(index: &'a [u32]) -> Self {
+        Voters {
+            index,
+            accuracy: &[],
+        }
+    }
+
+    /// The same people, for a subset of the answers (`index` taken from `self.index`).
+    pub fn subset<'b>(&self, index: &'b [u32]) -> Voters<'b>
+    where
+        'a: 'b,
+    {
+        Voters {
+            index,
+            accuracy: self.accuracy,
+        }
+    }
+
+    /// How much dense worker `w`'s answer weighs on a question of `k` options: the log-odds
+    /// of their vote against one other option (the same for everyone at the default).
+    pub fn weight_of(&self, w: u32, k: usize) -> f64 {
+        let k = k.max(2);
+        let a = crate::skill::for_vote(self.accuracy_of(w), k);
+        (a * (k - 1) as f64 / (1.0 - a)).ln()
+    }
+
+    /// The accuracy of dense worker `w`.
+    pub fn accuracy_of(&self, w: u32) -> f64 {
+        self.accuracy
+            .get(w as usize)
+            .copied()
+            .unwrap_or(crate::live::DEFAULT_ACCURACY)
+    }
+}
+
+/// Posterior of a yes/no or K-way question from `(worker, class)` pairs, each worker right
+/// with their accuracy in `voters` (one coin per worker): the likeliest class and its
 /// probability.
-pub(crate) fn posterior(k: usize, pairs: &[(u32, u32)]) -> (u32, f64) {
+pub(crate) fn posterior(k: usize, pairs: &[(u32, u32)], voters: Voters<'_>) -> (u32, f64) {
     use mudou_consensus::{SkillModel, item_posterior};
     let prior = vec![1.0 / k as f64; k];
     let mut out = vec![0.0; k];
-    SkillModel::from_accuracies(&prior, &[], crate::live::DEFAULT_ACCURACY)
+    let accuracies: Vec<f64> = voters
+        .accuracy
+        .iter()
+        .map(|&a| crate::skill::for_vote(a, k))
+        .collect();
+    SkillModel::from_accuracies(&prior, &accuracies, crate::live::DEFAULT_ACCURACY)
         .and_then(|m| item_posterior(&m, pairs, &mut out))
         .unwrap_or((0, 1.0 / k as f64))
 }

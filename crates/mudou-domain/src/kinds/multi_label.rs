@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    Agreed, Kind, QuestionKind, bad, check_plain_options, known, nominal_alpha, one_coin,
+    Agreed, Kind, QuestionKind, Voters, bad, check_plain_options, known, nominal_alpha, one_coin,
     posterior, strings,
 };
 use crate::template::Question;
@@ -72,17 +72,17 @@ impl Kind for MultiLabel {
             .collect()
     }
 
-    fn consensus(&self, spec: &OrderSpec, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, spec: &OrderSpec, answers: &[Value], voters: Voters<'_>) -> Agreed {
         // The item is as sure as its least sure label.
         let mut chosen = Vec::new();
         let mut least = 1.0f64;
         for l in &spec.labels {
             let pairs: Vec<(u32, u32)> = answers
                 .iter()
-                .zip(workers)
+                .zip(voters.index)
                 .map(|(a, w)| (*w, strings(&a["labels"]).any(|x| x == l.key) as u32))
                 .collect();
-            let (c, conf) = posterior(2, &pairs);
+            let (c, conf) = posterior(2, &pairs, voters);
             if c == 1 {
                 chosen.push(l.key.clone());
             }
@@ -168,17 +168,17 @@ impl QuestionKind for MultiChoice {
         same as f64 / q.options.len() as f64
     }
 
-    fn consensus(&self, q: &Question, answers: &[Value], workers: &[u32]) -> Agreed {
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
         let mut chosen = Vec::new();
         let mut least = 1.0f64;
         for o in &q.options {
             let pairs: Vec<(u32, u32)> = answers
                 .iter()
-                .zip(workers)
+                .zip(voters.index)
                 .filter(|(a, _)| a.is_array())
                 .map(|(a, w)| (*w, Self::has(a, &o.key) as u32))
                 .collect();
-            let (c, conf) = posterior(2, &pairs);
+            let (c, conf) = posterior(2, &pairs, voters);
             if c == 1 {
                 chosen.push(o.key.clone());
             }

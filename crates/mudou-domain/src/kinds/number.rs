@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::rating::weighted_median;
-use super::{Agreed, QuestionKind, bad};
+use super::{Agreed, QuestionKind, Voters, bad};
 use crate::ValidationError;
 use crate::template::Question;
 
@@ -117,19 +117,28 @@ impl QuestionKind for Number {
         score >= 1.0 - 1e-9
     }
 
-    /// The median; the item settles when more than half the answers lie within the
-    /// tolerance of it.
-    fn consensus(&self, q: &Question, answers: &[Value], _workers: &[u32]) -> Agreed {
-        let xs: Vec<f64> = answers.iter().filter_map(Value::as_f64).collect();
-        let Some(m) = weighted_median(&xs.iter().map(|x| (*x, 1.0)).collect::<Vec<_>>()) else {
+    /// The median, each answer weighed by its worker's skill; the item settles when more
+    /// than half the weight lies within the tolerance of it.
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
+        let xs: Vec<(f64, f64)> = answers
+            .iter()
+            .zip(voters.index)
+            .filter_map(|(a, w)| Some((a.as_f64()?, voters.weight_of(*w, 2))))
+            .collect();
+        let Some(m) = weighted_median(&xs) else {
             return Agreed {
                 answer: None,
                 confidence: 0.0,
                 settles: true,
             };
         };
-        let near = xs.iter().filter(|x| Self::near(q, **x, m)).count();
-        let share = near as f64 / xs.len() as f64;
+        let total: f64 = xs.iter().map(|(_, w)| w).sum();
+        let near: f64 = xs
+            .iter()
+            .filter(|(x, _)| Self::near(q, *x, m))
+            .map(|(_, w)| w)
+            .sum();
+        let share = near / total;
         let answer = answers
             .iter()
             .find(|a| a.as_f64() == Some(m))

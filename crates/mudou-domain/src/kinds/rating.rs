@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{Agreed, QuestionKind, bad, options_between};
+use super::{Agreed, QuestionKind, Voters, bad, options_between};
 use crate::ValidationError;
 use crate::template::{Question, check_options};
 
@@ -123,13 +123,15 @@ impl QuestionKind for Rating {
         (1.0 - score) * steps <= Self::tolerance(q) + 1e-9
     }
 
-    fn consensus(&self, q: &Question, answers: &[Value], _workers: &[u32]) -> Agreed {
-        let steps: Vec<f64> = answers
+    /// The median step, each rater weighed by their skill; as sure as the weight of the
+    /// ratings within the tolerance of it.
+    fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
+        let k = q.options.len();
+        let weighted: Vec<(f64, f64)> = answers
             .iter()
-            .filter_map(|a| Self::step(q, a))
-            .map(|s| s as f64)
+            .zip(voters.index)
+            .filter_map(|(a, w)| Some((Self::step(q, a)? as f64, voters.weight_of(*w, k))))
             .collect();
-        let weighted: Vec<(f64, f64)> = steps.iter().map(|s| (*s, 1.0)).collect();
         let Some(m) = weighted_median(&weighted) else {
             return Agreed {
                 answer: None,
@@ -137,13 +139,15 @@ impl QuestionKind for Rating {
                 settles: true,
             };
         };
-        let near = steps
+        let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+        let near: f64 = weighted
             .iter()
-            .filter(|s| (*s - m).abs() <= Self::tolerance(q) + 1e-9)
-            .count();
+            .filter(|(s, _)| (*s - m).abs() <= Self::tolerance(q) + 1e-9)
+            .map(|(_, w)| w)
+            .sum();
         Agreed {
             answer: Some(Value::from(m as u64)),
-            confidence: near as f64 / steps.len() as f64,
+            confidence: near / total,
             settles: true,
         }
     }
@@ -182,5 +186,28 @@ mod tests {
         );
         assert_eq!(weighted_median(&[(2.0, 1.0), (3.0, 1.0)]), Some(2.0));
         assert_eq!(weighted_median(&[]), None);
+    }
+
+    /// A rater the live consensus trusts outweighs two it does not; with everyone alike
+    /// the two win.
+    #[test]
+    fn skilled_raters_weigh_more() {
+        let q: Question = serde_json::from_value(serde_json::json!({
+            "key": "stars", "kind": "rating", "title_zh": "几颗星",
+            "options": (1..=5).map(|i| serde_json::json!({"key": i.to_string(), "name_zh": i.to_string()}))
+                .collect::<Vec<_>>()
+        }))
+        .unwrap();
+        let answers = [Value::from(2), Value::from(2), Value::from(5)];
+        let alike = Rating.consensus(&q, &answers, Voters::equal(&[0, 1, 2]));
+        assert_eq!(alike.answer, Some(Value::from(2)));
+        assert!((alike.confidence - 2.0 / 3.0).abs() < 1e-9);
+        let skilled = Voters {
+            index: &[0, 1, 2],
+            accuracy: &[0.3, 0.3, 0.95],
+        };
+        let c = Rating.consensus(&q, &answers, skilled);
+        assert_eq!(c.answer, Some(Value::from(5)), "{c:?}");
+        assert!(c.confidence > 0.75, "{c:?}");
     }
 }

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mudou_domain::{Calendar, CentreId, ErrorCode, Fen, OrderSpec, UserId};
 use mudou_store::{
-    BonusPolicy, BonusTier, ClosePeriod, EarningsSummary, PayLine, PayRun, PayrollLine, StoreError,
-    Windows, now_millis,
+    BonusPolicy, BonusTier, ClosePeriod, EarningsSummary, PayLine, PayRun, PayrollLine,
+    PreviewMonth, StoreError, Windows, now_millis,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(centre_earnings))
         .routes(routes!(lead_adjustments, lead_adjust))
         .routes(routes!(lead_reverse))
-        .routes(routes!(admin_adjust))
+        .routes(routes!(admin_adjustments, admin_adjust))
         .routes(routes!(admin_reverse))
         .routes(routes!(list_pay_runs, close_pay_run))
         .routes(routes!(get_pay_run))
@@ -524,7 +524,7 @@ async fn centre_earnings(
 ) -> ApiResult<Json<Items<WorkerPayOut>>> {
     let rows = state
         .store
-        .payroll_preview(lead.centre_id, i64::MAX)
+        .payroll_preview(lead.centre_id, i64::MAX, None)
         .await?;
     Ok(Json(Items {
         items: rows.into_iter().map(Into::into).collect(),
@@ -605,7 +605,29 @@ async fn lead_adjustments(
     State(state): State<AppState>,
     lead: LeadCaller,
 ) -> ApiResult<Json<Items<AdjustmentOut>>> {
-    let rows = state.store.adjustments(lead.centre_id, 200).await?;
+    adjustments_of(&state, lead.centre_id).await
+}
+
+/// A centre's adjustments (by its leads and by admins), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/adjustments", tag = "earnings", params(CentreQuery),
+    responses((status = 200, body = Items<AdjustmentOut>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn admin_adjustments(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Query(q): Query<CentreQuery>,
+) -> ApiResult<Json<Items<AdjustmentOut>>> {
+    let Some(centre_id) = q.centre_id.map(CentreId::new) else {
+        return Err(ApiError::validation("centre_id is needed").with("field", "centre_id"));
+    };
+    calendar(&state, centre_id).await?;
+    adjustments_of(&state, centre_id).await
+}
+
+async fn adjustments_of(
+    state: &AppState,
+    centre_id: CentreId,
+) -> ApiResult<Json<Items<AdjustmentOut>>> {
+    let rows = state.store.adjustments(centre_id, 200).await?;
     Ok(Json(Items {
         items: rows
             .into_iter()
@@ -912,8 +934,9 @@ pub struct PreviewQuery {
     pub format: Option<String>,
 }
 
-/// What closing would pay a centre's workers (before the month's bonus): for `period`, what
-/// closing that month pays (entries up to its end, or now); `format=csv` downloads it.
+/// What closing would pay a centre's workers: for `period`, exactly what closing that month
+/// pays (entries up to its end, or now, and the month's quality bonus in gross pay); without
+/// it, what is owed up to now (no bonus). `format=csv` downloads it.
 #[utoipa::path(get, path = "/api/v1/admin/payroll-preview", tag = "earnings", params(PreviewQuery),
     responses((status = 200, body = Items<WorkerPayOut>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn payroll_preview(
@@ -926,11 +949,22 @@ async fn payroll_preview(
     };
     let cal = calendar(&state, centre_id).await?;
     let now = now_millis();
-    let cutoff = match q.period.as_deref().map(str::trim) {
-        None | Some("") => now,
-        Some(p) => month(&cal, p)?.1.min(now),
+    let (cutoff, of_month) = match q.period.as_deref().map(str::trim) {
+        None | Some("") => (now, None),
+        Some(p) => {
+            let (start, end) = month(&cal, p)?;
+            let m = PreviewMonth {
+                period: p.to_owned(),
+                start,
+                end,
+            };
+            (end.min(now), Some(m))
+        }
     };
-    let rows = state.store.payroll_preview(centre_id, cutoff).await?;
+    let rows = state
+        .store
+        .payroll_preview(centre_id, cutoff, of_month.as_ref())
+        .await?;
     if q.format.as_deref() == Some("csv") {
         return crate::csv_out::download(
             &format!("payroll-preview-centre{centre_id}.csv"),

@@ -29,6 +29,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use mudou_domain::quality::{OrderEngine, WorkerEngine, combine, order_engine};
+use mudou_domain::skill::Skill;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -422,6 +423,10 @@ pub struct WorkerOrderOut {
     pub judged: i64,
     pub agreement: Option<f64>,
     pub skill: Option<f64>,
+    /// How far the live consensus trusts the worker's answers on this order now: their
+    /// estimated chance of answering right, with its 95% interval, from their gold answers
+    /// and agreement here and their record on earlier orders of the kind.
+    pub live_skill: Skill,
     /// Cohen's kappa between the worker's answers and the final answers.
     pub kappa: Option<f64>,
     pub median_seconds: Option<f64>,
@@ -462,6 +467,8 @@ async fn worker_quality_page(
         .collect();
     let order_ids: Vec<i64> = stats.iter().map(|s| s.order_id).collect();
     let engines = engines(&state, &order_ids, 0).await?;
+    let pairs: Vec<(i64, i64)> = order_ids.iter().map(|o| (*o, id.get())).collect();
+    let records = state.store.worker_records(&pairs).await?;
     let mut orders = Vec::new();
     for s in &stats {
         let order = state.store.order_by_id(OrderId::new(s.order_id)).await?;
@@ -493,6 +500,11 @@ async fn worker_quality_page(
             judged: s.judged,
             agreement: ratio(s.agreed, s.judged),
             skill: w.and_then(|w| w.skill),
+            live_skill: records
+                .get(&(s.order_id, id.get()))
+                .copied()
+                .unwrap_or_default()
+                .skill(),
             kappa: w.and_then(|w| w.quality.kappa_vs_consensus),
             median_seconds: w.and_then(|w| w.quality.median_seconds).or_else(|| {
                 let mut v = secs;

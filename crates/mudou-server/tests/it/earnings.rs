@@ -541,6 +541,32 @@ both!(a_pay_run_pays_the_ledger_exactly_and_only_once, |app| {
     let list = lead.get("/api/v1/centre/adjustments").await;
     let list = list.ok()["items"].as_array().unwrap().clone();
     assert_eq!(list.len(), 3, "the lead sees the centre's adjustments");
+    // The admin sees a centre's adjustments, theirs and its leads', and no other centre's.
+    let of_a = admin
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_a
+        ))
+        .await;
+    assert_eq!(of_a.ok()["items"], json!(list));
+    let of_b = admin
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_b
+        ))
+        .await;
+    assert_eq!(of_b.ok()["items"], json!([]));
+    let none = admin.get("/api/v1/admin/adjustments?centre_id=999").await;
+    assert_eq!(none.status.as_u16(), 404);
+    let bare = admin.get("/api/v1/admin/adjustments").await;
+    assert_eq!(bare.status.as_u16(), 422, "{}", bare.body);
+    let as_lead = lead
+        .get(&format!(
+            "/api/v1/admin/adjustments?centre_id={}",
+            w.centre_a
+        ))
+        .await;
+    assert_eq!(as_lead.status.as_u16(), 403);
     assert_eq!(
         list.iter().find(|a| a["id"] == oops_id).unwrap()["reversed_reason"],
         "金额写错"
@@ -1014,3 +1040,98 @@ both!(an_annotators_days_list_every_day_with_its_pay, |app| {
         403
     );
 });
+both!(
+    the_preview_of_a_month_pays_the_bonus_its_closing_pays,
+    |app| {
+        use crate::sim::{SimWorker, gold_items, text_order, text_spec};
+        let w = app.world().await;
+        let admin = app.browser();
+        admin.login("admin").await.ok();
+        admin
+            .put(
+                &format!("/api/v1/admin/centres/{}/bonus", w.centre_a),
+                json!({"min_gold": 1, "tiers": [{"min_accuracy_pct": 50, "bonus_pct": 10},
+                                             {"min_accuracy_pct": 90, "bonus_pct": 20}]}),
+            )
+            .await
+            .ok();
+        let overlap = json!({"kind": "fixed", "n": 2});
+        let spec = text_spec("奖金月", overlap, 0.25, 3, 4);
+        let t = text_order(&app, w.org_a, "client_a", 12, spec).await;
+        assert_eq!(gold_items(&app, t.id).await.len(), 3);
+        // Both always right: the 20 % tier.
+        let mut a1 = SimWorker::new(&app, w.ann_a1, "1111", "lead_a", 1.0, 2500, 1).await;
+        let mut a2 = SimWorker::new(&app, w.ann_a2, "2222", "lead_a", 1.0, 3000, 2).await;
+        while a1.do_unit(&t.truth).await.is_some() {}
+        while a2.do_unit(&t.truth).await.is_some() {}
+        let period = a1.browser.get("/api/v1/me/earnings").await.ok()["period"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let lines = |g: &crate::Got| -> Vec<(i64, i64, i64, i64, i64)> {
+            g.ok()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    let n = |k: &str| l[k].as_i64().unwrap();
+                    (
+                        n("annotator_id"),
+                        n("labels"),
+                        n("gross_fen"),
+                        n("adjustments_fen"),
+                        n("total_fen"),
+                    )
+                })
+                .collect()
+        };
+        let base = format!("/api/v1/admin/payroll-preview?centre_id={}", w.centre_a);
+        let owed = lines(&admin.get(&base).await);
+        let preview = lines(&admin.get(&format!("{base}&period={period}")).await);
+        assert_eq!(preview.len(), 2, "{preview:?}");
+        // The month's preview adds each worker's bonus to gross pay; what is owed without a
+        // month has none.
+        assert_eq!(owed.len(), 2);
+        for (p, o) in preview.iter().zip(&owed) {
+            assert_eq!((p.0, p.1, p.3), (o.0, o.1, o.3));
+            let bonus = p.4 - o.4;
+            assert_eq!(bonus, p.2 - o.2, "the bonus is gross pay");
+            assert!(
+                bonus > 0 && bonus == o.2 * 20 / 100,
+                "{preview:?} vs {owed:?}"
+            );
+        }
+        // Closing pays exactly the preview, worker by worker.
+        let run = admin
+            .post(
+                "/api/v1/admin/pay-runs",
+                json!({"centre_id": w.centre_a, "period": period}),
+            )
+            .await;
+        assert_eq!(run.status.as_u16(), 201, "{}", run.body);
+        let total: i64 = preview.iter().map(|l| l.4).sum();
+        assert_eq!(run.body["run"]["total_fen"].as_i64(), Some(total));
+        let detail = admin
+            .get(&format!("/api/v1/admin/pay-runs/{}", run.body["run"]["id"]))
+            .await;
+        let paid: Vec<(i64, i64, i64, i64, i64)> = detail.ok()["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let n = |k: &str| l[k].as_i64().unwrap();
+                (
+                    n("annotator_id"),
+                    n("labels"),
+                    n("gross_fen"),
+                    n("adjustments_fen"),
+                    n("total_fen"),
+                )
+            })
+            .collect();
+        assert_eq!(paid, preview);
+        // A closed month's preview pays no bonus again: nothing is left to pay.
+        let after = lines(&admin.get(&format!("{base}&period={period}")).await);
+        assert_eq!(after, vec![]);
+    }
+);

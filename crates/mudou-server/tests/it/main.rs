@@ -20,10 +20,12 @@ mod review;
 mod rules;
 mod s3;
 mod sim;
+mod skills;
 mod stress;
 mod tokens;
 mod trust;
 mod upload;
+mod web;
 mod work;
 
 use mudou_app::users::NewUserRequest;

@@ -118,6 +118,19 @@ both!(queue_shows_doubtful_items_by_deadline_and_centre, |app| {
         .map(|o| o["id"].as_i64().unwrap())
         .collect();
     assert_eq!(orders.len(), 2);
+    // Within an order, the least certain items first; gold failures (no doubt about the
+    // item) after them.
+    for o in [s.o1, s.o2] {
+        let conf: Vec<f64> = queue
+            .iter()
+            .filter(|i| key(i).0 == o)
+            .map(|i| match i["is_gold"].as_bool() {
+                Some(true) => 2.0,
+                _ => i["confidence"].as_f64().unwrap_or(2.0),
+            })
+            .collect();
+        assert!(conf.windows(2).all(|w| w[0] <= w[1]), "order {o}: {conf:?}");
+    }
     for it in &queue {
         let (order, item) = key(it);
         let rs = reasons(it);
@@ -539,6 +552,22 @@ both!(clients_flag_results_and_get_a_quality_report, |app| {
     assert_eq!(flags.len(), 1);
     assert_eq!(flags[0]["reasons"][0]["note"], "这个看起来不对，请再看看");
     assert_eq!(flags[0]["state"], "resolved");
+    // The client's flag leads the whole queue, ahead of order 2 (nearer deadline) and of
+    // the older gold failures: a paying customer is waiting on it.
+    let whole = items(&lead_a.get("/api/v1/lead/review?limit=100").await);
+    assert!(whole.len() > 1);
+    assert_eq!(
+        key(&whole[0]),
+        (s.o1, r),
+        "{:?}",
+        whole.iter().map(key).collect::<Vec<_>>()
+    );
+    assert!(
+        whole[1..]
+            .iter()
+            .all(|i| !reasons(i).contains(&"client_flag".to_owned()))
+    );
+    assert!(whole[1..].iter().any(|i| reasons(i) == ["gold_failure"]));
     let right = s.truth[&r].clone();
     let new = wrong(&right);
     lead_a

@@ -9,6 +9,7 @@ import { fileSize, partFor, rejectKey, summariseUpload, uploadErrorKey, type Upl
 import { BackLink, go } from './nav';
 import { StateBadge } from './OrderPage';
 import type { Order } from '../../orders';
+import { LsImportPanel } from './LsImport';
 
 export interface Dataset {
   id: number;
@@ -49,6 +50,8 @@ export function goldText(gold: unknown): string {
 
 export function DatasetPage({ id }: { id: number }) {
   const ds = useLoad(() => api.get<Dataset>(`/datasets/${id}`), [id]);
+  const orders = useLoad(() => api.get<Items<Order>>('/orders'), [id]);
+  const mine = orders.data?.items.filter((o) => o.dataset_id === id) ?? [];
   const [items, setItems] = useState<Item[]>([]);
   const [more, setMore] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -98,13 +101,14 @@ export function DatasetPage({ id }: { id: number }) {
           </header>
         )}
       </LoadState>
-      <DatasetOrders id={id} />
+      <DatasetOrders mine={mine} />
       <UploadPanel
         datasetId={id}
         onDone={async () => {
           await Promise.all([ds.reload(), loadMore(true)]);
         }}
       />
+      <LsImportPanel datasetId={id} orders={mine} onDone={() => void Promise.all([ds.reload(), loadMore(true)])} />
       <section class="card" aria-label={t('items')} data-testid="items">
         <div class="card-head">
           <h2>
@@ -351,9 +355,7 @@ function UploadError({ error }: { error: unknown }) {
 }
 
 /** The orders on this dataset, if any (a row each, to their page). */
-function DatasetOrders({ id }: { id: number }) {
-  const orders = useLoad(() => api.get<Items<Order>>('/orders'), [id]);
-  const mine = orders.data?.items.filter((o) => o.dataset_id === id) ?? [];
+function DatasetOrders({ mine }: { mine: Order[] }) {
   if (mine.length === 0) return null;
   return (
     <section class="card" aria-label={t('orders')} data-testid="dataset-orders">

@@ -8,7 +8,8 @@ import { getLang, t, type Key } from '../../i18n';
 import { shortTime } from '../../util';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, Field, LoadState, Note, Section, useLoad } from '../../components/ui';
-import { answerText, labelName, pct, type AnswerValue, type LabelDef } from '../../lead/review';
+import { answerText, boxesOf, labelName, pct, type AnswerValue, type Box, type LabelDef } from '../../lead/review';
+import type { Template } from '../../kinds/types';
 import type { Order } from '../../orders';
 import { answerWords } from '../../kinds/template';
 
@@ -18,6 +19,8 @@ interface ResultItem {
   file_name: string;
   thumb_url: string | null;
   text: string | null;
+  width: number | null;
+  height: number | null;
   state: 'open' | 'resolved' | 'escalated';
   answer: AnswerValue;
   confidence: number | null;
@@ -94,6 +97,8 @@ export function Results({ o }: { o: Order }) {
                     orderId={o.id}
                     it={it}
                     words={words}
+                    boxes={(a) => resultBoxes(a, tpl)}
+                    colour={(k) => boxColour(k, labels, tpl)}
                     onFlagged={() => void Promise.all([res.reload(), flags.reload()])}
                   />
                 ))}
@@ -137,15 +142,65 @@ export function Results({ o }: { o: Order }) {
   );
 }
 
+/** Every box of an answer: a box order's `boxes`, and each box question of a template. */
+export function resultBoxes(a: AnswerValue, tpl?: Template | null): Box[] {
+  if (!a || typeof a !== 'object') return [];
+  const out = boxesOf(a);
+  for (const q of tpl?.questions ?? []) {
+    if (q.kind !== 'boxes' || q.key === 'boxes') continue;
+    const v = (a as Record<string, unknown>)[q.key];
+    const list = Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as { boxes?: unknown }).boxes) ? (v as { boxes: Box[] }).boxes : [];
+    out.push(...boxesOf({ boxes: list as Box[] }));
+  }
+  return out;
+}
+
+const BOX_COLOURS = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b'];
+
+/** A class's colour: the order's own, else one of a few by the class's place. */
+function boxColour(key: string, labels: LabelDef[], tpl?: Template | null): string {
+  const own = labels.find((l) => l.key === key)?.colour;
+  if (own) return own;
+  const keys = (tpl?.questions ?? []).flatMap((q) => (q.kind === 'boxes' ? (q.options ?? []).map((o) => o.key) : []));
+  const i = Math.max(0, keys.indexOf(key));
+  return BOX_COLOURS[i % BOX_COLOURS.length];
+}
+
+/** The thumbnail with the answer's boxes on it (drawn like the picture: contained, centred). */
+function BoxedThumb({ it, boxes, colour }: { it: ResultItem; boxes: Box[]; colour: (k: string) => string }) {
+  const w = it.width ?? 0;
+  const h = it.height ?? 0;
+  const stroke = Math.max(2, Math.round(Math.max(w, h) / 100));
+  return (
+    <div class="result-thumb">
+      <img src={it.thumb_url as string} alt={it.file_name} loading="lazy" />
+      {boxes.length > 0 && w > 0 && h > 0 && (
+        <svg class="result-boxes" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="xMidYMid meet" aria-hidden="true" data-testid="result-boxes">
+          {boxes.map((b, i) => (
+            <g key={i}>
+              <rect x={b.x} y={b.y} width={b.w} height={b.h} fill="none" stroke="#000000" stroke-width={stroke + 2} opacity="0.45" />
+              <rect data-testid="result-box" data-label={b.label} x={b.x} y={b.y} width={b.w} height={b.h} fill="none" stroke={colour(b.label)} stroke-width={stroke} />
+            </g>
+          ))}
+        </svg>
+      )}
+    </div>
+  );
+}
+
 function ResultCard({
   orderId,
   it,
   words,
+  boxes,
+  colour,
   onFlagged,
 }: {
   orderId: number;
   it: ResultItem;
   words: (a: AnswerValue) => string;
+  boxes: (a: AnswerValue) => Box[];
+  colour: (k: string) => string;
   onFlagged: () => void;
 }) {
   const [open, setOpen] = useState(false);
@@ -168,7 +223,7 @@ function ResultCard({
   }
   return (
     <li class="thumb result" data-testid="result-item" data-item={it.item_id}>
-      {it.thumb_url ? <img src={it.thumb_url} alt={it.file_name} loading="lazy" /> : <p class="thumb-text">{it.text}</p>}
+      {it.thumb_url ? <BoxedThumb it={it} boxes={boxes(it.answer)} colour={colour} /> : <p class="thumb-text">{it.text}</p>}
       <div class="thumb-meta">
         <strong class="result-answer">{words(it.answer)}</strong>
         {it.confidence != null && <span class="muted small">{t('confidence_is', { p: Math.round(it.confidence * 100) })}</span>}

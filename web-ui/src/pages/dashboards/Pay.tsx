@@ -95,6 +95,7 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
   const [error, setError] = useState<unknown>(null);
   const [said, setSaid] = useState<string | null>(null);
   const running = period === monthOf(Date.now());
+  const [open, setOpen] = useState<number | null>(null);
 
   async function close() {
     if (!centre) return;
@@ -149,6 +150,13 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
         <LoadState state={preview}>{(p) => <PayrollTable rows={p.items} testid="payroll-preview" />}</LoadState>
         {centre && <CsvLink href={`/api/v1/admin/payroll-preview?${previewQuery}&format=csv`} testid="payroll-preview-csv" />}
       </Section>
+      {centre && <BonusEditor key={'b' + centre} centre={centre} onSaved={() => void preview.reload()} />}
+      {centre && (
+        <Section icon="edit" title={t('adj_admin_title')} testid="admin-adjust">
+          <p class="muted">{t('adj_admin_hint')}</p>
+          <AdminAdjustments key={'a' + centre} centre={centre} onChanged={() => void preview.reload()} />
+        </Section>
+      )}
       <Section icon="clipboard" title={t('payroll_runs')} testid="pay-runs">
         <LoadState state={runs}>
           {(r) =>
@@ -157,7 +165,7 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
             ) : (
               <ul class="rows">
                 {r.items.map((x) => (
-                  <li class="row" key={x.id} data-testid="pay-run" data-period={x.period} data-total={x.total_fen}>
+                  <li class="row row-wrap" key={x.id} data-testid="pay-run" data-period={x.period} data-total={x.total_fen}>
                     <Icon name="coin" />
                     <div class="row-main">
                       <strong>
@@ -168,10 +176,20 @@ export function AdminPayroll({ centres }: { centres: { id: number; name: string 
                         {shortTime(x.cutoff_at, getLang())}
                       </span>
                     </div>
-                    <a class="btn btn-secondary" href={x.payroll_url} download data-testid="payroll-download">
-                      <Icon name="download" />
-                      <span>{t('payroll_download')}</span>
-                    </a>
+                    <span class="btn-row">
+                      <Button
+                        icon={open === x.id ? 'up' : 'list'}
+                        label={t(open === x.id ? 'payrun_hide' : 'payrun_details')}
+                        aria-expanded={open === x.id}
+                        data-testid="payrun-details"
+                        onClick={() => setOpen(open === x.id ? null : x.id)}
+                      />
+                      <a class="btn btn-secondary" href={x.payroll_url} download data-testid="payroll-download">
+                        <Icon name="download" />
+                        <span>{t('payroll_download')}</span>
+                      </a>
+                    </span>
+                    {open === x.id && <RunDetail id={x.id} />}
                   </li>
                 ))}
               </ul>
@@ -188,32 +206,59 @@ interface Person {
   display_name: string;
 }
 
-/** A lead's pay page: what each of their people is owed, adjustments with a reason. */
-export function LeadPay() {
-  const owed = useLoad(() => api.get<Items<PayrollLine>>('/centre/earnings'));
-  const people = useLoad(() => api.get<Items<Person>>('/centre/annotators'));
-  const adjustments = useLoad(() => api.get<Items<Adjustment>>('/centre/adjustments'));
-  const [who, setWho] = useState<number | null>(null);
-  const [amount, setAmount] = useState('');
-  const [reason, setReason] = useState('');
+/** One closed run's payroll, worker by worker. */
+function RunDetail({ id }: { id: number }) {
+  const d = useLoad(() => api.get<{ lines: PayrollLine[] }>(`/admin/pay-runs/${id}`), [id]);
+  return (
+    <div class="run-detail" data-testid="payrun-lines">
+      <LoadState state={d}>{(x) => <PayrollTable rows={x.lines} testid={`payrun-${id}`} />}</LoadState>
+    </div>
+  );
+}
+
+function AdminAdjustments({ centre, onChanged }: { centre: number; onChanged: () => void }) {
+  const users = useLoad(() => api.get<Items<Person & { role: string; centre_id?: number | null }>>('/admin/users'), []);
+  const people = (users.data?.items ?? []).filter((u) => u.role === 'annotator' && u.centre_id === centre);
+  return <Adjustments base="/admin/adjustments" list={`/admin/adjustments?centre_id=${centre}`} people={people} onChanged={onChanged} />;
+}
+
+interface Tier {
+  min_accuracy_pct: number;
+  bonus_pct: number;
+}
+
+/** A centre's monthly quality bonus: how many gold answers qualify, and the tiers. */
+function BonusEditor({ centre, onSaved }: { centre: number; onSaved: () => void }) {
+  const policy = useLoad(() => api.get<{ min_gold: number; tiers: Tier[] }>(`/admin/centres/${centre}/bonus`), [centre]);
+  const [edit, setEdit] = useState<{ min_gold: string; tiers: { acc: string; pct: string }[] } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [ok, setOk] = useState(false);
-  const fen = fenFromYuan(amount);
+  const form =
+    edit ??
+    (policy.data
+      ? { min_gold: String(policy.data.min_gold), tiers: policy.data.tiers.map((x) => ({ acc: String(x.min_accuracy_pct), pct: String(x.bonus_pct) })) }
+      : null);
+  const change = (f: NonNullable<typeof form>) => {
+    setOk(false);
+    setEdit(f);
+  };
 
-  async function add(ev: Event) {
+  async function save(ev: Event) {
     ev.preventDefault();
-    const annotator = who ?? people.data?.items[0]?.id;
-    if (!annotator || !fen || !reason.trim()) return;
+    if (!form) return;
     setBusy(true);
     setError(null);
     setOk(false);
     try {
-      await api.post('/centre/adjustments', { annotator_id: annotator, amount_fen: fen, reason: reason.trim() });
-      setAmount('');
-      setReason('');
+      await api.put(`/admin/centres/${centre}/bonus`, {
+        min_gold: Number(form.min_gold),
+        tiers: form.tiers.map((x) => ({ min_accuracy_pct: Number(x.acc), bonus_pct: Number(x.pct) })),
+      });
+      setEdit(null);
       setOk(true);
-      await Promise.all([owed.reload(), adjustments.reload()]);
+      await policy.reload();
+      onSaved();
     } catch (e) {
       setError(e);
     } finally {
@@ -222,56 +267,180 @@ export function LeadPay() {
   }
 
   return (
+    <Section icon="star" title={t('bonus_title')} testid="bonus">
+      <p class="muted">{t('bonus_hint')}</p>
+      <LoadState state={policy}>
+        {() =>
+          form && (
+            <form class="stack" onSubmit={save}>
+              <Field label={t('bonus_min_gold')}>
+                <input
+                  name="min_gold"
+                  type="number"
+                  min={1}
+                  inputMode="numeric"
+                  data-testid="bonus-min-gold"
+                  value={form.min_gold}
+                  onInput={(e) => change({ ...form, min_gold: e.currentTarget.value })}
+                />
+              </Field>
+              {form.tiers.length === 0 && <p class="muted">{t('bonus_none')}</p>}
+              {form.tiers.map((tier, i) => (
+                <fieldset class="inline-form bonus-tier" key={i} data-testid="bonus-tier">
+                  <legend>{t('bonus_tier_n', { n: i + 1 })}</legend>
+                  <Field label={t('bonus_tier_acc')}>
+                    <input
+                      type="number"
+                      min={1}
+                      max={100}
+                      inputMode="numeric"
+                      data-testid="bonus-acc"
+                      value={tier.acc}
+                      onInput={(e) => change({ ...form, tiers: form.tiers.map((x, j) => (j === i ? { ...x, acc: e.currentTarget.value } : x)) })}
+                    />
+                  </Field>
+                  <Field label={t('bonus_tier_pct')}>
+                    <input
+                      type="number"
+                      min={1}
+                      max={100}
+                      inputMode="numeric"
+                      data-testid="bonus-pct"
+                      value={tier.pct}
+                      onInput={(e) => change({ ...form, tiers: form.tiers.map((x, j) => (j === i ? { ...x, pct: e.currentTarget.value } : x)) })}
+                    />
+                  </Field>
+                  <Button
+                    icon="trash"
+                    kind="plain"
+                    label={t('bonus_remove_tier')}
+                    onClick={() => change({ ...form, tiers: form.tiers.filter((_, j) => j !== i) })}
+                  />
+                </fieldset>
+              ))}
+              <div class="btn-row">
+                <Button
+                  icon="plus"
+                  label={t('bonus_add_tier')}
+                  data-testid="bonus-add"
+                  disabled={form.tiers.length >= 10}
+                  onClick={() => change({ ...form, tiers: [...form.tiers, { acc: '95', pct: '5' }] })}
+                />
+                <Button type="submit" icon="check" kind="primary" label={t('bonus_save')} busy={busy} data-testid="bonus-save" />
+              </div>
+              {ok && <Note kind="ok" testid="bonus-saved">{t('bonus_saved')}</Note>}
+              <ErrorNote error={error} />
+            </form>
+          )
+        }
+      </LoadState>
+    </Section>
+  );
+}
+
+/** A lead's pay page: what each of their people is owed, adjustments with a reason. */
+export function LeadPay() {
+  const owed = useLoad(() => api.get<Items<PayrollLine>>('/centre/earnings'));
+  const people = useLoad(() => api.get<Items<Person>>('/centre/annotators'));
+  return (
     <div class="stack" data-testid="lead-pay">
       <Section icon="coin" title={t('adj_owed')} testid="owed">
         <LoadState state={owed}>{(o) => <PayrollTable rows={o.items} testid="owed-table" />}</LoadState>
       </Section>
       <Section icon="edit" title={t('adj_title')} testid="adjust">
-        <form class="inline-form" onSubmit={add}>
-          <Field label={t('adj_who')}>
-            <select data-testid="adj-who" value={who ?? ''} onChange={(e) => setWho(Number(e.currentTarget.value))}>
-              {(people.data?.items ?? []).map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.display_name}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t('adj_amount')}>
-            <input name="amount" inputMode="decimal" data-testid="adj-amount" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
-          </Field>
-          <Field label={t('adj_reason')}>
-            <input name="reason" maxLength={200} data-testid="adj-reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          </Field>
-          <Button type="submit" icon="plus" kind="primary" label={t('adj_add')} busy={busy} disabled={!fen || !reason.trim()} data-testid="adj-add" />
-        </form>
-        {ok && <Note kind="ok">{t('adj_added')}</Note>}
-        <ErrorNote error={error} />
-        <h3>{t('adj_list')}</h3>
-        <LoadState state={adjustments}>
-          {(a) =>
-            a.items.length === 0 ? (
-              <p class="muted">{t('none_yet')}</p>
-            ) : (
-              <ul class="rows">
-                {a.items.map((x) => (
-                  <AdjustmentRow key={x.id} a={x} onChanged={() => void Promise.all([owed.reload(), adjustments.reload()])} />
-                ))}
-              </ul>
-            )
-          }
-        </LoadState>
+        <Adjustments base="/centre/adjustments" list="/centre/adjustments" people={people.data?.items ?? []} onChanged={() => void owed.reload()} />
       </Section>
     </div>
   );
 }
 
-function AdjustmentRow({ a, onChanged }: { a: Adjustment; onChanged: () => void }) {
+/** Adding an adjustment for one of `people`, and the list of adjustments with taking one back:
+ * the lead's (`/centre/adjustments`) or an admin's (`/admin/adjustments`, for one centre). */
+function Adjustments({ base, list, people, onChanged }: { base: string; list: string; people: Person[]; onChanged: () => void }) {
+  const adjustments = useLoad(() => api.get<Items<Adjustment>>(list), [list]);
+  const [who, setWho] = useState<number | null>(null);
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [ok, setOk] = useState(false);
+  const fen = fenFromYuan(amount);
+  const annotator = who != null && people.some((p) => p.id === who) ? who : people[0]?.id;
+
+  async function add(ev: Event) {
+    ev.preventDefault();
+    if (!annotator || !fen || !reason.trim()) return;
+    setBusy(true);
+    setError(null);
+    setOk(false);
+    try {
+      await api.post(base, { annotator_id: annotator, amount_fen: fen, reason: reason.trim() });
+      setAmount('');
+      setReason('');
+      setOk(true);
+      onChanged();
+      await adjustments.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <form class="inline-form" onSubmit={add}>
+        <Field label={t('adj_who')}>
+          <select data-testid="adj-who" value={annotator ?? ''} onChange={(e) => setWho(Number(e.currentTarget.value))}>
+            {people.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.display_name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('adj_amount')}>
+          <input name="amount" inputMode="decimal" data-testid="adj-amount" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+        </Field>
+        <Field label={t('adj_reason')}>
+          <input name="reason" maxLength={200} data-testid="adj-reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        </Field>
+        <Button type="submit" icon="plus" kind="primary" label={t('adj_add')} busy={busy} disabled={!fen || !reason.trim() || !annotator} data-testid="adj-add" />
+      </form>
+      {ok && <Note kind="ok">{t('adj_added')}</Note>}
+      <ErrorNote error={error} />
+      <h3>{t('adj_list')}</h3>
+      <LoadState state={adjustments}>
+        {(a) =>
+          a.items.length === 0 ? (
+            <p class="muted">{t('none_yet')}</p>
+          ) : (
+            <ul class="rows">
+              {a.items.map((x) => (
+                <AdjustmentRow
+                  key={x.id}
+                  a={x}
+                  reverse={`${base}/${x.id}/reverse`}
+                  onChanged={() => {
+                    onChanged();
+                    void adjustments.reload();
+                  }}
+                />
+              ))}
+            </ul>
+          )
+        }
+      </LoadState>
+    </>
+  );
+}
+
+function AdjustmentRow({ a, reverse, onChanged }: { a: Adjustment; reverse: string; onChanged: () => void }) {
   const [asking, setAsking] = useState(false);
   const [why, setWhy] = useState('');
   const [error, setError] = useState<unknown>(null);
   return (
-    <li class="row" data-testid="adjustment-row">
+    <li class="row row-wrap" data-testid="adjustment-row" data-fen={a.amount_fen}>
       <Icon name="edit" />
       <div class="row-main">
         <strong>
@@ -295,7 +464,7 @@ function AdjustmentRow({ a, onChanged }: { a: Adjustment; onChanged: () => void 
               disabled={!why.trim()}
               onClick={async () => {
                 try {
-                  await api.post(`/centre/adjustments/${a.id}/reverse`, { reason: why.trim() });
+                  await api.post(reverse, { reason: why.trim() });
                   onChanged();
                 } catch (e) {
                   setError(e);

@@ -41,6 +41,8 @@ interface WorkerOrder {
   judged: number;
   agreement: number | null;
   skill: number | null;
+  /** How far the live consensus trusts this worker on the order now. */
+  live_skill: { accuracy: number; low: number; high: number; evidence: number };
   kappa: number | null;
   median_seconds: number | null;
   too_fast: boolean;
@@ -307,6 +309,7 @@ export function WorkerPageView({ id }: { id: number }) {
               )}
             </section>
             <PersonActions worker={p.worker} orders={orders.data?.items ?? []} onChanged={() => void data.reload()} />
+            <LevelHistory annotatorId={p.worker.annotator_id} level={p.worker.level} />
             <Section icon="clipboard" title={t('per_order')} testid="worker-orders">
               <p class="muted">{t('since_order_began')}</p>
               {p.orders.map((o, i) => (
@@ -339,6 +342,14 @@ function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[];
         {pct(o.skill)}
         {o.kappa != null ? ` · ${t('kappa_is', { k: o.kappa.toFixed(2) })}` : ''}
       </p>
+      <p class="live-skill" data-testid="live-skill">
+        <span>
+          {t('live_skill_is', { pct: Math.round(o.live_skill.accuracy * 100) })} ·{' '}
+          {t('interval_is', { lo: Math.round(o.live_skill.low * 100), hi: Math.round(o.live_skill.high * 100) })}
+        </span>
+        <IntervalBar lo={o.live_skill.low} hi={o.live_skill.high} />
+        <span class="muted">{t('live_skill_hint')}</span>
+      </p>
       {o.confusion.length > 0 && (
         <div class="table-scroll">
           <table class="confusion" data-testid="confusion" aria-label={t('confusion_label', { order: o.order_name })}>
@@ -370,6 +381,75 @@ function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[];
       )}
     </details>
   );
+}
+
+interface LevelChange {
+  id: number;
+  annotator_id: number;
+  annotator_name: string;
+  from_level: SkillLevel | null;
+  to_level: SkillLevel;
+  source: 'rule' | 'lead';
+  note: string | null;
+  created_at: number;
+}
+
+const levelWord = (l: SkillLevel | null) => (l ? t(('skill_' + l) as Key) : '—');
+
+/** One annotator's level changes, by rule and by hand, newest first. */
+function LevelHistory({ annotatorId, level }: { annotatorId: number; level: SkillLevel }) {
+  // Read again when the level changes on this page.
+  const changes = useLoad(() => api.get<Items<LevelChange>>('/lead/levels'), [annotatorId, level]);
+  return (
+    <Section icon="star" title={t('level_history')} testid="level-history">
+      <LoadState state={changes}>
+        {(c) => {
+          const mine = c.items.filter((x) => x.annotator_id === annotatorId);
+          return mine.length === 0 ? (
+            <p class="muted">{t('level_history_none')}</p>
+          ) : (
+            <ul class="rows">
+              {mine.map((x) => (
+                <li class="row row-wrap" key={x.id} data-testid="level-change" data-to={x.to_level} data-source={x.source}>
+                  <Icon name={x.source === 'rule' ? 'chart' : 'user'} />
+                  <div class="row-main">
+                    <strong>
+                      {levelWord(x.from_level)} → {levelWord(x.to_level)}
+                    </strong>
+                    <span class="muted">
+                      {t(x.source === 'rule' ? 'level_by_rule' : 'level_by_lead')} · {shortTime(x.created_at, getLang())}
+                      {x.note ? ` · ${x.note}` : ''}
+                    </span>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </LoadState>
+    </Section>
+  );
+}
+
+/** A qualification in words (the known keys), else its key as typed. */
+export function qualificationName(key: string): string {
+  const known: Record<string, Key> = {
+    bbox: 'qual_bbox',
+    medical: 'qual_medical',
+    single_choice: 'qual_single_choice',
+    multi_label: 'qual_multi_label',
+    text_classification: 'qual_text_classification',
+  };
+  return known[key] ? t(known[key]) : key;
+}
+
+const QUAL_KEYS = ['single_choice', 'multi_label', 'bbox', 'text_classification', 'medical'];
+
+/** What a lead typed as a key: a known qualification's word (either language) is its key. */
+export function qualificationKey(typed: string): string {
+  const v = typed.trim();
+  const hit = QUAL_KEYS.find((k) => k === v || ['zh-CN', 'en'].some((l) => t(('qual_' + k) as Key, undefined, l as 'zh-CN' | 'en') === v));
+  return hit ?? v;
 }
 
 interface Qualification {
@@ -456,7 +536,7 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
         {mine.map((q) => (
           <li class="chip" key={q.id}>
             <Icon name="tag" size={16} />
-            {q.qualification}
+            <span title={q.qualification}>{qualificationName(q.qualification)}</span>
             <span class="muted small">{t(q.source === 'training' ? 'source_training' : 'source_lead')}</span>
             <ConfirmButton
               icon="x"
@@ -473,7 +553,7 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
           e.preventDefault();
           if (!qual.trim()) return;
           void run(
-            () => api.post('/lead/qualifications', { annotator_id: worker.annotator_id, qualification: qual.trim() }),
+            () => api.post('/lead/qualifications', { annotator_id: worker.annotator_id, qualification: qualificationKey(qual) }),
             () => t('grant'),
           ).then(() => setQual(''));
         }}
@@ -482,8 +562,8 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
           <input value={qual} onInput={(e) => setQual(e.currentTarget.value)} list="qualification-keys" />
         </Field>
         <datalist id="qualification-keys">
-          {['single_choice', 'multi_label', 'bbox', 'text_classification', 'medical'].map((k) => (
-            <option key={k} value={k} />
+          {QUAL_KEYS.map((k) => (
+            <option key={k} value={qualificationName(k)} />
           ))}
         </datalist>
         <Button type="submit" icon="plus" label={t('grant')} />

@@ -216,35 +216,42 @@ export function Workbench({
     return () => clearInterval(id);
   }, [assignmentId, stage.kind]);
 
-  // pictures of the next items, ahead of time
+  // pictures of the next items, ahead of time: the one in front of the person first and alone
+  // (its <img> asks for it at high priority), then the next ones, a few at a time
   const index = unit?.index ?? 0;
   useEffect(() => {
     if (!unit) return;
-    void prefetch(lookahead(unit.assignment.items, unit.index, 5));
+    const [now, ...next] = lookahead(unit.assignment.items, unit.index, 5);
+    let stop = false;
+    void prefetch([now], 'high').then(() => {
+      if (!stop) void prefetch(next);
+    });
+    return () => {
+      stop = true;
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [assignmentId, index]);
-  // then the rest of the unit, two at a time, so a network that goes away midway still
-  // leaves every picture of the unit on this device
+  // then the rest of the unit (and the labels' example pictures), so a network that goes away
+  // midway still leaves every picture of the unit on this device
   useEffect(() => {
     if (!unit) return;
     // every picture of the unit (a template's items may have several fields)
     const rest = unit.assignment.items.flatMap((i) =>
       i.fields && i.fields.length ? i.fields.map((f) => f.screen_url ?? f.thumb_url ?? null) : [i.screen_url ?? i.thumb_url],
     );
+    const o = unit.assignment.order;
     let stop = false;
     void (async () => {
-      await prefetch(lookahead(unit.assignment.items, unit.index, 5));
+      const [now, ...next] = lookahead(unit.assignment.items, unit.index, 5);
+      await prefetch([now], 'high');
+      await prefetch(next);
+      if (stop) return;
+      void prefetch(o.labels.map((l) => labelThumb(o, l)));
       for (let i = 0; i < rest.length && !stop; i += 2) await prefetch(rest.slice(i, i + 2));
     })();
     return () => {
       stop = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [assignmentId]);
-  useEffect(() => {
-    if (!unit) return;
-    const o = unit.assignment.order;
-    void prefetch([...o.labels.map((l) => labelThumb(o, l))]);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [assignmentId]);
 
@@ -642,6 +649,7 @@ export function ItemView({ item }: { item: Assignment['items'][number] }) {
           src={item.screen_url ?? item.thumb_url ?? ''}
           alt={t('image_of_item')}
           decoding="async"
+          fetchpriority="high"
           onLoad={(e) => e.currentTarget.setAttribute('data-loaded', String(performance.now()))}
           onError={() => setBroken(true)}
         />
