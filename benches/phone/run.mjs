@@ -11,8 +11,14 @@
 // (the previous server sent every file raw) and, with `--before-dist DIR`, the previous UI
 // build (its files served as the previous server did, through a small proxy here).
 //
+// With `--photos`, two more: the same UI on an order of large pictures (2400×1800, made here
+// from the same shapes, scaled up with a little grain as a camera's), once as before (the
+// 1600 px screen picture: the page's requests for the phone picture rewritten to it) and once
+// as this build asks (the 800 px phone picture, as the picture box × pixel ratio needs).
+// `--no-before` leaves the "before" mode out.
+//
 //   node benches/phone/run.mjs [--runs 3] [--before-dist /tmp/old/web-ui/dist] [--cpu 4]
-//                              [--out benches/phone/RESULTS.md]
+//                              [--photos] [--no-before] [--out benches/phone/RESULTS.md]
 //   MUDOU_BIN (default target/debug/mudou), CHROMIUM (default /usr/bin/chromium)
 
 import { spawn } from 'node:child_process';
@@ -36,6 +42,8 @@ const opt = (name, def) => {
 const RUNS = Number(opt('runs', '3'));
 const CPU = Number(opt('cpu', '4'));
 const BEFORE_DIST = opt('before-dist', '');
+const PHOTOS = argv.includes('--photos');
+const NO_BEFORE = argv.includes('--no-before');
 const OUT = resolve(root, opt('out', 'benches/phone/RESULTS.md'));
 const BIN = resolve(root, process.env.MUDOU_BIN ?? 'target/debug/mudou');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -209,6 +217,67 @@ const spec = {
 const order = await client('POST', '/orders', { dataset_id: ds.id, spec });
 await client('POST', `/orders/${order.id}/publish`);
 for (const o of orders) if (o.state === 'open') await client('POST', `/orders/${o.id}/pause`);
+// Large pictures (--photos): each chosen shape scaled up to 2400×1800 by Chromium, with a
+// fixed grain, as a JPEG (quality 0.9), and an order of them like the one above (paused
+// until its modes run).
+let photoOrder = null;
+const photoSizes = { screen: [], phone: [] };
+if (PHOTOS) {
+  const maker = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const pg = await maker.newPage();
+  const photos = [];
+  for (const c of chosen) {
+    const b64 = readFileSync(join(root, 'datasets', 'shapes', c.file)).toString('base64');
+    const out = await pg.evaluate(async (src) => {
+      const bytes = Uint8Array.from(atob(src), (ch) => ch.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }));
+      const cv = new OffscreenCanvas(2400, 1800);
+      const g = cv.getContext('2d');
+      g.imageSmoothingQuality = 'high';
+      g.drawImage(bmp, 0, 0, 2400, 1800);
+      const px = g.getImageData(0, 0, 2400, 1800);
+      let seed = 12345;
+      for (let i = 0; i < px.data.length; i += 4) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const n = (seed % 13) - 6;
+        px.data[i] += n;
+        px.data[i + 1] += n;
+        px.data[i + 2] += n;
+      }
+      g.putImageData(px, 0, 0);
+      const blob = await cv.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+      const buf = new Uint8Array(await blob.arrayBuffer());
+      let s = '';
+      for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+      return btoa(s);
+    }, b64);
+    photos.push({ file: c.file.replace('.jpg', '_2400.jpg'), bytes: Buffer.from(out, 'base64') });
+  }
+  await maker.close();
+  const pds = await client('POST', '/datasets', { name: '手机测速大图 Phone bench photos' });
+  const pform = new FormData();
+  for (const ph of photos) pform.append('files', new Blob([ph.bytes], { type: 'image/jpeg' }), ph.file);
+  const pup = await fetch(`${BASE}/api/v1/datasets/${pds.id}/files`, { method: 'POST', headers: { cookie: await clientCookie() }, body: pform });
+  if (!pup.ok) throw new Error(`upload: ${pup.status} ${await pup.text()}`);
+  photoOrder = await client('POST', '/orders', { dataset_id: pds.id, spec: { ...spec, name: '手机测速大图 Phone bench photos' } });
+  await client('POST', `/orders/${photoOrder.id}/publish`);
+  await client('POST', `/orders/${photoOrder.id}/pause`);
+  const { items: pitems } = await client('GET', `/datasets/${pds.id}/items?limit=200`);
+  for (const it of pitems) {
+    photoSizes.screen.push(await mediaSize(it.screen_url));
+    photoSizes.phone.push(await mediaSize(it.screen_url.replace(/\/screen$/, '/phone')));
+  }
+  const range = (xs) => `${Math.min(...xs)}–${Math.max(...xs)}`;
+  console.log(`bench: ${photos.length} photos of 2400×1800, screen ${range(photoSizes.screen)} bytes, phone ${range(photoSizes.phone)} bytes`);
+}
+/** Leaves only `id` open of the two bench orders. */
+let openNow = order.id;
+async function only(id) {
+  if (openNow === id) return;
+  await client('POST', `/orders/${id}/resume`);
+  await client('POST', `/orders/${openNow}/pause`);
+  openNow = id;
+}
 const screenSizes = chosen.map((c) => c.screen);
 console.log(
   `bench: ${chosen.length} pictures of ${Math.min(...screenSizes)}–${Math.max(...screenSizes)} bytes (screen size), order ${order.id}`,
@@ -316,9 +385,24 @@ async function firstPicture(page) {
   }));
 }
 
+/** A media URL without its variant (the photo modes rewrite one variant to another). */
+const picturePath = (u) => {
+  const p = new URL(u, 'http://x').pathname;
+  return /^\/api\/v1\/media\//.test(p) ? p.replace(/\/[a-z]+$/, '') : p;
+};
+
 function pictureBytes(net, src) {
-  for (const [id, url] of net.urls) if (new URL(url).pathname === src && net.sizes?.has(id)) return net.sizes.get(id);
+  for (const [id, url] of net.urls) if (picturePath(url) === picturePath(src) && net.sizes?.has(id)) return net.sizes.get(id);
   return null;
+}
+
+/** The photo modes go through one route each (so both pay for the interception alike); "as
+ * before" sends the page's requests for the phone picture to the screen one. */
+async function pictureRoute(context, mode) {
+  if (!mode.route) return;
+  await context.route(/\/api\/v1\/media\/[0-9a-f]{64}\/phone$/, (r) =>
+    mode.route === 'screen' ? r.continue({ url: r.request().url().replace(/\/phone$/, '/screen') }) : r.continue(),
+  );
 }
 
 function scriptEncoding(net) {
@@ -333,6 +417,13 @@ async function loggedIn(mode, lease) {
   const b = await phone();
   try {
     await login(b.page, mode.base);
+    await only(mode.order);
+    // a live unit of the other order goes back, so Start (or the reload) brings this one
+    for (let i = 0; i < 5; i++) {
+      const res = await b.page.evaluate(async () => (await fetch('/api/v1/work/next', { credentials: 'same-origin' })).json());
+      if (res.status !== 'assigned' || res.assignment.order.id === mode.order) break;
+      await b.page.evaluate(async (id) => fetch(`/api/v1/work/assignments/${id}/return`, { method: 'POST', credentials: 'same-origin' }), res.assignment.id);
+    }
     if (lease) {
       const res = await b.page.evaluate(async () => (await fetch('/api/v1/work/next', { credentials: 'same-origin' })).json());
       if (res.status !== 'assigned') throw new Error(`no unit: ${JSON.stringify(res)}`);
@@ -349,6 +440,7 @@ async function coldLoad(mode) {
   const b = await phone();
   try {
     await b.context.addCookies(cookies);
+    await pictureRoute(b.context, mode);
     const net = await throttle(b.page, mode);
     await b.page.goto(mode.base + '/#/work', { waitUntil: 'commit', timeout: STEP_TIMEOUT });
     const pic = await firstPicture(b.page);
@@ -365,6 +457,7 @@ async function startToPicture(mode) {
   const b = await phone();
   try {
     await b.context.addCookies(cookies);
+    await pictureRoute(b.context, mode);
     const net = await throttle(b.page, mode);
     await b.page.goto(mode.base + '/', { timeout: STEP_TIMEOUT });
     await b.page.getByTestId('greeting').waitFor();
@@ -390,8 +483,16 @@ const kb = (n) => (n == null ? '?' : (n / 1000).toFixed(1) + ' kB');
 const sec = (ms) => (ms / 1000).toFixed(2) + ' s';
 
 const modes = [
-  { name: BEFORE_DIST ? 'before (previous UI, files raw)' : 'before (files raw: Accept-Encoding identity)', base: BEFORE_BASE, identity: true },
-  { name: 'after (precompressed, current picture first)', base: BASE, identity: false },
+  ...(NO_BEFORE
+    ? []
+    : [{ name: BEFORE_DIST ? 'before (previous UI, files raw)' : 'before (files raw: Accept-Encoding identity)', base: BEFORE_BASE, identity: true, order: order.id }]),
+  { name: PHOTOS ? 'this build, 480×360 shapes (phone = screen picture)' : 'after (precompressed, current picture first)', base: BASE, identity: false, order: order.id },
+  ...(PHOTOS
+    ? [
+        { name: '2400×1800 photos, the 1600 px screen picture (as before)', base: BASE, identity: false, order: photoOrder.id, route: 'screen' },
+        { name: '2400×1800 photos, the 800 px phone picture (this build)', base: BASE, identity: false, order: photoOrder.id, route: 'phone' },
+      ]
+    : []),
 ];
 const results = new Map(modes.map((m) => [m.name, { load: [], start: [] }]));
 try {
@@ -424,7 +525,10 @@ const when = new Date().toISOString().slice(0, 10);
 const table = [
   `Chromium (${CHROMIUM}) as a phone: 360×640, DPR 3, touch, phone UA, CPU ×${CPU}; ` +
     `${NET.downloadThroughput * 8 / 1000} kbit/s down and up, ${NET.latency} ms latency; cold cache; ` +
-    `server \`${relativeBin()}\`; ${RUNS} runs each, medians.`,
+    `server \`${relativeBin()}\`; ${RUNS} runs each, medians.` +
+    (PHOTOS
+      ? ` Photos: ${chosen.length} of 2400×1800; their screen pictures ${(Math.min(...photoSizes.screen) / 1000).toFixed(1)}–${(Math.max(...photoSizes.screen) / 1000).toFixed(1)} kB, phone pictures ${(Math.min(...photoSizes.phone) / 1000).toFixed(1)}–${(Math.max(...photoSizes.phone) / 1000).toFixed(1)} kB.`
+      : ''),
   '',
   '| | cold load → first item | bytes | Start → first picture | the picture | bytes while it loads |',
   '|---|---|---|---|---|---|',
@@ -446,7 +550,7 @@ function relativeBin() {
 }
 
 console.log('\n' + table);
-const head = `# The annotator's phone on a county link (benches/phone)\n\nGoal (issue 26): Start → first picture ≤ 3 s for a 30–60 kB picture; cold page load → first item ≤ 6 s.\nRun: \`node benches/phone/run.mjs --runs ${RUNS}${BEFORE_DIST ? ' --before-dist <previous build>' : ''}\` (see the file's head).\n`;
+const head = `# The annotator's phone on a county link (benches/phone)\n\nGoal (issue 26): Start → first picture ≤ 3 s for a 30–60 kB picture; cold page load → first item ≤ 6 s.\nRun: \`node benches/phone/run.mjs --runs ${RUNS}${BEFORE_DIST ? ' --before-dist <previous build>' : ''}${PHOTOS ? ' --photos' : ''}\` (see the file's head).\n`;
 let old = existsSync(OUT) ? readFileSync(OUT, 'utf8') : head;
 if (!old.startsWith('# ')) old = head + old;
 writeFileSync(OUT, `${old.trimEnd()}\n\n## ${when}\n\n${table}\n`);

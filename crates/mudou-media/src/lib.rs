@@ -23,8 +23,8 @@ pub use manifest::{
     parse_any_manifest, parse_manifest, parse_records, parse_text_items,
 };
 pub use process::{
-    JPEG_QUALITY, Processed, Rendition, SCREEN_MAX_SIDE, THUMB_MAX_SIDE, process_image,
-    process_many, renditions, sha256_hex,
+    JPEG_QUALITY, PHONE_MAX_SIDE, Processed, Rendition, Renditions, SCREEN_MAX_SIDE,
+    THUMB_MAX_SIDE, phone_from_screen, process_image, process_many, renditions, sha256_hex,
 };
 pub use sniff::{ImageKind, content_type_of, sniff};
 pub use store::{

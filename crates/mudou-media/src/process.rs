@@ -10,6 +10,9 @@ use crate::{ImageKind, Limits, MediaError};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMB_MAX_SIDE: u32 = 256;
+/// Longest side of a phone rendition, in pixels: a phone's picture box (about 360×400 CSS
+/// px) at a device pixel ratio of 2.
+pub const PHONE_MAX_SIDE: u32 = 800;
 /// Longest side of a screen rendition, in pixels.
 pub const SCREEN_MAX_SIDE: u32 = 1600;
 /// JPEG quality of renditions.
@@ -43,6 +46,8 @@ pub struct Processed {
     pub orientation: u8,
     /// Longest side ≤ [`THUMB_MAX_SIDE`].
     pub thumb: Rendition,
+    /// Longest side ≤ [`PHONE_MAX_SIDE`].
+    pub phone: Rendition,
     /// Longest side ≤ [`SCREEN_MAX_SIDE`].
     pub screen: Rendition,
 }
@@ -52,7 +57,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Sniff, decode with limits, orient, make both renditions and hash. CPU-bound and
+/// Sniff, decode with limits, orient, make the renditions and hash. CPU-bound and
 /// synchronous: call it from `spawn_blocking` (or use [`process_many`] there).
 ///
 /// The decode and the renditions take their memory from `limits.budget` (reserved from the
@@ -60,7 +65,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaError> {
     let decoded = decode_reserving(bytes, limits, renditions_memory)?;
     let (width, height) = decoded.image.dimensions();
-    let (thumb, screen) = renditions(&decoded.image)?;
+    let Renditions {
+        thumb,
+        phone,
+        screen,
+    } = renditions(&decoded.image)?;
     Ok(Processed {
         sha256: sha256_hex(bytes),
         kind: decoded.kind,
@@ -70,6 +79,7 @@ pub fn process_image(bytes: &[u8], limits: &Limits) -> Result<Processed, MediaEr
         height,
         orientation: decoded.orientation,
         thumb,
+        phone,
         screen,
     })
 }
@@ -86,21 +96,56 @@ where
         .collect()
 }
 
-/// Thumbnail and screen renditions of an upright image. Never upscales.
+/// The renditions of one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renditions {
+    pub thumb: Rendition,
+    pub phone: Rendition,
+    pub screen: Rendition,
+}
+
+/// Thumbnail, phone and screen renditions of an upright image. Never upscales. The smaller
+/// ones are made from the screen copy (all they need, and cheaper to scale down).
 ///
 /// Encoding: JPEG (quality [`JPEG_QUALITY`]) unless the image has an alpha channel with at
 /// least one non-opaque pixel, then PNG, so cut-outs keep their transparency.
-pub fn renditions(image: &DynamicImage) -> Result<(Rendition, Rendition), MediaError> {
+pub fn renditions(image: &DynamicImage) -> Result<Renditions, MediaError> {
     let screen = fit(image, SCREEN_MAX_SIDE);
+    let phone = fit(&screen, PHONE_MAX_SIDE);
     let thumb = fit(&screen, THUMB_MAX_SIDE);
-    let transparent =
-        screen.color().has_alpha() && screen.to_rgba8().pixels().any(|p| p.0[3] < 255);
-    Ok((encode(&thumb, transparent)?, encode(&screen, transparent)?))
+    let transparent = is_transparent(&screen);
+    Ok(Renditions {
+        thumb: encode(&thumb, transparent)?,
+        phone: encode(&phone, transparent)?,
+        screen: encode(&screen, transparent)?,
+    })
+}
+
+fn is_transparent(image: &DynamicImage) -> bool {
+    image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p.0[3] < 255)
+}
+
+/// The phone rendition made from a stored screen rendition (for images stored before phone
+/// renditions were made at ingest). The screen rendition is at most [`SCREEN_MAX_SIDE`] on
+/// its longest side, so its decode is bounded; `limits` still applies.
+pub fn phone_from_screen(screen: &[u8], limits: &Limits) -> Result<Rendition, MediaError> {
+    let decoded = decode_reserving(screen, limits, |w, h, bpp| {
+        let long = u64::from(w.max(h)).max(1);
+        let side = |s: u32| (u64::from(s) * u64::from(PHONE_MAX_SIDE)).div_ceil(long);
+        let fitted = if long <= u64::from(PHONE_MAX_SIDE) {
+            u64::from(w) * u64::from(h)
+        } else {
+            side(w) * side(h)
+        };
+        fitted * (bpp + 8)
+    })?;
+    let transparent = is_transparent(&decoded.image);
+    encode(&fit(&decoded.image, PHONE_MAX_SIDE), transparent)
 }
 
 /// What [`renditions`] may hold at once for an upright `w`×`h` image: the screen copy (same
-/// pixel type), an 8-bit conversion of it and its encoded bytes, and the same for the
-/// thumbnail.
+/// pixel type), an 8-bit conversion of it and its encoded bytes, and the same for the phone
+/// copy and the thumbnail.
 fn renditions_memory(w: u32, h: u32, bytes_per_pixel: u64) -> u64 {
     let fitted = |max_side: u32| {
         let long = u64::from(w.max(h));
@@ -111,7 +156,10 @@ fn renditions_memory(w: u32, h: u32, bytes_per_pixel: u64) -> u64 {
             scale(w) * scale(h)
         }
     };
-    fitted(SCREEN_MAX_SIDE) * (bytes_per_pixel + 8) + fitted(THUMB_MAX_SIDE) * (bytes_per_pixel + 8)
+    [SCREEN_MAX_SIDE, PHONE_MAX_SIDE, THUMB_MAX_SIDE]
+        .into_iter()
+        .map(|side| fitted(side) * (bytes_per_pixel + 8))
+        .sum()
 }
 
 fn fit(image: &DynamicImage, max_side: u32) -> DynamicImage {

@@ -19,16 +19,24 @@ pub enum BlobKind {
     Thumb,
     /// The screen rendition: `screen/ab/abcdef…`.
     Screen,
+    /// The phone rendition: `phone/ab/abcdef…`.
+    Phone,
 }
 
 impl BlobKind {
-    pub const ALL: [BlobKind; 3] = [BlobKind::Original, BlobKind::Thumb, BlobKind::Screen];
+    pub const ALL: [BlobKind; 4] = [
+        BlobKind::Original,
+        BlobKind::Thumb,
+        BlobKind::Screen,
+        BlobKind::Phone,
+    ];
 
     fn prefix(self) -> &'static str {
         match self {
             BlobKind::Original => "originals",
             BlobKind::Thumb => "thumb",
             BlobKind::Screen => "screen",
+            BlobKind::Phone => "phone",
         }
     }
 }
@@ -279,7 +287,7 @@ impl BlobStore {
         Ok((sha, outcome))
     }
 
-    /// Store an original and both renditions of a processed image. The outcome is that of
+    /// Store an original and the renditions of a processed image. The outcome is that of
     /// the original (a duplicate upload gives `AlreadyPresent`); missing renditions of a
     /// duplicate are filled in.
     pub async fn put_processed(
@@ -291,6 +299,7 @@ impl BlobStore {
         let renditions = [
             (BlobKind::Thumb, &processed.thumb.bytes),
             (BlobKind::Screen, &processed.screen.bytes),
+            (BlobKind::Phone, &processed.phone.bytes),
         ];
         // Renditions first: an original is never visible without them.
         for (kind, bytes) in renditions {
@@ -338,7 +347,7 @@ impl BlobStore {
         }
     }
 
-    /// Delete the original and both renditions (cleanup after a failed request).
+    /// Delete the original and its renditions (cleanup after a failed request).
     pub async fn delete_all(&self, sha256: &str) -> Result<(), MediaError> {
         for kind in BlobKind::ALL {
             self.delete(kind, sha256).await?;

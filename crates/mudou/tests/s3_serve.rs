@@ -181,7 +181,7 @@ async fn serve_keeps_media_in_the_bucket_with_credentials_from_the_environment()
         .text()
         .await
         .unwrap();
-    for kind in ["originals", "screen", "thumb"] {
+    for kind in ["originals", "phone", "screen", "thumb"] {
         let key = format!("<Key>centre-a/{kind}/{}/{sha}</Key>", &sha[..2]);
         assert!(listing.contains(&key), "{key} not in {listing}");
     }

@@ -67,3 +67,42 @@ describe('prefetch', () => {
     expect(mod.lookahead(items, 1, 5)).toEqual(['/c', '/d']);
   });
 });
+
+describe('which rendition', () => {
+  let mod: typeof import('./prefetch');
+  beforeEach(async () => {
+    vi.resetModules();
+    mod = await import('./prefetch');
+  });
+  const sha = 'ab'.repeat(32);
+  const pic = (width: number | null, height: number | null) => ({ screen_url: `/api/v1/media/${sha}/screen`, thumb_url: `/api/v1/media/${sha}/thumb`, width, height });
+  const phone = `/api/v1/media/${sha}/phone`;
+  const screen = `/api/v1/media/${sha}/screen`;
+
+  it('the phone one when it fills the picture box at the pixel ratio, else the screen one', () => {
+    // a 3000×2000 photo in a phone's 344×400 box: 344 CSS px wide, 688 device px at DPR 2
+    expect(mod.pictureUrl(pic(3000, 2000), [344, 400], 2)).toBe(phone);
+    // DPR 3 counts as 2 (MAX_DPR)
+    expect(mod.pictureUrl(pic(3000, 2000), [344, 400], 3)).toBe(phone);
+    // a desktop's 1000×600 box: 900 CSS px wide at DPR 1 → the screen one
+    expect(mod.pictureUrl(pic(3000, 2000), [1000, 600], 1)).toBe(screen);
+    // a tall photo: the box's height decides (400 × 2 = 800 fits; the whole window would not)
+    expect(mod.pictureUrl(pic(2000, 3000), [344, 400], 2)).toBe(phone);
+    expect(mod.pictureUrl(pic(2000, 3000), [360, 640], 2)).toBe(screen);
+    // a small original: both renditions are its own size
+    expect(mod.pictureUrl(pic(600, 400), [1366, 700], 1)).toBe(phone);
+    // the size not known, or not a media URL: the screen one
+    expect(mod.pictureUrl(pic(null, null), [344, 400], 2)).toBe(screen);
+    expect(mod.pictureUrl({ screen_url: '/x.jpg', width: 3000, height: 2000 }, [344, 400], 2)).toBe('/x.jpg');
+    expect(mod.pictureUrl({ screen_url: null, thumb_url: '/t.jpg', width: 3000, height: 2000 })).toBe('/t.jpg');
+  });
+
+  it('lookahead fetches what the picture box will show', () => {
+    vi.stubGlobal('devicePixelRatio', 2);
+    mod.setPictureBox(344, 400);
+    expect(mod.lookahead([pic(3000, 2000), pic(null, null)], 0)).toEqual([phone, screen]);
+    mod.setPictureBox(1000, 600);
+    expect(mod.lookahead([pic(3000, 2000)], 0)).toEqual([screen]);
+    vi.unstubAllGlobals();
+  });
+});

@@ -102,12 +102,78 @@ export function isReady(url: string): boolean {
   return kept.get(url)?.ok === true;
 }
 
-/** The URLs to fetch ahead from `index`: the next `ahead` items' screen pictures, then their
- * thumbnails are not needed (the screen picture is what shows). */
-export function lookahead<T extends { screen_url: string | null }>(items: T[], index: number, ahead = 5): string[] {
+// ---- which rendition: the phone one (longest side 800 px) when it fills the picture box at
+// the screen's pixel ratio, the screen one (1600 px) otherwise. Boxes and answers never depend
+// on it: the picture is laid out at the original's width × height, whichever file fills it.
+
+/** Longest side of the phone rendition (the server's mudou-media PHONE_MAX_SIDE). */
+export const PHONE_SIDE = 800;
+/** The pixel ratio counted at most: on a phone's screen, detail beyond 2 device pixels per
+ * CSS pixel is hardly seen, while the bytes grow with its square (a DPR 3 phone would need a
+ * picture 2.25 times the pixels). Zooming in (the box editor) asks for the larger one. */
+export const MAX_DPR = 2;
+
+export interface Picture {
+  screen_url: string | null;
+  thumb_url?: string | null;
+  /** The original's size (null: not known). */
+  width?: number | null;
+  height?: number | null;
+}
+
+/** The work screen's picture box (CSS px) as last laid out; the window's until measured. */
+let pictureBox: [number, number] | null = null;
+
+/** Records the picture box's size (the work screen measures it); later choices use it. */
+export function setPictureBox(w: number, h: number): void {
+  if (w > 0 && h > 0) pictureBox = [w, h];
+}
+
+function box(): [number, number] {
+  if (pictureBox) return pictureBox;
+  if (typeof window === 'undefined') return [Infinity, Infinity];
+  return [window.innerWidth, window.innerHeight];
+}
+
+function ratio(): number {
+  return typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
+}
+
+/** The phone rendition's URL beside a screen rendition's (`…/media/<sha>/screen`). */
+export function phoneUrl(screenUrl: string): string | null {
+  return /\/media\/[0-9a-f]{64}\/screen$/.test(screenUrl) ? screenUrl.slice(0, -'screen'.length) + 'phone' : null;
+}
+
+/** Whether the phone rendition shows a W×H original at `longest` CSS px on its longest side
+ * without being stretched (at the pixel ratio `dpr`, counted between 1 and MAX_DPR). */
+export function phoneSuffices(W: number, H: number, longest: number, dpr = ratio()): boolean {
+  const side = Math.max(W, H);
+  // a small original: both renditions are the original's own size
+  if (side <= PHONE_SIDE) return true;
+  return Math.ceil(longest * Math.min(MAX_DPR, Math.max(1, dpr))) <= PHONE_SIDE;
+}
+
+/** The URL the work screen shows for a picture in a `boxW`×`boxH` CSS px box (the picture
+ * contained in it, never larger than the screen rendition): the phone rendition when it
+ * suffices, else the screen one. Without the original's size, the screen one. */
+export function pictureUrl(p: Picture, b: [number, number] = box(), dpr = ratio()): string | null {
+  const screen = p.screen_url;
+  if (!screen) return p.thumb_url ?? null;
+  const phone = phoneUrl(screen);
+  const W = p.width ?? 0;
+  const H = p.height ?? 0;
+  if (!phone || W <= 0 || H <= 0) return screen;
+  const side = Math.max(W, H);
+  const shown = Math.min(side * Math.min(b[0] / W, b[1] / H), Math.min(side, 1600));
+  return phoneSuffices(W, H, shown, dpr) ? phone : screen;
+}
+
+/** The URLs to fetch ahead from `index`: the next `ahead` items' pictures, as the work screen
+ * will show them ({@link pictureUrl}); their thumbnails are not needed. */
+export function lookahead<T extends Picture>(items: T[], index: number, ahead = 5): string[] {
   const out: string[] = [];
   for (let i = index; i < items.length && out.length < ahead + 1; i++) {
-    const u = items[i].screen_url;
+    const u = items[i].screen_url ? pictureUrl(items[i]) : null;
     if (u) out.push(u);
   }
   return out;

@@ -1,7 +1,7 @@
 use image::{DynamicImage, ImageFormat};
 use mudou_media::{
-    ImageKind, Limits, MediaError, SCREEN_MAX_SIDE, THUMB_MAX_SIDE, decode, process_image,
-    process_many, sha256_hex, sniff,
+    ImageKind, Limits, MediaError, PHONE_MAX_SIDE, SCREEN_MAX_SIDE, THUMB_MAX_SIDE, decode,
+    phone_from_screen, process_image, process_many, sha256_hex, sniff,
 };
 
 use crate::fixtures::*;
@@ -82,21 +82,48 @@ fn renditions_fit_their_boxes_and_never_upscale() {
     let p = process_image(&jpeg(2000, 1000), &Limits::default()).unwrap();
     assert_eq!((p.width, p.height), (2000, 1000));
     assert_eq!((p.screen.width, p.screen.height), (SCREEN_MAX_SIDE, 800));
+    assert_eq!((p.phone.width, p.phone.height), (PHONE_MAX_SIDE, 400));
     assert_eq!((p.thumb.width, p.thumb.height), (THUMB_MAX_SIDE, 128));
-    for r in [&p.thumb, &p.screen] {
+    for r in [&p.thumb, &p.phone, &p.screen] {
         let back = image::load_from_memory(&r.bytes).unwrap();
         assert_eq!((back.width(), back.height()), (r.width, r.height));
         assert_eq!(sniff(&r.bytes).unwrap(), ImageKind::Jpeg);
     }
     let small = process_image(&png(100, 60), &Limits::default()).unwrap();
     assert_eq!((small.thumb.width, small.thumb.height), (100, 60));
+    assert_eq!((small.phone.width, small.phone.height), (100, 60));
     assert_eq!((small.screen.width, small.screen.height), (100, 60));
+    // a portrait picture fits by its height
+    let tall = process_image(&jpeg(900, 1800), &Limits::default()).unwrap();
+    assert_eq!((tall.phone.width, tall.phone.height), (400, PHONE_MAX_SIDE));
+    assert!(tall.phone.bytes.len() < tall.screen.bytes.len());
+}
+
+#[test]
+fn phone_rendition_from_a_stored_screen_rendition() {
+    let p = process_image(&jpeg(2000, 1000), &Limits::default()).unwrap();
+    let phone = phone_from_screen(&p.screen.bytes, &Limits::default()).unwrap();
+    assert_eq!((phone.width, phone.height), (PHONE_MAX_SIDE, 400));
+    assert_eq!(phone.content_type, "image/jpeg");
+    let back = image::load_from_memory(&phone.bytes).unwrap();
+    assert_eq!((back.width(), back.height()), (PHONE_MAX_SIDE, 400));
+    // a cut-out stays a PNG; a small one is not upscaled
+    let cut = process_image(&png_transparent(300, 200), &Limits::default()).unwrap();
+    let phone = phone_from_screen(&cut.screen.bytes, &Limits::default()).unwrap();
+    assert_eq!(
+        (phone.content_type, phone.width, phone.height),
+        ("image/png", 300, 200)
+    );
+    // not an image: the error names it
+    let err = phone_from_screen(b"not an image", &Limits::default()).unwrap_err();
+    assert_eq!(err.code(), "not_an_image");
 }
 
 #[test]
 fn transparency_is_kept_as_png() {
     let p = process_image(&png_transparent(300, 200), &Limits::default()).unwrap();
     assert_eq!(p.thumb.content_type, "image/png");
+    assert_eq!(p.phone.content_type, "image/png");
     assert_eq!(p.screen.content_type, "image/png");
     assert_eq!(sniff(&p.thumb.bytes).unwrap(), ImageKind::Png);
 }

@@ -54,6 +54,12 @@ async fn local_store_puts_once_and_gets_back() {
         .unwrap()
         .unwrap();
     assert_eq!(thumb.bytes, p.thumb.bytes);
+    let phone = store
+        .get(BlobKind::Phone, &p.sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(phone.bytes, p.phone.bytes);
 
     store.delete_all(&p.sha256).await.unwrap();
     assert!(
@@ -64,6 +70,7 @@ async fn local_store_puts_once_and_gets_back() {
             .is_none()
     );
     assert!(!store.exists(BlobKind::Screen, &p.sha256).await.unwrap());
+    assert!(!store.exists(BlobKind::Phone, &p.sha256).await.unwrap());
     store.delete(BlobKind::Screen, &p.sha256).await.unwrap();
 }
 

@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub enum Variant {
     /// Longest side at most 256 px.
     Thumb,
+    /// Longest side at most 800 px: enough for a phone's picture box at a pixel ratio of 2.
+    Phone,
     /// Longest side at most 1600 px.
     Screen,
     /// The uploaded file, unchanged.
@@ -100,16 +102,8 @@ async fn get_media(
     if !allowed {
         return Err(not_found());
     }
-    let kind = match variant {
-        Variant::Thumb => BlobKind::Thumb,
-        Variant::Screen => BlobKind::Screen,
-        Variant::Original => BlobKind::Original,
-    };
-    let blob = state
-        .blobs
-        .get(kind, &sha256)
-        .await
-        .map_err(ApiError::internal)?
+    let blob = rendition(&state, variant, &sha256)
+        .await?
         .ok_or_else(not_found)?;
     let ct = HeaderValue::from_str(blob.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -125,6 +119,57 @@ async fn get_media(
         blob.bytes,
     )
         .into_response())
+}
+
+/// The stored file of a variant. A phone rendition missing (an image stored before they were
+/// made at ingest) is made from the screen rendition now and stored, so it is made once; if
+/// that cannot be done (the decode memory is busy, the screen copy does not decode), the
+/// screen rendition is served instead: larger, but the picture shows.
+async fn rendition(
+    state: &AppState,
+    variant: Variant,
+    sha256: &str,
+) -> ApiResult<Option<mudou_media::Blob>> {
+    let got = state
+        .blobs
+        .get(blob_kind(variant), sha256)
+        .await
+        .map_err(ApiError::internal)?;
+    if got.is_some() || variant != Variant::Phone {
+        return Ok(got);
+    }
+    let Some(screen) = state
+        .blobs
+        .get(BlobKind::Screen, sha256)
+        .await
+        .map_err(ApiError::internal)?
+    else {
+        return Ok(None);
+    };
+    let limits = state.services.media_limits();
+    let bytes = screen.bytes.clone();
+    let made = tokio::task::spawn_blocking(move || mudou_media::phone_from_screen(&bytes, &limits))
+        .await
+        .map_err(ApiError::internal)?;
+    let phone = match made {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(sha256, error = %e, "phone rendition not made; serving the screen one");
+            return Ok(Some(screen));
+        }
+    };
+    if let Err(e) = state
+        .blobs
+        .put(BlobKind::Phone, sha256, phone.bytes.clone())
+        .await
+    {
+        // served all the same; made again next time
+        tracing::warn!(sha256, error = %e, "phone rendition not stored");
+    }
+    Ok(Some(mudou_media::Blob {
+        bytes: phone.bytes,
+        content_type: phone.content_type,
+    }))
 }
 
 // ---- signed links -------------------------------------------------------------------------
@@ -269,11 +314,8 @@ async fn get_signed_media(
     {
         return Err(not_found());
     }
-    let blob = state
-        .blobs
-        .get(blob_kind(variant), &sha256)
-        .await
-        .map_err(ApiError::internal)?
+    let blob = rendition(&state, variant, &sha256)
+        .await?
         .ok_or_else(not_found)?;
     let ct = HeaderValue::from_str(blob.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -301,6 +343,7 @@ async fn get_signed_media(
 fn variant_name(v: Variant) -> &'static str {
     match v {
         Variant::Thumb => "thumb",
+        Variant::Phone => "phone",
         Variant::Screen => "screen",
         Variant::Original => "original",
     }
@@ -309,6 +352,7 @@ fn variant_name(v: Variant) -> &'static str {
 fn blob_kind(v: Variant) -> BlobKind {
     match v {
         Variant::Thumb => BlobKind::Thumb,
+        Variant::Phone => BlobKind::Phone,
         Variant::Screen => BlobKind::Screen,
         Variant::Original => BlobKind::Original,
     }

@@ -210,12 +210,12 @@ async fn one_server(backend: Backend) {
     let original = shape("shape_000.jpg");
     let (_, sha) = upload_one(&a, "a.jpg", original.clone()).await;
 
-    // In the bucket, under the prefix: the original and both renditions, nothing local.
+    // In the bucket, under the prefix: the original and its renditions, nothing local.
     let keys = moto.keys("mudou-one").await;
     let at = |kind: &str| format!("mudou/media/{kind}/{}/{sha}", &sha[..2]);
     assert_eq!(
         keys,
-        [at("originals"), at("screen"), at("thumb")],
+        [at("originals"), at("phone"), at("screen"), at("thumb")],
         "{keys:?}"
     );
     assert_eq!(

@@ -602,7 +602,8 @@ both!(a_failed_insert_leaves_no_rows_and_no_new_files, |app| {
     .await
     .ok();
     let before = media_files(&app);
-    assert_eq!(before.len(), 3, "{before:?}");
+    // the original, its thumbnail, phone and screen renditions
+    assert_eq!(before.len(), 4, "{before:?}");
 
     // Inserting into a dataset that does not exist fails at the database (foreign key), after
     // the files were stored: the new ones go, the one another dataset uses stays.

@@ -28,6 +28,7 @@ import {
   type View,
 } from '../../work/geometry';
 import type { KeyAction } from '../../work/hotkeys';
+import { phoneSuffices, pictureUrl, setPictureBox } from '../../work/prefetch';
 import type { Box, OrderBrief, WorkItem } from '../../work/types';
 import { labelName } from './common';
 import { LabelButton } from './Workbench';
@@ -94,6 +95,12 @@ export function BoxEditor({
     const id = setTimeout(() => setTooSmall(false), 4000);
     return () => clearTimeout(id);
   }, [tooSmall]);
+  // the picture: the rendition that fills the stage (see pictureUrl), the screen one once
+  // zoomed in past what the phone one holds, or when the phone one fails (offline). The
+  // picture is laid out at W×H whichever file fills it, so boxes stay in the original's pixels.
+  const screenSrc = item.screen_url ?? item.thumb_url ?? '';
+  const [big, setBig] = useState(false);
+  const [failed, setFailed] = useState<string[]>([]);
   const [bright, setBright] = useState(100);
   const [contrast, setContrast] = useState(100);
   const drag = useRef<Drag | null>(null);
@@ -119,6 +126,7 @@ export function BoxEditor({
     const measure = () => {
       const r = el.getBoundingClientRect();
       setSize([r.width, r.height]);
+      setPictureBox(r.width, r.height);
     };
     measure();
     const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(measure) : null;
@@ -128,6 +136,12 @@ export function BoxEditor({
   useEffect(() => {
     if (W > 0 && H > 0 && size[0] > 0 && size[1] > 0) setView(fitView(W, H, size[0], size[1]));
   }, [W, H, size[0], size[1]]);
+  useEffect(() => {
+    if (view && W > 0 && H > 0 && !big && !phoneSuffices(W, H, Math.max(W, H) * view.scale)) setBig(true);
+  }, [view?.scale, W, H]);
+  const fitted = pictureUrl(item, [size[0], size[1]]) ?? '';
+  const wanted = big ? [screenSrc, fitted] : [fitted, screenSrc];
+  const src = wanted.find((u) => !failed.includes(u)) ?? screenSrc;
 
   // the wheel zooms (a non-passive listener, so the page does not scroll)
   useEffect(() => {
@@ -356,13 +370,14 @@ export function BoxEditor({
             <img
               class="box-img"
               data-testid="item-img"
-              src={item.screen_url ?? item.thumb_url ?? ''}
+              src={src}
               alt={t('image_of_item')}
               draggable={false}
               width={W}
               height={H}
               style={{ filter: `brightness(${bright}%) contrast(${contrast}%)` }}
               onLoad={(e) => e.currentTarget.setAttribute('data-loaded', String(performance.now()))}
+              onError={() => setFailed((f) => (f.includes(src) ? f : [...f, src]))}
             />
             <svg class="box-svg" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
               {shown.map((b, i) => {

@@ -2,7 +2,7 @@
 // IndexedDB, then sent); the unit is submitted once its last answer is in, then the next unit
 // comes. Keys: the label's number answers, Enter confirms, ← goes back.
 
-import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type User } from '../../api';
 import { getLang, t } from '../../i18n';
 import { Icon } from '../../components/Icon';
@@ -10,7 +10,7 @@ import { Button, ErrorNote, LangToggle, Note } from '../../components/ui';
 import { yuan } from '../../util';
 import { keyAction, keyForControl, hotkeyOf, type KeyAction } from '../../work/hotkeys';
 import { outbox, uuid } from '../../work/outbox';
-import { lookahead, prefetch } from '../../work/prefetch';
+import { lookahead, pictureUrl, prefetch, setPictureBox } from '../../work/prefetch';
 import { askForWork } from '../../work/next';
 import {
   answeredCount,
@@ -236,10 +236,12 @@ export function Workbench({
   useEffect(() => {
     if (!unit) return;
     // every picture of the unit (a template's items may have several fields)
-    const rest = unit.assignment.items.flatMap((i) =>
-      i.fields && i.fields.length ? i.fields.map((f) => f.screen_url ?? f.thumb_url ?? null) : [i.screen_url ?? i.thumb_url],
-    );
     const o = unit.assignment.order;
+    const rest = unit.assignment.items.flatMap((i) =>
+      o.task_type === 'template' && i.fields && i.fields.length
+        ? i.fields.map((f) => f.screen_url ?? f.thumb_url ?? null)
+        : [pictureUrl(i)],
+    );
     let stop = false;
     void (async () => {
       const [now, ...next] = lookahead(unit.assignment.items, unit.index, 5);
@@ -622,6 +624,22 @@ function PausedNow({ orderId }: { orderId: number }) {
 /** The item, large: a picture, or a text in a big font. */
 export function ItemView({ item }: { item: Assignment['items'][number] }) {
   const [broken, setBroken] = useState(false);
+  // the picture box measured before the picture is asked for: it decides the rendition
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [measured, setMeasured] = useState(false);
+  const [fallback, setFallback] = useState(false);
+  useLayoutEffect(() => {
+    const el = stageRef.current;
+    if (el) {
+      const cs = getComputedStyle(el);
+      const px = (v: string) => parseFloat(v) || 0;
+      setPictureBox(
+        el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight),
+        el.clientHeight - px(cs.paddingTop) - px(cs.paddingBottom),
+      );
+    }
+    setMeasured(true);
+  }, []);
   // a picture that failed while offline is tried again when the network is back
   useEffect(() => {
     if (!broken) return;
@@ -637,23 +655,26 @@ export function ItemView({ item }: { item: Assignment['items'][number] }) {
         </p>
       </div>
     );
+  const chosen = pictureUrl(item) ?? '';
+  const src = fallback ? (item.screen_url ?? item.thumb_url ?? '') : chosen;
   return (
-    <div class="work-stage">
+    <div class="work-stage" ref={stageRef}>
       {broken ? (
         <Note kind="error">{t('image_broken')}</Note>
-      ) : (
+      ) : measured ? (
         <img
           key={item.item_id}
           class="work-img"
           data-testid="item-img"
-          src={item.screen_url ?? item.thumb_url ?? ''}
+          src={src}
           alt={t('image_of_item')}
           decoding="async"
           fetchpriority="high"
           onLoad={(e) => e.currentTarget.setAttribute('data-loaded', String(performance.now()))}
-          onError={() => setBroken(true)}
+          // the phone rendition failed (offline, only the screen one kept): the screen one
+          onError={() => (src !== (item.screen_url ?? item.thumb_url ?? '') ? setFallback(true) : setBroken(true))}
         />
-      )}
+      ) : null}
     </div>
   );
 }
