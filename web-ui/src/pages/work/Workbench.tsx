@@ -42,6 +42,7 @@ type Stage =
   | { kind: 'finishing'; assignment: Assignment; earned: number; submitId?: string }
   | { kind: 'trained'; result: TrainingResult }
   | { kind: 'paused'; orderId: number }
+  | { kind: 'returning'; assignment: Assignment; error?: unknown }
   | { kind: 'error'; error: unknown };
 
 type Action = UnitAction | { type: 'reset'; unit: UnitState | null };
@@ -64,6 +65,10 @@ export function Workbench({
   const [unit, dispatchRaw] = useReducer(reducer, null);
   const [help, setHelp] = useState(false);
   const [skipping, setSkipping] = useState(false);
+  // the "hand this unit back?" question is open
+  const [handBack, setHandBack] = useState(false);
+  // the unit being handed back (null: none, or the person chose to keep going)
+  const returning = useRef<number | null>(null);
   const [leaseLost, setLeaseLost] = useState(false);
   const [baseFen, setBaseFen] = useState<number | null>(null);
   const [earnedBefore, setEarnedBefore] = useState(0);
@@ -257,6 +262,36 @@ export function Workbench({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [assignmentId]);
 
+  // Hands the unit back: first every answer of it still in the outbox goes (so none is lost and
+  // the server counts it), then the unit; then home. Offline, it waits for the network.
+  async function returnUnit(a: Assignment) {
+    setHandBack(false);
+    returning.current = a.id;
+    setStage({ kind: 'returning', assignment: a });
+    const ob = outbox();
+    void ob.flush();
+    await ob.whenDrained(a.id);
+    if (returning.current !== a.id || !alive.current) return;
+    try {
+      await api.post<LeaseOut>(`/work/assignments/${a.id}/return`);
+    } catch (e) {
+      // already ended (handed back by an earlier try whose reply was lost, or timed out): done
+      const ended = e instanceof ApiError && (e.code === 'assignment_ended' || e.code === 'not_found');
+      if (!ended) {
+        if (returning.current === a.id && alive.current) setStage({ kind: 'returning', assignment: a, error: e });
+        return;
+      }
+    }
+    if (returning.current !== a.id || !alive.current) return;
+    returning.current = null;
+    onHome();
+  }
+
+  function keepGoing() {
+    returning.current = null;
+    setStage({ kind: 'unit' });
+  }
+
   function give(g: Given) {
     const s = unitRef.current;
     if (!s || s.phase !== 'answering') return;
@@ -340,7 +375,7 @@ export function Workbench({
 
   useEffect(() => {
     const f = (ev: KeyboardEvent) => {
-      if (help) return; // the dialog handles its own keys
+      if (help || handBack) return; // the dialog handles its own keys
       if (keyForControl(ev.target, ev.key)) return;
       const s = unitRef.current;
       if (!s) return;
@@ -422,6 +457,35 @@ export function Workbench({
       </div>
     );
   }
+  if (stage.kind === 'returning')
+    return (
+      <div class="work work-center" data-testid="handing-back">
+        <div class="narrow stack">
+          <h1 class="handback-head">
+            <Icon name="swap" size={40} />
+            <span>{t('hand_back')}</span>
+          </h1>
+          <PendingBadge snap={snap} />
+          {stage.error ? (
+            <ErrorNote error={stage.error} />
+          ) : snap.pending > 0 && snap.offline ? (
+            <Note kind="info" testid="handback-offline">
+              {t('hand_back_offline')}
+            </Note>
+          ) : (
+            <p class="loading" role="status">
+              {t('hand_back_sending')}
+            </p>
+          )}
+          <div class="btn-row">
+            {stage.error && (
+              <Button icon="refresh" kind="primary" label={t('retry')} onClick={() => void returnUnit(stage.assignment)} />
+            )}
+            <Button icon="play" kind="plain" label={t('hand_back_keep')} data-testid="handback-keep" onClick={keepGoing} />
+          </div>
+        </div>
+      </div>
+    );
   if (stage.kind === 'finishing')
     return (
       <div class="work work-center" data-testid="unit-done">
@@ -460,6 +524,18 @@ export function Workbench({
         </button>
         <button
           type="button"
+          class="btn btn-plain btn-icon"
+          data-testid="hand-back"
+          aria-label={t('hand_back')}
+          title={t('hand_back')}
+          aria-haspopup="dialog"
+          disabled={s.phase === 'finished'}
+          onClick={() => setHandBack(true)}
+        >
+          <Icon name="swap" />
+        </button>
+        <button
+          type="button"
           class="btn btn-plain btn-prev"
           data-testid="prev"
           aria-label={t('prev_item')}
@@ -491,6 +567,7 @@ export function Workbench({
             {t('training_badge')}
           </span>
         )}
+        <div class="work-money">
         <span
           class="work-earn"
           data-testid="work-earnings"
@@ -509,6 +586,8 @@ export function Workbench({
             </>
           )}
         </span>
+        <PendingBadge snap={snap} />
+        </div>
         {drop && (
           <button
             type="button"
@@ -523,7 +602,6 @@ export function Workbench({
             {t('earn_drop', { yuan: yuan(drop.fen) })}
           </button>
         )}
-        <PendingBadge snap={snap} />
         <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
           <Icon name="help" />
         </button>
@@ -592,6 +670,61 @@ export function Workbench({
         />
       )}
       {help && <HelpDialog order={o} onClose={() => setHelp(false)} lang={<LangToggle />} />}
+      {handBack && (
+        <HandBackDialog done={done} left={n - done} onYes={() => void returnUnit(a)} onNo={() => setHandBack(false)} />
+      )}
+    </div>
+  );
+}
+
+/** "Hand this unit back?": what happens, in one line, and the two ways on. */
+function HandBackDialog({ done, left, onYes, onNo }: { done: number; left: number; onYes: () => void; onNo: () => void }) {
+  const keepRef = useRef<HTMLButtonElement>(null);
+  // at once on showing (not after the next paint): a key pressed right away already counts
+  useLayoutEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    keepRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        onNo();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      before?.focus?.();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return (
+    <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onNo()}>
+      <div
+        class="dialog handback-dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="handback-title"
+        aria-describedby="handback-what"
+        data-testid="handback-dialog"
+      >
+        <h2 id="handback-title" class="handback-head">
+          <Icon name="swap" />
+          <span>{t('hand_back_title')}</span>
+        </h2>
+        <p id="handback-what" class="handback-what">
+          {t('hand_back_what', { done, left })}
+        </p>
+        <div class="dialog-foot">
+          <button type="button" class="btn btn-plain" ref={keepRef} data-testid="handback-no" onClick={onNo}>
+            <Icon name="play" />
+            <span>{t('hand_back_keep')}</span>
+          </button>
+          <button type="button" class="btn btn-primary" data-testid="handback-yes" onClick={onYes}>
+            <Icon name="swap" />
+            <span>{t('hand_back_yes')}</span>
+          </button>
+        </div>
+      </div>
     </div>
   );
 }

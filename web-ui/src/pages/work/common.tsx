@@ -89,7 +89,11 @@ export function PendingBadge({ snap }: { snap: Snapshot }) {
       title={t('pending_upload_label', { n: snap.pending })}
     >
       <Icon name={snap.offline ? 'cloudOff' : 'upload'} size={18} />
-      {t('pending_upload', { n: snap.pending })}
+      <span class="pending-words">{t('pending_upload', { n: snap.pending })}</span>
+      {/* on a phone's work bar, only the number shows (the words stay for screen readers) */}
+      <span class="pending-n" aria-hidden="true">
+        {snap.pending}
+      </span>
     </span>
   );
 }
