@@ -847,7 +847,7 @@ mod tests {
         let data = tempfile::tempdir().unwrap();
         let settings = ServerArgs {
             data_dir: Some(data.path().to_owned()),
-            decode_memory_mb: Some(4),
+            decode_memory_mb: Some(8),
             ..Default::default()
         }
         .resolve()
@@ -855,7 +855,8 @@ mod tests {
         let app = app_with(settings).await;
         let src = tempfile::tempdir().unwrap();
         std::fs::copy(shapes().join("shape_000.jpg"), src.path().join("a.jpg")).unwrap();
-        // 3.6 MB of pixels, ~17 MB with its renditions: more than the whole budget.
+        // 3.6 MB of pixels, ~23 MB with its three renditions: more than the whole budget (a
+        // small picture with its renditions needs ~5 MiB).
         std::fs::write(src.path().join("big.bmp"), bmp(1200, 1000)).unwrap();
 
         let summary = run_local(&app.state, &args(src.path())).await.unwrap();
@@ -863,11 +864,11 @@ mod tests {
         assert_eq!(summary.rejected.len(), 1, "{summary:?}");
         let (file, code, message) = &summary.rejected[0];
         assert_eq!((file.as_str(), code.as_str()), ("big.bmp", "too_large"));
-        assert!(message.contains("4 MiB"), "{message}");
+        assert!(message.contains("8 MiB"), "{message}");
         let budget = &app.state.decode_budget;
-        assert_eq!(budget.total(), 4 << 20);
+        assert_eq!(budget.total(), 8 << 20);
         // The picture that was decoded took its memory from this budget, and gave it back.
-        assert!((1..=4 << 20).contains(&budget.high_water()));
+        assert!((1..=8 << 20).contains(&budget.high_water()));
         assert_eq!(budget.reserved(), 0);
     }
 
