@@ -17,9 +17,14 @@ import { apiSession } from './work-lib.mjs';
 const PASSWORDS = { lead: 'mudou-lead', admin: 'mudou-admin', client: 'mudou-client' };
 
 async function loginStaff(page, who) {
-  // A test that failed before logging out leaves its session: start from none.
-  await page.context().clearCookies();
   await page.goto(BASE + '/login');
+  // A test that failed before logging out leaves its session (the login page then goes
+  // home): log out first. (Not by clearing cookies: the device's enrolment is one.)
+  await page.waitForLoadState('networkidle').catch(() => {});
+  if (await page.getByTestId('logout').isVisible().catch(() => false)) {
+    await page.getByTestId('logout').click();
+    await page.waitForURL('**/login');
+  }
   const staff = page.getByTestId('staff-login');
   if (await staff.isVisible().catch(() => false)) await staff.click();
   await page.locator('input[name=username]').fill(who);

@@ -4,7 +4,7 @@
 //
 //   MUDOU_BIN   the server binary (default ../target/debug/mudou, relative to web-ui/)
 //   CHROMIUM    the browser (default /usr/bin/chromium)
-//   E2E_ONLY    run only the test files whose name contains this
+//   E2E_ONLY    run only the test files whose name contains this (or one of these, comma-separated)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -110,7 +110,7 @@ console.log(`e2e: server ${base} (${bin}), enroll link ${enrollLink}`);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.test.mjs'))
   // E2E_ONLY=client runs only the files whose name contains it
-  .filter((f) => !process.env.E2E_ONLY || f.includes(process.env.E2E_ONLY))
+  .filter((f) => !process.env.E2E_ONLY || process.env.E2E_ONLY.split(',').some((p) => f.includes(p)))
   .sort()
   .map((f) => join(here, f));
 const screens = resolve(webUi, 'test-results', 'screens');

@@ -73,8 +73,8 @@ async function inView(page, locator) {
 }
 
 const VIEWS = [
-  { name: 'phone', viewport: PHONE, touch: true, who: '周敏', pin: '7171' },
-  { name: 'laptop', viewport: LAPTOP, touch: false, who: '吴刚', pin: '7272' },
+  { name: 'phone', viewport: PHONE, touch: true, who: '孔静', pin: '7171' },
+  { name: 'laptop', viewport: LAPTOP, touch: false, who: '严华', pin: '7272' },
 ];
 
 for (const v of VIEWS) {

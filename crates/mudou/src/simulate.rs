@@ -302,16 +302,19 @@ pub async fn history(
         let (start, end) = if back > 0 {
             (cal.at(day, 9, 0), cal.at(day, 17, 30))
         } else {
-            // This morning, up to a few minutes ago (a demo started at night still gets a
-            // few hours of today's work).
-            let end = now - 5 * 60_000;
+            // This morning, up to a few minutes ago; a demo started before 8 o'clock gets
+            // today's work since midnight (so today always has some), just after midnight
+            // within the day's first minutes.
+            let end = (now - 5 * 60_000)
+                .max(day + 60_000)
+                .min(now.max(day + 60_000));
             let start = (end - 5 * 3_600_000).max(cal.at(day, 8, 0));
             let start = if start >= end {
-                end - 3 * 3_600_000
+                (end - 3 * 3_600_000).max(day)
             } else {
                 start
             };
-            (start, end)
+            (start.min(end - 1_000), end)
         };
         let date = cal.date_string(day);
         for (dataset, base) in datasets {
