@@ -144,6 +144,8 @@ for (const [screen, touch, label] of [
     it('demo orders and datasets are named in Chinese, qualifications in words', async () => {
       const { page } = b;
       await loginStaff(page, 'client');
+      // (the list loads after the page)
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=order-row]').length >= 8, null, { timeout: 15_000 });
       const names = await page.getByTestId('order-row').locator('strong').allTextContents();
       assert.ok(names.length >= 8, names.join(' | '));
       // Other browser tests add orders named like the demo's with a time stamp (`形状单选 mxc0luka`).
@@ -376,6 +378,8 @@ for (const [screen, touch, label] of [
         // The lead enrols this laptop from their home page: a computer.
         await loginStaff(page, 'lead');
         const input = page.locator('input[name=device_name]');
+        // (this device's state loads after the page: wait for it before asking)
+        await page.getByTestId('device-enrolled').or(input).first().waitFor();
         if (await input.count()) {
           assert.equal(await input.inputValue(), '中心电脑');
           await page.getByTestId('enroll-this').click();
