@@ -83,7 +83,9 @@ pub fn decide(spec: &OrderSpec, item: &ItemLabels) -> ConsensusUpdate {
 /// How far the live consensus trusts each worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trust {
-    /// By their estimated skill ([`ItemLabels::records`]).
+    /// By their estimated skill ([`ItemLabels::records`]). An item still resolves wherever
+    /// [`Trust::Equal`] would resolve it on the same answer: skills can settle an item
+    /// sooner and pick a better answer, never ask for more labels.
     Skills,
     /// Everyone alike, at [`DEFAULT_ACCURACY`] (the measure the skills are compared with).
     Equal,
@@ -125,9 +127,30 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
         index: &workers,
         accuracy: &accuracy,
     };
-    let agreed = spec.task_type.kind().consensus(spec, &answers, voters);
+    let kind = spec.task_type.kind();
+    let agreed = kind.consensus(spec, &answers, voters);
     let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
+    // Skills settle an item sooner than plain agreement, never later: where everyone weighed
+    // alike would already resolve on the same answer, the item resolves (with its
+    // skill-weighted confidence, which may be below the target: the review queue shows the
+    // least certain first). So an order never costs more labels with skills than without.
+    let plain_resolves = !accuracy.is_empty() && {
+        let plain = kind.consensus(
+            spec,
+            &answers,
+            Voters {
+                index: &workers,
+                accuracy: &[],
+            },
+        );
+        plain.settles
+            && plain.answer == agreed.answer
+            && matches!(
+                policy(&spec.overlap).decide(n, 0, plain.confidence),
+                Decision::Resolved { .. }
+            )
+    };
     let state = if item.skips >= MAX_SKIPS && n < initial {
         ItemState::Escalated
     } else if !agreed.settles && n >= initial {
@@ -142,6 +165,7 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
         // The answer carries the class; the policy needs only the count and the confidence.
         match policy(&spec.overlap).decide(n, 0, confidence) {
             Decision::Resolved { .. } => ItemState::Resolved,
+            _ if plain_resolves => ItemState::Resolved,
             Decision::Escalate { .. } => ItemState::Escalated,
             Decision::NeedMore => ItemState::Open,
         }
@@ -318,6 +342,41 @@ mod tests {
         let u = decide(&s, &item);
         assert_eq!(u.state, ItemState::Resolved, "{u:?}");
         assert!(u.confidence.unwrap() > 0.97);
+    }
+
+    #[test]
+    fn a_weak_pair_costs_no_more_labels_than_plain_agreement() {
+        let s = spec(
+            TaskType::SingleChoice,
+            Overlap::Dynamic {
+                min: 2,
+                max: 5,
+                target: 0.9,
+            },
+        );
+        let agree = [(1, r#"{"label":"cat"}"#), (2, r#"{"label":"cat"}"#)];
+        let mut item = labels(&agree, 2);
+        let equal = decide_with(&s, &item, Trust::Equal);
+        assert_eq!(equal.state, ItemState::Resolved, "0.8 each: 0.94");
+        // Two careless workers agree: their answer is worth less than 0.9, yet the item
+        // resolves as it would with everyone alike, with the honest confidence.
+        item.records = vec![record(40, 26), record(40, 25)];
+        let u = decide(&s, &item);
+        assert_eq!(u.state, ItemState::Resolved, "{u:?}");
+        assert_eq!(u.answer, equal.answer);
+        assert!(u.confidence.unwrap() < 0.9, "{u:?}");
+        assert_eq!(u.agrees, [true, true]);
+        // A careful worker against a careless one: skills settle what plain agreement cannot.
+        let split = [(1, r#"{"label":"cat"}"#), (2, r#"{"label":"dog"}"#)];
+        let mut item = labels(&split, 2);
+        assert_eq!(decide_with(&s, &item, Trust::Equal).state, ItemState::Open);
+        item.records = vec![record(60, 60), record(60, 30)];
+        let u = decide(&s, &item);
+        assert_eq!(
+            (u.state, u.answer.as_deref()),
+            (ItemState::Resolved, Some(r#"{"label":"cat"}"#)),
+            "{u:?}"
+        );
     }
 
     #[test]
