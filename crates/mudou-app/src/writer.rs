@@ -114,6 +114,11 @@ impl Writer {
     /// labels/s, one ~2,400 (`benches/dispatch/RESULTS.md`): the three waited on each
     /// other's item locks, and every pooled connection prepared and planned every statement.
     pub fn start(store: Store, metrics: WriterMetrics, lease_ms: i64, trust: Trust) -> Writer {
+        // Everyone trusted alike: no skill records to read for the consensus.
+        let store = match trust {
+            Trust::Skills => store,
+            Trust::Equal => store.without_skill_records(),
+        };
         let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         let sqlite = store.backend() == Backend::Sqlite;
         // SQLite on a file: commits skip the disk flush, a thread of its own flushes the

@@ -190,6 +190,9 @@ pub(crate) enum Pool {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) caches: std::sync::Arc<crate::cache::Caches>,
+    /// Whether the label path reads the skill records of an item's workers for its
+    /// consensus (see [`Store::without_skill_records`]).
+    pub(crate) skill_records: bool,
 }
 
 /// Runs `$body` with `$p` bound to a pool that may read, once per backend.
@@ -305,6 +308,13 @@ macro_rules! retry_transient {
 }
 
 impl Store {
+    /// This store for a live consensus that trusts every worker alike: the label path
+    /// then reads no skill records (the consensus gets none, [`mudou_domain::live::ItemLabels::records`]).
+    pub fn without_skill_records(mut self) -> Self {
+        self.skill_records = false;
+        self
+    }
+
     /// Connects (creating the SQLite file when missing) without migrating.
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         let url = config.url.expose();
@@ -363,6 +373,7 @@ impl Store {
                     checkpoint,
                 },
                 caches: Default::default(),
+                skill_records: true,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = PgConnectOptions::from_str(url)?.statement_cache_capacity(1024);
@@ -393,6 +404,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 caches: Default::default(),
+                skill_records: true,
             })
         } else {
             Err(StoreError::Invalid(format!(

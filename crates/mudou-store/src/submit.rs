@@ -126,7 +126,7 @@ impl Store {
             return Ok(Vec::new());
         }
         Ok(in_tx!(self, tx => {
-            submit_in(&mut Tx::from(&mut *tx), batch, now, lease_ms, decide).await?
+            submit_in(&mut Tx::from(&mut *tx), batch, now, lease_ms, self.skill_records, decide).await?
         }))
     }
 
@@ -199,7 +199,8 @@ struct Decided {
     new_ids: Vec<i64>,
 }
 
-/// Stores `batch` inside `tx` (see [`Store::submit_labels`] and the module's notes). The
+/// Stores `batch` inside `tx` (see [`Store::submit_labels`] and the module's notes), with
+/// the workers' skill records read for the consensus when `skill_records`. The
 /// statements run in this order, which is the writers' lock order: items (locked on
 /// PostgreSQL) before assignments, assignments before leases.
 pub(crate) async fn submit_in<F>(
@@ -207,6 +208,7 @@ pub(crate) async fn submit_in<F>(
     batch: &[NewLabel],
     now: i64,
     lease_ms: i64,
+    skill_records: bool,
     mut decide: F,
 ) -> Result<Vec<Result<SubmitOutcome, SubmitRefusal>>>
 where
@@ -218,7 +220,9 @@ where
     b.lock_items(tx).await?;
     b.read_known_uuids(tx).await?;
     b.read_item_labels(tx).await?;
-    b.read_records(tx).await?;
+    if skill_records {
+        b.read_records(tx).await?;
+    }
     b.fresh = b.fresh_labels();
     b.renew_leases(tx).await?;
     b.use_up_leases(tx).await?;

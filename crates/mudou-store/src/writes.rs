@@ -190,6 +190,7 @@ impl Store {
                         now,
                         lease_ms,
                         careful,
+                        self.skill_records,
                         &mut decide,
                     )
                     .await?;
@@ -320,6 +321,7 @@ async fn batch_in<F>(
     now: i64,
     lease_ms: i64,
     careful: bool,
+    skill_records: bool,
     decide: &mut F,
 ) -> Result<Option<Vec<Result<WriteDone>>>>
 where
@@ -348,7 +350,7 @@ where
         if careful {
             savepoint(tx, "SAVEPOINT job").await?;
         }
-        let r = submit_in(tx, &labels, now, lease_ms, &mut *decide).await;
+        let r = submit_in(tx, &labels, now, lease_ms, skill_records, &mut *decide).await;
         fatal(&r)?;
         if careful {
             end_savepoint(tx, r.is_ok()).await?;
@@ -364,8 +366,15 @@ where
                 // One label's trouble must not fail the others.
                 for (i, l) in idx.iter().zip(&labels) {
                     savepoint(tx, "SAVEPOINT job").await?;
-                    let r =
-                        submit_in(tx, std::slice::from_ref(l), now, lease_ms, &mut *decide).await;
+                    let r = submit_in(
+                        tx,
+                        std::slice::from_ref(l),
+                        now,
+                        lease_ms,
+                        skill_records,
+                        &mut *decide,
+                    )
+                    .await;
                     fatal(&r)?;
                     end_savepoint(tx, r.is_ok()).await?;
                     out[*i] = Some(r.map(|mut v| WriteDone::Label(v.pop().expect("one outcome"))));
