@@ -132,9 +132,10 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
     let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
     // Skills settle an item sooner than plain agreement, never later: where everyone weighed
-    // alike would already resolve on the same answer, the item resolves (with its
-    // skill-weighted confidence, which may be below the target: the review queue shows the
-    // least certain first). So an order never costs more labels with skills than without.
+    // alike would already resolve on the same answer, the item resolves, with its
+    // skill-weighted confidence (which may be below the target: the client's results and
+    // export show it, and their flag sends the item to a lead). So an order never costs
+    // more labels with skills than without.
     let plain_resolves = !accuracy.is_empty() && {
         let plain = kind.consensus(
             spec,
