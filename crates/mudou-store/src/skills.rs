@@ -145,17 +145,18 @@ impl Store {
         pairs: &[(i64, i64)],
     ) -> Result<HashMap<(i64, i64), WorkerRecord>> {
         let mut out = HashMap::with_capacity(pairs.len());
-        for chunk in pairs.chunks(CHUNK / 2) {
-            let records = on_read!(self, p => {
-                let mut c = p.acquire().await?;
-                read_records(&mut Tx::from(&mut *c), chunk).await?
-            });
-            out.extend(
-                chunk
-                    .iter()
-                    .map(|k| (*k, records.get(k).copied().unwrap_or_default())),
-            );
-        }
+        on_read!(self, p => {
+            // One connection for every chunk.
+            let mut c = p.acquire().await?;
+            for chunk in pairs.chunks(CHUNK / 2) {
+                let records = read_records(&mut Tx::from(&mut *c), chunk).await?;
+                out.extend(
+                    chunk
+                        .iter()
+                        .map(|k| (*k, records.get(k).copied().unwrap_or_default())),
+                );
+            }
+        });
         Ok(out)
     }
 }
