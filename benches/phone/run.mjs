@@ -29,6 +29,7 @@ import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiSession } from '../../web-ui/e2e/work-lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -144,32 +145,8 @@ if (BEFORE_DIST) {
 }
 
 // ---- API sessions from node (to make enroll codes and leave only the picture order open)
-async function apiSession(username, password) {
-  const jar = new Map();
-  const call = async (method, path, body) => {
-    const r = await fetch(BASE + '/api/v1' + path, {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    for (const c of r.headers.getSetCookie?.() ?? []) {
-      const [kv] = c.split(';');
-      const i = kv.indexOf('=');
-      jar.set(kv.slice(0, i).trim(), kv.slice(i + 1).trim());
-    }
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  await call('POST', '/auth/login', { username, password });
-  return call;
-}
-const client = await apiSession('client', 'mudou-client');
-const lead = await apiSession('lead', 'mudou-lead');
+const client = await apiSession('client', 'mudou-client', BASE);
+const lead = await apiSession('lead', 'mudou-lead', BASE);
 
 // A picture order whose pictures weigh what the issue names (30–60 kB as shown): the demo's
 // shapes whose screen picture is that size, uploaded as a dataset of their own.

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { BASE } from './lib.mjs';
 
-/** A logged-in API session from node: `call(method, path, body)` → parsed JSON (or text). */
-export async function apiSession(username, password) {
+/** A logged-in API session from node on the server at `base` (the tests' own by default):
+ * `call(method, path, body)` → parsed JSON (or text). */
+export async function apiSession(username, password, base = BASE) {
   const jar = new Map();
   const call = async (method, path, body) => {
-    const r = await fetch(BASE + '/api/v1' + path, {
+    const r = await fetch(base + '/api/v1' + path, {
       method,
       headers: {
         accept: 'application/json',

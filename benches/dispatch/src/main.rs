@@ -18,15 +18,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use bench_harness::{Server, Session, wait_ready};
 use clap::{Parser, ValueEnum};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -153,39 +153,6 @@ fn index_of(text: &str) -> Option<usize> {
 
 // ---------------------------------------------------------------- servers
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    /// Peak resident memory of the process so far (Linux `VmHWM`), in MiB.
-    fn peak_rss_mib(&self) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let kb: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        Some(kb / 1024.0)
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 struct Fleet {
     servers: Vec<Server>,
     /// PostgreSQL: the run's own schema, dropped when the run is over ([`Fleet::stop`]).
@@ -232,135 +199,21 @@ fn start_fleet(args: &Args) -> anyhow::Result<Fleet> {
             schema.clone(),
         ]);
     }
-    let mut create = Command::new(&bin)
-        .arg("create-admin")
-        .args(&db_args)
-        .args(["--username", &args.admin_user, "--password-stdin"])
-        .env("MUDOU_LOG", "warn")
-        .stdin(Stdio::piped())
-        .spawn()
-        .context("starting mudou create-admin")?;
-    {
-        use std::io::Write;
-        let mut stdin = create.stdin.take().context("stdin")?;
-        writeln!(stdin, "{}", args.admin_password)?;
-    }
-    if !create.wait()?.success() {
-        bail!("mudou create-admin failed");
-    }
+    bench_harness::create_admin(&bin, &db_args, &args.admin_user, &args.admin_password)?;
     let mut servers = Vec::new();
     for _ in 0..args.servers.max(1) {
-        let port = free_port()?;
-        let child = Command::new(&bin)
-            .arg("serve")
-            .args(&db_args)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--metrics-token", &args.metrics_token])
-            .env("MUDOU_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting mudou serve")?;
-        servers.push(Server {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        });
+        servers.push(bench_harness::serve(
+            &bin,
+            &db_args,
+            &["--metrics-token", &args.metrics_token],
+            &[],
+        )?);
     }
     Ok(Fleet {
         servers,
         schema,
         _dir: dir,
     })
-}
-
-async fn wait_ready(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {
-    let start = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            bail!("{url} did not become ready in 60 s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-// ---------------------------------------------------------------- HTTP
-
-/// One person's view of the API: a base URL and the cookies they hold.
-#[derive(Clone)]
-struct Session {
-    http: reqwest::Client,
-    url: String,
-    cookies: Vec<(String, String)>,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Session {
-    fn new(http: &reqwest::Client, url: &str) -> Session {
-        Session {
-            http: http.clone(),
-            url: url.to_owned(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn send(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> reqwest::Result<Reply> {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if !self.cookies.is_empty() {
-            req = req.header(reqwest::header::COOKIE, self.cookie_header());
-        }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let r = req.send().await?;
-        let status = r.status();
-        for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-            let Some((k, rest)) = v.to_str().unwrap_or_default().split_once('=') else {
-                continue;
-            };
-            let value = rest.split(';').next().unwrap_or_default().to_owned();
-            self.cookies.retain(|(name, _)| name != k);
-            if !value.is_empty() {
-                self.cookies.push((k.to_owned(), value));
-            }
-        }
-        let bytes = r.bytes().await?;
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(Reply { status, body })
-    }
-
-    async fn ok(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let r = self.send(method.clone(), path, body.as_ref()).await?;
-        if !r.status.is_success() {
-            bail!("{method} {path}: {} {}", r.status, r.body);
-        }
-        Ok(r.body)
-    }
 }
 
 // ---------------------------------------------------------------- seeding
@@ -810,7 +663,10 @@ impl Worker {
     }
 }
 
-fn short(e: &reqwest::Error) -> String {
+fn short(e: &anyhow::Error) -> String {
+    let Some(e) = e.downcast_ref::<reqwest::Error>() else {
+        return "transport".into();
+    };
     if e.is_timeout() {
         "timeout".into()
     } else if e.is_connect() {

@@ -14,17 +14,16 @@
 //! Writes nothing but to stdout (and progress to stderr); see `README.md`.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use bench_harness::{Server, Session, wait_ready};
 use clap::Parser;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 const ALL_SETS: &str =
@@ -306,161 +305,19 @@ fn load_set(dir: &Path, name: &str, args: &Args) -> anyhow::Result<CrowdSet> {
 
 // ---------------------------------------------------------------- the server
 
-struct Server {
-    child: Child,
-    url: String,
+/// A server and the folder of its database (removed after the server stops).
+struct Running {
+    server: Server,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// A fresh server on a fresh SQLite database, with `MUDOU_LIVE_SKILLS=mode`.
-fn start_server(bin: &Path, mode: &str) -> anyhow::Result<Server> {
+fn start_server(bin: &Path, mode: &str) -> anyhow::Result<Running> {
     let dir = tempfile::tempdir()?;
-    let data = dir.path().display().to_string();
-    let mut create = Command::new(bin)
-        .args(["create-admin", "--data-dir", &data])
-        .args(["--username", ADMIN, "--password-stdin"])
-        .env("MUDOU_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting mudou create-admin")?;
-    {
-        let mut stdin = create.stdin.take().context("stdin")?;
-        writeln!(stdin, "{ADMIN_PASSWORD}")?;
-    }
-    if !create.wait()?.success() {
-        bail!("mudou create-admin failed");
-    }
-    let port = free_port()?;
-    let child = Command::new(bin)
-        .args(["serve", "--data-dir", &data])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .env("MUDOU_LOG", "warn")
-        .env("MUDOU_LIVE_SKILLS", mode)
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting mudou serve")?;
-    Ok(Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    })
-}
-
-async fn wait_ready(http: &reqwest::Client, url: &str) -> anyhow::Result<()> {
-    let start = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
-            && r.status().is_success()
-        {
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            bail!("{url} did not become ready in 60 s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// One person's view of the API: a base URL and the cookies they hold.
-#[derive(Clone)]
-struct Session {
-    http: reqwest::Client,
-    url: String,
-    cookies: Vec<(String, String)>,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Session {
-    fn new(http: &reqwest::Client, url: &str) -> Session {
-        Session {
-            http: http.clone(),
-            url: url.to_owned(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &reqwest::Response) {
-        for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-            let Some((k, rest)) = v.to_str().unwrap_or_default().split_once('=') else {
-                continue;
-            };
-            let value = rest.split(';').next().unwrap_or_default().to_owned();
-            self.cookies.retain(|(name, _)| name != k);
-            if !value.is_empty() {
-                self.cookies.push((k.to_owned(), value));
-            }
-        }
-    }
-
-    async fn send(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<Reply> {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        if !self.cookies.is_empty() {
-            req = req.header(reqwest::header::COOKIE, self.cookie_header());
-        }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
-        let r = req.send().await?;
-        let status = r.status();
-        self.keep_cookies(&r);
-        let bytes = r.bytes().await?;
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(Reply { status, body })
-    }
-
-    async fn ok(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let r = self.send(method.clone(), path, body.as_ref()).await?;
-        if !r.status.is_success() {
-            bail!("{method} {path}: {} {}", r.status, r.body);
-        }
-        Ok(r.body)
-    }
-
-    async fn login(&mut self, user: &str, password: &str) -> anyhow::Result<()> {
-        self.ok(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(json!({"username": user, "password": password})),
-        )
-        .await
-        .map(drop)
-    }
+    let db_args = ["--data-dir".to_owned(), dir.path().display().to_string()];
+    bench_harness::create_admin(bin, &db_args, ADMIN, ADMIN_PASSWORD)?;
+    let server = bench_harness::serve(bin, &db_args, &[], &[("MUDOU_LIVE_SKILLS", mode)])?;
+    Ok(Running { server, _dir: dir })
 }
 
 // ---------------------------------------------------------------- seeding
@@ -994,9 +851,10 @@ async fn replay(
     run_seed: u64,
 ) -> anyhow::Result<(Figures, u32)> {
     let started = Instant::now();
-    let server = start_server(bin, mode)?;
-    wait_ready(http, &server.url).await?;
-    let mut world = seed(http, &server.url, set, args).await?;
+    let running = start_server(bin, mode)?;
+    let url = &running.server.url;
+    wait_ready(http, url).await?;
+    let mut world = seed(http, url, set, args).await?;
     let seeded = started.elapsed().as_secs_f64();
     let (tally, paused) = run_annotators(&mut world, set, args, run_seed).await?;
     let mut f = read_back(&world, set).await?;
@@ -1020,7 +878,7 @@ async fn replay(
             )
         }
     );
-    drop(server);
+    drop(running);
     Ok((f, world.max))
 }
 
