@@ -91,7 +91,8 @@ pub struct ServerArgs {
     pub s3_allow_http: Option<bool>,
     // ---- consensus ----
     /// `on` (default): the live consensus weighs each worker by their estimated skill on the
-    /// order; `off`: everyone alike (to compare against).
+    /// order (never asking for more labels than `off` would); `off`: everyone alike (to
+    /// compare against).
     #[arg(long, env = "MUDOU_LIVE_SKILLS", value_parser = parse_switch)]
     pub live_skills: Option<bool>,
 }
