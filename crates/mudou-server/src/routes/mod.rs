@@ -10,6 +10,7 @@ pub mod health;
 pub mod labelstudio;
 pub mod lead;
 pub mod me;
+pub mod mistakes;
 pub mod media;
 pub mod orders;
 pub mod quality_report;
@@ -176,6 +177,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(review::router())
         .merge(lead::router())
         .merge(me::router())
+        .merge(mistakes::router())
         .merge(quality_report::router())
         .merge(templates::router())
 }
