@@ -86,8 +86,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Mistake>> {
         let sql = format!("{MISTAKE_SELECT} ORDER BY d.decided_at DESC, l.id DESC LIMIT $3");
-        Ok(on_read!(self, p => sqlx::query_as::<_, Mistake>(&sql).bind(annotator_id.get())
-            .bind(centre_id.get()).bind(limit).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Mistake>(&sql).bind(annotator_id.get())
+            .bind(centre_id.get()).bind(limit).fetch_all(p).await?),
+        )
     }
 
     /// Marks one of the annotator's mistakes seen (the first time counts); `NotFound` when
@@ -175,8 +177,10 @@ impl Store {
         let sql = format!(
             "{PRACTICE_UNIT_SELECT} WHERE p.annotator_id = $1 AND p.finished_at IS NULL ORDER BY p.id LIMIT 1"
         );
-        Ok(on_read!(self, p => sqlx::query_as::<_, PracticeUnit>(&sql).bind(annotator_id.get())
-            .fetch_optional(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, PracticeUnit>(&sql).bind(annotator_id.get())
+            .fetch_optional(p).await?),
+        )
     }
 
     /// A practice unit of the annotator's; `NotFound` otherwise.
@@ -197,14 +201,18 @@ impl Store {
         let sql = format!(
             "{PRACTICE_UNIT_SELECT} WHERE p.annotator_id = $1 AND p.centre_id = $2 ORDER BY p.id DESC LIMIT $3"
         );
-        Ok(on_read!(self, p => sqlx::query_as::<_, PracticeUnit>(&sql).bind(annotator_id.get())
-            .bind(centre_id.get()).bind(limit).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, PracticeUnit>(&sql).bind(annotator_id.get())
+            .bind(centre_id.get()).bind(limit).fetch_all(p).await?),
+        )
     }
 
     /// A practice unit's items, in the order shown.
     pub async fn practice_items(&self, unit_id: i64) -> Result<Vec<PracticeItem>> {
         let sql = format!("{PRACTICE_ITEM_SELECT} WHERE pi.unit_id = $1 ORDER BY pi.pos");
-        Ok(on_read!(self, p => sqlx::query_as::<_, PracticeItem>(&sql).bind(unit_id).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, PracticeItem>(&sql).bind(unit_id).fetch_all(p).await?),
+        )
     }
 
     /// Stores a practice answer (`given`, checked and judged by the caller against

@@ -248,7 +248,9 @@ async fn practice_out(
     with_orders: bool,
 ) -> ApiResult<PracticeOut> {
     let orders = if with_orders {
-        orders_of(state, items.iter().map(|i| i.order_id).collect()).await?.0
+        orders_of(state, items.iter().map(|i| i.order_id).collect())
+            .await?
+            .0
     } else {
         Vec::new()
     };
