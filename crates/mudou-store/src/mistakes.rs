@@ -19,6 +19,9 @@ pub struct Mistake {
     pub item_kind: String,
     pub item_sha256: Option<String>,
     pub item_text: Option<String>,
+    /// A picture's size (boxes are drawn on it).
+    pub width: Option<i64>,
+    pub height: Option<i64>,
     /// The annotator's answer and the right one (JSON).
     pub given: String,
     pub answer: String,
@@ -31,11 +34,11 @@ pub struct Mistake {
 
 /// Shared by the list and the practice unit: `$1` the annotator, `$2` their centre.
 const MISTAKE_SELECT: &str = "SELECT l.id AS label_id, l.order_id, o.name AS order_name, l.item_id, \
-    i.kind AS item_kind, i.sha256 AS item_sha256, i.body AS item_text, l.answer AS given, d.answer, \
+    i.kind AS item_kind, i.sha256 AS item_sha256, i.body AS item_text, b.width, b.height, l.answer AS given, d.answer, \
     CASE WHEN d.centre_id = $2 THEN d.note END AS note, u.display_name AS decided_by_name, d.decided_at, s.seen_at \
     FROM label_verdicts v JOIN labels l ON l.id = v.label_id \
     JOIN review_decisions d ON d.order_id = l.order_id AND d.item_id = l.item_id \
-    JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id \
+    JOIN orders o ON o.id = l.order_id JOIN items i ON i.id = l.item_id LEFT JOIN blobs b ON b.sha256 = i.sha256 \
     LEFT JOIN users u ON u.id = d.decided_by LEFT JOIN mistakes_seen s ON s.label_id = l.id \
     WHERE v.annotator_id = $1 AND l.annotator_id = $1 AND v.agrees = FALSE AND l.answer IS NOT NULL \
     AND d.answer IS NOT NULL \
@@ -62,6 +65,8 @@ pub struct PracticeItem {
     pub item_kind: String,
     pub item_sha256: Option<String>,
     pub item_text: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
     /// The right answer (JSON).
     pub answer: String,
     /// The practice answer (JSON) and whether it was right; `None` until answered.
@@ -74,8 +79,9 @@ const PRACTICE_UNIT_SELECT: &str = "SELECT p.id, p.annotator_id, u.display_name 
     p.finished_at FROM practice_units p JOIN users u ON u.id = p.created_by";
 
 const PRACTICE_ITEM_SELECT: &str = "SELECT pi.pos, pi.label_id, pi.order_id, o.name AS order_name, pi.item_id, \
-    i.kind AS item_kind, i.sha256 AS item_sha256, i.body AS item_text, pi.answer, pi.given, pi.correct, pi.answered_at \
-    FROM practice_items pi JOIN orders o ON o.id = pi.order_id JOIN items i ON i.id = pi.item_id";
+    i.kind AS item_kind, i.sha256 AS item_sha256, i.body AS item_text, b.width, b.height, pi.answer, pi.given, pi.correct, pi.answered_at \
+    FROM practice_items pi JOIN orders o ON o.id = pi.order_id JOIN items i ON i.id = pi.item_id \
+    LEFT JOIN blobs b ON b.sha256 = i.sha256";
 
 impl Store {
     /// The annotator's mistakes, newest decision first.

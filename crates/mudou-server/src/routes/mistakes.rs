@@ -47,15 +47,26 @@ pub struct MistakeItem {
     pub screen_url: Option<String>,
     /// A text item's text.
     pub text: Option<String>,
+    /// A picture's size in pixels (boxes are in the picture's own pixels).
+    pub width: Option<i64>,
+    pub height: Option<i64>,
 }
 
-fn mistake_item(item_id: i64, kind: &str, sha: Option<&str>, text: Option<&str>) -> MistakeItem {
+fn mistake_item(
+    item_id: i64,
+    kind: &str,
+    sha: Option<&str>,
+    text: Option<&str>,
+    size: (Option<i64>, Option<i64>),
+) -> MistakeItem {
     MistakeItem {
         item_id,
         kind: kind.to_owned(),
         thumb_url: sha.map(|s| media_url(s, "thumb")),
         screen_url: sha.map(|s| media_url(s, "screen")),
         text: text.map(str::to_owned),
+        width: size.0,
+        height: size.1,
     }
 }
 
@@ -68,6 +79,8 @@ pub struct MistakeOrder {
     pub task_type: TaskType,
     pub labels: Vec<LabelDef>,
     pub template: mudou_domain::Template,
+    /// The order's instructions (the question a practice screen asks).
+    pub instructions: String,
     /// The pictures (or texts) that `labels[].examples` point at.
     pub examples: Vec<ExampleItem>,
 }
@@ -89,6 +102,7 @@ async fn orders_of(
             task_type: e.spec.task_type,
             labels: e.spec.labels.clone(),
             template: e.spec.template().into_owned(),
+            instructions: e.spec.instructions.clone(),
             examples: order_examples(state, id, &e.spec).await?,
         });
         specs.insert(id, e.spec);
@@ -130,6 +144,7 @@ impl From<Mistake> for MistakeOut {
                 &m.item_kind,
                 m.item_sha256.as_deref(),
                 m.item_text.as_deref(),
+                (m.width, m.height),
             ),
             id: m.label_id,
             order_id: m.order_id,
@@ -215,6 +230,7 @@ impl From<PracticeItem> for PracticeItemOut {
                 &p.item_kind,
                 p.item_sha256.as_deref(),
                 p.item_text.as_deref(),
+                (p.width, p.height),
             ),
             pos: p.pos,
             order_id: p.order_id,

@@ -529,6 +529,20 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
             />
           ))}
         <Button icon="message" label={t('feedback_to', { name: worker.display_name })} onClick={() => setFeedback(!feedback)} />
+        <Button
+          icon="book"
+          label={t('practice_send')}
+          data-testid="send-practice"
+          onClick={() => {
+            let n = 0;
+            void run(
+              async () => {
+                n = (await api.post<{ total: number }>(`/lead/annotators/${worker.annotator_id}/practice`, {})).total;
+              },
+              () => t('practice_sent', { name: worker.display_name, n }),
+            );
+          }}
+        />
       </div>
       {feedback && <FeedbackForm annotatorId={worker.annotator_id} annotatorName={worker.display_name} onSent={() => setFeedback(false)} />}
       <h3 class="sub-head">{t('qualifications')}</h3>
