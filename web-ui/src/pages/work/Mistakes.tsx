@@ -13,12 +13,12 @@ import { shortTime } from '../../util';
 import type { Template } from '../../kinds/types';
 import type { FormAnswer } from '../../kinds/types';
 import type { Answer, ExampleItem, LabelDef, OrderBrief, TaskType, WorkItem } from '../../work/types';
-import { answerText, labelName, labelThumb, SpeakButton, useOptional } from './common';
+import { answerText, labelName, labelThumb, useOptional } from './common';
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
 import { ItemView, LabelButton } from './Workbench';
-import { questionText } from './Question';
+import { QuestionLine, QuestionSpeaker } from './Question';
 
 export interface MistakeItem {
   item_id: number;
@@ -162,7 +162,7 @@ export function MistakeCard({ m, order }: { m: Mistake; order: MistakeOrder | un
         <span class="muted small">
           {m.order_name} · {shortTime(m.decided_at, getLang())}
         </span>
-        <SpeakButton text={speech} testid="speak-mistake" big />
+        <QuestionSpeaker text={speech} testid="speak-mistake" />
       </div>
     </li>
   );
@@ -396,7 +396,7 @@ export function PracticePage({ onBack }: { onBack: () => void }) {
   return (
     <main class="practice-page" data-testid="practice">
       {head}
-      <p class="question-line">{questionText(brief)}</p>
+      <QuestionLine order={brief} />
       <ErrorNote error={error} />
       {controls}
     </main>

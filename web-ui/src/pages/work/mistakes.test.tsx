@@ -59,6 +59,8 @@ describe('a mistake to learn from', () => {
     expect(right.querySelector('img')!.getAttribute('src')).toBe('/api/v1/media/ex/thumb');
     expect(root.querySelector('[data-testid=mistake-note]')!.textContent).toContain('看耳朵：尖的是猫');
     expect(li.classList.contains('new')).toBe(true);
+    // a speaker for the right answer, there even where the device has no voice
+    expect(root.querySelector('[data-testid=speak-mistake]')).not.toBeNull();
   });
 
   it('shows a text item as text, with no note when there is none', () => {
