@@ -108,3 +108,16 @@ describe('the list', () => {
     expect(calls).not.toContain('POST /api/v1/me/mistakes/1/seen');
   });
 });
+
+describe("the lead's line on practice", () => {
+  it('says how the latest practice went, or how far it is', async () => {
+    const { PracticeLine } = await import('../lead/Quality');
+    const base = { id: 1, created_at: 1_760_000_000_000, total: 3 };
+    render(<PracticeLine unit={{ ...base, finished_at: 1_760_000_100_000, answered: 3, right: 2 }} />, root);
+    expect(root.textContent).toMatch(/对了 2 \/ 3/);
+    render(<PracticeLine unit={{ ...base, finished_at: null, answered: 1, right: 1 }} />, root);
+    expect(root.textContent).toContain('还没练完（1 / 3）');
+    render(<PracticeLine unit={undefined} />, root);
+    expect(root.querySelector('[data-testid=practice-last]')).toBeNull();
+  });
+});
