@@ -106,6 +106,8 @@ error_codes! {
     /// The month, or a later one, is already closed for the centre: a closed month changes
     /// only through adjustments.
     PeriodClosed = "period_closed" => 409,
+    /// The annotator has no mistakes (labels a lead's review found wrong) to practise on.
+    NoMistakes = "no_mistakes" => 409,
     // 413
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "payload_too_large" => 413,

@@ -31,6 +31,7 @@
 //! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
 //! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
+//! | mistakes returned to learn from, and practice units made of them | `mistakes.rs` |
 //! | exports and Label Studio imports | `exports.rs` |
 //! | in-process caches | `cache.rs` |
 
@@ -45,6 +46,7 @@ mod effects;
 mod error;
 mod exports;
 mod ledger;
+mod mistakes;
 mod orders;
 mod own;
 mod people;
@@ -65,6 +67,7 @@ pub use earnings::*;
 pub use effects::{Exclusion, ItemFact, LabelEffects, LabelFact, Verdict};
 pub use error::StoreError;
 pub use exports::*;
+pub use mistakes::*;
 pub use mudou_domain::dispatch::{OpenOrder, Standing};
 pub use mudou_domain::quality::{QualityItem, QualityLabel};
 pub use mudou_domain::{ConsensusUpdate, ItemLabels};

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use mudou_app::Services;
 use mudou_app::ingest::IncomingImage;
 use mudou_app::users::{NewUserRequest, create_user};
-use mudou_domain::{CentreId, DatasetId, OrgId, Role, SkillLevel, UserId};
+use mudou_domain::{CentreId, DatasetId, ItemId, OrderId, OrgId, Role, SkillLevel, UserId};
 use mudou_server::Settings;
 use mudou_store::{NewCentre, now_millis};
 
@@ -241,6 +241,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     seed_orders(svc, org_id, client.id, shapes_id).await?;
     let centre_id = CentreId::new(centre.id);
     seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
+    review_history(svc, org_id, shapes_id, centre_id, lead.id).await?;
 
     let code = mudou_app::secrets::random_code();
     let hash = mudou_app::secrets::token_hash(&mudou_app::secrets::normalise_code(&code));
@@ -248,6 +249,82 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
         .create_device_code(centre_id, &hash, lead.id, now, now + 7 * 86_400_000)
         .await?;
     Ok(code)
+}
+
+/// The lead goes through part of the review queue the history left: a failed gold answer
+/// stands, a doubtful item gets its right answer. The annotators who answered wrongly find
+/// those items in their "learn from these" list (with the lead's note), and the lead can
+/// send them practice made of them.
+async fn review_history(
+    svc: &Services,
+    org_id: OrgId,
+    shapes_id: DatasetId,
+    centre_id: CentreId,
+    lead_id: UserId,
+) -> anyhow::Result<()> {
+    use mudou_app::review::{DecisionKind, check_decision, plan};
+    let store = &svc.store;
+    let reviews = store
+        .dataset_by_name(org_id, "评价示例")
+        .await?
+        .context("the reviews dataset")?;
+    let mut truth = crate::simulate::truths(svc, org_id, shapes_id).await?;
+    truth.extend(crate::simulate::truths(svc, org_id, DatasetId::new(reviews.id)).await?);
+    let queue = store
+        .review_queue(
+            centre_id,
+            &mudou_store::QueueFilter {
+                order_id: None,
+                reason: None,
+                limit: 16,
+                offset: 0,
+            },
+        )
+        .await?;
+    const NOTES: [&str; 3] = [
+        "先看清楚再点，不确定就点“看不清”。",
+        "对照上面的例图再看一遍。",
+        "整句读完再选。",
+    ];
+    for (i, row) in queue.iter().enumerate() {
+        let Some(right) = truth.get(&row.item_id) else {
+            continue;
+        };
+        let order = store.order_by_id(OrderId::new(row.order_id)).await?;
+        let spec: mudou_domain::OrderSpec = serde_json::from_str(&order.spec)?;
+        let gold = store
+            .gold_answer(OrderId::new(row.order_id), ItemId::new(row.item_id))
+            .await?
+            .is_some();
+        let (kind, answer) = if gold {
+            (DecisionKind::Accept, None)
+        } else {
+            (
+                DecisionKind::Override,
+                Some(serde_json::json!({"label": right})),
+            )
+        };
+        let checked = check_decision(&spec, kind, answer.as_ref(), None, None)?;
+        let note = (i % 2 == 0).then(|| NOTES[(i / 2) % NOTES.len()]);
+        store
+            .decide_review(
+                centre_id,
+                lead_id,
+                OrderId::new(row.order_id),
+                ItemId::new(row.item_id),
+                kind.as_str(),
+                note,
+                now_millis(),
+                |item| plan(&spec, &checked, item),
+            )
+            .await?
+            .map_err(|why| anyhow::anyhow!("a demo review decision was refused: {why}"))?;
+    }
+    tracing::info!(
+        decided = queue.len(),
+        "the lead reviewed part of the history"
+    );
+    Ok(())
 }
 
 fn label(

@@ -236,7 +236,7 @@ async fn work_day(
 }
 
 /// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
-async fn truths(
+pub(crate) async fn truths(
     svc: &Services,
     org_id: OrgId,
     dataset_id: DatasetId,
@@ -456,6 +456,18 @@ mod tests {
         assert_eq!(again, run);
         assert_eq!(store.payroll(run.id).await.unwrap(), payroll);
         assert_eq!(store.ledger_entries(0, 1_000_000).await.unwrap(), entries);
+
+        // The lead reviewed part of the history: the careless worker has mistakes to learn
+        // from, some with the lead's note; the careful one has fewer.
+        let mistakes = |n: &str| {
+            let id = UserId::new(who(n).annotator_id);
+            async move { store.my_mistakes(id, centre, 100).await.unwrap() }
+        };
+        let careless = mistakes("杨洋").await;
+        assert!(!careless.is_empty(), "杨洋 has mistakes to learn from");
+        assert!(careless.iter().any(|m| m.note.is_some()));
+        assert!(careless.iter().all(|m| m.given != m.answer));
+        assert!(mistakes("王芳").await.len() < careless.len());
     }
 
     #[test]

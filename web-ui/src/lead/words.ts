@@ -226,6 +226,10 @@ export const leadZh = {
   ls_task_n: '第 {n} 条',
   device_tablet: '平板',
   pin_placeholder: '选好名字后，在这里输入密码',
+  practice_send: '发错题练习',
+  practice_sent: '已发给 {name}：{n} 题',
+  practice_last: '上次练习：{when}，对了 {right} / {total}',
+  practice_open: '还没练完（{answered} / {total}）',
 };
 
 export const leadEn: Record<keyof typeof leadZh, string> = {
@@ -443,4 +447,8 @@ export const leadEn: Record<keyof typeof leadZh, string> = {
   ls_task_n: 'Task {n}',
   device_tablet: 'Tablet',
   pin_placeholder: 'After picking a name, type the PIN here',
+  practice_send: 'Send practice from mistakes',
+  practice_sent: 'Sent to {name}: {n} questions',
+  practice_last: 'Last practice: {when}, {right} of {total} right',
+  practice_open: 'Not finished yet ({answered} of {total})',
 };

@@ -142,6 +142,20 @@ export const workZh = {
   earn_drop_pause: '收入少了 {yuan}：暂停前做的 {n} 张不计钱。',
   earn_drop_differs: '收入少了 {yuan}：有的答案和最终答案不同，不计钱。',
   earn_drop_see: '看原因',
+  // mistakes returned to learn from, and practice made of them
+  mistakes_title: '学一学',
+  mistakes_new: '{n} 个新的',
+  mistakes_none: '没有要学的，做得好！',
+  mistakes_hint: '组长看过，这些答错了。看看正确答案。',
+  mistake_yours: '你的答案（错）',
+  mistake_right: '正确答案',
+  mistake_lead: '组长',
+  practice_title: '练一练',
+  practice_card: '{name} 给你一组练习：{n} 题',
+  practice_card_hint: '用你答错过的题练习，不计钱。',
+  practice_start: '开始练习',
+  practice_done: '练完了：对了 {right} / {total} 题',
+  practice_none: '没有要做的练习',
 } as const;
 
 export const workEn: Record<keyof typeof workZh, string> = {
@@ -275,4 +289,17 @@ export const workEn: Record<keyof typeof workZh, string> = {
   earn_drop_pause: 'Down {yuan}: the {n} done just before the pause are not paid.',
   earn_drop_differs: 'Down {yuan}: some answers differ from the final answer and are not paid.',
   earn_drop_see: 'Why',
+  mistakes_title: 'Learn from these',
+  mistakes_new: '{n} new',
+  mistakes_none: 'Nothing to learn from: well done!',
+  mistakes_hint: 'Your lead checked these: they were wrong. See the right answers.',
+  mistake_yours: 'Your answer (wrong)',
+  mistake_right: 'Right answer',
+  mistake_lead: 'Lead',
+  practice_title: 'Practice',
+  practice_card: '{name} sent you a practice: {n} questions',
+  practice_card_hint: 'Questions you got wrong before. Not paid.',
+  practice_start: 'Start practice',
+  practice_done: 'Done: {right} of {total} right',
+  practice_none: 'No practice to do',
 };

@@ -38,32 +38,53 @@ pub enum Variant {
 }
 
 /// Whether the file shows one of the examples (of a label, or with the instructions) of the
-/// order the annotator is working on now.
+/// order the annotator is working on now, or of an order they have mistakes on (the "learn
+/// from these" list shows the right label's examples).
 async fn is_current_example(
     state: &AppState,
     annotator_id: UserId,
+    centre_id: Option<mudou_domain::CentreId>,
     sha256: &str,
 ) -> ApiResult<bool> {
     let now = mudou_store::now_millis();
-    let Some(a) = state.store.active_assignment(annotator_id, now).await? else {
-        return Ok(false);
-    };
-    let order = state.store.order_by_id(OrderId::new(a.order_id)).await?;
-    let Ok(spec) = serde_json::from_str::<mudou_domain::OrderSpec>(&order.spec) else {
-        return Ok(false);
-    };
-    let ids: Vec<ItemId> = super::work::example_ids(&spec)
-        .into_iter()
-        .map(ItemId::new)
-        .collect();
-    let items = state
-        .store
-        .items_media(DatasetId::new(order.dataset_id), &ids)
-        .await?;
-    Ok(items
-        .iter()
-        .flat_map(|i| i.fields())
-        .any(|f| f.sha256.as_deref() == Some(sha256)))
+    let mut orders = Vec::new();
+    if let Some(a) = state.store.active_assignment(annotator_id, now).await? {
+        orders.push(a.order_id);
+    }
+    if let Some(c) = centre_id {
+        let mistakes = state
+            .store
+            .my_mistakes(annotator_id, c, super::mistakes::MISTAKES_SHOWN)
+            .await?;
+        orders.extend(mistakes.iter().map(|m| m.order_id));
+    }
+    orders.sort_unstable();
+    orders.dedup();
+    for order_id in orders {
+        let order = state.store.order_by_id(OrderId::new(order_id)).await?;
+        let Ok(spec) = serde_json::from_str::<mudou_domain::OrderSpec>(&order.spec) else {
+            continue;
+        };
+        let ids: Vec<ItemId> = super::work::example_ids(&spec)
+            .into_iter()
+            .map(ItemId::new)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let items = state
+            .store
+            .items_media(DatasetId::new(order.dataset_id), &ids)
+            .await?;
+        if items
+            .iter()
+            .flat_map(|i| i.fields())
+            .any(|f| f.sha256.as_deref() == Some(sha256))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// An image rendition. Clients see their own organisation's files, annotators the items
@@ -91,7 +112,8 @@ async fn get_media(
                 .store
                 .annotator_sees_blob(caller.user.id, &sha256)
                 .await?
-                || is_current_example(&state, caller.user.id, &sha256).await?
+                || is_current_example(&state, caller.user.id, caller.user.centre_id, &sha256)
+                    .await?
         }
         (Role::Lead, _) => match caller.user.centre_id {
             Some(centre) => state.store.centre_sees_blob(centre, &sha256).await?,

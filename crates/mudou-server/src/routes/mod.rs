@@ -11,6 +11,7 @@ pub mod labelstudio;
 pub mod lead;
 pub mod me;
 pub mod media;
+pub mod mistakes;
 pub mod orders;
 pub mod quality_report;
 pub mod reports;
@@ -176,6 +177,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(review::router())
         .merge(lead::router())
         .merge(me::router())
+        .merge(mistakes::router())
         .merge(quality_report::router())
         .merge(templates::router())
 }

@@ -78,7 +78,7 @@ pub fn example_ids(spec: &OrderSpec) -> Vec<i64> {
     ids
 }
 
-async fn order_examples(
+pub(crate) async fn order_examples(
     state: &AppState,
     order_id: i64,
     spec: &OrderSpec,

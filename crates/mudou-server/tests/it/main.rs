@@ -12,6 +12,7 @@ mod exports;
 mod forms;
 mod labelstudio;
 mod media;
+mod mistakes;
 mod ops;
 mod orders;
 mod people;

@@ -459,6 +459,29 @@ interface Qualification {
   source: 'training' | 'lead';
 }
 
+/** A practice unit made of an annotator's mistakes (`/lead/annotators/{id}/practice`). */
+interface PracticeUnit {
+  id: number;
+  created_at: number;
+  finished_at: number | null;
+  total: number;
+  answered: number;
+  right: number;
+}
+
+/** How the latest practice went (or how far it is). */
+export function PracticeLine({ unit }: { unit: PracticeUnit | undefined }) {
+  if (!unit) return null;
+  return (
+    <p class="muted small" data-testid="practice-last">
+      <Icon name="book" size={16} />{' '}
+      {unit.finished_at
+        ? t('practice_last', { when: shortTime(unit.finished_at, getLang()), right: unit.right, total: unit.total })
+        : t('practice_open', { answered: unit.answered, total: unit.total })}
+    </p>
+  );
+}
+
 /** Pause, level, qualifications, feedback and proposing as lead, for one annotator. */
 function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; orders: LeadOrder[]; onChanged: () => void }) {
   const quals = useLoad(() => api.get<Items<Qualification>>('/lead/qualifications'));
@@ -468,6 +491,10 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
   const [error, setError] = useState<unknown>(null);
   const [say, setSay] = useSay();
   const [feedback, setFeedback] = useState(false);
+  const practice = useLoad(
+    () => api.get<Items<PracticeUnit>>(`/lead/annotators/${worker.annotator_id}/practice`),
+    [worker.annotator_id],
+  );
 
   async function run(f: () => Promise<unknown>, ok: () => string) {
     setError(null);
@@ -529,7 +556,22 @@ function PersonActions({ worker, orders, onChanged }: { worker: WorkerRow; order
             />
           ))}
         <Button icon="message" label={t('feedback_to', { name: worker.display_name })} onClick={() => setFeedback(!feedback)} />
+        <Button
+          icon="book"
+          label={t('practice_send')}
+          data-testid="send-practice"
+          onClick={() => {
+            let n = 0;
+            void run(
+              async () => {
+                n = (await api.post<{ total: number }>(`/lead/annotators/${worker.annotator_id}/practice`, {})).total;
+              },
+              () => t('practice_sent', { name: worker.display_name, n }),
+            ).then(() => practice.reload());
+          }}
+        />
       </div>
+      <PracticeLine unit={practice.data?.items[0]} />
       {feedback && <FeedbackForm annotatorId={worker.annotator_id} annotatorName={worker.display_name} onSent={() => setFeedback(false)} />}
       <h3 class="sub-head">{t('qualifications')}</h3>
       <ul class="label-chips" data-testid="qualifications">

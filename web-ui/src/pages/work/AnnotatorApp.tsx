@@ -16,14 +16,17 @@ import { answerText, knownLabels, PendingBadge, SpeakButton, useOptional, useOut
 import { Workbench } from './Workbench';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import { EarningsPage } from '../Earnings';
+import { MistakesButton, MistakesPage, PracticeCard, PracticePage, usePractice, type MyMistakes } from './Mistakes';
 import '../../work/work.css';
 
-export type AnnotatorView = 'home' | 'work' | 'earnings';
+export type AnnotatorView = 'home' | 'work' | 'earnings' | 'mistakes' | 'practice';
 
 export function viewFromHash(hash: string): AnnotatorView {
   const h = hash.replace(/^#\/?/, '');
   if (h.startsWith('work')) return 'work';
   if (h.startsWith('earnings')) return 'earnings';
+  if (h.startsWith('mistakes')) return 'mistakes';
+  if (h.startsWith('practice')) return 'practice';
   return 'home';
 }
 
@@ -75,6 +78,10 @@ export function AnnotatorApp({ user, topBar }: { user: User; topBar: ComponentCh
       {topBar}
       {view === 'earnings' ? (
         <EarningsPage onBack={() => go('home')} />
+      ) : view === 'mistakes' ? (
+        <MistakesPage onBack={() => go('home')} />
+      ) : view === 'practice' ? (
+        <PracticePage onBack={() => go('home')} />
       ) : (
         <AnnotatorHome
           user={user}
@@ -86,6 +93,8 @@ export function AnnotatorApp({ user, topBar }: { user: User; topBar: ComponentCh
           }}
           onNothing={setNothing}
           onEarnings={() => go('earnings')}
+          onMistakes={() => go('mistakes')}
+          onPractice={() => go('practice')}
         />
       )}
     </div>
@@ -138,16 +147,22 @@ function AnnotatorHome({
   onWork,
   onNothing,
   onEarnings,
+  onMistakes,
+  onPractice,
 }: {
   user: User;
   nothing: string | null;
   onWork: (n: NextOut) => void;
   onNothing: (reason: string) => void;
   onEarnings: () => void;
+  onMistakes: () => void;
+  onPractice: () => void;
 }) {
   const [start, setStart] = useState<StartState>({ kind: 'idle' });
   const [earnings] = useOptional<Earnings>('/me/earnings');
   const [quality] = useOptional<Quality>('/me/quality');
+  const [mistakes] = useOptional<MyMistakes>('/me/mistakes');
+  const [practice] = usePractice();
   const snap = useOutbox();
 
   async function begin() {
@@ -176,6 +191,7 @@ function AnnotatorHome({
         <QualityBadge quality={quality} level={user.skill_level} />
       </div>
       <PendingBadge snap={snap} />
+      {practice && <PracticeCard unit={practice} onStart={onPractice} />}
       <button
         type="button"
         class="start-btn"
@@ -217,6 +233,7 @@ function AnnotatorHome({
           <Button icon="chart" label={t('my_earnings')} kind="secondary" data-testid="my-earnings" onClick={onEarnings} />
         )}
         {todayLine && <SpeakButton text={todayLine} testid="speak-today" big />}
+        <MistakesButton data={mistakes} onOpen={onMistakes} />
       </div>
       <Messages />
     </main>
