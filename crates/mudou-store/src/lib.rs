@@ -31,6 +31,7 @@
 //! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
 //! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
+//! | the fair-wage check: floors, paces, wage alerts | `wage.rs` |
 //! | exports and Label Studio imports | `exports.rs` |
 //! | in-process caches | `cache.rs` |
 
@@ -55,6 +56,7 @@ mod sql;
 mod submit;
 mod throttle;
 mod throughput;
+mod wage;
 mod writes;
 
 pub use accounts::*;
@@ -77,6 +79,7 @@ pub use quality::*;
 pub use review::*;
 pub use throttle::*;
 pub use throughput::*;
+pub use wage::*;
 pub use writes::{FinishJob, LeaseJob, WriteConn, WriteDone, WriteJob};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
