@@ -259,6 +259,7 @@ export const WORDED_CODES = [
   'no_longer_needed',
   'uuid_reused',
   'period_closed',
+  'wage_below_floor',
   'network',
   'server',
   'aborted',
