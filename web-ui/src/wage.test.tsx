@@ -7,6 +7,7 @@ import { emptyOrderForm } from './orders';
 import { OrderFormPage } from './pages/client/OrderForm';
 import { WAGE_DEBOUNCE_MS } from './pages/client/WageLine';
 import { wageLine, wageRequest, type WageCheck } from './wage';
+import { alertText, type AlertOut } from './lead/review';
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
@@ -79,6 +80,22 @@ describe('the fair-wage check', () => {
     expect(wageLine(check({ refused: true })).warning).toContain('不能发布');
     setLang('en');
     expect(wageLine(check({})).main).toBe('Expected ¥12.00/hour');
+  });
+
+  it("words a lead's wage alert with the order's real hourly pay and the floor", () => {
+    const a = {
+      id: 1,
+      text: 'order x pays ¥18.36/h',
+      about_id: null,
+      about_name: null,
+      order_id: 4,
+      order_name: '评价分类',
+      pause_id: null,
+      data: { event: 'wage_low', fen_per_hour: 1836, floor_fen: 2100 },
+      created_at: 1,
+      read_at: null,
+    } as unknown as AlertOut;
+    expect(alertText(a)).toBe('评价分类：实际时薪 ¥18.36/小时，低于最低时薪 ¥21.00/小时');
   });
 
   it('shows on the order form as the rate changes, with a warning under the floor', async () => {
