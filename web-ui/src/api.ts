@@ -260,6 +260,7 @@ export const WORDED_CODES = [
   'uuid_reused',
   'period_closed',
   'no_mistakes',
+  'wage_below_floor',
   'network',
   'server',
   'aborted',

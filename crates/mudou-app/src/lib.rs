@@ -12,6 +12,9 @@
 //! - [`review`]: a lead's decisions checked against the order, and the sweep that leaves
 //!   quality-paused stretches out of consensus.
 //! - [`specs`]: the parsed specs of published orders, kept in memory.
+//! - [`wage`]: the fair-wage check (an order's expected hourly earning against the centres'
+//!   floors, refusing a publish when a centre says so) and the sweep that alerts on open
+//!   orders paying under a floor.
 
 pub mod affinity;
 pub mod error;
@@ -22,6 +25,7 @@ pub mod secrets;
 pub mod services;
 pub mod specs;
 pub mod users;
+pub mod wage;
 pub mod writer;
 
 pub use error::{AppError, AppResult};

@@ -174,7 +174,9 @@ pub async fn publish(svc: &Services, org_id: OrgId, order_id: OrderId) -> AppRes
     if order.state != "draft" {
         return Err(order_state(&order, "not a draft"));
     }
-    parse_spec(&order)?.validate(now_millis())?;
+    let spec = parse_spec(&order)?;
+    spec.validate(now_millis())?;
+    crate::wage::guard_publish(svc, org_id, order_id, &spec).await?;
     add_units(svc, &order, true).await?;
     Ok(svc.store.get_order(org_id, order_id).await?)
 }

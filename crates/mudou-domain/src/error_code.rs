@@ -125,6 +125,11 @@ error_codes! {
     BadManifest = "bad_manifest" => 422,
     /// A file within the upload (the manifest) is over its own size limit.
     TooLarge = "too_large" => 422,
+    /// The order's expected hourly earning is under the minimum hourly wage of a centre it
+    /// may go to, and that centre's policy refuses such orders (`centre_id`,
+    /// `expected_fen_per_hour` and `floor_fen` say which and by how much): raise the rate,
+    /// or leave the centre out of `eligible_centres`.
+    WageBelowFloor = "wage_below_floor" => 422,
     // 429
     /// Too many attempts: wait `retry_after_s` seconds (also the `Retry-After` header).
     RateLimited = "rate_limited" => 429,

@@ -24,6 +24,7 @@ pub mod skill;
 mod states;
 pub mod template;
 mod validate;
+pub mod wage;
 
 pub use calendar::{Calendar, UnknownZone};
 pub use error_code::ErrorCode;

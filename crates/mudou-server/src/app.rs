@@ -165,6 +165,8 @@ pub async fn serve(
     let store = app.state.store.clone();
     // Leaves the labels of quality-paused stretches out of consensus (mudou_app::review).
     let sweep = tokio::spawn(mudou_app::review::sweep_loop(app.state.services.clone()));
+    // Tells leads and admins when an open order pays under a centre's minimum wage.
+    let wage_sweep = tokio::spawn(mudou_app::wage::sweep_loop(app.state.services.clone()));
     // SQLite's write-ahead log is copied into the database file here, on a connection and
     // thread of its own, every tenth of a second. Under load the writer's commits add up to
     // ~230 MB of log a second (each small commit writes its changed pages whole); copied only
@@ -242,6 +244,8 @@ pub async fn serve(
     }
     sweep.abort();
     let _ = sweep.await;
+    wage_sweep.abort();
+    let _ = wage_sweep.await;
     checkpoints.abort();
     let _ = checkpoints.await;
     served?;

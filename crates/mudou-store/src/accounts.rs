@@ -13,7 +13,14 @@ pub struct Centre {
     pub province: String,
     pub timezone: String,
     pub created_at: i64,
+    /// The local minimum hourly wage in fen (`None`: no floor set).
+    pub min_hourly_wage_fen: Option<i64>,
+    /// `warn` or `refuse`: what publishing an order under the floor does.
+    pub wage_policy: String,
 }
+
+pub(crate) const CENTRE_COLS: &str =
+    "id, name, county, province, timezone, created_at, min_hourly_wage_fen, wage_policy";
 
 #[derive(Debug, Clone)]
 pub struct NewCentre {
@@ -194,23 +201,23 @@ impl Store {
     // ---- centres and organisations -------------------------------------------------
 
     pub async fn create_centre(&self, c: &NewCentre, now: i64) -> Result<Centre> {
-        let sql = "INSERT INTO centres (name, county, province, timezone, created_at) VALUES ($1, $2, $3, $4, $5) \
-                   RETURNING id, name, county, province, timezone, created_at";
-        Ok(on_write!(self, p => sqlx::query_as::<_, Centre>(sql)
+        let sql = format!(
+            "INSERT INTO centres (name, county, province, timezone, created_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING {CENTRE_COLS}"
+        );
+        Ok(on_write!(self, p => sqlx::query_as::<_, Centre>(&sql)
             .bind(&c.name).bind(&c.county).bind(&c.province).bind(&c.timezone).bind(now)
             .fetch_one(p).await?))
     }
 
     pub async fn list_centres(&self) -> Result<Vec<Centre>> {
-        let sql =
-            "SELECT id, name, county, province, timezone, created_at FROM centres ORDER BY id";
-        Ok(on_read!(self, p => sqlx::query_as::<_, Centre>(sql).fetch_all(p).await?))
+        let sql = format!("SELECT {CENTRE_COLS} FROM centres ORDER BY id");
+        Ok(on_read!(self, p => sqlx::query_as::<_, Centre>(&sql).fetch_all(p).await?))
     }
 
     pub async fn get_centre(&self, id: CentreId) -> Result<Centre> {
-        let sql =
-            "SELECT id, name, county, province, timezone, created_at FROM centres WHERE id = $1";
-        on_read!(self, p => sqlx::query_as::<_, Centre>(sql).bind(id.get()).fetch_optional(p).await?)
+        let sql = format!("SELECT {CENTRE_COLS} FROM centres WHERE id = $1");
+        on_read!(self, p => sqlx::query_as::<_, Centre>(&sql).bind(id.get()).fetch_optional(p).await?)
             .ok_or(StoreError::NotFound)
     }
 

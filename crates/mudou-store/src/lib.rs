@@ -32,6 +32,7 @@
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
 //! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
 //! | mistakes returned to learn from, and practice units made of them | `mistakes.rs` |
+//! | the fair-wage check: floors, paces, wage alerts | `wage.rs` |
 //! | exports and Label Studio imports | `exports.rs` |
 //! | in-process caches | `cache.rs` |
 
@@ -57,6 +58,7 @@ mod sql;
 mod submit;
 mod throttle;
 mod throughput;
+mod wage;
 mod writes;
 
 pub use accounts::*;
@@ -80,6 +82,7 @@ pub use quality::*;
 pub use review::*;
 pub use throttle::*;
 pub use throughput::*;
+pub use wage::*;
 pub use writes::{FinishJob, LeaseJob, WriteConn, WriteDone, WriteJob};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

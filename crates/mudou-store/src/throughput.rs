@@ -441,6 +441,8 @@ pub struct OrderCost {
     pub skips: i64,
     pub resolved: i64,
     pub pay_fen: i64,
+    /// Time spent on its answers and skips (ms), at the centre asked about or at all.
+    pub active_ms: i64,
 }
 
 /// Running totals per centre, for the Prometheus counters.
@@ -581,7 +583,8 @@ impl Store {
     pub async fn order_costs(&self, org_id: OrgId) -> Result<Vec<OrderCost>> {
         let sql = "SELECT o.id AS order_id, o.name, o.state, \
                    CAST(COALESCE(SUM(t.labels), 0) AS BIGINT) AS labels, CAST(COALESCE(SUM(t.skips), 0) AS BIGINT) AS skips, \
-                   CAST(COALESCE(SUM(t.resolved), 0) AS BIGINT) AS resolved, CAST(COALESCE(SUM(t.pay_fen), 0) AS BIGINT) AS pay_fen \
+                   CAST(COALESCE(SUM(t.resolved), 0) AS BIGINT) AS resolved, CAST(COALESCE(SUM(t.pay_fen), 0) AS BIGINT) AS pay_fen, \
+                   CAST(COALESCE((SELECT SUM(s.ms_sum) FROM worker_order_stats s WHERE s.order_id = o.id), 0) AS BIGINT) AS active_ms \
                    FROM orders o LEFT JOIN tp_orders t ON t.order_id = o.id \
                    WHERE o.org_id = $1 AND o.state <> 'draft' GROUP BY o.id, o.name, o.state ORDER BY o.id DESC";
         Ok(on_read!(self, p => sqlx::query_as(sql).bind(org_id.get()).fetch_all(p).await?))
@@ -592,7 +595,9 @@ impl Store {
         // Summed: on PostgreSQL a key may have several rows (shards).
         let sql = "SELECT o.id AS order_id, o.name, o.state, CAST(SUM(t.labels) AS BIGINT) AS labels, \
                    CAST(SUM(t.skips) AS BIGINT) AS skips, CAST(SUM(t.resolved) AS BIGINT) AS resolved, \
-                   CAST(SUM(t.pay_fen) AS BIGINT) AS pay_fen \
+                   CAST(SUM(t.pay_fen) AS BIGINT) AS pay_fen, \
+                   CAST(COALESCE((SELECT SUM(s.ms_sum) FROM worker_order_stats s WHERE s.order_id = o.id \
+                       AND s.centre_id = $1), 0) AS BIGINT) AS active_ms \
                    FROM tp_orders t JOIN orders o ON o.id = t.order_id WHERE t.centre_id = $1 \
                    GROUP BY o.id, o.name, o.state ORDER BY o.id DESC";
         Ok(on_read!(self, p => sqlx::query_as(sql).bind(centre_id.get()).fetch_all(p).await?))

@@ -159,6 +159,11 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
             now,
         )
         .await?;
+    // The county's minimum wage, 21 yuan an hour: the order form's fair-wage line and the
+    // lead's hourly earnings are judged against it (orders under it are warned, not refused).
+    store
+        .set_centre_wage(CentreId::new(centre.id), Some(2100), "warn")
+        .await?;
     let lead = create_user(
         svc,
         NewUserRequest {
@@ -242,6 +247,8 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     let centre_id = CentreId::new(centre.id);
     seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
     review_history(svc, org_id, shapes_id, centre_id, lead.id).await?;
+    // Open orders whose history pays under the centre's floor alert the lead and the admin.
+    mudou_app::wage::sweep(svc).await?;
 
     let code = mudou_app::secrets::random_code();
     let hash = mudou_app::secrets::token_hash(&mudou_app::secrets::normalise_code(&code));

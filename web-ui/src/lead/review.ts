@@ -3,6 +3,7 @@
 
 import { getLang, t, type Key } from '../i18n';
 import type { SkillLevel } from '../api';
+import { yuan } from '../util';
 
 import type { ItemField, Template } from '../kinds/types';
 
@@ -169,7 +170,16 @@ export interface AlertOut {
   order_id: number | null;
   order_name: string | null;
   pause_id: number | null;
-  data: { event?: string; reason?: string; figures?: Record<string, number | null>; from?: string; to?: string } | null;
+  data: {
+    event?: string;
+    reason?: string;
+    figures?: Record<string, number | null>;
+    from?: string;
+    to?: string;
+    /** `wage_low`: the order's real earning per hour at the centre, and the centre's floor. */
+    fen_per_hour?: number;
+    floor_fen?: number;
+  } | null;
   created_at: number;
   read_at: number | null;
 }
@@ -295,6 +305,9 @@ export function alertText(a: AlertOut): string {
   }
   if (d.event === 'promoted' && d.from && d.to) {
     return t('alert_promoted', { name, from: t(('skill_' + d.from) as Key), to: t(('skill_' + d.to) as Key) });
+  }
+  if (d.event === 'wage_low') {
+    return t('alert_wage_low', { order, real: yuan(num(d.fen_per_hour)), floor: yuan(num(d.floor_fen)) });
   }
   return t('alert_other', { text: a.text });
 }

@@ -119,6 +119,7 @@ export const leadZh = {
   alert_paused_too_fast: '{name} 在“{order}”被暂停：太快，每件中位 {s} 秒',
   alert_paused_spam: '{name} 在“{order}”被暂停：像乱答，和最终答案一致的只有 {acc}%',
   alert_promoted: '{name} 升级了：{from} → {to}',
+  alert_wage_low: '{order}：实际时薪 {real}/小时，低于最低时薪 {floor}/小时',
   alert_other: '{text}',
   // pauses and rules
   pauses: '暂停',
@@ -344,6 +345,7 @@ export const leadEn: Record<keyof typeof leadZh, string> = {
   alert_paused_too_fast: '{name} paused on "{order}": too fast, median {s} s per item',
   alert_paused_spam: '{name} paused on "{order}": spam-like, only {acc}% agree with final answers',
   alert_promoted: '{name} moved up: {from} → {to}',
+  alert_wage_low: '{order}: real pay {real}/hour, under the minimum wage {floor}/hour',
   alert_other: '{text}',
   pauses: 'Pauses',
   no_pauses: 'No pauses',

@@ -2,7 +2,9 @@
 
 import { useState } from 'preact/hooks';
 import { api, type Items, type Role } from '../api';
-import { t, type Key } from '../i18n';
+import { getLang, t, type Key } from '../i18n';
+import { fenToYuanInput, parseYuan } from '../money';
+import { shortTime, yuan } from '../util';
 import { fieldsForRole, newUserBody, newUserProblem, type NewUserForm } from '../forms';
 import { useLeadModule } from './lead/lazy';
 import { Icon, type IconName } from '../components/Icon';
@@ -30,6 +32,9 @@ interface Centre {
   county?: string;
   province?: string;
   timezone?: string;
+  /** The local minimum hourly wage in fen (`null`: none). */
+  min_hourly_wage_fen?: number | null;
+  wage_policy?: 'warn' | 'refuse';
 }
 interface Org {
   id: number;
@@ -82,7 +87,12 @@ export function AdminHome() {
         ))}
       </div>
       <div role="tabpanel" aria-labelledby={'tab-' + tab}>
-        {tab === 'centres' && <Centres centres={centres} />}
+        {tab === 'centres' && (
+          <>
+            <WageAlerts />
+            <Centres centres={centres} />
+          </>
+        )}
         {tab === 'orgs' && <Orgs orgs={orgs} />}
         {tab === 'users' && <Users centres={centres} orgs={orgs} />}
         {tab === 'throughput' && <LoadState state={centres}>{(c) => <AdminThroughput centres={c.items} />}</LoadState>}
@@ -142,6 +152,7 @@ function Centres({ centres }: { centres: Loaded<Items<Centre>> }) {
                 <div class="row-main">
                   <strong>{c.name}</strong>
                   <span class="muted">{[c.province, c.county, c.timezone].filter(Boolean).join(' · ')}</span>
+                  <CentreWage centre={c} onSaved={() => centres.reload()} />
                 </div>
               </li>
             ))}
@@ -162,6 +173,103 @@ function Centres({ centres }: { centres: Loaded<Items<Centre>> }) {
         <ErrorNote error={s.error} />
         <Button type="submit" icon="plus" kind="primary" label={t('add_centre')} busy={s.busy} />
       </form>
+    </Section>
+  );
+}
+
+/** A centre's minimum hourly wage (yuan as typed) and what an order under it does. */
+function CentreWage({ centre, onSaved }: { centre: Centre; onSaved: () => Promise<void> | void }) {
+  const [floor, setFloor] = useState(centre.min_hourly_wage_fen == null ? '' : fenToYuanInput(centre.min_hourly_wage_fen));
+  const [policy, setPolicy] = useState<'warn' | 'refuse'>(centre.wage_policy ?? 'warn');
+  const [bad, setBad] = useState(false);
+  const s = useSubmit(async () => {
+    const fen = floor.trim() === '' ? null : parseYuan(floor);
+    if (floor.trim() !== '' && (fen === null || fen <= 0)) {
+      setBad(true);
+      return;
+    }
+    setBad(false);
+    await api.put(`/admin/centres/${centre.id}/wage`, { min_hourly_wage_fen: fen, wage_policy: policy });
+    await onSaved();
+  });
+  return (
+    <form class="wage-form" onSubmit={s.submit} data-testid={`centre-wage-${centre.id}`}>
+      <Field label={t('wage_floor')}>
+        <span class="money-input">
+          <span aria-hidden="true">¥</span>
+          <input name="min_hourly_wage" inputMode="decimal" placeholder={t('wage_floor_none')} value={floor} onInput={(e) => setFloor(e.currentTarget.value)} />
+        </span>
+      </Field>
+      <Field label={t('wage_policy')}>
+        <select name="wage_policy" value={policy} onChange={(e) => setPolicy(e.currentTarget.value as 'warn' | 'refuse')}>
+          <option value="warn">{t('wage_policy_warn')}</option>
+          <option value="refuse">{t('wage_policy_refuse')}</option>
+        </select>
+      </Field>
+      {bad && <Note kind="error">{t('err_price')}</Note>}
+      <ErrorNote error={s.error} />
+      <Button type="submit" icon="coin" label={t('wage_set')} busy={s.busy} />
+    </form>
+  );
+}
+
+interface WageAlert {
+  id: number;
+  text: string;
+  order_name: string | null;
+  data: { event?: string; fen_per_hour?: number; floor_fen?: number } | null;
+  created_at: number;
+  read_at: number | null;
+}
+
+/** Open orders that paid under a centre's minimum wage (the service's wage alerts). */
+function WageAlerts() {
+  const alerts = useLoad(() => api.get<{ unread: number; items: WageAlert[] }>('/admin/alerts'));
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Section icon="alert" title={t('wage_alerts')} testid="wage-alerts">
+      <LoadState state={alerts}>
+        {(a) => {
+          const rows = a.items.filter((x) => x.data?.event === 'wage_low');
+          return rows.length === 0 ? (
+            <p class="muted">{t('no_wage_alerts')}</p>
+          ) : (
+            <ul class="rows">
+              {rows.map((x) => (
+                <li class={'row row-wrap' + (x.read_at ? ' read' : '')} key={x.id} data-testid="wage-alert">
+                  <Icon name="coin" />
+                  <div class="row-main">
+                    <strong>
+                      {t('alert_wage_low', {
+                        order: x.order_name ?? '',
+                        real: yuan(x.data?.fen_per_hour ?? 0),
+                        floor: yuan(x.data?.floor_fen ?? 0),
+                      })}
+                    </strong>
+                    <span class="muted">{shortTime(x.created_at, getLang())}</span>
+                  </div>
+                  {!x.read_at && (
+                    <Button
+                      icon="check"
+                      kind="plain"
+                      label={t('mark_read')}
+                      onClick={async () => {
+                        try {
+                          await api.post(`/admin/alerts/${x.id}/read`);
+                          await alerts.reload();
+                        } catch (e) {
+                          setError(e);
+                        }
+                      }}
+                    />
+                  )}
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </LoadState>
+      <ErrorNote error={error} />
     </Section>
   );
 }

@@ -2,11 +2,15 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Role, Scope, UserId};
+use mudou_domain::wage::{WagePolicy, check_floor};
+use mudou_domain::{CentreId, Role, Scope, UserId};
 use mudou_store::{NewCentre, UserFilter, now_millis};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::lead::{AlertOut, AlertsOut};
 use super::types::*;
 use crate::auth::AdminCaller;
 use crate::error::{ApiError, ApiResult};
@@ -16,6 +20,9 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_centres, create_centre))
+        .routes(routes!(set_centre_wage))
+        .routes(routes!(list_admin_alerts))
+        .routes(routes!(read_admin_alert))
         .routes(routes!(list_orgs, create_org))
         .routes(routes!(list_users, create_user))
         .routes(routes!(disable_user))
@@ -76,6 +83,76 @@ async fn create_centre(
     };
     let centre = state.store.create_centre(&c, now_millis()).await?;
     Ok((StatusCode::CREATED, Json(centre.into())))
+}
+
+/// A centre's minimum hourly wage and what an order under it does.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CentreWageRequest {
+    /// Fen per hour, 1 to 100000 (1000 yuan); `null` for no floor.
+    pub min_hourly_wage_fen: Option<i64>,
+    /// `warn` (default): published with a warning; `refuse`: not published.
+    #[serde(default)]
+    pub wage_policy: WagePolicy,
+}
+
+/// Sets a centre's local minimum hourly wage (the fair-wage check's floor) and its policy.
+#[utoipa::path(put, path = "/api/v1/admin/centres/{id}/wage", tag = "admin", params(("id" = i64, Path)),
+    request_body = CentreWageRequest,
+    responses((status = 200, body = CentreOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn set_centre_wage(
+    State(state): State<AppState>,
+    _admin: AdminCaller,
+    Path(id): Path<CentreId>,
+    Json(req): Json<CentreWageRequest>,
+) -> ApiResult<Json<CentreOut>> {
+    let floor = check_floor(req.min_hourly_wage_fen)
+        .map_err(|m| ApiError::validation(m).with("field", "min_hourly_wage_fen"))?;
+    let c = state
+        .store
+        .set_centre_wage(id, floor, req.wage_policy.as_str())
+        .await
+        .map_err(ApiError::not_found_as("centre"))?;
+    Ok(Json(c.into()))
+}
+
+/// What the service told this admin (open orders paying under a centre's minimum wage),
+/// newest first.
+#[utoipa::path(get, path = "/api/v1/admin/alerts", tag = "admin",
+    responses((status = 200, body = AlertsOut), (status = 403, body = ErrorBody)))]
+async fn list_admin_alerts(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+) -> ApiResult<Json<AlertsOut>> {
+    let me = admin.0.user.id;
+    let items = state
+        .store
+        .messages_to(me, "alert", 200)
+        .await?
+        .into_iter()
+        .map(AlertOut::from)
+        .collect();
+    Ok(Json(AlertsOut {
+        unread: state.store.unread_count(me, "alert").await?,
+        items,
+    }))
+}
+
+/// Marks one of this admin's alerts read.
+#[utoipa::path(post, path = "/api/v1/admin/alerts/{id}/read", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = AlertOut), (status = 404, body = ErrorBody)))]
+async fn read_admin_alert(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AlertOut>> {
+    let m = state
+        .store
+        .mark_read(admin.0.user.id, id, now_millis())
+        .await
+        .map_err(ApiError::not_found_as("alert"))?;
+    Ok(Json(m.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/orgs", tag = "admin",

@@ -683,7 +683,8 @@ pub struct AlertOut {
     pub order_id: Option<i64>,
     pub order_name: Option<String>,
     pub pause_id: Option<i64>,
-    /// `{"event": "paused", "reason", "figures"}` or `{"event": "promoted", "from", "to", …}`.
+    /// `{"event": "paused", "reason", "figures"}`, `{"event": "promoted", "from", "to", …}` or
+    /// `{"event": "wage_low", "centre_id", "fen_per_hour", "floor_fen", "answers", "active_ms", "pay_fen"}`.
     #[schema(value_type = Object)]
     pub data: Value,
     pub created_at: i64,
@@ -713,7 +714,8 @@ pub struct AlertsOut {
     pub items: Vec<AlertOut>,
 }
 
-/// What the automatic rules told this lead (pauses, promotions), newest first.
+/// What the automatic rules told this lead (pauses, promotions, open orders paying under
+/// the centre's minimum wage), newest first.
 #[utoipa::path(get, path = "/api/v1/lead/alerts", tag = "lead",
     responses((status = 200, body = AlertsOut), (status = 403, body = ErrorBody)))]
 async fn list_alerts(

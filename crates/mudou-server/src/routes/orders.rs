@@ -5,7 +5,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{DatasetId, ErrorCode, ItemId, OrderId, OrderSpec};
+use mudou_domain::wage::{ASSUMED_SECONDS_PER_ANSWER, PaceBasis, WagePolicy};
+use mudou_domain::{DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, TaskType};
 use mudou_store::{Order, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -32,6 +33,116 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync_order))
         .routes(routes!(list_units))
         .routes(routes!(order_progress))
+        .routes(routes!(wage_check))
+}
+
+/// The rates to check: what the order form holds as the client types.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WageCheckRequest {
+    pub task_type: TaskType,
+    /// Pay per accepted answer, fen (0 to 100000).
+    pub piece_rate_fen: i64,
+    #[serde(default)]
+    pub box_rate_fen: i64,
+    #[serde(default)]
+    pub box_pay_cap: u32,
+    /// Centres the order may go to; empty or absent: every centre.
+    #[serde(default)]
+    pub eligible_centres: Vec<i64>,
+    /// The order being edited (one of the client's): its own answers count once it has some.
+    #[serde(default)]
+    pub order_id: Option<i64>,
+}
+
+/// A centre the order may go to, with its minimum hourly wage.
+#[derive(Serialize, ToSchema)]
+pub struct CentreFloorOut {
+    pub centre_id: i64,
+    pub name: String,
+    pub floor_fen: i64,
+    pub policy: WagePolicy,
+    /// The expected earning is under this floor.
+    pub under: bool,
+}
+
+/// What an order is expected to earn an annotator per hour, and against which floors.
+#[derive(Serialize, ToSchema)]
+pub struct WageCheckOut {
+    /// Fen per hour: pay per answer × answers per hour.
+    pub expected_fen_per_hour: i64,
+    /// Pay per accepted answer (box-paid orders: one box assumed until it has answers).
+    pub pay_per_answer_fen: i64,
+    /// `order`: its own answers; `history`: past work of the same task type; `assumed`:
+    /// neither, one answer every `assumed_seconds_per_answer` seconds.
+    pub basis: PaceBasis,
+    /// How many answers, over how many ms of work, the pace comes from.
+    pub basis_answers: i64,
+    pub basis_active_ms: i64,
+    pub answers_per_hour: f64,
+    pub assumed_seconds_per_answer: i64,
+    /// Centres the order may go to that have a floor.
+    pub centres: Vec<CentreFloorOut>,
+    /// Under at least one of those floors.
+    pub under: bool,
+    /// Under the floor of a centre that refuses such orders: publishing answers 422
+    /// `wage_below_floor`.
+    pub refused: bool,
+}
+
+impl From<mudou_app::wage::WageCheck> for WageCheckOut {
+    fn from(c: mudou_app::wage::WageCheck) -> Self {
+        WageCheckOut {
+            expected_fen_per_hour: c.expected_fen_per_hour,
+            pay_per_answer_fen: c.pay_per_answer_fen,
+            basis: c.basis,
+            basis_answers: c.basis_answers,
+            basis_active_ms: c.basis_active_ms,
+            answers_per_hour: c.answers_per_hour,
+            assumed_seconds_per_answer: ASSUMED_SECONDS_PER_ANSWER,
+            centres: c
+                .centres
+                .into_iter()
+                .map(|f| CentreFloorOut {
+                    centre_id: f.centre_id,
+                    name: f.name,
+                    floor_fen: f.floor_fen,
+                    policy: f.policy,
+                    under: f.under,
+                })
+                .collect(),
+            under: c.under,
+            refused: c.refused,
+        }
+    }
+}
+
+/// The fair-wage check of rates being typed: the expected hourly earning (from the order's
+/// own answers, past work of the kind, or a stated assumption) against the minimum hourly
+/// wage of each centre the order may go to.
+#[utoipa::path(post, path = "/api/v1/orders/wage-check", tag = "orders", request_body = WageCheckRequest,
+    responses((status = 200, body = WageCheckOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn wage_check(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Json(req): Json<WageCheckRequest>,
+) -> ApiResult<Json<WageCheckOut>> {
+    let rates = mudou_app::wage::Rates {
+        task_type: req.task_type,
+        piece_rate_fen: req.piece_rate_fen,
+        box_rate_fen: req.box_rate_fen,
+        box_pay_cap: req.box_pay_cap,
+        eligible_centres: req.eligible_centres,
+    };
+    let c = mudou_app::wage::check(
+        &state,
+        client.org_id,
+        &rates,
+        req.order_id.map(OrderId::new),
+    )
+    .await?;
+    Ok(Json(c.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -149,6 +260,9 @@ pub struct OrderOut {
     pub created_at: i64,
     pub published_at: Option<i64>,
     pub counts: OrderCountsOut,
+    /// Publishing only: the fair-wage check it passed (`under`: a warning to show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wage: Option<WageCheckOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -187,6 +301,7 @@ async fn order_out(state: &AppState, o: Order) -> ApiResult<OrderOut> {
             labels: c.labels,
             units: c.units,
         },
+        wage: None,
     })
 }
 
@@ -269,15 +384,23 @@ async fn update_order(
 }
 
 /// Opens a draft order: its items are split into work units (gold mixed in, seeded shuffle).
+/// Its expected hourly earning is checked against the floors of the centres it may go to:
+/// under one, the answer's `wage` says so (a warning), or, where the centre's policy
+/// refuses, nothing is published (422 `wage_below_floor`).
 #[utoipa::path(post, path = "/api/v1/orders/{id}/publish", tag = "orders", params(("id" = i64, Path)),
-    responses((status = 200, body = OrderOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OrderOut), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "`validation`, or `wage_below_floor`")))]
 async fn publish_order(
     State(state): State<AppState>,
     client: ClientCaller,
     Path(id): Path<OrderId>,
 ) -> ApiResult<Json<OrderOut>> {
     let o = mudou_app::orders::publish(&state, client.org_id, id).await?;
-    Ok(Json(order_out(&state, o).await?))
+    let spec: OrderSpec = serde_json::from_str(&o.spec).map_err(ApiError::internal)?;
+    let wage = mudou_app::wage::check(&state, client.org_id, &(&spec).into(), Some(id)).await?;
+    let mut out = order_out(&state, o).await?;
+    out.wage = Some(wage.into());
+    Ok(Json(out))
 }
 
 /// Adds the dataset's new items to an open or paused order as new units.

@@ -5,6 +5,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use mudou_app::wage::real_fen_per_hour;
+use mudou_domain::wage::{enough_evidence, fen_per_hour};
 use mudou_domain::{Calendar, CentreId, Fen, Role};
 use mudou_store::{HOUR_MS, OrderCost, TpBucket, TpWorker, now_millis};
 use serde::{Deserialize, Serialize};
@@ -288,11 +290,34 @@ pub struct AnnotatorOut {
     pub not_paid: i64,
     pub agreement: Option<f64>,
     pub pay_fen: i64,
+    /// Time spent answering (ms), and the effective hourly earning: label pay ÷ that time
+    /// (fen an hour; `null` without time).
+    pub answer_ms: i64,
+    pub fen_per_hour: Option<i64>,
+    /// The centre's minimum hourly wage, and whether this earning is under it (judged from
+    /// one hour of answering or 50 answers).
+    pub floor_fen: Option<i64>,
+    pub below_floor: bool,
+}
+
+impl AnnotatorOut {
+    fn with_floor(mut self, floor: Option<i64>) -> Self {
+        self.floor_fen = floor;
+        self.below_floor = match (floor, self.fen_per_hour) {
+            (Some(f), Some(e)) => enough_evidence(self.labels, self.answer_ms) && e < f,
+            _ => false,
+        };
+        self
+    }
 }
 
 impl From<TpWorker> for AnnotatorOut {
     fn from(w: TpWorker) -> Self {
         AnnotatorOut {
+            answer_ms: w.answer_ms,
+            fen_per_hour: fen_per_hour(w.pay_fen, w.answer_ms),
+            floor_fen: None,
+            below_floor: false,
             labels_per_hour: ratio(w.labels, w.hours),
             mean_seconds: ratio(w.answer_ms, w.labels).map(|ms| ms / 1000.0),
             gold_accuracy: ratio(w.gold_correct, w.gold_seen),
@@ -324,6 +349,7 @@ async fn annotators(
     let n = q.days(7)?;
     let centre = scope(&state, &who, q.centre_id).await?;
     let cal = calendar(&state, centre).await?;
+    let floor = state.store.get_centre(centre).await?.min_hourly_wage_fen;
     let today = cal.day_start(now_millis());
     let (from, to) = (cal.add_days(today, 1 - n), cal.add_days(today, 1));
     let mut out: Vec<AnnotatorOut> = state
@@ -331,7 +357,7 @@ async fn annotators(
         .throughput_workers(centre, from, to)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(|w| AnnotatorOut::from(w).with_floor(floor))
         .collect();
     out.sort_by(|a, b| {
         b.labels
@@ -356,6 +382,7 @@ async fn annotators(
                 "not_paid",
                 "agreement",
                 "pay_yuan",
+                "yuan_per_hour",
             ],
             out.iter()
                 .map(|a| {
@@ -374,6 +401,9 @@ async fn annotators(
                         a.not_paid.to_string(),
                         opt_f(a.agreement, 4),
                         Fen(a.pay_fen).to_yuan_string(),
+                        a.fen_per_hour
+                            .map(|f| Fen(f).to_yuan_string())
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -394,11 +424,36 @@ pub struct OrderCostOut {
     /// Pay for its labels so far (fen), and per resolved item.
     pub pay_fen: i64,
     pub pay_per_resolved_fen: Option<f64>,
+    /// Time spent on it (ms), and its real earning per hour so far: pay ÷ that time (fen an
+    /// hour; `null` without time).
+    pub active_ms: i64,
+    pub fen_per_hour: Option<i64>,
+    /// A centre's report: its minimum hourly wage, and whether an open order pays under it
+    /// (judged from one hour of work or 50 answers, as the alerts are).
+    pub floor_fen: Option<i64>,
+    pub below_floor: bool,
+}
+
+impl OrderCostOut {
+    fn with_floor(mut self, floor: Option<i64>) -> Self {
+        self.floor_fen = floor;
+        self.below_floor = match floor {
+            Some(f) if self.state == "open" => {
+                real_fen_per_hour(self.labels, self.active_ms, self.pay_fen).is_some_and(|e| e < f)
+            }
+            _ => false,
+        };
+        self
+    }
 }
 
 impl From<OrderCost> for OrderCostOut {
     fn from(c: OrderCost) -> Self {
         OrderCostOut {
+            active_ms: c.active_ms,
+            fen_per_hour: fen_per_hour(c.pay_fen, c.active_ms),
+            floor_fen: None,
+            below_floor: false,
             pay_per_resolved_fen: ratio(c.pay_fen, c.resolved),
             order_id: c.order_id,
             name: c.name,
@@ -452,12 +507,13 @@ async fn orders(
 ) -> ApiResult<Response> {
     let csv = q.csv()?;
     let centre = scope(&state, &who, q.centre_id).await?;
+    let floor = state.store.get_centre(centre).await?.min_hourly_wage_fen;
     let out: Vec<OrderCostOut> = state
         .store
         .centre_order_costs(centre)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(|c| OrderCostOut::from(c).with_floor(floor))
         .collect();
     if csv {
         return costs_csv(&format!("orders-centre{centre}.csv"), &out);

@@ -105,6 +105,10 @@ pub struct CentreOut {
     pub county: String,
     pub province: String,
     pub timezone: String,
+    /// The local minimum hourly wage in fen (`null`: no floor set).
+    pub min_hourly_wage_fen: Option<i64>,
+    /// What publishing an order expected to pay under the floor does.
+    pub wage_policy: mudou_domain::wage::WagePolicy,
 }
 
 impl From<mudou_store::Centre> for CentreOut {
@@ -115,6 +119,8 @@ impl From<mudou_store::Centre> for CentreOut {
             county: c.county,
             province: c.province,
             timezone: c.timezone,
+            min_hourly_wage_fen: c.min_hourly_wage_fen,
+            wage_policy: mudou_domain::wage::WagePolicy::parse(&c.wage_policy),
         }
     }
 }

@@ -26,6 +26,7 @@ mod stress;
 mod tokens;
 mod trust;
 mod upload;
+mod wage;
 mod web;
 mod work;
 

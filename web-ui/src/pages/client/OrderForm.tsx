@@ -23,6 +23,8 @@ import { yuan } from '../../util';
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { ExamplePicker } from './ExamplePicker';
+import { WageLine } from './WageLine';
+import { wageRequest } from '../../wage';
 import type { TemplateBuilder as Builder } from './TemplateBuilder';
 import { questionOfPath } from '../../kinds/builder';
 
@@ -414,6 +416,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
             </select>
           </label>
         </div>
+        <WageLine request={wageRequest(f, order?.id ?? null)} />
       </fieldset>
 
       <details class="group more-options" data-testid="more-options" open={!!err && ['unit_size', 'deadline', 'priority', 'eligible_centres', 'required_qualification', 'required_level'].includes(err.field)}>

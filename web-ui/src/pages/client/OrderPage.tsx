@@ -11,6 +11,8 @@ import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { GoldPicker } from './GoldPicker';
 import { useLeadModule } from '../lead/lazy';
+import { WageLine } from './WageLine';
+import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
 
 const STATE_ICON: Record<OrderState, IconName> = {
   draft: 'edit',
@@ -36,6 +38,7 @@ export function OrderPage({ id }: { id: number }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [say, setSay] = useSay();
+  const [wageWarn, setWageWarn] = useState<string | null>(null);
   // while people label, the numbers move: look again every 20 s (not while the tab is hidden)
   const live = order.data?.state === 'open';
   useEffect(() => {
@@ -50,13 +53,17 @@ export function OrderPage({ id }: { id: number }) {
     setBusy(action);
     setError(null);
     setSay(null);
+    setWageWarn(null);
     try {
       if (action === 'sync') {
         const r = await api.post<{ added_items: number; added_units: number; skipped_items: number }>(`/orders/${id}/sync`);
         setSay(() => t('synced', { items: r.added_items, units: r.added_units, skipped: r.skipped_items }));
+      } else if (action === 'publish') {
+        const r = await api.post<Order & { wage?: WageCheck }>(`/orders/${id}/publish`);
+        setSay(() => t('published_note'));
+        if (r.wage?.under) setWageWarn(wageLine(r.wage).warning);
       } else {
         await api.post(`/orders/${id}/${action}`);
-        if (action === 'publish') setSay(() => t('published_note'));
       }
       await Promise.all([order.reload(), units.reload()]);
     } catch (e) {
@@ -185,7 +192,9 @@ export function OrderPage({ id }: { id: number }) {
                     )}
                   </div>
                 )}
+                {o.state === 'draft' && <WageLine request={wageRequestOfSpec(o.spec, o.id)} />}
                 {say && <Note kind="ok" testid="order-note">{say()}</Note>}
+                {wageWarn && <Note kind="error" testid="publish-wage-warning">{wageWarn}</Note>}
                 <ErrorNote error={error} />
               </section>
               <Progress o={o} />

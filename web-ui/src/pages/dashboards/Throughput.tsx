@@ -9,7 +9,7 @@ import { api, type Items } from '../../api';
 import { t } from '../../i18n';
 import { yuan } from '../../util';
 import { Icon } from '../../components/Icon';
-import { LoadState, Section, useLoad } from '../../components/ui';
+import { LoadState, Note, Section, useLoad } from '../../components/ui';
 import { percent, topBottom } from '../../earnings/format';
 import { BarChart, LineChart } from './charts';
 
@@ -40,6 +40,10 @@ interface Annotator {
   gold_accuracy: number | null;
   agreement: number | null;
   pay_fen: number;
+  /** Effective hourly earning: pay ÷ time spent answering (fen an hour). */
+  fen_per_hour?: number | null;
+  floor_fen?: number | null;
+  below_floor?: boolean;
 }
 
 interface OrderCost {
@@ -50,6 +54,45 @@ interface OrderCost {
   resolved: number;
   pay_fen: number;
   pay_per_resolved_fen: number | null;
+  /** Real earning per hour so far (fen an hour). */
+  fen_per_hour?: number | null;
+  floor_fen?: number | null;
+  below_floor?: boolean;
+}
+
+/** A warning over a table when some of its rows earn under the centre's minimum wage. */
+function WageNote({
+  rows,
+  words,
+}: {
+  rows: { below_floor?: boolean; floor_fen?: number | null }[];
+  words: 'wage_people_under' | 'wage_orders_under';
+}) {
+  const under = rows.filter((r) => r.below_floor);
+  const floor = under.find((r) => r.floor_fen != null)?.floor_fen;
+  if (under.length === 0 || floor == null) return null;
+  return (
+    <Note kind="error" testid={words}>
+      {t(words, { n: under.length, floor: yuan(floor) })}
+    </Note>
+  );
+}
+
+/** An hourly earning, with a warning icon and words when it is under the centre's minimum wage. */
+export function WageCell({ fen, below, floor }: { fen?: number | null; below?: boolean; floor?: number | null }) {
+  if (fen === null || fen === undefined) return <td class="num">—</td>;
+  return (
+    <td
+      class={'num' + (below ? ' wage-low' : '')}
+      data-testid="wage-cell"
+      data-below={below ? 'yes' : 'no'}
+      title={below && floor != null ? t('wage_low_badge') + ' ' + yuan(floor) : undefined}
+    >
+      {below && <Icon name="alert" size={16} />}
+      <span>{yuan(fen)}</span>
+      {below && floor != null && <span class="sr-only">{t('wage_low_badge') + ' ' + yuan(floor)}</span>}
+    </td>
+  );
 }
 
 interface CentreRow extends Bucket {
@@ -237,6 +280,7 @@ function People({ rows, csv }: { rows: Annotator[]; csv: string }) {
         <Ranked title={t('tp_best')} rows={good.top} show={quality} testid="top-quality" />
         <Ranked title={t('tp_worst')} rows={good.bottom} show={quality} testid="bottom-quality" />
       </div>
+      <WageNote rows={rows} words="wage_people_under" />
       <div class="table-box" data-testid="table-annotators">
         <div class="table-scroll">
           <table class="table">
@@ -249,6 +293,7 @@ function People({ rows, csv }: { rows: Annotator[]; csv: string }) {
                 <th class="num">{t('tp_col_gold')}</th>
                 <th class="num">{t('tp_col_agree')}</th>
                 <th class="num">{t('tp_col_pay')}</th>
+                <th class="num">{t('wage_per_hour')}</th>
               </tr>
             </thead>
             <tbody>
@@ -261,6 +306,7 @@ function People({ rows, csv }: { rows: Annotator[]; csv: string }) {
                   <td class="num">{percent(a.gold_accuracy)}</td>
                   <td class="num">{percent(a.agreement)}</td>
                   <td class="num">{yuan(a.pay_fen)}</td>
+                  <WageCell fen={a.fen_per_hour} below={a.below_floor} floor={a.floor_fen} />
                 </tr>
               ))}
             </tbody>
@@ -276,6 +322,7 @@ function People({ rows, csv }: { rows: Annotator[]; csv: string }) {
 export function Costs({ rows, csv }: { rows: OrderCost[]; csv: string }) {
   return (
     <div class="table-box" data-testid="table-orders">
+      <WageNote rows={rows} words="wage_orders_under" />
       {rows.length === 0 ? (
         <p class="muted">{t('tp_empty')}</p>
       ) : (
@@ -288,6 +335,7 @@ export function Costs({ rows, csv }: { rows: OrderCost[]; csv: string }) {
                 <th class="num">{t('tp_col_resolved')}</th>
                 <th class="num">{t('tp_col_pay')}</th>
                 <th class="num">{t('cost_col_per_item')}</th>
+                <th class="num">{t('wage_per_hour')}</th>
               </tr>
             </thead>
             <tbody>
@@ -298,6 +346,7 @@ export function Costs({ rows, csv }: { rows: OrderCost[]; csv: string }) {
                   <td class="num">{o.resolved}</td>
                   <td class="num">{yuan(o.pay_fen)}</td>
                   <td class="num">{o.pay_per_resolved_fen === null ? '—' : yuan(Math.round(o.pay_per_resolved_fen))}</td>
+                  <WageCell fen={o.fen_per_hour} below={o.below_floor} floor={o.floor_fen} />
                 </tr>
               ))}
             </tbody>

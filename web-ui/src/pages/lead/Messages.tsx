@@ -40,7 +40,7 @@ export function Alerts({ onRead }: { onRead?: () => void }) {
             <ul class="rows">
               {a.items.map((x) => (
                 <li class={'row row-wrap' + (x.read_at ? ' read' : '')} key={x.id} data-testid="alert" data-event={x.data?.event ?? ''}>
-                  <Icon name={x.data?.event === 'promoted' ? 'star' : 'pause'} />
+                  <Icon name={x.data?.event === 'promoted' ? 'star' : x.data?.event === 'wage_low' ? 'coin' : 'pause'} />
                   <div class="row-main">
                     <strong>{alertText(x)}</strong>
                     <span class="muted">{shortTime(x.created_at, getLang())}</span>
