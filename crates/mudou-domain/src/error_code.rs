@@ -109,6 +109,8 @@ error_codes! {
     /// The annotator has no mistakes (labels a lead's review found wrong) to practise on.
     NoMistakes = "no_mistakes" => 409,
     // 413
+    /// A voice note over 1 MiB: record a shorter one.
+    VoiceTooLarge = "voice_too_large" => 413,
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "payload_too_large" => 413,
     /// More files in one upload than the server takes: send them in parts.
@@ -130,6 +132,11 @@ error_codes! {
     /// `expected_fen_per_hour` and `floor_fen` say which and by how much): raise the rate,
     /// or leave the centre out of `eligible_centres`.
     WageBelowFloor = "wage_below_floor" => 422,
+    /// The voice note is not audio (WebM, Ogg, MP4, WAV or MP3, told by its bytes).
+    NotAudio = "not_audio" => 422,
+    /// The voice note is over 60 seconds (or its bytes are too many for the length it
+    /// claims): record a shorter one.
+    VoiceTooLong = "voice_too_long" => 422,
     // 429
     /// Too many attempts: wait `retry_after_s` seconds (also the `Retry-After` header).
     RateLimited = "rate_limited" => 429,

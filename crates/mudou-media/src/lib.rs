@@ -26,7 +26,7 @@ pub use process::{
     JPEG_QUALITY, PHONE_MAX_SIDE, Processed, Rendition, Renditions, SCREEN_MAX_SIDE,
     THUMB_MAX_SIDE, phone_from_screen, process_image, process_many, renditions, sha256_hex,
 };
-pub use sniff::{ImageKind, content_type_of, sniff};
+pub use sniff::{AudioKind, ImageKind, content_type_of, sniff, sniff_audio};
 pub use store::{
     Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, S3Credentials, blob_key,
 };

@@ -151,6 +151,10 @@ pub enum SubmitRefusal {
     UuidReused,
 }
 
+/// Leases that do not lapse: an open question of the annotator's holds the item for them.
+const HOLDING: &str = "EXISTS (SELECT 1 FROM questions q WHERE q.assignment_id = assignments.id \
+    AND q.hold AND q.answered_at IS NULL)";
+
 impl Store {
     pub async fn open_orders(&self) -> Result<std::sync::Arc<Vec<OpenOrder>>> {
         if let Some(v) = self.caches.open_orders.get(&()) {
@@ -184,8 +188,11 @@ impl Store {
     async fn expire_once(&self, now: i64) -> Result<u64> {
         // Most calls find nothing: look with a reader first, so the writer is not taken
         // on every request for work.
-        let due: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(
-            "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 ORDER BY id LIMIT 500")
+        let look = format!(
+            "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 \
+             AND NOT {HOLDING} ORDER BY id LIMIT 500"
+        );
+        let due: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(&look)
             .bind(now).fetch_all(p).await?);
         if due.is_empty() {
             return Ok(0);
@@ -202,7 +209,7 @@ impl Store {
             params(1, units.len())
         ));
         let still_due = self.sql(format!(
-                "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 \
+                "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 AND NOT {HOLDING} \
              ORDER BY id{lock}",
                 params(2, ids.len())
             ),
@@ -246,7 +253,7 @@ impl Store {
     ) -> Result<Option<Assignment>> {
         let sql = self.sql(format!(
                 "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
-             AND lease_expires_at >= $2 ORDER BY id DESC LIMIT 1"
+             AND (lease_expires_at >= $2 OR {HOLDING}) ORDER BY id DESC LIMIT 1"
             ),
         );
         Ok(

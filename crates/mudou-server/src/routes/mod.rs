@@ -14,6 +14,7 @@ pub mod media;
 pub mod mistakes;
 pub mod orders;
 pub mod quality_report;
+pub mod questions;
 pub mod reports;
 pub mod review;
 pub mod session;
@@ -41,7 +42,7 @@ use crate::state::AppState;
         media::Variant, mudou_domain::ErrorCode)),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
          (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),
-         (name = "lead"), (name = "me"),
+         (name = "lead"), (name = "me"), (name = "questions"),
          (name = "signed", description = "links that carry their own expiring signature (no login): pictures for other tools"))
 )]
 pub struct ApiDoc;
@@ -178,6 +179,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(lead::router())
         .merge(me::router())
         .merge(mistakes::router())
+        .merge(questions::router())
         .merge(quality_report::router())
         .merge(templates::router())
 }

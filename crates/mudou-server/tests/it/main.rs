@@ -16,6 +16,7 @@ mod mistakes;
 mod ops;
 mod orders;
 mod people;
+mod questions;
 mod records;
 mod review;
 mod rules;

@@ -1,0 +1,708 @@
+//! Questions on an item: an annotator asks about an item of their unit (a reason picture,
+//! words, a voice note) and keeps the item (hold) or skips it; a lead of their centre answers
+//! (words, a voice note) or forwards it to the order's client, who answers on the order page.
+//! The asker, and others of the centre given the same item, see the answer.
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use mudou_domain::{ErrorCode, OrderId, Role};
+use mudou_media::BlobKind;
+use mudou_store::{NewAnswer, NewLabel, NewQuestion, Question, WriteDone, WriteJob, now_millis};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::types::{ErrorBody, media_url};
+use crate::auth::{AnnotatorCaller, Caller, ClientCaller, LeadCaller};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+
+/// A voice note's largest size.
+pub const MAX_VOICE_BYTES: usize = 1 << 20;
+/// A voice note's longest length.
+pub const MAX_VOICE_MS: i64 = 60_000;
+/// The most bytes a second of voice may take (384 kbit/s: far above what a browser's
+/// recorder makes), plus room for headers: more is not the length the client claims.
+const VOICE_BYTES_PER_S: i64 = 48_000;
+const VOICE_HEADER_BYTES: i64 = 16 * 1024;
+/// Questions a list shows.
+const LISTED: i64 = 200;
+/// Body limit of the routes that take a voice note (base64 makes 1 MiB into 1.34 MiB).
+const VOICE_BODY: usize = 2 << 20;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ask).layer(DefaultBodyLimit::max(VOICE_BODY)))
+        .routes(routes!(my_questions))
+        .routes(routes!(mark_seen))
+        .routes(routes!(lead_questions))
+        .routes(routes!(lead_answer).layer(DefaultBodyLimit::max(VOICE_BODY)))
+        .routes(routes!(lead_forward))
+        .routes(routes!(order_questions))
+        .routes(routes!(client_answer).layer(DefaultBodyLimit::max(VOICE_BODY)))
+        .routes(routes!(question_voice))
+        .routes(routes!(answer_voice))
+}
+
+/// Why the annotator asks: each has a picture in the workbench.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionReason {
+    /// The picture (or text) is hard to make out.
+    Unclear,
+    /// No label fits.
+    NoLabelFits,
+    /// More than one label fits.
+    SeveralFit,
+    /// The rule (instructions) is not clear for this case.
+    RuleUnclear,
+    /// Something else (say it, or record it).
+    Other,
+}
+
+impl QuestionReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            QuestionReason::Unclear => "unclear",
+            QuestionReason::NoLabelFits => "no_label_fits",
+            QuestionReason::SeveralFit => "several_fit",
+            QuestionReason::RuleUnclear => "rule_unclear",
+            QuestionReason::Other => "other",
+        }
+    }
+}
+
+/// What happens to the item while the question is open.
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum WhileOpen {
+    /// The item stays the asker's: their lease does not lapse while the question is open.
+    Hold,
+    /// The item is skipped for them (as "cannot judge") and goes on to others.
+    Skip,
+}
+
+/// A recorded voice note: the browser's bytes in base64 and the length it measured.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceIn {
+    /// The audio file (WebM, Ogg, MP4, WAV or MP3), base64; at most 1 MiB.
+    pub base64: String,
+    /// Its length in milliseconds, at most 60 000.
+    pub duration_ms: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    pub assignment_id: i64,
+    pub item_id: i64,
+    pub reason: QuestionReason,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub voice: Option<VoiceIn>,
+    pub while_open: WhileOpen,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub voice: Option<VoiceIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionItem {
+    pub item_id: i64,
+    pub kind: String,
+    pub thumb_url: Option<String>,
+    pub screen_url: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerOut {
+    pub text: Option<String>,
+    pub voice_url: Option<String>,
+    pub voice_ms: Option<i64>,
+    pub by_name: Option<String>,
+    /// `lead` or `client`.
+    pub by_role: Option<String>,
+    pub at: i64,
+    /// For the asker: when they saw it (`null`: new).
+    pub seen_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionOut {
+    pub id: i64,
+    pub asker_name: String,
+    pub order_id: i64,
+    pub order_name: String,
+    pub item: QuestionItem,
+    pub reason: QuestionReasonOut,
+    pub text: Option<String>,
+    pub voice_url: Option<String>,
+    pub voice_ms: Option<i64>,
+    /// The item stays the asker's while the question is open (else it was skipped).
+    pub hold: bool,
+    pub created_at: i64,
+    pub forwarded_at: Option<i64>,
+    pub answer: Option<AnswerOut>,
+}
+
+/// The reason key, as stored (see [`QuestionReason`]).
+pub type QuestionReasonOut = String;
+
+fn question_out(q: Question) -> QuestionOut {
+    let media = |v: &str| q.item_sha256.as_deref().map(|s| media_url(s, v));
+    let answer = q.answered_at.map(|at| AnswerOut {
+        text: q.answer_body.clone(),
+        voice_url: q
+            .answer_voice_sha256
+            .as_ref()
+            .map(|_| format!("/api/v1/questions/{}/answer/voice", q.id)),
+        voice_ms: q.answer_voice_ms,
+        by_name: q.answered_by_name.clone(),
+        by_role: q.answered_by_role.clone(),
+        at,
+        seen_at: q.answer_seen_at,
+    });
+    QuestionOut {
+        id: q.id,
+        item: QuestionItem {
+            item_id: q.item_id,
+            kind: q.item_kind.clone(),
+            thumb_url: media("thumb"),
+            screen_url: media("screen"),
+            text: q.item_text.clone(),
+        },
+        voice_url: q
+            .voice_sha256
+            .as_ref()
+            .map(|_| format!("/api/v1/questions/{}/voice", q.id)),
+        asker_name: q.asker_name,
+        order_id: q.order_id,
+        order_name: q.order_name,
+        reason: q.reason,
+        text: q.body,
+        voice_ms: q.voice_ms,
+        hold: q.hold,
+        created_at: q.created_at,
+        forwarded_at: q.forwarded_at,
+        answer,
+    }
+}
+
+/// Words: trimmed, at most 500 characters; empty is none.
+fn words(text: Option<String>) -> ApiResult<Option<String>> {
+    let t = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if t.as_ref().is_some_and(|t| t.chars().count() > 500) {
+        return Err(ApiError::validation("text: at most 500 characters").with("field", "text"));
+    }
+    Ok(t)
+}
+
+/// Checks a voice note: really audio (by its bytes), at most 1 MiB and 60 s (the length the
+/// client reports, bounded by the bytes; a WAV's own header is believed over the client).
+/// Returns the bytes and the length.
+pub fn check_voice(v: &VoiceIn) -> ApiResult<(Vec<u8>, i64)> {
+    // Base64 of 1 MiB is at most this long: refuse a larger one before decoding it.
+    if v.base64.len() > MAX_VOICE_BYTES.div_ceil(3) * 4 + 8 {
+        return Err(too_large());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v.base64.trim())
+        .map_err(|_| ApiError::validation("voice.base64: not base64").with("field", "voice"))?;
+    if bytes.len() > MAX_VOICE_BYTES {
+        return Err(too_large());
+    }
+    let Some(kind) = mudou_media::sniff_audio(&bytes) else {
+        return Err(ApiError::new(
+            ErrorCode::NotAudio,
+            "the voice note is not audio (WebM, Ogg, MP4, WAV or MP3)",
+        ));
+    };
+    if v.duration_ms <= 0 {
+        return Err(ApiError::validation("voice.duration_ms: more than 0").with("field", "voice"));
+    }
+    let mut ms = v.duration_ms;
+    if kind == mudou_media::AudioKind::Wav
+        && let Some(wav_ms) = wav_ms(&bytes)
+    {
+        ms = ms.max(wav_ms);
+    }
+    let bound = (ms + 999) / 1000 * VOICE_BYTES_PER_S + VOICE_HEADER_BYTES;
+    if ms > MAX_VOICE_MS || bytes.len() as i64 > bound {
+        return Err(ApiError::new(
+            ErrorCode::VoiceTooLong,
+            "the voice note is over 60 seconds: record a shorter one",
+        ));
+    }
+    Ok((bytes, ms))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorCode::VoiceTooLarge,
+        "the voice note is over 1 MiB: record a shorter one",
+    )
+}
+
+/// A WAV's length from its header (`fmt ` byte rate, `data` size), when it reads.
+fn wav_ms(b: &[u8]) -> Option<i64> {
+    let mut at = 12;
+    let mut rate: Option<u32> = None;
+    while at + 8 <= b.len() {
+        let id = &b[at..at + 4];
+        let size = u32::from_le_bytes(b[at + 4..at + 8].try_into().ok()?) as usize;
+        let body = at + 8;
+        if id == b"fmt " && body + 12 <= b.len() {
+            rate = Some(u32::from_le_bytes(b[body + 8..body + 12].try_into().ok()?));
+        } else if id == b"data" {
+            let r = rate.filter(|r| *r > 0)? as i64;
+            return Some(size as i64 * 1000 / r);
+        }
+        at = body.checked_add(size)?.checked_add(size & 1)?;
+    }
+    None
+}
+
+/// Stores a checked voice note as a blob; its SHA-256.
+async fn store_voice(state: &AppState, bytes: Vec<u8>) -> ApiResult<String> {
+    let (sha, _) = state
+        .blobs
+        .put_original(bytes.into())
+        .await
+        .map_err(|e| ApiError::internal(format!("storing a voice note: {e}")))?;
+    Ok(sha)
+}
+
+/// Asks about an item of the caller's current unit. Nothing is stored when the voice note
+/// is refused or the item is not leased to the caller (404).
+#[utoipa::path(post, path = "/api/v1/work/questions", tag = "questions", request_body = AskRequest,
+    responses((status = 200, body = QuestionOut), (status = 404, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn ask(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+    Json(req): Json<AskRequest>,
+) -> ApiResult<Json<QuestionOut>> {
+    let user = &me.caller.user;
+    let text = words(req.text)?;
+    let voice = req.voice.as_ref().map(check_voice).transpose()?;
+    let now = now_millis();
+    let a = state
+        .store
+        .active_assignment(user.id, now)
+        .await?
+        .filter(|a| a.id == req.assignment_id)
+        .ok_or_else(|| ApiError::not_found("item of your unit"))?;
+    let items = state.store.assignment_items(&a).await?;
+    if !items.iter().any(|i| i.item_id == req.item_id) {
+        return Err(ApiError::not_found("item of your unit"));
+    }
+    if req.while_open == WhileOpen::Skip {
+        skip_item(&state, &me, &a, req.item_id).await?;
+    }
+    let voice = match voice {
+        Some((bytes, ms)) => Some((store_voice(&state, bytes).await?, ms)),
+        None => None,
+    };
+    let id = state
+        .store
+        .insert_question(&NewQuestion {
+            centre_id: a.centre_id,
+            asker_id: user.id.get(),
+            assignment_id: a.id,
+            order_id: a.order_id,
+            item_id: req.item_id,
+            reason: req.reason.as_str().to_owned(),
+            body: text,
+            voice,
+            hold: req.while_open == WhileOpen::Hold,
+            created_at: now,
+        })
+        .await?;
+    Ok(Json(question_out(state.store.question(id).await?)))
+}
+
+/// Skips the item for the asker the way the workbench's skip does (a label with the skip
+/// reason `cannot_judge`), so it goes on to others.
+async fn skip_item(
+    state: &AppState,
+    me: &AnnotatorCaller,
+    a: &mudou_store::Assignment,
+    item_id: i64,
+) -> ApiResult<()> {
+    let spec = state.specs.get(&state.store, a.order_id).await?.spec;
+    let label = NewLabel {
+        client_uuid: uuid::Uuid::new_v4().hyphenated().to_string(),
+        assignment_id: a.id,
+        item_id,
+        annotator_id: me.caller.user.id.get(),
+        pay_fen: spec.pay_for(None),
+        pay_on_submit: spec.pay_on == mudou_domain::PayOn::Submit,
+        answer: None,
+        skip_reason: Some("cannot_judge".to_owned()),
+        client_ms: 0,
+        server_ms: 0,
+    };
+    match state
+        .writer
+        .run(WriteJob::Label(label), Some((a.order_id, spec)))
+        .await?
+    {
+        WriteDone::Label(Ok(_)) => Ok(()),
+        WriteDone::Label(Err(_)) => Err(ApiError::new(
+            ErrorCode::UnitClosed,
+            "this item can no longer be skipped",
+        )),
+        other => Err(ApiError::internal(format!("a label answered {other:?}"))),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyQuestionsOut {
+    /// The caller's questions, newest first.
+    pub questions: Vec<QuestionOut>,
+    /// Answers the caller has not seen yet.
+    pub new_answers: i64,
+    /// Answered questions of others of the centre on items the caller was given.
+    pub on_my_items: Vec<QuestionOut>,
+}
+
+/// My questions with their answers, and answers others got on items I was given.
+#[utoipa::path(get, path = "/api/v1/me/questions", tag = "questions",
+    responses((status = 200, body = MyQuestionsOut), (status = 403, body = ErrorBody)))]
+async fn my_questions(
+    State(state): State<AppState>,
+    me: AnnotatorCaller,
+) -> ApiResult<Json<MyQuestionsOut>> {
+    let mine = state.store.my_questions(me.caller.user.id, LISTED).await?;
+    let new_answers = mine
+        .iter()
+        .filter(|q| q.answered_at.is_some() && q.answer_seen_at.is_none())
+        .count() as i64;
+    let others = state
+        .store
+        .answered_on_my_items(me.caller.user.id, me.centre_id, LISTED)
+        .await?;
+    Ok(Json(MyQuestionsOut {
+        questions: mine.into_iter().map(question_out).collect(),
+        new_answers,
+        on_my_items: others.into_iter().map(question_out).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SeenOut {
+    pub marked: u64,
+}
+
+/// Marks the caller's answers seen (the badge clears).
+#[utoipa::path(post, path = "/api/v1/me/questions/seen", tag = "questions",
+    responses((status = 200, body = SeenOut), (status = 403, body = ErrorBody)))]
+async fn mark_seen(State(state): State<AppState>, me: AnnotatorCaller) -> ApiResult<Json<SeenOut>> {
+    let marked = state
+        .store
+        .mark_answers_seen(me.caller.user.id, now_millis())
+        .await?;
+    Ok(Json(SeenOut { marked }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionsOut {
+    pub questions: Vec<QuestionOut>,
+}
+
+/// The lead's centre's questions: open ones first (oldest first), then answered ones.
+#[utoipa::path(get, path = "/api/v1/lead/questions", tag = "questions",
+    responses((status = 200, body = QuestionsOut), (status = 403, body = ErrorBody)))]
+async fn lead_questions(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+) -> ApiResult<Json<QuestionsOut>> {
+    let qs = state.store.centre_questions(lead.centre_id, LISTED).await?;
+    Ok(Json(QuestionsOut {
+        questions: qs.into_iter().map(question_out).collect(),
+    }))
+}
+
+/// A question of the lead's centre (404 otherwise).
+async fn centre_question(state: &AppState, lead: &LeadCaller, id: i64) -> ApiResult<Question> {
+    let q = state
+        .store
+        .question(id)
+        .await
+        .map_err(ApiError::not_found_as("question"))?;
+    if q.centre_id != lead.centre_id.get() {
+        return Err(ApiError::not_found("question"));
+    }
+    Ok(q)
+}
+
+/// Checks an answer (words and/or a voice note) and stores its voice note.
+async fn answer_of(state: &AppState, req: AnswerRequest, by: i64) -> ApiResult<NewAnswer> {
+    let text = words(req.text)?;
+    let voice = req.voice.as_ref().map(check_voice).transpose()?;
+    if text.is_none() && voice.is_none() {
+        return Err(ApiError::validation("say or write the answer").with("field", "text"));
+    }
+    let now = now_millis();
+    let voice = match voice {
+        Some((bytes, ms)) => Some((store_voice(state, bytes).await?, ms)),
+        None => None,
+    };
+    Ok(NewAnswer {
+        body: text,
+        voice,
+        by,
+        at: now,
+        lease_until: now + super::work::LEASE.as_millis() as i64,
+    })
+}
+
+/// Answers a question of the lead's centre (409 when it was already answered).
+#[utoipa::path(post, path = "/api/v1/lead/questions/{id}/answer", tag = "questions",
+    params(("id" = i64, Path)), request_body = AnswerRequest,
+    responses((status = 200, body = QuestionOut), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn lead_answer(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+    Path(id): Path<i64>,
+    Json(req): Json<AnswerRequest>,
+) -> ApiResult<Json<QuestionOut>> {
+    let q = centre_question(&state, &lead, id).await?;
+    let answer = answer_of(&state, req, lead.caller.user.id.get()).await?;
+    state.store.answer_question(q.id, &answer).await?;
+    Ok(Json(question_out(state.store.question(q.id).await?)))
+}
+
+/// Forwards a question of the lead's centre to the order's client (409 when it was
+/// already answered or forwarded).
+#[utoipa::path(post, path = "/api/v1/lead/questions/{id}/forward", tag = "questions",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = QuestionOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn lead_forward(
+    State(state): State<AppState>,
+    lead: LeadCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<QuestionOut>> {
+    let q = centre_question(&state, &lead, id).await?;
+    state
+        .store
+        .forward_question(q.id, lead.caller.user.id.get(), now_millis())
+        .await?;
+    Ok(Json(question_out(state.store.question(q.id).await?)))
+}
+
+/// The questions on one of the client's orders: those forwarded to them, and answered ones.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/questions", tag = "questions",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = QuestionsOut), (status = 404, body = ErrorBody)))]
+async fn order_questions(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Json<QuestionsOut>> {
+    let o = state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(ApiError::not_found_as("order"))?;
+    let qs = state.store.order_questions(o.id, LISTED).await?;
+    Ok(Json(QuestionsOut {
+        questions: qs.into_iter().map(question_out).collect(),
+    }))
+}
+
+/// Answers a question forwarded to the client on one of their orders.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/questions/{qid}/answer", tag = "questions",
+    params(("id" = i64, Path), ("qid" = i64, Path)), request_body = AnswerRequest,
+    responses((status = 200, body = QuestionOut), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn client_answer(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path((id, qid)): Path<(OrderId, i64)>,
+    Json(req): Json<AnswerRequest>,
+) -> ApiResult<Json<QuestionOut>> {
+    let o = state
+        .store
+        .get_order(client.org_id, id)
+        .await
+        .map_err(ApiError::not_found_as("order"))?;
+    let q = state
+        .store
+        .question(qid)
+        .await
+        .map_err(ApiError::not_found_as("question"))?;
+    if q.order_id != o.id || q.forwarded_at.is_none() {
+        return Err(ApiError::not_found("question"));
+    }
+    let answer = answer_of(&state, req, client.caller.user.id.get()).await?;
+    state.store.answer_question(q.id, &answer).await?;
+    Ok(Json(question_out(state.store.question(q.id).await?)))
+}
+
+/// Whether the caller may read the question (and hear its voice notes): its asker, others
+/// of the centre given the item once it is answered, the centre's leads, the order's client
+/// once it is forwarded or answered, admins.
+async fn may_read(state: &AppState, caller: &Caller, q: &Question) -> ApiResult<bool> {
+    let user = &caller.user;
+    Ok(match user.role {
+        Role::Admin => true,
+        Role::Annotator => {
+            q.asker_id == user.id.get()
+                || (user.centre_id.map(|c| c.get()) == Some(q.centre_id)
+                    && q.answered_at.is_some()
+                    && state.store.annotator_met_item(user.id, q.item_id).await?)
+        }
+        Role::Lead => user.centre_id.map(|c| c.get()) == Some(q.centre_id),
+        Role::Client => match user.org_id {
+            Some(org) => {
+                (q.forwarded_at.is_some() || q.answered_at.is_some())
+                    && state
+                        .store
+                        .get_order(org, OrderId::new(q.order_id))
+                        .await
+                        .is_ok()
+            }
+            None => false,
+        },
+    })
+}
+
+async fn voice(state: &AppState, caller: &Caller, id: i64, answer: bool) -> ApiResult<Response> {
+    caller.require_for(&axum::http::Method::GET)?;
+    let not_found = || ApiError::not_found("voice note");
+    let q = state.store.question(id).await.map_err(|_| not_found())?;
+    if !may_read(state, caller, &q).await? {
+        return Err(not_found());
+    }
+    let sha = if answer {
+        q.answer_voice_sha256
+    } else {
+        q.voice_sha256
+    }
+    .ok_or_else(not_found)?;
+    let blob = state
+        .blobs
+        .get(BlobKind::Original, &sha)
+        .await
+        .map_err(|e| ApiError::internal(format!("reading a voice note: {e}")))?
+        .ok_or_else(not_found)?;
+    let ct = HeaderValue::from_str(blob.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        blob.bytes,
+    )
+        .into_response())
+}
+
+/// The question's voice note, for those who may read the question.
+#[utoipa::path(get, path = "/api/v1/questions/{id}/voice", tag = "questions",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "the audio bytes"), (status = 404, body = ErrorBody)))]
+async fn question_voice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    voice(&state, &caller, id, false).await
+}
+
+/// The answer's voice note, for those who may read the question.
+#[utoipa::path(get, path = "/api/v1/questions/{id}/answer/voice", tag = "questions",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "the audio bytes"), (status = 404, body = ErrorBody)))]
+async fn answer_voice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    voice(&state, &caller, id, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav(seconds: u32) -> Vec<u8> {
+        let rate = 8000u32;
+        let data = vec![128u8; (rate * seconds) as usize];
+        let mut b = b"RIFF".to_vec();
+        b.extend((36 + data.len() as u32).to_le_bytes());
+        b.extend(b"WAVEfmt ");
+        b.extend(16u32.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(rate.to_le_bytes());
+        b.extend(rate.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(8u16.to_le_bytes());
+        b.extend(b"data");
+        b.extend((data.len() as u32).to_le_bytes());
+        b.extend(data);
+        b
+    }
+
+    fn voice(bytes: &[u8], ms: i64) -> VoiceIn {
+        VoiceIn {
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            duration_ms: ms,
+        }
+    }
+
+    fn code(r: ApiResult<(Vec<u8>, i64)>) -> ErrorCode {
+        r.err().unwrap().code
+    }
+
+    #[test]
+    fn a_wav_reads_its_own_length() {
+        assert_eq!(wav_ms(&wav(2)), Some(2000));
+        assert_eq!(check_voice(&voice(&wav(2), 2000)).unwrap().1, 2000);
+        // A client that says 1 s of a 70 s WAV is not believed.
+        assert_eq!(
+            code(check_voice(&voice(&wav(70), 1000))),
+            ErrorCode::VoiceTooLong
+        );
+        assert_eq!(
+            code(check_voice(&voice(b"hello", 1000))),
+            ErrorCode::NotAudio
+        );
+        let mut big = b"OggS".to_vec();
+        big.resize(MAX_VOICE_BYTES + 1, 0);
+        assert_eq!(
+            code(check_voice(&voice(&big, 30_000))),
+            ErrorCode::VoiceTooLarge
+        );
+        // 500 KiB said to be 2 s long: too many bytes for its length.
+        let mut ogg = b"OggS".to_vec();
+        ogg.resize(500 * 1024, 0);
+        assert_eq!(
+            code(check_voice(&voice(&ogg, 2000))),
+            ErrorCode::VoiceTooLong
+        );
+        assert_eq!(
+            code(check_voice(&voice(&ogg, 61_000))),
+            ErrorCode::VoiceTooLong
+        );
+    }
+}
