@@ -296,6 +296,13 @@ const ICONS = {
   swap: P('M7 4L3 8l4 4M3 8h14M17 20l4-4-4-4M21 16H7'),
   hash: P('M4 9h16M4 15h16M10 3L8 21M16 3l-2 18'),
   text: P('M4 7V4h16v3M9 20h6M12 4v16'),
+  mic: (
+    <>
+      <rect x="9" y="2" width="6" height="12" rx="3" />
+      {P('M5 11a7 7 0 0 0 14 0M12 18v4')}
+    </>
+  ),
+  stop: <rect x="6" y="6" width="12" height="12" rx="1" fill="currentColor" />,
   list: P('M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01'),
 } as const;
 

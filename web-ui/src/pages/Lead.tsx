@@ -63,6 +63,7 @@ export function LeadHome({ user: _user }: { user: User }) {
       {m && view.page === 'quality' && <m.QualityPageView />}
       {m && view.page === 'worker' && <m.WorkerPageView id={view.id} />}
       {m && view.page === 'messages' && <m.MessagesPage onRead={() => void summary.reload()} />}
+      {m && view.page === 'questions' && <m.QuestionsPage />}
       {m && view.page === 'pauses' && <m.PausesPage order={view.order} onChanged={() => void summary.reload()} />}
     </main>
   );

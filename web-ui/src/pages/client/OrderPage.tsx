@@ -449,6 +449,7 @@ function ReportAndResults({ o }: { o: Order }) {
   if (!m) return null;
   return (
     <>
+      <m.OrderQuestions orderId={o.id} />
       <m.QualityReport o={o} />
       <m.Results o={o} />
     </>

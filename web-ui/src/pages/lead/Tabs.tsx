@@ -33,6 +33,7 @@ const TABS: { page: LeadView['page']; view: LeadView; icon: IconName; label: Key
   { page: 'review', view: { page: 'review', order: null }, icon: 'clipboard', label: 'lead_tab_review' },
   { page: 'quality', view: { page: 'quality' }, icon: 'chart', label: 'lead_tab_quality' },
   { page: 'messages', view: { page: 'messages' }, icon: 'message', label: 'lead_tab_messages' },
+  { page: 'questions', view: { page: 'questions' }, icon: 'help', label: 'lead_tab_questions' },
   { page: 'pauses', view: { page: 'pauses', order: null }, icon: 'pause', label: 'lead_tab_pauses' },
 ];
 

@@ -9,6 +9,7 @@ export type LeadView =
   | { page: 'quality' }
   | { page: 'worker'; id: number }
   | { page: 'messages' }
+  | { page: 'questions' }
   | { page: 'pauses'; order: number | null };
 
 /** The view a hash names; anything unknown is the home. */
@@ -20,6 +21,7 @@ export function parseLeadHash(hash: string): LeadView {
   m = /^quality\/(\d+)$/.exec(h);
   if (m) return { page: 'worker', id: Number(m[1]) };
   if (h === 'messages') return { page: 'messages' };
+  if (h === 'questions') return { page: 'questions' };
   m = /^pauses(?:\?order=(\d+))?$/.exec(h);
   if (m) return { page: 'pauses', order: m[1] ? Number(m[1]) : null };
   return { page: 'home' };
@@ -37,6 +39,8 @@ export function leadHash(v: LeadView): string {
       return `#/quality/${v.id}`;
     case 'messages':
       return '#/messages';
+    case 'questions':
+      return '#/questions';
     case 'pauses':
       return v.order ? `#/pauses?order=${v.order}` : '#/pauses';
   }

@@ -16,6 +16,7 @@ import { answerText, knownLabels, PendingBadge, SpeakButton, useOptional, useOut
 import { Workbench } from './Workbench';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import { EarningsPage } from '../Earnings';
+import { MyQuestionsCard } from './Ask';
 import { MistakesButton, MistakesPage, PracticeCard, PracticePage, usePractice, type MyMistakes } from './Mistakes';
 import '../../work/work.css';
 
@@ -235,6 +236,7 @@ function AnnotatorHome({
         {todayLine && <SpeakButton text={todayLine} testid="speak-today" big />}
         <MistakesButton data={mistakes} onOpen={onMistakes} />
       </div>
+      <MyQuestionsCard />
       <Messages />
     </main>
   );

@@ -30,6 +30,7 @@ import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
 import { QuestionLine } from './Question';
+import { AskSheet, type MyQuestions, type QuestionOut } from './Ask';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import type { FormAnswer } from '../../kinds/types';
 
@@ -64,6 +65,19 @@ export function Workbench({
   const [stage, setStage] = useState<Stage>({ kind: 'loading' });
   const [unit, dispatchRaw] = useReducer(reducer, null);
   const [help, setHelp] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const [asked, setAsked] = useState(false);
+  // Answered questions (mine, and others' of the centre) on items of this unit: a chip on the item.
+  const [answered, setAnswered] = useState<QuestionOut[]>([]);
+  const [chipOpen, setChipOpen] = useState(false);
+  const unitId = unit?.assignment.id;
+  useEffect(() => {
+    if (unitId === undefined) return;
+    api.get<MyQuestions>('/me/questions').then(
+      (m) => alive.current && setAnswered([...m.questions, ...m.on_my_items].filter((q) => q.answer)),
+      () => undefined,
+    );
+  }, [unitId]);
   const [skipping, setSkipping] = useState(false);
   // the "hand this unit back?" question is open
   const [handBack, setHandBack] = useState(false);
@@ -602,6 +616,19 @@ export function Workbench({
             {t('earn_drop', { yuan: yuan(drop.fen) })}
           </button>
         )}
+        <button
+          type="button"
+          class="btn btn-secondary btn-ask"
+          data-testid="ask"
+          aria-label={t('ask_title')}
+          onClick={() => {
+            setAsked(false);
+            setAsking(true);
+          }}
+        >
+          <Icon name="message" />
+          <span>{t('ask')}</span>
+        </button>
         <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
           <Icon name="help" />
         </button>
@@ -613,6 +640,41 @@ export function Workbench({
         </Note>
       )}
       <QuestionLine order={o} />
+      {asking && (
+        <AskSheet
+          assignmentId={a.id}
+          itemId={it.item_id}
+          onClose={() => setAsking(false)}
+          onSent={(_q, skipped) => {
+            setAsking(false);
+            setAsked(true);
+            // The server skipped it already; the same skip here moves on to the next item.
+            if (skipped) give({ answer: null, skip: 'cannot_judge' });
+          }}
+        />
+      )}
+      {asked && (
+        <Note kind="info" testid="ask-sent">
+          {t('ask_sent')}
+        </Note>
+      )}
+      {answered.some((q) => q.item.item_id === it.item_id) && (
+        <div class="answered-chip-box">
+          <button type="button" class="btn btn-plain answered-chip" data-testid="answered-chip" aria-expanded={chipOpen} onClick={() => setChipOpen((x) => !x)}>
+            <Icon name="message" size={18} />
+            {t('ask_answered_chip')}
+          </button>
+          {chipOpen &&
+            answered
+              .filter((q) => q.item.item_id === it.item_id)
+              .map((q) => (
+                <p class="answered-text" key={q.id} data-testid="answered-text">
+                  {q.answer?.text}
+                  {q.answer?.voice_url && <audio controls src={q.answer.voice_url} aria-label={t('q_play')} />}
+                </p>
+              ))}
+        </div>
+      )}
       {leaseLost && <Note kind="info">{t('lease_lost')}</Note>}
       {!outbox().durable && <Note kind="info">{t('not_durable')}</Note>}
       {snap.rejected > 0 && <Note kind="info">{t('rejected_n', { n: snap.rejected })}</Note>}
