@@ -197,4 +197,20 @@ impl Store {
         }
         Ok(())
     }
+
+    /// The latest items a centre's annotators were given, newest first (one per
+    /// assignment): (assignment, annotator, order, item). For the demo's questions.
+    pub async fn latest_given_items(
+        &self,
+        centre: CentreId,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, i64, i64)>> {
+        let sql = "SELECT s.id, s.annotator_id, s.order_id, MIN(l.item_id) FROM assignments s \
+                   JOIN labels l ON l.assignment_id = s.id WHERE s.centre_id = $1 \
+                   GROUP BY s.id, s.annotator_id, s.order_id ORDER BY s.id DESC LIMIT $2";
+        Ok(
+            on_read!(self, p => sqlx::query_as(sql).bind(centre.get()).bind(limit)
+            .fetch_all(p).await?),
+        )
+    }
 }

@@ -247,6 +247,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     let centre_id = CentreId::new(centre.id);
     seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
     review_history(svc, org_id, shapes_id, centre_id, lead.id).await?;
+    questions(svc, centre_id, lead.id).await?;
     // Open orders whose history pays under the centre's floor alert the lead and the admin.
     mudou_app::wage::sweep(svc).await?;
 
@@ -331,6 +332,51 @@ async fn review_history(
         decided = queue.len(),
         "the lead reviewed part of the history"
     );
+    Ok(())
+}
+
+/// Two questions on items the annotators were given: one waits in the lead's queue, one
+/// the lead answered (the asker sees it on the home screen, with a badge).
+async fn questions(svc: &Services, centre_id: CentreId, lead_id: UserId) -> anyhow::Result<()> {
+    let store = &svc.store;
+    let given = store.latest_given_items(centre_id, 2).await?;
+    let now = now_millis();
+    let asks = [
+        ("several_fit", "圆形和方形都有，选哪个？"),
+        ("unclear", "图太小，看不清颜色"),
+    ];
+    for (i, ((assignment, annotator, order, item), (reason, text))) in
+        given.into_iter().zip(asks).enumerate()
+    {
+        let id = store
+            .insert_question(&mudou_store::NewQuestion {
+                centre_id: centre_id.get(),
+                asker_id: annotator,
+                assignment_id: assignment,
+                order_id: order,
+                item_id: item,
+                reason: reason.into(),
+                body: Some(text.into()),
+                voice: None,
+                hold: false,
+                created_at: now - 3_600_000,
+            })
+            .await?;
+        if i == 1 {
+            store
+                .answer_question(
+                    id,
+                    &mudou_store::NewAnswer {
+                        body: Some("看不清就点“看不清”跳过，不要猜。".into()),
+                        voice: None,
+                        by: lead_id.get(),
+                        at: now - 1_800_000,
+                        lease_until: now,
+                    },
+                )
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -389,6 +389,10 @@ mod tests {
                 .pending_fen;
         }
         assert!(pending > 0);
+        // The demo's questions: one waits in the lead's queue, one is answered.
+        let qs = store.centre_questions(centre, 10).await.unwrap();
+        assert_eq!(qs.len(), 2, "{qs:?}");
+        assert!(qs[0].answered_at.is_none() && qs[1].answered_at.is_some());
 
         let now = mudou_store::now_millis();
         let cal = Calendar::china();
