@@ -71,6 +71,10 @@ export function Workbench({
   const [answered, setAnswered] = useState<QuestionOut[]>([]);
   const [chipOpen, setChipOpen] = useState(false);
   const unitId = unit?.assignment.id;
+  const ask = () => {
+    setAsked(false);
+    setAsking(true);
+  };
   useEffect(() => {
     if (unitId === undefined) return;
     api.get<MyQuestions>('/me/questions').then(
@@ -616,19 +620,6 @@ export function Workbench({
             {t('earn_drop', { yuan: yuan(drop.fen) })}
           </button>
         )}
-        <button
-          type="button"
-          class="btn btn-secondary btn-ask"
-          data-testid="ask"
-          aria-label={t('ask_title')}
-          onClick={() => {
-            setAsked(false);
-            setAsking(true);
-          }}
-        >
-          <Icon name="message" />
-          <span>{t('ask')}</span>
-        </button>
         <button type="button" class="btn btn-plain btn-icon" data-testid="help" aria-label={t('help')} onClick={() => setHelp(true)}>
           <Icon name="help" />
         </button>
@@ -707,7 +698,7 @@ export function Workbench({
               onBack={() => dispatch({ type: 'back', now: performance.now() })}
               onHelp={() => setHelp(true)}
               keys={!help}
-              footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+              footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} />}
             />
           </>
         ) : (
@@ -721,14 +712,14 @@ export function Workbench({
           initial={given?.answer && 'boxes' in given.answer ? given.answer.boxes : []}
           control={boxControl}
           onDone={(boxes) => give({ answer: { boxes }, skip: null })}
-          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} askInReasons />}
         />
       ) : (
         <ChoiceArea
           state={s}
           onAnswer={(ans) => give({ answer: ans, skip: null })}
           onToggle={(key) => dispatch({ type: 'toggle', key })}
-          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} />}
+          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} />}
         />
       )}
       {help && <HelpDialog order={o} onClose={() => setHelp(false)} lang={<LangToggle />} />}
@@ -985,18 +976,32 @@ function SkipArea({
   open,
   setOpen,
   onSkip,
+  onAsk,
+  askInReasons,
 }: {
   open: boolean;
   setOpen: (o: boolean) => void;
   given: Given | undefined;
   onSkip: (r: SkipReason) => void;
+  onAsk: () => void;
+  /** Where the row is full (the box editor): the ask button shows with the skip reasons. */
+  askInReasons?: boolean;
 }) {
+  const askButton = (
+    <button type="button" class="btn btn-plain btn-ask" data-testid="ask" aria-label={t('ask_title')} onClick={onAsk}>
+      <Icon name="message" />
+      <span>{t('ask')}</span>
+    </button>
+  );
   if (!open)
     return (
-      <button type="button" class="btn btn-plain btn-skip" data-testid="skip" aria-expanded="false" onClick={() => setOpen(true)}>
-        <Icon name="skip" />
-        <span>{t('skip')}</span>
-      </button>
+      <>
+        <button type="button" class="btn btn-plain btn-skip" data-testid="skip" aria-expanded="false" onClick={() => setOpen(true)}>
+          <Icon name="skip" />
+          <span>{t('skip')}</span>
+        </button>
+        {!askInReasons && askButton}
+      </>
     );
   return (
     <div class="skip-reasons" role="group" aria-label={t('skip_why')} data-testid="skip-reasons">
@@ -1012,6 +1017,7 @@ function SkipArea({
           <span>{t(('skip_' + s.reason) as 'skip_unclear')}</span>
         </button>
       ))}
+      {askInReasons && askButton}
       <button type="button" class="btn btn-plain btn-icon" aria-label={t('cancel')} onClick={() => setOpen(false)}>
         <Icon name="x" />
       </button>
