@@ -1,11 +1,11 @@
 // Questions on an item, on a 360 px phone with Chromium's fake microphone: 白露 (a worker of
 // this test's own: the demo's people are trained, paused and paid by other tests) records a
-// voice question about the picture in front of her and keeps the item; the lead hears it in
-// the centre's queue and answers in words; her home shows the answer with a badge.
+// voice question about the picture in front of her and keeps the item; the lead finds it in
+// the Questions tab (1366 px) with its voice note and answers in words; her home shows the answer with a badge.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PHONE, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
 import { apiSession, loginAnnotator, onlyOpen, returnOtherUnits, shownItem, startWork } from './work-lib.mjs';
 
 describe('questions on an item (问一问)', () => {
@@ -57,7 +57,27 @@ describe('questions on an item (问一问)', () => {
     assert.equal(q.reason, 'several_fit');
     assert.ok(q.voice_url && q.voice_ms > 500, `a voice note: ${JSON.stringify(q)}`);
     assert.equal(q.hold, true);
-    await lead('POST', `/lead/questions/${q.id}/answer`, { text: '看最大的那个图形' });
+    // the lead, at 1366 px: the Questions tab, the question with its voice note, answer in words
+    const lb = await openBrowser(LAPTOP);
+    try {
+      const lp = lb.page;
+      await lp.goto(BASE + '/login');
+      await lp.getByTestId('password-form').waitFor();
+      await lp.locator('input[name=username]').fill('lead');
+      await lp.locator('input[name=password]').fill('mudou-lead');
+      await lp.getByTestId('sign-in').click();
+      await lp.getByTestId('lead-tab-questions').click();
+      const row = lp.locator(`[data-testid=lead-question][data-id="${q.id}"]`);
+      await row.waitFor();
+      assert.ok((await row.locator('audio').count()) >= 1, 'the voice note plays');
+      await row.getByTestId('answer-text').fill('看最大的那个图形');
+      await shot(lp, 'laptop-zh-lead-questions');
+      await row.getByTestId('answer-send').click();
+      await row.getByTestId('question-answer').waitFor();
+      assert.deepEqual(lb.errors, []);
+    } finally {
+      await lb.close();
+    }
 
     // her home: the answer, with a badge of new answers
     await page.getByTestId('go-home').click();

@@ -234,11 +234,11 @@ export function AskSheet({
   );
 }
 
-/** One question with its answer, for the asker (and others given the item). */
-export function QuestionCard({ q }: { q: QuestionOut }) {
+/** One question with its answer; `mine`: the asker's own (a new answer is marked). */
+export function QuestionCard({ q, mine }: { q: QuestionOut; mine?: boolean }) {
   const r = REASONS.find((x) => x.reason === q.reason) ?? REASONS[4];
   return (
-    <li class={'card question-card' + (q.answer && !q.answer.seen_at ? ' new' : '')} data-testid="question" data-id={q.id}>
+    <li class={'card question-card' + (mine && q.answer && !q.answer.seen_at ? ' new' : '')} data-testid="question" data-id={q.id}>
       <div class="question-head">
         {q.item.thumb_url ? <img class="question-thumb" src={q.item.thumb_url} alt="" /> : q.item.text && <p class="question-item-text">{q.item.text}</p>}
         <span class="question-reason">
@@ -290,7 +290,7 @@ export function MyQuestionsCard() {
       </h2>
       <ul class="question-list">
         {data.questions.map((q) => (
-          <QuestionCard key={q.id} q={q} />
+          <QuestionCard key={q.id} q={q} mine />
         ))}
       </ul>
       {data.new_answers > 0 && (
