@@ -5,6 +5,7 @@
 //! [`BlobStore`] is async. See the crate README for limits and error codes.
 
 mod archive;
+mod audio;
 mod budget;
 mod decode;
 mod error;
@@ -14,6 +15,10 @@ mod sniff;
 mod store;
 
 pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits, safe_path};
+pub use audio::{
+    AudioError, AudioKind, MAX_AUDIO_BYTES, MAX_AUDIO_MS, audio_duration_ms, check_recording,
+    sniff_audio, wav_pcm16,
+};
 pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
