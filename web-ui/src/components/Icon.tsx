@@ -297,6 +297,8 @@ const ICONS = {
   hash: P('M4 9h16M4 15h16M10 3L8 21M16 3l-2 18'),
   text: P('M4 7V4h16v3M9 20h6M12 4v16'),
   list: P('M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01'),
+  mic: P('M12 2a3 3 0 0 0-3 3v6a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3zM19 10v1a7 7 0 0 1-14 0v-1M12 18v4M8 22h8'),
+  stop: <rect x="6" y="6" width="12" height="12" rx="1" fill="currentColor" />,
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -30,6 +30,7 @@ import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
 import { QuestionLine } from './Question';
+import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import type { FormAnswer } from '../../kinds/types';
 
@@ -64,6 +65,8 @@ export function Workbench({
   const [stage, setStage] = useState<Stage>({ kind: 'loading' });
   const [unit, dispatchRaw] = useReducer(reducer, null);
   const [help, setHelp] = useState(false);
+  // the instructions version whose "new example" card this annotator closed
+  const [exampleSeen, setExampleSeen] = useState(0);
   const [skipping, setSkipping] = useState(false);
   // the "hand this unit back?" question is open
   const [handBack, setHandBack] = useState(false);
@@ -511,6 +514,9 @@ export function Workbench({
   const s = unit!;
   const a = s.assignment;
   const o = a.order;
+  const fresh = o.new_example;
+  if (fresh && fresh.version > exampleSeen)
+    return <NewExampleCard example={fresh} onOk={() => setExampleSeen(fresh.version)} />;
   const it = current(s);
   const n = a.items.length;
   const done = answeredCount(s);
