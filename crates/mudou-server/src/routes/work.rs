@@ -60,8 +60,8 @@ pub struct OrderBrief {
     pub audio_url: Option<String>,
     /// Each label's recorded read-aloud, by label key.
     pub label_audio: std::collections::BTreeMap<String, String>,
-    /// The instructions changed since this annotator last saw them: the new example to show
-    /// before the next item (once per version).
+    /// The instructions changed since this annotator last worked on the order: the new
+    /// example to show before the next item (once per version).
     pub new_example: Option<NewExample>,
 }
 
@@ -342,9 +342,10 @@ async fn assignment_out(
     })
 }
 
-/// The new example of the order's instructions version `version` when the annotator has
-/// not been shown it yet; marks it shown (it comes once). Version 1 (as published) is
-/// never "new".
+/// The new example of the order's instructions version `version` when the annotator worked
+/// under an older version and has not been shown this one yet; marks it shown (it comes
+/// once). Someone new to the order is shown nothing "new" (every example is new to them: the
+/// help shows them all) and is marked as having seen the version in force.
 async fn new_example(
     state: &AppState,
     a: &Assignment,
@@ -352,23 +353,24 @@ async fn new_example(
     spec: &OrderSpec,
     examples: &[ExampleItem],
 ) -> ApiResult<Option<NewExample>> {
-    if version <= 1 {
-        return Ok(None);
-    }
     let (annotator, order) = (
         mudou_domain::UserId::new(a.annotator_id),
         OrderId::new(a.order_id),
     );
-    if state.store.instructions_seen(annotator, order).await? >= version {
+    let seen = state.store.instructions_seen(annotator, order).await?;
+    if seen >= version {
+        return Ok(None);
+    }
+    state
+        .store
+        .mark_instructions_seen(annotator, order, version, mudou_store::now_millis())
+        .await?;
+    if seen == 0 {
         return Ok(None);
     }
     let Some(v) = state.store.instructions_version(order, version).await? else {
         return Ok(None);
     };
-    state
-        .store
-        .mark_instructions_seen(annotator, order, version, mudou_store::now_millis())
-        .await?;
     let shown = v
         .example_item_id
         .and_then(|id| examples.iter().find(|e| e.item_id == id));

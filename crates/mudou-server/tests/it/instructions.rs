@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use crate::sim::{SimWorker, text_order, text_spec};
 use crate::{Browser, Got, TestApp, World, both};
 
-/// An open text order of client_a for centre A alone: 8 texts, one label each, units of 2.
+/// An open text order of client_a for centre A alone: 12 texts, one label each, units of 2.
 async fn order(app: &TestApp, w: &World) -> (i64, HashMap<i64, String>) {
     let mut spec = text_spec("看评价", json!({"kind": "fixed", "n": 1}), 0.0, 0, 2);
     spec["eligible_centres"] = json!([w.centre_a]);
     spec["instructions"] = json!("看评价，选好评或差评");
-    let t = text_order(app, w.org_a, "client_a", 8, spec).await;
+    let t = text_order(app, w.org_a, "client_a", 12, spec).await;
     (t.id, t.truth)
 }
 
@@ -109,13 +109,10 @@ both!(a_new_version_reaches_labels_and_annotators_once, |app| {
     let again = a1.browser.get("/api/v1/work/next").await;
     assert!(again.ok()["assignment"]["order"]["new_example"].is_null());
     let (_, after) = a1.do_unit(&truth).await.unwrap();
-    // Another annotator sees it at their first unit.
+    // Someone new to the order is shown nothing "new" (the help shows every example)...
     let mut a2 = SimWorker::new(&app, w.ann_a2, "2222", "lead_a", 1.0, 2000, 2).await;
     let theirs = a2.browser.get("/api/v1/work/next").await;
-    assert_eq!(
-        theirs.ok()["assignment"]["order"]["new_example"]["version"],
-        2
-    );
+    assert!(theirs.ok()["assignment"]["order"]["new_example"].is_null());
     a2.do_unit(&truth).await.unwrap();
 
     // Labels carry the version they were made under.
@@ -145,6 +142,14 @@ both!(a_new_version_reaches_labels_and_annotators_once, |app| {
         .await
         .refused(ErrorCode::Validation);
     assert_eq!(client.get(&path).await.ok()["current_version"], 3);
+    // ...but is from then on: version 3 (new words alone) comes to both, with its words.
+    for who in [&a1, &a2] {
+        let next = who.browser.get("/api/v1/work/next").await;
+        let fresh = &next.ok()["assignment"]["order"]["new_example"];
+        assert_eq!(fresh["version"], 3, "{}", next.body);
+        assert!(fresh["item_id"].is_null());
+        assert_eq!(fresh["words"], "看评价：夸的是好评");
+    }
 
     // Another org's client can neither read nor change it; an annotator or lead is no client.
     let other = logged_in(&app, "client_b").await;
