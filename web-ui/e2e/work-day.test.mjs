@@ -123,7 +123,7 @@ for (const v of VIEWS) {
       await b.close();
     });
 
-    it('shows the question on the work screen, with a speaker that the server's voice fills in', async () => {
+    it('shows the question on the work screen, with a speaker that the server’s voice fills in', async () => {
       const { page } = b;
       const only = await onlyOpen(client, 'single_choice');
       restore = only.restore;

@@ -91,9 +91,9 @@ export function InstructionsPanel({ o }: { o: Order }) {
             </legend>
             <LoadState state={items}>
               {(d) => (
-                <ul class="thumbs thumbs-small" role="radiogroup" aria-label={t('ins_example_item')}>
+                <div class="thumbs thumbs-small" role="radiogroup" aria-label={t('ins_example_item')}>
                   {d.items.map((it) => (
-                    <li key={it.id} class={'thumb' + (pick === it.id ? ' thumb-set' : '')}>
+                    <div key={it.id} class={'thumb' + (pick === it.id ? ' thumb-set' : '')}>
                       <button
                         type="button"
                         class="btn btn-plain thumb-pick"
@@ -106,9 +106,9 @@ export function InstructionsPanel({ o }: { o: Order }) {
                       >
                         {it.thumb_url ? <img src={it.thumb_url} alt="" loading="lazy" width={96} height={96} /> : <span class="thumb-text">{it.text ?? it.file_name}</span>}
                       </button>
-                    </li>
+                    </div>
                   ))}
-                </ul>
+                </div>
               )}
             </LoadState>
             <label class="field">
