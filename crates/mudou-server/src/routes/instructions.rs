@@ -280,6 +280,7 @@ async fn get_recording(
     caller: Caller,
     Path((id, target)): Path<(OrderId, String)>,
 ) -> ApiResult<Response> {
+    caller.require_for(&axum::http::Method::GET)?;
     let o = order_for(&state, &caller, id).await?;
     let rec = state
         .store
@@ -316,6 +317,7 @@ fn audio(bytes: Bytes, mime: &str) -> Response {
 #[serde(deny_unknown_fields)]
 pub struct SpeechQuery {
     /// What to say: 1 to 300 characters.
+    #[serde(default)]
     pub text: String,
     /// `zh` (Mandarin, the default) or `en`.
     #[serde(default)]
@@ -329,9 +331,10 @@ pub struct SpeechQuery {
     responses((status = 200, description = "audio/wav"), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn speech(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(q): Query<SpeechQuery>,
 ) -> ApiResult<Response> {
+    caller.require_for(&axum::http::Method::GET)?;
     let text = q.text.trim();
     let n = text.chars().count();
     if n == 0 || n > MAX_SPEECH_CHARS {
