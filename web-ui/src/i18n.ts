@@ -6,6 +6,7 @@ import { leadEn, leadZh } from './lead/words';
 import { workEn, workZh } from './work/words';
 import { earnEn, earnZh } from './earnings/words';
 import { kindsEn, kindsZh } from './kinds/words';
+import { instrEn, instrZh } from './instructions/words';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -440,6 +441,8 @@ const zh = {
   ...kindsZh,
   // the lead's review, quality and people screens (src/lead/words.ts)
   ...leadZh,
+  // living instructions and recorded voice (src/instructions/words.ts)
+  ...instrZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -866,6 +869,8 @@ const en: Record<Key, string> = {
   ...kindsEn,
   // the lead's review, quality and people screens (src/lead/words.ts)
   ...leadEn,
+  // living instructions and recorded voice (src/instructions/words.ts)
+  ...instrEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

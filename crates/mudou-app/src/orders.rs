@@ -382,3 +382,113 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
         skipped,
     })
 }
+
+/// A change of an open or paused order's instructions: new words, and/or one of its items
+/// added as an example with words of its own (the one step a promoted answer takes).
+#[derive(Debug, Clone, Default)]
+pub struct InstructionsChange {
+    pub instructions: Option<String>,
+    pub example_item_id: Option<i64>,
+    pub example_words: Option<String>,
+}
+
+/// The longest words given with a new example.
+pub const MAX_EXAMPLE_WORDS: usize = 200;
+
+/// Stores the next version of an order's instructions (open or paused orders only:
+/// `order_state` otherwise, nothing stored). Labels stored from then on carry the new
+/// version; annotators see its new example before their next item.
+pub async fn new_instructions_version(
+    svc: &Services,
+    org_id: OrgId,
+    order_id: OrderId,
+    change: &InstructionsChange,
+    by: UserId,
+) -> AppResult<mudou_store::InstructionsVersion> {
+    let now = now_millis();
+    let order = client_order(svc, org_id, order_id).await?;
+    if !matches!(order.state.as_str(), "open" | "paused") {
+        return Err(order_state(
+            &order,
+            "instructions change after publish only while it is open or paused",
+        ));
+    }
+    if change.instructions.is_none() && change.example_item_id.is_none() {
+        return Err(
+            AppError::validation("give new instructions, an example item, or both")
+                .with("field", "instructions"),
+        );
+    }
+    let words = change
+        .example_words
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned);
+    if words.is_some() && change.example_item_id.is_none() {
+        return Err(
+            AppError::validation("words go with an example item").with("field", "example_words")
+        );
+    }
+    if words
+        .as_ref()
+        .is_some_and(|w| w.chars().count() > MAX_EXAMPLE_WORDS)
+    {
+        return Err(
+            AppError::validation("an example's words are at most 200 characters")
+                .with("field", "example_words"),
+        );
+    }
+    let old = parse_spec(&order)?;
+    let mut spec = old.clone();
+    if let Some(text) = &change.instructions {
+        spec.instructions = text.trim().to_owned();
+    }
+    if let Some(id) = change.example_item_id {
+        if svc
+            .store
+            .dataset_item(DatasetId::new(order.dataset_id), ItemId::new(id))
+            .await
+            .is_err()
+        {
+            return Err(
+                AppError::validation(format!("item {id} is not an item of this order"))
+                    .with("field", "example_item_id"),
+            );
+        }
+        if !spec.instruction_examples.contains(&id) {
+            spec.instruction_examples.push(id);
+        }
+    }
+    if spec.instruction_examples.len() > 20 {
+        return Err(
+            AppError::validation("at most 20 examples with the instructions")
+                .with("field", "example_item_id"),
+        );
+    }
+    // The same checks as the draft's (the deadline aside: it may have passed by now).
+    let mut checked = spec.clone();
+    checked.deadline = None;
+    checked.validate(now)?;
+    let json = |v: &[i64]| serde_json::to_string(v).map_err(AppError::internal);
+    let new = mudou_store::NewInstructions {
+        from_version: order.instructions_version,
+        spec: serde_json::to_string(&spec).map_err(AppError::internal)?,
+        old_instructions: old.instructions.clone(),
+        old_examples: json(&old.instruction_examples)?,
+        instructions: spec.instructions.clone(),
+        examples: json(&spec.instruction_examples)?,
+        example_item_id: change.example_item_id,
+        example_words: words,
+    };
+    let v = svc
+        .store
+        .add_instructions_version(org_id, order_id, &new, by, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => AppError::new(ErrorCode::OrderState, m),
+            e => AppError::not_found_as("order")(e),
+        })?;
+    svc.specs.forget(order_id.get());
+    Ok(v)
+}

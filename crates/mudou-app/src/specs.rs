@@ -1,5 +1,6 @@
 //! The parsed specs of published orders, kept in memory: dispatch and every label read an
-//! order's spec, and a published spec never changes.
+//! order's spec. A published spec changes only by a new instructions version, which
+//! drops the kept entry ([`OrderSpecs::forget`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,6 +15,8 @@ use crate::error::{AppError, AppResult};
 pub struct SpecEntry {
     pub spec: Arc<OrderSpec>,
     pub name: Arc<str>,
+    /// The version of its instructions in force (see [`OrderSpecs::forget`]).
+    pub instructions_version: i64,
 }
 
 /// Parsed specs of published orders, read once. A draft's spec may still change, so
@@ -35,6 +38,7 @@ impl OrderSpecs {
         let e = SpecEntry {
             spec: Arc::new(spec),
             name: o.name.into(),
+            instructions_version: o.instructions_version,
         };
         if o.state != "draft" {
             let mut map = self.lock();
@@ -44,6 +48,12 @@ impl OrderSpecs {
             map.insert(order_id, e.clone());
         }
         Ok(e)
+    }
+
+    /// Drops an order's kept spec: its instructions changed (a new version), so the next
+    /// read takes the new spec and version from the store.
+    pub fn forget(&self, order_id: i64) {
+        self.lock().remove(&order_id);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, SpecEntry>> {

@@ -5,6 +5,7 @@
 //! [`BlobStore`] is async. See the crate README for limits and error codes.
 
 mod archive;
+mod audio;
 mod budget;
 mod decode;
 mod error;
@@ -14,6 +15,10 @@ mod sniff;
 mod store;
 
 pub use archive::{SkippedEntry, ZipEntries, ZipEntry, ZipImport, ZipItem, ZipLimits, safe_path};
+pub use audio::{
+    AudioError, AudioKind, MAX_AUDIO_BYTES, MAX_AUDIO_MS, audio_duration_ms, check_recording,
+    sniff_audio, wav_pcm16,
+};
 pub use budget::{DecodeBudget, Reservation};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
@@ -26,7 +31,7 @@ pub use process::{
     JPEG_QUALITY, PHONE_MAX_SIDE, Processed, Rendition, Renditions, SCREEN_MAX_SIDE,
     THUMB_MAX_SIDE, phone_from_screen, process_image, process_many, renditions, sha256_hex,
 };
-pub use sniff::{AudioKind, ImageKind, content_type_of, sniff, sniff_audio};
+pub use sniff::{ImageKind, content_type_of, sniff};
 pub use store::{
     Blob, BlobKind, BlobStore, BlobStoreConfig, PutOutcome, S3Config, S3Credentials, blob_key,
 };

@@ -148,77 +148,16 @@ fn classify_other(b: &[u8]) -> MediaError {
     MediaError::NotAnImage { detected: None }
 }
 
-/// The content type to serve stored bytes with: the image MIME type when sniffable,
-/// `application/octet-stream` otherwise.
+/// The content type to serve stored bytes with: the image or audio MIME type when
+/// sniffable, `application/octet-stream` otherwise.
 pub fn content_type_of(bytes: &[u8]) -> &'static str {
     sniff(bytes)
         .map(ImageKind::mime)
         .ok()
-        .or_else(|| sniff_audio(bytes).map(AudioKind::mime))
+        .or_else(|| {
+            crate::audio::sniff_audio(bytes)
+                .ok()
+                .map(crate::audio::AudioKind::mime)
+        })
         .unwrap_or("application/octet-stream")
-}
-
-/// An audio format a voice note may be in (what browsers' `MediaRecorder` makes, and WAV).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AudioKind {
-    Webm,
-    Ogg,
-    Mp4,
-    Wav,
-    Mpeg,
-}
-
-impl AudioKind {
-    /// The MIME type, e.g. `audio/webm`.
-    pub fn mime(self) -> &'static str {
-        match self {
-            AudioKind::Webm => "audio/webm",
-            AudioKind::Ogg => "audio/ogg",
-            AudioKind::Mp4 => "audio/mp4",
-            AudioKind::Wav => "audio/wav",
-            AudioKind::Mpeg => "audio/mpeg",
-        }
-    }
-}
-
-/// Find the audio format from the content alone (magic bytes): WebM/Matroska (EBML), Ogg,
-/// MP4 (`ftyp`), WAV (RIFF…WAVE), MPEG audio (ID3 tag or a frame sync). `None` for anything
-/// else.
-pub fn sniff_audio(b: &[u8]) -> Option<AudioKind> {
-    if b.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
-        Some(AudioKind::Webm)
-    } else if b.starts_with(b"OggS") {
-        Some(AudioKind::Ogg)
-    } else if b.len() >= 12 && &b[4..8] == b"ftyp" {
-        Some(AudioKind::Mp4)
-    } else if b.len() >= 12 && b.starts_with(b"RIFF") && &b[8..12] == b"WAVE" {
-        Some(AudioKind::Wav)
-    } else if b.starts_with(b"ID3")
-        || (b.len() >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0 && (b[1] & 0x06) != 0)
-    {
-        Some(AudioKind::Mpeg)
-    } else {
-        None
-    }
-}
-
-#[cfg(test)]
-mod audio_tests {
-    use super::*;
-
-    #[test]
-    fn audio_is_told_from_its_first_bytes() {
-        assert_eq!(sniff_audio(b"RIFF\x24\0\0\0WAVEfmt "), Some(AudioKind::Wav));
-        assert_eq!(sniff_audio(b"OggS\0\x02"), Some(AudioKind::Ogg));
-        assert_eq!(
-            sniff_audio(&[0x1A, 0x45, 0xDF, 0xA3, 1]),
-            Some(AudioKind::Webm)
-        );
-        assert_eq!(sniff_audio(b"\0\0\0\x18ftypM4A "), Some(AudioKind::Mp4));
-        assert_eq!(sniff_audio(b"ID3\x04"), Some(AudioKind::Mpeg));
-        assert_eq!(sniff_audio(b"hello, world"), None);
-        assert_eq!(sniff_audio(b"\x89PNG\r\n\x1a\n"), None);
-        assert_eq!(sniff_audio(b"RIFF\0\0\0\0WEBP"), None);
-        assert_eq!(sniff_audio(b""), None);
-    }
 }

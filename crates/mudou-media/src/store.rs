@@ -21,6 +21,9 @@ pub enum BlobKind {
     Screen,
     /// The phone rendition: `phone/ab/abcdef…`.
     Phone,
+    /// A recorded read-aloud or speech made on the server: `audio/ab/abcdef…` (not an
+    /// item's file: not among [`BlobKind::ALL`]).
+    Audio,
 }
 
 impl BlobKind {
@@ -37,6 +40,7 @@ impl BlobKind {
             BlobKind::Thumb => "thumb",
             BlobKind::Screen => "screen",
             BlobKind::Phone => "phone",
+            BlobKind::Audio => "audio",
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct NewLabel {
     pub pay_fen: i64,
     /// The order pays on submit rather than on acceptance.
     pub pay_on_submit: bool,
+    /// The order's instructions version in force when the label came (from the cached
+    /// order spec: no query of its own); `None` where not known.
+    pub instructions_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

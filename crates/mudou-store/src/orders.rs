@@ -27,10 +27,12 @@ pub struct Order {
     pub created_at: i64,
     pub updated_at: i64,
     pub published_at: Option<i64>,
+    /// The version of its instructions now in force (1 until they change after publish).
+    pub instructions_version: i64,
 }
 
 const ORDER_COLS: &str = "id, org_id, dataset_id, name, task_type, spec, state, priority, deadline, seed, \
-                          created_by, created_at, updated_at, published_at";
+                          created_by, created_at, updated_at, published_at, instructions_version";
 
 /// The columns of an order that a client sets.
 #[derive(Debug, Clone)]

@@ -706,10 +706,10 @@ impl<'b> Batch<'b> {
         let d = &mut self.decided;
         d.new_ids = vec![0; d.pending.len()];
         for (chunk_no, chunk) in d.pending.chunks(CHUNK).enumerate() {
-            const W: usize = 13;
+            const W: usize = 14;
             let sql = tx.sql(format!(
                     "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
-                 skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct) VALUES {} RETURNING id, client_uuid",
+                 skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct, instructions_version) VALUES {} RETURNING id, client_uuid",
                     tuples(chunk.len(), W)
                 ),
             );
@@ -719,7 +719,7 @@ impl<'b> Batch<'b> {
                     let l = &labels[p.batch_index];
                     q = q.bind(&l.client_uuid).bind(p.order_id).bind(l.item_id).bind(l.annotator_id).bind(p.centre_id)
                         .bind(l.assignment_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms)
-                        .bind(now).bind(now).bind(p.gold_correct);
+                        .bind(now).bind(now).bind(p.gold_correct).bind(l.instructions_version);
                 }
                 q.fetch_all(&mut *c).await?
             });

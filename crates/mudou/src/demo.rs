@@ -591,10 +591,35 @@ async fn seed_orders(
             }),
         ),
     ];
+    // A small star that is easy to miss: added to the single-choice order's instructions after
+    // publish, as its second version (annotators see "new example" at their next unit).
+    let small_star = rows
+        .iter()
+        .filter(|r| r.label.as_deref() == Some("star") && r.tag.as_deref() != Some("normal"))
+        .find_map(|r| items.iter().find(|i| i.file_name == r.file))
+        .map(|i| i.id);
     for (dataset, spec) in orders {
         let spec: mudou_domain::OrderSpec =
             serde_json::from_value(spec).context("a demo order spec")?;
-        mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
+        let order =
+            mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
+        if spec.name == "形状单选"
+            && let Some(item) = small_star
+        {
+            let change = mudou_app::orders::InstructionsChange {
+                instructions: None,
+                example_item_id: Some(item),
+                example_words: Some("看不太清的星星也是星形：有尖角就选“星形”".into()),
+            };
+            mudou_app::orders::new_instructions_version(
+                svc,
+                org_id,
+                OrderId::new(order.id),
+                &change,
+                client_id,
+            )
+            .await?;
+        }
     }
     Ok(())
 }

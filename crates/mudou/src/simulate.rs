@@ -212,6 +212,7 @@ async fn work_day(
             skip_reason: skip.then(|| "unclear".to_owned()),
             client_ms: (spent * 1000.0) as i64,
             server_ms: 3,
+            instructions_version: None,
         };
         let spec = day.spec;
         let outcome = store

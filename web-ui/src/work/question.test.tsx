@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setLang } from '../i18n';
 import { firstSentence, QuestionLine, questionSpeech, questionText } from '../pages/work/Question';
 import { pauseFor, pauseWords } from '../pages/work/PauseCard';
@@ -34,18 +34,37 @@ describe('the question line', () => {
     expect(questionText({ ...order, instructions: '', task_type: 'bbox' })).toBe('把要找的东西都框出来');
   });
 
-  it('keeps its speaker where the device has no voice, greyed, and says why when tapped', () => {
+  it('without a voice, plays the server\'s speech; where the server cannot speak, greys and says why', async () => {
     setLang('zh-CN');
+    const played: string[] = [];
+    class NoSpeech {
+      src = '';
+      onended: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      play() {
+        played.push(this.src);
+        return Promise.reject(new Error('503'));
+      }
+      pause() {}
+    }
+    vi.stubGlobal('Audio', NoSpeech);
     const root = document.createElement('div');
     document.body.appendChild(root);
     act(() => render(<QuestionLine order={order} />, root));
-    const sp = root.querySelector<HTMLButtonElement>('[data-testid=question-speak]')!;
-    expect(sp).not.toBeNull();
-    expect(sp.dataset.source).toBe('none');
-    expect(sp.getAttribute('aria-label')).toMatch(/没有中文语音/);
+    const sp = () => root.querySelector<HTMLButtonElement>('[data-testid=question-speak]')!;
+    expect(sp().dataset.source).toBe('server');
     expect(root.querySelector('[data-testid=question-text]')!.textContent).toMatch(/看图里最大的那个形状/);
-    act(() => sp.click());
+    await act(async () => {
+      sp().click();
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(played).toHaveLength(1);
+    expect(played[0]).toMatch(/^\/api\/v1\/speech\?lang=zh&text=/);
+    // the server could not speak: greyed, with the reason
+    expect(sp().dataset.source).toBe('none');
+    expect(sp().getAttribute('aria-label')).toMatch(/没有中文语音/);
     expect(root.querySelector('[data-testid=speak-why]')!.textContent).toMatch(/没有中文语音/);
+    vi.unstubAllGlobals();
   });
 
   it('plays a recording when the order has one', () => {

@@ -36,9 +36,26 @@ export interface OrderBrief {
   examples?: ExampleItem[];
   /** A recording of the question made by the lead or the client, when there is one. */
   audio_url?: string | null;
+  /** Each label's recorded read-aloud, by label key. */
+  label_audio?: Record<string, string>;
+  /** The version of the instructions in force. */
+  instructions_version?: number;
+  /** The instructions changed since this annotator last saw them: shown once, before the
+   * next item. */
+  new_example?: NewExample | null;
   /** The order's template (a one-question template for the task types of before); absent on
    * an older server. */
   template?: Template;
+}
+
+/** A new instructions version's example (picture first, then its words). */
+export interface NewExample {
+  version: number;
+  item_id: number | null;
+  words: string;
+  thumb_url?: string | null;
+  screen_url?: string | null;
+  text?: string | null;
 }
 
 /** A box in the image's own pixels (the original's width × height). */

@@ -294,6 +294,9 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
                         "duration_ms": l.client_ms,
                         "created_at": l.created_at,
                     });
+                    if let Some(v) = l.instructions_version {
+                        o["instructions_version"] = json!(v);
+                    }
                     match (&l.answer, &l.skip_reason) {
                         (Some(a), _) => o["answer"] = parse(Some(a)),
                         (None, r) => o["skip"] = json!(r.as_deref().unwrap_or("skipped")),

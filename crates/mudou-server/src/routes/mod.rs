@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod earnings;
 pub mod exports;
 pub mod health;
+pub mod instructions;
 pub mod labelstudio;
 pub mod lead;
 pub mod me;
@@ -170,6 +171,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(datasets::router())
         .merge(media::router())
         .merge(orders::router())
+        .merge(instructions::router())
         .merge(work::router())
         .merge(exports::router())
         .merge(labelstudio::router())

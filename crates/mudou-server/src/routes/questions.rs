@@ -224,7 +224,7 @@ pub fn check_voice(v: &VoiceIn) -> ApiResult<(Vec<u8>, i64)> {
     if bytes.len() > MAX_VOICE_BYTES {
         return Err(too_large());
     }
-    let Some(kind) = mudou_media::sniff_audio(&bytes) else {
+    let Ok(kind) = mudou_media::sniff_audio(&bytes) else {
         return Err(ApiError::new(
             ErrorCode::NotAudio,
             "the voice note is not audio (WebM, Ogg, MP4, WAV or MP3)",
@@ -233,11 +233,10 @@ pub fn check_voice(v: &VoiceIn) -> ApiResult<(Vec<u8>, i64)> {
     if v.duration_ms <= 0 {
         return Err(ApiError::validation("voice.duration_ms: more than 0").with("field", "voice"));
     }
+    // Where the file says how long it plays (WAV, Ogg), it is believed over the client.
     let mut ms = v.duration_ms;
-    if kind == mudou_media::AudioKind::Wav
-        && let Some(wav_ms) = wav_ms(&bytes)
-    {
-        ms = ms.max(wav_ms);
+    if let Some(own) = mudou_media::audio_duration_ms(kind, &bytes) {
+        ms = ms.max(i64::try_from(own).unwrap_or(i64::MAX));
     }
     let bound = (ms + 999) / 1000 * VOICE_BYTES_PER_S + VOICE_HEADER_BYTES;
     if ms > MAX_VOICE_MS || bytes.len() as i64 > bound {
@@ -254,25 +253,6 @@ fn too_large() -> ApiError {
         ErrorCode::VoiceTooLarge,
         "the voice note is over 1 MiB: record a shorter one",
     )
-}
-
-/// A WAV's length from its header (`fmt ` byte rate, `data` size), when it reads.
-fn wav_ms(b: &[u8]) -> Option<i64> {
-    let mut at = 12;
-    let mut rate: Option<u32> = None;
-    while at + 8 <= b.len() {
-        let id = &b[at..at + 4];
-        let size = u32::from_le_bytes(b[at + 4..at + 8].try_into().ok()?) as usize;
-        let body = at + 8;
-        if id == b"fmt " && body + 12 <= b.len() {
-            rate = Some(u32::from_le_bytes(b[body + 8..body + 12].try_into().ok()?));
-        } else if id == b"data" {
-            let r = rate.filter(|r| *r > 0)? as i64;
-            return Some(size as i64 * 1000 / r);
-        }
-        at = body.checked_add(size)?.checked_add(size & 1)?;
-    }
-    None
 }
 
 /// Stores a checked voice note as a blob; its SHA-256.
@@ -342,7 +322,8 @@ async fn skip_item(
     a: &mudou_store::Assignment,
     item_id: i64,
 ) -> ApiResult<()> {
-    let spec = state.specs.get(&state.store, a.order_id).await?.spec;
+    let entry = state.specs.get(&state.store, a.order_id).await?;
+    let spec = entry.spec;
     let label = NewLabel {
         client_uuid: uuid::Uuid::new_v4().hyphenated().to_string(),
         assignment_id: a.id,
@@ -354,6 +335,7 @@ async fn skip_item(
         skip_reason: Some("cannot_judge".to_owned()),
         client_ms: 0,
         server_ms: 0,
+        instructions_version: Some(entry.instructions_version),
     };
     match state
         .writer
@@ -676,7 +658,6 @@ mod tests {
 
     #[test]
     fn a_wav_reads_its_own_length() {
-        assert_eq!(wav_ms(&wav(2)), Some(2000));
         assert_eq!(check_voice(&voice(&wav(2), 2000)).unwrap().1, 2000);
         // A client that says 1 s of a 70 s WAV is not believed.
         assert_eq!(

@@ -54,6 +54,28 @@ pub struct OrderBrief {
     pub piece_rate_fen: i64,
     /// The pictures (or texts) that `labels[].examples` and `instruction_examples` point at.
     pub examples: Vec<ExampleItem>,
+    /// The version of the instructions in force (labels given now carry it).
+    pub instructions_version: i64,
+    /// The instructions' recorded read-aloud, if a lead or the client recorded one.
+    pub audio_url: Option<String>,
+    /// Each label's recorded read-aloud, by label key.
+    pub label_audio: std::collections::BTreeMap<String, String>,
+    /// The instructions changed since this annotator last worked on the order: the new
+    /// example to show before the next item (once per version).
+    pub new_example: Option<NewExample>,
+}
+
+/// A new instructions version's example, shown once to each annotator of the order.
+#[derive(Serialize, ToSchema)]
+pub struct NewExample {
+    pub version: i64,
+    /// The example item (absent when the version changed only the words).
+    pub item_id: Option<i64>,
+    /// What the example shows, or the new instructions when there is no example.
+    pub words: String,
+    pub thumb_url: Option<String>,
+    pub screen_url: Option<String>,
+    pub text: Option<String>,
 }
 
 /// An item the order shows as an example of a label or with its instructions.
@@ -280,6 +302,23 @@ async fn assignment_out(
         })
         .collect();
     let examples = order_examples(state, a.order_id, spec).await?;
+    let version = state
+        .specs
+        .get(&state.store, a.order_id)
+        .await?
+        .instructions_version;
+    let new_example = new_example(state, a, version, spec, &examples).await?;
+    let mut audio_url = None;
+    let mut label_audio = std::collections::BTreeMap::new();
+    for r in state.store.recordings(OrderId::new(a.order_id)).await? {
+        let url = super::instructions::recording_url(a.order_id, &r.target, &r.sha256);
+        match r.target.strip_prefix("label:") {
+            Some(key) => {
+                label_audio.insert(key.to_owned(), url);
+            }
+            None => audio_url = Some(url),
+        }
+    }
     Ok(AssignmentOut {
         id: a.id,
         order: OrderBrief {
@@ -292,11 +331,57 @@ async fn assignment_out(
             instruction_examples: spec.instruction_examples.clone(),
             piece_rate_fen: spec.piece_rate_fen,
             examples,
+            instructions_version: version,
+            audio_url,
+            label_audio,
+            new_example,
         },
         training: spec.training.is_some(),
         lease_expires_at: a.lease_expires_at,
         items,
     })
+}
+
+/// The new example of the order's instructions version `version` when the annotator worked
+/// under an older version and has not been shown this one yet; marks it shown (it comes
+/// once). Someone new to the order is shown nothing "new" (every example is new to them: the
+/// help shows them all) and is marked as having seen the version in force.
+async fn new_example(
+    state: &AppState,
+    a: &Assignment,
+    version: i64,
+    spec: &OrderSpec,
+    examples: &[ExampleItem],
+) -> ApiResult<Option<NewExample>> {
+    let (annotator, order) = (
+        mudou_domain::UserId::new(a.annotator_id),
+        OrderId::new(a.order_id),
+    );
+    let seen = state.store.instructions_seen(annotator, order).await?;
+    if seen >= version {
+        return Ok(None);
+    }
+    state
+        .store
+        .mark_instructions_seen(annotator, order, version, mudou_store::now_millis())
+        .await?;
+    if seen == 0 {
+        return Ok(None);
+    }
+    let Some(v) = state.store.instructions_version(order, version).await? else {
+        return Ok(None);
+    };
+    let shown = v
+        .example_item_id
+        .and_then(|id| examples.iter().find(|e| e.item_id == id));
+    Ok(Some(NewExample {
+        version,
+        item_id: v.example_item_id,
+        words: v.example_words.unwrap_or_else(|| spec.instructions.clone()),
+        thumb_url: shown.and_then(|e| e.thumb_url.clone()),
+        screen_url: shown.and_then(|e| e.screen_url.clone()),
+        text: shown.and_then(|e| e.text.clone()),
+    }))
 }
 
 /// The next unit of work: the same one again while its lease lives, else a new lease
@@ -516,7 +601,8 @@ async fn post_label(
     if owner != me.caller.user.id.get() {
         return Err(ApiError::not_found("assignment"));
     }
-    let spec = state.specs.get(&state.store, order_id).await?.spec;
+    let entry = state.specs.get(&state.store, order_id).await?;
+    let spec = entry.spec.clone();
     let (answer, skip) = match (&req.answer, req.skip) {
         (Some(v), None) => {
             // Only boxes need the pictures' sizes (to keep them inside each picture).
@@ -546,6 +632,7 @@ async fn post_label(
         skip_reason: skip,
         client_ms: req.duration_ms.clamp(0, MAX_ITEM_MS),
         server_ms: started.elapsed().as_millis() as i64,
+        instructions_version: Some(entry.instructions_version),
     };
     let given = label.answer.clone();
     let outcome = match state

@@ -10,6 +10,7 @@ mod dispatch;
 mod earnings;
 mod exports;
 mod forms;
+mod instructions;
 mod labelstudio;
 mod media;
 mod mistakes;

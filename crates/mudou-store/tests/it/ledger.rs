@@ -47,6 +47,7 @@ pub fn answer_a(
         server_ms: 1,
         pay_fen,
         pay_on_submit,
+        instructions_version: None,
     }
 }
 
@@ -287,6 +288,7 @@ async fn run(store: Store, ops: Vec<Op>) {
                     server_ms: 1,
                     pay_fen: if answer.is_some() { pay } else { 0 },
                     pay_on_submit: false,
+                    instructions_version: None,
                 };
                 let out = store
                     .submit_label(&l, now, LEASE, |item| ConsensusUpdate {
@@ -424,6 +426,7 @@ async fn tamper(db: &TestDb) {
         server_ms: 1,
         pay_fen: 30,
         pay_on_submit: true,
+        instructions_version: None,
     };
     db.store
         .submit_label(&l, T0 + 1, LEASE, |i| ConsensusUpdate {

@@ -10,6 +10,7 @@ import { costSoFarFen, orderActions, progressParts, type Order, type OrderState,
 import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { GoldPicker } from './GoldPicker';
+import { InstructionsPanel } from './InstructionsPanel';
 import { useLeadModule } from '../lead/lazy';
 import { WageLine } from './WageLine';
 import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
@@ -198,6 +199,7 @@ export function OrderPage({ id }: { id: number }) {
                 <ErrorNote error={error} />
               </section>
               <Progress o={o} />
+              {o.state !== 'draft' && <InstructionsPanel o={o} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
               {o.state !== 'draft' && <ReportAndResults o={o} />}

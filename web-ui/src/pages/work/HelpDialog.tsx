@@ -8,6 +8,7 @@ import { Icon } from '../../components/Icon';
 import { hotkeyOf } from '../../work/hotkeys';
 import type { OrderBrief } from '../../work/types';
 import { labelName, SpeakButton } from './common';
+import { QuestionSpeaker } from './Question';
 
 export function HelpDialog({ order, onClose, lang }: { order: OrderBrief; onClose: () => void; lang?: ComponentChildren }) {
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -57,7 +58,11 @@ export function HelpDialog({ order, onClose, lang }: { order: OrderBrief; onClos
         <p class="help-order">{order.name}</p>
         <div class="help-text">
           <p data-testid="instructions">{order.instructions || t('no_instructions')}</p>
-          <SpeakButton text={spoken} testid="speak-instructions" big />
+          {order.audio_url ? (
+            <QuestionSpeaker text={spoken} audio={order.audio_url} testid="speak-instructions" />
+          ) : (
+            <SpeakButton text={spoken} testid="speak-instructions" big />
+          )}
         </div>
         {order.instruction_examples.length > 0 && (
           <ul class="help-examples">
@@ -85,6 +90,7 @@ export function HelpDialog({ order, onClose, lang }: { order: OrderBrief; onClos
                   {key && <kbd class="label-key">{key.toUpperCase()}</kbd>}
                   <span class="label-mark" aria-hidden="true" />
                   <strong>{labelName(l)}</strong>
+                  <QuestionSpeaker text={labelName(l)} audio={order.label_audio?.[l.key]} testid={`speak-label-${l.key}`} />
                 </div>
                 {pics.length > 0 && (
                   <div class="help-label-pics" role="group" aria-label={t('examples_of', { name: labelName(l) })}>

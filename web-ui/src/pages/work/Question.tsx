@@ -1,8 +1,8 @@
 // The question, always in view on the work screen's first line: its words, its example
 // picture (or the task's icon), and a speaker that plays the order's recording when there is
-// one, else reads the words with the browser's voice. Where the device has neither (many
-// cheap phones and PCs have no Chinese voice), the speaker stays, greyed, and a tap says why:
-// the question's words are on screen either way.
+// one, else reads the words with the browser's voice, else (many cheap phones and PCs have no
+// Chinese voice) plays speech the server makes (espeak-ng). Only where the server cannot speak
+// either does the speaker grey out, and a tap says why: the words are on screen either way.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getLang, t } from '../../i18n';
@@ -51,10 +51,23 @@ export function recordingOf(order: OrderBrief): string | null {
   return order.audio_url ?? null;
 }
 
-/** A speaker for a question: the recording, else the voice, else greyed with the reason. */
+/** Speech made on the server for `text` (for a browser without a voice). */
+export function serverSpeechUrl(text: string, lang: string): string {
+  const l = lang === 'en' ? 'en' : 'zh';
+  return `/api/v1/speech?lang=${l}&text=${encodeURIComponent(text.slice(0, 300))}`;
+}
+
+/** Set once the server answered it cannot speak: speakers grey out from then on. */
+let serverMute = false;
+
+/** A speaker for a question: the recording, else the voice, else the server's speech, else
+ * greyed with the reason. */
 export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?: string | null; testid?: string }) {
   const lang = getLang();
   const voice = useCanSpeak(lang);
+  const [mute, setMute] = useState(serverMute);
+  const server = !audio && !voice && !mute && text.trim() ? serverSpeechUrl(text, lang) : null;
+  const source = audio ?? server;
   const [on, setOn] = useState(false);
   const [why, setWhy] = useState(false);
   const player = useRef<HTMLAudioElement | null>(null);
@@ -71,7 +84,7 @@ export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?:
     const id = setTimeout(() => setWhy(false), 5000);
     return () => clearTimeout(id);
   }, [why]);
-  const can = !!audio || voice;
+  const can = !!source || voice;
   const stop = () => {
     stopSpeaking();
     player.current?.pause();
@@ -84,17 +97,30 @@ export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?:
     }
     if (on) return stop();
     setOn(true);
-    if (audio) {
+    if (source) {
       const a = player.current ?? new Audio();
       player.current = a;
-      a.src = audio;
+      a.src = source;
       a.onended = () => setOn(false);
       a.onerror = () => {
         // the recording did not play: the voice, if there is one
         if (voice) speak(text, lang, () => setOn(false));
-        else setOn(false);
+        else {
+          setOn(false);
+          if (source === server) {
+            // the server cannot speak: grey, and say why
+            serverMute = true;
+            setMute(true);
+            setWhy(true);
+          }
+        }
       };
-      void a.play().catch(() => a.onerror?.(new Event('error')));
+      try {
+        const p = a.play();
+        if (p) p.catch(() => a.onerror?.(new Event('error')));
+      } catch {
+        a.onerror?.(new Event('error'));
+      }
       return;
     }
     speak(text, lang, () => setOn(false));
@@ -105,7 +131,7 @@ export function QuestionSpeaker({ text, audio, testid }: { text: string; audio?:
         type="button"
         class={'btn btn-plain btn-icon speak-btn' + (can ? '' : ' speak-off')}
         data-testid={testid ?? 'question-speak'}
-        data-source={audio ? 'recording' : voice ? 'voice' : 'none'}
+        data-source={audio ? 'recording' : voice ? 'voice' : server ? 'server' : 'none'}
         aria-pressed={can ? on : undefined}
         aria-label={!can ? t('speak_none_label') : on ? t('stop_reading') : t('read_aloud')}
         aria-describedby={why ? whyId : undefined}

@@ -31,6 +31,7 @@ import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
 import { QuestionLine } from './Question';
 import { AskSheet, type MyQuestions, type QuestionOut } from './Ask';
+import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import type { FormAnswer } from '../../kinds/types';
 
@@ -82,6 +83,8 @@ export function Workbench({
       () => undefined,
     );
   }, [unitId]);
+  // the instructions version whose "new example" card this annotator closed
+  const [exampleSeen, setExampleSeen] = useState(0);
   const [skipping, setSkipping] = useState(false);
   // the "hand this unit back?" question is open
   const [handBack, setHandBack] = useState(false);
@@ -529,6 +532,9 @@ export function Workbench({
   const s = unit!;
   const a = s.assignment;
   const o = a.order;
+  const fresh = o.new_example;
+  if (fresh && fresh.version > exampleSeen)
+    return <NewExampleCard example={fresh} onOk={() => setExampleSeen(fresh.version)} />;
   const it = current(s);
   const n = a.items.length;
   const done = answeredCount(s);
@@ -639,7 +645,8 @@ export function Workbench({
           onSent={(_q, skipped) => {
             setAsking(false);
             setAsked(true);
-            // The server skipped it already; the same skip here moves on to the next item.
+            // The server skipped it already; the same skip here moves on to the next item
+            // (the server takes it as the same annotator's answer again: one label).
             if (skipped) give({ answer: null, skip: 'cannot_judge' });
           }}
         />
