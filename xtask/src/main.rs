@@ -102,6 +102,27 @@ fn ensure_chromium() -> anyhow::Result<()> {
     }
 }
 
+/// The speech test runs the server's fallback voice, espeak-ng: install it when missing.
+fn ensure_espeak() -> anyhow::Result<()> {
+    if Path::new("/usr/bin/espeak-ng").exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing Debian's espeak-ng for the server's speech");
+    run(Command::new("apt-get").arg("update").arg("-q"))
+        .and_then(|()| {
+            run(Command::new("apt-get")
+                .args([
+                    "install",
+                    "-y",
+                    "-q",
+                    "--no-install-recommends",
+                    "espeak-ng",
+                ])
+                .env("DEBIAN_FRONTEND", "noninteractive"))
+        })
+        .map_err(|e| e.context("installing espeak-ng (run as root, or install it)"))
+}
+
 fn test() -> anyhow::Result<()> {
     match std::env::var("MUDOU_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => eprintln!("xtask: PostgreSQL tests against {url}"),
@@ -113,6 +134,7 @@ fn test() -> anyhow::Result<()> {
     run(&mut npm(&["test"]))?;
     // The COCO export test checks the export with COCOeval.
     pip_ensure("pycocotools", "pycocotools")?;
+    ensure_espeak()?;
     run(cargo().args(["test", "--workspace"]))?;
     ensure_chromium()?;
     run(cargo().args(["build", "-p", "mudou"]))?;
