@@ -127,20 +127,25 @@ async fn get_media(
     let blob = rendition(&state, variant, &sha256)
         .await?
         .ok_or_else(not_found)?;
-    let ct = HeaderValue::from_str(blob.content_type)
+    Ok(content_addressed(blob.content_type, blob.bytes))
+}
+
+/// Stored bytes as an answer: their content type, kept by the browser for good (the URL
+/// names the content, so the bytes behind it never change).
+pub(crate) fn content_addressed(content_type: &str, bytes: impl IntoResponse) -> Response {
+    let ct = HeaderValue::from_str(content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, ct),
-            // Content-addressed: the bytes behind a URL never change.
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=31536000, immutable"),
             ),
         ],
-        blob.bytes,
+        bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// The stored file of a variant. A phone rendition missing (an image stored before they were

@@ -4,8 +4,7 @@
 //! The asker, and others of the centre given the same item, see the answer.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use mudou_domain::{ErrorCode, OrderId, Role};
 use mudou_media::BlobKind;
@@ -583,19 +582,10 @@ async fn voice(state: &AppState, caller: &Caller, id: i64, answer: bool) -> ApiR
         .await
         .map_err(|e| ApiError::internal(format!("reading a voice note: {e}")))?
         .ok_or_else(not_found)?;
-    let ct = HeaderValue::from_str(blob.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=31536000, immutable"),
-            ),
-        ],
+    Ok(super::media::content_addressed(
+        blob.content_type,
         blob.bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The question's voice note, for those who may read the question.
