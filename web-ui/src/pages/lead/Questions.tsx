@@ -122,6 +122,7 @@ export function OrderQuestions({ orderId }: { orderId: number }) {
                     <QuestionCard q={q} />
                   </ul>
                   {!q.answer && <AnswerForm path={`/orders/${orderId}/questions/${q.id}/answer`} onDone={() => void qs.reload()} />}
+                  {q.answer?.text && <Promote orderId={orderId} q={q} words={q.answer.text} />}
                 </li>
               ))}
             </ul>
@@ -129,5 +130,43 @@ export function OrderQuestions({ orderId }: { orderId: number }) {
         }
       </LoadState>
     </Section>
+  );
+}
+
+/** The instructions' longest words for an example (the server refuses longer). */
+const EXAMPLE_WORDS_MAX = 200;
+
+/** One step from an answered question to the order's instructions: its item becomes a new
+ * example with the answer's words, a new version everyone sees at their next item. */
+export function Promote({ orderId, q, words }: { orderId: number; q: QuestionOut; words: string }) {
+  const [version, setVersion] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function promote() {
+    setBusy(true);
+    setError(null);
+    try {
+      const v = await api.post<{ version: number }>(`/orders/${orderId}/instructions`, {
+        example_item_id: q.item.item_id,
+        example_words: [...words.trim()].slice(0, EXAMPLE_WORDS_MAX).join(''),
+      });
+      setVersion(v.version);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  if (version !== null)
+    return (
+      <p class="muted" role="status" data-testid="promoted">
+        <Icon name="check" /> {t('ins_saved', { n: version })}
+      </p>
+    );
+  return (
+    <div class="answer-form">
+      <Button icon="book" kind="secondary" label={t('oq_promote')} disabled={busy} data-testid="promote" onClick={() => void promote()} />
+      {error !== null && <ErrorNote error={error} />}
+    </div>
   );
 }
