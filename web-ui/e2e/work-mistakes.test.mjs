@@ -35,7 +35,7 @@ describe('learn from these (学一学)', () => {
     await returnOtherUnits(page, only.order.id);
     await startWork(page);
     let decided = null;
-    for (let i = 0; i < 4 && !decided; i++) {
+    for (let i = 0; i < 8 && !decided; i++) {
       await page.locator('[data-testid=item-img][data-loaded]').waitFor();
       const { id } = await shownItem(page);
       await page.keyboard.press('1');
@@ -50,7 +50,10 @@ describe('learn from these (学一学)', () => {
         });
         decided.item_id = id;
       } catch (e) {
-        assert.match(String(e), /409/, 'only a gold picture is refused');
+        // A gold picture's answer is the client's (409); a picture her label did not land
+        // on (404: refused as no longer needed, the item filled meanwhile by the suite's
+        // other workers) has nothing of hers to decide. Either way, the next picture.
+        assert.match(String(e), /: (409|404) /, 'only a gold picture, or one without her label, is refused');
       }
     }
     assert.ok(decided, 'the lead decided one of her pictures');

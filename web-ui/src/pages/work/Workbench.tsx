@@ -995,7 +995,7 @@ function SkipArea({
   askInReasons?: boolean;
 }) {
   const askButton = (
-    <button type="button" class="btn btn-plain btn-ask" data-testid="ask" aria-label={t('ask_title')} onClick={onAsk}>
+    <button type="button" class="btn btn-plain btn-ask" data-testid="ask" title={t('ask_title')} onClick={onAsk}>
       <Icon name="message" />
       <span>{t('ask')}</span>
     </button>
