@@ -225,7 +225,7 @@ fn check_target(o: &Order, target: &str) -> ApiResult<()> {
     params(("id" = i64, Path), ("target" = String, Path, description = "`instructions` or `label:{key}`")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = RecordingOut), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_recording(
     State(state): State<AppState>,
     caller: Caller,

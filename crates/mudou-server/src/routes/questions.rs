@@ -127,7 +127,7 @@ pub struct QuestionItem {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AnswerOut {
+pub struct QuestionAnswerOut {
     pub text: Option<String>,
     pub voice_url: Option<String>,
     pub voice_ms: Option<i64>,
@@ -154,7 +154,7 @@ pub struct QuestionOut {
     pub hold: bool,
     pub created_at: i64,
     pub forwarded_at: Option<i64>,
-    pub answer: Option<AnswerOut>,
+    pub answer: Option<QuestionAnswerOut>,
 }
 
 /// The reason key, as stored (see [`QuestionReason`]).
@@ -162,7 +162,7 @@ pub type QuestionReasonOut = String;
 
 fn question_out(q: Question) -> QuestionOut {
     let media = |v: &str| q.item_sha256.as_deref().map(|s| media_url(s, v));
-    let answer = q.answered_at.map(|at| AnswerOut {
+    let answer = q.answered_at.map(|at| QuestionAnswerOut {
         text: q.answer_body.clone(),
         voice_url: q
             .answer_voice_sha256
