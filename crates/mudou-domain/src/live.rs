@@ -136,21 +136,25 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
     // skill-weighted confidence (which may be below the target: the client's results and
     // export show it, and their flag sends the item to a lead). So an order never costs
     // more labels with skills than without.
-    let plain_resolves = !accuracy.is_empty() && {
-        let plain = kind.consensus(
-            spec,
-            &answers,
-            Voters {
-                index: &workers,
-                accuracy: &[],
-            },
-        );
-        plain.settles
-            && plain.answer == agreed.answer
-            && matches!(
-                policy(&spec.overlap).decide(n, 0, plain.confidence),
-                Decision::Resolved { .. }
-            )
+    // Worked out only where the skill-weighted rule alone would not resolve (a closure: the
+    // second consensus is not on every label's path).
+    let plain_resolves = || {
+        !accuracy.is_empty() && {
+            let plain = kind.consensus(
+                spec,
+                &answers,
+                Voters {
+                    index: &workers,
+                    accuracy: &[],
+                },
+            );
+            plain.settles
+                && plain.answer == agreed.answer
+                && matches!(
+                    policy(&spec.overlap).decide(n, 0, plain.confidence),
+                    Decision::Resolved { .. }
+                )
+        }
     };
     let state = if item.skips >= MAX_SKIPS && n < initial {
         ItemState::Escalated
@@ -166,7 +170,7 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
         // The answer carries the class; the policy needs only the count and the confidence.
         match policy(&spec.overlap).decide(n, 0, confidence) {
             Decision::Resolved { .. } => ItemState::Resolved,
-            _ if plain_resolves => ItemState::Resolved,
+            _ if plain_resolves() => ItemState::Resolved,
             Decision::Escalate { .. } => ItemState::Escalated,
             Decision::NeedMore => ItemState::Open,
         }
