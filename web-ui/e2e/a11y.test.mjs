@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, loadAxe, openBrowser } from './lib.mjs';
+import { BASE, LAPTOP, loadAxe, loginStaff, openBrowser, PHONE } from './lib.mjs';
 
 async function audit(page, what) {
   await loadAxe(page);
@@ -87,10 +87,7 @@ describe('accessibility', () => {
     const c = await openBrowser(LAPTOP);
     try {
       const { page } = c;
-      await page.goto(BASE + '/login');
-      await page.locator('input[name=username]').fill('client');
-      await page.locator('input[name=password]').fill('mudou-client');
-      await page.getByTestId('sign-in').click();
+      await loginStaff(page, 'client');
       await page.getByTestId('dataset-row').first().waitFor();
       await page.getByTestId('orders').waitFor();
       await both(page, 'client home');

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, openBrowser, shot } from './lib.mjs';
+import { BASE, LAPTOP, loginStaff, openBrowser, PHONE, shot } from './lib.mjs';
 import { apiSession, loginAnnotator, onlyOpen, returnOtherUnits } from './work-lib.mjs';
 
 /** The box every annotator draws: a fifth in from the left and top, half wide, 0.4 high. */
@@ -91,10 +91,7 @@ describe('box results on the thumbnails', () => {
       const b = await openBrowser(size.viewport, { touch: size.touch });
       try {
         const { page, errors } = b;
-        await page.goto(BASE + '/login');
-        await page.locator('input[name=username]').fill('client');
-        await page.locator('input[name=password]').fill('mudou-client');
-        await page.getByTestId('sign-in').click();
+        await loginStaff(page, 'client');
         await page.getByTestId('datasets').waitFor();
         await page.goto(`${BASE}/#/orders/${orderId}`);
         await page.getByTestId('results').waitFor();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deflateSync } from 'node:zlib';
-import { BASE, LAPTOP, PHONE, openBrowser, shot, text } from './lib.mjs';
+import { LAPTOP, loginStaff, openBrowser, PHONE, shot, text } from './lib.mjs';
 
 const SHAPES = resolve(process.cwd(), '..', 'datasets', 'shapes');
 
@@ -143,10 +143,7 @@ describe('client pages', () => {
   before(async () => {
     b = await openBrowser(LAPTOP);
     const { page } = b;
-    await page.goto(BASE + '/login');
-    await page.locator('input[name=username]').fill('client');
-    await page.locator('input[name=password]').fill('mudou-client');
-    await page.getByTestId('sign-in').click();
+    await loginStaff(page, 'client');
     await page.getByTestId('datasets').waitFor();
   });
   after(async () => b.close());

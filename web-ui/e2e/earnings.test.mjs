@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
+import { LAPTOP, loadAxe, loginStaff, openBrowser, PHONE, shot, text } from './lib.mjs';
 import { apiSession, loginAnnotator } from './work-lib.mjs';
 
 async function axe(page, what) {
@@ -163,11 +163,7 @@ describe('a lead sees the centre throughput', () => {
 
   it('charts per hour, per day and quality; top and bottom people; a CSV under every table; an adjustment', async () => {
     const { page } = b;
-    await page.goto(BASE + '/login');
-    await page.getByTestId('password-form').waitFor();
-    await page.locator('input[name=username]').fill('lead');
-    await page.locator('input[name=password]').fill('mudou-lead');
-    await page.getByTestId('sign-in').click();
+    await loginStaff(page, 'lead');
     await page.getByTestId('lead-dashboards').waitFor();
     await page.getByTestId('chart-hours').waitFor();
     assert.equal(await page.getByTestId('chart-hours').locator('rect.chart-bar').count(), 24);
@@ -213,11 +209,7 @@ describe('an admin closes the month', () => {
 
   it('downloads a payroll that matches the ledger; a second run changes nothing', async () => {
     const { page } = b;
-    await page.goto(BASE + '/login');
-    await page.getByTestId('password-form').waitFor();
-    await page.locator('input[name=username]').fill('admin');
-    await page.locator('input[name=password]').fill('mudou-admin');
-    await page.getByTestId('sign-in').click();
+    await loginStaff(page, 'admin');
     await page.getByTestId('tab-throughput').click();
     await page.getByTestId('table-centres').waitFor();
     assert.equal(await page.getByTestId('centre-row').count(), 2, 'both demo centres compared');

@@ -97,6 +97,27 @@ export async function tapPin(page, pin) {
   await page.locator('.keypad [data-key="ok"]').click();
 }
 
+/** The demo's staff passwords. */
+export const STAFF = { lead: 'mudou-lead', client: 'mudou-client', admin: 'mudou-admin' };
+
+/** Logs a staff member in with the password form and waits for the top bar. A session left by
+ * a failed test is logged out first (not by clearing cookies: the device's enrolment is one);
+ * on an enrolled device, whose login page shows the roster, the staff form is opened. */
+export async function loginStaff(page, who, password = STAFF[who]) {
+  await page.goto(BASE + '/login');
+  await page.waitForLoadState('networkidle').catch(() => {});
+  if (await page.getByTestId('logout').isVisible().catch(() => false)) {
+    await page.getByTestId('logout').click();
+    await page.waitForURL('**/login');
+  }
+  const staff = page.getByTestId('staff-login');
+  if (await staff.isVisible().catch(() => false)) await staff.click();
+  await page.locator('input[name=username]').fill(who);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('topbar').waitFor();
+}
+
 export async function text(locator) {
   return (await locator.textContent())?.trim() ?? '';
 }

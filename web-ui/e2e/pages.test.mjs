@@ -11,27 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, loadAxe, loginStaff, openBrowser, PHONE, shot, text } from './lib.mjs';
 import { apiSession } from './work-lib.mjs';
-
-const PASSWORDS = { lead: 'mudou-lead', admin: 'mudou-admin', client: 'mudou-client' };
-
-async function loginStaff(page, who) {
-  await page.goto(BASE + '/login');
-  // A test that failed before logging out leaves its session (the login page then goes
-  // home): log out first. (Not by clearing cookies: the device's enrolment is one.)
-  await page.waitForLoadState('networkidle').catch(() => {});
-  if (await page.getByTestId('logout').isVisible().catch(() => false)) {
-    await page.getByTestId('logout').click();
-    await page.waitForURL('**/login');
-  }
-  const staff = page.getByTestId('staff-login');
-  if (await staff.isVisible().catch(() => false)) await staff.click();
-  await page.locator('input[name=username]').fill(who);
-  await page.locator('input[name=password]').fill(PASSWORDS[who]);
-  await page.getByTestId('sign-in').click();
-  await page.getByTestId('logout').waitFor();
-}
 
 async function logout(page) {
   await page.getByTestId('logout').click();

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, PHONE, loadAxe, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, loadAxe, loginStaff, openBrowser, PHONE, shot, text } from './lib.mjs';
 import { apiSession, loginAnnotator } from './work-lib.mjs';
 
 // The demo's annotators (crates/mudou/src/demo.rs) and the careless one of its history.
@@ -24,14 +24,6 @@ async function audit(page, what) {
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(report, [], `${what}:\n${report.join('\n')}`);
-}
-
-async function loginStaff(page, username, password) {
-  await page.goto(BASE + '/login');
-  await page.locator('input[name=username]').fill(username);
-  await page.locator('input[name=password]').fill(password);
-  await page.locator('input[name=password]').press('Enter');
-  await page.getByTestId('topbar').waitFor();
 }
 
 async function switchLang(page, lang) {
@@ -65,7 +57,7 @@ describe('lead review', () => {
 
   it('the client flags a doubtful result on the order page', async () => {
     const { page } = client;
-    await loginStaff(page, 'client', 'mudou-client');
+    await loginStaff(page, 'client');
     await page.goto(`${BASE}/#/orders/${order.id}`);
     const results = page.getByTestId('results');
     await results.waitFor();
@@ -92,7 +84,7 @@ describe('lead review', () => {
 
   it('the lead works through the review queue: the gold stands, the flagged item is overridden', async () => {
     const { page } = lead;
-    await loginStaff(page, 'lead', 'mudou-lead');
+    await loginStaff(page, 'lead');
     // home says what waits; the review tab has the count
     await page.getByTestId('summary-review').waitFor();
     await page.getByTestId('summary-review').click();

@@ -9,16 +9,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { BASE, LAPTOP, openBrowser } from './lib.mjs';
+import { BASE, LAPTOP, loginStaff, openBrowser } from './lib.mjs';
 import { loginAnnotator, startWork } from './work-lib.mjs';
-
-async function staffLogin(page, user, password) {
-  await page.goto(BASE + '/login');
-  await page.locator('input[name=username]').fill(user);
-  await page.locator('input[name=password]').fill(password);
-  await page.getByTestId('sign-in').click();
-  await page.getByTestId('topbar').waitFor();
-}
 
 /** Goes to each path (`#/…` views included) and waits until the page is quiet. */
 async function visit(page, paths) {
@@ -74,7 +66,7 @@ describe('the pages break none of the Content-Security-Policy', () => {
     await page.goto(BASE + '/');
     await page.getByTestId('password-form').waitFor();
     await page.waitForLoadState('networkidle');
-    await staffLogin(page, 'client', 'mudou-client');
+    await loginStaff(page, 'client');
     const row = page.getByTestId('dataset-row').filter({ hasText: '形状示例' });
     await row.click();
     const img = page.locator('[data-testid=thumb] img').first();
@@ -104,11 +96,11 @@ describe('the pages break none of the Content-Security-Policy', () => {
 
   it('the lead and the admin: homes, review, quality, messages, pay', async () => {
     const lead = await open();
-    await staffLogin(lead.page, 'lead', 'mudou-lead');
+    await loginStaff(lead.page, 'lead');
     await visit(lead.page, ['/', '/#/review', '/#/quality', '/#/messages', '/#/pauses']);
     assert.deepEqual(lead.errors, []);
     const admin = await open();
-    await staffLogin(admin.page, 'admin', 'mudou-admin');
+    await loginStaff(admin.page, 'admin');
     await visit(admin.page, ['/']);
     assert.deepEqual(admin.errors, []);
   });
@@ -184,7 +176,7 @@ describe("another site's page", () => {
 
   it('cannot post with a logged-in browser: 403 cross_origin, and the session lives on', async () => {
     const { page } = b;
-    await staffLogin(page, 'client', 'mudou-client');
+    await loginStaff(page, 'client');
     await page.goto(evilUrl);
     // a script's request (no-cors, as another site would have to send it: its answer is opaque) …
     const seen = page.waitForResponse((r) => r.url() === `${BASE}/api/v1/auth/logout`);

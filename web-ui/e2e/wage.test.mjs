@@ -5,14 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { BASE, PHONE, openBrowser, shot, text } from './lib.mjs';
-
-async function login(page, username, password) {
-  await page.goto(BASE + '/login');
-  await page.locator('input[name=username]').fill(username);
-  await page.locator('input[name=password]').fill(password);
-  await page.getByTestId('sign-in').click();
-}
+import { BASE, loginStaff, openBrowser, PHONE, shot, text } from './lib.mjs';
 
 async function fitsWidth(page) {
   await page.waitForLoadState('networkidle').catch(() => {});
@@ -30,7 +23,7 @@ describe('fair wage on a phone', () => {
     const b = await openBrowser(PHONE, { touch: true });
     open.push(b);
     const { page, errors } = b;
-    await login(page, 'client', 'mudou-client');
+    await loginStaff(page, 'client');
     await page.getByTestId('datasets').waitFor();
     await page.goto(BASE + '/#/orders/new');
     const form = page.getByTestId('order-form');
@@ -60,7 +53,7 @@ describe('fair wage on a phone', () => {
     const b = await openBrowser(PHONE, { touch: true });
     open.push(b);
     const { page, errors } = b;
-    await login(page, 'lead', 'mudou-lead');
+    await loginStaff(page, 'lead');
     await page.getByTestId('table-annotators').waitFor({ timeout: 30_000 });
     const cells = page.getByTestId('table-annotators').getByTestId('wage-cell');
     await cells.first().waitFor();

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { BASE, LAPTOP, PHONE, SCREENS, loadAxe, openBrowser, shot, text } from './lib.mjs';
+import { BASE, LAPTOP, loadAxe, loginStaff, openBrowser, PHONE, SCREENS, shot, text } from './lib.mjs';
 import { apiSession, checkExactlyOnce, exportJsonl, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
 
 let client;
@@ -390,10 +390,7 @@ describe('the lead reviews a template item', () => {
     const b = await openBrowser(LAPTOP);
     try {
       const { page } = b;
-      await page.goto(BASE + '/login');
-      await page.locator('input[name=username]').fill('lead');
-      await page.locator('input[name=password]').fill('mudou-lead');
-      await page.locator('input[name=password]').press('Enter');
+      await loginStaff(page, 'lead');
       await page.getByTestId('topbar').waitFor();
       await page.goto(`${BASE}/#/review?order=${order.id}`);
       const card = page.locator(`[data-testid=review-item][data-item="${item}"]`);
@@ -433,10 +430,7 @@ describe('the client builds a template', () => {
     const b = await openBrowser(LAPTOP);
     try {
       const { page } = b;
-      await page.goto(BASE + '/login');
-      await page.locator('input[name=username]').fill('client');
-      await page.locator('input[name=password]').fill('mudou-client');
-      await page.getByTestId('sign-in').click();
+      await loginStaff(page, 'client');
       await page.getByTestId('datasets').waitFor();
       const shapes = (await client('GET', '/datasets')).items.find((d) => d.name === '形状示例');
       await page.goto(`${BASE}/#/orders/new?dataset=${shapes.id}`);
