@@ -351,6 +351,45 @@ describe('speaker buttons', () => {
   });
 });
 
+describe('a label with its own recording', () => {
+  it('has a speaker beside it that plays the recording and does not answer', async () => {
+    const a = assignment(false, 2);
+    a.order.label_audio = { dog: '/api/v1/orders/3/recordings/label:dog' };
+    routes['GET /api/v1/work/next'] = () => [200, { status: 'assigned', assignment: a }];
+    routes['GET /api/v1/me/earnings'] = () => [200, { today_fen: 0, week_fen: 0, month_fen: 0, pending_fen: 0, confirmed_fen: 0, paid_fen: 0, today_labels: 0 }];
+    const played: string[] = [];
+    const realAudio = globalThis.Audio;
+    (globalThis as any).Audio = class {
+      src = '';
+      onended: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      play() {
+        played.push(this.src);
+        return Promise.resolve();
+      }
+      pause() {}
+    };
+    try {
+      await act(() => render(<Workbench user={user} initial={null} onHome={() => {}} />, root));
+      await settle();
+      // only the recorded label has a speaker, and it is not inside the label's button
+      expect($('[data-testid="label-speak-cat"]')).toBeNull();
+      const speak = $('[data-testid="label-speak-dog"]') as HTMLButtonElement;
+      expect(speak.getAttribute('data-source')).toBe('recording');
+      expect(speak.closest('[data-testid=label-btn]')).toBeNull();
+      expect(speak.closest('.label-cell')?.querySelector('[data-testid=label-btn][data-key=dog]')).not.toBeNull();
+      speak.click();
+      await settle();
+      expect(played).toEqual(['/api/v1/orders/3/recordings/label:dog']);
+      // listening is not answering: the same item is still in front
+      expect(calls.filter((c) => c.key === 'POST /api/v1/work/labels')).toEqual([]);
+      expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('100');
+    } finally {
+      (globalThis as any).Audio = realAudio;
+    }
+  });
+});
+
 describe('asking for work while the server is busy', () => {
   it('asks again while the answer is busy, then takes the unit', async () => {
     let n = 0;

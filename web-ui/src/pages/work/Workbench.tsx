@@ -29,7 +29,7 @@ import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
-import { QuestionLine } from './Question';
+import { QuestionLine, QuestionSpeaker } from './Question';
 import { AskSheet, type MyQuestions, type QuestionOut } from './Ask';
 import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
@@ -901,15 +901,28 @@ function ChoiceArea({
           </p>
         )}
         <div class="label-grid" role="group" aria-label={t('labels')} data-testid="labels">
-          {o.labels.map((l, i) => (
-            <LabelButton
-              key={l.key}
-              order={o}
-              index={i}
-              pressed={chosen(l.key)}
-              onClick={() => (multi ? onToggle(l.key) : onAnswer({ label: l.key }))}
-            />
-          ))}
+          {o.labels.map((l, i) => {
+            const button = (
+              <LabelButton
+                key={l.key}
+                order={o}
+                index={i}
+                pressed={chosen(l.key)}
+                onClick={() => (multi ? onToggle(l.key) : onAnswer({ label: l.key }))}
+              />
+            );
+            // a label someone recorded says its name from its own speaker (a sibling of the
+            // button, never inside it: one control, one action)
+            const audio = o.label_audio?.[l.key];
+            return audio ? (
+              <div class="label-cell" key={l.key}>
+                {button}
+                <QuestionSpeaker text={labelName(l)} audio={audio} testid={`label-speak-${l.key}`} />
+              </div>
+            ) : (
+              button
+            );
+          })}
         </div>
         <div class="work-actions">
           {footer}
