@@ -190,7 +190,12 @@ mod tests {
     #[test]
     fn alike_english_questions_are_alike() {
         assert!(d("Is this a cat or a dog?", "cat or dog") > 0.9);
-        assert!(d("The car is half hidden, does it count?", "does a half hidden car count") >= SIMILAR_AT);
+        assert!(
+            d(
+                "The car is half hidden, does it count?",
+                "does a half hidden car count"
+            ) >= SIMILAR_AT
+        );
         assert!(d("Is the car blue or green?", "cat or dog?") < SIMILAR_AT);
         assert_eq!(d("", "cat"), 0.0);
         assert_eq!(dice(&BTreeSet::new(), &BTreeSet::new()), 0.0);
@@ -221,7 +226,10 @@ mod tests {
         // "Other" says nothing by itself.
         assert_eq!(likeness(voice("other"), voice("other")), None);
         assert!(matches!(
-            likeness(words("other", "水印算不算"), words("other", "水印算不算文字")),
+            likeness(
+                words("other", "水印算不算"),
+                words("other", "水印算不算文字")
+            ),
             Some(Likeness::Words(_))
         ));
         // Words rank above the reason alone.

@@ -110,7 +110,7 @@ describe('drawing on the picture', () => {
 
     await drag([10, 20], [60, 80]);
     expect(control!.count()).toBe(1);
-    expect(strokes()).toEqual(['stroke #ff1744 5']);
+    expect(strokes()).toEqual(['stroke #ff1744 8']);
     expect(ctx.ops).toContain('move 10,20');
     expect(ctx.ops).toContain('line 60,80');
     const png = await control!.toBlob();
@@ -128,7 +128,7 @@ describe('drawing on the picture', () => {
     await until(() => $('markup-colour-00e5ff').getAttribute('aria-pressed') === 'true', 'the cyan colour');
     await drag([300, 300], [400, 300]);
     expect(control!.count()).toBe(3);
-    expect(strokes()).toEqual(['stroke #ff1744 5', 'stroke #ffea00 5', 'stroke #00e5ff 5']);
+    expect(strokes()).toEqual(['stroke #ff1744 8', 'stroke #ffea00 8', 'stroke #00e5ff 8']);
     expect(ctx.ops).toContain('ellipse 150,130 50x30');
     expect($('markup-canvas').getAttribute('data-shapes')).toBe('3');
 
@@ -136,7 +136,7 @@ describe('drawing on the picture', () => {
     $('markup-undo').click();
     await until(shapesShown(2), 'the undo');
     expect(control!.count()).toBe(2);
-    expect(strokes()).toEqual(['stroke #ff1744 5', 'stroke #ffea00 5']);
+    expect(strokes()).toEqual(['stroke #ff1744 8', 'stroke #ffea00 8']);
     expect(await (await control!.toBlob())!.text()).not.toContain('#00e5ff');
     $('markup-clear').click();
     await until(shapesShown(0), 'the clear');

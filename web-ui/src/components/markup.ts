@@ -29,9 +29,9 @@ export type Ctx = Pick<
   lineJoin: CanvasLineJoin;
 };
 
-/** A line as wide as a finger looks on the picture: about 1/150 of its longer side. */
+/** A line as wide as a finger looks on the picture: about 1/100 of its longer side. */
 export function lineWidth(w: number, h: number): number {
-  return Math.max(4, Math.round(Math.max(w, h) / 150));
+  return Math.max(6, Math.round(Math.max(w, h) / 100));
 }
 
 /** Paints one shape. */

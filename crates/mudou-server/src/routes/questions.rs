@@ -332,9 +332,18 @@ pub async fn check_picture(state: &AppState, p: &PictureIn) -> ApiResult<Vec<u8>
     if bytes.len() > MAX_PICTURE_BYTES {
         return Err(too_large());
     }
-    let not_image = || ApiError::new(ErrorCode::NotImage, "the picture is not a PNG, JPEG or WebP");
+    let not_image = || {
+        ApiError::new(
+            ErrorCode::NotImage,
+            "the picture is not a PNG, JPEG or WebP",
+        )
+    };
     match mudou_media::sniff(&bytes) {
-        Ok(mudou_media::ImageKind::Png | mudou_media::ImageKind::Jpeg | mudou_media::ImageKind::Webp) => {}
+        Ok(
+            mudou_media::ImageKind::Png
+            | mudou_media::ImageKind::Jpeg
+            | mudou_media::ImageKind::Webp,
+        ) => {}
         _ => return Err(not_image()),
     }
     let limits = mudou_media::Limits {
@@ -354,10 +363,13 @@ pub async fn check_picture(state: &AppState, p: &PictureIn) -> ApiResult<Vec<u8>
     .map_err(|e| ApiError::internal(format!("checking a picture: {e}")))?;
     match decoded {
         Ok(()) => Ok(bytes),
-        Err(e @ mudou_media::MediaError::Busy { .. }) => Err(ApiError::new(ErrorCode::Busy, e.to_string())),
-        Err(mudou_media::MediaError::TooLarge { .. } | mudou_media::MediaError::DecompressionBomb { .. }) => {
-            Err(too_large())
+        Err(e @ mudou_media::MediaError::Busy { .. }) => {
+            Err(ApiError::new(ErrorCode::Busy, e.to_string()))
         }
+        Err(
+            mudou_media::MediaError::TooLarge { .. }
+            | mudou_media::MediaError::DecompressionBomb { .. },
+        ) => Err(too_large()),
         Err(e) if e.is_client_error() => Err(not_image()),
         Err(e) => Err(ApiError::internal(format!("checking a picture: {e}"))),
     }
@@ -543,11 +555,21 @@ pub struct MyQuestionsOut {
 
 /// Others' answered questions that reach the caller: same item first, then those like one
 /// of the caller's own (same order, reason and alike words), each once, newest answer first.
-fn reaching_me(mine: &[Question], same_item: Vec<Question>, like_mine: Vec<Question>) -> Vec<QuestionOut> {
+fn reaching_me(
+    mine: &[Question],
+    same_item: Vec<Question>,
+    like_mine: Vec<Question>,
+) -> Vec<QuestionOut> {
     let mut seen: std::collections::HashSet<i64> = same_item.iter().map(|q| q.id).collect();
     let mut out: Vec<(i64, i64, QuestionOut)> = same_item
         .into_iter()
-        .map(|q| (q.answered_at.unwrap_or(0), q.id, why_out(q, QuestionWhy::SameItem, None)))
+        .map(|q| {
+            (
+                q.answered_at.unwrap_or(0),
+                q.id,
+                why_out(q, QuestionWhy::SameItem, None),
+            )
+        })
         .collect();
     for q in like_mine {
         if !seen.insert(q.id) {
@@ -564,10 +586,14 @@ fn reaching_me(mine: &[Question], same_item: Vec<Question>, like_mine: Vec<Quest
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((_, mine_id)) = best {
-            out.push((q.answered_at.unwrap_or(0), q.id, why_out(q, QuestionWhy::Similar, Some(mine_id))));
+            out.push((
+                q.answered_at.unwrap_or(0),
+                q.id,
+                why_out(q, QuestionWhy::Similar, Some(mine_id)),
+            ));
         }
     }
-    out.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    out.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
     out.truncate(LISTED as usize);
     out.into_iter().map(|(_, _, q)| q).collect()
 }
@@ -817,7 +843,12 @@ enum QuestionFile {
     AnswerPicture,
 }
 
-async fn file(state: &AppState, caller: &Caller, id: i64, which: QuestionFile) -> ApiResult<Response> {
+async fn file(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    which: QuestionFile,
+) -> ApiResult<Response> {
     caller.require_for(&axum::http::Method::GET)?;
     let not_found = || match which {
         QuestionFile::AnswerPicture => ApiError::not_found("picture"),

@@ -488,145 +488,170 @@ async fn stored(app: &TestApp, bytes: &[u8]) -> bool {
         .unwrap()
 }
 
-both!(a_picture_answer_is_checked_stored_served_and_scoped, |app| {
-    let w = app.world().await;
-    // Four shapes pictures, three labels each: a1, a2 (centre A) and b1 (centre B) each
-    // lease all four.
-    let spec = crate::work::choice_spec(json!({"kind": "fixed", "n": 3}));
-    let order = crate::work::order(&app, &w, 4, spec).await;
-    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
-    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
-    let b1 = annotator_browser(&app, w.ann_b1, "3333", "lead_b").await;
-    let (aid, items) = unit(&a1).await;
-    let (_, items2) = unit(&a2).await;
-    let (_, items_b) = unit(&b1).await;
-    assert!(items2.contains(&items[0]) && items_b.contains(&items[0]));
-    let ask = |item: i64| {
-        json!({"assignment_id": aid, "item_id": item, "reason": "several_fit",
+both!(
+    a_picture_answer_is_checked_stored_served_and_scoped,
+    |app| {
+        let w = app.world().await;
+        // Four shapes pictures, three labels each: a1, a2 (centre A) and b1 (centre B) each
+        // lease all four.
+        let spec = crate::work::choice_spec(json!({"kind": "fixed", "n": 3}));
+        let order = crate::work::order(&app, &w, 4, spec).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let b1 = annotator_browser(&app, w.ann_b1, "3333", "lead_b").await;
+        let (aid, items) = unit(&a1).await;
+        let (_, items2) = unit(&a2).await;
+        let (_, items_b) = unit(&b1).await;
+        assert!(items2.contains(&items[0]) && items_b.contains(&items[0]));
+        let ask = |item: i64| {
+            json!({"assignment_id": aid, "item_id": item, "reason": "several_fit",
                "text": "圆还是方?", "while_open": "hold"})
-    };
-    let q1 = a1.post("/api/v1/work/questions", ask(items[0])).await;
-    let q1id = q1.ok()["id"].as_i64().unwrap();
-    assert!(q1.body["item"]["screen_url"].is_string());
-    let lead_a = logged_in(&app, "lead_a").await;
-    let answer = format!("/api/v1/lead/questions/{q1id}/answer");
+        };
+        let q1 = a1.post("/api/v1/work/questions", ask(items[0])).await;
+        let q1id = q1.ok()["id"].as_i64().unwrap();
+        assert!(q1.body["item"]["screen_url"].is_string());
+        let lead_a = logged_in(&app, "lead_a").await;
+        let answer = format!("/api/v1/lead/questions/{q1id}/answer");
 
-    // Not a picture, a broken one, too many bytes, too many pixels: refused, nothing stored,
-    // the question still open.
-    let text = b"<svg>not a picture</svg>".to_vec();
-    let mut broken = png(40, 30, 9);
-    broken.truncate(broken.len() - 20);
-    let mut heavy = b"\x89PNG\r\n\x1a\n".to_vec();
-    heavy.resize((2 << 20) + 1, 1);
-    let wide = png(5000, 2, 200);
-    let mp3 = b"ID3\x03\0\0\0\0\0\0more".to_vec();
-    for (bytes, status, code) in [
-        (&text, 422, "not_image"),
-        (&broken, 422, "not_image"),
-        (&mp3, 422, "not_image"),
-        (&heavy, 413, "picture_too_large"),
-        (&wide, 413, "picture_too_large"),
-    ] {
-        let voice = wav(700);
+        // Not a picture, a broken one, too many bytes, too many pixels: refused, nothing stored,
+        // the question still open.
+        let text = b"<svg>not a picture</svg>".to_vec();
+        let mut broken = png(40, 30, 9);
+        broken.truncate(broken.len() - 20);
+        let mut heavy = b"\x89PNG\r\n\x1a\n".to_vec();
+        heavy.resize((2 << 20) + 1, 1);
+        let wide = png(5000, 2, 200);
+        let mp3 = b"ID3\x03\0\0\0\0\0\0more".to_vec();
+        for (bytes, status, code) in [
+            (&text, 422, "not_image"),
+            (&broken, 422, "not_image"),
+            (&mp3, 422, "not_image"),
+            (&heavy, 413, "picture_too_large"),
+            (&wide, 413, "picture_too_large"),
+        ] {
+            let voice = wav(700);
+            let g = lead_a
+                .post(
+                    &answer,
+                    json!({"text": "看圈", "voice": {"base64": b64(&voice), "duration_ms": 700},
+                       "picture": {"base64": b64(bytes)}}),
+                )
+                .await;
+            assert_eq!(g.status.as_u16(), status, "{code}: {:?}", g.body);
+            assert_eq!(g.code(), code);
+            assert!(!stored(&app, bytes).await, "{code}");
+            assert!(
+                !stored(&app, &voice).await,
+                "{code}: the voice note neither"
+            );
+        }
+        let g = lead_a
+            .post(&answer, json!({"picture": {"base64": "%%%"}}))
+            .await;
+        assert_eq!(g.status.as_u16(), 422);
         let g = lead_a
             .post(
                 &answer,
-                json!({"text": "看圈", "voice": {"base64": b64(&voice), "duration_ms": 700},
-                       "picture": {"base64": b64(bytes)}}),
+                json!({"picture": {"base64": b64(&png(8, 8, 1)), "x": 1}}),
             )
             .await;
-        assert_eq!(g.status.as_u16(), status, "{code}: {:?}", g.body);
-        assert_eq!(g.code(), code);
-        assert!(!stored(&app, bytes).await, "{code}");
-        assert!(!stored(&app, &voice).await, "{code}: the voice note neither");
-    }
-    let g = lead_a
-        .post(&answer, json!({"picture": {"base64": "%%%"}}))
-        .await;
-    assert_eq!(g.status.as_u16(), 422);
-    let g = lead_a
-        .post(&answer, json!({"picture": {"base64": b64(&png(8, 8, 1)), "x": 1}}))
-        .await;
-    assert_eq!(g.status.as_u16(), 422, "{:?}", g.body);
-    assert!(a1.get("/api/v1/me/questions").await.ok()["questions"][0]["answer"].is_null());
-    // Another centre's lead cannot answer with a picture either.
-    let lead_b = logged_in(&app, "lead_b").await;
-    let drawn = png(300, 200, 120);
-    let g = lead_b
-        .post(&answer, json!({"picture": {"base64": b64(&drawn)}}))
-        .await;
-    assert_eq!(g.status.as_u16(), 404);
-    assert!(!stored(&app, &drawn).await);
+        assert_eq!(g.status.as_u16(), 422, "{:?}", g.body);
+        assert!(a1.get("/api/v1/me/questions").await.ok()["questions"][0]["answer"].is_null());
+        // Another centre's lead cannot answer with a picture either.
+        let lead_b = logged_in(&app, "lead_b").await;
+        let drawn = png(300, 200, 120);
+        let g = lead_b
+            .post(&answer, json!({"picture": {"base64": b64(&drawn)}}))
+            .await;
+        assert_eq!(g.status.as_u16(), 404);
+        assert!(!stored(&app, &drawn).await);
 
-    // The lead answers with the picture drawn on, and no words: stored, served.
-    let g = lead_a
-        .post(&answer, json!({"picture": {"base64": b64(&drawn)}}))
-        .await;
-    let purl = g.ok()["answer"]["picture_url"].as_str().unwrap().to_owned();
-    assert_eq!(purl, format!("/api/v1/questions/{q1id}/answer/picture"));
-    assert!(g.body["answer"]["text"].is_null());
-    assert!(stored(&app, &drawn).await);
-    let mine = a1.get("/api/v1/me/questions").await;
-    assert_eq!(mine.ok()["questions"][0]["answer"]["picture_url"], purl.as_str());
-    assert_eq!(mine.body["new_answers"], 1);
-    let seen = a1.http.get(format!("{}{purl}", a1.url)).send().await.unwrap();
-    assert_eq!(seen.status(), 200);
-    assert_eq!(seen.headers()["content-type"], "image/png");
-    assert_eq!(seen.bytes().await.unwrap().as_ref(), drawn.as_slice());
-    // a2 (given the item) sees it listed and served, the centre's lead and the order's
-    // client too; another centre's annotator (given the same item!) and lead, another
-    // client: 404.
-    let theirs = a2.get("/api/v1/me/questions").await;
-    let listed = &theirs.ok()["on_my_items"][0];
-    assert_eq!(listed["id"], q1id);
-    assert_eq!(listed["why"], "same_item");
-    assert_eq!(listed["answer"]["picture_url"], purl.as_str());
-    let client_a = logged_in(&app, "client_a").await;
-    let client_b = logged_in(&app, "client_b").await;
-    for b in [&a2, &lead_a, &client_a] {
-        assert_eq!(b.get(&purl).await.status.as_u16(), 200);
-    }
-    for b in [&b1, &lead_b, &client_b] {
-        assert_eq!(b.get(&purl).await.status.as_u16(), 404);
-    }
-    assert_eq!(
-        b1.get("/api/v1/me/questions").await.ok()["on_my_items"],
-        json!([])
-    );
-    assert_eq!(app.browser().get(&purl).await.status.as_u16(), 401);
-    // A question without a picture answer has none to serve.
-    let q2 = a1.post("/api/v1/work/questions", ask(items[1])).await;
-    let q2id = q2.ok()["id"].as_i64().unwrap();
-    let nopic = format!("/api/v1/questions/{q2id}/answer/picture");
-    assert_eq!(lead_a.get(&nopic).await.status.as_u16(), 404);
+        // The lead answers with the picture drawn on, and no words: stored, served.
+        let g = lead_a
+            .post(&answer, json!({"picture": {"base64": b64(&drawn)}}))
+            .await;
+        let purl = g.ok()["answer"]["picture_url"].as_str().unwrap().to_owned();
+        assert_eq!(purl, format!("/api/v1/questions/{q1id}/answer/picture"));
+        assert!(g.body["answer"]["text"].is_null());
+        assert!(stored(&app, &drawn).await);
+        let mine = a1.get("/api/v1/me/questions").await;
+        assert_eq!(
+            mine.ok()["questions"][0]["answer"]["picture_url"],
+            purl.as_str()
+        );
+        assert_eq!(mine.body["new_answers"], 1);
+        let seen = a1
+            .http
+            .get(format!("{}{purl}", a1.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(seen.status(), 200);
+        assert_eq!(seen.headers()["content-type"], "image/png");
+        assert_eq!(seen.bytes().await.unwrap().as_ref(), drawn.as_slice());
+        // a2 (given the item) sees it listed and served, the centre's lead and the order's
+        // client too; another centre's annotator (given the same item!) and lead, another
+        // client: 404.
+        let theirs = a2.get("/api/v1/me/questions").await;
+        let listed = &theirs.ok()["on_my_items"][0];
+        assert_eq!(listed["id"], q1id);
+        assert_eq!(listed["why"], "same_item");
+        assert_eq!(listed["answer"]["picture_url"], purl.as_str());
+        let client_a = logged_in(&app, "client_a").await;
+        let client_b = logged_in(&app, "client_b").await;
+        for b in [&a2, &lead_a, &client_a] {
+            assert_eq!(b.get(&purl).await.status.as_u16(), 200);
+        }
+        for b in [&b1, &lead_b, &client_b] {
+            assert_eq!(b.get(&purl).await.status.as_u16(), 404);
+        }
+        assert_eq!(
+            b1.get("/api/v1/me/questions").await.ok()["on_my_items"],
+            json!([])
+        );
+        assert_eq!(app.browser().get(&purl).await.status.as_u16(), 401);
+        // A question without a picture answer has none to serve.
+        let q2 = a1.post("/api/v1/work/questions", ask(items[1])).await;
+        let q2id = q2.ok()["id"].as_i64().unwrap();
+        let nopic = format!("/api/v1/questions/{q2id}/answer/picture");
+        assert_eq!(lead_a.get(&nopic).await.status.as_u16(), 404);
 
-    // Forwarded, the client answers with words and a JPEG drawn on.
-    lead_a
-        .post(&format!("/api/v1/lead/questions/{q2id}/forward"), json!({}))
-        .await
-        .ok();
-    let jpeg = std::fs::read(format!(
-        "{}/../../datasets/shapes/shape_003.jpg",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let cans = format!("/api/v1/orders/{order}/questions/{q2id}/answer");
-    let g = client_b
-        .post(&cans, json!({"picture": {"base64": b64(&jpeg)}}))
-        .await;
-    assert_eq!(g.status.as_u16(), 404);
-    let g = client_a
-        .post(&cans, json!({"text": "画圈的是圆", "picture": {"base64": b64(&jpeg)}}))
-        .await;
-    assert_eq!(g.ok()["answer"]["by_role"], "client");
-    let cpurl = g.body["answer"]["picture_url"].as_str().unwrap().to_owned();
-    let seen = a1.http.get(format!("{}{cpurl}", a1.url)).send().await.unwrap();
-    assert_eq!(seen.headers()["content-type"], "image/jpeg");
-    assert_eq!(seen.bytes().await.unwrap().as_ref(), jpeg.as_slice());
-    assert_eq!(b1.get(&cpurl).await.status.as_u16(), 404);
-    assert_eq!(client_b.get(&cpurl).await.status.as_u16(), 404);
-    let _ = w;
-});
+        // Forwarded, the client answers with words and a JPEG drawn on.
+        lead_a
+            .post(&format!("/api/v1/lead/questions/{q2id}/forward"), json!({}))
+            .await
+            .ok();
+        let jpeg = std::fs::read(format!(
+            "{}/../../datasets/shapes/shape_003.jpg",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let cans = format!("/api/v1/orders/{order}/questions/{q2id}/answer");
+        let g = client_b
+            .post(&cans, json!({"picture": {"base64": b64(&jpeg)}}))
+            .await;
+        assert_eq!(g.status.as_u16(), 404);
+        let g = client_a
+            .post(
+                &cans,
+                json!({"text": "画圈的是圆", "picture": {"base64": b64(&jpeg)}}),
+            )
+            .await;
+        assert_eq!(g.ok()["answer"]["by_role"], "client");
+        let cpurl = g.body["answer"]["picture_url"].as_str().unwrap().to_owned();
+        let seen = a1
+            .http
+            .get(format!("{}{cpurl}", a1.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(seen.headers()["content-type"], "image/jpeg");
+        assert_eq!(seen.bytes().await.unwrap().as_ref(), jpeg.as_slice());
+        assert_eq!(b1.get(&cpurl).await.status.as_u16(), 404);
+        assert_eq!(client_b.get(&cpurl).await.status.as_u16(), 404);
+        let _ = w;
+    }
+);
 
 /// One order of 12 texts for both centres, one label an item, units of 4: a1, a2 (centre
 /// A) and b1 (centre B) each lease four texts of their own.
@@ -659,19 +684,25 @@ both!(answers_reach_those_who_ask_alike_within_the_centre, |app| {
     let lead_a = logged_in(&app, "lead_a").await;
     let lead_b = logged_in(&app, "lead_b").await;
     let ask = |aid: i64, item: i64, reason: &str, text: Option<&str>| {
-        let mut b = json!({"assignment_id": aid, "item_id": item, "reason": reason, "while_open": "hold"});
+        let mut b =
+            json!({"assignment_id": aid, "item_id": item, "reason": reason, "while_open": "hold"});
         if let Some(t) = text {
             b["text"] = json!(t);
         }
         b
     };
     // Nothing answered yet: nothing alike.
-    let g = a2.get(&similar_path(aid2, "several_fit", Some("是猫还是狗"))).await;
+    let g = a2
+        .get(&similar_path(aid2, "several_fit", Some("是猫还是狗")))
+        .await;
     assert_eq!(g.ok()["questions"], json!([]));
 
     // a1 asks; the lead answers in words and voice.
     let qa1 = a1
-        .post("/api/v1/work/questions", ask(aid1, i1[0], "several_fit", Some("这是猫还是狗？")))
+        .post(
+            "/api/v1/work/questions",
+            ask(aid1, i1[0], "several_fit", Some("这是猫还是狗？")),
+        )
         .await
         .ok()["id"]
         .as_i64()
@@ -704,7 +735,10 @@ both!(answers_reach_those_who_ask_alike_within_the_centre, |app| {
 
     // b1 (centre B) asks the same thing; their lead answers.
     let qb1 = b1
-        .post("/api/v1/work/questions", ask(aidb, ib[0], "several_fit", Some("是猫还是狗")))
+        .post(
+            "/api/v1/work/questions",
+            ask(aidb, ib[0], "several_fit", Some("是猫还是狗")),
+        )
         .await
         .ok()["id"]
         .as_i64()
@@ -718,7 +752,9 @@ both!(answers_reach_those_who_ask_alike_within_the_centre, |app| {
     let burl = g.ok()["answer"]["voice_url"].as_str().unwrap().to_owned();
 
     // Before asking, a2 sees a1's answered question (alike words first), never B's.
-    let g = a2.get(&similar_path(aid2, "several_fit", Some("是猫还是狗"))).await;
+    let g = a2
+        .get(&similar_path(aid2, "several_fit", Some("是猫还是狗")))
+        .await;
     assert_eq!(ids(&g.ok()["questions"]), vec![qa1]);
     assert_eq!(g.body["questions"][0]["why"], "similar");
     assert_eq!(g.body["questions"][0]["answer"]["text"], "有胡子的是猫");
@@ -727,27 +763,64 @@ both!(answers_reach_those_who_ask_alike_within_the_centre, |app| {
     assert_eq!(ids(&g.ok()["questions"]), vec![qa1]);
     assert_eq!(g.body["questions"][0]["why"], "same_reason");
     // Other words, another reason: nothing.
-    let g = a2.get(&similar_path(aid2, "several_fit", Some("车还是人"))).await;
+    let g = a2
+        .get(&similar_path(aid2, "several_fit", Some("车还是人")))
+        .await;
     assert_eq!(g.ok()["questions"], json!([]));
-    let g = a2.get(&similar_path(aid2, "no_label_fits", Some("是猫还是狗"))).await;
+    let g = a2
+        .get(&similar_path(aid2, "no_label_fits", Some("是猫还是狗")))
+        .await;
     assert_eq!(g.ok()["questions"], json!([]));
     // b1 sees B's only.
-    let g = b1.get(&similar_path(aidb, "several_fit", Some("猫还是狗"))).await;
+    let g = b1
+        .get(&similar_path(aidb, "several_fit", Some("猫还是狗")))
+        .await;
     assert_eq!(ids(&g.ok()["questions"]), vec![qb1]);
     // Someone else's unit, a unit by another centre, bad input, other roles: refused.
-    assert_eq!(a2.get(&similar_path(aid1, "several_fit", None)).await.status.as_u16(), 404);
-    assert_eq!(a2.get(&similar_path(aidb, "several_fit", None)).await.status.as_u16(), 404);
-    assert_eq!(a2.get(&similar_path(aid2, "sad", None)).await.status.as_u16(), 400);
     assert_eq!(
-        a2.get(&format!("{}&x=1", similar_path(aid2, "unclear", None))).await.status.as_u16(),
+        a2.get(&similar_path(aid1, "several_fit", None))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        a2.get(&similar_path(aidb, "several_fit", None))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        a2.get(&similar_path(aid2, "sad", None))
+            .await
+            .status
+            .as_u16(),
+        400
+    );
+    assert_eq!(
+        a2.get(&format!("{}&x=1", similar_path(aid2, "unclear", None)))
+            .await
+            .status
+            .as_u16(),
         400
     );
     let long = "猫".repeat(501);
     assert_eq!(
-        a2.get(&similar_path(aid2, "unclear", Some(&long))).await.status.as_u16(),
+        a2.get(&similar_path(aid2, "unclear", Some(&long)))
+            .await
+            .status
+            .as_u16(),
         422
     );
-    assert_eq!(lead_a.get(&similar_path(aid2, "several_fit", None)).await.status.as_u16(), 403);
+    assert_eq!(
+        lead_a
+            .get(&similar_path(aid2, "several_fit", None))
+            .await
+            .status
+            .as_u16(),
+        403
+    );
 
     // a2 hears a1's answer (the same order), not B's; b1 not a1's.
     assert_eq!(a2.get(&vurl).await.status.as_u16(), 200);
@@ -756,7 +829,10 @@ both!(answers_reach_those_who_ask_alike_within_the_centre, |app| {
 
     // a2 asks anyway (words alike): a1's answer reaches a2's home, marked similar, once.
     let qa2 = a2
-        .post("/api/v1/work/questions", ask(aid2, i2[0], "several_fit", Some("猫还是狗？")))
+        .post(
+            "/api/v1/work/questions",
+            ask(aid2, i2[0], "several_fit", Some("猫还是狗？")),
+        )
         .await
         .ok()["id"]
         .as_i64()
@@ -789,8 +865,8 @@ both!(an_answer_on_my_item_and_like_mine_is_listed_once, |app| {
         )
         .await
         .ok()["id"]
-        .as_i64()
-        .unwrap();
+            .as_i64()
+            .unwrap();
     let lead_a = logged_in(&app, "lead_a").await;
     lead_a
         .post(
