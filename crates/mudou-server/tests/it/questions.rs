@@ -888,3 +888,53 @@ both!(an_answer_on_my_item_and_like_mine_is_listed_once, |app| {
     assert_eq!(ids(&home.ok()["on_my_items"]), vec![q1]);
     assert_eq!(home.body["on_my_items"][0]["why"], "same_item");
 });
+
+both!(
+    the_item_of_an_answer_that_reaches_me_is_shown_to_me,
+    |app| {
+        let w = app.world().await;
+        // Twelve pictures, one label each, units of five: a1, a2 (centre A) and b1 (centre
+        // B) lease pictures of their own.
+        let mut spec = crate::work::choice_spec(json!({"kind": "fixed", "n": 1}));
+        spec["eligible_centres"] = json!([w.centre_a, w.centre_b]);
+        crate::work::order(&app, &w, 12, spec).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let b1 = annotator_browser(&app, w.ann_b1, "3333", "lead_b").await;
+        let (aid, items) = unit(&a1).await;
+        let (_, items2) = unit(&a2).await;
+        let (_, items_b) = unit(&b1).await;
+        assert!(!items2.contains(&items[0]) && !items_b.contains(&items[0]));
+        let q = a1
+            .post(
+                "/api/v1/work/questions",
+                json!({"assignment_id": aid, "item_id": items[0], "reason": "several_fit",
+                   "text": "圆还是方", "while_open": "hold"}),
+            )
+            .await;
+        let qid = q.ok()["id"].as_i64().unwrap();
+        let thumb = q.body["item"]["thumb_url"].as_str().unwrap().to_owned();
+        // Open: the picture is a1's only.
+        assert_eq!(a1.get(&thumb).await.status.as_u16(), 200);
+        assert_eq!(a2.get(&thumb).await.status.as_u16(), 404);
+        let lead_a = logged_in(&app, "lead_a").await;
+        lead_a
+            .post(
+                &format!("/api/v1/lead/questions/{qid}/answer"),
+                json!({"text": "有角的是方"}),
+            )
+            .await
+            .ok();
+        // Answered: a2 (same centre, same order) sees it among the answers alike and its
+        // picture; b1 (another centre, same order) neither.
+        let g = a2
+            .get(&format!(
+                "/api/v1/work/questions/similar?assignment_id={}&reason=several_fit",
+                unit(&a2).await.0
+            ))
+            .await;
+        assert_eq!(ids(&g.ok()["questions"]), vec![qid]);
+        assert_eq!(a2.get(&thumb).await.status.as_u16(), 200);
+        assert_eq!(b1.get(&thumb).await.status.as_u16(), 404);
+    }
+);
