@@ -1,7 +1,9 @@
 // Questions on an item, on a 360 px phone with Chromium's fake microphone: 白露 (a worker of
 // this test's own: the demo's people are trained, paused and paid by other tests) records a
 // voice question about the picture in front of her and keeps the item; the lead finds it in
-// the Questions tab (1366 px) with its voice note and answers in words; her home shows the answer with a badge.
+// the Questions tab (1366 px) with its voice note and answers in words and by drawing on the
+// picture with the mouse (a red stroke, a yellow circle; an arrow undone); her home shows the
+// answer with a badge, the drawn picture with the red stroke where the lead drew it.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -70,11 +72,42 @@ describe('questions on an item (问一问)', () => {
       const row = lp.locator(`[data-testid=lead-question][data-id="${q.id}"]`);
       await row.waitFor();
       assert.ok((await row.locator('audio').count()) >= 1, 'the voice note plays');
+      // draw on the item's picture with the mouse
+      await row.getByTestId('answer-draw').click();
+      const canvas = row.locator('[data-testid=markup-canvas][data-ready]');
+      await canvas.waitFor();
+      await canvas.scrollIntoViewIfNeeded();
+      const box = await canvas.boundingBox();
+      const vh = LAPTOP.height;
+      // where on the canvas (as fractions) a drag goes, kept within the window
+      const yIn = (f) => Math.min(box.y + box.height * f, vh - 20);
+      async function drag(x0, y0, x1, y1) {
+        await lp.mouse.move(box.x + box.width * x0, yIn(y0));
+        await lp.mouse.down();
+        for (let i = 1; i <= 8; i++) await lp.mouse.move(box.x + box.width * (x0 + ((x1 - x0) * i) / 8), yIn(y0 + ((y1 - y0) * i) / 8));
+        await lp.mouse.up();
+      }
+      const shapes = async () => Number(await row.getByTestId('markup-canvas').getAttribute('data-shapes'));
+      await drag(0.2, 0.5, 0.8, 0.5);
+      assert.equal(await shapes(), 1);
+      const redAt = (yIn(0.5) - box.y) / box.height;
+      await row.getByTestId('markup-circle').click();
+      await row.getByTestId('markup-colour-ffea00').click();
+      await drag(0.3, 0.1, 0.7, 0.25);
+      await row.getByTestId('markup-arrow').click();
+      await drag(0.1, 0.9, 0.3, 0.7);
+      assert.equal(await shapes(), 3);
+      await row.getByTestId('markup-undo').click();
+      assert.equal(await shapes(), 2);
       await row.getByTestId('answer-text').fill('看最大的那个图形');
       await shot(lp, 'laptop-zh-lead-questions');
       await row.getByTestId('answer-send').click();
       await row.getByTestId('question-answer').waitFor();
+      await row.getByTestId('question-answer-picture').waitFor();
       assert.deepEqual(lb.errors, []);
+      const answered = (await lead('GET', '/lead/questions')).questions.find((x) => x.id === q.id);
+      assert.equal(answered.answer.picture_url, `/api/v1/questions/${q.id}/answer/picture`);
+      q.redAt = redAt;
     } finally {
       await lb.close();
     }
@@ -87,11 +120,87 @@ describe('questions on an item (问一问)', () => {
     await page.getByTestId('q-new').waitFor();
     const card = mine.locator(`[data-testid=question][data-id="${q.id}"]`);
     assert.match(await text(card.getByTestId('question-answer')), /看最大的那个图形/);
+    // the picture the lead drew on: red where the stroke went, across the middle
+    const pic = card.getByTestId('question-answer-picture');
+    await pic.waitFor();
+    const px = await pic.evaluate(async (el, yf) => {
+      await el.decode();
+      const c = document.createElement('canvas');
+      c.width = el.naturalWidth;
+      c.height = el.naturalHeight;
+      const g = c.getContext('2d');
+      g.drawImage(el, 0, 0);
+      return Array.from(g.getImageData(Math.round(c.width * 0.5), Math.round(c.height * yf), 1, 1).data);
+    }, q.redAt);
+    assert.ok(px[0] > 200 && px[1] < 80 && px[2] < 120, `a red stroke in the answer's picture: ${px}`);
     await shot(page, 'phone-zh-work-home-questions');
     const wideHome = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wideHome <= PHONE.width, `no sideways scrolling at 360 px: ${wideHome}`);
     await page.getByTestId('q-seen').click();
     await page.getByTestId('q-new').waitFor({ state: 'detached' });
+    assert.deepEqual(b.errors, []);
+  });
+
+  it('the lead answers on a 360 px phone by drawing with a finger, no words', async () => {
+    const { page } = b;
+    const lead = await apiSession('lead', 'mudou-lead');
+    // 白露 asks once more, about the item she holds (through her own session)
+    const qid = await page.evaluate(async () => {
+      const next = await (await fetch('/api/v1/work/next')).json();
+      const a = next.assignment;
+      const r = await fetch('/api/v1/work/questions', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ assignment_id: a.id, item_id: a.items[0].item_id, reason: 'unclear', text: '边上那个算吗', while_open: 'hold' }),
+      });
+      return (await r.json()).id;
+    });
+    assert.ok(Number.isInteger(qid), `asked: ${qid}`);
+    const lb = await openBrowser(PHONE, { touch: true });
+    try {
+      const lp = lb.page;
+      await lp.goto(BASE + '/login');
+      await lp.getByTestId('password-form').waitFor();
+      await lp.locator('input[name=username]').fill('lead');
+      await lp.locator('input[name=password]').fill('mudou-lead');
+      await lp.getByTestId('sign-in').click();
+      await lp.getByTestId('lead-tab-questions').click();
+      const row = lp.locator(`[data-testid=lead-question][data-id="${qid}"]`);
+      await row.waitFor();
+      await row.getByTestId('answer-draw').click();
+      const canvas = row.locator('[data-testid=markup-canvas][data-ready]');
+      await canvas.waitFor();
+      await canvas.scrollIntoViewIfNeeded();
+      const box = await canvas.boundingBox();
+      const y = Math.min(box.y + box.height / 2, PHONE.height - 20);
+      // a finger drags across the picture (touch events: Chromium makes them pointer events)
+      const cdp = await lb.context.newCDPSession(lp);
+      const touch = (type, x) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+      await touch('touchStart', box.x + box.width * 0.15);
+      for (let i = 1; i <= 8; i++) await touch('touchMove', box.x + box.width * (0.15 + 0.08 * i));
+      await touch('touchEnd');
+      await lp.waitForFunction((id) => document.querySelector(`[data-testid=lead-question][data-id="${id}"] [data-testid=markup-canvas]`)?.getAttribute('data-shapes') === '1', qid);
+      const wide = await lp.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= PHONE.width, `no sideways scrolling at 360 px: ${wide}`);
+      await shot(lp, 'phone-zh-lead-draw');
+      await row.getByTestId('answer-send').click();
+      await row.getByTestId('question-answer-picture').waitFor();
+      assert.deepEqual(lb.errors, []);
+    } finally {
+      await lb.close();
+    }
+    const answered = (await lead('GET', '/lead/questions')).questions.find((x) => x.id === qid);
+    assert.equal(answered.answer.text, null);
+    assert.equal(answered.answer.picture_url, `/api/v1/questions/${qid}/answer/picture`);
+    // her home shows the drawn picture as the answer
+    await page.reload();
+    const card = page.getByTestId('my-questions').locator(`[data-testid=question][data-id="${qid}"]`);
+    await card.getByTestId('question-answer-picture').waitFor();
+    const loaded = await card.getByTestId('question-answer-picture').evaluate(async (el) => {
+      await el.decode();
+      return el.naturalWidth;
+    });
+    assert.ok(loaded > 0, 'the picture loads for her');
     assert.deepEqual(b.errors, []);
   });
 });

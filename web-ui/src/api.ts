@@ -263,6 +263,8 @@ export const WORDED_CODES = [
   'wage_below_floor',
   'not_audio',
   'voice_too_large',
+  'not_image',
+  'picture_too_large',
   'voice_too_long',
   'network',
   'server',

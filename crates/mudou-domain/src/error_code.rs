@@ -111,6 +111,9 @@ error_codes! {
     // 413
     /// A voice note over 1 MiB: record a shorter one.
     VoiceTooLarge = "voice_too_large" => 413,
+    /// A picture (an answer drawn on the item's picture) over 2 MiB, or wider or taller
+    /// than 4096 pixels: send a smaller one.
+    PictureTooLarge = "picture_too_large" => 413,
     /// The request body is larger than the server accepts.
     PayloadTooLarge = "payload_too_large" => 413,
     /// More files in one upload than the server takes: send them in parts.
@@ -137,6 +140,9 @@ error_codes! {
     /// The voice note is over 60 seconds (or its bytes are too many for the length it
     /// claims): record a shorter one.
     VoiceTooLong = "voice_too_long" => 422,
+    /// The picture is not a picture the server takes (PNG, JPEG or WebP, told by its bytes
+    /// and decoded whole).
+    NotImage = "not_image" => 422,
     // 429
     /// Too many attempts: wait `retry_after_s` seconds (also the `Retry-After` header).
     RateLimited = "rate_limited" => 429,

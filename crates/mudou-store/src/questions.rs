@@ -29,6 +29,8 @@ pub struct Question {
     pub answer_body: Option<String>,
     pub answer_voice_sha256: Option<String>,
     pub answer_voice_ms: Option<i64>,
+    /// The item's picture as the answerer marked it up (a blob, by SHA-256).
+    pub answer_picture_sha256: Option<String>,
     pub answered_by_name: Option<String>,
     /// `lead` or `client`.
     pub answered_by_role: Option<String>,
@@ -39,7 +41,7 @@ pub struct Question {
 const SELECT: &str = "SELECT q.id, q.centre_id, q.asker_id, a.display_name AS asker_name, q.assignment_id, \
     q.order_id, o.name AS order_name, q.item_id, i.kind AS item_kind, i.sha256 AS item_sha256, i.body AS item_text, \
     q.reason, q.body, q.voice_sha256, q.voice_ms, q.hold, q.created_at, q.forwarded_at, q.answer_body, \
-    q.answer_voice_sha256, q.answer_voice_ms, b.display_name AS answered_by_name, b.role AS answered_by_role, \
+    q.answer_voice_sha256, q.answer_voice_ms, q.answer_picture_sha256, b.display_name AS answered_by_name, b.role AS answered_by_role, \
     q.answered_at, q.answer_seen_at \
     FROM questions q JOIN users a ON a.id = q.asker_id JOIN orders o ON o.id = q.order_id \
     JOIN items i ON i.id = q.item_id LEFT JOIN users b ON b.id = q.answered_by";
@@ -59,11 +61,13 @@ pub struct NewQuestion {
     pub created_at: i64,
 }
 
-/// An answer: words and/or a voice note (SHA-256, milliseconds).
+/// An answer: words, a voice note (SHA-256, milliseconds) and/or the item's picture marked
+/// up (SHA-256).
 #[derive(Debug, Clone)]
 pub struct NewAnswer {
     pub body: Option<String>,
     pub voice: Option<(String, i64)>,
+    pub picture: Option<String>,
     pub by: i64,
     pub at: i64,
     /// Renew the asker's lease to at least this when the question held their item.
@@ -118,6 +122,71 @@ impl Store {
         )
     }
 
+    /// Answered questions of others of the centre on orders where this annotator asked a
+    /// question with the same reason, newest answer first: the candidates for "someone
+    /// asked what you asked" (the caller decides which are alike).
+    pub async fn answered_like_mine(
+        &self,
+        annotator: UserId,
+        centre: CentreId,
+        limit: i64,
+    ) -> Result<Vec<Question>> {
+        let sql = format!(
+            "{SELECT} WHERE q.centre_id = $2 AND q.asker_id <> $1 AND q.answered_at IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM questions m WHERE m.asker_id = $1 AND m.centre_id = $2 \
+                         AND m.order_id = q.order_id AND m.reason = q.reason) \
+             ORDER BY q.answered_at DESC, q.id DESC LIMIT $3"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Question>(&sql).bind(annotator.get())
+            .bind(centre.get()).bind(limit).fetch_all(p).await?),
+        )
+    }
+
+    /// Answered questions of a centre on an order with a reason, newest answer first.
+    pub async fn answered_on_order(
+        &self,
+        centre: CentreId,
+        order_id: i64,
+        reason: &str,
+        limit: i64,
+    ) -> Result<Vec<Question>> {
+        let sql = format!(
+            "{SELECT} WHERE q.order_id = $1 AND q.centre_id = $2 AND q.reason = $3 \
+             AND q.answered_at IS NOT NULL ORDER BY q.answered_at DESC, q.id DESC LIMIT $4"
+        );
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, Question>(&sql).bind(order_id)
+            .bind(centre.get()).bind(reason).bind(limit).fetch_all(p).await?),
+        )
+    }
+
+    /// Whether the annotator was ever given work of the order.
+    pub async fn annotator_on_order(&self, annotator: UserId, order_id: i64) -> Result<bool> {
+        let sql = "SELECT 1 FROM assignments WHERE annotator_id = $1 AND order_id = $2 LIMIT 1";
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator.get())
+            .bind(order_id).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
+    /// Whether the file is a picture of the item of an answered question of the centre on
+    /// an order the annotator was given work of (such answers reach them: same item, or a
+    /// question like theirs).
+    pub async fn annotator_sees_question_item(
+        &self,
+        annotator: UserId,
+        centre: CentreId,
+        sha256: &str,
+    ) -> Result<bool> {
+        let sql = "SELECT 1 FROM item_blobs ib JOIN questions q ON q.item_id = ib.item_id \
+                   WHERE ib.sha256 = $3 AND q.centre_id = $2 AND q.answered_at IS NOT NULL \
+                   AND EXISTS (SELECT 1 FROM assignments s WHERE s.annotator_id = $1 \
+                               AND s.order_id = q.order_id) LIMIT 1";
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(annotator.get())
+            .bind(centre.get()).bind(sha256).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
     /// Whether the annotator was given the item (in any unit of theirs).
     pub async fn annotator_met_item(&self, annotator: UserId, item_id: i64) -> Result<bool> {
         let sql = "SELECT 1 FROM assignments s JOIN unit_items u ON u.unit_id = s.unit_id \
@@ -166,13 +235,13 @@ impl Store {
     pub async fn answer_question(&self, id: i64, a: &NewAnswer) -> Result<()> {
         let (sha, ms) = a.voice.clone().unzip();
         let upd = "UPDATE questions SET answer_body = $2, answer_voice_sha256 = $3, answer_voice_ms = $4, \
-                   answered_by = $5, answered_at = $6 WHERE id = $1 AND answered_at IS NULL \
-                   RETURNING assignment_id, hold";
+                   answered_by = $5, answered_at = $6, answer_picture_sha256 = $7 \
+                   WHERE id = $1 AND answered_at IS NULL RETURNING assignment_id, hold";
         let renew = "UPDATE assignments SET lease_expires_at = $2 WHERE id = $1 AND state = 'active' \
                      AND lease_expires_at < $2";
         in_tx!(self, tx => {
             let row: Option<(i64, bool)> = sqlx::query_as(upd).bind(id).bind(&a.body).bind(&sha).bind(ms)
-                .bind(a.by).bind(a.at).fetch_optional(&mut *tx).await?;
+                .bind(a.by).bind(a.at).bind(&a.picture).fetch_optional(&mut *tx).await?;
             let Some((assignment, hold)) = row else {
                 return Err(StoreError::Conflict("this question was already answered".into()));
             };

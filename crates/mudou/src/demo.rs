@@ -369,6 +369,7 @@ async fn questions(svc: &Services, centre_id: CentreId, lead_id: UserId) -> anyh
                     &mudou_store::NewAnswer {
                         body: Some("看不清就点“看不清”跳过，不要猜。".into()),
                         voice: None,
+                        picture: None,
                         by: lead_id.get(),
                         at: now - 1_800_000,
                         lease_until: now,

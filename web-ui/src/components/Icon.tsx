@@ -304,6 +304,9 @@ const ICONS = {
   ),
   stop: <rect x="6" y="6" width="12" height="12" rx="1" fill="currentColor" />,
   list: P('M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01'),
+  pen: P('M3 21c3-1 5-2 7-4L20 7a2.1 2.1 0 0 0-3-3L7 14c-2 2-3 4-4 7z'),
+  circle: <ellipse cx="12" cy="12" rx="9" ry="7" />,
+  arrow: P('M4 20L19 5M9 5h10v10'),
 } as const;
 
 export type IconName = keyof typeof ICONS;

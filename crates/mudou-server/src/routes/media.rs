@@ -88,7 +88,8 @@ async fn is_current_example(
 }
 
 /// An image rendition. Clients see their own organisation's files, annotators the items
-/// they were given and the examples of the order they work on, leads the items their centre's
+/// they were given, the examples of the order they work on and the items of answered
+/// questions of their centre on orders they were given work of, leads the items their centre's
 /// people were given, admins all: every picture of such an item, whichever its field.
 #[utoipa::path(get, path = "/api/v1/media/{sha256}/{variant}", tag = "media",
     params(("sha256" = String, Path, description = "SHA-256 of the original, lowercase hex"),
@@ -114,6 +115,16 @@ async fn get_media(
                 .await?
                 || is_current_example(&state, caller.user.id, caller.user.centre_id, &sha256)
                     .await?
+                || match caller.user.centre_id {
+                    // The item of an answered question that reaches them (same order).
+                    Some(c) => {
+                        state
+                            .store
+                            .annotator_sees_question_item(caller.user.id, c, &sha256)
+                            .await?
+                    }
+                    None => false,
+                }
         }
         (Role::Lead, _) => match caller.user.centre_id {
             Some(centre) => state.store.centre_sees_blob(centre, &sha256).await?,

@@ -1,22 +1,37 @@
 // The lead's questions tab: the centre's questions (open first) with the item, the reason,
-// the words and the voice note; answer by words and/or a recorded voice note, or forward
-// the question to the order's client.
+// the words and the voice note; answer by words, a recorded voice note and/or by drawing on
+// the item's picture, or forward the question to the order's client.
 
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LoadState, Section, useLoad } from '../../components/ui';
+import { Markup, type MarkupControl } from '../../components/Markup';
 import { blobBase64, QuestionCard, Recorder, type QuestionOut, type Voice } from '../work/Ask';
 
 interface QuestionsOut {
   questions: QuestionOut[];
 }
 
-/** Answer by words and/or voice; shared by the lead's tab and the client's order page. */
-export function AnswerForm({ path, onDone, onForward }: { path: string; onDone: () => void; onForward?: () => Promise<void> }) {
+/** Answer by words, voice and/or a drawing on the item's picture (`picture`: its screen
+ * copy; none for a text item); shared by the lead's tab and the client's order page. */
+export function AnswerForm({
+  path,
+  picture,
+  onDone,
+  onForward,
+}: {
+  path: string;
+  picture?: string | null;
+  onDone: () => void;
+  onForward?: () => Promise<void>;
+}) {
   const [text, setText] = useState('');
   const [voice, setVoice] = useState<Voice | null>(null);
+  const [drawing, setDrawing] = useState(false);
+  const [shapes, setShapes] = useState(0);
+  const markup = useRef<MarkupControl | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   async function run(f: () => Promise<unknown>) {
@@ -35,8 +50,13 @@ export function AnswerForm({ path, onDone, onForward }: { path: string; onDone: 
     const body: Record<string, unknown> = {};
     if (text.trim()) body.text = text.trim();
     if (voice) body.voice = { base64: await blobBase64(voice.blob), duration_ms: voice.ms };
+    if (drawing && markup.current && markup.current.count() > 0) {
+      const png = await markup.current.toBlob();
+      if (png) body.picture = { base64: await blobBase64(png) };
+    }
     await api.post(path, body);
   }
+  const drawn = drawing && shapes > 0;
   return (
     <div class="answer-form" data-testid="answer-form">
       <label class="ask-text">
@@ -52,8 +72,24 @@ export function AnswerForm({ path, onDone, onForward }: { path: string; onDone: 
         />
       </label>
       <Recorder voice={voice} setVoice={setVoice} />
+      {picture &&
+        (drawing ? (
+          <>
+            <Markup src={picture} control={markup} onChange={setShapes} />
+            <Button icon="x" kind="plain" label={t('mk_close')} data-testid="answer-draw-close" onClick={() => setDrawing(false)} />
+          </>
+        ) : (
+          <Button icon="pen" kind="secondary" class="btn-big" label={t('mk_draw')} data-testid="answer-draw" onClick={() => setDrawing(true)} />
+        ))}
       <div class="row-actions">
-        <Button icon="send" kind="primary" label={t('lq_answer')} disabled={busy || (!text.trim() && !voice)} data-testid="answer-send" onClick={() => void run(answer)} />
+        <Button
+          icon="send"
+          kind="primary"
+          label={t('lq_answer')}
+          disabled={busy || (!text.trim() && !voice && !drawn)}
+          data-testid="answer-send"
+          onClick={() => void run(answer)}
+        />
         {onForward && (
           <Button icon="forward" kind="secondary" label={t('lq_forward')} disabled={busy} data-testid="answer-forward" onClick={() => void run(onForward)} />
         )}
@@ -89,6 +125,7 @@ export function QuestionsPage() {
                     ) : (
                       <AnswerForm
                         path={`/lead/questions/${q.id}/answer`}
+                        picture={q.item.screen_url}
                         onDone={() => void qs.reload()}
                         onForward={async () => {
                           await api.post(`/lead/questions/${q.id}/forward`);
@@ -121,7 +158,7 @@ export function OrderQuestions({ orderId }: { orderId: number }) {
                   <ul class="question-list">
                     <QuestionCard q={q} />
                   </ul>
-                  {!q.answer && <AnswerForm path={`/orders/${orderId}/questions/${q.id}/answer`} onDone={() => void qs.reload()} />}
+                  {!q.answer && <AnswerForm path={`/orders/${orderId}/questions/${q.id}/answer`} picture={q.item.screen_url} onDone={() => void qs.reload()} />}
                   {q.answer?.text && <Promote orderId={orderId} q={q} words={q.answer.text} />}
                 </li>
               ))}

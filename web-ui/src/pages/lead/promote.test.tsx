@@ -18,7 +18,7 @@ const question = (id: number, answer: string | null): QuestionOut => ({
   hold: true,
   created_at: 1,
   forwarded_at: 2,
-  answer: answer === null ? null : { text: answer, voice_url: null, voice_ms: null, by_name: '客户', by_role: 'client', at: 3, seen_at: null },
+  answer: answer === null ? null : { text: answer, voice_url: null, voice_ms: null, picture_url: null, by_name: '客户', by_role: 'client', at: 3, seen_at: null },
 });
 
 let root: HTMLElement;

@@ -1,7 +1,9 @@
 // Questions on an item: the workbench's ask sheet (reason pictures, a voice note recorded
-// with MediaRecorder, a few words, hold or skip), and the home screen's list of my questions
-// with their answers (play the voice answer; a badge for new ones).
+// with MediaRecorder, a few words, hold or skip; answered questions like it first, which may
+// answer it already), and the home screen's list of my questions with their answers (words,
+// a voice answer, the picture drawn on; a badge for new ones) and the answers others got.
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { t, type Key } from '../../i18n';
@@ -14,6 +16,8 @@ export interface QuestionAnswer {
   text: string | null;
   voice_url: string | null;
   voice_ms: number | null;
+  /** The item's picture as the answerer drew on it. */
+  picture_url: string | null;
   by_name: string | null;
   by_role: string | null;
   at: number;
@@ -34,6 +38,10 @@ export interface QuestionOut {
   created_at: number;
   forwarded_at: number | null;
   answer: QuestionAnswer | null;
+  /** Why someone else's answered question is shown (null in one's own lists). */
+  why?: 'same_item' | 'similar' | 'same_reason' | null;
+  /** For `why: similar` at home: the id of my question it is like. */
+  similar_to?: number | null;
 }
 
 export interface MyQuestions {
@@ -142,14 +150,18 @@ export function AskSheet({
   itemId,
   onClose,
   onSent,
+  onAnswered,
 }: {
   assignmentId: number;
   itemId: number;
   onClose: () => void;
   onSent: (q: QuestionOut, skipped: boolean) => void;
+  /** "This answers me": an answered question like it was enough; nothing was sent. */
+  onAnswered?: (q: QuestionOut) => void;
 }) {
   const [reason, setReason] = useState<QuestionReason | null>(null);
   const [text, setText] = useState('');
+  const similar = useSimilar(assignmentId, reason, text);
   const [voice, setVoice] = useState<Voice | null>(null);
   const [hold, setHold] = useState(true);
   const [busy, setBusy] = useState(false);
@@ -202,6 +214,29 @@ export function AskSheet({
           </button>
         ))}
       </div>
+      {similar.length > 0 && (
+        <section class="ask-similar" data-testid="ask-similar" aria-label={t('ask_similar')}>
+          <h3>
+            <Icon name="message" size={20} /> {t('ask_similar')}
+          </h3>
+          <ul class="question-list">
+            {similar.map((q) => (
+              <QuestionCard key={q.id} q={q}>
+                <button
+                  type="button"
+                  class="btn btn-primary btn-big"
+                  data-testid="ask-this-answers"
+                  onClick={() => (onAnswered ? onAnswered(q) : onClose())}
+                >
+                  <Icon name="check" />
+                  <span>{t('ask_this_answers')}</span>
+                </button>
+              </QuestionCard>
+            ))}
+          </ul>
+          <p class="muted">{t('ask_still_ask')}</p>
+        </section>
+      )}
       <Recorder voice={voice} setVoice={setVoice} />
       <label class="ask-text">
         <Icon name="edit" size={18} />
@@ -234,11 +269,65 @@ export function AskSheet({
   );
 }
 
+/** Answered questions of the centre on the unit's order like the one being asked (same
+ * reason; alike words first), fetched as the reason is picked and the words typed. */
+function useSimilar(assignmentId: number, reason: QuestionReason | null, text: string): QuestionOut[] {
+  // the list with the reason it was looked up for: another reason's is never shown
+  const [list, setList] = useState<{ reason: QuestionReason | null; questions: QuestionOut[] }>({ reason: null, questions: [] });
+  useEffect(() => {
+    if (!reason) return;
+    let alive = true;
+    const words = text.trim();
+    const timer = window.setTimeout(
+      () => {
+        const q = new URLSearchParams({ assignment_id: String(assignmentId), reason });
+        if (words) q.set('text', words);
+        api.get<{ questions?: QuestionOut[] }>('/work/questions/similar?' + q.toString()).then(
+          (r) => alive && setList({ reason, questions: r.questions ?? [] }),
+          () => alive && setList({ reason, questions: [] }),
+        );
+      },
+      words ? 400 : 0,
+    );
+    return () => {
+      alive = false;
+      window.clearTimeout(timer);
+    };
+  }, [assignmentId, reason, text.trim()]);
+  return reason && list.reason === reason ? list.questions : [];
+}
+
+const WHY_KEYS: Record<NonNullable<QuestionOut['why']>, Key> = {
+  same_item: 'q_why_same_item',
+  similar: 'q_why_similar',
+  same_reason: 'q_why_same_reason',
+};
+
+/** An answer: the picture drawn on (large: it is the answer), the words, the voice. */
+export function AnswerBody({ a }: { a: QuestionAnswer }) {
+  return (
+    <>
+      {a.picture_url && (
+        <a class="question-answer-picture" href={a.picture_url} target="_blank" rel="noopener">
+          <img src={a.picture_url} alt={t('q_picture')} data-testid="question-answer-picture" />
+        </a>
+      )}
+      {a.text && <p class="question-answer-text">{a.text}</p>}
+      {a.voice_url && <audio controls src={a.voice_url} data-testid="question-answer-voice" aria-label={t('q_play')} />}
+    </>
+  );
+}
+
 /** One question with its answer; `mine`: the asker's own (a new answer is marked). */
-export function QuestionCard({ q, mine }: { q: QuestionOut; mine?: boolean }) {
+export function QuestionCard({ q, mine, children }: { q: QuestionOut; mine?: boolean; children?: ComponentChildren }) {
   const r = REASONS.find((x) => x.reason === q.reason) ?? REASONS[4];
   return (
-    <li class={'card question-card' + (mine && q.answer && !q.answer.seen_at ? ' new' : '')} data-testid="question" data-id={q.id}>
+    <li class={'card question-card' + (mine && q.answer && !q.answer.seen_at ? ' new' : '')} data-testid="question" data-id={q.id} data-why={q.why ?? undefined}>
+      {q.why && (
+        <span class="badge question-why" data-testid="question-why">
+          {t(WHY_KEYS[q.why])}
+        </span>
+      )}
       <div class="question-head">
         {q.item.thumb_url ? <img class="question-thumb" src={q.item.thumb_url} alt="" /> : q.item.text && <p class="question-item-text">{q.item.text}</p>}
         <span class="question-reason">
@@ -252,8 +341,7 @@ export function QuestionCard({ q, mine }: { q: QuestionOut; mine?: boolean }) {
         <div class="question-answer" data-testid="question-answer">
           <Icon name="message" size={20} />
           <span class="question-by">{t('q_answered_by', { name: q.answer.by_name ?? '' })}</span>
-          {q.answer.text && <p class="question-answer-text">{q.answer.text}</p>}
-          {q.answer.voice_url && <audio controls src={q.answer.voice_url} data-testid="question-answer-voice" aria-label={t('q_play')} />}
+          <AnswerBody a={q.answer} />
         </div>
       ) : (
         <p class="question-waiting">
@@ -261,6 +349,7 @@ export function QuestionCard({ q, mine }: { q: QuestionOut; mine?: boolean }) {
           {t('q_waiting')}
         </p>
       )}
+      {children}
     </li>
   );
 }

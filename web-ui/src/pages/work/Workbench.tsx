@@ -30,7 +30,7 @@ import { HelpDialog } from './HelpDialog';
 import { FeedbackPanel } from './FeedbackPanel';
 import { TemplateForm } from './TemplateForm';
 import { QuestionLine, QuestionSpeaker } from './Question';
-import { AskSheet, type MyQuestions, type QuestionOut } from './Ask';
+import { AnswerBody, AskSheet, type MyQuestions, type QuestionOut } from './Ask';
 import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import type { FormAnswer } from '../../kinds/types';
@@ -68,18 +68,34 @@ export function Workbench({
   const [help, setHelp] = useState(false);
   const [asking, setAsking] = useState(false);
   const [asked, setAsked] = useState(false);
-  // Answered questions (mine, and others' of the centre) on items of this unit: a chip on the item.
-  const [answered, setAnswered] = useState<QuestionOut[]>([]);
+  // Answered questions (mine, others' of the centre on the same item, and others' like a
+  // question of mine, shown on the item I asked about) on items of this unit: a chip on the item.
+  const [answered, setAnswered] = useState<{ item: number; q: QuestionOut }[]>([]);
+  // "This answers me" in the ask sheet: nothing sent, the annotator goes on.
+  const [answeredOk, setAnsweredOk] = useState(false);
   const [chipOpen, setChipOpen] = useState(false);
   const unitId = unit?.assignment.id;
   const ask = () => {
     setAsked(false);
+    setAnsweredOk(false);
     setAsking(true);
   };
   useEffect(() => {
     if (unitId === undefined) return;
     api.get<MyQuestions>('/me/questions').then(
-      (m) => alive.current && setAnswered([...m.questions, ...m.on_my_items].filter((q) => q.answer)),
+      (m) => {
+        if (!alive.current) return;
+        const myItem = new Map(m.questions.map((q) => [q.id, q.item.item_id]));
+        const onItem = (q: QuestionOut) => (q.why === 'similar' && q.similar_to != null ? myItem.get(q.similar_to) : q.item.item_id);
+        setAnswered(
+          [...m.questions, ...m.on_my_items]
+            .filter((q) => q.answer)
+            .flatMap((q) => {
+              const item = onItem(q);
+              return item === undefined ? [] : [{ item, q }];
+            }),
+        );
+      },
       () => undefined,
     );
   }, [unitId]);
@@ -642,6 +658,10 @@ export function Workbench({
           assignmentId={a.id}
           itemId={it.item_id}
           onClose={() => setAsking(false)}
+          onAnswered={() => {
+            setAsking(false);
+            setAnsweredOk(true);
+          }}
           onSent={(_q, skipped) => {
             setAsking(false);
             setAsked(true);
@@ -656,7 +676,12 @@ export function Workbench({
           {t('ask_sent')}
         </Note>
       )}
-      {answered.some((q) => q.item.item_id === it.item_id) && (
+      {answeredOk && (
+        <Note kind="info" testid="ask-answered-ok">
+          {t('ask_answered_ok')}
+        </Note>
+      )}
+      {answered.some((x) => x.item === it.item_id) && (
         <div class="answered-chip-box">
           <button type="button" class="btn btn-plain answered-chip" data-testid="answered-chip" aria-expanded={chipOpen} onClick={() => setChipOpen((x) => !x)}>
             <Icon name="message" size={18} />
@@ -664,12 +689,11 @@ export function Workbench({
           </button>
           {chipOpen &&
             answered
-              .filter((q) => q.item.item_id === it.item_id)
-              .map((q) => (
-                <p class="answered-text" key={q.id} data-testid="answered-text">
-                  {q.answer?.text}
-                  {q.answer?.voice_url && <audio controls src={q.answer.voice_url} aria-label={t('q_play')} />}
-                </p>
+              .filter((x) => x.item === it.item_id)
+              .map(({ q }) => (
+                <div class="answered-text question-answer" key={q.id} data-testid="answered-text">
+                  {q.answer && <AnswerBody a={q.answer} />}
+                </div>
               ))}
         </div>
       )}
