@@ -14,6 +14,12 @@ use std::collections::BTreeSet;
 /// Dice coefficient of the tokens from which two questions' words count as alike.
 pub const SIMILAR_AT: f64 = 0.45;
 
+/// Dice coefficient from which an answer is pushed to the home of someone who asked alike
+/// words. Higher than [`SIMILAR_AT`]: in short Chinese questions one changed character
+/// (猫 for 狗) changes two bigrams, so "这个是猫吗" and "这个是狗吗" are alike at 0.5. The ask
+/// sheet may offer such a pair (the annotator reads both and chooses); nothing is pushed on it.
+pub const PUSH_AT: f64 = 0.6;
+
 /// How two questions are alike.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Likeness {
@@ -24,6 +30,12 @@ pub enum Likeness {
 }
 
 impl Likeness {
+    /// Whether an answer to one question is pushed to whoever asked the other: alike words,
+    /// at least [`PUSH_AT`] alike.
+    pub fn pushes(self) -> bool {
+        matches!(self, Likeness::Words(d) if d >= PUSH_AT)
+    }
+
     /// A number to rank by: alike words first (the more alike the higher), then the reason.
     pub fn rank(self) -> f64 {
         match self {
@@ -188,6 +200,29 @@ mod tests {
     }
 
     #[test]
+    fn one_changed_word_is_offered_not_pushed() {
+        let cat_dog = likeness(
+            words("several_fit", "这个是猫吗"),
+            words("several_fit", "这个是狗吗"),
+        )
+        .unwrap();
+        assert!(matches!(cat_dog, Likeness::Words(_)));
+        assert!(!cat_dog.pushes(), "{cat_dog:?}");
+        let same = likeness(
+            words("several_fit", "这是猫还是狗"),
+            words("several_fit", "猫还是狗？"),
+        )
+        .unwrap();
+        assert!(same.pushes(), "{same:?}");
+        let blurry = likeness(
+            words("unclear", "图片模糊看不清怎么办"),
+            words("unclear", "看不清怎么办"),
+        )
+        .unwrap();
+        assert!(blurry.pushes(), "{blurry:?}");
+    }
+
+    #[test]
     fn alike_english_questions_are_alike() {
         assert!(d("Is this a cat or a dog?", "cat or dog") > 0.9);
         assert!(
@@ -233,6 +268,7 @@ mod tests {
             Some(Likeness::Words(_))
         ));
         // Words rank above the reason alone.
+        assert!(!Likeness::Reason.pushes());
         assert!(Likeness::Words(SIMILAR_AT).rank() > Likeness::Reason.rank());
     }
 }

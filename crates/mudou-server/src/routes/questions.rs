@@ -575,13 +575,14 @@ fn reaching_me(
         if !seen.insert(q.id) {
             continue;
         }
-        // The most alike of the caller's questions on that order, by words only: a voice
-        // note alone says too little to push an answer on someone.
+        // The most alike of the caller's questions on that order, by words only and close
+        // enough to push (`Likeness::pushes`): a voice note alone says too little to push an
+        // answer on someone.
         let best = mine
             .iter()
             .filter(|m| m.order_id == q.order_id)
             .filter_map(|m| match likeness(asked(m), asked(&q)) {
-                Some(Likeness::Words(d)) => Some((d, m.id)),
+                Some(l @ Likeness::Words(d)) if l.pushes() => Some((d, m.id)),
                 _ => None,
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
