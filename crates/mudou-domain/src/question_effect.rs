@@ -446,11 +446,7 @@ mod tests {
         let f = EffectFacts {
             now: 10_000,
             current_version: 3,
-            versions: vec![
-                v3,
-                version(1, "看图", None),
-                version(2, "看图", Some(7)),
-            ],
+            versions: vec![v3, version(1, "看图", None), version(2, "看图", Some(7))],
             labels: vec![
                 labels(1, 7, 5),
                 // Version 2: nothing checked yet.

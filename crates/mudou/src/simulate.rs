@@ -87,8 +87,7 @@ async fn promote_a_question(
         return Ok(None);
     };
     let given = store.latest_given_items(centre, 200).await?;
-    let Some(&(assignment, annotator, _, item)) =
-        given.iter().find(|g| g.2 == order_id.get())
+    let Some(&(assignment, annotator, _, item)) = given.iter().find(|g| g.2 == order_id.get())
     else {
         return Ok(None);
     };
@@ -504,8 +503,16 @@ mod tests {
             .unwrap();
         let r = mudou_domain::question_effect::report(&facts);
         assert_eq!(r.versions.len(), 2);
-        assert!(r.versions.iter().all(|v| v.answers > 0 && v.agreement.is_some()), "{r:?}");
-        assert_eq!(r.versions[1].question.as_ref().map(|q| q.id), Some(promoted.id));
+        assert!(
+            r.versions
+                .iter()
+                .all(|v| v.answers > 0 && v.agreement.is_some()),
+            "{r:?}"
+        );
+        assert_eq!(
+            r.versions[1].question.as_ref().map(|q| q.id),
+            Some(promoted.id)
+        );
         assert_eq!(r.versions[1].compared_with, Some(1));
 
         let now = mudou_store::now_millis();
