@@ -118,10 +118,12 @@ pub struct QuestionFacts {
     pub oldest_open_at: Option<Millis>,
     /// Milliseconds from asking to answer, one per answered question.
     pub answer_ms: Vec<i64>,
-    /// Distinct items asked about, by their state now.
+    /// Distinct items asked about, by their state now (gold items, which never settle by
+    /// consensus, apart).
     pub items: i64,
     pub items_resolved: i64,
     pub items_escalated: i64,
+    pub items_gold: i64,
     /// Answers on the asked items checked against their final answer, and agreeing.
     pub judged: i64,
     pub agreed: i64,
@@ -194,11 +196,13 @@ pub struct AskedEffect {
     pub open: i64,
     /// The median time from asking to answer (ms).
     pub median_answer_ms: Option<i64>,
-    /// Distinct items asked about: resolved, escalated, still open.
+    /// Distinct items asked about: resolved, escalated, still open, gold (checked against
+    /// their gold answer, never settled by consensus).
     pub items: i64,
     pub items_resolved: i64,
     pub items_escalated: i64,
     pub items_open: i64,
+    pub items_gold: i64,
     pub judged: i64,
     pub agreed: i64,
     /// Agreement on the asked items, and its difference from the order's.
@@ -324,7 +328,8 @@ pub fn report(f: &EffectFacts) -> EffectReport {
         items: q.items,
         items_resolved: q.items_resolved,
         items_escalated: q.items_escalated,
-        items_open: (q.items - q.items_resolved - q.items_escalated).max(0),
+        items_open: (q.items - q.items_resolved - q.items_escalated - q.items_gold).max(0),
+        items_gold: q.items_gold,
         judged: q.judged,
         agreed: q.agreed,
         agreement: asked_agreement,
@@ -535,9 +540,10 @@ mod tests {
                 oldest_waiting_at: Some(70_000),
                 oldest_open_at: Some(40_000),
                 answer_ms: vec![60_000, 1_000, 5_000],
-                items: 4,
+                items: 5,
                 items_resolved: 2,
                 items_escalated: 1,
+                items_gold: 1,
                 judged: 4,
                 agreed: 2,
             },
@@ -546,6 +552,7 @@ mod tests {
         assert_eq!(r.asked.open, 2);
         assert_eq!(r.asked.median_answer_ms, Some(5_000));
         assert_eq!(r.asked.items_open, 1);
+        assert_eq!(r.asked.items_gold, 1);
         assert_eq!(r.asked.agreement, Some(0.5));
         assert_eq!(r.asked.agreement_vs_order, Some(-0.3));
         assert_eq!(r.open.open, 2);

@@ -196,9 +196,11 @@ impl Store {
                          WHERE order_id = $1 AND ($2 = 0 OR centre_id = $2) AND answered_at IS NOT NULL";
         let answer_ms: Vec<i64> = on_read!(self, p => sqlx::query_scalar(durations).bind(order).bind(centre)
             .fetch_all(p).await?);
-        let asked_items = "SELECT oi.state, COUNT(*) FROM order_items oi WHERE oi.order_id = $1 \
+        // Gold items never settle by consensus: counted on their own.
+        let asked_items = "SELECT CASE WHEN oi.is_gold THEN 'gold' ELSE oi.state END, COUNT(*) FROM order_items oi \
+            WHERE oi.order_id = $1 \
             AND oi.item_id IN (SELECT q.item_id FROM questions q WHERE q.order_id = $1 AND ($2 = 0 OR q.centre_id = $2)) \
-            GROUP BY oi.state";
+            GROUP BY CASE WHEN oi.is_gold THEN 'gold' ELSE oi.state END";
         let states: Vec<(String, i64)> = on_read!(self, p => sqlx::query_as(asked_items).bind(order)
             .bind(centre).fetch_all(p).await?);
         let count = |s: &str| {
@@ -227,6 +229,7 @@ impl Store {
             items: states.iter().map(|(_, n)| n).sum(),
             items_resolved: count("resolved"),
             items_escalated: count("escalated"),
+            items_gold: count("gold"),
             judged,
             agreed,
         })

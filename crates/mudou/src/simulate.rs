@@ -416,7 +416,7 @@ pub async fn history(
                 let mid = start + (end - start) / 2;
                 let morning = Day {
                     end: mid,
-                    visits: 2,
+                    visits: 1,
                     finish: false,
                     ..d
                 };
@@ -424,7 +424,7 @@ pub async fn history(
                 let v = promote_a_question(svc, org_id, client_id, d.order_id, mid).await?;
                 changed = Some(d.order_id);
                 d.start = mid;
-                d.visits = 2;
+                d.visits = 3;
                 d.instructions_version = v;
             }
             work_day(svc, &mut rng, &mut people, &d, &mut out).await?;

@@ -316,6 +316,7 @@ both!(questions_and_versions_show_their_effect, |app| {
     assert_eq!(asked_fig["items_resolved"], 2);
     assert_eq!(asked_fig["items_escalated"], 0);
     assert_eq!(asked_fig["items_open"], 0);
+    assert_eq!(asked_fig["items_gold"], 0);
     assert_eq!(
         (&asked_fig["judged"], &asked_fig["agreed"]),
         (&json!(4), &json!(3))
@@ -423,4 +424,82 @@ both!(a_lead_not_on_the_order_and_an_order_without_labels, |app| {
         .get(&path)
         .await
         .refused(mudou_domain::ErrorCode::NotFound);
+});
+
+both!(gold_accuracy_per_version_and_asked_gold_items, |app| {
+    let w = app.world().await;
+    let mut spec = text_spec("金标准", json!({"kind": "fixed", "n": 1}), 0.5, 4, 4);
+    spec["eligible_centres"] = json!([w.centre_a]);
+    let t = text_order(&app, w.org_a, "client_a", 8, spec).await;
+    let gold = crate::sim::gold_items(&app, t.id).await;
+    assert!(!gold.is_empty());
+    let client = logged_in(&app, "client_a").await;
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let mut given = Vec::new();
+    // Version 1: every gold answer wrong; version 2: every one right.
+    let mut asked_gold = None;
+    for version in [1, 2] {
+        if version == 2 {
+            client
+                .post(
+                    &format!("/api/v1/orders/{}/instructions", t.id),
+                    json!({"instructions": "看清楚再选"}),
+                )
+                .await
+                .ok();
+        }
+        let (aid, items) = take(&a1).await;
+        if let (None, Some(g)) = (asked_gold, items.iter().find(|i| gold.contains(i))) {
+            a1.post(
+                "/api/v1/work/questions",
+                json!({"assignment_id": aid, "item_id": g, "reason": "unclear", "while_open": "hold"}),
+            )
+            .await
+            .ok();
+            asked_gold = Some(*g);
+        }
+        let tr = t.truth.clone();
+        let g = gold.clone();
+        let answers = label_all(&a1, aid, &items, move |i| {
+            if g.contains(&i) && version == 1 {
+                wrong(&tr[&i])
+            } else {
+                tr[&i].clone()
+            }
+        })
+        .await;
+        given.push(answers);
+    }
+    let r = client
+        .get(&format!("/api/v1/orders/{}/instructions/effect", t.id))
+        .await;
+    let b = r.ok();
+    let vs = b["versions"].as_array().unwrap();
+    assert_eq!(vs.len(), 2);
+    assert_eq!(vs[1]["new_words"], true);
+    assert!(vs[1]["question"].is_null());
+    let mut golds = 0;
+    for (i, answers) in given.iter().enumerate() {
+        let on_gold = answers.iter().filter(|(i, _)| gold.contains(i)).count() as i64;
+        golds += on_gold;
+        assert_eq!(vs[i]["gold_total"], on_gold);
+        assert_eq!(vs[i]["gold_correct"], if i == 0 { 0 } else { on_gold });
+        let expect = if on_gold == 0 {
+            Value::Null
+        } else {
+            json!(if i == 0 { 0.0 } else { 1.0 })
+        };
+        assert_eq!(vs[i]["gold_accuracy"], expect);
+        // One label an item, all right on the rest: every checked answer agrees.
+        assert_eq!(vs[i]["answers"], answers.len() as i64);
+        assert_eq!(vs[i]["judged"], vs[i]["agreed"]);
+    }
+    assert!(golds > 0);
+    assert_eq!(b["totals"]["gold_total"], golds);
+    assert!(asked_gold.is_some(), "a unit held a gold item");
+    assert_eq!(b["asked"]["items"], 1);
+    assert_eq!(b["asked"]["items_gold"], 1);
+    assert_eq!(b["asked"]["items_open"], 0);
+    assert_eq!(b["asked"]["open"], 1);
+    assert!(b["asked"]["agreement"].is_null());
 });

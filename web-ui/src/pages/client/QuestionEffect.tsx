@@ -54,6 +54,7 @@ export interface EffectReport {
     items_resolved: number;
     items_escalated: number;
     items_open: number;
+    items_gold: number;
     judged: number;
     agreed: number;
     agreement: number | null;
@@ -94,7 +95,8 @@ function why(v: VersionEffect): string {
 }
 
 function Change({ v }: { v: VersionEffect }) {
-  if (v.agreement_change === null || v.compared_with === null) return null;
+  // An empty slot keeps every row's bar the same length.
+  if (v.agreement_change === null || v.compared_with === null) return <span class="effect-change" />;
   const d = v.agreement_change;
   const dir = d > 0.005 ? 'up' : d < -0.005 ? 'down' : 'same';
   return (
@@ -125,16 +127,13 @@ function VersionRow({ v, current }: { v: VersionEffect; current: boolean }) {
         <Icon name={v.question ? 'message' : v.example_item_id !== null ? 'image' : 'book'} /> {why(v)}
       </p>
       <div class="effect-bar-line">
-        <div
-          class="effect-bar"
-          role="meter"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={v.agreement === null ? undefined : width}
-          aria-label={t('eff_agreement')}
-        >
-          <span style={{ width: `${width}%` }} />
-        </div>
+        {v.agreement === null ? (
+          <div class="effect-bar" aria-hidden="true" />
+        ) : (
+          <div class="effect-bar" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={width} aria-label={t('eff_agreement')}>
+            <span style={{ width: `${width}%` }} />
+          </div>
+        )}
         <span class="effect-pct" data-testid="effect-agreement">
           {pct(v.agreement)}
         </span>
@@ -190,6 +189,7 @@ export function QuestionEffect({ orderId }: { orderId: number }) {
                     escalated: r.asked.items_escalated,
                     open: r.asked.items_open,
                   })}
+                  {r.asked.items_gold > 0 && t('eff_items_gold', { n: r.asked.items_gold })}
                 </p>
                 {r.asked.agreement !== null && (
                   <p>

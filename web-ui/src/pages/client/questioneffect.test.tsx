@@ -54,10 +54,11 @@ const report = (over: Partial<EffectReport> = {}): EffectReport => ({
     answered: 2,
     open: 1,
     median_answer_ms: 90 * 60_000,
-    items: 3,
+    items: 4,
     items_resolved: 1,
     items_escalated: 1,
     items_open: 1,
+    items_gold: 1,
     judged: 4,
     agreed: 2,
     agreement: 0.5,
@@ -100,6 +101,7 @@ describe('the effect of questions', () => {
     expect(root.querySelectorAll('.effect-bar')[0].getAttribute('aria-valuenow')).toBe('71');
     // Version 1 has nothing before it; version 3 rose by 9 points, shown up and green.
     expect(rows[0].querySelector('[data-testid=effect-change]')).toBeNull();
+    expect(rows[0].querySelector('.effect-change')).not.toBeNull();
     const up = rows[2].querySelector('[data-testid=effect-change]')!;
     expect(up.textContent).toBe('+9');
     expect(up.classList.contains('effect-up')).toBe(true);
@@ -116,6 +118,7 @@ describe('the effect of questions', () => {
     const a = root.querySelector('[data-testid=effect-asked]')!.textContent!;
     expect(a).toContain('问了 3 个问题：答了 2 个，还有 1 个');
     expect(a).toContain('一般 2 小时内回答');
+    expect(a).toContain('4 条数据：定了 1 条，转组长 1 条，还在做 1 条，金标准 1 条');
     expect(a).toContain('这些数据一致 50%（全单 77%）');
   });
 
@@ -147,6 +150,13 @@ describe('the effect of questions', () => {
     expect(root.querySelector('[data-testid=effect-asked]')).toBeNull();
     expect(root.querySelector('[data-testid=effect-open]')!.textContent).toContain('没有等回答的问题');
     expect(root.textContent).not.toContain('NaN');
+    // No agreement: no meter without a value (an empty bar, hidden from screen readers).
+    render(null, root);
+    serve(report({ versions: [version(1, null, null)] }));
+    render(<QuestionEffect orderId={6} />, root);
+    await settle('[data-testid=effect-version]');
+    expect(root.querySelector('[role=meter]')).toBeNull();
+    expect(root.querySelector('[data-testid=effect-agreement]')!.textContent).toBe('—');
   });
 
   it('formats shares, points and spans', () => {
