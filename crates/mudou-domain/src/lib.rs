@@ -20,6 +20,7 @@ mod order;
 mod people;
 mod plan;
 pub mod quality;
+pub mod question_effect;
 pub mod similar;
 pub mod skill;
 mod states;

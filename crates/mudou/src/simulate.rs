@@ -61,6 +61,73 @@ pub struct Summary {
     pub units: usize,
 }
 
+/// An annotator asked about an item of the order this morning (`at` is midday): the centre's
+/// lead answered, and the client made the answer an example of the instructions. The new
+/// version, if there was an item to ask about.
+async fn promote_a_question(
+    svc: &Services,
+    org_id: OrgId,
+    client_id: UserId,
+    order_id: OrderId,
+    at: i64,
+) -> anyhow::Result<Option<i64>> {
+    let store = &svc.store;
+    let Some(lead) = store
+        .list_users(&UserFilter {
+            role: Some(mudou_domain::Role::Lead),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let Some(centre) = lead.centre_id else {
+        return Ok(None);
+    };
+    let given = store.latest_given_items(centre, 200).await?;
+    let Some(&(assignment, annotator, _, item)) = given.iter().find(|g| g.2 == order_id.get())
+    else {
+        return Ok(None);
+    };
+    let id = store
+        .insert_question(&mudou_store::NewQuestion {
+            centre_id: centre.get(),
+            asker_id: annotator,
+            assignment_id: assignment,
+            order_id: order_id.get(),
+            item_id: item,
+            reason: "unclear".into(),
+            body: Some("图有点模糊，最大的那个看不太清，怎么选？".into()),
+            voice: None,
+            hold: false,
+            created_at: at - 2 * 3_600_000,
+        })
+        .await?;
+    let words = "模糊的图也看最大的那个形状：有尖角就选“星形”，看不出来再跳过";
+    store
+        .answer_question(
+            id,
+            &mudou_store::NewAnswer {
+                body: Some(words.into()),
+                voice: None,
+                by: lead.id.get(),
+                at: at - 3_600_000,
+                lease_until: at,
+            },
+        )
+        .await?;
+    let change = mudou_app::orders::InstructionsChange {
+        instructions: None,
+        example_item_id: Some(item),
+        example_words: Some(words.into()),
+    };
+    let v = mudou_app::orders::new_instructions_version(svc, org_id, order_id, &change, client_id)
+        .await?;
+    Ok(Some(v.version))
+}
+
 struct Person {
     id: UserId,
     centre_id: CentreId,
@@ -82,6 +149,8 @@ struct Day<'a> {
     /// Keep coming back until the order is done (past days), or stop after the visits
     /// (today: the rest is left open).
     finish: bool,
+    /// The instructions version labels are made under (`None`: the first, as published).
+    instructions_version: Option<i64>,
 }
 
 const LEASE_MS: i64 = 10 * 60 * 1000;
@@ -212,7 +281,7 @@ async fn work_day(
             skip_reason: skip.then(|| "unclear".to_owned()),
             client_ms: (spent * 1000.0) as i64,
             server_ms: 3,
-            instructions_version: None,
+            instructions_version: day.instructions_version,
         };
         let spec = day.spec;
         let outcome = store
@@ -297,6 +366,7 @@ pub async fn history(
         truth.extend(truths(svc, org_id, *dataset).await?);
     }
     let mut out = Summary::default();
+    let mut changed: Option<OrderId> = None;
     let today = cal.day_start(now);
     for back in (0..=days).rev() {
         let day = cal.add_days(today, -back);
@@ -329,7 +399,7 @@ pub async fn history(
                 mudou_app::orders::create_published(svc, org_id, client_id, *dataset, &spec)
                     .await?;
             out.orders += 1;
-            let d = Day {
+            let mut d = Day {
                 order_id: OrderId::new(order.id),
                 spec: &spec,
                 truth: &truth,
@@ -337,7 +407,26 @@ pub async fn history(
                 end,
                 visits: if back == 0 { 2 } else { 4 },
                 finish: back > 0,
+                instructions_version: None,
             };
+            if back == 1 && changed.is_none() {
+                // Yesterday's first order changed its instructions at midday: a question
+                // answered in the morning became an example (version 2), and the afternoon's
+                // labels are made under it.
+                let mid = start + (end - start) / 2;
+                let morning = Day {
+                    end: mid,
+                    visits: 1,
+                    finish: false,
+                    ..d
+                };
+                work_day(svc, &mut rng, &mut people, &morning, &mut out).await?;
+                let v = promote_a_question(svc, org_id, client_id, d.order_id, mid).await?;
+                changed = Some(d.order_id);
+                d.start = mid;
+                d.visits = 3;
+                d.instructions_version = v;
+            }
             work_day(svc, &mut rng, &mut people, &d, &mut out).await?;
             if back > 0 {
                 store
@@ -390,10 +479,41 @@ mod tests {
                 .pending_fen;
         }
         assert!(pending > 0);
-        // The demo's questions: one waits in the lead's queue, one is answered.
+        // The demo's questions: one waits in the lead's queue, one is answered, and
+        // yesterday's (answered) became an example of its order's instructions.
         let qs = store.centre_questions(centre, 10).await.unwrap();
-        assert_eq!(qs.len(), 2, "{qs:?}");
+        assert_eq!(qs.len(), 3, "{qs:?}");
         assert!(qs[0].answered_at.is_none() && qs[1].answered_at.is_some());
+        let promoted = &qs[2];
+        let order = OrderId::new(promoted.order_id);
+        let versions = store.instructions_versions(order).await.unwrap();
+        assert_eq!(versions.len(), 2);
+        assert_eq!(versions[0].example_item_id, Some(promoted.item_id));
+        // Labels on both sides of the change, and the effect report finds the question.
+        let o = store.order_by_id(order).await.unwrap();
+        let facts = store
+            .question_effect_facts(
+                order,
+                o.instructions_version,
+                o.published_at.unwrap_or(o.created_at),
+                mudou_store::EffectViewer::Client,
+                mudou_store::now_millis(),
+            )
+            .await
+            .unwrap();
+        let r = mudou_domain::question_effect::report(&facts);
+        assert_eq!(r.versions.len(), 2);
+        assert!(
+            r.versions
+                .iter()
+                .all(|v| v.answers > 0 && v.agreement.is_some()),
+            "{r:?}"
+        );
+        assert_eq!(
+            r.versions[1].question.as_ref().map(|q| q.id),
+            Some(promoted.id)
+        );
+        assert_eq!(r.versions[1].compared_with, Some(1));
 
         let now = mudou_store::now_millis();
         let cal = Calendar::china();

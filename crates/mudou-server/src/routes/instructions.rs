@@ -7,9 +7,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use mudou_domain::question_effect::EffectReport;
 use mudou_domain::{ErrorCode, OrderId, OrderSpec, Role};
 use mudou_media::BlobKind;
-use mudou_store::{InstructionsVersion, Order, now_millis};
+use mudou_store::{EffectViewer, InstructionsVersion, Order, now_millis};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -29,6 +30,7 @@ const SPEECH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_versions, new_version))
+        .routes(routes!(effect))
         .routes(routes!(put_recording, get_recording))
         .routes(routes!(speech))
 }
@@ -180,6 +182,45 @@ async fn new_version(
     Ok(Json(v.into()))
 }
 
+/// What the questions and the instruction changes did to the order's results: per
+/// instructions version (oldest first) when and why it was made (the answered question its
+/// example came from), the answers made under it, the share agreeing with their item's final
+/// answer and its change against the version before, gold accuracy, the mean confidence and
+/// the escalation share of the items it decided; the items asked about (questions open and
+/// answered, median time to answer, how the items ended, their agreement against the
+/// order's); the open questions and what waits for the caller. Shares are 0 to 1 (four
+/// decimals), `null` when there is nothing to count. The order's client sees all of it; a
+/// lead of a centre working on the order sees their centre's labels and questions.
+/// Anyone else: 404 (an annotator: 403).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/instructions/effect", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = EffectReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn effect(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<OrderId>,
+) -> ApiResult<Json<EffectReport>> {
+    if !matches!(caller.user.role, Role::Client | Role::Lead) {
+        return Err(ApiError::forbidden());
+    }
+    caller.require_for(&axum::http::Method::GET)?;
+    let o = order_for(&state, &caller, id).await?;
+    let viewer = match (caller.user.role, caller.user.centre_id) {
+        (Role::Lead, Some(centre)) => EffectViewer::Lead(centre),
+        _ => EffectViewer::Client,
+    };
+    let facts = state
+        .store
+        .question_effect_facts(
+            id,
+            o.instructions_version,
+            o.published_at.unwrap_or(o.created_at),
+            viewer,
+            now_millis(),
+        )
+        .await?;
+    Ok(Json(mudou_domain::question_effect::report(&facts)))
+}
+
 /// Whether the caller may hear (and, as a lead or client, record) the order's read-alouds:
 /// a client of its org; a lead or annotator whose centre works on it (it is published, not
 /// cancelled, and open to their centre). Anyone else: 404, as if it did not exist.
@@ -194,7 +235,7 @@ async fn order_for(state: &AppState, caller: &Caller, id: OrderId) -> ApiResult<
         (Role::Client, Some(org), _) => o.org_id == org.get(),
         (Role::Lead | Role::Annotator, _, Some(centre)) => {
             let spec: OrderSpec = serde_json::from_str(&o.spec).map_err(ApiError::internal)?;
-            matches!(o.state.as_str(), "open" | "paused" | "finished")
+            matches!(o.state.as_str(), "open" | "paused" | "done")
                 && (spec.eligible_centres.is_empty()
                     || spec.eligible_centres.contains(&centre.get()))
         }

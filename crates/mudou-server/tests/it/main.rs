@@ -17,6 +17,7 @@ mod mistakes;
 mod ops;
 mod orders;
 mod people;
+mod question_effect;
 mod questions;
 mod records;
 mod review;

@@ -11,6 +11,7 @@ import type { Dataset } from './Dataset';
 import { BackLink, go } from './nav';
 import { GoldPicker } from './GoldPicker';
 import { InstructionsPanel } from './InstructionsPanel';
+import { QuestionEffect } from './QuestionEffect';
 import { useLeadModule } from '../lead/lazy';
 import { WageLine } from './WageLine';
 import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
@@ -200,6 +201,7 @@ export function OrderPage({ id }: { id: number }) {
               </section>
               <Progress o={o} />
               {o.state !== 'draft' && <InstructionsPanel o={o} />}
+              {o.state !== 'draft' && <QuestionEffect orderId={o.id} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
               {o.state !== 'draft' && <ReportAndResults o={o} />}
