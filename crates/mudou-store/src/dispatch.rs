@@ -154,9 +154,20 @@ pub enum SubmitRefusal {
     UuidReused,
 }
 
-/// Leases that do not lapse: an open question of the annotator's holds the item for them.
-const HOLDING: &str = "EXISTS (SELECT 1 FROM questions q WHERE q.assignment_id = assignments.id \
-    AND q.hold AND q.answered_at IS NULL)";
+/// How long an open question holds its unit past the lease: three days (a question asked on
+/// a Friday evening is still held when the lead is back on Monday); then the unit lapses like
+/// any other, so one unanswered question never keeps items from an order for good. The
+/// question stays open and is answered all the same.
+pub const QUESTION_HOLD_MS: i64 = 72 * 3600 * 1000;
+
+/// Leases that do not lapse: an open question of the annotator's, asked less than
+/// [`QUESTION_HOLD_MS`] before `now` (the statement's parameter named), holds the item for them.
+fn holding(now: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM questions q WHERE q.assignment_id = assignments.id \
+         AND q.hold AND q.answered_at IS NULL AND q.created_at > {now} - {QUESTION_HOLD_MS})"
+    )
+}
 
 impl Store {
     pub async fn open_orders(&self) -> Result<std::sync::Arc<Vec<OpenOrder>>> {
@@ -193,7 +204,8 @@ impl Store {
         // on every request for work.
         let look = format!(
             "SELECT id, unit_id FROM assignments WHERE state = 'active' AND lease_expires_at < $1 \
-             AND NOT {HOLDING} ORDER BY id LIMIT 500"
+             AND NOT {} ORDER BY id LIMIT 500",
+            holding("$1")
         );
         let due: Vec<(i64, i64)> = on_read!(self, p => sqlx::query_as(&look)
             .bind(now).fetch_all(p).await?);
@@ -212,9 +224,10 @@ impl Store {
             params(1, units.len())
         ));
         let still_due = self.sql(format!(
-                "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 AND NOT {HOLDING} \
+                "SELECT id, unit_id FROM assignments WHERE id IN ({}) AND state = 'active' AND lease_expires_at < $1 AND NOT {} \
              ORDER BY id{lock}",
-                params(2, ids.len())
+                params(2, ids.len()),
+                holding("$1")
             ),
         );
         Ok(in_tx!(self, tx => {
@@ -256,7 +269,8 @@ impl Store {
     ) -> Result<Option<Assignment>> {
         let sql = self.sql(format!(
                 "SELECT {ASSIGNMENT_COLS} FROM assignments WHERE annotator_id = $1 AND state = 'active' \
-             AND (lease_expires_at >= $2 OR {HOLDING}) ORDER BY id DESC LIMIT 1"
+             AND (lease_expires_at >= $2 OR {}) ORDER BY id DESC LIMIT 1",
+                holding("$2")
             ),
         );
         Ok(

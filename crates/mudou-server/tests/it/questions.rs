@@ -452,6 +452,77 @@ both!(a_held_item_stays_leased_until_answered, |app| {
     assert_ne!(state(s.w.ann_a1, s.aid).await, "active");
 });
 
+both!(
+    an_unanswered_question_holds_its_item_three_days_at_most,
+    |app| {
+        let s = scene(&app).await;
+        let qid =
+            s.a1.post(
+                "/api/v1/work/questions",
+                json!({"assignment_id": s.aid, "item_id": s.items[0], "reason": "rule_unclear",
+                   "text": "规则?", "while_open": "hold"}),
+            )
+            .await
+            .ok()["id"]
+                .as_i64()
+                .unwrap();
+        let state = || {
+            let store = app.state.store.clone();
+            let (who, aid) = (s.w.ann_a1, s.aid);
+            async move {
+                store
+                    .get_assignment(
+                        mudou_domain::UserId::new(who),
+                        mudou_domain::AssignmentId::new(aid),
+                    )
+                    .await
+                    .unwrap()
+                    .state
+            }
+        };
+        let hold = mudou_store::QUESTION_HOLD_MS;
+        let now = mudou_store::now_millis();
+        // Two and a half days on, still held; past three days, the unit lapses like any other.
+        app.state
+            .store
+            .expire_leases(now + hold - 12 * 3600 * 1000)
+            .await
+            .unwrap();
+        assert_eq!(state().await, "active");
+        app.state
+            .store
+            .expire_leases(now + hold + 60_000)
+            .await
+            .unwrap();
+        assert_ne!(state().await, "active");
+        // The question is still open in the lead's queue, and is answered all the same.
+        let lead_a = logged_in(&app, "lead_a").await;
+        let queue = lead_a.get("/api/v1/lead/questions").await;
+        assert!(
+            queue.ok()["questions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|q| q["id"] == qid),
+            "{:?}",
+            queue.body
+        );
+        lead_a
+            .post(
+                &format!("/api/v1/lead/questions/{qid}/answer"),
+                json!({"text": "看说明第二条"}),
+            )
+            .await
+            .ok();
+        let mine = s.a1.get("/api/v1/me/questions").await;
+        assert!(
+            mine.body.to_string().contains("看说明第二条"),
+            "{:?}",
+            mine.body
+        );
+    }
+);
+
 /// A valid 8-bit grey PNG of `w`×`h` pixels, every pixel `shade`.
 fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
     use std::io::Write;
