@@ -304,6 +304,12 @@ const ICONS = {
   ),
   stop: <rect x="6" y="6" width="12" height="12" rx="1" fill="currentColor" />,
   list: P('M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01'),
+  bot: (
+    <>
+      <rect x="4" y="8" width="16" height="12" rx="2" />
+      {P('M12 8V4M9 4h6M9 13v1M15 13v1M2 13v3M22 13v3')}
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof ICONS;
