@@ -245,6 +245,31 @@ both!(
         "item_id": item, "answer": {"better": "b"}, "duration_ms": 9000});
         let got = a1.post("/api/v1/work/labels", label).await;
         assert_eq!(got.status.as_u16(), 200, "{}", got.body);
+        // The Label Studio export gives each field: the prompt as the turns `Paragraphs` shows.
+        let ls = c
+            .get(&format!(
+                "/api/v1/orders/{order}/export?format=labelstudio&include=all"
+            ))
+            .await;
+        assert_eq!(ls.status.as_u16(), 200, "{}", ls.body);
+        let tasks: Vec<Value> = match &ls.body {
+            Value::String(s) => serde_json::from_str(s).unwrap(),
+            v => serde_json::from_value(v.clone()).unwrap(),
+        };
+        let task = tasks.iter().find(|t| t["id"] == item).unwrap();
+        let data = &task["data"];
+        let prompt = data["prompt"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{task:#}"));
+        assert_eq!(prompt.last().unwrap()["role"], "user");
+        assert!(
+            data["response_1"].is_string() && data["response_2"].is_string(),
+            "{task:#}"
+        );
+        assert_eq!(
+            task["annotations"][0]["result"][0]["value"]["choices"][0], "b",
+            "{task:#}"
+        );
         // An annotator of another centre does not get this organisation's order's items by id.
         let b1 = annotator_browser(&app, w.ann_b1, "3333", "lead_b").await;
         let stolen = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
