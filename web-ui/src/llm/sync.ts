@@ -11,23 +11,24 @@ export function follow(from: HTMLElement, to: HTMLElement): void {
 
 /**
  * Keeps the scroll of every element of `els` in step; answers the function that stops it.
- * The move it makes itself is not followed back (no see-saw); nothing moves while `active()`
- * says no (e.g. answers stacked on a phone).
+ * The move it makes itself is not followed back (no see-saw): its scroll event finds the
+ * element where it was put. (A browser fires one scroll event a frame, so a reader's own
+ * scroll in the same frame as that move still counts: it leaves the element elsewhere.)
+ * Nothing moves while `active()` says no (e.g. answers stacked on a phone).
  */
 export function syncScroll(els: HTMLElement[], active: () => boolean = () => true): () => void {
-  const moved = new WeakSet<HTMLElement>();
+  const put = new Map<HTMLElement, number>();
   const offs = els.map((el) => {
     const on = () => {
-      if (moved.has(el)) {
-        moved.delete(el);
-        return;
-      }
+      const mine = put.get(el);
+      put.delete(el);
+      if (mine !== undefined && Math.abs(el.scrollTop - mine) < 1) return;
       if (!active()) return;
       for (const other of els) {
         if (other === el) continue;
         const before = other.scrollTop;
         follow(el, other);
-        if (other.scrollTop !== before) moved.add(other);
+        if (other.scrollTop !== before) put.set(other, other.scrollTop);
       }
     };
     el.addEventListener('scroll', on, { passive: true });
