@@ -68,11 +68,6 @@ impl FieldKind {
                 (FieldKind::Text, FieldKind::Markdown) | (FieldKind::Markdown, FieldKind::Text)
             )
     }
-
-    /// Whether the field holds words (not a picture).
-    pub fn is_words(self) -> bool {
-        self != FieldKind::Image
-    }
 }
 
 /// A named field every item of the order has.
