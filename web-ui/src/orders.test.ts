@@ -9,6 +9,8 @@ import {
   newLabelRow,
   orderActions,
   partFor,
+  partForFile,
+  looksLikeConversation,
   progressParts,
   rejectKey,
   suggestHotkey,
@@ -200,6 +202,18 @@ describe('uploads', () => {
     expect(partFor('MANIFEST.JSONL')).toBe('files');
     expect(partFor('comments.csv')).toBe('texts');
     expect(partFor('reviews.jsonl')).toBe('texts');
+  });
+  it('puts JSONL conversations in `conversations`, by their first line', async () => {
+    const file = (name: string, body: string) => Object.assign(new Blob([body]), { name });
+    expect(await partForFile(file('pairs.jsonl', '{"prompt": "q", "responses": ["a", "b"], "preferred": 0}\n'))).toBe('conversations');
+    expect(await partForFile(file('sft.JSONL', '\uFEFF\n{"messages": [{"role": "user", "content": "hi"}]}\n'))).toBe('conversations');
+    expect(await partForFile(file('x.ndjson', '{"instruction": "i", "output": "o"}'))).toBe('conversations');
+    expect(await partForFile(file('reviews.jsonl', '{"text": "好评", "prompt": "not this"}\n'))).toBe('texts');
+    expect(await partForFile(file('reviews.jsonl', 'not json'))).toBe('texts');
+    expect(await partForFile(file('reviews.csv', 'prompt,text\n'))).toBe('texts');
+    expect(await partForFile(file('a.jpg', '{"prompt": 1}'))).toBe('files');
+    expect(looksLikeConversation('[1]')).toBe(false);
+    expect(looksLikeConversation('{"response_a": "x", "response_b": "y", "prompt": "q"}')).toBe(true);
   });
   it('summarises the outcome, rejected first, with reasons counted', () => {
     const s = summariseUpload({

@@ -383,6 +383,34 @@ export function partFor(fileName: string): 'files' | 'texts' {
   return /\.(csv|jsonl|ndjson)$/.test(base) ? 'texts' : 'files';
 }
 
+/** Keys whose presence in a JSONL line's object says it is a conversation for LLM work
+ * (see the server's `conversations` upload part), when it has no `text`. */
+const CONVERSATION_KEYS = ['messages', 'prompt', 'instruction', 'responses', 'response_a', 'chosen'];
+
+/** Whether the first line of a JSONL file is a conversation rather than a text item. */
+export function looksLikeConversation(head: string): boolean {
+  const first = head.replace(/^\uFEFF/, '').split('\n').find((l) => l.trim());
+  if (!first) return false;
+  try {
+    const v = JSON.parse(first);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+    const keys = Object.keys(v).map((k) => k.toLowerCase());
+    return !keys.includes('text') && CONVERSATION_KEYS.some((k) => keys.includes(k));
+  } catch {
+    return false;
+  }
+}
+
+/** The part a chosen file goes in, looking into a JSONL file's first line: conversations
+ * (`messages`, `prompt` + `responses`, …) go in `conversations`; see [`partFor`] for the rest. */
+export async function partForFile(f: Blob & { name: string }): Promise<'files' | 'texts' | 'conversations'> {
+  const part = partFor(f.name);
+  if (part !== 'texts' || !/\.(jsonl|ndjson)$/i.test(f.name)) return part;
+  // a line may be long (up to 256 KiB); the first 300 KiB hold it
+  const head = await f.slice(0, 300 << 10).text();
+  return looksLikeConversation(head) ? 'conversations' : 'texts';
+}
+
 /** The rejection codes the UI has its own words for. */
 export const REJECT_CODES = [
   'not_an_image',
@@ -403,6 +431,7 @@ export const REJECT_CODES = [
   'bad_archive',
   'too_many_entries',
   'bad_manifest',
+  'bad_conversation',
   'decode_busy',
 ] as const;
 

@@ -25,9 +25,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use bytes::Bytes;
+use mudou_domain::FieldKind;
 use mudou_media::{
-    AnyManifest, BoxAnnotation, ColumnKind, Limits, ManifestRow, MediaError, Processed,
-    RecordManifest, RecordRow, TableFormat, TextItem, ZipImport, ZipItem, ZipLimits,
+    AnyManifest, BoxAnnotation, ColumnKind, Conversation, ConversationLine, Limits, ManifestRow,
+    MediaError, Processed, RecordManifest, RecordRow, TableFormat, TextItem, ZipImport, ZipItem,
+    ZipLimits,
 };
 use mudou_store::{Blob, Inserted, ItemContent, ItemField, NewItem, StoreError, now_millis};
 use serde_json::Value;
@@ -688,6 +690,9 @@ pub enum Source {
     Zip(DiskFile),
     /// Text items (CSV or JSONL).
     Texts(DiskFile),
+    /// Conversations (JSONL): one record per line, a `prompt` and its responses
+    /// ([`conversation_item`]).
+    Conversations(DiskFile),
     /// Refused before reading (e.g. an unsafe name).
     Rejected { name: String, error: MediaError },
 }
@@ -907,6 +912,12 @@ impl Run<'_> {
                         self.push(o).await?;
                     }
                 }
+                Source::Conversations(f) => {
+                    let offered = read_conversations(&f).await?;
+                    for o in offered {
+                        self.push(o).await?;
+                    }
+                }
                 Source::Zip(f) => self.zip(f, manifest).await?,
             }
         }
@@ -1080,6 +1091,99 @@ async fn read_texts(f: &DiskFile) -> Result<Vec<Offered>, AppError> {
             Err(e) => rejected(e),
         },
     )
+}
+
+async fn read_conversations(f: &DiskFile) -> Result<Vec<Offered>, AppError> {
+    if f.len > MAX_TABLE_BYTES {
+        return Ok(vec![Offered::Rejected {
+            file_name: f.name.clone(),
+            error: MediaError::TooLarge {
+                what: format!(
+                    "a conversations file of {} bytes; the limit is {MAX_TABLE_BYTES}",
+                    f.len
+                ),
+            },
+        }]);
+    }
+    let bytes = tokio::fs::read(&f.path).await.map_err(AppError::internal)?;
+    let name = f.name.clone();
+    let lines =
+        tokio::task::spawn_blocking(move || mudou_media::parse_conversations(&name, &bytes))
+            .await
+            .map_err(AppError::internal)?;
+    Ok(match lines {
+        Err(error) => vec![Offered::Rejected {
+            file_name: f.name.clone(),
+            error,
+        }],
+        Ok(lines) if lines.is_empty() => vec![Offered::Rejected {
+            file_name: f.name.clone(),
+            error: MediaError::BadConversation {
+                file: f.name.clone(),
+                line: 1,
+                message: "no conversations".into(),
+            },
+        }],
+        Ok(lines) => conversation_items(&f.name, lines),
+    })
+}
+
+/// Conversations as offered records (or refusals), named `source:LINE` in the answer.
+pub fn conversation_items(source: &str, lines: Vec<ConversationLine>) -> Vec<Offered> {
+    lines
+        .into_iter()
+        .map(|(line, result)| {
+            let name = format!("{source}:{line}");
+            match result {
+                Ok(c) => Offered::Record {
+                    item: conversation_item(&name, c),
+                    name,
+                },
+                Err(error) => Offered::Rejected {
+                    file_name: name,
+                    error,
+                },
+            }
+        })
+        .collect()
+}
+
+/// One conversation as a record item: `prompt` (a conversation field: the turns as JSON)
+/// and `response_1` … `response_N` (Markdown fields, with the model that wrote each when
+/// known). The item's meta keeps the line's other keys, its `id`, `response_count`, and
+/// `preferred` (the name of the preferred response's field) when the data says.
+pub fn conversation_item(name: &str, c: Conversation) -> NewItem {
+    let mut fields = Vec::with_capacity(1 + c.responses.len());
+    fields.push(ItemField::words(
+        "prompt",
+        FieldKind::Conversation,
+        mudou_media::prompt_json(&c.prompt),
+    ));
+    for (i, r) in c.responses.iter().enumerate() {
+        fields.push(
+            ItemField::words(
+                Conversation::response_field(i),
+                FieldKind::Markdown,
+                r.text.clone(),
+            )
+            .with_model(r.model.clone()),
+        );
+    }
+    let mut meta = c.meta;
+    if let Some(id) = &c.id {
+        meta.insert("id".into(), id.clone().into());
+    }
+    meta.insert("response_count".into(), c.responses.len().into());
+    if let Some(p) = c.preferred {
+        meta.insert("preferred".into(), Conversation::response_field(p).into());
+    }
+    NewItem {
+        content: ItemContent::Record { fields },
+        file_name: c.id.unwrap_or_else(|| name.to_owned()),
+        tag: c.tag.unwrap_or_default(),
+        meta: meta_json(&meta, None),
+        gold: None,
+    }
 }
 
 #[cfg(test)]

@@ -227,7 +227,7 @@ async fn plan_items(
     let missing = |c: &CandidateItem| {
         let have = c.fields();
         want.iter()
-            .find(|(name, kind)| !have.iter().any(|f| &f.name == name && f.kind == *kind))
+            .find(|(name, kind)| !have.iter().any(|f| &f.name == name && kind.fits(f.kind)))
             .cloned()
     };
     if spec.template.is_some()
@@ -236,6 +236,8 @@ async fn plan_items(
         let kind = match kind {
             FieldKind::Image => "picture",
             FieldKind::Text => "text",
+            FieldKind::Conversation => "conversation",
+            FieldKind::Markdown => "Markdown",
         };
         return Err(AppError::validation(format!(
             "the dataset's item {} has no {kind} field `{name}`; every item needs the template's fields ({})",

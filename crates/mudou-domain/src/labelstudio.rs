@@ -2,8 +2,9 @@
 //! written as a config; an answer written as Label Studio `result` entries and results read
 //! back as an answer.
 //!
-//! What maps: the object tags `Image` and `Text` whose `value` is `$key` (any data key
-//! becomes a field of that name), and the control tags `Choices` (`choice="single"` or
+//! What maps: the object tags `Image`, `Text` and `Paragraphs` (a conversation field: a
+//! list of `{"role", "content"}`; written with `layout="dialogue"`) whose `value` is `$key`
+//! (any data key becomes a field of that name; a Markdown field is written as `Text`), and the control tags `Choices` (`choice="single"` or
 //! `"single-radio"` → `choice`, `"multiple"` → `multi_choice`), `Rating` (`maxRating` steps),
 //! `Number` (`min`, `max`, `step`), `TextArea` (`maxLength` → `max_chars`) and
 //! `RectangleLabels` (boxes; a `Label`'s `background` is kept when it is `#rrggbb`), with
@@ -268,7 +269,7 @@ impl<'a> Reader<'a> {
                 }
                 "Header" => self.header = header_text(c),
                 "Style" | "Filter" => {}
-                "Image" | "Text" => {
+                "Image" | "Text" | "Paragraphs" => {
                     let title = self.header.take();
                     if let Some(name) = c.attribute("name")
                         && let Some(field) = self.objects.get(name)
@@ -598,7 +599,7 @@ pub fn template_from_config(xml: &str) -> Result<Template, ConfigError> {
     };
     // The fields first: a control may come before the picture it points at.
     for n in root.descendants().filter(|n| n.is_element()) {
-        if !matches!(n.tag_name().name(), "Image" | "Text") {
+        if !matches!(n.tag_name().name(), "Image" | "Text" | "Paragraphs") {
             continue;
         }
         let (Some(name), Some(value)) = (n.attribute("name"), n.attribute("value")) else {
@@ -614,15 +615,19 @@ pub fn template_from_config(xml: &str) -> Result<Template, ConfigError> {
             ));
             continue;
         }
-        let kind = if n.has_tag_name("Image") {
-            FieldKind::Image
-        } else {
-            FieldKind::Text
+        let kind = match n.tag_name().name() {
+            "Image" => FieldKind::Image,
+            "Paragraphs" => FieldKind::Conversation,
+            _ => FieldKind::Text,
         };
         match r.fields.iter().find(|f| f.name == key) {
             Some(f) if f.kind != kind => r.unsupported.push(unsupported(
                 n,
-                format!("data key {key:?} shown both as a picture and as a text"),
+                format!(
+                    "data key {key:?} shown both as {} and as {}",
+                    f.kind.as_str(),
+                    kind.as_str()
+                ),
             )),
             Some(_) => {}
             None => {
@@ -746,14 +751,24 @@ pub fn config_from_template(t: &Template) -> String {
         if !f.title_zh.trim().is_empty() {
             out.push_str(&format!("    <Header value=\"{}\"/>\n", esc(&f.title_zh)));
         }
-        let tag = match f.kind {
-            FieldKind::Image => "Image",
-            FieldKind::Text => "Text",
-        };
-        out.push_str(&format!(
-            "    <{tag} name=\"{0}\" value=\"${0}\"/>\n",
-            esc(&f.name)
-        ));
+        match f.kind {
+            FieldKind::Image | FieldKind::Text | FieldKind::Markdown => {
+                // Label Studio shows Markdown as plain text (never as HTML).
+                let tag = if f.kind == FieldKind::Image {
+                    "Image"
+                } else {
+                    "Text"
+                };
+                out.push_str(&format!(
+                    "    <{tag} name=\"{0}\" value=\"${0}\"/>\n",
+                    esc(&f.name)
+                ));
+            }
+            FieldKind::Conversation => out.push_str(&format!(
+                "    <Paragraphs name=\"{0}\" value=\"${0}\" layout=\"dialogue\" nameKey=\"role\" textKey=\"content\"/>\n",
+                esc(&f.name)
+            )),
+        }
     }
     out.push_str("  </View>\n");
     let all_fields = t
@@ -877,7 +892,8 @@ pub fn config_from_template(t: &Template) -> String {
     out
 }
 
-/// What of a template survives [`config_from_template`] and [`template_from_config`]: no
+/// What of a template survives [`config_from_template`] and [`template_from_config`]: a
+/// Markdown field comes back a text field (a conversation stays one: `Paragraphs`); no
 /// English titles, icons or read-aloud words; rating steps named `1`…`n`; numbers without
 /// unit or tolerance; texts and ratings without tolerance; no conditions on ratings; a
 /// question about the item as a whole is about its only field when it has one; attribute
@@ -885,6 +901,9 @@ pub fn config_from_template(t: &Template) -> String {
 pub fn normalise(t: &Template) -> Template {
     let mut t = t.clone();
     for f in &mut t.fields {
+        if f.kind == FieldKind::Markdown {
+            f.kind = FieldKind::Text;
+        }
         f.title_en.clear();
         f.title_zh = f.title_zh.trim().to_owned();
     }

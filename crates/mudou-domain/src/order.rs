@@ -476,7 +476,11 @@ impl OrderSpec {
     /// labels.
     pub fn item_kind(&self) -> &'static str {
         match &self.template {
-            Some(t) => t.fields.first().map_or("image", |f| f.kind.as_str()),
+            // Conversations and Markdown texts are stored as text items.
+            Some(t) => t.fields.first().map_or("image", |f| match f.kind {
+                FieldKind::Image => "image",
+                _ => "text",
+            }),
             None => self.task_type.item_kind(),
         }
     }

@@ -42,6 +42,11 @@ pub enum Layout {
 pub enum FieldKind {
     Image,
     Text,
+    /// Chat turns: the field's text is a JSON array of `{"role": "system"|"user"|"assistant",
+    /// "content"}` (an LLM prompt).
+    Conversation,
+    /// A text shown as Markdown (an LLM's response): code blocks and tables, never HTML.
+    Markdown,
 }
 
 impl FieldKind {
@@ -49,7 +54,19 @@ impl FieldKind {
         match self {
             FieldKind::Image => "image",
             FieldKind::Text => "text",
+            FieldKind::Conversation => "conversation",
+            FieldKind::Markdown => "markdown",
         }
+    }
+
+    /// Whether an item's field of kind `have` can be shown where a template wants `self`:
+    /// the same kind, or a text and a Markdown text either way.
+    pub fn fits(self, have: FieldKind) -> bool {
+        self == have
+            || matches!(
+                (self, have),
+                (FieldKind::Text, FieldKind::Markdown) | (FieldKind::Markdown, FieldKind::Text)
+            )
     }
 }
 
@@ -722,6 +739,45 @@ mod tests {
     #[test]
     fn a_good_template_passes() {
         shop().validate().unwrap();
+    }
+
+    #[test]
+    fn conversation_and_markdown_fields() {
+        let t: Template = serde_json::from_value(json!({
+            "layout": "side_by_side",
+            "fields": [{"name": "prompt", "kind": "conversation"},
+                       {"name": "response_1", "kind": "markdown"},
+                       {"name": "response_2", "kind": "markdown"}],
+            "questions": [{"key": "better", "kind": "choice", "title_zh": "哪个好?",
+                "options": [{"key": "a", "name_zh": "A"}, {"key": "b", "name_zh": "B"}]},
+                {"key": "why", "kind": "text", "field": "response_1", "title_zh": "为什么?", "required": false}]
+        }))
+        .unwrap();
+        t.validate().unwrap();
+        assert_eq!(
+            serde_json::to_value(&t.fields[0]).unwrap()["kind"],
+            "conversation"
+        );
+        // Boxes are drawn on pictures only; swiping flips pictures only.
+        let mut boxes = t.clone();
+        boxes.questions[1] = serde_json::from_value(json!({"key": "why", "kind": "boxes",
+            "field": "response_1", "title_zh": "框", "options": [{"key": "x", "name_zh": "X"}]}))
+        .unwrap();
+        assert_eq!(err_path(&boxes), "template.questions[1].field");
+        let mut swipe = t.clone();
+        swipe.fields.truncate(2);
+        swipe.layout = Layout::Swipe;
+        assert_eq!(err_path(&swipe), "template.layout");
+        // A text and a Markdown text stand in for each other; a conversation only for itself.
+        assert!(FieldKind::Markdown.fits(FieldKind::Text));
+        assert!(FieldKind::Text.fits(FieldKind::Markdown));
+        assert!(!FieldKind::Conversation.fits(FieldKind::Text));
+        assert!(!FieldKind::Markdown.fits(FieldKind::Conversation));
+        assert!(!FieldKind::Image.fits(FieldKind::Markdown));
+        assert!(
+            serde_json::from_value::<FieldKind>(json!("html")).is_err(),
+            "no HTML field"
+        );
     }
 
     /// Each broken rule answers the path of what broke it.

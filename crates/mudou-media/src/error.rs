@@ -71,6 +71,14 @@ pub enum MediaError {
         line: u64,
         message: String,
     },
+    /// A line of a conversations file cannot be taken (not an object, no prompt, …); `line`
+    /// is 1-based. The file's other lines are taken.
+    #[error("{file}, line {line}: {message}")]
+    BadConversation {
+        file: String,
+        line: u64,
+        message: String,
+    },
     /// A blob key is not a SHA-256 hex digest.
     #[error("invalid content hash {0:?}: expected 64 lowercase hex digits")]
     BadKey(String),
@@ -126,6 +134,7 @@ impl MediaError {
             MediaError::BadArchive { .. } => "bad_archive",
             MediaError::TooManyEntries { .. } => "too_many_entries",
             MediaError::BadManifest { .. } => "bad_manifest",
+            MediaError::BadConversation { .. } => "bad_conversation",
             MediaError::BadKey(_) => "bad_key",
             MediaError::Config(_) => "storage_config",
             MediaError::Storage(_) => "storage",

@@ -7,6 +7,7 @@
 mod archive;
 mod audio;
 mod budget;
+mod conversation;
 mod decode;
 mod error;
 mod manifest;
@@ -20,6 +21,10 @@ pub use audio::{
     sniff_audio, wav_pcm16,
 };
 pub use budget::{DecodeBudget, Reservation};
+pub use conversation::{
+    Conversation, ConversationLine, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_MESSAGES, MAX_RESPONSES,
+    Message, Response, Role, parse_conversations, parse_prompt_json, prompt_json,
+};
 pub use decode::{Decoded, Limits, decode};
 pub use error::MediaError;
 pub use manifest::{

@@ -1,5 +1,7 @@
 //! Datasets, stored files (blobs) and items: what clients bring to be labelled.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, Store, StoreError};
@@ -59,6 +61,9 @@ pub struct ItemField {
     /// answers with the client's files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Who wrote a response (an LLM's name), when the data says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl ItemField {
@@ -71,6 +76,7 @@ impl ItemField {
             height: Some(size.1),
             text: None,
             file: None,
+            model: None,
         }
     }
 
@@ -89,7 +95,22 @@ impl ItemField {
             height: None,
             text: Some(text.into()),
             file: None,
+            model: None,
         }
+    }
+
+    /// A text field of another kind of words (a conversation's JSON, a Markdown text).
+    pub fn words(name: impl Into<String>, kind: FieldKind, text: impl Into<String>) -> Self {
+        ItemField {
+            kind,
+            ..ItemField::text(name, text)
+        }
+    }
+
+    /// This field with the model that wrote it.
+    pub fn with_model(mut self, model: Option<String>) -> Self {
+        self.model = model;
+        self
     }
 
     /// The picture's (width, height), for an image field.
@@ -119,6 +140,7 @@ pub fn item_fields(
             height: size.map(|s| s.1),
             text: None,
             file: None,
+            model: None,
         }]
     } else {
         vec![ItemField::text("text", body.unwrap_or_default())]
@@ -194,14 +216,26 @@ impl ItemMedia {
 }
 
 impl ItemContent {
-    /// `(kind, sha256, body, fields JSON, every picture's hash)` as stored.
+    /// `(kind, sha256, body, fields JSON, every picture's hash)` as stored. A record whose
+    /// first field is words is a `text` item whose body is that text (a conversation's
+    /// turns' words, one after another).
     #[allow(clippy::type_complexity)]
-    fn columns(&self) -> Result<(&str, Option<&str>, Option<&str>, Option<String>, Vec<&str>)> {
+    fn columns(
+        &self,
+    ) -> Result<(
+        &str,
+        Option<&str>,
+        Option<Cow<'_, str>>,
+        Option<String>,
+        Vec<&str>,
+    )> {
         Ok(match self {
             ItemContent::Image { sha256 } => {
                 ("image", Some(sha256), None, None, vec![sha256.as_str()])
             }
-            ItemContent::Text { body } => ("text", None, Some(body), None, Vec::new()),
+            ItemContent::Text { body } => {
+                ("text", None, Some(Cow::Borrowed(body)), None, Vec::new())
+            }
             ItemContent::Record { fields } => {
                 let first = fields.first().ok_or_else(|| {
                     StoreError::Invalid("a record needs at least one field".into())
@@ -217,16 +251,38 @@ impl ItemContent {
                         })?;
                         ("image", Some(sha), None, Some(json), pictures)
                     }
-                    FieldKind::Text => (
+                    FieldKind::Text | FieldKind::Markdown => (
                         "text",
                         None,
-                        Some(first.text.as_deref().unwrap_or_default()),
+                        Some(Cow::Borrowed(first.text.as_deref().unwrap_or_default())),
+                        Some(json),
+                        pictures,
+                    ),
+                    FieldKind::Conversation => (
+                        "text",
+                        None,
+                        Some(Cow::Owned(conversation_words(
+                            first.text.as_deref().unwrap_or_default(),
+                        ))),
                         Some(json),
                         pictures,
                     ),
                 }
             }
         })
+    }
+}
+
+/// The words of a conversation field's turns (`[{"role", "content"}]`), one after another;
+/// the text itself when it is not such a list.
+pub fn conversation_words(text: &str) -> String {
+    match serde_json::from_str::<Vec<serde_json::Value>>(text) {
+        Ok(turns) => turns
+            .iter()
+            .filter_map(|t| t.get("content").and_then(|c| c.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        Err(_) => text.to_owned(),
     }
 }
 
@@ -311,7 +367,7 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO items (dataset_id, kind, sha256, body, file_name, tag, meta, gold, created_at, fields) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
-                    .bind(dataset_id.get()).bind(kind).bind(sha).bind(body).bind(&it.file_name).bind(&it.tag)
+                    .bind(dataset_id.get()).bind(kind).bind(sha).bind(body.as_deref()).bind(&it.file_name).bind(&it.tag)
                     .bind(&it.meta).bind(&it.gold).bind(now).bind(&fields)
                     .fetch_one(&mut *tx).await?;
                 for sha in pictures {

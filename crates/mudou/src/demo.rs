@@ -95,6 +95,9 @@ struct Shapes;
 
 /// Short shop reviews (`datasets/reviews`) for the text classification order.
 const REVIEWS: &str = include_str!("../../../datasets/reviews/reviews.csv");
+/// Chinese prompts with two model answers each (`datasets/llm/llamafactory_dpo_zh`,
+/// Apache-2.0) for the LLM comparison order.
+const LLM_PAIRS: &str = include_str!("../../../datasets/llm/llamafactory_dpo_zh/preference.jsonl");
 
 fn shapes() -> anyhow::Result<Vec<IncomingImage>> {
     let manifest = Shapes::get("manifest.csv").context("the shapes manifest is embedded")?;
@@ -456,6 +459,7 @@ async fn seed_orders(
     ingest.commit().await?;
 
     let pairs = pairs_dataset(svc, org_id, client_id, &rows).await?;
+    let answers = llm_dataset(svc, org_id, client_id).await?;
 
     let orders = [
         (
@@ -589,6 +593,21 @@ async fn seed_orders(
                 "unit_size": 10,
                 "piece_rate_fen": 5,
                 "priority": 4
+            }),
+        ),
+        (
+            // An LLM's answers compared: the conversation over two answers side by side.
+            answers,
+            serde_json::json!({
+                "name": "回答比较",
+                "task_type": "template",
+                "template": compare_answers(),
+                "instructions": "先读问题，再读两个回答（电脑上左右并排，一起滚动）。哪个回答更准确、更有用，就选哪个；差不多选“一样好”，都答错了或答非所问选“都不好”。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 20,
+                "priority": 3
             }),
         ),
     ];
@@ -791,6 +810,52 @@ async fn pairs_dataset(
         bail!("the demo's pairs: {bad:?}");
     }
     Ok(DatasetId::new(ds.id))
+}
+
+/// The Chinese preference sample as conversation records (`prompt`, `response_1`,
+/// `response_2`), taken like a client's `conversations` upload.
+async fn llm_dataset(
+    svc: &Services,
+    org_id: OrgId,
+    client_id: UserId,
+) -> anyhow::Result<DatasetId> {
+    let ds = svc
+        .store
+        .create_dataset(org_id, "大模型回答", client_id, now_millis())
+        .await?;
+    let lines = mudou_media::parse_conversations("preference.jsonl", LLM_PAIRS.as_bytes())?;
+    let mut ingest = mudou_app::ingest::Ingest::new(svc, ds.id);
+    ingest
+        .add(mudou_app::ingest::conversation_items(
+            "preference.jsonl",
+            lines,
+        ))
+        .await?;
+    let outcomes = ingest.commit().await?;
+    if let Some(bad) = outcomes.iter().find(|o| o.status == "rejected") {
+        bail!("the demo's LLM answers: {bad:?}");
+    }
+    Ok(DatasetId::new(ds.id))
+}
+
+/// Which of two answers is better (a choice, until the pairwise kind comes).
+fn compare_answers() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "side_by_side",
+        "fields": [
+            {"name": "prompt", "kind": "conversation", "title_zh": "问题", "title_en": "Prompt"},
+            {"name": "response_1", "kind": "markdown", "title_zh": "回答 A", "title_en": "Answer A"},
+            {"name": "response_2", "kind": "markdown", "title_zh": "回答 B", "title_en": "Answer B"}],
+        "questions": [
+            {"key": "better", "kind": "choice",
+             "title_zh": "哪个回答更好?", "title_en": "Which answer is better?",
+             "options": [
+                option("a", "A 更好", "A is better", Some('1'), Some("🅰️")),
+                option("b", "B 更好", "B is better", Some('2'), Some("🅱️")),
+                option("tie", "一样好", "Equally good", Some('3'), Some("🟰")),
+                option("both_bad", "都不好", "Both bad", Some('4'), Some("👎"))]}
+        ]
+    })
 }
 
 /// Two pictures, flipped by a swipe: the same or not, and if not, what changed.

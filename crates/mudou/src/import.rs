@@ -33,8 +33,13 @@ pub struct ImportArgs {
     /// (pictures by their path, texts as they are).
     pub path: PathBuf,
     /// PATH is a CSV or JSONL file of text items (a `text` column).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "conversations")]
     pub texts: bool,
+    /// PATH is a JSONL file of conversations for LLM work (one per line: `messages`,
+    /// `prompt` + `responses`, `instruction`/`input`/`output`, …; see the upload's
+    /// `conversations` part).
+    #[arg(long)]
+    pub conversations: bool,
     /// Local import: the owning organisation, by name or id (optional when there is only one).
     #[arg(long)]
     pub org: Option<String>,
@@ -259,12 +264,24 @@ fn file_source(f: DiskFile) -> anyhow::Result<(Source, u64)> {
     })
 }
 
-fn plan(path: &Path, texts: bool) -> anyhow::Result<Plan> {
+fn plan(path: &Path, texts: bool, conversations: bool) -> anyhow::Result<Plan> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
     let base_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "import".into());
+    if conversations {
+        if !meta.is_file() {
+            bail!("--conversations needs a JSONL file");
+        }
+        let f = disk_file(path.to_owned(), base_name)?;
+        return Ok(Plan {
+            sources: vec![Source::Conversations(f)],
+            manifest: None,
+            total: 0,
+            _packed: None,
+        });
+    }
     if texts {
         if !meta.is_file() {
             bail!("--texts needs a CSV or JSONL file");
@@ -436,7 +453,7 @@ pub async fn run_local(svc: &Services, args: &ImportArgs) -> anyhow::Result<Summ
                 .await?
         }
     };
-    let plan = plan(&args.path, args.texts)?;
+    let plan = plan(&args.path, args.texts, args.conversations)?;
     let bar = progress_bar(plan.total, args.quiet);
     let progress_bar = bar.clone();
     let outcomes = ingest_sources(
@@ -662,7 +679,7 @@ pub async fn run_remote(server: &str, token: &str, args: &ImportArgs) -> anyhow:
         token: token.to_owned(),
     };
     let dataset = remote.dataset(&args.dataset).await?;
-    let plan = plan(&args.path, args.texts)?;
+    let plan = plan(&args.path, args.texts, args.conversations)?;
     let mut batch = Batch {
         remote: &remote,
         dataset,
@@ -693,12 +710,17 @@ pub async fn run_remote(server: &str, token: &str, args: &ImportArgs) -> anyhow:
                     .with_context(|| format!("reading {}", f.path.display()))?;
                 batch.offer(f.name, bytes).await?;
             }
-            Source::Texts(f) => {
+            Source::Texts(f) | Source::Conversations(f) => {
+                let part = if args.conversations {
+                    "conversations"
+                } else {
+                    "texts"
+                };
                 batch.flush().await?;
                 let bytes = std::fs::read(&f.path)
                     .with_context(|| format!("reading {}", f.path.display()))?;
                 let form = reqwest::multipart::Form::new().part(
-                    "texts",
+                    part,
                     reqwest::multipart::Part::bytes(bytes).file_name(f.name),
                 );
                 batch.post(form).await?;
@@ -818,6 +840,7 @@ mod tests {
             dataset: "导入".into(),
             path: path.to_owned(),
             texts: false,
+            conversations: false,
             org: None,
             server: None,
             token: None,
@@ -1008,6 +1031,29 @@ mod tests {
         assert_eq!((s.accepted, s.duplicates), (0, 1), "{s:?}");
         let s = run_local(&app.state, &args(&zip_path)).await.unwrap();
         assert_eq!((s.accepted, s.duplicates), (0, 2), "{s:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conversations_import_locally() {
+        let data = tempfile::tempdir().unwrap();
+        let app = app(data.path()).await;
+        let src = tempfile::tempdir().unwrap();
+        let file = src.path().join("pairs.jsonl");
+        let mut text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../datasets/llm/llamafactory_dpo_zh/preference.jsonl"),
+        )
+        .unwrap();
+        text.push_str("{\"responses\": [\"no prompt\"]}\n");
+        std::fs::write(&file, text).unwrap();
+        let mut a = args(&file);
+        a.conversations = true;
+        a.dataset = "对话".into();
+        let s = run_local(&app.state, &a).await.unwrap();
+        assert_eq!(s.accepted, 30, "{s:?}");
+        assert_eq!(s.rejected.len(), 1, "{s:?}");
+        assert_eq!(s.rejected[0].0, "pairs.jsonl:31");
+        assert_eq!(s.rejected[0].1, "bad_conversation");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,6 +112,7 @@ async fn promote_a_question(
             &mudou_store::NewAnswer {
                 body: Some(words.into()),
                 voice: None,
+                picture: None,
                 by: lead.id.get(),
                 at: at - 3_600_000,
                 lease_until: at,

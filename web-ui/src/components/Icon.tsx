@@ -307,6 +307,12 @@ const ICONS = {
   pen: P('M3 21c3-1 5-2 7-4L20 7a2.1 2.1 0 0 0-3-3L7 14c-2 2-3 4-4 7z'),
   circle: <ellipse cx="12" cy="12" rx="9" ry="7" />,
   arrow: P('M4 20L19 5M9 5h10v10'),
+  bot: (
+    <>
+      <rect x="4" y="8" width="16" height="12" rx="2" />
+      {P('M12 8V4M9 4h6M9 13v1M15 13v1M2 13v3M22 13v3')}
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -5,7 +5,7 @@
 
 import type { Key } from '../i18n';
 import { KINDS, kindOf } from './index';
-import type { KindName, OptionDef, Question, Template } from './types';
+import type { FieldKind, KindName, OptionDef, Question, Template } from './types';
 
 const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
 
@@ -105,12 +105,16 @@ export interface TemplateProblem {
 }
 
 /** The first problem of a template, as the server would name it; null when it is fine. */
+/** Every kind of field a template may show. */
+export const FIELD_KINDS: FieldKind[] = ['image', 'text', 'conversation', 'markdown'];
+
 export function checkTemplate(t: Template): TemplateProblem | null {
   const bad = (field: string, key: Key) => ({ field, key });
   if (!t.fields.length || t.fields.length > 8) return bad('template.fields', 'err_tpl_fields');
   const names = new Set<string>();
   for (const [i, f] of t.fields.entries()) {
     if (!isKey(f.name) || names.has(f.name)) return bad(`template.fields[${i}].name`, 'err_tpl_fields');
+    if (!FIELD_KINDS.includes(f.kind)) return bad(`template.fields[${i}].kind`, 'err_tpl_fields');
     names.add(f.name);
   }
   if (t.layout === 'swipe' && (t.fields.length !== 2 || t.fields.some((f) => f.kind !== 'image'))) return bad('template.layout', 'err_tpl_swipe');

@@ -55,9 +55,13 @@ export interface Question {
   read_aloud?: string;
 }
 
+/** What a field holds: a picture, words, chat turns (a JSON list of `{role, content}`), or
+ * Markdown words. */
+export type FieldKind = 'image' | 'text' | 'conversation' | 'markdown';
+
 export interface FieldDef {
   name: string;
-  kind: 'image' | 'text';
+  kind: FieldKind;
   title_zh?: string;
   title_en?: string;
 }
@@ -71,8 +75,10 @@ export interface Template {
 /** One field of an item as the work and review APIs give it. */
 export interface ItemField {
   name: string;
-  kind: 'image' | 'text';
+  kind: FieldKind;
   text?: string | null;
+  /** Who wrote a response (an LLM's name), when the data says. */
+  model?: string | null;
   thumb_url?: string | null;
   screen_url?: string | null;
   width?: number | null;

@@ -62,6 +62,19 @@ fn templates() -> Vec<Template> {
     }))
     .unwrap();
     out.push(review);
+    // An LLM comparison: a conversation (Paragraphs) and two Markdown answers (Text).
+    let llm: Template = serde_json::from_value(json!({
+        "layout": "side_by_side",
+        "fields": [{"name": "prompt", "kind": "conversation", "title_zh": "对话"},
+                   {"name": "response_1", "kind": "markdown", "title_zh": "回答 A"},
+                   {"name": "response_2", "kind": "markdown", "title_zh": "回答 B"}],
+        "questions": [
+            {"key": "better", "kind": "choice", "title_zh": "哪个更好?",
+             "options": [{"key": "a", "name_zh": "A"}, {"key": "b", "name_zh": "B"}, {"key": "tie", "name_zh": "一样"}]}
+        ]
+    }))
+    .unwrap();
+    out.push(llm);
     for t in &out {
         t.validate().unwrap();
     }
@@ -221,4 +234,27 @@ fn label_studio_attributes_map() {
     assert_eq!(q[4].field.as_deref(), Some("img2"));
     assert_eq!(q[4].settings.attributes[0].key, "occ");
     assert!(q[4].settings.attributes[0].options.is_empty(), "yes/no");
+}
+
+#[test]
+fn conversations_are_paragraphs_and_markdown_is_text() {
+    let t = templates().pop().unwrap();
+    let xml = config_from_template(&t);
+    assert!(
+        xml.contains(r#"<Paragraphs name="prompt" value="$prompt" layout="dialogue" nameKey="role" textKey="content"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<Text name="response_1" value="$response_1"/>"#),
+        "{xml}"
+    );
+    assert!(!xml.contains("HyperText"), "{xml}");
+    let back = template_from_config(&xml).unwrap();
+    assert_eq!(back.fields[0].kind, FieldKind::Conversation);
+    assert_eq!(back.fields[1].kind, FieldKind::Text);
+    // Label Studio's own dialogue config reads as a conversation field.
+    let ls = r#"<View><Paragraphs name="dialogue" value="$dialogue" layout="dialogue"/>
+        <Choices name="ok" toName="dialogue" choice="single"><Choice value="好"/><Choice value="差"/></Choices></View>"#;
+    let t = template_from_config(ls).unwrap_or_else(|e| panic!("{}", e.message()));
+    assert_eq!(t.fields[0].kind, FieldKind::Conversation);
 }

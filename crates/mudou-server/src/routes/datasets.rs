@@ -142,6 +142,24 @@ struct UploadForm {
     /// Text items, CSV or JSONL: `text` (required), `id`, `tag`, `label`, `labels`.
     #[schema(value_type = Option<String>, format = Binary)]
     texts: Option<Vec<u8>>,
+    /// Conversations for LLM work, JSONL (UTF-8, UTF-16 with BOM or GBK), one per line; each
+    /// line becomes a record item with a `prompt` field (kind `conversation`: every turn up to
+    /// and including the last user turn) and `response_1` … `response_N` (kind `markdown`,
+    /// with the `model` that wrote each when given). Shapes: `messages`
+    /// (`[{"role": "system"|"user"|"assistant", "content"}]`; a last assistant turn is
+    /// `response_1`, a last user turn makes a prompt without responses); `prompt` (a string
+    /// or a message list; `Human:`/`Assistant:` transcripts are split) or `instruction` +
+    /// `input`, with `system`; responses from `responses` (strings or `{"text", "model"}`,
+    /// `preferred` = the index of the better one), `response_a`/`response_b` with
+    /// `model_a`/`model_b`, `chosen`/`rejected` (shown in an order fixed by a hash; the item's
+    /// meta `preferred` names the chosen field) or `output`. `id` (unique in the file) names
+    /// the item, `tag` tags it; other keys are kept as its meta, with `response_count`. A line
+    /// that is not an object, has no user turn, is over 256 KiB, has a turn or response over
+    /// 64 KiB, more than 50 turns or more than 7 responses is `rejected` as `FILE:LINE` with
+    /// its reason (`bad_conversation` or `too_large`); the other lines are taken. Every line
+    /// makes a new item (an upload sent twice adds its items twice).
+    #[schema(value_type = Option<String>, format = Binary)]
+    conversations: Option<Vec<u8>>,
 }
 
 /// What became of each file of an upload.
@@ -156,7 +174,7 @@ pub struct UploadOut {
 /// Most parts in one upload request.
 const MAX_PARTS: usize = 100_000;
 
-/// Adds images, ZIP archives of images, and text items to a dataset.
+/// Adds images, ZIP archives of images, text items and conversations to a dataset.
 ///
 /// The body is streamed to a temporary folder first (never held in memory), then every file
 /// is checked and stored; each is answered `accepted`, `duplicate` (already in the dataset),
@@ -320,6 +338,8 @@ async fn spool(
         let base = lower.rsplit('/').next().unwrap_or_default();
         if field_name == "texts" {
             sources.push(Source::Texts(disk));
+        } else if field_name == "conversations" {
+            sources.push(Source::Conversations(disk));
         } else if base == "manifest.csv" || base == "manifest.jsonl" {
             if let Some((first, _)) = &manifest {
                 return Err(manifest_error(MediaError::BadManifest {

@@ -111,6 +111,23 @@ pub(super) fn export_parts(
                 (None, Some(text)) => data[&field] = json!(text),
                 _ => {}
             }
+            // A record's words, each under its field's name: a conversation as the list of
+            // turns Label Studio's `Paragraphs` shows, a text or Markdown as it is.
+            for f in it
+                .fields
+                .as_deref()
+                .and_then(|f| serde_json::from_str::<Vec<mudou_store::ItemField>>(f).ok())
+                .unwrap_or_default()
+            {
+                let Some(text) = &f.text else { continue };
+                data[&f.name] = match f.kind {
+                    FieldKind::Image => continue,
+                    FieldKind::Conversation => {
+                        serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!(text))
+                    }
+                    FieldKind::Text | FieldKind::Markdown => json!(text),
+                };
+            }
             let mut annotations: Vec<Value> = page
                 .labels_of(it.item_id)
                 .iter()

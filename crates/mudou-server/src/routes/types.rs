@@ -289,10 +289,15 @@ pub struct ItemOut {
 pub struct FieldOut {
     /// The field's name, e.g. `before` (a manifest's column).
     pub name: String,
-    /// `image` or `text`.
+    /// `image`, `text`, `conversation` (`text` is a JSON array of `{"role":
+    /// "system"|"user"|"assistant", "content"}`) or `markdown` (`text` is Markdown, shown
+    /// without any HTML of its own).
     pub kind: mudou_domain::FieldKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Who wrote a response (an LLM's name), when the data says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thumb_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -315,6 +320,7 @@ pub fn fields_out(fields: Vec<mudou_store::ItemField>) -> Vec<FieldOut> {
                 name: f.name,
                 kind: f.kind,
                 text: f.text,
+                model: f.model,
                 width: f.width,
                 height: f.height,
             }

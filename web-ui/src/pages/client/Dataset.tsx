@@ -5,7 +5,7 @@ import { api, ApiError, upload, type Items } from '../../api';
 import { t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LoadState, Note, useLoad } from '../../components/ui';
-import { fileSize, partFor, rejectKey, summariseUpload, uploadErrorKey, type UploadResult, type UploadSummary } from '../../orders';
+import { fileSize, partFor, partForFile, rejectKey, summariseUpload, uploadErrorKey, type UploadResult, type UploadSummary } from '../../orders';
 import { BackLink, go } from './nav';
 import { StateBadge } from './OrderPage';
 import type { Order } from '../../orders';
@@ -183,7 +183,7 @@ export function UploadPanel({ datasetId, onDone }: { datasetId: number; onDone: 
   async function send() {
     if (files.length === 0) return;
     const form = new FormData();
-    for (const f of files) form.append(partFor(f.name), f, f.name);
+    for (const f of files) form.append(await partForFile(f), f, f.name);
     const total = files.reduce((n, f) => n + f.size, 0);
     setState({ kind: 'sending', sent: 0, total });
     abort.current = new AbortController();

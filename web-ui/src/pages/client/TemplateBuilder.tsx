@@ -71,6 +71,8 @@ export function TemplateBuilder({
                   <select value={f.kind} onChange={(e) => setField(i, { kind: e.currentTarget.value as FieldDef['kind'] })}>
                     <option value="image">{t('tb_field_image')}</option>
                     <option value="text">{t('tb_field_text')}</option>
+                    <option value="conversation">{t('tb_field_conversation')}</option>
+                    <option value="markdown">{t('tb_field_markdown')}</option>
                   </select>
                 </label>
                 <label class="field">

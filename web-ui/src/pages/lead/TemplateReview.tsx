@@ -6,7 +6,8 @@ import { getLang, t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { kindOf } from '../../kinds';
 import { fieldsOfItem } from '../../kinds/template';
-import { questionTitle, type FormAnswer, type Template } from '../../kinds/types';
+import { fieldTitle, questionTitle, type FormAnswer, type Template } from '../../kinds/types';
+import { shownKind, WordsBody } from '../../llm/Words';
 import type { ReviewItem } from '../../lead/review';
 import { TemplateForm } from '../work/TemplateForm';
 
@@ -19,7 +20,12 @@ export function TemplateReview({ template, item }: { template: Template; item: R
     <div class="tpl-review" data-testid="template-review">
       <div class="tpl-review-fields">
         {fields.map(({ def, data }) =>
-          def.kind === 'text' || !data.screen_url ? (
+          def.kind === 'conversation' || def.kind === 'markdown' ? (
+            <div class="review-words" key={def.name} data-field={def.name}>
+              {fieldTitle(def, lang) && <h4 class="sub-head">{fieldTitle(def, lang)}</h4>}
+              <WordsBody kind={shownKind(def.kind, data)} data={data} />
+            </div>
+          ) : def.kind === 'text' || !data.screen_url ? (
             <p class="review-text" key={def.name}>
               {data.text}
             </p>

@@ -24,6 +24,7 @@ import {
 import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, type Question, type Template } from '../../kinds/types';
 import { keyAction, keyForControl } from '../../work/hotkeys';
 import { QuestionSpeaker } from './Question';
+import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
 
 export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
 
@@ -251,7 +252,7 @@ export function TemplateForm({
   const cur = st.list[st.index];
   return (
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
-      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} />
+      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} />
       <div class="tpl-questions">
         {narrow && (
           <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
@@ -296,18 +297,41 @@ export function TemplateForm({
   );
 }
 
+/** One field: its caption, then its picture or words. */
+function FieldFigure({ f, lang, scroll }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean }) {
+  const { def, data } = f;
+  const kind = shownKind(def.kind, data);
+  const picture = kind === 'image' && (data.screen_url || data.thumb_url);
+  return (
+    <figure class={'tpl-field tpl-field-' + kind} data-testid="tpl-field" data-field={def.name} data-kind={kind}>
+      {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
+      {picture ? (
+        <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" draggable={false} />
+      ) : scroll ? (
+        <div class="md-scroll" data-testid="md-scroll" tabIndex={0} aria-label={fieldTitle(def, lang) || def.name}>
+          <WordsBody kind={kind} data={data} />
+        </div>
+      ) : (
+        <WordsBody kind={kind === 'image' ? 'text' : kind} data={data} />
+      )}
+    </figure>
+  );
+}
+
 function Fields({
   template,
   fields,
   shown,
   setShown,
   current,
+  narrow,
 }: {
   template: Template;
   fields: ReturnType<typeof fieldsOfItem>;
   shown: number;
   setShown: (f: (x: number) => number) => void;
   current?: Question;
+  narrow: boolean;
 }) {
   const lang = getLang();
   const layout = template.layout ?? 'one';
@@ -319,6 +343,30 @@ function Fields({
   else if (layout === 'one' && fields.length > 1) {
     const want = current?.field;
     list = [fields.find((f) => f.def.name === want) ?? fields[shown % fields.length]];
+  }
+  // an LLM's item (a conversation, answers in Markdown): every field shows, the prompt over
+  // the answers; the answers side by side on a wide screen in a side-by-side template,
+  // scrolling together
+  const llm = fields.some((f) => f.def.kind === 'conversation' || f.def.kind === 'markdown');
+  const answers = llm ? fields.filter((f) => shownKind(f.def.kind, f.data) === 'markdown') : [];
+  const side = layout === 'side_by_side' && !narrow && answers.length >= 2;
+  const pair = useSyncedScroll(side, [fields]);
+  if (llm) {
+    const rest = fields.filter((f) => !answers.includes(f) && !drawn(f.def.name));
+    return (
+      <div class="tpl-fields tpl-llm" data-testid="tpl-fields" data-layout={layout}>
+        {rest.map((f) => (
+          <FieldFigure key={f.def.name} f={f} lang={lang} />
+        ))}
+        {answers.length > 0 && (
+          <div class={'llm-pair' + (side ? ' llm-side' : '')} ref={pair} data-testid="llm-pair" data-side={side ? 'true' : 'false'}>
+            {answers.map((f) => (
+              <FieldFigure key={f.def.name} f={f} lang={lang} scroll />
+            ))}
+          </div>
+        )}
+      </div>
+    );
   }
   list = list.filter((f) => !drawn(f.def.name));
   if (!list.length) return null;
@@ -341,17 +389,8 @@ function Fields({
             : undefined
         }
       >
-        {list.map(({ def, data }) => (
-          <figure class="tpl-field" key={def.name} data-testid="tpl-field" data-field={def.name}>
-            {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
-            {def.kind === 'text' || (!data.screen_url && !data.thumb_url) ? (
-              <p class="work-text" data-testid="item-text">
-                {data.text}
-              </p>
-            ) : (
-              <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" draggable={false} />
-            )}
-          </figure>
+        {list.map((f) => (
+          <FieldFigure key={f.def.name} f={f} lang={lang} />
         ))}
       </div>
       {(swipe || (layout === 'one' && fields.length > 1 && !current?.field)) && (
