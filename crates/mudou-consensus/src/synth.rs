@@ -262,7 +262,10 @@ pub struct PairwiseSynth {
 pub fn generate_pairwise(cfg: &PairwiseSynthConfig) -> Result<PairwiseSynth> {
     use crate::pairwise::{Comparison, Outcome};
     if cfg.objects_per_component < 2 || cfg.n_components == 0 {
-        return Err(invalid("objects_per_component", "need components of at least 2 objects"));
+        return Err(invalid(
+            "objects_per_component",
+            "need components of at least 2 objects",
+        ));
     }
     if cfg.n_workers == 0 {
         return Err(invalid("n_workers", "must be at least 1"));
@@ -273,7 +276,10 @@ pub fn generate_pairwise(cfg: &PairwiseSynthConfig) -> Result<PairwiseSynth> {
         .ok_or_else(|| invalid("n_components", "too many objects"))?;
     let total: f64 = cfg.mix.iter().sum();
     if !(total.is_finite() && total > 0.0) || cfg.mix.iter().any(|m| !(*m >= 0.0)) {
-        return Err(invalid("mix", "shares must be non-negative with a positive sum"));
+        return Err(invalid(
+            "mix",
+            "shares must be non-negative with a positive sum",
+        ));
     }
     if !(cfg.tie_margin.is_finite() && cfg.tie_margin >= 0.0) {
         return Err(invalid("tie_margin", "must be finite and >= 0"));
@@ -365,4 +371,3 @@ pub fn generate_pairwise(cfg: &PairwiseSynthConfig) -> Result<PairwiseSynth> {
         kinds: workers.into_iter().map(|w| w.0).collect(),
     })
 }
-

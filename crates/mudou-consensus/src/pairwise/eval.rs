@@ -119,6 +119,9 @@ mod tests {
         let c = spearman_by_component(&scores, &gold, &comp).unwrap();
         assert_eq!((c.components, c.objects), (2, 7));
         assert!((c.rho - (3.0 - 4.0) / 7.0).abs() < 1e-12);
-        assert_eq!(spearman_by_component(&scores[..2], &gold[..2], &comp[..2]), None);
+        assert_eq!(
+            spearman_by_component(&scores[..2], &gold[..2], &comp[..2]),
+            None
+        );
     }
 }

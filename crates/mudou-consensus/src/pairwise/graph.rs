@@ -98,44 +98,47 @@ impl PairGraph {
     /// Builds the graph of `ends` (`left`, `right`; never equal). Returns the graph, the pair of
     /// each input, and the inputs' indices grouped by pair (`by_pair[pair_start[p]..pair_start[p + 1]]`).
     pub fn build(n: usize, ends: &[(u32, u32)]) -> (Self, Vec<u32>, Vec<u32>, Vec<u32>) {
-        let m = ends.len();
-        let mut start = vec![0u32; n + 1];
-        for &(l, r) in ends {
-            start[l.min(r) as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut pos = start.clone();
-        let mut order = vec![0u32; m];
-        for (c, &(l, r)) in ends.iter().enumerate() {
-            let a = l.min(r) as usize;
-            order[pos[a] as usize] = c as u32;
-            pos[a] += 1;
-        }
-        let mut pair_of = vec![0u32; m];
+        // Two stable counting sorts (by the larger end, then by the smaller) group the inputs by
+        // pair, pairs in (a, b) order, in O(m + n).
+        let counting = |key: &dyn Fn(u32) -> u32, input: &mut dyn Iterator<Item = u32>| {
+            let items: Vec<u32> = input.collect();
+            let mut start = vec![0u32; n + 1];
+            for &c in &items {
+                start[key(c) as usize + 1] += 1;
+            }
+            for i in 0..n {
+                start[i + 1] += start[i];
+            }
+            let mut out = vec![0u32; items.len()];
+            for &c in &items {
+                let k = key(c) as usize;
+                out[start[k] as usize] = c;
+                start[k] += 1;
+            }
+            out
+        };
+        let hi = |c: u32| {
+            let (l, r) = ends[c as usize];
+            l.max(r)
+        };
+        let lo = |c: u32| {
+            let (l, r) = ends[c as usize];
+            l.min(r)
+        };
+        let by_hi = counting(&hi, &mut (0..ends.len() as u32));
+        let by_pair = counting(&lo, &mut by_hi.into_iter());
+        let mut pair_of = vec![0u32; ends.len()];
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut pair_start: Vec<u32> = Vec::new();
-        let mut by_pair = Vec::with_capacity(m);
-        let mut scratch: Vec<(u32, u32)> = Vec::new();
-        for a in 0..n {
-            let bucket = &order[start[a] as usize..start[a + 1] as usize];
-            scratch.clear();
-            scratch.extend(bucket.iter().map(|&c| {
-                let (l, r) = ends[c as usize];
-                (l.max(r), c)
-            }));
-            scratch.sort_unstable();
-            let mut prev = u32::MAX;
-            for &(b, c) in &scratch {
-                if b != prev {
-                    pair_start.push(by_pair.len() as u32);
-                    pairs.push((a as u32, b));
-                    prev = b;
-                }
-                pair_of[c as usize] = (pairs.len() - 1) as u32;
-                by_pair.push(c);
+        let mut prev = (u32::MAX, u32::MAX);
+        for (k, &c) in by_pair.iter().enumerate() {
+            let ab = (lo(c), hi(c));
+            if ab != prev {
+                pair_start.push(k as u32);
+                pairs.push(ab);
+                prev = ab;
             }
+            pair_of[c as usize] = (pairs.len() - 1) as u32;
         }
         pair_start.push(by_pair.len() as u32);
         let mut adj_start = vec![0u32; n + 1];

@@ -204,8 +204,16 @@ impl Scores {
         iterations: u32,
         workers: Vec<WorkerReliability>,
     ) -> Self {
-        let ci_low = scores.iter().zip(&std_err).map(|(s, e)| s - z * e).collect();
-        let ci_high = scores.iter().zip(&std_err).map(|(s, e)| s + z * e).collect();
+        let ci_low = scores
+            .iter()
+            .zip(&std_err)
+            .map(|(s, e)| s - z * e)
+            .collect();
+        let ci_high = scores
+            .iter()
+            .zip(&std_err)
+            .map(|(s, e)| s + z * e)
+            .collect();
         Self {
             scores,
             std_err,

@@ -131,8 +131,7 @@ pub fn noisy_bradley_terry(c: &Comparisons, opts: &NoisyBtOptions) -> Result<Sco
     drop(by_pair);
     let mut chunks = vec![0usize];
     for p in 0..g.pairs.len() {
-        if pair_start[p + 1] as usize - pair_start[*chunks.last().unwrap_or(&0)] as usize >= CHUNK
-        {
+        if pair_start[p + 1] as usize - pair_start[*chunks.last().unwrap_or(&0)] as usize >= CHUNK {
             chunks.push(p + 1);
         }
     }
@@ -260,9 +259,7 @@ pub fn noisy_bradley_terry(c: &Comparisons, opts: &NoisyBtOptions) -> Result<Sco
                 if s.is_finite() { s } else { skill[k] },
                 if b.is_finite() { b } else { bias[k] },
             );
-            delta = delta
-                .max((s - skill[k]).abs())
-                .max((b - bias[k]).abs());
+            delta = delta.max((s - skill[k]).abs()).max((b - bias[k]).abs());
             skill[k] = s;
             bias[k] = b;
         }

@@ -38,7 +38,10 @@ impl Rankings {
                 objects.push(o);
             }
             if objects.len() >= u32::MAX as usize {
-                return Err(crate::error::invalid("rankings", "more than u32::MAX entries"));
+                return Err(crate::error::invalid(
+                    "rankings",
+                    "more than u32::MAX entries",
+                ));
             }
             starts.push(objects.len() as u32);
         }
@@ -312,13 +315,15 @@ mod tests {
         assert_eq!(s.order(None), [0, 1, 2, 3]);
         assert!(s.std_err.iter().all(|e| e.is_finite() && *e > 0.0));
         assert!((s.scores.iter().sum::<f64>()).abs() < 1e-12);
-        assert!(plackett_luce(
-            &r,
-            &PlOptions {
-                prior: -1.0,
-                ..Default::default()
-            }
-        )
-        .is_err());
+        assert!(
+            plackett_luce(
+                &r,
+                &PlOptions {
+                    prior: -1.0,
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -424,8 +424,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for m in [None, Some("bt"), Some("noisy-bt")] {
             let mut a = args(dir.path(), m, CMP);
-            std::fs::write(dir.path().join("gold.csv"), "object,rank\nb,2\na,1\nc,3\nzz,1\n")
-                .unwrap();
+            std::fs::write(
+                dir.path().join("gold.csv"),
+                "object,rank\nb,2\na,1\nc,3\nzz,1\n",
+            )
+            .unwrap();
             a.gold = Some(dir.path().join("gold.csv"));
             if m == Some("noisy-bt") {
                 a.workers = Some(dir.path().join("workers.csv"));
@@ -437,7 +440,10 @@ mod tests {
             assert_eq!(names, ["a", "b", "c", "x", "y"], "{m:?}");
             let num = |i: usize, j: usize| r[i][j].parse::<f64>().unwrap();
             // a beat everyone, b beat c: a > b > c inside component 0; x, y in component 1.
-            assert!(num(1, 1) > num(2, 1) && num(2, 1) > num(3, 1), "{m:?}: {r:?}");
+            assert!(
+                num(1, 1) > num(2, 1) && num(2, 1) > num(3, 1),
+                "{m:?}: {r:?}"
+            );
             for i in 1..=5 {
                 assert!(num(i, 2) < num(i, 1) && num(i, 1) < num(i, 3));
             }
@@ -482,7 +488,11 @@ mod tests {
         let out = std::fs::read_to_string(&a.output).unwrap();
         assert!(out.contains("\n\"a,1\","), "{out}");
         // Columns in another order, with --pairwise.
-        let mut a = args(dir.path(), Some("bt"), "label,right,left,worker\nleft,b,a,w1\n");
+        let mut a = args(
+            dir.path(),
+            Some("bt"),
+            "label,right,left,worker\nleft,b,a,w1\n",
+        );
         a.pairwise = true;
         run(&a).unwrap();
         let r = rows(&a.output);
@@ -493,9 +503,18 @@ mod tests {
     fn bad_input_names_the_line() {
         let dir = tempfile::tempdir().unwrap();
         for (text, want) in [
-            ("worker,left,right,label\nw1,a,b,left\nw1,a,a,left\n", "line 3"),
-            ("worker,left,right,label\nw1,a,b,left\nw1,a,b,maybe\n", "line 3"),
-            ("worker,left,right,label\nw1,a,b,left\n,a,b,left\n", "`worker`"),
+            (
+                "worker,left,right,label\nw1,a,b,left\nw1,a,a,left\n",
+                "line 3",
+            ),
+            (
+                "worker,left,right,label\nw1,a,b,left\nw1,a,b,maybe\n",
+                "line 3",
+            ),
+            (
+                "worker,left,right,label\nw1,a,b,left\n,a,b,left\n",
+                "`worker`",
+            ),
             ("worker,left,right,label\n", "no comparisons"),
             ("who,left,right,label\nw1,a,b,left\n", "`worker`"),
             ("worker,left,right,label\nw1,\"a\",a,left\n", "itself"),
@@ -534,8 +553,7 @@ mod tests {
         run(&a).unwrap();
         let r = rows(&a.output);
         assert_eq!(r.len(), 119);
-        let comps: std::collections::HashSet<&str> =
-            r[1..].iter().map(|x| x[4].as_str()).collect();
+        let comps: std::collections::HashSet<&str> = r[1..].iter().map(|x| x[4].as_str()).collect();
         assert_eq!(comps.len(), 11);
     }
 }
