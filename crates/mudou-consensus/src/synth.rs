@@ -275,7 +275,7 @@ pub fn generate_pairwise(cfg: &PairwiseSynthConfig) -> Result<PairwiseSynth> {
         .checked_mul(cfg.objects_per_component)
         .ok_or_else(|| invalid("n_components", "too many objects"))?;
     let total: f64 = cfg.mix.iter().sum();
-    if !(total.is_finite() && total > 0.0) || cfg.mix.iter().any(|m| !(*m >= 0.0)) {
+    if !(total.is_finite() && total > 0.0) || cfg.mix.iter().any(|m| m.is_nan() || *m < 0.0) {
         return Err(invalid(
             "mix",
             "shares must be non-negative with a positive sum",

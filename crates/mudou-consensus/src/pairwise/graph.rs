@@ -596,7 +596,7 @@ mod tests {
     fn dense_inverse_matches_a_direct_solve() {
         // H = [[3, -1, 0], [-1, 2.5, -1], [0, -1, 1.5]]; its inverse computed by hand (adjugate).
         let h = [3.0, -1.0, 0.0, -1.0, 2.5, -1.0, 0.0, -1.0, 1.5];
-        let det = 3.0 * (2.5 * 1.5 - 1.0) - (-1.0) * (-1.0 * 1.5);
+        let det = 3.0 * (2.5 * 1.5 - 1.0) - 1.5; // 6.75
         let inv = [
             (2.5 * 1.5 - 1.0) / det,
             1.5 / det,

@@ -184,10 +184,10 @@ pub fn plackett_luce(r: &Rankings, opts: &PlOptions) -> Result<Scores> {
             let m = rk.len();
             let (mut c, mut d) = (Vec::with_capacity(m), Vec::with_capacity(m));
             let (mut cc, mut dd) = (0.0, 0.0);
-            for t in 0..m {
+            for (t, &st) in suffix.iter().enumerate() {
                 if t + 1 < m {
-                    cc += 1.0 / (suffix[t] * suffix[t]);
-                    dd += 1.0 / suffix[t];
+                    cc += 1.0 / (st * st);
+                    dd += 1.0 / st;
                 }
                 c.push(cc);
                 d.push(dd);

@@ -283,15 +283,18 @@ fn invalid_input_is_an_error() {
     }
 }
 
+/// `(worker, left, offset to right, outcome)`.
+type RawComparison = (u32, u32, u32, u8);
+
 /// Random valid comparisons: up to 8 objects, 4 workers.
-fn comparisons() -> impl Strategy<Value = (u32, u32, Vec<(u32, u32, u32, u8)>)> {
+fn comparisons() -> impl Strategy<Value = (u32, u32, Vec<RawComparison>)> {
     (2u32..8, 1u32..4).prop_flat_map(|(n, nw)| {
         let one = (0..nw, 0..n, 1..n, 0u8..3);
         (Just(n), Just(nw), proptest::collection::vec(one, 0..40))
     })
 }
 
-fn build(n: u32, nw: u32, raw: &[(u32, u32, u32, u8)]) -> Comparisons {
+fn build(n: u32, nw: u32, raw: &[RawComparison]) -> Comparisons {
     let items = raw
         .iter()
         .map(|&(w, l, d, o)| {
@@ -357,8 +360,8 @@ proptest! {
         let c2 = Comparisons::new(n, nw, items).unwrap();
         for m in methods() {
             let (a, b) = (m.run(&c).unwrap(), m.run(&c2).unwrap());
-            for i in 0..n as usize {
-                let j = po[i] as usize;
+            for (i, &j) in po.iter().enumerate() {
+                let j = j as usize;
                 prop_assert!((a.scores[i] - b.scores[j]).abs() < 1e-6, "{m}: {} vs {}", a.scores[i], b.scores[j]);
                 prop_assert!((a.std_err[i] - b.std_err[j]).abs() < 1e-6);
             }
