@@ -9,7 +9,7 @@ crowd-kit's is `ck_pairwise.py` (import, pandas read, ties dropped, fit, write, 
 with ties as half-wins (its default) and, for accuracy, also with ties dropped (crowd-kit's data).
 Each crowd-kit run has a timeout of CK_TIMEOUT seconds (default 900); NoisyBradleyTerry's gradient
 is a Python loop over the rows, so CK_NBT_MAX (default 100000) caps the size it is run on.
-Runs: PW_RUNS (default 3) interleaved pairs per set and method; crowd-kit NoisyBT above 50k
+Runs: PW_RUNS (default 3) interleaved pairs per set and method (PW_REAL=0: synthetic only); crowd-kit NoisyBT above 50k
 comparisons runs once. Tables give medians.
 
 Run by `run.sh pairwise`; env: MUDOU (binary), PWSYNTH (example), WORK, ROOT.
@@ -30,6 +30,7 @@ SIZES = [int(x) for x in os.environ.get("PW_SIZES", "100000 1000000").split()]
 RUNS = int(os.environ.get("PW_RUNS", "3"))
 TIMEOUT = int(os.environ.get("CK_TIMEOUT", "900"))
 NBT_MAX = int(os.environ.get("CK_NBT_MAX", "100000"))
+REAL = os.environ.get("PW_REAL", "1") != "0"
 
 
 def timed(cmd):
@@ -62,7 +63,8 @@ def rows(path):
 
 
 def main():
-    sets = [(name, os.path.join(ROOT, "datasets/pairwise", name)) for name in ("sigir2010_music", "ukpconvarg1")]
+    sets = [(name, os.path.join(ROOT, "datasets/pairwise", name))
+            for name in ("sigir2010_music", "ukpconvarg1") if REAL]
     for n in SIZES:
         d = os.path.join(WORK, f"pairwise_synth_{n}")
         if not os.path.exists(os.path.join(d, "gold.csv")):

@@ -1,6 +1,6 @@
 //! Bradley–Terry: `P(i beats j) = π_i / (π_i + π_j)`, one strength per object.
 
-use super::graph::{Block, Layout, PairGraph, centred_with_errors};
+use super::graph::{Block, Components, Layout, PairGraph, centred_with_errors};
 use super::{Comparisons, Outcome, Scores, TieMode, check_common};
 use crate::error::Result;
 
@@ -67,7 +67,8 @@ pub fn bradley_terry(c: &Comparisons, opts: &BtOptions) -> Result<Scores> {
             (Outcome::Tie, TieMode::Drop) => {}
         }
     }
-    let comps = c.components();
+    // The distinct pairs are the graph's edges: the same components as `c.components()`.
+    let comps = Components::new(g.n, g.pairs.iter().copied());
     let layout = Layout::new(&comps);
     let mut theta = vec![0.0; g.n];
     let iterations = g.solve_bt(

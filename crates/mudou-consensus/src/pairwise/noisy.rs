@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::bt::{BtOptions, bt_errors};
-use super::graph::{Layout, PairGraph};
+use super::graph::{Components, Layout, PairGraph};
 use super::{Comparisons, Outcome, Scores, TieMode, WorkerReliability, sigmoid};
 use crate::error::{Result, invalid};
 
@@ -154,7 +154,8 @@ pub fn noisy_bradley_terry(c: &Comparisons, opts: &NoisyBtOptions) -> Result<Sco
             add_answer(w, a, drop_ties);
         }
     }
-    let comps = c.components();
+    // The distinct pairs are the graph's edges: the same components as `c.components()`.
+    let comps = Components::new(g.n, g.pairs.iter().copied());
     let layout = Layout::new(&comps);
     g.solve_bt(
         &wins,
