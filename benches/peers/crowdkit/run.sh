@@ -5,6 +5,8 @@
 #   benches/peers/crowdkit/run.sh real agreement   # only those parts
 #   benches/peers/crowdkit/run.sh aggregate        # `mudou aggregate` vs crowd-kit, whole process (aggregate.py)
 #   benches/peers/crowdkit/run.sh parity           # MACE and GLAD vs crowd-kit's defaults (parity.py)
+#   benches/peers/crowdkit/run.sh pairwise         # `mudou aggregate` vs BradleyTerry / NoisyBradleyTerry
+#                                                  # (pairwise.py; PW_SIZES, PW_RUNS, CK_NBT_MAX)
 # Sizes (items; labels = 5 x items): FAST_SIZES (MV, Wawa, DS, one-coin; default
 # "10000 100000 200000" = 50k/500k/1M labels), GLAD_SIZES (default "10000" = 50k labels: crowd-kit
 # GLAD takes ~80 s there and did not finish 500k in 15 min), MACE_SIZES (default "10000 100000":
@@ -20,8 +22,9 @@ fi
 # Two BLAS threads spin on a busy 2-core box; crowd-kit is pandas-bound anyway.
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-consensus}"
-(cd "$ROOT" && cargo build --release -q -p mudou-consensus --example peer --example synth)
+(cd "$ROOT" && cargo build --release -q -p mudou-consensus --example peer --example synth --example pairwise_synth)
 export PEER="$CARGO_TARGET_DIR/release/examples/peer" SYNTH="$CARGO_TARGET_DIR/release/examples/synth"
+export PWSYNTH="$CARGO_TARGET_DIR/release/examples/pairwise_synth" ROOT
 export WORK="$CARGO_TARGET_DIR/peers"
 mkdir -p "$WORK"
 case "${1:-}" in
@@ -32,6 +35,12 @@ case "${1:-}" in
     (cd "$ROOT" && timeout 3600 cargo build --release -q -p mudou)
     export MUDOU="$CARGO_TARGET_DIR/release/mudou"
     exec "$VENV/bin/python" "$HERE/aggregate.py" ;;
+  pairwise)
+    # `mudou aggregate` on comparisons vs crowd-kit's BradleyTerry and NoisyBradleyTerry (pairwise.py).
+    mkdir -p "$ROOT/web-ui/dist"
+    (cd "$ROOT" && timeout 3600 cargo build --release -q -p mudou)
+    export MUDOU="$CARGO_TARGET_DIR/release/mudou"
+    exec "$VENV/bin/python" "$HERE/pairwise.py" ;;
   parity)
     # MACE and GLAD against crowd-kit's defaults on every set in ../shared/datasets (parity.py).
     exec "$VENV/bin/python" "$HERE/parity.py" ;;

@@ -61,6 +61,24 @@ pub enum Error {
         /// Length expected.
         expected: usize,
     },
+    /// A comparison or ranking names an object index `>= n_objects`.
+    #[error("comparison {index}: object {object} is out of range (there are {n_objects} objects)")]
+    ObjectOutOfRange {
+        /// Position of the comparison (or ranking) in the input.
+        index: usize,
+        /// The offending object index.
+        object: u32,
+        /// Number of objects declared.
+        n_objects: u32,
+    },
+    /// A comparison sets an object against itself, or a ranking lists an object twice.
+    #[error("comparison {index}: object {object} is compared with itself")]
+    SelfComparison {
+        /// Position of the comparison (or ranking) in the input.
+        index: usize,
+        /// The repeated object.
+        object: u32,
+    },
     /// A bounding box has non-finite coordinates or `x1 < x0` / `y1 < y0`.
     #[error("box {index} is invalid (coordinates must be finite with x0 <= x1 and y0 <= y1)")]
     InvalidBox {

@@ -14,6 +14,8 @@
 //! - [`agreement`]: Cohen's kappa, Fleiss' kappa, Krippendorff's alpha.
 //! - [`quality`]: per-worker quality report.
 //! - [`incremental`]: the per-submit update and the dynamic-overlap decision.
+//! - [`pairwise`]: pairwise comparisons and rankings (Bradley–Terry, noisy Bradley–Terry,
+//!   Plackett–Luce, Borda), with intervals, components and a per-model leaderboard.
 //! - [`synth`]: a seeded synthetic crowd for tests and benchmarks.
 
 pub mod aggregate;
@@ -23,6 +25,7 @@ mod data;
 mod error;
 pub mod incremental;
 pub mod multilabel;
+pub mod pairwise;
 pub mod quality;
 pub mod synth;
 

@@ -206,3 +206,168 @@ pub fn generate(cfg: &SynthConfig) -> Result<SynthCrowd> {
         confusions,
     })
 }
+/// Settings of a synthetic pairwise crowd: components (e.g. prompts) of objects (e.g. answers)
+/// with hidden strengths, compared by workers of the four kinds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairwiseSynthConfig {
+    /// Components (objects are only compared inside their own).
+    pub n_components: u32,
+    /// Objects per component (≥ 2).
+    pub objects_per_component: u32,
+    /// Workers (≥ 1).
+    pub n_workers: u32,
+    /// Comparisons to draw.
+    pub n_comparisons: u32,
+    /// An honest answer is a tie with probability 1/2 when the strengths differ by less than this.
+    pub tie_margin: f64,
+    /// RNG seed.
+    pub seed: u64,
+    /// Shares of good, mediocre, spammer and adversarial workers (normalised).
+    pub mix: [f64; 4],
+}
+
+impl Default for PairwiseSynthConfig {
+    /// 1,000,000 comparisons of 2,000 objects in 100 components of 20, 1,000 workers.
+    fn default() -> Self {
+        Self {
+            n_components: 100,
+            objects_per_component: 20,
+            n_workers: 1_000,
+            n_comparisons: 1_000_000,
+            tie_margin: 0.1,
+            seed: 42,
+            mix: [0.55, 0.25, 0.12, 0.08],
+        }
+    }
+}
+
+/// A generated pairwise crowd.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairwiseSynth {
+    /// Objects (`n_components × objects_per_component`; component `c` holds objects
+    /// `c·k .. (c + 1)·k`).
+    pub n_objects: u32,
+    /// The comparisons, in draw order.
+    pub comparisons: Vec<crate::pairwise::Comparison>,
+    /// Hidden log-strength of each object (standard normal).
+    pub truth: Vec<f64>,
+    /// Kind of each worker.
+    pub kinds: Vec<WorkerKind>,
+}
+
+/// Draws a pairwise crowd. Good workers answer by the strengths, sharpened (`P(left) =
+/// σ(κ Δ)`, κ in 1.5–3); mediocre ones do so with probability 0.5–0.7 and flip a fair coin
+/// otherwise; spammers always say "left" or flip a coin; adversarial workers answer
+/// `σ(−Δ)`. Honest answers on close pairs (|Δ| < `tie_margin`) are ties half the time.
+pub fn generate_pairwise(cfg: &PairwiseSynthConfig) -> Result<PairwiseSynth> {
+    use crate::pairwise::{Comparison, Outcome};
+    if cfg.objects_per_component < 2 || cfg.n_components == 0 {
+        return Err(invalid(
+            "objects_per_component",
+            "need components of at least 2 objects",
+        ));
+    }
+    if cfg.n_workers == 0 {
+        return Err(invalid("n_workers", "must be at least 1"));
+    }
+    let n_objects = cfg
+        .n_components
+        .checked_mul(cfg.objects_per_component)
+        .ok_or_else(|| invalid("n_components", "too many objects"))?;
+    let total: f64 = cfg.mix.iter().sum();
+    if !(total.is_finite() && total > 0.0) || cfg.mix.iter().any(|m| m.is_nan() || *m < 0.0) {
+        return Err(invalid(
+            "mix",
+            "shares must be non-negative with a positive sum",
+        ));
+    }
+    if !(cfg.tie_margin.is_finite() && cfg.tie_margin >= 0.0) {
+        return Err(invalid("tie_margin", "must be finite and >= 0"));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let truth: Vec<f64> = (0..n_objects)
+        .map(|_| {
+            // Box–Muller.
+            let u: f64 = rng.random_range(f64::EPSILON..1.0);
+            let v: f64 = rng.random_range(0.0..1.0);
+            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        })
+        .collect();
+    let kinds_all = [
+        WorkerKind::Good,
+        WorkerKind::Mediocre,
+        WorkerKind::Spammer,
+        WorkerKind::Adversarial,
+    ];
+    // Per worker: kind, sharpness or honesty, and for spammers whether they always say left.
+    let workers: Vec<(WorkerKind, f64, bool)> = (0..cfg.n_workers)
+        .map(|_| {
+            let mut x = rng.random_range(0.0..total);
+            let mut kind = WorkerKind::Good;
+            for (k, m) in kinds_all.iter().zip(cfg.mix) {
+                if x < m {
+                    kind = *k;
+                    break;
+                }
+                x -= m;
+            }
+            let p = match kind {
+                WorkerKind::Good => rng.random_range(1.5..3.0),
+                WorkerKind::Mediocre => rng.random_range(0.5..0.7),
+                _ => 1.0,
+            };
+            (kind, p, rng.random_bool(0.5))
+        })
+        .collect();
+    let k = cfg.objects_per_component;
+    let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let mut comparisons = Vec::with_capacity(cfg.n_comparisons as usize);
+    for _ in 0..cfg.n_comparisons {
+        let c = rng.random_range(0..cfg.n_components);
+        let a = rng.random_range(0..k);
+        let mut b = rng.random_range(0..k - 1);
+        if b >= a {
+            b += 1;
+        }
+        let (l, r) = (c * k + a, c * k + b);
+        let w = rng.random_range(0..cfg.n_workers);
+        let (kind, p, always_left) = workers[w as usize];
+        let d = truth[l as usize] - truth[r as usize];
+        let honest = |rng: &mut ChaCha8Rng, kappa: f64| {
+            if d.abs() < cfg.tie_margin && rng.random_bool(0.5) {
+                Outcome::Tie
+            } else if rng.random_bool(sig(kappa * d)) {
+                Outcome::Left
+            } else {
+                Outcome::Right
+            }
+        };
+        let coin = |rng: &mut ChaCha8Rng| {
+            if rng.random_bool(0.5) {
+                Outcome::Left
+            } else {
+                Outcome::Right
+            }
+        };
+        let outcome = match kind {
+            WorkerKind::Good => honest(&mut rng, p),
+            WorkerKind::Mediocre => {
+                if rng.random_bool(p) {
+                    honest(&mut rng, 1.0)
+                } else {
+                    coin(&mut rng)
+                }
+            }
+            WorkerKind::Spammer if always_left => Outcome::Left,
+            WorkerKind::Spammer => coin(&mut rng),
+            WorkerKind::Adversarial => honest(&mut rng, -1.0),
+        };
+        comparisons.push(Comparison::new(w, l, r, outcome));
+    }
+    Ok(PairwiseSynth {
+        n_objects,
+        comparisons,
+        truth,
+        kinds: workers.into_iter().map(|w| w.0).collect(),
+    })
+}

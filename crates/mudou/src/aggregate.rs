@@ -1,5 +1,6 @@
 //! `mudou aggregate`: aggregate labels someone already has (crowd-kit's CSV layout) without a
 //! server: `task,worker,label` in, `task,label,confidence` out, accuracy against gold if given.
+//! Pairwise comparisons (`worker,left,right,label`) go to [`pairwise`]: a score per object.
 //!
 //! The reader is built for large files: the file is read into memory once, split at line
 //! boundaries into one part per core, and each part is parsed on its own thread; ids are
@@ -13,28 +14,82 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use mudou_consensus::pairwise::PairwiseMethod;
 use mudou_consensus::{Aggregation, Interner, Label, Labels, LabelsBuilder, Method, StringLabels};
 use rustc_hash::{FxHashMap, FxHashSet};
+
+mod pairwise;
 
 /// Arguments of `mudou aggregate`.
 #[derive(clap::Args, Debug)]
 pub struct AggregateArgs {
-    /// Aggregation method: mv, wawa, ds, onecoin, glad or mace.
-    #[arg(long, default_value = "ds", value_parser = parse_method)]
-    pub method: Method,
-    /// Labels as CSV with the header `task,worker,label` (columns in any order; labels are strings).
+    /// Method. Labels: mv, wawa, ds (default), onecoin, glad or mace. Pairwise comparisons: bt
+    /// (Bradley–Terry, default) or noisy-bt (with each worker's skill and bias).
+    #[arg(long, value_parser = parse_any_method)]
+    pub method: Option<AnyMethod>,
+    /// Labels as CSV with the header `task,worker,label` (columns in any order; labels are
+    /// strings), or pairwise comparisons with the header `worker,left,right,label` (label `left`,
+    /// `right`, `tie`, or the winning object's id as crowd-kit has it), recognised by its
+    /// `left` and `right` columns.
     #[arg(long)]
     pub input: PathBuf,
-    /// Optional gold answers as CSV with the header `task,label`; prints the accuracy.
+    /// Optional gold: `task,label` for labels (prints the accuracy); `object,rank` (1 = best) or
+    /// `object,score` (higher = better) for comparisons (prints Spearman's ρ per component,
+    /// weighted by size).
     #[arg(long)]
     pub gold: Option<PathBuf>,
-    /// Where to write `task,label,confidence` (one row per task, in input order).
+    /// Where to write `task,label,confidence` (one row per task, in input order), or for
+    /// comparisons `object,score,ci_low,ci_high,component` (one row per object, in order of
+    /// first appearance; scores are log-strengths centred per component, 95% intervals).
     #[arg(long)]
     pub output: PathBuf,
     /// Settings: `mudou` (ours) or `crowdkit` (crowd-kit 1.4.2's defaults, to compare like for
-    /// like; only GLAD and MACE differ, the other methods already use crowd-kit's).
+    /// like; only GLAD and MACE differ, the other methods already use crowd-kit's; for
+    /// comparisons: ties dropped).
     #[arg(long, value_enum, default_value_t = Preset::Mudou)]
     pub preset: Preset,
+    /// Read the input as pairwise comparisons even if its header does not say so.
+    #[arg(long)]
+    pub pairwise: bool,
+    /// Comparisons only: a tie counts as half a win each way (`half`, the default) or is left
+    /// out (`drop`, crowd-kit's rule and the `crowdkit` preset's).
+    #[arg(long, value_enum)]
+    pub ties: Option<Ties>,
+    /// Comparisons only, noisy-bt: also write `worker,skill,bias,answers` here.
+    #[arg(long)]
+    pub workers: Option<PathBuf>,
+}
+
+/// How ties count in pairwise comparisons.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ties {
+    /// Half a win each way.
+    Half,
+    /// Left out.
+    Drop,
+}
+
+/// A method for labels or for pairwise comparisons.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AnyMethod {
+    /// Labels → one class per task.
+    Labels(Method),
+    /// Comparisons → a score per object.
+    Pairwise(PairwiseMethod),
+}
+
+fn parse_any_method(s: &str) -> Result<AnyMethod, String> {
+    if let Ok(m) = s.parse::<Method>() {
+        return Ok(AnyMethod::Labels(m));
+    }
+    s.parse::<PairwiseMethod>()
+        .map(AnyMethod::Pairwise)
+        .map_err(|_| {
+            format!(
+                "unknown method {s:?}; expected mv, wawa, ds, onecoin, glad or mace (labels), \
+                 bt or noisy-bt (pairwise comparisons)"
+            )
+        })
 }
 
 /// Which settings the EM methods run with.
@@ -46,10 +101,6 @@ pub enum Preset {
     Crowdkit,
 }
 
-fn parse_method(s: &str) -> Result<Method, String> {
-    s.parse::<Method>().map_err(|e| e.to_string())
-}
-
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -59,12 +110,30 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<()> {
     let start = Instant::now();
     let buf = std::fs::read(&args.input)
         .with_context(|| format!("cannot open {}", args.input.display()))?;
+    let pairwise_file = args.pairwise || pairwise::has_pairwise_header(&args.input, &buf);
+    let method = match (args.method, pairwise_file) {
+        (Some(AnyMethod::Pairwise(m)), _) => return pairwise::run(args, m, &buf, start),
+        (None, true) => {
+            let m = PairwiseMethod::Bt(Default::default());
+            return pairwise::run(args, m, &buf, start);
+        }
+        (Some(AnyMethod::Labels(m)), true) => bail!(
+            "{} holds pairwise comparisons (a `left` and a `right` column): use --method bt or \
+             --method noisy-bt, not {m}",
+            args.input.display()
+        ),
+        (Some(AnyMethod::Labels(m)), false) => m,
+        (None, false) => Method::DawidSkene,
+    };
+    if args.ties.is_some() || args.workers.is_some() {
+        bail!("--ties and --workers are for pairwise comparisons (--method bt or noisy-bt)");
+    }
     let data = read_labels(&args.input, &buf)?;
     let read = start.elapsed();
     let t = Instant::now();
     let agg = match args.preset {
-        Preset::Mudou => args.method.run(&data.labels),
-        Preset::Crowdkit => args.method.run_crowdkit(&data.labels),
+        Preset::Mudou => method.run(&data.labels),
+        Preset::Crowdkit => method.run_crowdkit(&data.labels),
     }
     .with_context(|| format!("aggregating {}", args.input.display()))?;
     let fit = t.elapsed();
@@ -73,7 +142,7 @@ pub fn run(args: &AggregateArgs) -> anyhow::Result<()> {
     let write = t.elapsed();
     println!(
         "{}: {} labels, {} tasks, {} workers, {} classes; {} iterations; wrote {}",
-        args.method,
+        method,
         data.labels.len(),
         data.labels.n_tasks(),
         data.labels.n_workers(),
@@ -763,11 +832,14 @@ mod tests {
             std::fs::write(dir.join("gold.csv"), g).unwrap();
         }
         AggregateArgs {
-            method: parse_method(method).unwrap(),
+            method: Some(parse_any_method(method).unwrap()),
             input: dir.join("labels.csv"),
             gold: gold.map(|_| dir.join("gold.csv")),
             output: dir.join("out.csv"),
             preset: Preset::Mudou,
+            pairwise: false,
+            ties: None,
+            workers: None,
         }
     }
 
@@ -830,7 +902,7 @@ mod tests {
         let a = args(dir.path(), "mv", "task,worker,label\n", None);
         assert!(run(&a).is_err());
 
-        assert!(parse_method("nope").is_err());
+        assert!(parse_any_method("nope").is_err());
     }
 
     /// Reads `text` with the fast reader (or its fallback) and with the `csv` crate alone.

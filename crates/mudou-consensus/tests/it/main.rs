@@ -6,5 +6,6 @@ mod common;
 mod datasets;
 mod incremental;
 mod multilabel;
+mod pairwise;
 mod props;
 mod quality;
