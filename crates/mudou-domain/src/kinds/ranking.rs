@@ -9,9 +9,10 @@
 //!   two options, since a Borda point is a pairwise preference). The agreed order sorts the
 //!   fields by points; equal points make a tie. The top is clear when the raters agree on
 //!   it: the confidence is the weighted share of raters whose best group is exactly the
-//!   agreed best group. One answer is agreed with itself (confidence 1), so with overlap 1
-//!   an item resolves as any kind's does; two raters who put different answers first give
-//!   a tie at the top and confidence 0, and the item asks for more labels.
+//!   agreed best group. The answers settle when that share is more than half: one answer is
+//!   agreed with itself (confidence 1), so with overlap 1 an item resolves as any kind's
+//!   does; two raters who put different answers first give a tie at the top, confidence 0,
+//!   and the item never resolves on them: it asks for more labels, then goes to a lead.
 //! - Score against gold: Kendall's tau-b between the answer and the gold ranking, mapped to
 //!   0..1 by `(tau + 1) / 2`. It passes at 0.8 or more: for three answers only the exact
 //!   order; for four, one swapped neighbouring pair (0.83); for five, up to two (0.8): the
@@ -286,10 +287,11 @@ impl QuestionKind for Ranking {
             })
             .map(|(_, w)| w)
             .sum();
+        let confidence = agree / total;
         Agreed {
             answer: Some(Self::order(q, &places)),
-            confidence: agree / total,
-            settles: true,
+            confidence,
+            settles: confidence > 0.5 + 1e-9,
         }
     }
 
@@ -471,6 +473,7 @@ mod tests {
             Some(order(&[&["response_1", "response_3"], &["response_2"]]))
         );
         assert_eq!(split.confidence, 0.0);
+        assert!(!split.settles && two.settles && one.settles);
         // a third decides; a trusted rater outweighs two careless ones
         let three = Ranking.consensus(
             q,
@@ -479,6 +482,7 @@ mod tests {
         );
         assert_eq!(three.answer, Some(a.clone()));
         assert!((three.confidence - 2.0 / 3.0).abs() < 1e-9);
+        assert!(three.settles);
         let skilled = Voters {
             index: &[0, 1, 2],
             accuracy: &[0.55, 0.55, 0.97],
