@@ -78,7 +78,7 @@ export function RankingEditor({ q, value, onChange, fields, lang, id }: EditorPr
           const i = names.indexOf(f);
           const p = place(f);
           const data = fields?.find((x) => x.name === f);
-          const excerpt = (data?.text ?? '').replace(/\s+/g, ' ').trim().slice(0, 90);
+          const excerpt = (data?.text ?? '').replace(/[*_#`>|]+/g, '').replace(/\s+/g, ' ').trim().slice(0, 90);
           return (
             <li key={f}>
               <button
