@@ -139,6 +139,11 @@ pub trait QuestionKind: Send + Sync {
     /// not enough to say.
     fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64>;
 
+    /// Each part's agreement, for a question of several parts (a rubric's axes), by key.
+    fn agreement_parts(&self, _q: &Question, _items: &[Vec<Value>]) -> Vec<(String, Option<f64>)> {
+        Vec::new()
+    }
+
     /// Objects an answer draws (for per-object pay).
     fn objects(&self, _answer: &Value) -> Option<usize> {
         None

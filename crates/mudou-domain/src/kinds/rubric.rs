@@ -249,6 +249,14 @@ impl QuestionKind for Rubric {
         (!alphas.is_empty()).then(|| alphas.iter().sum::<f64>() / alphas.len() as f64)
     }
 
+    fn agreement_parts(&self, q: &Question, items: &[Vec<Value>]) -> Vec<(String, Option<f64>)> {
+        q.options
+            .iter()
+            .map(|o| o.key.clone())
+            .zip(per_axis(q, items))
+            .collect()
+    }
+
     /// `helpful=4; correct=5`.
     fn cell(&self, q: &Question, answer: &Value) -> String {
         q.options

@@ -426,4 +426,15 @@ both!(two_annotators_grade_a_response_by_rubric, |app| {
     assert_eq!(q["kind"], "rubric");
     let alpha = q["krippendorff_alpha"].as_f64().unwrap();
     assert!(alpha < 1.0 && alpha > -1.0, "{q}");
+    // each axis's own alpha, their mean the question's; `correct` agreed on both items
+    let parts = q["parts"].as_array().unwrap();
+    let keys: Vec<&str> = parts.iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["helpful", "correct", "harmless"]);
+    assert_eq!(parts[1]["krippendorff_alpha"], 1.0, "{q}");
+    let mean = parts
+        .iter()
+        .map(|p| p["krippendorff_alpha"].as_f64().unwrap())
+        .sum::<f64>()
+        / 3.0;
+    assert!((mean - alpha).abs() < 1e-9, "{q}");
 });
