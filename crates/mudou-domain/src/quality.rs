@@ -292,6 +292,17 @@ pub struct QuestionFigures {
     /// Resolved items whose final answer to this question differs from the batch
     /// consensus's: where weighing people by their record would answer otherwise.
     pub batch_differs: usize,
+    /// Each part's own agreement, for a question of several parts (a rubric's axes, each by
+    /// Krippendorff's interval alpha; `krippendorff_alpha` is their mean). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartAgreement>,
+}
+
+/// The agreement on one part of a question (a rubric's axis).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct PartAgreement {
+    pub key: String,
+    pub krippendorff_alpha: Option<f64>,
 }
 
 /// Each question's agreement and batch consensus over an order's labels and items (old
@@ -372,6 +383,15 @@ pub fn question_figures(
                 batch_confidence: (!answered.is_empty())
                     .then(|| answered.iter().sum::<f64>() / answered.len() as f64),
                 batch_differs,
+                parts: q
+                    .kind()
+                    .agreement_parts(q, &plain)
+                    .into_iter()
+                    .map(|(key, krippendorff_alpha)| PartAgreement {
+                        key,
+                        krippendorff_alpha,
+                    })
+                    .collect(),
             }
         })
         .collect()

@@ -152,6 +152,28 @@ pub struct Settings {
     /// Boxes: the small form asked for each object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeDef>,
+    /// Ranking: the Markdown fields ranked, 2 to 7 (`["response_1", "response_2"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rank: Vec<String>,
+    /// Ranking: whether answers may tie (a group of two or more).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ties: bool,
+    /// Rubric: the words of each step (`{"value": 1, "name_zh": "很差"}`), some or all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepDef>,
+    /// Rubric: an example for an axis, by the axis's key.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub examples: std::collections::BTreeMap<String, String>,
+}
+
+/// The words of one step of a rubric.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    pub value: u32,
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
 }
 
 /// One question of a template.
@@ -442,6 +464,7 @@ impl Template {
                 }
             }
             kind.check(q, &p, &mut hotkeys)?;
+            kind.check_fields(q, &p, &self.fields)?;
             any_required |= q.required && q.when.is_none();
         }
         if !any_required {

@@ -36,10 +36,38 @@ export function withKind(q: Question, kind: KindName, t: Template): Question {
     options = [1, 2, 3].map((i) => ({ key: 's' + i, name_zh: ['差', '一般', '好'][i - 1], name_en: ['Bad', 'OK', 'Good'][i - 1] }));
   const settings: Question['settings'] = {};
   if (kind === 'number') Object.assign(settings, { min: 0, max: 100 });
+  if (kind === 'ranking') Object.assign(settings, { rank: defaultRanked(t), ties: false });
+  if (kind === 'rubric') {
+    if (!options.some((o) => o.name_zh.trim())) options = RUBRIC_AXES.map((o) => ({ ...o }));
+    Object.assign(settings, { max: 5, steps: RUBRIC_STEPS.map((s) => ({ ...s })) });
+  }
   const image = t.fields.find((f) => f.kind === 'image');
   const field = k.needsImage ? (image?.name ?? null) : q.field ?? null;
   return { ...q, kind, options, settings, field };
 }
+
+/** A ranking ranks every response field by default: the Markdown fields named `response_*`,
+ * else every Markdown field. */
+export function defaultRanked(t: Template): string[] {
+  const md = t.fields.filter((f) => f.kind === 'markdown').map((f) => f.name);
+  const responses = md.filter((n) => /^response_/.test(n));
+  return (responses.length >= 2 ? responses : md).slice(0, 7);
+}
+
+/** A new rubric's axes and the words of its five steps. */
+export const RUBRIC_AXES: OptionDef[] = [
+  { key: 'helpful', name_zh: '有用', name_en: 'Helpful' },
+  { key: 'correct', name_zh: '正确', name_en: 'Correct' },
+  { key: 'harmless', name_zh: '无害', name_en: 'Harmless' },
+  { key: 'fluent', name_zh: '通顺', name_en: 'Fluent' },
+];
+export const RUBRIC_STEPS = [
+  { value: 1, name_zh: '很差', name_en: 'Poor' },
+  { value: 2, name_zh: '较差', name_en: 'Weak' },
+  { value: 3, name_zh: '一般', name_en: 'OK' },
+  { value: 4, name_zh: '较好', name_en: 'Good' },
+  { value: 5, name_zh: '很好', name_en: 'Great' },
+];
 
 export function moveQuestion(t: Template, i: number, d: -1 | 1): Template {
   const j = i + d;
@@ -73,6 +101,17 @@ export function cleanTemplate(t: Template): Template {
         } else if (name === 'unit') {
           if (typeof v === 'string' && v.trim()) settings.unit = v.trim();
         } else if (typeof v === 'number' && Number.isFinite(v)) settings[name] = v;
+      }
+      if (q.kind === 'ranking') {
+        settings.rank = s.rank?.length ? s.rank : defaultRanked(t);
+        if (s.ties) settings.ties = true;
+      }
+      if (q.kind === 'rubric') {
+        const max = typeof s.max === 'number' ? s.max : 5;
+        const steps = (s.steps ?? []).filter((x) => x.value >= 1 && x.value <= max && x.name_zh.trim());
+        if (steps.length) settings.steps = steps.map((x) => ({ value: x.value, name_zh: x.name_zh.trim(), name_en: (x.name_en ?? '').trim() }));
+        const ex = Object.entries(s.examples ?? {}).filter(([k, v]) => v.trim() && (q.options ?? []).some((o) => o.key === k));
+        if (ex.length) settings.examples = Object.fromEntries(ex.map(([k, v]) => [k, v.trim()]));
       }
       const out: Question = {
         key: q.key.trim(),
@@ -140,7 +179,7 @@ export function checkTemplate(t: Template): TemplateProblem | null {
       if (!q.when.any_of.length || q.when.any_of.some((v) => !opts.some((o) => o.key === v))) return bad(`${p}.when.any_of`, 'err_tpl_when');
     }
     const opts = q.options ?? [];
-    const max = q.kind === 'rating' ? 10 : 50;
+    const max = q.kind === 'rating' ? 10 : q.kind === 'rubric' ? 12 : 50;
     if ((k.minOptions && (opts.length < k.minOptions || opts.length > max)) || (!k.minOptions && opts.length)) return bad(`${p}.options`, 'err_tpl_options');
     const seen = new Set<string>();
     for (const [j, o] of opts.entries()) {
@@ -157,6 +196,17 @@ export function checkTemplate(t: Template): TemplateProblem | null {
     if (q.kind === 'number') {
       if (typeof s.min !== 'number' || typeof s.max !== 'number' || !(s.min < s.max)) return bad(`${p}.settings`, 'err_tpl_settings');
       if (s.step !== undefined && !(s.step > 0 && s.step <= s.max - s.min)) return bad(`${p}.settings`, 'err_tpl_settings');
+    }
+    if (q.kind === 'ranking') {
+      const rank = s.rank?.length ? s.rank : defaultRanked(t);
+      if (rank.length < 2 || rank.length > 7 || new Set(rank).size !== rank.length) return bad(`${p}.settings.rank`, 'err_tpl_settings');
+      for (const [j, n] of rank.entries()) if (t.fields.find((f) => f.name === n)?.kind !== 'markdown') return bad(`${p}.settings.rank[${j}]`, 'err_tpl_settings');
+    }
+    if (q.kind === 'rubric') {
+      const max = s.max ?? 5;
+      if (!Number.isInteger(max) || max < 2 || max > 10) return bad(`${p}.settings.max`, 'err_tpl_settings');
+      if (s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < max)) return bad(`${p}.settings.tolerance`, 'err_tpl_settings');
+      if (q.field && !['markdown', 'text'].includes(t.fields.find((f) => f.name === q.field)?.kind ?? '')) return bad(`${p}.field`, 'err_tpl_field');
     }
     if (q.kind === 'text' && s.max_chars !== undefined && !(s.max_chars >= 1 && s.max_chars <= 2000 && Number.isInteger(s.max_chars))) return bad(`${p}.settings`, 'err_tpl_settings');
     if (q.kind === 'rating' && s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < opts.length)) return bad(`${p}.settings`, 'err_tpl_settings');

@@ -13,6 +13,8 @@ import { rating } from './rating';
 import { number } from './number';
 import { text } from './text';
 import { boxes } from './boxes';
+import { ranking } from './ranking';
+import { rubric } from './rubric';
 
 export interface EditorProps {
   q: Question;
@@ -20,6 +22,8 @@ export interface EditorProps {
   onChange: (v: unknown) => void;
   /** The field the question is about (boxes are drawn on its picture). */
   field?: ItemField;
+  /** Every field of the item (a ranking's cards name its responses). */
+  fields?: ItemField[];
   lang: Lang;
   problem?: Problem | null;
   /** Ids for labels (unique on the page). */
@@ -80,6 +84,8 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   number,
   text,
   boxes,
+  ranking,
+  rubric,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'ranking' | 'rubric';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {
@@ -34,6 +34,21 @@ export interface Settings {
   tolerance?: number;
   max_chars?: number;
   attributes?: AttributeDef[];
+  /** Ranking: the Markdown fields ranked (2 to 7). */
+  rank?: string[];
+  /** Ranking: whether answers may tie. */
+  ties?: boolean;
+  /** Rubric: the words of some or all steps. */
+  steps?: StepDef[];
+  /** Rubric: an example per axis, by the axis's key. */
+  examples?: Record<string, string>;
+}
+
+/** The words of one step of a rubric. */
+export interface StepDef {
+  value: number;
+  name_zh: string;
+  name_en?: string;
 }
 
 export interface Condition {
@@ -90,7 +105,7 @@ export type FormAnswer = Record<string, unknown>;
 
 /** A problem with one question's answer, as a dictionary key and its numbers. */
 export interface Problem {
-  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text';
+  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text' | 'q_rank_all' | 'q_rubric_all';
   vars?: Record<string, string | number>;
 }
 

@@ -21,7 +21,9 @@ mod form;
 mod free_text;
 mod multi_label;
 mod number;
+mod ranking;
 mod rating;
+mod rubric;
 
 use std::collections::HashSet;
 
@@ -38,6 +40,8 @@ pub const QUESTION_KINDS: &[&str] = &[
     "number",
     "text",
     "boxes",
+    "ranking",
+    "rubric",
 ];
 
 /// A kind of question by its name (the registry: one line per kind).
@@ -49,6 +53,8 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "number" => &number::Number,
         "text" => &free_text::FreeText,
         "boxes" => &boxes::BoxesQuestion,
+        "ranking" => &ranking::Ranking,
+        "rubric" => &rubric::Rubric,
         _ => return None,
     })
 }
@@ -63,6 +69,16 @@ pub trait QuestionKind: Send + Sync {
         at: &str,
         hotkeys: &mut HashSet<char>,
     ) -> Result<(), ValidationError>;
+
+    /// Checks the question against the template's fields (a ranking's answers are fields).
+    fn check_fields(
+        &self,
+        _q: &Question,
+        _at: &str,
+        _fields: &[crate::template::FieldDef],
+    ) -> Result<(), ValidationError> {
+        Ok(())
+    }
 
     /// Whether answers are drawn on a picture field (and checked against its size).
     fn needs_image(&self) -> bool {
@@ -122,6 +138,11 @@ pub trait QuestionKind: Send + Sync {
     /// the metric that suits the kind: nominal, ordinal or interval). `None` when there is
     /// not enough to say.
     fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64>;
+
+    /// Each part's agreement, for a question of several parts (a rubric's axes), by key.
+    fn agreement_parts(&self, _q: &Question, _items: &[Vec<Value>]) -> Vec<(String, Option<f64>)> {
+        Vec::new()
+    }
 
     /// Objects an answer draws (for per-object pay).
     fn objects(&self, _answer: &Value) -> Option<usize> {

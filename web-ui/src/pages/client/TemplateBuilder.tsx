@@ -353,6 +353,12 @@ function QuestionEditor({
           )}
           {kind.settings.includes('max_chars') && <NumIn label={t('tb_max_chars')} name={`${pre}_max_chars`} value={s.max_chars} onValue={(v) => setS({ max_chars: v })} />}
           {kind.settings.includes('tolerance') && <NumIn label={t('tb_tolerance')} name={`${pre}_tolerance`} value={s.tolerance} onValue={(v) => setS({ tolerance: v })} />}
+          {kind.settings.includes('ties') && (
+            <label class="field field-small check-row">
+              <input type="checkbox" name={`${pre}_ties`} checked={s.ties === true} onChange={(e) => setS({ ties: e.currentTarget.checked })} />
+              <span class="field-label">{t('tb_ties')}</span>
+            </label>
+          )}
         </div>
       )}
       {kind?.settings.includes('attributes') && <AttributesEditor attrs={s.attributes ?? []} onChange={(a) => setS({ attributes: a })} />}

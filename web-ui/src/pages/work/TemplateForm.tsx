@@ -235,7 +235,7 @@ export function TemplateForm({
           <QuestionSpeaker text={readAloudText(q, lang)} audio={(q as { audio_url?: string | null }).audio_url} testid="q-speak" />
         </header>
         {kind ? (
-          <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} lang={lang} problem={problem} id={id} />
+          <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} fields={fields.map((f) => f.data)} lang={lang} problem={problem} id={id} />
         ) : (
           <p class="field-error">{t('q_unknown_kind', { kind: q.kind })}</p>
         )}
