@@ -152,6 +152,12 @@ pub struct Settings {
     /// Boxes: the small form asked for each object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeDef>,
+    /// Pairwise: the two Markdown fields compared (default `response_1`, `response_2`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pair: Vec<String>,
+    /// Pairwise: also ask how much better (1 slightly, 2 clearly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strength: Option<bool>,
 }
 
 /// One question of a template.
@@ -439,6 +445,18 @@ impl Template {
                             ),
                         ));
                     }
+                }
+            }
+            for name in kind.compares(q) {
+                if !self
+                    .fields
+                    .iter()
+                    .any(|f| f.name == name && f.kind == FieldKind::Markdown)
+                {
+                    return Err(ValidationError::at(
+                        format!("{p}.settings.pair"),
+                        format!("{name:?} is not a Markdown field of this template"),
+                    ));
                 }
             }
             kind.check(q, &p, &mut hotkeys)?;

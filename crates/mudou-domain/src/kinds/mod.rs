@@ -21,11 +21,14 @@ mod form;
 mod free_text;
 mod multi_label;
 mod number;
+mod pairwise;
 mod rating;
 
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
+
+pub use pairwise::{PositionBias, position_bias};
 
 use crate::template::Question;
 use crate::{Answer, OrderSpec, TaskType, ValidationError};
@@ -38,6 +41,7 @@ pub const QUESTION_KINDS: &[&str] = &[
     "number",
     "text",
     "boxes",
+    "pairwise",
 ];
 
 /// A kind of question by its name (the registry: one line per kind).
@@ -49,6 +53,7 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "number" => &number::Number,
         "text" => &free_text::FreeText,
         "boxes" => &boxes::BoxesQuestion,
+        "pairwise" => &pairwise::Pairwise,
         _ => return None,
     })
 }
@@ -63,6 +68,11 @@ pub trait QuestionKind: Send + Sync {
         at: &str,
         hotkeys: &mut HashSet<char>,
     ) -> Result<(), ValidationError>;
+
+    /// The item's fields the question compares (each must be a Markdown field).
+    fn compares(&self, _q: &Question) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Whether answers are drawn on a picture field (and checked against its size).
     fn needs_image(&self) -> bool {
