@@ -17,6 +17,7 @@ mod media;
 mod mistakes;
 mod ops;
 mod orders;
+mod pairwise;
 mod people;
 mod question_effect;
 mod questions;
