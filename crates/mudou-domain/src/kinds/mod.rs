@@ -28,7 +28,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-pub use pairwise::{PositionBias, position_bias};
+pub use pairwise::{PositionBias, order_position_bias, position_bias};
 
 use crate::template::Question;
 use crate::{Answer, OrderSpec, TaskType, ValidationError};

@@ -310,6 +310,32 @@ pub fn position_bias<'a>(answers: impl IntoIterator<Item = &'a Value>) -> Positi
     out
 }
 
+/// The position bias of one worker's answers to a template order, over its pairwise
+/// questions (`answers` are whole stored answers, keyed by question); `None` when the order
+/// asks no pairwise question.
+pub fn order_position_bias<'a>(
+    spec: &crate::OrderSpec,
+    answers: impl IntoIterator<Item = &'a Value>,
+) -> Option<PositionBias> {
+    let keys: Vec<&str> = spec
+        .template
+        .as_ref()?
+        .questions
+        .iter()
+        .filter(|q| q.kind == "pairwise")
+        .map(|q| q.key.as_str())
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let answers: Vec<&Value> = answers.into_iter().collect();
+    Some(position_bias(
+        answers
+            .iter()
+            .flat_map(|a| keys.iter().map(move |k| &a[*k])),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -507,5 +533,13 @@ mod tests {
         assert_eq!(b, PositionBias { left: 2, picked: 3 });
         assert!((b.share().unwrap() - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(position_bias(&[]).share(), None);
+        let mut spec = crate::order::testing::spec(crate::TaskType::Template, &[]);
+        assert_eq!(order_position_bias(&spec, &answers), None);
+        spec.template = Some(question());
+        let whole: Vec<Value> = answers.iter().map(|a| json!({"better": a})).collect();
+        assert_eq!(
+            order_position_bias(&spec, &whole),
+            Some(PositionBias { left: 2, picked: 3 })
+        );
     }
 }

@@ -196,4 +196,38 @@ both!(a_pairwise_order_resolves_to_the_field_not_the_side, |app| {
         .await
         .unwrap();
     assert!(csv.contains("response_2"), "{csv}");
+
+    // The lead sees each worker's position bias on the order: a1 picked the left answer,
+    // a2 the right one (the tie left out).
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    for (who, left) in [(w.ann_a1, 1), (w.ann_a2, 0)] {
+        let page = lead.get(&format!("/api/v1/lead/quality/{who}")).await;
+        let body = page.ok();
+        let o = body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["order_id"] == order)
+            .unwrap_or_else(|| panic!("{body:#}"));
+        assert_eq!(
+            o["position_bias"],
+            json!({"picked": 1, "left": left, "left_share": left as f64}),
+            "{o:#}"
+        );
+    }
+    // Another centre's lead does not see these workers; a client is not a lead.
+    let other = app.browser();
+    other.login("lead_b").await.ok();
+    let got = other
+        .get(&format!("/api/v1/lead/quality/{}", w.ann_a1))
+        .await;
+    assert_eq!(got.status.as_u16(), 404, "{}", got.body);
+    let got = c.get(&format!("/api/v1/lead/quality/{}", w.ann_a1)).await;
+    assert!(
+        matches!(got.status.as_u16(), 403 | 404),
+        "{} {}",
+        got.status,
+        got.body
+    );
 });
