@@ -13,6 +13,8 @@ export const pairZh = {
   pw_reasons: '哪方面更好（可不选）',
   pw_reason_same: '一样',
   kind_pairwise: '两个回答比较',
+  pw_bias: '选左边（A）的占 {pct}%（{left}/{picked}）',
+  pw_bias_hint: '认真看内容的人接近 50%',
   err_tpl_pair: '比较题要两个不同的 Markdown 回答字段（默认 response_1 和 response_2）',
 };
 
@@ -29,5 +31,7 @@ export const pairEn: Record<keyof typeof pairZh, string> = {
   pw_reasons: 'Better at (optional)',
   pw_reason_same: 'Same',
   kind_pairwise: 'Compare two answers',
+  pw_bias: 'Picked the left one (A) {pct}% ({left}/{picked})',
+  pw_bias_hint: 'Near 50% when reading closely',
   err_tpl_pair: 'A comparison needs two different Markdown answer fields (response_1 and response_2 by default)',
 };
