@@ -486,7 +486,7 @@ mod tests {
         );
         assert_eq!(c.answer, Some(json!({"winner": "tie"})));
         let bb = json!({"winner": "both_bad", "shown": ["response_1", "response_2"]});
-        let c = k.consensus(q, &[bb.clone()], Voters::equal(&[0]));
+        let c = k.consensus(q, std::slice::from_ref(&bb), Voters::equal(&[0]));
         assert_eq!(c.answer, Some(json!({"winner": "both_bad"})));
         assert_eq!(k.score(q, &r2, &json!({"winner": "response_2"})), 1.0);
         assert_eq!(k.score(q, &tie, &json!({"winner": "response_2"})), 0.0);
