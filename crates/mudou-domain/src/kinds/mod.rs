@@ -102,6 +102,16 @@ pub trait QuestionKind: Send + Sync {
         image: Option<(i64, i64)>,
     ) -> Result<Value, ValidationError>;
 
+    /// Checks a gold answer (typed in or from a manifest); by default like an answer.
+    fn parse_gold(
+        &self,
+        q: &Question,
+        value: &Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        self.parse(q, value, image)
+    }
+
     /// How well an answer matches a gold answer, 0 (wrong) to 1 (right).
     fn score(&self, q: &Question, answer: &Value, gold: &Value) -> f64;
 

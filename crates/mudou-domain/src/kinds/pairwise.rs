@@ -217,6 +217,29 @@ impl QuestionKind for Pairwise {
         Ok(Value::Object(out))
     }
 
+    /// A gold answer names only the winner: `{"winner": "response_1"}` (no one saw it).
+    fn parse_gold(
+        &self,
+        q: &Question,
+        value: &Value,
+        _image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        let w = value.get("winner").and_then(Value::as_str);
+        match w {
+            Some(w) if value.as_object().is_some_and(|o| o.len() == 1) => {
+                if Self::class_of(q, w).is_none() {
+                    return Err(bad(format!(
+                        "{w:?} is not one of the pair, \"tie\" or \"both_bad\""
+                    )));
+                }
+                Ok(json!({"winner": w}))
+            }
+            _ => Err(bad(
+                "a gold preference is {\"winner\": field, \"tie\" or \"both_bad\"}",
+            )),
+        }
+    }
+
     fn score(&self, q: &Question, answer: &Value, gold: &Value) -> f64 {
         match (Self::class(q, answer), Self::class(q, gold)) {
             (Some(a), Some(g)) => (a == g) as u8 as f64,
@@ -517,6 +540,30 @@ mod tests {
         // a condition may look at the winner
         assert_eq!(k.option_of(q, "both_bad"), Some(3));
         assert_eq!(k.option_of(q, "a"), None);
+    }
+
+    #[test]
+    fn gold_names_only_the_winner() {
+        let t = question();
+        let q = &t.questions[0];
+        let k = q.kind();
+        assert_eq!(
+            k.parse_gold(q, &json!({"winner": "response_1"}), None)
+                .unwrap(),
+            json!({"winner": "response_1"})
+        );
+        assert!(k.parse_gold(q, &json!({"winner": "a"}), None).is_err());
+        assert!(
+            k.parse_gold(q, &json!({"winner": "tie", "shown": ["x"]}), None)
+                .is_err()
+        );
+        let mut spec = crate::order::testing::spec(crate::TaskType::Template, &[]);
+        spec.template = Some(t.clone());
+        let g = crate::TaskType::Template
+            .kind()
+            .parse_gold(&spec, &json!({"better": {"winner": "response_2"}}), &[])
+            .unwrap();
+        assert_eq!(g, json!({"better": {"winner": "response_2"}}));
     }
 
     #[test]
