@@ -152,6 +152,12 @@ pub struct Settings {
     /// Boxes: the small form asked for each object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeDef>,
+    /// Pairwise: the two Markdown fields compared (default `response_1`, `response_2`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pair: Vec<String>,
+    /// Pairwise: also ask how much better (1 slightly, 2 clearly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strength: Option<bool>,
     /// Ranking: the Markdown fields ranked, 2 to 7 (`["response_1", "response_2"]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rank: Vec<String>,

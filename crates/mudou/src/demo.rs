@@ -602,7 +602,7 @@ async fn seed_orders(
                 "name": "回答比较",
                 "task_type": "template",
                 "template": compare_answers(),
-                "instructions": "先读问题，再读两个回答（电脑上左右并排，一起滚动）。哪个回答更准确、更有用，就选哪个；差不多选“一样好”，都答错了或答非所问选“都不好”。",
+                "instructions": "先读问题，再读两个回答（电脑上左右并排，一起滚动）。哪个回答更准确、更有用，就选哪个（按 1 选 A，2 选 B）；差不多选“一样好”（3），都答错了或答非所问选“都不好”（4）。A 和 B 的位置每人不同，只看内容。",
                 "overlap": {"kind": "fixed", "n": 2},
                 "max_gold_items": 0,
                 "unit_size": 5,
@@ -838,22 +838,23 @@ async fn llm_dataset(
     Ok(DatasetId::new(ds.id))
 }
 
-/// Which of two answers is better (a choice, until the pairwise kind comes).
+/// Which of two answers is better: a pairwise question (the workbench shuffles which is A per
+/// annotator and item; the answer names the field), how much, and why.
 fn compare_answers() -> serde_json::Value {
     serde_json::json!({
         "layout": "side_by_side",
         "fields": [
             {"name": "prompt", "kind": "conversation", "title_zh": "问题", "title_en": "Prompt"},
-            {"name": "response_1", "kind": "markdown", "title_zh": "回答 A", "title_en": "Answer A"},
-            {"name": "response_2", "kind": "markdown", "title_zh": "回答 B", "title_en": "Answer B"}],
+            {"name": "response_1", "kind": "markdown", "title_zh": "回答 1", "title_en": "Answer 1"},
+            {"name": "response_2", "kind": "markdown", "title_zh": "回答 2", "title_en": "Answer 2"}],
         "questions": [
-            {"key": "better", "kind": "choice",
-             "title_zh": "哪个回答更好?", "title_en": "Which answer is better?",
+            {"key": "better", "kind": "pairwise",
+             "title_zh": "哪个回答更好？", "title_en": "Which answer is better?",
+             "settings": {"pair": ["response_1", "response_2"], "strength": true},
              "options": [
-                option("a", "A 更好", "A is better", Some('1'), Some("🅰️")),
-                option("b", "B 更好", "B is better", Some('2'), Some("🅱️")),
-                option("tie", "一样好", "Equally good", Some('3'), Some("🟰")),
-                option("both_bad", "都不好", "Both bad", Some('4'), Some("👎"))]}
+                option("correct", "正确", "Correct", None, Some("✅")),
+                option("helpful", "有用", "Helpful", None, Some("💡")),
+                option("fluent", "通顺", "Fluent", None, Some("🗣️"))]}
         ]
     })
 }

@@ -113,6 +113,10 @@ export function cleanTemplate(t: Template): Template {
         const ex = Object.entries(s.examples ?? {}).filter(([k, v]) => v.trim() && (q.options ?? []).some((o) => o.key === k));
         if (ex.length) settings.examples = Object.fromEntries(ex.map(([k, v]) => [k, v.trim()]));
       }
+      if (q.kind === 'pairwise') {
+        if (Array.isArray(s.pair) && s.pair.length === 2) settings.pair = s.pair;
+        if (s.strength === true) settings.strength = true;
+      }
       const out: Question = {
         key: q.key.trim(),
         kind: q.kind,
@@ -121,7 +125,7 @@ export function cleanTemplate(t: Template): Template {
         field: q.field || null,
         required: q.required !== false,
         when: q.when && q.when.question ? { question: q.when.question, any_of: q.when.any_of } : null,
-        options: (k?.minOptions ? (q.options ?? []) : []).map((o) => ({
+        options: (k?.minOptions || k?.optionalOptions ? (q.options ?? []) : []).map((o) => ({
           key: o.key.trim(),
           name_zh: o.name_zh.trim(),
           name_en: (o.name_en ?? '').trim(),
@@ -180,7 +184,17 @@ export function checkTemplate(t: Template): TemplateProblem | null {
     }
     const opts = q.options ?? [];
     const max = q.kind === 'rating' ? 10 : q.kind === 'rubric' ? 12 : 50;
-    if ((k.minOptions && (opts.length < k.minOptions || opts.length > max)) || (!k.minOptions && opts.length)) return bad(`${p}.options`, 'err_tpl_options');
+    if ((k.minOptions && (opts.length < k.minOptions || opts.length > max)) || (!k.minOptions && !k.optionalOptions && opts.length)) return bad(`${p}.options`, 'err_tpl_options');
+    if (q.kind === 'pairwise') {
+      // compares two Markdown fields; the keys 1–4 are its own
+      const pair = q.settings?.pair && q.settings.pair.length === 2 ? q.settings.pair : ['response_1', 'response_2'];
+      if (pair[0] === pair[1] || pair.some((n) => !t.fields.some((f) => f.name === n && f.kind === 'markdown'))) return bad(`${p}.settings.pair`, 'err_tpl_pair');
+      if (opts.length > 8 || opts.some((o) => o.hotkey)) return bad(`${p}.options`, 'err_tpl_options');
+      for (const h of ['1', '2', '3', '4']) {
+        if (hotkeys.has(h)) return bad(`${p}.kind`, 'err_tpl_hotkey');
+        hotkeys.add(h);
+      }
+    }
     const seen = new Set<string>();
     for (const [j, o] of opts.entries()) {
       if (!isKey(o.key) || seen.has(o.key)) return bad(`${p}.options[${j}].key`, 'err_tpl_key');

@@ -13,6 +13,7 @@ import { rating } from './rating';
 import { number } from './number';
 import { text } from './text';
 import { boxes } from './boxes';
+import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
 
@@ -28,6 +29,8 @@ export interface EditorProps {
   problem?: Problem | null;
   /** Ids for labels (unique on the page). */
   id: string;
+  /** Who answers which item (a pairwise question shuffles its sides by it). */
+  seed?: string;
 }
 
 export interface ReviewAnswer {
@@ -64,6 +67,10 @@ export interface QuestionKindUI {
   chosen(q: Question, v: unknown): string[];
   /** Whether a later question may be asked on this one's answer. */
   conditions: boolean;
+  /** A key of the kind's own (not an option's hotkey): the new answer, or undefined. */
+  key?(q: Question, v: unknown, key: string, seed: string): unknown;
+  /** Its options may be none (a pairwise question's axes of reasons). */
+  optionalOptions?: boolean;
   /** A hotkey picked `option`: the new answer. */
   pick?(q: Question, v: unknown, option: string): unknown;
   /** One tap answers it: the phone moves on to the next question. */
@@ -84,6 +91,7 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   number,
   text,
   boxes,
+  pairwise,
   ranking,
   rubric,
 };

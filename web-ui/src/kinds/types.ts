@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'ranking' | 'rubric';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {
@@ -34,6 +34,10 @@ export interface Settings {
   tolerance?: number;
   max_chars?: number;
   attributes?: AttributeDef[];
+  /** Pairwise: the two Markdown fields compared (default response_1, response_2). */
+  pair?: string[];
+  /** Pairwise: also ask how much better. */
+  strength?: boolean;
   /** Ranking: the Markdown fields ranked (2 to 7). */
   rank?: string[];
   /** Ranking: whether answers may tie. */

@@ -1,7 +1,10 @@
 // The words of template questions (workbench, review) and the client's template builder,
 // spread into i18n.ts's dictionaries.
 
+import { pairEn, pairZh } from './pairwise/words';
+
 export const kindsZh = {
+  ...pairZh,
   // answering
   q_required: '这一题要回答',
   q_range: '在 {min} 到 {max} 之间',
@@ -126,6 +129,7 @@ export const kindsZh = {
 };
 
 export const kindsEn: Record<keyof typeof kindsZh, string> = {
+  ...pairEn,
   q_required: 'Please answer this',
   q_range: 'From {min} to {max}',
   q_step: 'In steps of {step}',

@@ -105,7 +105,7 @@ impl Kind for Form {
                 .and_then(|f| sizes.iter().find(|(n, _)| n == f).map(|(_, s)| *s));
             let v = q
                 .kind()
-                .parse(q, v, size)
+                .parse_gold(q, v, size)
                 .map_err(|e| ValidationError::at(format!("answer.{k}"), e.message))?;
             out.insert(k.clone(), v);
         }

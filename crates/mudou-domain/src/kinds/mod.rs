@@ -21,6 +21,7 @@ mod form;
 mod free_text;
 mod multi_label;
 mod number;
+mod pairwise;
 mod ranking;
 mod rating;
 mod rubric;
@@ -28,6 +29,8 @@ mod rubric;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
+
+pub use pairwise::{PositionBias, order_position_bias, position_bias};
 
 use crate::template::Question;
 use crate::{Answer, OrderSpec, TaskType, ValidationError};
@@ -40,6 +43,7 @@ pub const QUESTION_KINDS: &[&str] = &[
     "number",
     "text",
     "boxes",
+    "pairwise",
     "ranking",
     "rubric",
 ];
@@ -53,6 +57,7 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "number" => &number::Number,
         "text" => &free_text::FreeText,
         "boxes" => &boxes::BoxesQuestion,
+        "pairwise" => &pairwise::Pairwise,
         "ranking" => &ranking::Ranking,
         "rubric" => &rubric::Rubric,
         _ => return None,
@@ -70,7 +75,8 @@ pub trait QuestionKind: Send + Sync {
         hotkeys: &mut HashSet<char>,
     ) -> Result<(), ValidationError>;
 
-    /// Checks the question against the template's fields (a ranking's answers are fields).
+    /// Checks the question against the template's fields (after [`QuestionKind::check`]):
+    /// the Markdown fields a pairwise question compares or a ranking ranks.
     fn check_fields(
         &self,
         _q: &Question,
@@ -107,6 +113,16 @@ pub trait QuestionKind: Send + Sync {
         value: &Value,
         image: Option<(i64, i64)>,
     ) -> Result<Value, ValidationError>;
+
+    /// Checks a gold answer (typed in or from a manifest); by default like an answer.
+    fn parse_gold(
+        &self,
+        q: &Question,
+        value: &Value,
+        image: Option<(i64, i64)>,
+    ) -> Result<Value, ValidationError> {
+        self.parse(q, value, image)
+    }
 
     /// How well an answer matches a gold answer, 0 (wrong) to 1 (right).
     fn score(&self, q: &Question, answer: &Value, gold: &Value) -> f64;

@@ -436,6 +436,20 @@ pub struct WorkerOrderOut {
     pub classes: Vec<String>,
     /// `[final answer][the worker's answer]` counts (empty for box orders).
     pub confusion: Vec<Vec<u32>>,
+    /// An order with pairwise questions: how often the worker picked the answer shown on
+    /// the left (a careful worker's share is near a half).
+    pub position_bias: Option<PositionBiasOut>,
+}
+
+/// A worker's position bias on pairwise questions.
+#[derive(Serialize, ToSchema)]
+pub struct PositionBiasOut {
+    /// Answers that picked one of the two responses (ties and both-bad left out).
+    pub picked: u32,
+    /// Of those, the ones that picked the response shown on the left (on top on a phone).
+    pub left: u32,
+    /// `left / picked`; none before any pick.
+    pub left_share: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -486,6 +500,30 @@ async fn worker_quality_page(
             .unwrap_or_default();
         let k = e.map(|e| e.classes.len()).unwrap_or(0);
         let interval = gold_interval(s.gold_correct, s.gold_total);
+        let position_bias = if mudou_domain::kinds::order_position_bias(&spec, []).is_some() {
+            let sample = state
+                .store
+                .quality_labels(
+                    OrderId::new(s.order_id),
+                    0,
+                    true,
+                    mudou_domain::quality::SAMPLE_ANSWERS,
+                )
+                .await?;
+            let mine: Vec<Value> = sample
+                .labels
+                .iter()
+                .filter(|l| l.annotator_id == id.get())
+                .filter_map(|l| serde_json::from_str(&l.answer).ok())
+                .collect();
+            mudou_domain::kinds::order_position_bias(&spec, &mine).map(|b| PositionBiasOut {
+                picked: b.picked,
+                left: b.left,
+                left_share: b.share(),
+            })
+        } else {
+            None
+        };
         orders.push(WorkerOrderOut {
             order_id: s.order_id,
             order_name: order.name,
@@ -517,6 +555,7 @@ async fn worker_quality_page(
                 Some(w) if k > 0 => w.quality.confusion.chunks(k).map(<[u32]>::to_vec).collect(),
                 _ => Vec::new(),
             },
+            position_bias,
         });
     }
     let rules_paused = state

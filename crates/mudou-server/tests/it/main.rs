@@ -18,6 +18,7 @@ mod media;
 mod mistakes;
 mod ops;
 mod orders;
+mod pairwise;
 mod people;
 mod question_effect;
 mod questions;

@@ -296,7 +296,7 @@ function QuestionEditor({
           )}
         </div>
       )}
-      {kind && kind.minOptions > 0 && (
+      {kind && (kind.minOptions > 0 || kind.optionalOptions) && (
         <div class="tb-options">
           <h4 class="sub-head">{t(q.kind === 'rating' ? 'tb_steps' : q.kind === 'boxes' ? 'tb_classes' : 'tb_options')}</h4>
           <ol class="tb-list">

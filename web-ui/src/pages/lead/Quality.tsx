@@ -49,6 +49,8 @@ interface WorkerOrder {
   spam_like: boolean;
   classes: string[];
   confusion: number[][];
+  /** Pairwise questions: how often the worker picked the answer shown on the left. */
+  position_bias?: { picked: number; left: number; left_share: number | null } | null;
 }
 
 interface WorkerPage {
@@ -350,6 +352,15 @@ function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[];
         <IntervalBar lo={o.live_skill.low} hi={o.live_skill.high} />
         <span class="muted">{t('live_skill_hint')}</span>
       </p>
+      {o.position_bias && o.position_bias.picked > 0 && (
+        <p class="position-bias" data-testid="position-bias">
+          <Icon name="swap" size={18} />
+          <span>
+            {t('pw_bias', { pct: Math.round((o.position_bias.left_share ?? 0) * 100), left: o.position_bias.left, picked: o.position_bias.picked })}
+          </span>
+          <span class="muted">{t('pw_bias_hint')}</span>
+        </p>
+      )}
       {o.confusion.length > 0 && (
         <div class="table-scroll">
           <table class="confusion" data-testid="confusion" aria-label={t('confusion_label', { order: o.order_name })}>

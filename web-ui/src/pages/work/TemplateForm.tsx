@@ -25,6 +25,7 @@ import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, typ
 import { keyAction, keyForControl } from '../../work/hotkeys';
 import { QuestionSpeaker } from './Question';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
+import { shownOrder } from '../../kinds/pairwise/order';
 
 export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
 
@@ -57,6 +58,7 @@ export function TemplateForm({
   onBack,
   onHelp,
   idPrefix = 'q',
+  seed = '',
 }: {
   template: Template;
   item: TemplateItem;
@@ -70,6 +72,9 @@ export function TemplateForm({
   onBack?: () => void;
   onHelp?: () => void;
   idPrefix?: string;
+  /** Who answers which item: a pairwise question shows its two answers in an order of its own
+   * for each (user, item), the same every time. */
+  seed?: string;
 }) {
   const lang = getLang();
   const narrow = useNarrow(forceNarrow);
@@ -190,6 +195,16 @@ export function TemplateForm({
       }
       if (ev.key.length !== 1 || typing) return;
       const k = ev.key.toLowerCase();
+      // a kind's own keys (a pairwise question's 1–4) on the current question
+      const own = current && kindOf(current.kind)?.key;
+      if (current && own) {
+        const v = own(current, cur.answers[current.key], k, seed);
+        if (v !== undefined) {
+          ev.preventDefault();
+          setAnswer(current, v, true);
+          return;
+        }
+      }
       const table = hotkeyTable(cur.narrow ? [current] : nowAsked);
       let hit = table.get(k);
       if (!hit && current && /^[1-9]$/.test(k) && !hotkeyTable(template.questions).has(k)) {
@@ -235,7 +250,7 @@ export function TemplateForm({
           <QuestionSpeaker text={readAloudText(q, lang)} audio={(q as { audio_url?: string | null }).audio_url} testid="q-speak" />
         </header>
         {kind ? (
-          <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} fields={fields.map((f) => f.data)} lang={lang} problem={problem} id={id} />
+          <kind.Editor q={q} value={answers[q.key]} onChange={(v) => setAnswer(q, v, true)} field={field} fields={fields.map((f) => f.data)} lang={lang} problem={problem} id={id} seed={seed} />
         ) : (
           <p class="field-error">{t('q_unknown_kind', { kind: q.kind })}</p>
         )}
@@ -252,7 +267,7 @@ export function TemplateForm({
   const cur = st.list[st.index];
   return (
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
-      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} />
+      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} seed={seed} answers={answers} />
       <div class="tpl-questions">
         {narrow && (
           <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
@@ -298,13 +313,14 @@ export function TemplateForm({
 }
 
 /** One field: its caption, then its picture or words. */
-function FieldFigure({ f, lang, scroll }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean }) {
+function FieldFigure({ f, lang, scroll, side }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean; side?: 'A' | 'B' }) {
   const { def, data } = f;
+  const caption = side ? t(side === 'A' ? 'pw_side_a' : 'pw_side_b', {}, lang) : fieldTitle(def, lang);
   const kind = shownKind(def.kind, data);
   const picture = kind === 'image' && (data.screen_url || data.thumb_url);
   return (
-    <figure class={'tpl-field tpl-field-' + kind} data-testid="tpl-field" data-field={def.name} data-kind={kind}>
-      {fieldTitle(def, lang) && <figcaption>{fieldTitle(def, lang)}</figcaption>}
+    <figure class={'tpl-field tpl-field-' + kind} data-testid="tpl-field" data-field={def.name} data-kind={kind} data-side={side}>
+      {caption && <figcaption>{caption}</figcaption>}
       {picture ? (
         <img class="work-img" data-testid="item-img" src={data.screen_url ?? data.thumb_url ?? ''} alt={t('image_of_item')} decoding="async" draggable={false} />
       ) : scroll ? (
@@ -325,6 +341,8 @@ function Fields({
   setShown,
   current,
   narrow,
+  seed = '',
+  answers: given = {},
 }: {
   template: Template;
   fields: ReturnType<typeof fieldsOfItem>;
@@ -332,6 +350,8 @@ function Fields({
   setShown: (f: (x: number) => number) => void;
   current?: Question;
   narrow: boolean;
+  seed?: string;
+  answers?: FormAnswer;
 }) {
   const lang = getLang();
   const layout = template.layout ?? 'one';
@@ -348,7 +368,16 @@ function Fields({
   // the answers; the answers side by side on a wide screen in a side-by-side template,
   // scrolling together
   const llm = fields.some((f) => f.def.kind === 'conversation' || f.def.kind === 'markdown');
-  const answers = llm ? fields.filter((f) => shownKind(f.def.kind, f.data) === 'markdown') : [];
+  let answers = llm ? fields.filter((f) => shownKind(f.def.kind, f.data) === 'markdown') : [];
+  // a pairwise question: its two answers first, in this annotator's order, as A and B
+  const pq = template.questions.find((q) => q.kind === 'pairwise');
+  const prev = pq ? (given[pq.key] as { shown?: string[] } | undefined)?.shown : undefined;
+  const order: string[] = pq ? (Array.isArray(prev) && prev.length === 2 ? prev : shownOrder(pq, seed)) : [];
+  if (order.length) {
+    const pick = order.map((n) => answers.find((f) => f.def.name === n)).filter((f): f is (typeof answers)[number] => !!f);
+    answers = [...pick, ...answers.filter((f) => !order.includes(f.def.name))];
+  }
+  const sideOf = (name: string): 'A' | 'B' | undefined => (order[0] === name ? 'A' : order[1] === name ? 'B' : undefined);
   const side = layout === 'side_by_side' && !narrow && answers.length >= 2;
   const pair = useSyncedScroll(side, [fields]);
   if (llm) {
@@ -361,7 +390,7 @@ function Fields({
         {answers.length > 0 && (
           <div class={'llm-pair' + (side ? ' llm-side' : '')} ref={pair} data-testid="llm-pair" data-side={side ? 'true' : 'false'}>
             {answers.map((f) => (
-              <FieldFigure key={f.def.name} f={f} lang={lang} scroll />
+              <FieldFigure key={f.def.name} f={f} lang={lang} scroll side={sideOf(f.def.name)} />
             ))}
           </div>
         )}

@@ -729,6 +729,7 @@ export function Workbench({
               onBack={() => dispatch({ type: 'back', now: performance.now() })}
               onHelp={() => setHelp(true)}
               keys={!help}
+              seed={`${user.id}:${it.item_id}`}
               footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} />}
             />
           </>
