@@ -1,5 +1,5 @@
 // Ranking (issue 27): the client publishes a template order over prompt / response_1..3 with a
-// `ranking` question (overlap 2); 杨洋 ranks an item by taps at 360 px (each tap numbers the
+// `ranking` question (overlap 2); 张丽 ranks an item by taps at 360 px (each tap numbers the
 // card, a second tap takes it back) and 刘静 ranks the same item by number keys at 1366 px
 // (Ctrl+Z undoes one); the item's agreed ranking is in the export.
 
@@ -73,11 +73,11 @@ const ranks = (page) =>
 let ranked;
 
 describe('ranking responses', () => {
-  it('杨洋 ranks by taps at 360 px', async () => {
+  it('张丽 ranks by taps at 360 px', async () => {
     const b = await openBrowser(PHONE);
     try {
       const { page } = b;
-      await loginAnnotator(page, '杨洋', '6666');
+      await loginAnnotator(page, '张丽', '3333');
       await returnOtherUnits(page, order.id);
       await startWork(page);
       await page.getByTestId('template-form').waitFor();
@@ -119,7 +119,7 @@ describe('ranking responses', () => {
       await startWork(page);
       await page.getByTestId('template-form').waitFor();
       assert.equal(await page.getByTestId('template-form').getAttribute('data-narrow'), 'false');
-      // to the item 杨洋 ranked (the unit is the same, maybe in another order)
+      // to the item 张丽 ranked (the unit is the same, maybe in another order)
       for (let i = 0; i < 3; i++) {
         const { id } = await shownItem(page);
         await page.locator('[data-testid=rank-card]').first().waitFor();
