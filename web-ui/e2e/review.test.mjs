@@ -92,7 +92,8 @@ describe('lead review', () => {
     const chip = page.getByTestId('review-order').filter({ hasText: order.spec.name });
     await chip.click();
     await page.waitForURL(`**/#/review?order=${order.id}`);
-    const card = page.locator(`[data-testid=review-item][data-item="${flagged}"]`);
+    // the same item may wait in another order of its dataset too: this order's card
+    const card = page.locator(`[data-testid=review-item][data-item="${flagged}"][data-order="${order.id}"]`);
     await card.waitFor();
     await shot(page, 'laptop-zh-lead-review');
     await audit(page, 'review queue');
@@ -106,7 +107,7 @@ describe('lead review', () => {
     assert.match(await text(card.getByTestId('review-consensus')), /共识：/);
 
     // a gold failure of the same order: the gold answer stands
-    const gold = page.getByTestId('review-item').filter({ has: page.getByTestId('review-reason').filter({ hasText: '金标准答错' }) }).first();
+    const gold = page.locator(`[data-testid=review-item][data-order="${order.id}"]`).filter({ has: page.getByTestId('review-reason').filter({ hasText: '金标准答错' }) }).first();
     if (await gold.count()) {
       await gold.getByTestId('accept').click();
       await gold.getByTestId('decided').waitFor();
