@@ -545,16 +545,9 @@ fn read_labels<'a>(path: &Path, buf: &'a [u8]) -> anyhow::Result<Input<'a>> {
         bail!("{}: no labels after the header", path.display());
     };
     for p in parts {
-        let remap = |global: &mut Ids<'a>, local: &Ids<'a>| -> anyhow::Result<Vec<u32>> {
-            local
-                .names
-                .iter()
-                .map(|n| global.id(n.as_bytes()).map_err(anyhow::Error::msg))
-                .collect()
-        };
-        let t = remap(&mut all.tasks, &p.tasks)?;
-        let w = remap(&mut all.workers, &p.workers)?;
-        let c = remap(&mut all.classes, &p.classes)?;
+        let t = remap_ids(&mut all.tasks, &p.tasks)?;
+        let w = remap_ids(&mut all.workers, &p.workers)?;
+        let c = remap_ids(&mut all.classes, &p.classes)?;
         all.labels.extend(p.labels.iter().map(|l| {
             Label::new(
                 t[l.task as usize],
@@ -820,6 +813,16 @@ fn write_result(path: &Path, names: &Names<'_>, agg: &Aggregation) -> anyhow::Re
     file.write_all(&out)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// A later part's local ids as global ones: its names looked up (or appended, in their
+/// first-seen order) in the first part's table.
+pub(crate) fn remap_ids<'a>(global: &mut Ids<'a>, local: &Ids<'a>) -> anyhow::Result<Vec<u32>> {
+    local
+        .names
+        .iter()
+        .map(|n| global.id(n.as_bytes()).map_err(anyhow::Error::msg))
+        .collect()
 }
 
 #[cfg(test)]

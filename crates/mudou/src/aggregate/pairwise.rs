@@ -15,7 +15,7 @@ use mudou_consensus::pairwise::{
 
 use super::{
     AggregateArgs, Ids, Preset, ScanError, Ties, column, header, header_names, line_of, ms,
-    open_csv, push_field, scan, split_lines,
+    open_csv, push_field, remap_ids, scan, split_lines,
 };
 
 const HEADER: &str = "worker,left,right,label";
@@ -149,15 +149,8 @@ fn read_comparisons<'a>(path: &Path, buf: &'a [u8]) -> anyhow::Result<PairInput>
         bail!("{}: no comparisons after the header", path.display());
     };
     for p in parts {
-        let remap = |global: &mut Ids<'a>, local: &Ids<'a>| -> anyhow::Result<Vec<u32>> {
-            local
-                .names
-                .iter()
-                .map(|n| global.id(n.as_bytes()).map_err(anyhow::Error::msg))
-                .collect()
-        };
-        let w = remap(&mut all.workers, &p.workers)?;
-        let o = remap(&mut all.objects, &p.objects)?;
+        let w = remap_ids(&mut all.workers, &p.workers)?;
+        let o = remap_ids(&mut all.objects, &p.objects)?;
         all.items.extend(p.items.iter().map(|c| {
             Comparison::new(
                 w[c.worker as usize],
