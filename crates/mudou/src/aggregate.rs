@@ -817,7 +817,7 @@ fn write_result(path: &Path, names: &Names<'_>, agg: &Aggregation) -> anyhow::Re
 
 /// A later part's local ids as global ones: its names looked up (or appended, in their
 /// first-seen order) in the first part's table.
-pub(crate) fn remap_ids<'a>(global: &mut Ids<'a>, local: &Ids<'a>) -> anyhow::Result<Vec<u32>> {
+fn remap_ids<'a>(global: &mut Ids<'a>, local: &Ids<'a>) -> anyhow::Result<Vec<u32>> {
     local
         .names
         .iter()
