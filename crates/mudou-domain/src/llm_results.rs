@@ -384,8 +384,8 @@ pub fn leaderboard(
     };
     // The models' board: only responses of known models are objects of it.
     let known: Vec<(&(i64, &str), u32)> = objects
-        .iter()
-        .filter_map(|(k, _)| model_of(k.0, k.1).map(|m| (k, model_index[m.as_str()])))
+        .keys()
+        .filter_map(|k| model_of(k.0, k.1).map(|m| (k, model_index[m.as_str()])))
         .collect();
     let local: HashMap<(i64, &str), u32> = known
         .iter()
