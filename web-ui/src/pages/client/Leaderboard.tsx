@@ -95,21 +95,16 @@ export function Leaderboard({ orderId }: { orderId: number }) {
     { m: 'noisy-bt', key: 'lb_noisy' },
   ];
   return (
-    <Section
-      icon="chart"
-      title={t('lb_title')}
-      testid="leaderboard"
-      actions={
-        <span class="btn-row">
-          {methods.map(({ m, key }) => (
-            <button type="button" key={m} class={'tab' + (m === method ? ' on' : '')} aria-pressed={m === method} data-testid={`lb-${m}`} onClick={() => setMethod(m)}>
-              <Icon name={m === 'bt' ? 'chart' : 'users'} />
-              {t(key)}
-            </button>
-          ))}
-        </span>
-      }
-    >
+    <Section icon="chart" title={t('lb_title')} testid="leaderboard">
+      {/* under the title, not beside it: on a phone the two would not fit one line */}
+      <div class="tabs lb-methods">
+        {methods.map(({ m, key }) => (
+          <button type="button" key={m} class={'tab' + (m === method ? ' on' : '')} aria-pressed={m === method} data-testid={`lb-${m}`} onClick={() => setMethod(m)}>
+            <Icon name={m === 'bt' ? 'chart' : 'users'} />
+            {t(key)}
+          </button>
+        ))}
+      </div>
       <LoadState state={board}>
         {(b) => {
           if (b.models.length === 0)
