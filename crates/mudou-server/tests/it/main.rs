@@ -35,6 +35,7 @@ mod upload;
 mod wage;
 mod web;
 mod work;
+mod writing;
 
 use mudou_app::users::NewUserRequest;
 use mudou_domain::Role;
