@@ -10,7 +10,7 @@ import { Icon } from '../../components/Icon';
 import { Markdown } from '../../llm/Markdown';
 import { questionTitle, type ItemField, type Question } from '../types';
 import { count, limits } from './index';
-import { textDiff } from './diff';
+import type * as DiffModule from './diff';
 import './writing.css';
 
 type View = 'write' | 'preview' | 'changes';
@@ -23,12 +23,41 @@ export function originalOf(q: Question, fields?: ItemField[]): string | null {
   return typeof f?.text === 'string' ? f.text : null;
 }
 
+// jsdiff is loaded on first use: only a rewrite or a review draws changes.
+let diff: typeof DiffModule | null = null;
+
 /** The changes from `before` to `after`: removed words struck through, added ones marked. */
 export function Changes({ before, after, testid = 'wr-diff' }: { before: string; after: string; testid?: string }) {
-  const parts = textDiff(before, after);
-  if (parts.every((p) => !p.added && !p.removed)) return <p class="muted wr-diff" data-testid={testid}>{t('wr_no_change')}</p>;
+  const [m, setM] = useState(() => diff);
+  useEffect(() => {
+    if (m) return;
+    let alive = true;
+    import('./diff').then(
+      (x) => {
+        diff = x;
+        if (alive) setM(() => x);
+      },
+      () => {},
+    );
+    return () => {
+      alive = false;
+    };
+  }, [m]);
+  if (!m)
+    return (
+      <p class="muted wr-diff" data-testid={testid}>
+        {after}
+      </p>
+    );
+  const parts = m.textDiff(before, after);
+  if (parts.every((p) => !p.added && !p.removed))
+    return (
+      <p class="muted wr-diff" data-testid={testid} data-diff="ready">
+        {t('wr_no_change')}
+      </p>
+    );
   return (
-    <p class="wr-diff" data-testid={testid}>
+    <p class="wr-diff" data-testid={testid} data-diff="ready">
       {parts.map((p, i) =>
         p.added ? (
           <ins key={i}>{p.value}</ins>

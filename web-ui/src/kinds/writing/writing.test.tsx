@@ -91,10 +91,12 @@ describe('the diff', () => {
 
   it('draws removed words struck and added ones marked, or says nothing changed', async () => {
     await act(async () => render(<Changes before="北京是首都" after="北京是中国的首都" />, root));
+    await settle(20);
     expect($$('ins').map((e) => e.textContent)).toEqual(['中国的']);
     expect($$('del')).toHaveLength(0);
     render(null, root);
     await act(async () => render(<Changes before="一样" after="一样" />, root));
+    await settle(20);
     expect($('[data-testid="wr-diff"]')!.textContent).toBe('没有改动');
   });
 });
@@ -111,6 +113,7 @@ describe('the writing editor', () => {
     expect($('[data-testid="writing-count"]')!.textContent).toContain('33 字');
     // the changes against the original, word by word
     await act(async () => $('[data-testid="wr-changes"]')!.click());
+    await settle(20);
     expect($$('[data-testid="wr-diff"] del').map((e) => e.textContent)).toContain('the ');
     // back to the original
     await act(async () => $('[data-testid="wr-restore"]')!.click());
@@ -159,6 +162,7 @@ describe('the writing review', () => {
         root,
       ),
     );
+    await settle(20);
     const rows = $$('[data-testid="wr-answer"]');
     expect(rows).toHaveLength(2);
     expect(rows[0].querySelector('[data-testid="wr-flag"]')!.textContent).toBe('没改原文');
