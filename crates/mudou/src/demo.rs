@@ -852,7 +852,10 @@ async fn writing_order(svc: &Services, org_id: OrgId, client_id: UserId) -> anyh
     let lines = mudou_media::parse_conversations("prompts.jsonl", LLM_PROMPTS.as_bytes())?;
     let mut ingest = mudou_app::ingest::Ingest::new(svc, ds.id);
     ingest
-        .add(mudou_app::ingest::conversation_items("prompts.jsonl", lines))
+        .add(mudou_app::ingest::conversation_items(
+            "prompts.jsonl",
+            lines,
+        ))
         .await?;
     let outcomes = ingest.commit().await?;
     if let Some(bad) = outcomes.iter().find(|o| o.status == "rejected") {

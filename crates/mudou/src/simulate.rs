@@ -345,7 +345,14 @@ pub async fn written_answers(
         };
         let t = now - 3_600_000 + n as i64 * 600_000;
         let Some(a) = store
-            .lease_unit(order_id, u.id, centre_id, t, LEASE_MS, spec.unit_size as i64)
+            .lease_unit(
+                order_id,
+                u.id,
+                centre_id,
+                t,
+                LEASE_MS,
+                spec.unit_size as i64,
+            )
             .await?
         else {
             continue;

@@ -192,12 +192,26 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
         json!({"text": "一个对象"}),
         json!("有\u{0007}控制字符的回答"),
     ] {
-        let r = write(&a1, &uuid::Uuid::new_v4().to_string(), aid1, i_accept, bad.clone()).await;
+        let r = write(
+            &a1,
+            &uuid::Uuid::new_v4().to_string(),
+            aid1,
+            i_accept,
+            bad.clone(),
+        )
+        .await;
         assert_eq!(r.status.as_u16(), 422, "{bad}: {}", r.body);
         r.refused(ErrorCode::Validation);
         assert_eq!(r.body["error"]["field"], "answer.answer", "{}", r.body);
     }
-    assert!(app.state.store.ledger_entries(0, 1000).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .ledger_entries(0, 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let good = "夏威夷之旅让我难忘：清晨在威基基海滩看日出，午后去珍珠港纪念馆了解历史，晚上参加传统的卢奥宴会，欣赏草裙舞。";
     let u1 = uuid::Uuid::new_v4().to_string();
@@ -207,12 +221,52 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
     let again = write(&a1, &u1, aid1, i_accept, json!(good)).await;
     assert_eq!(again.ok()["status"], "replay", "{}", again.body);
     let written = "这是一封请上司审阅季度财务报告的邮件：请您重点看数据分析是否准确、陈述是否清楚、结论是否明确。";
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid1, i_edit, json!(written)).await.ok();
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid1, i_reject, json!("随便写几个字凑数的回答。")).await.ok();
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid1, i_copied, json!(prompt_words)).await.ok();
+    write(
+        &a1,
+        &uuid::Uuid::new_v4().to_string(),
+        aid1,
+        i_edit,
+        json!(written),
+    )
+    .await
+    .ok();
+    write(
+        &a1,
+        &uuid::Uuid::new_v4().to_string(),
+        aid1,
+        i_reject,
+        json!("随便写几个字凑数的回答。"),
+    )
+    .await
+    .ok();
+    write(
+        &a1,
+        &uuid::Uuid::new_v4().to_string(),
+        aid1,
+        i_copied,
+        json!(prompt_words),
+    )
+    .await
+    .ok();
     let same = "我觉得这个问题很好，答案是：要多读书，多思考，多实践。";
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid1, i_same, json!(same)).await.ok();
-    write(&a2, &uuid::Uuid::new_v4().to_string(), aid2, items2[0].0, json!(format!("{same} "))).await.ok();
+    write(
+        &a1,
+        &uuid::Uuid::new_v4().to_string(),
+        aid1,
+        i_same,
+        json!(same),
+    )
+    .await
+    .ok();
+    write(
+        &a2,
+        &uuid::Uuid::new_v4().to_string(),
+        aid2,
+        items2[0].0,
+        json!(format!("{same} ")),
+    )
+    .await
+    .ok();
 
     // Every written item waits for the lead (overlap 1, never settled by vote), with flags.
     let lead = app.browser();
@@ -224,14 +278,30 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
         assert_eq!(it["state"], "escalated", "{it}");
         assert_eq!(it["reasons"][0]["reason"], "escalated");
     }
-    assert_eq!(card(i_accept)["answers"][0]["answer"]["answer"], good, "trimmed");
+    assert_eq!(
+        card(i_accept)["answers"][0]["answer"]["answer"],
+        good,
+        "trimmed"
+    );
     assert_eq!(card(i_accept)["answers"][0]["flags"], json!([]));
-    assert_eq!(card(i_copied)["answers"][0]["flags"], json!(["copied_prompt"]));
-    assert_eq!(card(i_same)["answers"][0]["flags"], json!(["same_as_other"]));
-    assert_eq!(card(items2[0].0)["answers"][0]["flags"], json!(["same_as_other"]));
+    assert_eq!(
+        card(i_copied)["answers"][0]["flags"],
+        json!(["copied_prompt"])
+    );
+    assert_eq!(
+        card(i_same)["answers"][0]["flags"],
+        json!(["same_as_other"])
+    );
+    assert_eq!(
+        card(items2[0].0)["answers"][0]["flags"],
+        json!(["same_as_other"])
+    );
     let label = |item: i64| card(item)["answers"][0]["label_id"].as_i64().unwrap();
     // Paid on submit: one piece each.
-    assert_eq!(entries(&app, label(i_accept)).await, [("piece".to_owned(), RATE)]);
+    assert_eq!(
+        entries(&app, label(i_accept)).await,
+        [("piece".to_owned(), RATE)]
+    );
 
     // Scope: another centre's lead, another org's client, logged out.
     let lead_b = app.browser();
@@ -250,23 +320,53 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
         .get(&format!("/api/v1/orders/{order}/export?format=sft"))
         .await;
     assert_eq!(r.status.as_u16(), 401);
-    let r = a1.post(&format!("/api/v1/lead/review/{order}/items/{i_accept}/decision"), json!({"decision": "accept"})).await;
+    let r = a1
+        .post(
+            &format!("/api/v1/lead/review/{order}/items/{i_accept}/decision"),
+            json!({"decision": "accept"}),
+        )
+        .await;
     assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.body);
 
     // Accept: final and paid.
     let r = decide(&lead, order, i_accept, json!({"decision": "accept"})).await;
     assert_eq!(r.ok()["answer"]["answer"], good, "{}", r.body);
-    assert_eq!(entries(&app, label(i_accept)).await, [("piece".to_owned(), RATE)]);
+    assert_eq!(
+        entries(&app, label(i_accept)).await,
+        [("piece".to_owned(), RATE)]
+    );
     // Edit: an edit that breaks the limits is refused, nothing changes.
-    let r = decide(&lead, order, i_edit, json!({"decision": "override", "answer": {"answer": "短"}})).await;
+    let r = decide(
+        &lead,
+        order,
+        i_edit,
+        json!({"decision": "override", "answer": {"answer": "短"}}),
+    )
+    .await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.body);
     let edited = format!("{written}谢谢！");
-    let r = decide(&lead, order, i_edit, json!({"decision": "override", "answer": {"answer": edited}})).await;
+    let r = decide(
+        &lead,
+        order,
+        i_edit,
+        json!({"decision": "override", "answer": {"answer": edited}}),
+    )
+    .await;
     assert_eq!(r.ok()["answer"]["answer"], edited.as_str());
-    assert_eq!(entries(&app, label(i_edit)).await, [("piece".to_owned(), RATE)], "the writer is paid");
+    assert_eq!(
+        entries(&app, label(i_edit)).await,
+        [("piece".to_owned(), RATE)],
+        "the writer is paid"
+    );
     // Reject (send back): the piece is reversed, never updated; the item is written again.
     let rejected = label(i_reject);
-    let r = decide(&lead, order, i_reject, json!({"decision": "send_back", "note": "没有回答问题"})).await;
+    let r = decide(
+        &lead,
+        order,
+        i_reject,
+        json!({"decision": "send_back", "note": "没有回答问题"}),
+    )
+    .await;
     assert_eq!(r.ok()["extra_labels"], 1, "{}", r.body);
     assert_eq!(
         entries(&app, rejected).await,
@@ -274,7 +374,12 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
     );
     assert!(app.state.store.ledger_audit().await.unwrap().is_empty());
     // Deciding the same item again: it is no longer in the queue.
-    assert!(queue(&lead, order).await.iter().all(|x| x["item_id"] != i_reject));
+    assert!(
+        queue(&lead, order)
+            .await
+            .iter()
+            .all(|x| x["item_id"] != i_reject)
+    );
 
     // Another annotator writes it again; it waits for review once more, the rejected answer
     // marked as such, and accepting the new one leaves the rejected one unpaid.
@@ -286,7 +391,15 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
             break;
         }
         for (i, _) in items.into_iter().filter(|(i, _)| *i != items2[0].0) {
-            write(&a2, &uuid::Uuid::new_v4().to_string(), aid, i, json!(format!("第 {i} 题的认真回答，写得比较完整。"))).await.ok();
+            write(
+                &a2,
+                &uuid::Uuid::new_v4().to_string(),
+                aid,
+                i,
+                json!(format!("第 {i} 题的认真回答，写得比较完整。")),
+            )
+            .await
+            .ok();
         }
         a2.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
             .await
@@ -294,11 +407,27 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
     }
     let aid = second.expect("the rejected item comes back to be written");
     let better = "季度财务报告的反馈请求：请您审阅数据分析、陈述风格与结论，期待您的意见。";
-    write(&a2, &uuid::Uuid::new_v4().to_string(), aid, i_reject, json!(better)).await.ok();
+    write(
+        &a2,
+        &uuid::Uuid::new_v4().to_string(),
+        aid,
+        i_reject,
+        json!(better),
+    )
+    .await
+    .ok();
     let again = queue(&lead, order).await;
-    let it = again.iter().find(|x| x["item_id"] == i_reject).expect("back in review");
+    let it = again
+        .iter()
+        .find(|x| x["item_id"] == i_reject)
+        .expect("back in review");
     assert_eq!(it["consensus"]["answer"], better);
-    let old = it["answers"].as_array().unwrap().iter().find(|a| a["label_id"] == rejected).unwrap();
+    let old = it["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["label_id"] == rejected)
+        .unwrap();
     assert_eq!(old["agrees"], false, "{old}");
     let r = decide(&lead, order, i_reject, json!({"decision": "accept"})).await;
     assert_eq!(r.ok()["answer"]["answer"], better);
@@ -311,7 +440,10 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
 
     // SFT export: one line per settled written answer, the prompt's turns then the answer.
     let text = sft(&c, order).await;
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3, "{text}");
     let answers: Vec<&str> = lines
         .iter()
@@ -338,10 +470,17 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
         .arg(&file)
         .output()
         .expect("python3");
-    assert!(out.status.success(), "datasets could not load the export: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "datasets could not load the export: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(seen["rows"], 3, "{seen}");
-    assert_eq!(seen["last_roles"], json!(["assistant", "assistant", "assistant"]));
+    assert_eq!(
+        seen["last_roles"],
+        json!(["assistant", "assistant", "assistant"])
+    );
 
     // SFT of an order without a writing question: 422.
     let o = app.browser();
@@ -354,41 +493,81 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
         .find(|x| x["id"] != order)
         .map(|x| x["id"].as_i64().unwrap());
     if let Some(other) = other {
-        let r = o.get(&format!("/api/v1/orders/{other}/export?format=sft")).await;
+        let r = o
+            .get(&format!("/api/v1/orders/{other}/export?format=sft"))
+            .await;
         assert_eq!(r.status.as_u16(), 422, "{}", r.body);
     }
 });
 
-both!(a_rewrite_starts_from_the_original_and_an_unchanged_one_is_flagged, |app| {
-    let w = app.world().await;
-    let (c, order) = order(&app, "llamafactory_dpo_zh/sft.jsonl", writing_spec(true)).await;
-    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
-    let (aid, items) = take(&a1).await;
-    let (one, one_fields) = &items[0];
-    let (two, two_fields) = &items[1];
-    let original = field_text(one_fields, "response_1");
-    // Sent back as it was (a full stop added): flagged as unchanged.
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid, *one, json!(format!("{original}。"))).await.ok();
-    let rewritten = "重写：这是一段完全不同的新回答，用自己的话把意思讲清楚，并且补充了例子和结论。";
-    assert!(!field_text(two_fields, "response_1").contains(rewritten));
-    write(&a1, &uuid::Uuid::new_v4().to_string(), aid, *two, json!(rewritten)).await.ok();
-    let lead = app.browser();
-    lead.login("lead_a").await.ok();
-    let q = queue(&lead, order).await;
-    let flags = |item: i64| {
-        q.iter().find(|x| x["item_id"] == item).unwrap()["answers"][0]["flags"].clone()
-    };
-    assert_eq!(flags(*one), json!(["unchanged"]));
-    assert_eq!(flags(*two), json!([]));
-    // The reviewer has the original among the item's fields (the diff is drawn from it).
-    let card = q.iter().find(|x| x["item_id"] == *two).unwrap();
-    assert!(card["fields"].as_array().unwrap().iter().any(|f| f["name"] == "response_1"));
-    decide(&lead, order, *two, json!({"decision": "accept"})).await.ok();
-    // The SFT line: the prompt's turns (the original answer left out), then the rewrite.
-    let text = sft(&c, order).await;
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 1, "{text}");
-    let m = lines[0]["messages"].as_array().unwrap();
-    assert_eq!(m.last().unwrap(), &json!({"role": "assistant", "content": rewritten}));
-    assert!(m[..m.len() - 1].iter().all(|t| t["content"] != original.as_str()));
-});
+both!(
+    a_rewrite_starts_from_the_original_and_an_unchanged_one_is_flagged,
+    |app| {
+        let w = app.world().await;
+        let (c, order) = order(&app, "llamafactory_dpo_zh/sft.jsonl", writing_spec(true)).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let (aid, items) = take(&a1).await;
+        let (one, one_fields) = &items[0];
+        let (two, two_fields) = &items[1];
+        let original = field_text(one_fields, "response_1");
+        // Sent back as it was (a full stop added): flagged as unchanged.
+        write(
+            &a1,
+            &uuid::Uuid::new_v4().to_string(),
+            aid,
+            *one,
+            json!(format!("{original}。")),
+        )
+        .await
+        .ok();
+        let rewritten =
+            "重写：这是一段完全不同的新回答，用自己的话把意思讲清楚，并且补充了例子和结论。";
+        assert!(!field_text(two_fields, "response_1").contains(rewritten));
+        write(
+            &a1,
+            &uuid::Uuid::new_v4().to_string(),
+            aid,
+            *two,
+            json!(rewritten),
+        )
+        .await
+        .ok();
+        let lead = app.browser();
+        lead.login("lead_a").await.ok();
+        let q = queue(&lead, order).await;
+        let flags = |item: i64| {
+            q.iter().find(|x| x["item_id"] == item).unwrap()["answers"][0]["flags"].clone()
+        };
+        assert_eq!(flags(*one), json!(["unchanged"]));
+        assert_eq!(flags(*two), json!([]));
+        // The reviewer has the original among the item's fields (the diff is drawn from it).
+        let card = q.iter().find(|x| x["item_id"] == *two).unwrap();
+        assert!(
+            card["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "response_1")
+        );
+        decide(&lead, order, *two, json!({"decision": "accept"}))
+            .await
+            .ok();
+        // The SFT line: the prompt's turns (the original answer left out), then the rewrite.
+        let text = sft(&c, order).await;
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let m = lines[0]["messages"].as_array().unwrap();
+        assert_eq!(
+            m.last().unwrap(),
+            &json!({"role": "assistant", "content": rewritten})
+        );
+        assert!(
+            m[..m.len() - 1]
+                .iter()
+                .all(|t| t["content"] != original.as_str())
+        );
+    }
+);
