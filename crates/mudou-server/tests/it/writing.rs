@@ -1,9 +1,10 @@
 //! Writing (issue 27): answers written to the real prompts of `datasets/llm/mt_bench_zh`, and
-//! rewrites of its answers. A written answer never settles by vote: with overlap 1 it goes to
+//! rewrites of the answers of `llamafactory_dpo_zh`. A written answer never settles by vote: with overlap 1 it goes to
 //! the lead's review at once, where accept and edit make it final (and paid), and send back
 //! rejects it (its piece reversed in the ledger) and opens the item to be written again.
 //! Flags (copied from the prompt, an unchanged rewrite, the same words as another worker)
-//! show in the review. Settled answers export as SFT JSONL that `datasets` loads.
+//! show in the review. Settled answers export as SFT JSONL that `datasets` loads, and become
+//! a follow-up dataset a rubric order rates.
 
 use mudou_domain::ErrorCode;
 use reqwest::multipart::{Form, Part};
@@ -569,5 +570,84 @@ both!(
                 .iter()
                 .all(|t| t["content"] != original.as_str())
         );
+        // A follow-up for a second worker: a dataset of the settled written answers, rated by
+        // a rubric order created on it like on any dataset.
+        let path = format!("/api/v1/orders/{order}/followup");
+        let client_b = app.browser();
+        client_b.login("client_b").await.ok();
+        assert_eq!(client_b.post(&path, json!({})).await.status.as_u16(), 404);
+        assert_eq!(lead.post(&path, json!({})).await.status.as_u16(), 403);
+        assert_eq!(
+            app.browser().post(&path, json!({})).await.status.as_u16(),
+            401
+        );
+        let f = c.post(&path, json!({})).await;
+        assert_eq!(f.status.as_u16(), 201, "{}", f.body);
+        assert_eq!(f.body["items"], 1, "only the settled answer: {}", f.body);
+        let again = c.post(&path, json!({})).await;
+        assert_eq!(again.status.as_u16(), 409, "{}", again.body);
+        let rate = json!({
+            "name": "给改写打分",
+            "task_type": "template",
+            "labels": [],
+            "template": {
+                "layout": "stacked",
+                "fields": [{"name": "prompt", "kind": "conversation", "title_zh": "问题"},
+                           {"name": "response_1", "kind": "markdown", "title_zh": "改写的回答"}],
+                "questions": [{"key": "grade", "kind": "rubric", "title_zh": "给回答打分",
+                    "field": "response_1",
+                    "options": [{"key": "helpful", "name_zh": "有用"}, {"key": "correct", "name_zh": "正确"}],
+                    "settings": {"max": 5}}]
+            },
+            "overlap": {"kind": "fixed", "n": 1},
+            "max_gold_items": 0,
+            "unit_size": 5,
+            "piece_rate_fen": 10
+        });
+        let o = c
+            .post(
+                "/api/v1/orders",
+                json!({"dataset_id": f.body["dataset_id"], "spec": rate}),
+            )
+            .await;
+        assert_eq!(o.status.as_u16(), 201, "{}", o.body);
+        let rating = o.body["id"].as_i64().unwrap();
+        c.post(&format!("/api/v1/orders/{rating}/publish"), json!({}))
+            .await
+            .ok();
+        // Not a writing order: no follow-up of it.
+        let r = c
+            .post(&format!("/api/v1/orders/{rating}/followup"), json!({}))
+            .await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.body);
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let (aid2, rated) = take(&a2).await;
+        assert_eq!(rated.len(), 1);
+        assert_eq!(
+            field_text(&rated[0].1, "response_1"),
+            rewritten,
+            "the second worker reads the rewrite"
+        );
+        let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid2,
+            "item_id": rated[0].0, "answer": {"grade": {"helpful": 4, "correct": 5}}, "duration_ms": 8000});
+        assert_eq!(
+            a2.post("/api/v1/work/labels", body).await.ok()["status"],
+            "stored"
+        );
+        let export = c
+            .http
+            .get(format!(
+                "{}/api/v1/orders/{rating}/export?format=jsonl",
+                c.url
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line: Value = serde_json::from_str(export.lines().next().unwrap()).unwrap();
+        assert_eq!(line["state"], "resolved", "{line}");
+        assert_eq!(line["answer"]["grade"], json!({"helpful": 4, "correct": 5}));
     }
 );
