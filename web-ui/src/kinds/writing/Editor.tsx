@@ -92,21 +92,23 @@ export function WritingEditor({ q, value, onChange, lang, id, problem, fields }:
   if (start.current !== null) views.push(['changes', 'wr_changes', 'swap']);
   return (
     <div class="wr-editor" data-testid="writing-editor">
-      <div class="wr-tabs" role="tablist" aria-label={questionTitle(q, lang)}>
-        {views.map(([k, label, icon]) => (
-          <button
-            key={k}
-            type="button"
-            role="tab"
-            class={'btn btn-plain wr-tab' + (view === k ? ' on' : '')}
-            aria-selected={view === k}
-            data-testid={'wr-' + k}
-            onClick={() => setView(k)}
-          >
-            <Icon name={icon} size={18} />
-            {t(label, undefined, lang)}
-          </button>
-        ))}
+      <div class="wr-bar">
+        <div class="wr-tabs" role="tablist" aria-label={questionTitle(q, lang)}>
+          {views.map(([k, label, icon]) => (
+            <button
+              key={k}
+              type="button"
+              role="tab"
+              class={'btn btn-plain wr-tab' + (view === k ? ' on' : '')}
+              aria-selected={view === k}
+              data-testid={'wr-' + k}
+              onClick={() => setView(k)}
+            >
+              <Icon name={icon} size={18} />
+              {t(label, undefined, lang)}
+            </button>
+          ))}
+        </div>
         {start.current !== null && v !== start.current && (
           <button type="button" class="btn btn-plain wr-tab" data-testid="wr-restore" onClick={() => onChange(start.current ?? undefined)}>
             <Icon name="undo" size={18} />
