@@ -494,3 +494,104 @@ pub async fn new_instructions_version(
     svc.specs.forget(order_id.get());
     Ok(v)
 }
+
+/// A follow-up dataset made of an order's settled written answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub dataset_id: i64,
+    pub name: String,
+    pub items: usize,
+}
+
+/// The most settled answers a follow-up takes.
+const FOLLOWUP_MAX: usize = 20_000;
+
+/// Makes a dataset for a second worker to rate an order's written answers: one conversation
+/// item per settled written answer (gold left out), its prompt's turns as `prompt` and the
+/// answer as `response_1` — what a rubric, rating or pairwise order over `response_1` asks
+/// about. Refused for an order without a writing question (422), with no settled answer yet
+/// (409), or made before (409: the dataset is named after the order).
+pub async fn followup(
+    svc: &Services,
+    org_id: OrgId,
+    order_id: OrderId,
+    client_id: UserId,
+) -> AppResult<FollowUp> {
+    let order = client_order(svc, org_id, order_id).await?;
+    let spec = parse_spec(&order)?;
+    if !spec.by_review() {
+        return Err(AppError::validation(
+            "a follow-up rates written answers: this order asks no writing question",
+        ));
+    }
+    let template = spec.template().into_owned();
+    let mut lines = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = svc.store.export_items_page(order_id, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.item_id;
+        for it in page
+            .iter()
+            .filter(|it| !it.is_gold && it.state == mudou_domain::ItemState::Resolved)
+        {
+            let answer: Value = it
+                .answer
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or(Value::Null);
+            let fields = mudou_store::item_fields(
+                it.fields.as_deref(),
+                &it.kind,
+                it.sha256.as_deref(),
+                it.body.as_deref(),
+                it.width.zip(it.height),
+            );
+            let field = |name: &str| {
+                fields
+                    .iter()
+                    .find(|f| f.name == name)
+                    .and_then(|f| Some((f.kind, f.text.clone()?)))
+            };
+            if let Some(messages) = mudou_domain::kinds::sft_messages(&template, &field, &answer) {
+                let line = serde_json::json!({
+                    "id": format!("{}-{}", order_id.get(), it.item_id),
+                    "messages": messages,
+                    "source_item_id": it.item_id,
+                });
+                lines.push(line.to_string());
+            }
+        }
+        if lines.len() >= FOLLOWUP_MAX {
+            lines.truncate(FOLLOWUP_MAX);
+            break;
+        }
+    }
+    if lines.is_empty() {
+        return Err(AppError::conflict(
+            "no written answer is settled yet: the lead's review settles them",
+        ));
+    }
+    let name = format!("{} · 评分 #{}", order.name, order_id.get());
+    if svc.store.dataset_by_name(org_id, &name).await?.is_some() {
+        return Err(AppError::conflict(format!(
+            "this order's follow-up dataset {name:?} exists already"
+        )));
+    }
+    let parsed = mudou_media::parse_conversations("followup.jsonl", lines.join("\n").as_bytes())
+        .map_err(AppError::internal)?;
+    let ds = svc
+        .store
+        .create_dataset(org_id, &name, client_id, now_millis())
+        .await?;
+    let mut ingest = crate::ingest::Ingest::new(svc, ds.id);
+    ingest
+        .add(crate::ingest::conversation_items("followup.jsonl", parsed))
+        .await?;
+    let outcomes = ingest.commit().await?;
+    Ok(FollowUp {
+        dataset_id: ds.id,
+        name,
+        items: outcomes.iter().filter(|o| o.status == "accepted").count(),
+    })
+}

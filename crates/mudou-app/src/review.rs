@@ -76,7 +76,12 @@ pub fn check_decision(
     };
     let extra = match (kind, extra_labels) {
         (DecisionKind::SendBack, e) => {
-            let e = e.unwrap_or(DEFAULT_EXTRA_LABELS);
+            // A written answer sent back is written again once.
+            let e = e.unwrap_or(if spec.by_review() {
+                1
+            } else {
+                DEFAULT_EXTRA_LABELS
+            });
             if !(1..=i64::from(MAX_OVERLAP)).contains(&e) {
                 return Err(
                     AppError::validation(format!("extra_labels: 1 to {MAX_OVERLAP}"))
@@ -112,6 +117,9 @@ pub fn plan(spec: &OrderSpec, d: &CheckedDecision, item: &ItemNow) -> Result<Dec
             .map(|(_, _, a)| spec.agrees_str(a, reference))
             .collect()
     };
+    if spec.by_review() {
+        return plan_written(d, item);
+    }
     match d.kind {
         DecisionKind::Accept => match &item.answer {
             Some(a) if !item.answers.is_empty() => Ok(DecisionPlan::Final {
@@ -129,7 +137,45 @@ pub fn plan(spec: &OrderSpec, d: &CheckedDecision, item: &ItemNow) -> Result<Dec
                 answer: a,
             })
         }
-        DecisionKind::SendBack => Ok(DecisionPlan::SendBack { extra: d.extra }),
+        DecisionKind::SendBack => Ok(DecisionPlan::SendBack {
+            extra: d.extra,
+            rejected: Vec::new(),
+        }),
+    }
+}
+
+/// A decision on an order whose answers settle by review (written answers): accept makes
+/// the newest answer (the consensus) final, edit (`override`) makes the lead's edited text
+/// final, and both accept — and pay — the answer they took; send back rejects every answer
+/// the item has (their pay reversed by the review's verdicts) and asks for one more.
+fn plan_written(d: &CheckedDecision, item: &ItemNow) -> Result<DecisionPlan, String> {
+    let Some(taken) = item.answer.as_deref().filter(|_| !item.answers.is_empty()) else {
+        return match d.kind {
+            DecisionKind::SendBack => Ok(DecisionPlan::SendBack {
+                extra: d.extra,
+                rejected: Vec::new(),
+            }),
+            _ => Err("there is no written answer yet: send it back to be written".into()),
+        };
+    };
+    // The answer the lead took: the newest with the consensus's text.
+    let taken_at = item.answers.iter().rposition(|(_, _, a)| a == taken);
+    let agrees: Vec<bool> = (0..item.answers.len())
+        .map(|i| Some(i) == taken_at)
+        .collect();
+    match d.kind {
+        DecisionKind::Accept => Ok(DecisionPlan::Final {
+            answer: taken.to_owned(),
+            agrees,
+        }),
+        DecisionKind::Override => Ok(DecisionPlan::Final {
+            answer: d.answer.clone().unwrap_or_default(),
+            agrees,
+        }),
+        DecisionKind::SendBack => Ok(DecisionPlan::SendBack {
+            extra: d.extra,
+            rejected: item.answers.iter().map(|(l, w, _)| (*l, *w)).collect(),
+        }),
     }
 }
 

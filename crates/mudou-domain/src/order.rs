@@ -419,6 +419,14 @@ impl OrderSpec {
         }
     }
 
+    /// Whether the order's answers settle only by a lead's review (it asks a question whose
+    /// kind says so: a written answer).
+    pub fn by_review(&self) -> bool {
+        self.template
+            .as_ref()
+            .is_some_and(|t| t.questions.iter().any(|q| q.kind().by_review()))
+    }
+
     /// The order's template: its own, or for the four one-question task types the template
     /// they amount to (one field, one question keyed like their answers).
     pub fn template(&self) -> std::borrow::Cow<'_, Template> {

@@ -146,9 +146,17 @@ pub struct Settings {
     /// free text as a character error rate (0 to 1). Default 0: exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
-    /// Free text: the most characters (default 100, at most 2000).
+    /// Free text: the most characters (default 100, at most 2000); writing: default 4000,
+    /// at most 8000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_chars: Option<u32>,
+    /// Writing: the fewest characters (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_chars: Option<u32>,
+    /// Writing: the text or Markdown field whose text is the original to rewrite (none:
+    /// write an answer to the prompt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewrite: Option<String>,
     /// Boxes: the small form asked for each object.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<AttributeDef>,

@@ -59,7 +59,8 @@ pub struct ItemFact {
     pub answer: Option<String>,
     pub confidence: Option<f64>,
     /// Every real answer of the item against the final answer; set when `state` is
-    /// `resolved` (empty otherwise).
+    /// `resolved`, or by a review sending written answers back (those it rejects); empty
+    /// otherwise.
     pub verdicts: Vec<Verdict>,
 }
 

@@ -122,7 +122,7 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<PayChan
         .chain(
             fx.items
                 .iter()
-                .filter(|i| i.state == ItemState::Resolved)
+                .filter(|i| i.state == ItemState::Resolved || fx.reviewed_by.is_some())
                 .flat_map(|i| i.verdicts.iter().map(|v| v.label_id)),
         )
         .chain(fx.excluded.iter().map(|e| e.label_id))
@@ -189,7 +189,13 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<PayChan
             r.updated_at = now;
         }
     }
-    for item in fx.items.iter().filter(|i| i.state == ItemState::Resolved) {
+    // A review's verdicts count whatever the item's state: a written answer sent back is
+    // rejected while its item goes back to be written again.
+    for item in fx
+        .items
+        .iter()
+        .filter(|i| i.state == ItemState::Resolved || fx.reviewed_by.is_some())
+    {
         for v in &item.verdicts {
             // A label stored before the ledger existed has no standing: nothing to pay.
             let Some(r) = rows.get_mut(&v.label_id) else {

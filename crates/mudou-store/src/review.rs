@@ -132,8 +132,13 @@ pub enum DecisionPlan {
     /// The item is final with this answer; `agrees` has one entry per answer of
     /// [`ItemNow::answers`].
     Final { answer: String, agrees: Vec<bool> },
-    /// More labels: `extra` beyond those it has.
-    SendBack { extra: i64 },
+    /// More labels: `extra` beyond those it has. `rejected` answers (`(label_id,
+    /// annotator_id)`, written answers sent back) are judged wrong by the review: not paid,
+    /// their pay reversed.
+    SendBack {
+        extra: i64,
+        rejected: Vec<(i64, i64)>,
+    },
     /// A gold item's answer stands (the failures are seen).
     GoldStands,
 }
@@ -303,6 +308,18 @@ impl Store {
         }))
     }
 
+    /// Every answer on an order as `(annotator_id, answer JSON)` (any centre's: a flag that
+    /// two workers wrote the same words compares them, and shows no one's words), at most
+    /// `limit`, newest first.
+    pub async fn order_answers(&self, order_id: OrderId, limit: i64) -> Result<Vec<(i64, String)>> {
+        let sql = "SELECT annotator_id, answer FROM labels WHERE order_id = $1 AND answer IS NOT NULL \
+                   ORDER BY id DESC LIMIT $2";
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, (i64, String)>(sql).bind(order_id.get()).bind(limit)
+            .fetch_all(p).await?),
+        )
+    }
+
     /// Whether the centre may see the item (one of its people labelled or skipped it).
     pub async fn centre_sees_item(
         &self,
@@ -393,13 +410,15 @@ impl Store {
                     });
                     (Some(a.clone()), None)
                 }
-                DecisionPlan::SendBack { extra } => {
+                DecisionPlan::SendBack { extra, rejected } => {
                     sqlx::query("UPDATE order_items SET state = 'open', needed = labels_count + $3, final_by = NULL, \
                                  final_at = NULL WHERE order_id = $1 AND item_id = $2")
                         .bind(order_id.get()).bind(item_id.get()).bind(*extra).execute(&mut *tx).await?;
                     fx.items.push(ItemFact {
                         order_id: order_id.get(), item_id: item_id.get(), state_before: now_item.state, state: ItemState::Open,
-                        answer: answer.clone(), confidence, verdicts: Vec::new(),
+                        answer: answer.clone(), confidence,
+                        verdicts: rejected.iter().map(|(label_id, annotator_id)| Verdict {
+                            label_id: *label_id, annotator_id: *annotator_id, agrees: false }).collect(),
                     });
                     (None, Some(*extra))
                 }

@@ -95,6 +95,8 @@ struct Shapes;
 
 /// Short shop reviews (`datasets/reviews`) for the text classification order.
 const REVIEWS: &str = include_str!("../../../datasets/reviews/reviews.csv");
+/// Chinese writing prompts (`datasets/llm/mt_bench_zh`) for the writing order.
+const LLM_PROMPTS: &str = include_str!("../../../datasets/llm/mt_bench_zh/prompts.jsonl");
 /// Chinese prompts with two model answers each (`datasets/llm/llamafactory_dpo_zh`,
 /// Apache-2.0) for the LLM comparison order.
 const LLM_PAIRS: &str = include_str!("../../../datasets/llm/llamafactory_dpo_zh/preference.jsonl");
@@ -251,6 +253,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
     review_history(svc, org_id, shapes_id, centre_id, lead.id).await?;
     questions(svc, centre_id, lead.id).await?;
+    writing_order(svc, org_id, client.id).await?;
     // Open orders whose history pays under the centre's floor alert the lead and the admin.
     mudou_app::wage::sweep(svc).await?;
 
@@ -866,6 +869,51 @@ async fn llm_dataset(
         bail!("the demo's LLM answers: {bad:?}");
     }
     Ok(DatasetId::new(ds.id))
+}
+
+/// A writing order on the Chinese writing prompts: each prompt answered by one annotator,
+/// every answer reviewed by the lead (accept, edit, or reject to be written again). A few
+/// answers are already written, one copied from its prompt (flagged in the review).
+async fn writing_order(svc: &Services, org_id: OrgId, client_id: UserId) -> anyhow::Result<()> {
+    let ds = svc
+        .store
+        .create_dataset(org_id, "写作题目", client_id, now_millis())
+        .await?;
+    let lines = mudou_media::parse_conversations("prompts.jsonl", LLM_PROMPTS.as_bytes())?;
+    let mut ingest = mudou_app::ingest::Ingest::new(svc, ds.id);
+    ingest
+        .add(mudou_app::ingest::conversation_items(
+            "prompts.jsonl",
+            lines,
+        ))
+        .await?;
+    let outcomes = ingest.commit().await?;
+    if let Some(bad) = outcomes.iter().find(|o| o.status == "rejected") {
+        bail!("the demo's writing prompts: {bad:?}");
+    }
+    let spec: mudou_domain::OrderSpec = serde_json::from_value(serde_json::json!({
+        "name": "写回答",
+        "task_type": "template",
+        "template": {
+            "layout": "stacked",
+            "fields": [{"name": "prompt", "kind": "conversation", "title_zh": "问题", "title_en": "Prompt"}],
+            "questions": [{"key": "answer", "kind": "writing", "field": "prompt",
+                "title_zh": "写一个好回答", "title_en": "Write a good answer",
+                "settings": {"min_chars": 20, "max_chars": 4000}}]
+        },
+        "instructions": "读懂问题，用自己的话写一个完整、准确、通顺的回答（可以用 Markdown：标题、列表、代码）。不要抄问题，也不要抄别人的回答。组长会看每一份：采用、修改后采用，或退回重写（退回的不付钱）。",
+        "overlap": {"kind": "fixed", "n": 1},
+        "max_gold_items": 0,
+        "unit_size": 5,
+        "piece_rate_fen": 300,
+        "priority": 2
+    }))
+    .context("the demo's writing order")?;
+    let order =
+        mudou_app::orders::create_published(svc, org_id, client_id, DatasetId::new(ds.id), &spec)
+            .await?;
+    crate::simulate::written_answers(svc, OrderId::new(order.id), &spec, now_millis()).await?;
+    Ok(())
 }
 
 /// Which of two answers is better: a pairwise question (the workbench shuffles which is A per

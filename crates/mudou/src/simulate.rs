@@ -306,6 +306,104 @@ async fn work_day(
     Ok(())
 }
 
+/// What the demo's writers write: real answers, a rewrite of nothing, and one that copies
+/// the prompt (so the lead's review shows a flag).
+const WRITTEN: [&str; 3] = [
+    "这是我的回答：先说结论，再分三点说明理由，最后给出一个具体的例子。\n\n1. 先弄清楚问题问的是什么；\n2. 用简单的话把道理讲明白；\n3. 不确定的地方直接说出来。",
+    "谢谢提问！我会这样写：开头一句点题，中间用两三个短段落展开，每段只讲一件事，结尾再总结一次要点。",
+    "",
+];
+
+/// A few written answers on a writing order (overlap 1): two of the centre's annotators each
+/// take a unit and write three answers, the third copied from the prompt. Each waits in the
+/// lead's review. Returns how many were stored.
+pub async fn written_answers(
+    svc: &Services,
+    order_id: OrderId,
+    spec: &OrderSpec,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let store = &svc.store;
+    let key = spec
+        .template()
+        .questions
+        .iter()
+        .find(|q| q.kind == "writing")
+        .map(|q| q.key.clone())
+        .context("a writing order asks a writing question")?;
+    let writers = store
+        .list_users(&UserFilter {
+            role: Some(mudou_domain::Role::Annotator),
+            ..Default::default()
+        })
+        .await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(27);
+    let mut stored = 0;
+    for (n, u) in writers.iter().take(2).enumerate() {
+        let Some(centre_id) = u.centre_id else {
+            continue;
+        };
+        let t = now - 3_600_000 + n as i64 * 600_000;
+        let Some(a) = store
+            .lease_unit(
+                order_id,
+                u.id,
+                centre_id,
+                t,
+                LEASE_MS,
+                spec.unit_size as i64,
+            )
+            .await?
+        else {
+            continue;
+        };
+        let items = store.assignment_items(&a).await?;
+        for (i, it) in items.iter().take(WRITTEN.len()).enumerate() {
+            let text = match WRITTEN[i] {
+                // The prompt's own words, copied.
+                "" => it
+                    .fields()
+                    .iter()
+                    .find(|f| f.name == "prompt")
+                    .and_then(|f| f.text.as_deref())
+                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                    .and_then(|p| p[0]["content"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "不知道".to_owned()),
+                w => w.to_owned(),
+            };
+            let given = serde_json::json!({ key.as_str(): text }).to_string();
+            let parsed: Option<Answer> = serde_json::from_str(&given).ok();
+            let spent = 90.0 + 30.0 * i as f64;
+            let label = NewLabel {
+                client_uuid: uuid(&mut rng),
+                assignment_id: a.id,
+                item_id: it.item_id,
+                annotator_id: u.id.get(),
+                pay_fen: spec.pay_for(parsed.as_ref()),
+                pay_on_submit: spec.pay_on == PayOn::Submit,
+                answer: Some(given),
+                skip_reason: None,
+                client_ms: (spent * 1000.0) as i64,
+                server_ms: 3,
+                instructions_version: None,
+            };
+            let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
+            let outcome = store
+                .submit_label(&label, at, LEASE_MS, |x| {
+                    mudou_domain::live::decide(spec, x)
+                })
+                .await?;
+            if matches!(outcome, Ok(SubmitOutcome::Stored { replay: false, .. })) {
+                stored += 1;
+            }
+        }
+        store
+            .finish_assignment(u.id, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
+            .await?;
+    }
+    Ok(stored)
+}
+
 /// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
 pub(crate) async fn truths(
     svc: &Services,

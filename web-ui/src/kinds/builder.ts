@@ -113,6 +113,7 @@ export function cleanTemplate(t: Template): Template {
         const ex = Object.entries(s.examples ?? {}).filter(([k, v]) => v.trim() && (q.options ?? []).some((o) => o.key === k));
         if (ex.length) settings.examples = Object.fromEntries(ex.map(([k, v]) => [k, v.trim()]));
       }
+      if (q.kind === 'writing' && s.rewrite) settings.rewrite = s.rewrite;
       if (q.kind === 'pairwise') {
         if (Array.isArray(s.pair) && s.pair.length === 2) settings.pair = s.pair;
         if (s.strength === true) settings.strength = true;
@@ -221,6 +222,12 @@ export function checkTemplate(t: Template): TemplateProblem | null {
       if (!Number.isInteger(max) || max < 2 || max > 10) return bad(`${p}.settings.max`, 'err_tpl_settings');
       if (s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < max)) return bad(`${p}.settings.tolerance`, 'err_tpl_settings');
       if (q.field && !['markdown', 'text'].includes(t.fields.find((f) => f.name === q.field)?.kind ?? '')) return bad(`${p}.field`, 'err_tpl_field');
+    }
+    if (q.kind === 'writing') {
+      const { min_chars: lo = 1, max_chars: hi = 4000 } = s;
+      if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= 8000)) return bad(`${p}.settings`, 'err_tpl_settings');
+      if (s.rewrite && !['markdown', 'text'].includes(t.fields.find((f) => f.name === s.rewrite)?.kind ?? '')) return bad(`${p}.settings.rewrite`, 'err_tpl_rewrite');
+      if (q.required === false) return bad(`${p}.required`, 'err_tpl_settings');
     }
     if (q.kind === 'text' && s.max_chars !== undefined && !(s.max_chars >= 1 && s.max_chars <= 2000 && Number.isInteger(s.max_chars))) return bad(`${p}.settings`, 'err_tpl_settings');
     if (q.kind === 'rating' && s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < opts.length)) return bad(`${p}.settings`, 'err_tpl_settings');

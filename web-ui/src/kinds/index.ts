@@ -16,6 +16,7 @@ import { boxes } from './boxes';
 import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
+import { writing } from './writing';
 
 export interface EditorProps {
   q: Question;
@@ -37,6 +38,8 @@ export interface ReviewAnswer {
   who: string;
   colour: string;
   value: unknown;
+  /** A written answer's flags (copied_prompt, unchanged, same_as_other). */
+  flags?: string[];
 }
 
 export interface ReviewProps {
@@ -45,6 +48,8 @@ export interface ReviewProps {
   consensus?: unknown;
   gold?: unknown;
   field?: ItemField;
+  /** Every field of the item (a rewrite's original). */
+  fields?: ItemField[];
   lang: Lang;
 }
 
@@ -94,6 +99,7 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   pairwise,
   ranking,
   rubric,
+  writing,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

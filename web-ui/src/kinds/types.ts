@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'writing';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {
@@ -33,6 +33,10 @@ export interface Settings {
   unit?: string;
   tolerance?: number;
   max_chars?: number;
+  /** Writing: the fewest characters. */
+  min_chars?: number;
+  /** Writing: the text or Markdown field holding the original to rewrite. */
+  rewrite?: string;
   attributes?: AttributeDef[];
   /** Pairwise: the two Markdown fields compared (default response_1, response_2). */
   pair?: string[];
@@ -109,7 +113,7 @@ export type FormAnswer = Record<string, unknown>;
 
 /** A problem with one question's answer, as a dictionary key and its numbers. */
 export interface Problem {
-  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text' | 'q_rank_all' | 'q_rubric_all';
+  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text' | 'q_rank_all' | 'q_rubric_all' | 'q_too_short';
   vars?: Record<string, string | number>;
 }
 

@@ -2,9 +2,11 @@
 // spread into i18n.ts's dictionaries.
 
 import { pairEn, pairZh } from './pairwise/words';
+import { writeEn, writeZh } from './writing/words';
 
 export const kindsZh = {
   ...pairZh,
+  ...writeZh,
   // answering
   q_required: '这一题要回答',
   q_range: '在 {min} 到 {max} 之间',
@@ -129,6 +131,7 @@ export const kindsZh = {
 };
 
 export const kindsEn: Record<keyof typeof kindsZh, string> = {
+  ...writeEn,
   ...pairEn,
   q_required: 'Please answer this',
   q_range: 'From {min} to {max}',

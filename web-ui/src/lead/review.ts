@@ -57,6 +57,8 @@ export interface AnswerOut {
   created_at: number;
   excluded: boolean;
   agrees: boolean | null;
+  /** A written answer's flags (copied_prompt, unchanged, same_as_other). */
+  flags?: string[];
 }
 
 export interface ReviewItem {

@@ -25,12 +25,14 @@ mod pairwise;
 mod ranking;
 mod rating;
 mod rubric;
+mod writing;
 
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 pub use pairwise::{PositionBias, order_position_bias, position_bias};
+pub use writing::{WritingFlag, answer_flags, prompt_messages, sft_messages, written_flags};
 
 use crate::template::Question;
 use crate::{Answer, OrderSpec, TaskType, ValidationError};
@@ -46,6 +48,7 @@ pub const QUESTION_KINDS: &[&str] = &[
     "pairwise",
     "ranking",
     "rubric",
+    "writing",
 ];
 
 /// A kind of question by its name (the registry: one line per kind).
@@ -60,6 +63,7 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "pairwise" => &pairwise::Pairwise,
         "ranking" => &ranking::Ranking,
         "rubric" => &rubric::Rubric,
+        "writing" => &writing::Writing,
         _ => return None,
     })
 }
@@ -84,6 +88,12 @@ pub trait QuestionKind: Send + Sync {
         _fields: &[crate::template::FieldDef],
     ) -> Result<(), ValidationError> {
         Ok(())
+    }
+
+    /// Whether an answer settles only by a lead's review, never by vote (a written answer):
+    /// accept and edit pay it, send back rejects it (see `mudou_app::review`).
+    fn by_review(&self) -> bool {
+        false
     }
 
     /// Whether answers are drawn on a picture field (and checked against its size).

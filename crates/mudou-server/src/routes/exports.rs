@@ -57,6 +57,9 @@ pub enum ExportFormat {
     Ratings,
     /// The model leaderboard as CSV (Bradley–Terry over every annotator's comparisons).
     Leaderboard,
+    /// Supervised fine-tuning JSONL (writing orders): one line per settled written answer,
+    /// `{"messages": [...the prompt's turns..., {"role": "assistant", "content": answer}]}`.
+    Sft,
 }
 
 impl ExportFormat {
@@ -72,6 +75,7 @@ impl ExportFormat {
             ExportFormat::Ranking => "ranking",
             ExportFormat::Ratings => "ratings",
             ExportFormat::Leaderboard => "leaderboard",
+            ExportFormat::Sft => "sft",
         }
     }
 }
@@ -370,6 +374,44 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
     };
     Part::Pass {
         with_labels: true,
+        render: Box::new(render),
+    }
+}
+
+/// One `{"messages": [...]}` line per settled written answer (gold items left out): the
+/// prompt's own turns and the final answer as the assistant's.
+fn sft_pass(spec: &OrderSpec) -> Part {
+    let template = spec.template().into_owned();
+    let render = move |page: &Page| {
+        let mut out = Vec::new();
+        for it in page
+            .items
+            .iter()
+            .filter(|it| !it.is_gold && Pick::settled(it))
+        {
+            let answer = parse(it.answer.as_deref());
+            let content = mudou_store::item_fields(
+                it.fields.as_deref(),
+                &it.kind,
+                it.sha256.as_deref(),
+                it.body.as_deref(),
+                it.width.zip(it.height),
+            );
+            let field = |name: &str| {
+                content
+                    .iter()
+                    .find(|f| f.name == name)
+                    .and_then(|f| Some((f.kind, f.text.clone()?)))
+            };
+            if let Some(messages) = mudou_domain::kinds::sft_messages(&template, &field, &answer) {
+                let _ = serde_json::to_writer(&mut out, &json!({"messages": messages}));
+                out.push(b'\n');
+            }
+        }
+        out
+    };
+    Part::Pass {
+        with_labels: false,
         render: Box::new(render),
     }
 }
@@ -786,6 +828,19 @@ async fn export_order(
                 "application/zip",
                 "yolo.zip",
                 Body::from_stream(file_stream(file)),
+            )
+        }
+        ExportFormat::Sft => {
+            if !spec.by_review() {
+                return Err(ApiError::validation(
+                    "format=sft is offered for orders that ask a writing question",
+                )
+                .with("field", "format"));
+            }
+            (
+                "application/x-ndjson",
+                "sft.jsonl",
+                Body::from_stream(stream_parts(state.store.clone(), id, vec![sft_pass(&spec)])),
             )
         }
         ExportFormat::Labelstudio => (

@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_units))
         .routes(routes!(order_progress))
         .routes(routes!(wage_check))
+        .routes(routes!(followup))
 }
 
 /// The rates to check: what the order form holds as the client types.
@@ -271,6 +272,37 @@ pub struct SyncOut {
     pub added_units: usize,
     /// Items left out because they are not of the kind the order labels (image or text).
     pub skipped_items: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpOut {
+    /// The new dataset: one conversation item per settled written answer (`prompt`, and the
+    /// answer as `response_1`).
+    pub dataset_id: i64,
+    pub name: String,
+    pub items: usize,
+}
+
+/// Makes a dataset of the order's settled written answers, for a second worker to rate (a
+/// rubric, rating or pairwise order over `response_1` created on it as on any dataset).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/followup", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 201, body = FollowUpOut), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "nothing settled yet, or made before"),
+              (status = 422, body = ErrorBody, description = "the order asks no writing question")))]
+async fn followup(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<OrderId>,
+) -> ApiResult<(StatusCode, Json<FollowUpOut>)> {
+    let f = mudou_app::orders::followup(&state, client.org_id, id, client.caller.user.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FollowUpOut {
+            dataset_id: f.dataset_id,
+            name: f.name,
+            items: f.items,
+        }),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

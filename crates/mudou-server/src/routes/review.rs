@@ -128,6 +128,9 @@ pub struct AnswerOut {
     pub excluded: bool,
     /// Agrees with the gold or final answer (`null`: not judged yet).
     pub agrees: Option<bool>,
+    /// A written answer's flags: `copied_prompt`, `unchanged` (a rewrite that changed
+    /// nothing real), `same_as_other` (another worker wrote the same words on the order).
+    pub flags: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -172,11 +175,47 @@ pub struct QueueOut {
     pub items: Vec<ReviewItemOut>,
 }
 
+/// The most answers of an order read to flag written answers alike across workers.
+const FLAG_ANSWERS: i64 = 50_000;
+
+/// The flags of each written answer of a queued item (see [`AnswerOut::flags`]).
+fn written_flags(
+    spec: &OrderSpec,
+    it: &ReviewItem,
+    labels: &[mudou_store::ReviewLabel],
+    order_answers: &[(i64, Value)],
+) -> BTreeMap<i64, Vec<String>> {
+    let Some(t) = spec.template.as_ref().filter(|_| spec.by_review()) else {
+        return BTreeMap::new();
+    };
+    let fields = it.fields();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| Some((f.kind, f.text.clone()?)))
+    };
+    labels
+        .iter()
+        .filter(|l| l.item_id == it.item_id)
+        .filter_map(|l| {
+            let answer = json(l.answer.as_deref())?;
+            let others = order_answers
+                .iter()
+                .filter(|(who, _)| *who != l.annotator_id)
+                .map(|(_, a)| a);
+            let flags = mudou_domain::kinds::answer_flags(t, &field, &answer, others);
+            Some((l.label_id, flags.into_iter().map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
 fn item_out(
     it: ReviewItem,
     since: i64,
     entries: &[mudou_store::QueueEntry],
     labels: &[mudou_store::ReviewLabel],
+    mut flags: BTreeMap<i64, Vec<String>>,
 ) -> ReviewItemOut {
     let media = |v: &str| it.sha256.as_deref().map(|s| media_url(s, v));
     let mut colours: Vec<i64> = Vec::new();
@@ -202,6 +241,7 @@ fn item_out(
                 created_at: l.created_at,
                 excluded: l.excluded,
                 agrees: l.agrees,
+                flags: flags.remove(&l.label_id).unwrap_or_default(),
             }
         })
         .collect();
@@ -281,15 +321,27 @@ async fn review_queue(
             .store
             .review_details(lead.centre_id, OrderId::new(order_id), &ids)
             .await?;
+        let order_answers: Vec<(i64, Value)> = if spec.by_review() {
+            state
+                .store
+                .order_answers(OrderId::new(order_id), FLAG_ANSWERS)
+                .await?
+                .into_iter()
+                .filter_map(|(who, a)| Some((who, json(Some(&a))?)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for it in its {
             let since = items
                 .iter()
                 .find(|(i, _)| *i == it.item_id)
                 .map(|(_, s)| *s)
                 .unwrap_or(0);
+            let flags = written_flags(&spec, &it, &labels, &order_answers);
             done.insert(
                 (order_id, it.item_id),
-                item_out(it, since, &entries, &labels),
+                item_out(it, since, &entries, &labels, flags),
             );
         }
         orders.push(QueueOrder {

@@ -36,6 +36,7 @@ mod upload;
 mod wage;
 mod web;
 mod work;
+mod writing;
 
 use mudou_app::users::NewUserRequest;
 use mudou_domain::Role;

@@ -351,7 +351,23 @@ function QuestionEditor({
               <input name={`${pre}_unit`} maxLength={10} value={s.unit ?? ''} onInput={(e) => setS({ unit: e.currentTarget.value })} />
             </label>
           )}
+          {kind.settings.includes('min_chars') && <NumIn label={t('tb_min_chars')} name={`${pre}_min_chars`} value={s.min_chars} onValue={(v) => setS({ min_chars: v })} />}
           {kind.settings.includes('max_chars') && <NumIn label={t('tb_max_chars')} name={`${pre}_max_chars`} value={s.max_chars} onValue={(v) => setS({ max_chars: v })} />}
+          {q.kind === 'writing' && (
+            <label class="field field-small">
+              <span class="field-label">{t('tb_rewrite')}</span>
+              <select name={`${pre}_rewrite`} value={s.rewrite ?? ''} onChange={(e) => setS({ rewrite: e.currentTarget.value || undefined })}>
+                <option value="">{t('tb_rewrite_none')}</option>
+                {tpl.fields
+                  .filter((f) => f.kind === 'text' || f.kind === 'markdown')
+                  .map((f) => (
+                    <option key={f.name} value={f.name}>
+                      {f.name}
+                    </option>
+                  ))}
+              </select>
+            </label>
+          )}
           {kind.settings.includes('tolerance') && <NumIn label={t('tb_tolerance')} name={`${pre}_tolerance`} value={s.tolerance} onValue={(v) => setS({ tolerance: v })} />}
           {kind.settings.includes('ties') && (
             <label class="field field-small check-row">

@@ -128,6 +128,8 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
   const [feedbackFor, setFeedbackFor] = useState<AnswerOut | null>(null);
   const labels = order.labels;
   const tpl = order.task_type === 'template' && order.template ? order.template : null;
+  // written answers settle by review: accept, edit, or reject (written again, not paid)
+  const written = !!tpl?.questions.some((q) => q.kind === 'writing');
   // an answer in words: the template's questions, or the labels of before
   const words = (a: AnswerValue, l: typeof labels, lg: string) => (tpl ? answerWords(tpl, a, getLang()) : answerText(a, l, lg));
   const right: AnswerValue = finalAnswer ?? (item.is_gold ? item.gold : item.consensus);
@@ -261,7 +263,7 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
                   <Button
                     icon="check"
                     kind="primary"
-                    label={t('accept')}
+                    label={t(written ? 'wr_accept' : 'accept')}
                     busy={busy === 'accept'}
                     disabled={!item.consensus || item.answers.every((a) => !a.answer)}
                     data-testid="accept"
@@ -269,17 +271,21 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
                   />
                   <Button
                     icon="edit"
-                    label={t('override')}
+                    label={t(written ? 'wr_edit' : 'override')}
                     aria-expanded={overriding}
                     data-testid="override"
                     onClick={() => setOverriding(!overriding)}
                   />
                   <Button
                     icon="refresh"
-                    label={t('send_back_n', { n: 2 })}
+                    label={written ? t('wr_reject') : t('send_back_n', { n: 2 })}
                     busy={busy === 'send_back'}
                     data-testid="send-back"
-                    onClick={() => void decide({ decision: 'send_back', extra_labels: 2 }, 'decided_send_back')}
+                    onClick={() =>
+                      void (written
+                        ? decide({ decision: 'send_back', extra_labels: 1 }, 'wr_decided_reject')
+                        : decide({ decision: 'send_back', extra_labels: 2 }, 'decided_send_back'))
+                    }
                   />
                 </>
               )}

@@ -37,7 +37,7 @@ export function TemplateReview({ template, item }: { template: Template; item: R
       {template.questions.map((q) => {
         const kind = kindOf(q.kind);
         if (!kind) return null;
-        const answers = item.answers.filter((a) => a.answer).map((a) => ({ who: a.annotator_name, colour: a.colour, value: get(a.answer, q.key) }));
+        const answers = item.answers.filter((a) => a.answer).map((a) => ({ who: a.annotator_name, colour: a.colour, value: get(a.answer, q.key), flags: a.flags }));
         if (answers.every((a) => a.value === undefined) && get(item.consensus, q.key) === undefined && get(item.gold, q.key) === undefined) return null;
         const field = fields.find((f) => f.def.name === q.field)?.data;
         return (
@@ -46,7 +46,7 @@ export function TemplateReview({ template, item }: { template: Template; item: R
               <Icon name={kind.icon} size={18} />
               {questionTitle(q, lang)}
             </h4>
-            <kind.Review q={q} answers={answers} consensus={get(item.consensus, q.key)} gold={item.is_gold ? get(item.gold, q.key) : undefined} field={field} lang={lang} />
+            <kind.Review q={q} answers={answers} consensus={get(item.consensus, q.key)} gold={item.is_gold ? get(item.gold, q.key) : undefined} field={field} fields={fields.map((f) => f.data)} lang={lang} />
           </section>
         );
       })}
