@@ -311,7 +311,11 @@ impl Store {
     /// Every answer on an order as `(annotator_id, answer JSON)` (any centre's: a flag that
     /// two workers wrote the same words compares them, and shows no one's words), at most
     /// `limit`, newest first.
-    pub async fn order_answers(&self, order_id: OrderId, limit: i64) -> Result<Vec<(i64, String)>> {
+    pub async fn recent_answers(
+        &self,
+        order_id: OrderId,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT annotator_id, answer FROM labels WHERE order_id = $1 AND answer IS NOT NULL \
                    ORDER BY id DESC LIMIT $2";
         Ok(

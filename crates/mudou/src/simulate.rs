@@ -306,13 +306,38 @@ async fn work_day(
     Ok(())
 }
 
-/// What the demo's writers write: real answers, a rewrite of nothing, and one that copies
-/// the prompt (so the lead's review shows a flag).
-const WRITTEN: [&str; 3] = [
-    "这是我的回答：先说结论，再分三点说明理由，最后给出一个具体的例子。\n\n1. 先弄清楚问题问的是什么；\n2. 用简单的话把道理讲明白；\n3. 不确定的地方直接说出来。",
-    "谢谢提问！我会这样写：开头一句点题，中间用两三个短段落展开，每段只讲一件事，结尾再总结一次要点。",
-    "",
+/// The human-proofread reference answers of the MT-Bench prompts (Chinese), by the prompt's
+/// first turn: what a careful writer of the demo writes where the prompt has one.
+const REFERENCES: &str = include_str!("../../../datasets/llm/mt_bench_zh/sft.jsonl");
+
+/// A demo writer's own plain answers, where the prompt has no reference.
+const PLAIN: [&str; 4] = [
+    "先说结论：可以做到，但要分三步。\n\n1. 先弄清楚问题问的是什么；\n2. 用简单的话把道理讲明白，举一个身边的例子；\n3. 不确定的地方直接说出来，不乱编。",
+    "这个问题可以从两方面看。\n\n**好处**：省时间，也省钱。\n\n**坏处**：一开始要多学一点东西。\n\n总的来说，值得试一试。",
+    "我的看法是：这件事要看具体情况。一般来说，先把目标想清楚，再一步一步去做，遇到不懂的就问懂行的人。",
+    "简单地说：先做最要紧的一件事，做完再看下一件。每做完一步，回头检查一遍有没有错。",
 ];
+
+/// What a demo writer writes on the `i`-th item of their unit: the reference answer where
+/// the prompt has one (the second writer only its first paragraph, a shorter answer), else
+/// their own plain answer; the third item copies the prompt (so the lead's review shows a
+/// flag). `None`: copy the prompt.
+fn written(writer: usize, i: usize, prompt: &str) -> Option<String> {
+    if i == 2 {
+        return None;
+    }
+    let reference = REFERENCES.lines().find_map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        let m = v["messages"].as_array()?;
+        (m.first()?["content"].as_str()? == prompt)
+            .then(|| m.get(1)?["content"].as_str().map(str::to_owned))?
+    });
+    Some(match (reference, writer) {
+        (Some(r), 0) => r,
+        (Some(r), _) => r.split("\n\n").next().unwrap_or(&r).to_owned(),
+        (None, w) => PLAIN[(w * 2 + i) % PLAIN.len()].to_owned(),
+    })
+}
 
 /// A few written answers on a writing order (overlap 1): two of the centre's annotators each
 /// take a unit and write three answers, the third copied from the prompt. Each waits in the
@@ -358,19 +383,20 @@ pub async fn written_answers(
             continue;
         };
         let items = store.assignment_items(&a).await?;
-        for (i, it) in items.iter().take(WRITTEN.len()).enumerate() {
-            let text = match WRITTEN[i] {
-                // The prompt's own words, copied.
-                "" => it
-                    .fields()
-                    .iter()
-                    .find(|f| f.name == "prompt")
-                    .and_then(|f| f.text.as_deref())
-                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                    .and_then(|p| p[0]["content"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "不知道".to_owned()),
-                w => w.to_owned(),
-            };
+        for (i, it) in items.iter().take(3).enumerate() {
+            let prompt = it
+                .fields()
+                .iter()
+                .find(|f| f.name == "prompt")
+                .and_then(|f| f.text.as_deref())
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| {
+                    p.as_array()?.iter().rev().find(|m| m["role"] == "user")?["content"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| "不知道".to_owned());
+            let text = written(n, i, &prompt).unwrap_or(prompt);
             let given = serde_json::json!({ key.as_str(): text }).to_string();
             let parsed: Option<Answer> = serde_json::from_str(&given).ok();
             let spent = 90.0 + 30.0 * i as f64;

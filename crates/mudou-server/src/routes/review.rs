@@ -324,7 +324,7 @@ async fn review_queue(
         let order_answers: Vec<(i64, Value)> = if spec.by_review() {
             state
                 .store
-                .order_answers(OrderId::new(order_id), FLAG_ANSWERS)
+                .recent_answers(OrderId::new(order_id), FLAG_ANSWERS)
                 .await?
                 .into_iter()
                 .filter_map(|(who, a)| Some((who, json(Some(&a))?)))

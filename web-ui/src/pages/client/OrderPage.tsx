@@ -204,6 +204,7 @@ export function OrderPage({ id }: { id: number }) {
               {o.state !== 'draft' && <InstructionsPanel o={o} />}
               {o.state !== 'draft' && <QuestionEffect orderId={o.id} />}
               {o.state !== 'draft' && comparesResponses(o.spec) && <Leaderboard orderId={o.id} />}
+              {o.state !== 'draft' && (o.spec.template?.questions ?? []).some((q) => q.kind === 'writing') && <FollowUp o={o} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
               {o.state !== 'draft' && <ReportAndResults o={o} />}
@@ -366,7 +367,52 @@ export function exportFormats(taskType: string, kinds: string[] = []): { format:
   if (kinds.includes('ranking')) all.push({ format: 'ranking', key: 'download_ranking' });
   if (kinds.includes('rubric')) all.push({ format: 'ratings', key: 'download_ratings' });
   if (compares) all.push({ format: 'leaderboard', key: 'download_leaderboard' });
+  if (kinds.includes('writing')) all.push({ format: 'sft', key: 'download_sft' });
   return all;
+}
+
+/** A writing order's answers sent on to be rated: a dataset of the settled answers (the prompt
+ * and the answer as `response_1`), on which the client then orders a rating as on any dataset. */
+export function FollowUp({ o }: { o: Order }) {
+  const [busy, setBusy] = useState(false);
+  const [made, setMade] = useState<{ dataset_id: number; items: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const make = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setMade(await api.post<{ dataset_id: number; name: string; items: number }>(`/orders/${o.id}/followup`));
+    } catch (e) {
+      setError(e instanceof ApiError && e.status === 409 ? t('followup_none') : e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card stack" aria-label={t('followup_title')} data-testid="followup">
+      <h2 class="sub-head">
+        <Icon name="star" />
+        {t('followup_title')}
+      </h2>
+      <p class="muted">{t('followup_hint')}</p>
+      {made ? (
+        <a class="btn btn-primary" href={`#/datasets/${made.dataset_id}`} data-testid="followup-open">
+          <Icon name="play" />
+          <span>{t('followup_made', { n: made.items })}</span>
+        </a>
+      ) : (
+        <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void make()} data-testid="followup-make">
+          <Icon name="star" />
+          <span>{t('followup_make')}</span>
+        </button>
+      )}
+      {error && (
+        <p class="error" role="alert" data-testid="followup-error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
 }
 
 function Downloads({ o }: { o: Order }) {
