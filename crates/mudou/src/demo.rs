@@ -940,9 +940,7 @@ fn compare_answers() -> serde_json::Value {
 /// One answer graded on four axes (a rubric): each axis three steps with their words, and
 /// an example for the axes people find hard.
 fn grade_answer() -> serde_json::Value {
-    let axis = |key: &str, zh: &str, en: &str, icon: &str| {
-        serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "icon": icon})
-    };
+    let axis = |key: &str, zh: &str, en: &str, icon: &str| serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "icon": icon});
     serde_json::json!({
         "layout": "stacked",
         "fields": [
