@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{FieldKind, OrderSpec, TaskType};
+use crate::{FieldKind, OrderSpec, TaskType, Template};
 use crate::validate::ValidationError;
 
 /// Default skimming speed for Chinese (and Japanese, Korean) characters, per minute.
@@ -209,7 +209,12 @@ pub fn of(spec: &OrderSpec) -> Reading {
 /// Whether an order's items are read: a template showing a text, conversation or Markdown
 /// field, or a text-classification order. Other orders keep the crowd-pace rule only.
 pub fn reads_texts(spec: &OrderSpec) -> bool {
-    match (&spec.template, spec.task_type) {
+    reads(spec.task_type, spec.template.as_ref())
+}
+
+/// [`reads_texts`] of a task type and template (an order form being typed).
+pub fn reads(task_type: TaskType, template: Option<&Template>) -> bool {
+    match (template, task_type) {
         (Some(t), _) => t.fields.iter().any(|f| f.kind != FieldKind::Image),
         (None, TaskType::TextClassification) => true,
         _ => false,
@@ -219,7 +224,12 @@ pub fn reads_texts(spec: &OrderSpec) -> bool {
 /// Seconds to answer an item once read: its questions' own times
 /// ([`crate::kinds::QuestionKind::answer_seconds`]), 3 for a one-question order.
 pub fn answer_seconds(spec: &OrderSpec) -> u32 {
-    match &spec.template {
+    template_answer_seconds(spec.template.as_ref())
+}
+
+/// [`answer_seconds`] of a template (none: a one-question order).
+pub fn template_answer_seconds(template: Option<&Template>) -> u32 {
+    match template {
         Some(t) => t
             .questions
             .iter()

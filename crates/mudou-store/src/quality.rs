@@ -1090,6 +1090,22 @@ impl Store {
         Ok(out)
     }
 
+    /// What the dataset's items give to read, at most `max` of them (the first by id; items
+    /// with nothing to read left out). The caller has checked the dataset is the caller's.
+    pub async fn dataset_texts(&self, dataset_id: i64, max: i64) -> Result<Vec<Text>> {
+        let sql = format!(
+            "SELECT {TEXT_COLS} FROM items WHERE dataset_id = $1 \
+             AND (kind = 'text' OR fields IS NOT NULL) ORDER BY id LIMIT $2"
+        );
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = on_read!(self, p =>
+            sqlx::query_as(&sql).bind(dataset_id).bind(max.max(1)).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(_, kind, body, fields)| text_of_row(&kind, body.as_deref(), fields.as_deref()))
+            .filter(|t| !t.is_empty())
+            .collect())
+    }
+
     /// The gold, final and known answers of the order's items with ids in `from..=to`.
     pub async fn quality_items(
         &self,
