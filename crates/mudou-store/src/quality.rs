@@ -527,9 +527,11 @@ async fn rules(
         if fired.is_none()
             && let Some(mine) = latest.get(&key)
         {
-            fired = match reading_too_fast(f, &r, mine, &reading) {
+            // The crowd-pace rule as ever (pictures and texts alike), then for orders whose
+            // items are read, the reading rule: answers faster than their texts can be skimmed.
+            fired = match too_fast(tx, f, &r, mine, &mut paces).await? {
                 Some(fired) => Some(fired),
-                None => too_fast(tx, f, &r, mine, &mut paces).await?,
+                None => reading_too_fast(f, &r, mine, &reading),
             };
         }
         if let Some(fired) = fired {

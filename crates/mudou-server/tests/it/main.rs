@@ -21,6 +21,7 @@ mod orders;
 mod pairwise;
 mod people;
 mod question_effect;
+mod reading;
 mod questions;
 mod records;
 mod review;
