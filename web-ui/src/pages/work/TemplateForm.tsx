@@ -201,7 +201,8 @@ export function TemplateForm({
         const v = own(current, cur.answers[current.key], k, seed);
         if (v !== undefined) {
           ev.preventDefault();
-          setAnswer(current, v, true);
+          // null: the key took the answer back (a ranking's last place)
+          setAnswer(current, v === null ? undefined : v, true);
           return;
         }
       }
