@@ -444,6 +444,59 @@ pub struct WorkerOrderOut {
     /// An order with pairwise questions: how often the worker picked the answer shown on
     /// the left (a careful worker's share is near a half).
     pub position_bias: Option<PositionBiasOut>,
+    /// The order's questions of several parts (a rubric's axes): everyone's agreement on
+    /// each part, from the same answers as the order's quality report.
+    pub axes: Vec<QuestionAxesOut>,
+}
+
+/// One question's agreement per part (a rubric's axes), with their names.
+#[derive(Serialize, ToSchema)]
+pub struct QuestionAxesOut {
+    pub key: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub parts: Vec<AxisOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AxisOut {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Krippendorff's alpha (interval) on this axis; none with too little to compare.
+    pub krippendorff_alpha: Option<f64>,
+}
+
+/// The per-part agreement of an order's questions over its labels, named from the template.
+fn axes_of(spec: &OrderSpec, labels: &[mudou_domain::quality::QualityLabel]) -> Vec<QuestionAxesOut> {
+    let Some(template) = &spec.template else {
+        return Vec::new();
+    };
+    mudou_domain::quality::question_figures(spec, labels, &[])
+        .into_iter()
+        .filter(|f| !f.parts.is_empty())
+        .filter_map(|f| {
+            let q = template.questions.iter().find(|q| q.key == f.key)?;
+            Some(QuestionAxesOut {
+                key: f.key,
+                title_zh: q.title_zh.clone(),
+                title_en: q.title_en.clone(),
+                parts: f
+                    .parts
+                    .into_iter()
+                    .map(|p| {
+                        let o = q.options.iter().find(|o| o.key == p.key);
+                        AxisOut {
+                            name_zh: o.map(|o| o.name_zh.clone()).unwrap_or_else(|| p.key.clone()),
+                            name_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
+                            key: p.key,
+                            krippendorff_alpha: p.krippendorff_alpha,
+                        }
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 /// Answers on an order whose items are read that, one by one, were faster than the
@@ -526,7 +579,8 @@ async fn worker_quality_page(
         let interval = gold_interval(s.gold_correct, s.gold_total);
         let wants_bias = mudou_domain::kinds::order_position_bias(&spec, []).is_some();
         let reads = reading::reads_texts(&spec);
-        let sample = if wants_bias || reads {
+        let is_template = spec.template.is_some();
+        let all = if wants_bias || reads || is_template {
             state
                 .store
                 .quality_labels(
@@ -537,12 +591,19 @@ async fn worker_quality_page(
                 )
                 .await?
                 .labels
-                .into_iter()
-                .filter(|l| l.annotator_id == id.get())
-                .collect()
         } else {
             Vec::new()
         };
+        // The order's agreement per part of a question (a rubric's axes), everyone's answers.
+        let axes = if is_template {
+            axes_of(&spec, &all)
+        } else {
+            Vec::new()
+        };
+        let sample: Vec<_> = all
+            .into_iter()
+            .filter(|l| l.annotator_id == id.get())
+            .collect();
         let hurried = if reads {
             let items: Vec<i64> = sample.iter().map(|l| l.item_id).collect();
             let texts = state.store.item_texts(&items).await?;
@@ -619,6 +680,7 @@ async fn worker_quality_page(
                 _ => Vec::new(),
             },
             position_bias,
+            axes,
         });
     }
     let rules_paused = state

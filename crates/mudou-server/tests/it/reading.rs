@@ -438,3 +438,57 @@ both!(the_wage_check_reads_the_dataset, |app| {
         .await;
     assert_eq!(g.status.as_u16(), 401, "{}", g.body);
 });
+
+both!(a_rubric_shows_its_agreement_per_axis, |app| {
+    let w = app.world().await;
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let (ds, _) = conversations(&c, "评分").await;
+    let mut s = spec(false, 0.0);
+    s["template"]["questions"] = json!([{"key": "grade", "kind": "rubric", "title_zh": "打分",
+        "title_en": "Grade", "field": "response_1",
+        "options": [{"key": "helpful", "name_zh": "有用", "name_en": "Helpful"},
+                    {"key": "correct", "name_zh": "正确", "name_en": "Correct"}]}]);
+    let order = publish(&c, ds, s).await;
+    c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+        .await
+        .ok();
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+    // Alike on "helpful" (a step from the item), apart on "correct".
+    let one = |item: i64| (json!({"grade": {"helpful": item % 5 + 1, "correct": 3}}), 600_000);
+    let two = |item: i64| {
+        (
+            json!({"grade": {"helpful": item % 5 + 1, "correct": if item % 2 == 0 { 1 } else { 5 }}}),
+            600_000,
+        )
+    };
+    assert_eq!(work(&a1, &one).await.len(), 30);
+    assert_eq!(work(&a2, &two).await.len(), 30);
+
+    let lead = app.browser();
+    lead.login("lead_a").await.ok();
+    let page = on_order(&lead, w.ann_a1, order).await;
+    let axes = page["axes"].as_array().unwrap();
+    assert_eq!(axes.len(), 1, "{page}");
+    assert_eq!(axes[0]["key"], "grade");
+    assert_eq!(axes[0]["title_en"], "Grade");
+    let parts = axes[0]["parts"].as_array().unwrap();
+    assert_eq!(parts[0]["key"], "helpful");
+    assert_eq!(parts[0]["name_zh"], "有用");
+    assert_eq!(parts[1]["name_en"], "Correct");
+    let helpful = parts[0]["krippendorff_alpha"].as_f64().unwrap();
+    let correct = parts[1]["krippendorff_alpha"].as_f64().unwrap();
+    assert!((helpful - 1.0).abs() < 1e-9, "{page}");
+    assert!(correct < 0.2, "{page}");
+    // The client's report gives the same parts.
+    let rep = c.get(&format!("/api/v1/orders/{order}/quality")).await;
+    let q = &rep.ok()["questions"][0];
+    assert_eq!(q["parts"][0]["key"], "helpful", "{q}");
+    assert_eq!(q["parts"][1]["krippendorff_alpha"].as_f64(), Some(correct));
+    // Another centre's lead does not see the worker.
+    let plain = app.browser();
+    plain.login("lead_b").await.ok();
+    let g = plain.get(&format!("/api/v1/lead/quality/{}", w.ann_a1)).await;
+    assert_eq!(g.status.as_u16(), 404, "{}", g.body);
+});
