@@ -63,6 +63,6 @@ export const rubric: QuestionKindUI = {
   text: (q, v) => rubricText(q, v),
   chosen: () => [],
   conditions: false,
-  settings: ['max', 'tolerance'],
+  settings: ['max', 'tolerance', 'steps'],
   minOptions: 1,
 };
