@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use mudou_domain::wage::{
-    self, Pace, PaceBasis, WagePolicy, choose_pace_reading, enough_evidence,
-    expected_fen_per_hour, fen_per_hour,
-};
 use mudou_domain::reading::{self, Reading, Text};
 use mudou_domain::template::Template;
+use mudou_domain::wage::{
+    self, Pace, PaceBasis, WagePolicy, choose_pace_reading, enough_evidence, expected_fen_per_hour,
+    fen_per_hour,
+};
 use mudou_domain::{DatasetId, ErrorCode, Fen, OrderId, OrderSpec, OrgId, TaskType};
 use mudou_store::{WageCandidate, now_millis};
 use serde_json::json;
@@ -128,7 +128,10 @@ async fn reading_estimate(
     let read_ms = speeds.ms(median);
     let answer_ms = reading::template_answer_seconds(rates.template.as_ref()) as i64 * 1000;
     let item_ms = read_ms + answer_ms;
-    let unit = rates.unit_size.unwrap_or(20).clamp(1, mudou_domain::MAX_UNIT_SIZE) as i64;
+    let unit = rates
+        .unit_size
+        .unwrap_or(20)
+        .clamp(1, mudou_domain::MAX_UNIT_SIZE) as i64;
     Ok(Some(ReadingEstimate {
         items,
         median,

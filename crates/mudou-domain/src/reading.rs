@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{FieldKind, OrderSpec, TaskType, Template};
 use crate::validate::ValidationError;
+use crate::{FieldKind, OrderSpec, TaskType, Template};
 
 /// Default skimming speed for Chinese (and Japanese, Korean) characters, per minute.
 pub const DEFAULT_CJK_PER_MINUTE: u32 = 500;
@@ -152,7 +152,7 @@ pub fn is_cjk(c: char) -> bool {
         | 0x4E00..=0x9FFF      // CJK Unified Ideographs
         | 0xAC00..=0xD7AF      // Hangul syllables
         | 0xF900..=0xFAFF      // CJK Compatibility Ideographs
-        | 0x20000..=0x2FA1F)   // Extensions B–F, compatibility supplement
+        | 0x20000..=0x2FA1F) // Extensions B–F, compatibility supplement
 }
 
 /// Counts a plain text: each CJK character, and each run of other letters or digits
@@ -303,7 +303,8 @@ mod tests {
 
     #[test]
     fn a_conversation_reads_its_contents_only() {
-        let turns = r#"[{"role":"system","content":"你是助手"},{"role":"user","content":"two words"}]"#;
+        let turns =
+            r#"[{"role":"system","content":"你是助手"},{"role":"user","content":"two words"}]"#;
         assert_eq!(
             field_text(FieldKind::Conversation, turns),
             Text { cjk: 4, words: 2 }
@@ -325,7 +326,13 @@ mod tests {
         let r = Reading::default();
         // 500 characters at 500 a minute: one minute; 300 words at 300: another.
         assert_eq!(r.ms(Text { cjk: 500, words: 0 }), 60_000);
-        assert_eq!(r.ms(Text { cjk: 500, words: 300 }), 120_000);
+        assert_eq!(
+            r.ms(Text {
+                cjk: 500,
+                words: 300
+            }),
+            120_000
+        );
         assert_eq!(r.ms(Text::default()), 0);
         let slow = Reading {
             cjk_per_minute: 250,
@@ -337,7 +344,10 @@ mod tests {
     #[test]
     fn an_answer_under_the_share_is_too_fast() {
         let r = Reading::default();
-        let t = Text { cjk: 1000, words: 0 }; // two minutes: 36 s is the line
+        let t = Text {
+            cjk: 1000,
+            words: 0,
+        }; // two minutes: 36 s is the line
         assert!(r.too_fast(t, 1_000));
         assert!(r.too_fast(t, 35_999));
         assert!(!r.too_fast(t, 36_000));
@@ -349,7 +359,10 @@ mod tests {
     #[test]
     fn hurried_answers_count_only_items_with_texts() {
         let r = Reading::default();
-        let long = Text { cjk: 1000, words: 0 }; // 36 s is the line
+        let long = Text {
+            cjk: 1000,
+            words: 0,
+        }; // 36 s is the line
         let h = Hurried::count(
             &r,
             [

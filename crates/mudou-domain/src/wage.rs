@@ -103,11 +103,7 @@ pub fn choose_pace(own: Pace, history: Pace) -> (PaceBasis, Pace) {
 
 /// [`choose_pace`] for an order whose items are read: `reading_ms`, the expected time of its
 /// median item, comes after its own answers and before past work of the kind.
-pub fn choose_pace_reading(
-    own: Pace,
-    history: Pace,
-    reading_ms: Option<i64>,
-) -> (PaceBasis, Pace) {
+pub fn choose_pace_reading(own: Pace, history: Pace, reading_ms: Option<i64>) -> (PaceBasis, Pace) {
     if own.answers >= OWN_PACE_MIN_ANSWERS && own.active_ms > 0 {
         (PaceBasis::Order, own)
     } else if let Some(ms) = reading_ms.filter(|ms| *ms > 0) {
@@ -235,8 +231,14 @@ mod tests {
         assert_eq!(basis, PaceBasis::Reading);
         // 90 s an item: 40 an hour at 10 fen.
         assert_eq!(expected_fen_per_hour(10, read), 400);
-        assert_eq!(choose_pace_reading(own, pace, Some(90_000)).0, PaceBasis::Order);
-        assert_eq!(choose_pace_reading(few, pace, Some(0)).0, PaceBasis::History);
+        assert_eq!(
+            choose_pace_reading(own, pace, Some(90_000)).0,
+            PaceBasis::Order
+        );
+        assert_eq!(
+            choose_pace_reading(few, pace, Some(0)).0,
+            PaceBasis::History
+        );
     }
 
     #[test]

@@ -752,7 +752,11 @@ fn reading_too_fast(
         mine.iter()
             .map(|(ms, item)| (*ms, rules.texts.get(item).copied().unwrap_or_default())),
     );
-    if !rd.breaks_rule(h.too_fast as usize, h.answers as usize, r.fast_min_labels as usize) {
+    if !rd.breaks_rule(
+        h.too_fast as usize,
+        h.answers as usize,
+        r.fast_min_labels as usize,
+    ) {
         return None;
     }
     Some(Fired {

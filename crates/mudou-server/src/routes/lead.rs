@@ -28,8 +28,8 @@ use crate::auth::{self, AdminCaller, LeadCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
-use mudou_domain::reading::{self, Hurried};
 use mudou_domain::quality::{OrderEngine, WorkerEngine, combine, order_engine};
+use mudou_domain::reading::{self, Hurried};
 use mudou_domain::skill::Skill;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -468,7 +468,10 @@ pub struct AxisOut {
 }
 
 /// The per-part agreement of an order's questions over its labels, named from the template.
-fn axes_of(spec: &OrderSpec, labels: &[mudou_domain::quality::QualityLabel]) -> Vec<QuestionAxesOut> {
+fn axes_of(
+    spec: &OrderSpec,
+    labels: &[mudou_domain::quality::QualityLabel],
+) -> Vec<QuestionAxesOut> {
     let Some(template) = &spec.template else {
         return Vec::new();
     };
@@ -487,7 +490,9 @@ fn axes_of(spec: &OrderSpec, labels: &[mudou_domain::quality::QualityLabel]) -> 
                     .map(|p| {
                         let o = q.options.iter().find(|o| o.key == p.key);
                         AxisOut {
-                            name_zh: o.map(|o| o.name_zh.clone()).unwrap_or_else(|| p.key.clone()),
+                            name_zh: o
+                                .map(|o| o.name_zh.clone())
+                                .unwrap_or_else(|| p.key.clone()),
                             name_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
                             key: p.key,
                             krippendorff_alpha: p.krippendorff_alpha,
@@ -660,11 +665,7 @@ async fn worker_quality_page(
             }),
             too_fast: w.is_some_and(|w| w.quality.too_fast)
                 || hurried.is_some_and(|(h, r)| {
-                    r.breaks_rule(
-                        h.too_fast as usize,
-                        h.answers as usize,
-                        READING_MIN_ANSWERS,
-                    )
+                    r.breaks_rule(h.too_fast as usize, h.answers as usize, READING_MIN_ANSWERS)
                 }),
             reading: hurried.map(|(h, r)| ReadingOut {
                 answers: h.answers,

@@ -5,9 +5,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::wage::{ASSUMED_SECONDS_PER_ANSWER, PaceBasis, WagePolicy};
 use mudou_domain::reading::Reading;
 use mudou_domain::template::Template;
+use mudou_domain::wage::{ASSUMED_SECONDS_PER_ANSWER, PaceBasis, WagePolicy};
 use mudou_domain::{DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, TaskType};
 use mudou_store::{Order, now_millis};
 use serde::{Deserialize, Serialize};

@@ -20,8 +20,10 @@ use crate::work::annotator_browser;
 use crate::{Browser, annotator, both};
 
 fn template(ranking: bool) -> Value {
-    let mut questions = vec![json!({"key": "better", "kind": "pairwise", "title_zh": "哪个回答更好？",
-        "settings": {"pair": ["response_1", "response_2"]}})];
+    let mut questions = vec![
+        json!({"key": "better", "kind": "pairwise", "title_zh": "哪个回答更好？",
+        "settings": {"pair": ["response_1", "response_2"]}}),
+    ];
     if ranking {
         questions.push(json!({"key": "rank", "kind": "ranking", "title_zh": "排序",
             "settings": {"rank": ["response_1", "response_2"]}}));
@@ -70,7 +72,9 @@ async fn conversations(c: &Browser, name: &str) -> (i64, Vec<i64>) {
         .await
         .unwrap();
     assert_eq!(up.status().as_u16(), 200);
-    let items = c.get(&format!("/api/v1/datasets/{ds}/items?limit=100")).await;
+    let items = c
+        .get(&format!("/api/v1/datasets/{ds}/items?limit=100"))
+        .await;
     let ids: Vec<i64> = items.ok()["items"]
         .as_array()
         .unwrap()
@@ -258,7 +262,11 @@ both!(gold_pairs_and_rankings_catch_a_careless_worker, |app| {
     lead.login("lead_a").await.ok();
     let good = on_order(&lead, w.ann_a1, order).await;
     let bad = on_order(&lead, careless_id, order).await;
-    assert_eq!(good["gold_total"], gold_seen(&done_careful) as i64, "{good}");
+    assert_eq!(
+        good["gold_total"],
+        gold_seen(&done_careful) as i64,
+        "{good}"
+    );
     assert_eq!(good["gold_correct"], good["gold_total"], "{good}");
     assert_eq!(bad["gold_total"], gold_seen(&done_careless) as i64, "{bad}");
     assert_eq!(bad["gold_correct"], 0, "{bad}");
@@ -301,7 +309,11 @@ both!(answers_faster_than_reading_pause_the_worker, |app| {
     let slow = |_item: i64| (json!({"better": preference("response_1")}), 600_000);
     let done_hasty = work(&hasty, &quick).await;
     let done_careful = work(&careful, &slow).await;
-    assert_eq!(done_careful.len(), 30, "the careful worker answers everything");
+    assert_eq!(
+        done_careful.len(),
+        30,
+        "the careful worker answers everything"
+    );
     // Checked every 5 answers from the 20th: paused at the 20th, the rest refused.
     assert_eq!(done_hasty.len(), 20, "{done_hasty:?}");
 
@@ -354,10 +366,17 @@ both!(an_order_may_read_slower_than_the_default, |app| {
         .post("/api/v1/orders", json!({"dataset_id": ds, "spec": bad}))
         .await;
     got.refused(ErrorCode::Validation);
-    assert_eq!(got.body["error"]["field"], "reading.cjk_per_minute", "{}", got.body);
+    assert_eq!(
+        got.body["error"]["field"], "reading.cjk_per_minute",
+        "{}",
+        got.body
+    );
 
     let b = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
-    let done = work(&b, &|_| (json!({"better": preference("response_2")}), 10_000)).await;
+    let done = work(&b, &|_| {
+        (json!({"better": preference("response_2")}), 10_000)
+    })
+    .await;
     assert_eq!(done.len(), 20, "{done:?}");
     let lead = app.browser();
     lead.login("lead_a").await.ok();
@@ -456,7 +475,12 @@ both!(a_rubric_shows_its_agreement_per_axis, |app| {
     let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
     let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
     // Alike on "helpful" (a step from the item), apart on "correct".
-    let one = |item: i64| (json!({"grade": {"helpful": item % 5 + 1, "correct": 3}}), 600_000);
+    let one = |item: i64| {
+        (
+            json!({"grade": {"helpful": item % 5 + 1, "correct": 3}}),
+            600_000,
+        )
+    };
     let two = |item: i64| {
         (
             json!({"grade": {"helpful": item % 5 + 1, "correct": if item % 2 == 0 { 1 } else { 5 }}}),
@@ -489,6 +513,8 @@ both!(a_rubric_shows_its_agreement_per_axis, |app| {
     // Another centre's lead does not see the worker.
     let plain = app.browser();
     plain.login("lead_b").await.ok();
-    let g = plain.get(&format!("/api/v1/lead/quality/{}", w.ann_a1)).await;
+    let g = plain
+        .get(&format!("/api/v1/lead/quality/{}", w.ann_a1))
+        .await;
     assert_eq!(g.status.as_u16(), 404, "{}", g.body);
 });

@@ -21,7 +21,6 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 
 let root: HTMLElement;
 const $ = (sel: string) => root.querySelector(sel) as HTMLElement | null;
-const $$ = (sel: string) => Array.from(root.querySelectorAll(sel)) as HTMLElement[];
 beforeEach(() => {
   setLang('zh-CN');
   root = document.createElement('div');
