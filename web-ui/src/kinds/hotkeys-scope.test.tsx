@@ -18,8 +18,8 @@ async function settle(n = 6) {
       await new Promise((r) => setTimeout(r, 0));
     });
 }
-function press(key: string, target: EventTarget = window) {
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+function press(key: string, target: EventTarget = window, ctrlKey = false) {
+  target.dispatchEvent(new KeyboardEvent('keydown', { key, ctrlKey, bubbles: true, cancelable: true }));
 }
 
 const fields = [
@@ -62,6 +62,7 @@ describe('digit keys of a ranking and a rubric', () => {
     expect(rankingKey(rank, { order: [['response_2']] }, '1')).toEqual({ order: [['response_2'], ['response_1']] });
     expect(rankingKey(rank, { order: [['response_2']] }, 'u')).toBeNull();
     expect(rankingKey(rank, undefined, 'u')).toBeUndefined();
+    expect(rankingKey(rank, { order: [['response_2'], ['response_1']] }, 'undo')).toEqual({ order: [['response_2']] });
     expect(rankingKey(rank, undefined, '3')).toBeUndefined();
     expect(rubricKey(grade, undefined, '4')).toEqual({ helpful: 4 });
     expect(rubricKey(grade, { helpful: 4 }, '2')).toEqual({ helpful: 4, correct: 2 });
@@ -76,6 +77,11 @@ describe('digit keys of a ranking and a rubric', () => {
     press('2');
     await settle();
     expect($('[data-testid=rubric-step][data-step="2"][aria-checked=true]')).toBeNull();
+    // Ctrl+Z takes the last place back while the ranking is the current question.
+    press('z', window, true);
+    await settle();
+    expect($('[data-testid=rank-card][data-field=response_2]')!.dataset.rank).toBe('');
+    press('2');
     press('1');
     await settle();
     expect($('[data-testid=rank-card][data-field=response_2]')!.dataset.rank).toBe('1');

@@ -166,6 +166,15 @@ export function TemplateForm({
         ev.preventDefault();
         return;
       }
+      // Ctrl+Z: the current question's own undo (a ranking takes its last place back)
+      if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === 'z' && current) {
+        const v = kindOf(current.kind)?.key?.(current, cur.answers[current.key], 'undo', seed);
+        if (v !== undefined) {
+          ev.preventDefault();
+          setAnswer(current, v === null ? undefined : v, true);
+          return;
+        }
+      }
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.key === 'Enter') {
         ev.preventDefault();
