@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
+use mudou_domain::reading::{self, Reading, Text};
+use mudou_domain::template::Template;
 use mudou_domain::wage::{
-    self, Pace, PaceBasis, WagePolicy, choose_pace, enough_evidence, expected_fen_per_hour,
+    self, Pace, PaceBasis, WagePolicy, choose_pace_reading, enough_evidence, expected_fen_per_hour,
     fen_per_hour,
 };
-use mudou_domain::{ErrorCode, Fen, OrderId, OrderSpec, OrgId, TaskType};
+use mudou_domain::{DatasetId, ErrorCode, Fen, OrderId, OrderSpec, OrgId, TaskType};
 use mudou_store::{WageCandidate, now_millis};
 use serde_json::json;
 
@@ -27,6 +29,14 @@ pub struct Rates {
     pub box_pay_cap: u32,
     /// Empty: every centre.
     pub eligible_centres: Vec<i64>,
+    /// The fields and questions (an order whose items are read: its time per item).
+    pub template: Option<Template>,
+    /// The order's reading speeds (the defaults when none).
+    pub reading: Option<Reading>,
+    /// The dataset whose texts give the time per item (else the order's, with `order_id`).
+    pub dataset_id: Option<i64>,
+    /// Items per unit, for the time per unit (default 20).
+    pub unit_size: Option<u32>,
 }
 
 impl From<&OrderSpec> for Rates {
@@ -37,6 +47,10 @@ impl From<&OrderSpec> for Rates {
             box_rate_fen: s.box_rate_fen,
             box_pay_cap: s.box_pay_cap,
             eligible_centres: s.eligible_centres.clone(),
+            template: s.template.clone(),
+            reading: s.reading,
+            dataset_id: None,
+            unit_size: Some(s.unit_size),
         }
     }
 }
@@ -68,6 +82,65 @@ pub struct WageCheck {
     pub under: bool,
     /// Under the floor of a centre whose policy refuses.
     pub refused: bool,
+    /// An order whose items are read, with a dataset: the expected time per item and unit.
+    pub reading: Option<ReadingEstimate>,
+}
+
+/// Dataset items whose texts are measured for the time per item (the first by id).
+pub const READING_SAMPLE_ITEMS: i64 = 2000;
+
+/// The expected time of a read order's items, from its dataset's median item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadingEstimate {
+    /// Items measured (those with something to read).
+    pub items: i64,
+    /// The median item's Chinese characters and other words.
+    pub median: Text,
+    /// Reading it, answering its questions, both, and a unit of such items (ms).
+    pub read_ms: i64,
+    pub answer_ms: i64,
+    pub item_ms: i64,
+    pub unit_ms: i64,
+    pub speeds: Reading,
+}
+
+/// The reading estimate of `rates` on a dataset (already checked to be the caller's).
+async fn reading_estimate(
+    svc: &Services,
+    rates: &Rates,
+    dataset_id: i64,
+) -> AppResult<Option<ReadingEstimate>> {
+    if !reading::reads(rates.task_type, rates.template.as_ref()) {
+        return Ok(None);
+    }
+    let speeds = rates.reading.unwrap_or_default();
+    if speeds.validate().is_err() {
+        return Ok(None);
+    }
+    let texts = svc
+        .store
+        .dataset_texts(dataset_id, READING_SAMPLE_ITEMS)
+        .await?;
+    let items = texts.len() as i64;
+    let Some(median) = reading::median_text(texts, &speeds) else {
+        return Ok(None);
+    };
+    let read_ms = speeds.ms(median);
+    let answer_ms = reading::template_answer_seconds(rates.template.as_ref()) as i64 * 1000;
+    let item_ms = read_ms + answer_ms;
+    let unit = rates
+        .unit_size
+        .unwrap_or(20)
+        .clamp(1, mudou_domain::MAX_UNIT_SIZE) as i64;
+    Ok(Some(ReadingEstimate {
+        items,
+        median,
+        read_ms,
+        answer_ms,
+        item_ms,
+        unit_ms: item_ms * unit,
+        speeds,
+    }))
 }
 
 fn check_rates(r: &Rates) -> AppResult<()> {
@@ -98,12 +171,15 @@ pub async fn check(
     order_id: Option<OrderId>,
 ) -> AppResult<WageCheck> {
     check_rates(rates)?;
+    let mut dataset_id = rates.dataset_id;
     let own = match order_id {
         Some(id) => {
-            svc.store
+            let o = svc
+                .store
                 .get_order(org_id, id)
                 .await
                 .map_err(AppError::not_found_as("order"))?;
+            dataset_id = dataset_id.or(Some(o.dataset_id));
             let p = svc.store.order_pace(id, None).await?;
             Pace {
                 answers: p.answers,
@@ -111,6 +187,16 @@ pub async fn check(
             }
         }
         None => Pace::default(),
+    };
+    let reading = match dataset_id {
+        Some(ds) => {
+            svc.store
+                .get_dataset(org_id, DatasetId::new(ds))
+                .await
+                .map_err(AppError::not_found_as("dataset"))?;
+            reading_estimate(svc, rates, ds).await?
+        }
+        None => None,
     };
     let (answers, ms) = svc
         .store
@@ -120,7 +206,7 @@ pub async fn check(
         answers,
         active_ms: ms,
     };
-    let (basis, pace) = choose_pace(own, history);
+    let (basis, pace) = choose_pace_reading(own, history, reading.as_ref().map(|r| r.item_ms));
     let pay = wage::pay_per_answer(
         rates.task_type,
         rates.piece_rate_fen,
@@ -157,6 +243,7 @@ pub async fn check(
             .iter()
             .any(|c| c.under && c.policy == WagePolicy::Refuse),
         centres,
+        reading,
     })
 }
 

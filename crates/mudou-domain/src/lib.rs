@@ -22,6 +22,7 @@ mod people;
 mod plan;
 pub mod quality;
 pub mod question_effect;
+pub mod reading;
 pub mod similar;
 pub mod skill;
 mod states;

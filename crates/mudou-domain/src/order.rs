@@ -159,6 +159,10 @@ pub struct OrderSpec {
     /// at once, and passing a unit earns a qualification.
     #[serde(default)]
     pub training: Option<Training>,
+    /// Reading speeds for orders with texts (the defaults when absent): the too-fast rule
+    /// and the expected time per item (`mudou_domain::reading`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<crate::reading::Reading>,
 }
 
 /// How a training order is passed and what it grants.
@@ -228,6 +232,9 @@ impl OrderSpec {
                 ));
             }
             (None, _) => {}
+        }
+        if let Some(r) = &self.reading {
+            r.validate()?;
         }
         let min_labels = self.task_type.kind().min_labels();
         if self.labels.len() < min_labels || self.labels.len() > 50 {
@@ -675,6 +682,7 @@ pub(crate) mod testing {
             required_qualification: None,
             required_level: None,
             training: None,
+            reading: None,
         }
     }
 }

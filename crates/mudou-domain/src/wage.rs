@@ -89,13 +89,31 @@ pub enum PaceBasis {
     History,
     /// Neither: [`ASSUMED_SECONDS_PER_ANSWER`] seconds an answer.
     Assumed,
+    /// An order whose items are read, before its own answers: the time its dataset's median
+    /// item takes to read and answer (`mudou_domain::reading`), before past work of the
+    /// kind (a template's past work may be pictures).
+    Reading,
 }
 
 /// The pace to expect: the order's own once it has [`OWN_PACE_MIN_ANSWERS`], else past work
 /// of the kind once it has [`HISTORY_MIN_ANSWERS`], else the assumption.
 pub fn choose_pace(own: Pace, history: Pace) -> (PaceBasis, Pace) {
+    choose_pace_reading(own, history, None)
+}
+
+/// [`choose_pace`] for an order whose items are read: `reading_ms`, the expected time of its
+/// median item, comes after its own answers and before past work of the kind.
+pub fn choose_pace_reading(own: Pace, history: Pace, reading_ms: Option<i64>) -> (PaceBasis, Pace) {
     if own.answers >= OWN_PACE_MIN_ANSWERS && own.active_ms > 0 {
         (PaceBasis::Order, own)
+    } else if let Some(ms) = reading_ms.filter(|ms| *ms > 0) {
+        (
+            PaceBasis::Reading,
+            Pace {
+                answers: 1,
+                active_ms: ms,
+            },
+        )
     } else if history.answers >= HISTORY_MIN_ANSWERS && history.active_ms > 0 {
         (PaceBasis::History, history)
     } else {
@@ -208,6 +226,19 @@ mod tests {
         assert_eq!(basis, PaceBasis::Assumed);
         // 20 s an answer: 180 an hour.
         assert_eq!(expected_fen_per_hour(10, assumed), 1800);
+        // A read order: its reading estimate before history, after its own answers.
+        let (basis, read) = choose_pace_reading(few, pace, Some(90_000));
+        assert_eq!(basis, PaceBasis::Reading);
+        // 90 s an item: 40 an hour at 10 fen.
+        assert_eq!(expected_fen_per_hour(10, read), 400);
+        assert_eq!(
+            choose_pace_reading(own, pace, Some(90_000)).0,
+            PaceBasis::Order
+        );
+        assert_eq!(
+            choose_pace_reading(few, pace, Some(0)).0,
+            PaceBasis::History
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mudou_consensus::quality::{QualityOptions, is_too_fast, median, wilson_interval};
 use mudou_domain::career::promotion_for;
-use mudou_domain::{CentreId, ItemState, OrderId, SkillLevel, UserId};
+use mudou_domain::reading::{self, Hurried, Reading, Text};
+use mudou_domain::{CentreId, ItemState, OrderId, OrderSpec, SkillLevel, UserId};
 use serde_json::json;
 
 use crate::effects::LabelEffects;
@@ -469,6 +470,7 @@ async fn rules(
         .filter_map(|f| fast_due(f).map(|n| (f.annotator_id, f.order_id, f.rule_since, n)))
         .collect();
     let latest = latest_answer_times(tx, &due).await?;
+    let reading = reading_rules(tx, &latest).await?;
     for f in &facts {
         let key = (f.annotator_id, f.order_id);
         if let Some((pause_id, excluded)) = live.get(&key).copied() {
@@ -525,7 +527,12 @@ async fn rules(
         if fired.is_none()
             && let Some(mine) = latest.get(&key)
         {
-            fired = too_fast(tx, f, &r, mine, &mut paces).await?;
+            // The crowd-pace rule as ever (pictures and texts alike), then for orders whose
+            // items are read, the reading rule: answers faster than their texts can be skimmed.
+            fired = match too_fast(tx, f, &r, mine, &mut paces).await? {
+                Some(fired) => Some(fired),
+                None => reading_too_fast(f, &r, mine, &reading),
+            };
         }
         if let Some(fired) = fired {
             pause_by_rule(tx, now, f, &fired, r.exclude_labels).await?;
@@ -597,9 +604,10 @@ async fn too_fast(
     tx: &mut Tx<'_>,
     f: &RuleFacts,
     r: &QualityRules,
-    mine: &[i64],
+    mine: &[(i64, i64)],
     paces: &mut HashMap<i64, Vec<(i64, i64)>>,
 ) -> Result<Option<Fired>> {
+    let mine: Vec<i64> = mine.iter().map(|(ms, _)| *ms).collect();
     let mut fired: Option<Fired> = None;
     let opts = QualityOptions::default();
     if mine.len() as i64 >= r.fast_min_labels {
@@ -619,7 +627,7 @@ async fn too_fast(
             .map(|(_, ms)| *ms)
             .collect();
         let secs = |v: &[i64]| -> Vec<f64> { v.iter().map(|ms| *ms as f64 / 1000.0).collect() };
-        let m = median(&mut secs(mine)).unwrap_or(f64::INFINITY);
+        let m = median(&mut secs(&mine)).unwrap_or(f64::INFINITY);
         let crowd_m = if crowd.len() >= 2 {
             median(&mut secs(&crowd))
         } else {
@@ -651,13 +659,132 @@ async fn too_fast(
     Ok(fired)
 }
 
-/// The latest answer times (client-measured ms) of each `(annotator, order, since, n)`:
-/// up to `n` answers made since `since`, newest first, by the annotator's own index.
+/// The reading rule's inputs for a batch: the speeds of the orders whose items are read
+/// (`mudou_domain::reading::reads_texts`), and what the latest answers' items give to read.
+#[derive(Default)]
+struct ReadingRules {
+    orders: HashMap<i64, Reading>,
+    texts: HashMap<i64, Text>,
+}
+
+/// Reads the specs of the orders with a due too-fast check, and for those that read texts
+/// the texts of the answers' items (only then: picture orders cost nothing more).
+async fn reading_rules(
+    tx: &mut Tx<'_>,
+    latest: &HashMap<(i64, i64), Vec<(i64, i64)>>,
+) -> Result<ReadingRules> {
+    let mut out = ReadingRules::default();
+    let orders: BTreeSet<i64> = latest.keys().map(|(_, o)| *o).collect();
+    let orders: Vec<i64> = orders.into_iter().collect();
+    for chunk in orders.chunks(CHUNK) {
+        let sql = tx.sql(format!(
+            "SELECT id, spec FROM orders WHERE id IN ({})",
+            params(1, chunk.len())
+        ));
+        let rows: Vec<(i64, String)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for o in chunk { q = q.bind(*o); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (id, spec) in rows {
+            if let Ok(spec) = serde_json::from_str::<OrderSpec>(&spec)
+                && reading::reads_texts(&spec)
+            {
+                out.orders.insert(id, reading::of(&spec));
+            }
+        }
+    }
+    let items: BTreeSet<i64> = latest
+        .iter()
+        .filter(|((_, o), _)| out.orders.contains_key(o))
+        .flat_map(|(_, v)| v.iter().map(|(_, item)| *item))
+        .collect();
+    let items: Vec<i64> = items.into_iter().collect();
+    out.texts = item_texts_tx(tx, &items).await?;
+    Ok(out)
+}
+
+/// The columns [`text_of_row`] reads.
+const TEXT_COLS: &str = "id, kind, body, fields";
+
+/// What one item gives to read, from its columns.
+fn text_of_row(kind: &str, body: Option<&str>, fields: Option<&str>) -> Text {
+    crate::catalog::item_fields(fields, kind, None, body, None)
+        .iter()
+        .map(|f| reading::field_text(f.kind, f.text.as_deref().unwrap_or_default()))
+        .fold(Text::default(), |a, b| a + b)
+}
+
+/// What each of `ids` gives to read (items with nothing to read are absent).
+async fn item_texts_tx(tx: &mut Tx<'_>, ids: &[i64]) -> Result<HashMap<i64, Text>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = tx.sql(format!(
+            "SELECT {TEXT_COLS} FROM items WHERE id IN ({}) AND (kind = 'text' OR fields IS NOT NULL)",
+            params(1, chunk.len())
+        ));
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = on_tx!(tx, c => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(&mut *c).await?
+        });
+        for (id, kind, body, fields) in rows {
+            let t = text_of_row(&kind, body.as_deref(), fields.as_deref());
+            if !t.is_empty() {
+                out.insert(id, t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The reading rule on a worker's latest answers (`mine`: milliseconds and item) of an
+/// order whose items are read: enough of them faster than their texts can be skimmed.
+fn reading_too_fast(
+    f: &RuleFacts,
+    r: &QualityRules,
+    mine: &[(i64, i64)],
+    rules: &ReadingRules,
+) -> Option<Fired> {
+    let rd = rules.orders.get(&f.order_id)?;
+    let h = Hurried::count(
+        rd,
+        mine.iter()
+            .map(|(ms, item)| (*ms, rules.texts.get(item).copied().unwrap_or_default())),
+    );
+    if !rd.breaks_rule(
+        h.too_fast as usize,
+        h.answers as usize,
+        r.fast_min_labels as usize,
+    ) {
+        return None;
+    }
+    Some(Fired {
+        reason: "too_fast",
+        data: json!({"reading": true, "too_fast_labels": h.too_fast, "labels": h.answers,
+                     "share": h.share(), "too_fast_share": rd.too_fast_share,
+                     "pause_share": rd.pause_share, "cjk_per_minute": rd.cjk_per_minute,
+                     "words_per_minute": rd.words_per_minute}),
+        text: format!(
+            "{} of the last {} answers took under {:.0}% of the time their texts take to skim \
+             ({} characters or {} words a minute): too fast to have read them",
+            h.too_fast,
+            h.answers,
+            rd.too_fast_share * 100.0,
+            rd.cjk_per_minute,
+            rd.words_per_minute
+        ),
+    })
+}
+
+/// The latest answer times (client-measured ms) of each `(annotator, order, since, n)`,
+/// with the item answered: up to `n` answers made since `since`, newest first, by the
+/// annotator's own index.
 async fn latest_answer_times(
     tx: &mut Tx<'_>,
     due: &[(i64, i64, i64, i64)],
-) -> Result<HashMap<(i64, i64), Vec<i64>>> {
-    let mut out: HashMap<(i64, i64), Vec<i64>> = HashMap::new();
+) -> Result<HashMap<(i64, i64), Vec<(i64, i64)>>> {
+    let mut out: HashMap<(i64, i64), Vec<(i64, i64)>> = HashMap::new();
     for chunk in due.chunks(64) {
         // Padded like the IN-lists, so the statement comes in a few shapes only.
         let chunk = padded(chunk.to_vec());
@@ -665,7 +792,7 @@ async fn latest_answer_times(
             .map(|k| {
                 let p = 4 * k + 1;
                 format!(
-                    "SELECT CAST({k} AS BIGINT) AS k, client_ms FROM (SELECT client_ms FROM labels WHERE annotator_id = ${} \
+                    "SELECT CAST({k} AS BIGINT) AS k, client_ms, item_id FROM (SELECT client_ms, item_id FROM labels WHERE annotator_id = ${} \
                      AND order_id = ${} AND created_at >= ${} AND answer IS NOT NULL \
                      ORDER BY created_at DESC LIMIT ${}) AS t{k}",
                     p,
@@ -676,14 +803,14 @@ async fn latest_answer_times(
             })
             .collect();
         let sql = tx.sql(parts.join(" UNION ALL "));
-        let rows: Vec<(i64, i64)> = on_tx!(tx, c => {
+        let rows: Vec<(i64, i64, i64)> = on_tx!(tx, c => {
             let mut q = sqlx::query_as(&sql);
             for (a, o, since, n) in &chunk { q = q.bind(*a).bind(*o).bind(*since).bind(*n); }
             q.fetch_all(&mut *c).await?
         });
-        let mut by_k: BTreeMap<usize, Vec<i64>> = BTreeMap::new();
-        for (k, ms) in rows {
-            by_k.entry(k as usize).or_default().push(ms);
+        let mut by_k: BTreeMap<usize, Vec<(i64, i64)>> = BTreeMap::new();
+        for (k, ms, item) in rows {
+            by_k.entry(k as usize).or_default().push((ms, item));
         }
         for (k, (a, o, _, _)) in chunk.iter().enumerate() {
             out.entry((*a, *o))
@@ -943,6 +1070,46 @@ impl Store {
         }
         labels.reverse();
         Ok(QualitySample { labels, capped })
+    }
+
+    /// What each of `ids` gives to read (`mudou_domain::reading`; items with nothing to
+    /// read are absent).
+    pub async fn item_texts(&self, ids: &[i64]) -> Result<HashMap<i64, Text>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = self.sql(format!(
+                "SELECT {TEXT_COLS} FROM items WHERE id IN ({}) AND (kind = 'text' OR fields IS NOT NULL)",
+                params(1, chunk.len())
+            ));
+            let rows: Vec<(i64, String, Option<String>, Option<String>)> = on_read!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk { q = q.bind(*id); }
+                q.fetch_all(p).await?
+            });
+            for (id, kind, body, fields) in rows {
+                let t = text_of_row(&kind, body.as_deref(), fields.as_deref());
+                if !t.is_empty() {
+                    out.insert(id, t);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the dataset's items give to read, at most `max` of them (the first by id; items
+    /// with nothing to read left out). The caller has checked the dataset is the caller's.
+    pub async fn dataset_texts(&self, dataset_id: i64, max: i64) -> Result<Vec<Text>> {
+        let sql = format!(
+            "SELECT {TEXT_COLS} FROM items WHERE dataset_id = $1 \
+             AND (kind = 'text' OR fields IS NOT NULL) ORDER BY id LIMIT $2"
+        );
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = on_read!(self, p =>
+            sqlx::query_as(&sql).bind(dataset_id).bind(max.max(1)).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(_, kind, body, fields)| text_of_row(&kind, body.as_deref(), fields.as_deref()))
+            .filter(|t| !t.is_empty())
+            .collect())
     }
 
     /// The gold, final and known answers of the order's items with ids in `from..=to`.

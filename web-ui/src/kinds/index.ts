@@ -72,8 +72,11 @@ export interface QuestionKindUI {
   chosen(q: Question, v: unknown): string[];
   /** Whether a later question may be asked on this one's answer. */
   conditions: boolean;
-  /** A key of the kind's own (not an option's hotkey): the new answer, or undefined. */
+  /** A key of the kind's own (not an option's hotkey), given to the current question only:
+   * the new answer, null to clear it, or undefined when the key is not the kind's. */
   key?(q: Question, v: unknown, key: string, seed: string): unknown;
+  /** An answer as a gold answer (a pairwise preference: its winner only). */
+  gold?(q: Question, v: unknown): unknown;
   /** Its options may be none (a pairwise question's axes of reasons). */
   optionalOptions?: boolean;
   /** A hotkey picked `option`: the new answer. */

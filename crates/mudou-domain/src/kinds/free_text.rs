@@ -77,6 +77,11 @@ impl FreeText {
 }
 
 impl QuestionKind for FreeText {
+    /// A few words typed.
+    fn answer_seconds(&self, _q: &Question) -> u32 {
+        20
+    }
+
     fn check(
         &self,
         q: &Question,

@@ -96,6 +96,12 @@ pub trait QuestionKind: Send + Sync {
         false
     }
 
+    /// Seconds an answer takes once the item is read (the order's expected time per item,
+    /// `mudou_domain::reading`): by default a quick choice.
+    fn answer_seconds(&self, _q: &Question) -> u32 {
+        3
+    }
+
     /// Whether answers are drawn on a picture field (and checked against its size).
     fn needs_image(&self) -> bool {
         false

@@ -50,6 +50,15 @@ impl Pairwise {
 }
 
 impl QuestionKind for Pairwise {
+    /// A side (and how strongly) once both are read.
+    fn answer_seconds(&self, q: &Question) -> u32 {
+        if q.settings.strength == Some(true) {
+            5
+        } else {
+            4
+        }
+    }
+
     fn check_fields(
         &self,
         q: &Question,

@@ -132,6 +132,11 @@ pub(crate) fn kendall_tau_b(a: &[usize], b: &[usize]) -> f64 {
 }
 
 impl QuestionKind for Ranking {
+    /// Placing each ranked response once they are read.
+    fn answer_seconds(&self, q: &Question) -> u32 {
+        2 + 3 * q.settings.rank.len() as u32
+    }
+
     fn check(
         &self,
         q: &Question,

@@ -42,6 +42,11 @@ impl Rubric {
 }
 
 impl QuestionKind for Rubric {
+    /// A step per axis once the text is read.
+    fn answer_seconds(&self, q: &Question) -> u32 {
+        3 * q.options.len().max(1) as u32
+    }
+
     fn check(
         &self,
         q: &Question,

@@ -29,6 +29,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use mudou_domain::quality::{OrderEngine, WorkerEngine, combine, order_engine};
+use mudou_domain::reading::{self, Hurried};
 use mudou_domain::skill::Skill;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -430,7 +431,11 @@ pub struct WorkerOrderOut {
     /// Cohen's kappa between the worker's answers and the final answers.
     pub kappa: Option<f64>,
     pub median_seconds: Option<f64>,
+    /// Much faster than the others, or (an order whose items are read) at least the
+    /// order's `pause_share` of answers faster than their texts can be read.
     pub too_fast: bool,
+    /// An order whose items are read: the worker's answers too fast to have read them.
+    pub reading: Option<ReadingOut>,
     pub spam_like: bool,
     /// The classes of the matrix: label keys, or `no`/`yes` per label for multi-label.
     pub classes: Vec<String>,
@@ -439,7 +444,84 @@ pub struct WorkerOrderOut {
     /// An order with pairwise questions: how often the worker picked the answer shown on
     /// the left (a careful worker's share is near a half).
     pub position_bias: Option<PositionBiasOut>,
+    /// The order's questions of several parts (a rubric's axes): everyone's agreement on
+    /// each part, from the same answers as the order's quality report.
+    pub axes: Vec<QuestionAxesOut>,
 }
+
+/// One question's agreement per part (a rubric's axes), with their names.
+#[derive(Serialize, ToSchema)]
+pub struct QuestionAxesOut {
+    pub key: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub parts: Vec<AxisOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AxisOut {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Krippendorff's alpha (interval) on this axis; none with too little to compare.
+    pub krippendorff_alpha: Option<f64>,
+}
+
+/// The per-part agreement of an order's questions over its labels, named from the template.
+fn axes_of(
+    spec: &OrderSpec,
+    labels: &[mudou_domain::quality::QualityLabel],
+) -> Vec<QuestionAxesOut> {
+    let Some(template) = &spec.template else {
+        return Vec::new();
+    };
+    mudou_domain::quality::question_figures(spec, labels, &[])
+        .into_iter()
+        .filter(|f| !f.parts.is_empty())
+        .filter_map(|f| {
+            let q = template.questions.iter().find(|q| q.key == f.key)?;
+            Some(QuestionAxesOut {
+                key: f.key,
+                title_zh: q.title_zh.clone(),
+                title_en: q.title_en.clone(),
+                parts: f
+                    .parts
+                    .into_iter()
+                    .map(|p| {
+                        let o = q.options.iter().find(|o| o.key == p.key);
+                        AxisOut {
+                            name_zh: o
+                                .map(|o| o.name_zh.clone())
+                                .unwrap_or_else(|| p.key.clone()),
+                            name_en: o.map(|o| o.name_en.clone()).unwrap_or_default(),
+                            key: p.key,
+                            krippendorff_alpha: p.krippendorff_alpha,
+                        }
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Answers on an order whose items are read that, one by one, were faster than the
+/// order's `too_fast_share` of the time their texts take to skim (`mudou_domain::reading`).
+#[derive(Serialize, ToSchema)]
+pub struct ReadingOut {
+    /// Answers on items with something to read.
+    pub answers: u32,
+    /// Of those, answers too fast to have read the item.
+    pub too_fast: u32,
+    /// `too_fast / answers`; none before any answer.
+    pub share: Option<f64>,
+    /// The order's rule: one answer is too fast under this share of the reading time…
+    pub too_fast_share: f64,
+    /// …and the worker is paused with this share of their latest answers too fast.
+    pub pause_share: f64,
+}
+
+/// Answers on a read order from which the page calls a worker too fast by reading.
+const READING_MIN_ANSWERS: usize = 5;
 
 /// A worker's position bias on pairwise questions.
 #[derive(Serialize, ToSchema)]
@@ -500,8 +582,11 @@ async fn worker_quality_page(
             .unwrap_or_default();
         let k = e.map(|e| e.classes.len()).unwrap_or(0);
         let interval = gold_interval(s.gold_correct, s.gold_total);
-        let position_bias = if mudou_domain::kinds::order_position_bias(&spec, []).is_some() {
-            let sample = state
+        let wants_bias = mudou_domain::kinds::order_position_bias(&spec, []).is_some();
+        let reads = reading::reads_texts(&spec);
+        let is_template = spec.template.is_some();
+        let all = if wants_bias || reads || is_template {
+            state
                 .store
                 .quality_labels(
                     OrderId::new(s.order_id),
@@ -509,11 +594,41 @@ async fn worker_quality_page(
                     true,
                     mudou_domain::quality::SAMPLE_ANSWERS,
                 )
-                .await?;
-            let mine: Vec<Value> = sample
+                .await?
                 .labels
+        } else {
+            Vec::new()
+        };
+        // The order's agreement per part of a question (a rubric's axes), everyone's answers.
+        let axes = if is_template {
+            axes_of(&spec, &all)
+        } else {
+            Vec::new()
+        };
+        let sample: Vec<_> = all
+            .into_iter()
+            .filter(|l| l.annotator_id == id.get())
+            .collect();
+        let hurried = if reads {
+            let items: Vec<i64> = sample.iter().map(|l| l.item_id).collect();
+            let texts = state.store.item_texts(&items).await?;
+            let speeds = reading::of(&spec);
+            let h = Hurried::count(
+                &speeds,
+                sample.iter().map(|l| {
+                    (
+                        l.client_ms,
+                        texts.get(&l.item_id).copied().unwrap_or_default(),
+                    )
+                }),
+            );
+            Some((h, speeds))
+        } else {
+            None
+        };
+        let position_bias = if wants_bias {
+            let mine: Vec<Value> = sample
                 .iter()
-                .filter(|l| l.annotator_id == id.get())
                 .filter_map(|l| serde_json::from_str(&l.answer).ok())
                 .collect();
             mudou_domain::kinds::order_position_bias(&spec, &mine).map(|b| PositionBiasOut {
@@ -548,7 +663,17 @@ async fn worker_quality_page(
                 let mut v = secs;
                 mudou_consensus::quality::median(&mut v)
             }),
-            too_fast: w.is_some_and(|w| w.quality.too_fast),
+            too_fast: w.is_some_and(|w| w.quality.too_fast)
+                || hurried.is_some_and(|(h, r)| {
+                    r.breaks_rule(h.too_fast as usize, h.answers as usize, READING_MIN_ANSWERS)
+                }),
+            reading: hurried.map(|(h, r)| ReadingOut {
+                answers: h.answers,
+                too_fast: h.too_fast,
+                share: h.share(),
+                too_fast_share: r.too_fast_share,
+                pause_share: r.pause_share,
+            }),
             spam_like: w.is_some_and(|w| w.quality.spam_like),
             classes: e.map(|e| e.classes.clone()).unwrap_or_default(),
             confusion: match w {
@@ -556,6 +681,7 @@ async fn worker_quality_page(
                 _ => Vec::new(),
             },
             position_bias,
+            axes,
         });
     }
     let rules_paused = state

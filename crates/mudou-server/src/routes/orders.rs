@@ -5,6 +5,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use mudou_domain::reading::Reading;
+use mudou_domain::template::Template;
 use mudou_domain::wage::{ASSUMED_SECONDS_PER_ANSWER, PaceBasis, WagePolicy};
 use mudou_domain::{DatasetId, ErrorCode, ItemId, OrderId, OrderSpec, TaskType};
 use mudou_store::{Order, now_millis};
@@ -54,6 +56,38 @@ pub struct WageCheckRequest {
     /// The order being edited (one of the client's): its own answers count once it has some.
     #[serde(default)]
     pub order_id: Option<i64>,
+    /// The dataset (one of the client's; else the order's): for an order whose items are
+    /// read, the time per item comes from its texts (`basis: reading`).
+    #[serde(default)]
+    pub dataset_id: Option<i64>,
+    /// The template as typed so far (its fields say whether items are read, its questions
+    /// how long answering takes); one that does not read as a template is left out.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub template: Option<Value>,
+    /// Reading speeds (`mudou_domain::reading`; the defaults when absent).
+    #[serde(default)]
+    pub reading: Option<Reading>,
+    /// Items per unit (default 20).
+    #[serde(default)]
+    pub unit_size: Option<u32>,
+}
+
+/// The expected time of a read order's items, from its dataset's median item.
+#[derive(Serialize, ToSchema)]
+pub struct ReadingEstimateOut {
+    /// Dataset items measured (those with something to read; at most 2000).
+    pub items: i64,
+    /// The median item's Chinese characters and other words.
+    pub median_cjk: u64,
+    pub median_words: u64,
+    /// Reading the median item, answering its questions, both; a unit of such items (ms).
+    pub read_ms: i64,
+    pub answer_ms: i64,
+    pub item_ms: i64,
+    pub unit_ms: i64,
+    pub cjk_per_minute: u32,
+    pub words_per_minute: u32,
 }
 
 /// A centre the order may go to, with its minimum hourly wage.
@@ -89,6 +123,8 @@ pub struct WageCheckOut {
     /// Under the floor of a centre that refuses such orders: publishing answers 422
     /// `wage_below_floor`.
     pub refused: bool,
+    /// An order whose items are read (with a dataset): the time per item and unit.
+    pub reading: Option<ReadingEstimateOut>,
 }
 
 impl From<mudou_app::wage::WageCheck> for WageCheckOut {
@@ -114,6 +150,17 @@ impl From<mudou_app::wage::WageCheck> for WageCheckOut {
                 .collect(),
             under: c.under,
             refused: c.refused,
+            reading: c.reading.map(|r| ReadingEstimateOut {
+                items: r.items,
+                median_cjk: r.median.cjk,
+                median_words: r.median.words,
+                read_ms: r.read_ms,
+                answer_ms: r.answer_ms,
+                item_ms: r.item_ms,
+                unit_ms: r.unit_ms,
+                cjk_per_minute: r.speeds.cjk_per_minute,
+                words_per_minute: r.speeds.words_per_minute,
+            }),
         }
     }
 }
@@ -135,7 +182,16 @@ async fn wage_check(
         box_rate_fen: req.box_rate_fen,
         box_pay_cap: req.box_pay_cap,
         eligible_centres: req.eligible_centres,
+        template: req
+            .template
+            .and_then(|t| serde_json::from_value::<Template>(t).ok()),
+        reading: req.reading,
+        dataset_id: req.dataset_id,
+        unit_size: req.unit_size,
     };
+    if let Some(r) = &rates.reading {
+        r.validate().map_err(ApiError::from)?;
+    }
     let c = mudou_app::wage::check(
         &state,
         client.org_id,

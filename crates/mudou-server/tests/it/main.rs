@@ -23,6 +23,7 @@ mod pairwise;
 mod people;
 mod question_effect;
 mod questions;
+mod reading;
 mod records;
 mod review;
 mod rules;

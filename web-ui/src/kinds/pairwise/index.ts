@@ -41,6 +41,11 @@ export const pairwise: QuestionKindUI = {
     return p ? [p.winner] : [];
   },
   conditions: true,
+  // a gold preference names the better field only: no sides shown, strength or reasons
+  gold: (_q, v) => {
+    const p = asPreference(v);
+    return p ? { winner: p.winner } : v;
+  },
   key: (q, v, key, seed) => {
     const i = ['1', '2', '3', '4'].indexOf(key);
     return i < 0 ? undefined : pickOutcome(q, v, OUTCOMES[i], seed);

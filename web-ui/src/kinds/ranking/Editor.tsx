@@ -2,28 +2,26 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EditorProps, ReviewProps } from '../index';
 import { ReviewRows } from '../shared';
 import { questionTitle } from '../types';
-import { groupsOf, moveTo, rankText, ranked, tap } from './index';
+import { groupsOf, moveTo, rankText, ranked, rankingKey, tap } from './index';
 import { Icon } from '../../components/Icon';
 import { t } from '../../i18n';
 import './ranking.css';
 
 /** One card per response: a tap gives it the next place (its number shows on the card), a
  * second tap takes it back; "same as last" ties the next tap with the last place. On a
- * laptop the cards also drag to reorder, and keys 1–N pick response N, = ties, Ctrl+Z or U
- * undoes. */
+ * laptop the cards also drag to reorder, and keys 1–N pick response N, U takes back the last
+ * place (both given to the current question by the template form: `rankingKey`), = ties. */
 export function RankingEditor({ q, value, onChange, fields, lang, id }: EditorProps) {
   const names = ranked(q);
   const groups = groupsOf(value);
   const [same, setSame] = useState(false);
   const [dragging, setDragging] = useState<string | null>(null);
-  const history = useRef<unknown[]>([]);
   const ties = q.settings?.ties === true;
   const place = (f: string) => groups.findIndex((g) => g.includes(f));
   // the answer as last changed (keys may come faster than renders)
   const latest = useRef(value);
   latest.current = value;
   const change = (v: unknown) => {
-    history.current.push(latest.current);
     latest.current = v;
     onChange(v);
   };
@@ -31,41 +29,29 @@ export function RankingEditor({ q, value, onChange, fields, lang, id }: EditorPr
     change(tap(latest.current, f, same && ties));
     setSame(false);
   };
+  // takes the last place back, as the U key does
   const undo = () => {
-    if (!history.current.length) return;
-    const v = history.current.pop();
-    latest.current = v;
-    onChange(v);
+    const v = rankingKey(q, latest.current, 'u');
+    if (v !== undefined) change(v ?? undefined);
   };
-  const live = useRef({ pick, undo, names, ties });
-  live.current = { pick, undo, names, ties };
+  const live = useRef({ ties });
+  live.current = { ties };
+  // Digits and U reach the current question through the template form (`rankingKey`);
+  // = (tie the next pick with the last place) is this editor's own, while ties are allowed.
   useEffect(() => {
+    if (!ties) return;
     const f = (ev: KeyboardEvent) => {
       const tag = (ev.target as HTMLElement | null)?.tagName;
       if (ev.defaultPrevented || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
-      if (document.querySelector('[role="dialog"]')) return;
-      const cur = live.current;
-      if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 'z') {
-        ev.preventDefault();
-        cur.undo();
-        return;
-      }
-      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      const n = /^[1-9]$/.test(ev.key) ? Number(ev.key) : 0;
-      if (n && n <= cur.names.length) {
-        ev.preventDefault();
-        cur.pick(cur.names[n - 1]);
-      } else if (ev.key === 'u' || ev.key === 'U') {
-        ev.preventDefault();
-        cur.undo();
-      } else if (ev.key === '=' && cur.ties) {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || document.querySelector('[role="dialog"]')) return;
+      if (ev.key === '=' && live.current.ties) {
         ev.preventDefault();
         setSame((s) => !s);
       }
     };
     window.addEventListener('keydown', f);
     return () => window.removeEventListener('keydown', f);
-  }, []);
+  }, [ties]);
   // ranked cards first, in their places; the rest after, in the template's order
   const shown = [...groups.flat(), ...names.filter((f) => place(f) < 0)];
   return (
@@ -138,7 +124,7 @@ export function RankingEditor({ q, value, onChange, fields, lang, id }: EditorPr
             <Icon name="hash" size={20} /> {t('rank_same')}
           </button>
         )}
-        <button type="button" class="btn" data-testid="rank-undo" aria-keyshortcuts="Control+Z" onClick={undo}>
+        <button type="button" class="btn" data-testid="rank-undo" aria-keyshortcuts="U" onClick={undo}>
           <Icon name="undo" size={20} /> {t('rank_undo')}
         </button>
         <button type="button" class="btn" data-testid="rank-clear" disabled={!groups.length} onClick={() => change(undefined)}>

@@ -63,11 +63,27 @@ export function moveTo(q: Question, v: unknown, field: string, target: string): 
   return { order: without };
 }
 
+/** Keys 1–N place response N next (a second time takes it back); U (or Ctrl+Z, given as
+ * `undo`) takes back the last place. The new answer, or undefined. The template form gives keys to the current question
+ * only (never while typing). */
+export function rankingKey(q: Question, v: unknown, key: string): unknown {
+  const names = ranked(q);
+  const n = /^[1-9]$/.test(key) ? Number(key) : 0;
+  if (n && n <= names.length) return tap(v, names[n - 1]) ?? null;
+  if (key === 'u' || key === 'undo') {
+    const groups = groupsOf(v);
+    const last = groups[groups.length - 1];
+    return last ? (tap(v, last[last.length - 1]) ?? null) : undefined;
+  }
+  return undefined;
+}
+
 export const ranking: QuestionKindUI = {
   name: 'ranking',
   icon: 'list',
   Editor: RankingEditor,
   Review: RankingReview,
+  key: (q, v, key) => rankingKey(q, v, key),
   check: (q, v) => (isFull(q, v) ? null : { key: 'q_rank_all', vars: { n: ranked(q).length } }),
   readAloud: (q, lang) => questionTitle(q, lang),
   text: (_q, v) => rankText(v),

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { EditorProps, ReviewProps } from '../index';
 import { ReviewRows } from '../shared';
 import { optionName } from '../types';
@@ -7,7 +7,8 @@ import { t } from '../../i18n';
 import '../ranking/ranking.css';
 
 /** One row per axis: its name, its example, and a big button per step with the rubric's
- * words under it. Keys 1–max rate the first axis not yet rated. */
+ * words under it. Keys 1–max rate the first axis not yet rated (`rubricKey`, given by the
+ * template form to the current question only). */
 export function RubricEditor({ q, value, onChange, lang, id }: EditorProps) {
   const max = maxOf(q);
   const a = (value && typeof value === 'object' ? value : {}) as Record<string, number>;
@@ -20,24 +21,6 @@ export function RubricEditor({ q, value, onChange, lang, id }: EditorProps) {
     latest.current = { ...latest.current, [axis]: s };
     onChange(latest.current);
   };
-  const live = useRef({ set, max, axes });
-  live.current = { set, max, axes };
-  useEffect(() => {
-    const f = (ev: KeyboardEvent) => {
-      const tag = (ev.target as HTMLElement | null)?.tagName;
-      if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
-      if (document.querySelector('[role="dialog"]')) return;
-      const cur = live.current;
-      const n = ev.key === '0' ? 10 : /^[1-9]$/.test(ev.key) ? Number(ev.key) : 0;
-      const axis = cur.axes.find((o) => typeof latest.current[o.key] !== 'number')?.key;
-      if (!n || n > cur.max || !axis) return;
-      ev.preventDefault();
-      cur.set(axis, n);
-    };
-    window.addEventListener('keydown', f);
-    return () => window.removeEventListener('keydown', f);
-  }, []);
   return (
     <div class="rubric" data-testid="rubric" data-question={q.key}>
       {axes.map((o) => {

@@ -30,11 +30,22 @@ export function rubricText(q: Question, v: unknown): string {
     .join('; ');
 }
 
+/** Keys 1–9 (0 for 10) rate the first axis not yet rated: the new answer, or undefined. The
+ * template form gives keys to the current question only (never while typing). */
+export function rubricKey(q: Question, v: unknown, key: string): unknown {
+  const n = key === '0' ? 10 : /^[1-9]$/.test(key) ? Number(key) : 0;
+  const a = steps(v);
+  const axis = (q.options ?? []).find((o) => typeof a[o.key] !== 'number')?.key;
+  if (!n || n > maxOf(q) || !axis) return undefined;
+  return { ...a, [axis]: n };
+}
+
 export const rubric: QuestionKindUI = {
   name: 'rubric',
   icon: 'chart',
   Editor: RubricEditor,
   Review: RubricReview,
+  key: (q, v, key) => rubricKey(q, v, key),
   check: (q, v) => {
     const a = steps(v);
     const max = maxOf(q);
@@ -52,6 +63,6 @@ export const rubric: QuestionKindUI = {
   text: (q, v) => rubricText(q, v),
   chosen: () => [],
   conditions: false,
-  settings: ['max', 'tolerance'],
+  settings: ['max', 'tolerance', 'steps'],
   minOptions: 1,
 };

@@ -11,7 +11,8 @@ import type { Order } from '../../orders';
 import { goldText, type Item } from './Dataset';
 import { TemplateForm } from '../work/TemplateForm';
 import { answerWords } from '../../kinds/template';
-import type { FormAnswer } from '../../kinds/types';
+import type { FormAnswer, Template } from '../../kinds/types';
+import { kindOf } from '../../kinds';
 
 const PAGE = 24;
 
@@ -20,6 +21,18 @@ export function goldAnswer(taskType: Order['spec']['task_type'], keys: string[])
   if (taskType === 'multi_label') return { labels: keys };
   if (taskType === 'bbox') return null;
   return keys.length === 1 ? { label: keys[0] } : null;
+}
+
+/** A form's answer as a gold answer: each question's kind keeps what gold needs (a
+ * pairwise preference its winner only). */
+export function goldOfForm(template: Template, answer: FormAnswer): FormAnswer {
+  const out: FormAnswer = {};
+  for (const [k, v] of Object.entries(answer)) {
+    const q = template.questions.find((x) => x.key === k);
+    const kind = q && kindOf(q.kind);
+    out[k] = q && kind?.gold ? kind.gold(q, v) : v;
+  }
+  return out;
 }
 
 export function GoldPicker({ order }: { order: Order }) {
@@ -58,8 +71,9 @@ export function GoldPicker({ order }: { order: Order }) {
     setSaving(item.id);
     setItemError(null);
     try {
-      await api.put(`/orders/${order.id}/gold/${item.id}`, { answer });
-      setSet((old) => ({ ...old, [item.id]: [answerWords(template, answer, getLang())] }));
+      const gold = goldOfForm(template, answer);
+      await api.put(`/orders/${order.id}/gold/${item.id}`, { answer: gold });
+      setSet((old) => ({ ...old, [item.id]: [answerWords(template, gold, getLang())] }));
       setEditing(null);
     } catch (e) {
       setItemError({ id: item.id, error: e });
@@ -140,6 +154,7 @@ export function GoldPicker({ order }: { order: Order }) {
                                 keys={false}
                                 narrow={false}
                                 idPrefix={`gold${it.id}`}
+                                nameSides
                                 onSubmit={(a) => void saveForm(it, a)}
                               />
                             </div>

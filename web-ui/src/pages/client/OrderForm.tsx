@@ -416,7 +416,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
             </select>
           </label>
         </div>
-        <WageLine request={wageRequest(f, order?.id ?? null)} />
+        <WageLine request={wageRequest(f, order?.id ?? null, order?.dataset_id ?? (Number(dataset) || null))} />
       </fieldset>
 
       <details class="group more-options" data-testid="more-options" open={!!err && ['unit_size', 'deadline', 'priority', 'eligible_centres', 'required_qualification', 'required_level'].includes(err.field)}>

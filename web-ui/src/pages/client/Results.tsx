@@ -12,6 +12,7 @@ import { answerText, boxesOf, labelName, pct, type AnswerValue, type Box, type L
 import type { Template } from '../../kinds/types';
 import type { Order } from '../../orders';
 import { answerWords } from '../../kinds/template';
+import { ReportAxes, type QuestionAlpha } from '../../components/AxisAlpha';
 
 interface ResultItem {
   item_id: number;
@@ -285,6 +286,7 @@ interface Report {
   classes: { key: string; name_zh: string; name_en: string; final_count: number; answer_count: number; recall: number | null; precision: number | null }[];
   confusion_classes: string[];
   confusion: number[][];
+  questions?: QuestionAlpha[];
 }
 
 function EstimateText({ e }: { e: Estimate }) {
@@ -355,6 +357,7 @@ export function QualityReport({ o }: { o: Order }) {
                 </dd>
               </div>
             </dl>
+            <ReportAxes questions={r.questions ?? []} template={o.spec.template} />
             <div class="table-scroll">
               <table class="quality-table">
                 <caption>{t('per_class')}</caption>

@@ -16,6 +16,7 @@ import type { AttributeDef, FieldDef, KindName, Layout, OptionDef, Question, Set
 import { TemplateForm } from '../work/TemplateForm';
 import { OptionIcon } from '../../kinds/shared';
 import type { Item } from './Dataset';
+import { RubricWordsEditor } from '../../kinds/rubric/Words';
 
 export interface BuilderError {
   field: string;
@@ -378,6 +379,7 @@ function QuestionEditor({
         </div>
       )}
       {kind?.settings.includes('attributes') && <AttributesEditor attrs={s.attributes ?? []} onChange={(a) => setS({ attributes: a })} />}
+      {kind?.settings.includes('steps') && <RubricWordsEditor q={q} pre={pre} setS={setS} />}
       <label class="field">
         <span class="field-label">{t('tb_read_aloud')}</span>
         <input name={`${pre}_read_aloud`} maxLength={300} value={q.read_aloud ?? ''} onInput={(e) => set({ read_aloud: e.currentTarget.value })} />

@@ -49,6 +49,12 @@ export function WageLine({ request }: { request: WageCheckRequest | null }) {
           </span>
         )}
         <small class="muted">{line.basis}</small>
+        {line.reading && (
+          <span class="wage-reading" data-testid="wage-reading">
+            <Icon name="clock" />
+            {line.reading}
+          </span>
+        )}
       </div>
     </div>
   );

@@ -19,6 +19,7 @@ import {
   type WorkerRow,
 } from '../../lead/review';
 import { BackLink, go } from '../client/nav';
+import { AxisAlpha, fromLead, type LeadAxes } from '../../components/AxisAlpha';
 import { FeedbackForm } from './FeedbackForm';
 
 interface QualityPage {
@@ -27,7 +28,7 @@ interface QualityPage {
   workers: WorkerRow[];
 }
 
-interface WorkerOrder {
+export interface WorkerOrder {
   order_id: number;
   order_name: string;
   task_type: string;
@@ -51,6 +52,10 @@ interface WorkerOrder {
   confusion: number[][];
   /** Pairwise questions: how often the worker picked the answer shown on the left. */
   position_bias?: { picked: number; left: number; left_share: number | null } | null;
+  /** An order whose items are read: answers faster than their texts can be skimmed. */
+  reading?: { answers: number; too_fast: number; share: number | null; too_fast_share: number; pause_share: number } | null;
+  /** Questions of several parts (a rubric's axes): the order's agreement on each. */
+  axes?: LeadAxes[];
 }
 
 interface WorkerPage {
@@ -330,7 +335,7 @@ export function WorkerPageView({ id }: { id: number }) {
   );
 }
 
-function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[]; open: boolean }) {
+export function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[]; open: boolean }) {
   const lang = getLang();
   const name = (k: string) => (k === 'yes' || k === 'no' ? k : labelName(labels, k, lang));
   return (
@@ -361,6 +366,14 @@ function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[];
           <span class="muted">{t('pw_bias_hint')}</span>
         </p>
       )}
+      {o.reading && o.reading.answers > 0 && (
+        <p class={'read-hurried' + (o.reading.too_fast > 0 ? ' warn' : '')} data-testid="read-hurried" data-too-fast={o.reading.too_fast}>
+          <Icon name="clock" size={18} />
+          <span>{t('read_hurried', { n: o.reading.too_fast, total: o.reading.answers, pct: Math.round((o.reading.share ?? 0) * 100) })}</span>
+          <span class="muted">{t('read_hurried_hint', { share: Math.round(o.reading.too_fast_share * 100) })}</span>
+        </p>
+      )}
+      <AxisAlpha questions={fromLead(o.axes ?? [], getLang())} />
       {o.confusion.length > 0 && (
         <div class="table-scroll">
           <table class="confusion" data-testid="confusion" aria-label={t('confusion_label', { order: o.order_name })}>

@@ -59,6 +59,7 @@ export function TemplateForm({
   onHelp,
   idPrefix = 'q',
   seed = '',
+  nameSides = false,
 }: {
   template: Template;
   item: TemplateItem;
@@ -75,6 +76,8 @@ export function TemplateForm({
   /** Who answers which item: a pairwise question shows its two answers in an order of its own
    * for each (user, item), the same every time. */
   seed?: string;
+  /** Say which field each side (A, B) is: for a client marking gold, never an annotator. */
+  nameSides?: boolean;
 }) {
   const lang = getLang();
   const narrow = useNarrow(forceNarrow);
@@ -163,6 +166,15 @@ export function TemplateForm({
         ev.preventDefault();
         return;
       }
+      // Ctrl+Z: the current question's own undo (a ranking takes its last place back)
+      if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === 'z' && current) {
+        const v = kindOf(current.kind)?.key?.(current, cur.answers[current.key], 'undo', seed);
+        if (v !== undefined) {
+          ev.preventDefault();
+          setAnswer(current, v === null ? undefined : v, true);
+          return;
+        }
+      }
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.key === 'Enter') {
         ev.preventDefault();
@@ -201,7 +213,8 @@ export function TemplateForm({
         const v = own(current, cur.answers[current.key], k, seed);
         if (v !== undefined) {
           ev.preventDefault();
-          setAnswer(current, v, true);
+          // null: the key took the answer back (a ranking's last place)
+          setAnswer(current, v === null ? undefined : v, true);
           return;
         }
       }
@@ -267,7 +280,7 @@ export function TemplateForm({
   const cur = st.list[st.index];
   return (
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
-      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} seed={seed} answers={answers} />
+      <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} seed={seed} answers={answers} nameSides={nameSides} />
       <div class="tpl-questions">
         {narrow && (
           <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
@@ -313,9 +326,11 @@ export function TemplateForm({
 }
 
 /** One field: its caption, then its picture or words. */
-function FieldFigure({ f, lang, scroll, side }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean; side?: 'A' | 'B' }) {
+function FieldFigure({ f, lang, scroll, side, named }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean; side?: 'A' | 'B'; named?: boolean }) {
   const { def, data } = f;
-  const caption = side ? t(side === 'A' ? 'pw_side_a' : 'pw_side_b', {}, lang) : fieldTitle(def, lang);
+  const sideWord = side ? t(side === 'A' ? 'pw_side_a' : 'pw_side_b', {}, lang) : '';
+  // a client marking gold sees which response each side is; an annotator sees A and B only
+  const caption = side ? (named ? `${sideWord} · ${fieldTitle(def, lang) || def.name}${data.model ? ` (${data.model})` : ''}` : sideWord) : fieldTitle(def, lang);
   const kind = shownKind(def.kind, data);
   const picture = kind === 'image' && (data.screen_url || data.thumb_url);
   return (
@@ -343,6 +358,7 @@ function Fields({
   narrow,
   seed = '',
   answers: given = {},
+  nameSides = false,
 }: {
   template: Template;
   fields: ReturnType<typeof fieldsOfItem>;
@@ -352,6 +368,7 @@ function Fields({
   narrow: boolean;
   seed?: string;
   answers?: FormAnswer;
+  nameSides?: boolean;
 }) {
   const lang = getLang();
   const layout = template.layout ?? 'one';
@@ -390,7 +407,7 @@ function Fields({
         {answers.length > 0 && (
           <div class={'llm-pair' + (side ? ' llm-side' : '')} ref={pair} data-testid="llm-pair" data-side={side ? 'true' : 'false'}>
             {answers.map((f) => (
-              <FieldFigure key={f.def.name} f={f} lang={lang} scroll side={sideOf(f.def.name)} />
+              <FieldFigure key={f.def.name} f={f} lang={lang} scroll side={sideOf(f.def.name)} named={nameSides} />
             ))}
           </div>
         )}
