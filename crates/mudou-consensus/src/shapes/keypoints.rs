@@ -16,7 +16,9 @@ pub struct Keypoint {
 }
 
 /// The area COCO's formula scales by, when the object has no outline: the bounding box of
-/// its labelled points (0 when fewer than two).
+/// its labelled points, each side taken as at least half the longer one (a standing person's
+/// points are nearly on a line, and a box of no width would make any distance fatal); 0 when
+/// fewer than two points are labelled.
 pub fn keypoints_area(points: &[Keypoint]) -> f64 {
     let mut b = [
         f64::INFINITY,
@@ -30,10 +32,11 @@ pub fn keypoints_area(points: &[Keypoint]) -> f64 {
         n += 1;
     }
     if n < 2 {
-        0.0
-    } else {
-        (b[2] - b[0]) * (b[3] - b[1])
+        return 0.0;
     }
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    let half = w.max(h) / 2.0;
+    w.max(half) * h.max(half)
 }
 
 /// COCO's OKS of `dt` against `gt` (same skeleton), with per-point `sigmas` and the gold
@@ -141,6 +144,15 @@ mod tests {
             oks(&[kp(0.0, 0.0, 0)], &[kp(0.0, 0.0, 2)], &[0.1], 1.0),
             0.0
         );
+    }
+
+    #[test]
+    fn area_of_a_standing_skeleton() {
+        // Points on a vertical line 100 px long: a 50 × 100 box.
+        let up = [kp(10.0, 0.0, 2), kp(10.0, 100.0, 1), kp(99.0, 99.0, 0)];
+        assert_eq!(keypoints_area(&up), 5000.0);
+        assert_eq!(keypoints_area(&[kp(1.0, 1.0, 2)]), 0.0);
+        assert_eq!(keypoints_area(&[kp(0.0, 0.0, 2), kp(40.0, 30.0, 2)]), 1200.0);
     }
 
     #[test]
