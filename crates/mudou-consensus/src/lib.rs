@@ -11,6 +11,8 @@
 //! - [`aggregate`]: batch majority vote, weighted MV, Wawa, Dawid–Skene, one-coin DS, GLAD, MACE.
 //! - [`multilabel`]: each label of a multi-label task as its own yes/no question.
 //! - [`bbox`]: bounding-box consensus.
+//! - [`shapes`]: polygons, rotated boxes, RLE masks, lines and keypoints: IoU, line
+//!   similarity, OKS, matching several annotators' objects, merging.
 //! - [`agreement`]: Cohen's kappa, Fleiss' kappa, Krippendorff's alpha.
 //! - [`quality`]: per-worker quality report.
 //! - [`incremental`]: the per-submit update and the dynamic-overlap decision.
@@ -27,6 +29,7 @@ pub mod incremental;
 pub mod multilabel;
 pub mod pairwise;
 pub mod quality;
+pub mod shapes;
 pub mod synth;
 
 pub use aggregate::{

@@ -178,6 +178,32 @@ pub struct Settings {
     /// Rubric: an example for an axis, by the axis's key.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub examples: std::collections::BTreeMap<String, String>,
+    /// Keypoints: the skeleton every answer places (named points with their sigmas, edges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skeleton: Option<Skeleton>,
+}
+
+/// A keypoints question's skeleton: the points in order, and the edges drawn between them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Skeleton {
+    pub points: Vec<SkeletonPoint>,
+    /// Pairs of point indices, e.g. `[[0, 1], [1, 2]]`.
+    #[serde(default)]
+    pub edges: Vec<[u32; 2]>,
+}
+
+/// One named point of a skeleton.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkeletonPoint {
+    pub key: String,
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// How far people place this point apart, as COCO's per-point sigma (a nose 0.026, a
+    /// hip 0.107): OKS compares by it.
+    pub sigma: f64,
 }
 
 /// The words of one step of a rubric.
@@ -196,7 +222,7 @@ pub struct StepDef {
 pub struct Question {
     /// Stable key of the answer, e.g. `class`.
     pub key: String,
-    /// `choice`, `multi_choice`, `rating`, `number`, `text` or `boxes`.
+    /// One of [`crate::kinds::QUESTION_KINDS`]: `choice`, `rating`, `boxes`, `polygon`, ….
     pub kind: String,
     /// The question in a few words ("是什么车?").
     pub title_zh: String,

@@ -9,3 +9,4 @@ mod multilabel;
 mod pairwise;
 mod props;
 mod quality;
+mod shapes;

@@ -248,10 +248,16 @@ fn attribute_majority(
                 .map(|d| d.3)
         })
         .collect();
+    majority_attributes(&mine, attributes)
+}
+
+/// Each attribute's most given value among drawn objects (a yes/no attribute left out is
+/// `false`).
+pub(crate) fn majority_attributes(mine: &[&Value], attributes: &[AttributeDef]) -> Value {
     let mut out = serde_json::Map::new();
     for a in attributes {
         let mut counts: Vec<(Value, usize)> = Vec::new();
-        for b in &mine {
+        for b in mine {
             let v = b["attributes"].get(&a.key).cloned().unwrap_or(Value::Null);
             let v = if v.is_null() && a.options.is_empty() {
                 Value::Bool(false)
@@ -271,6 +277,92 @@ fn attribute_majority(
         }
     }
     Value::Object(out)
+}
+
+/// Checks a drawing question's attributes (`settings.attributes`): keys, names, options.
+pub(crate) fn check_attributes(q: &Question, at: &str) -> Result<(), ValidationError> {
+    let s = &q.settings;
+    if s.attributes.len() > MAX_ATTRIBUTES {
+        return Err(ValidationError::at(
+            format!("{at}.settings.attributes"),
+            format!("at most {MAX_ATTRIBUTES} attributes per object"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, a) in s.attributes.iter().enumerate() {
+        let p = format!("{at}.settings.attributes[{i}]");
+        if !is_key(&a.key) || !seen.insert(a.key.as_str()) {
+            return Err(ValidationError::at(
+                format!("{p}.key"),
+                format!(
+                    "{:?} is not a new key of letters, digits, '_', '-' or '.'",
+                    a.key
+                ),
+            ));
+        }
+        if a.name_zh.trim().is_empty() || a.name_zh.chars().count() > 40 {
+            return Err(ValidationError::at(
+                format!("{p}.name_zh"),
+                "a name is 1 to 40 characters",
+            ));
+        }
+        if a.options.len() == 1 || a.options.len() > MAX_ATTRIBUTE_OPTIONS {
+            return Err(ValidationError::at(
+                format!("{p}.options"),
+                format!("an attribute has no options (yes/no) or 2 to {MAX_ATTRIBUTE_OPTIONS}"),
+            ));
+        }
+        // Attribute options are picked on the selected box, not by a hotkey.
+        let mut none = HashSet::new();
+        check_options(&a.options, &format!("{p}.options"), &mut none)?;
+        if !none.is_empty() {
+            return Err(ValidationError::at(
+                format!("{p}.options"),
+                "attribute options take no hotkeys",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the attributes given on one drawn object (`b["attributes"]`) against the
+/// question's; returns them.
+pub(crate) fn parse_attributes(
+    q: &Question,
+    b: &Value,
+) -> Result<serde_json::Map<String, Value>, ValidationError> {
+    let mut attrs = serde_json::Map::new();
+    if let Some(given) = b.get("attributes").filter(|a| !a.is_null()) {
+        let given = given
+            .as_object()
+            .ok_or_else(|| bad("an object's attributes are an object"))?;
+        for (k, v) in given {
+            let a = q
+                .settings
+                .attributes
+                .iter()
+                .find(|a| &a.key == k)
+                .ok_or_else(|| bad(format!("this question asks no attribute {k:?}")))?;
+            let ok = if a.options.is_empty() {
+                v.is_boolean()
+            } else {
+                v.as_str()
+                    .is_some_and(|s| a.options.iter().any(|o| o.key == s))
+            };
+            if !ok {
+                return Err(bad(format!(
+                    "attribute {k:?} is {}",
+                    if a.options.is_empty() {
+                        "true or false".to_owned()
+                    } else {
+                        "one of its options".to_owned()
+                    }
+                )));
+            }
+            attrs.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(attrs)
 }
 
 /// A template's boxes question: boxes on a picture field, each with a class and the
@@ -310,47 +402,7 @@ impl QuestionKind for BoxesQuestion {
                 "boxes take only attributes",
             ));
         }
-        if s.attributes.len() > MAX_ATTRIBUTES {
-            return Err(ValidationError::at(
-                format!("{at}.settings.attributes"),
-                format!("at most {MAX_ATTRIBUTES} attributes per box"),
-            ));
-        }
-        let mut seen = HashSet::new();
-        for (i, a) in s.attributes.iter().enumerate() {
-            let p = format!("{at}.settings.attributes[{i}]");
-            if !is_key(&a.key) || !seen.insert(a.key.as_str()) {
-                return Err(ValidationError::at(
-                    format!("{p}.key"),
-                    format!(
-                        "{:?} is not a new key of letters, digits, '_', '-' or '.'",
-                        a.key
-                    ),
-                ));
-            }
-            if a.name_zh.trim().is_empty() || a.name_zh.chars().count() > 40 {
-                return Err(ValidationError::at(
-                    format!("{p}.name_zh"),
-                    "a name is 1 to 40 characters",
-                ));
-            }
-            if a.options.len() == 1 || a.options.len() > MAX_ATTRIBUTE_OPTIONS {
-                return Err(ValidationError::at(
-                    format!("{p}.options"),
-                    format!("an attribute has no options (yes/no) or 2 to {MAX_ATTRIBUTE_OPTIONS}"),
-                ));
-            }
-            // Attribute options are picked on the selected box, not by a hotkey.
-            let mut none = HashSet::new();
-            check_options(&a.options, &format!("{p}.options"), &mut none)?;
-            if !none.is_empty() {
-                return Err(ValidationError::at(
-                    format!("{p}.options"),
-                    "attribute options take no hotkeys",
-                ));
-            }
-        }
-        Ok(())
+        check_attributes(q, at)
     }
 
     fn needs_image(&self) -> bool {
@@ -401,37 +453,7 @@ impl QuestionKind for BoxesQuestion {
             {
                 return Err(bad(format!("a box must stay inside the {iw}×{ih} image")));
             }
-            let mut attrs = serde_json::Map::new();
-            if let Some(given) = b.get("attributes").filter(|a| !a.is_null()) {
-                let given = given
-                    .as_object()
-                    .ok_or_else(|| bad("a box's attributes are an object"))?;
-                for (k, v) in given {
-                    let a = q
-                        .settings
-                        .attributes
-                        .iter()
-                        .find(|a| &a.key == k)
-                        .ok_or_else(|| bad(format!("this question asks no attribute {k:?}")))?;
-                    let ok = if a.options.is_empty() {
-                        v.is_boolean()
-                    } else {
-                        v.as_str()
-                            .is_some_and(|s| a.options.iter().any(|o| o.key == s))
-                    };
-                    if !ok {
-                        return Err(bad(format!(
-                            "attribute {k:?} is {}",
-                            if a.options.is_empty() {
-                                "true or false".to_owned()
-                            } else {
-                                "one of its options".to_owned()
-                            }
-                        )));
-                    }
-                    attrs.insert(k.clone(), v.clone());
-                }
-            }
+            let attrs = parse_attributes(q, b)?;
             let mut v = json!({"label": label, "x": x, "y": y, "w": w, "h": h});
             if !attrs.is_empty() {
                 v["attributes"] = Value::Object(attrs);

@@ -19,15 +19,22 @@ mod boxes;
 mod choice;
 mod form;
 mod free_text;
+mod keypoints;
+mod mask;
 mod multi_label;
 mod number;
 mod pairwise;
+mod polygon;
+mod polyline;
 mod ranking;
 mod rating;
+mod rotated_box;
 mod rubric;
 mod writing;
+mod shapes;
 
 use std::collections::HashSet;
+use std::marker::PhantomData;
 
 use serde_json::{Map, Value};
 
@@ -49,6 +56,11 @@ pub const QUESTION_KINDS: &[&str] = &[
     "ranking",
     "rubric",
     "writing",
+    "polygon",
+    "polyline",
+    "keypoints",
+    "rotated_box",
+    "mask",
 ];
 
 /// A kind of question by its name (the registry: one line per kind).
@@ -64,6 +76,11 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "ranking" => &ranking::Ranking,
         "rubric" => &rubric::Rubric,
         "writing" => &writing::Writing,
+        "polygon" => &shapes::ShapeQuestion::<polygon::PolygonShape>(PhantomData),
+        "polyline" => &shapes::ShapeQuestion::<polyline::PolylineShape>(PhantomData),
+        "keypoints" => &shapes::ShapeQuestion::<keypoints::KeypointsShape>(PhantomData),
+        "rotated_box" => &shapes::ShapeQuestion::<rotated_box::RotatedBoxShape>(PhantomData),
+        "mask" => &shapes::ShapeQuestion::<mask::MaskShape>(PhantomData),
         _ => return None,
     })
 }
