@@ -30,8 +30,8 @@ mod ranking;
 mod rating;
 mod rotated_box;
 mod rubric;
-mod writing;
 mod shapes;
+mod writing;
 
 use std::collections::HashSet;
 use std::marker::PhantomData;
