@@ -16,6 +16,7 @@ import { boxes } from './boxes';
 import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
+import { keypoints, polygon, polyline } from './shapes';
 
 export interface EditorProps {
   q: Question;
@@ -94,6 +95,9 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   pairwise,
   ranking,
   rubric,
+  polygon,
+  polyline,
+  keypoints,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

@@ -1,0 +1,69 @@
+// The drawing kinds beyond boxes: polygons (holes allowed), lines, and keypoints on a
+// skeleton (crates/mudou-domain/src/kinds/{polygon,polyline,keypoints}.rs). An answer is a
+// list of `{label, points, holes?, attributes}` in the picture's own pixels. One editor
+// (./Editor.tsx, loaded on first use) and one review view serve all three.
+
+import type { QuestionKindUI } from '../index';
+import type { Question } from '../types';
+import { optionName } from '../types';
+import { titleAndOptions } from '../shared';
+import { lazyEditor } from '../lazy';
+import { attributeOk } from '../boxes';
+import { t, type Lang } from '../../i18n';
+import { ShapesReview } from './Review';
+import { objectProblem, type ShapeKind, type ShapeObject } from './geometry';
+
+/** The most objects of one answer (the server's MAX_OBJECTS). */
+export const MAX_OBJECTS = 500;
+
+function check(kind: ShapeKind) {
+  return (q: Question, v: unknown) => {
+    if (!Array.isArray(v) || v.length > MAX_OBJECTS) return { key: 'q_bad' as const };
+    const n = q.settings?.skeleton?.points.length ?? 0;
+    for (const o of v as ShapeObject[]) {
+      if (objectProblem(kind, o, 0, 0, n)) return { key: 'q_bad' as const };
+      if (!(q.options ?? []).some((x) => x.key === o.label)) return { key: 'q_bad' as const };
+      for (const [k, a] of Object.entries(o.attributes ?? {})) {
+        const def = (q.settings?.attributes ?? []).find((d) => d.key === k);
+        if (!def || !attributeOk(def, a)) return { key: 'q_bad' as const };
+      }
+    }
+    return null;
+  };
+}
+
+function text(q: Question, v: unknown, lang: Lang): string {
+  if (!Array.isArray(v) || !v.length) return t('sh_none_yet', {}, lang);
+  const counts = new Map<string, number>();
+  for (const o of v as ShapeObject[]) counts.set(o.label, (counts.get(o.label) ?? 0) + 1);
+  return [...counts]
+    .map(([k, n]) => {
+      const o = (q.options ?? []).find((x) => x.key === k);
+      return t('sh_n_objects', { name: o ? optionName(o, lang) : k, n }, lang);
+    })
+    .join('、');
+}
+
+const Editor = lazyEditor(() => import('./Editor').then((m) => m.ShapesEditor));
+
+function shapeKind(name: ShapeKind, icon: 'polygon' | 'polyline' | 'keypoints', settings: QuestionKindUI['settings']): QuestionKindUI {
+  return {
+    name,
+    icon,
+    Editor,
+    Review: ShapesReview,
+    check: check(name),
+    readAloud: titleAndOptions,
+    text,
+    chosen: () => [],
+    conditions: false,
+    pick: (_q, v) => v,
+    settings,
+    minOptions: 1,
+    needsImage: true,
+  };
+}
+
+export const polygon = shapeKind('polygon', 'polygon', ['attributes']);
+export const polyline = shapeKind('polyline', 'polyline', ['attributes', 'tolerance']);
+export const keypoints = shapeKind('keypoints', 'keypoints', ['attributes', 'skeleton']);
