@@ -54,6 +54,8 @@ type Drag =
   | { kind: 'object'; index: number; ix: number; iy: number; orig: ShapeObject; moved: boolean }
   | { kind: 'pinch'; a: [number, number]; b: [number, number]; ids: [number, number] };
 
+/** A skeleton-less kind's edges: one array, so memoised shapes see the same. */
+const NO_EDGES: [number, number][] = [];
 /** Screen pixels a press may move and still be a tap. */
 const TAP_PX = 6;
 /** Screen pixels within which a new point snaps to a neighbour's (a finger: more). */
@@ -118,11 +120,55 @@ const ObjectShape = memo(function ObjectShape({
   );
 });
 
+/** The objects as chips (choose one); drawn again only when the labels or the choice change,
+ * not while a point is dragged. */
+const ObjectList = memo(
+  function ObjectList({
+    kind,
+    labels,
+    selected,
+    lang,
+    colourOf,
+    nameOf,
+    choose,
+  }: {
+    kind: ShapeKind;
+    /** The objects' labels, one a line. */
+    labels: string;
+    selected: number | null;
+    lang: Lang;
+    colourOf: (k: string) => string;
+    nameOf: (k: string) => string;
+    choose: (i: number) => void;
+  }) {
+    const list = labels ? labels.split('\n') : [];
+    const seen = new Map<string, number>();
+    return (
+      <ul class="box-list" aria-label={t('box_list', {}, lang)} data-testid="shape-list">
+        {list.length === 0 && <li class="muted">{t('sh_none_yet', {}, lang)}</li>}
+        {list.map((label, i) => {
+          const n = (seen.get(label) ?? 0) + 1;
+          seen.set(label, n);
+          return (
+            <li key={i} class={'box-chip' + (i === selected ? ' on' : '')} style={{ '--c': colourOf(label) }}>
+              <button type="button" class="chip-select" aria-pressed={i === selected} onClick={() => choose(i)}>
+                <Icon name={kind === 'keypoints' ? 'keypoints' : kind === 'polyline' ? 'polyline' : 'polygon'} size={18} />
+                {`${nameOf(label)} ${n}`}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    );
+  },
+  (a, b) => a.labels === b.labels && a.selected === b.selected && a.lang === b.lang && a.kind === b.kind,
+);
+
 export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
   const kind = q.kind as ShapeKind;
   const skeleton = q.settings?.skeleton;
   const nPoints = skeleton?.points.length ?? 0;
-  const edges = skeleton?.edges ?? [];
+  const edges = skeleton?.edges ?? NO_EDGES;
   const labels = q.options ?? [];
   const stageRef = useRef<HTMLDivElement>(null);
   const [natural, setNatural] = useState<[number, number] | null>(null);
@@ -561,7 +607,6 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
     const o = labels.find((x) => x.key === key);
     return o ? optionName(o, lang) : key;
   };
-  const numberOf = (i: number) => objects.slice(0, i + 1).filter((o) => o.label === objects[i].label).length;
   const scale = v?.scale ?? 1;
   const handleR = 6 / scale;
   const stroke = 2 / scale;
@@ -749,17 +794,15 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
             })}
           </div>
         )}
-        <ul class="box-list" aria-label={t('box_list', {}, lang)} data-testid="shape-list">
-          {objects.length === 0 && <li class="muted">{t('sh_none_yet', {}, lang)}</li>}
-          {objects.map((o, i) => (
-            <li key={i} class={'box-chip' + (i === selected ? ' on' : '')} style={{ '--c': colourOf(o.label) }}>
-              <button type="button" class="chip-select" aria-pressed={i === selected} onClick={() => (setSelected(i === selected ? null : i), setSelPoint(null))}>
-                <Icon name={kind === 'keypoints' ? 'keypoints' : kind === 'polyline' ? 'polyline' : 'polygon'} size={18} />
-                {`${nameOf(o.label)} ${numberOf(i)}`}
-              </button>
-            </li>
-          ))}
-        </ul>
+        <ObjectList
+          kind={kind}
+          labels={objects.map((o) => o.label).join('\n')}
+          selected={selected}
+          lang={lang}
+          colourOf={colourOf}
+          nameOf={nameOf}
+          choose={(i) => (setSelected(i === st.current.selected ? null : i), setSelPoint(null))}
+        />
         {attrs.length > 0 && sel && (
           <div class="box-form" data-testid="shape-form">
             <AttributeForm attrs={attrs} box={sel} lang={lang} set={(patch) => change({ objects: objects.map((o, i) => (i === selected ? { ...o, ...patch } : o)), draft })} />
