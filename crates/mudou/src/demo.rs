@@ -1051,9 +1051,7 @@ fn shape_polygons() -> serde_json::Value {
 
 /// The keypoints order's template: a star's five tips in order, joined as its outline.
 fn star_tips() -> serde_json::Value {
-    let tip = |key: &str, zh: &str, en: &str| {
-        serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "sigma": 0.05})
-    };
+    let tip = |key: &str, zh: &str, en: &str| serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "sigma": 0.05});
     serde_json::json!({
         "layout": "one",
         "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
