@@ -152,7 +152,10 @@ mod tests {
         let up = [kp(10.0, 0.0, 2), kp(10.0, 100.0, 1), kp(99.0, 99.0, 0)];
         assert_eq!(keypoints_area(&up), 5000.0);
         assert_eq!(keypoints_area(&[kp(1.0, 1.0, 2)]), 0.0);
-        assert_eq!(keypoints_area(&[kp(0.0, 0.0, 2), kp(40.0, 30.0, 2)]), 1200.0);
+        assert_eq!(
+            keypoints_area(&[kp(0.0, 0.0, 2), kp(40.0, 30.0, 2)]),
+            1200.0
+        );
     }
 
     #[test]

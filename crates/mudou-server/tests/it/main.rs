@@ -26,6 +26,7 @@ mod records;
 mod review;
 mod rules;
 mod s3;
+mod shapes;
 mod sim;
 mod skills;
 mod stress;
