@@ -16,7 +16,7 @@ import { boxes } from './boxes';
 import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
-import { keypoints, polygon, polyline } from './shapes';
+import { keypoints, mask, polygon, polyline } from './shapes';
 
 export interface EditorProps {
   q: Question;
@@ -98,6 +98,7 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   polygon,
   polyline,
   keypoints,
+  mask,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

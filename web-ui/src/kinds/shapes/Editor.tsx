@@ -477,10 +477,10 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
     const touch = e.pointerType === 'touch';
     const tol = (touch ? 18 : 9) / v.scale;
     const { doc: d, tool: tl, selected: sel } = st.current;
-    // a point of the chosen object (or, editing, of any) is dragged; held, it is deleted
-    if (!d.draft && (tl === 'edit' || sel !== null)) {
-      const hp = hitPoint(tl === 'edit' ? d.objects : sel !== null ? [d.objects[sel]] : [], [ix, iy], tol, tl === 'edit' ? sel : 0);
-      const ref = hp && tl !== 'edit' ? { ...hp, object: sel! } : hp;
+    // editing: a point (of the chosen object first) is dragged; held, it is deleted. Drawing,
+    // a tap on a neighbour's point is a new point there (snapped), not a drag.
+    if (tl === 'edit') {
+      const ref = hitPoint(d.objects, [ix, iy], tol, sel);
       if (ref) {
         setSelected(ref.object);
         setSelPoint(ref);

@@ -6,6 +6,40 @@ import { ReviewRows } from '../shared';
 import { kindOf } from '../index';
 import { pathOf, type ShapeKind, type ShapeObject } from './geometry';
 import { t } from '../../i18n';
+import { decodeMask, type Rle } from './rle';
+
+/** A mask as a picture (a data URL) in a colour, or null (it does not read; no canvas). */
+function maskPicture(rle: Rle, colour: string, alpha: number): string | null {
+  const m = rle && Array.isArray(rle.size) ? decodeMask(rle) : null;
+  if (!m || typeof document === 'undefined') return null;
+  const [h, w] = rle.size;
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  const ctx = c.getContext?.('2d');
+  if (!ctx) return null;
+  const n = parseInt(colour.slice(1, 7), 16) || 0;
+  const img = ctx.createImageData(w, h);
+  for (let p = 0; p < m.length; p++)
+    if (m[p]) img.data.set([(n >> 16) & 255, (n >> 8) & 255, n & 255, alpha], p * 4);
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL();
+}
+
+function masks(v: unknown): { rle: Rle }[] {
+  return Array.isArray(v) ? (v as { rle: Rle }[]).filter((o) => o && o.rle) : [];
+}
+
+function MaskMarks({ v, colour, alpha, W, H }: { v: unknown; colour: string; alpha: number; W: number; H: number }) {
+  return (
+    <>
+      {masks(v).map((o, j) => {
+        const href = maskPicture(o.rle, colour, alpha);
+        return href ? <image key={j} data-testid="review-shape" href={href} x={0} y={0} width={W} height={H} preserveAspectRatio="none" /> : null;
+      })}
+    </>
+  );
+}
 
 function list(v: unknown): ShapeObject[] {
   return Array.isArray(v) ? (v as ShapeObject[]).filter((o) => o && Array.isArray(o.points)) : [];
@@ -33,7 +67,7 @@ export function ShapesReview(p: ReviewProps) {
   const f = p.field;
   const W = f?.width ?? 0;
   const H = f?.height ?? 0;
-  const kind = p.q.kind as ShapeKind;
+  const kind = p.q.kind as ShapeKind | 'mask';
   const edges = p.q.settings?.skeleton?.edges ?? [];
   const w = Math.max(2, W / 300);
   const pic = (testid: string, children: preact.ComponentChildren) => (
@@ -44,18 +78,21 @@ export function ShapesReview(p: ReviewProps) {
       </svg>
     </div>
   );
-  const hasAgreed = list(p.consensus).length > 0 || list(p.gold).length > 0;
+  const hasAgreed = list(p.consensus).length > 0 || list(p.gold).length > 0 || masks(p.consensus).length > 0 || masks(p.gold).length > 0;
   const pictures =
     f?.screen_url && W > 0 && H > 0 ? (
       <div class="q-review-pics">
         {pic(
           'review-annotators',
-          p.answers.map((a, i) => list(a.value).map((o, j) => <ShapeMark key={`${i}-${j}`} kind={kind} o={o} colour={a.colour} width={w} edges={edges} />)),
+          kind === 'mask'
+            ? p.answers.map((a, i) => <MaskMarks key={i} v={a.value} colour={a.colour} alpha={110} W={W} H={H} />)
+            : p.answers.map((a, i) => list(a.value).map((o, j) => <ShapeMark key={`${i}-${j}`} kind={kind} o={o} colour={a.colour} width={w} edges={edges} />)),
         )}
         {hasAgreed &&
           pic('review-agreed', [
-            ...list(p.consensus).map((o, j) => <ShapeMark key={'c' + j} kind={kind} o={o} colour="#222222" width={w} dash={`${w * 4} ${w * 2.5}`} edges={edges} />),
-            ...list(p.gold).map((o, j) => <ShapeMark key={'g' + j} kind={kind} o={o} colour="#f9a825" width={w * 1.2} dash={`${w} ${w * 2}`} edges={edges} />),
+            ...(kind === 'mask' ? [<MaskMarks key="mc" v={p.consensus} colour="#222222" alpha={120} W={W} H={H} />, <MaskMarks key="mg" v={p.gold} colour="#f9a825" alpha={120} W={W} H={H} />] : []),
+            ...list(p.consensus).map((o, j) => <ShapeMark key={'c' + j} kind={kind as ShapeKind} o={o} colour="#222222" width={w} dash={`${w * 4} ${w * 2.5}`} edges={edges} />),
+            ...list(p.gold).map((o, j) => <ShapeMark key={'g' + j} kind={kind as ShapeKind} o={o} colour="#f9a825" width={w * 1.2} dash={`${w} ${w * 2}`} edges={edges} />),
           ])}
       </div>
     ) : null;

@@ -12,6 +12,7 @@ import { attributeOk } from '../boxes';
 import { t, type Lang } from '../../i18n';
 import { ShapesReview } from './Review';
 import { objectProblem, type ShapeKind, type ShapeObject } from './geometry';
+import { decodeMask, type Rle } from './rle';
 
 /** The most objects of one answer (the server's MAX_OBJECTS). */
 export const MAX_OBJECTS = 500;
@@ -45,6 +46,26 @@ function text(q: Question, v: unknown, lang: Lang): string {
 }
 
 const Editor = lazyEditor(() => import('./Editor').then((m) => m.ShapesEditor));
+const MaskEditorLazy = lazyEditor(() => import('./MaskEditor').then((m) => m.MaskEditor));
+
+/** A mask answer's problem: each object a class of the question and a mask that reads and is
+ * not empty (its size the picture's, when known). */
+function checkMask(q: Question, v: unknown, size?: { w: number; h: number }) {
+  if (!Array.isArray(v) || v.length > MAX_OBJECTS) return { key: 'q_bad' as const };
+  for (const o of v as { label: string; rle: Rle; attributes?: Record<string, unknown> }[]) {
+    if (!o || typeof o !== 'object' || !(q.options ?? []).some((x) => x.key === o.label)) return { key: 'q_bad' as const };
+    const r = o.rle;
+    if (!r || !Array.isArray(r.size) || r.size.length !== 2 || typeof r.counts !== 'string') return { key: 'q_bad' as const };
+    if (size && (r.size[0] !== size.h || r.size[1] !== size.w)) return { key: 'q_bad' as const };
+    const m = decodeMask(r);
+    if (!m || !m.some((x) => x)) return { key: 'q_bad' as const };
+    for (const [k, a] of Object.entries(o.attributes ?? {})) {
+      const def = (q.settings?.attributes ?? []).find((d) => d.key === k);
+      if (!def || !attributeOk(def, a)) return { key: 'q_bad' as const };
+    }
+  }
+  return null;
+}
 
 function shapeKind(name: ShapeKind, icon: 'polygon' | 'polyline' | 'keypoints', settings: QuestionKindUI['settings']): QuestionKindUI {
   return {
@@ -67,3 +88,10 @@ function shapeKind(name: ShapeKind, icon: 'polygon' | 'polyline' | 'keypoints', 
 export const polygon = shapeKind('polygon', 'polygon', ['attributes']);
 export const polyline = shapeKind('polyline', 'polyline', ['attributes', 'tolerance']);
 export const keypoints = shapeKind('keypoints', 'keypoints', ['attributes', 'skeleton']);
+export const mask: QuestionKindUI = {
+  ...shapeKind('polygon', 'polygon', ['attributes']),
+  name: 'mask',
+  icon: 'image',
+  Editor: MaskEditorLazy,
+  check: (q, v) => checkMask(q, v),
+};

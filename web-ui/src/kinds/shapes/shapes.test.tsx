@@ -9,6 +9,8 @@ import { checkTemplate, cleanTemplate, newQuestion, parseEdges, skeletonProblem 
 import { kindOf } from '../index';
 import type { ItemField, Question, Template } from '../types';
 import { ShapesEditor } from './Editor';
+import { MaskEditor, paint } from './MaskEditor';
+import { area, decodeMask } from './rle';
 import { History, hitObject, inRing, normaliseObjects, objectProblem, selfCrossing, snapPoint, withoutPoint, type ShapeObject } from './geometry';
 
 const sq = (x: number, y: number, s: number): number[][] => [
@@ -282,5 +284,68 @@ describe('shapes editor', () => {
     expect(kindOf('keypoints')!.check(q, m.got.v)).toBeNull();
     expect(kindOf('keypoints')!.text(q, m.got.v, 'zh-CN')).toBe('星 × 1');
     m.done();
+  });
+});
+
+describe('mask editor', () => {
+  beforeEach(() => {
+    setLang('zh-CN');
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, left: 0, top: 0, width: 100, height: 50, right: 100, bottom: 50, toJSON: () => ({}) } as DOMRect);
+    // jsdom has no canvas: the overlay is not drawn, the mask is still painted
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('paints a disc, erases part of it, undoes; the answer is COCO RLE of the picture size', async () => {
+    const small: ItemField = { name: 'image', kind: 'image', screen_url: '/p/screen', thumb_url: null, width: 200, height: 100 };
+    const q: Question = { key: 'spot', kind: 'mask', title_zh: '涂', field: 'image', options: [{ key: 'spot', name_zh: '斑' }] };
+    const root = document.createElement('div');
+    document.body.appendChild(root);
+    let got: unknown;
+    await act(async () => {
+      render(<MaskEditor q={q} value={undefined} onChange={(v) => (got = v)} field={small} lang="zh-CN" id="m" />, root);
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const stage = root.querySelector('[data-testid=shape-stage]')!;
+    // 1 screen px = 2 picture px; the brush 16 screen px wide: a radius of 16 picture px
+    await act(() => {
+      stage.dispatchEvent(pointer('pointerdown', [25, 25]));
+      stage.dispatchEvent(pointer('pointermove', [35, 25]));
+      stage.dispatchEvent(pointer('pointerup', [35, 25]));
+    });
+    const list = got as { label: string; rle: { size: [number, number]; counts: string } }[];
+    expect(list).toHaveLength(1);
+    expect(list[0].rle.size).toEqual([100, 200]);
+    const m = decodeMask(list[0].rle)!;
+    expect(m[50 * 200 + 60]).toBe(1); // the stroke's middle
+    expect(m[50 * 200 + 20]).toBe(0); // left of it
+    const before = area(m);
+    // a capsule 20 px long, radius 16: about π·16² + 32·20 ≈ 1444 px
+    expect(Math.abs(before - (Math.PI * 256 + 640))).toBeLessThan(60);
+    expect(kindOf('mask')!.check(q, got)).toBeNull();
+    await act(() => (root.querySelector('[data-testid=mask-eraser]') as HTMLButtonElement).click());
+    await act(() => {
+      stage.dispatchEvent(pointer('pointerdown', [30, 25]));
+      stage.dispatchEvent(pointer('pointerup', [30, 25]));
+    });
+    const erased = decodeMask((got as typeof list)[0].rle)!;
+    expect(erased[50 * 200 + 60]).toBe(0);
+    expect(area(erased)).toBeLessThan(before);
+    await act(() => (root.querySelector('[data-testid=shape-undo]') as HTMLButtonElement).click());
+    expect(area(decodeMask((got as typeof list)[0].rle)!)).toBe(before);
+    // an empty mask or another size is refused
+    expect(kindOf('mask')!.check(q, [{ label: 'spot', rle: { size: [100, 200], counts: String.fromCharCode(48 + 0) } }])).not.toBeNull();
+    render(null, root);
+    root.remove();
+  });
+
+  it('paints discs by pixel centres, and erases them', () => {
+    const m = new Uint8Array(10 * 10);
+    paint(m, 10, 10, 5, 5, 5, 5, 2, 1);
+    expect(area(m)).toBe(12);
+    paint(m, 10, 10, 5, 5, 5, 5, 1, 0);
+    expect(area(m)).toBe(8);
   });
 });
