@@ -207,12 +207,13 @@ describe('drawing questions', () => {
       ];
       await page.mouse.click(...m.at(...want[0]));
       assert.match(await next.textContent(), /右上/);
+      // (a button below the picture may scroll the page: the picture is found again after)
       await page.getByTestId('kp-vis-1').click(); // the next one hidden
-      await page.mouse.click(...m.at(...want[1]));
+      await page.mouse.click(...(await mapper(page)).at(...want[1]));
       assert.match(await next.textContent(), /右下/);
       await page.getByTestId('kp-vis-2').click();
-      await page.mouse.click(m.at(m.w * 0.7, m.h * 0.9)[0], m.at(m.w * 0.7, m.h * 0.9)[1]);
       want.push([m.w * 0.7, m.h * 0.9]);
+      await page.mouse.click(...(await mapper(page)).at(...want[2]));
       await page.getByTestId('kp-vis-0').click(); // 左下 absent
       await page.getByTestId('kp-vis-0').click(); // 左上 absent: the star is done
       await page.locator('[data-testid=q-shapes] [data-testid=shape]').first().waitFor();
