@@ -93,7 +93,7 @@ const view = async () => {
 // choose the polygon in the middle (edit tool, a click inside it), then drag its first point
 const target = Math.floor(N / 2);
 const pts = await page.evaluate((i) => {
-  const g = document.querySelectorAll('[data-testid=shape]')[i];
+  const g = document.querySelector(`[data-testid=shape][data-index="${i}"]`);
   const d = g.querySelector('path').getAttribute('d');
   return d
     .replace(/^M/, '')
@@ -147,7 +147,7 @@ const { frames, costs, moves } = await page.evaluate(
 void box;
 const k = moves;
 await page.mouse.up();
-const moved = await page.evaluate((i) => document.querySelectorAll('[data-testid=shape]')[i].querySelector('path').getAttribute('d').split('L')[0], target);
+const moved = await page.evaluate((i) => document.querySelector(`[data-testid=shape][data-index="${i}"]`).querySelector('path').getAttribute('d').split('L')[0], target);
 const changes = await page.evaluate(() => window.benchChanges());
 await context.close();
 rmSync(dir, { recursive: true, force: true });
@@ -178,7 +178,8 @@ if (changes !== 1) throw new Error(`the answer changed ${changes} times while dr
 console.log(
   `polygons ${N} × ${P} points, ${res.moves} moves over ${SECONDS} s: frame p50 ${res.p50} ms, p95 ${res.p95} ms, max ${res.max} ms, ${res.dropped} frames > 25 ms; move cost p50 ${res.c50} ms, p95 ${res.c95} ms, max ${res.cmax} ms`,
 );
-const cpu = (await import('node:os')).cpus()[0]?.model ?? '';
+const os = await import('node:os');
+const cpu = `${os.cpus()[0]?.model ?? ''} × ${os.cpus().length}, load average ${os.loadavg()[0].toFixed(1)}`;
 writeFileSync(
   OUT,
   `# The polygon editor with many objects
@@ -194,7 +195,7 @@ from the \`pointermove\` to the DOM updated (the editor's handler and Preact's r
 | frame time | ${res.frames} | ${res.p50} ms | ${res.p95} ms | ${res.max} ms (${res.dropped} frames > 25 ms) |
 | move cost | ${res.moves} | ${res.c50} ms | ${res.c95} ms | ${res.cmax} ms |
 
-Target p95 < 16 ms: ${res.c95 < 16 && res.p95 < 17 ? 'met' : 'NOT met'} (move cost p95 ${res.c95} ms; frame time p95 ${res.p95} ms, one 60 Hz frame or less).
+Target p95 < 16 ms: ${res.c95 < 16 && res.p95 < 17 ? 'met' : 'NOT met'} (wanted: move cost p95 < 16 ms, and frame time p95 within one 60 Hz frame; here ${res.c95} ms and ${res.p95} ms).
 
 How it stays smooth: one SVG path per polygon, memoised (\`ObjectShape\` in web-ui/src/kinds/shapes/Editor.tsx), so a drag
 redraws the one polygon moved and its handles; the question's answer is given once, on release, not on every move.

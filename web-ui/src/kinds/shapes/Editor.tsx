@@ -651,10 +651,15 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
               height={H}
               onError={() => setFailed((f) => (f.includes(src) ? f : [...f, src]))}
             />
-            <svg class="box-svg" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
-              {objects.map((o, i) => (
-                <ObjectShape key={i} kind={kind} o={o} colour={colourOf(o.label)} selected={i === selected} scale={scale} edges={edges} index={i} />
-              ))}
+            {/* two layers: the objects at rest, and the chosen one with its handles and the
+                draft over them (its own composited layer: a drag repaints only it) */}
+            <svg class="box-svg shape-layer" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
+              {objects.map((o, i) =>
+                i === selected ? <g key={i} /> : <ObjectShape key={i} kind={kind} o={o} colour={colourOf(o.label)} selected={false} scale={scale} edges={edges} index={i} />,
+              )}
+            </svg>
+            <svg class="box-svg shape-layer" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
+              {sel && <ObjectShape kind={kind} o={sel} colour={colourOf(sel.label)} selected scale={scale} edges={edges} index={selected!} />}
               {sel && (
                 <g data-testid="handles">
                   {[sel.points, ...(sel.holes ?? [])].map((r, ri) =>
