@@ -16,7 +16,7 @@ import { boxes } from './boxes';
 import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
-import { keypoints, mask, polygon, polyline } from './shapes';
+import { keypoints, mask, polygon, polyline, rotatedBox } from './shapes';
 
 export interface EditorProps {
   q: Question;
@@ -99,6 +99,7 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   polyline,
   keypoints,
   mask,
+  rotated_box: rotatedBox,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

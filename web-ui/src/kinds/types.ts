@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'polygon' | 'polyline' | 'keypoints' | 'mask';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'polygon' | 'polyline' | 'keypoints' | 'mask' | 'rotated_box';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {

@@ -7,6 +7,7 @@ import { kindOf } from '../index';
 import { pathOf, type ShapeKind, type ShapeObject } from './geometry';
 import { t } from '../../i18n';
 import { decodeMask, type Rle } from './rle';
+import { corners, type RBox } from './rotated';
 
 /** A mask as a picture (a data URL) in a colour, or null (it does not read; no canvas). */
 function maskPicture(rle: Rle, colour: string, alpha: number): string | null {
@@ -42,7 +43,11 @@ function MaskMarks({ v, colour, alpha, W, H }: { v: unknown; colour: string; alp
 }
 
 function list(v: unknown): ShapeObject[] {
-  return Array.isArray(v) ? (v as ShapeObject[]).filter((o) => o && Array.isArray(o.points)) : [];
+  if (!Array.isArray(v)) return [];
+  // a rotated box is drawn as its four corners
+  return (v as (ShapeObject & Partial<RBox>)[])
+    .map((o) => (o && !Array.isArray(o.points) && typeof o.cx === 'number' ? { label: o.label, points: corners(o as RBox) } : o))
+    .filter((o) => o && Array.isArray(o.points));
 }
 
 /** One object as SVG in a colour (`dash`: a dash pattern). */
@@ -67,7 +72,7 @@ export function ShapesReview(p: ReviewProps) {
   const f = p.field;
   const W = f?.width ?? 0;
   const H = f?.height ?? 0;
-  const kind = p.q.kind as ShapeKind | 'mask';
+  const kind = (p.q.kind === 'rotated_box' ? 'polygon' : p.q.kind) as ShapeKind | 'mask';
   const edges = p.q.settings?.skeleton?.edges ?? [];
   const w = Math.max(2, W / 300);
   const pic = (testid: string, children: preact.ComponentChildren) => (

@@ -46,6 +46,23 @@ function text(q: Question, v: unknown, lang: Lang): string {
 }
 
 const Editor = lazyEditor(() => import('./Editor').then((m) => m.ShapesEditor));
+const RotatedEditorLazy = lazyEditor(() => import('./RotatedBoxEditor').then((m) => m.RotatedBoxEditor));
+
+/** A rotated-box answer's problem: a class of the question, numbers, a size of a pixel or more. */
+function checkRotated(q: Question, v: unknown) {
+  if (!Array.isArray(v) || v.length > MAX_OBJECTS) return { key: 'q_bad' as const };
+  for (const o of v as Record<string, unknown>[]) {
+    if (!o || typeof o !== 'object' || !(q.options ?? []).some((x) => x.key === o.label)) return { key: 'q_bad' as const };
+    if (!['cx', 'cy', 'w', 'h', 'angle'].every((k) => typeof o[k] === 'number' && Number.isFinite(o[k]))) return { key: 'q_bad' as const };
+    if ((o.w as number) < 1 || (o.h as number) < 1) return { key: 'q_bad' as const };
+    for (const [k, a] of Object.entries((o.attributes as Record<string, unknown>) ?? {})) {
+      const def = (q.settings?.attributes ?? []).find((d) => d.key === k);
+      if (!def || !attributeOk(def, a)) return { key: 'q_bad' as const };
+    }
+  }
+  return null;
+}
+
 const MaskEditorLazy = lazyEditor(() => import('./MaskEditor').then((m) => m.MaskEditor));
 
 /** A mask answer's problem: each object a class of the question and a mask that reads and is
@@ -94,4 +111,11 @@ export const mask: QuestionKindUI = {
   icon: 'image',
   Editor: MaskEditorLazy,
   check: (q, v) => checkMask(q, v),
+};
+export const rotatedBox: QuestionKindUI = {
+  ...shapeKind('polygon', 'polygon', ['attributes']),
+  name: 'rotated_box',
+  icon: 'box',
+  Editor: RotatedEditorLazy,
+  check: checkRotated,
 };

@@ -11,6 +11,8 @@ import type { ItemField, Question, Template } from '../types';
 import { ShapesEditor } from './Editor';
 import { MaskEditor, paint } from './MaskEditor';
 import { area, decodeMask } from './rle';
+import { RotatedBoxEditor } from './RotatedBoxEditor';
+import { angleTowards, boxInside, corners, normAngle } from './rotated';
 import { History, hitObject, inRing, normaliseObjects, objectProblem, selfCrossing, snapPoint, withoutPoint, type ShapeObject } from './geometry';
 
 const sq = (x: number, y: number, s: number): number[][] => [
@@ -349,3 +351,59 @@ describe('mask editor', () => {
     expect(area(m)).toBe(8);
   });
 });
+
+describe('rotated box editor', () => {
+  beforeEach(() => {
+    setLang('zh-CN');
+    vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, left: 0, top: 0, width: 1000, height: 500, right: 1000, bottom: 500, toJSON: () => ({}) } as DOMRect);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('turns clockwise as the server does, and keeps corners inside', () => {
+    const b = { label: 'ship', cx: 50, cy: 50, w: 40, h: 20, angle: 90 };
+    near2(corners(b)[0], [60, 30]);
+    expect(normAngle(270)).toBe(-90);
+    expect(normAngle(-180)).toBe(180);
+    expect(angleTowards(b, 80, 50)).toBe(90); // the top pointed right: a quarter turn clockwise
+    expect(boxInside(b, 100, 100)).toBe(true);
+    expect(boxInside({ ...b, cx: 5 }, 100, 100)).toBe(false);
+  });
+
+  it('draws a box by dragging, turns it by its handle, undoes', async () => {
+    const q: Question = { key: 'ships', kind: 'rotated_box', title_zh: '船', field: 'image', options: [{ key: 'ship', name_zh: '船' }] };
+    const root = document.createElement('div');
+    document.body.appendChild(root);
+    let got: unknown;
+    await act(async () => {
+      render(<RotatedBoxEditor q={q} value={undefined} onChange={(v) => (got = v)} field={field} lang="zh-CN" id="r" />, root);
+    });
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    const stage = root.querySelector('[data-testid=shape-stage]')!;
+    await act(() => {
+      stage.dispatchEvent(pointer('pointerdown', at(800, 400)));
+      stage.dispatchEvent(pointer('pointermove', at(1000, 500)));
+      stage.dispatchEvent(pointer('pointermove', at(1200, 600)));
+      stage.dispatchEvent(pointer('pointerup', at(1200, 600)));
+    });
+    expect(got).toEqual([{ label: 'ship', cx: 1000, cy: 500, w: 400, h: 200, angle: 0, attributes: {} }]);
+    // the handle: 28 screen px (56 picture px) above the top edge's middle
+    await act(() => {
+      stage.dispatchEvent(pointer('pointerdown', at(1000, 400 - 56)));
+      stage.dispatchEvent(pointer('pointermove', at(1100, 500)));
+      stage.dispatchEvent(pointer('pointermove', at(1300, 500)));
+      stage.dispatchEvent(pointer('pointerup', at(1300, 500)));
+    });
+    expect((got as { angle: number }[])[0].angle).toBe(90);
+    expect(kindOf('rotated_box')!.check(q, got)).toBeNull();
+    await act(() => (root.querySelector('[data-testid=shape-undo]') as HTMLButtonElement).click());
+    expect((got as { angle: number }[])[0].angle).toBe(0);
+    render(null, root);
+    root.remove();
+  });
+});
+
+function near2(a: number[], b: number[]) {
+  expect(Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1])).toBeLessThan(1e-9);
+}
