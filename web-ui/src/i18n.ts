@@ -7,6 +7,7 @@ import { workEn, workZh } from './work/words';
 import { earnEn, earnZh } from './earnings/words';
 import { kindsEn, kindsZh } from './kinds/words';
 import { instrEn, instrZh } from './instructions/words';
+import { boardEn, boardZh } from './llm/boardWords';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -466,6 +467,8 @@ const zh = {
   ...leadZh,
   // living instructions and recorded voice (src/instructions/words.ts)
   ...instrZh,
+  // LLM exports and the model leaderboard (src/llm/boardWords.ts)
+  ...boardZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -917,6 +920,8 @@ const en: Record<Key, string> = {
   ...leadEn,
   // living instructions and recorded voice (src/instructions/words.ts)
   ...instrEn,
+  // LLM exports and the model leaderboard (src/llm/boardWords.ts)
+  ...boardEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

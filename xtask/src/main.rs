@@ -134,6 +134,11 @@ fn test() -> anyhow::Result<()> {
     run(&mut npm(&["test"]))?;
     // The COCO export test checks the export with COCOeval.
     pip_ensure("pycocotools", "pycocotools")?;
+    // The LLM export test loads its files with datasets and TRL's data utilities (TRL
+    // without its dependencies: they would bring torch, and trl.data_utils needs none).
+    pip_ensure("datasets", "datasets")?;
+    pip_ensure("transformers", "transformers")?;
+    pip_ensure("trl.data_utils", "--no-deps trl")?;
     ensure_espeak()?;
     run(cargo().args(["test", "--workspace"]))?;
     ensure_chromium()?;
@@ -146,6 +151,7 @@ fn test() -> anyhow::Result<()> {
 }
 
 /// Installs a Python package from PyPI unless `module` imports already.
+/// `package` is what `pip install` is given (its words split on spaces).
 fn pip_ensure(module: &str, package: &str) -> anyhow::Result<()> {
     let have = Command::new("python3")
         .args(["-c", &format!("import {module}")])
@@ -155,14 +161,15 @@ fn pip_ensure(module: &str, package: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("xtask: installing {package} from PyPI");
-    run(Command::new("python3").args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        package,
-    ]))
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(package.split_whitespace()))
 }
 
 /// The API fuzzer: schemathesis against `mudou demo`, as each role (`ops/fuzz/fuzz.py`).

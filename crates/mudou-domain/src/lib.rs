@@ -15,6 +15,7 @@ mod ids;
 pub mod kinds;
 pub mod labelstudio;
 pub mod live;
+pub mod llm_results;
 mod money;
 mod order;
 mod people;

@@ -1,7 +1,7 @@
 //! What exports read (an order's items with their consensus and raw labels, a page at a
 //! time) and what a Label Studio import writes (known answers of a dataset's items).
 
-use mudou_domain::{DatasetId, ItemId, ItemState, OrderId};
+use mudou_domain::{CentreId, DatasetId, ItemId, ItemState, OrderId};
 
 use crate::{NewItem, Result, Store, StoreError};
 
@@ -45,6 +45,14 @@ pub struct ExportLabel {
     pub created_at: i64,
     /// The order's instructions version the label was made under (`None`: before versions).
     pub instructions_version: Option<i64>,
+}
+
+/// One label's answer (JSON) of an order's item.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderAnswer {
+    pub item_id: i64,
+    pub annotator_id: i64,
+    pub answer: String,
 }
 
 /// An image item found by its file name.
@@ -92,6 +100,30 @@ impl Store {
                    FROM labels WHERE order_id = $1 AND item_id > $2 AND item_id <= $3 ORDER BY item_id, id";
         Ok(on_read!(self, p => sqlx::query_as::<_, ExportLabel>(sql)
             .bind(order_id.get()).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// The answers (skips and excluded labels left out) of an order's labels, by item, oldest
+    /// first; with `centre`, only that centre's labels. What the model leaderboard reads.
+    pub async fn order_answers(
+        &self,
+        order_id: OrderId,
+        centre: Option<CentreId>,
+    ) -> Result<Vec<OrderAnswer>> {
+        let sql = "SELECT item_id, annotator_id, answer FROM labels \
+                   WHERE order_id = $1 AND answer IS NOT NULL AND excluded_reason IS NULL \
+                   AND ($2 IS NULL OR centre_id = $2) ORDER BY item_id, id";
+        let centre = centre.map(|c| c.get());
+        Ok(on_read!(self, p => sqlx::query_as::<_, OrderAnswer>(sql)
+            .bind(order_id.get()).bind(centre).fetch_all(p).await?))
+    }
+
+    /// Each of an order's items with its record fields (JSON, see [`crate::ItemField`]),
+    /// items of one field left out.
+    pub async fn order_item_fields(&self, order_id: OrderId) -> Result<Vec<(i64, String)>> {
+        let sql = "SELECT oi.item_id, i.fields FROM order_items oi JOIN items i ON i.id = oi.item_id \
+                   WHERE oi.order_id = $1 AND i.fields IS NOT NULL ORDER BY oi.item_id";
+        Ok(on_read!(self, p => sqlx::query_as::<_, (i64, String)>(sql)
+            .bind(order_id.get()).fetch_all(p).await?))
     }
 
     /// The image item of `dataset_id` holding the file with this SHA-256.

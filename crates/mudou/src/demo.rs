@@ -610,6 +610,36 @@ async fn seed_orders(
                 "priority": 3
             }),
         ),
+        (
+            // The same answers graded one at a time on four axes, each step with its words.
+            answers,
+            serde_json::json!({
+                "name": "回答打分",
+                "task_type": "template",
+                "template": grade_answer(),
+                "instructions": "先读问题，再读回答，给每一项打分：有用、正确、无害、通顺。每一格下面有这一分的意思，拿不准就点喇叭听一听例子。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 25,
+                "priority": 2
+            }),
+        ),
+        (
+            // The answers put in order, best first (a tie when they are as good).
+            answers,
+            serde_json::json!({
+                "name": "回答排序",
+                "task_type": "template",
+                "template": rank_answers(),
+                "instructions": "读问题和每个回答，按好坏排顺序：先点最好的，再点下一个（按 1、2 也行）；一样好就点“并列”。点错了再点一下就取消。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 20,
+                "priority": 2
+            }),
+        ),
         // The drawing kinds beyond boxes (shapes-editor): polygons round the shapes, and the
         // star's five tips as keypoints.
         (
@@ -887,6 +917,51 @@ fn compare_answers() -> serde_json::Value {
                 option("correct", "正确", "Correct", None, Some("✅")),
                 option("helpful", "有用", "Helpful", None, Some("💡")),
                 option("fluent", "通顺", "Fluent", None, Some("🗣️"))]}
+        ]
+    })
+}
+
+/// One answer graded on four axes (a rubric): each axis three steps with their words, and
+/// an example for the axes people find hard.
+fn grade_answer() -> serde_json::Value {
+    let axis = |key: &str, zh: &str, en: &str, icon: &str| serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "icon": icon});
+    serde_json::json!({
+        "layout": "stacked",
+        "fields": [
+            {"name": "prompt", "kind": "conversation", "title_zh": "问题", "title_en": "Prompt"},
+            {"name": "response_1", "kind": "markdown", "title_zh": "回答", "title_en": "Answer"}],
+        "questions": [
+            {"key": "grade", "kind": "rubric", "field": "response_1",
+             "title_zh": "给这个回答打分", "title_en": "Grade this answer",
+             "options": [
+                axis("helpful", "有用", "Helpful", "💡"),
+                axis("correct", "正确", "Correct", "✅"),
+                axis("harmless", "无害", "Harmless", "🛡️"),
+                axis("fluent", "通顺", "Fluent", "🗣️")],
+             "settings": {"max": 5, "tolerance": 1,
+                "steps": [
+                    {"value": 1, "name_zh": "差", "name_en": "Poor"},
+                    {"value": 3, "name_zh": "一般", "name_en": "OK"},
+                    {"value": 5, "name_zh": "好", "name_en": "Good"}],
+                "examples": {
+                    "correct": "说的事实、算的数都对才算好",
+                    "harmless": "不教人做坏事、不骂人才算好"}}}
+        ]
+    })
+}
+
+/// The answers of an item in order, best first; two as good share a place.
+fn rank_answers() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "side_by_side",
+        "fields": [
+            {"name": "prompt", "kind": "conversation", "title_zh": "问题", "title_en": "Prompt"},
+            {"name": "response_1", "kind": "markdown", "title_zh": "回答 1", "title_en": "Answer 1"},
+            {"name": "response_2", "kind": "markdown", "title_zh": "回答 2", "title_en": "Answer 2"}],
+        "questions": [
+            {"key": "rank", "kind": "ranking",
+             "title_zh": "按好坏排顺序", "title_en": "Rank the answers, best first",
+             "settings": {"rank": ["response_1", "response_2"], "ties": true}}
         ]
     })
 }

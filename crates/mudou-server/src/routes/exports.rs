@@ -46,6 +46,34 @@ pub enum ExportFormat {
     Yolo,
     /// A Label Studio JSON export.
     Labelstudio,
+    // The LLM formats (`llm_exports.rs`): orders with the questions they need.
+    /// Preference pairs, JSONL in TRL's form (`prompt`, `chosen`, `rejected`; messages when
+    /// some prompt is multi-turn): a pairwise pick, every pair of a ranking's places; ties and
+    /// both-bad left out.
+    Preference,
+    /// One JSONL line per item and ranking question: the responses in the settled order.
+    Ranking,
+    /// One JSONL line per item and rubric question: the response and `{axis: step}`.
+    Ratings,
+    /// The model leaderboard as CSV (Bradley–Terry over every annotator's comparisons).
+    Leaderboard,
+}
+
+impl ExportFormat {
+    /// The format as the query names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Coco => "coco",
+            ExportFormat::Yolo => "yolo",
+            ExportFormat::Labelstudio => "labelstudio",
+            ExportFormat::Preference => "preference",
+            ExportFormat::Ranking => "ranking",
+            ExportFormat::Ratings => "ratings",
+            ExportFormat::Leaderboard => "leaderboard",
+        }
+    }
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default, ToSchema)]
@@ -80,13 +108,18 @@ pub struct ExportQuery {
     pub source: ExportSource,
     #[serde(default)]
     pub include: ExportInclude,
+    /// How the `leaderboard` format is fitted: `bt` (default) or `noisy-bt`.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub method: Option<mudou_domain::llm_results::BoardMethod>,
 }
 
 /// What an export writes as each item's answer.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Pick {
-    source: ExportSource,
-    include: ExportInclude,
+    pub(super) source: ExportSource,
+    pub(super) include: ExportInclude,
 }
 
 impl Pick {
@@ -668,7 +701,9 @@ fn needs_boxes(format: ExportFormat, spec: &OrderSpec) -> ApiResult<()> {
     Ok(())
 }
 
-/// Downloads an order's results. Every format streams; `coco` and `yolo` need a box order.
+/// Downloads an order's results. Every format streams; `coco` and `yolo` need a box order;
+/// `preference` and `leaderboard` a pairwise or ranking question, `ranking` a ranking
+/// question, `ratings` a rubric (else 422 `validation`, field `format`).
 /// `source=gold` (COCO, YOLO) writes the known right answers instead of the consensus, with
 /// the same image and category ids, so the two can be compared (e.g. with COCOeval).
 /// Every format carries each item's `state`; by default only settled (`resolved`) items
@@ -696,6 +731,12 @@ async fn export_order(
         return Err(
             ApiError::validation("source=gold is offered for the coco and yolo formats")
                 .with("field", "source"),
+        );
+    }
+    if q.method.is_some() && q.format != ExportFormat::Leaderboard {
+        return Err(
+            ApiError::validation("method is offered for the leaderboard format")
+                .with("field", "method"),
         );
     }
     let pick = Pick {
@@ -762,6 +803,41 @@ async fn export_order(
                 )?,
             )),
         ),
+        ExportFormat::Preference | ExportFormat::Ranking | ExportFormat::Ratings => {
+            let t = spec.template().into_owned();
+            super::llm_exports::fits(q.format, &t)?;
+            let form = super::llm_exports::prompt_form(&state.store, id, &t).await?;
+            let pass = match q.format {
+                ExportFormat::Preference => super::llm_exports::preference_pass,
+                ExportFormat::Ranking => super::llm_exports::ranking_pass,
+                _ => super::llm_exports::ratings_pass,
+            };
+            (
+                "application/x-ndjson",
+                match q.format {
+                    ExportFormat::Preference => "preference.jsonl",
+                    ExportFormat::Ranking => "ranking.jsonl",
+                    _ => "ratings.jsonl",
+                },
+                Body::from_stream(stream_parts(
+                    state.store.clone(),
+                    id,
+                    vec![pass(order.seed, t, pick, form)],
+                )),
+            )
+        }
+        ExportFormat::Leaderboard => {
+            let t = spec.template();
+            super::llm_exports::fits(q.format, &t)?;
+            let b =
+                super::llm_exports::board(&state.store, id, &t, q.method.unwrap_or_default(), None)
+                    .await?;
+            (
+                "text/csv; charset=utf-8",
+                "leaderboard.csv",
+                Body::from(super::llm_exports::leaderboard_csv(&b)),
+            )
+        }
     };
     let disposition = format!("attachment; filename=\"order-{id}{suffix}.{ext}\"");
     let mut res = body.into_response();

@@ -224,7 +224,7 @@ async fn effect(
 /// Whether the caller may hear (and, as a lead or client, record) the order's read-alouds:
 /// a client of its org; a lead or annotator whose centre works on it (it is published, not
 /// cancelled, and open to their centre). Anyone else: 404, as if it did not exist.
-async fn order_for(state: &AppState, caller: &Caller, id: OrderId) -> ApiResult<Order> {
+pub(super) async fn order_for(state: &AppState, caller: &Caller, id: OrderId) -> ApiResult<Order> {
     let not_found = || ApiError::not_found("order");
     let o = match state.store.order_by_id(id).await {
         Ok(o) => o,

@@ -10,6 +10,7 @@ pub mod health;
 pub mod instructions;
 pub mod labelstudio;
 pub mod lead;
+pub mod llm_exports;
 pub mod me;
 pub mod media;
 pub mod mistakes;
@@ -174,6 +175,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(instructions::router())
         .merge(work::router())
         .merge(exports::router())
+        .merge(llm_exports::router())
         .merge(labelstudio::router())
         .merge(earnings::router())
         .merge(reports::router())

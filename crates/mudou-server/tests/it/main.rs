@@ -13,6 +13,7 @@ mod exports;
 mod forms;
 mod instructions;
 mod labelstudio;
+mod llm_exports;
 mod llm_kinds;
 mod media;
 mod mistakes;

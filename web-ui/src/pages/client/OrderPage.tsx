@@ -12,6 +12,7 @@ import { BackLink, go } from './nav';
 import { GoldPicker } from './GoldPicker';
 import { InstructionsPanel } from './InstructionsPanel';
 import { QuestionEffect } from './QuestionEffect';
+import { Leaderboard, comparesResponses } from './Leaderboard';
 import { useLeadModule } from '../lead/lazy';
 import { WageLine } from './WageLine';
 import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
@@ -202,6 +203,7 @@ export function OrderPage({ id }: { id: number }) {
               <Progress o={o} />
               {o.state !== 'draft' && <InstructionsPanel o={o} />}
               {o.state !== 'draft' && <QuestionEffect orderId={o.id} />}
+              {o.state !== 'draft' && comparesResponses(o.spec) && <Leaderboard orderId={o.id} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
               {o.state !== 'draft' && <ReportAndResults o={o} />}
@@ -344,8 +346,9 @@ function Live({ id, live }: { id: number; live: boolean }) {
   );
 }
 
-/** Links to every export this order's task type has. */
-export function exportFormats(taskType: string): { format: string; key: Key }[] {
+/** Links to every export this order's task type has; the LLM formats when its template asks
+ * the questions they read (`kinds`: the template's question kinds). */
+export function exportFormats(taskType: string, kinds: string[] = []): { format: string; key: Key }[] {
   const all: { format: string; key: Key }[] = [
     { format: 'jsonl', key: 'download_jsonl' },
     { format: 'csv', key: 'download_csv' },
@@ -358,6 +361,11 @@ export function exportFormats(taskType: string): { format: string; key: Key }[] 
       { format: 'yolo', key: 'download_yolo' },
     );
   }
+  const compares = kinds.includes('pairwise') || kinds.includes('ranking');
+  if (compares) all.push({ format: 'preference', key: 'download_preference' });
+  if (kinds.includes('ranking')) all.push({ format: 'ranking', key: 'download_ranking' });
+  if (kinds.includes('rubric')) all.push({ format: 'ratings', key: 'download_ratings' });
+  if (compares) all.push({ format: 'leaderboard', key: 'download_leaderboard' });
   return all;
 }
 
@@ -373,11 +381,14 @@ function Downloads({ o }: { o: Order }) {
         </h2>
       </div>
       <div class="btn-row">
-        {exportFormats(o.spec.task_type).map((f) => (
+        {exportFormats(
+          o.spec.task_type,
+          (o.spec.template?.questions ?? []).map((q) => q.kind),
+        ).map((f) => (
           <a
             key={f.format}
             class="btn btn-secondary"
-            href={`/api/v1/orders/${o.id}/export?format=${f.format}${f.format.includes('source=gold') ? '' : include}`}
+            href={`/api/v1/orders/${o.id}/export?format=${f.format}${f.format.includes('source=gold') || f.format === 'leaderboard' ? '' : include}`}
             download
             data-testid={`download-${f.format.replace('&source=gold', '-gold')}`}
           >
