@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mudou_consensus::shapes::{Drawn, MatchOptions, Polygon, PreparedShape, match_polygons};
+use mudou_consensus::shapes::{
+    Drawn, MatchOptions, Polygon, PreparedShape, match_polygons, match_polygons_raster,
+};
 use mudou_consensus::synth::{SynthConfig, generate};
 use mudou_consensus::{
     EmOptions, GladOptions, ItemState, Labels, MaceOptions, OverlapPolicy, SkillModel, dawid_skene,
@@ -213,6 +215,17 @@ fn shapes(c: &mut Criterion) {
             black_box(m.clusters.iter().map(|c| c.best).sum::<usize>())
         })
     });
+    g.bench_function("polygons_raster_5x50x20_per_item", |b| {
+        b.iter(|| {
+            let m = match_polygons_raster(
+                black_box(&workers),
+                black_box(&objects),
+                &MatchOptions::default(),
+            )
+            .unwrap();
+            black_box(m.clusters.iter().map(|c| c.best).sum::<usize>())
+        })
+    });
     g.finish();
     // The machine running the bench is often shared: the CPU time of this thread per item
     // says what the item costs when it has a core to itself.
@@ -236,6 +249,21 @@ fn shapes(c: &mut Criterion) {
             );
         }
     }
+    if let Some(start) = cpu() {
+        let n = 200;
+        for _ in 0..n {
+            black_box(match_polygons_raster(&workers, &objects, &MatchOptions::default()).unwrap());
+        }
+        if let Some(end) = cpu() {
+            println!(
+                "shapes/polygons_raster_5x50x20_per_item: {:.2} ms of CPU time per item",
+                (end - start) as f64 / n as f64 / 1e6
+            );
+        }
+    }
+    let raster = match_polygons_raster(&workers, &objects, &MatchOptions::default()).unwrap();
+    assert_eq!(raster.clusters.len(), 50);
+    assert!(raster.unanimous());
 }
 
 criterion_group!(benches, batch, incremental, shapes);

@@ -107,7 +107,11 @@ impl PreparedLine {
     /// `max(0, 1 − distance / tolerance)`; lines whose boxes are a tolerance apart are 0
     /// without sampling.
     pub fn similarity(&self, other: &PreparedLine, tolerance: f64) -> f64 {
-        if !(tolerance > 0.0) || self.points.is_empty() || other.points.is_empty() {
+        if tolerance.is_nan()
+            || tolerance <= 0.0
+            || self.points.is_empty()
+            || other.points.is_empty()
+        {
             return 0.0;
         }
         let (a, b) = (self.bbox, other.bbox);

@@ -110,13 +110,27 @@ pub fn match_objects(
     if !(opts.threshold.is_finite() && opts.threshold > 0.0 && opts.threshold <= 1.0) {
         return Err(invalid("threshold", "must be in (0, 1]"));
     }
-    let cache: RefCell<HashMap<(usize, usize), f64>> = RefCell::new(HashMap::new());
+    // Each pair's similarity, asked once: a dense table while it stays small (hashing
+    // showed in the profile), a map beyond.
+    let n_obj = objects.len();
+    let dense = n_obj <= 1024;
+    let table: RefCell<Vec<f64>> = RefCell::new(if dense {
+        vec![f64::NAN; n_obj * n_obj]
+    } else {
+        Vec::new()
+    });
+    let map: RefCell<HashMap<(usize, usize), f64>> = RefCell::new(HashMap::new());
     let sim = |i: usize, j: usize| -> f64 {
         if i == j {
             return 1.0;
         }
         let key = (i.min(j), i.max(j));
-        if let Some(&s) = cache.borrow().get(&key) {
+        if dense {
+            let v = table.borrow()[key.0 * n_obj + key.1];
+            if !v.is_nan() {
+                return v;
+            }
+        } else if let Some(&s) = map.borrow().get(&key) {
             return s;
         }
         let s = similarity(key.0, key.1);
@@ -125,7 +139,11 @@ pub fn match_objects(
         } else {
             0.0
         };
-        cache.borrow_mut().insert(key, s);
+        if dense {
+            table.borrow_mut()[key.0 * n_obj + key.1] = s;
+            return s;
+        }
+        map.borrow_mut().insert(key, s);
         s
     };
 

@@ -223,7 +223,7 @@ mod tests {
         donut
             .holes
             .push(vec![[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0]]);
-        assert!((PreparedShape::new(&[donut.clone()]).area() - 12.0).abs() < 1e-9);
+        assert!((PreparedShape::new(std::slice::from_ref(&donut)).area() - 12.0).abs() < 1e-9);
         // The hole's square against the donut: nothing in common.
         assert!(polygon_iou(&donut, &square(1.0, 1.0, 2.0)) < 1e-9);
         // The full square covers the donut: 12 / 16.

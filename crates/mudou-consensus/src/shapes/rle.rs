@@ -128,8 +128,9 @@ impl Rle {
             .sum()
     }
 
-    fn combine(&self, other: &Rle, op: impl Fn(bool, bool) -> bool) -> Rle {
-        let mut out = Runs(Vec::new());
+    /// Walks both masks' runs together, handing each stretch (its length, whether it is in
+    /// `self`, whether in `other`) to `f`.
+    fn walk(&self, other: &Rle, mut f: impl FnMut(u32, bool, bool)) {
         let (a, b) = (&self.counts, &other.counts);
         let (mut ia, mut ib) = (0usize, 0usize);
         let (mut ra, mut rb) = (
@@ -149,10 +150,15 @@ impl Rle {
                 break;
             }
             let c = ra.min(rb);
-            out.push(op(ia % 2 == 1, ib % 2 == 1), c);
+            f(c, ia % 2 == 1, ib % 2 == 1);
             ra -= c;
             rb -= c;
         }
+    }
+
+    fn combine(&self, other: &Rle, op: impl Fn(bool, bool) -> bool) -> Rle {
+        let mut out = Runs(Vec::new());
+        self.walk(other, |c, a, b| out.push(op(a, b), c));
         Rle {
             height: self.height,
             width: self.width,
@@ -180,7 +186,12 @@ impl Rle {
         if (self.height, self.width) != (other.height, other.width) {
             return 0.0;
         }
-        let inter = self.intersection(other).area();
+        let mut inter = 0u64;
+        self.walk(other, |c, a, b| {
+            if a && b {
+                inter += u64::from(c);
+            }
+        });
         let union = self.area() + other.area() - inter;
         if union == 0 {
             0.0

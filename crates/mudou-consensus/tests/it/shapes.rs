@@ -4,7 +4,8 @@
 
 use mudou_consensus::shapes::{
     Drawn, Keypoint, MatchOptions, Polygon, PreparedLine, PreparedShape, Rle, RotatedBox,
-    match_objects, merge_keypoints, oks_symmetric, polygon_iou, polygon_problem, rotated_box_iou,
+    match_objects, match_polygons_raster, merge_keypoints, oks_symmetric, polygon_iou,
+    polygon_problem, rotated_box_iou,
 };
 use proptest::prelude::*;
 
@@ -56,7 +57,7 @@ proptest! {
         prop_assert!((0.0..=1.0).contains(&ab));
         prop_assert!((polygon_iou(&a, &a) - 1.0).abs() < 1e-9);
         prop_assert_eq!(polygon_iou(&a, &shifted(&b, 1000.0, 0.0)), 0.0);
-        let (pa, pb) = (PreparedShape::new(&[a.clone()]), PreparedShape::new(&[b.clone()]));
+        let (pa, pb) = (PreparedShape::new(std::slice::from_ref(&a)), PreparedShape::new(std::slice::from_ref(&b)));
         prop_assert!(pa.iou_bound(&pb) + 1e-9 >= ab);
     }
 
@@ -163,6 +164,11 @@ proptest! {
         prop_assert!(m.unanimous());
         prop_assert!((m.agreement - 1.0).abs() < 1e-9);
         prop_assert_eq!(m.clusters.len(), shapes.len());
+        // The raster IoU (COCO's segm) agrees.
+        let list: Vec<(Drawn, &[Polygon])> = drawn.iter().zip(&geo).map(|(d, g)| (*d, std::slice::from_ref(&g.0))).collect();
+        let r = match_polygons_raster(&workers, &list, &MatchOptions::default()).unwrap();
+        prop_assert!(r.unanimous());
+        prop_assert_eq!(r.clusters.len(), shapes.len());
         let mut merged: Vec<Polygon> = m.clusters.iter().map(|c| geo[c.best].0.clone()).collect();
         merged.sort_by(|a, b| a.exterior[0][0].total_cmp(&b.exterior[0][0]));
         prop_assert_eq!(merged, shapes);
@@ -212,4 +218,54 @@ fn polygons_rasterise_as_pycocotools_does() {
             );
         }
     }
+}
+
+/// The raster IoU of two overlapping squares is the exact one when their edges fall on pixel
+/// borders, and the matching finds the same pairs either way.
+#[test]
+fn raster_and_exact_matching_agree() {
+    use mudou_consensus::shapes::match_polygons;
+    let sq =
+        |x: f64, y: f64, s: f64| Polygon::new(vec![[x, y], [x + s, y], [x + s, y + s], [x, y + s]]);
+    let polys = [
+        sq(10.0, 10.0, 40.0),
+        sq(200.0, 10.0, 30.0),
+        sq(14.0, 10.0, 40.0),
+        sq(203.0, 12.0, 30.0),
+    ];
+    let drawn: Vec<(Drawn, &[Polygon])> = polys
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                Drawn {
+                    worker: (i / 2) as u32,
+                    class: 0,
+                },
+                std::slice::from_ref(p),
+            )
+        })
+        .collect();
+    let exact = match_polygons(&[0, 1], &drawn, &MatchOptions::default()).unwrap();
+    let raster = match_polygons_raster(&[0, 1], &drawn, &MatchOptions::default()).unwrap();
+    let pairs = |m: &mudou_consensus::shapes::Matching| {
+        let mut v: Vec<Vec<usize>> = m.clusters.iter().map(|c| c.members.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(pairs(&exact), vec![vec![0, 2], vec![1, 3]]);
+    assert_eq!(pairs(&exact), pairs(&raster));
+    // 36 × 40 in common of 44 × 40: the same exactly and on pixels.
+    let c = exact.clusters.iter().find(|c| c.members == [0, 2]).unwrap();
+    let r = raster
+        .clusters
+        .iter()
+        .find(|c| c.members == [0, 2])
+        .unwrap();
+    assert!((c.mean_similarity - 36.0 / 44.0).abs() < 1e-6);
+    assert!(
+        (r.mean_similarity - 36.0 / 44.0).abs() < 1e-9,
+        "{}",
+        r.mean_similarity
+    );
 }
