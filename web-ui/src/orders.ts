@@ -200,9 +200,14 @@ function localInput(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** Whether the order pays per box too: a box order, or a template with a boxes question. */
+/** The question kinds whose answers are objects drawn on a picture, counted for per-object pay
+ * (mudou_domain's kinds' per-object count). */
+const DRAWN_KINDS = ['boxes', 'polygon', 'polyline', 'keypoints', 'rotated_box', 'mask'];
+
+/** Whether the order pays per box (drawn object) too: a box order, or a template with a
+ * drawing question. */
 export function paysPerBox(f: Pick<OrderForm, 'task_type' | 'template'>): boolean {
-  return f.task_type === 'bbox' || (f.task_type === 'template' && f.template.questions.some((q) => q.kind === 'boxes'));
+  return f.task_type === 'bbox' || (f.task_type === 'template' && f.template.questions.some((q) => DRAWN_KINDS.includes(q.kind)));
 }
 
 /** Builds the API's spec from the form, or names the first problem (checked here so the answer

@@ -643,6 +643,38 @@ async fn seed_orders(
                 "priority": 2
             }),
         ),
+        // The drawing kinds beyond boxes (shapes-editor): polygons round the shapes, and the
+        // star's five tips as keypoints.
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "形状描边",
+                "task_type": "template",
+                "template": shape_polygons(),
+                "instructions": "沿着每个形状的边一点一点点下去，点回第一个点（或按回车）就圈好了。两个形状挨着时，点会自动吸到旁边的点上。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 4,
+                "unit_size": 5,
+                "piece_rate_fen": 25,
+                "priority": 3
+            }),
+        ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "星星五角",
+                "task_type": "template",
+                "template": star_tips(),
+                "instructions": "图里有星形就按顺序点出它的五个角：上、右上、右下、左下、左上。被挡住的角先点“被挡住”，看不到的角点“没有”。没有星形就点“没有要画的”。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 4,
+                "unit_size": 5,
+                "piece_rate_fen": 15,
+                "priority": 3
+            }),
+        ),
     ];
     // A small star that is easy to miss: added to the single-choice order's instructions after
     // publish, as its second version (annotators see "new example" at their next unit).
@@ -1114,4 +1146,50 @@ async fn seed_history(
         )
         .await?;
     Ok(())
+}
+
+/// The polygon order's template: each shape outlined, with a yes/no attribute.
+fn shape_polygons() -> serde_json::Value {
+    let options: Vec<serde_json::Value> = [
+        ("circle", "圆形", "Circle", '1'),
+        ("square", "方形", "Square", '2'),
+        ("triangle", "三角形", "Triangle", '3'),
+        ("star", "星形", "Star", '4'),
+    ]
+    .into_iter()
+    .map(|(k, zh, en, h)| option(k, zh, en, Some(h), None))
+    .collect();
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "outlines", "kind": "polygon", "field": "image",
+             "title_zh": "把每个形状的边描出来", "title_en": "Outline every shape",
+             "options": options,
+             "settings": {"attributes": [
+                {"key": "edge", "name_zh": "碰到边", "name_en": "Touches the edge"}]}}
+        ]
+    })
+}
+
+/// The keypoints order's template: a star's five tips in order, joined as its outline.
+fn star_tips() -> serde_json::Value {
+    let tip = |key: &str, zh: &str, en: &str| serde_json::json!({"key": key, "name_zh": zh, "name_en": en, "sigma": 0.05});
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "tips", "kind": "keypoints", "field": "image",
+             "title_zh": "点出星星的五个角", "title_en": "Place the star's five tips",
+             "options": [option("star", "星形", "Star", Some('s'), None)],
+             "settings": {"skeleton": {
+                "points": [
+                    tip("top", "上", "Top"),
+                    tip("upper_right", "右上", "Upper right"),
+                    tip("lower_right", "右下", "Lower right"),
+                    tip("lower_left", "左下", "Lower left"),
+                    tip("upper_left", "左上", "Upper left")],
+                "edges": [[0, 2], [2, 4], [4, 1], [1, 3], [3, 0]]}}}
+        ]
+    })
 }

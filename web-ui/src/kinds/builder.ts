@@ -5,7 +5,7 @@
 
 import type { Key } from '../i18n';
 import { KINDS, kindOf } from './index';
-import type { FieldKind, KindName, OptionDef, Question, Template } from './types';
+import type { FieldKind, KindName, OptionDef, Question, Skeleton, Template } from './types';
 
 const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
 
@@ -41,9 +41,58 @@ export function withKind(q: Question, kind: KindName, t: Template): Question {
     if (!options.some((o) => o.name_zh.trim())) options = RUBRIC_AXES.map((o) => ({ ...o }));
     Object.assign(settings, { max: 5, steps: RUBRIC_STEPS.map((s) => ({ ...s })) });
   }
+  if (kind === 'keypoints') settings.skeleton = q.settings?.skeleton ?? defaultSkeleton();
+  if (kind === 'polygon' || kind === 'polyline' || kind === 'keypoints') settings.attributes = q.settings?.attributes ?? [];
   const image = t.fields.find((f) => f.kind === 'image');
   const field = k.needsImage ? (image?.name ?? null) : q.field ?? null;
   return { ...q, kind, options, settings, field };
+}
+
+/** A new keypoints question's skeleton: head, two hands, joined to the head. */
+export function defaultSkeleton(): Skeleton {
+  return {
+    points: [
+      { key: 'head', name_zh: '头', name_en: 'Head', sigma: 0.05 },
+      { key: 'left', name_zh: '左手', name_en: 'Left hand', sigma: 0.07 },
+      { key: 'right', name_zh: '右手', name_en: 'Right hand', sigma: 0.07 },
+    ],
+    edges: [
+      [0, 1],
+      [0, 2],
+    ],
+  };
+}
+
+/** A skeleton's problem as the server checks it (keys, names, sigmas, edges), or null: the
+ * path under `settings.skeleton`. */
+export function skeletonProblem(s: Skeleton | undefined): string | null {
+  if (!s || !s.points.length || s.points.length > 100) return 'points';
+  const keys = new Set<string>();
+  for (const [i, p] of s.points.entries()) {
+    if (!isKey(p.key) || keys.has(p.key)) return `points[${i}].key`;
+    keys.add(p.key);
+    if (!p.name_zh.trim() || [...p.name_zh.trim()].length > 40) return `points[${i}].name_zh`;
+    if (!(Number.isFinite(p.sigma) && p.sigma > 0 && p.sigma <= 1)) return `points[${i}].sigma`;
+  }
+  const seen = new Set<string>();
+  for (const [i, [a, b]] of s.edges.entries()) {
+    const k = `${Math.min(a, b)}-${Math.max(a, b)}`;
+    if (a === b || !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= s.points.length || b >= s.points.length || seen.has(k)) return `edges[${i}]`;
+    seen.add(k);
+  }
+  return null;
+}
+
+/** Edges written as `0-1, 1-2` (indices from 0), or null when they do not read. */
+export function parseEdges(s: string): [number, number][] | null {
+  const parts = s.split(/[,，;\s]+/).filter(Boolean);
+  const out: [number, number][] = [];
+  for (const p of parts) {
+    const m = /^(\d+)-(\d+)$/.exec(p);
+    if (!m) return null;
+    out.push([Number(m[1]), Number(m[2])]);
+  }
+  return out;
 }
 
 /** A ranking ranks every response field by default: the Markdown fields named `response_*`,
@@ -114,6 +163,11 @@ export function cleanTemplate(t: Template): Template {
         if (ex.length) settings.examples = Object.fromEntries(ex.map(([k, v]) => [k, v.trim()]));
       }
       if (q.kind === 'writing' && s.rewrite) settings.rewrite = s.rewrite;
+      if (q.kind === 'keypoints' && s.skeleton)
+        settings.skeleton = {
+          points: s.skeleton.points.map((p) => ({ key: p.key.trim(), name_zh: p.name_zh.trim(), name_en: (p.name_en ?? '').trim(), sigma: p.sigma })),
+          edges: s.skeleton.edges,
+        };
       if (q.kind === 'pairwise') {
         if (Array.isArray(s.pair) && s.pair.length === 2) settings.pair = s.pair;
         if (s.strength === true) settings.strength = true;
@@ -231,6 +285,11 @@ export function checkTemplate(t: Template): TemplateProblem | null {
     }
     if (q.kind === 'text' && s.max_chars !== undefined && !(s.max_chars >= 1 && s.max_chars <= 2000 && Number.isInteger(s.max_chars))) return bad(`${p}.settings`, 'err_tpl_settings');
     if (q.kind === 'rating' && s.tolerance !== undefined && !(Number.isInteger(s.tolerance) && s.tolerance >= 0 && s.tolerance < opts.length)) return bad(`${p}.settings`, 'err_tpl_settings');
+    if (q.kind === 'keypoints') {
+      const sp = skeletonProblem(s.skeleton);
+      if (sp) return bad(`${p}.settings.skeleton.${sp}`, 'err_tpl_settings');
+    }
+    if (q.kind === 'polyline' && s.tolerance !== undefined && !(s.tolerance > 0 && s.tolerance <= 1000)) return bad(`${p}.settings.tolerance`, 'err_tpl_settings');
     for (const [j, a] of (s.attributes ?? []).entries()) {
       if (!isKey(a.key) || !a.name_zh.trim() || (a.options ?? []).length === 1) return bad(`${p}.settings.attributes[${j}]`, 'err_tpl_settings');
     }

@@ -17,6 +17,7 @@ import { pairwise } from './pairwise';
 import { ranking } from './ranking';
 import { rubric } from './rubric';
 import { writing } from './writing';
+import { keypoints, mask, polygon, polyline, rotatedBox } from './shapes';
 
 export interface EditorProps {
   q: Question;
@@ -103,6 +104,11 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   ranking,
   rubric,
   writing,
+  polygon,
+  polyline,
+  keypoints,
+  mask,
+  rotated_box: rotatedBox,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'writing';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'polygon' | 'polyline' | 'keypoints' | 'mask' | 'rotated_box' | 'writing';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {
@@ -50,6 +50,23 @@ export interface Settings {
   steps?: StepDef[];
   /** Rubric: an example per axis, by the axis's key. */
   examples?: Record<string, string>;
+  /** Keypoints: the named points every answer places, in order, and the edges drawn. */
+  skeleton?: Skeleton;
+}
+
+/** A keypoints question's skeleton (mudou_domain::template::Skeleton). */
+export interface Skeleton {
+  points: SkeletonPoint[];
+  /** Pairs of point indices. */
+  edges: [number, number][];
+}
+
+export interface SkeletonPoint {
+  key: string;
+  name_zh: string;
+  name_en?: string;
+  /** COCO's per-point sigma (0 < σ ≤ 1): how far apart people place it. */
+  sigma: number;
 }
 
 /** The words of one step of a rubric. */

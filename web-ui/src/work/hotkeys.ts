@@ -12,7 +12,8 @@ export type KeyAction =
   | { type: 'escape' }
   | { type: 'help' }
   | { type: 'nudge'; dx: number; dy: number }
-  | { type: 'undo' };
+  | { type: 'undo' }
+  | { type: 'redo' };
 
 /** The key that picks a label: its own hotkey, or when no label of the order has one, its
  * position (1–9). */
@@ -41,7 +42,8 @@ export interface KeyLike {
 /** What a key press means on the work screen; null leaves the key to the browser. */
 export function keyAction(ev: KeyLike, ctx: KeyContext): KeyAction | null {
   const k = ev.key;
-  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && k.toLowerCase() === 'z') return { type: 'undo' };
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && k.toLowerCase() === 'z') return { type: ev.shiftKey ? 'redo' : 'undo' };
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && k.toLowerCase() === 'y') return { type: 'redo' };
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;
   if (k === 'Enter') return { type: 'confirm' };
   if (k === 'Escape') return { type: 'escape' };

@@ -61,7 +61,18 @@ export function BoxesEditor({ q, value, onChange, field, lang }: EditorProps) {
   );
 }
 
-function AttributeForm({ attrs, box, set, lang }: { attrs: AttributeDef[]; box: Box; set: (p: Partial<Box>) => void; lang: Lang }) {
+/** A small form of a drawn object's attributes (a box's, a polygon's, …). */
+export function AttributeForm({
+  attrs,
+  box,
+  set,
+  lang,
+}: {
+  attrs: AttributeDef[];
+  box: { attributes?: Box['attributes'] };
+  set: (p: { attributes: NonNullable<Box['attributes']> }) => void;
+  lang: Lang;
+}) {
   const cur = box.attributes ?? {};
   const put = (k: string, v: string | boolean | undefined) => {
     const next = { ...cur };

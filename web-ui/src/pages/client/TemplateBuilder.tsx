@@ -11,8 +11,8 @@ import { getLang, t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, useLoad } from '../../components/ui';
 import { KIND_NAMES, kindOf } from '../../kinds';
-import { cleanTemplate, checkTemplate, moveQuestion, newOption, newQuestion, questionOfPath, removeQuestion, withKind } from '../../kinds/builder';
-import type { AttributeDef, FieldDef, KindName, Layout, OptionDef, Question, Settings, Template } from '../../kinds/types';
+import { cleanTemplate, checkTemplate, defaultSkeleton, moveQuestion, parseEdges, newOption, newQuestion, questionOfPath, removeQuestion, withKind } from '../../kinds/builder';
+import type { AttributeDef, FieldDef, KindName, Layout, OptionDef, Question, Settings, Skeleton, SkeletonPoint, Template } from '../../kinds/types';
 import { TemplateForm } from '../work/TemplateForm';
 import { OptionIcon } from '../../kinds/shared';
 import type { Item } from './Dataset';
@@ -380,6 +380,7 @@ function QuestionEditor({
       )}
       {kind?.settings.includes('attributes') && <AttributesEditor attrs={s.attributes ?? []} onChange={(a) => setS({ attributes: a })} />}
       {kind?.settings.includes('steps') && <RubricWordsEditor q={q} pre={pre} setS={setS} />}
+      {kind?.settings.includes('skeleton') && <SkeletonEditor skeleton={s.skeleton ?? defaultSkeleton()} onChange={(sk) => setS({ skeleton: sk })} />}
       <label class="field">
         <span class="field-label">{t('tb_read_aloud')}</span>
         <input name={`${pre}_read_aloud`} maxLength={300} value={q.read_aloud ?? ''} onInput={(e) => set({ read_aloud: e.currentTarget.value })} />
@@ -460,6 +461,65 @@ function AttributesEditor({ attrs, onChange }: { attrs: AttributeDef[]; onChange
         label={t('tb_add_attribute')}
         onClick={() => onChange([...attrs, { key: 'a' + (attrs.length + 1), name_zh: '', name_en: '', options: [] }])}
       />
+    </div>
+  );
+}
+
+/** A keypoints question's skeleton: its points in order (name, key, sigma) and the edges. */
+function SkeletonEditor({ skeleton, onChange }: { skeleton: Skeleton; onChange: (s: Skeleton) => void }) {
+  const pts = skeleton.points;
+  const set = (i: number, p: Partial<SkeletonPoint>) => onChange({ ...skeleton, points: pts.map((x, j) => (j === i ? { ...x, ...p } : x)) });
+  const [edges, setEdges] = useTyped(
+    skeleton.edges,
+    (v) => parseEdges(v) ?? skeleton.edges,
+    (es) => es.map(([a, b]) => `${a}-${b}`).join(', '),
+  );
+  return (
+    <div class="tb-options" data-testid="tb-skeleton">
+      <h4 class="sub-head">{t('tb_skeleton')}</h4>
+      <ol class="tb-list" start={0}>
+        {pts.map((p, i) => (
+          <li class="tb-row" key={i} data-testid="tb-skeleton-point">
+            <label class="field">
+              <span class="field-label">{t('tb_attr_zh')}</span>
+              <input value={p.name_zh} onInput={(e) => set(i, { name_zh: e.currentTarget.value })} />
+            </label>
+            <label class="field field-small">
+              <span class="field-label">{t('tb_key')}</span>
+              <input lang="en" value={p.key} onInput={(e) => set(i, { key: e.currentTarget.value })} />
+            </label>
+            <NumIn label={t('tb_sigma')} name={`sk_sigma_${i}`} value={p.sigma} onValue={(v) => set(i, { sigma: v ?? 0 })} />
+            <button
+              type="button"
+              class="btn btn-plain icon-btn"
+              aria-label={t('tb_remove_attribute', { n: i + 1 })}
+              disabled={pts.length < 2}
+              onClick={() =>
+                onChange({
+                  points: pts.filter((_, j) => j !== i),
+                  edges: skeleton.edges.filter((e) => !e.includes(i)).map(([a, b]) => [a > i ? a - 1 : a, b > i ? b - 1 : b] as [number, number]),
+                })
+              }
+            >
+              <Icon name="trash" />
+            </button>
+          </li>
+        ))}
+      </ol>
+      <Button icon="plus" label={t('tb_add_point')} onClick={() => onChange({ ...skeleton, points: [...pts, { key: 'p' + (pts.length + 1), name_zh: '', name_en: '', sigma: 0.05 }] })} />
+      <label class="field">
+        <span class="field-label">{t('tb_skeleton_edges')}</span>
+        <input
+          lang="en"
+          data-testid="tb-skeleton-edges"
+          value={edges}
+          onInput={(e) => {
+            setEdges(e.currentTarget.value);
+            const es = parseEdges(e.currentTarget.value);
+            if (es) onChange({ ...skeleton, edges: es });
+          }}
+        />
+      </label>
     </div>
   );
 }

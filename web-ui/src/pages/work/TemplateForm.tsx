@@ -162,7 +162,8 @@ export function TemplateForm({
       const boxQ = (cur.narrow ? [current] : nowAsked).find((q) => q && kindOf(q.kind)?.needsImage);
       const control = boxQ ? boxControls.get(boxQ.key)?.current : null;
       const a = keyAction(ev, { task: 'bbox', labels: [], boxSelected: control?.hasSelection() ?? false });
-      if (a && control && ['delete', 'nudge', 'undo', 'escape'].includes(a.type) && control.key(a)) {
+      const drawing = control as (typeof control & { wantsEnter?(): boolean; char?(k: string): boolean }) | null | undefined;
+      if (a && control && (['delete', 'nudge', 'undo', 'redo', 'escape'].includes(a.type) || (a.type === 'confirm' && drawing?.wantsEnter?.())) && control.key(a)) {
         ev.preventDefault();
         return;
       }
@@ -224,7 +225,11 @@ export function TemplateForm({
         const opts = current.options ?? [];
         if (!opts.some((o) => o.hotkey) && opts[Number(k) - 1] && kindOf(current.kind)?.pick) hit = { q: current, option: opts[Number(k) - 1].key };
       }
-      if (!hit) return;
+      if (!hit) {
+        // a drawing question's tool keys (N draw, E edit, H hole), after every option's
+        if (drawing?.char?.(k)) ev.preventDefault();
+        return;
+      }
       ev.preventDefault();
       const kind = kindOf(hit.q.kind);
       if (kind?.needsImage) {
