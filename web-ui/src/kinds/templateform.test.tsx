@@ -89,6 +89,22 @@ describe('the template form (laptop)', () => {
     await settle();
     expect(got).toEqual([{ class: 'bike', stars: 2, price: 3.5 }]);
   });
+
+  it('shows a picture once: a field every question of which draws on it is left to the drawing', async () => {
+    const field = { name: 'image', kind: 'image' as const, title_zh: '图片' };
+    const polygon = { key: 'outline', kind: 'polygon' as const, title_zh: '描边', field: 'image', options: [{ key: 'road', name_zh: '路' }] };
+    const only = { layout: 'one' as const, fields: [field], questions: [polygon] };
+    await act(() => render(<TemplateForm template={only} item={item} narrow={false} onSubmit={() => {}} />, root));
+    await settle();
+    expect($$('[data-testid=tpl-field]')).toHaveLength(0);
+    render(null, root);
+    // a choice about the same picture still wants it beside the questions
+    const choice = { key: 'kind', kind: 'choice' as const, title_zh: '路况', field: 'image', options: [{ key: 'dry', name_zh: '干' }, { key: 'wet', name_zh: '湿' }] };
+    const both = { ...only, questions: [choice, polygon] };
+    await act(() => render(<TemplateForm template={both} item={item} narrow={false} onSubmit={() => {}} />, root));
+    await settle();
+    expect($$('[data-testid=tpl-field]').map((f) => f.dataset.field)).toEqual(['image']);
+  });
 });
 
 describe('the template form (phone)', () => {

@@ -378,8 +378,17 @@ function Fields({
   const lang = getLang();
   const layout = template.layout ?? 'one';
   const down = useRef<[number, number] | null>(null);
-  // a box question draws on its own copy of the picture: the field is not shown twice
-  const drawn = (name: string) => current && kindOf(current.kind)?.needsImage && (current.field ?? fields[0]?.def.name) === name;
+  // a drawing question draws on its own copy of the picture: the field is not shown twice —
+  // on a phone while that question is the one shown; on a laptop (every question at once) when
+  // every question about the picture draws on it (a choice about it still wants it beside)
+  const about = (q: Question) => q.field ?? fields[0]?.def.name;
+  const draws = (q: Question) => !!kindOf(q.kind)?.needsImage;
+  const drawn = (name: string) => {
+    if (current) return draws(current) && about(current) === name;
+    if (narrow) return false;
+    const on = template.questions.filter((q) => about(q) === name);
+    return on.length > 0 && on.every(draws);
+  };
   let list = fields;
   if (layout === 'swipe') list = [fields[shown % Math.max(1, fields.length)]].filter(Boolean);
   else if (layout === 'one' && fields.length > 1) {
