@@ -1,13 +1,14 @@
 """Loads Mudou's LLM exports as trainers do and prints what they hold (JSON on stdout).
 
-    python3 llm_exports_check.py preference=a.jsonl preference=b.jsonl ranking=c.jsonl ratings=d.jsonl
+    python3 llm_exports_check.py preference=a.jsonl preference=b.jsonl ranking=c.jsonl ratings=d.jsonl sft=e.jsonl
 
 Each JSONL is loaded with `datasets.load_dataset("json", data_files=...)`. A preference file
 must also pass TRL's data utilities unchanged: `is_conversational` (the same answer on every
 row), `maybe_extract_prompt` (a no-op: the prompt is explicit), `maybe_apply_chat_template`
 with a tokenizer built here offline (a WordLevel `tokenizers` model in a
 `PreTrainedTokenizerFast` with a small Jinja chat template; no hub download), and
-`unpair_preference_dataset`. Any failure raises (exit status 1 with the traceback).
+`unpair_preference_dataset`. An SFT file is one `messages` column of role/content turns that
+TRL takes as conversational and renders with the chat template. Any failure raises (exit status 1 with the traceback).
 """
 
 import json
@@ -86,6 +87,20 @@ def preference(path, tok):
     }
 
 
+def sft(path, tok):
+    ds = load(path)
+    assert ds.column_names == ["messages"], ds.column_names
+    for r in ds:
+        for m in r["messages"]:
+            assert set(m) == {"role", "content"}, m
+            assert m["role"] in ("system", "user", "assistant"), m
+            assert isinstance(m["content"], str) and m["content"], m
+        assert is_conversational(r), "TRL takes an SFT row as conversational"
+        text = maybe_apply_chat_template(r, tok)["text"]
+        assert r["messages"][-1]["content"] in text, "the answer is in the rendered text"
+    return {"rows": ds.num_rows, "last_roles": [r["messages"][-1]["role"] for r in ds]}
+
+
 def plain(path):
     ds = load(path)
     return {"rows": ds.to_list(), "columns": ds.column_names}
@@ -96,7 +111,8 @@ def main():
     out = {}
     for arg in sys.argv[1:]:
         kind, path = arg.split("=", 1)
-        got = preference(path, tok) if kind == "preference" else plain(path)
+        check = {"preference": preference, "sft": sft}.get(kind)
+        got = check(path, tok) if check else plain(path)
         out.setdefault(kind, []).append(got)
     json.dump(out, sys.stdout, ensure_ascii=False, default=str)
 

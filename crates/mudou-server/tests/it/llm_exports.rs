@@ -198,7 +198,7 @@ fn jsonl(text: &str) -> Vec<Value> {
 }
 
 /// Runs the Python check on the files (kind, text) and returns what it printed.
-fn python_check(files: &[(&str, &str)]) -> Value {
+pub(crate) fn python_check(files: &[(&str, &str)]) -> Value {
     let ok = std::process::Command::new("python3")
         .args([
             "-c",

@@ -459,24 +459,9 @@ both!(written_answers_settle_by_review_and_export_as_sft, |app| {
     for a in [good, edited.as_str(), better] {
         assert!(answers.contains(&a), "{a} in {answers:?}");
     }
-    // Python's `datasets` reads it as a messages column.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("sft.jsonl");
-    std::fs::write(&file, &text).unwrap();
-    let script = format!("{}/tests/data/sft_load.py", env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new("python3")
-        .env("HF_HOME", dir.path())
-        .env("HF_DATASETS_OFFLINE", "1")
-        .arg(script)
-        .arg(&file)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "datasets could not load the export: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Python's `datasets` reads it as a messages column, and TRL takes it as conversational.
+    let got = crate::llm_exports::python_check(&[("sft", &text)]);
+    let seen = &got["sft"][0];
     assert_eq!(seen["rows"], 3, "{seen}");
     assert_eq!(
         seen["last_roles"],
