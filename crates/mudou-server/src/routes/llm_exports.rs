@@ -185,6 +185,53 @@ fn write_line(out: &mut Vec<u8>, line: &Value) {
     out.push(b'\n');
 }
 
+/// A line's id: the item and question, what the line is about within them (a ranking's
+/// pair), and the annotator's pseudonym when the line is their own label.
+fn line_id(
+    seed: i64,
+    item_id: i64,
+    question: &str,
+    about: Option<String>,
+    annotator: Option<i64>,
+) -> String {
+    let mut id = format!("{item_id}:{question}");
+    if let Some(x) = about {
+        id = format!("{id}:{x}");
+    }
+    if let Some(a) = annotator {
+        id = format!("{id}:{}", pseudonym(seed, a));
+    }
+    id
+}
+
+/// Calls `emit` with an item's consensus answer (as the export picks it) and, with
+/// `include=all`, each annotator's own: `(answer, confidence, annotator)`.
+fn each_answer(
+    pick: Pick,
+    page: &Page,
+    it: &ExportItem,
+    mut emit: impl FnMut(&Value, Option<f64>, Option<i64>),
+) {
+    if let Some(answer) = pick.answer(it) {
+        emit(&answer, pick.confidence(it), None);
+    }
+    if pick.include == ExportInclude::All {
+        for l in page.labels_of(it.item_id) {
+            if let Some(a) = l.answer.as_deref() {
+                emit(&parse(Some(a)), None, Some(l.annotator_id));
+            }
+        }
+    }
+}
+
+/// A pass over the order's items and their labels, rendered page by page.
+fn labelled_pass(render: impl FnMut(&Page) -> Vec<u8> + Send + 'static) -> Part {
+    Part::Pass {
+        with_labels: true,
+        render: Box::new(render),
+    }
+}
+
 /// One line per preference pair: the consensus's (settled ones; with `include=all` every
 /// item's current one), and with `include=all` each annotator's own too. Ties and both-bad
 /// make no pair; a ranking makes one per pair of its places.
@@ -202,13 +249,10 @@ pub(super) fn preference_pass(seed: i64, t: Template, pick: Pick, form: PromptFo
                             strength: Option<u64>,
                             confidence: Option<f64>,
                             annotator: Option<i64>| {
-                let mut id = format!("{}:{}", it.item_id, p.question);
-                if p.from_ranking {
-                    id = format!("{id}:{}>{}", p.chosen, p.rejected);
-                }
-                if let Some(a) = annotator {
-                    id = format!("{id}:{}", pseudonym(seed, a));
-                }
+                let about = p
+                    .from_ranking
+                    .then(|| format!("{}>{}", p.chosen, p.rejected));
+                let id = line_id(seed, it.item_id, &p.question, about, annotator);
                 let mut line = json!({
                     "prompt": shown.prompt,
                     "chosen": shown.response(form, &p.chosen),
@@ -254,10 +298,7 @@ pub(super) fn preference_pass(seed: i64, t: Template, pick: Pick, form: PromptFo
         }
         out
     };
-    Part::Pass {
-        with_labels: true,
-        render: Box::new(render),
-    }
+    labelled_pass(render)
 }
 
 /// One line per item and ranking question: the responses in the settled order, each with
@@ -268,7 +309,7 @@ pub(super) fn ranking_pass(seed: i64, t: Template, pick: Pick, form: PromptForm)
         let mut out = Vec::new();
         for it in &page.items {
             let shown = Shown::of(&t, form, it);
-            let mut emit = |answer: &Value, confidence: Option<f64>, annotator: Option<i64>| {
+            each_answer(pick, page, it, |answer, confidence, annotator| {
                 for q in llm_results::ranking_questions(&t) {
                     let Some(ranked) = llm_results::ranked(q, &answer[q.key.as_str()]) else {
                         continue;
@@ -280,10 +321,7 @@ pub(super) fn ranking_pass(seed: i64, t: Template, pick: Pick, form: PromptForm)
                                    "content": shown.text(field).unwrap_or_default()})
                         })
                         .collect();
-                    let mut id = format!("{}:{}", it.item_id, q.key);
-                    if let Some(a) = annotator {
-                        id = format!("{id}:{}", pseudonym(seed, a));
-                    }
+                    let id = line_id(seed, it.item_id, &q.key, None, annotator);
                     let mut line = json!({
                         "id": id,
                         "item_id": it.item_id,
@@ -297,24 +335,11 @@ pub(super) fn ranking_pass(seed: i64, t: Template, pick: Pick, form: PromptForm)
                     whose(&mut line, seed, annotator);
                     write_line(&mut out, &line);
                 }
-            };
-            if let Some(answer) = pick.answer(it) {
-                emit(&answer, pick.confidence(it), None);
-            }
-            if pick.include == ExportInclude::All {
-                for l in page.labels_of(it.item_id) {
-                    if let Some(a) = l.answer.as_deref() {
-                        emit(&parse(Some(a)), None, Some(l.annotator_id));
-                    }
-                }
-            }
+            });
         }
         out
     };
-    Part::Pass {
-        with_labels: true,
-        render: Box::new(render),
-    }
+    labelled_pass(render)
 }
 
 /// One line per item and rubric question: the prompt, the response rated (its field and
@@ -324,17 +349,14 @@ pub(super) fn ratings_pass(seed: i64, t: Template, pick: Pick, form: PromptForm)
         let mut out = Vec::new();
         for it in &page.items {
             let shown = Shown::of(&t, form, it);
-            let mut emit = |answer: &Value, confidence: Option<f64>, annotator: Option<i64>| {
+            each_answer(pick, page, it, |answer, confidence, annotator| {
                 for q in llm_results::rubric_questions(&t) {
                     let ratings = llm_results::ratings(q, &answer[q.key.as_str()]);
                     if ratings.is_empty() {
                         continue;
                     }
                     let field = llm_results::rated_field(&t, q);
-                    let mut id = format!("{}:{}", it.item_id, q.key);
-                    if let Some(a) = annotator {
-                        id = format!("{id}:{}", pseudonym(seed, a));
-                    }
+                    let id = line_id(seed, it.item_id, &q.key, None, annotator);
                     let mut line = json!({
                         "id": id,
                         "item_id": it.item_id,
@@ -351,24 +373,11 @@ pub(super) fn ratings_pass(seed: i64, t: Template, pick: Pick, form: PromptForm)
                     whose(&mut line, seed, annotator);
                     write_line(&mut out, &line);
                 }
-            };
-            if let Some(answer) = pick.answer(it) {
-                emit(&answer, pick.confidence(it), None);
-            }
-            if pick.include == ExportInclude::All {
-                for l in page.labels_of(it.item_id) {
-                    if let Some(a) = l.answer.as_deref() {
-                        emit(&parse(Some(a)), None, Some(l.annotator_id));
-                    }
-                }
-            }
+            });
         }
         out
     };
-    Part::Pass {
-        with_labels: true,
-        render: Box::new(render),
-    }
+    labelled_pass(render)
 }
 
 /// The leaderboard of an order's labels (only `centre`'s when given).
