@@ -251,6 +251,26 @@ fn attribute_majority(
     majority_attributes(&mine, attributes)
 }
 
+/// Nominal alpha over the number of objects of each class an answer draws (0 to 9 and more),
+/// the mean over the classes: how much people agree on what is there, for every drawing kind.
+pub(crate) fn class_count_alpha(keys: &[&str], items: &[Vec<Value>]) -> Option<f64> {
+    let alphas: Vec<f64> = keys
+        .iter()
+        .filter_map(|key| {
+            let count = |a: &Value| {
+                a.as_array().map(|l| {
+                    l.iter()
+                        .filter(|b| b["label"].as_str() == Some(*key))
+                        .count()
+                        .min(9)
+                })
+            };
+            nominal_alpha(10, items, count)
+        })
+        .collect();
+    (!alphas.is_empty()).then(|| alphas.iter().sum::<f64>() / alphas.len() as f64)
+}
+
 /// Each attribute's most given value among drawn objects (a yes/no attribute left out is
 /// `false`).
 pub(crate) fn majority_attributes(mine: &[&Value], attributes: &[AttributeDef]) -> Value {
@@ -521,21 +541,7 @@ impl QuestionKind for BoxesQuestion {
     /// Nominal alpha over the number of boxes of each class an answer draws (how much
     /// people agree on what is there; their fit is in the consensus's `mean_iou`).
     fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64> {
-        let keys = Self::keys(q);
-        let alphas: Vec<f64> = (0..keys.len())
-            .filter_map(|c| {
-                let count = |a: &Value| {
-                    a.as_array().map(|l| {
-                        l.iter()
-                            .filter(|b| b["label"].as_str() == Some(keys[c]))
-                            .count()
-                            .min(9)
-                    })
-                };
-                nominal_alpha(10, items, count)
-            })
-            .collect();
-        (!alphas.is_empty()).then(|| alphas.iter().sum::<f64>() / alphas.len() as f64)
+        class_count_alpha(&Self::keys(q), items)
     }
 
     fn objects(&self, answer: &Value) -> Option<usize> {

@@ -11,8 +11,8 @@ use std::marker::PhantomData;
 use mudou_consensus::shapes::{Drawn, MatchOptions, Matching};
 use serde_json::{Map, Value, json};
 
-use super::boxes::{check_attributes, majority_attributes, parse_attributes};
-use super::{Agreed, QuestionKind, Voters, bad, nominal_alpha, options_between};
+use super::boxes::{check_attributes, class_count_alpha, majority_attributes, parse_attributes};
+use super::{Agreed, QuestionKind, Voters, bad, options_between};
 use crate::ValidationError;
 use crate::template::{Question, Settings, check_options};
 
@@ -322,21 +322,7 @@ impl<G: Geometry> QuestionKind for ShapeQuestion<G> {
     /// Nominal alpha over the number of objects of each class an answer draws (how much
     /// people agree on what is there; their fit is in the consensus's `similarity`).
     fn agreement(&self, q: &Question, items: &[Vec<Value>]) -> Option<f64> {
-        let keys = keys(q);
-        let alphas: Vec<f64> = (0..keys.len())
-            .filter_map(|c| {
-                let count = |a: &Value| {
-                    a.as_array().map(|l| {
-                        l.iter()
-                            .filter(|b| b["label"].as_str() == Some(keys[c]))
-                            .count()
-                            .min(9)
-                    })
-                };
-                nominal_alpha(10, items, count)
-            })
-            .collect();
-        (!alphas.is_empty()).then(|| alphas.iter().sum::<f64>() / alphas.len() as f64)
+        class_count_alpha(&keys(q), items)
     }
 
     fn objects(&self, answer: &Value) -> Option<usize> {
