@@ -573,24 +573,31 @@ pub async fn followup(
         ));
     }
     let name = format!("{} · 评分 #{}", order.name, order_id.get());
-    if svc.store.dataset_by_name(org_id, &name).await?.is_some() {
-        return Err(AppError::conflict(format!(
-            "this order's follow-up dataset {name:?} exists already"
-        )));
-    }
     let parsed = mudou_media::parse_conversations("followup.jsonl", lines.join("\n").as_bytes())
         .map_err(AppError::internal)?;
-    let ds = svc
-        .store
-        .create_dataset(org_id, &name, client_id, now_millis())
-        .await?;
-    let mut ingest = crate::ingest::Ingest::new(svc, ds.id);
+    // The dataset is made, then filled, as an upload is: one left empty by a failed filling
+    // is filled by the retry; one with items was made before.
+    let ds_id = match svc.store.dataset_by_name(org_id, &name).await? {
+        Some(ds) if ds.item_count > 0 => {
+            return Err(AppError::conflict(format!(
+                "this order's follow-up dataset {name:?} exists already"
+            )));
+        }
+        Some(empty) => empty.id,
+        None => {
+            svc.store
+                .create_dataset(org_id, &name, client_id, now_millis())
+                .await?
+                .id
+        }
+    };
+    let mut ingest = crate::ingest::Ingest::new(svc, ds_id);
     ingest
         .add(crate::ingest::conversation_items("followup.jsonl", parsed))
         .await?;
     let outcomes = ingest.commit().await?;
     Ok(FollowUp {
-        dataset_id: ds.id,
+        dataset_id: ds_id,
         name,
         items: outcomes.iter().filter(|o| o.status == "accepted").count(),
     })

@@ -566,8 +566,21 @@ both!(
             app.browser().post(&path, json!({})).await.status.as_u16(),
             401
         );
+        // a follow-up whose filling failed left its dataset empty: the retry fills it
+        let name = c.get(&format!("/api/v1/orders/{order}")).await.ok()["spec"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let empty = c
+            .post(
+                "/api/v1/datasets",
+                json!({"name": format!("{name} · 评分 #{order}")}),
+            )
+            .await;
+        assert_eq!(empty.status.as_u16(), 201, "{}", empty.body);
         let f = c.post(&path, json!({})).await;
         assert_eq!(f.status.as_u16(), 201, "{}", f.body);
+        assert_eq!(f.body["dataset_id"], empty.body["id"], "{}", f.body);
         assert_eq!(f.body["items"], 1, "only the settled answer: {}", f.body);
         let again = c.post(&path, json!({})).await;
         assert_eq!(again.status.as_u16(), 409, "{}", again.body);
