@@ -11,6 +11,7 @@ mod calendar;
 pub mod career;
 pub mod dispatch;
 mod error_code;
+pub mod formats;
 mod ids;
 pub mod kinds;
 pub mod labelstudio;

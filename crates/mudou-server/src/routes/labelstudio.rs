@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, header};
 use mudou_domain::labelstudio::{answer_from_results, results_from_answer};
-use mudou_domain::{DatasetId, FieldKind, ItemId, OrderId, OrderSpec, Template};
+use mudou_domain::{DatasetId, FieldKind, ItemId, OrderId, Template};
 use mudou_store::{ItemContent, NewItem, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -435,19 +435,6 @@ fn loose_answer(
     ((!out.is_empty()).then_some(out), left_out)
 }
 
-/// An import's answer merged into what the item knew: questions it answers replace the old
-/// answers, the others stay.
-fn merge_known(old: Option<&str>, new: &str) -> String {
-    let old = old.and_then(|o| serde_json::from_str::<Value>(o).ok());
-    match (old, serde_json::from_str::<Value>(new)) {
-        (Some(Value::Object(mut o)), Ok(Value::Object(n))) => {
-            o.extend(n);
-            Value::Object(o).to_string()
-        }
-        _ => new.to_owned(),
-    }
-}
-
 /// Whether a data value looks like a picture's address rather than a text.
 fn looks_like_picture(v: &str) -> bool {
     let l = v.trim().to_ascii_lowercase();
@@ -576,21 +563,12 @@ async fn import_labelstudio(
         .map_err(ApiError::not_found_as("dataset"))?;
     let template: Option<Template> = match q.order {
         None => None,
-        Some(order_id) => {
-            let order = state
-                .store
-                .get_order(client.org_id, order_id)
-                .await
-                .map_err(ApiError::not_found_as("order"))?;
-            if order.dataset_id != id.get() {
-                return Err(ApiError::validation(
-                    "the order labels another dataset: name an order of this one",
-                )
-                .with("field", "order"));
-            }
-            let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-            Some(spec.template().into_owned())
-        }
+        Some(order_id) => Some(
+            super::known::order_of_dataset(&state, client.org_id, id, order_id)
+                .await?
+                .template()
+                .into_owned(),
+        ),
     };
     let t = template.as_ref();
     let mut outcomes = Vec::with_capacity(tasks.len());
@@ -599,7 +577,7 @@ async fn import_labelstudio(
     // (merged question by question, like the import into what the item knew).
     let mut known_at: HashMap<i64, usize> = Default::default();
     let mut set_known = |item_id: i64, answer: String| match known_at.get(&item_id) {
-        Some(&k) => known[k].1 = merge_known(Some(&known[k].1), &answer),
+        Some(&k) => known[k].1 = super::known::merge_known(Some(&known[k].1), &answer),
         None => {
             known_at.insert(item_id, known.len());
             known.push((ItemId::new(item_id), answer));
@@ -643,50 +621,35 @@ async fn import_labelstudio(
         }
         if image {
             let url = content;
-            let mut target = None;
-            if let Some(sha) = media_sha(url) {
-                target = state
+            let by_link = match media_sha(url) {
+                Some(sha) => state
                     .store
                     .image_item_by_sha256(id, &sha.to_ascii_lowercase())
                     .await?
-                    .map(|i| (i.id, i.width, i.height));
-            }
+                    .map(|i| (i.id, i.width, i.height)),
+                None => None,
+            };
             let names = image_names(
                 url,
                 task.file_upload.as_str(),
                 task.data.get("file_name").and_then(Value::as_str),
             );
-            let mut ambiguous = None;
-            for n in &names {
-                if target.is_some() {
-                    break;
+            let found = match by_link {
+                Some(f) => Ok(f),
+                None => super::known::picture_named(&state.store, id, &names).await?,
+            };
+            let (item_id, width, height) = match found {
+                Ok(f) => f,
+                Err(reason) => {
+                    out.reason = Some(reason.unwrap_or_else(|| {
+                        format!(
+                            "no picture of this dataset matches {:?} (data.{key}): upload the file first",
+                            names.first().map(String::as_str).unwrap_or(url)
+                        )
+                    }));
+                    outcomes.push(out);
+                    continue;
                 }
-                let found = state.store.image_items_named(id, n, 5).await?;
-                match found.as_slice() {
-                    [] => {}
-                    [one] => target = Some((one.id, one.width, one.height)),
-                    many => {
-                        ambiguous = Some(format!(
-                            "{n:?} is ambiguous: {} pictures of this dataset have that name ({})",
-                            many.len(),
-                            many.iter()
-                                .map(|m| m.file_name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                        break;
-                    }
-                }
-            }
-            let Some((item_id, width, height)) = target else {
-                out.reason = Some(ambiguous.unwrap_or_else(|| {
-                    format!(
-                        "no picture of this dataset matches {:?} (data.{key}): upload the file first",
-                        names.first().map(String::as_str).unwrap_or(url)
-                    )
-                }));
-                outcomes.push(out);
-                continue;
             };
             out.item_id = Some(item_id);
             let (answer, note) = task_answer(t, annotation, width.zip(height), true);
@@ -722,7 +685,8 @@ async fn import_labelstudio(
                 (None, Some(&k)) => {
                     // The same text twice in one upload: the later task's answer wins.
                     if let Some(a) = answer {
-                        let merged = merge_known(new_items[k].gold.as_deref(), &a.to_string());
+                        let merged =
+                            super::known::merge_known(new_items[k].gold.as_deref(), &a.to_string());
                         new_items[k].gold = Some(merged);
                     }
                     out.outcome = "skipped";
@@ -760,7 +724,13 @@ async fn import_labelstudio(
     }
     let ids = state
         .store
-        .import_known_answers(id, &known, &new_items, now_millis(), &merge_known)
+        .import_known_answers(
+            id,
+            &known,
+            &new_items,
+            now_millis(),
+            &super::known::merge_known,
+        )
         .await?;
     for (k, item_id) in ids.into_iter().enumerate() {
         outcomes[new_at[k]].item_id = Some(item_id);
@@ -840,7 +810,7 @@ mod tests {
             "an empty annotation on a picture: nothing there"
         );
         assert_eq!(
-            merge_known(
+            super::known::merge_known(
                 Some(r#"{"label": "cat", "boxes": [1]}"#),
                 r#"{"boxes": []}"#
             ),

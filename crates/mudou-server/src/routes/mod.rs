@@ -8,6 +8,7 @@ pub mod earnings;
 pub mod exports;
 pub mod health;
 pub mod instructions;
+mod known;
 pub mod labelstudio;
 pub mod lead;
 pub mod llm_exports;

@@ -1,0 +1,1 @@
+//! coco: filled by its helper.

@@ -1,0 +1,1 @@
+//! cvat: filled by its helper.

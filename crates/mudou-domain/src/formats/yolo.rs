@@ -1,0 +1,1 @@
+//! yolo: filled by its helper.
