@@ -6,7 +6,7 @@
 // requestAnimationFrame callbacks during the drag; prints p50/p95/max and writes them to
 // benches/editor/RESULTS.md. Target: p95 < 16 ms (no frame dropped at 60 Hz).
 //
-//   node benches/editor/run.mjs [--n 300] [--p 20] [--seconds 2] [--cpu 1] [--out benches/editor/RESULTS.md]
+//   node benches/editor/run.mjs [--n 300] [--p 20] [--seconds 2] [--cpu 1] [--out benches/editor/RESULTS.md] [--shot stage.png]
 //   CHROMIUM (default /usr/bin/chromium)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -82,7 +83,8 @@ if (CPU > 1) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU });
 }
 await page.goto(url);
-await page.locator('[data-testid=shape]').nth(N - 1).waitFor();
+// the resting polygons are one canvas: it says how many it drew
+await page.waitForFunction((n) => document.querySelector('[data-testid=shape-canvas]')?.getAttribute('data-drawn') === String(n), N);
 const stage = page.getByTestId('shape-stage');
 await stage.scrollIntoViewIfNeeded();
 // the view: picture px → page px
@@ -92,21 +94,18 @@ const view = async () => {
 };
 // choose the polygon in the middle (edit tool, a click inside it), then drag its first point
 const target = Math.floor(N / 2);
-const pts = await page.evaluate((i) => {
-  const g = document.querySelector(`[data-testid=shape][data-index="${i}"]`);
-  const d = g.querySelector('path').getAttribute('d');
-  return d
-    .replace(/^M/, '')
-    .replace(/Z$/, '')
-    .split('L')
-    .map((s) => s.split(' ').map(Number));
-}, target);
+const pts = await page.evaluate((i) => window.benchPolygons[i].points, target);
 const cx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
 const cy = pts.reduce((s, p) => s + p[1], 0) / pts.length;
 await page.getByTestId('tool-edit').click();
 let toPage = await view();
 await page.mouse.click(...toPage(cx, cy));
 await page.locator('[data-testid=handles] circle').first().waitFor();
+// chosen, it left the canvas for the SVG layer
+await page.waitForFunction((n) => document.querySelector('[data-testid=shape-canvas]')?.getAttribute('data-drawn') === String(n - 1), N);
+assert(await page.locator(`[data-testid=shape][data-index="${target}"]`).count(), 'the chosen polygon is SVG');
+// --shot FILE: the stage with one polygon chosen (to compare the look with the SVG's)
+if (opt('shot', '')) await stage.screenshot({ path: opt('shot', '') });
 const [sx, sy] = toPage(pts[0][0], pts[0][1]);
 await page.mouse.move(sx, sy);
 await page.mouse.down();
@@ -197,8 +196,9 @@ from the \`pointermove\` to the DOM updated (the editor's handler and Preact's r
 
 Target p95 < 16 ms: ${res.c95 < 16 && res.p95 < 17 ? 'met' : 'NOT met'} (wanted: move cost p95 < 16 ms, and frame time p95 within one 60 Hz frame; here ${res.c95} ms and ${res.p95} ms).
 
-How it stays smooth: one SVG path per polygon, memoised (\`ObjectShape\` in web-ui/src/kinds/shapes/Editor.tsx), so a drag
-redraws the one polygon moved and its handles; the question's answer is given once, on release, not on every move.
+How it stays smooth: the resting polygons are one \`<canvas>\` bitmap (web-ui/src/kinds/shapes/canvas.ts), not drawn again while
+the chosen polygon's point is dragged; the chosen polygon and its handles are SVG over it (\`ObjectShape\` in
+web-ui/src/kinds/shapes/Editor.tsx); the question's answer is given once, on release, not on every move.
 `,
 );
 console.log('wrote', OUT);

@@ -36,6 +36,8 @@ const q: Question = {
     { key: 'field', name_zh: '田', hotkey: '2' },
   ],
 };
+// the bench reads the polygons' points from here (the resting ones are a canvas, not SVG)
+(window as unknown as { benchPolygons: typeof polygons }).benchPolygons = polygons;
 let changes = 0;
 (window as unknown as { benchChanges: () => number }).benchChanges = () => changes;
 render(

@@ -3,8 +3,10 @@
 // is fetched once zoomed past the screen rendition), undo/redo (buttons, Ctrl+Z,
 // Ctrl+Shift+Z), tools (draw, edit, hole), class buttons (their hotkeys), delete (key, button,
 // or a long press on a point). A new point snaps to a neighbour's within a few screen pixels,
-// so shared borders have no gap. One memoised SVG path per object: dragging a point redraws
-// only its object.
+// so shared borders have no gap. The resting objects are one <canvas> bitmap (./canvas.ts),
+// redrawn when they, the chosen object or the view change (zoom and pan: once a frame at
+// most); the chosen object, its handles and the draft are SVG over it, so dragging a point
+// redraws only that object. Picking an object reads the answer (`hitObject`), not the DOM.
 
 import { memo } from 'preact/compat';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -33,6 +35,7 @@ import {
   type ShapeKind,
   type ShapeObject,
 } from './geometry';
+import { drawScene, needsRedraw, type Scene } from './canvas';
 import './shapes.css';
 
 export type Tool = 'draw' | 'edit' | 'hole';
@@ -257,6 +260,72 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);
+  }, []);
+
+  // the resting objects' bitmap: drawn at once when the objects or the chosen one change (a
+  // tap, undo; a drag of the chosen object changes none of the others, so nothing is drawn);
+  // a new view (wheel, pinch, pan) is drawn at the next frame, the old bitmap moved with the
+  // picture by CSS meanwhile (so many wheel events a frame draw once)
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const drawn = useRef<Scene | null>(null);
+  const frame = useRef<number | null>(null);
+  const colours = labels.map((_, i) => optionColour(q, i)).join(' ');
+  const colourRef = useRef(colourOf);
+  colourRef.current = colourOf;
+  const sceneNow = (): Scene | null => {
+    const { doc: d, selected: sel, view: vw, size: sz } = st.current;
+    if (!vw || !(sz[0] > 0 && sz[1] > 0)) return null;
+    const dpr = typeof window !== 'undefined' ? window.devicePixelRatio || 1 : 1;
+    return { kind, objects: d.objects, skip: sel, view: vw, w: sz[0], h: sz[1], dpr, colours, edges };
+  };
+  const paint = () => {
+    const c = canvasRef.current;
+    const s = sceneNow();
+    if (!c || !s || !needsRedraw(drawn.current, s)) return;
+    const bw = Math.round(s.w * s.dpr);
+    const bh = Math.round(s.h * s.dpr);
+    if (c.width !== bw) c.width = bw;
+    if (c.height !== bh) c.height = bh;
+    c.style.width = s.w + 'px';
+    c.style.height = s.h + 'px';
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    const n = drawScene(ctx, s, colourRef.current);
+    drawn.current = s;
+    c.style.transform = '';
+    c.dataset.drawn = String(n);
+  };
+  const paintRef = useRef(paint);
+  paintRef.current = paint;
+  useLayoutEffect(() => {
+    const c = canvasRef.current;
+    const s = sceneNow();
+    const d = drawn.current;
+    if (!c || !s || !needsRedraw(d, s)) return;
+    const sameView = d && d.view.scale === s.view.scale && d.view.tx === s.view.tx && d.view.ty === s.view.ty && d.w === s.w && d.h === s.h;
+    if (!d || sameView) {
+      paint();
+      return;
+    }
+    // until the next frame: the drawn bitmap follows the picture (scaled, moved)
+    const k = s.view.scale / d.view.scale;
+    c.style.transform = `translate(${s.view.tx - k * d.view.tx}px, ${s.view.ty - k * d.view.ty}px) scale(${k})`;
+    if (frame.current === null) {
+      const raf = typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (f: () => void) => setTimeout(f, 16) as unknown as number;
+      frame.current = raf(() => {
+        frame.current = null;
+        paintRef.current();
+      });
+    }
+  });
+  useEffect(() => {
+    // a new density (the page zoomed, the window on another screen): drawn again
+    const onResize = () => paintRef.current();
+    window.addEventListener('resize', onResize);
+    return () => {
+      window.removeEventListener('resize', onResize);
+      if (frame.current !== null && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame.current);
+    };
   }, []);
 
   /** A change the history keeps. */
@@ -651,13 +720,14 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
               height={H}
               onError={() => setFailed((f) => (f.includes(src) ? f : [...f, src]))}
             />
-            {/* two layers: the objects at rest, and the chosen one with its handles and the
-                draft over them (its own composited layer: a drag repaints only it) */}
-            <svg class="box-svg shape-layer" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
-              {objects.map((o, i) =>
-                i === selected ? <g key={i} /> : <ObjectShape key={i} kind={kind} o={o} colour={colourOf(o.label)} selected={false} scale={scale} edges={edges} index={i} />,
-              )}
-            </svg>
+          </div>
+        )}
+        {/* two layers over the picture: the objects at rest on a canvas of the stage's size
+            (drawn by `paint`, its size and transform set there), and the chosen one with its
+            handles and the draft as SVG (its own composited layer: a drag repaints only it) */}
+        {v && W > 0 && <canvas ref={canvasRef} class="shape-rest" data-testid="shape-canvas" aria-hidden="true" />}
+        {v && W > 0 && (
+          <div class="shape-over" style={{ transform: `translate(${v.tx}px, ${v.ty}px) scale(${v.scale})`, width: W + 'px', height: H + 'px' }}>
             <svg class="box-svg shape-layer" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
               {sel && <ObjectShape kind={kind} o={sel} colour={colourOf(sel.label)} selected scale={scale} edges={edges} index={selected!} />}
               {sel && (

@@ -13,6 +13,7 @@ import { MaskEditor, paint } from './MaskEditor';
 import { area, decodeMask } from './rle';
 import { RotatedBoxEditor } from './RotatedBoxEditor';
 import { angleTowards, boxInside, corners, normAngle } from './rotated';
+import { drawScene, needsRedraw, type Paint, type Scene } from './canvas';
 import { History, hitObject, inRing, normaliseObjects, objectProblem, selfCrossing, snapPoint, withoutPoint, type ShapeObject } from './geometry';
 
 const sq = (x: number, y: number, s: number): number[][] => [
@@ -86,6 +87,107 @@ describe('geometry', () => {
   });
 });
 
+/** A 2D context that writes down what is drawn: each call, and the style at each fill/stroke. */
+function recorder() {
+  const log: string[] = [];
+  const ctx = {
+    fillStyle: '' as string,
+    strokeStyle: '' as string,
+    lineWidth: 1,
+    lineJoin: 'miter',
+    globalAlpha: 1,
+    setTransform: (...a: number[]) => log.push(`transform ${a.map((x) => Math.round(x * 1000) / 1000).join(' ')}`),
+    clearRect: () => log.push('clear'),
+    beginPath: () => log.push('begin'),
+    moveTo: (x: number, y: number) => log.push(`M${x} ${y}`),
+    lineTo: (x: number, y: number) => log.push(`L${x} ${y}`),
+    closePath: () => log.push('Z'),
+    arc: (x: number, y: number, r: number) => log.push(`arc ${x} ${y} ${r}`),
+    fill: (rule?: string) => log.push(`fill ${ctx.fillStyle} ${Math.round(ctx.globalAlpha * 100) / 100} ${rule ?? 'nonzero'}`),
+    stroke: () => log.push(`stroke ${ctx.strokeStyle} ${Math.round(ctx.lineWidth * 1000) / 1000}`),
+  };
+  return { ctx: ctx as unknown as Paint & CanvasRenderingContext2D, log };
+}
+
+describe('canvas of the resting objects', () => {
+  const objs: ShapeObject[] = [
+    { label: 'road', points: sq(0, 0, 100), holes: [sq(40, 40, 20) as [number, number][]] },
+    { label: 'field', points: sq(50, 50, 100) },
+    { label: 'road', points: sq(300, 0, 10) },
+  ];
+  const scene = (over: Partial<Scene> = {}): Scene => ({
+    kind: 'polygon',
+    objects: objs,
+    skip: null,
+    view: { scale: 0.5, tx: 10, ty: 20 },
+    w: 800,
+    h: 400,
+    dpr: 2,
+    colours: '#1e88e5 #e53935',
+    edges: [],
+    ...over,
+  });
+  const colourOf = (l: string) => (l === 'road' ? '#1e88e5' : '#e53935');
+
+  it('draws all but the chosen object, in order, holes left out, sharp at the density', () => {
+    const { ctx, log } = recorder();
+    expect(drawScene(ctx, scene({ skip: 1 }), colourOf)).toBe(2);
+    // cleared in device px, then picture px → device px (dpr 2 × scale 0.5, moved by 2 × t)
+    expect(log.slice(0, 3)).toEqual(['transform 1 0 0 1 0 0', 'clear', 'transform 1 0 0 1 20 40']);
+    const text = log.join(',');
+    // the first: outline and its hole as one path, a white halo, the fill 0x33 even-odd, the outline 2.5 screen px
+    expect(text).toContain('begin,M0 0,L100 0,L100 100,L0 100,Z,M40 40,L60 40,L60 60,L40 60,Z,stroke #fff 11,fill #1e88e5 0.2 evenodd,stroke #1e88e5 5');
+    // the chosen (second) not drawn; the third is
+    expect(text).not.toContain('M50 50');
+    expect(text).toContain('M300 0');
+  });
+
+  it('draws lines without a fill and keypoints as the SVG did', () => {
+    const { ctx, log } = recorder();
+    drawScene(ctx, scene({ kind: 'polyline', objects: [{ label: 'road', points: [[0, 0], [10, 10]] }], view: { scale: 1, tx: 0, ty: 0 }, dpr: 1 }), colourOf);
+    expect(log.join(',')).toContain('begin,M0 0,L10 10,stroke #fff 5.5,stroke #1e88e5 2.5');
+    expect(log.some((l) => l.startsWith('fill'))).toBe(false);
+    const kp = recorder();
+    const star: ShapeObject = { label: 'field', points: [[10, 10, 2], [20, 20, 1], [0, 0, 0]] };
+    drawScene(kp.ctx, scene({ kind: 'keypoints', objects: [star], view: { scale: 1, tx: 0, ty: 0 }, dpr: 1, edges: [[0, 1], [0, 2]] }), colourOf);
+    const text = kp.log.join(',');
+    // the edge between two placed points only; a visible point filled in the colour, a hidden one white; none for an absent one
+    expect(text).toContain('begin,M10 10,L20 20,stroke #e53935 2.5');
+    expect(text).toContain('arc 10 10 4.5,fill #e53935 1 nonzero,stroke #e53935 2.5');
+    expect(text).toContain('arc 20 20 4.5,fill #fff 1 nonzero');
+    expect(text).not.toContain('arc 0 0');
+  });
+
+  it('is drawn again when a resting object, the view or the choice changes; not when the chosen one is dragged', () => {
+    const before = scene({ skip: 1 });
+    const dragged = objs.slice();
+    dragged[1] = { ...objs[1], points: sq(60, 60, 100) };
+    expect(needsRedraw(null, before)).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 1, objects: dragged }))).toBe(false);
+    const other = objs.slice();
+    other[0] = { ...objs[0], label: 'field' };
+    expect(needsRedraw(before, scene({ skip: 1, objects: other }))).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 1, objects: objs.slice(0, 2) }))).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 0 }))).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 1, view: { scale: 0.5, tx: 11, ty: 20 } }))).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 1, dpr: 1 }))).toBe(true);
+    expect(needsRedraw(before, scene({ skip: 1, colours: '#000000 #e53935' }))).toBe(true);
+    expect(needsRedraw(scene({ kind: 'keypoints', edges: [[0, 1]] }), scene({ kind: 'keypoints', edges: [[0, 1]] }))).toBe(false);
+    expect(needsRedraw(scene({ kind: 'keypoints', edges: [[0, 1]] }), scene({ kind: 'keypoints', edges: [[0, 2]] }))).toBe(true);
+  });
+
+  it('picks the topmost resting object under a press from the answer, not the DOM', () => {
+    // two overlapping squares: the later one is on top where they overlap
+    expect(hitObject('polygon', objs, [75, 75], 2)).toBe(1);
+    expect(hitObject('polygon', objs, [10, 10], 2)).toBe(0);
+    // in the first one's hole, the second one (under it there) is found
+    expect(hitObject('polygon', objs, [55, 55], 2)).toBe(1);
+    expect(hitObject('polygon', objs, [45, 45], 2)).toBeNull();
+    expect(hitObject('polygon', objs, [305, 5], 2)).toBe(2);
+    expect(hitObject('polygon', objs, [200, 5], 2)).toBeNull();
+  });
+});
+
 describe('builder', () => {
   it('gives a keypoints question a skeleton and checks it', () => {
     const t: Template = { layout: 'one', fields: [{ name: 'image', kind: 'image' }], questions: [] };
@@ -154,11 +256,44 @@ async function mount(q: Question, value?: unknown) {
 const polygonQ: Question = { key: 'area', kind: 'polygon', title_zh: '圈出', field: 'image', options: [{ key: 'road', name_zh: '路' }, { key: 'field', name_zh: '田', hotkey: 'f' }] };
 
 describe('shapes editor', () => {
+  /** What the resting objects' canvas drew last (jsdom has no canvas: a recorder stands in). */
+  let painted: ReturnType<typeof recorder>;
   beforeEach(() => {
     setLang('zh-CN');
     vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, left: 0, top: 0, width: 1000, height: 500, right: 1000, bottom: 500, toJSON: () => ({}) } as DOMRect);
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => (painted = recorder()).ctx as never);
   });
   afterEach(() => vi.restoreAllMocks());
+
+  it('draws the resting polygons on the canvas; a press inside one chooses it (the topmost), then it is SVG', async () => {
+    const objs = [
+      { label: 'road', points: sq(100, 100, 400), attributes: {} },
+      { label: 'field', points: sq(300, 300, 400), attributes: {} },
+      { label: 'road', points: sq(1200, 100, 200), attributes: {} },
+    ];
+    const m = await mount(polygonQ, objs);
+    const canvas = m.root.querySelector('[data-testid=shape-canvas]') as HTMLCanvasElement;
+    expect(canvas.getAttribute('data-drawn')).toBe('3');
+    expect(m.root.querySelectorAll('[data-testid=shape]')).toHaveLength(0);
+    // the canvas is the stage's size (1000×500 CSS px) at the device's density
+    expect(canvas.style.width).toBe('1000px');
+    expect(canvas.width).toBe(Math.round(1000 * (window.devicePixelRatio || 1)));
+    // the list of objects stays (keyboard and screen-reader users choose there)
+    expect(m.root.querySelectorAll('[data-testid=shape-list] .chip-select')).toHaveLength(3);
+    await m.click('tool-edit');
+    await m.tap(450, 450); // inside both squares: the later (on top) is chosen
+    const chosen = m.root.querySelectorAll('[data-testid=shape]');
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0].getAttribute('data-index')).toBe('1');
+    expect(canvas.getAttribute('data-drawn')).toBe('2');
+    expect(painted.log.join(',')).not.toContain('M300 300');
+    expect(m.root.querySelectorAll('[data-testid=shape-list] .chip-select')[1].getAttribute('aria-pressed')).toBe('true');
+    // a press outside every polygon chooses none: all three on the canvas again
+    await m.tap(1900, 900);
+    expect(m.root.querySelectorAll('[data-testid=shape]')).toHaveLength(0);
+    expect(canvas.getAttribute('data-drawn')).toBe('3');
+    m.done();
+  });
 
   it('draws a polygon closed on its first point, in the picture pixels', async () => {
     const m = await mount(polygonQ);
