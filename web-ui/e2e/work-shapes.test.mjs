@@ -111,7 +111,9 @@ describe('drawing questions', () => {
       await page.keyboard.press('Control+z');
       await page.waitForFunction(() => document.querySelectorAll('[data-testid=q-shapes] [data-testid=shape]').length === 0);
       await page.keyboard.press('Control+Shift+z');
-      await page.locator('[data-testid=q-shapes] [data-testid=shape]').first().waitFor();
+      // back and at rest (none chosen): drawn on the resting objects' canvas, not as SVG
+      await page.waitForFunction(() => document.querySelector('[data-testid=q-shapes] [data-testid=shape-canvas]')?.getAttribute('data-drawn') === '1');
+      assert.equal(await page.locator('[data-testid=q-shapes] [data-testid=shape]').count(), 0);
       await shot(page, 'laptop-zh-work-polygon');
       await page.keyboard.press('Enter');
       await waitNextItem(page, first.id);
