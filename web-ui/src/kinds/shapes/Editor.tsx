@@ -685,7 +685,9 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
   const attrs = q.settings?.attributes ?? [];
   const ac = colourOf(active);
 
-  const ToolBtn = ({ tl, icon, word, hk }: { tl: Tool; icon: IconName; word: string; hk: string }) => (
+  // a tool's button: called as a function (not a component made anew each render, which
+  // Preact would take out and put back on every move of a drag)
+  const toolBtn = ({ tl, icon, word, hk }: { tl: Tool; icon: IconName; word: string; hk: string }) => (
     <button type="button" class={'btn btn-secondary tool-btn' + (tool === tl ? ' on' : '')} aria-pressed={tool === tl} aria-keyshortcuts={hk} data-testid={'tool-' + tl} onClick={() => chooseTool(tl)}>
       <Icon name={icon} />
       <span>{word}</span>
@@ -827,9 +829,9 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
           ))}
         </div>
         <div class="tool-row" role="toolbar" aria-label={t('sh_tools', {}, lang)}>
-          <ToolBtn tl="draw" icon="pen" word={t('sh_draw', {}, lang)} hk="N" />
-          <ToolBtn tl="edit" icon="edit" word={t('sh_edit', {}, lang)} hk="E" />
-          {kind === 'polygon' && <ToolBtn tl="hole" icon="circle" word={t('sh_hole', {}, lang)} hk="H" />}
+          {toolBtn({ tl: 'draw', icon: 'pen', word: t('sh_draw', {}, lang), hk: 'N' })}
+          {toolBtn({ tl: 'edit', icon: 'edit', word: t('sh_edit', {}, lang), hk: 'E' })}
+          {kind === 'polygon' && toolBtn({ tl: 'hole', icon: 'circle', word: t('sh_hole', {}, lang), hk: 'H' })}
           {draft && kind !== 'keypoints' && (
             <button type="button" class="btn btn-primary" data-testid="shape-finish" aria-keyshortcuts="Enter" disabled={draft.points.length < (kind === 'polyline' ? 2 : 3)} onClick={() => finish()}>
               <Icon name="check" />
