@@ -6,7 +6,7 @@
 // requestAnimationFrame callbacks during the drag; prints p50/p95/max and writes them to
 // benches/editor/RESULTS.md. Target: p95 < 16 ms (no frame dropped at 60 Hz).
 //
-//   node benches/editor/run.mjs [--n 300] [--p 20] [--seconds 2] [--cpu 1] [--out benches/editor/RESULTS.md] [--shot stage.png]
+//   node benches/editor/run.mjs [--n 300] [--p 20] [--seconds 2] [--cpu 1] [--out benches/editor/RESULTS.md] [--shot stage.png] [--trace]
 //   CHROMIUM (default /usr/bin/chromium)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,8 @@ const P = Number(opt('p', 20));
 const SECONDS = Number(opt('seconds', 2));
 const CPU = Number(opt('cpu', 1));
 const OUT = resolve(root, opt('out', 'benches/editor/RESULTS.md'));
+/** --trace: Chromium's trace of the drag, the renderer's main-thread phases summed (costs a little itself). */
+const TRACE = argv.includes('--trace');
 
 // a production build of the harness page, the app's packages resolved from web-ui
 const outDir = mkdtempSync(join(tmpdir(), 'mudou-editor-bench-'));
@@ -113,6 +115,11 @@ await page.mouse.down();
 // SECONDS; measured: the delta between frames, and each move's cost from the event to the
 // DOM updated (the editor's handler and Preact's render, which runs in a microtask after it)
 const [pid, box] = await page.evaluate(() => [1, document.querySelector('[data-testid=shape-stage]').getBoundingClientRect().toJSON()]);
+const cdp = TRACE ? await context.newCDPSession(page) : null;
+const traceEvents = [];
+cdp?.on('Tracing.dataCollected', (e) => traceEvents.push(...e.value));
+const traceDone = cdp ? new Promise((r) => cdp.on('Tracing.tracingComplete', r)) : null;
+await cdp?.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,cc', transferMode: 'ReportEvents' });
 const { frames, costs, moves } = await page.evaluate(
   ({ sx, sy, seconds, pid }) =>
     new Promise((done) => {
@@ -144,6 +151,15 @@ const { frames, costs, moves } = await page.evaluate(
   { sx, sy, seconds: SECONDS, pid },
 );
 void box;
+let phases = '';
+if (cdp) {
+  await cdp.send('Tracing.end');
+  await traceDone;
+  const sums = {};
+  for (const ev of traceEvents) if (ev.ph === 'X' && ev.dur) sums[ev.name] = (sums[ev.name] ?? 0) + ev.dur / 1000;
+  const per = (k) => ((sums[k] ?? 0) / Math.max(1, frames.length)).toFixed(1);
+  phases = `main thread per frame: all ${per('ProxyMain::BeginMainFrame')} ms (style ${per('UpdateLayoutTree')}, pre-paint ${per('PrePaint')}, paint ${per('Paint')}, layerize ${per('Layerize')}, commit ${per('Commit')})`;
+}
 const k = moves;
 await page.mouse.up();
 const moved = await page.evaluate((i) => document.querySelector(`[data-testid=shape][data-index="${i}"]`).querySelector('path').getAttribute('d').split('L')[0], target);
@@ -179,6 +195,9 @@ console.log(
 );
 const os = await import('node:os');
 const cpu = `${os.cpus()[0]?.model ?? ''} × ${os.cpus().length}, load average ${os.loadavg()[0].toFixed(1)}`;
+// the file's part from the history marker on (before/after comparisons written by hand) is kept
+const HISTORY = '<!-- history: kept by run.mjs -->';
+const kept = existsSync(OUT) && readFileSync(OUT, 'utf8').includes(HISTORY) ? readFileSync(OUT, 'utf8').slice(readFileSync(OUT, 'utf8').indexOf(HISTORY)) : '';
 writeFileSync(
   OUT,
   `# The polygon editor with many objects
@@ -199,6 +218,7 @@ Target p95 < 16 ms: ${res.c95 < 16 && res.p95 < 17 ? 'met' : 'NOT met'} (wanted:
 How it stays smooth: the resting polygons are one \`<canvas>\` bitmap (web-ui/src/kinds/shapes/canvas.ts), not drawn again while
 the chosen polygon's point is dragged; the chosen polygon and its handles are SVG over it (\`ObjectShape\` in
 web-ui/src/kinds/shapes/Editor.tsx); the question's answer is given once, on release, not on every move.
-`,
+${phases ? `\nTrace (\`--trace\`): ${phases}.\n` : ''}${kept ? '\n' + kept : ''}`,
 );
+if (phases) console.log(phases);
 console.log('wrote', OUT);
