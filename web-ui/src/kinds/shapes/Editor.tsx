@@ -267,7 +267,9 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
   // a new view (wheel, pinch, pan) is drawn at the next frame, the old bitmap moved with the
   // picture by CSS meanwhile (so many wheel events a frame draw once)
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const drawn = useRef<Scene | null>(null);
+  const drawn = useRef<{ on: HTMLCanvasElement; scene: Scene } | null>(null);
+  /** What this canvas shows (a canvas made anew shows nothing yet). */
+  const shown = (c: HTMLCanvasElement) => (drawn.current?.on === c ? drawn.current.scene : null);
   const frame = useRef<number | null>(null);
   const colours = labels.map((_, i) => optionColour(q, i)).join(' ');
   const colourRef = useRef(colourOf);
@@ -281,7 +283,7 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
   const paint = () => {
     const c = canvasRef.current;
     const s = sceneNow();
-    if (!c || !s || !needsRedraw(drawn.current, s)) return;
+    if (!c || !s || !needsRedraw(shown(c), s)) return;
     const bw = Math.round(s.w * s.dpr);
     const bh = Math.round(s.h * s.dpr);
     if (c.width !== bw) c.width = bw;
@@ -291,7 +293,7 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
     const ctx = c.getContext('2d');
     if (!ctx) return;
     const n = drawScene(ctx, s, colourRef.current);
-    drawn.current = s;
+    drawn.current = { on: c, scene: s };
     c.style.transform = '';
     c.dataset.drawn = String(n);
   };
@@ -300,7 +302,7 @@ export function ShapesEditor({ q, value, onChange, field, lang }: EditorProps) {
   useLayoutEffect(() => {
     const c = canvasRef.current;
     const s = sceneNow();
-    const d = drawn.current;
+    const d = c && shown(c);
     if (!c || !s || !needsRedraw(d, s)) return;
     const sameView = d && d.view.scale === s.view.scale && d.view.tx === s.view.tx && d.view.ty === s.view.ty && d.w === s.w && d.h === s.h;
     if (!d || sameView) {
