@@ -178,6 +178,7 @@ describe('rotated boxes and masks', () => {
     await only(turned);
     const b = await openBrowser(LAPTOP);
     let item;
+    let row;
     let want;
     let tol;
     try {
@@ -232,12 +233,13 @@ describe('rotated boxes and masks', () => {
       await page.keyboard.press('Enter');
       await waitNextItem(page, item.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      row = await rowOf(turned.id, item.id);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
     }
-    const row = await rowOf(turned.id, item.id);
-    const got = row.labels[row.labels.length - 1].answer.turned;
+        const got = row.labels[row.labels.length - 1].answer.turned;
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0].label, 'square');
     close(got[0].angle, 30, 1.5, 'stored angle');
@@ -251,6 +253,7 @@ describe('rotated boxes and masks', () => {
     await only(turned);
     const b = await openBrowser(PHONE, { touch: true });
     let item;
+    let row;
     let want;
     let tol;
     try {
@@ -301,12 +304,13 @@ describe('rotated boxes and masks', () => {
       await done.tap();
       await waitNextItem(page, item.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      row = await rowOf(turned.id, item.id);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
     }
-    const row = await rowOf(turned.id, item.id);
-    const got = row.labels[row.labels.length - 1].answer.turned;
+        const got = row.labels[row.labels.length - 1].answer.turned;
     assert.equal(got.length, 1, JSON.stringify(got));
     close(got[0].angle, -20, 2, 'stored angle');
     close(got[0].cx, want.cx, tol, 'cx');
@@ -319,6 +323,7 @@ describe('rotated boxes and masks', () => {
     await only(painted);
     const b = await openBrowser(LAPTOP);
     let item;
+    let row;
     let m;
     let y1;
     let y2;
@@ -363,12 +368,13 @@ describe('rotated boxes and masks', () => {
       await page.getByTestId('q-submit').click();
       await waitNextItem(page, item.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      row = await rowOf(painted.id, item.id);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
     }
-    const row = await rowOf(painted.id, item.id);
-    const got = row.labels[row.labels.length - 1].answer.paint;
+        const got = row.labels[row.labels.length - 1].answer.paint;
     assert.equal(got.length, 1, JSON.stringify(got).slice(0, 300));
     assert.equal(got[0].label, 'triangle');
     assert.deepEqual(got[0].rle.size, [row.height, row.width], 'the RLE is the picture’s size');
@@ -385,6 +391,7 @@ describe('rotated boxes and masks', () => {
     await only(painted);
     const b = await openBrowser(PHONE, { touch: true });
     let item;
+    let row;
     let m;
     let spot;
     let gone;
@@ -434,12 +441,13 @@ describe('rotated boxes and masks', () => {
       await done.tap();
       await waitNextItem(page, item.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      row = await rowOf(painted.id, item.id);
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
     }
-    const row = await rowOf(painted.id, item.id);
-    const got = row.labels[row.labels.length - 1].answer.paint;
+        const got = row.labels[row.labels.length - 1].answer.paint;
     assert.equal(got.length, 1);
     assert.deepEqual(got[0].rle.size, [row.height, row.width]);
     const mask = rleMask(got[0].rle);
