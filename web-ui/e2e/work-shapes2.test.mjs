@@ -481,6 +481,7 @@ describe('rotated boxes and masks', () => {
       const hrefs = await layers.evaluateAll((xs) => xs.map((x) => x.getAttribute('href')));
       assert.equal(new Set(hrefs).size, hrefs.length, 'each mask drawn in its own colour');
       await shot(page, 'laptop-zh-lead-review-mask');
+      assert.ok(await mcard.getByTestId('accept').isDisabled(), 'no empty consensus to accept');
 
       // the box: each annotator's outline in their colour, the colours of their rows
       await page.goto(`${BASE}/#/review?order=${turned.id}`);
@@ -495,7 +496,9 @@ describe('rotated boxes and masks', () => {
       const rgb = (hex) => `rgb(${parseInt(hex.slice(1, 3), 16)}, ${parseInt(hex.slice(3, 5), 16)}, ${parseInt(hex.slice(5, 7), 16)})`;
       for (const s of strokes) assert.ok(dots.includes(rgb(s)), `${s} is an annotator’s colour (${dots})`);
       await shot(page, 'laptop-zh-lead-review-rotated-box');
-      // the lead draws the right box over the picture
+      // nothing agreed to accept (accepting would settle it as "nothing to draw"): the lead
+      // draws the right box over the picture
+      assert.ok(await card.getByTestId('accept').isDisabled(), 'no empty consensus to accept');
       await card.getByTestId('override').click();
       const form = card.getByTestId('template-override');
       await form.locator('[data-testid=q-shapes][data-kind=rotated_box] .box-canvas').waitFor();
