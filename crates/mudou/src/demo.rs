@@ -248,11 +248,24 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     }
 
     let (org_id, shapes_id) = (OrgId::new(org.id), DatasetId::new(dataset.id));
-    seed_orders(svc, org_id, client.id, shapes_id).await?;
+    let drawn = seed_orders(svc, org_id, client.id, shapes_id).await?;
     let centre_id = CentreId::new(centre.id);
     seed_history(svc, org_id, client.id, shapes_id, centre_id, admin.id).await?;
     review_history(svc, org_id, shapes_id, centre_id, lead.id).await?;
     questions(svc, centre_id, lead.id).await?;
+    // After the lead's past review: the drawing orders' disagreements stay in the queue.
+    let started = std::time::Instant::now();
+    let truth = crate::simulate::truth_boxes(svc, org_id, shapes_id).await?;
+    let mut labels = 0;
+    for (order_id, spec) in &drawn {
+        labels +=
+            crate::simulate::drawn_answers(svc, *order_id, spec, &truth, now_millis()).await?;
+    }
+    tracing::info!(
+        labels,
+        ms = started.elapsed().as_millis() as u64,
+        "simulated the drawing orders' past work"
+    );
     writing_order(svc, org_id, client.id).await?;
     // Open orders whose history pays under the centre's floor alert the lead and the admin.
     mudou_app::wage::sweep(svc).await?;
@@ -402,13 +415,14 @@ fn label(
 /// Open orders of every task type, so the demo's annotators find work at once: single choice
 /// (after a practice unit: a training order whose pass opens real single-choice work),
 /// multi-label and boxes on the shapes, and text classification on a second dataset of short
-/// reviews. Each shape label shows an example picture.
+/// reviews. Each shape label shows an example picture. Returns the drawing orders that get
+/// a little past work (`simulate::drawn_answers`).
 async fn seed_orders(
     svc: &Services,
     org_id: OrgId,
     client_id: UserId,
     shapes_id: DatasetId,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(OrderId, mudou_domain::OrderSpec)>> {
     let store = &svc.store;
     let now = now_millis();
 
@@ -675,6 +689,36 @@ async fn seed_orders(
                 "priority": 3
             }),
         ),
+        // A box turned to fit the shape, and a shape painted with the brush: both with a
+        // little past work (see `simulate::drawn_answers`).
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "斜框",
+                "task_type": "template",
+                "template": shape_turned(),
+                "instructions": "先按数字选形状，在图上拖出框，再拖框上的圆点把框转到贴着形状的边，拖框的中间可以挪动它。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 20,
+                "priority": 3
+            }),
+        ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "涂色",
+                "task_type": "template",
+                "template": shape_painted(),
+                "instructions": "先按数字选形状，再用画笔把整个形状涂满，不要涂到外面。涂多了用橡皮擦掉，笔可以调大调小。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 30,
+                "priority": 3
+            }),
+        ),
     ];
     // A small star that is easy to miss: added to the single-choice order's instructions after
     // publish, as its second version (annotators see "new example" at their next unit).
@@ -683,11 +727,15 @@ async fn seed_orders(
         .filter(|r| r.label.as_deref() == Some("star") && r.tag.as_deref() != Some("normal"))
         .find_map(|r| items.iter().find(|i| i.file_name == r.file))
         .map(|i| i.id);
+    let mut drawn = Vec::new();
     for (dataset, spec) in orders {
         let spec: mudou_domain::OrderSpec =
             serde_json::from_value(spec).context("a demo order spec")?;
         let order =
             mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
+        if spec.name == "斜框" || spec.name == "涂色" {
+            drawn.push((OrderId::new(order.id), spec.clone()));
+        }
         if spec.name == "形状单选"
             && let Some(item) = small_star
         {
@@ -706,7 +754,7 @@ async fn seed_orders(
             .await?;
         }
     }
-    Ok(())
+    Ok(drawn)
 }
 
 /// An option of a demo template.
@@ -1148,9 +1196,9 @@ async fn seed_history(
     Ok(())
 }
 
-/// The polygon order's template: each shape outlined, with a yes/no attribute.
-fn shape_polygons() -> serde_json::Value {
-    let options: Vec<serde_json::Value> = [
+/// The four shapes as a drawing question's classes (keys 1–4).
+fn shape_options() -> Vec<serde_json::Value> {
+    [
         ("circle", "圆形", "Circle", '1'),
         ("square", "方形", "Square", '2'),
         ("triangle", "三角形", "Triangle", '3'),
@@ -1158,7 +1206,12 @@ fn shape_polygons() -> serde_json::Value {
     ]
     .into_iter()
     .map(|(k, zh, en, h)| option(k, zh, en, Some(h), None))
-    .collect();
+    .collect()
+}
+
+/// The polygon order's template: each shape outlined, with a yes/no attribute.
+fn shape_polygons() -> serde_json::Value {
+    let options = shape_options();
     serde_json::json!({
         "layout": "one",
         "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
@@ -1190,6 +1243,32 @@ fn star_tips() -> serde_json::Value {
                     tip("lower_left", "左下", "Lower left"),
                     tip("upper_left", "左上", "Upper left")],
                 "edges": [[0, 2], [2, 4], [4, 1], [1, 3], [3, 0]]}}}
+        ]
+    })
+}
+
+/// The rotated-box order's template: each shape in a box turned to fit it.
+fn shape_turned() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "turned", "kind": "rotated_box", "field": "image",
+             "title_zh": "给每个形状画一个贴边的斜框", "title_en": "Box every shape, turned to fit",
+             "options": shape_options()}
+        ]
+    })
+}
+
+/// The mask order's template: each shape painted with the brush.
+fn shape_painted() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "paint", "kind": "mask", "field": "image",
+             "title_zh": "把每个形状涂满", "title_en": "Paint every shape",
+             "options": shape_options()}
         ]
     })
 }

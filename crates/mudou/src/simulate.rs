@@ -430,6 +430,209 @@ pub async fn written_answers(
     Ok(stored)
 }
 
+/// The shapes known on each item of a dataset, from its known answers' boxes (`{"boxes":
+/// [{"label", "x", "y", "w", "h"}]}`): label and `[x, y, w, h]`.
+pub(crate) async fn truth_boxes(
+    svc: &Services,
+    org_id: OrgId,
+    dataset_id: DatasetId,
+) -> anyhow::Result<HashMap<i64, Vec<(String, [f64; 4])>>> {
+    let items = svc.store.list_items(org_id, dataset_id, 0, 10_000).await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|i| {
+            let g: serde_json::Value = serde_json::from_str(i.gold.as_deref()?).ok()?;
+            let boxes = g["boxes"]
+                .as_array()?
+                .iter()
+                .filter_map(|b| {
+                    Some((
+                        b["label"].as_str()?.to_owned(),
+                        [
+                            b["x"].as_f64()?,
+                            b["y"].as_f64()?,
+                            b["w"].as_f64()?,
+                            b["h"].as_f64()?,
+                        ],
+                    ))
+                })
+                .collect::<Vec<_>>();
+            Some((i.id, boxes))
+        })
+        .collect())
+}
+
+/// The outline of a shape of the demo's pictures inside its box: a circle (as 32 points), a
+/// triangle standing on its base, a five-pointed star, or the box itself (a square).
+fn outline(label: &str, [x, y, w, h]: [f64; 4]) -> Vec<[f64; 2]> {
+    let (cx, cy, rx, ry) = (x + w / 2.0, y + h / 2.0, w / 2.0, h / 2.0);
+    let round = |n: usize, r: &dyn Fn(usize) -> f64, turn: f64| -> Vec<[f64; 2]> {
+        (0..n)
+            .map(|i| {
+                let a = turn + i as f64 * std::f64::consts::TAU / n as f64;
+                [cx + rx * r(i) * a.cos(), cy + ry * r(i) * a.sin()]
+            })
+            .collect()
+    };
+    match label {
+        "circle" => round(32, &|_| 1.0, 0.0),
+        "triangle" => vec![[cx, y], [x + w, y + h], [x, y + h]],
+        "star" => round(
+            10,
+            &|i| if i % 2 == 0 { 1.0 } else { 0.42 },
+            -std::f64::consts::FRAC_PI_2,
+        ),
+        _ => vec![[x, y], [x + w, y], [x + w, y + h], [x, y + h]],
+    }
+}
+
+/// What demo drawer `who` (0 or 1) draws of a known shape for a question of `kind`
+/// (`rotated_box` or `mask`) on a `width`×`height` picture; `off`: the second drawer
+/// misreads it (a shape half its size in a corner of the right one: no match, a
+/// disagreement).
+fn drawn_shape(
+    kind: &str,
+    who: usize,
+    off: bool,
+    (label, b): &(String, [f64; 4]),
+    (width, height): (i64, i64),
+) -> Option<serde_json::Value> {
+    use mudou_consensus::shapes::{Polygon, Rle, RotatedBox};
+    let [x, y, w, h] = *b;
+    // the second drawer's shape is a little smaller (or, misread, half as big in a corner)
+    let b = match (who, off) {
+        (0, _) => [x, y, w, h],
+        (_, false) => [x + w * 0.03, y + h * 0.03, w * 0.94, h * 0.94],
+        (_, true) => [x, y, w * 0.45, h * 0.45],
+    };
+    let (fw, fh) = (width as f64, height as f64);
+    match kind {
+        "rotated_box" => {
+            // turned a little (the second drawer the other way), shrunk until inside
+            let mut r = RotatedBox {
+                cx: b[0] + b[2] / 2.0,
+                cy: b[1] + b[3] / 2.0,
+                w: b[2],
+                h: b[3],
+                angle: if who == 0 { 4.0 } else { -3.0 },
+            };
+            while r.w > 2.0
+                && r.corners()
+                    .iter()
+                    .any(|c| c[0] < 0.0 || c[1] < 0.0 || c[0] > fw || c[1] > fh)
+            {
+                r.w *= 0.96;
+                r.h *= 0.96;
+            }
+            Some(serde_json::json!({"label": label, "cx": r.cx, "cy": r.cy,
+                "w": r.w, "h": r.h, "angle": r.angle}))
+        }
+        "mask" => {
+            let ring = outline(label, b);
+            let m = Rle::from_polygon(&Polygon::new(ring), height as u32, width as u32);
+            (m.area() > 0).then(|| {
+                serde_json::json!({"label": label,
+                    "rle": {"size": [height, width], "counts": m.to_compressed()}})
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A little past work on a drawing order (a `rotated_box` or `mask` question; overlap 2):
+/// the centre's first two annotators each take the same unit and draw the known shapes of
+/// each picture, close enough to agree (the item settles by consensus) except on the unit's
+/// third picture, where the second misreads the shape: a disagreement that waits in the
+/// lead's review. Every answer is checked as the workbench's would be. Returns how many were
+/// stored.
+pub async fn drawn_answers(
+    svc: &Services,
+    order_id: OrderId,
+    spec: &OrderSpec,
+    truth: &HashMap<i64, Vec<(String, [f64; 4])>>,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let store = &svc.store;
+    let q = spec
+        .template()
+        .questions
+        .iter()
+        .find(|q| q.kind == "rotated_box" || q.kind == "mask")
+        .map(|q| (q.key.clone(), q.kind.clone()))
+        .context("a drawing order asks a rotated box or mask question")?;
+    let drawers = store
+        .list_users(&UserFilter {
+            role: Some(mudou_domain::Role::Annotator),
+            ..Default::default()
+        })
+        .await?;
+    // seeded by the order: each order's labels have their own UUIDs
+    let mut rng = ChaCha8Rng::seed_from_u64(28_000 + order_id.get() as u64);
+    let mut stored = 0;
+    for (who, u) in drawers.iter().take(2).enumerate() {
+        let Some(centre_id) = u.centre_id else {
+            continue;
+        };
+        let t = now - 7_200_000 + who as i64 * 900_000;
+        let Some(a) = store
+            .lease_unit(
+                order_id,
+                u.id,
+                centre_id,
+                t,
+                LEASE_MS,
+                spec.unit_size as i64,
+            )
+            .await?
+        else {
+            continue;
+        };
+        let items = store.assignment_items(&a).await?;
+        for (i, it) in items.iter().enumerate() {
+            let (Some(known), Some(size)) = (truth.get(&it.item_id), it.width.zip(it.height))
+            else {
+                continue;
+            };
+            let objects: Vec<serde_json::Value> = known
+                .iter()
+                .filter_map(|k| drawn_shape(&q.1, who, i == 2, k, size))
+                .collect();
+            let value = serde_json::json!({ q.0.as_str(): objects });
+            let parsed = Answer::parse(spec, &value, Some(size))
+                .map_err(|e| anyhow::anyhow!("a simulated drawing was refused: {e}"))?;
+            let spent = 25.0 + 5.0 * i as f64 + rng.random_range(0.0..10.0);
+            let label = NewLabel {
+                client_uuid: uuid(&mut rng),
+                assignment_id: a.id,
+                item_id: it.item_id,
+                annotator_id: u.id.get(),
+                pay_fen: spec.pay_for(Some(&parsed)),
+                pay_on_submit: spec.pay_on == PayOn::Submit,
+                answer: Some(parsed.to_json().to_string()),
+                skip_reason: None,
+                client_ms: (spent * 1000.0) as i64,
+                server_ms: 3,
+                instructions_version: None,
+            };
+            let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
+            let outcome = store
+                .submit_label(&label, at, LEASE_MS, |x| {
+                    mudou_domain::live::decide(spec, x)
+                })
+                .await?;
+            match outcome {
+                Ok(SubmitOutcome::Stored { replay: false, .. }) => stored += 1,
+                Ok(_) => {}
+                Err(why) => anyhow::bail!("a simulated drawing was refused: {why:?}"),
+            }
+        }
+        store
+            .finish_assignment(u.id, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
+            .await?;
+    }
+    Ok(stored)
+}
+
 /// The right answer of each item of a dataset, from its known answers (`{"label": …}`).
 pub(crate) async fn truths(
     svc: &Services,
@@ -640,6 +843,38 @@ mod tests {
         );
         assert_eq!(r.versions[1].compared_with, Some(1));
 
+        // The drawing orders' past work: two drawers on one unit of each, four pictures
+        // settled by consensus and one disagreement waiting in the lead's review.
+        let org = store.list_orgs().await.unwrap()[0].id;
+        for name in ["斜框", "涂色"] {
+            let o = store
+                .list_orders(OrgId::new(org))
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|o| o.name == name)
+                .unwrap();
+            let c = store.order_counts(OrderId::new(o.id)).await.unwrap();
+            assert_eq!(
+                (c.labels, c.resolved, c.escalated),
+                (10, 4, 1),
+                "{name}: {c:?}"
+            );
+            let queue = store
+                .review_queue(
+                    centre,
+                    &mudou_store::QueueFilter {
+                        order_id: Some(o.id),
+                        reason: None,
+                        limit: 10,
+                        offset: 0,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(queue.len(), 1, "{name}: {queue:?}");
+        }
+
         let now = mudou_store::now_millis();
         let cal = Calendar::china();
         let period = cal.period_of(now);
@@ -728,5 +963,49 @@ mod tests {
         let u = uuid(&mut rng);
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
+    }
+
+    /// The demo drawers' shapes: a turned box kept inside the picture, a mask of the
+    /// picture's size; the misread one far from the right one.
+    #[test]
+    fn drawn_shapes_fit_the_picture() {
+        use mudou_consensus::shapes::{Polygon, Rle, RotatedBox, polygon_iou};
+        let known = ("square".to_owned(), [400.0, 280.0, 80.0, 80.0]); // touching the corner
+        let boxed = |who, off| {
+            let v = drawn_shape("rotated_box", who, off, &known, (480, 360)).unwrap();
+            let r = RotatedBox {
+                cx: v["cx"].as_f64().unwrap(),
+                cy: v["cy"].as_f64().unwrap(),
+                w: v["w"].as_f64().unwrap(),
+                h: v["h"].as_f64().unwrap(),
+                angle: v["angle"].as_f64().unwrap(),
+            };
+            assert!(r.angle != 0.0);
+            for c in r.corners() {
+                assert!(
+                    (0.0..=480.0).contains(&c[0]) && (0.0..=360.0).contains(&c[1]),
+                    "{c:?}"
+                );
+            }
+            r.polygon()
+        };
+        let iou = |a: &Polygon, b: &Polygon| polygon_iou(a, b);
+        assert!(iou(&boxed(0, false), &boxed(1, false)) > 0.7);
+        assert!(iou(&boxed(0, true), &boxed(1, true)) < 0.4);
+        let masked = |who, off| {
+            let v = drawn_shape(
+                "mask",
+                who,
+                off,
+                &("star".to_owned(), [100.0, 50.0, 120.0, 120.0]),
+                (480, 360),
+            )
+            .unwrap();
+            assert_eq!(v["rle"]["size"], serde_json::json!([360, 480]));
+            Rle::from_compressed(360, 480, v["rle"]["counts"].as_str().unwrap()).unwrap()
+        };
+        assert!(masked(0, false).iou(&masked(1, false)) > 0.7);
+        assert!(masked(0, true).iou(&masked(1, true)) < 0.4);
+        assert!(drawn_shape("polygon", 0, false, &known, (480, 360)).is_none());
     }
 }

@@ -5,6 +5,7 @@ import {
   answerText,
   boxesOf,
   cleanAnswer,
+  nothingAgreed,
   pauseText,
   pct,
   sortWorkers,
@@ -71,6 +72,18 @@ describe('lead review helpers', () => {
     expect(cleanAnswer(a)).toEqual({ boxes: [{ label: 'cat', x: 1, y: 2, w: 3, h: 4 }] });
     expect(cleanAnswer({ label: 'cat' })).toEqual({ label: 'cat' });
     expect(cleanAnswer({ labels: ['dog'] })).toEqual({ labels: ['dog'] });
+  });
+
+  it('finds a drawing disagreement: no shape agreed where annotators drew', () => {
+    const drew = { turned: [{ label: 'star', cx: 10, cy: 10, w: 5, h: 5, angle: 4 }] };
+    expect(nothingAgreed({ turned: [] }, [drew, drew])).toBe(true);
+    // everyone drew nothing: "nothing there" is agreed
+    expect(nothingAgreed({ turned: [] }, [{ turned: [] }, { turned: [] }])).toBe(false);
+    expect(nothingAgreed({ turned: drew.turned }, [drew, drew])).toBe(false);
+    // answers of other kinds, and none
+    expect(nothingAgreed({ label: 'cat' }, [{ label: 'dog' }])).toBe(false);
+    expect(nothingAgreed({ answer: '好' }, [{ answer: '好' }])).toBe(false);
+    expect(nothingAgreed(null, [drew])).toBe(false);
   });
 
   it('sorts the quality table, people without a figure last', () => {

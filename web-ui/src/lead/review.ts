@@ -233,6 +233,22 @@ export function cleanAnswer(a: AnswerValue): AnswerValue {
   return { label: a.label };
 }
 
+/** Whether a form's consensus has no shape for a drawing question some annotator drew on:
+ * the annotators' shapes did not match (a disagreement), so there is nothing agreed to
+ * accept — accepting would settle the item as "nothing to draw". */
+export function nothingAgreed(consensus: unknown, answers: unknown[]): boolean {
+  if (!consensus || typeof consensus !== 'object' || Array.isArray(consensus)) return false;
+  return Object.entries(consensus as Record<string, unknown>).some(
+    ([k, v]) =>
+      Array.isArray(v) &&
+      v.length === 0 &&
+      answers.some((a) => {
+        const x = a && typeof a === 'object' ? (a as Record<string, unknown>)[k] : undefined;
+        return Array.isArray(x) && x.length > 0;
+      }),
+  );
+}
+
 /** A share as a whole percentage, or '—'. */
 export function pct(v: number | null | undefined): string {
   return typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}%` : '—';

@@ -11,6 +11,7 @@ import { Button, ErrorNote, LoadState, Note, Section, useLoad, useSay } from '..
 import {
   answerText,
   cleanAnswer,
+  nothingAgreed,
   reasonKey,
   type AnswerOut,
   type AnswerValue,
@@ -265,7 +266,7 @@ function ReviewCard({ item, order, onDecided }: { item: ReviewItem; order: Queue
                     kind="primary"
                     label={t(written ? 'wr_accept' : 'accept')}
                     busy={busy === 'accept'}
-                    disabled={!item.consensus || item.answers.every((a) => !a.answer)}
+                    disabled={!item.consensus || item.answers.every((a) => !a.answer) || nothingAgreed(item.consensus, item.answers.map((a) => a.answer))}
                     data-testid="accept"
                     onClick={() => void decide({ decision: 'accept' }, 'decided_accept')}
                   />
