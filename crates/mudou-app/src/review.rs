@@ -122,6 +122,9 @@ pub fn plan(spec: &OrderSpec, d: &CheckedDecision, item: &ItemNow) -> Result<Dec
     }
     match d.kind {
         DecisionKind::Accept => match &item.answer {
+            Some(a) if nothing_agreed(a, &item.answers) => Err(
+                "the drawings do not agree, so the consensus holds none of them: draw the answer yourself or send it back".into(),
+            ),
             Some(a) if !item.answers.is_empty() => Ok(DecisionPlan::Final {
                 answer: a.clone(),
                 agrees: agrees(a),
@@ -142,6 +145,25 @@ pub fn plan(spec: &OrderSpec, d: &CheckedDecision, item: &ItemNow) -> Result<Dec
             rejected: Vec::new(),
         }),
     }
+}
+
+/// Whether the consensus `answer` has an empty list of objects where an annotator drew some
+/// (a drawing question whose objects matched nobody else's): accepting it would settle the
+/// item as "nothing to draw".
+fn nothing_agreed(answer: &str, answers: &[(i64, i64, String)]) -> bool {
+    let Ok(serde_json::Value::Object(consensus)) = serde_json::from_str(answer) else {
+        return false;
+    };
+    let drawn: Vec<serde_json::Value> = answers
+        .iter()
+        .filter_map(|(_, _, a)| serde_json::from_str(a).ok())
+        .collect();
+    consensus.iter().any(|(key, v)| {
+        v.as_array().is_some_and(Vec::is_empty)
+            && drawn
+                .iter()
+                .any(|a| a[key.as_str()].as_array().is_some_and(|l| !l.is_empty()))
+    })
 }
 
 /// A decision on an order whose answers settle by review (written answers): accept makes
@@ -230,5 +252,26 @@ pub async fn sweep_loop(svc: Services) {
         if let Err(e) = run_pending_exclusions(&svc).await {
             tracing::warn!(code = e.code.as_str(), message = %e.message, "exclusion sweep failed; trying again");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nothing_agreed;
+
+    #[test]
+    fn an_empty_drawing_consensus_over_drawn_answers_is_nothing_agreed() {
+        let drawn = |a: &str| vec![(1, 7, a.to_owned()), (2, 8, r#"{"turned":[]}"#.to_owned())];
+        let star = r#"{"turned":[{"label":"star","cx":5,"cy":5,"w":4,"h":4,"angle":0}]}"#;
+        assert!(nothing_agreed(r#"{"turned":[]}"#, &drawn(star)));
+        // Everyone drew nothing: "nothing" is agreed.
+        assert!(!nothing_agreed(
+            r#"{"turned":[]}"#,
+            &drawn(r#"{"turned":[]}"#)
+        ));
+        // A consensus with objects, a choice, or no JSON at all.
+        assert!(!nothing_agreed(star, &drawn(star)));
+        assert!(!nothing_agreed(r#"{"label":"cat"}"#, &drawn(star)));
+        assert!(!nothing_agreed("not json", &drawn(star)));
     }
 }

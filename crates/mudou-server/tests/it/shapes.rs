@@ -215,3 +215,77 @@ both!(a_keypoints_question_needs_a_fitting_skeleton, |app| {
         assert_eq!(r.body["error"]["field"], path, "{}", r.body);
     }
 });
+
+both!(
+    drawings_that_do_not_agree_cannot_be_accepted_as_nothing,
+    |app| {
+        let w = app.world().await;
+        let order_id = order(&app, &w, 2, spec()).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let (aid1, items) = take(&a1).await;
+        let (aid2, _) = take(&a2).await;
+        // Two squares far apart: no object matches, the merged answer holds none.
+        give(
+            &a1,
+            aid1,
+            items[0],
+            json!({"outline": [outline(10.0, 10.0, 60.0)]}),
+        )
+        .await
+        .ok();
+        give(
+            &a2,
+            aid2,
+            items[0],
+            json!({"outline": [outline(300.0, 200.0, 80.0)]}),
+        )
+        .await
+        .ok();
+
+        let lead = app.browser();
+        lead.login("lead_a").await.ok();
+        let queue = lead
+            .get(&format!(
+                "/api/v1/lead/review?order_id={order_id}&reason=escalated&limit=100"
+            ))
+            .await;
+        let listed = queue.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["item_id"].as_i64() == Some(items[0]));
+        assert!(
+            listed,
+            "the disagreement waits for the lead: {}",
+            queue.body
+        );
+        let path = format!("/api/v1/lead/review/{order_id}/items/{}/decision", items[0]);
+        let r = lead.post(&path, json!({"decision": "accept"})).await;
+        assert_eq!(r.status.as_u16(), 409, "{}", r.body);
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("do not agree"),
+            "{}",
+            r.body
+        );
+        // Drawing the answer settles it.
+        let r = lead
+            .post(
+                &path,
+                json!({"decision": "override",
+                       "answer": {"outline": [outline(300.0, 200.0, 80.0)]}}),
+            )
+            .await;
+        r.ok();
+        let g = lead
+            .get(&format!(
+                "/api/v1/lead/review/{order_id}/items/{}/decisions",
+                items[0]
+            ))
+            .await;
+        assert_eq!(g.ok()["items"][0]["decision"], "override", "{}", g.body);
+    }
+);
