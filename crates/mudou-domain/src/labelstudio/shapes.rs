@@ -14,6 +14,9 @@
 //!   an object ends where its class changes or one of its points comes again. A hidden point
 //!   (`v` 1) carries the region note `meta.text ["hidden"]`; an absent one is not written.
 //!
+//! Read back, pixels are rounded to 0.01 and angles to 0.0001°: written and read again, an
+//! object comes back within that (masks exactly).
+//!
 //! A region that cannot be an object of its question (a class it does not have, a point
 //! outside 0–100 %, fewer than 3 polygon points, a brush not of the picture's size) is
 //! refused with the reason; the caller skips the whole task.

@@ -588,3 +588,32 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn label_studio_keypoints_group_into_objects() {
+    // Label Studio's own labels (point names, one class): an object ends where a point of
+    // it comes again.
+    let ls = r#"<View><Image name="img" value="$image"/>
+      <KeyPointLabels name="kp" toName="img"><Label value="Face"/><Label value="Nose"/></KeyPointLabels></View>"#;
+    let t = template_from_config(ls).unwrap();
+    let point = |label: &str, x: f64| {
+        json!({"id": format!("{label}{x}"), "from_name": "kp", "to_name": "img", "type": "keypointlabels",
+               "original_width": 200, "original_height": 100,
+               "value": {"x": x, "y": 50, "width": 1, "keypointlabels": [label]}})
+    };
+    let r = read_results(
+        &t,
+        &[
+            point("Face", 10.0),
+            point("Nose", 20.0),
+            point("Nose", 60.0),
+        ],
+        &size,
+    );
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(
+        r.answer["kp"],
+        json!([{"label": "kp", "points": [[20.0, 50.0, 2], [40.0, 50.0, 2]]},
+               {"label": "kp", "points": [[0, 0, 0], [120.0, 50.0, 2]]}])
+    );
+}
