@@ -117,7 +117,11 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     credentials: 'same-origin',
     headers: { Accept: 'application/json' },
   };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file sent as it is (a COCO JSON, a YOLO ZIP, a CVAT XML), typed by the Blob.
+    init.headers = { ...init.headers, 'Content-Type': body.type || 'application/octet-stream' };
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers = { ...init.headers, 'Content-Type': 'application/json' };
     init.body = JSON.stringify(body);
   }

@@ -7,8 +7,12 @@
 //! (any data key becomes a field of that name; a Markdown field is written as `Text`), and the control tags `Choices` (`choice="single"` or
 //! `"single-radio"` → `choice`, `"multiple"` → `multi_choice`), `Rating` (`maxRating` steps),
 //! `Number` (`min`, `max`, `step`), `TextArea` (`maxLength` → `max_chars`) and
-//! `RectangleLabels` (boxes; a `Label`'s `background` is kept when it is `#rrggbb`), with
-//! `Choices perRegion="true"` on the same picture as the boxes' attributes. `required`,
+//! `RectangleLabels` (boxes; a `Label`'s `background` is kept when it is `#rrggbb`;
+//! `canRotate="true"` → rotated boxes), `PolygonLabels` (polygons), `BrushLabels` (masks)
+//! and `KeyPointLabels` (keypoints: see `labelstudio/shapes.rs` for the skeleton), with
+//! `Choices perRegion="true"` on the same picture as the shapes' attributes. Label Studio
+//! has no line tag: a polyline question is left out of a written config (a `Header` says
+//! so) and out of written results. `required`,
 //! `toName` (the question's field; several names: the item as a whole) and
 //! `visibleWhen="choice-selected"` with `whenTagName`/`whenChoiceValue` (on the control or
 //! a `View` around it) carry over. A `Header` names the next field, question or attribute.
@@ -30,9 +34,21 @@ use utoipa::ToSchema;
 
 use crate::ValidationError;
 use crate::template::{
-    AttributeDef, Condition, FieldDef, FieldKind, Layout, OptionDef, Question, Settings, Template,
-    is_colour, is_key,
+    AttributeDef, Condition, FieldDef, FieldKind, Layout, OptionDef, Question, Settings, Skeleton,
+    SkeletonPoint, Template, is_colour, is_key,
 };
+
+pub mod brush;
+mod shapes;
+
+/// The sigma of a keypoint read from a config (Label Studio has none): between COCO's.
+pub const DEFAULT_SIGMA: f64 = 0.05;
+
+/// Whether a kind is drawn on a picture as regions Label Studio keeps (boxes and
+/// [`shapes::KINDS`]).
+fn is_drawn(kind: &str) -> bool {
+    kind == "boxes" || shapes::KINDS.contains(&kind)
+}
 
 /// A tag of a config that has no place in a template.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -219,6 +235,94 @@ impl<'a> Reader<'a> {
         (out, names)
     }
 
+    /// A `KeyPointLabels`' classes and skeleton: labels aliased `class:point` (as written
+    /// configs have them) give each class the same points; other labels are the points of
+    /// one class named after the control. Points come in their `model_index` order (else
+    /// as listed), each with sigma [`DEFAULT_SIGMA`]; Label Studio has no edges.
+    fn keypoint_labels(
+        &mut self,
+        node: roxmltree::Node<'a, 'a>,
+        name: &str,
+    ) -> Option<(Vec<OptionDef>, Skeleton)> {
+        let mut classes: Vec<OptionDef> = Vec::new();
+        let mut points: Vec<(Option<u32>, SkeletonPoint)> = Vec::new();
+        for c in node.descendants().skip(1).filter(|n| n.is_element()) {
+            if c.tag_name().name() != "Label" {
+                if !LAYOUT_TAGS.contains(&c.tag_name().name()) {
+                    self.unsupported
+                        .push(unsupported(c, "not an option of KeyPointLabels"));
+                }
+                continue;
+            }
+            let value = c.attribute("value").unwrap_or_default().trim();
+            let alias = c.attribute("alias").map(str::trim).unwrap_or(value);
+            let (class, point, zh) = match alias.split_once(':') {
+                Some((cl, p)) => {
+                    let zh = value.split_once('·').map_or(value, |(_, z)| z);
+                    (Some((cl, value)), p, zh)
+                }
+                None => (None, alias, value),
+            };
+            if let Some((cl, v)) = class
+                && !classes.iter().any(|o| o.key == keyify(cl))
+            {
+                let cname = v.split_once('·').map_or(cl, |(c, _)| c);
+                classes.push(OptionDef {
+                    key: keyify(cl),
+                    name_zh: cut(cname, 40),
+                    name_en: String::new(),
+                    colour: c
+                        .attribute("background")
+                        .map(str::trim)
+                        .filter(|b| is_colour(b))
+                        .map(str::to_owned),
+                    hotkey: None,
+                    icon: None,
+                });
+            }
+            let key = keyify(point);
+            if !points.iter().any(|(_, p)| p.key == key) {
+                points.push((
+                    c.attribute("model_index")
+                        .and_then(|m| m.trim().parse().ok()),
+                    SkeletonPoint {
+                        name_zh: if zh.is_empty() {
+                            key.clone()
+                        } else {
+                            cut(zh, 40)
+                        },
+                        key,
+                        name_en: cut(c.attribute("hint").unwrap_or_default(), 40),
+                        sigma: DEFAULT_SIGMA,
+                    },
+                ));
+            }
+        }
+        if points.is_empty() {
+            self.unsupported
+                .push(unsupported(node, "keypoints without a point"));
+            return None;
+        }
+        if classes.is_empty() {
+            classes.push(OptionDef {
+                key: keyify(name),
+                name_zh: cut(name, 40),
+                name_en: String::new(),
+                colour: None,
+                hotkey: None,
+                icon: None,
+            });
+        }
+        points.sort_by_key(|(i, _)| i.unwrap_or(u32::MAX));
+        Some((
+            classes,
+            Skeleton {
+                points: points.into_iter().map(|(_, p)| p).collect(),
+                edges: Vec::new(),
+            },
+        ))
+    }
+
     /// The field a control's `toName` points at (`None`: several, the item as a whole).
     fn target(&mut self, node: roxmltree::Node<'_, '_>) -> Result<Option<String>, ()> {
         let Some(to) = node.attribute("toName") else {
@@ -281,9 +385,8 @@ impl<'a> Reader<'a> {
                 "Choices" if truthy(c.attribute("perRegion")) => {
                     self.per_region.push((c, self.header.take()));
                 }
-                "Choices" | "Rating" | "Number" | "TextArea" | "RectangleLabels" => {
-                    self.control(c, when)
-                }
+                "Choices" | "Rating" | "Number" | "TextArea" | "RectangleLabels"
+                | "PolygonLabels" | "BrushLabels" | "KeyPointLabels" => self.control(c, when),
                 _ => self.unsupported.push(unsupported(
                     c,
                     if c.attribute("toName").is_some() {
@@ -328,7 +431,7 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-            "RectangleLabels" => {
+            "RectangleLabels" | "PolygonLabels" | "BrushLabels" | "KeyPointLabels" => {
                 if c.attribute("value").is_some_and(|v| v.contains('$')) {
                     self.unsupported
                         .push(unsupported(c, "classes taken from the task's data"));
@@ -336,11 +439,28 @@ impl<'a> Reader<'a> {
                 }
                 if field.is_none() || c.attribute("toName").is_none_or(|t| t.contains(',')) {
                     self.unsupported
-                        .push(unsupported(c, "boxes are drawn on one picture"));
+                        .push(unsupported(c, "shapes are drawn on one picture"));
                     return;
                 }
-                (options, names) = self.options(c, "Label", true);
-                "boxes"
+                match tag {
+                    "KeyPointLabels" => {
+                        let Some((o, skeleton)) = self.keypoint_labels(c, name) else {
+                            return;
+                        };
+                        options = o;
+                        settings.skeleton = Some(skeleton);
+                        "keypoints"
+                    }
+                    _ => {
+                        (options, names) = self.options(c, "Label", true);
+                        match tag {
+                            "PolygonLabels" => "polygon",
+                            "BrushLabels" => "mask",
+                            _ if truthy(c.attribute("canRotate")) => "rotated_box",
+                            _ => "boxes",
+                        }
+                    }
+                }
             }
             "Rating" => {
                 let n = c
@@ -423,7 +543,7 @@ impl<'a> Reader<'a> {
             }
             let Ok(field) = self.target(c) else { continue };
             let boxes: Vec<usize> = (0..self.questions.len())
-                .filter(|&i| self.questions[i].kind == "boxes" && self.questions[i].field == field)
+                .filter(|&i| is_drawn(&self.questions[i].kind) && self.questions[i].field == field)
                 .collect();
             let at = boxes
                 .iter()
@@ -433,7 +553,7 @@ impl<'a> Reader<'a> {
             let Some(at) = at else {
                 self.unsupported.push(unsupported(
                     c,
-                    "per-region choices go with rectangle labels on the same picture",
+                    "per-region choices go with shapes drawn on the same picture",
                 ));
                 continue;
             };
@@ -840,12 +960,41 @@ pub fn config_from_template(t: &Template) -> String {
                     "{indent}<TextArea {head} maxSubmissions=\"1\"{a}/>\n"
                 ));
             }
-            "boxes" => {
-                out.push_str(&format!("{indent}<RectangleLabels {head}>\n"));
-                for o in &q.options {
-                    option_xml(&mut out, "Label", o, &inner);
+            "boxes" | "polygon" | "mask" | "rotated_box" | "keypoints" => {
+                let (tag, extra) = match q.kind.as_str() {
+                    "polygon" => ("PolygonLabels", ""),
+                    "mask" => ("BrushLabels", ""),
+                    "keypoints" => ("KeyPointLabels", ""),
+                    "rotated_box" => ("RectangleLabels", " canRotate=\"true\""),
+                    _ => ("RectangleLabels", ""),
+                };
+                out.push_str(&format!("{indent}<{tag} {head}{extra}>\n"));
+                match &q.settings.skeleton {
+                    Some(sk) if q.kind == "keypoints" => {
+                        for o in &q.options {
+                            for (i, p) in sk.points.iter().enumerate() {
+                                out.push_str(&format!(
+                                    "{inner}<Label value=\"{}\" alias=\"{}\" model_index=\"{i}\"",
+                                    esc(&format!("{}·{}", o.name_zh.trim(), p.name_zh.trim())),
+                                    esc(&shapes::keypoint_label(&o.key, &p.key)),
+                                ));
+                                if !p.name_en.trim().is_empty() {
+                                    out.push_str(&format!(" hint=\"{}\"", esc(&p.name_en)));
+                                }
+                                if let Some(c) = &o.colour {
+                                    out.push_str(&format!(" background=\"{}\"", esc(c)));
+                                }
+                                out.push_str("/>\n");
+                            }
+                        }
+                    }
+                    _ => {
+                        for o in &q.options {
+                            option_xml(&mut out, "Label", o, &inner);
+                        }
+                    }
                 }
-                out.push_str(&format!("{indent}</RectangleLabels>\n"));
+                out.push_str(&format!("{indent}</{tag}>\n"));
                 for a in &q.settings.attributes {
                     let name = esc(&attribute_name(&q.key, &a.key));
                     let to = esc(q.field.as_deref().unwrap_or_default());
@@ -877,9 +1026,10 @@ pub fn config_from_template(t: &Template) -> String {
                     out.push_str(&format!("{indent}</Choices>\n"));
                 }
             }
-            // A kind a config cannot hold (none today): a note instead of a control.
+            // A kind a config cannot hold (a polyline: Label Studio has no line tag): a
+            // note instead of a control.
             other => out.push_str(&format!(
-                "{indent}<Header value=\"({} question {})\"/>\n",
+                "{indent}<Header value=\"({} question {}: Label Studio has no such tag, left out)\"/>\n",
                 esc(other),
                 esc(&q.key)
             )),
@@ -900,6 +1050,21 @@ pub fn config_from_template(t: &Template) -> String {
 /// options keep no English name.
 pub fn normalise(t: &Template) -> Template {
     let mut t = t.clone();
+    t.questions.retain(|q| q.kind != "polyline");
+    for q in t.questions.iter_mut().filter(|q| q.kind == "keypoints") {
+        for o in &mut q.options {
+            o.name_en.clear();
+            o.hotkey = None;
+        }
+        if let Some(sk) = &mut q.settings.skeleton {
+            sk.edges.clear();
+            for p in &mut sk.points {
+                p.sigma = DEFAULT_SIGMA;
+                p.name_zh = p.name_zh.trim().to_owned();
+                p.name_en = p.name_en.trim().to_owned();
+            }
+        }
+    }
     for f in &mut t.fields {
         if f.kind == FieldKind::Markdown {
             f.kind = FieldKind::Text;
@@ -1068,6 +1233,37 @@ pub fn results_from_answer(
                     }
                 }
             }
+            k if shapes::KINDS.contains(&k) => {
+                let Some((w, h)) = size(to) else { continue };
+                for (oi, o) in a.as_array().into_iter().flatten().enumerate() {
+                    let regions = shapes::regions(q, o, w, h, &format!("{rid}o{oi}"));
+                    let Some((first, value)) = regions.first().cloned() else {
+                        continue;
+                    };
+                    for (id, v) in regions {
+                        out.push(shapes::region_result(q, to, w, h, &id, v));
+                    }
+                    let geometry = shapes::geometry(q, &value);
+                    for attr in &q.settings.attributes {
+                        let v = &o["attributes"][&attr.key];
+                        let chosen: Option<String> = if attr.options.is_empty() {
+                            (v.as_bool() == Some(true)).then(|| attr.key.clone())
+                        } else {
+                            v.as_str().map(str::to_owned)
+                        };
+                        if let Some(c) = chosen {
+                            let mut value = Value::Object(geometry.clone());
+                            value["choices"] = json!([c]);
+                            out.push(json!({
+                                "id": first, "from_name": attribute_name(&q.key, &attr.key),
+                                "to_name": to, "type": "choices", "origin": "manual",
+                                "original_width": w, "original_height": h, "image_rotation": 0,
+                                "value": value,
+                            }));
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -1110,24 +1306,56 @@ pub fn box_pixels(
     Ok((round(x0), round(y0), round(x1 - x0), round(y1 - y0)))
 }
 
-/// Label Studio results read as an answer to a template, question by question (`from_name`
-/// is the question's key; options by key or name; boxes in pixels of `size(field)` with
-/// per-region choices as attributes). An empty list of results answers every box question
-/// with no boxes ("nothing here"). Returns the answer (only the questions the results
-/// answer) and what was left out.
+/// Label Studio results read as an answer: see [`read_results`]; what was refused is
+/// listed with what was left out.
 pub fn answer_from_results(
     t: &Template,
     results: &[Value],
     size: &dyn Fn(&str) -> Option<(i64, i64)>,
 ) -> (Map<String, Value>, Vec<String>) {
+    let mut r = read_results(t, results, size);
+    r.left_out.append(&mut r.refused);
+    (r.answer, r.left_out)
+}
+
+/// Label Studio results read as an answer to a template.
+#[derive(Debug, Default)]
+pub struct ReadResults {
+    /// The answer: only the questions the results answer.
+    pub answer: Map<String, Value>,
+    /// Results it does not understand, left out of the answer.
+    pub left_out: Vec<String>,
+    /// Regions that cannot be objects of their question (a class it lacks, a point outside
+    /// the picture, a polygon of fewer than 3 points, a brush of another size): the task
+    /// should not be taken at all.
+    pub refused: Vec<String>,
+}
+
+/// Label Studio results read as an answer to a template, question by question (`from_name`
+/// is the question's key; options by key or name; boxes and the other drawn kinds (see
+/// `labelstudio/shapes.rs`) in pixels of `size(field)` with per-region choices as
+/// attributes). An empty list of results answers every drawing question with no objects
+/// ("nothing here").
+pub fn read_results(
+    t: &Template,
+    results: &[Value],
+    size: &dyn Fn(&str) -> Option<(i64, i64)>,
+) -> ReadResults {
     let mut out = Map::new();
     let mut left_out: Vec<String> = Vec::new();
+    let mut refused: Vec<String> = Vec::new();
     if results.is_empty() {
-        for q in t.questions.iter().filter(|q| q.kind == "boxes") {
+        for q in t.questions.iter().filter(|q| is_drawn(&q.kind)) {
             out.insert(q.key.clone(), json!([]));
         }
-        return (out, left_out);
+        return ReadResults {
+            answer: out,
+            left_out,
+            refused,
+        };
     }
+    // Regions of the drawn kinds beyond boxes, by question, in their order.
+    let mut drawn: HashMap<String, Vec<&Value>> = HashMap::new();
     // Box ids → (question, index in its answer).
     let mut boxes_at: HashMap<String, (String, usize)> = HashMap::new();
     let mut attrs: Vec<&Value> = Vec::new();
@@ -1212,7 +1440,28 @@ pub fn answer_from_results(
                     (_, Err(why)) => left_out.push(format!("{from:?}: {why}")),
                 }
             }
+            (k, ty) if shapes::reads(k, ty) => drawn.entry(q.key.clone()).or_default().push(r),
             _ => left_out.push(format!("{from:?} ({ty})")),
+        }
+    }
+    for q in t.questions.iter().filter(|q| drawn.contains_key(&q.key)) {
+        let field = q
+            .field
+            .as_deref()
+            .or(t.fields.first().map(|f| f.name.as_str()))
+            .unwrap_or("");
+        match shapes::read(q, &drawn[&q.key], size(field)) {
+            Ok(objects) => {
+                let mut list = Vec::with_capacity(objects.len());
+                for (i, (ids, o)) in objects.into_iter().enumerate() {
+                    for id in ids {
+                        boxes_at.insert(id, (q.key.clone(), i));
+                    }
+                    list.push(o);
+                }
+                out.insert(q.key.clone(), Value::Array(list));
+            }
+            Err(why) => refused.push(format!("{:?}: {why}", q.key)),
         }
     }
     // Per-region choices: the attributes of the box with the same id.
@@ -1249,7 +1498,7 @@ pub fn answer_from_results(
         }
     }
     // Yes/no attributes not chosen are "no".
-    for q in t.questions.iter().filter(|q| q.kind == "boxes") {
+    for q in t.questions.iter().filter(|q| is_drawn(&q.kind)) {
         if let Some(list) = out.get_mut(&q.key).and_then(Value::as_array_mut) {
             for b in list {
                 for a in q
@@ -1266,7 +1515,11 @@ pub fn answer_from_results(
         }
     }
     left_out.dedup();
-    (out, left_out)
+    ReadResults {
+        answer: out,
+        left_out,
+        refused,
+    }
 }
 
 #[cfg(test)]

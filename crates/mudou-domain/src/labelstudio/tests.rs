@@ -133,7 +133,7 @@ fn answers_survive_results_both_ways() {
         Value::Object(answer_from_results(&t, &[], &size).0),
         json!({"objects": []})
     );
-    let odd = [json!({"from_name": "x", "type": "polygonlabels", "value": {}})];
+    let odd = [json!({"from_name": "x", "type": "ellipselabels", "value": {}})];
     assert_eq!(answer_from_results(&t, &odd, &size).1.len(), 1);
 }
 
@@ -141,8 +141,9 @@ fn answers_survive_results_both_ways() {
 fn unsupported_tags_are_all_listed() {
     let xml = r#"<View>
       <Image name="img" value="$image"/>
-      <PolygonLabels name="poly" toName="img"><Label value="a"/></PolygonLabels>
-      <KeyPointLabels name="kp" toName="img"><Label value="b"/></KeyPointLabels>
+      <PolygonLabels name="poly" toName="img,img2"><Label value="a"/></PolygonLabels>
+      <Image name="img2" value="$image2"/>
+      <KeyPointLabels name="kp" toName="img"><View/></KeyPointLabels>
       <Audio name="a" value="$audio"/>
       <Choices name="c" toName="img"><Choice value="x"/><Choice value="y"/></Choices>
     </View>"#;
@@ -257,4 +258,362 @@ fn conversations_are_paragraphs_and_markdown_is_text() {
         <Choices name="ok" toName="dialogue" choice="single"><Choice value="好"/><Choice value="差"/></Choices></View>"#;
     let t = template_from_config(ls).unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(t.fields[0].kind, FieldKind::Conversation);
+}
+
+/// A picture with every drawn kind beyond boxes, each with an attribute.
+fn drawings() -> Template {
+    serde_json::from_value(json!({
+        "fields": [{"name": "photo", "kind": "image", "title_zh": "照片"}],
+        "questions": [
+            {"key": "area", "kind": "polygon", "title_zh": "圈出区域", "field": "photo",
+             "options": [{"key": "road", "name_zh": "路", "colour": "#ff0000"}, {"key": "grass", "name_zh": "草"}],
+             "settings": {"attributes": [{"key": "wet", "name_zh": "湿"}]}},
+            {"key": "pose", "kind": "keypoints", "title_zh": "关键点", "field": "photo", "required": false,
+             "options": [{"key": "person", "name_zh": "人"}, {"key": "dog", "name_zh": "狗"}],
+             "settings": {"skeleton": {"points": [
+                 {"key": "nose", "name_zh": "鼻子", "name_en": "Nose", "sigma": 0.05},
+                 {"key": "l_eye", "name_zh": "左眼", "sigma": 0.05},
+                 {"key": "r_eye", "name_zh": "右眼", "sigma": 0.05}], "edges": []},
+                 "attributes": [{"key": "side", "name_zh": "朝向", "options": [
+                     {"key": "front", "name_zh": "正"}, {"key": "back", "name_zh": "背"}]}]}},
+            {"key": "paint", "kind": "mask", "title_zh": "涂出病变", "field": "photo", "required": false,
+             "options": [{"key": "lesion", "name_zh": "病变"}]},
+            {"key": "ships", "kind": "rotated_box", "title_zh": "船", "field": "photo", "required": false,
+             "options": [{"key": "ship", "name_zh": "船"}]},
+            {"key": "lanes", "kind": "polyline", "title_zh": "车道线", "field": "photo", "required": false,
+             "options": [{"key": "lane", "name_zh": "车道"}]}
+        ]
+    }))
+    .unwrap()
+}
+
+fn mask_of(w: u32, h: u32, on: impl Fn(u32, u32) -> bool) -> Value {
+    let pixels: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| u8::from(on(x, y)))
+        .collect();
+    let r = mudou_consensus::shapes::Rle::encode(h, w, &pixels).unwrap();
+    json!({"size": [h, w], "counts": r.to_compressed()})
+}
+
+#[test]
+fn drawn_kinds_configs_both_ways() {
+    let t = drawings();
+    t.validate().unwrap();
+    let xml = config_from_template(&t);
+    assert!(xml.contains("<PolygonLabels name=\"area\""), "{xml}");
+    assert!(xml.contains("<BrushLabels name=\"paint\""), "{xml}");
+    assert!(xml.contains("canRotate=\"true\""), "{xml}");
+    assert!(
+        xml.contains(r#"<Label value="人·鼻子" alias="person:nose" model_index="0" hint="Nose"/>"#),
+        "{xml}"
+    );
+    assert!(xml.contains("polyline question lanes"), "{xml}");
+    let back = template_from_config(&xml).unwrap_or_else(|e| panic!("{}\n{xml}", e.message()));
+    assert_eq!(back, normalise(&t), "{xml}");
+    assert!(back.question("lanes").is_none());
+    assert_eq!(config_from_template(&back), xml.replace(
+        "  <Header value=\"车道线\"/>\n  <Header value=\"(polyline question lanes: Label Studio has no such tag, left out)\"/>\n", ""));
+    // Label Studio's own keypoints: the labels are the points of one class; a plain
+    // rectangle stays boxes.
+    let ls = r#"<View><Image name="img" value="$image"/>
+      <KeyPointLabels name="kp-1" toName="img"><Label value="Nose" model_index="1"/><Label value="Face" model_index="0"/></KeyPointLabels>
+      <RectangleLabels name="b" toName="img"><Label value="car"/></RectangleLabels></View>"#;
+    let t = template_from_config(ls).unwrap();
+    let kp = t.question("kp-1").unwrap();
+    assert_eq!(kp.kind, "keypoints");
+    assert_eq!(kp.options.len(), 1);
+    let sk = kp.settings.skeleton.as_ref().unwrap();
+    assert_eq!(
+        sk.points.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+        ["Face", "Nose"]
+    );
+    assert_eq!(t.question("b").unwrap().kind, "boxes");
+}
+
+fn drawn_answer() -> Value {
+    json!({
+        "area": [{"label": "road", "points": [[10.0, 10.0], [150.5, 12.25], [80.0, 90.0]],
+                  "attributes": {"wet": true}},
+                 {"label": "grass", "points": [[0.0, 0.0], [200.0, 0.0], [200.0, 100.0], [0.0, 100.0]],
+                  "attributes": {"wet": false}}],
+        "pose": [{"label": "person", "points": [[20.0, 30.0, 2], [0, 0, 0], [40.5, 31.0, 1]],
+                  "attributes": {"side": "front"}},
+                 {"label": "person", "points": [[120.0, 30.0, 2], [130.0, 28.0, 2], [110.0, 28.0, 2]],
+                  "attributes": {}},
+                 {"label": "dog", "points": [[60.0, 70.0, 2], [0, 0, 0], [0, 0, 0]],
+                  "attributes": {"side": "back"}}],
+        "paint": [{"label": "lesion", "rle": mask_of(200, 100, |x, y| (x as i32 - 60).pow(2) + (y as i32 - 40).pow(2) < 400)}],
+        "ships": [{"label": "ship", "cx": 100.0, "cy": 50.0, "w": 60.0, "h": 20.0, "angle": 30.0},
+                  {"label": "ship", "cx": 40.25, "cy": 60.5, "w": 30.0, "h": 10.0, "angle": -135.5}],
+    })
+}
+
+/// Within percent rounding: pixels to 0.01, angles to 0.0001°.
+fn close(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() <= 0.011
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| close(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| close(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn drawn_answers_survive_results_both_ways() {
+    let t = drawings();
+    let a = drawn_answer();
+    for q in &t.questions {
+        if let Some(v) = a.get(&q.key) {
+            q.kind()
+                .parse(q, v, Some((200, 100)))
+                .unwrap_or_else(|e| panic!("{}: {e:?}", q.key));
+        }
+    }
+    let results = results_from_answer(&t, &a, &size, "9");
+    let r = read_results(&t, &results, &size);
+    assert!(
+        r.left_out.is_empty() && r.refused.is_empty(),
+        "{:?} {:?}",
+        r.left_out,
+        r.refused
+    );
+    assert!(
+        close(&Value::Object(r.answer.clone()), &a),
+        "{:#}\n{:#}",
+        Value::Object(r.answer),
+        a
+    );
+    // Label Studio's layout: top-left corner before the turn, a clockwise rotation in [0, 360).
+    let ship = results.iter().find(|x| x["from_name"] == "ships").unwrap();
+    let v = &ship["value"];
+    let (s, c) = 30f64.to_radians().sin_cos();
+    let x0 = 100.0 - (30.0 * c - 10.0 * s);
+    assert!((v["x"].as_f64().unwrap() - x0 / 2.0).abs() < 1e-9, "{v}");
+    assert_eq!(v["width"], 30.0);
+    let second = results
+        .iter()
+        .filter(|x| x["from_name"] == "ships")
+        .nth(1)
+        .unwrap();
+    assert_eq!(second["value"]["rotation"], 224.5);
+    // A hidden point carries a region note; an absent one is not written.
+    let points: Vec<&Value> = results
+        .iter()
+        .filter(|x| x["type"] == "keypointlabels")
+        .collect();
+    assert_eq!(points.len(), 2 + 3 + 1);
+    assert_eq!(points[1]["meta"]["text"][0], "hidden");
+    assert_eq!(points[0]["value"]["keypointlabels"][0], "person:nose");
+    // The polygon's attribute rides on its region.
+    let wet = results
+        .iter()
+        .find(|x| x["from_name"] == "area.wet")
+        .unwrap();
+    assert_eq!(wet["id"], results[0]["id"]);
+    assert_eq!(wet["value"]["points"], results[0]["value"]["points"]);
+    // The polyline is not written: Label Studio has no line tag.
+    let with_lane = json!({"lanes": [{"label": "lane", "points": [[1, 1], [5, 5]]}]});
+    assert!(results_from_answer(&t, &with_lane, &size, "1").is_empty());
+    // An empty annotation: nothing drawn on any picture question it can hold.
+    assert_eq!(
+        Value::Object(read_results(&t, &[], &size).answer),
+        json!({"area": [], "pose": [], "paint": [], "ships": []})
+    );
+}
+
+#[test]
+fn bad_regions_are_refused_with_the_reason() {
+    let t = drawings();
+    let region = |ty: &str, from: &str, value: Value| {
+        json!({"id": "r", "from_name": from, "to_name": "photo", "type": ty,
+               "original_width": 200, "original_height": 100, "value": value})
+    };
+    let cases = [
+        (
+            region(
+                "polygonlabels",
+                "area",
+                json!({"points": [[1, 1], [5, 5]], "polygonlabels": ["road"]}),
+            ),
+            "at least 3 points",
+        ),
+        (
+            region(
+                "polygonlabels",
+                "area",
+                json!({"points": [[1, 1], [5, 5], [101, 3]], "polygonlabels": ["road"]}),
+            ),
+            "outside 0–100 %",
+        ),
+        (
+            region(
+                "polygonlabels",
+                "area",
+                json!({"points": [[1, 1], [5, 5], [1, 3]], "polygonlabels": ["sky"]}),
+            ),
+            "not one of its classes",
+        ),
+        (
+            region(
+                "keypointlabels",
+                "pose",
+                json!({"x": -1, "y": 5, "width": 1, "keypointlabels": ["person:nose"]}),
+            ),
+            "outside 0–100 %",
+        ),
+        (
+            region(
+                "keypointlabels",
+                "pose",
+                json!({"x": 1, "y": 5, "width": 1, "keypointlabels": ["cat:nose"]}),
+            ),
+            "no class",
+        ),
+        (
+            region(
+                "keypointlabels",
+                "pose",
+                json!({"x": 1, "y": 5, "width": 1, "keypointlabels": ["person:tail"]}),
+            ),
+            "no point",
+        ),
+        (
+            region(
+                "brushlabels",
+                "paint",
+                json!({"format": "rle", "rle": brush::encode(&[255; 4 * 10]), "brushlabels": ["lesion"]}),
+            ),
+            "the picture's RGBA has 80000",
+        ),
+        (
+            region(
+                "brushlabels",
+                "paint",
+                json!({"format": "rle", "rle": [0, 0, 0], "brushlabels": ["lesion"]}),
+            ),
+            "ends too soon",
+        ),
+        (
+            region(
+                "rectanglelabels",
+                "ships",
+                json!({"x": 10, "y": 10, "width": 120, "height": 5, "rotation": 10, "rectanglelabels": ["ship"]}),
+            ),
+            "outside 0–100 %",
+        ),
+    ];
+    for (r, why) in cases {
+        let out = read_results(&t, std::slice::from_ref(&r), &size);
+        assert_eq!(out.refused.len(), 1, "{r}");
+        assert!(out.refused[0].contains(why), "{}: {why}", out.refused[0]);
+        assert!(out.answer.is_empty(), "{r}");
+    }
+    // A brush of another picture's size.
+    let mut r = region(
+        "brushlabels",
+        "paint",
+        json!({"format": "rle", "rle": brush::encode(&[0; 4 * 50]), "brushlabels": ["lesion"]}),
+    );
+    r["original_width"] = json!(10);
+    r["original_height"] = json!(5);
+    let out = read_results(&t, &[r], &size);
+    assert!(out.refused[0].contains("10×5"), "{:?}", out.refused);
+}
+
+#[test]
+fn brush_rle_reads_label_studio_layout() {
+    // 5 values [7, 7, 7, 1, 2]: a header of 32 + 5 + 16 bits, a repeat of 3 (size 3 bits) and
+    // a literal of 2, bit by bit as Label Studio's decode_rle reads them.
+    let bits = format!(
+        "{:032b}{:05b}{:04b}{:04b}{:04b}{:04b}1{:02b}{:03b}{:08b}0{:02b}{:03b}{:08b}{:08b}",
+        5, 7, 2, 3, 7, 15, 0, 2, 7, 0, 1, 1, 2
+    );
+    let mut bytes = Vec::new();
+    for chunk in bits.as_bytes().chunks(8) {
+        let s: String = chunk.iter().map(|&b| b as char).collect();
+        bytes.push(u8::from_str_radix(&format!("{s:0<8}"), 2).unwrap());
+    }
+    assert_eq!(brush::decode(&bytes, 5).unwrap(), [7, 7, 7, 1, 2]);
+    assert_eq!(brush::encode(&[7, 7, 7, 1, 2]), bytes);
+    assert!(brush::decode(&bytes, 6).is_err());
+}
+
+mod properties {
+    use mudou_consensus::shapes::Rle;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn brush_values_round_trip(values in proptest::collection::vec(prop_oneof![Just(0u8), Just(255u8), any::<u8>()], 0..3000)) {
+            let enc = brush::encode(&values);
+            prop_assert_eq!(brush::decode(&enc, values.len()).unwrap(), values);
+        }
+
+        #[test]
+        fn brush_masks_round_trip(w in 1u32..40, h in 1u32..40, seed in any::<u64>(), density in 0u64..4) {
+            let pixels: Vec<u8> = (0..w * h)
+                .map(|i| u8::from((seed.rotate_left(i % 64) ^ u64::from(i / 7)) % 4 < density))
+                .collect();
+            let m = Rle::encode(h, w, &pixels).unwrap();
+            prop_assert_eq!(brush::to_mask(&brush::from_mask(&m), w, h).unwrap(), m);
+        }
+
+        #[test]
+        fn rotation_and_centre_round_trip(cx in 20.0f64..180.0, cy in 20.0f64..80.0,
+                                          w in 1.0f64..30.0, h in 1.0f64..30.0, angle in -179.9f64..180.0) {
+            let t = drawings();
+            let a = json!({"ships": [{"label": "ship", "cx": cx, "cy": cy, "w": w, "h": h, "angle": angle}]});
+            let results = results_from_answer(&t, &a, &size, "1");
+            let v = &results[0]["value"];
+            let rot = v["rotation"].as_f64().unwrap();
+            prop_assert!((0.0..360.0).contains(&rot));
+            let back = read_results(&t, &results, &size);
+            prop_assert!(back.refused.is_empty(), "{:?}", back.refused);
+            let b = &back.answer["ships"][0];
+            for (k, want) in [("cx", cx), ("cy", cy), ("w", w), ("h", h)] {
+                prop_assert!((b[k].as_f64().unwrap() - want).abs() <= 0.006, "{} {} {}", k, b[k], want);
+            }
+            let d = (b["angle"].as_f64().unwrap() - angle).rem_euclid(360.0);
+            prop_assert!(d.min(360.0 - d) <= 1e-4, "{} {}", b["angle"], angle);
+        }
+    }
+}
+
+#[test]
+fn label_studio_keypoints_group_into_objects() {
+    // Label Studio's own labels (point names, one class): an object ends where a point of
+    // it comes again.
+    let ls = r#"<View><Image name="img" value="$image"/>
+      <KeyPointLabels name="kp" toName="img"><Label value="Face"/><Label value="Nose"/></KeyPointLabels></View>"#;
+    let t = template_from_config(ls).unwrap();
+    let point = |label: &str, x: f64| {
+        json!({"id": format!("{label}{x}"), "from_name": "kp", "to_name": "img", "type": "keypointlabels",
+               "original_width": 200, "original_height": 100,
+               "value": {"x": x, "y": 50, "width": 1, "keypointlabels": [label]}})
+    };
+    let r = read_results(
+        &t,
+        &[
+            point("Face", 10.0),
+            point("Nose", 20.0),
+            point("Nose", 60.0),
+        ],
+        &size,
+    );
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(
+        r.answer["kp"],
+        json!([{"label": "kp", "points": [[20.0, 50.0, 2], [40.0, 50.0, 2]]},
+               {"label": "kp", "points": [[0, 0, 0], [120.0, 50.0, 2]]}])
+    );
 }

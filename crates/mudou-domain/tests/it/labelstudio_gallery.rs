@@ -55,6 +55,12 @@ fn mappable_gallery_configs_make_valid_templates() {
             &["image"],
             &["boxes"],
         ),
+        ("computer-vision/keypoints", &["img"], &["keypoints"]),
+        (
+            "computer-vision/semantic-segmentation-with-polygons",
+            &["image"],
+            &["polygon"],
+        ),
         (
             "computer-vision/medical-image-classification-with-bboxes",
             &["image"],
@@ -147,14 +153,6 @@ fn mappable_gallery_configs_make_valid_templates() {
 fn other_gallery_configs_are_refused_naming_each_tag() {
     type Refused<'a> = &'a [(&'a str, Option<&'a str>)];
     let cases: &[(&str, Refused<'_>)] = &[
-        (
-            "computer-vision/keypoints",
-            &[("KeyPointLabels", Some("kp-1"))],
-        ),
-        (
-            "computer-vision/semantic-segmentation-with-polygons",
-            &[("PolygonLabels", Some("label"))],
-        ),
         (
             "natural-language-processing/named-entity-recognition",
             &[("Labels", Some("label"))],

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, header};
-use mudou_domain::labelstudio::{answer_from_results, results_from_answer};
+use mudou_domain::labelstudio::{read_results, results_from_answer};
 use mudou_domain::{DatasetId, FieldKind, ItemId, OrderId, Template};
 use mudou_store::{ItemContent, NewItem, now_millis};
 use serde::{Deserialize, Serialize};
@@ -87,6 +87,13 @@ pub(super) fn export_parts(
     // Fail before streaming when links cannot be signed.
     super::media::signed_url(&settings, &base, &"0".repeat(64), "screen", "x", now)?;
     let mut first = true;
+    // Label Studio has no line tag: each task says which questions were left out.
+    let left_out: Vec<String> = template
+        .questions
+        .iter()
+        .filter(|q| q.kind == "polyline")
+        .map(|q| format!("{} (polyline: Label Studio has no line tag)", q.key))
+        .collect();
     let render = move |page: &Page| {
         let mut out = Vec::new();
         for it in &page.items {
@@ -159,13 +166,16 @@ pub(super) fn export_parts(
                 })
                 .into_iter()
                 .collect();
-            let task = json!({
+            let mut task = json!({
                 "id": it.item_id, "data": data, "annotations": annotations,
                 "predictions": predictions,
                 "meta": {"state": it.state, "settled": Pick::settled(it),
                          "confidence": pick.confidence(it)},
                 "file_upload": it.file_name,
             });
+            if !left_out.is_empty() {
+                task["meta"]["left_out"] = json!(left_out);
+            }
             list_entry(&mut out, &mut first, &task);
         }
         out
@@ -503,27 +513,42 @@ fn task_content<'a>(data: &'a Value, t: Option<&Template>) -> Option<(&'a str, &
         })
 }
 
-/// The answer a task's annotation gives, with what was left out.
+/// The answer a task's annotation gives, with what was left out; `Err` with the reason
+/// when a region cannot be an object of its question (with a template, each polygon,
+/// keypoints, mask and rotated box list is also checked as a submitted answer is, with the
+/// picture's size): the task is then skipped whole.
 fn task_answer(
     t: Option<&Template>,
     annotation: Option<&Value>,
     size: Option<(i64, i64)>,
     image: bool,
-) -> (Option<Value>, Option<String>) {
+) -> Result<(Option<Value>, Option<String>), String> {
     let Some(a) = annotation else {
-        return (None, Some("the task has no annotation".into()));
+        return Ok((None, Some("the task has no annotation".into())));
     };
     let results: Vec<Value> = a["result"].as_array().cloned().unwrap_or_default();
     let (answer, left_out) = match t {
         Some(t) => {
-            let (m, l) = answer_from_results(t, &results, &|_| size);
-            ((!m.is_empty()).then_some(m), l)
+            let mut r = read_results(t, &results, &|_| size);
+            if !r.refused.is_empty() {
+                return Err(format!("refused: {}", r.refused.join("; ")));
+            }
+            for q in &t.questions {
+                let drawn = q.kind().needs_image() && q.kind != "boxes";
+                if let Some(v) = r.answer.get_mut(&q.key).filter(|_| drawn) {
+                    *v = q
+                        .kind()
+                        .parse(q, v, size)
+                        .map_err(|e| format!("refused: {:?}{}", q.key, e.message))?;
+                }
+            }
+            ((!r.answer.is_empty()).then_some(r.answer), r.left_out)
         }
         None => loose_answer(&results, size, image),
     };
     let note = (!left_out.is_empty()).then(|| {
         format!(
-            "left out (only choices, ratings, numbers, texts and rectangles are understood): {}",
+            "left out (only choices, ratings, numbers, texts, rectangles, polygons, keypoints and brush masks are understood): {}",
             left_out.join(", ")
         )
     });
@@ -531,7 +556,7 @@ fn task_answer(
         (None, None, true) => Some("an empty annotation answers none of the questions".into()),
         (_, n, _) => n,
     };
-    (answer.map(Value::Object), note)
+    Ok((answer.map(Value::Object), note))
 }
 
 /// Imports a Label Studio JSON export into a dataset: each task's annotation (a
@@ -544,8 +569,12 @@ fn task_answer(
 /// text items (or find the item with the same text). A picture is found by its Mudou media
 /// link or by its file name (Label Studio's upload prefix ignored; `data.file_name` first);
 /// a name several pictures of the dataset share in different folders is refused as
-/// ambiguous. Pictures are never fetched: upload them first. Every task's outcome is
-/// answered.
+/// ambiguous. Pictures are never fetched: upload them first. With `order`, polygons,
+/// keypoints, brush masks and rotated boxes are read too (see `mudou_domain::labelstudio`)
+/// and checked as submitted answers are; a task with a region that cannot be one of its
+/// question's objects (fewer than 3 points, a point outside the picture, a brush of another
+/// size, a class the question lacks) is skipped whole with the reason. Every task's outcome
+/// is answered.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/labelstudio", tag = "exports",
     params(("id" = i64, Path), LsImportQuery), request_body = Vec<LsTask>,
     responses((status = 200, body = LsImportOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -652,7 +681,14 @@ async fn import_labelstudio(
                 }
             };
             out.item_id = Some(item_id);
-            let (answer, note) = task_answer(t, annotation, width.zip(height), true);
+            let (answer, note) = match task_answer(t, annotation, width.zip(height), true) {
+                Ok(a) => a,
+                Err(why) => {
+                    out.reason = Some(why);
+                    outcomes.push(out);
+                    continue;
+                }
+            };
             out.reason = note;
             match answer {
                 Some(a) => {
@@ -668,7 +704,14 @@ async fn import_labelstudio(
                 outcomes.push(out);
                 continue;
             }
-            let (answer, note) = task_answer(t, annotation, None, false);
+            let (answer, note) = match task_answer(t, annotation, None, false) {
+                Ok(a) => a,
+                Err(why) => {
+                    out.reason = Some(why);
+                    outcomes.push(out);
+                    continue;
+                }
+            };
             out.reason = note;
             let existing = state.store.text_item_by_body(id, text).await?;
             match (existing, seen_text.get(text)) {
@@ -810,7 +853,7 @@ mod tests {
             "an empty annotation on a picture: nothing there"
         );
         assert_eq!(
-            super::known::merge_known(
+            crate::routes::known::merge_known(
                 Some(r#"{"label": "cat", "boxes": [1]}"#),
                 r#"{"boxes": []}"#
             ),

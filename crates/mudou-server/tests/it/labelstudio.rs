@@ -67,8 +67,8 @@ both!(templates_from_labelstudio_configs, |app| {
 
     // Unsupported tags: 422 listing each.
     let bad = r#"<View><Image name="i" value="$image"/>
-        <PolygonLabels name="poly" toName="i"><Label value="a"/></PolygonLabels>
-        <KeyPointLabels name="kp" toName="i"><Label value="b"/></KeyPointLabels></View>"#;
+        <EllipseLabels name="poly" toName="i"><Label value="a"/></EllipseLabels>
+        <Polygon name="kp" toName="i"/></View>"#;
     let g = c
         .post("/api/v1/templates/labelstudio", json!({"config": bad}))
         .await;
@@ -87,13 +87,13 @@ both!(templates_from_labelstudio_configs, |app| {
     assert_eq!(
         list,
         [
-            ("PolygonLabels".to_owned(), "poly".to_owned()),
-            ("KeyPointLabels".to_owned(), "kp".to_owned())
+            ("EllipseLabels".to_owned(), "poly".to_owned()),
+            ("Polygon".to_owned(), "kp".to_owned())
         ]
     );
     let message = g.body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("PolygonLabels") && message.contains("\"kp\""),
+        message.contains("EllipseLabels") && message.contains("\"kp\""),
         "{message}"
     );
     let g = c
@@ -546,3 +546,345 @@ both!(
         }
     }
 );
+
+/// A template with every drawn kind beyond boxes on one picture (the polyline: Label Studio
+/// has no line tag).
+fn drawings() -> Value {
+    json!({
+        "fields": [{"name": "image", "kind": "image", "title_zh": "照片"}],
+        "questions": [
+            {"key": "area", "kind": "polygon", "title_zh": "圈出区域", "field": "image",
+             "options": [{"key": "road", "name_zh": "路"}, {"key": "grass", "name_zh": "草"}],
+             "settings": {"attributes": [{"key": "wet", "name_zh": "湿"}]}},
+            {"key": "pose", "kind": "keypoints", "title_zh": "关键点", "field": "image", "required": false,
+             "options": [{"key": "person", "name_zh": "人"}],
+             "settings": {"skeleton": {"points": [
+                 {"key": "nose", "name_zh": "鼻子", "sigma": 0.05},
+                 {"key": "l_eye", "name_zh": "左眼", "sigma": 0.05},
+                 {"key": "r_eye", "name_zh": "右眼", "sigma": 0.05}], "edges": [[0, 1], [0, 2]]}}},
+            {"key": "paint", "kind": "mask", "title_zh": "涂出", "field": "image", "required": false,
+             "options": [{"key": "lesion", "name_zh": "病变"}]},
+            {"key": "ships", "kind": "rotated_box", "title_zh": "船", "field": "image", "required": false,
+             "options": [{"key": "ship", "name_zh": "船"}]},
+            {"key": "lanes", "kind": "polyline", "title_zh": "车道线", "field": "image", "required": false,
+             "options": [{"key": "lane", "name_zh": "车道"}]}
+        ]
+    })
+}
+
+/// A 480×360 mask (the shapes' size) of a disc, as COCO's compressed RLE.
+fn disc(cx: i32, cy: i32, r: i32) -> Value {
+    let (w, h) = (480u32, 360u32);
+    let pixels: Vec<u8> = (0..h as i32)
+        .flat_map(|y| (0..w as i32).map(move |x| (x, y)))
+        .map(|(x, y)| u8::from((x - cx).pow(2) + (y - cy).pow(2) < r * r))
+        .collect();
+    let m = mudou_consensus::shapes::Rle::encode(h, w, &pixels).unwrap();
+    json!({"size": [h, w], "counts": m.to_compressed()})
+}
+
+/// Whether two answers are equal within percent rounding (0.01 px, 0.0001°).
+fn close(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() <= 0.011
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| close(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| close(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+both!(labelstudio_drawn_kinds_round_trip, |app| {
+    let w = app.world().await;
+    let ds = app.dataset(w.org_a, "形状").await;
+    add_images(
+        &app.state,
+        ds.id,
+        vec![
+            shape("shape_000.jpg", "p0.jpg"),
+            shape("shape_001.jpg", "p1.jpg"),
+        ],
+    )
+    .await
+    .unwrap();
+    let c = client(&app, "client_a").await;
+    let o = c
+        .post(
+            "/api/v1/orders",
+            json!({"dataset_id": ds.id, "spec": template_spec(drawings())}),
+        )
+        .await;
+    let order = o.ok()["id"].as_i64().unwrap();
+    c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+        .await
+        .ok();
+    let answers: HashMap<&str, Value> = HashMap::from([
+        (
+            "p0.jpg",
+            json!({
+                "area": [{"label": "road", "points": [[10.0, 10.0], [150.5, 12.25], [80.0, 90.0]],
+                          "attributes": {"wet": true}},
+                         {"label": "grass", "points": [[200.0, 100.0], [479.0, 100.0], [300.0, 359.0]],
+                          "attributes": {"wet": false}}],
+                "pose": [{"label": "person", "points": [[20.0, 30.0, 2], [0, 0, 0], [40.5, 31.0, 1]]},
+                         {"label": "person", "points": [[320.0, 30.0, 2], [330.0, 28.0, 2], [310.0, 28.0, 2]]}],
+                "paint": [{"label": "lesion", "rle": disc(100, 200, 30)},
+                          {"label": "lesion", "rle": disc(400, 300, 12)}],
+                "ships": [{"label": "ship", "cx": 240.0, "cy": 180.0, "w": 60.0, "h": 20.0, "angle": 30.0},
+                          {"label": "ship", "cx": 100.25, "cy": 300.5, "w": 30.0, "h": 10.0, "angle": -135.5}],
+                "lanes": [{"label": "lane", "points": [[1.0, 1.0], [50.0, 50.0]]}]
+            }),
+        ),
+        (
+            "p1.jpg",
+            json!({"area": [{"label": "road", "points": [[0.0, 0.0], [480.0, 0.0], [480.0, 360.0], [0.0, 360.0]],
+                             "attributes": {"wet": false}}],
+                   "paint": [], "ships": []}),
+        ),
+    ]);
+    let ids: HashMap<String, i64> = c
+        .get(&format!("/api/v1/datasets/{}/items?limit=10", ds.id))
+        .await
+        .ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["file_name"].as_str().unwrap().to_owned(),
+                i["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let b = app.browser();
+    b.enrol_as("lead_a").await;
+    b.pin(w.ann_a1, "1111").await.ok();
+    let mut labelled = 0;
+    for _ in 0..5 {
+        let next = b.get("/api/v1/work/next").await;
+        if next.ok()["status"] != "assigned" {
+            break;
+        }
+        let aid = next.body["assignment"]["id"].as_i64().unwrap();
+        for item in next.body["assignment"]["items"].as_array().unwrap() {
+            let id = item["item_id"].as_i64().unwrap();
+            let name = ids.iter().find(|(_, v)| **v == id).unwrap().0.clone();
+            let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(),
+                "assignment_id": aid, "item_id": id, "duration_ms": 2000,
+                "answer": answers[name.as_str()]});
+            b.post("/api/v1/work/labels", body).await.ok();
+            labelled += 1;
+        }
+        b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+            .await
+            .ok();
+    }
+    assert_eq!(labelled, 2);
+
+    let r = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order}/export?format=labelstudio&include=all",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let ls: Value = r.json().await.unwrap();
+    let tasks = ls.as_array().unwrap();
+    assert_eq!(tasks.len(), 2);
+    for task in tasks {
+        let result = task["predictions"][0]["result"].as_array().unwrap();
+        assert!(result.iter().all(|r| r["from_name"] != "lanes"), "{task}");
+        assert_eq!(
+            task["meta"]["left_out"],
+            json!(["lanes (polyline: Label Studio has no line tag)"])
+        );
+        if task["data"]["file_name"] == "p0.jpg" {
+            let types: Vec<&str> = result.iter().map(|r| r["type"].as_str().unwrap()).collect();
+            for t in [
+                "polygonlabels",
+                "keypointlabels",
+                "brushlabels",
+                "rectanglelabels",
+                "choices",
+            ] {
+                assert!(types.contains(&t), "{t}: {types:?}");
+            }
+            assert_eq!(
+                task["annotations"][0]["result"].as_array().unwrap().len(),
+                result.len()
+            );
+        }
+    }
+    let config = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order}/labelstudio-config",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Label Studio's own tools read it: its decode_rle gives our masks, its COCO converters
+    // our polygons, rotated boxes and brushes.
+    let ok = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import label_studio_sdk.converter.brush, pycocotools.mask",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    // `.ci/run` installs them: missing is a failure, not a pass.
+    assert!(
+        ok,
+        "label-studio-sdk/pycocotools are missing (python3 -m pip install label-studio-sdk pycocotools)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (e, x, a) = (
+        dir.path().join("export.json"),
+        dir.path().join("config.xml"),
+        dir.path().join("answers.json"),
+    );
+    std::fs::write(&e, ls.to_string()).unwrap();
+    std::fs::write(&x, &config).unwrap();
+    std::fs::write(&a, json!(answers).to_string()).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(format!(
+            "{}/tests/data/ls_shapes_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args([&e, &x, &a, &dir.path().to_path_buf()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        summary,
+        json!({"brushes": 2, "polygons": 3, "rotated": 2, "brush_coco": 2})
+    );
+
+    // Imported again: the known answers are the answers (the polyline left out).
+    let g = c
+        .post(
+            &format!("/api/v1/datasets/{}/labelstudio?order={order}", ds.id),
+            ls.clone(),
+        )
+        .await;
+    assert_eq!(g.ok()["labelled"], 2, "{}", g.body);
+    let k = known(&c, ds.id).await;
+    for (name, want) in &answers {
+        let mut want = want.clone();
+        want.as_object_mut().unwrap().remove("lanes");
+        if want["pose"].is_null() {
+            // p1 answers no keypoints: nothing drawn, written as no results.
+            want["pose"] = json!([]);
+        }
+        let got = &k[*name];
+        // A question answered with nothing has no results; read back as not answered.
+        let got: Value = got
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.as_array().is_some_and(Vec::is_empty))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let want: Value = want
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| !v.as_array().is_some_and(Vec::is_empty))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert!(close(&got, &want), "{name}:\n{got:#}\n{want:#}");
+    }
+
+    // Bad regions: each task skipped whole with its reason, nothing stored.
+    let before = known(&c, ds.id).await;
+    let region = |ty: &str, from: &str, value: Value| {
+        json!({"id": "r1", "from_name": from, "to_name": "image", "type": ty,
+               "original_width": 480, "original_height": 360, "value": value})
+    };
+    let good = region(
+        "polygonlabels",
+        "area",
+        json!({"points": [[1, 1], [50, 1], [20, 40]], "polygonlabels": ["grass"]}),
+    );
+    let bad = [
+        (
+            region(
+                "polygonlabels",
+                "area",
+                json!({"points": [[1, 1], [5, 5]], "polygonlabels": ["road"]}),
+            ),
+            "at least 3 points",
+        ),
+        (
+            region(
+                "keypointlabels",
+                "pose",
+                json!({"x": 101, "y": 5, "width": 1, "keypointlabels": ["person:nose"]}),
+            ),
+            "outside 0–100 %",
+        ),
+        (
+            region(
+                "brushlabels",
+                "paint",
+                json!({"format": "rle", "brushlabels": ["lesion"],
+            "rle": mudou_domain::labelstudio::brush::encode(&vec![255u8; 4 * 100])}),
+            ),
+            "the picture's RGBA has 691200",
+        ),
+        (
+            region(
+                "rectanglelabels",
+                "ships",
+                json!({"x": 1, "y": 1, "width": 5, "height": 5, "rotation": 10, "rectanglelabels": ["boat"]}),
+            ),
+            "not one of its classes",
+        ),
+        (
+            region(
+                "polygonlabels",
+                "area",
+                json!({"points": [[1, 1], [50, 50], [50, 1], [1, 50]], "polygonlabels": ["road"]}),
+            ),
+            "cross",
+        ),
+    ];
+    let list: Vec<Value> = bad
+        .iter()
+        .map(|(r, _)| {
+            json!({"data": {"image": "p0.jpg"}, "annotations": [{"result": [good.clone(), r.clone()]}]})
+        })
+        .collect();
+    let g = c
+        .post(
+            &format!("/api/v1/datasets/{}/labelstudio?order={order}", ds.id),
+            json!(list),
+        )
+        .await;
+    let out = g.ok().clone();
+    assert_eq!(out["skipped"], bad.len(), "{out}");
+    for (i, (_, why)) in bad.iter().enumerate() {
+        let reason = out["tasks"][i]["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{i}: {reason} ({why})");
+    }
+    assert_eq!(known(&c, ds.id).await, before, "nothing stored");
+});

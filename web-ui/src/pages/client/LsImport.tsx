@@ -1,12 +1,13 @@
-// Importing a Label Studio JSON export into a dataset: each task's annotation becomes its
-// picture's (or text's) known answer, read with an order's questions or, without one, as
-// choices and boxes. The server answers every task's outcome; the page counts them and lists
-// what it skipped and why.
+// Importing labels into a dataset: a Label Studio JSON export (each task's annotation becomes
+// its picture's or text's known answer, read with an order's questions or, without one, as
+// choices and boxes), or a COCO JSON, YOLO ZIP or CVAT XML file read with an order's drawing
+// question (the file is posted as it is; the order is required). The server answers each
+// task's or picture's outcome; the panel counts them and lists what it skipped and why.
 
 import { useRef, useState } from 'preact/hooks';
-import { api } from '../../api';
-import { t } from '../../i18n';
-import { Icon } from '../../components/Icon';
+import { ApiError, api } from '../../api';
+import { t, type Key } from '../../i18n';
+import { Icon, type IconName } from '../../components/Icon';
 import { Button, ErrorNote, Field, Note } from '../../components/ui';
 import type { Order } from '../../orders';
 
@@ -26,6 +27,69 @@ export interface LsImportOut {
   tasks: TaskOutcome[];
 }
 
+/** What the COCO, YOLO and CVAT imports answer: one outcome per picture of the file. */
+export interface ImagesImportOut {
+  labelled: number;
+  unlabelled: number;
+  skipped: number;
+  images: { index: number; file_name: string; outcome: 'labelled' | 'unlabelled' | 'skipped'; item_id: number | null; reason: string | null }[];
+}
+
+export type ImportFormat = 'labelstudio' | 'coco' | 'yolo' | 'cvat';
+
+/** The formats offered, each with its icon, the files it takes and the type it is sent as. */
+export const FORMATS: { key: ImportFormat; icon: IconName; accept: string; file: Key; hint: Key }[] = [
+  { key: 'labelstudio', icon: 'file', accept: '.json,application/json', file: 'ls_import_file', hint: 'ls_import_hint' },
+  { key: 'coco', icon: 'polygon', accept: '.json,application/json', file: 'ls_import_file', hint: 'import_hint_coco' },
+  { key: 'yolo', icon: 'box', accept: '.zip,application/zip', file: 'import_file_zip', hint: 'import_hint_yolo' },
+  { key: 'cvat', icon: 'pen', accept: '.xml,.zip,application/xml,text/xml,application/zip', file: 'import_file_xml', hint: 'import_hint_cvat' },
+];
+
+/** The content type a file of a format is posted with. */
+export function contentType(format: ImportFormat, fileName: string): string {
+  if (format === 'yolo' || fileName.toLowerCase().endsWith('.zip')) return 'application/zip';
+  if (format === 'cvat') return 'application/xml';
+  return 'application/json';
+}
+
+/** One line of the outcome: a task or a picture that was skipped or has a note. */
+interface Row {
+  index: number;
+  name: string | null;
+  reason: string | null;
+}
+
+/** An import's outcome, whichever format: the counts and the rows worth showing. */
+export interface Outcome {
+  format: ImportFormat;
+  labelled: number;
+  created: number;
+  unlabelled: number;
+  skipped: number;
+  rows: Row[];
+}
+
+export function outcomeOf(format: ImportFormat, r: LsImportOut | ImagesImportOut): Outcome {
+  if ('tasks' in r) {
+    return {
+      format,
+      labelled: r.labelled,
+      created: r.created,
+      unlabelled: r.unlabelled,
+      skipped: r.skipped,
+      rows: r.tasks.filter((x) => x.outcome === 'skipped' || x.reason).map((x) => ({ index: x.index, name: null, reason: x.reason })),
+    };
+  }
+  return {
+    format,
+    labelled: r.labelled,
+    created: 0,
+    unlabelled: r.unlabelled,
+    skipped: r.skipped,
+    rows: (r.images ?? []).filter((x) => x.outcome === 'skipped' || x.reason).map((x) => ({ index: x.index, name: x.file_name, reason: x.reason })),
+  };
+}
+
 /** The tasks of a Label Studio JSON export (a list of tasks), or null when it is not one. */
 export function lsTasks(text: string): unknown[] | null {
   try {
@@ -37,30 +101,47 @@ export function lsTasks(text: string): unknown[] | null {
 }
 
 export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number; orders: Order[]; onDone: () => void }) {
+  const [format, setFormat] = useState<ImportFormat>('labelstudio');
   const [file, setFile] = useState<File | null>(null);
   const [order, setOrder] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [bad, setBad] = useState(false);
-  const [out, setOut] = useState<LsImportOut | null>(null);
+  const [out, setOut] = useState<Outcome | null>(null);
   const input = useRef<HTMLInputElement>(null);
+  const f = FORMATS.find((x) => x.key === format)!;
+  const needsOrder = format !== 'labelstudio';
+
+  function choose(k: ImportFormat) {
+    if (k === format) return;
+    setFormat(k);
+    setFile(null);
+    setOut(null);
+    setError(null);
+    setBad(false);
+    if (input.current) input.current.value = '';
+  }
 
   async function send(ev: Event) {
     ev.preventDefault();
-    if (!file) return;
+    if (!file || (needsOrder && !order)) return;
     setBusy(true);
     setError(null);
     setBad(false);
     setOut(null);
     try {
-      const tasks = lsTasks(await file.text());
-      if (!tasks) {
-        setBad(true);
-        return;
+      if (format === 'labelstudio') {
+        const tasks = lsTasks(await file.text());
+        if (!tasks) {
+          setBad(true);
+          return;
+        }
+        const q = order ? `?order=${order}` : '';
+        setOut(outcomeOf(format, await api.post<LsImportOut>(`/datasets/${datasetId}/labelstudio${q}`, tasks)));
+      } else {
+        const body = new Blob([file], { type: contentType(format, file.name) });
+        setOut(outcomeOf(format, await api.post<ImagesImportOut>(`/datasets/${datasetId}/${format}?order=${order}`, body)));
       }
-      const q = order ? `?order=${order}` : '';
-      const r = await api.post<LsImportOut>(`/datasets/${datasetId}/labelstudio${q}`, tasks);
-      setOut(r);
       onDone();
     } catch (e) {
       setError(e);
@@ -69,30 +150,47 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
     }
   }
 
-  const skipped = out?.tasks.filter((x) => x.outcome === 'skipped' || x.reason) ?? [];
   return (
     <section class="card stack" aria-labelledby="ls-import-title" data-testid="ls-import">
       <div class="card-head">
         <h2 id="ls-import-title">
           <Icon name="upload" />
-          <span>{t('ls_import_title')}</span>
+          <span>{t('import_labels_title')}</span>
         </h2>
       </div>
-      <p class="muted">{t('ls_import_hint')}</p>
+      <div class="stack" role="group" aria-label={t('import_format')}>
+        <span class="muted">{t('import_format')}</span>
+        <div class="btn-row" data-testid="import-formats">
+          {FORMATS.map((x) => (
+            <Button
+              key={x.key}
+              icon={x.icon}
+              kind={x.key === format ? 'primary' : 'secondary'}
+              label={t(`import_fmt_${x.key}` as Key)}
+              aria-pressed={x.key === format}
+              data-testid={'import-format-' + x.key}
+              onClick={() => choose(x.key)}
+            />
+          ))}
+        </div>
+      </div>
+      <p class="muted" data-testid="import-hint">
+        {t(f.hint)}
+      </p>
       <form class="form-grid" onSubmit={send}>
-        <Field label={t('ls_import_file')}>
+        <Field label={t(f.file)}>
           <input
             ref={input}
             type="file"
             name="ls_file"
-            accept=".json,application/json"
+            accept={f.accept}
             data-testid="ls-file"
             onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
           />
         </Field>
         <Field label={t('ls_import_order')}>
           <select name="ls_order" value={order} data-testid="ls-order" onChange={(e) => setOrder(e.currentTarget.value)}>
-            <option value="">{t('ls_import_no_order')}</option>
+            <option value="">{needsOrder ? t('import_pick_order') : t('ls_import_no_order')}</option>
             {orders.map((o) => (
               <option key={o.id} value={String(o.id)}>
                 {o.spec.name}
@@ -100,24 +198,46 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
             ))}
           </select>
         </Field>
+        {needsOrder && !order && (
+          <Note kind="info" testid="import-order-needed">
+            {t('import_order_needed')}
+          </Note>
+        )}
         <div class="btn-row">
-          <Button type="submit" icon="upload" kind="primary" label={t('ls_import_go')} busy={busy} disabled={!file} data-testid="ls-send" />
+          <Button
+            type="submit"
+            icon="upload"
+            kind="primary"
+            label={t('ls_import_go')}
+            busy={busy}
+            disabled={!file || (needsOrder && !order)}
+            data-testid="ls-send"
+          />
         </div>
       </form>
       {bad && <Note kind="error">{t('ls_import_bad_json')}</Note>}
       <ErrorNote error={error} />
+      {error instanceof ApiError && error.code === 'validation' && (
+        // Why the file could not be read, as the server says it.
+        <p class="muted" lang="en" data-testid="import-why">
+          {error.message}
+        </p>
+      )}
       {out && (
         <Note kind={out.labelled + out.created > 0 ? 'ok' : 'info'} testid="ls-result">
-          {t('ls_import_done', { n: out.labelled, c: out.created, u: out.unlabelled, s: out.skipped })}
+          {out.format === 'labelstudio'
+            ? t('ls_import_done', { n: out.labelled, c: out.created, u: out.unlabelled, s: out.skipped })
+            : t('import_done_images', { n: out.labelled, u: out.unlabelled, s: out.skipped })}
         </Note>
       )}
-      {skipped.length > 0 && (
+      {out && out.rows.length > 0 && (
         <ul class="rows" data-testid="ls-skipped">
-          {skipped.slice(0, 50).map((x) => (
+          {out.rows.slice(0, 50).map((x) => (
             <li class="row row-wrap" key={x.index}>
               <Icon name="alert" />
               <div class="row-main">
-                <strong>{t('ls_task_n', { n: x.index + 1 })}</strong>
+                <strong>{out.format === 'labelstudio' ? t('ls_task_n', { n: x.index + 1 }) : t('import_image_n', { n: x.index + 1 })}</strong>
+                {x.name && <span>{x.name}</span>}
                 <span class="muted" lang="en">
                   {x.reason}
                 </span>
