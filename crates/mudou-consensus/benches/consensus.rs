@@ -1,8 +1,8 @@
 //! Criterion benchmarks: batch methods on the synthetic crowd (1M labels for MV / Wawa / DS /
 //! one-coin DS, 50k for GLAD and MACE) and the incremental per-submit update.
 //!
-//! Also the consensus of one picture's polygons (5 annotators × 50 polygons of 20 points,
-//! `shapes`; figures in `benches/shapes/RESULTS.md`).
+//! Also the consensus of one picture's shapes (5 annotators × 50 polygons of 20 points, 50
+//! masks, 50 skeletons of 17 points, `shapes`; figures in `benches/shapes/RESULTS.md`).
 //!
 //! `cargo bench -p mudou-consensus --bench consensus` (add a filter such as `incremental`).
 
@@ -10,7 +10,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mudou_consensus::shapes::{
-    Drawn, MatchOptions, Polygon, PreparedShape, match_polygons, match_polygons_raster,
+    Drawn, Keypoint, MatchOptions, Matching, Polygon, PreparedShape, Rle, match_keypoints,
+    match_masks, match_objects, match_polygons, match_polygons_raster, oks_symmetric,
 };
 use mudou_consensus::synth::{SynthConfig, generate};
 use mudou_consensus::{
@@ -176,6 +177,125 @@ fn picture(annotators: u32, objects: usize, points: usize) -> Vec<(u32, Polygon)
     out
 }
 
+/// Each annotator's copy of `truth`, every point moved by up to `noise` pixels.
+fn copies(
+    truth: &[Vec<[f64; 2]>],
+    annotators: u32,
+    noise: f64,
+    rng: &mut impl rand::Rng,
+) -> Vec<(u32, Vec<[f64; 2]>)> {
+    let mut out = Vec::new();
+    for w in 0..annotators {
+        for t in truth {
+            let moved = t
+                .iter()
+                .map(|p| {
+                    [
+                        p[0] + rng.random_range(-noise..noise),
+                        p[1] + rng.random_range(-noise..noise),
+                    ]
+                })
+                .collect();
+            out.push((w, moved));
+        }
+    }
+    out
+}
+
+/// 50 masks on a 480 × 360 picture (a 10 × 5 grid of 48 × 72 px cells, each a star of
+/// radius 12–20 px rasterised as pycocotools does), drawn by 5 annotators a pixel or two
+/// apart.
+fn masks(annotators: u32, objects: usize) -> Vec<(u32, Rle)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
+    let truth: Vec<Vec<[f64; 2]>> = (0..objects)
+        .map(|o| {
+            let (cx, cy) = (24.0 + 48.0 * (o % 10) as f64, 36.0 + 72.0 * (o / 10) as f64);
+            (0..20)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / 20.0;
+                    let r = rng.random_range(12.0..20.0);
+                    [cx + r * a.cos(), cy + r * a.sin()]
+                })
+                .collect()
+        })
+        .collect();
+    copies(&truth, annotators, 2.0, &mut rng)
+        .into_iter()
+        .map(|(w, ring)| (w, Rle::from_polygon(&Polygon::new(ring), 360, 480)))
+        .collect()
+}
+
+/// COCO's 17 person keypoints' sigmas.
+const COCO_SIGMAS: [f64; 17] = [
+    0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072, 0.062, 0.062, 0.107, 0.107,
+    0.087, 0.087, 0.089, 0.089,
+];
+
+/// 50 people of 17 keypoints on a picture (a 10 × 5 grid of 180 px cells, each person's
+/// points in a 60 × 140 px box), drawn by 5 annotators a few pixels apart.
+fn skeletons(annotators: u32, objects: usize) -> Vec<(u32, Vec<Keypoint>)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(30);
+    let truth: Vec<Vec<[f64; 2]>> = (0..objects)
+        .map(|o| {
+            let (cx, cy) = (
+                100.0 + 180.0 * (o % 10) as f64,
+                100.0 + 180.0 * (o / 10) as f64,
+            );
+            (0..17)
+                .map(|_| {
+                    [
+                        cx + rng.random_range(-30.0..30.0),
+                        cy + rng.random_range(-70.0..70.0),
+                    ]
+                })
+                .collect()
+        })
+        .collect();
+    copies(&truth, annotators, 3.0, &mut rng)
+        .into_iter()
+        .map(|(w, pts)| {
+            let k = pts
+                .iter()
+                .map(|p| Keypoint {
+                    x: p[0],
+                    y: p[1],
+                    v: 2,
+                })
+                .collect();
+            (w, k)
+        })
+        .collect()
+}
+
+/// The CPU time of this thread (ns), from `/proc/thread-self/schedstat`: what an item costs
+/// when it has a core to itself, on a shared machine.
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Prints the CPU time per item of `f`, over `n` items.
+fn cpu_per_item(name: &str, n: u32, f: impl Fn() -> Matching) {
+    let Some(start) = cpu_ns() else {
+        return;
+    };
+    for _ in 0..n {
+        black_box(f());
+    }
+    if let Some(end) = cpu_ns() {
+        println!(
+            "shapes/{name}: {:.3} ms of CPU time per item",
+            (end - start) as f64 / f64::from(n) / 1e6
+        );
+    }
+}
+
 fn shapes(c: &mut Criterion) {
     let drawn = picture(5, 50, 20);
     let objects: Vec<(Drawn, &[Polygon])> = drawn
@@ -191,77 +311,122 @@ fn shapes(c: &mut Criterion) {
         })
         .collect();
     let workers: Vec<u32> = (0..5).collect();
-    let check = match_polygons(&workers, &objects, &MatchOptions::default()).unwrap();
+    let opts = MatchOptions::default();
+    let ds: Vec<Drawn> = objects.iter().map(|o| o.0).collect();
+    // Before: every pair through `geo`'s `BooleanOps`, no prefilter (the first version).
+    let prepared: Vec<PreparedShape> = drawn
+        .iter()
+        .map(|(_, p)| PreparedShape::new(std::slice::from_ref(p)))
+        .collect();
+    let geo_way =
+        || match_objects(&workers, &ds, |i, j| prepared[i].iou(&prepared[j]), &opts).unwrap();
+    let exact = || match_polygons(&workers, &objects, &opts).unwrap();
+    let raster = || match_polygons_raster(&workers, &objects, &opts).unwrap();
+    let check = exact();
     assert_eq!(check.clusters.len(), 50);
     assert!(check.unanimous());
+    let before = geo_way();
+    assert_eq!(
+        check
+            .clusters
+            .iter()
+            .map(|c| (&c.members, c.best))
+            .collect::<Vec<_>>(),
+        before
+            .clusters
+            .iter()
+            .map(|c| (&c.members, c.best))
+            .collect::<Vec<_>>()
+    );
+    assert!((check.agreement - before.agreement).abs() < 1e-7);
+
+    let mask_list = masks(5, 50);
+    let mask_objects: Vec<(Drawn, &Rle)> = mask_list
+        .iter()
+        .map(|(w, m)| {
+            (
+                Drawn {
+                    worker: *w,
+                    class: 0,
+                },
+                m,
+            )
+        })
+        .collect();
+    let mds: Vec<Drawn> = mask_objects.iter().map(|o| o.0).collect();
+    let masks_before = || {
+        match_objects(
+            &workers,
+            &mds,
+            |i, j| mask_objects[i].1.iou(mask_objects[j].1),
+            &opts,
+        )
+        .unwrap()
+    };
+    let masks_after = || match_masks(&workers, &mask_objects, &opts).unwrap();
+    let m = masks_after();
+    assert_eq!(m.clusters.len(), 50);
+    assert!(m.unanimous());
+    assert_eq!(m, masks_before());
+
+    let people = skeletons(5, 50);
+    let people_objects: Vec<(Drawn, &[Keypoint])> = people
+        .iter()
+        .map(|(w, k)| {
+            (
+                Drawn {
+                    worker: *w,
+                    class: 0,
+                },
+                k.as_slice(),
+            )
+        })
+        .collect();
+    let kds: Vec<Drawn> = people_objects.iter().map(|o| o.0).collect();
+    let keypoints_before = || {
+        match_objects(
+            &workers,
+            &kds,
+            |i, j| oks_symmetric(people_objects[i].1, people_objects[j].1, &COCO_SIGMAS),
+            &opts,
+        )
+        .unwrap()
+    };
+    let keypoints_after =
+        || match_keypoints(&workers, &people_objects, &COCO_SIGMAS, &opts).unwrap();
+    let k = keypoints_after();
+    assert_eq!(k.clusters.len(), 50);
+    assert!(k.unanimous());
+    assert_eq!(k, keypoints_before());
+
     let mut g = c.benchmark_group("shapes");
     g.sample_size(20);
-    let (a, b2) = (
-        PreparedShape::new(std::slice::from_ref(&drawn[0].1)),
-        PreparedShape::new(std::slice::from_ref(&drawn[50].1)),
-    );
+    let (a, b2) = (&prepared[0], &prepared[50]);
     g.bench_function("one_iou_20_points", |b| {
-        b.iter(|| black_box(&a).iou(black_box(&b2)))
+        b.iter(|| black_box(a).iou(black_box(b2)))
     });
-    g.bench_function("polygons_5x50x20_per_item", |b| {
-        b.iter(|| {
-            let m = match_polygons(
-                black_box(&workers),
-                black_box(&objects),
-                &MatchOptions::default(),
-            )
-            .unwrap();
-            // The merged object of each cluster: its best member.
-            black_box(m.clusters.iter().map(|c| c.best).sum::<usize>())
-        })
-    });
-    g.bench_function("polygons_raster_5x50x20_per_item", |b| {
-        b.iter(|| {
-            let m = match_polygons_raster(
-                black_box(&workers),
-                black_box(&objects),
-                &MatchOptions::default(),
-            )
-            .unwrap();
-            black_box(m.clusters.iter().map(|c| c.best).sum::<usize>())
-        })
-    });
+    // The merged object of each cluster is its best member, part of the matching.
+    let runs: [(&str, &dyn Fn() -> Matching); 7] = [
+        ("polygons_5x50x20_per_item_before", &geo_way),
+        ("polygons_5x50x20_per_item", &exact),
+        ("polygons_raster_5x50x20_per_item", &raster),
+        ("masks_5x50_480x360_per_item_before", &masks_before),
+        ("masks_5x50_480x360_per_item", &masks_after),
+        ("keypoints_5x50x17_per_item_before", &keypoints_before),
+        ("keypoints_5x50x17_per_item", &keypoints_after),
+    ];
+    for (name, f) in runs {
+        g.bench_function(name, |b| b.iter(|| black_box(f())));
+    }
     g.finish();
-    // The machine running the bench is often shared: the CPU time of this thread per item
-    // says what the item costs when it has a core to itself.
-    let cpu = || -> Option<u64> {
-        std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    };
-    if let Some(start) = cpu() {
-        let n = 200;
-        for _ in 0..n {
-            black_box(match_polygons(&workers, &objects, &MatchOptions::default()).unwrap());
-        }
-        if let Some(end) = cpu() {
-            println!(
-                "shapes/polygons_5x50x20_per_item: {:.2} ms of CPU time per item",
-                (end - start) as f64 / n as f64 / 1e6
-            );
+    // Interleaved, so a drift of the shared machine falls on both sides of each pair.
+    for round in 0..2 {
+        println!("CPU time per item, round {}:", round + 1);
+        for (name, f) in runs {
+            cpu_per_item(name, 100, f);
         }
     }
-    if let Some(start) = cpu() {
-        let n = 200;
-        for _ in 0..n {
-            black_box(match_polygons_raster(&workers, &objects, &MatchOptions::default()).unwrap());
-        }
-        if let Some(end) = cpu() {
-            println!(
-                "shapes/polygons_raster_5x50x20_per_item: {:.2} ms of CPU time per item",
-                (end - start) as f64 / n as f64 / 1e6
-            );
-        }
-    }
-    let raster = match_polygons_raster(&workers, &objects, &MatchOptions::default()).unwrap();
+    let raster = raster();
     assert_eq!(raster.clusters.len(), 50);
     assert!(raster.unanimous());
 }

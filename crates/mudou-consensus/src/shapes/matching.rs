@@ -107,6 +107,21 @@ pub fn match_objects(
     similarity: impl Fn(usize, usize) -> f64,
     opts: &MatchOptions,
 ) -> Result<Matching> {
+    match_objects_bounded(workers, objects, similarity, |_, _| 1.0, opts)
+}
+
+/// [`match_objects`] with a prefilter: `bound(i, j)` is a cheap upper bound of
+/// `similarity(i, j)` (e.g. from bounding boxes and areas). Where the mean of the bounds of
+/// an object to a cluster's members is under the threshold, the object cannot join that
+/// cluster and its similarities to them are never asked. The result is the same as
+/// [`match_objects`]'s whenever `bound ≥ similarity` holds (a proptest checks it).
+pub fn match_objects_bounded(
+    workers: &[u32],
+    objects: &[Drawn],
+    similarity: impl Fn(usize, usize) -> f64,
+    bound: impl Fn(usize, usize) -> f64,
+    opts: &MatchOptions,
+) -> Result<Matching> {
     if !(opts.threshold.is_finite() && opts.threshold > 0.0 && opts.threshold <= 1.0) {
         return Err(invalid("threshold", "must be in (0, 1]"));
     }
@@ -146,6 +161,21 @@ pub fn match_objects(
         map.borrow_mut().insert(key, s);
         s
     };
+    // A known similarity, else the bound (NaN counts as no bound).
+    let upper = |i: usize, j: usize| -> f64 {
+        let key = (i.min(j), i.max(j));
+        let known = if i == j {
+            Some(1.0)
+        } else if dense {
+            Some(table.borrow()[key.0 * n_obj + key.1]).filter(|v| !v.is_nan())
+        } else {
+            map.borrow().get(&key).copied()
+        };
+        known.unwrap_or_else(|| {
+            let b = bound(key.0, key.1);
+            if b.is_nan() { 1.0 } else { b.clamp(0.0, 1.0) }
+        })
+    };
 
     let mut order: Vec<u32> = Vec::new();
     for &w in workers.iter().chain(objects.iter().map(|o| &o.worker)) {
@@ -172,6 +202,13 @@ pub fn match_objects(
                 let mut cost = vec![2.0; rows * cols];
                 for (r, &i) in mine.iter().enumerate() {
                     for (c, members) in clusters.iter().enumerate() {
+                        // The bounds' mean is at least the similarities' mean (each term is
+                        // at least as large, summed in the same order).
+                        let most = members.iter().map(|&j| upper(i, j)).sum::<f64>()
+                            / members.len() as f64;
+                        if most < opts.threshold {
+                            continue;
+                        }
                         let s =
                             members.iter().map(|&j| sim(i, j)).sum::<f64>() / members.len() as f64;
                         if s >= opts.threshold {
@@ -339,6 +376,47 @@ mod tests {
         assert_eq!(m.workers, vec![0, 1, 2]);
         let m = run(&[0, 1], &[], 0.5);
         assert_eq!((m.agreement, m.unanimous()), (1.0, true));
+    }
+
+    #[test]
+    fn the_bound_spares_similarities() {
+        // Three annotators, objects at 0 and at 50: with a bound that knows objects 10 or
+        // more apart are nothing alike, those pairs are never compared; the outcome is the
+        // same.
+        let objs: [(u32, f64); 6] = [
+            (0, 0.0),
+            (0, 50.0),
+            (1, 0.0),
+            (1, 50.0),
+            (2, 1.0),
+            (2, 50.0),
+        ];
+        let drawn: Vec<Drawn> = objs
+            .iter()
+            .map(|o| Drawn {
+                worker: o.0,
+                class: 0,
+            })
+            .collect();
+        let calls = std::cell::Cell::new(0);
+        let sim = |i: usize, j: usize| {
+            calls.set(calls.get() + 1);
+            (1.0 - (objs[i].1 - objs[j].1).abs() / 10.0).max(0.0)
+        };
+        let opts = MatchOptions::default();
+        let all = match_objects(&[0, 1, 2], &drawn, sim, &opts).unwrap();
+        let asked_all = calls.replace(0);
+        let far = |i: usize, j: usize| {
+            if (objs[i].1 - objs[j].1).abs() >= 10.0 {
+                0.0
+            } else {
+                1.0
+            }
+        };
+        let bounded = match_objects_bounded(&[0, 1, 2], &drawn, sim, far, &opts).unwrap();
+        assert_eq!(all, bounded);
+        // Each cluster's three pairs, no more.
+        assert_eq!((asked_all, calls.get()), (12, 6));
     }
 
     #[test]

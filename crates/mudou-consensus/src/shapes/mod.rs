@@ -22,14 +22,14 @@ pub mod matching;
 pub mod polygon;
 pub mod rle;
 
-pub use keypoints::{Keypoint, keypoints_area, merge_keypoints, oks, oks_symmetric};
+pub use keypoints::{Keypoint, SkeletonSet, keypoints_area, merge_keypoints, oks, oks_symmetric};
 pub use line::{PreparedLine, line_similarity};
-pub use matching::{Cluster, Drawn, MatchOptions, Matching, match_objects};
+pub use matching::{Cluster, Drawn, MatchOptions, Matching, match_objects, match_objects_bounded};
 pub use polygon::{
-    Polygon, PreparedShape, Pt, RotatedBox, multi_polygon_iou, polygon_iou, polygon_problem,
-    rotated_box_iou,
+    Polygon, PreparedShape, Pt, RotatedBox, ShapeSet, multi_polygon_iou, polygon_iou,
+    polygon_problem, rotated_box_iou,
 };
-pub use rle::Rle;
+pub use rle::{MaskSet, Rle};
 
 use crate::error::Result;
 
@@ -39,9 +39,16 @@ pub fn match_polygons(
     objects: &[(Drawn, &[Polygon])],
     opts: &MatchOptions,
 ) -> Result<Matching> {
-    let prepared: Vec<PreparedShape> = objects.iter().map(|o| PreparedShape::new(o.1)).collect();
+    let set = ShapeSet::new(objects.iter().map(|o| o.1));
     let drawn: Vec<Drawn> = objects.iter().map(|o| o.0).collect();
-    match_objects(workers, &drawn, |i, j| prepared[i].iou(&prepared[j]), opts)
+    match_objects_bounded(
+        workers,
+        &drawn,
+        |i, j| set.iou(i, j),
+        // The bound holds exactly; the clipped area is on a grid, right to about 1e-6.
+        |i, j| set.iou_bound(i, j) + 1e-4,
+        opts,
+    )
 }
 
 /// Matches masks by IoU (masks of another picture size never match).
@@ -50,8 +57,15 @@ pub fn match_masks(
     objects: &[(Drawn, &Rle)],
     opts: &MatchOptions,
 ) -> Result<Matching> {
+    let set = MaskSet::new(objects.iter().map(|o| o.1));
     let drawn: Vec<Drawn> = objects.iter().map(|o| o.0).collect();
-    match_objects(workers, &drawn, |i, j| objects[i].1.iou(objects[j].1), opts)
+    match_objects_bounded(
+        workers,
+        &drawn,
+        |i, j| set.iou(i, j),
+        |i, j| set.iou_bound(i, j),
+        opts,
+    )
 }
 
 /// Matches lines by [`PreparedLine::similarity`] with `tolerance` pixels.
@@ -87,11 +101,13 @@ pub fn match_keypoints(
     if sigmas.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
         return Err(crate::error::invalid("sigmas", "must be positive"));
     }
+    let set = SkeletonSet::new(objects.iter().map(|o| o.1), sigmas);
     let drawn: Vec<Drawn> = objects.iter().map(|o| o.0).collect();
-    match_objects(
+    match_objects_bounded(
         workers,
         &drawn,
-        |i, j| oks_symmetric(objects[i].1, objects[j].1, sigmas),
+        |i, j| set.oks(i, j),
+        |i, j| set.oks_bound(i, j),
         opts,
     )
 }
@@ -147,39 +163,32 @@ pub fn match_polygons_raster(
             .map(|r| r.iter().map(|c| [c[0] - dx, c[1] - dy]).collect())
             .collect(),
     };
-    let rasters: Vec<(Rle, [f64; 4])> = objects
+    let rasters: Vec<Rle> = objects
         .iter()
         .map(|o| {
             let parts: Vec<Polygon> = o.1.iter().map(shift).collect();
-            let mut b = [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            for c in parts.iter().flat_map(|p| p.exterior.iter()) {
-                b = [
-                    b[0].min(c[0]),
-                    b[1].min(c[1]),
-                    b[2].max(c[0]),
-                    b[3].max(c[1]),
-                ];
-            }
-            (Rle::from_polygons(&parts, h, w), b)
+            Rle::from_polygons(&parts, h, w)
         })
         .collect();
-    match_objects(
+    let set = MaskSet::new(&rasters);
+    match_objects_bounded(
         workers,
         &drawn,
         |i, j| {
-            if objects[i].1 == objects[j].1 {
+            // The same outline is one object even when it covers no pixel centre; the same
+            // outline has the same area, a cheaper test first.
+            if set.area(i) == set.area(j) && objects[i].1 == objects[j].1 {
                 return 1.0;
             }
-            let (a, b) = (&rasters[i].1, &rasters[j].1);
-            if a[2] < b[0] - 1.0 || b[2] < a[0] - 1.0 || a[3] < b[1] - 1.0 || b[3] < a[1] - 1.0 {
-                return 0.0;
+            set.iou(i, j)
+        },
+        // An outline with no pixel may still be another's copy: no bound for it.
+        |i, j| {
+            if set.area(i) == 0 || set.area(j) == 0 {
+                1.0
+            } else {
+                set.iou_bound(i, j)
             }
-            rasters[i].0.iou(&rasters[j].0)
         },
         opts,
     )

@@ -2,7 +2,14 @@
 //! The geometry is `geo`'s: areas by its `Area`, intersections by its `BooleanOps`
 //! (`i_overlay`), self-crossings by its `Validation`.
 
+use std::cell::RefCell;
+
 use geo::{Area, BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Validation};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::{IntOverlayOptions, Overlay, ShapeType};
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::i_float::int::point::IntPoint;
+use i_overlay::i_shape::flat::buffer::FlatContoursBuffer;
 
 /// A point `[x, y]` in picture pixels (x to the right, y down).
 pub type Pt = [f64; 2];
@@ -115,19 +122,32 @@ impl PreparedShape {
     /// Intersection over union; 0 when either is empty or they are apart, 1 for the same
     /// points, otherwise right to about 1e-7.
     pub fn iou(&self, other: &PreparedShape) -> f64 {
+        if let Some(v) = self.iou_without_clipping(other) {
+            return v;
+        }
+        // `i_overlay` clips on a fixed-point grid: the area is right to about 1e-8 of it.
+        self.iou_of(other, self.shape.intersection(&other.shape).unsigned_area())
+    }
+
+    /// The IoU when no clipping is needed: 0 for boxes apart or an empty shape, 1 for the
+    /// same points.
+    fn iou_without_clipping(&self, other: &PreparedShape) -> Option<f64> {
         let (Some(a), Some(b)) = (self.bbox, other.bbox) else {
-            return 0.0;
+            return Some(0.0);
         };
         let w = a[2].min(b[2]) - a[0].max(b[0]);
         let h = a[3].min(b[3]) - a[1].max(b[1]);
         if w <= 0.0 || h <= 0.0 || self.area <= 0.0 || other.area <= 0.0 {
-            return 0.0;
+            return Some(0.0);
         }
         if self.area == other.area && self.bbox == other.bbox && self.shape == other.shape {
-            return 1.0;
+            return Some(1.0);
         }
-        // `i_overlay` clips on a fixed-point grid: the area is right to about 1e-8 of it.
-        let inter = self.shape.intersection(&other.shape).unsigned_area();
+        None
+    }
+
+    /// The IoU given the area in common.
+    fn iou_of(&self, other: &PreparedShape, inter: f64) -> f64 {
         let union = self.area + other.area - inter;
         if union > 0.0 {
             (inter / union).clamp(0.0, 1.0)
@@ -148,6 +168,178 @@ impl PreparedShape {
         let union = self.area + other.area - inter;
         if union > 0.0 { inter / union } else { 0.0 }
     }
+}
+
+/// The objects of one picture made ready for many pairwise IoUs ([`ShapeSet::iou`], the
+/// same as [`PreparedShape::iou`] to about 1e-6). `geo`'s `BooleanOps` puts each pair on a
+/// fixed-point grid of its own and runs `i_overlay` on it, then builds `geo` polygons of
+/// the result; here every object is put once on one grid for the whole picture and each
+/// pair is intersected by `i_overlay` itself (the same engine, one overlay reused), the
+/// area in common read exactly on the grid: no conversions, allocations or clean-up of a
+/// result per pair (`benches/shapes/RESULTS.md`).
+pub struct ShapeSet {
+    shapes: Vec<PreparedShape>,
+    /// Each object's rings on the grid; `None` when a point is not finite (such an object
+    /// goes through `geo`).
+    rings: Vec<Option<Vec<Vec<IntPoint>>>>,
+    /// Grid units per pixel (a power of two).
+    scale: f64,
+    /// The overlay and its output, reused pair after pair.
+    work: RefCell<(Overlay, FlatContoursBuffer)>,
+}
+
+impl ShapeSet {
+    /// The objects, each of one or more polygons.
+    pub fn new<'a>(objects: impl IntoIterator<Item = &'a [Polygon]>) -> Self {
+        let objects: Vec<&[Polygon]> = objects.into_iter().collect();
+        let finite = |c: &&Pt| c[0].is_finite() && c[1].is_finite();
+        let points = || {
+            objects
+                .iter()
+                .flat_map(|o| o.iter())
+                .flat_map(|p| p.exterior.iter().chain(p.holes.iter().flatten()))
+        };
+        let mut b = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for c in points().filter(finite) {
+            b = [
+                b[0].min(c[0]),
+                b[1].min(c[1]),
+                b[2].max(c[0]),
+                b[3].max(c[1]),
+            ];
+        }
+        // Centred as `i_float`'s adapter does, the largest half side at 2^26 grid units at
+        // most (the adapter's 2^29 is finer than needed): the crossing of two edges of tens
+        // of pixels then stays within `i_overlay`'s 64-bit division, not its 128-bit loop
+        // (a third of the time). A pixel is 2^15 units or more on pictures up to 4096 px;
+        // IoUs come out right to about 1e-6.
+        let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let half = ((b[2] - b[0]) / 2.0).max((b[3] - b[1]) / 2.0);
+        let scale = if half.is_finite() && half > 0.0 {
+            (26.0 - half.log2().floor()).exp2()
+        } else {
+            1.0
+        };
+        let to_grid = |r: &[Pt]| -> Vec<IntPoint> {
+            let r = match r {
+                [first, rest @ .., last] if first == last && !rest.is_empty() => &r[..r.len() - 1],
+                _ => r,
+            };
+            r.iter()
+                .map(|c| {
+                    IntPoint::new(
+                        ((c[0] - cx) * scale).round() as i32,
+                        ((c[1] - cy) * scale).round() as i32,
+                    )
+                })
+                .collect()
+        };
+        let rings = objects
+            .iter()
+            .map(|o| {
+                let all_finite = o
+                    .iter()
+                    .flat_map(|p| p.exterior.iter().chain(p.holes.iter().flatten()))
+                    .all(|c| finite(&c));
+                all_finite.then(|| {
+                    o.iter()
+                        .flat_map(|p| std::iter::once(&p.exterior).chain(&p.holes))
+                        .map(|r| to_grid(r))
+                        .collect()
+                })
+            })
+            .collect();
+        let shapes = objects.iter().map(|o| PreparedShape::new(o)).collect();
+        Self {
+            shapes,
+            rings,
+            scale,
+            work: RefCell::new((
+                Overlay::new_custom(64, IntOverlayOptions::default(), Default::default()),
+                FlatContoursBuffer::default(),
+            )),
+        }
+    }
+
+    /// How many objects.
+    pub fn len(&self) -> usize {
+        self.shapes.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.shapes.is_empty()
+    }
+
+    /// Object `i` made ready alone.
+    pub fn shape(&self, i: usize) -> &PreparedShape {
+        &self.shapes[i]
+    }
+
+    /// IoU of objects `i` and `j`, as [`PreparedShape::iou`].
+    pub fn iou(&self, i: usize, j: usize) -> f64 {
+        let (a, b) = (&self.shapes[i], &self.shapes[j]);
+        if let Some(v) = a.iou_without_clipping(b) {
+            return v;
+        }
+        let (Some(ra), Some(rb)) = (&self.rings[i], &self.rings[j]) else {
+            return a.iou(b);
+        };
+        let mut work = self.work.borrow_mut();
+        let (overlay, out) = &mut *work;
+        overlay.clear();
+        for r in ra {
+            overlay.add_contour(r, ShapeType::Subject);
+        }
+        for r in rb {
+            overlay.add_contour(r, ShapeType::Clip);
+        }
+        // Even-odd, as `geo`'s `BooleanOps`; `overlay_into` leaves the output alone when
+        // nothing is left to clip.
+        out.points.clear();
+        out.ranges.clear();
+        overlay.overlay_into(OverlayRule::Intersect, FillRule::EvenOdd, out);
+        // Outlines and holes turn opposite ways: their signed areas add up to the region's.
+        let twice: i128 = out
+            .ranges
+            .iter()
+            .map(|r| twice_signed_area(&out.points[r.clone()]))
+            .sum();
+        a.iou_of(
+            b,
+            twice.unsigned_abs() as f64 / 2.0 / (self.scale * self.scale),
+        )
+    }
+
+    /// [`PreparedShape::iou_bound`] of objects `i` and `j`.
+    pub fn iou_bound(&self, i: usize, j: usize) -> f64 {
+        self.shapes[i].iou_bound(&self.shapes[j])
+    }
+}
+
+/// Twice the signed area of a ring on the grid, exactly (taken from its first point so the
+/// products stay small).
+fn twice_signed_area(ring: &[IntPoint]) -> i128 {
+    let Some(&o) = ring.first() else {
+        return 0;
+    };
+    let d = |p: &IntPoint| {
+        (
+            i64::from(p.x) - i64::from(o.x),
+            i64::from(p.y) - i64::from(o.y),
+        )
+    };
+    ring.windows(2)
+        .map(|w| {
+            let ((x0, y0), (x1, y1)) = (d(&w[0]), d(&w[1]));
+            i128::from(x0) * i128::from(y1) - i128::from(x1) * i128::from(y0)
+        })
+        .sum()
 }
 
 /// IoU of two polygons (holes taken out).

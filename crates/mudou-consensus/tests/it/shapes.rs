@@ -3,9 +3,10 @@
 //! inputs give the input back).
 
 use mudou_consensus::shapes::{
-    Drawn, Keypoint, MatchOptions, Polygon, PreparedLine, PreparedShape, Rle, RotatedBox,
-    match_objects, match_polygons_raster, merge_keypoints, oks_symmetric, polygon_iou,
-    polygon_problem, rotated_box_iou,
+    Drawn, Keypoint, MaskSet, MatchOptions, Matching, Polygon, PreparedLine, PreparedShape, Rle,
+    RotatedBox, ShapeSet, SkeletonSet, match_keypoints, match_masks, match_objects,
+    match_objects_bounded, match_polygons, match_polygons_raster, merge_keypoints, oks_symmetric,
+    polygon_iou, polygon_problem, rotated_box_iou,
 };
 use proptest::prelude::*;
 
@@ -46,8 +47,191 @@ fn mask() -> impl Strategy<Value = (u32, u32, Vec<u8>)> {
     })
 }
 
+/// Annotators, and each object as `(annotator, points)`.
+type Picture = (u32, Vec<(u32, Vec<[f64; 2]>)>);
+
+/// One picture's objects: a few true shapes, each annotator's copy of each a few pixels off
+/// (or left out), and a few objects of one annotator alone.
+fn drawn_copies(points: usize) -> impl Strategy<Value = Picture> {
+    let truth = proptest::collection::vec(
+        (
+            20.0f64..200.0,
+            20.0f64..200.0,
+            proptest::collection::vec(5.0f64..25.0, points..=points),
+        ),
+        1..6,
+    );
+    let jitter = proptest::collection::vec((-6.0f64..6.0, -6.0f64..6.0, 0u8..5), 30);
+    let extra = proptest::collection::vec((0u32..5, star()), 0..4);
+    (1u32..6, truth, jitter, extra).prop_map(move |(n, truth, jitter, extra)| {
+        let ring = |(cx, cy, radii): &(f64, f64, Vec<f64>), dx: f64, dy: f64| -> Vec<[f64; 2]> {
+            radii
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let a = std::f64::consts::TAU * i as f64 / radii.len() as f64;
+                    [cx + dx + r * a.cos(), cy + dy + r * a.sin()]
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        let mut k = 0;
+        for w in 0..n {
+            for t in &truth {
+                let (dx, dy, skip) = jitter[k % jitter.len()];
+                k += 1;
+                if skip > 0 {
+                    out.push((w, ring(t, dx, dy)));
+                }
+            }
+        }
+        for (w, p) in extra {
+            out.push((w % n, p.exterior));
+        }
+        (n, out)
+    })
+}
+
+fn drawn(objs: &[(u32, Vec<[f64; 2]>)]) -> Vec<Drawn> {
+    objs.iter()
+        .map(|o| Drawn {
+            worker: o.0,
+            class: 0,
+        })
+        .collect()
+}
+
+/// The clusters as member lists with their best members, sorted.
+fn clusters(m: &Matching) -> Vec<(Vec<usize>, usize)> {
+    let mut v: Vec<(Vec<usize>, usize)> = m
+        .clusters
+        .iter()
+        .chain(&m.rejected)
+        .map(|c| (c.members.clone(), c.best))
+        .collect();
+    v.sort();
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The prefilters never change a matching: with each kind's bound the outcome is the
+    /// same, to the bit, as asking every similarity.
+    #[test]
+    fn prefilters_never_change_the_matching(
+        (n, objs) in drawn_copies(8),
+        threshold in 0.1f64..0.9,
+    ) {
+        let workers: Vec<u32> = (0..n).collect();
+        let ds = drawn(&objs);
+        let opts = MatchOptions { threshold, min_support: None };
+        let polys: Vec<Polygon> = objs.iter().map(|o| Polygon::new(o.1.clone())).collect();
+        let set = ShapeSet::new(polys.iter().map(std::slice::from_ref));
+        let all = match_objects(&workers, &ds, |i, j| set.iou(i, j), &opts).unwrap();
+        let bounded = match_objects_bounded(&workers, &ds, |i, j| set.iou(i, j), |i, j| set.iou_bound(i, j) + 1e-4, &opts).unwrap();
+        prop_assert_eq!(&all, &bounded);
+        let list: Vec<(Drawn, &[Polygon])> = ds.iter().zip(&polys).map(|(d, p)| (*d, std::slice::from_ref(p))).collect();
+        prop_assert_eq!(&match_polygons(&workers, &list, &opts).unwrap(), &bounded);
+        // And the same clusters as every pair through `geo`, with no prefilter.
+        let prepared: Vec<PreparedShape> = polys.iter().map(|p| PreparedShape::new(std::slice::from_ref(p))).collect();
+        let geo_way = match_objects(&workers, &ds, |i, j| prepared[i].iou(&prepared[j]), &opts).unwrap();
+        prop_assert_eq!(clusters(&geo_way), clusters(&bounded));
+        prop_assert!((geo_way.agreement - bounded.agreement).abs() < 1e-6);
+
+        let masks: Vec<Rle> = polys.iter().map(|p| Rle::from_polygon(p, 230, 230)).collect();
+        let set = MaskSet::new(&masks);
+        let all = match_objects(&workers, &ds, |i, j| masks[i].iou(&masks[j]), &opts).unwrap();
+        let bounded = match_objects_bounded(&workers, &ds, |i, j| set.iou(i, j), |i, j| set.iou_bound(i, j), &opts).unwrap();
+        prop_assert_eq!(&all, &bounded);
+        let list: Vec<(Drawn, &Rle)> = ds.iter().zip(&masks).collect::<Vec<_>>().into_iter().map(|(d, m)| (*d, m)).collect();
+        prop_assert_eq!(&match_masks(&workers, &list, &opts).unwrap(), &all);
+
+        // Skeletons: the outlines' points as keypoints, every third left out.
+        let sigmas = [0.05, 0.08, 0.03, 0.1, 0.05, 0.07, 0.06, 0.04];
+        let skeletons: Vec<Vec<Keypoint>> = objs
+            .iter()
+            .map(|o| o.1.iter().enumerate().map(|(i, p)| Keypoint { x: p[0], y: p[1], v: if (i + o.0 as usize).is_multiple_of(3) { 0 } else { 2 } }).collect())
+            .collect();
+        let set = SkeletonSet::new(skeletons.iter().map(|k| k.as_slice()), &sigmas);
+        let all = match_objects(&workers, &ds, |i, j| oks_symmetric(&skeletons[i], &skeletons[j], &sigmas), &opts).unwrap();
+        let bounded = match_objects_bounded(&workers, &ds, |i, j| set.oks(i, j), |i, j| set.oks_bound(i, j), &opts).unwrap();
+        prop_assert_eq!(&all, &bounded);
+        let list: Vec<(Drawn, &[Keypoint])> = ds.iter().zip(&skeletons).map(|(d, k)| (*d, k.as_slice())).collect();
+        prop_assert_eq!(&match_keypoints(&workers, &list, &sigmas, &opts).unwrap(), &all);
+    }
+
+    /// Each prepared similarity is the plain one (the polygons' to about 1e-6: one grid for
+    /// the picture instead of one a pair) and never over its bound.
+    #[test]
+    fn prepared_similarities_are_the_plain_ones((_n, objs) in drawn_copies(12)) {
+        let polys: Vec<Polygon> = objs.iter().map(|o| Polygon::new(o.1.clone())).collect();
+        let set = ShapeSet::new(polys.iter().map(std::slice::from_ref));
+        let masks: Vec<Rle> = polys.iter().map(|p| Rle::from_polygon(p, 230, 230)).collect();
+        let mset = MaskSet::new(&masks);
+        let sigmas = [0.05; 12];
+        let skeletons: Vec<Vec<Keypoint>> = objs
+            .iter()
+            .map(|o| o.1.iter().map(|p| Keypoint { x: p[0], y: p[1], v: 2 }).collect())
+            .collect();
+        let kset = SkeletonSet::new(skeletons.iter().map(|k| k.as_slice()), &sigmas);
+        for i in 0..polys.len() {
+            let b = masks[i].bbox();
+            let decoded = masks[i].decode();
+            let inside: Vec<(u32, u32)> = (0..230u32).flat_map(|y| (0..230u32).map(move |x| (x, y))).filter(|&(x, y)| decoded[(y * 230 + x) as usize] == 1).collect();
+            match b {
+                None => prop_assert!(inside.is_empty()),
+                Some(b) => {
+                    prop_assert!(inside.iter().all(|&(x, y)| (b[0]..=b[2]).contains(&x) && (b[1]..=b[3]).contains(&y)));
+                    prop_assert!(inside.iter().any(|p| p.0 == b[0]) && inside.iter().any(|p| p.0 == b[2]));
+                    prop_assert!(inside.iter().any(|p| p.1 == b[1]) && inside.iter().any(|p| p.1 == b[3]));
+                }
+            }
+            for j in 0..polys.len() {
+                let plain = polygon_iou(&polys[i], &polys[j]);
+                let fast = set.iou(i, j);
+                prop_assert!((plain - fast).abs() < 1e-6, "{} vs {}", plain, fast);
+                prop_assert!(set.iou_bound(i, j) + 1e-6 >= fast);
+                prop_assert_eq!(mset.iou(i, j), masks[i].iou(&masks[j]));
+                prop_assert!(mset.iou_bound(i, j) >= mset.iou(i, j));
+                prop_assert_eq!(kset.oks(i, j), oks_symmetric(&skeletons[i], &skeletons[j], &sigmas));
+                prop_assert!(kset.oks_bound(i, j) >= kset.oks(i, j));
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Holes and several parts: the one-grid IoU is `geo`'s.
+    #[test]
+    fn one_grid_iou_with_holes_and_parts(a in star(), b in star(), dx in -15.0f64..15.0, shrink in 0.2f64..0.6) {
+        let centre = |p: &Polygon| {
+            let n = p.exterior.len() as f64;
+            (p.exterior.iter().map(|c| c[0]).sum::<f64>() / n, p.exterior.iter().map(|c| c[1]).sum::<f64>() / n)
+        };
+        // A hole: the outline shrunk towards its centre (still star-shaped, inside).
+        let with_hole = |p: &Polygon| {
+            let (cx, cy) = centre(p);
+            let mut q = p.clone();
+            q.holes.push(p.exterior.iter().map(|c| [cx + (c[0] - cx) * shrink, cy + (c[1] - cy) * shrink]).collect());
+            q
+        };
+        let objects: Vec<Vec<Polygon>> = vec![
+            vec![with_hole(&a)],
+            vec![shifted(&a, dx, 0.0)],
+            vec![b.clone(), shifted(&b, 300.0, 0.0)],
+            vec![shifted(&b, dx, dx), with_hole(&shifted(&a, 300.0, 0.0))],
+        ];
+        let set = ShapeSet::new(objects.iter().map(|o| o.as_slice()));
+        for i in 0..objects.len() {
+            for j in 0..objects.len() {
+                let plain = PreparedShape::new(&objects[i]).iou(&PreparedShape::new(&objects[j]));
+                prop_assert!((plain - set.iou(i, j)).abs() < 1e-6, "{} {}: {} vs {}", i, j, plain, set.iou(i, j));
+            }
+        }
+    }
 
     #[test]
     fn polygon_iou_is_symmetric_one_for_the_same_zero_apart(a in star(), b in star()) {
