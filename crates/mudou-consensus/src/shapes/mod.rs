@@ -112,12 +112,17 @@ pub fn match_keypoints(
     )
 }
 
+/// Objects of fewer pixels than this are matched by their exact IoU in
+/// [`match_polygons_raster`] (a 10 × 10 square: one row of pixels more or less moves its
+/// raster IoU by a tenth).
+pub const SMALL_RASTER_PX: u64 = 100;
+
 /// Matches polygon objects like [`match_polygons`], with COCO's `segm` IoU instead of the
 /// exact one: each object rasterised once by pycocotools' method ([`Rle::from_polygons`])
 /// over a frame holding every object (shifted by whole pixels, so the pixels are the
 /// picture's), then IoUs of runs — microseconds a pair instead of a clipping's tens
-/// (`benches/shapes/RESULTS.md`). Objects under a pixel or so rasterise to nothing and
-/// match only their exact copies.
+/// (`benches/shapes/RESULTS.md`). A pair with an object of fewer than [`SMALL_RASTER_PX`]
+/// pixels is clipped exactly instead, since a few pixels' IoU is mostly the grid's.
 pub fn match_polygons_raster(
     workers: &[u32],
     objects: &[(Drawn, &[Polygon])],
@@ -180,11 +185,17 @@ pub fn match_polygons_raster(
             if set.area(i) == set.area(j) && objects[i].1 == objects[j].1 {
                 return 1.0;
             }
+            // A few pixels' IoU is mostly the grid's: small objects are clipped exactly
+            // (and cheaply, having few pixels' worth of outline).
+            if set.area(i).min(set.area(j)) < SMALL_RASTER_PX {
+                return multi_polygon_iou(objects[i].1, objects[j].1);
+            }
             set.iou(i, j)
         },
-        // An outline with no pixel may still be another's copy: no bound for it.
+        // A small outline's pixels say too little for a bound (one with none may still be
+        // another's copy): none for it.
         |i, j| {
-            if set.area(i) == 0 || set.area(j) == 0 {
+            if set.area(i).min(set.area(j)) < SMALL_RASTER_PX {
                 1.0
             } else {
                 set.iou_bound(i, j)

@@ -1,9 +1,11 @@
 //! Boxes turned to fit the object: `[{"label": "ship", "cx": 50, "cy": 40, "w": 80,
 //! "h": 20, "angle": 30, "attributes": {…}}]`: centre, size and degrees clockwise on the
-//! picture, every corner inside it. Matched by IoU through their polygons; the merged box is
-//! the member closest to the others.
+//! picture, every corner inside it. Matched by IoU through their polygons (of pixels, as the
+//! polygon kind); the merged box is the member closest to the others.
 
-use mudou_consensus::shapes::{Drawn, MatchOptions, Matching, Polygon, RotatedBox, match_polygons};
+use mudou_consensus::shapes::{
+    Drawn, MatchOptions, Matching, Polygon, RotatedBox, match_polygons_raster,
+};
 use serde_json::{Map, Value, json};
 
 use super::bad;
@@ -84,6 +86,6 @@ impl Geometry for RotatedBoxShape {
             .zip(&polygons)
             .map(|(o, p)| (o.0, std::slice::from_ref(p)))
             .collect();
-        match_polygons(workers, &list, opts).ok()
+        match_polygons_raster(workers, &list, opts).ok()
     }
 }
