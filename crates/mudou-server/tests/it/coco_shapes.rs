@@ -1,0 +1,412 @@
+//! COCO for every drawing kind over HTTP, on the shapes pictures (480 × 360): gold drawings
+//! imported from a COCO file (`POST /datasets/{id}/coco?order=`), three annotators drawing
+//! near them, the consensus and the gold exported as COCO and compared by pycocotools'
+//! COCOeval (segm for polygons and masks, keypoints by OKS); a round trip through a lead's
+//! review into a fresh dataset; bad files skipped per picture or refused whole with nothing
+//! stored; the import's scope.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use mudou_app::ingest::{IncomingImage, add_images};
+use serde_json::{Value, json};
+
+use crate::work::annotator_browser;
+use crate::{Browser, Got, TestApp, World, annotator, both};
+
+const W: i64 = 480;
+const H: i64 = 360;
+
+fn option(key: &str) -> Value {
+    json!({"key": key, "name_zh": key, "name_en": key})
+}
+
+/// A polygon + keypoints order, or (`mask`) a mask order, with `n` labels per item.
+fn spec(mask: bool, n: usize) -> Value {
+    let questions = if mask {
+        json!([{"key": "paint", "kind": "mask", "title_zh": "涂", "field": "image",
+                "options": [option("spot")]}])
+    } else {
+        json!([
+            {"key": "outline", "kind": "polygon", "title_zh": "描边", "field": "image",
+             "options": [option("circle"), option("square")],
+             "settings": {"attributes": [{"key": "edge", "name_zh": "碰边"}]}},
+            {"key": "pose", "kind": "keypoints", "title_zh": "点", "field": "image",
+             "required": false, "options": [option("shape")],
+             "settings": {"skeleton": {"points": [
+                 {"key": "top", "name_zh": "上", "sigma": 0.05},
+                 {"key": "middle", "name_zh": "中", "sigma": 0.05},
+                 {"key": "bottom", "name_zh": "下", "sigma": 0.05}],
+                 "edges": [[0, 1], [1, 2]]}}}
+        ])
+    };
+    json!({
+        "name": if mask { "涂斑" } else { "形状轮廓" },
+        "task_type": "template",
+        "template": {"fields": [{"name": "image", "kind": "image"}], "questions": questions},
+        "overlap": {"kind": "fixed", "n": n},
+        "max_gold_items": 0,
+        "unit_size": 4,
+        "piece_rate_fen": 10
+    })
+}
+
+/// A dataset of org A holding the first `n` shapes pictures; its id.
+async fn pictures(app: &TestApp, w: &World, n: usize) -> i64 {
+    let ds = app
+        .dataset(w.org_a, &format!("d{}", mudou_store::now_millis()))
+        .await;
+    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+    let files = (0..n)
+        .map(|i| IncomingImage {
+            file_name: format!("shape_{i:03}.jpg"),
+            tag: String::new(),
+            bytes: Bytes::from(std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap()),
+            meta: "{}".into(),
+            gold: None,
+        })
+        .collect();
+    add_images(&app.state, ds.id, files).await.unwrap();
+    ds.id
+}
+
+async fn client(app: &TestApp, who: &str) -> Browser {
+    let c = app.browser();
+    c.login(who).await.ok();
+    c
+}
+
+/// A draft order of the client on dataset `ds`.
+async fn draft(c: &Browser, ds: i64, spec: Value) -> i64 {
+    let o = c
+        .post("/api/v1/orders", json!({"dataset_id": ds, "spec": spec}))
+        .await;
+    o.ok()["id"].as_i64().unwrap()
+}
+
+async fn publish(c: &Browser, order: i64) {
+    c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+        .await
+        .ok();
+}
+
+async fn import(c: &Browser, ds: i64, query: &str, body: impl Into<reqwest::Body>) -> Got {
+    let r = c
+        .http
+        .post(format!("{}/api/v1/datasets/{ds}/coco?{query}", c.url))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Got::from(r).await
+}
+
+async fn export(c: &Browser, order: i64, query: &str) -> Value {
+    let r = c
+        .http
+        .get(format!("{}/api/v1/orders/{order}/export?{query}", c.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{query}");
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+/// The dataset's items' known answers by file name.
+async fn known(c: &Browser, ds: i64) -> HashMap<String, Value> {
+    let g = c
+        .get(&format!("/api/v1/datasets/{ds}/items?limit=1000"))
+        .await;
+    g.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["file_name"].as_str().unwrap().to_owned(),
+                i["gold"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The items of the dataset by id → file name.
+async fn names(c: &Browser, ds: i64) -> HashMap<i64, String> {
+    let g = c
+        .get(&format!("/api/v1/datasets/{ds}/items?limit=1000"))
+        .await;
+    g.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_i64().unwrap(),
+                i["file_name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn square(x: f64, y: f64, s: f64) -> Value {
+    json!([[x, y], [x + s, y], [x + s, y + s], [x, y + s]])
+}
+
+/// Picture `i`'s polygon + keypoints drawing, shifted `dx` pixels.
+fn drawing(i: usize, dx: f64) -> Value {
+    let x = 40.0 + 20.0 * i as f64 + dx;
+    json!({
+        "outline": [{"label": "square", "points": square(x, 50.0, 120.0), "attributes": {"edge": false}}],
+        "pose": [{"label": "shape", "points": [[300.0 + dx, 60.0 + 5.0 * i as f64, 2],
+                                               [300.0 + dx, 160.0, 2], [330.0 + dx, 250.0, 1]]}]
+    })
+}
+
+/// COCO run lengths (column by column, background first) of the rectangle
+/// [x0, x1) × [y0, y1) on the 480 × 360 pictures.
+fn rect(x0: i64, y0: i64, x1: i64, y1: i64) -> Value {
+    let mut counts = Vec::new();
+    let mut at = 0;
+    for c in x0..x1 {
+        counts.push(c * H + y0 - at);
+        counts.push(y1 - y0);
+        at = c * H + y1;
+    }
+    counts.push(W * H - at);
+    json!({"size": [H, W], "counts": counts})
+}
+
+/// Picture `i`'s mask, shifted `dx` pixels.
+fn painting(i: usize, dx: i64) -> Value {
+    let x = 60 + 30 * i as i64 + dx;
+    json!({"paint": [{"label": "spot", "rle": rect(x, 80, x + 150, 230)}]})
+}
+
+/// A COCO gold file of the first `n` pictures (polygon + keypoints, or masks as polygons).
+fn gold_file(n: usize, mask: bool) -> Value {
+    let mut images = Vec::new();
+    let mut anns = Vec::new();
+    for i in 0..n {
+        images.push(
+            json!({"id": 100 + i, "file_name": format!("some/dir/shape_{i:03}.jpg"),
+                           "width": W, "height": H}),
+        );
+        if mask {
+            let x = (60 + 30 * i) as f64;
+            anns.push(
+                json!({"id": anns.len() + 1, "image_id": 100 + i, "category_id": 1, "iscrowd": 0,
+                "segmentation": [[x, 80.0, x + 150.0, 80.0, x + 150.0, 230.0, x, 230.0]]}),
+            );
+        } else {
+            let d = drawing(i, 0.0);
+            let p: Vec<f64> = d["outline"][0]["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+                .collect();
+            anns.push(json!({"id": anns.len() + 1, "image_id": 100 + i, "category_id": 2,
+                "segmentation": [p], "iscrowd": 0, "attributes": {"edge": false, "occluded": false}}));
+            let k: Vec<Value> = d["pose"][0]["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|p| p.as_array().unwrap().clone())
+                .collect();
+            anns.push(
+                json!({"id": anns.len() + 1, "image_id": 100 + i, "category_id": 3,
+                "keypoints": k, "num_keypoints": 3, "iscrowd": 0}),
+            );
+        }
+    }
+    let cats = if mask {
+        json!([{"id": 1, "name": "spot"}])
+    } else {
+        json!([{"id": 1, "name": "circle"}, {"id": 2, "name": "square"},
+               {"id": 3, "name": "shape", "keypoints": ["top", "middle", "bottom"]}])
+    };
+    json!({"images": images, "annotations": anns, "categories": cats})
+}
+
+/// The annotator's next assignment: its id and items; `None` when there is no work.
+async fn take(b: &Browser) -> Option<(i64, Vec<i64>)> {
+    let next = b.get("/api/v1/work/next").await;
+    if next.ok()["status"] != "assigned" {
+        return None;
+    }
+    let asg = &next.body["assignment"];
+    let items = asg["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_i64().unwrap())
+        .collect();
+    Some((asg["id"].as_i64().unwrap(), items))
+}
+
+async fn give(b: &Browser, aid: i64, item: i64, answer: Value) {
+    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
+        "item_id": item, "answer": answer, "duration_ms": 2500});
+    let g = b.post("/api/v1/work/labels", body).await;
+    assert_eq!(g.ok()["status"], "stored", "{}", g.body);
+}
+
+/// The picture number of a file name `shape_00i.jpg`.
+fn number(name: &str) -> usize {
+    name.trim_start_matches("shape_")
+        .trim_end_matches(".jpg")
+        .parse()
+        .unwrap()
+}
+
+/// COCOeval (`--iou`) of a consensus export against a gold export, by the script CI runs.
+fn coco_eval(gold: &Value, consensus: &Value, iou: &str) -> Value {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import pycocotools, numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    // CI installs it: missing is a failure, not a pass.
+    assert!(
+        ok,
+        "pycocotools is missing (python3 -m pip install pycocotools)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (g, c) = (dir.path().join("gold.json"), dir.path().join("cons.json"));
+    std::fs::write(&g, gold.to_string()).unwrap();
+    std::fs::write(&c, consensus.to_string()).unwrap();
+    let script = format!("{}/tests/data/coco_eval.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&g)
+        .arg(&c)
+        .args(["--iou", iou])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Three annotators of centre A (the world's two and one more).
+async fn three(app: &TestApp, w: &World) -> Vec<Browser> {
+    let third = app
+        .user(annotator("张伟", "4444", w.centre_a))
+        .await
+        .id
+        .get();
+    vec![
+        annotator_browser(app, w.ann_a1, "1111", "lead_a").await,
+        annotator_browser(app, w.ann_a2, "2222", "lead_a").await,
+        annotator_browser(app, third, "4444", "lead_a").await,
+    ]
+}
+
+both!(coco_eval_of_polygons_keypoints_and_masks, |app| {
+    const N: usize = 4;
+    let w = app.world().await;
+    let c = client(&app, "client_a").await;
+    let people = three(&app, &w).await;
+    let mut figures = Vec::new();
+    let mut picture: HashMap<i64, (bool, usize)> = HashMap::new();
+    for mask in [false, true] {
+        let ds = pictures(&app, &w, N).await;
+        let order = draft(&c, ds, spec(mask, 3)).await;
+        // The gold comes in as a COCO file (CVAT's `occluded` dropped, names by their last part).
+        let g = import(
+            &c,
+            ds,
+            &format!("order={order}"),
+            gold_file(N, mask).to_string(),
+        )
+        .await;
+        assert_eq!(
+            (&g.ok()["labelled"], &g.body["skipped"]),
+            (&json!(N), &json!(0)),
+            "{}",
+            g.body
+        );
+        let before = known(&c, ds).await;
+        assert_eq!(
+            before["shape_001.jpg"],
+            if mask {
+                before["shape_001.jpg"].clone()
+            } else {
+                drawing(1, 0.0)
+            }
+        );
+        publish(&c, order).await;
+        for (id, name) in names(&c, ds).await {
+            picture.insert(id, (mask, number(&name)));
+        }
+        // Each annotator draws every picture it is given (until no work is left), shifted a
+        // pixel more than the one before.
+        for (k, b) in people.iter().enumerate() {
+            for _ in 0..4 {
+                let Some((aid, items)) = take(b).await else {
+                    break;
+                };
+                for item in items {
+                    let (mask, i) = picture[&item];
+                    let answer = if mask {
+                        painting(i, k as i64)
+                    } else {
+                        drawing(i, k as f64)
+                    };
+                    give(b, aid, item, answer).await;
+                }
+                b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+                    .await
+                    .ok();
+            }
+        }
+        let gold = export(&c, order, "format=coco&source=gold").await;
+        let cons = export(&c, order, "format=coco").await;
+        assert_eq!(gold["images"].as_array().unwrap().len(), N);
+        assert_eq!(
+            cons["images"].as_array().unwrap().len(),
+            N,
+            "all settled: {cons}"
+        );
+        if mask {
+            let a = &cons["annotations"][0];
+            assert!(a["segmentation"]["counts"].is_string(), "{a}");
+            assert_eq!(a["segmentation"]["size"], json!([H, W]));
+        } else {
+            let cat = &cons["categories"][2];
+            assert_eq!(cat["keypoints"], json!(["top", "middle", "bottom"]));
+            assert_eq!(cat["skeleton"], json!([[1, 2], [2, 3]]));
+            assert_eq!(cat["sigmas"], json!([0.05, 0.05, 0.05]));
+        }
+        // The gold export imported again gives the same known answers.
+        let again = import(&c, ds, &format!("order={order}"), gold.to_string()).await;
+        assert_eq!(again.ok()["labelled"], N, "{}", again.body);
+        assert_eq!(known(&c, ds).await, before);
+        let kinds: &[&str] = if mask {
+            &["segm"]
+        } else {
+            &["segm", "keypoints"]
+        };
+        for iou in kinds {
+            let s = coco_eval(&gold, &cons, iou);
+            println!(
+                "COCOeval {} {iou}: AP {:.3} AP50 {:.3} AP75 {:.3} ({} images, {} detections)",
+                if mask { "masks" } else { "polygon+keypoints" },
+                s["AP"].as_f64().unwrap(),
+                s["AP50"].as_f64().unwrap(),
+                s["AP75"].as_f64().unwrap(),
+                s["images"],
+                s["detections"]
+            );
+            assert_eq!(s["images"], N);
+            for k in ["AP", "AP50", "AP75"] {
+                assert!(s[k].as_f64().unwrap() >= 0.9, "{iou} {k}: {s}");
+            }
+            figures.push(s);
+        }
+    }
+    assert_eq!(figures.len(), 3);
+});
