@@ -517,6 +517,18 @@ fn object_of(q: &Question, a: &Value, size: (i64, i64)) -> Result<Value, String>
                 if r.iter().any(|ring| ring.len() < 3) {
                     return Err("a polygon of a mask has at least 3 points".into());
                 }
+                // Checked before drawing: the rasteriser walks every pixel between points.
+                if let Some(p) = r.iter().flatten().find(|p| {
+                    !(p[0].is_finite()
+                        && p[1].is_finite()
+                        && (-0.5..=size.0 as f64 + 0.5).contains(&p[0])
+                        && (-0.5..=size.1 as f64 + 0.5).contains(&p[1]))
+                }) {
+                    return Err(format!(
+                        "the point [{}, {}] is outside the {}×{} picture",
+                        p[0], p[1], size.0, size.1
+                    ));
+                }
                 let parts: Vec<Polygon> = r.into_iter().map(Polygon::new).collect();
                 json!({"rle": rle_json(&Rle::from_polygons(&parts, h, w))})
             }
@@ -764,6 +776,12 @@ mod tests {
             json!([{"label": "ship", "cx": 20.0, "cy": 14.0, "w": 20.0, "h": 8.0, "angle": 90.0}])
         );
         assert!(got["paint"][0]["rle"]["counts"].is_string());
+        let far = json!({"category_id": 5, "segmentation": [[5, 5, 1e12, 5, 20, 30]]});
+        assert!(
+            known_answer(&qs, &cats, &[far], (64, 48))
+                .unwrap_err()
+                .contains("outside the 64×48 picture")
+        );
         assert_eq!(got["outline"], json!([]));
     }
 

@@ -410,3 +410,285 @@ both!(coco_eval_of_polygons_keypoints_and_masks, |app| {
     }
     assert_eq!(figures.len(), 3);
 });
+
+/// The polygon + keypoints order with a rotated box question too.
+fn spec_turned() -> Value {
+    let mut s = spec(false, 2);
+    s["unit_size"] = json!(2);
+    s["template"]["questions"].as_array_mut().unwrap().push(
+        json!({"key": "turned", "kind": "rotated_box", "title_zh": "转", "field": "image",
+                     "required": false, "options": [option("ship")]}),
+    );
+    s
+}
+
+fn with_ship(mut d: Value, dx: f64) -> Value {
+    d["turned"] = json!([{"label": "ship", "cx": 380.0 + dx, "cy": 280.0, "w": 60.0, "h": 30.0, "angle": 20.0}]);
+    d
+}
+
+/// An answer without the consensus's own figures.
+fn bare(answer: &Value) -> Value {
+    let mut a = answer.clone();
+    for list in a.as_object_mut().unwrap().values_mut() {
+        for o in list.as_array_mut().unwrap() {
+            let o = o.as_object_mut().unwrap();
+            o.remove("support");
+            o.remove("similarity");
+        }
+    }
+    a
+}
+
+/// A COCO file of one picture named `name` holding `anns` (categories as the order's).
+fn one_picture(name: &str, anns: Value) -> Value {
+    json!({"images": [{"id": 1, "file_name": name, "width": W, "height": H}],
+           "annotations": anns,
+           "categories": [{"id": 1, "name": "circle"}, {"id": 2, "name": "square"},
+                          {"id": 3, "name": "shape"}, {"id": 4, "name": "ship"},
+                          {"id": 5, "name": "hexagon"}]})
+}
+
+both!(coco_round_trip_through_review_and_bad_files, |app| {
+    let w = app.world().await;
+    let c = client(&app, "client_a").await;
+    let ds = pictures(&app, &w, 2).await;
+    let order = draft(&c, ds, spec_turned()).await;
+    publish(&c, order).await;
+    let by_id = names(&c, ds).await;
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+    // Picture 0: the two agree. Picture 1: a2 draws one square more → review.
+    let mut disputed = 0;
+    for (k, b) in [&a1, &a2].into_iter().enumerate() {
+        let (aid, items) = take(b).await.unwrap();
+        for item in items {
+            let i = number(&by_id[&item]);
+            let mut answer = with_ship(drawing(i, k as f64), k as f64);
+            if i == 1 && k == 1 {
+                disputed = item;
+                answer["outline"].as_array_mut().unwrap().push(
+                    json!({"label": "circle", "points": square(300.0, 200.0, 50.0),
+                           "attributes": {"edge": true}}),
+                );
+            }
+            give(b, aid, item, answer).await;
+        }
+        b.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+            .await
+            .ok();
+    }
+    // The lead resolves it with an answer of their own.
+    let lead = client(&app, "lead_a").await;
+    let q = lead
+        .get(&format!("/api/v1/lead/review?order_id={order}&limit=100"))
+        .await;
+    let queue = q.ok()["items"].as_array().unwrap().clone();
+    assert!(
+        queue.iter().any(|i| i["item_id"] == disputed),
+        "the disputed item is in review: {}",
+        q.body
+    );
+    let decided = with_ship(drawing(1, 0.5), 0.0);
+    let d = lead
+        .post(
+            &format!("/api/v1/lead/review/{order}/items/{disputed}/decision"),
+            json!({"decision": "override", "answer": decided}),
+        )
+        .await;
+    assert_eq!(d.ok()["decision"], "override", "{}", d.body);
+
+    // The consensus export holds both pictures; imported into a fresh dataset of the same
+    // pictures (a draft order of the same questions reads it), the known answers are what
+    // was exported.
+    let exported = export(&c, order, "format=coco").await;
+    assert_eq!(
+        exported["images"].as_array().unwrap().len(),
+        2,
+        "{exported}"
+    );
+    let turned = exported["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["category_id"] == 4)
+        .unwrap();
+    assert_eq!(turned["attributes"]["rotation"], json!(20.0));
+    assert_eq!(turned["segmentation"][0].as_array().unwrap().len(), 8);
+    let r = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order}/export?format=jsonl",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    let answers: HashMap<String, Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|l| {
+            (
+                l["file_name"].as_str().unwrap().to_owned(),
+                bare(&l["answer"]),
+            )
+        })
+        .collect();
+    assert_eq!(answers["shape_001.jpg"], decided);
+    let ds2 = pictures(&app, &w, 2).await;
+    let order2 = draft(&c, ds2, spec_turned()).await;
+    let g = import(&c, ds2, &format!("order={order2}"), exported.to_string()).await;
+    assert_eq!(
+        (&g.ok()["labelled"], &g.body["skipped"]),
+        (&json!(2), &json!(0)),
+        "{}",
+        g.body
+    );
+    assert_eq!(g.body["images"][0]["outcome"], "labelled");
+    let k = known(&c, ds2).await;
+    assert_eq!(k, answers);
+
+    // Bad pictures are skipped whole, each with its reason; nothing of them is stored.
+    let poly = |cat: i64, p: Value| json!({"id": 7, "image_id": 1, "category_id": cat, "segmentation": [p]});
+    let good = poly(2, json!([10, 10, 60, 10, 60, 60, 10, 60]));
+    for (file, why) in [
+        (
+            one_picture("elsewhere.jpg", json!([good])),
+            "no picture of this dataset",
+        ),
+        (
+            one_picture(
+                "shape_000.jpg",
+                json!([good, poly(9, json!([1, 1, 5, 1, 5, 5]))]),
+            ),
+            "category 9 is not in the file",
+        ),
+        (
+            one_picture("shape_000.jpg", json!([poly(5, json!([1, 1, 5, 1, 5, 5]))])),
+            "none of the order's classes",
+        ),
+        (
+            one_picture("shape_000.jpg", json!([poly(2, json!([1, 1, 5, 5]))])),
+            "3 to",
+        ),
+        (
+            one_picture(
+                "shape_000.jpg",
+                json!([poly(2, json!([0, 0, 10, 10, 10, 0, 0, 10]))]),
+            ),
+            "crosses itself",
+        ),
+        (
+            one_picture(
+                "shape_001.jpg",
+                json!([poly(2, json!([400, 10, 500, 10, 500, 60]))]),
+            ),
+            "outside the 480×360 picture",
+        ),
+        (
+            one_picture(
+                "shape_001.jpg",
+                json!([good, {"id": 8, "image_id": 1, "category_id": 3, "keypoints": [1, 1, 2, 2, 2, 2]}]),
+            ),
+            "the skeleton has 3 points, this object 2",
+        ),
+    ] {
+        let g = import(&c, ds2, &format!("order={order2}"), file.to_string()).await;
+        assert_eq!(
+            (&g.ok()["skipped"], &g.body["labelled"]),
+            (&json!(1), &json!(0)),
+            "{why}: {}",
+            g.body
+        );
+        let reason = g.body["images"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{why}: {reason}");
+    }
+    // A mask of another size than the picture, in a mask order of the same dataset.
+    let masks = draft(&c, ds2, spec(true, 2)).await;
+    let small = json!({"images": [{"id": 1, "file_name": "shape_000.jpg"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
+                         "segmentation": {"size": [10, 10], "counts": [0, 5, 95]}}],
+        "categories": [{"id": 1, "name": "spot"}]});
+    let g = import(&c, ds2, &format!("order={masks}"), small.to_string()).await;
+    assert_eq!(g.ok()["skipped"], 1, "{}", g.body);
+    assert!(
+        g.body["images"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the mask is 10×10, the picture 480×360"),
+        "{}",
+        g.body
+    );
+    // Files that cannot be read, a missing order, an order COCO cannot carry or of another
+    // dataset: 422 and nothing stored.
+    let lines = draft(
+        &c,
+        ds2,
+        json!({"name": "线", "task_type": "template", "overlap": {"kind": "fixed", "n": 2},
+               "max_gold_items": 0, "unit_size": 2, "piece_rate_fen": 10,
+               "template": {"fields": [{"name": "image", "kind": "image"}],
+                            "questions": [{"key": "lane", "kind": "polyline", "title_zh": "线",
+                                           "field": "image", "options": [option("road")]}]}}),
+    )
+    .await;
+    for (query, body, field) in [
+        (format!("order={order2}"), "not json".to_owned(), None),
+        (
+            format!("order={order2}"),
+            json!({"images": 3}).to_string(),
+            None,
+        ),
+        (format!("order={order2}"), json!([1, 2]).to_string(), None),
+        (String::new(), exported.to_string(), Some("order")),
+        (
+            format!("order={lines}"),
+            exported.to_string(),
+            Some("order"),
+        ),
+        (
+            format!("order={order}"),
+            exported.to_string(),
+            Some("order"),
+        ),
+    ] {
+        let g = import(&c, ds2, &query, body.clone()).await;
+        assert_eq!(
+            (g.status.as_u16(), g.code()),
+            (422, "validation"),
+            "{query} {body:.40}: {}",
+            g.body
+        );
+        if let Some(f) = field {
+            assert_eq!(g.body["error"]["field"], f, "{}", g.body);
+        }
+    }
+    let g = c
+        .get(&format!("/api/v1/orders/{lines}/export?format=coco"))
+        .await;
+    assert_eq!((g.status.as_u16(), g.code()), (422, "validation"));
+    assert!(
+        g.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("use CVAT or Label Studio")
+    );
+
+    // Scope: another org's client (its own dataset, or ours), an annotator, nobody.
+    let other = client(&app, "client_b").await;
+    let theirs = app.dataset(w.org_b, "乙的").await;
+    for (b, ds_id, status) in [
+        (&other, ds2, 404),
+        (&other, theirs.id, 404),
+        (&a1, ds2, 403),
+        (&app.browser(), ds2, 401),
+    ] {
+        let g = import(b, ds_id, &format!("order={order2}"), exported.to_string()).await;
+        assert_eq!(g.status.as_u16(), status, "{}", g.body);
+    }
+    assert_eq!(
+        known(&c, ds2).await,
+        k,
+        "nothing of the refused files stored"
+    );
+});
