@@ -15,8 +15,21 @@ import sys
 
 import numpy as np
 
+from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
+
+
+def check_masks(anns):
+    """Mudou's own bbox and area of each mask (RLE) annotation are pycocotools'."""
+    for a in anns:
+        seg = a.get("segmentation")
+        if isinstance(seg, dict) and "mudou_polygon" not in a:
+            rle = {"size": seg["size"], "counts": seg["counts"].encode()}
+            bbox = [float(x) for x in mask_utils.toBbox(rle)]
+            assert bbox == a["bbox"], f"bbox {a['bbox']} is not pycocotools' {bbox}"
+            area = float(mask_utils.area(rle))
+            assert area == a["area"], f"area {a['area']} is not pycocotools' {area}"
 
 
 def main(gold_path, consensus_path, iou="bbox"):
@@ -25,6 +38,8 @@ def main(gold_path, consensus_path, iou="bbox"):
     with open(consensus_path, encoding="utf-8") as f:
         cons = json.load(f)
     assert cons["categories"] == gt.dataset["categories"], "category ids differ"
+    check_masks(gt.dataset["annotations"])
+    check_masks(cons["annotations"])
     cats = gt.dataset["categories"]
     if iou == "keypoints":
         cat_ids = [c["id"] for c in cats if "keypoints" in c]

@@ -156,8 +156,14 @@ fn square(x: f64, y: f64, s: f64) -> Value {
 /// Picture `i`'s polygon + keypoints drawing, shifted `dx` pixels.
 fn drawing(i: usize, dx: f64) -> Value {
     let x = 40.0 + 20.0 * i as f64 + dx;
+    let mut outline =
+        json!({"label": "square", "points": square(x, 50.0, 120.0), "attributes": {"edge": false}});
+    // The last of four pictures: a square with a hole (written as RLE).
+    if i == 3 {
+        outline["holes"] = json!([square(x + 40.0, 90.0, 30.0)]);
+    }
     json!({
-        "outline": [{"label": "square", "points": square(x, 50.0, 120.0), "attributes": {"edge": false}}],
+        "outline": [outline],
         "pose": [{"label": "shape", "points": [[300.0 + dx, 60.0 + 5.0 * i as f64, 2],
                                                [300.0 + dx, 160.0, 2], [330.0 + dx, 250.0, 1]]}]
     })
@@ -206,8 +212,15 @@ fn gold_file(n: usize, mask: bool) -> Value {
                 .iter()
                 .flat_map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
                 .collect();
-            anns.push(json!({"id": anns.len() + 1, "image_id": 100 + i, "category_id": 2,
-                "segmentation": [p], "iscrowd": 0, "attributes": {"edge": false, "occluded": false}}));
+            let mut a = json!({"id": anns.len() + 1, "image_id": 100 + i, "category_id": 2,
+                "segmentation": [p], "iscrowd": 0, "attributes": {"edge": false, "occluded": false}});
+            if i == 3 {
+                // As Mudou writes a polygon with holes: an RLE and the rings (only the
+                // rings are read back).
+                a["segmentation"] = json!({"size": [H, W], "counts": "placeholder"});
+                a["mudou_polygon"] = d["outline"][0].clone();
+            }
+            anns.push(a);
             let k: Vec<Value> = d["pose"][0]["points"]
                 .as_array()
                 .unwrap()
@@ -371,6 +384,17 @@ both!(coco_eval_of_polygons_keypoints_and_masks, |app| {
             N,
             "all settled: {cons}"
         );
+        if !mask {
+            let holed = gold["annotations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["mudou_polygon"]["holes"].is_array())
+                .unwrap();
+            assert!(holed["segmentation"]["counts"].is_string(), "{holed}");
+            assert_eq!(holed["iscrowd"], 0);
+            assert_eq!(holed["area"], json!(120.0 * 120.0 - 30.0 * 30.0));
+        }
         if mask {
             let a = &cons["annotations"][0];
             assert!(a["segmentation"]["counts"].is_string(), "{a}");
