@@ -786,6 +786,34 @@ mod tests {
     }
 
     #[test]
+    fn boxes_are_written_as_always() {
+        let t: Template = serde_json::from_value(json!({
+            "fields": [{"name": "image", "kind": "image"}],
+            "questions": [{"key": "boxes", "kind": "boxes", "title_zh": "框", "field": "image",
+                "options": [{"key": "cat", "name_zh": "猫"}, {"key": "car", "name_zh": "车"}],
+                "settings": {"attributes": [{"key": "parked", "name_zh": "停着"}]}}]
+        }))
+        .unwrap();
+        let qs = questions(&t);
+        assert_eq!(
+            categories(&qs),
+            vec![
+                json!({"id": 1, "name": "cat", "supercategory": ""}),
+                json!({"id": 2, "name": "car", "supercategory": ""})
+            ]
+        );
+        let answer = json!({"boxes": [{"label": "car", "x": 1.5, "y": 2.0, "w": 10.0, "h": 9.0,
+                                       "attributes": {"parked": true}}]});
+        let f = file(&qs, &answer);
+        assert_eq!(
+            f["annotations"][0],
+            json!({"id": 1, "image_id": 7, "category_id": 2, "bbox": [1.5, 2.0, 10.0, 9.0],
+                   "area": 90.0, "iscrowd": 0, "attributes": {"parked": true}})
+        );
+        assert_eq!(back(&qs, &f).unwrap(), answer);
+    }
+
+    #[test]
     fn a_polyline_order_is_refused() {
         let mut t = template();
         t.questions.retain(|q| q.kind == "polyline");
