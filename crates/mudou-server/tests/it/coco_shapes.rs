@@ -716,3 +716,83 @@ both!(coco_round_trip_through_review_and_bad_files, |app| {
         "nothing of the refused files stored"
     );
 });
+
+/// A box list as (label, x, y, w, h), numbers compared as numbers (the manifest writes
+/// whole numbers, a COCO import floats).
+fn boxes_of(answer: &Value) -> Vec<(String, [f64; 4])> {
+    answer["boxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let n = |k: &str| b[k].as_f64().unwrap();
+            (
+                b["label"].as_str().unwrap().to_owned(),
+                [n("x"), n("y"), n("w"), n("h")],
+            )
+        })
+        .collect()
+}
+
+both!(coco_boxes_round_trip, |app| {
+    const N: usize = 6;
+    let w = app.world().await;
+    let c = client(&app, "client_a").await;
+    // The shapes pictures with their manifest boxes as known answers.
+    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+    let mut manifest = csv::Reader::from_path(format!("{dir}/manifest.csv")).unwrap();
+    let files: Vec<IncomingImage> = manifest
+        .records()
+        .take(N)
+        .map(|r| {
+            let r = r.unwrap();
+            IncomingImage {
+                file_name: r[0].to_owned(),
+                tag: String::new(),
+                bytes: Bytes::from(std::fs::read(format!("{dir}/{}", &r[0])).unwrap()),
+                meta: "{}".into(),
+                gold: Some(
+                    json!({"label": &r[2], "boxes": serde_json::from_str::<Value>(&r[3]).unwrap()})
+                        .to_string(),
+                ),
+            }
+        })
+        .collect();
+    let ds = app.dataset(w.org_a, "框").await;
+    add_images(&app.state, ds.id, files).await.unwrap();
+    let labels: Vec<Value> = ["circle", "square", "triangle", "star"]
+        .iter()
+        .zip(['1', '2', '3', '4'])
+        .map(|(k, h)| crate::work::label(k, h))
+        .collect();
+    let bbox = json!({"name": "框", "task_type": "bbox", "labels": labels,
+        "overlap": {"kind": "fixed", "n": 2}, "max_gold_items": 0, "unit_size": 5,
+        "piece_rate_fen": 10});
+    let order = draft(&c, ds.id, bbox.clone()).await;
+    publish(&c, order).await;
+    let before = known(&c, ds.id).await;
+    let gold = export(&c, order, "format=coco&source=gold").await;
+    assert_eq!(gold["images"].as_array().unwrap().len(), N);
+    assert_eq!(
+        gold["categories"][0],
+        json!({"id": 1, "name": "circle", "supercategory": ""})
+    );
+    // Into the same dataset: the boxes replace themselves, the label stays.
+    let g = import(&c, ds.id, &format!("order={order}"), gold.to_string()).await;
+    assert_eq!(g.ok()["labelled"], N, "{}", g.body);
+    let after = known(&c, ds.id).await;
+    for (name, k) in &before {
+        assert_eq!(boxes_of(&after[name]), boxes_of(k), "{name}");
+        assert_eq!(after[name]["label"], k["label"]);
+    }
+    // Into a fresh dataset of the same pictures: the known answers are the boxes exported.
+    let ds2 = pictures(&app, &w, N).await;
+    let order2 = draft(&c, ds2, bbox).await;
+    let g = import(&c, ds2, &format!("order={order2}"), gold.to_string()).await;
+    assert_eq!(g.ok()["labelled"], N, "{}", g.body);
+    let fresh = known(&c, ds2).await;
+    for (name, k) in &before {
+        assert_eq!(boxes_of(&fresh[name]), boxes_of(k), "{name}");
+        assert!(fresh[name].get("label").is_none(), "only what COCO carries");
+    }
+});
