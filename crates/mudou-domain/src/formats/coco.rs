@@ -45,11 +45,16 @@ use crate::template::{Question, Template};
 /// has an attribute of that key.
 const CVAT_KEYS: &[&str] = &["occluded", "rotation", "track_id", "keyframe", "z_order"];
 
-/// The questions a COCO file carries: the template's drawing questions but polylines.
+/// The questions a COCO file carries: the template's drawing questions but polylines, on
+/// the picture the first of them is drawn on (a COCO image is one picture; an item's size
+/// is its first picture's).
 pub fn questions(t: &Template) -> Vec<&Question> {
+    let drawn = |q: &&Question| q.kind().needs_image() && q.kind != "polyline";
+    let field = t.questions.iter().find(drawn).map(|q| &q.field);
     t.questions
         .iter()
-        .filter(|q| q.kind().needs_image() && q.kind != "polyline")
+        .filter(drawn)
+        .filter(|q| Some(&q.field) == field)
         .collect()
 }
 
