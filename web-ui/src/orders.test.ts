@@ -307,6 +307,11 @@ describe('order page helpers', () => {
     expect(exportFormats('single_choice').map((f) => f.format)).toEqual(['jsonl', 'csv', 'labelstudio']);
     expect(exportFormats('bbox').map((f) => f.format)).toContain('coco&source=gold');
     expect(exportFormats('bbox')).toHaveLength(6);
+    // COCO for every drawing kind but lines; YOLO stays with box orders.
+    const f = (kinds: string[]) => exportFormats('template', kinds).map((x) => x.format);
+    expect(f(['polygon', 'keypoints'])).toEqual(['jsonl', 'csv', 'labelstudio', 'coco', 'coco&source=gold']);
+    expect(f(['mask'])).toContain('coco');
+    expect(f(['polyline'])).toEqual(['jsonl', 'csv', 'labelstudio']);
   });
   it('says when an order should be done', () => {
     expect(etaText({ labels_remaining: 0, eta_seconds: null })).toBe(dictionaries['zh-CN'].eta_done);

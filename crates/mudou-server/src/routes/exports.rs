@@ -40,7 +40,8 @@ pub enum ExportFormat {
     Jsonl,
     /// One row per item.
     Csv,
-    /// COCO object detection JSON (box orders).
+    /// COCO JSON of the drawings: boxes, polygons, rotated boxes, masks, keypoints (not
+    /// polylines; see `mudou_domain::formats::coco`).
     Coco,
     /// A ZIP of YOLO label files and `classes.txt` (box orders).
     Yolo,
@@ -514,15 +515,15 @@ pub(super) fn list_entry(out: &mut Vec<u8>, first: &mut bool, value: &Value) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
+/// The COCO file of an order (every drawing question but polylines, see
+/// `mudou_domain::formats::coco`): images, then annotations, a page of items at a time.
 fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<Part> {
+    use mudou_domain::formats::coco;
     let source = pick.source;
-    let src = BoxSource::of(spec);
-    let categories: Vec<Value> = src
-        .classes
-        .iter()
-        .enumerate()
-        .map(|(i, k)| json!({"id": i + 1, "name": k, "supercategory": ""}))
-        .collect();
+    let template = spec.template().into_owned();
+    let qs: Vec<mudou_domain::template::Question> =
+        coco::questions(&template).into_iter().cloned().collect();
+    let categories = coco::categories(&qs.iter().collect::<Vec<_>>());
     let head = json!({
         "description": format!("{} ({})", order.name, match source {
             ExportSource::Consensus => "consensus",
@@ -561,25 +562,18 @@ fn coco_parts(order: &mudou_store::Order, spec: &OrderSpec, pick: Pick) -> Vec<P
     let annotations = move |page: &Page| {
         let mut out = Vec::new();
         for it in &page.items {
-            if it.width.is_none() {
-                continue;
-            }
             let Some(answer) = pick.answer(it) else {
                 continue;
             };
-            for (label, x, y, w, h, attributes) in src.boxes(&answer) {
-                let Some(cat) = src.classes.iter().position(|k| *k == label) else {
-                    continue;
-                };
+            let (Some(w), Some(h)) = (it.width, it.height) else {
+                continue;
+            };
+            let refs: Vec<&mudou_domain::template::Question> = qs.iter().collect();
+            for mut a in coco::annotations(&refs, &answer, (w, h)) {
                 next_id += 1;
-                let mut a = json!({
-                    "id": next_id, "image_id": it.item_id, "category_id": cat + 1,
-                    "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0,
-                });
-                // Per-object attributes as CVAT writes them in COCO.
-                if attributes.as_object().is_some_and(|m| !m.is_empty()) {
-                    a["attributes"] = attributes;
-                }
+                a.insert("id".into(), json!(next_id));
+                a.insert("image_id".into(), json!(it.item_id));
+                let mut a = Value::Object(a);
                 if source == ExportSource::Consensus {
                     a["score"] = json!(it.confidence.unwrap_or(0.0));
                 }
@@ -743,7 +737,9 @@ fn needs_boxes(format: ExportFormat, spec: &OrderSpec) -> ApiResult<()> {
     Ok(())
 }
 
-/// Downloads an order's results. Every format streams; `coco` and `yolo` need a box order;
+/// Downloads an order's results. Every format streams; `coco` needs a drawing question COCO
+/// carries (boxes, polygon, rotated box, mask, keypoints; a polyline order is refused),
+/// `yolo` a box order;
 /// `preference` and `leaderboard` a pairwise or ranking question, `ranking` a ranking
 /// question, `ratings` a rubric (else 422 `validation`, field `format`).
 /// `source=gold` (COCO, YOLO) writes the known right answers instead of the consensus, with
@@ -810,7 +806,11 @@ async fn export_order(
             )),
         ),
         ExportFormat::Coco => {
-            needs_boxes(q.format, &spec)?;
+            if let Some(why) =
+                mudou_domain::formats::coco::refusal(&spec.template(), spec.task_type.as_str())
+            {
+                return Err(ApiError::validation(why).with("field", "format"));
+            }
             (
                 "application/json",
                 "coco.json",

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod centre;
+pub mod coco_import;
 pub mod datasets;
 pub mod earnings;
 pub mod exports;
@@ -178,6 +179,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(exports::router())
         .merge(llm_exports::router())
         .merge(labelstudio::router())
+        .merge(coco_import::router())
         .merge(earnings::router())
         .merge(reports::router())
         .merge(review::router())

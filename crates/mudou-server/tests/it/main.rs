@@ -5,6 +5,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod coco_shapes;
 mod conversations;
 mod defences;
 mod dispatch;

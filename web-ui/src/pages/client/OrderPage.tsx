@@ -347,6 +347,9 @@ function Live({ id, live }: { id: number; live: boolean }) {
   );
 }
 
+/** The question kinds a COCO export writes (`mudou_domain::formats::coco`). */
+const COCO_KINDS = ['boxes', 'polygon', 'rotated_box', 'mask', 'keypoints'];
+
 /** Links to every export this order's task type has; the LLM formats when its template asks
  * the questions they read (`kinds`: the template's question kinds). */
 export function exportFormats(taskType: string, kinds: string[] = []): { format: string; key: Key }[] {
@@ -355,13 +358,11 @@ export function exportFormats(taskType: string, kinds: string[] = []): { format:
     { format: 'csv', key: 'download_csv' },
     { format: 'labelstudio', key: 'download_labelstudio' },
   ];
-  if (taskType === 'bbox') {
-    all.push(
-      { format: 'coco', key: 'download_coco' },
-      { format: 'coco&source=gold', key: 'download_coco_gold' },
-      { format: 'yolo', key: 'download_yolo' },
-    );
+  // COCO carries every drawing kind but lines (the server refuses a polyline-only order).
+  if (taskType === 'bbox' || kinds.some((k) => COCO_KINDS.includes(k))) {
+    all.push({ format: 'coco', key: 'download_coco' }, { format: 'coco&source=gold', key: 'download_coco_gold' });
   }
+  if (taskType === 'bbox') all.push({ format: 'yolo', key: 'download_yolo' });
   const compares = kinds.includes('pairwise') || kinds.includes('ranking');
   if (compares) all.push({ format: 'preference', key: 'download_preference' });
   if (kinds.includes('ranking')) all.push({ format: 'ranking', key: 'download_ranking' });

@@ -1,0 +1,195 @@
+//! A COCO file as the known answers of a dataset's pictures (what a published order samples
+//! as gold), read by one of the client's orders on that dataset: its drawing questions COCO
+//! carries (`mudou_domain::formats::coco`). The export is `GET /orders/{id}/export?format=coco`.
+//! Model suggestions (issue 29) will come from another route later; this one only imports
+//! known answers.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use mudou_domain::formats::coco;
+use mudou_domain::{DatasetId, ItemId, OrderId};
+use mudou_store::now_millis;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::types::ErrorBody;
+use crate::auth::ClientCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+
+/// Largest COCO file accepted.
+const MAX_IMPORT_BYTES: usize = 64 << 20;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import_coco).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CocoImportQuery {
+    /// An order of yours on this dataset: its drawing questions read the file (required).
+    #[param(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>)]
+    pub order: Option<OrderId>,
+}
+
+/// What became of one picture of the file.
+#[derive(Serialize, ToSchema)]
+pub struct CocoImageOutcome {
+    /// Position of the picture in the file's `images`, from 0.
+    pub index: usize,
+    pub file_name: String,
+    /// `labelled` (the item's known answer was set from its objects), `unlabelled` (listed
+    /// with no annotation: its known answer is set to no objects, as COCO lists a picture
+    /// to say it was looked at) or `skipped` (see `reason`).
+    pub outcome: &'static str,
+    pub item_id: Option<i64>,
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CocoImportOut {
+    pub labelled: usize,
+    pub unlabelled: usize,
+    pub skipped: usize,
+    pub images: Vec<CocoImageOutcome>,
+}
+
+/// The names a COCO `file_name` may match, most specific first: as written, then its last
+/// part.
+fn names(file_name: &str) -> Vec<String> {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut out = vec![file_name.to_owned()];
+    if base != file_name && !base.is_empty() {
+        out.push(base.to_owned());
+    }
+    out
+}
+
+/// Imports a COCO file (the body) as the known answers of this dataset's pictures, read by
+/// the order `order`'s drawing questions (polylines aside: COCO has none). Each picture of
+/// `images` is found by its `file_name` (as written, else its last part); each annotation
+/// by `category_id` → the category's `name` → an option of the order's questions (with
+/// several questions, the one named by `supercategory` first); each object is checked as a
+/// submitted answer with the picture's size (too few points, a self-crossing outline, a
+/// point outside, keypoints not fitting the skeleton, a mask of another size, an unknown
+/// class are refused). A picture with any refused object is skipped whole, with the
+/// annotation and why; a listed picture without annotations gets "no objects". The known
+/// answer replaces the answers of those questions only. A body that is not a COCO file →
+/// 422 `validation`, nothing stored.
+#[utoipa::path(post, path = "/api/v1/datasets/{id}/coco", tag = "exports",
+    params(("id" = i64, Path), CocoImportQuery), request_body(content = Object, description = "a COCO JSON file"),
+    responses((status = 200, body = CocoImportOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_coco(
+    State(state): State<AppState>,
+    client: ClientCaller,
+    Path(id): Path<DatasetId>,
+    Query(q): Query<CocoImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<CocoImportOut>> {
+    state
+        .store
+        .get_dataset(client.org_id, id)
+        .await
+        .map_err(ApiError::not_found_as("dataset"))?;
+    let order_id = q.order.ok_or_else(|| {
+        ApiError::validation("name the order whose questions read the file: ?order=ORDER")
+            .with("field", "order")
+    })?;
+    let spec = super::known::order_of_dataset(&state, client.org_id, id, order_id).await?;
+    let template = spec.template().into_owned();
+    if let Some(why) = coco::refusal(&template, spec.task_type.as_str()) {
+        return Err(ApiError::validation(why).with("field", "order"));
+    }
+    let qs = coco::questions(&template);
+    let file: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::validation(format!("the body is not JSON: {e}")))?;
+    let (images, cats) = coco::read_file(&qs, &file)
+        .map_err(|e| ApiError::validation(format!("not a COCO file: {e}")))?;
+    let mut outcomes = Vec::with_capacity(images.len());
+    let mut known: Vec<(ItemId, String)> = Vec::new();
+    // A picture listed twice: the later entry wins.
+    let mut known_at: HashMap<i64, usize> = HashMap::new();
+    for im in images {
+        let mut out = CocoImageOutcome {
+            index: im.index,
+            file_name: im.file_name.clone(),
+            outcome: "skipped",
+            item_id: None,
+            reason: None,
+        };
+        if im.file_name.trim().is_empty() {
+            out.reason = Some("the picture has no file_name".into());
+            outcomes.push(out);
+            continue;
+        }
+        let found = super::known::picture_named(&state.store, id, &names(&im.file_name)).await?;
+        let (item_id, w, h) = match found {
+            Ok(f) => f,
+            Err(reason) => {
+                out.reason = Some(reason.unwrap_or_else(|| {
+                    format!(
+                        "no picture of this dataset is named {:?}: upload it first",
+                        im.file_name
+                    )
+                }));
+                outcomes.push(out);
+                continue;
+            }
+        };
+        out.item_id = Some(item_id);
+        let Some(size) = w.zip(h) else {
+            out.reason = Some("the picture's size is not known".into());
+            outcomes.push(out);
+            continue;
+        };
+        match coco::known_answer(&qs, &cats, &im.annotations, size) {
+            Err(e) => out.reason = Some(e),
+            Ok(answer) => {
+                out.outcome = if im.annotations.is_empty() {
+                    "unlabelled"
+                } else {
+                    "labelled"
+                };
+                let a = Value::Object(answer).to_string();
+                match known_at.get(&item_id) {
+                    Some(&k) => known[k].1 = a,
+                    None => {
+                        known_at.insert(item_id, known.len());
+                        known.push((ItemId::new(item_id), a));
+                    }
+                }
+            }
+        }
+        outcomes.push(out);
+    }
+    state
+        .store
+        .import_known_answers(id, &known, &[], now_millis(), &super::known::merge_known)
+        .await?;
+    let count = |o: &str| outcomes.iter().filter(|t| t.outcome == o).count();
+    Ok(Json(CocoImportOut {
+        labelled: count("labelled"),
+        unlabelled: count("unlabelled"),
+        skipped: count("skipped"),
+        images: outcomes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn names_try_the_path_then_its_last_part() {
+        assert_eq!(names("a/b.jpg"), ["a/b.jpg", "b.jpg"]);
+        assert_eq!(names("b.jpg"), ["b.jpg"]);
+    }
+}
