@@ -12,6 +12,8 @@
 //!   rasteriser, so a mask comes back as the pixels whose centres its outline holds;
 //! - polyline: none (YOLO has no lines): use CVAT or Label Studio.
 //!
+//! Objects' attributes are not written: YOLO has no place for them.
+//!
 //! Numbers are written with 6 decimals: a coordinate comes back within 5e-7 of the picture's
 //! side (under 0.01 px for sides up to 20 000 px).
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod centre;
 pub mod datasets;
+pub mod drawing_import;
 pub mod earnings;
 pub mod exports;
 pub mod health;
@@ -178,6 +179,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(exports::router())
         .merge(llm_exports::router())
         .merge(labelstudio::router())
+        .merge(drawing_import::router())
         .merge(earnings::router())
         .merge(reports::router())
         .merge(review::router())
