@@ -306,7 +306,14 @@ describe('order page helpers', () => {
   it('offers box formats only for box orders', () => {
     expect(exportFormats('single_choice').map((f) => f.format)).toEqual(['jsonl', 'csv', 'labelstudio']);
     expect(exportFormats('bbox').map((f) => f.format)).toContain('coco&source=gold');
-    expect(exportFormats('bbox')).toHaveLength(6);
+    expect(exportFormats('bbox')).toHaveLength(7);
+  });
+  it('offers the drawing formats by the first drawing question', () => {
+    const f = (kinds: string[]) => exportFormats('template', kinds).map((x) => x.format);
+    expect(f(['choice', 'polygon'])).toEqual(['jsonl', 'csv', 'labelstudio', 'coco', 'coco&source=gold', 'yolo', 'cvat']);
+    expect(f(['mask'])).toContain('yolo');
+    expect(f(['polyline', 'keypoints'])).toEqual(['jsonl', 'csv', 'labelstudio', 'cvat']);
+    expect(f(['choice'])).not.toContain('cvat');
   });
   it('says when an order should be done', () => {
     expect(etaText({ labels_remaining: 0, eta_seconds: null })).toBe(dictionaries['zh-CN'].eta_done);

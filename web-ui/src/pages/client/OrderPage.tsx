@@ -347,6 +347,9 @@ function Live({ id, live }: { id: number; live: boolean }) {
   );
 }
 
+/** The question kinds drawn on a picture. */
+const DRAWING_KINDS = ['boxes', 'polygon', 'polyline', 'keypoints', 'rotated_box', 'mask'];
+
 /** Links to every export this order's task type has; the LLM formats when its template asks
  * the questions they read (`kinds`: the template's question kinds). */
 export function exportFormats(taskType: string, kinds: string[] = []): { format: string; key: Key }[] {
@@ -355,12 +358,18 @@ export function exportFormats(taskType: string, kinds: string[] = []): { format:
     { format: 'csv', key: 'download_csv' },
     { format: 'labelstudio', key: 'download_labelstudio' },
   ];
-  if (taskType === 'bbox') {
-    all.push(
-      { format: 'coco', key: 'download_coco' },
-      { format: 'coco&source=gold', key: 'download_coco_gold' },
-      { format: 'yolo', key: 'download_yolo' },
-    );
+  // Drawing orders: COCO and YOLO (no lines in either: not for polylines) and CVAT, by the
+  // first drawing question (the one the drawing formats read).
+  const drawing = taskType === 'bbox' ? 'boxes' : kinds.find((k) => DRAWING_KINDS.includes(k));
+  if (drawing) {
+    if (drawing !== 'polyline') {
+      all.push(
+        { format: 'coco', key: 'download_coco' },
+        { format: 'coco&source=gold', key: 'download_coco_gold' },
+        { format: 'yolo', key: 'download_yolo' },
+      );
+    }
+    all.push({ format: 'cvat', key: 'download_cvat' });
   }
   const compares = kinds.includes('pairwise') || kinds.includes('ranking');
   if (compares) all.push({ format: 'preference', key: 'download_preference' });
