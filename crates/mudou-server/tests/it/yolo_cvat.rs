@@ -555,3 +555,129 @@ both!(bad_drawing_files_are_refused_and_scoped, |app| {
     assert_eq!(upload(&nobody, &yolo, image("")).await.status.as_u16(), 401);
     assert_eq!(known(&c, ds).await, after, "nothing stored by the refused");
 });
+
+/// What datumaro understood of a file (`tests/data/yolo_cvat_check.py`).
+fn datumaro(kind: &str, path: &std::path::Path) -> Value {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import datumaro"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    // `.ci/run` installs it: missing is a failure, not a pass.
+    assert!(ok, "datumaro is missing (python3 -m pip install datumaro)");
+    let out = std::process::Command::new("python3")
+        .arg(format!(
+            "{}/tests/data/yolo_cvat_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(format!("{kind}={}", path.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()[kind].clone()
+}
+
+both!(datumaro_reads_the_cvat_and_yolo_exports, |app| {
+    let w = app.world().await;
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let ds = dataset(&app, w.org_a, "源", true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["p0", "dir/p1", "p2"];
+    let shapes = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+    for kind in ["boxes", "rotated_box", "polygon", "polyline", "mask"] {
+        let order = order_on(&c, ds, kind).await;
+        let (status, _, bytes) = download(&c, order, "format=cvat&source=gold").await;
+        assert_eq!(status, 200);
+        let path = dir.path().join(kind);
+        std::fs::create_dir_all(path.join("images/dir")).unwrap();
+        std::fs::write(path.join("annotations.xml"), bytes).unwrap();
+        for (i, name) in NAMES.iter().enumerate() {
+            std::fs::copy(
+                format!("{shapes}/shape_{i:03}.jpg"),
+                path.join("images").join(name),
+            )
+            .unwrap();
+        }
+        let got = datumaro("cvat", &path);
+        for (i, id) in ids.iter().enumerate() {
+            let want = known_of(i)[format!("k_{kind}")].clone();
+            let want = want.as_array().unwrap();
+            let have = got[*id].as_array().cloned().unwrap_or_default();
+            assert_eq!(have.len(), want.len(), "{kind} {id}: {got}");
+            for (h, o) in have.iter().zip(want) {
+                assert_eq!(h["label"], o["label"], "{kind} {h}");
+                assert_eq!(h["attributes"], o["attributes"], "{kind} {h}");
+                let n = |k: &str| o[k].as_f64().unwrap();
+                let (field, expect) = match kind {
+                    "boxes" => ("bbox", json!([n("x"), n("y"), n("w"), n("h")])),
+                    "rotated_box" => (
+                        "rotated",
+                        json!([
+                            n("cx"),
+                            n("cy"),
+                            n("w"),
+                            n("h"),
+                            n("angle").rem_euclid(360.0)
+                        ]),
+                    ),
+                    "polygon" | "polyline" => (
+                        "points",
+                        Value::Array(
+                            o["points"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .flat_map(|p| p.as_array().unwrap().clone())
+                                .collect(),
+                        ),
+                    ),
+                    _ => {
+                        // The 40 × 25 rectangle of `drawings`.
+                        assert_eq!(h["area"], 1000, "{h}");
+                        let (x, y) = (
+                            if h["attributes"]["edge"] == true {
+                                120
+                            } else {
+                                20
+                            },
+                            30 + i,
+                        );
+                        ("bbox", json!([x, y, x + 40, y + 25]))
+                    }
+                };
+                assert!(close(&h[field], &expect, 1e-6), "{kind} {id}: {h} {expect}");
+            }
+        }
+    }
+    // YOLO detection, with the pictures beside the labels as Ultralytics lays them out.
+    let order = order_on(&c, ds, "boxes").await;
+    let (_, _, bytes) = download(&c, order, "format=yolo&source=gold").await;
+    let root = dir.path().join("yolo");
+    std::fs::create_dir_all(root.join("labels")).unwrap();
+    std::fs::create_dir_all(root.join("images")).unwrap();
+    for (name, text) in zip_files(&bytes) {
+        std::fs::write(root.join(&name), text).unwrap();
+    }
+    for i in 0..3 {
+        std::fs::copy(
+            format!("{shapes}/shape_{i:03}.jpg"),
+            root.join(format!("images/p{i}.jpg")),
+        )
+        .unwrap();
+    }
+    let got = datumaro("yolo", &root);
+    for i in 0..3 {
+        let want = known_of(i)["k_boxes"].clone();
+        let have = got[format!("p{i}")].as_array().cloned().unwrap_or_default();
+        assert_eq!(have.len(), want.as_array().unwrap().len(), "{got}");
+        for (h, o) in have.iter().zip(want.as_array().unwrap()) {
+            assert_eq!(h["label"], o["label"]);
+            let expect = json!([o["x"], o["y"], o["w"], o["h"]]);
+            assert!(close(&h["bbox"], &expect, 0.01), "{h} {expect}");
+        }
+    }
+});
