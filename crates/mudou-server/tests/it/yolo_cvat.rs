@@ -681,3 +681,112 @@ both!(datumaro_reads_the_cvat_and_yolo_exports, |app| {
         }
     }
 });
+
+both!(
+    yolo_segmentation_obb_and_pose_read_as_ultralytics_checks_them,
+    |app| {
+        let w = app.world().await;
+        let c = app.browser();
+        c.login("client_a").await.ok();
+        let ds = dataset(&app, w.org_a, "源", true).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (sw, sh) = (SIZE.0 as f64, SIZE.1 as f64);
+        for kind in ["polygon", "rotated_box", "keypoints", "mask"] {
+            let order = order_on(&c, ds, kind).await;
+            let (status, _, bytes) = download(&c, order, "format=yolo&source=gold").await;
+            assert_eq!(status, 200);
+            let root = dir.path().join(kind);
+            std::fs::create_dir_all(root.join("labels")).unwrap();
+            for (name, text) in zip_files(&bytes) {
+                std::fs::write(root.join(&name), text).unwrap();
+            }
+            let got = datumaro("yolo_plain", &root);
+            assert_eq!(got["names"], json!(["circle", "square"]));
+            assert_eq!(
+                got["kpt_shape"],
+                if kind == "keypoints" {
+                    json!([3, 3])
+                } else {
+                    Value::Null
+                }
+            );
+            for i in 0..3 {
+                let want = known_of(i)[format!("k_{kind}")].clone();
+                let want = want.as_array().unwrap();
+                let have = got["items"][format!("p{i}")].as_array().unwrap();
+                assert_eq!(have.len(), want.len(), "{kind} p{i}: {got}");
+                for (h, o) in have.iter().zip(want) {
+                    assert_eq!(h["label"], o["label"]);
+                    let px = |v: &Value| -> Vec<Vec<f64>> {
+                        v.as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|p| {
+                                let p: Vec<f64> = p
+                                    .as_array()
+                                    .unwrap()
+                                    .iter()
+                                    .map(|n| n.as_f64().unwrap())
+                                    .collect();
+                                let mut q = vec![p[0] * sw, p[1] * sh];
+                                q.extend(&p[2..]);
+                                q
+                            })
+                            .collect()
+                    };
+                    let (have, expect): (Vec<Vec<f64>>, Vec<Vec<f64>>) = match kind {
+                        "polygon" => (px(&h["xy"]), px_of(&o["points"])),
+                        "keypoints" => (px(&h["keypoints"]), px_of(&o["points"])),
+                        "rotated_box" => {
+                            let n = |k: &str| o[k].as_f64().unwrap();
+                            let (s, co) = n("angle").to_radians().sin_cos();
+                            let corners = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
+                                .iter()
+                                .map(|(a, b)| {
+                                    let (x, y) = (a * n("w") / 2.0, b * n("h") / 2.0);
+                                    vec![n("cx") + x * co - y * s, n("cy") + x * s + y * co]
+                                })
+                                .collect();
+                            (px(&h["xy"]), corners)
+                        }
+                        _ => {
+                            // The 40 × 25 rectangle's outline, clockwise from its top left.
+                            let (x, y) = (
+                                if o["attributes"]["edge"] == true {
+                                    120.0
+                                } else {
+                                    20.0
+                                },
+                                30.0 + i as f64,
+                            );
+                            let r = vec![
+                                vec![x, y],
+                                vec![x + 40.0, y],
+                                vec![x + 40.0, y + 25.0],
+                                vec![x, y + 25.0],
+                            ];
+                            (px(&h["xy"]), r)
+                        }
+                    };
+                    let (have, expect) = (json!(have), json!(expect));
+                    assert!(close(&have, &expect, 0.01), "{kind} p{i}: {have} {expect}");
+                }
+            }
+        }
+    }
+);
+
+/// Stored points `[[x, y, …], …]` as numbers.
+fn px_of(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_f64().unwrap())
+                .collect()
+        })
+        .collect()
+}
