@@ -788,7 +788,7 @@ fn needs_boxes(format: ExportFormat, spec: &OrderSpec) -> ApiResult<()> {
             "{} exports hold boxes and this is a {} order: use jsonl, csv or labelstudio",
             match format {
                 ExportFormat::Coco => "COCO",
-                _ => "this format's",
+                _ => "YOLO",
             },
             task.as_str()
         ))

@@ -790,3 +790,46 @@ fn px_of(v: &Value) -> Vec<Vec<f64>> {
         })
         .collect()
 }
+
+both!(holes_left_out_are_said, |app| {
+    let w = app.world().await;
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let ds = app.dataset(w.org_a, "洞").await;
+    let q: Question = serde_json::from_value(question("polygon")).unwrap();
+    let ring = |x: f64, s: f64| json!([[x, x], [x + s, x], [x + s, x + s], [x, x + s]]);
+    let with_hole =
+        json!([{"label": "circle", "points": ring(10.0, 100.0), "holes": [ring(40.0, 20.0)]}]);
+    let known = json!({"k_polygon": q.kind().parse(&q, &with_hole, Some(SIZE)).unwrap()});
+    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+    add_images(
+        &app.state,
+        ds.id,
+        vec![IncomingImage {
+            file_name: "h.jpg".into(),
+            tag: String::new(),
+            bytes: Bytes::from(std::fs::read(format!("{dir}/shape_000.jpg")).unwrap()),
+            meta: "{}".into(),
+            gold: Some(known.to_string()),
+        }],
+    )
+    .await
+    .unwrap();
+    let order = order_on(&c, ds.id, "polygon").await;
+    let (_, _, bytes) = download(&c, order, "format=yolo&source=gold").await;
+    let files = zip_files(&bytes);
+    assert!(
+        files["notes.txt"].contains("polygon holes left out: 1"),
+        "{files:?}"
+    );
+    assert_eq!(files["labels/h.txt"].lines().count(), 1);
+    let (_, _, bytes) = download(&c, order, "format=cvat&source=gold").await;
+    let xml = String::from_utf8(bytes).unwrap();
+    assert!(
+        xml.contains("<!-- object 0: 1 hole(s) left out (CVAT polygons have none) -->"),
+        "{xml}"
+    );
+    // Without holes, no notes.
+    let (_, _, bytes) = download(&c, order, "format=yolo").await;
+    assert!(!zip_files(&bytes).contains_key("notes.txt"));
+});
