@@ -810,7 +810,7 @@ mod tests {
             "an empty annotation on a picture: nothing there"
         );
         assert_eq!(
-            super::super::known::merge_known(
+            super::known::merge_known(
                 Some(r#"{"label": "cat", "boxes": [1]}"#),
                 r#"{"boxes": []}"#
             ),
