@@ -306,12 +306,16 @@ describe('order page helpers', () => {
   it('offers box formats only for box orders', () => {
     expect(exportFormats('single_choice').map((f) => f.format)).toEqual(['jsonl', 'csv', 'labelstudio']);
     expect(exportFormats('bbox').map((f) => f.format)).toContain('coco&source=gold');
-    expect(exportFormats('bbox')).toHaveLength(6);
-    // COCO for every drawing kind but lines; YOLO stays with box orders.
+    expect(exportFormats('bbox')).toHaveLength(7);
+  });
+  it('offers the drawing formats by the kinds they carry', () => {
     const f = (kinds: string[]) => exportFormats('template', kinds).map((x) => x.format);
-    expect(f(['polygon', 'keypoints'])).toEqual(['jsonl', 'csv', 'labelstudio', 'coco', 'coco&source=gold']);
-    expect(f(['mask'])).toContain('coco');
-    expect(f(['polyline'])).toEqual(['jsonl', 'csv', 'labelstudio']);
+    expect(f(['choice', 'polygon'])).toEqual(['jsonl', 'csv', 'labelstudio', 'coco', 'coco&source=gold', 'yolo', 'cvat']);
+    expect(f(['mask'])).toContain('yolo');
+    // COCO writes the keypoints (not the lines); YOLO and CVAT read the first drawing question.
+    expect(f(['polyline', 'keypoints'])).toEqual(['jsonl', 'csv', 'labelstudio', 'coco', 'coco&source=gold', 'cvat']);
+    expect(f(['polyline'])).toEqual(['jsonl', 'csv', 'labelstudio', 'cvat']);
+    expect(f(['choice'])).not.toContain('cvat');
   });
   it('says when an order should be done', () => {
     expect(etaText({ labels_remaining: 0, eta_seconds: null })).toBe(dictionaries['zh-CN'].eta_done);

@@ -162,6 +162,37 @@ impl Store {
             .bind(dataset_id.get()).bind(&suffix).bind(limit).fetch_all(p).await?))
     }
 
+    /// The image items of `dataset_id` whose base name without its extension is `stem`
+    /// (how YOLO names a picture's label file), at most `limit`.
+    pub async fn image_items_by_stem(
+        &self,
+        dataset_id: DatasetId,
+        stem: &str,
+        limit: i64,
+    ) -> Result<Vec<NamedTarget>> {
+        // Candidates by a LIKE on `stem.` (escaped), the exact base name checked here.
+        let mut pattern = String::from("%");
+        for c in stem.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str(".%");
+        let sql = "SELECT i.id, b.width, b.height, i.file_name FROM items i JOIN blobs b ON b.sha256 = i.sha256 \
+                   WHERE i.dataset_id = $1 AND i.kind = 'image' AND i.file_name LIKE $2 ESCAPE '\\' ORDER BY i.id LIMIT 1000";
+        let found = on_read!(self, p => sqlx::query_as::<_, NamedTarget>(sql)
+            .bind(dataset_id.get()).bind(&pattern).fetch_all(p).await?);
+        Ok(found
+            .into_iter()
+            .filter(|t| {
+                let base = t.file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+                base.rfind('.').is_some_and(|i| i > 0 && &base[..i] == stem)
+            })
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect())
+    }
+
     /// The text item of `dataset_id` with exactly this text.
     pub async fn text_item_by_body(
         &self,

@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::Stream;
+use mudou_domain::template::Question;
 use mudou_domain::{ItemState, OrderId, OrderSpec};
 use mudou_store::{ExportItem, ExportLabel, Store, now_millis};
 use serde::Deserialize;
@@ -43,8 +44,11 @@ pub enum ExportFormat {
     /// COCO JSON of the drawings: boxes, polygons, rotated boxes, masks, keypoints (not
     /// polylines; see `mudou_domain::formats::coco`).
     Coco,
-    /// A ZIP of YOLO label files and `classes.txt` (box orders).
+    /// A ZIP of YOLO label files, `data.yaml` and `classes.txt` (drawing orders but
+    /// polylines: detection, segmentation, oriented boxes, pose; `mudou_domain::formats::yolo`).
     Yolo,
+    /// CVAT for images 1.1 XML (every drawing kind; `mudou_domain::formats::cvat`).
+    Cvat,
     /// A Label Studio JSON export.
     Labelstudio,
     // The LLM formats (`llm_exports.rs`): orders with the questions they need.
@@ -71,6 +75,7 @@ impl ExportFormat {
             ExportFormat::Csv => "csv",
             ExportFormat::Coco => "coco",
             ExportFormat::Yolo => "yolo",
+            ExportFormat::Cvat => "cvat",
             ExportFormat::Labelstudio => "labelstudio",
             ExportFormat::Preference => "preference",
             ExportFormat::Ranking => "ranking",
@@ -88,7 +93,7 @@ pub enum ExportSource {
     #[default]
     Consensus,
     /// The known right answers: the order's gold, else the dataset's manifest answer
-    /// (COCO and YOLO only; lets COCOeval compare the consensus with them).
+    /// (COCO, YOLO and CVAT only; lets COCOeval compare the consensus with them).
     Gold,
 }
 
@@ -266,46 +271,6 @@ fn stream_parts(
 pub(super) fn parse(json: Option<&str>) -> Value {
     json.and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Value::Null)
-}
-
-/// Where an order's boxes are: the answer's key holding them (`boxes`, or a template's
-/// first boxes question) and their classes in order.
-#[derive(Clone)]
-struct BoxSource {
-    key: String,
-    classes: Vec<String>,
-}
-
-impl BoxSource {
-    fn of(spec: &OrderSpec) -> BoxSource {
-        let t = spec.template();
-        let q = t.questions.iter().find(|q| q.kind().needs_image());
-        BoxSource {
-            key: q.map_or("boxes".into(), |q| q.key.clone()),
-            classes: q
-                .map(|q| q.options.iter().map(|o| o.key.clone()).collect())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// The boxes of an answer as `(label, x, y, w, h, attributes)` in pixels.
-    fn boxes(&self, answer: &Value) -> Vec<(String, f64, f64, f64, f64, Value)> {
-        answer[self.key.as_str()]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|b| {
-                Some((
-                    b["label"].as_str()?.to_owned(),
-                    b["x"].as_f64()?,
-                    b["y"].as_f64()?,
-                    b["w"].as_f64()?,
-                    b["h"].as_f64()?,
-                    b["attributes"].clone(),
-                ))
-            })
-            .collect()
-    }
 }
 
 /// A record's fields as an export writes them: each picture by the path the dataset named
@@ -622,30 +587,89 @@ fn stem(file_name: &str) -> String {
     }
 }
 
+/// The drawing question a format writes, or 422 `validation` (field `format`) saying why
+/// the order has none it can carry (`why` is the format's own reason for a question).
+fn drawing_for(spec: &OrderSpec, why: fn(&Question) -> Option<String>) -> ApiResult<Question> {
+    let t = spec.template();
+    let q = mudou_domain::formats::drawing_question(&t).ok_or_else(|| {
+        ApiError::validation(format!(
+            "this {} order draws nothing on its pictures: use jsonl, csv or labelstudio",
+            spec.task_type.as_str()
+        ))
+        .with("field", "format")
+    })?;
+    if let Some(reason) = why(q) {
+        return Err(ApiError::validation(reason).with("field", "format"));
+    }
+    Ok(q.clone())
+}
+
+/// The CVAT for images XML: the task's labels, then a page of pictures at a time (those
+/// with an answer, each with its objects).
+fn cvat_parts(name: &str, q: Question, pick: Pick) -> Vec<Part> {
+    use mudou_domain::formats::cvat;
+    let head = cvat::header(&q, name);
+    let mut next = 0usize;
+    let images = move |page: &Page| {
+        let mut out = String::new();
+        for it in &page.items {
+            let (Some(w), Some(h)) = (it.width, it.height) else {
+                continue;
+            };
+            let Some(answer) = pick.answer(it) else {
+                continue;
+            };
+            out.push_str(&cvat::image_element(
+                &q,
+                next,
+                &it.file_name,
+                (w, h),
+                &answer[q.key.as_str()],
+            ));
+            next += 1;
+        }
+        out.into_bytes()
+    };
+    vec![
+        Part::Bytes(head.into_bytes()),
+        Part::Pass {
+            with_labels: false,
+            render: Box::new(images),
+        },
+        Part::Bytes(cvat::FOOTER.as_bytes().to_vec()),
+    ]
+}
+
 /// Builds the YOLO ZIP in an unnamed temporary file (a page of items at a time) and
-/// returns it, rewound.
+/// returns it, rewound: `data.yaml`, `classes.txt`, `labels/<stem>.txt` per picture with an
+/// answer (an empty file: nothing there), `states.csv`, and `notes.txt` when holes were
+/// left out (YOLO has none).
 async fn yolo_zip(
     state: &AppState,
     order_id: OrderId,
-    spec: &OrderSpec,
+    title: &str,
+    q: &Question,
     pick: Pick,
 ) -> ApiResult<std::fs::File> {
+    use mudou_domain::formats::yolo;
     let tmp = state.settings.data_dir.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(ApiError::internal)?;
     let file = tempfile::tempfile_in(&tmp).map_err(ApiError::internal)?;
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(file);
-    let src = BoxSource::of(spec);
-    let classes: String = src.classes.iter().map(|k| format!("{k}\n")).collect();
-    zip.start_file("classes.txt", opts)
-        .map_err(ApiError::internal)?;
-    zip.write_all(classes.as_bytes())
-        .map_err(ApiError::internal)?;
+    for (name, text) in [
+        ("data.yaml", yolo::data_yaml(q, title)),
+        ("classes.txt", yolo::classes_txt(q)),
+    ] {
+        zip.start_file(name, opts).map_err(ApiError::internal)?;
+        zip.write_all(text.as_bytes()).map_err(ApiError::internal)?;
+    }
     let mut used: HashSet<String> = HashSet::new();
     // Each label file's item state (`states.csv`), so that unsettled ones, when asked
     // for, are marked.
     let mut states = String::from("file,state\n");
+    let mut lost = yolo::Lost::default();
     let mut after = 0;
     loop {
         let page = fetch_page(&state.store, order_id, after, false).await?;
@@ -659,20 +683,7 @@ async fn yolo_zip(
             let Some(answer) = pick.answer(it) else {
                 continue;
             };
-            let mut text = String::new();
-            for (label, x, y, bw, bh, _) in src.boxes(&answer) {
-                let Some(class) = src.classes.iter().position(|k| *k == label) else {
-                    continue;
-                };
-                let n = |v: f64, of: i64| (v / of.max(1) as f64).clamp(0.0, 1.0);
-                text.push_str(&format!(
-                    "{class} {:.6} {:.6} {:.6} {:.6}\n",
-                    n(x + bw / 2.0, w),
-                    n(y + bh / 2.0, h),
-                    n(bw, w),
-                    n(bh, h)
-                ));
-            }
+            let text = yolo::label_file(q, &answer[q.key.as_str()], (w, h), &mut lost);
             let mut name = stem(&it.file_name);
             if !used.insert(name.clone()) {
                 name = format!("{name}_{}", it.item_id);
@@ -693,9 +704,12 @@ async fn yolo_zip(
         .map_err(ApiError::internal)?;
     }
     tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-        zip.start_file("states.csv", opts)
-            .map_err(std::io::Error::other)?;
-        zip.write_all(states.as_bytes())?;
+        let mut tail = vec![("states.csv", states)];
+        tail.extend(lost.notes().map(|n| ("notes.txt", n)));
+        for (name, text) in tail {
+            zip.start_file(name, opts).map_err(std::io::Error::other)?;
+            zip.write_all(text.as_bytes())?;
+        }
         let mut f = zip.finish().map_err(std::io::Error::other)?;
         f.rewind()?;
         Ok(f)
@@ -721,28 +735,12 @@ fn file_stream(file: std::fs::File) -> impl Stream<Item = Result<Bytes, std::io:
     })
 }
 
-fn needs_boxes(format: ExportFormat, spec: &OrderSpec) -> ApiResult<()> {
-    let task = spec.task_type;
-    if !task.kind().exports_objects(spec) {
-        return Err(ApiError::validation(format!(
-            "{} exports hold boxes and this is a {} order: use jsonl, csv or labelstudio",
-            match format {
-                ExportFormat::Coco => "COCO",
-                _ => "YOLO",
-            },
-            task.as_str()
-        ))
-        .with("field", "format"));
-    }
-    Ok(())
-}
-
 /// Downloads an order's results. Every format streams; `coco` needs a drawing question COCO
 /// carries (boxes, polygon, rotated box, mask, keypoints; a polyline order is refused),
-/// `yolo` a box order;
+/// `yolo` a drawing order but a polyline one, `cvat` a drawing order;
 /// `preference` and `leaderboard` a pairwise or ranking question, `ranking` a ranking
 /// question, `ratings` a rubric (else 422 `validation`, field `format`).
-/// `source=gold` (COCO, YOLO) writes the known right answers instead of the consensus, with
+/// `source=gold` (COCO, YOLO, CVAT) writes the known right answers instead of the consensus, with
 /// the same image and category ids, so the two can be compared (e.g. with COCOeval).
 /// Every format carries each item's `state`; by default only settled (`resolved`) items
 /// have an answer, `include=all` writes the others' current answers too.
@@ -764,12 +762,15 @@ async fn export_order(
         .map_err(ApiError::not_found_as("order"))?;
     let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
     if q.source == ExportSource::Gold
-        && !matches!(q.format, ExportFormat::Coco | ExportFormat::Yolo)
+        && !matches!(
+            q.format,
+            ExportFormat::Coco | ExportFormat::Yolo | ExportFormat::Cvat
+        )
     {
-        return Err(
-            ApiError::validation("source=gold is offered for the coco and yolo formats")
-                .with("field", "source"),
-        );
+        return Err(ApiError::validation(
+            "source=gold is offered for the coco, yolo and cvat formats",
+        )
+        .with("field", "source"));
     }
     if q.method.is_some() && q.format != ExportFormat::Leaderboard {
         return Err(
@@ -822,12 +823,24 @@ async fn export_order(
             )
         }
         ExportFormat::Yolo => {
-            needs_boxes(q.format, &spec)?;
-            let file = yolo_zip(&state, id, &spec, pick).await?;
+            let q = drawing_for(&spec, mudou_domain::formats::yolo::unsupported)?;
+            let file = yolo_zip(&state, id, &order.name, &q, pick).await?;
             (
                 "application/zip",
                 "yolo.zip",
                 Body::from_stream(file_stream(file)),
+            )
+        }
+        ExportFormat::Cvat => {
+            let q = drawing_for(&spec, mudou_domain::formats::cvat::unsupported)?;
+            (
+                "application/xml",
+                "cvat.xml",
+                Body::from_stream(stream_parts(
+                    state.store.clone(),
+                    id,
+                    cvat_parts(&order.name, q, pick),
+                )),
             )
         }
         ExportFormat::Sft => {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod centre;
 pub mod coco_import;
 pub mod datasets;
+pub mod drawing_import;
 pub mod earnings;
 pub mod exports;
 pub mod health;
@@ -180,6 +181,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(llm_exports::router())
         .merge(labelstudio::router())
         .merge(coco_import::router())
+        .merge(drawing_import::router())
         .merge(earnings::router())
         .merge(reports::router())
         .merge(review::router())

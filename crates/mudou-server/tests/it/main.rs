@@ -40,6 +40,7 @@ mod wage;
 mod web;
 mod work;
 mod writing;
+mod yolo_cvat;
 
 use mudou_app::users::NewUserRequest;
 use mudou_domain::Role;

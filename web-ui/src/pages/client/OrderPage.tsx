@@ -349,6 +349,8 @@ function Live({ id, live }: { id: number; live: boolean }) {
 
 /** The question kinds a COCO export writes (`mudou_domain::formats::coco`). */
 const COCO_KINDS = ['boxes', 'polygon', 'rotated_box', 'mask', 'keypoints'];
+/** The question kinds drawn on a picture. */
+const DRAWING_KINDS = ['boxes', 'polygon', 'polyline', 'keypoints', 'rotated_box', 'mask'];
 
 /** Links to every export this order's task type has; the LLM formats when its template asks
  * the questions they read (`kinds`: the template's question kinds). */
@@ -358,11 +360,14 @@ export function exportFormats(taskType: string, kinds: string[] = []): { format:
     { format: 'csv', key: 'download_csv' },
     { format: 'labelstudio', key: 'download_labelstudio' },
   ];
-  // COCO carries every drawing kind but lines (the server refuses a polyline-only order).
+  // COCO carries every drawing kind but lines (the server refuses a polyline-only order);
+  // YOLO the first drawing question but a polyline; CVAT the first drawing question.
   if (taskType === 'bbox' || kinds.some((k) => COCO_KINDS.includes(k))) {
     all.push({ format: 'coco', key: 'download_coco' }, { format: 'coco&source=gold', key: 'download_coco_gold' });
   }
-  if (taskType === 'bbox') all.push({ format: 'yolo', key: 'download_yolo' });
+  const drawing = taskType === 'bbox' ? 'boxes' : kinds.find((k) => DRAWING_KINDS.includes(k));
+  if (drawing && drawing !== 'polyline') all.push({ format: 'yolo', key: 'download_yolo' });
+  if (drawing) all.push({ format: 'cvat', key: 'download_cvat' });
   const compares = kinds.includes('pairwise') || kinds.includes('ranking');
   if (compares) all.push({ format: 'preference', key: 'download_preference' });
   if (kinds.includes('ranking')) all.push({ format: 'ranking', key: 'download_ranking' });
