@@ -536,6 +536,13 @@ fn fr_poly(xy: &[Pt], h: u32, w: u32) -> Rle {
             prev = Some((u(t1), t1 + ys));
         }
     }
+    runs_from_crossings(a, h, w)
+}
+
+/// The runs of an `h` × `w` mask from the column-major pixel positions `a` where the
+/// outline crosses a column (pycocotools' last step of `rleFrPoly`: sorted, differenced,
+/// zero-length runs folded into the run before).
+fn runs_from_crossings(mut a: Vec<u64>, h: u32, w: u32) -> Rle {
     a.push(u64::from(h) * u64::from(w));
     a.sort_unstable();
     let mut prev = 0u64;
@@ -635,35 +642,7 @@ mod tests {
             let yd = ((yd + 0.5) / scale - 0.5).clamp(0.0, hf).ceil();
             a.push(xd as u64 * u64::from(h) + yd as u64);
         }
-        a.push(u64::from(h) * u64::from(w));
-        a.sort_unstable();
-        let mut prev = 0u64;
-        for e in a.iter_mut() {
-            let t = *e;
-            *e -= prev;
-            prev = t;
-        }
-        let mut b: Vec<u32> = vec![a[0] as u32];
-        let mut j = 1;
-        while j < a.len() {
-            if a[j] > 0 {
-                b.push(a[j] as u32);
-                j += 1;
-            } else {
-                j += 1;
-                if j < a.len() {
-                    if let Some(last) = b.last_mut() {
-                        *last += a[j] as u32;
-                    }
-                    j += 1;
-                }
-            }
-        }
-        Rle {
-            height: h,
-            width: w,
-            counts: b,
-        }
+        super::runs_from_crossings(a, h, w)
     }
 
     proptest! {
