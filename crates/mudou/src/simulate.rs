@@ -339,6 +339,48 @@ fn written(writer: usize, i: usize, prompt: &str) -> Option<String> {
     })
 }
 
+/// One simulated answer of `user` on an item of their unit `a`, stored as the workbench's
+/// would be (paid as the order pays, decided by the live consensus): `answer` its JSON and,
+/// when it reads, the answer; `spent` seconds of work ending at `at`. Whether it was stored
+/// anew; a refusal stops the demo.
+#[allow(clippy::too_many_arguments)]
+async fn submit_simulated(
+    svc: &Services,
+    spec: &OrderSpec,
+    rng: &mut ChaCha8Rng,
+    a: &Assignment,
+    user: UserId,
+    item_id: i64,
+    answer: (String, Option<&Answer>),
+    spent: f64,
+    at: i64,
+) -> anyhow::Result<bool> {
+    let label = NewLabel {
+        client_uuid: uuid(rng),
+        assignment_id: a.id,
+        item_id,
+        annotator_id: user.get(),
+        pay_fen: spec.pay_for(answer.1),
+        pay_on_submit: spec.pay_on == PayOn::Submit,
+        answer: Some(answer.0),
+        skip_reason: None,
+        client_ms: (spent * 1000.0) as i64,
+        server_ms: 3,
+        instructions_version: None,
+    };
+    let outcome = svc
+        .store
+        .submit_label(&label, at, LEASE_MS, |x| {
+            mudou_domain::live::decide(spec, x)
+        })
+        .await?;
+    match outcome {
+        Ok(SubmitOutcome::Stored { replay, .. }) => Ok(!replay),
+        Ok(_) => Ok(false),
+        Err(why) => anyhow::bail!("a simulated answer was refused: {why:?}"),
+    }
+}
+
 /// A few written answers on a writing order (overlap 1): two of the centre's annotators each
 /// take a unit and write three answers, the third copied from the prompt. Each waits in the
 /// lead's review. Returns how many were stored.
@@ -397,29 +439,16 @@ pub async fn written_answers(
                 })
                 .unwrap_or_else(|| "不知道".to_owned());
             let text = written(n, i, &prompt).unwrap_or(prompt);
+            // As written, not as checked: the copied prompt may be shorter than the order's
+            // least, and the demo keeps it to show its flag.
             let given = serde_json::json!({ key.as_str(): text }).to_string();
             let parsed: Option<Answer> = serde_json::from_str(&given).ok();
             let spent = 90.0 + 30.0 * i as f64;
-            let label = NewLabel {
-                client_uuid: uuid(&mut rng),
-                assignment_id: a.id,
-                item_id: it.item_id,
-                annotator_id: u.id.get(),
-                pay_fen: spec.pay_for(parsed.as_ref()),
-                pay_on_submit: spec.pay_on == PayOn::Submit,
-                answer: Some(given),
-                skip_reason: None,
-                client_ms: (spent * 1000.0) as i64,
-                server_ms: 3,
-                instructions_version: None,
-            };
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
-            let outcome = store
-                .submit_label(&label, at, LEASE_MS, |x| {
-                    mudou_domain::live::decide(spec, x)
-                })
-                .await?;
-            if matches!(outcome, Ok(SubmitOutcome::Stored { replay: false, .. })) {
+            let answer = (given, parsed.as_ref());
+            if submit_simulated(svc, spec, &mut rng, &a, u.id, it.item_id, answer, spent, at)
+                .await?
+            {
                 stored += 1;
             }
         }
@@ -601,29 +630,12 @@ pub async fn drawn_answers(
             let parsed = Answer::parse(spec, &value, Some(size))
                 .map_err(|e| anyhow::anyhow!("a simulated drawing was refused: {e}"))?;
             let spent = 25.0 + 5.0 * i as f64 + rng.random_range(0.0..10.0);
-            let label = NewLabel {
-                client_uuid: uuid(&mut rng),
-                assignment_id: a.id,
-                item_id: it.item_id,
-                annotator_id: u.id.get(),
-                pay_fen: spec.pay_for(Some(&parsed)),
-                pay_on_submit: spec.pay_on == PayOn::Submit,
-                answer: Some(parsed.to_json().to_string()),
-                skip_reason: None,
-                client_ms: (spent * 1000.0) as i64,
-                server_ms: 3,
-                instructions_version: None,
-            };
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
-            let outcome = store
-                .submit_label(&label, at, LEASE_MS, |x| {
-                    mudou_domain::live::decide(spec, x)
-                })
-                .await?;
-            match outcome {
-                Ok(SubmitOutcome::Stored { replay: false, .. }) => stored += 1,
-                Ok(_) => {}
-                Err(why) => anyhow::bail!("a simulated drawing was refused: {why:?}"),
+            let answer = (parsed.to_json().to_string(), Some(&parsed));
+            if submit_simulated(svc, spec, &mut rng, &a, u.id, it.item_id, answer, spent, at)
+                .await?
+            {
+                stored += 1;
             }
         }
         store
