@@ -54,6 +54,30 @@ export async function demoOrders(client) {
   return { seeded, all: items };
 }
 
+/** Leaves only `order` open among the client's orders, pausing the other open ones; their
+ * ids are added to `paused`, to open again after. */
+export async function keepOnly(client, order, paused) {
+  const { items } = await client('GET', '/orders');
+  for (const x of items)
+    if (x.id !== order.id && x.state === 'open') {
+      await client('POST', `/orders/${x.id}/pause`);
+      if (!paused.includes(x.id)) paused.push(x.id);
+    }
+  const o = items.find((x) => x.id === order.id);
+  if (o.state === 'paused') await client('POST', `/orders/${order.id}/resume`);
+}
+
+/** The item's row in the order's JSONL export once it has a label (waits up to 20 s). */
+export async function labelledRow(client, orderId, itemId) {
+  let row;
+  for (let i = 0; i < 40 && !row?.labels?.length; i++) {
+    row = (await exportJsonl(client, orderId)).find((r) => r.item_id === itemId);
+    if (!row?.labels?.length) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(row?.labels?.length, JSON.stringify(row));
+  return row;
+}
+
 /** Leaves only the demo's order of `task` open (and those of `also`: `training` is the
  * practice order), pausing the others; returns the order and a function that opens again
  * what it paused. */

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BASE, LAPTOP, PHONE, loginStaff, openBrowser, shot } from './lib.mjs';
-import { apiSession, exportJsonl, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
+import { apiSession, keepOnly, labelledRow, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
 
 let client;
 let polygons;
@@ -19,16 +19,7 @@ const paused = [];
 const drawn = [];
 
 /** Only `order` open: every other open order paused (opened again after). */
-async function only(order) {
-  const { items } = await client('GET', '/orders');
-  for (const x of items)
-    if (x.id !== order.id && x.state === 'open') {
-      await client('POST', `/orders/${x.id}/pause`);
-      if (!paused.includes(x.id)) paused.push(x.id);
-    }
-  const o = items.find((x) => x.id === order.id);
-  if (o.state === 'paused') await client('POST', `/orders/${order.id}/resume`);
-}
+const only = (order) => keepOnly(client, order, paused);
 
 before(async () => {
   client = await apiSession('client', 'mudou-client');
@@ -45,12 +36,7 @@ after(async () => {
 
 /** The last answer of this item in the order's export (waits for it to arrive). */
 async function answerOf(orderId, id, key) {
-  let row;
-  for (let i = 0; i < 40 && !row?.labels?.length; i++) {
-    row = (await exportJsonl(client, orderId)).find((r) => r.item_id === id);
-    if (!row?.labels?.length) await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.ok(row?.labels?.length, JSON.stringify(row));
+  const row = await labelledRow(client, orderId, id);
   return row.labels[row.labels.length - 1].answer[key];
 }
 

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BASE, LAPTOP, PHONE, loginStaff, openBrowser, shot } from './lib.mjs';
-import { apiSession, exportJsonl, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
+import { apiSession, keepOnly, labelledRow, exportJsonl, loginAnnotator, returnOtherUnits, shownItem, startWork, waitNextItem } from './work-lib.mjs';
 
 let client;
 let turned;
@@ -20,16 +20,7 @@ let painted;
 const paused = [];
 
 /** Only `order` open: every other open order paused (opened again after). */
-async function only(order) {
-  const { items } = await client('GET', '/orders');
-  for (const x of items)
-    if (x.id !== order.id && x.state === 'open') {
-      await client('POST', `/orders/${x.id}/pause`);
-      if (!paused.includes(x.id)) paused.push(x.id);
-    }
-  const o = items.find((x) => x.id === order.id);
-  if (o.state === 'paused') await client('POST', `/orders/${order.id}/resume`);
-}
+const only = (order) => keepOnly(client, order, paused);
 
 before(async () => {
   client = await apiSession('client', 'mudou-client');
@@ -45,15 +36,7 @@ after(async () => {
 });
 
 /** The item's export row once it has a label (waits for it to arrive). */
-async function rowOf(orderId, id) {
-  let row;
-  for (let i = 0; i < 40 && !row?.labels?.length; i++) {
-    row = (await exportJsonl(client, orderId)).find((r) => r.item_id === id);
-    if (!row?.labels?.length) await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.ok(row?.labels?.length, JSON.stringify(row));
-  return row;
-}
+const rowOf = (orderId, id) => labelledRow(client, orderId, id);
 
 /** Page px of a point of the picture (its own pixels) on the stage shown in `scope`, however
  * it is zoomed and panned; `s`: screen px per picture px. */
