@@ -289,3 +289,248 @@ both!(
         assert_eq!(g.ok()["items"][0]["decision"], "override", "{}", g.body);
     }
 );
+
+/// A polyline order (`edges`: the bottom and top edges of the shapes) on two pictures.
+fn line_spec() -> Value {
+    json!({
+        "name": "画边线",
+        "task_type": "template",
+        "template": {
+            "fields": [{"name": "image", "kind": "image"}],
+            "questions": [
+                {"key": "edges", "kind": "polyline", "title_zh": "画边线", "field": "image",
+                 "options": [option("bottom"), option("top")]}
+            ]
+        },
+        "overlap": {"kind": "fixed", "n": 2},
+        "max_gold_items": 0,
+        "unit_size": 2,
+        "piece_rate_fen": 10
+    })
+}
+
+/// A bottom edge: three points from `x0` to `x1` at height `y`.
+fn edge(x0: f64, x1: f64, y: f64) -> Value {
+    json!({"label": "bottom", "points": [[x0, y], [(x0 + x1) / 2.0, y + 1.0], [x1, y]]})
+}
+
+/// The `(label, points)` of each line of a stored answer, to compare answers that carry
+/// different extras (support, similarity, attributes).
+fn lines_of(answer: &Value) -> Vec<(Value, Value)> {
+    answer["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edges: {answer}"))
+        .iter()
+        .map(|l| (l["label"].clone(), l["points"].clone()))
+        .collect()
+}
+
+both!(
+    polylines_are_checked_matched_reviewed_and_go_through_cvat,
+    |app| {
+        let w = app.world().await;
+        let order_id = order(&app, &w, 2, line_spec()).await;
+        let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+        let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+        let (aid1, items) = take(&a1).await;
+        let (aid2, _) = take(&a2).await;
+
+        // Refused, naming the question: a line of one point, a point outside the 480 × 360
+        // picture. Nothing is stored.
+        for (line, words) in [
+            (json!({"label": "bottom", "points": [[10, 10]]}), "points"),
+            (
+                json!({"label": "bottom", "points": [[10, 10], [500, 10]]}),
+                "outside the 480×360 picture",
+            ),
+        ] {
+            let r = give(&a1, aid1, items[0], json!({"edges": [line]})).await;
+            r.refused(ErrorCode::Validation);
+            assert_eq!(
+                r.body["error"]["field"], "answer.edges",
+                "{line} {}",
+                r.body
+            );
+            let message = r.body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(words), "{message}");
+        }
+        let shown = a1.get("/api/v1/work/next").await;
+        assert!(
+            shown.ok()["assignment"]["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["answer"].is_null()),
+            "nothing stored: {}",
+            shown.body
+        );
+
+        // Item 0: the same bottom edge, two pixels apart (within the default 10 px).
+        // Item 1: one draws the bottom edge, the other a line 200 px higher.
+        give(
+            &a1,
+            aid1,
+            items[0],
+            json!({"edges": [edge(100.0, 380.0, 300.0)]}),
+        )
+        .await
+        .ok();
+        give(
+            &a2,
+            aid2,
+            items[0],
+            json!({"edges": [edge(100.0, 380.0, 302.0)]}),
+        )
+        .await
+        .ok();
+        give(
+            &a1,
+            aid1,
+            items[1],
+            json!({"edges": [edge(50.0, 250.0, 250.0)]}),
+        )
+        .await
+        .ok();
+        give(
+            &a2,
+            aid2,
+            items[1],
+            json!({"edges": [edge(50.0, 250.0, 50.0)]}),
+        )
+        .await
+        .ok();
+
+        let lead = app.browser();
+        lead.login("lead_a").await.ok();
+        let queue = lead
+            .get(&format!(
+                "/api/v1/lead/review?order_id={order_id}&reason=escalated&limit=100"
+            ))
+            .await;
+        let waiting: Vec<i64> = queue.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["item_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(waiting, vec![items[1]], "{}", queue.body);
+        let drawn = edge(50.0, 250.0, 251.0);
+        lead.post(
+            &format!("/api/v1/lead/review/{order_id}/items/{}/decision", items[1]),
+            json!({"decision": "override", "answer": {"edges": [drawn.clone()]}}),
+        )
+        .await
+        .ok();
+
+        let c = app.browser();
+        c.login("client_a").await.ok();
+        let get = |format: &'static str| {
+            let c = &c;
+            async move {
+                let r = c
+                    .http
+                    .get(format!(
+                        "{}/api/v1/orders/{order_id}/export?format={format}",
+                        c.url
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+                r.text().await.unwrap()
+            }
+        };
+        let jsonl = get("jsonl").await;
+        let by_item: HashMap<i64, Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|l| (l["item_id"].as_i64().unwrap(), l))
+            .collect();
+        let first = &by_item[&items[0]];
+        assert_eq!(first["state"], "resolved", "{first}");
+        let merged = &first["answer"]["edges"];
+        assert_eq!(merged.as_array().unwrap().len(), 1, "{merged}");
+        assert_eq!(merged[0]["support"], 2, "{merged}");
+        // The merged line is the member closest to the others: one of the two drawn.
+        let candidates = [
+            edge(100.0, 380.0, 300.0)["points"].clone(),
+            edge(100.0, 380.0, 302.0)["points"].clone(),
+        ];
+        assert!(candidates.contains(&merged[0]["points"]), "{merged}");
+        let second = &by_item[&items[1]];
+        assert_eq!(second["state"], "resolved", "{second}");
+        assert_eq!(
+            lines_of(&second["answer"]),
+            vec![(json!("bottom"), drawn["points"].clone())],
+            "the lead's line: {second}"
+        );
+
+        // CVAT holds both pictures' lines.
+        let xml = get("cvat").await;
+        assert_eq!(xml.matches("<polyline ").count(), 2, "{xml}");
+        assert!(xml.contains(r#"label="bottom""#), "{xml}");
+
+        // Into a fresh dataset of the same pictures: the same lines as known answers.
+        let ds = app.dataset(w.org_a, "边线-导入").await;
+        let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
+        let files = (0..2)
+            .map(|i| mudou_app::ingest::IncomingImage {
+                file_name: format!("shape_{i:03}.jpg"),
+                tag: String::new(),
+                bytes: bytes::Bytes::from(
+                    std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap(),
+                ),
+                meta: "{}".into(),
+                gold: None,
+            })
+            .collect();
+        mudou_app::ingest::add_images(&app.state, ds.id, files)
+            .await
+            .unwrap();
+        let order2 = c
+            .post(
+                "/api/v1/orders",
+                json!({"dataset_id": ds.id, "spec": line_spec()}),
+            )
+            .await
+            .ok()["id"]
+            .as_i64()
+            .unwrap();
+        let r = crate::Got::from(
+            c.http
+                .post(format!(
+                    "{}/api/v1/datasets/{}/cvat?order={order2}",
+                    c.url, ds.id
+                ))
+                .body(xml.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.ok()["labelled"], 2, "{}", r.body);
+        let listed = c
+            .get(&format!("/api/v1/datasets/{}/items?limit=10", ds.id))
+            .await;
+        let known: HashMap<String, Value> = listed.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["file_name"].as_str().unwrap().to_owned(),
+                    i["gold"].clone(),
+                )
+            })
+            .collect();
+        for (i, item) in items.iter().enumerate() {
+            let name = format!("shape_{i:03}.jpg");
+            assert_eq!(
+                lines_of(&known[&name]),
+                lines_of(&by_item[item]["answer"]),
+                "{name}: {}",
+                known[&name]
+            );
+        }
+    }
+);
