@@ -689,8 +689,8 @@ async fn seed_orders(
                 "priority": 3
             }),
         ),
-        // A box turned to fit the shape, and a shape painted with the brush: both with a
-        // little past work (see `simulate::drawn_answers`).
+        // A box turned to fit the shape, a shape painted with the brush, and its edges as
+        // lines: each with a little past work (see `simulate::drawn_answers`).
         (
             shapes_id,
             serde_json::json!({
@@ -719,6 +719,20 @@ async fn seed_orders(
                 "priority": 3
             }),
         ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "画边线",
+                "task_type": "template",
+                "template": shape_edges(),
+                "instructions": "先按数字选底边或顶边，沿着形状的边一下一下点，点完按回车或双击最后一点（手机上点“画完”）。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "max_gold_items": 0,
+                "unit_size": 5,
+                "piece_rate_fen": 15,
+                "priority": 3
+            }),
+        ),
     ];
     // A small star that is easy to miss: added to the single-choice order's instructions after
     // publish, as its second version (annotators see "new example" at their next unit).
@@ -733,7 +747,7 @@ async fn seed_orders(
             serde_json::from_value(spec).context("a demo order spec")?;
         let order =
             mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
-        if spec.name == "斜框" || spec.name == "涂色" {
+        if matches!(spec.name.as_str(), "斜框" | "涂色" | "画边线") {
             drawn.push((OrderId::new(order.id), spec.clone()));
         }
         if spec.name == "形状单选"
@@ -1269,6 +1283,21 @@ fn shape_painted() -> serde_json::Value {
             {"key": "paint", "kind": "mask", "field": "image",
              "title_zh": "把每个形状涂满", "title_en": "Paint every shape",
              "options": shape_options()}
+        ]
+    })
+}
+
+/// The polyline order's template: the bottom (and top) edge of each shape as a line.
+fn shape_edges() -> serde_json::Value {
+    serde_json::json!({
+        "layout": "one",
+        "fields": [{"name": "image", "kind": "image", "title_zh": "图片", "title_en": "Picture"}],
+        "questions": [
+            {"key": "edges", "kind": "polyline", "field": "image",
+             "title_zh": "沿每个形状的底边画一条线", "title_en": "Draw each shape's bottom edge",
+             "options": [
+                option("bottom", "底边", "Bottom edge", Some('1'), None),
+                option("top", "顶边", "Top edge", Some('2'), None)]}
         ]
     })
 }

@@ -516,9 +516,9 @@ fn outline(label: &str, [x, y, w, h]: [f64; 4]) -> Vec<[f64; 2]> {
 }
 
 /// What demo drawer `who` (0 or 1) draws of a known shape for a question of `kind`
-/// (`rotated_box` or `mask`) on a `width`×`height` picture; `off`: the second drawer
-/// misreads it (a shape half its size in a corner of the right one: no match, a
-/// disagreement).
+/// (`rotated_box`, `mask` or `polyline`) on a `width`×`height` picture; `off`: the second
+/// drawer misreads it (a shape half its size in a corner of the right one, or for a line
+/// the shape's top edge instead of its bottom: no match, a disagreement).
 fn drawn_shape(
     kind: &str,
     who: usize,
@@ -536,6 +536,22 @@ fn drawn_shape(
     };
     let (fw, fh) = (width as f64, height as f64);
     match kind {
+        "polyline" => {
+            // the bottom edge as three points, the second drawer's a pixel and a half higher
+            // (misread: half the top edge); kept inside the picture
+            let lift = if who == 0 { 0.0 } else { 1.5 };
+            let misread = off && who != 0;
+            let (yy, x1) = if misread {
+                (y, x + w * 0.5)
+            } else {
+                (y + h - lift, x + w)
+            };
+            let at = |px: f64| [px.clamp(0.0, fw), yy.clamp(0.0, fh)];
+            Some(
+                serde_json::json!({"label": if misread { "top" } else { "bottom" },
+                "points": [at(x), at((x + x1) / 2.0), at(x1)]}),
+            )
+        }
         "rotated_box" => {
             // turned a little (the second drawer the other way), shrunk until inside
             let mut r = RotatedBox {
@@ -568,7 +584,8 @@ fn drawn_shape(
     }
 }
 
-/// A little past work on a drawing order (a `rotated_box` or `mask` question; overlap 2):
+/// A little past work on a drawing order (a `rotated_box`, `mask` or `polyline` question;
+/// overlap 2):
 /// the centre's first two annotators each take the same unit and draw the known shapes of
 /// each picture, close enough to agree (the item settles by consensus) except on the unit's
 /// third picture, where the second misreads the shape: a disagreement that waits in the
@@ -586,9 +603,9 @@ pub async fn drawn_answers(
         .template()
         .questions
         .iter()
-        .find(|q| q.kind == "rotated_box" || q.kind == "mask")
+        .find(|q| matches!(q.kind.as_str(), "rotated_box" | "mask" | "polyline"))
         .map(|q| (q.key.clone(), q.kind.clone()))
-        .context("a drawing order asks a rotated box or mask question")?;
+        .context("a drawing order asks a rotated box, mask or polyline question")?;
     let drawers = store
         .list_users(&UserFilter {
             role: Some(mudou_domain::Role::Annotator),
@@ -858,7 +875,7 @@ mod tests {
         // The drawing orders' past work: two drawers on one unit of each, four pictures
         // settled by consensus and one disagreement waiting in the lead's review.
         let org = store.list_orgs().await.unwrap()[0].id;
-        for name in ["斜框", "涂色"] {
+        for name in ["斜框", "涂色", "画边线"] {
             let o = store
                 .list_orders(OrgId::new(org))
                 .await
@@ -1018,6 +1035,26 @@ mod tests {
         };
         assert!(masked(0, false).iou(&masked(1, false)) > 0.7);
         assert!(masked(0, true).iou(&masked(1, true)) < 0.4);
+        // A line: the bottom edge, the two drawers 1.5 px apart, the misread one the top.
+        let line = |who, off| drawn_shape("polyline", who, off, &known, (480, 360)).unwrap();
+        assert_eq!(
+            line(0, false),
+            serde_json::json!({"label": "bottom", "points": [[400.0, 360.0], [440.0, 360.0], [480.0, 360.0]]})
+        );
+        assert_eq!(
+            line(1, false)["points"][1],
+            serde_json::json!([440.0, 358.5])
+        );
+        assert_eq!(
+            line(0, true),
+            line(0, false),
+            "the first drawer reads it right"
+        );
+        assert_eq!(line(1, true)["label"], "top");
+        assert_eq!(
+            line(1, true)["points"][0],
+            serde_json::json!([400.0, 280.0])
+        );
         assert!(drawn_shape("polygon", 0, false, &known, (480, 360)).is_none());
     }
 }
