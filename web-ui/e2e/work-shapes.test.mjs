@@ -68,6 +68,7 @@ describe('drawing questions', () => {
     let first;
     let want1;
     let tol1;
+    let got1;
     try {
       const { page } = laptop;
       await loginAnnotator(page, '杨洋', '6666');
@@ -104,12 +105,13 @@ describe('drawing questions', () => {
       await page.keyboard.press('Enter');
       await waitNextItem(page, first.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      got1 = await answerOf(polygons.id, first.id, 'outlines');
       assert.deepEqual(laptop.errors, []);
     } finally {
       await laptop.close();
     }
     drawn.push(first.id);
-    const got1 = await answerOf(polygons.id, first.id, 'outlines');
     assert.equal(got1.length, 1, JSON.stringify(got1));
     assert.equal(got1[0].label, 'square');
     near(got1[0].points, want1, tol1);
@@ -119,6 +121,7 @@ describe('drawing questions', () => {
     let second;
     let want2;
     let tol2;
+    let got2;
     try {
       const { page } = phone;
       await loginAnnotator(page, '杨洋', '6666');
@@ -159,12 +162,12 @@ describe('drawing questions', () => {
       await done.tap();
       await waitNextItem(page, second.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      got2 = await answerOf(polygons.id, second.id, 'outlines');
       assert.deepEqual(phone.errors, []);
     } finally {
       await phone.close();
     }
     drawn.push(second.id);
-    const got2 = await answerOf(polygons.id, second.id, 'outlines');
     assert.equal(got2.length, 1, JSON.stringify(got2));
     assert.equal(got2[0].label, 'circle');
     near(got2[0].points, want2, tol2);
@@ -176,6 +179,7 @@ describe('drawing questions', () => {
     let item;
     let want;
     let tol;
+    let got;
     try {
       const { page } = b;
       await loginAnnotator(page, '杨洋', '6666');
@@ -212,11 +216,11 @@ describe('drawing questions', () => {
       await page.keyboard.press('Enter');
       await waitNextItem(page, item.id);
       await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      got = await answerOf(tips.id, item.id, 'tips');
       assert.deepEqual(b.errors, []);
     } finally {
       await b.close();
     }
-    const got = await answerOf(tips.id, item.id, 'tips');
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0].label, 'star');
     const pts = got[0].points;

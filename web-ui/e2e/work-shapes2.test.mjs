@@ -7,7 +7,10 @@
 // view with no sideways scroll. The client's JSONL export holds each answer as stored: the
 // mask's RLE is the picture's size and has the painted pixels, the box its angle. The lead's
 // review shows each annotator's shapes in their colour on the demo's disagreeing items, and
-// the lead settles the rotated-box one by drawing the right box.
+// the lead settles the rotated-box one by drawing the right box. The demo's 画边线 order asks a
+// `polyline` question: 杨洋 draws a bottom edge by mouse (three clicks, Enter ends it) and a top
+// edge (a click, then a double click ends it) at 1366 px, and a line by finger at 360 px
+// (taps, the finish button); the export holds the points in the picture's own pixels.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -501,6 +504,136 @@ describe('rotated boxes and masks', () => {
     assert.equal(row.answer?.turned?.length, 1, JSON.stringify(row).slice(0, 400));
     close(row.answer.turned[0].cx, drawn.cx, drawn.tol, 'the lead’s box');
     close(row.answer.turned[0].cy, drawn.cy, drawn.tol, 'the lead’s box');
+  });
+});
+
+describe('polylines', () => {
+  let edges;
+  before(async () => {
+    const { items } = await client('GET', '/orders');
+    edges = items.find((o) => o.spec.name === '画边线');
+    assert.ok(edges, 'the demo seeds 画边线');
+    assert.equal(edges.spec.template.questions[0].kind, 'polyline');
+  });
+
+  /** Each point within `tol` picture px of the wanted one. */
+  function nearAll(got, want, tol) {
+    assert.equal(got.length, want.length, JSON.stringify(got));
+    got.forEach((p, i) => near2(p, want[i], tol));
+  }
+
+  it('杨洋 draws two lines by mouse at 1366 px, ended by Enter and by a double click', async () => {
+    await only(edges);
+    const b = await openBrowser(LAPTOP);
+    let item;
+    let row;
+    let bottom;
+    let top;
+    let tol;
+    try {
+      const { page } = b;
+      await loginAnnotator(page, '杨洋', '6666');
+      await returnOtherUnits(page, edges.id);
+      await startWork(page);
+      await page.locator('[data-testid=q-shapes][data-kind=polyline] .box-canvas').waitFor();
+      item = await shownItem(page);
+      const m = await mapper(page);
+      tol = 1.5 / m.s;
+      // the bottom edge (1: 底边): three clicks, Enter ends the line
+      await page.keyboard.press('1');
+      await page.waitForSelector('[data-testid=shape-class][data-key=bottom][aria-pressed=true]');
+      bottom = [
+        [m.w * 0.2, m.h * 0.8],
+        [m.w * 0.5, m.h * 0.82],
+        [m.w * 0.8, m.h * 0.8],
+      ];
+      for (const p of bottom) await page.mouse.click(...m.at(...p));
+      assert.equal(await page.getByTestId('draft').getAttribute('data-points'), '3');
+      await page.keyboard.press('Enter');
+      await page.getByTestId('draft').waitFor({ state: 'detached' });
+      const chips = page.locator('[data-testid=work] [data-testid=shape-list] .box-chip');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=work] [data-testid=shape-list] .box-chip').length === 1);
+      // the top edge (2: 顶边, after Escape lets the drawn line go): a click, then a double
+      // click on the last point ends it
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('2');
+      await page.waitForSelector('[data-testid=shape-class][data-key=top][aria-pressed=true]');
+      top = [
+        [m.w * 0.25, m.h * 0.2],
+        [m.w * 0.75, m.h * 0.25],
+      ];
+      await page.mouse.click(...m.at(...top[0]));
+      await page.mouse.dblclick(...m.at(...top[1]));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=work] [data-testid=shape-list] .box-chip').length === 2);
+      assert.equal(await page.getByTestId('draft').count(), 0);
+      assert.equal(await chips.count(), 2);
+      await shot(page, 'laptop-zh-work-polyline');
+      await page.keyboard.press('Enter');
+      await waitNextItem(page, item.id);
+      await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      // read with the browser still open: an answer still waiting in its outbox is sent
+      row = await rowOf(edges.id, item.id);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
+    const got = row.labels[row.labels.length - 1].answer.edges;
+    assert.equal(got.length, 2, JSON.stringify(got));
+    const byLabel = Object.fromEntries(got.map((l) => [l.label, l.points]));
+    nearAll(byLabel.bottom, bottom, tol);
+    nearAll(byLabel.top, top, tol);
+  });
+
+  it('on a 360 px phone she taps a line and ends it with the finish button; Done in view', async () => {
+    await only(edges);
+    const b = await openBrowser(PHONE, { touch: true });
+    let item;
+    let row;
+    let want;
+    let tol;
+    try {
+      const { page } = b;
+      await loginAnnotator(page, '杨洋', '6666');
+      await startWork(page);
+      await page.locator('[data-testid=q-shapes][data-kind=polyline] .box-canvas').waitFor();
+      item = await shownItem(page);
+      const stage = page.locator('[data-testid=work] [data-testid=shape-stage]');
+      await stage.scrollIntoViewIfNeeded();
+      const sb = await stage.boundingBox();
+      assert.ok(sb.x >= 0 && sb.x + sb.width <= PHONE.width, `the stage fits: ${JSON.stringify(sb)}`);
+      const m = await mapper(page);
+      tol = 1.5 / m.s;
+      want = [
+        [m.w * 0.15, m.h * 0.6],
+        [m.w * 0.5, m.h * 0.7],
+        [m.w * 0.85, m.h * 0.6],
+      ];
+      for (const p of want) {
+        await page.touchscreen.tap(...m.at(...p));
+        await page.waitForTimeout(450); // not a double tap
+      }
+      assert.equal(await page.getByTestId('draft').getAttribute('data-points'), '3');
+      const finish = page.getByTestId('shape-finish');
+      const fb = await finish.boundingBox();
+      assert.ok(fb.height >= 44 && fb.width >= 44, `a big finish button: ${JSON.stringify(fb)}`);
+      await finish.tap();
+      await page.getByTestId('draft').waitFor({ state: 'detached' });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=work] [data-testid=shape-list] .box-chip').length === 1);
+      await shot(page, 'phone-zh-work-polyline');
+      const done = await doneInView(page);
+      await done.tap();
+      await waitNextItem(page, item.id);
+      await page.getByTestId('pending-badge').waitFor({ state: 'detached', timeout: 20_000 });
+      row = await rowOf(edges.id, item.id);
+      assert.deepEqual(b.errors, []);
+    } finally {
+      await b.close();
+    }
+    const got = row.labels[row.labels.length - 1].answer.edges;
+    assert.equal(got.length, 1, JSON.stringify(got));
+    // the first class is chosen until another is
+    assert.equal(got[0].label, 'bottom');
+    nearAll(got[0].points, want, tol);
   });
 });
 
