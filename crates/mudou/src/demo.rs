@@ -729,7 +729,7 @@ async fn seed_orders(
                 "overlap": {"kind": "fixed", "n": 2},
                 "max_gold_items": 0,
                 "unit_size": 5,
-                "piece_rate_fen": 15,
+                "piece_rate_fen": 30,
                 "priority": 3
             }),
         ),
