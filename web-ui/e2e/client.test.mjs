@@ -308,8 +308,8 @@ describe('client pages', () => {
     await page.getByTestId('eta').getByText('最近一小时没有新标注').waitFor();
     assert.equal(await text(page.getByTestId('gold-accuracy').locator('.stat-value')), '—');
     const links = page.getByTestId('downloads').locator('a[download]');
-    assert.equal(await links.count(), 6);
-    for (const testid of ['download-jsonl', 'download-csv', 'download-labelstudio', 'download-coco', 'download-coco-gold', 'download-yolo']) {
+    assert.equal(await links.count(), 7);
+    for (const testid of ['download-jsonl', 'download-csv', 'download-labelstudio', 'download-coco', 'download-coco-gold', 'download-yolo', 'download-cvat']) {
       const href = await page.getByTestId(testid).getAttribute('href');
       const res = await page.request.get(new URL(href, page.url()).href);
       assert.equal(res.status(), 200, `${testid} ${href}`);
