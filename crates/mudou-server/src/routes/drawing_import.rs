@@ -226,7 +226,7 @@ fn base_name(path: &str) -> &str {
 /// keys. A pose ZIP's `kpt_shape` must fit the order's skeleton.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/yolo", tag = "exports",
     params(("id" = i64, Path), DrawingImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/zip"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a ZIP of YOLO label files (sent as application/zip or application/octet-stream)"),
     responses((status = 200, body = DrawingImportOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_yolo(
     State(state): State<AppState>,
