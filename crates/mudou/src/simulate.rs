@@ -339,6 +339,45 @@ fn written(writer: usize, i: usize, prompt: &str) -> Option<String> {
     })
 }
 
+/// The units of `order_id` the first two annotators take, the k-th at `first + k × step`:
+/// each with k, who took it, the unit and when (one without a centre or a unit left out).
+async fn two_annotators_units(
+    svc: &Services,
+    order_id: OrderId,
+    spec: &OrderSpec,
+    first: i64,
+    step: i64,
+) -> anyhow::Result<Vec<(usize, UserId, Assignment, i64)>> {
+    let store = &svc.store;
+    let annotators = store
+        .list_users(&UserFilter {
+            role: Some(mudou_domain::Role::Annotator),
+            ..Default::default()
+        })
+        .await?;
+    let mut units = Vec::new();
+    for (k, u) in annotators.iter().take(2).enumerate() {
+        let Some(centre_id) = u.centre_id else {
+            continue;
+        };
+        let t = first + k as i64 * step;
+        let unit = store
+            .lease_unit(
+                order_id,
+                u.id,
+                centre_id,
+                t,
+                LEASE_MS,
+                spec.unit_size as i64,
+            )
+            .await?;
+        if let Some(a) = unit {
+            units.push((k, u.id, a, t));
+        }
+    }
+    Ok(units)
+}
+
 /// One simulated answer of `user` on an item of their unit `a`, stored as the workbench's
 /// would be (paid as the order pays, decided by the live consensus): `answer` its JSON and,
 /// when it reads, the answer; `spent` seconds of work ending at `at`. Whether it was stored
@@ -398,32 +437,9 @@ pub async fn written_answers(
         .find(|q| q.kind == "writing")
         .map(|q| q.key.clone())
         .context("a writing order asks a writing question")?;
-    let writers = store
-        .list_users(&UserFilter {
-            role: Some(mudou_domain::Role::Annotator),
-            ..Default::default()
-        })
-        .await?;
     let mut rng = ChaCha8Rng::seed_from_u64(27);
     let mut stored = 0;
-    for (n, u) in writers.iter().take(2).enumerate() {
-        let Some(centre_id) = u.centre_id else {
-            continue;
-        };
-        let t = now - 3_600_000 + n as i64 * 600_000;
-        let Some(a) = store
-            .lease_unit(
-                order_id,
-                u.id,
-                centre_id,
-                t,
-                LEASE_MS,
-                spec.unit_size as i64,
-            )
-            .await?
-        else {
-            continue;
-        };
+    for (n, u, a, t) in two_annotators_units(svc, order_id, spec, now - 3_600_000, 600_000).await? {
         let items = store.assignment_items(&a).await?;
         for (i, it) in items.iter().take(3).enumerate() {
             let prompt = it
@@ -446,14 +462,12 @@ pub async fn written_answers(
             let spent = 90.0 + 30.0 * i as f64;
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
             let answer = (given, parsed.as_ref());
-            if submit_simulated(svc, spec, &mut rng, &a, u.id, it.item_id, answer, spent, at)
-                .await?
-            {
+            if submit_simulated(svc, spec, &mut rng, &a, u, it.item_id, answer, spent, at).await? {
                 stored += 1;
             }
         }
         store
-            .finish_assignment(u.id, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
+            .finish_assignment(u, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
             .await?;
     }
     Ok(stored)
@@ -606,33 +620,12 @@ pub async fn drawn_answers(
         .find(|q| matches!(q.kind.as_str(), "rotated_box" | "mask" | "polyline"))
         .map(|q| (q.key.clone(), q.kind.clone()))
         .context("a drawing order asks a rotated box, mask or polyline question")?;
-    let drawers = store
-        .list_users(&UserFilter {
-            role: Some(mudou_domain::Role::Annotator),
-            ..Default::default()
-        })
-        .await?;
     // seeded by the order: each order's labels have their own UUIDs
     let mut rng = ChaCha8Rng::seed_from_u64(28_000 + order_id.get() as u64);
     let mut stored = 0;
-    for (who, u) in drawers.iter().take(2).enumerate() {
-        let Some(centre_id) = u.centre_id else {
-            continue;
-        };
-        let t = now - 7_200_000 + who as i64 * 900_000;
-        let Some(a) = store
-            .lease_unit(
-                order_id,
-                u.id,
-                centre_id,
-                t,
-                LEASE_MS,
-                spec.unit_size as i64,
-            )
-            .await?
-        else {
-            continue;
-        };
+    for (who, u, a, t) in
+        two_annotators_units(svc, order_id, spec, now - 7_200_000, 900_000).await?
+    {
         let items = store.assignment_items(&a).await?;
         for (i, it) in items.iter().enumerate() {
             let (Some(known), Some(size)) = (truth.get(&it.item_id), it.width.zip(it.height))
@@ -649,14 +642,12 @@ pub async fn drawn_answers(
             let spent = 25.0 + 5.0 * i as f64 + rng.random_range(0.0..10.0);
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
             let answer = (parsed.to_json().to_string(), Some(&parsed));
-            if submit_simulated(svc, spec, &mut rng, &a, u.id, it.item_id, answer, spent, at)
-                .await?
-            {
+            if submit_simulated(svc, spec, &mut rng, &a, u, it.item_id, answer, spent, at).await? {
                 stored += 1;
             }
         }
         store
-            .finish_assignment(u.id, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
+            .finish_assignment(u, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
             .await?;
     }
     Ok(stored)
