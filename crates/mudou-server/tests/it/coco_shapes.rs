@@ -51,25 +51,6 @@ fn spec(mask: bool, n: usize) -> Value {
     })
 }
 
-/// A dataset of org A holding the first `n` shapes pictures; its id.
-async fn pictures(app: &TestApp, w: &World, n: usize) -> i64 {
-    let ds = app
-        .dataset(w.org_a, &format!("d{}", mudou_store::now_millis()))
-        .await;
-    let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
-    let files = (0..n)
-        .map(|i| IncomingImage {
-            file_name: format!("shape_{i:03}.jpg"),
-            tag: String::new(),
-            bytes: Bytes::from(std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap()),
-            meta: "{}".into(),
-            gold: None,
-        })
-        .collect();
-    add_images(&app.state, ds.id, files).await.unwrap();
-    ds.id
-}
-
 async fn client(app: &TestApp, who: &str) -> Browser {
     let c = app.browser();
     c.login(who).await.ok();
@@ -326,7 +307,7 @@ both!(coco_eval_of_polygons_keypoints_and_masks, |app| {
     let mut figures = Vec::new();
     let mut picture: HashMap<i64, (bool, usize)> = HashMap::new();
     for mask in [false, true] {
-        let ds = pictures(&app, &w, N).await;
+        let ds = crate::work::shape_pictures(&app, &w, N).await;
         let order = draft(&c, ds, spec(mask, 3)).await;
         // The gold comes in as a COCO file (CVAT's `occluded` dropped, names by their last part).
         let g = import(
@@ -476,7 +457,7 @@ fn one_picture(name: &str, anns: Value) -> Value {
 both!(coco_round_trip_through_review_and_bad_files, |app| {
     let w = app.world().await;
     let c = client(&app, "client_a").await;
-    let ds = pictures(&app, &w, 2).await;
+    let ds = crate::work::shape_pictures(&app, &w, 2).await;
     let order = draft(&c, ds, spec_turned()).await;
     publish(&c, order).await;
     let by_id = names(&c, ds).await;
@@ -560,7 +541,7 @@ both!(coco_round_trip_through_review_and_bad_files, |app| {
         })
         .collect();
     assert_eq!(answers["shape_001.jpg"], decided);
-    let ds2 = pictures(&app, &w, 2).await;
+    let ds2 = crate::work::shape_pictures(&app, &w, 2).await;
     let order2 = draft(&c, ds2, spec_turned()).await;
     let g = import(&c, ds2, &format!("order={order2}"), exported.to_string()).await;
     assert_eq!(
@@ -786,7 +767,7 @@ both!(coco_boxes_round_trip, |app| {
         assert_eq!(after[name]["label"], k["label"]);
     }
     // Into a fresh dataset of the same pictures: the known answers are the boxes exported.
-    let ds2 = pictures(&app, &w, N).await;
+    let ds2 = crate::work::shape_pictures(&app, &w, N).await;
     let order2 = draft(&c, ds2, bbox).await;
     let g = import(&c, ds2, &format!("order={order2}"), gold.to_string()).await;
     assert_eq!(g.ok()["labelled"], N, "{}", g.body);

@@ -471,26 +471,11 @@ both!(
         assert!(xml.contains(r#"label="bottom""#), "{xml}");
 
         // Into a fresh dataset of the same pictures: the same lines as known answers.
-        let ds = app.dataset(w.org_a, "边线-导入").await;
-        let dir = format!("{}/../../datasets/shapes", env!("CARGO_MANIFEST_DIR"));
-        let files = (0..2)
-            .map(|i| mudou_app::ingest::IncomingImage {
-                file_name: format!("shape_{i:03}.jpg"),
-                tag: String::new(),
-                bytes: bytes::Bytes::from(
-                    std::fs::read(format!("{dir}/shape_{i:03}.jpg")).unwrap(),
-                ),
-                meta: "{}".into(),
-                gold: None,
-            })
-            .collect();
-        mudou_app::ingest::add_images(&app.state, ds.id, files)
-            .await
-            .unwrap();
+        let ds = crate::work::shape_pictures(&app, &w, 2).await;
         let order2 = c
             .post(
                 "/api/v1/orders",
-                json!({"dataset_id": ds.id, "spec": line_spec()}),
+                json!({"dataset_id": ds, "spec": line_spec()}),
             )
             .await
             .ok()["id"]
@@ -500,7 +485,7 @@ both!(
             c.http
                 .post(format!(
                     "{}/api/v1/datasets/{}/cvat?order={order2}",
-                    c.url, ds.id
+                    c.url, ds
                 ))
                 .body(xml.clone())
                 .send()
@@ -510,7 +495,7 @@ both!(
         .await;
         assert_eq!(r.ok()["labelled"], 2, "{}", r.body);
         let listed = c
-            .get(&format!("/api/v1/datasets/{}/items?limit=10", ds.id))
+            .get(&format!("/api/v1/datasets/{}/items?limit=10", ds))
             .await;
         let known: HashMap<String, Value> = listed.ok()["items"]
             .as_array()

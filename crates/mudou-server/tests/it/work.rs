@@ -23,8 +23,8 @@ pub(crate) fn choice_spec(overlap: Value) -> Value {
     })
 }
 
-/// A published order of org A over `n` shapes pictures; returns (order id, item ids).
-pub(crate) async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
+/// A dataset of org A holding the first `n` shapes pictures (`shape_000.jpg`, …); its id.
+pub(crate) async fn shape_pictures(app: &TestApp, w: &World, n: usize) -> i64 {
     let ds = app
         .dataset(w.org_a, &format!("d{}", mudou_store::now_millis()))
         .await;
@@ -39,10 +39,16 @@ pub(crate) async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i6
         })
         .collect();
     add_images(&app.state, ds.id, files).await.unwrap();
+    ds.id
+}
+
+/// A published order of org A over `n` shapes pictures; returns (order id, item ids).
+pub(crate) async fn order(app: &TestApp, w: &World, n: usize, spec: Value) -> i64 {
+    let ds = shape_pictures(app, w, n).await;
     let c = app.browser();
     c.login("client_a").await.ok();
     let o = c
-        .post("/api/v1/orders", json!({"dataset_id": ds.id, "spec": spec}))
+        .post("/api/v1/orders", json!({"dataset_id": ds, "spec": spec}))
         .await;
     let id = o.ok()["id"].as_i64().unwrap();
     c.post(&format!("/api/v1/orders/{id}/publish"), json!({}))
