@@ -27,6 +27,7 @@ pub mod reading;
 pub mod similar;
 pub mod skill;
 mod states;
+pub mod suggest;
 pub mod template;
 mod validate;
 pub mod wage;
@@ -34,7 +35,7 @@ pub mod wage;
 pub use calendar::{Calendar, UnknownZone};
 pub use error_code::ErrorCode;
 pub use ids::{AssignmentId, CentreId, DatasetId, ItemId, OrderId, OrgId, UnitId, UserId};
-pub use live::{ConsensusUpdate, ItemLabels};
+pub use live::{ConsensusUpdate, ItemLabels, ModelVote};
 pub use money::Fen;
 pub use order::{
     Answer, BoxAnswer, LabelDef, MAX_OVERLAP, MAX_UNIT_SIZE, OrderSpec, Overlap, PayOn, TaskType,

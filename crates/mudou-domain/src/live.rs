@@ -27,6 +27,18 @@ pub struct ItemLabels {
     /// What is known of each answer's worker (parallel to `answers`; empty when unknown:
     /// everyone is then trusted alike, at [`DEFAULT_ACCURACY`]).
     pub records: Vec<WorkerRecord>,
+    /// The model's suggestion as one more voter, when the order trusts it
+    /// (`SuggestionPolicy::trust` > 0) and the item has one.
+    pub model: Option<ModelVote>,
+}
+
+/// A model's answer voting in the live consensus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelVote {
+    /// The suggestion (JSON), keyed by question like a label's answer.
+    pub answer: String,
+    /// The accuracy its vote carries: its estimated one, capped by the order's trust.
+    pub accuracy: f64,
 }
 
 /// What the consensus engine decided for an item.
@@ -121,30 +133,70 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
         };
     }
     let n = item.answers.len() as u32;
-    let workers = worker_index(&item.answers);
-    let accuracy = accuracies(item, &workers, trust);
+    let people = worker_index(&item.answers);
+    let people_accuracy = accuracies(item, &people, trust);
+    // The model votes as one more worker (after everyone), only beside a person's answer
+    // and only where it answers every question they did.
+    let model = item.model.as_ref().filter(|_| n > 0).and_then(|m| {
+        let v: Value = serde_json::from_str(&m.answer).ok()?;
+        let covers = answers.iter().all(|a| {
+            a.as_object()
+                .is_none_or(|o| o.iter().all(|(k, x)| x.is_null() || v.get(k).is_some()))
+        });
+        covers.then_some((v, m.accuracy))
+    });
+    let (all_answers, workers, accuracy) = match &model {
+        None => (answers.clone(), people.clone(), people_accuracy.clone()),
+        Some((v, acc)) => {
+            let next = people.iter().map(|&w| w + 1).max().unwrap_or(0);
+            let mut acc_all = if people_accuracy.is_empty() {
+                vec![DEFAULT_ACCURACY; next as usize]
+            } else {
+                people_accuracy.clone()
+            };
+            acc_all.push(*acc);
+            let mut a = answers.clone();
+            a.push(v.clone());
+            let mut w = people.clone();
+            w.push(next);
+            (a, w, acc_all)
+        }
+    };
     let voters = Voters {
         index: &workers,
         accuracy: &accuracy,
     };
     let kind = spec.task_type.kind();
-    let agreed = kind.consensus(spec, &answers, voters);
+    let agreed = kind.consensus(spec, &all_answers, voters);
     let confidence = agreed.confidence;
     let (initial, max) = (spec.overlap.initial(), spec.overlap.max());
-    // Skills settle an item sooner than plain agreement, never later: where everyone weighed
-    // alike would already resolve on the same answer, the item resolves, with its
-    // skill-weighted confidence (which may be below the target: the client's results and
-    // export show it, and their flag sends the item to a lead). So an order never costs
-    // more labels with skills than without.
-    // Worked out only where the skill-weighted rule alone would not resolve (a closure: the
+    // Under a dynamic overlap the model counts as one of the answers (an item it and the
+    // first person agree on may settle), never as one of the people the order pays for.
+    let (n_policy, policy_of) = match (&model, spec.overlap) {
+        (Some(_), Overlap::Dynamic { min, max, target }) => (
+            n + 1,
+            OverlapPolicy::Dynamic {
+                min,
+                max: max + 1,
+                target,
+            },
+        ),
+        _ => (n, policy(&spec.overlap)),
+    };
+    // Skills (and the model) settle an item sooner than plain agreement, never later: where
+    // the people weighed alike would already resolve on the same answer, the item resolves,
+    // with its weighted confidence (which may be below the target: the client's results
+    // and export show it, and their flag sends the item to a lead). So an order never costs
+    // more labels with skills or a model than without.
+    // Worked out only where the weighted rule alone would not resolve (a closure: the
     // second consensus is not on every label's path).
     let plain_resolves = || {
-        !accuracy.is_empty() && {
+        (!accuracy.is_empty()) && {
             let plain = kind.consensus(
                 spec,
                 &answers,
                 Voters {
-                    index: &workers,
+                    index: &people,
                     accuracy: &[],
                 },
             );
@@ -168,7 +220,7 @@ pub fn decide_with(spec: &OrderSpec, item: &ItemLabels, trust: Trust) -> Consens
         }
     } else {
         // The answer carries the class; the policy needs only the count and the confidence.
-        match policy(&spec.overlap).decide(n, 0, confidence) {
+        match policy_of.decide(n_policy, 0, confidence) {
             Decision::Resolved { .. } => ItemState::Resolved,
             _ if plain_resolves() => ItemState::Resolved,
             Decision::Escalate { .. } => ItemState::Escalated,
@@ -219,7 +271,60 @@ mod tests {
             gold: None,
             answers: answers.iter().map(|(w, a)| (*w, a.to_string())).collect(),
             records: Vec::new(),
+            model: None,
         }
+    }
+
+    fn with_model(answers: &[(i64, &str)], needed: i64, model: &str, accuracy: f64) -> ItemLabels {
+        ItemLabels {
+            model: Some(ModelVote {
+                answer: model.to_string(),
+                accuracy,
+            }),
+            ..labels(answers, needed)
+        }
+    }
+
+    /// The model and the first person agreeing settle an item a dynamic overlap would
+    /// otherwise ask a second person for; the model alone never does, disagreeing it never
+    /// costs a label, and its answer never counts in who agrees.
+    #[test]
+    fn the_model_votes_beside_people() {
+        let s = spec(
+            TaskType::SingleChoice,
+            Overlap::Dynamic {
+                min: 2,
+                max: 4,
+                target: 0.9,
+            },
+        );
+        let cat = r#"{"label":"cat"}"#;
+        let dog = r#"{"label":"dog"}"#;
+        assert_eq!(decide(&s, &labels(&[(1, cat)], 2)).state, ItemState::Open);
+        let u = decide(&s, &with_model(&[(1, cat)], 2, cat, 0.95));
+        assert_eq!(u.state, ItemState::Resolved);
+        assert_eq!(u.answer.as_deref(), Some(cat));
+        assert_eq!(u.agrees, [true]);
+        // A weak model is not enough.
+        assert_eq!(
+            decide(&s, &with_model(&[(1, cat)], 2, cat, 0.55)).state,
+            ItemState::Open
+        );
+        // Disagreeing: more people are asked, exactly as without a model.
+        let u = decide(&s, &with_model(&[(1, cat)], 2, dog, 0.95));
+        assert_eq!(u.state, ItemState::Open);
+        let three = [(1, cat), (2, cat), (3, cat)];
+        assert_eq!(decide(&s, &labels(&three, 3)).state, ItemState::Resolved);
+        assert_eq!(
+            decide(&s, &with_model(&three, 3, dog, 0.95)).state,
+            ItemState::Resolved
+        );
+        // A fixed overlap still asks its n people.
+        let f = spec(TaskType::SingleChoice, Overlap::Fixed { n: 2 });
+        assert_eq!(
+            decide(&f, &with_model(&[(1, cat)], 2, cat, 0.95)).state,
+            ItemState::Open
+        );
     }
 
     #[test]

@@ -163,6 +163,10 @@ pub struct OrderSpec {
     /// and the expected time per item (`mudou_domain::reading`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading: Option<crate::reading::Reading>,
+    /// Model suggestions for annotators to check and fix (`mudou_domain::suggest`): which
+    /// questions, pay for a check and a fix, planted wrong ones, trust in the model's vote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<crate::suggest::SuggestionPolicy>,
 }
 
 /// How a training order is passed and what it grants.
@@ -235,6 +239,9 @@ impl OrderSpec {
         }
         if let Some(r) = &self.reading {
             r.validate()?;
+        }
+        if let Some(p) = &self.suggestions {
+            p.validate(self)?;
         }
         let min_labels = self.task_type.kind().min_labels();
         if self.labels.len() < min_labels || self.labels.len() > 50 {
@@ -683,6 +690,7 @@ pub(crate) mod testing {
             required_level: None,
             training: None,
             reading: None,
+            suggestions: None,
         }
     }
 }

@@ -29,6 +29,11 @@ pub struct Metrics {
     pub writer: mudou_app::writer::WriterMetrics,
     /// SQLite: the background copies of the log into the database file (every 100 ms).
     pub checkpoint_seconds: prometheus::Histogram,
+    /// Model suggestions stored, by source (`import`, `backend`, `planted`).
+    pub suggestions_stored_total: IntCounterVec,
+    /// Model suggestions dropped, by source and reason (`unknown_item`,
+    /// `unknown_question`, `does_not_fit`, `garbage`, `timeout`, `backend_error`, …).
+    pub suggestions_dropped_total: IntCounterVec,
 }
 
 impl Metrics {
@@ -88,8 +93,26 @@ impl Metrics {
             "SQLite: time to copy the write-ahead log into the database file (a background job, every 100 ms)",
             prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets"),
         );
+        let suggestions_stored_total = IntCounterVec::new(
+            Opts::new(
+                "mudou_suggestions_stored_total",
+                "Model suggestions stored, by source",
+            ),
+            &["source"],
+        )
+        .expect("valid metric");
+        let suggestions_dropped_total = IntCounterVec::new(
+            Opts::new(
+                "mudou_suggestions_dropped_total",
+                "Model suggestions dropped, by source and reason",
+            ),
+            &["source", "reason"],
+        )
+        .expect("valid metric");
         for m in [
             Box::new(dispatch_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(suggestions_stored_total.clone()),
+            Box::new(suggestions_dropped_total.clone()),
             Box::new(checkpoint_seconds.clone()),
             Box::new(labels_submitted_total.clone()),
             Box::new(leases_expired_total.clone()),
@@ -122,6 +145,8 @@ impl Metrics {
             items_waiting,
             writer,
             checkpoint_seconds,
+            suggestions_stored_total,
+            suggestions_dropped_total,
         })
     }
 

@@ -88,6 +88,10 @@ pub struct NewLabel {
     /// The order's instructions version in force when the label came (from the cached
     /// order spec: no query of its own); `None` where not known.
     pub instructions_version: Option<i64>,
+    /// The model suggestion the annotator was shown (`suggestions.id`), and what they did
+    /// with it (`accepted`, `fixed`, `rejected`: `mudou_domain::suggest::Outcome`).
+    pub suggestion_id: Option<i64>,
+    pub suggestion_outcome: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -657,6 +657,7 @@ impl Store {
                         let known = crate::skills::read_records(&mut Tx::from(&mut *tx), &pairs).await?;
                         pairs.iter().map(|p| known.get(p).copied().unwrap_or_default()).collect()
                     },
+                    model: None,
                 });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")

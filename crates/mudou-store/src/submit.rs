@@ -706,10 +706,11 @@ impl<'b> Batch<'b> {
         let d = &mut self.decided;
         d.new_ids = vec![0; d.pending.len()];
         for (chunk_no, chunk) in d.pending.chunks(CHUNK).enumerate() {
-            const W: usize = 14;
+            const W: usize = 16;
             let sql = tx.sql(format!(
                     "INSERT INTO labels (client_uuid, order_id, item_id, annotator_id, centre_id, assignment_id, answer, \
-                 skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct, instructions_version) VALUES {} RETURNING id, client_uuid",
+                 skip_reason, client_ms, server_ms, created_at, updated_at, gold_correct, instructions_version, suggestion_id, \
+                 suggestion_outcome) VALUES {} RETURNING id, client_uuid",
                     tuples(chunk.len(), W)
                 ),
             );
@@ -719,7 +720,8 @@ impl<'b> Batch<'b> {
                     let l = &labels[p.batch_index];
                     q = q.bind(&l.client_uuid).bind(p.order_id).bind(l.item_id).bind(l.annotator_id).bind(p.centre_id)
                         .bind(l.assignment_id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms)
-                        .bind(now).bind(now).bind(p.gold_correct).bind(l.instructions_version);
+                        .bind(now).bind(now).bind(p.gold_correct).bind(l.instructions_version)
+                        .bind(l.suggestion_id).bind(l.suggestion_outcome);
                 }
                 q.fetch_all(&mut *c).await?
             });
@@ -751,9 +753,10 @@ impl<'b> Batch<'b> {
                 .bind(id).execute(&mut *c).await?.rows_affected());
             on_tx!(tx, c => sqlx::query(
                 "UPDATE labels SET answer = $2, skip_reason = $3, client_ms = $4, server_ms = $5, updated_at = $6, \
-                 client_uuid = $7, gold_correct = $8 WHERE id = $1")
+                 client_uuid = $7, gold_correct = $8, suggestion_id = $9, suggestion_outcome = $10 WHERE id = $1")
                 .bind(id).bind(&l.answer).bind(&l.skip_reason).bind(l.client_ms).bind(l.server_ms).bind(self.now)
-                .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten()).execute(&mut *c).await?.rows_affected());
+                .bind(&l.client_uuid).bind(gold_correct_at.get(&bi).copied().flatten())
+                .bind(l.suggestion_id).bind(l.suggestion_outcome).execute(&mut *c).await?.rows_affected());
         }
         Ok(())
     }
@@ -1099,6 +1102,7 @@ where
                         .unwrap_or_default()
                 })
                 .collect(),
+            model: None,
         },
     );
     let mine_at = answered.iter().position(|x| x.annotator_id == annotator_id);

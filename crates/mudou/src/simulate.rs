@@ -283,6 +283,8 @@ async fn work_day(
             client_ms: (spent * 1000.0) as i64,
             server_ms: 3,
             instructions_version: day.instructions_version,
+            suggestion_id: None,
+            suggestion_outcome: None,
         };
         let spec = day.spec;
         let outcome = store
@@ -406,6 +408,8 @@ async fn submit_simulated(
         client_ms: (spent * 1000.0) as i64,
         server_ms: 3,
         instructions_version: None,
+        suggestion_id: None,
+        suggestion_outcome: None,
     };
     let outcome = svc
         .store

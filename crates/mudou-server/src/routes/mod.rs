@@ -23,6 +23,7 @@ pub mod questions;
 pub mod reports;
 pub mod review;
 pub mod session;
+pub mod suggestions;
 pub mod templates;
 pub mod tokens;
 pub mod types;
@@ -191,4 +192,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(questions::router())
         .merge(quality_report::router())
         .merge(templates::router())
+        .merge(suggestions::router())
 }

@@ -463,6 +463,8 @@ async fn skip_item(
         client_ms: 0,
         server_ms: 0,
         instructions_version: Some(entry.instructions_version),
+        suggestion_id: None,
+        suggestion_outcome: None,
     };
     match state
         .writer

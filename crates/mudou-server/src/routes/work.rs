@@ -7,6 +7,7 @@ use axum::extract::State;
 use mudou_app::{AppError, AppResult};
 use mudou_domain::{
     Answer, AssignmentId, DatasetId, ErrorCode, Finish, ItemId, LabelDef, OrderId, OrderSpec,
+    suggest,
 };
 use mudou_store::{
     Assignment, FinishJob, LeaseJob, NewLabel, SubmitOutcome, SubmitRefusal, WriteDone, WriteJob,
@@ -143,6 +144,23 @@ pub struct WorkItem {
     pub skip_reason: Option<String>,
     /// Every field of the item, in order (the first is also `kind`, `text`, `thumb_url`…).
     pub fields: Vec<super::types::FieldOut>,
+    /// A model's answer to check and fix, when the item has one: the workbench opens with
+    /// it chosen or drawn, marked as the model's; the label names it (`suggestion_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<SuggestionOut>,
+}
+
+/// A model's suggestion as the annotator sees it (a planted one looks like any other).
+#[derive(Serialize, ToSchema)]
+pub struct SuggestionOut {
+    pub id: i64,
+    /// Keyed by question, like an answer; only the questions the model answers.
+    #[schema(value_type = Object)]
+    pub answer: Value,
+    pub model: String,
+    pub model_version: Option<String>,
+    /// The model's own score (0 to 1), when it gave one.
+    pub score: Option<f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -238,6 +256,10 @@ pub struct LabelRequest {
     /// Milliseconds spent, as the browser measured (clamped).
     #[serde(default)]
     pub duration_ms: i64,
+    /// The model suggestion the annotator was shown (the item's `suggestion.id`): what they
+    /// did with it is worked out from the answer, and pays the order's check or fix rate.
+    #[serde(default)]
+    pub suggestion_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -264,6 +286,9 @@ pub struct Feedback {
     /// The right answer, in the order's answer shape.
     #[schema(value_type = Object)]
     pub answer: Value,
+    /// The model's suggestion was wrong and was accepted as it was: look before accepting.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub accepted_wrong_suggestion: bool,
 }
 
 /// An assignment as the annotator gets it. `fresh`: the items a lease just took, in the
@@ -279,6 +304,25 @@ async fn assignment_out(
         Some(ids) => state.store.fresh_items(ids).await?,
         None => state.store.assignment_items(a).await?,
     };
+    let ids: Vec<i64> = items.iter().map(|i| i.item_id).collect();
+    let mut suggestions: std::collections::HashMap<i64, SuggestionOut> = state
+        .store
+        .suggestions_for(OrderId::new(a.order_id), &ids)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            Some((
+                s.item_id,
+                SuggestionOut {
+                    id: s.id,
+                    answer: serde_json::from_str(&s.answer).ok()?,
+                    model: s.model,
+                    model_version: s.model_version,
+                    score: s.score,
+                },
+            ))
+        })
+        .collect();
     let items = items
         .into_iter()
         .map(|i| {
@@ -298,6 +342,7 @@ async fn assignment_out(
                     .as_deref()
                     .and_then(|a| serde_json::from_str(a).ok()),
                 skip_reason: i.skip_reason,
+                suggestion: suggestions.remove(&i.item_id),
             }
         })
         .collect();
@@ -621,12 +666,28 @@ async fn post_label(
             );
         }
     };
+    // What was done with the suggestion shown. One no longer the item's (an outbox retry
+    // after a change) is left out: the label is never refused for it.
+    let shown = match req.suggestion_id {
+        Some(id) => state
+            .store
+            .suggestion(OrderId::new(order_id), req.item_id)
+            .await?
+            .filter(|s| s.id == id),
+        None => None,
+    };
+    let did = shown.as_ref().and_then(|s| {
+        let sug: Value = serde_json::from_str(&s.answer).ok()?;
+        suggest::outcome(&spec, &sug, answer.as_ref().map(|a| a.to_json()).as_ref())
+    });
     let label = NewLabel {
         client_uuid: uuid.hyphenated().to_string(),
         assignment_id: req.assignment_id,
         item_id: req.item_id,
         annotator_id: me.caller.user.id.get(),
-        pay_fen: spec.pay_for(answer.as_ref()),
+        pay_fen: suggest::pay_for(&spec, answer.as_ref(), did),
+        suggestion_id: shown.as_ref().map(|s| s.id),
+        suggestion_outcome: did.map(suggest::Outcome::as_str),
         pay_on_submit: spec.pay_on == mudou_domain::PayOn::Submit,
         answer: answer.map(|a| a.to_json().to_string()),
         skip_reason: skip,
@@ -700,6 +761,9 @@ async fn post_label(
         // Only a training order tells the right answer: real work's gold stays hidden.
         out.feedback =
             training_feedback(&state, &spec, order_id, req.item_id, given.as_deref()).await?;
+        if let Some(f) = &mut out.feedback {
+            f.accepted_wrong_suggestion = !f.correct && did == Some(suggest::Outcome::Accepted);
+        }
     }
     Ok(Json(out))
 }
@@ -726,5 +790,6 @@ async fn training_feedback(
     Ok(Some(Feedback {
         correct,
         answer: gold,
+        accepted_wrong_suggestion: false,
     }))
 }

@@ -48,6 +48,8 @@ pub fn answer_a(
         pay_fen,
         pay_on_submit,
         instructions_version: None,
+        suggestion_id: None,
+        suggestion_outcome: None,
     }
 }
 
@@ -289,6 +291,8 @@ async fn run(store: Store, ops: Vec<Op>) {
                     pay_fen: if answer.is_some() { pay } else { 0 },
                     pay_on_submit: false,
                     instructions_version: None,
+                    suggestion_id: None,
+                    suggestion_outcome: None,
                 };
                 let out = store
                     .submit_label(&l, now, LEASE, |item| ConsensusUpdate {
@@ -427,6 +431,8 @@ async fn tamper(db: &TestDb) {
         pay_fen: 30,
         pay_on_submit: true,
         instructions_version: None,
+        suggestion_id: None,
+        suggestion_outcome: None,
     };
     db.store
         .submit_label(&l, T0 + 1, LEASE, |i| ConsensusUpdate {
