@@ -221,7 +221,7 @@ struct Line {
 /// too. The client's own orders only.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/suggestions", tag = "orders",
     params(("id" = i64, Path), JsonlQuery),
-    request_body(content = String, content_type = "application/x-ndjson", description = "one suggestion per line"),
+    request_body(content = String, content_type = "text/plain", description = "JSON lines, one suggestion per line (sent as any content type)"),
     responses((status = 200, body = SuggestionsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_jsonl(
     State(state): State<AppState>,
