@@ -28,6 +28,7 @@ pub mod similar;
 pub mod skill;
 mod states;
 pub mod suggest;
+pub mod suggest_report;
 pub mod template;
 mod validate;
 pub mod wage;
