@@ -8,6 +8,7 @@ import { earnEn, earnZh } from './earnings/words';
 import { kindsEn, kindsZh } from './kinds/words';
 import { instrEn, instrZh } from './instructions/words';
 import { boardEn, boardZh } from './llm/boardWords';
+import { sugEn, sugZh } from './pages/client/suggestWords';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -474,6 +475,8 @@ const zh = {
   ...instrZh,
   // LLM exports and the model leaderboard (src/llm/boardWords.ts)
   ...boardZh,
+  // model suggestions: the order form's section and the report card (pages/client/suggestWords.ts)
+  ...sugZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -932,6 +935,8 @@ const en: Record<Key, string> = {
   ...instrEn,
   // LLM exports and the model leaderboard (src/llm/boardWords.ts)
   ...boardEn,
+  // model suggestions: the order form's section and the report card (pages/client/suggestWords.ts)
+  ...sugEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

@@ -5,6 +5,7 @@ import { fenToYuanInput, parseYuan } from './money';
 import type { Key } from './i18n';
 import type { Template } from './kinds/types';
 import { checkTemplate, cleanTemplate, starterTemplate } from './kinds/builder';
+import type { SuggestionPolicy } from './pages/client/SuggestionsSection';
 
 export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification' | 'template';
 export const TASK_TYPES: TaskType[] = ['single_choice', 'multi_label', 'bbox', 'text_classification', 'template'];
@@ -43,6 +44,8 @@ export interface OrderSpec {
   required_level: Level | null;
   /** A template order's fields and questions (task type `template`; its labels stay empty). */
   template?: Template | null;
+  /** Model suggestions for annotators to check and fix (`mudou_domain::suggest`). */
+  suggestions?: SuggestionPolicy | null;
 }
 
 export interface OrderCounts {

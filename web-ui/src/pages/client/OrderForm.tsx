@@ -27,6 +27,7 @@ import { WageLine } from './WageLine';
 import { wageRequest } from '../../wage';
 import type { TemplateBuilder as Builder } from './TemplateBuilder';
 import { questionOfPath } from '../../kinds/builder';
+import { buildSuggestions, suggestFormFromSpec, SuggestionsSection, type SuggestForm } from './SuggestionsSection';
 
 /** A field's problem, shown under it: our own words, and the server's detail when it sent one. */
 interface FieldError {
@@ -54,6 +55,7 @@ const FIELD_KEYS: Record<string, Key> = {
   required_qualification: 'required_qualification',
   required_level: 'required_level',
   template: 'tb_title',
+  suggestions: 'sug_title',
 };
 
 /** The words for a field the server named: a template's question by its number. */
@@ -111,7 +113,10 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
   const [err, setErr] = useState<FieldError | null>(null);
   const [general, setGeneral] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [sug, setSug] = useState<SuggestForm>(() => suggestFormFromSpec(order?.spec.suggestions));
   const isBox = paysPerBox(f);
+  // The questions a model may answer: a template's, or the one question of the other types.
+  const sugQuestions = f.task_type === 'template' ? f.template.questions : [{ key: f.task_type, title_zh: '' }];
 
   // an edit clears the problem shown (the next save checks again)
   const set = <K extends keyof OrderForm>(k: K, v: OrderForm[K]) => {
@@ -154,14 +159,21 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
       focusField(built.problem.field);
       return;
     }
+    const sugBuilt = buildSuggestions(sug, f.task_type === 'template' ? f.template.questions.map((q) => q.key) : []);
+    if ('problem' in sugBuilt) {
+      setErr({ field: sugBuilt.problem.field, text: t(sugBuilt.problem.key) });
+      focusField(sugBuilt.problem.field);
+      return;
+    }
+    const spec = { ...built.spec, suggestions: sugBuilt.policy ?? undefined };
     setBusy(true);
     try {
       let id: number;
       if (order) {
-        await api.put(`/orders/${order.id}`, { spec: built.spec });
+        await api.put(`/orders/${order.id}`, { spec });
         id = order.id;
       } else {
-        const o = await api.post<Order>('/orders', { dataset_id: Number(dataset), spec: built.spec });
+        const o = await api.post<Order>('/orders', { dataset_id: Number(dataset), spec });
         id = o.id;
       }
       go(`#/orders/${id}`);
@@ -418,6 +430,16 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
         </div>
         <WageLine request={wageRequest(f, order?.id ?? null, order?.dataset_id ?? (Number(dataset) || null))} />
       </fieldset>
+
+      <SuggestionsSection
+        value={sug}
+        onChange={(v) => {
+          setErr(null);
+          setSug(v);
+        }}
+        questions={sugQuestions}
+        errorFor={fieldError}
+      />
 
       <details class="group more-options" data-testid="more-options" open={!!err && ['unit_size', 'deadline', 'priority', 'eligible_centres', 'required_qualification', 'required_level'].includes(err.field)}>
         <summary>

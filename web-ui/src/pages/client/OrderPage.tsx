@@ -13,6 +13,7 @@ import { GoldPicker } from './GoldPicker';
 import { InstructionsPanel } from './InstructionsPanel';
 import { QuestionEffect } from './QuestionEffect';
 import { Leaderboard, comparesResponses } from './Leaderboard';
+import { SuggestionReport } from './SuggestionReport';
 import { useLeadModule } from '../lead/lazy';
 import { WageLine } from './WageLine';
 import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
@@ -204,6 +205,7 @@ export function OrderPage({ id }: { id: number }) {
               {o.state !== 'draft' && <InstructionsPanel o={o} />}
               {o.state !== 'draft' && <QuestionEffect orderId={o.id} />}
               {o.state !== 'draft' && comparesResponses(o.spec) && <Leaderboard orderId={o.id} />}
+              {o.state !== 'draft' && <SuggestionReport orderId={o.id} enabled={!!o.spec.suggestions} />}
               {o.state !== 'draft' && (o.spec.template?.questions ?? []).some((q) => q.kind === 'writing') && <FollowUp o={o} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
