@@ -501,7 +501,8 @@ mod tests {
         let mut s = spec(TaskType::Bbox, &["car"]);
         s.suggestions = Some(Default::default());
         let key = s.labels[0].key.clone();
-        let b = |x: f64| json!({"boxes": [{"label": key, "x": x, "y": 10.0, "w": 100.0, "h": 80.0}]});
+        let b =
+            |x: f64| json!({"boxes": [{"label": key, "x": x, "y": 10.0, "w": 100.0, "h": 80.0}]});
         assert!(suggestion_agrees(&s, &b(12.0), &b(10.0)), "a nudge agrees");
         assert!(!suggestion_agrees(&s, &b(300.0), &b(10.0)));
         assert!(!suggestion_agrees(&s, &json!("car"), &b(10.0)));

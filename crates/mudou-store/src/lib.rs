@@ -59,6 +59,7 @@ mod review;
 mod skills;
 mod sql;
 mod submit;
+mod suggest_report;
 mod suggestions;
 mod throttle;
 mod throughput;

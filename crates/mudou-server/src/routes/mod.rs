@@ -23,6 +23,7 @@ pub mod questions;
 pub mod reports;
 pub mod review;
 pub mod session;
+pub mod suggest_report;
 pub mod suggestions;
 pub mod templates;
 pub mod tokens;
@@ -193,4 +194,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(quality_report::router())
         .merge(templates::router())
         .merge(suggestions::router())
+        .merge(suggest_report::router())
 }
