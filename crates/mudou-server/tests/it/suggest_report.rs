@@ -559,3 +559,93 @@ both!(suggestion_report_follows_the_labels, |app| {
         body["pay"]["checks"]["paid_fen"].to_string()
     );
 });
+
+// A box order: one suggestion accepted as it is, one nudged (a fix: it still agrees by the
+// pass mark), one moved away (a rejection); each outcome's share, time and pay, and the
+// model judged against the answers the one label each settled.
+both!(suggestion_report_counts_fixes_of_boxes, |app| {
+    let w = app.world().await;
+    let mut spec = choice_spec(json!({"kind": "fixed", "n": 1}));
+    spec["task_type"] = json!("bbox");
+    spec["pay_on"] = json!("submit");
+    spec["unit_size"] = json!(3);
+    spec["suggestions"] = json!({"check_rate_fen": 3, "fix_rate_fen": 9});
+    let order = crate::work::order(&app, &w, 3, spec).await;
+    let client = logged_in(&app, "client_a").await;
+    let b = |x: f64| json!({"boxes": [{"label": "circle", "x": x, "y": 100.0, "w": 120.0, "h": 100.0}]});
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            json!({"name": format!("shape_{i:03}.jpg"), "answer": b(100.0), "model_version": "v3"})
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        post_jsonl(&client, order, "model=boxer", &lines.join("\n"))
+            .await
+            .ok()["stored"],
+        3
+    );
+
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let next = a1.get("/api/v1/work/next").await;
+    let asg = &next.ok()["assignment"];
+    let aid = asg["id"].as_i64().unwrap();
+    let items = asg["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 3);
+    // As it is (1 s), nudged by 4 px (3 s), moved away (5 s).
+    for (it, (x, ms)) in items
+        .iter()
+        .zip([(100.0, 1000), (104.0, 3000), (300.0, 5000)])
+    {
+        let r = a1
+            .post(
+                "/api/v1/work/labels",
+                json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
+                       "item_id": it["item_id"], "answer": b(x), "duration_ms": ms,
+                       "suggestion_id": it["suggestion"]["id"]}),
+            )
+            .await;
+        assert_eq!(r.ok()["status"], "stored", "{}", r.body);
+    }
+    a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+        .await
+        .ok();
+
+    let r = client
+        .get(&format!("/api/v1/orders/{order}/suggestions/report"))
+        .await;
+    let body = r.ok();
+    assert_eq!(
+        body["outcomes"]["model"],
+        json!({"shown": 3, "accepted": 1, "fixed": 1, "rejected": 1,
+               "accepted_share": 0.3333, "fixed_share": 0.3333, "rejected_share": 0.3333})
+    );
+    assert_eq!(
+        body["seconds"]["fixed"],
+        json!({"labels": 1, "median_ms": 3000, "mean_ms": 3000})
+    );
+    assert_eq!(
+        body["seconds"]["with"],
+        json!({"labels": 3, "median_ms": 3000, "mean_ms": 3000})
+    );
+    assert!(body["seconds"]["without"]["median_ms"].is_null());
+    assert!(body["seconds"]["median_ratio"].is_null());
+    // A check at 3 fen; the fix and the rejection at the fix rate, 9 fen each.
+    assert_eq!(
+        body["pay"],
+        json!({"checks": {"labels": 1, "paid_fen": 3, "pending_fen": 0},
+               "fixes": {"labels": 2, "paid_fen": 18, "pending_fen": 0},
+               "plain": {"labels": 0, "paid_fen": 0, "pending_fen": 0},
+               "total_paid_fen": 21})
+    );
+    assert_eq!(a1.get("/api/v1/me/earnings").await.ok()["today_fen"], 21);
+    // One label each settles its item: the model agrees where it was kept or nudged.
+    assert_eq!(
+        body["accuracy"]["consensus"],
+        json!({"settled": 3, "agreed": 2, "accuracy": 0.6667})
+    );
+    assert_eq!(
+        body["accuracy"]["versions"],
+        json!([{"model": "boxer", "model_version": "v3", "settled": 3, "agreed": 2, "accuracy": 0.6667}])
+    );
+});
