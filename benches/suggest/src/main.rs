@@ -698,17 +698,8 @@ fn planted_tables(a: &Args, sets: &[CrowdSet]) {
         );
     };
     println!(
-        "{:<15} {:>5} {:>4} {:>7} | {:>6} {:>7} {:>9} {:>7} {:>6} | {}",
-        "set",
-        "plant",
-        "q",
-        "workers",
-        "flagd",
-        "taken",
-        "labels",
-        "wrong",
-        "uncau.",
-        "careful flagged / shown >= 2"
+        "{:<15} {:>5} {:>4} {:>7} | {:>6} {:>7} {:>9} {:>7} {:>6} | careful flagged / shown >= 2",
+        "set", "plant", "q", "workers", "flagd", "taken", "labels", "wrong", "uncau.",
     );
     for plant_share in [0.2, 0.5] {
         for q in [1.0, 0.5] {
