@@ -46,22 +46,23 @@ function sql(query) {
   return out.trim() ? JSON.parse(out) : [];
 }
 
-/** What was done with each suggestion of `orderId` on these items, and what it pays. */
-function outcomes(orderId, itemIds) {
+/** What `who` did with each suggestion of `orderId` on these items, and what it pays. */
+function outcomes(who, orderId, itemIds) {
   return sql(
     `SELECT l.item_id AS item, l.suggestion_outcome AS outcome, l.suggestion_id AS sid, p.amount_fen AS fen, p.status AS status ` +
-      `FROM labels l JOIN label_pay p ON p.label_id = l.id WHERE l.order_id = ${Number(orderId)} AND l.item_id IN (${itemIds.map(Number).join(',')}) ORDER BY l.id`,
+      `FROM labels l JOIN label_pay p ON p.label_id = l.id WHERE l.order_id = ${Number(orderId)} ` +
+      `AND l.annotator_id = (SELECT id FROM users WHERE display_name = '${who.replace(/'/g, "''")}') AND l.item_id IN (${itemIds.map(Number).join(',')}) ORDER BY l.id`,
   );
 }
 
 /** Waits for the labels of these items to be stored (the outbox sends them in the background). */
-async function stored(orderId, itemIds) {
+async function stored(who, orderId, itemIds) {
   for (let i = 0; i < 40; i++) {
-    const rows = outcomes(orderId, itemIds);
+    const rows = outcomes(who, orderId, itemIds);
     if (rows.length === itemIds.length) return rows;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`labels of ${itemIds} not stored: ${JSON.stringify(outcomes(orderId, itemIds))}`);
+  throw new Error(`labels of ${itemIds} not stored: ${JSON.stringify(outcomes(who, orderId, itemIds))}`);
 }
 
 /** The annotator's today's earnings (fen), in their own session. */
@@ -87,15 +88,14 @@ async function modelLabel(page) {
   return b.first().getAttribute('data-key');
 }
 
-/** Page px of the first box's centre, and a point `d` picture px to its right. */
+/** Page px of the first box's centre (the stage's own scale), and that box. */
 async function firstBoxCentre(page) {
-  const svg = page.locator('[data-testid=work] svg.box-svg');
-  const bb = await svg.boundingBox();
-  const W = Number(await svg.getAttribute('width'));
+  await page.locator('[data-testid=work] .box-canvas').scrollIntoViewIfNeeded();
+  const c = await page.locator('[data-testid=work] .box-canvas').boundingBox();
+  const s = Number(await page.getByTestId('box-stage').getAttribute('data-scale'));
   const g = page.locator('[data-testid=work] [data-testid=box]').first();
   const [x, y, w, h] = await Promise.all(['data-x', 'data-y', 'data-w', 'data-h'].map(async (k) => Number(await g.getAttribute(k))));
-  const s = bb.width / W;
-  return { at: [bb.x + (x + w / 2) * s, bb.y + (y + h / 2) * s], s, box: { x, y, w, h } };
+  return { at: [c.x + (x + w / 2) * s, c.y + (y + h / 2) * s], s, box: { x, y, w, h } };
 }
 
 describe('check and fix', () => {
@@ -128,7 +128,7 @@ describe('check and fix', () => {
       await page.locator(`[data-testid=label-btn][data-key=${other}]`).click();
       await waitNextItem(page, second.id);
       textDone.push(second.id);
-      const textRows = await stored(reviews.id, textDone);
+      const textRows = await stored('陈杰', reviews.id, textDone);
       assert.deepEqual(
         textRows.map((r) => [r.item, r.outcome, r.fen]),
         [
@@ -156,6 +156,7 @@ describe('check and fix', () => {
       await page.mouse.up();
       await page.locator('[data-testid=work] svg.box-svg[data-model=true]').waitFor({ state: 'detached' });
       assert.equal(await page.getByTestId('suggestion-bar').count(), 0);
+      await page.getByTestId('suggestion-changed').waitFor();
       const moved = Number(await page.locator('[data-testid=work] [data-testid=box]').first().getAttribute('data-x'));
       assert.ok(Math.abs(moved - (c.box.x + 6)) <= 1.5, `moved to ${moved}, from ${c.box.x}`);
       await page.keyboard.press('Enter');
@@ -167,7 +168,7 @@ describe('check and fix', () => {
       await page.keyboard.press('Enter');
       await waitNextItem(page, pic2.id);
       boxDone.push(pic2.id);
-      const boxRows = await stored(boxes.id, boxDone);
+      const boxRows = await stored('陈杰', boxes.id, boxDone);
       assert.deepEqual(
         boxRows.map((r) => [r.item, r.outcome, r.fen]),
         [
@@ -200,7 +201,7 @@ describe('check and fix', () => {
       await shot(page, 'suggest-text-360');
       await accept.tap();
       await waitNextItem(page, first.id);
-      const textRows = await stored(reviews.id, [first.id]);
+      const textRows = await stored('张丽', reviews.id, [first.id]);
       assert.deepEqual(textRows.map((r) => [r.outcome, r.fen]), [['accepted', 2]]);
 
       await only(boxes);
@@ -223,9 +224,19 @@ describe('check and fix', () => {
       await cdp.detach();
       await page.locator('[data-testid=work] svg.box-svg[data-model=true]').waitFor({ state: 'detached' });
       await shot(page, 'suggest-boxes-360');
+      // no sideways scroll, and Done in view under the thumb
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > 361 && !e.closest('.label-grid, .box-list, .box-canvas'))
+          .slice(0, 6)
+          .map((e) => `${e.tagName}.${e.className?.baseVal ?? e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+      );
+      assert.deepEqual(wide, [], 'no sideways scroll');
+      const done = await page.getByTestId('confirm').boundingBox();
+      assert.ok(done && done.y + done.height <= 640 && done.x + done.width <= 360, JSON.stringify(done));
       await page.getByTestId('confirm').tap();
       await waitNextItem(page, pic.id);
-      const boxRows = await stored(boxes.id, [pic.id]);
+      const boxRows = await stored('张丽', boxes.id, [pic.id]);
       assert.deepEqual(boxRows.map((r) => [r.outcome, r.fen]), [['fixed', 10]]);
       await earnedExactly(page, before, [...textRows, ...boxRows]);
       assert.deepEqual(errors, []);

@@ -130,6 +130,7 @@ describe('check and fix: one choice', () => {
     expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('102');
     // no suggestion: no mark, no accept, and Enter does nothing
     expect($('[data-testid=suggestion-bar]')).toBeNull();
+    expect($('[data-testid=suggestion-changed]')).toBeNull();
     expect($$('[data-model=true]')).toHaveLength(0);
     press('Enter');
     await settle();
@@ -181,6 +182,8 @@ describe('check and fix: several labels', () => {
     await settle();
     expect(ticked()).toEqual(['good']);
     expect($('[data-testid=suggestion-bar]')).toBeNull();
+    // the bar's place is kept, saying the answer is the annotator's now
+    expect($('[data-testid=suggestion-changed]')!.textContent).toContain('已改成你的答案');
     expect($$('[data-model=true]')).toHaveLength(0);
     // ticked back in another order: the model's answer again, sent in its own order
     press('3');
@@ -244,6 +247,7 @@ describe('check and fix: boxes', () => {
     (root.querySelectorAll('[data-testid=box-delete]')[1] as HTMLButtonElement).click();
     await settle();
     expect($('[data-testid=suggestion-bar]')).toBeNull();
+    expect($('[data-testid=suggestion-changed]')).not.toBeNull();
     expect($('svg.box-svg')?.getAttribute('data-model') ?? null).toBeNull();
     press('Enter');
     await settle(20);

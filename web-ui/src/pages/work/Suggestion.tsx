@@ -56,3 +56,14 @@ export function SuggestionBar({
     </div>
   );
 }
+
+/** In the model's bar's place once the answer is the annotator's (changed or cleared): the
+ * screen keeps its layout (a drag in progress stays where it is). */
+export function YoursBar() {
+  return (
+    <div class="suggestion-bar yours" data-testid="suggestion-changed">
+      <Icon name="user" size={22} />
+      <span>{t('sug_yours')}</span>
+    </div>
+  );
+}

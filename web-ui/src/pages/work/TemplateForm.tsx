@@ -24,7 +24,7 @@ import {
 import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, type Question, type Template } from '../../kinds/types';
 import { keyAction, keyForControl } from '../../work/hotkeys';
 import { QuestionSpeaker } from './Question';
-import { ModelBadge, SuggestionBar } from './Suggestion';
+import { ModelBadge, SuggestionBar, YoursBar } from './Suggestion';
 import { sameAnswer } from '../../work/unit';
 import type { Suggestion } from '../../work/types';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
@@ -64,6 +64,7 @@ export function TemplateForm({
   seed = '',
   nameSides = false,
   suggestion,
+  hadSuggestion = false,
   onClearSuggestion,
 }: {
   template: Template;
@@ -86,6 +87,8 @@ export function TemplateForm({
   /** A model's suggestion the form opened with (in `initial`): each question still answered
    * as the model did carries its mark. */
   suggestion?: Suggestion | null;
+  /** The item showed a suggestion (since cleared, or changed): the bar's place is kept. */
+  hadSuggestion?: boolean;
   /** Start from nothing (the form opens again without the suggestion). */
   onClearSuggestion?: () => void;
 }) {
@@ -302,8 +305,10 @@ export function TemplateForm({
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
       <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} seed={seed} answers={answers} nameSides={nameSides} />
       <div class="tpl-questions">
-        {suggestion && modelStands && onClearSuggestion && (
+        {suggestion && modelStands && onClearSuggestion ? (
           <SuggestionBar s={suggestion} onAccept={complete ? submit : undefined} onClear={onClearSuggestion} acceptKey={!narrow} />
+        ) : (
+          hadSuggestion && <YoursBar />
         )}
         {narrow && (
           <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">

@@ -36,7 +36,7 @@ import { QuestionLine, QuestionSpeaker } from './Question';
 import { AnswerBody, AskSheet, type MyQuestions, type QuestionOut } from './Ask';
 import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
-import { ModelBadge, SuggestionBar } from './Suggestion';
+import { ModelBadge, SuggestionBar, YoursBar } from './Suggestion';
 import type { FormAnswer } from '../../kinds/types';
 
 /** How often the lease is renewed while the screen is open (the lease lasts 10 minutes). */
@@ -746,6 +746,7 @@ export function Workbench({
               item={it}
               initial={given?.answer ? (given.answer as FormAnswer) : sugNow ? (sugNow.answer as unknown as FormAnswer) : null}
               suggestion={sugNow}
+              hadSuggestion={!!it.suggestion}
               onClearSuggestion={() => dispatch({ type: 'clear' })}
               onSubmit={(ans) => give({ answer: ans as unknown as Answer, skip: null })}
               onBack={() => dispatch({ type: 'back', now: performance.now() })}
@@ -760,7 +761,11 @@ export function Workbench({
         )
       ) : o.task_type === 'bbox' ? (
         <>
-          {boxSug && <SuggestionBar s={boxSug} onAccept={() => give({ answer: boxSug.answer, skip: null })} onClear={() => dispatch({ type: 'clear' })} />}
+          {boxSug ? (
+            <SuggestionBar s={boxSug} onAccept={() => give({ answer: boxSug.answer, skip: null })} onClear={() => dispatch({ type: 'clear' })} />
+          ) : (
+            it.suggestion && <YoursBar />
+          )}
           <BoxEditor
             key={`${a.id}:${it.item_id}:${s.cleared[it.item_id] ? 'c' : ''}`}
             order={o}
@@ -968,12 +973,14 @@ function ChoiceArea({
             {t('skipped_as', { reason: t(('skip_' + given.skip) as 'skip_unclear') })}
           </p>
         )}
-        {standing && sug && (
+        {standing && sug ? (
           <SuggestionBar
             s={sug}
             onAccept={() => onAnswer(multi ? { labels: inSuggestionOrder(ticks, sug) } : sug.answer)}
             onClear={onClear}
           />
+        ) : (
+          it.suggestion && <YoursBar />
         )}
         <div class="label-grid" role="group" aria-label={t('labels')} data-testid="labels">
           {o.labels.map((l, i) => {
