@@ -974,6 +974,27 @@ mod tests {
             assert_eq!(queue.len(), 1, "{name}: {queue:?}");
         }
 
+        // Check and fix: every review and nearly every picture has its model's suggestion,
+        // some gold items a planted wrong one; the checked reviews' past work names what each
+        // label was shown and what was done with it, the careless checker accepting them all.
+        let orders = store.list_orders(OrgId::new(org)).await.unwrap();
+        let named = |n: &str| OrderId::new(orders.iter().find(|o| o.name == n).unwrap().id);
+        for (name, model, at_least) in [("检查评论", "nb-words", 36), ("检查框", "bbox-pixels", 55)] {
+            let sug = store.order_suggestions(named(name)).await.unwrap();
+            assert!(sug.len() >= at_least, "{name}: {}", sug.len());
+            assert!(sug.iter().all(|s| s.model == model && s.model_version.as_deref() == Some("v1")));
+            assert!(sug.iter().any(|s| s.source == "planted"), "{name}: none planted");
+            assert!(sug.iter().filter(|s| s.source == "import").count() >= at_least - 6);
+        }
+        let checked = store.label_suggestions(named("检查评论")).await.unwrap();
+        assert!(checked.len() >= 8, "{checked:?}");
+        assert!(checked.iter().all(|(_, shown, did)| shown.is_some() && did.is_some()));
+        let accepted = checked
+            .iter()
+            .filter(|c| c.2.as_deref() == Some("accepted"))
+            .count();
+        assert!(accepted > checked.len() / 2 && accepted < checked.len(), "{checked:?}");
+
         let now = mudou_store::now_millis();
         let cal = Calendar::china();
         let period = cal.period_of(now);

@@ -11,6 +11,9 @@ import { ApiError, setFetch } from '../api';
 import { setLang } from '../i18n';
 import { Workbench } from '../pages/work/Workbench';
 import { FeedbackPanel } from '../pages/work/FeedbackPanel';
+import { TemplateForm } from '../pages/work/TemplateForm';
+import { shopTemplate } from '../kinds/examples';
+import type { FormAnswer } from '../kinds/types';
 import { idbStore, Outbox, uuid, type OutboxEntry, type SendOutcome } from './outbox';
 import { inSuggestionOrder, sameAnswer } from './unit';
 import type { Assignment, LabelBody, OrderBrief, TaskType, WorkItem } from './types';
@@ -252,6 +255,49 @@ describe('check and fix: boxes', () => {
     press('Enter');
     await settle(20);
     expect(posted().map((b) => [b.answer, b.suggestion_id])).toEqual([[{ boxes: [boxes[0]] }, 14]]);
+  });
+});
+
+describe('check and fix: a template', () => {
+  it('opens with the model’s answers to its questions, each marked; a changed one loses its mark; Enter accepts; clear starts over', async () => {
+    const got: FormAnswer[] = [];
+    const cleared = vi.fn();
+    const sug = { id: 20, answer: { class: 'car', stars: 4 } as never, model: 'm', score: 0.75 };
+    const form = (s: typeof sug | null) => (
+      <TemplateForm
+        template={shopTemplate()}
+        item={item(0)}
+        narrow={false}
+        initial={s ? (s.answer as FormAnswer) : null}
+        suggestion={s}
+        hadSuggestion
+        onClearSuggestion={cleared}
+        onSubmit={(a) => got.push(a)}
+      />
+    );
+    await act(() => render(form(sug), root));
+    await settle();
+    const marked = () => $$('[data-testid=q-card].model').map((c) => c.getAttribute('data-question'));
+    expect(marked()).toEqual(['class', 'stars']);
+    expect($('[data-question=class] [data-testid=model-badge]')!.textContent).toContain('75%');
+    expect($('[data-testid=opt-btn][data-question=class][data-key=car]')!.getAttribute('aria-pressed')).toBe('true');
+    // the rating changed: that question is the annotator's now; the class still the model's
+    $('[data-testid=rating-step][data-step="2"]')!.click();
+    await settle();
+    expect(marked()).toEqual(['class']);
+    expect($('[data-testid=suggestion-bar]')).not.toBeNull();
+    (root.querySelector('[data-testid=sug-clear]') as HTMLButtonElement).click();
+    expect(cleared).toHaveBeenCalledOnce();
+    press('Enter');
+    await settle();
+    expect(got).toEqual([{ class: 'car', stars: 2 }]);
+    // opened again without it (cleared): nothing chosen, the bar's place kept
+    render(null, root);
+    await act(() => render(form(null), root));
+    await settle();
+    expect(marked()).toEqual([]);
+    expect($('[data-testid=suggestion-changed]')).not.toBeNull();
+    expect($$('[data-testid=opt-btn][aria-pressed=true]')).toHaveLength(0);
   });
 });
 
