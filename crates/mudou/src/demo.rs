@@ -1472,10 +1472,7 @@ fn shape_labels_plain() -> Vec<serde_json::Value> {
 
 /// The characters and character pairs of a text (Chinese has no spaces between words).
 fn grams(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
     let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
     out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
     out
@@ -1484,7 +1481,11 @@ fn grams(text: &str) -> Vec<String> {
 /// A multinomial naive-Bayes classifier over [`grams`], trained on every document of `docs`
 /// (`(id, text, label)`) but the `left_out`-th, applied to `text`: the most likely label and
 /// its posterior probability. `None` without training documents.
-fn naive_bayes(docs: &[(i64, String, String)], left_out: usize, text: &str) -> Option<(String, f64)> {
+fn naive_bayes(
+    docs: &[(i64, String, String)],
+    left_out: usize,
+    text: &str,
+) -> Option<(String, f64)> {
     use std::collections::{BTreeMap, HashMap, HashSet};
     let mut classes: BTreeMap<&str, (usize, HashMap<String, f64>, f64)> = BTreeMap::new();
     let mut vocab: HashSet<String> = HashSet::new();
@@ -1517,10 +1518,7 @@ fn naive_bayes(docs: &[(i64, String, String)], left_out: usize, text: &str) -> O
             (*l, prior + words)
         })
         .collect();
-    let best = logs
-        .iter()
-        .copied()
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let best = logs.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
     let z: f64 = logs.iter().map(|(_, x)| (x - best.1).exp()).sum();
     Some((best.0.to_owned(), 1.0 / z))
 }
@@ -1598,7 +1596,7 @@ fn detect_shapes(bytes: &[u8]) -> anyhow::Result<(Vec<serde_json::Value>, f64)> 
             found.push((area, [x0, y0, x1 - x0 + 1, y1 - y0 + 1]));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut boxes = Vec::new();
     let mut sure = 0.0;
     for (area, [x, y, bw, bh]) in &found {
@@ -1619,7 +1617,11 @@ fn detect_shapes(bytes: &[u8]) -> anyhow::Result<(Vec<serde_json::Value>, f64)> 
         sure += 0.5 + 0.5 * ((second - by[0].1) / 0.1).min(1.0);
         boxes.push(serde_json::json!({"label": by[0].0, "x": x, "y": y, "w": bw, "h": bh}));
     }
-    let score = if boxes.is_empty() { 0.0 } else { sure / boxes.len() as f64 };
+    let score = if boxes.is_empty() {
+        0.0
+    } else {
+        sure / boxes.len() as f64
+    };
     Ok((boxes, score))
 }
 
@@ -1675,8 +1677,12 @@ mod suggest_tests {
             let best = boxes
                 .iter()
                 .map(|b| {
-                    let d = [b["x"].as_f64().unwrap(), b["y"].as_f64().unwrap(),
-                        b["w"].as_f64().unwrap(), b["h"].as_f64().unwrap()];
+                    let d = [
+                        b["x"].as_f64().unwrap(),
+                        b["y"].as_f64().unwrap(),
+                        b["w"].as_f64().unwrap(),
+                        b["h"].as_f64().unwrap(),
+                    ];
                     (iou(d, k), b["label"].as_str().unwrap() == known.label)
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -1688,6 +1694,9 @@ mod suggest_tests {
             }
         }
         assert!(fits >= 54, "{fits} of {} boxes fit", rows.len());
-        assert!(named * 10 >= fits * 7 && named < fits, "{named} of {fits} named right");
+        assert!(
+            named * 10 >= fits * 7 && named < fits,
+            "{named} of {fits} named right"
+        );
     }
 }

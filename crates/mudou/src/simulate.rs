@@ -706,9 +706,15 @@ pub async fn checked_answers(
             let Some(known) = truth.get(&it.item_id) else {
                 continue;
             };
-            let sug = shown.iter().find(|s| s.item_id == it.item_id).and_then(|s| {
-                Some((s.id, serde_json::from_str::<serde_json::Value>(&s.answer).ok()?))
-            });
+            let sug = shown
+                .iter()
+                .find(|s| s.item_id == it.item_id)
+                .and_then(|s| {
+                    Some((
+                        s.id,
+                        serde_json::from_str::<serde_json::Value>(&s.answer).ok()?,
+                    ))
+                });
             let label = match (&sug, who) {
                 (Some((_, v)), 1) => v["label"].as_str().unwrap_or(known).to_owned(),
                 _ => known.clone(),
@@ -721,7 +727,11 @@ pub async fn checked_answers(
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
             let answer = (parsed.to_json().to_string(), Some(&parsed));
             let sug = sug.as_ref().map(|(id, v)| (*id, v));
-            if submit_shown(svc, spec, &mut rng, &a, u, it.item_id, answer, sug, spent, at).await? {
+            if submit_shown(
+                svc, spec, &mut rng, &a, u, it.item_id, answer, sug, spent, at,
+            )
+            .await?
+            {
                 stored += 1;
             }
         }
@@ -979,21 +989,35 @@ mod tests {
         // label was shown and what was done with it, the careless checker accepting them all.
         let orders = store.list_orders(OrgId::new(org)).await.unwrap();
         let named = |n: &str| OrderId::new(orders.iter().find(|o| o.name == n).unwrap().id);
-        for (name, model, at_least) in [("检查评论", "nb-words", 36), ("检查框", "bbox-pixels", 55)] {
+        for (name, model, at_least) in [("检查评论", "nb-words", 36), ("检查框", "bbox-pixels", 55)]
+        {
             let sug = store.order_suggestions(named(name)).await.unwrap();
             assert!(sug.len() >= at_least, "{name}: {}", sug.len());
-            assert!(sug.iter().all(|s| s.model == model && s.model_version.as_deref() == Some("v1")));
-            assert!(sug.iter().any(|s| s.source == "planted"), "{name}: none planted");
+            assert!(
+                sug.iter()
+                    .all(|s| s.model == model && s.model_version.as_deref() == Some("v1"))
+            );
+            assert!(
+                sug.iter().any(|s| s.source == "planted"),
+                "{name}: none planted"
+            );
             assert!(sug.iter().filter(|s| s.source == "import").count() >= at_least - 6);
         }
         let checked = store.label_suggestions(named("检查评论")).await.unwrap();
         assert!(checked.len() >= 8, "{checked:?}");
-        assert!(checked.iter().all(|(_, shown, did)| shown.is_some() && did.is_some()));
+        assert!(
+            checked
+                .iter()
+                .all(|(_, shown, did)| shown.is_some() && did.is_some())
+        );
         let accepted = checked
             .iter()
             .filter(|c| c.2.as_deref() == Some("accepted"))
             .count();
-        assert!(accepted > checked.len() / 2 && accepted < checked.len(), "{checked:?}");
+        assert!(
+            accepted > checked.len() / 2 && accepted < checked.len(),
+            "{checked:?}"
+        );
 
         let now = mudou_store::now_millis();
         let cal = Calendar::china();
