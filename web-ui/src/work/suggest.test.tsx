@@ -282,7 +282,7 @@ describe('check and fix: a template', () => {
     expect($('[data-question=class] [data-testid=model-badge]')!.textContent).toContain('75%');
     expect($('[data-testid=opt-btn][data-question=class][data-key=car]')!.getAttribute('aria-pressed')).toBe('true');
     // the rating changed: that question is the annotator's now; the class still the model's
-    $('[data-testid=rating-step][data-step="2"]')!.click();
+    ($('[data-testid=rating-step][data-step="2"]') as HTMLElement).click();
     await settle();
     expect(marked()).toEqual(['class']);
     expect($('[data-testid=suggestion-bar]')).not.toBeNull();
