@@ -233,6 +233,16 @@ describe('check and fix: boxes', () => {
     await settle();
     expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('101');
     expect(drawn()).toHaveLength(2);
+    // back on the skipped one: the skip stands, no model boxes come back
+    press('ArrowLeft');
+    await settle();
+    expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('100');
+    expect(drawn()).toEqual([]);
+    expect($('[data-testid=suggestion-changed]')).not.toBeNull();
+    press('ArrowRight');
+    await settle();
+    expect($('[data-testid=work]')?.getAttribute('data-item-id')).toBe('101');
+    expect(drawn()).toHaveLength(2);
     (root.querySelector('[data-testid=sug-accept]') as HTMLButtonElement).click();
     await settle(20);
     expect(posted().map((b) => [b.item_id, b.skip ?? b.answer, b.suggestion_id])).toEqual([

@@ -770,7 +770,7 @@ export function Workbench({
             key={`${a.id}:${it.item_id}:${s.cleared[it.item_id] ? 'c' : ''}`}
             order={o}
             item={it}
-            initial={given?.answer && 'boxes' in given.answer ? given.answer.boxes : sugBoxes(suggestionOf(s, it))}
+            initial={given ? (given.answer && 'boxes' in given.answer ? given.answer.boxes : []) : sugBoxes(sugNow)}
             control={boxControl}
             modelMark={!!boxSug}
             onChange={() => setBoxesTouched(it.item_id)}
