@@ -117,7 +117,7 @@ const screens = resolve(webUi, 'test-results', 'screens');
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
   cwd: webUi,
   stdio: 'inherit',
-  env: { ...process.env, MUDOU_URL: base, MUDOU_ENROLL_LINK: enrollLink, CHROMIUM: chromium, SCREENS_DIR: screens },
+  env: { ...process.env, MUDOU_URL: base, MUDOU_ENROLL_LINK: enrollLink, CHROMIUM: chromium, SCREENS_DIR: screens, MUDOU_DATA_DIR: dataDir },
 });
 const code = await new Promise((ok) => tests.on('exit', (c, s) => ok(c ?? (s ? 1 : 0))));
 stopServer();

@@ -267,6 +267,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
         "simulated the drawing orders' past work"
     );
     writing_order(svc, org_id, client.id).await?;
+    suggested_orders(svc, org_id, client.id, shapes_id).await?;
     // Open orders whose history pays under the centre's floor alert the lead and the admin.
     mudou_app::wage::sweep(svc).await?;
 
@@ -1300,4 +1301,402 @@ fn shape_edges() -> serde_json::Value {
                 option("top", "顶边", "Top edge", Some('2'), None)]}
         ]
     })
+}
+
+/// "Check and fix": two orders whose items open with a model's answer, computed here from
+/// the data by two small real models — a naive-Bayes classifier of the reviews' characters
+/// (each review left out of its own training) and a detector of the shapes pictures' boxes
+/// (the non-background pixels' connected parts, each named by how much of its box it
+/// fills). A gold item may show a planted known-wrong suggestion instead (`plant_share`).
+async fn suggested_orders(
+    svc: &Services,
+    org_id: OrgId,
+    client_id: UserId,
+    shapes_id: DatasetId,
+) -> anyhow::Result<()> {
+    use mudou_domain::suggest;
+    use mudou_store::{NewSuggestion, SuggestionSource};
+    let store = &svc.store;
+    let reviews = store
+        .dataset_by_name(org_id, "评价示例")
+        .await?
+        .context("the reviews dataset")?;
+    let specs = [
+        (
+            DatasetId::new(reviews.id),
+            serde_json::json!({
+                "name": "检查评论",
+                "task_type": "text_classification",
+                "labels": [
+                    label("good", "好评", "Good", "#2e7d32", '1', &[]),
+                    label("bad", "差评", "Bad", "#c62828", '2', &[]),
+                    label("neutral", "一般", "So-so", "#616161", '3', &[]),
+                ],
+                "instructions": "模型已经替你选好了一个（有🤖标记）。读一读评价：对就按回车或点“✔ 接受”，不对就点正确的那个。",
+                "overlap": {"kind": "dynamic", "min": 2, "max": 3, "target": 0.8},
+                "gold_share": 0.2,
+                "max_gold_items": 6,
+                "unit_size": 5,
+                "piece_rate_fen": 4,
+                "priority": 1,
+                "suggestions": {"check_rate_fen": 2, "fix_rate_fen": 5, "plant_share": 0.5, "trust": 0.8}
+            }),
+        ),
+        (
+            shapes_id,
+            serde_json::json!({
+                "name": "检查框",
+                "task_type": "bbox",
+                "labels": shape_labels_plain(),
+                "instructions": "模型已经画好了框（有🤖标记）。框对就按回车或点“✔ 接受”；不对就拖动改好、删掉或补画，再点“完成”。",
+                "overlap": {"kind": "fixed", "n": 2},
+                "gold_share": 0.2,
+                "max_gold_items": 10,
+                "unit_size": 5,
+                "piece_rate_fen": 20,
+                "priority": 1,
+                "suggestions": {"check_rate_fen": 4, "fix_rate_fen": 10, "plant_share": 0.3}
+            }),
+        ),
+    ];
+    for (dataset, spec) in specs {
+        let spec: mudou_domain::OrderSpec =
+            serde_json::from_value(spec).context("a suggested demo order")?;
+        let order =
+            mudou_app::orders::create_published(svc, org_id, client_id, dataset, &spec).await?;
+        let order_id = OrderId::new(order.id);
+        let items = store.list_items(org_id, dataset, 0, 10_000).await?;
+        let (model, version, answers) = if spec.task_type == mudou_domain::TaskType::Bbox {
+            let mut out = Vec::new();
+            for i in &items {
+                let file = Shapes::get(&i.file_name)
+                    .with_context(|| format!("{} is embedded", i.file_name))?;
+                let (boxes, score) = detect_shapes(&file.data)?;
+                if !boxes.is_empty() {
+                    out.push((i.id, serde_json::json!({ "boxes": boxes }), score));
+                }
+            }
+            ("bbox-pixels", "v1", out)
+        } else {
+            let docs: Vec<(i64, String, String)> = items
+                .iter()
+                .filter_map(|i| {
+                    let g: serde_json::Value = serde_json::from_str(i.gold.as_deref()?).ok()?;
+                    Some((i.id, i.body.clone()?, g["label"].as_str()?.to_owned()))
+                })
+                .collect();
+            let out = docs
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (id, text, _))| {
+                    let (label, p) = naive_bayes(&docs, k, text)?;
+                    Some((*id, serde_json::json!({ "label": label }), p))
+                })
+                .collect();
+            ("nb-words", "v1", out)
+        };
+        // Each answer checked against the order as any suggestion is; none may fail here.
+        let mut list = Vec::new();
+        for (item_id, answer, score) in answers {
+            let sizes = store.item_sizes(ItemId::new(item_id)).await?;
+            let answer = suggest::check(&spec, &answer, &sizes)
+                .map_err(|e| anyhow::anyhow!("a demo suggestion for item {item_id}: {e:?}"))?;
+            list.push(NewSuggestion {
+                item_id,
+                answer: answer.to_string(),
+                model: model.into(),
+                model_version: Some(version.into()),
+                score: Some((score * 1000.0).round() / 1000.0),
+                source: SuggestionSource::Import,
+            });
+        }
+        // Known-wrong answers on a share of the gold items: another item's known answer.
+        let share = spec.suggestions.as_ref().map_or(0.0, |p| p.plant_share);
+        let gold_of = |i: &mudou_store::Item| -> Option<serde_json::Value> {
+            let g: serde_json::Value = serde_json::from_str(i.gold.as_deref()?).ok()?;
+            Some(if spec.task_type == mudou_domain::TaskType::Bbox {
+                serde_json::json!({ "boxes": g.get("boxes")? })
+            } else {
+                serde_json::json!({ "label": g.get("label")? })
+            })
+        };
+        let donors: Vec<serde_json::Value> = items.iter().filter_map(gold_of).collect();
+        for gold_id in store.order_gold_items(order_id).await? {
+            if suggest::draw(order.id, gold_id) >= share {
+                continue;
+            }
+            let Some(gold) = items.iter().find(|i| i.id == gold_id).and_then(gold_of) else {
+                continue;
+            };
+            if let Some(wrong) = suggest::plant(&spec, &gold, &donors, gold_id as u64) {
+                list.push(NewSuggestion {
+                    item_id: gold_id,
+                    answer: wrong.to_string(),
+                    model: model.into(),
+                    model_version: Some(version.into()),
+                    score: Some(0.9),
+                    source: SuggestionSource::Planted,
+                });
+            }
+        }
+        let put = store.put_suggestions(order_id, &list, now_millis()).await?;
+        tracing::info!(order = %spec.name, model, stored = put.stored, "the demo's model suggestions");
+        if spec.task_type == mudou_domain::TaskType::TextClassification {
+            let labels = crate::simulate::checked_answers(
+                svc,
+                org_id,
+                dataset,
+                order_id,
+                &spec,
+                now_millis(),
+            )
+            .await?;
+            tracing::info!(labels, "simulated the checked reviews' past work");
+        }
+    }
+    Ok(())
+}
+
+/// The four shapes as plain labels (keys 1–4, no example pictures).
+fn shape_labels_plain() -> Vec<serde_json::Value> {
+    [
+        ("circle", "圆形", "Circle", "#1e88e5", '1'),
+        ("square", "方形", "Square", "#e53935", '2'),
+        ("triangle", "三角形", "Triangle", "#43a047", '3'),
+        ("star", "星形", "Star", "#fb8c00", '4'),
+    ]
+    .into_iter()
+    .map(|(k, zh, en, c, h)| label(k, zh, en, c, h, &[]))
+    .collect()
+}
+
+/// The characters and character pairs of a text (Chinese has no spaces between words).
+fn grams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    out
+}
+
+/// A multinomial naive-Bayes classifier over [`grams`], trained on every document of `docs`
+/// (`(id, text, label)`) but the `left_out`-th, applied to `text`: the most likely label and
+/// its posterior probability. `None` without training documents.
+fn naive_bayes(
+    docs: &[(i64, String, String)],
+    left_out: usize,
+    text: &str,
+) -> Option<(String, f64)> {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+    let mut classes: BTreeMap<&str, (usize, HashMap<String, f64>, f64)> = BTreeMap::new();
+    let mut vocab: HashSet<String> = HashSet::new();
+    let mut n = 0usize;
+    for (k, (_, t, l)) in docs.iter().enumerate() {
+        if k == left_out {
+            continue;
+        }
+        n += 1;
+        let c = classes.entry(l.as_str()).or_default();
+        c.0 += 1;
+        for g in grams(t) {
+            *c.1.entry(g.clone()).or_default() += 1.0;
+            c.2 += 1.0;
+            vocab.insert(g);
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    let v = vocab.len() as f64;
+    let logs: Vec<(&str, f64)> = classes
+        .iter()
+        .map(|(l, (docs_in, counts, total))| {
+            let prior = (*docs_in as f64 / n as f64).ln();
+            let words: f64 = grams(text)
+                .iter()
+                .map(|g| ((counts.get(g).copied().unwrap_or(0.0) + 1.0) / (total + v)).ln())
+                .sum();
+            (*l, prior + words)
+        })
+        .collect();
+    let best = logs.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let z: f64 = logs.iter().map(|(_, x)| (x - best.1).exp()).sum();
+    Some((best.0.to_owned(), 1.0 / z))
+}
+
+/// A trivial detector for the shapes pictures: a pixel is background when its colour
+/// (in steps of 8) is near one seen on the picture's edge; each connected part of the other
+/// pixels of at least 300 px is a shape, its box the part's bounds and its class from the
+/// share of the box it fills (a circle π/4, a triangle about ½, a star about 0.39, a square
+/// the rest). Returns the boxes (largest first) and a score: how clearly the fills fell
+/// to their classes, on average.
+fn detect_shapes(bytes: &[u8]) -> anyhow::Result<(Vec<serde_json::Value>, f64)> {
+    use std::collections::HashSet;
+    let img = image::load_from_memory(bytes)
+        .context("a demo picture decodes")?
+        .to_rgb8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let q = |x: usize, y: usize| -> [i16; 3] {
+        let p = img.get_pixel(x as u32, y as u32).0;
+        [p[0] as i16 / 8, p[1] as i16 / 8, p[2] as i16 / 8]
+    };
+    let mut background: HashSet<[i16; 3]> = HashSet::new();
+    let edge = (0..w)
+        .flat_map(|x| [(x, 0), (x, h - 1)])
+        .chain((0..h).flat_map(|y| [(0, y), (w - 1, y)]));
+    for (x, y) in edge {
+        let c = q(x, y);
+        for d0 in -1..=1 {
+            for d1 in -1..=1 {
+                for d2 in -1..=1 {
+                    background.insert([c[0] + d0, c[1] + d1, c[2] + d2]);
+                }
+            }
+        }
+    }
+    let mut fg = vec![false; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            fg[y * w + x] = !background.contains(&q(x, y));
+        }
+    }
+    let mut seen = vec![false; w * h];
+    let mut found: Vec<(usize, [usize; 4])> = Vec::new();
+    for start in 0..w * h {
+        if !fg[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![start];
+        let (mut area, mut x0, mut y0, mut x1, mut y1) = (0usize, w, h, 0usize, 0usize);
+        while let Some(p) = stack.pop() {
+            let (x, y) = (p % w, p / w);
+            area += 1;
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            let mut push = |nx: usize, ny: usize| {
+                let k = ny * w + nx;
+                if fg[k] && !seen[k] {
+                    seen[k] = true;
+                    stack.push(k);
+                }
+            };
+            if x > 0 {
+                push(x - 1, y);
+            }
+            if x + 1 < w {
+                push(x + 1, y);
+            }
+            if y > 0 {
+                push(x, y - 1);
+            }
+            if y + 1 < h {
+                push(x, y + 1);
+            }
+        }
+        if area >= 300 {
+            found.push((area, [x0, y0, x1 - x0 + 1, y1 - y0 + 1]));
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let mut boxes = Vec::new();
+    let mut sure = 0.0;
+    for (area, [x, y, bw, bh]) in &found {
+        let fill = *area as f64 / (bw * bh) as f64;
+        let centres = [
+            ("circle", 0.785),
+            ("triangle", 0.48),
+            ("star", 0.385),
+            ("square", 0.53),
+            ("square", 0.9),
+        ];
+        let mut by: Vec<(&str, f64)> = centres
+            .iter()
+            .map(|(l, c)| (*l, (fill - c).abs()))
+            .collect();
+        by.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let second = by.iter().find(|(l, _)| *l != by[0].0).map_or(1.0, |s| s.1);
+        sure += 0.5 + 0.5 * ((second - by[0].1) / 0.1).min(1.0);
+        boxes.push(serde_json::json!({"label": by[0].0, "x": x, "y": y, "w": bw, "h": bh}));
+    }
+    let score = if boxes.is_empty() {
+        0.0
+    } else {
+        sure / boxes.len() as f64
+    };
+    Ok((boxes, score))
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::*;
+
+    /// The reviews' classifier, each review left out of its own training, is right on most.
+    #[test]
+    fn naive_bayes_reads_the_reviews() {
+        let rows = mudou_media::parse_text_items(
+            mudou_media::TableFormat::Csv,
+            "reviews.csv",
+            REVIEWS.as_bytes(),
+        )
+        .unwrap();
+        let docs: Vec<(i64, String, String)> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(k, r)| (k as i64, r.text, r.label.unwrap()))
+            .collect();
+        let right = (0..docs.len())
+            .filter(|&k| naive_bayes(&docs, k, &docs[k].1).unwrap().0 == docs[k].2)
+            .count();
+        assert!(right * 2 > docs.len(), "{right} of {}", docs.len());
+        assert!(right < docs.len(), "left out, it cannot be perfect here");
+        let (_, p) = naive_bayes(&docs, 0, &docs[0].1).unwrap();
+        assert!(p > 0.0 && p <= 1.0);
+    }
+
+    /// The detector's main box fits the known one on nearly every shapes picture.
+    #[test]
+    fn detector_finds_the_shapes() {
+        let manifest = Shapes::get("manifest.csv").unwrap();
+        let rows = mudou_media::parse_manifest(
+            mudou_media::TableFormat::Csv,
+            "manifest.csv",
+            &manifest.data,
+        )
+        .unwrap();
+        let iou = |a: [f64; 4], b: [f64; 4]| {
+            let iw = ((a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0])).max(0.0);
+            let ih = ((a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1])).max(0.0);
+            iw * ih / (a[2] * a[3] + b[2] * b[3] - iw * ih)
+        };
+        let (mut fits, mut named) = (0, 0);
+        for r in &rows {
+            let file = Shapes::get(&r.file).unwrap();
+            let (boxes, score) = detect_shapes(&file.data).unwrap();
+            assert!((0.0..=1.0).contains(&score));
+            let known = &r.boxes.as_ref().unwrap()[0];
+            let k = [known.x, known.y, known.w, known.h];
+            let best = boxes
+                .iter()
+                .map(|b| {
+                    let d = [
+                        b["x"].as_f64().unwrap(),
+                        b["y"].as_f64().unwrap(),
+                        b["w"].as_f64().unwrap(),
+                        b["h"].as_f64().unwrap(),
+                    ];
+                    (iou(d, k), b["label"].as_str().unwrap() == known.label)
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((i, same)) = best
+                && i > 0.7
+            {
+                fits += 1;
+                named += usize::from(same);
+            }
+        }
+        assert!(fits >= 54, "{fits} of {} boxes fit", rows.len());
+        assert!(
+            named * 10 >= fits * 7 && named < fits,
+            "{named} of {fits} named right"
+        );
+    }
 }

@@ -396,20 +396,42 @@ async fn submit_simulated(
     spent: f64,
     at: i64,
 ) -> anyhow::Result<bool> {
+    submit_shown(svc, spec, rng, a, user, item_id, answer, None, spent, at).await
+}
+
+/// [`submit_simulated`] of an answer given to an item that showed the model's suggestion
+/// `shown` (`(id, answer)`): what was done with it and its pay worked out as the server's
+/// label route does (`mudou_domain::suggest`).
+#[allow(clippy::too_many_arguments)]
+async fn submit_shown(
+    svc: &Services,
+    spec: &OrderSpec,
+    rng: &mut ChaCha8Rng,
+    a: &Assignment,
+    user: UserId,
+    item_id: i64,
+    answer: (String, Option<&Answer>),
+    shown: Option<(i64, &serde_json::Value)>,
+    spent: f64,
+    at: i64,
+) -> anyhow::Result<bool> {
+    let did = shown.and_then(|(_, sug)| {
+        mudou_domain::suggest::outcome(spec, sug, answer.1.map(|x| x.to_json()).as_ref())
+    });
     let label = NewLabel {
         client_uuid: uuid(rng),
         assignment_id: a.id,
         item_id,
         annotator_id: user.get(),
-        pay_fen: spec.pay_for(answer.1),
+        pay_fen: mudou_domain::suggest::pay_for(spec, answer.1, did),
         pay_on_submit: spec.pay_on == PayOn::Submit,
         answer: Some(answer.0),
         skip_reason: None,
         client_ms: (spent * 1000.0) as i64,
         server_ms: 3,
         instructions_version: None,
-        suggestion_id: None,
-        suggestion_outcome: None,
+        suggestion_id: shown.map(|(id, _)| id),
+        suggestion_outcome: did.map(mudou_domain::suggest::Outcome::as_str),
     };
     let outcome = svc
         .store
@@ -647,6 +669,69 @@ pub async fn drawn_answers(
             let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
             let answer = (parsed.to_json().to_string(), Some(&parsed));
             if submit_simulated(svc, spec, &mut rng, &a, u, it.item_id, answer, spent, at).await? {
+                stored += 1;
+            }
+        }
+        store
+            .finish_assignment(u, AssignmentId::new(a.id), Finish::Submit, now - 60_000)
+            .await?;
+    }
+    Ok(stored)
+}
+
+/// A little past work on a checked text-classification order (suggestions): the centre's
+/// first two annotators each take a unit; the careful one accepts a right suggestion and
+/// answers the known label where the model was wrong, the careless one accepts whatever the
+/// model said. What each did with the suggestion and its pay (check or fix rate) are stored on
+/// the label. Returns how many were stored.
+pub async fn checked_answers(
+    svc: &Services,
+    org_id: OrgId,
+    dataset_id: DatasetId,
+    order_id: OrderId,
+    spec: &OrderSpec,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let store = &svc.store;
+    let truth = truths(svc, org_id, dataset_id).await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(29_000 + order_id.get() as u64);
+    let mut stored = 0;
+    for (who, u, a, t) in
+        two_annotators_units(svc, order_id, spec, now - 5_400_000, 600_000).await?
+    {
+        let items = store.assignment_items(&a).await?;
+        let ids: Vec<i64> = items.iter().map(|i| i.item_id).collect();
+        let shown = store.suggestions_for(order_id, &ids).await?;
+        for (i, it) in items.iter().enumerate() {
+            let Some(known) = truth.get(&it.item_id) else {
+                continue;
+            };
+            let sug = shown
+                .iter()
+                .find(|s| s.item_id == it.item_id)
+                .and_then(|s| {
+                    Some((
+                        s.id,
+                        serde_json::from_str::<serde_json::Value>(&s.answer).ok()?,
+                    ))
+                });
+            let label = match (&sug, who) {
+                (Some((_, v)), 1) => v["label"].as_str().unwrap_or(known).to_owned(),
+                _ => known.clone(),
+            };
+            let value = serde_json::json!({ "label": label });
+            let parsed = Answer::parse(spec, &value, None)
+                .map_err(|e| anyhow::anyhow!("a simulated check was refused: {e}"))?;
+            // accepting is quick; reading and choosing otherwise takes longer
+            let spent = 4.0 + rng.random_range(0.0..6.0);
+            let at = t + ((i + 1) as f64 * spent * 1000.0) as i64;
+            let answer = (parsed.to_json().to_string(), Some(&parsed));
+            let sug = sug.as_ref().map(|(id, v)| (*id, v));
+            if submit_shown(
+                svc, spec, &mut rng, &a, u, it.item_id, answer, sug, spent, at,
+            )
+            .await?
+            {
                 stored += 1;
             }
         }
@@ -898,6 +983,41 @@ mod tests {
                 .unwrap();
             assert_eq!(queue.len(), 1, "{name}: {queue:?}");
         }
+
+        // Check and fix: every review and nearly every picture has its model's suggestion,
+        // some gold items a planted wrong one; the checked reviews' past work names what each
+        // label was shown and what was done with it, the careless checker accepting them all.
+        let orders = store.list_orders(OrgId::new(org)).await.unwrap();
+        let named = |n: &str| OrderId::new(orders.iter().find(|o| o.name == n).unwrap().id);
+        for (name, model, at_least) in [("检查评论", "nb-words", 36), ("检查框", "bbox-pixels", 55)]
+        {
+            let sug = store.order_suggestions(named(name)).await.unwrap();
+            assert!(sug.len() >= at_least, "{name}: {}", sug.len());
+            assert!(
+                sug.iter()
+                    .all(|s| s.model == model && s.model_version.as_deref() == Some("v1"))
+            );
+            assert!(
+                sug.iter().any(|s| s.source == "planted"),
+                "{name}: none planted"
+            );
+            assert!(sug.iter().filter(|s| s.source == "import").count() >= at_least - 6);
+        }
+        let checked = store.label_suggestions(named("检查评论")).await.unwrap();
+        assert!(checked.len() >= 8, "{checked:?}");
+        assert!(
+            checked
+                .iter()
+                .all(|(_, shown, did)| shown.is_some() && did.is_some())
+        );
+        let accepted = checked
+            .iter()
+            .filter(|c| c.2.as_deref() == Some("accepted"))
+            .count();
+        assert!(
+            accepted > checked.len() / 2 && accepted < checked.len(),
+            "{checked:?}"
+        );
 
         let now = mudou_store::now_millis();
         let cal = Calendar::china();

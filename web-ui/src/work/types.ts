@@ -86,6 +86,20 @@ export interface WorkItem {
   /** The item's fields by name (one named `image` or `text` for an item of before); absent on
    * an older server. */
   fields?: ItemField[];
+  /** A model's answer to check and fix: the item opens with it chosen or drawn, marked as
+   * the model's; the label then names it (`suggestion_id`). */
+  suggestion?: Suggestion;
+}
+
+/** A model's suggestion as the annotator sees it (keyed by question, like an answer; only
+ * the questions the model answers). */
+export interface Suggestion {
+  id: number;
+  answer: Answer;
+  model: string;
+  model_version?: string | null;
+  /** The model's own score, 0 to 1, when it gave one. */
+  score?: number | null;
 }
 
 export interface Assignment {
@@ -112,11 +126,16 @@ export interface LabelBody {
   answer?: Answer;
   skip?: SkipReason;
   duration_ms: number;
+  /** The model suggestion the item showed (its `suggestion.id`), whatever was done with it:
+   * the server works out whether it was accepted, fixed or rejected. */
+  suggestion_id?: number;
 }
 
 export interface Feedback {
   correct: boolean;
   answer: Answer;
+  /** The model's suggestion was wrong and was accepted as it was. */
+  accepted_wrong_suggestion?: boolean;
 }
 
 export interface LabelOut {

@@ -2,7 +2,7 @@
 // answered (from the server, from the outbox, or just now), going back to change an answer
 // while the unit is open, the training feedback step, and the end of the unit.
 
-import type { Answer, Assignment, Feedback, LabelBody, SkipReason } from './types';
+import type { Answer, Assignment, Feedback, LabelBody, SkipReason, Suggestion, WorkItem } from './types';
 
 export interface Given {
   answer: Answer | null;
@@ -26,12 +26,15 @@ export interface UnitState {
   feedback: { item_id: number; given: Given; result: Feedback | null; arrived: boolean } | null;
   /** When the current item was shown (ms), for the time spent on it. */
   shownAt: number;
+  /** Items whose model suggestion the annotator cleared, to start from nothing. */
+  cleared: Record<number, true>;
 }
 
 export type UnitAction =
   | { type: 'answer'; answer: Answer; now: number }
   | { type: 'skip'; reason: SkipReason; now: number }
   | { type: 'toggle'; key: string }
+  | { type: 'clear' }
   | { type: 'back'; now: number }
   | { type: 'forward'; now: number }
   | { type: 'goto'; index: number; now: number }
@@ -61,6 +64,7 @@ export function initUnit(assignment: Assignment, queued: Map<number, LabelBody>,
     phase: 'answering',
     feedback: null,
     shownAt: now,
+    cleared: {},
   };
   const first = nextOpen(s, -1);
   return first === null ? { ...s, phase: 'finished', index: Math.max(0, assignment.items.length - 1) } : { ...s, index: first };
@@ -118,9 +122,15 @@ export function unitReducer(s: UnitState, a: UnitAction): UnitState {
     case 'toggle': {
       if (s.phase !== 'answering') return s;
       const id = current(s).item_id;
-      const before = s.ticks[id] ?? ticksFrom(s.given[id]);
+      const before = ticksOf(s);
       const after = before.includes(a.key) ? before.filter((k) => k !== a.key) : [...before, a.key];
       return { ...s, ticks: { ...s.ticks, [id]: after } };
+    }
+    case 'clear': {
+      // the suggestion's answer goes: the item starts from nothing
+      if (s.phase !== 'answering') return s;
+      const id = current(s).item_id;
+      return { ...s, cleared: { ...s.cleared, [id]: true }, ticks: { ...s.ticks, [id]: [] } };
     }
     case 'back':
       if (s.phase !== 'answering' || s.index === 0) return s;
@@ -143,12 +153,54 @@ export function unitReducer(s: UnitState, a: UnitAction): UnitState {
   }
 }
 
-/** The labels ticked on the current item (multi-label), starting from its answer. */
+/** The labels ticked on the current item (multi-label), starting from its answer, else from
+ * the model's suggestion. */
 export function ticksOf(s: UnitState): string[] {
-  const id = current(s).item_id;
-  return s.ticks[id] ?? ticksFrom(s.given[id]);
+  const it = current(s);
+  const id = it.item_id;
+  if (s.ticks[id]) return s.ticks[id];
+  if (s.given[id]) return ticksFrom(s.given[id]);
+  const sug = suggestionOf(s, it);
+  return sug && 'labels' in sug.answer && Array.isArray(sug.answer.labels) ? [...sug.answer.labels] : [];
 }
 
 function ticksFrom(g: Given | undefined): string[] {
   return g?.answer && 'labels' in g.answer ? [...g.answer.labels] : [];
+}
+
+/** The item's model suggestion, unless the annotator cleared it. */
+export function suggestionOf(s: UnitState, it: WorkItem): Suggestion | null {
+  return it.suggestion && !s.cleared[it.item_id] ? it.suggestion : null;
+}
+
+/** Whether two answers (or answers of one question) are the same: numbers as numbers, a list
+ * of labels in any order, objects key by key. The server's own comparison decides what was
+ * done with a suggestion; this only says whether to keep showing the model's mark. */
+export function sameAnswer(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    if (a.every((x) => typeof x === 'string') && b.every((x) => typeof x === 'string')) {
+      const x = [...a].sort();
+      const y = [...b].sort();
+      return x.every((v, i) => v === y[i]);
+    }
+    return a.every((x, i) => sameAnswer(x, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+    const ky = Object.keys(y).filter((k) => y[k] !== undefined);
+    return kx.length === ky.length && kx.every((k) => sameAnswer(x[k], y[k]));
+  }
+  return false;
+}
+
+/** Labels ticked (multi-label) in the suggestion's order when they are the suggestion's, so
+ * that accepting it sends it back as it came. */
+export function inSuggestionOrder(ticks: string[], sug: Suggestion | null): string[] {
+  const labels = sug && 'labels' in sug.answer ? sug.answer.labels : null;
+  return labels && sameAnswer(ticks, labels) ? [...labels] : ticks;
 }

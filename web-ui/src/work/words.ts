@@ -161,6 +161,14 @@ export const workZh = {
   practice_start: '开始练习',
   practice_done: '练完了：对了 {right} / {total} 题',
   practice_none: '没有要做的练习',
+  // model suggestions: check and fix
+  sug_mark: '模型建议',
+  sug_score: '模型把握 {pct}%',
+  sug_accept: '接受',
+  sug_accept_key: '接受（回车）',
+  sug_clear: '清空重做',
+  sug_yours: '已改成你的答案',
+  sug_wrong_accepted: '模型建议是错的，先看清再接受',
 } as const;
 
 export const workEn: Record<keyof typeof workZh, string> = {
@@ -312,4 +320,11 @@ export const workEn: Record<keyof typeof workZh, string> = {
   practice_start: 'Start practice',
   practice_done: 'Done: {right} of {total} right',
   practice_none: 'No practice to do',
+  sug_mark: 'Model suggestion',
+  sug_score: 'Model is {pct}% sure',
+  sug_accept: 'Accept',
+  sug_accept_key: 'Accept (Enter)',
+  sug_clear: 'Clear, start over',
+  sug_yours: 'Changed: your answer now',
+  sug_wrong_accepted: 'The model was wrong — look before you accept',
 };

@@ -58,6 +58,7 @@ export function BoxEditor({
   onChange,
   noDone,
   boxForm,
+  modelMark,
 }: {
   order: OrderBrief;
   item: WorkItem;
@@ -71,6 +72,8 @@ export function BoxEditor({
   noDone?: boolean;
   /** A small form for the chosen box (a template's attributes). */
   boxForm?: (box: Box, set: (patch: Partial<Box>) => void) => ComponentChildren;
+  /** The boxes are still the model's suggestion as it drew them: marked as the model's. */
+  modelMark?: boolean;
 }) {
   const stageRef = useRef<HTMLDivElement>(null);
   const [natural, setNatural] = useState<[number, number] | null>(null);
@@ -379,12 +382,12 @@ export function BoxEditor({
               onLoad={(e) => e.currentTarget.setAttribute('data-loaded', String(performance.now()))}
               onError={() => setFailed((f) => (f.includes(src) ? f : [...f, src]))}
             />
-            <svg class="box-svg" viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
+            <svg class={'box-svg' + (modelMark ? ' boxes-model' : '')} data-model={modelMark ? 'true' : undefined} viewBox={`0 0 ${W} ${H}`} width={W} height={H} aria-hidden="true">
               {shown.map((b, i) => {
                 const c = colourOf(b.label);
                 const isPreview = preview !== null && i === shown.length - 1;
                 const sel = i === selected && !isPreview;
-                const name = isPreview ? nameOf(b.label) : `${nameOf(b.label)} ${numberOf(i)}`;
+                const name = (modelMark && !isPreview ? '🤖 ' : '') + (isPreview ? nameOf(b.label) : `${nameOf(b.label)} ${numberOf(i)}`);
                 return (
                   <g key={i} data-testid={isPreview ? 'box-preview' : 'box'} data-label={b.label} data-x={b.x} data-y={b.y} data-w={b.w} data-h={b.h}>
                     <rect x={b.x} y={b.y} width={b.w} height={b.h} fill={sel ? c + '33' : 'none'} stroke="#fff" stroke-width={stroke * 2.2} />
@@ -396,7 +399,7 @@ export function BoxEditor({
                       fill="none"
                       stroke={c}
                       stroke-width={stroke}
-                      stroke-dasharray={isPreview ? `${stroke * 3} ${stroke * 2}` : undefined}
+                      stroke-dasharray={isPreview ? `${stroke * 3} ${stroke * 2}` : modelMark ? `${stroke * 4} ${stroke * 1.5}` : undefined}
                     />
                     <text x={b.x + stroke * 2} y={Math.max(font, b.y - stroke * 2)} font-size={font} class="box-name" fill="#fff" stroke={c} stroke-width={font / 4} paint-order="stroke">
                       {name}

@@ -8,6 +8,7 @@ import { Icon } from '../../components/Icon';
 import type { Given } from '../../work/unit';
 import type { Box, Feedback, OrderBrief, WorkItem } from '../../work/types';
 import { answerText, labelName, labelThumb } from './common';
+import { warnSound } from '../../work/sound';
 
 export function FeedbackPanel({
   order,
@@ -29,6 +30,11 @@ export function FeedbackPanel({
   useEffect(() => {
     if (arrived) nextRef.current?.focus();
   }, [arrived]);
+  // the model was wrong and was taken as it was: said at once, with a sound
+  const blind = !!result?.accepted_wrong_suggestion;
+  useEffect(() => {
+    if (blind) warnSound();
+  }, [blind]);
   if (!result)
     return (
       <div class="feedback" data-testid="feedback" data-state={arrived ? 'none' : 'waiting'}>
@@ -56,6 +62,13 @@ export function FeedbackPanel({
         <Icon name={right ? 'check' : 'x'} size={40} />
         <strong>{right ? t('fb_right') : t('fb_wrong')}</strong>
       </p>
+      {blind && (
+        <p class="feedback-model" role="alert" data-testid="feedback-model-wrong">
+          <Icon name="bot" size={28} />
+          <Icon name="alert" size={28} />
+          <span>{t('sug_wrong_accepted')}</span>
+        </p>
+      )}
       <p class="feedback-answers">
         <span>{t('fb_you_chose', { answer: given.answer ? words(given.answer) : t('fb_no_answer') })}</span>
         <span class="feedback-correct">

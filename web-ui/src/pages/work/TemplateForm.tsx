@@ -24,6 +24,9 @@ import {
 import { fieldTitle, questionTitle, required, type FormAnswer, type Problem, type Question, type Template } from '../../kinds/types';
 import { keyAction, keyForControl } from '../../work/hotkeys';
 import { QuestionSpeaker } from './Question';
+import { ModelBadge, SuggestionBar, YoursBar } from './Suggestion';
+import { sameAnswer } from '../../work/unit';
+import type { Suggestion } from '../../work/types';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
 import { shownOrder } from '../../kinds/pairwise/order';
 
@@ -60,6 +63,9 @@ export function TemplateForm({
   idPrefix = 'q',
   seed = '',
   nameSides = false,
+  suggestion,
+  hadSuggestion = false,
+  onClearSuggestion,
 }: {
   template: Template;
   item: TemplateItem;
@@ -78,6 +84,13 @@ export function TemplateForm({
   seed?: string;
   /** Say which field each side (A, B) is: for a client marking gold, never an annotator. */
   nameSides?: boolean;
+  /** A model's suggestion the form opened with (in `initial`): each question still answered
+   * as the model did carries its mark. */
+  suggestion?: Suggestion | null;
+  /** The item showed a suggestion (since cleared, or changed): the bar's place is kept. */
+  hadSuggestion?: boolean;
+  /** Start from nothing (the form opens again without the suggestion). */
+  onClearSuggestion?: () => void;
 }) {
   const lang = getLang();
   const narrow = useNarrow(forceNarrow);
@@ -90,6 +103,10 @@ export function TemplateForm({
   const ps = problems(template, answers);
   const st = stepper(template, answers, step);
   const complete = Object.keys(ps).length === 0;
+  // the questions whose answer is still the model's
+  const sugAnswer = (suggestion?.answer ?? null) as Record<string, unknown> | null;
+  const modelHas = (key: string) => !!sugAnswer && sugAnswer[key] !== undefined && sameAnswer(answers[key], sugAnswer[key]);
+  const modelStands = !!sugAnswer && Object.keys(sugAnswer).some(modelHas);
   // the questions shown before this answer: a new one slides in
   const seen = useRef(new Set(asked.map((q) => q.key)));
   const fresh = asked.filter((q) => !seen.current.has(q.key)).map((q) => q.key);
@@ -252,7 +269,7 @@ export function TemplateForm({
     return (
       <section
         key={q.key}
-        class={'q-card' + (fresh.includes(q.key) ? ' q-new' : '') + (problem ? ' has-problem' : '') + (answers[q.key] !== undefined ? ' answered' : '')}
+        class={'q-card' + (fresh.includes(q.key) ? ' q-new' : '') + (problem ? ' has-problem' : '') + (answers[q.key] !== undefined ? ' answered' : '') + (suggestion && modelHas(q.key) ? ' model' : '')}
         data-testid="q-card"
         data-question={q.key}
         data-kind={q.kind}
@@ -265,6 +282,7 @@ export function TemplateForm({
             {title}
             {!required(q) && <span class="q-optional">{t('q_optional')}</span>}
           </h2>
+          {suggestion && modelHas(q.key) && <ModelBadge s={suggestion} small />}
           <QuestionSpeaker text={readAloudText(q, lang)} audio={(q as { audio_url?: string | null }).audio_url} testid="q-speak" />
         </header>
         {kind ? (
@@ -287,6 +305,11 @@ export function TemplateForm({
     <div class={'tpl' + (narrow ? ' tpl-phone' : ' tpl-laptop') + ' tpl-' + (template.layout ?? 'one')} data-testid="template-form" data-narrow={narrow ? 'true' : 'false'}>
       <Fields template={template} fields={fields} shown={shown} setShown={setShown} current={narrow ? cur : undefined} narrow={narrow} seed={seed} answers={answers} nameSides={nameSides} />
       <div class="tpl-questions">
+        {suggestion && modelStands && onClearSuggestion ? (
+          <SuggestionBar s={suggestion} onAccept={complete ? submit : undefined} onClear={onClearSuggestion} acceptKey={!narrow} />
+        ) : (
+          hadSuggestion && <YoursBar />
+        )}
         {narrow && (
           <ol class="q-dots" aria-label={t('q_progress', { i: st.index + 1, n: st.list.length })} data-testid="q-dots">
             {st.list.map((q, i) => (

@@ -17,13 +17,16 @@ import {
   current,
   freshFen,
   initUnit,
+  inSuggestionOrder,
+  sameAnswer,
+  suggestionOf,
   ticksOf,
   unitReducer,
   type Given,
   type UnitAction,
   type UnitState,
 } from '../../work/unit';
-import type { Answer, Assignment, Earnings, LabelBody, LabelOut, LeaseOut, NextOut, Pauses, SkipReason, TrainingResult } from '../../work/types';
+import type { Answer, Assignment, Box, Earnings, LabelBody, LabelOut, LeaseOut, NextOut, Pauses, SkipReason, Suggestion, TrainingResult } from '../../work/types';
 import { labelName, labelThumb, PendingBadge, rememberLabels, useOutbox } from './common';
 import { BoxEditor, type BoxControl } from './BoxEditor';
 import { HelpDialog } from './HelpDialog';
@@ -33,6 +36,7 @@ import { QuestionLine, QuestionSpeaker } from './Question';
 import { AnswerBody, AskSheet, type MyQuestions, type QuestionOut } from './Ask';
 import { NewExampleCard } from './NewExample';
 import { PauseCard, pauseFor, usePauses } from './PauseCard';
+import { ModelBadge, SuggestionBar, YoursBar } from './Suggestion';
 import type { FormAnswer } from '../../kinds/types';
 
 /** How often the lease is renewed while the screen is open (the lease lasts 10 minutes). */
@@ -102,6 +106,8 @@ export function Workbench({
   // the instructions version whose "new example" card this annotator closed
   const [exampleSeen, setExampleSeen] = useState(0);
   const [skipping, setSkipping] = useState(false);
+  // the item whose suggested boxes were changed (the model's mark goes from them)
+  const [boxesTouched, setBoxesTouched] = useState<number | null>(null);
   // the "hand this unit back?" question is open
   const [handBack, setHandBack] = useState(false);
   // the unit being handed back (null: none, or the person chose to keep going)
@@ -339,6 +345,8 @@ export function Workbench({
       item_id: it.item_id,
       duration_ms: Math.max(0, Math.round(performance.now() - s.shownAt)),
       ...(g.answer ? { answer: g.answer } : { skip: g.skip as SkipReason }),
+      // shown, whatever was done with it (even cleared): the server compares
+      ...(it.suggestion ? { suggestion_id: it.suggestion.id } : {}),
     };
     const now = performance.now();
     dispatch(g.answer ? { type: 'answer', answer: g.answer, now } : { type: 'skip', reason: g.skip as SkipReason, now });
@@ -384,12 +392,20 @@ export function Workbench({
         if (task === 'multi_label') dispatch({ type: 'toggle', key: a.key });
         else if (task !== 'bbox') give({ answer: { label: a.key }, skip: null });
         return true;
-      case 'confirm':
+      case 'confirm': {
+        const it = current(s);
+        const sug = suggestionOf(s, it);
         if (task === 'multi_label') {
-          give({ answer: { labels: ticksOf(s) }, skip: null });
+          give({ answer: { labels: inSuggestionOrder(ticksOf(s), sug) }, skip: null });
+          return true;
+        }
+        // Enter accepts the model's suggestion as it is
+        if (sug && !s.given[it.item_id] && task !== 'bbox') {
+          give({ answer: sug.answer, skip: null });
           return true;
         }
         return false;
+      }
       case 'back':
         dispatch({ type: 'back', now: performance.now() });
         return true;
@@ -556,6 +572,10 @@ export function Workbench({
   const done = answeredCount(s);
   const given = s.given[it.item_id];
   const lang = getLang();
+  // the model's boxes, while they are still as it drew them
+  const sugNow = suggestionOf(s, it);
+  const boxSug =
+    o.task_type === 'bbox' && sugNow && boxesTouched !== it.item_id && (!given || (given.answer && sameAnswer(given.answer, sugNow.answer))) ? sugNow : null;
   return (
     <div class={'work work-' + o.task_type} data-testid="work" data-item-id={it.item_id} data-index={s.index} lang={lang}>
       <header class="work-bar" data-testid="work-bar">
@@ -721,10 +741,13 @@ export function Workbench({
               </p>
             )}
             <TemplateForm
-              key={`${a.id}:${it.item_id}`}
+              key={`${a.id}:${it.item_id}:${s.cleared[it.item_id] ? 'c' : ''}`}
               template={o.template}
               item={it}
-              initial={given?.answer ? (given.answer as FormAnswer) : null}
+              initial={given?.answer ? (given.answer as FormAnswer) : sugNow ? (sugNow.answer as unknown as FormAnswer) : null}
+              suggestion={sugNow}
+              hadSuggestion={!!it.suggestion}
+              onClearSuggestion={() => dispatch({ type: 'clear' })}
               onSubmit={(ans) => give({ answer: ans as unknown as Answer, skip: null })}
               onBack={() => dispatch({ type: 'back', now: performance.now() })}
               onHelp={() => setHelp(true)}
@@ -737,20 +760,30 @@ export function Workbench({
           <Note kind="error">{t('q_template_missing')}</Note>
         )
       ) : o.task_type === 'bbox' ? (
-        <BoxEditor
-          key={`${a.id}:${it.item_id}`}
-          order={o}
-          item={it}
-          initial={given?.answer && 'boxes' in given.answer ? given.answer.boxes : []}
-          control={boxControl}
-          onDone={(boxes) => give({ answer: { boxes }, skip: null })}
-          footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} askInReasons />}
-        />
+        <>
+          {boxSug ? (
+            <SuggestionBar s={boxSug} onAccept={() => give({ answer: boxSug.answer, skip: null })} onClear={() => dispatch({ type: 'clear' })} />
+          ) : (
+            it.suggestion && <YoursBar />
+          )}
+          <BoxEditor
+            key={`${a.id}:${it.item_id}:${s.cleared[it.item_id] ? 'c' : ''}`}
+            order={o}
+            item={it}
+            initial={given ? (given.answer && 'boxes' in given.answer ? given.answer.boxes : []) : sugBoxes(sugNow)}
+            control={boxControl}
+            modelMark={!!boxSug}
+            onChange={() => setBoxesTouched(it.item_id)}
+            onDone={(boxes) => give({ answer: { boxes }, skip: null })}
+            footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} askInReasons />}
+          />
+        </>
       ) : (
         <ChoiceArea
           state={s}
           onAnswer={(ans) => give({ answer: ans, skip: null })}
           onToggle={(key) => dispatch({ type: 'toggle', key })}
+          onClear={() => dispatch({ type: 'clear' })}
           footer={<SkipArea open={skipping} setOpen={setSkipping} given={given} onSkip={(r) => give({ answer: null, skip: r })} onAsk={ask} />}
         />
       )}
@@ -901,11 +934,13 @@ function ChoiceArea({
   state,
   onAnswer,
   onToggle,
+  onClear,
   footer,
 }: {
   state: UnitState;
   onAnswer: (a: Answer) => void;
   onToggle: (key: string) => void;
+  onClear: () => void;
   footer: preact.ComponentChildren;
 }) {
   const o = state.assignment.order;
@@ -913,8 +948,21 @@ function ChoiceArea({
   const multi = o.task_type === 'multi_label';
   const given = state.given[it.item_id];
   const ticks = multi ? ticksOf(state) : [];
+  const sug = suggestionOf(state, it);
+  const sugLabel = sug && 'label' in sug.answer ? sug.answer.label : null;
+  // the model's answer stands: nothing given yet (or the same), nothing ticked otherwise
+  const standing =
+    !!sug &&
+    (multi
+      ? 'labels' in sug.answer && sameAnswer(ticks, sug.answer.labels)
+      : !given || (!!given.answer && sameAnswer(given.answer, sug.answer)));
   const chosen = (key: string) =>
-    multi ? ticks.includes(key) : !!given?.answer && 'label' in given.answer && given.answer.label === key;
+    multi
+      ? ticks.includes(key)
+      : given?.answer
+        ? 'label' in given.answer && given.answer.label === key
+        : !given && sugLabel === key;
+  const modelOn = (key: string) => standing && (multi ? ticks.includes(key) : sugLabel === key);
   return (
     <>
       <ItemView key={it.item_id} item={it} />
@@ -925,6 +973,15 @@ function ChoiceArea({
             {t('skipped_as', { reason: t(('skip_' + given.skip) as 'skip_unclear') })}
           </p>
         )}
+        {standing && sug ? (
+          <SuggestionBar
+            s={sug}
+            onAccept={() => onAnswer(multi ? { labels: inSuggestionOrder(ticks, sug) } : sug.answer)}
+            onClear={onClear}
+          />
+        ) : (
+          it.suggestion && <YoursBar />
+        )}
         <div class="label-grid" role="group" aria-label={t('labels')} data-testid="labels">
           {o.labels.map((l, i) => {
             const button = (
@@ -932,6 +989,7 @@ function ChoiceArea({
                 key={l.key}
                 order={o}
                 index={i}
+                model={modelOn(l.key) ? sug : null}
                 pressed={chosen(l.key)}
                 onClick={() => (multi ? onToggle(l.key) : onAnswer({ label: l.key }))}
               />
@@ -957,7 +1015,7 @@ function ChoiceArea({
               class="btn btn-primary btn-confirm"
               data-testid="confirm"
               aria-keyshortcuts="Enter"
-              onClick={() => onAnswer({ labels: ticks })}
+              onClick={() => onAnswer({ labels: inSuggestionOrder(ticks, sug) })}
             >
               <Icon name="check" />
               <span>{t('confirm_key')}</span>
@@ -977,12 +1035,15 @@ export function LabelButton({
   pressed,
   onClick,
   small,
+  model,
 }: {
   order: Assignment['order'];
   index: number;
   pressed: boolean;
   onClick: () => void;
   small?: boolean;
+  /** The model proposed this label: its robot mark. */
+  model?: Suggestion | null;
 }) {
   const l = order.labels[index];
   const key = hotkeyOf(order.labels, index);
@@ -990,14 +1051,16 @@ export function LabelButton({
   return (
     <button
       type="button"
-      class={'label-btn' + (pressed ? ' on' : '') + (small ? ' small' : '')}
+      class={'label-btn' + (pressed ? ' on' : '') + (small ? ' small' : '') + (model ? ' model' : '')}
       style={{ '--c': l.colour }}
       aria-pressed={pressed}
       aria-keyshortcuts={key ?? undefined}
       data-testid="label-btn"
       data-key={l.key}
+      data-model={model ? 'true' : undefined}
       onClick={onClick}
     >
+      {model && <ModelBadge s={model} small />}
       {key && (
         <kbd class="label-key" aria-hidden="true">
           {key.toUpperCase()}
@@ -1068,4 +1131,9 @@ function SkipArea({
       </button>
     </div>
   );
+}
+
+/** The boxes of a box order's suggestion (none when there is no suggestion). */
+function sugBoxes(sug: Suggestion | null): Box[] {
+  return sug && 'boxes' in sug.answer && Array.isArray(sug.answer.boxes) ? sug.answer.boxes : [];
 }
