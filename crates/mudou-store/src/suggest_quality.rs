@@ -272,7 +272,8 @@ async fn count_blind(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
         if first == 0 {
             continue;
         }
-        let data = json!({"event": "blind_accept", "shown": shown, "accepted": accepted}).to_string();
+        let data =
+            json!({"event": "blind_accept", "shown": shown, "accepted": accepted}).to_string();
         let body = format!(
             "accepted {accepted} of {shown} known-wrong model suggestions on order {order} as they were: \
              check whether they look before accepting"
@@ -333,8 +334,10 @@ impl Store {
             LEFT JOIN blind_accepts b ON b.order_id = l.order_id AND b.annotator_id = l.annotator_id \
             WHERE l.annotator_id = $1 AND l.centre_id = $2 AND l.answer IS NOT NULL \
             GROUP BY l.order_id ORDER BY l.order_id";
-        Ok(on_read!(self, p => sqlx::query_as::<_, WorkerSuggestions>(sql)
-            .bind(annotator_id.get()).bind(centre_id.get()).fetch_all(p).await?))
+        Ok(
+            on_read!(self, p => sqlx::query_as::<_, WorkerSuggestions>(sql)
+            .bind(annotator_id.get()).bind(centre_id.get()).fetch_all(p).await?),
+        )
     }
 
     /// The model's record on an order (zeros before any of its suggestions settled).
@@ -361,13 +364,13 @@ impl Store {
     }
 
     /// The model name and version of one of the order's suggestions that is not planted
-    /// (the most recent), if it has any.
+    /// (the most recent), and whether it came with a score, if it has any.
     pub async fn order_model_name(
         &self,
         order_id: OrderId,
-    ) -> Result<Option<(String, Option<String>)>> {
-        let sql = "SELECT model, model_version FROM suggestions WHERE order_id = $1 AND source <> 'planted' \
-                   ORDER BY updated_at DESC, id DESC LIMIT 1";
+    ) -> Result<Option<(String, Option<String>, bool)>> {
+        let sql = "SELECT model, model_version, score IS NOT NULL FROM suggestions WHERE order_id = $1 \
+                   AND source <> 'planted' ORDER BY updated_at DESC, id DESC LIMIT 1";
         Ok(on_read!(self, p => sqlx::query_as(sql).bind(order_id.get()).fetch_optional(p).await?))
     }
 }
