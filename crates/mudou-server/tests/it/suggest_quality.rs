@@ -343,7 +343,10 @@ both!(a_worker_accepting_everything_is_flagged_once, |app| {
     assert_eq!(blind.len(), 1, "{}", alerts.body);
     assert_eq!(blind[0]["about_id"], w.ann_a1);
     assert_eq!(blind[0]["order_id"], order);
-    assert!(blind[0]["data"]["accepted"].as_i64().unwrap() >= 2);
+    // Flagged at the first planted accept that called for it, told once though more came.
+    let at = suggest::BLIND_FLAG_AFTER as i64;
+    assert_eq!(blind[0]["data"]["accepted"], at, "{}", alerts.body);
+    assert_eq!(blind[0]["data"]["shown"], at, "{}", alerts.body);
     // Another centre's lead hears nothing of it.
     let lead_b = app.browser();
     lead_b.login("lead_b").await.ok();
@@ -384,4 +387,46 @@ both!(a_worker_accepting_everything_is_flagged_once, |app| {
     assert_eq!(lead_b.get(&path).await.status.as_u16(), 404);
     assert_eq!(careful.get(&path).await.status.as_u16(), 403);
     assert_eq!(app.browser().get(&path).await.status.as_u16(), 401);
+});
+
+both!(a_trainee_is_told_at_once_and_no_lead_is_alerted, |app| {
+    let w = app.world().await;
+    let mut spec = text_spec("练习", json!({"kind": "fixed", "n": 1}), 0.0, 10, 5);
+    spec["training"] = json!({"pass_share": 0.8});
+    spec["suggestions"] = json!({"plant_share": 1.0});
+    let (order, _truth) = draft(&app, w.org_a, 10, spec).await;
+    publish(&app, order).await;
+    let trainee = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let next = trainee.get("/api/v1/work/next").await;
+    let a = &next.ok()["assignment"];
+    assert_eq!(a["order"]["id"], order, "{}", next.body);
+    let aid = a["id"].as_i64().unwrap();
+    let mut told = 0;
+    for it in a["items"].as_array().unwrap() {
+        // Every item is gold, each with a planted suggestion: accepted as it is.
+        let s = &it["suggestion"];
+        let r = trainee
+            .post(
+                "/api/v1/work/labels",
+                json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
+                   "item_id": it["item_id"], "answer": s["answer"], "suggestion_id": s["id"], "duration_ms": 2000}),
+            )
+            .await;
+        let f = &r.ok()["feedback"];
+        assert_eq!(f["correct"], false, "{}", r.body);
+        told += (f["accepted_wrong_suggestion"] == true) as u32;
+    }
+    assert_eq!(told, 5);
+    let lead_a = app.browser();
+    lead_a.login("lead_a").await.ok();
+    let alerts = lead_a.get("/api/v1/lead/alerts").await;
+    assert!(
+        !alerts.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["data"]["event"] == "blind_accept"),
+        "{}",
+        alerts.body
+    );
 });
