@@ -430,3 +430,57 @@ both!(a_trainee_is_told_at_once_and_no_lead_is_alerted, |app| {
         alerts.body
     );
 });
+
+both!(a_leads_decision_settles_the_models_record, |app| {
+    let w = app.world().await;
+    let mut spec = text_spec(
+        "组长定",
+        json!({"kind": "dynamic", "min": 2, "max": 2, "target": 0.9}),
+        0.0,
+        0,
+        5,
+    );
+    spec["suggestions"] = json!({"trust": 0.0});
+    let (order, truth) = draft(&app, w.org_a, 5, spec).await;
+    let right: Vec<(i64, String)> = truth.iter().map(|(i, l)| (*i, l.clone())).collect();
+    suggest_all(&app, order, &right).await;
+    publish(&app, order).await;
+    // Two people disagree on every item: each goes to the lead, the model's record waits.
+    let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
+    let a2 = annotator_browser(&app, w.ann_a2, "2222", "lead_a").await;
+    do_unit(&a1, &|i, _| truth[&i].clone()).await.unwrap();
+    do_unit(&a2, &|i, _| wrong(&truth[&i])).await.unwrap();
+    let s = states(&app, order).await;
+    assert!(s.values().all(|(st, _)| st == "escalated"), "{s:?}");
+    let record = || async {
+        let r = app
+            .state
+            .store
+            .model_record(OrderId::new(order))
+            .await
+            .unwrap();
+        (r.judged, r.agreed)
+    };
+    assert_eq!(record().await, (0, 0));
+    // The lead's answer settles an item: the model agreed with it, or not.
+    let lead_a = app.browser();
+    lead_a.login("lead_a").await.ok();
+    let mut items: Vec<i64> = truth.keys().copied().collect();
+    items.sort_unstable();
+    let decide = |item: i64, label: String| {
+        let lead_a = &lead_a;
+        async move {
+            lead_a
+                .post(
+                    &format!("/api/v1/lead/review/{order}/items/{item}/decision"),
+                    json!({"decision": "override", "answer": {"label": label}}),
+                )
+                .await
+                .ok();
+        }
+    };
+    decide(items[0], truth[&items[0]].clone()).await;
+    assert_eq!(record().await, (1, 1));
+    decide(items[1], wrong(&truth[&items[1]])).await;
+    assert_eq!(record().await, (2, 1));
+});
