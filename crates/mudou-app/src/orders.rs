@@ -7,11 +7,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use mudou_domain::suggest;
 use mudou_domain::{
     DatasetId, ErrorCode, FieldKind, ItemId, OrderId, OrderSpec, OrgId, TRAINING_SLOTS, UserId,
     plan_training_units, plan_units,
 };
-use mudou_store::{CandidateItem, Order, OrderFields, OrderItemPlan, StoreError, now_millis};
+use mudou_store::{
+    CandidateItem, NewSuggestion, Order, OrderFields, OrderItemPlan, StoreError, SuggestionSource,
+    now_millis,
+};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
@@ -378,11 +382,80 @@ async fn add_units(svc: &Services, order: &Order, publish: bool) -> AppResult<Un
         .store
         .add_order_units(order_id, &plans, &units, slots, publish, now_millis())
         .await?;
+    plant_suggestions(svc, order, &spec).await?;
     Ok(UnitsAdded {
         items: plans.len(),
         units: n,
         skipped,
     })
+}
+
+/// Plants known-wrong suggestions on the order's gold items (publish, and a sync adding
+/// gold): each gold item with `suggest::draw(seed, item) < plant_share` gets
+/// `suggest::plant` of the other gold answers, source `planted`, under the model name of
+/// the order's other suggestions (or `model`), so that it looks like any other. Right
+/// after the units are stored and idempotent: an item already holding a planted one keeps
+/// it. Returns how many were planted.
+pub async fn plant_suggestions(svc: &Services, order: &Order, spec: &OrderSpec) -> AppResult<u64> {
+    let Some(share) = spec.suggestions.as_ref().map(|p| p.plant_share) else {
+        return Ok(0);
+    };
+    if share <= 0.0 {
+        return Ok(0);
+    }
+    let order_id = OrderId::new(order.id);
+    let gold = svc.store.order_gold_answers(order_id).await?;
+    let planted: HashSet<i64> = svc
+        .store
+        .planted_items(order_id)
+        .await?
+        .into_iter()
+        .collect();
+    let answers: Vec<(i64, Value)> = gold
+        .into_iter()
+        .filter_map(|(i, g)| Some((i, serde_json::from_str(&g).ok()?)))
+        .collect();
+    let (model, model_version, scored) = svc
+        .store
+        .order_model_name(order_id)
+        .await?
+        .unwrap_or_else(|| ("model".to_owned(), None, false));
+    let mut list = Vec::new();
+    for (item_id, gold) in &answers {
+        if planted.contains(item_id) || suggest::draw(order.seed, *item_id) >= share {
+            continue;
+        }
+        let donors: Vec<Value> = answers
+            .iter()
+            .filter(|(i, _)| i != item_id)
+            .map(|(_, a)| a.clone())
+            .collect();
+        let seed = (order.seed as u64) ^ (*item_id as u64).rotate_left(17);
+        if let Some(wrong) = suggest::plant(spec, gold, &donors, seed) {
+            list.push(NewSuggestion {
+                item_id: *item_id,
+                answer: wrong.to_string(),
+                model: model.clone(),
+                model_version: model_version.clone(),
+                // Where the model gives scores, a plausible one (0.6 to 0.95): a planted
+                // suggestion without one would stand out.
+                score: scored.then(|| 0.6 + 0.35 * suggest::draw(*item_id, order.seed)),
+                source: SuggestionSource::Planted,
+            });
+        }
+    }
+    let put = svc
+        .store
+        .put_suggestions(order_id, &list, now_millis())
+        .await?;
+    if put.stored > 0 {
+        tracing::info!(
+            order = order.id,
+            planted = put.stored,
+            "planted known-wrong suggestions on gold"
+        );
+    }
+    Ok(put.stored)
 }
 
 /// A change of an open or paused order's instructions: new words, and/or one of its items

@@ -260,6 +260,28 @@ pub fn draw(a: i64, b: i64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// The prior of a model's accuracy on an order before any of its suggestions settled:
+/// Beta(`MODEL_PRIOR.0`, `MODEL_PRIOR.1`), a mean of 0.8 worth five settled items.
+pub const MODEL_PRIOR: (f64, f64) = (4.0, 1.0);
+
+/// A model's estimated accuracy on an order: of its `judged` suggestions whose items
+/// settled (a resolved consensus, a lead's decision, a gold answer), `agreed` agreed with
+/// the settled answer; the posterior mean under [`MODEL_PRIOR`].
+pub fn model_accuracy(judged: i64, agreed: i64) -> f64 {
+    let (a, b) = MODEL_PRIOR;
+    let judged = judged.max(0) as f64;
+    let agreed = (agreed.max(0) as f64).min(judged);
+    (agreed + a) / (judged + a + b)
+}
+
+/// The accuracy the model's vote carries on an order: its estimated one capped by the
+/// order's `trust` (and [`MAX_TRUST`]); `None` when the order does not trust the model
+/// (no policy, or trust 0): it then never votes.
+pub fn vote_accuracy(policy: Option<&SuggestionPolicy>, estimated: f64) -> Option<f64> {
+    let trust = policy?.trust.min(MAX_TRUST);
+    (trust > 0.0).then(|| estimated.min(trust))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -362,5 +384,18 @@ mod tests {
         assert!(d.iter().all(|x| (0.0..1.0).contains(x)));
         let low = d.iter().filter(|x| **x < 0.5).count();
         assert!((400..600).contains(&low), "{low}");
+    }
+
+    #[test]
+    fn the_models_accuracy_and_its_vote() {
+        assert!((model_accuracy(0, 0) - 0.8).abs() < 1e-12);
+        assert!((model_accuracy(10, 10) - 14.0 / 15.0).abs() < 1e-12);
+        assert!(model_accuracy(20, 5) < 0.5);
+        let mut p = SuggestionPolicy::default();
+        assert_eq!(vote_accuracy(Some(&p), 0.9), None, "trust 0: never votes");
+        p.trust = 0.85;
+        assert_eq!(vote_accuracy(Some(&p), 0.9), Some(0.85));
+        assert_eq!(vote_accuracy(Some(&p), 0.6), Some(0.6));
+        assert_eq!(vote_accuracy(None, 0.9), None);
     }
 }

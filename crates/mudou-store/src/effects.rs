@@ -1,7 +1,8 @@
 //! What stored labels changed, handed on inside the same transaction that stored them.
 //!
 //! Dispatch stores labels and updates each item's consensus; the pay ledger, the quality
-//! rules and the throughput rollups follow from those facts. They are applied by
+//! rules, the throughput rollups and the model's record and blind acceptance
+//! ([`crate::suggest_quality`]) follow from those facts. They are applied by
 //! [`apply`] in the labels' own transaction, so a label, its consensus, its pay entry
 //! and its rollup counts are committed together or not at all. The facts come in batches
 //! (one transaction may store many labels), so each follower should handle a batch with
@@ -115,5 +116,6 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     let pay = crate::ledger::follow(tx, fx).await?;
     crate::throughput::follow(tx, fx, &pay).await?;
     crate::quality::follow(tx, fx).await?;
+    crate::suggest_quality::follow(tx, fx).await?;
     Ok(())
 }

@@ -657,7 +657,8 @@ impl Store {
                         let known = crate::skills::read_records(&mut Tx::from(&mut *tx), &pairs).await?;
                         pairs.iter().map(|p| known.get(p).copied().unwrap_or_default()).collect()
                     },
-                    model: None,
+                    model: crate::suggest_quality::read_votes(&mut Tx::from(&mut *tx), &[(order_id, item_id)])
+                        .await?.remove(&(order_id, item_id)),
                 });
                 sqlx::query("UPDATE order_items SET state = $3, answer = $4, confidence = $5, needed = $6 \
                              WHERE order_id = $1 AND item_id = $2")

@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use crate::effects::{self, ItemFact, LabelEffects, LabelFact, Verdict};
 use crate::pool::Tx;
 use crate::sql::{in_list, insert_triples, item_state, lock, padded, params, tuples};
+use mudou_domain::live::ModelVote;
 use mudou_domain::skill::WorkerRecord;
 
 use crate::{ConsensusUpdate, ItemLabels, NewLabel, Result, Store, SubmitOutcome, SubmitRefusal};
@@ -73,6 +74,9 @@ struct ItemRow {
     /// Assignments holding a lease on the item.
     leases: Vec<i64>,
     labels: Vec<ItemLabel>,
+    /// The model's vote on the item, when its order trusts the model and it has a
+    /// suggestion that is not planted ([`crate::suggest_quality::read_votes`]).
+    model: Option<ModelVote>,
     dirty: bool,
     verdicts: Vec<Verdict>,
 }
@@ -223,6 +227,7 @@ where
     if skill_records {
         b.read_records(tx).await?;
     }
+    b.read_model_votes(tx).await?;
     b.fresh = b.fresh_labels();
     b.renew_leases(tx).await?;
     b.use_up_leases(tx).await?;
@@ -379,6 +384,7 @@ impl<'b> Batch<'b> {
                         confidence,
                         leases: Vec::new(),
                         labels: Vec::new(),
+                        model: None,
                         dirty: false,
                         verdicts: Vec::new(),
                     },
@@ -464,6 +470,24 @@ impl<'b> Batch<'b> {
         pairs.sort_unstable();
         pairs.dedup();
         self.records = crate::skills::read_records(tx, &pairs).await?;
+        Ok(())
+    }
+
+    /// The model's vote on the touched items that are decided (neither gold nor final):
+    /// one read of their suggestions, more only when some have one. It is read whether or
+    /// not skills are: a model trusted by its order votes either way.
+    async fn read_model_votes(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        let keys: Vec<ItemKey> = self
+            .items
+            .iter()
+            .filter(|(_, it)| !it.is_gold && !it.is_final)
+            .map(|(k, _)| *k)
+            .collect();
+        for (k, vote) in crate::suggest_quality::read_votes(tx, &keys).await? {
+            if let Some(it) = self.items.get_mut(&k) {
+                it.model = Some(vote);
+            }
+        }
         Ok(())
     }
 
@@ -1102,7 +1126,7 @@ where
                         .unwrap_or_default()
                 })
                 .collect(),
-            model: None,
+            model: item.model.clone(),
         },
     );
     let mine_at = answered.iter().position(|x| x.annotator_id == annotator_id);

@@ -181,6 +181,9 @@ export interface AlertOut {
     /** `wage_low`: the order's real earning per hour at the centre, and the centre's floor. */
     fen_per_hour?: number;
     floor_fen?: number;
+    /** `blind_accept`: planted (known-wrong) model suggestions shown, and accepted as they were. */
+    shown?: number;
+    accepted?: number;
   } | null;
   created_at: number;
   read_at: number | null;
@@ -326,6 +329,9 @@ export function alertText(a: AlertOut): string {
   }
   if (d.event === 'wage_low') {
     return t('alert_wage_low', { order, real: yuan(num(d.fen_per_hour)), floor: yuan(num(d.floor_fen)) });
+  }
+  if (d.event === 'blind_accept') {
+    return t('alert_blind_accept', { name, order, accepted: num(d.accepted), shown: num(d.shown) });
   }
   return t('alert_other', { text: a.text });
 }

@@ -447,6 +447,45 @@ pub struct WorkerOrderOut {
     /// The order's questions of several parts (a rubric's axes): everyone's agreement on
     /// each part, from the same answers as the order's quality report.
     pub axes: Vec<QuestionAxesOut>,
+    /// What the worker did with the model's suggestions on this order, when they were
+    /// shown any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<WorkerSuggestionsOut>,
+}
+
+/// A worker's answers given with a model suggestion shown, and the planted (known-wrong)
+/// ones among them: accepting those as they are is accepting without looking.
+#[derive(Serialize, ToSchema)]
+pub struct WorkerSuggestionsOut {
+    /// Answers given with a suggestion shown.
+    pub shown: i64,
+    /// Of those, accepted as they were.
+    pub accepted: i64,
+    /// `accepted / shown`.
+    pub accepted_share: Option<f64>,
+    /// Planted (known-wrong) suggestions shown, and accepted as they were.
+    pub planted_shown: i64,
+    pub planted_accepted: i64,
+    /// The accuracy on planted suggestions: the share not accepted as they were.
+    pub planted_accuracy: Option<f64>,
+    /// The centre's leads were alerted (`mudou_domain::suggest::flag_blind`).
+    pub flagged: bool,
+    pub flagged_at: Option<i64>,
+}
+
+impl From<mudou_store::WorkerSuggestions> for WorkerSuggestionsOut {
+    fn from(w: mudou_store::WorkerSuggestions) -> Self {
+        WorkerSuggestionsOut {
+            shown: w.shown,
+            accepted: w.accepted,
+            accepted_share: ratio(w.accepted, w.shown),
+            planted_shown: w.planted_shown,
+            planted_accepted: w.planted_accepted,
+            planted_accuracy: ratio(w.planted_shown - w.planted_accepted, w.planted_shown),
+            flagged: w.flagged_at.is_some(),
+            flagged_at: w.flagged_at,
+        }
+    }
 }
 
 /// One question's agreement per part (a rubric's axes), with their names.
@@ -565,6 +604,13 @@ async fn worker_quality_page(
     let engines = engines(&state, &order_ids, 0).await?;
     let pairs: Vec<(i64, i64)> = order_ids.iter().map(|o| (*o, id.get())).collect();
     let records = state.store.worker_records(&pairs).await?;
+    let mut suggested: std::collections::HashMap<i64, mudou_store::WorkerSuggestions> = state
+        .store
+        .worker_suggestions(lead.centre_id, id)
+        .await?
+        .into_iter()
+        .map(|w| (w.order_id, w))
+        .collect();
     let mut orders = Vec::new();
     for s in &stats {
         let order = state.store.order_by_id(OrderId::new(s.order_id)).await?;
@@ -682,6 +728,7 @@ async fn worker_quality_page(
             },
             position_bias,
             axes,
+            suggestions: suggested.remove(&s.order_id).map(Into::into),
         });
     }
     let rules_paused = state
@@ -848,8 +895,10 @@ pub struct AlertOut {
     pub order_id: Option<i64>,
     pub order_name: Option<String>,
     pub pause_id: Option<i64>,
-    /// `{"event": "paused", "reason", "figures"}`, `{"event": "promoted", "from", "to", …}` or
-    /// `{"event": "wage_low", "centre_id", "fen_per_hour", "floor_fen", "answers", "active_ms", "pay_fen"}`.
+    /// `{"event": "paused", "reason", "figures"}`, `{"event": "promoted", "from", "to", …}`,
+    /// `{"event": "wage_low", "centre_id", "fen_per_hour", "floor_fen", "answers", "active_ms", "pay_fen"}`
+    /// or `{"event": "blind_accept", "shown", "accepted"}` (planted model suggestions
+    /// accepted as they were).
     #[schema(value_type = Object)]
     pub data: Value,
     pub created_at: i64,

@@ -33,6 +33,7 @@ mod shapes;
 mod sim;
 mod skills;
 mod stress;
+mod suggest_quality;
 mod suggest_report;
 mod suggestions;
 mod tokens;

@@ -56,6 +56,20 @@ export interface WorkerOrder {
   reading?: { answers: number; too_fast: number; share: number | null; too_fast_share: number; pause_share: number } | null;
   /** Questions of several parts (a rubric's axes): the order's agreement on each. */
   axes?: LeadAxes[];
+  /** What the worker did with the model's suggestions, planted (known-wrong) ones apart. */
+  suggestions?: WorkerSuggestions | null;
+}
+
+export interface WorkerSuggestions {
+  shown: number;
+  accepted: number;
+  accepted_share: number | null;
+  planted_shown: number;
+  planted_accepted: number;
+  /** The share of planted suggestions not accepted as they were. */
+  planted_accuracy: number | null;
+  flagged: boolean;
+  flagged_at: number | null;
 }
 
 interface WorkerPage {
@@ -335,6 +349,35 @@ export function WorkerPageView({ id }: { id: number }) {
   );
 }
 
+/** A worker's answers with a model suggestion shown: accepted as is, and the planted
+ * (known-wrong) ones caught; flagged when the lead was alerted for accepting without looking. */
+export function SuggestionFigures({ s }: { s: WorkerSuggestions }) {
+  const share = (x: number | null) => Math.round((x ?? 0) * 100);
+  return (
+    <div class={'suggestion-figures' + (s.flagged ? ' warn' : '')} data-testid="suggestion-figures" data-flagged={s.flagged ? 'yes' : 'no'}>
+      <p>
+        <Icon name="bot" size={18} />
+        <span>{t('sug_shown', { shown: s.shown, accepted: s.accepted, pct: share(s.accepted_share) })}</span>
+      </p>
+      {s.planted_shown > 0 && (
+        <p data-testid="suggestion-planted">
+          <Icon name="bot" size={18} />
+          <span>
+            {t('sug_planted', { shown: s.planted_shown, accepted: s.planted_accepted, pct: share(s.planted_accuracy) })}
+          </span>
+          <span class="muted">{t('sug_planted_hint')}</span>
+        </p>
+      )}
+      {s.flagged && (
+        <p class="flag" data-testid="suggestion-flag">
+          <Icon name="alert" size={18} />
+          <strong>{t('sug_flagged')}</strong>
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: LabelDef[]; open: boolean }) {
   const lang = getLang();
   const name = (k: string) => (k === 'yes' || k === 'no' ? k : labelName(labels, k, lang));
@@ -373,6 +416,7 @@ export function OrderFigures({ o, labels, open }: { o: WorkerOrder; labels: Labe
           <span class="muted">{t('read_hurried_hint', { share: Math.round(o.reading.too_fast_share * 100) })}</span>
         </p>
       )}
+      {o.suggestions && o.suggestions.shown > 0 && <SuggestionFigures s={o.suggestions} />}
       <AxisAlpha questions={fromLead(o.axes ?? [], getLang())} />
       {o.confusion.length > 0 && (
         <div class="table-scroll">
