@@ -45,6 +45,9 @@ pub struct ExportLabel {
     pub created_at: i64,
     /// The order's instructions version the label was made under (`None`: before versions).
     pub instructions_version: Option<i64>,
+    /// What the annotator did with the model's suggestion they were shown (`accepted`,
+    /// `fixed`, `rejected`), when they were shown one.
+    pub suggestion_outcome: Option<String>,
 }
 
 /// One label's answer (JSON) of an order's item.
@@ -96,8 +99,8 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<ExportLabel>> {
-        let sql = "SELECT item_id, annotator_id, answer, skip_reason, client_ms, created_at, instructions_version \
-                   FROM labels WHERE order_id = $1 AND item_id > $2 AND item_id <= $3 ORDER BY item_id, id";
+        let sql = "SELECT item_id, annotator_id, answer, skip_reason, client_ms, created_at, instructions_version, \
+                   suggestion_outcome FROM labels WHERE order_id = $1 AND item_id > $2 AND item_id <= $3 ORDER BY item_id, id";
         Ok(on_read!(self, p => sqlx::query_as::<_, ExportLabel>(sql)
             .bind(order_id.get()).bind(from).bind(to).fetch_all(p).await?))
     }

@@ -124,6 +124,13 @@ impl Store {
                     out.stored += 1;
                 }
             }
+            // A planted suggestion looks like the model's: it takes the name and version of
+            // the model whose suggestions came last (planted before they came, it had none).
+            if let Some(last) = list.iter().rev().find(|s| s.source != SuggestionSource::Planted) {
+                sqlx::query("UPDATE suggestions SET model = $2, model_version = $3 \
+                             WHERE order_id = $1 AND source = 'planted' AND (model <> $2 OR model_version IS DISTINCT FROM $3)")
+                    .bind(order).bind(&last.model).bind(&last.model_version).execute(&mut *tx).await?;
+            }
             out
         }))
     }

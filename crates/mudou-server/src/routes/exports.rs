@@ -300,6 +300,9 @@ fn jsonl_pass(seed: i64, pick: Pick) -> Part {
                     if let Some(v) = l.instructions_version {
                         o["instructions_version"] = json!(v);
                     }
+                    if let Some(s) = &l.suggestion_outcome {
+                        o["suggestion"] = json!(s);
+                    }
                     match (&l.answer, &l.skip_reason) {
                         (Some(a), _) => o["answer"] = parse(Some(a)),
                         (None, r) => o["skip"] = json!(r.as_deref().unwrap_or("skipped")),
