@@ -33,6 +33,7 @@ mod shapes;
 mod sim;
 mod skills;
 mod stress;
+mod suggestion_imports;
 mod suggestions;
 mod tokens;
 mod trust;
