@@ -174,7 +174,11 @@ both!(label_studio_predictions_in_and_out, |app| {
         json!({"shape": "circle", "objects": [{"label": "circle", "x": 48.0, "y": 36.0, "w": 120.0, "h": 72.0}]})
     );
 
-    // The export sends it back out as a prediction beside the consensus …
+    // The export (of the order, published) sends it back out as a prediction beside the
+    // consensus …
+    c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+        .await
+        .ok();
     let r = c
         .http
         .get(format!(
@@ -227,13 +231,22 @@ both!(label_studio_predictions_in_and_out, |app| {
         )
         .await;
     assert_eq!(g.status.as_u16(), 422, "{}", g.body);
-    let g = post_bytes(
-        &c,
-        &format!("/api/v1/datasets/{ds}/labelstudio?order={order}&as=suggestions"),
-        b"garbage".to_vec(),
-    )
-    .await;
-    assert_eq!(g.status.as_u16(), 422, "{}", g.body);
+    for (body, want) in [("garbage", 400), (r#"{"tasks": 1}"#, 422)] {
+        let g = Got::from(
+            c.http
+                .post(format!(
+                    "{}/api/v1/datasets/{ds}/labelstudio?order={order}&as=suggestions",
+                    c.url
+                ))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(g.status.as_u16(), want, "{}", g.body);
+    }
     assert_eq!(suggestions(&c, ds, order).await.len(), 1);
 });
 
