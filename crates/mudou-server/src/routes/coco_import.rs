@@ -254,25 +254,28 @@ async fn suggest_coco(
             drop(None, "unknown_item", "the picture has no file_name".into());
             continue;
         }
-        let (item_id, w, h) =
-            match super::known::picture_named(&state.store, dataset, &names(&im.file_name))
-                .await?
-            {
-                Ok(f) => f,
-                Err(reason) => {
-                    drop(
-                        None,
-                        "unknown_item",
-                        reason.unwrap_or_else(|| {
-                            format!(
-                                "no picture of this dataset is named {:?}: upload it first",
-                                im.file_name
-                            )
-                        }),
-                    );
-                    continue;
-                }
-            };
+        let (item_id, w, h) = match super::known::picture_named(
+            &state.store,
+            dataset,
+            &names(&im.file_name),
+        )
+        .await?
+        {
+            Ok(f) => f,
+            Err(reason) => {
+                drop(
+                    None,
+                    "unknown_item",
+                    reason.unwrap_or_else(|| {
+                        format!(
+                            "no picture of this dataset is named {:?}: upload it first",
+                            im.file_name
+                        )
+                    }),
+                );
+                continue;
+            }
+        };
         let Some(size) = w.zip(h) else {
             drop(
                 Some(item_id),

@@ -110,7 +110,9 @@ pub(super) fn suggested_part(spec: &OrderSpec, answer: serde_json::Map<String, V
 
 /// The lowest of the scores given (a picture's score is its least sure object's).
 pub(super) fn lowest(scores: impl IntoIterator<Item = f64>) -> Option<f64> {
-    scores.into_iter().fold(None, |m, s| Some(m.map_or(s, |m: f64| m.min(s))))
+    scores
+        .into_iter()
+        .fold(None, |m, s| Some(m.map_or(s, |m: f64| m.min(s))))
 }
 
 #[cfg(test)]

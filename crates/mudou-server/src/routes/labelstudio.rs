@@ -648,7 +648,10 @@ fn prediction_suggestion(
         return Err((super::known::refusal_code(&why), why));
     }
     if !r.left_out.is_empty() {
-        let why = format!("the prediction holds what the order cannot read: {}", r.left_out.join(", "));
+        let why = format!(
+            "the prediction holds what the order cannot read: {}",
+            r.left_out.join(", ")
+        );
         let code = if why.contains("does not offer") || why.contains("class it does not have") {
             "unknown_class"
         } else {
@@ -657,7 +660,10 @@ fn prediction_suggestion(
         return Err((code, why));
     }
     if r.answer.is_empty() {
-        return Err(("does_not_fit", "the prediction answers none of the order's questions".into()));
+        return Err((
+            "does_not_fit",
+            "the prediction answers none of the order's questions".into(),
+        ));
     }
     let version = text_of(&p["model_version"]);
     let model = model
@@ -666,10 +672,15 @@ fn prediction_suggestion(
         .or_else(|| text_of(&p["meta"]["model"]))
         .or_else(|| version.clone())
         .unwrap_or_else(|| "labelstudio".into());
-    let score = p["score"].as_f64().or_else(|| {
-        super::known::lowest(results.iter().filter_map(|r| r["score"].as_f64()))
-    });
-    Ok((super::known::suggested_part(spec, r.answer), model, version, score))
+    let score = p["score"]
+        .as_f64()
+        .or_else(|| super::known::lowest(results.iter().filter_map(|r| r["score"].as_f64())));
+    Ok((
+        super::known::suggested_part(spec, r.answer),
+        model,
+        version,
+        score,
+    ))
 }
 
 /// The item a pending suggestion belongs to: one found, or one the import creates.

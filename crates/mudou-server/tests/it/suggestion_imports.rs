@@ -135,17 +135,32 @@ fn choice(label: &str) -> Value {
 both!(label_studio_predictions_in_and_out, |app| {
     let (_, c, ds, order) = setup(&app).await;
     let tasks = json!([
-        ls_task("shape_000.jpg", json!([
+        ls_task(
+            "shape_000.jpg",
+            json!([
             {"model_version": "mudou-consensus", "score": 1.0, "result": [choice("square")]},
             {"model_version": "yolo-v8", "score": 0.8,
-             "result": [choice("circle"), rect("circle", 10.0, 10.0)]}])),
-        ls_task("shape_001.jpg", json!([{"model_version": "yolo-v8", "result": [rect("cow", 10.0, 10.0)]}])),
-        ls_task("nope.jpg", json!([{"model_version": "yolo-v8", "result": [choice("circle")]}])),
-        ls_task("shape_002.jpg", json!([{"model_version": "yolo-v8",
+             "result": [choice("circle"), rect("circle", 10.0, 10.0)]}])
+        ),
+        ls_task(
+            "shape_001.jpg",
+            json!([{"model_version": "yolo-v8", "result": [rect("cow", 10.0, 10.0)]}])
+        ),
+        ls_task(
+            "nope.jpg",
+            json!([{"model_version": "yolo-v8", "result": [choice("circle")]}])
+        ),
+        ls_task(
+            "shape_002.jpg",
+            json!([{"model_version": "yolo-v8",
             "result": [{"from_name": "colour", "to_name": "image", "type": "choices",
-                        "value": {"choices": ["red"]}}]}])),
+                        "value": {"choices": ["red"]}}]}])
+        ),
         // Only the consensus: no suggestion, nothing dropped.
-        ls_task("shape_003.jpg", json!([{"model_version": "mudou-consensus", "result": [choice("square")]}])),
+        ls_task(
+            "shape_003.jpg",
+            json!([{"model_version": "mudou-consensus", "result": [choice("square")]}])
+        ),
     ]);
     let g = c
         .post(
@@ -160,7 +175,11 @@ both!(label_studio_predictions_in_and_out, |app| {
     assert_eq!(s["stored"], 1, "{out}");
     assert_eq!(
         dropped(s),
-        drops(&[(1, "unknown_class"), (2, "unknown_item"), (3, "unknown_question")])
+        drops(&[
+            (1, "unknown_class"),
+            (2, "unknown_item"),
+            (3, "unknown_question")
+        ])
     );
     let got = suggestions(&c, ds, order).await;
     assert_eq!(got.len(), 1);
@@ -205,6 +224,42 @@ both!(label_studio_predictions_in_and_out, |app| {
     assert_eq!(p["score"], 0.8);
     assert_eq!(p["meta"]["model"], "yolo-v8");
     assert_eq!(p["result"].as_array().unwrap().len(), 2, "{p}");
+    // Label Studio's own SDK takes the predictions for the order's labeling config.
+    let config = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order}/labelstudio-config",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (e, x) = (
+        dir.path().join("export.json"),
+        dir.path().join("config.xml"),
+    );
+    std::fs::write(&e, export.to_string()).unwrap();
+    std::fs::write(&x, &config).unwrap();
+    let run = std::process::Command::new("python3")
+        .arg(format!(
+            "{}/tests/data/ls_predictions_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args([&e, &x])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(seen["yolo-v8"], json!([0.8]), "{seen}");
 
     // … and, with ?as=suggestions and another model's name, Mudou reads it back the same.
     let g = c
@@ -267,8 +322,9 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
             {"id": 4, "image_id": 3, "category_id": 1, "bbox": [400, 300, 200, 100], "score": 0.9}],
         "categories": [{"id": 1, "name": "circle", "supercategory": "objects"},
                        {"id": 2, "name": "square", "supercategory": "objects"}]});
-    let coco_path =
-        format!("/api/v1/datasets/{ds}/coco?order={order}&as=suggestions&model=det&model_version=3");
+    let coco_path = format!(
+        "/api/v1/datasets/{ds}/coco?order={order}&as=suggestions&model=det&model_version=3"
+    );
     let g = post_bytes(&c, &coco_path, coco.to_string().into_bytes()).await;
     let out = g.ok().clone();
     assert_eq!(out["images"], json!([]), "{out}");
@@ -276,7 +332,11 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
     assert_eq!(s["stored"], 1, "{out}");
     assert_eq!(
         dropped(s),
-        drops(&[(1, "unknown_class"), (2, "does_not_fit"), (3, "unknown_item")])
+        drops(&[
+            (1, "unknown_class"),
+            (2, "does_not_fit"),
+            (3, "unknown_item")
+        ])
     );
     let got = suggestions(&c, ds, order).await;
     let s0 = &got["shape_000.jpg"];
@@ -310,7 +370,10 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
     // YOLO, Ultralytics' `cls cx cy w h conf`.
     let yolo = zip(&[
         ("data.yaml", "names: [circle, square]\n"),
-        ("labels/shape_001.txt", "0 0.5 0.5 0.2 0.2 0.91\n1 0.25 0.25 0.1 0.1 0.42\n"),
+        (
+            "labels/shape_001.txt",
+            "0 0.5 0.5 0.2 0.2 0.91\n1 0.25 0.25 0.1 0.1 0.42\n",
+        ),
         ("labels/shape_002.txt", "5 0.5 0.5 0.1 0.1 0.5\n"),
         ("labels/shape_003.txt", "0 0.95 0.5 0.2 0.2 0.5\n"),
         ("labels/nope.txt", "0 0.5 0.5 0.1 0.1 0.5\n"),
@@ -323,7 +386,11 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
     // Label files in name order: nope, shape_001, shape_002, shape_003.
     assert_eq!(
         dropped(s),
-        drops(&[(0, "unknown_item"), (2, "unknown_class"), (3, "does_not_fit")])
+        drops(&[
+            (0, "unknown_item"),
+            (2, "unknown_class"),
+            (3, "does_not_fit")
+        ])
     );
     let got = suggestions(&c, ds, order).await;
     let s1 = &got["shape_001.jpg"];
@@ -344,20 +411,37 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
     };
     let cvat = format!(
         "<annotations><version>1.1</version>{}{}{}{}</annotations>",
-        image(0, "shape_002.jpg", r#"<box label="square" xtl="10" ytl="10" xbr="60" ybr="50" occluded="0"/>"#),
-        image(1, "shape_003.jpg", r#"<box label="cow" xtl="10" ytl="10" xbr="60" ybr="50" occluded="0"/>"#),
-        image(2, "shape_000.jpg", r#"<box label="circle" xtl="400" ytl="10" xbr="600" ybr="50" occluded="0"/>"#),
+        image(
+            0,
+            "shape_002.jpg",
+            r#"<box label="square" xtl="10" ytl="10" xbr="60" ybr="50" occluded="0"/>"#
+        ),
+        image(
+            1,
+            "shape_003.jpg",
+            r#"<box label="cow" xtl="10" ytl="10" xbr="60" ybr="50" occluded="0"/>"#
+        ),
+        image(
+            2,
+            "shape_000.jpg",
+            r#"<box label="circle" xtl="400" ytl="10" xbr="600" ybr="50" occluded="0"/>"#
+        ),
         image(3, "nope.jpg", ""),
     );
-    let cvat_path =
-        format!("/api/v1/datasets/{ds}/cvat?order={order}&as=suggestions&model=cvat-sam&model_version=2");
+    let cvat_path = format!(
+        "/api/v1/datasets/{ds}/cvat?order={order}&as=suggestions&model=cvat-sam&model_version=2"
+    );
     let g = post_bytes(&c, &cvat_path, cvat.into_bytes()).await;
     let out = g.ok().clone();
     let s = &out["suggestions"];
     assert_eq!(s["stored"], 1, "{out}");
     assert_eq!(
         dropped(s),
-        drops(&[(1, "unknown_class"), (2, "does_not_fit"), (3, "unknown_item")])
+        drops(&[
+            (1, "unknown_class"),
+            (2, "does_not_fit"),
+            (3, "unknown_item")
+        ])
     );
     let got = suggestions(&c, ds, order).await;
     let s2 = &got["shape_002.jpg"];
@@ -420,15 +504,34 @@ both!(suggestion_imports_are_scoped, |app| {
         "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 20, 100, 50], "score": 0.9}],
         "categories": [{"id": 1, "name": "circle"}]})
     .to_string();
-    let ls = json!([ls_task("shape_000.jpg", json!([{"model_version": "m", "result": [choice("circle")]}]))])
-        .to_string();
+    let ls = json!([ls_task(
+        "shape_000.jpg",
+        json!([{"model_version": "m", "result": [choice("circle")]}])
+    )])
+    .to_string();
     let yolo = zip(&[("labels/shape_000.txt", "0 0.5 0.5 0.2 0.2 0.9\n")]);
     let cvat = r#"<annotations><version>1.1</version><image id="0" name="shape_000.jpg" width="480" height="360"></image></annotations>"#;
     let calls: Vec<(String, Vec<u8>, &str)> = vec![
-        (format!("/api/v1/datasets/{ds}/coco?order={order}&as=suggestions"), coco.into_bytes(), ""),
-        (format!("/api/v1/datasets/{ds}/labelstudio?order={order}&as=suggestions"), ls.into_bytes(), "application/json"),
-        (format!("/api/v1/datasets/{ds}/yolo?order={order}&as=suggestions"), yolo, ""),
-        (format!("/api/v1/datasets/{ds}/cvat?order={order}&as=suggestions"), cvat.as_bytes().to_vec(), ""),
+        (
+            format!("/api/v1/datasets/{ds}/coco?order={order}&as=suggestions"),
+            coco.into_bytes(),
+            "",
+        ),
+        (
+            format!("/api/v1/datasets/{ds}/labelstudio?order={order}&as=suggestions"),
+            ls.into_bytes(),
+            "application/json",
+        ),
+        (
+            format!("/api/v1/datasets/{ds}/yolo?order={order}&as=suggestions"),
+            yolo,
+            "",
+        ),
+        (
+            format!("/api/v1/datasets/{ds}/cvat?order={order}&as=suggestions"),
+            cvat.as_bytes().to_vec(),
+            "",
+        ),
     ];
     let other = app.browser();
     other.login("client_b").await.ok();
@@ -436,7 +539,10 @@ both!(suggestion_imports_are_scoped, |app| {
     let nobody = app.browser();
     for (path, body, ct) in &calls {
         for (who, want) in [(&other, 404), (&a1, 403), (&nobody, 401)] {
-            let mut r = who.http.post(format!("{}{path}", who.url)).body(body.clone());
+            let mut r = who
+                .http
+                .post(format!("{}{path}", who.url))
+                .body(body.clone());
             if !ct.is_empty() {
                 r = r.header("content-type", *ct);
             }
