@@ -620,10 +620,11 @@ fn text_of(v: &Value) -> Option<String> {
 fn prediction_suggestion(
     spec: &OrderSpec,
     t: &Template,
-    p: &Value,
-    size: Option<(i64, i64)>,
+    pending: &Pending,
+    item_id: i64,
     model: Option<&str>,
-) -> Result<(Value, String, Option<String>, Option<f64>), (&'static str, String)> {
+) -> Result<Incoming, (&'static str, String)> {
+    let (p, size) = (&pending.prediction, pending.size);
     let results: Vec<Value> = p["result"].as_array().cloned().unwrap_or_default();
     let unknown: Vec<String> = results
         .iter()
@@ -675,18 +676,30 @@ fn prediction_suggestion(
     let score = p["score"]
         .as_f64()
         .or_else(|| super::known::lowest(results.iter().filter_map(|r| r["score"].as_f64())));
-    Ok((
-        super::known::suggested_part(spec, r.answer),
+    Ok(Incoming {
+        index: pending.index,
+        item_id,
+        answer: super::known::suggested_part(spec, r.answer),
         model,
-        version,
+        model_version: version,
         score,
-    ))
+    })
 }
 
 /// The item a pending suggestion belongs to: one found, or one the import creates.
 enum Who {
     Item(i64),
     New(usize),
+}
+
+/// A task's model prediction waiting to be read as a suggestion.
+struct Pending {
+    who: Who,
+    /// The task's index.
+    index: usize,
+    prediction: Value,
+    /// The picture's size.
+    size: Option<(i64, i64)>,
 }
 
 /// Imports a Label Studio JSON export into a dataset: each task's annotation (a
@@ -743,8 +756,8 @@ async fn import_labelstudio(
     };
     let template: Option<Template> = spec.as_ref().map(|s| s.template().into_owned());
     let t = template.as_ref();
-    // Model predictions to store as suggestions: (item, task index, prediction, size).
-    let mut pending: Vec<(Who, usize, Value, Option<(i64, i64)>)> = Vec::new();
+    // Model predictions to store as suggestions.
+    let mut pending: Vec<Pending> = Vec::new();
     // Tasks with a model prediction, by index.
     let mut predicted: Vec<bool> = Vec::new();
     let mut outcomes = Vec::with_capacity(tasks.len());
@@ -833,7 +846,12 @@ async fn import_labelstudio(
             };
             out.item_id = Some(item_id);
             if let Some(p) = prediction {
-                pending.push((Who::Item(item_id), index, p, width.zip(height)));
+                pending.push(Pending {
+                    who: Who::Item(item_id),
+                    index,
+                    prediction: p,
+                    size: width.zip(height),
+                });
             }
             if suggest_only {
                 outcomes.push(out);
@@ -867,7 +885,12 @@ async fn import_labelstudio(
                     Some(item_id) => {
                         out.item_id = Some(item_id);
                         if let Some(p) = prediction {
-                            pending.push((Who::Item(item_id), index, p, None));
+                            pending.push(Pending {
+                                who: Who::Item(item_id),
+                                index,
+                                prediction: p,
+                                size: None,
+                            });
                         }
                     }
                     None => {
@@ -891,7 +914,12 @@ async fn import_labelstudio(
                 (Some(item_id), _) => {
                     out.item_id = Some(item_id);
                     if let Some(p) = prediction {
-                        pending.push((Who::Item(item_id), index, p, None));
+                        pending.push(Pending {
+                            who: Who::Item(item_id),
+                            index,
+                            prediction: p,
+                            size: None,
+                        });
                     }
                     match answer {
                         Some(a) => {
@@ -925,7 +953,12 @@ async fn import_labelstudio(
                     let mut meta = Map::new();
                     meta.insert("labelstudio_id".into(), task.id.clone());
                     if let Some(p) = prediction {
-                        pending.push((Who::New(new_items.len()), index, p, None));
+                        pending.push(Pending {
+                            who: Who::New(new_items.len()),
+                            index,
+                            prediction: p,
+                            size: None,
+                        });
                     }
                     seen_text.insert(text.to_owned(), new_items.len());
                     new_items.push(NewItem {
@@ -986,21 +1019,14 @@ async fn import_labelstudio(
             }
             let mut incoming: Vec<Incoming> = Vec::new();
             let mut at: HashMap<i64, usize> = HashMap::new();
-            for (who, index, p, size) in pending {
-                let item_id = match who {
+            for pend in pending {
+                let item_id = match pend.who {
                     Who::Item(i) => i,
                     Who::New(k) => ids[k],
                 };
-                match prediction_suggestion(spec, t, &p, size, q.model.as_deref()) {
-                    Ok((answer, model, model_version, score)) => {
-                        let s = Incoming {
-                            index,
-                            item_id,
-                            answer,
-                            model,
-                            model_version,
-                            score,
-                        };
+                let index = pend.index;
+                match prediction_suggestion(spec, t, &pend, item_id, q.model.as_deref()) {
+                    Ok(s) => {
                         // A later task about the same item wins.
                         match at.get(&item_id) {
                             Some(&k) => incoming[k] = s,
