@@ -104,7 +104,11 @@ fn names(file_name: &str) -> Vec<String> {
 /// order takes suggestions for), its score the lowest `score` of its annotations (none
 /// when they give none); a picture not found (`unknown_item`), with a category the order
 /// lacks (`unknown_class`) or an object that does not fit (`does_not_fit`, e.g. outside
-/// the picture) is dropped with why; the others are stored in one transaction.
+/// the picture) is dropped with why; the others are stored in one transaction. A COCO
+/// results list (a detector's output: a JSON list of annotations with `image_id`,
+/// `category_id`, `bbox` / `segmentation` / `keypoints` and `score`) is read too, with
+/// `as=suggestions` only: its `image_id`s are Mudou's item ids and its categories the
+/// order's, numbered as the order's COCO export numbers them.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/coco", tag = "exports",
     params(("id" = i64, Path), CocoImportQuery), request_body(content = Object, description = "a COCO JSON file"),
     responses((status = 200, body = CocoImportOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -130,12 +134,40 @@ async fn import_coco(
         return Err(ApiError::validation(why).with("field", "order"));
     }
     let qs = coco::questions(&template);
-    let file: Value = serde_json::from_slice(&body)
+    let mut file: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::validation(format!("the body is not JSON: {e}")))?;
+    let suggest = q.as_.unwrap_or_default() == ImportAs::Suggestions;
+    // A COCO results list (a detector's output: annotations only, each with its score) of
+    // pictures by Mudou's ids, the order's categories as its COCO export numbers them.
+    let results = file.is_array();
+    if results {
+        if !suggest {
+            return Err(ApiError::validation(
+                "a COCO results list (annotations only) is a model's output: import it with as=suggestions",
+            )
+            .with("field", "as"));
+        }
+        let anns = file.as_array().cloned().unwrap_or_default();
+        let mut ids: Vec<Value> = Vec::new();
+        for a in &anns {
+            if let Some(i) = a.get("image_id")
+                && !ids.contains(i)
+            {
+                ids.push(i.clone());
+            }
+        }
+        let images: Vec<Value> = ids
+            .into_iter()
+            .map(|i| serde_json::json!({"id": i, "file_name": i.to_string()}))
+            .collect();
+        file = serde_json::json!({"images": images, "annotations": anns,
+                                  "categories": coco::categories(&qs)});
+    }
     let (images, cats) = coco::read_file(&qs, &file)
         .map_err(|e| ApiError::validation(format!("not a COCO file: {e}")))?;
-    if q.as_.unwrap_or_default() == ImportAs::Suggestions {
-        let out = suggest_coco(&state, id, order_id, &spec, &qs, &cats, images, &q).await?;
+    if suggest {
+        let out =
+            suggest_coco(&state, id, order_id, &spec, &qs, &cats, images, &q, results).await?;
         return Ok(Json(CocoImportOut {
             labelled: 0,
             unlabelled: 0,
@@ -226,6 +258,8 @@ async fn suggest_coco(
     cats: &coco::CategoryMap,
     images: Vec<coco::FileImage>,
     q: &CocoImportQuery,
+    // Pictures by Mudou's item id (a results list), not by file name.
+    by_id: bool,
 ) -> ApiResult<SuggestionsOut> {
     let source = SuggestionSource::Import;
     let model = q
@@ -254,13 +288,28 @@ async fn suggest_coco(
             drop(None, "unknown_item", "the picture has no file_name".into());
             continue;
         }
-        let (item_id, w, h) = match super::known::picture_named(
-            &state.store,
-            dataset,
-            &names(&im.file_name),
-        )
-        .await?
-        {
+        let found = if by_id {
+            // The synthetic picture's name is its image_id.
+            let item = im
+                .file_name
+                .trim_matches('"')
+                .parse::<i64>()
+                .ok()
+                .filter(|i| *i > 0);
+            match item {
+                Some(i) => match state.store.dataset_item(dataset, ItemId::new(i)).await {
+                    Ok(c) => Ok((c.id, c.width, c.height)),
+                    Err(mudou_store::StoreError::NotFound) => Err(Some(format!(
+                        "no item {i} in this dataset (a results list names pictures by Mudou's ids, as its COCO export does)"
+                    ))),
+                    Err(e) => return Err(e.into()),
+                },
+                None => Err(Some(format!("image_id {} is not an item id", im.file_name))),
+            }
+        } else {
+            super::known::picture_named(&state.store, dataset, &names(&im.file_name)).await?
+        };
+        let (item_id, w, h) = match found {
             Ok(f) => f,
             Err(reason) => {
                 drop(

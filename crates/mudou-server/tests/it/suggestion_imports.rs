@@ -1,5 +1,6 @@
 //! Model suggestions from files, over HTTP on both engines: Label Studio predictions (with
-//! the items; Mudou's own consensus prediction left alone), COCO with scores, YOLO with
+//! the items; Mudou's own consensus prediction left alone), COCO with scores (a file, and
+//! a detector's results list by Mudou's item ids), YOLO with
 //! Ultralytics' trailing confidence, CVAT, and JSONL per question for a template of two
 //! questions — each stored with its model, version and score, or dropped with why
 //! (unknown item, question or class, an object outside the picture); a garbage file → 422
@@ -478,6 +479,39 @@ both!(suggestions_from_coco_yolo_cvat_and_jsonl, |app| {
     // Every garbage file above left what was stored as it was.
     assert_eq!(got.len(), 4);
     assert_eq!(got["shape_000.jpg"]["model"], "det");
+
+    // A COCO results list (a detector's output): pictures by Mudou's ids, the order's
+    // categories (its COCO export's numbers: circle 1, square 2).
+    let item1 = got["shape_001.jpg"]["item_id"].as_i64().unwrap();
+    let results = json!([
+        {"image_id": item1, "category_id": 2, "bbox": [1, 2, 30, 30], "score": 0.33},
+        {"image_id": item1, "category_id": 1, "bbox": [100, 100, 30, 30], "score": 0.8},
+        {"image_id": 999_999_999, "category_id": 1, "bbox": [1, 2, 30, 30], "score": 0.5}]);
+    let g = post_bytes(
+        &c,
+        &format!("/api/v1/datasets/{ds}/coco?order={order}&as=suggestions&model=rt"),
+        results.to_string().into_bytes(),
+    )
+    .await;
+    let out = g.ok().clone();
+    assert_eq!(out["suggestions"]["stored"], 1, "{out}");
+    assert_eq!(dropped(&out["suggestions"]), drops(&[(1, "unknown_item")]));
+    let got = suggestions(&c, ds, order).await;
+    assert_eq!(got["shape_001.jpg"]["model"], "rt");
+    assert_eq!(got["shape_001.jpg"]["score"], 0.33);
+    assert_eq!(
+        got["shape_001.jpg"]["answer"],
+        json!({"objects": [{"label": "square", "x": 1.0, "y": 2.0, "w": 30.0, "h": 30.0},
+                           {"label": "circle", "x": 100.0, "y": 100.0, "w": 30.0, "h": 30.0}]})
+    );
+    // As known answers a results list is refused.
+    let g = post_bytes(
+        &c,
+        &format!("/api/v1/datasets/{ds}/coco?order={order}"),
+        results.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(g.status.as_u16(), 422, "{}", g.body);
     let metrics = app.metrics().await;
     assert!(
         metrics.contains(
