@@ -585,6 +585,19 @@ both!(suggestion_imports_are_scoped, |app| {
         }
     }
     assert!(suggestions(&c, ds, order).await.is_empty());
+    // The OpenAPI document names the choice `as` (what the fuzzer and scripts send).
+    let doc = c.get("/api/openapi.json").await.ok().clone();
+    for f in ["coco", "yolo", "cvat", "labelstudio"] {
+        let params = &doc["paths"][format!("/api/v1/datasets/{{id}}/{f}")]["post"]["parameters"];
+        assert!(
+            params
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "as" && p["in"] == "query"),
+            "{f}: {params}"
+        );
+    }
     // The client's own: each stores its one suggestion.
     for (path, body, ct) in &calls {
         let mut r = c.http.post(format!("{}{path}", c.url)).body(body.clone());
