@@ -517,18 +517,55 @@ impl Classes<'_> {
 /// picture), before the kind's own checks (the caller runs them, as for a submitted
 /// answer). `Err` names the line and what is wrong with it.
 pub fn objects_from_file(c: &Classes<'_>, text: &str, size: (i64, i64)) -> Result<Value, String> {
+    read_lines(c, text, size, false).map(|(objects, _)| objects)
+}
+
+/// A model's label file (Ultralytics' `save_txt` with `save_conf`: each line's last number
+/// the object's confidence, after its box, outline, corners or points) as the question's
+/// answer and the confidences of the lines that give one (a line without one is read as
+/// [`objects_from_file`] reads it). `Err` names the line and what is wrong with it.
+pub fn scored_objects_from_file(
+    c: &Classes<'_>,
+    text: &str,
+    size: (i64, i64),
+) -> Result<(Value, Vec<f64>), String> {
+    read_lines(c, text, size, true)
+}
+
+fn read_lines(
+    c: &Classes<'_>,
+    text: &str,
+    size: (i64, i64),
+    scored: bool,
+) -> Result<(Value, Vec<f64>), String> {
     let kind = Drawing::of(c.q).ok_or("the question draws nothing")?;
     let (w, h) = (size.0 as f64, size.1 as f64);
     let mut out = Vec::new();
+    let mut scores = Vec::new();
     for (ln, line) in text.lines().enumerate() {
         let at = |e: String| format!("line {}: {e}", ln + 1);
         let mut parts = line.split_whitespace();
         let Some(class) = parts.next() else { continue };
         let label = c.label(class).map_err(at)?;
-        let v: Vec<f64> = parts
+        let mut v: Vec<f64> = parts
             .map(|s| s.parse::<f64>().ok().filter(|f| f.is_finite()))
             .collect::<Option<_>>()
             .ok_or_else(|| at("a coordinate is not a number".into()))?;
+        // One number more than the drawing takes: the confidence.
+        let with_conf = scored
+            && match kind {
+                Drawing::Boxes => v.len() == 5,
+                Drawing::RotatedBox => v.len() == 9,
+                Drawing::Polygon | Drawing::Mask => v.len() % 2 == 1,
+                Drawing::Keypoints => v.len() == 5 + c.kpt_dims * skeleton_len(c.q),
+                Drawing::Polyline => false,
+            };
+        if with_conf && let Some(conf) = v.pop() {
+            if !(0.0..=1.0).contains(&conf) {
+                return Err(at(format!("the confidence {conf} is not between 0 and 1")));
+            }
+            scores.push(conf);
+        }
         // A pose line's visibility flags (every third number after the box) are 0, 1 or 2.
         let flag =
             |i: usize| kind == Drawing::Keypoints && c.kpt_dims == 3 && i >= 4 && (i - 4) % 3 == 2;
@@ -636,7 +673,7 @@ pub fn objects_from_file(c: &Classes<'_>, text: &str, size: (i64, i64)) -> Resul
         }
         out.push(Value::Object(o));
     }
-    Ok(Value::Array(out))
+    Ok((Value::Array(out), scores))
 }
 
 /// Pixels to 1/100 px: 6 normalised decimals carry a coordinate to within 0.005 px on
@@ -811,6 +848,40 @@ mod tests {
         );
         let q = question("polyline", json!({}));
         assert!(unsupported(&q).unwrap().contains("CVAT"));
+    }
+
+    #[test]
+    fn a_model_s_confidence_is_the_last_number() {
+        let size = (100, 100);
+        let q = question("boxes", json!({}));
+        let c = Classes {
+            q: &q,
+            names: None,
+            kpt_dims: 3,
+        };
+        let (o, s) =
+            scored_objects_from_file(&c, "1 0.5 0.5 0.2 0.2 0.87\n0 0.3 0.3 0.1 0.1\n", size)
+                .unwrap();
+        assert_eq!(o.as_array().unwrap().len(), 2);
+        assert_eq!(o[0]["label"], "car");
+        assert_eq!(o[0]["x"], json!(40.0));
+        assert_eq!(s, vec![0.87]);
+        assert!(
+            scored_objects_from_file(&c, "1 0.5 0.5 0.2 0.2 1.5", size)
+                .unwrap_err()
+                .contains("confidence 1.5")
+        );
+        // Known answers take no confidence.
+        assert!(objects_from_file(&c, "1 0.5 0.5 0.2 0.2 0.87", size).is_err());
+        let q = question("polygon", json!({}));
+        let c = Classes {
+            q: &q,
+            names: None,
+            kpt_dims: 3,
+        };
+        let (o, s) = scored_objects_from_file(&c, "0 0.1 0.1 0.5 0.1 0.5 0.5 0.25", size).unwrap();
+        assert_eq!(o[0]["points"].as_array().unwrap().len(), 3);
+        assert_eq!(s, vec![0.25]);
     }
 
     #[test]

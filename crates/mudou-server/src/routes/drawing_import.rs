@@ -6,8 +6,9 @@
 //! the rest is stored in one transaction, merged question by question into what each item
 //! knew. A picture the file lists with no objects (a YOLO empty label file, a CVAT
 //! `<image>` without shapes) was looked at and holds nothing: its known answer becomes the
-//! empty list ("unlabelled"). Model suggestions (issue 29) will come from these files
-//! later; nothing here makes them yet.
+//! empty list ("unlabelled"). With `?as=suggestions` a model's file (YOLO lines with their
+//! trailing confidence) becomes the order's model suggestions instead, one per picture,
+//! through `routes::suggestions::store_suggestions`.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -16,14 +17,16 @@ use axum::extract::{DefaultBodyLimit, State};
 use bytes::Bytes;
 use mudou_domain::formats::{cvat, drawing_question, yolo};
 use mudou_domain::template::Question;
-use mudou_domain::{DatasetId, ItemId, OrderId};
-use mudou_store::now_millis;
+use mudou_domain::{DatasetId, ItemId, OrderId, OrderSpec};
+use mudou_store::{SuggestionSource, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+use super::known::ImportAs;
+use super::suggestions::{Dropped, Incoming, SuggestionsOut, store_suggestions};
 use super::types::ErrorBody;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
@@ -48,6 +51,15 @@ pub struct DrawingImportQuery {
     #[param(value_type = Option<i64>)]
     #[schema(value_type = Option<i64>)]
     pub order: Option<OrderId>,
+    /// `known` (default): the pictures' known answers; `suggestions`: the order's model
+    /// suggestions (a YOLO line's last number, after its drawing, is its confidence; a
+    /// picture's score is its lowest).
+    #[serde(rename = "as", default)]
+    pub as_: Option<ImportAs>,
+    /// With `as=suggestions`: the model's name (default `yolo` or `cvat`).
+    pub model: Option<String>,
+    /// With `as=suggestions`: the model's version.
+    pub model_version: Option<String>,
 }
 
 /// What became of one picture of the file.
@@ -69,7 +81,11 @@ pub struct DrawingImportOut {
     pub labelled: usize,
     pub unlabelled: usize,
     pub skipped: usize,
+    /// Known answers: each picture's outcome (empty with `as=suggestions`).
     pub images: Vec<DrawingImageOutcome>,
+    /// With `as=suggestions`: what was stored and what dropped (a picture's index, why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<SuggestionsOut>,
 }
 
 /// The order's drawing question, checked to be one `format` carries.
@@ -79,7 +95,7 @@ async fn question_for(
     dataset: DatasetId,
     order: Option<OrderId>,
     unsupported: fn(&Question) -> Option<String>,
-) -> ApiResult<Question> {
+) -> ApiResult<(Question, OrderId, OrderSpec)> {
     state
         .store
         .get_dataset(client.org_id, dataset)
@@ -97,7 +113,44 @@ async fn question_for(
     if let Some(reason) = unsupported(q) {
         return Err(ApiError::validation(reason).with("field", "order"));
     }
-    Ok(q.clone())
+    let q = q.clone();
+    drop(t);
+    Ok((q, order, spec))
+}
+
+/// Where an import's pictures go: known answers, or an order's model suggestions.
+enum Target {
+    Known,
+    Suggestions {
+        order: OrderId,
+        spec: Box<OrderSpec>,
+        model: String,
+        model_version: Option<String>,
+        incoming: Vec<Incoming>,
+        at: HashMap<i64, usize>,
+        dropped: Vec<Dropped>,
+    },
+}
+
+impl Target {
+    fn of(q: &DrawingImportQuery, order: OrderId, spec: OrderSpec, format: &str) -> Target {
+        match q.as_.unwrap_or_default() {
+            ImportAs::Known => Target::Known,
+            ImportAs::Suggestions => Target::Suggestions {
+                order,
+                spec: Box::new(spec),
+                model: q
+                    .model
+                    .clone()
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| format.to_owned()),
+                model_version: q.model_version.clone(),
+                incoming: Vec::new(),
+                at: HashMap::new(),
+                dropped: Vec::new(),
+            },
+        }
+    }
 }
 
 /// Collects the outcomes and known answers, then stores them in one transaction.
@@ -106,21 +159,41 @@ struct Outcomes {
     images: Vec<DrawingImageOutcome>,
     known: Vec<(ItemId, String)>,
     known_at: HashMap<i64, usize>,
+    target: Target,
+    /// Pictures seen, in file order.
+    seen: usize,
 }
 
 impl Outcomes {
-    fn new(q: Question) -> Self {
+    fn new(q: Question, target: Target) -> Self {
         Outcomes {
             q,
             images: Vec::new(),
             known: Vec::new(),
             known_at: HashMap::new(),
+            target,
+            seen: 0,
         }
     }
 
     fn skip(&mut self, file_name: String, item_id: Option<i64>, reason: String) {
+        let index = self.seen;
+        self.seen += 1;
+        if let Target::Suggestions { dropped, .. } = &mut self.target {
+            let code = match item_id {
+                None => "unknown_item",
+                Some(_) => super::known::refusal_code(&reason),
+            };
+            dropped.push(Dropped {
+                index,
+                item_id,
+                code,
+                reason: format!("{file_name}: {reason}"),
+            });
+            return;
+        }
         self.images.push(DrawingImageOutcome {
-            index: self.images.len(),
+            index,
             file_name,
             outcome: "skipped",
             item_id,
@@ -130,10 +203,45 @@ impl Outcomes {
 
     /// Checks `objects` by the question for a `size` picture and keeps the answer, or
     /// skips the picture with why.
-    fn add(&mut self, file_name: String, item_id: i64, size: (i64, i64), objects: Value) {
+    fn add(
+        &mut self,
+        file_name: String,
+        item_id: i64,
+        size: (i64, i64),
+        objects: Value,
+        score: Option<f64>,
+    ) {
         match self.q.kind().parse(&self.q, &objects, Some(size)) {
             Err(e) => self.skip(file_name, Some(item_id), format!("object {}", e.message)),
             Ok(answer) => {
+                let index = self.seen;
+                self.seen += 1;
+                if let Target::Suggestions {
+                    model,
+                    model_version,
+                    incoming,
+                    at,
+                    ..
+                } = &mut self.target
+                {
+                    let s = Incoming {
+                        index,
+                        item_id,
+                        answer: json!({ self.q.key.as_str(): answer }),
+                        model: model.clone(),
+                        model_version: model_version.clone(),
+                        score,
+                    };
+                    // A later entry for the same picture replaces the earlier one.
+                    match at.get(&item_id) {
+                        Some(&k) => incoming[k] = s,
+                        None => {
+                            at.insert(item_id, incoming.len());
+                            incoming.push(s);
+                        }
+                    }
+                    return;
+                }
                 let empty = answer.as_array().is_some_and(Vec::is_empty);
                 let known = json!({ self.q.key.as_str(): answer }).to_string();
                 // A later entry for the same picture replaces the earlier one.
@@ -145,7 +253,7 @@ impl Outcomes {
                     }
                 }
                 self.images.push(DrawingImageOutcome {
-                    index: self.images.len(),
+                    index,
                     file_name,
                     outcome: if empty { "unlabelled" } else { "labelled" },
                     item_id: Some(item_id),
@@ -156,6 +264,28 @@ impl Outcomes {
     }
 
     async fn store(self, state: &AppState, dataset: DatasetId) -> ApiResult<DrawingImportOut> {
+        if let Target::Suggestions {
+            order,
+            spec,
+            incoming,
+            dropped,
+            ..
+        } = self.target
+        {
+            let source = SuggestionSource::Import;
+            let mut out = SuggestionsOut::default();
+            for d in dropped {
+                out.drop_one(state, source, d);
+            }
+            let out = store_suggestions(state, order, &spec, incoming, source, out).await?;
+            return Ok(DrawingImportOut {
+                labelled: 0,
+                unlabelled: 0,
+                skipped: 0,
+                images: Vec::new(),
+                suggestions: Some(out),
+            });
+        }
         state
             .store
             .import_known_answers(
@@ -172,6 +302,7 @@ impl Outcomes {
             unlabelled: count("unlabelled"),
             skipped: count("skipped"),
             images: self.images,
+            suggestions: None,
         })
     }
 }
@@ -224,6 +355,13 @@ fn base_name(path: &str) -> &str {
 /// whose file name without its extension is the file's stem; a stem several pictures share
 /// is skipped as ambiguous. Class names, when the ZIP has them, must be the order's option
 /// keys. A pose ZIP's `kpt_shape` must fit the order's skeleton.
+///
+/// With `as=suggestions` (and `model`, `model_version`), each picture's objects become the
+/// order's model suggestion instead: a line may end with the object's confidence
+/// (Ultralytics' `save_txt(save_conf=True)`), the picture's score is the lowest; a
+/// picture not found (`unknown_item`), with a class the order lacks (`unknown_class`) or
+/// an object that does not fit (`does_not_fit`, e.g. outside the picture) is dropped with
+/// why, the others stored in one transaction.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/yolo", tag = "exports",
     params(("id" = i64, Path), DrawingImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a ZIP of YOLO label files (sent as application/zip or application/octet-stream)"),
@@ -235,7 +373,10 @@ async fn import_yolo(
     Query(q): Query<DrawingImportQuery>,
     body: Bytes,
 ) -> ApiResult<Json<DrawingImportOut>> {
-    let question = question_for(&state, &client, id, q.order, yolo::unsupported).await?;
+    let (question, order, spec) =
+        question_for(&state, &client, id, q.order, yolo::unsupported).await?;
+    let target = Target::of(&q, order, spec, "yolo");
+    let scored = matches!(target, Target::Suggestions { .. });
     let entries = zip_texts(&body, |n| {
         n.ends_with(".txt") || base_name(n) == "data.yaml" || base_name(n) == "obj.names"
     })?;
@@ -301,7 +442,7 @@ async fn import_yolo(
         names: names.as_deref(),
         kpt_dims,
     };
-    let mut out = Outcomes::new(question.clone());
+    let mut out = Outcomes::new(question.clone(), target);
     for (name, text) in files {
         let base = base_name(name);
         let stem = &base[..base.len() - ".txt".len()];
@@ -340,8 +481,14 @@ async fn import_yolo(
             );
             continue;
         };
-        match yolo::objects_from_file(&classes, text, (w, h)) {
-            Ok(objects) => out.add(name.clone(), pic.id, (w, h), objects),
+        let read = if scored {
+            yolo::scored_objects_from_file(&classes, text, (w, h))
+                .map(|(o, s)| (o, super::known::lowest(s)))
+        } else {
+            yolo::objects_from_file(&classes, text, (w, h)).map(|o| (o, None))
+        };
+        match read {
+            Ok((objects, score)) => out.add(name.clone(), pic.id, (w, h), objects, score),
             Err(e) => out.skip(name.clone(), Some(pic.id), e),
         }
     }
@@ -352,7 +499,8 @@ async fn import_yolo(
 /// known answers of the dataset's pictures, for the order's drawing question (every
 /// drawing kind). Each `<image>` is found by its name (the full path, else the base
 /// name); its `width` and `height` must be the picture's. Labels must be the order's
-/// option keys, attributes its attributes (`true`/`false` for a yes/no one).
+/// option keys, attributes its attributes (`true`/`false` for a yes/no one). With
+/// `as=suggestions`, the order's model suggestions instead, dropped with why as for YOLO.
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/cvat", tag = "exports",
     params(("id" = i64, Path), DrawingImportQuery),
     request_body(content = String, content_type = "application/xml"),
@@ -364,7 +512,9 @@ async fn import_cvat(
     Query(q): Query<DrawingImportQuery>,
     body: Bytes,
 ) -> ApiResult<Json<DrawingImportOut>> {
-    let question = question_for(&state, &client, id, q.order, cvat::unsupported).await?;
+    let (question, order, spec) =
+        question_for(&state, &client, id, q.order, cvat::unsupported).await?;
+    let target = Target::of(&q, order, spec, "cvat");
     let xml = if body.starts_with(b"PK\x03\x04") {
         let entries = zip_texts(&body, |n| base_name(n) == "annotations.xml")?;
         entries
@@ -376,7 +526,7 @@ async fn import_cvat(
         String::from_utf8(body.to_vec()).map_err(|_| unreadable("the file is not UTF-8 XML"))?
     };
     let images = cvat::read(&xml, &question).map_err(unreadable)?;
-    let mut out = Outcomes::new(question.clone());
+    let mut out = Outcomes::new(question.clone(), target);
     for image in images {
         let mut names = vec![image.name.clone()];
         let base = base_name(&image.name.replace('\\', "/")).to_owned();
@@ -421,7 +571,7 @@ async fn import_cvat(
             continue;
         }
         match image.objects {
-            Ok(objects) => out.add(image.name, item_id, (w, h), objects),
+            Ok(objects) => out.add(image.name, item_id, (w, h), objects, None),
             Err(e) => out.skip(image.name, Some(item_id), e),
         }
     }

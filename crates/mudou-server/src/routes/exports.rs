@@ -871,6 +871,7 @@ async fn export_order(
                     order.seed,
                     spec.template().into_owned(),
                     pick,
+                    state.store.order_suggestions(id).await?,
                 )?,
             )),
         ),

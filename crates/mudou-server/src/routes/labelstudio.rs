@@ -1,16 +1,18 @@
 //! Label Studio JSON, both ways: an order's results as a Label Studio export (each template
 //! question as results keyed by its name; the consensus as a prediction, each annotator's
-//! labels as annotations, gold as a ground-truth annotation; pictures by signed links that
-//! work in Label Studio without a Mudou login) and a Label Studio export as the known
-//! answers of a dataset's items (question by question, merged into what each item knew).
+//! labels as annotations, gold as a ground-truth annotation, the order's model suggestions
+//! as predictions beside it; pictures by signed links that work in Label Studio without a
+//! Mudou login) and a Label Studio export as the known answers of a dataset's items
+//! (question by question, merged into what each item knew), its model predictions as the
+//! order's suggestions.
 
 use std::collections::HashMap;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, header};
 use mudou_domain::labelstudio::{read_results, results_from_answer};
-use mudou_domain::{DatasetId, FieldKind, ItemId, OrderId, Template};
-use mudou_store::{ItemContent, NewItem, now_millis};
+use mudou_domain::{DatasetId, FieldKind, ItemId, OrderId, OrderSpec, Template};
+use mudou_store::{ItemContent, NewItem, Suggestion, SuggestionSource, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -18,6 +20,8 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::exports::{Page, Part, Pick, list_entry, parse, pseudonym};
+use super::known::ImportAs;
+use super::suggestions::{Dropped, Incoming, SuggestionsOut, store_suggestions};
 use super::types::ErrorBody;
 use crate::auth::ClientCaller;
 use crate::error::{ApiError, ApiResult};
@@ -73,14 +77,22 @@ fn item_field(t: &Template, it_kind: &str) -> String {
 /// name, and `file_name` with its path), `annotations` with each annotator's own answer
 /// (`completed_by` a pseudonym; a skip is a cancelled annotation) and the gold answer
 /// (`ground_truth`), and `predictions` with the consensus (`score` = its confidence; the
-/// item's state in the task's `meta`).
+/// item's state in the task's `meta`) and the item's model suggestion from `suggestions`
+/// (the order's; `model_version` and `score` its own; a planted one never goes out), so
+/// that a task imported with a model's predictions goes back out with them.
 pub(super) fn export_parts(
     state: &AppState,
     headers: &HeaderMap,
     seed: i64,
     template: Template,
     pick: Pick,
+    suggestions: Vec<Suggestion>,
 ) -> ApiResult<Vec<Part>> {
+    let suggested: HashMap<i64, Suggestion> = suggestions
+        .into_iter()
+        .filter(|s| s.source != SuggestionSource::Planted.as_str())
+        .map(|s| (s.item_id, s))
+        .collect();
     let base = public_base(state, headers);
     let settings = state.settings.clone();
     let now = now_millis();
@@ -157,7 +169,7 @@ pub(super) fn export_parts(
                     "result": results(&parse(it.gold.as_deref()), &format!("{}g", it.item_id)),
                     "was_cancelled": false, "ground_truth": true, "completed_by": "gold"}));
             }
-            let predictions: Vec<Value> = pick
+            let mut predictions: Vec<Value> = pick
                 .answer(it)
                 .map(|a| {
                     json!({"model_version": CONSENSUS,
@@ -166,6 +178,19 @@ pub(super) fn export_parts(
                 })
                 .into_iter()
                 .collect();
+            if let Some(s) = suggested.get(&it.item_id) {
+                let answer = parse(Some(&s.answer));
+                // Label Studio tells a prediction's model by its version alone; the model's
+                // name rides in `meta` (read back by the import).
+                let version = s.model_version.clone().unwrap_or_else(|| s.model.clone());
+                let mut p = json!({"model_version": version,
+                    "result": results(&answer, &format!("{}s", it.item_id)),
+                    "meta": {"model": s.model, "model_version": s.model_version}});
+                if let Some(score) = s.score {
+                    p["score"] = json!(score);
+                }
+                predictions.push(p);
+            }
             let mut task = json!({
                 "id": it.item_id, "data": data, "annotations": annotations,
                 "predictions": predictions,
@@ -202,6 +227,13 @@ pub struct LsImportQuery {
     #[param(value_type = Option<i64>)]
     #[schema(value_type = Option<i64>)]
     pub order: Option<OrderId>,
+    /// `known` (default): annotations become known answers and, with `order`, the tasks'
+    /// model predictions become that order's suggestions too; `suggestions`: only the
+    /// predictions, as the order's suggestions (`order` required; no item is created).
+    #[serde(rename = "as", default)]
+    pub as_: Option<ImportAs>,
+    /// The model's name for the predictions (default: each prediction's `model_version`).
+    pub model: Option<String>,
 }
 
 /// One task of a Label Studio JSON export (other fields are ignored).
@@ -251,7 +283,12 @@ pub struct LsImportOut {
     pub created: usize,
     pub unlabelled: usize,
     pub skipped: usize,
+    /// Each task's known-answer outcome (empty with `as=suggestions`).
     pub tasks: Vec<LsTaskOutcome>,
+    /// With `order`: the tasks' model predictions stored as its suggestions, or dropped
+    /// (the task's index, why); absent when no task carried a model's prediction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<SuggestionsOut>,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -559,6 +596,112 @@ fn task_answer(
     Ok((answer.map(Value::Object), note))
 }
 
+/// The model prediction a task carries for the order's suggestion: the last one that is
+/// not Mudou's own consensus.
+fn model_prediction(predictions: &[Value]) -> Option<&Value> {
+    predictions
+        .iter()
+        .rfind(|p| p["model_version"] != CONSENSUS && p.is_object())
+}
+
+/// A string or number as text (Label Studio writes `model_version` as either).
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A model prediction of a task as a suggestion for `item_id`: its results read by the
+/// order's template, all of them (a result the template cannot read drops the prediction:
+/// a half-understood suggestion is not shown), `score` the prediction's, else the lowest
+/// of its results'. `Err` is the drop's code and reason.
+fn prediction_suggestion(
+    spec: &OrderSpec,
+    t: &Template,
+    pending: &Pending,
+    item_id: i64,
+    model: Option<&str>,
+) -> Result<Incoming, (&'static str, String)> {
+    let (p, size) = (&pending.prediction, pending.size);
+    let results: Vec<Value> = p["result"].as_array().cloned().unwrap_or_default();
+    let unknown: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            let from = r["from_name"].as_str().unwrap_or_default();
+            (t.question(from).is_none() && !(from.contains('.') && r["type"] == "choices"))
+                .then(|| format!("{from:?}"))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err((
+            "unknown_question",
+            format!(
+                "the prediction answers {}, not questions of the order",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    let r = read_results(t, &results, &|_| size);
+    if !r.refused.is_empty() {
+        let why = r.refused.join("; ");
+        return Err((super::known::refusal_code(&why), why));
+    }
+    if !r.left_out.is_empty() {
+        let why = format!(
+            "the prediction holds what the order cannot read: {}",
+            r.left_out.join(", ")
+        );
+        let code = if why.contains("does not offer") || why.contains("class it does not have") {
+            "unknown_class"
+        } else {
+            "does_not_fit"
+        };
+        return Err((code, why));
+    }
+    if r.answer.is_empty() {
+        return Err((
+            "does_not_fit",
+            "the prediction answers none of the order's questions".into(),
+        ));
+    }
+    let version = text_of(&p["model_version"]);
+    let model = model
+        .map(str::to_owned)
+        .filter(|m| !m.trim().is_empty())
+        .or_else(|| text_of(&p["meta"]["model"]))
+        .or_else(|| version.clone())
+        .unwrap_or_else(|| "labelstudio".into());
+    let score = p["score"]
+        .as_f64()
+        .or_else(|| super::known::lowest(results.iter().filter_map(|r| r["score"].as_f64())));
+    Ok(Incoming {
+        index: pending.index,
+        item_id,
+        answer: super::known::suggested_part(spec, r.answer),
+        model,
+        model_version: version,
+        score,
+    })
+}
+
+/// The item a pending suggestion belongs to: one found, or one the import creates.
+enum Who {
+    Item(i64),
+    New(usize),
+}
+
+/// A task's model prediction waiting to be read as a suggestion.
+struct Pending {
+    who: Who,
+    /// The task's index.
+    index: usize,
+    prediction: Value,
+    /// The picture's size.
+    size: Option<(i64, i64)>,
+}
+
 /// Imports a Label Studio JSON export into a dataset: each task's annotation (a
 /// ground-truth one, else Mudou's consensus prediction, else the last annotation) becomes
 /// the item's known answer, merged question by question into what the item knew (questions
@@ -575,6 +718,14 @@ fn task_answer(
 /// question's objects (fewer than 3 points, a point outside the picture, a brush of another
 /// size, a class the question lacks) is skipped whole with the reason. Every task's outcome
 /// is answered.
+///
+/// With `order`, each task's model prediction (the last one that is not Mudou's own
+/// consensus) becomes the order's suggestion for the task's item, read by its template,
+/// with the prediction's `model_version` (the model's name too, unless `model` or the
+/// prediction's `meta.model`, as Mudou's export writes it, names it)
+/// and `score`; a prediction the template cannot read whole, of an unknown question or
+/// class, or of a task whose item is not found is dropped with why (`suggestions`). With
+/// `as=suggestions` only the predictions are read (no known answer is set, no item made).
 #[utoipa::path(post, path = "/api/v1/datasets/{id}/labelstudio", tag = "exports",
     params(("id" = i64, Path), LsImportQuery), request_body = Vec<LsTask>,
     responses((status = 200, body = LsImportOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -590,16 +741,25 @@ async fn import_labelstudio(
         .get_dataset(client.org_id, id)
         .await
         .map_err(ApiError::not_found_as("dataset"))?;
-    let template: Option<Template> = match q.order {
+    let suggest_only = q.as_.unwrap_or_default() == ImportAs::Suggestions;
+    let spec: Option<OrderSpec> = match q.order {
+        None if suggest_only => {
+            return Err(ApiError::validation(
+                "name the order the suggestions are for: ?order=ORDER",
+            )
+            .with("field", "order"));
+        }
         None => None,
-        Some(order_id) => Some(
-            super::known::order_of_dataset(&state, client.org_id, id, order_id)
-                .await?
-                .template()
-                .into_owned(),
-        ),
+        Some(order_id) => {
+            Some(super::known::order_of_dataset(&state, client.org_id, id, order_id).await?)
+        }
     };
+    let template: Option<Template> = spec.as_ref().map(|s| s.template().into_owned());
     let t = template.as_ref();
+    // Model predictions to store as suggestions.
+    let mut pending: Vec<Pending> = Vec::new();
+    // Tasks with a model prediction, by index.
+    let mut predicted: Vec<bool> = Vec::new();
     let mut outcomes = Vec::with_capacity(tasks.len());
     let mut known: Vec<(ItemId, String)> = Vec::new();
     // Position in `known` of each item's answer: a later task about the same item wins
@@ -625,6 +785,10 @@ async fn import_labelstudio(
             reason: None,
         };
         let annotation = pick_annotation(&task.annotations, &task.predictions);
+        let prediction = model_prediction(&task.predictions)
+            .filter(|_| spec.is_some())
+            .cloned();
+        predicted.push(prediction.is_some());
         let str_of = |v: &Value| v.as_str().map(str::to_owned);
         let Some((key, content, image)) = task_content(&task.data, t) else {
             out.reason = Some(match t {
@@ -681,6 +845,18 @@ async fn import_labelstudio(
                 }
             };
             out.item_id = Some(item_id);
+            if let Some(p) = prediction {
+                pending.push(Pending {
+                    who: Who::Item(item_id),
+                    index,
+                    prediction: p,
+                    size: width.zip(height),
+                });
+            }
+            if suggest_only {
+                outcomes.push(out);
+                continue;
+            }
             let (answer, note) = match task_answer(t, annotation, width.zip(height), true) {
                 Ok(a) => a,
                 Err(why) => {
@@ -704,6 +880,26 @@ async fn import_labelstudio(
                 outcomes.push(out);
                 continue;
             }
+            if suggest_only {
+                match state.store.text_item_by_body(id, text).await? {
+                    Some(item_id) => {
+                        out.item_id = Some(item_id);
+                        if let Some(p) = prediction {
+                            pending.push(Pending {
+                                who: Who::Item(item_id),
+                                index,
+                                prediction: p,
+                                size: None,
+                            });
+                        }
+                    }
+                    None => {
+                        out.reason = Some("no text item of this dataset has the task's text".into())
+                    }
+                }
+                outcomes.push(out);
+                continue;
+            }
             let (answer, note) = match task_answer(t, annotation, None, false) {
                 Ok(a) => a,
                 Err(why) => {
@@ -717,6 +913,14 @@ async fn import_labelstudio(
             match (existing, seen_text.get(text)) {
                 (Some(item_id), _) => {
                     out.item_id = Some(item_id);
+                    if let Some(p) = prediction {
+                        pending.push(Pending {
+                            who: Who::Item(item_id),
+                            index,
+                            prediction: p,
+                            size: None,
+                        });
+                    }
                     match answer {
                         Some(a) => {
                             out.outcome = "labelled";
@@ -748,6 +952,14 @@ async fn import_labelstudio(
                     let tag = str_of(&task.data["tag"]).unwrap_or_default();
                     let mut meta = Map::new();
                     meta.insert("labelstudio_id".into(), task.id.clone());
+                    if let Some(p) = prediction {
+                        pending.push(Pending {
+                            who: Who::New(new_items.len()),
+                            index,
+                            prediction: p,
+                            size: None,
+                        });
+                    }
                     seen_text.insert(text.to_owned(), new_items.len());
                     new_items.push(NewItem {
                         content: ItemContent::Text {
@@ -765,18 +977,84 @@ async fn import_labelstudio(
         }
         outcomes.push(out);
     }
-    let ids = state
-        .store
-        .import_known_answers(
-            id,
-            &known,
-            &new_items,
-            now_millis(),
-            &super::known::merge_known,
-        )
-        .await?;
-    for (k, item_id) in ids.into_iter().enumerate() {
-        outcomes[new_at[k]].item_id = Some(item_id);
+    let mut ids = Vec::new();
+    if !suggest_only {
+        ids = state
+            .store
+            .import_known_answers(
+                id,
+                &known,
+                &new_items,
+                now_millis(),
+                &super::known::merge_known,
+            )
+            .await?;
+        for (k, item_id) in ids.iter().enumerate() {
+            outcomes[new_at[k]].item_id = Some(*item_id);
+        }
+    }
+    let suggestions = match (&spec, t) {
+        (Some(spec), Some(t)) if suggest_only || predicted.contains(&true) => {
+            let source = SuggestionSource::Import;
+            let mut out = SuggestionsOut::default();
+            // A task with a prediction whose item was not found.
+            for (o, _) in outcomes
+                .iter()
+                .zip(&predicted)
+                .filter(|(o, p)| **p && o.item_id.is_none())
+            {
+                out.drop_one(
+                    &state,
+                    source,
+                    Dropped {
+                        index: o.index,
+                        item_id: None,
+                        code: "unknown_item",
+                        reason: o
+                            .reason
+                            .clone()
+                            .unwrap_or_else(|| "the task's item is not found".into()),
+                    },
+                );
+            }
+            let mut incoming: Vec<Incoming> = Vec::new();
+            let mut at: HashMap<i64, usize> = HashMap::new();
+            for pend in pending {
+                let item_id = match pend.who {
+                    Who::Item(i) => i,
+                    Who::New(k) => ids[k],
+                };
+                let index = pend.index;
+                match prediction_suggestion(spec, t, &pend, item_id, q.model.as_deref()) {
+                    Ok(s) => {
+                        // A later task about the same item wins.
+                        match at.get(&item_id) {
+                            Some(&k) => incoming[k] = s,
+                            None => {
+                                at.insert(item_id, incoming.len());
+                                incoming.push(s);
+                            }
+                        }
+                    }
+                    Err((code, reason)) => out.drop_one(
+                        &state,
+                        source,
+                        Dropped {
+                            index,
+                            item_id: Some(item_id),
+                            code,
+                            reason,
+                        },
+                    ),
+                }
+            }
+            let order_id = q.order.expect("a spec comes with its order");
+            Some(store_suggestions(&state, order_id, spec, incoming, source, out).await?)
+        }
+        _ => None,
+    };
+    if suggest_only {
+        outcomes.clear();
     }
     let count = |o: &str| outcomes.iter().filter(|t| t.outcome == o).count();
     Ok(Json(LsImportOut {
@@ -785,6 +1063,7 @@ async fn import_labelstudio(
         unlabelled: count("unlabelled"),
         skipped: count("skipped"),
         tasks: outcomes,
+        suggestions,
     }))
 }
 

@@ -35,6 +35,7 @@ mod skills;
 mod stress;
 mod suggest_quality;
 mod suggest_report;
+mod suggestion_imports;
 mod suggestions;
 mod tokens;
 mod trust;

@@ -3,6 +3,9 @@
 // choices and boxes), or a COCO JSON, YOLO ZIP or CVAT XML file read with an order's drawing
 // question (the file is posted as it is; the order is required). The server answers each
 // task's or picture's outcome; the panel counts them and lists what it skipped and why.
+// Or, as "model suggestions" (a robot), the same files (plus a JSONL of a model's answers)
+// become an order's model suggestions (`?as=suggestions`; the order is required): the server
+// answers what it stored and what it dropped, each with its code and why.
 
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../../api';
@@ -19,12 +22,21 @@ interface TaskOutcome {
   reason: string | null;
 }
 
+/** What an import of model suggestions answers (`SuggestionsOut`). */
+export interface SuggestionsOut {
+  stored: number;
+  kept_planted: number;
+  /** Index: a JSONL line (from 1), a task or a picture (from 0). */
+  dropped: { index: number; item_id: number | null; code: string; reason: string }[];
+}
+
 export interface LsImportOut {
   labelled: number;
   created: number;
   unlabelled: number;
   skipped: number;
   tasks: TaskOutcome[];
+  suggestions?: SuggestionsOut;
 }
 
 /** What the COCO, YOLO and CVAT imports answer: one outcome per picture of the file. */
@@ -33,9 +45,13 @@ export interface ImagesImportOut {
   unlabelled: number;
   skipped: number;
   images: { index: number; file_name: string; outcome: 'labelled' | 'unlabelled' | 'skipped'; item_id: number | null; reason: string | null }[];
+  suggestions?: SuggestionsOut;
 }
 
-export type ImportFormat = 'labelstudio' | 'coco' | 'yolo' | 'cvat';
+export type ImportFormat = 'labelstudio' | 'coco' | 'yolo' | 'cvat' | 'jsonl';
+
+/** What the file's answers become: known answers, or an order's model suggestions. */
+export type ImportAs = 'known' | 'suggestions';
 
 /** The formats offered, each with its icon, the files it takes and the type it is sent as. */
 export const FORMATS: { key: ImportFormat; icon: IconName; accept: string; file: Key; hint: Key }[] = [
@@ -43,10 +59,33 @@ export const FORMATS: { key: ImportFormat; icon: IconName; accept: string; file:
   { key: 'coco', icon: 'polygon', accept: '.json,application/json', file: 'ls_import_file', hint: 'import_hint_coco' },
   { key: 'yolo', icon: 'box', accept: '.zip,application/zip', file: 'import_file_zip', hint: 'import_hint_yolo' },
   { key: 'cvat', icon: 'pen', accept: '.xml,.zip,application/xml,text/xml,application/zip', file: 'import_file_xml', hint: 'import_hint_cvat' },
+  { key: 'jsonl', icon: 'list', accept: '.jsonl,.ndjson,.json,application/x-ndjson', file: 'import_file_jsonl', hint: 'import_hint_jsonl' },
 ];
+
+/** The formats offered for known answers or for suggestions (JSONL only for suggestions). */
+export function formatsFor(as: ImportAs) {
+  return FORMATS.filter((f) => as === 'suggestions' || f.key !== 'jsonl');
+}
+
+/** The hint of a format for what the import makes. */
+export function hintOf(format: ImportFormat, as: ImportAs): Key {
+  if (as === 'known') return FORMATS.find((x) => x.key === format)!.hint;
+  return `suggest_hint_${format}` as Key;
+}
+
+/** Where a file of a format is posted, for what the import makes. */
+export function importUrl(format: ImportFormat, as: ImportAs, datasetId: number, order: string): string {
+  if (format === 'jsonl') return `/orders/${order}/suggestions`;
+  const q = new URLSearchParams();
+  if (order) q.set('order', order);
+  if (as === 'suggestions') q.set('as', 'suggestions');
+  const qs = q.toString();
+  return `/datasets/${datasetId}/${format}${qs ? '?' + qs : ''}`;
+}
 
 /** The content type a file of a format is posted with. */
 export function contentType(format: ImportFormat, fileName: string): string {
+  if (format === 'jsonl') return 'application/x-ndjson';
   if (format === 'yolo' || fileName.toLowerCase().endsWith('.zip')) return 'application/zip';
   if (format === 'cvat') return 'application/xml';
   return 'application/json';
@@ -67,9 +106,15 @@ export interface Outcome {
   unlabelled: number;
   skipped: number;
   rows: Row[];
+  /** Model suggestions stored and dropped, when the import made any. */
+  suggested: SuggestionsOut | null;
 }
 
-export function outcomeOf(format: ImportFormat, r: LsImportOut | ImagesImportOut): Outcome {
+export function outcomeOf(format: ImportFormat, r: LsImportOut | ImagesImportOut | SuggestionsOut): Outcome {
+  if ('stored' in r) {
+    return { format, labelled: 0, created: 0, unlabelled: 0, skipped: 0, rows: [], suggested: r };
+  }
+  const suggested = r.suggestions ?? null;
   if ('tasks' in r) {
     return {
       format,
@@ -78,6 +123,7 @@ export function outcomeOf(format: ImportFormat, r: LsImportOut | ImagesImportOut
       unlabelled: r.unlabelled,
       skipped: r.skipped,
       rows: r.tasks.filter((x) => x.outcome === 'skipped' || x.reason).map((x) => ({ index: x.index, name: null, reason: x.reason })),
+      suggested,
     };
   }
   return {
@@ -87,7 +133,22 @@ export function outcomeOf(format: ImportFormat, r: LsImportOut | ImagesImportOut
     unlabelled: r.unlabelled,
     skipped: r.skipped,
     rows: (r.images ?? []).filter((x) => x.outcome === 'skipped' || x.reason).map((x) => ({ index: x.index, name: x.file_name, reason: x.reason })),
+    suggested,
   };
+}
+
+const DROP_CODES = ['unknown_item', 'unknown_question', 'unknown_class', 'does_not_fit', 'bad_score', 'not_json'];
+
+/** A dropped suggestion's code in words (a code the panel does not know, as it is). */
+export function dropWords(code: string): string {
+  return DROP_CODES.includes(code) ? t(`suggest_drop_${code}` as Key) : code;
+}
+
+/** Where a dropped suggestion came from, in words: a JSONL line, a task or a picture. */
+function droppedAt(format: ImportFormat, index: number): string {
+  if (format === 'jsonl') return t('jsonl_line_n', { n: index });
+  if (format === 'labelstudio') return t('ls_task_n', { n: index + 1 });
+  return t('import_image_n', { n: index + 1 });
 }
 
 /** The tasks of a Label Studio JSON export (a list of tasks), or null when it is not one. */
@@ -101,6 +162,7 @@ export function lsTasks(text: string): unknown[] | null {
 }
 
 export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number; orders: Order[]; onDone: () => void }) {
+  const [as, setAs] = useState<ImportAs>('known');
   const [format, setFormat] = useState<ImportFormat>('labelstudio');
   const [file, setFile] = useState<File | null>(null);
   const [order, setOrder] = useState('');
@@ -110,7 +172,22 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
   const [out, setOut] = useState<Outcome | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const f = FORMATS.find((x) => x.key === format)!;
-  const needsOrder = format !== 'labelstudio';
+  const needsOrder = format !== 'labelstudio' || as === 'suggestions';
+
+  function reset() {
+    setFile(null);
+    setOut(null);
+    setError(null);
+    setBad(false);
+    if (input.current) input.current.value = '';
+  }
+
+  function chooseAs(k: ImportAs) {
+    if (k === as) return;
+    setAs(k);
+    if (k === 'known' && format === 'jsonl') setFormat('labelstudio');
+    reset();
+  }
 
   function choose(k: ImportFormat) {
     if (k === format) return;
@@ -136,11 +213,10 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
           setBad(true);
           return;
         }
-        const q = order ? `?order=${order}` : '';
-        setOut(outcomeOf(format, await api.post<LsImportOut>(`/datasets/${datasetId}/labelstudio${q}`, tasks)));
+        setOut(outcomeOf(format, await api.post<LsImportOut>(importUrl(format, as, datasetId, order), tasks)));
       } else {
         const body = new Blob([file], { type: contentType(format, file.name) });
-        setOut(outcomeOf(format, await api.post<ImagesImportOut>(`/datasets/${datasetId}/${format}?order=${order}`, body)));
+        setOut(outcomeOf(format, await api.post<ImagesImportOut | SuggestionsOut>(importUrl(format, as, datasetId, order), body)));
       }
       onDone();
     } catch (e) {
@@ -158,10 +234,26 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
           <span>{t('import_labels_title')}</span>
         </h2>
       </div>
+      <div class="stack" role="group" aria-label={t('import_as')}>
+        <span class="muted">{t('import_as')}</span>
+        <div class="btn-row" data-testid="import-as">
+          {(['known', 'suggestions'] as const).map((k) => (
+            <Button
+              key={k}
+              icon={k === 'known' ? 'check' : 'bot'}
+              kind={k === as ? 'primary' : 'secondary'}
+              label={t(`import_as_${k}` as Key)}
+              aria-pressed={k === as}
+              data-testid={'import-as-' + k}
+              onClick={() => chooseAs(k)}
+            />
+          ))}
+        </div>
+      </div>
       <div class="stack" role="group" aria-label={t('import_format')}>
         <span class="muted">{t('import_format')}</span>
         <div class="btn-row" data-testid="import-formats">
-          {FORMATS.map((x) => (
+          {formatsFor(as).map((x) => (
             <Button
               key={x.key}
               icon={x.icon}
@@ -175,7 +267,7 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
         </div>
       </div>
       <p class="muted" data-testid="import-hint">
-        {t(f.hint)}
+        {t(hintOf(format, as))}
       </p>
       <form class="form-grid" onSubmit={send}>
         <Field label={t(f.file)}>
@@ -200,7 +292,7 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
         </Field>
         {needsOrder && !order && (
           <Note kind="info" testid="import-order-needed">
-            {t('import_order_needed')}
+            {t(as === 'suggestions' ? 'suggest_order_needed' : 'import_order_needed')}
           </Note>
         )}
         <div class="btn-row">
@@ -223,7 +315,28 @@ export function LsImportPanel({ datasetId, orders, onDone }: { datasetId: number
           {error.message}
         </p>
       )}
-      {out && (
+      {out?.suggested && (
+        <Note kind={out.suggested.stored > 0 ? 'ok' : 'info'} testid="suggest-result">
+          {t('suggest_done', { n: out.suggested.stored, d: out.suggested.dropped.length, p: out.suggested.kept_planted })}
+        </Note>
+      )}
+      {out?.suggested && out.suggested.dropped.length > 0 && (
+        <ul class="rows" data-testid="suggest-dropped">
+          {out.suggested.dropped.slice(0, 50).map((x) => (
+            <li class="row row-wrap" key={x.index}>
+              <Icon name="alert" />
+              <div class="row-main">
+                <strong>{droppedAt(out.format, x.index)}</strong>
+                <span>{dropWords(x.code)}</span>
+                <span class="muted" lang="en">
+                  {x.reason}
+                </span>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {out && as === 'known' && (
         <Note kind={out.labelled + out.created > 0 ? 'ok' : 'info'} testid="ls-result">
           {out.format === 'labelstudio'
             ? t('ls_import_done', { n: out.labelled, c: out.created, u: out.unlabelled, s: out.skipped })

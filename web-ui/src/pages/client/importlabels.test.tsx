@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setFetch } from '../../api';
 import { setLang } from '../../i18n';
 import type { Order } from '../../orders';
-import { LsImportPanel, contentType, outcomeOf } from './LsImport';
+import { LsImportPanel, contentType, dropWords, importUrl, outcomeOf } from './LsImport';
 
 async function settle() {
   for (let i = 0; i < 12; i++)
@@ -142,7 +142,88 @@ describe('the import labels panel', () => {
   });
 });
 
+const suggested = {
+  stored: 2,
+  kept_planted: 1,
+  dropped: [
+    { index: 1, item_id: 6, code: 'unknown_class', reason: 'category 9 is not in the file\'s categories' },
+    { index: 3, item_id: null, code: 'unknown_item', reason: 'no picture of this dataset is named "x.jpg"' },
+  ],
+};
+
+describe('model suggestions', () => {
+  it('offers JSONL only for suggestions, and needs an order even for Label Studio', async () => {
+    expect($('[data-testid=import-as-known]')!.getAttribute('aria-pressed')).toBe('true');
+    expect($('[data-testid=import-format-jsonl]')).toBeNull();
+    $('[data-testid=import-as-suggestions]')!.click();
+    await settle();
+    expect($('[data-testid=import-as-suggestions]')!.getAttribute('aria-pressed')).toBe('true');
+    expect($('[data-testid=import-as-suggestions] svg')).not.toBeNull();
+    expect($('[data-testid=import-format-jsonl]')).not.toBeNull();
+    expect($('[data-testid=import-hint]')!.textContent).toContain('predictions');
+    pickFile(new File(['[{"data": {"image": "a.jpg"}, "predictions": []}]'], 'export.json', { type: 'application/json' }));
+    await settle();
+    expect(($('[data-testid=ls-send]') as HTMLButtonElement).disabled).toBe(true);
+    expect($('[data-testid=import-order-needed]')!.textContent).toBe('模型建议要选一个订单');
+    serve(() => json(200, { labelled: 0, created: 0, unlabelled: 0, skipped: 0, tasks: [], suggestions: suggested }));
+    chooseOrder('9');
+    await settle();
+    await submit();
+    expect(sent.map((x) => x.url)).toEqual(['/api/v1/datasets/3/labelstudio?order=9&as=suggestions']);
+    expect($('[data-testid=suggest-result]')!.textContent).toBe('存入 2 条建议，丢掉 2 条，1 条预设的检查建议不变');
+    const rows = $('[data-testid=suggest-dropped]')!.textContent!;
+    expect(rows).toContain('第 2 条');
+    expect(rows).toContain('订单没有这个类别');
+    expect(rows).toContain('x.jpg');
+    expect($('[data-testid=ls-result]')).toBeNull();
+    expect(done).toBe(1);
+    // Back to known answers: JSONL goes away.
+    $('[data-testid=import-as-known]')!.click();
+    await settle();
+    expect($('[data-testid=import-format-jsonl]')).toBeNull();
+    expect($('[data-testid=suggest-result]')).toBeNull();
+  });
+
+  it('posts a JSONL to the order and a YOLO ZIP with as=suggestions, in English too', async () => {
+    setLang('en');
+    serve((url) => json(200, url.includes('/orders/') ? suggested : { labelled: 0, unlabelled: 0, skipped: 0, images: [], suggestions: suggested }));
+    $('[data-testid=import-as-suggestions]')!.click();
+    await settle();
+    $('[data-testid=import-format-jsonl]')!.click();
+    await settle();
+    chooseOrder('9');
+    pickFile(new File(['{"name": "a.jpg", "question": "shape", "answer": "circle"}\n'], 'model.jsonl'));
+    await settle();
+    await submit();
+    expect($('[data-testid=suggest-result]')!.textContent).toBe('Stored 2 suggestions, dropped 2, 1 planted checks kept');
+    expect($('[data-testid=suggest-dropped]')!.textContent).toContain('Line 3');
+    $('[data-testid=import-format-yolo]')!.click();
+    await settle();
+    pickFile(new File(['PK..'], 'preds.zip'));
+    await settle();
+    await submit();
+    expect(sent.map((x) => [x.url, x.type])).toEqual([
+      ['/api/v1/orders/9/suggestions', 'application/x-ndjson'],
+      ['/api/v1/datasets/3/yolo?order=9&as=suggestions', 'application/zip'],
+    ]);
+    expect(sent[0].body).toContain('"question": "shape"');
+    expect($('[data-testid=suggest-dropped]')!.textContent).toContain('Picture 2');
+    expect($('[data-testid=suggest-dropped]')!.textContent).toContain('Not a class of the order');
+  });
+});
+
 describe('import helpers', () => {
+  it('addresses each format for what it makes', () => {
+    expect(importUrl('labelstudio', 'known', 3, '')).toBe('/datasets/3/labelstudio');
+    expect(importUrl('coco', 'known', 3, '9')).toBe('/datasets/3/coco?order=9');
+    expect(importUrl('cvat', 'suggestions', 3, '9')).toBe('/datasets/3/cvat?order=9&as=suggestions');
+    expect(importUrl('jsonl', 'suggestions', 3, '9')).toBe('/orders/9/suggestions');
+    expect(contentType('jsonl', 'a.json')).toBe('application/x-ndjson');
+    expect(dropWords('bad_score')).toBe('分数不在 0 到 1 之间');
+    expect(dropWords('superseded')).toBe('superseded');
+    expect(outcomeOf('jsonl', suggested).suggested).toEqual(suggested);
+  });
+
   it('types each format and reads both outcome shapes', () => {
     expect(contentType('cvat', 'dump.ZIP')).toBe('application/zip');
     expect(contentType('cvat', 'a.xml')).toBe('application/xml');
