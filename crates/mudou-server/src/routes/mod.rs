@@ -17,6 +17,7 @@ pub mod llm_exports;
 pub mod me;
 pub mod media;
 pub mod mistakes;
+pub mod model_backend;
 pub mod orders;
 pub mod quality_report;
 pub mod questions;
@@ -193,4 +194,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(quality_report::router())
         .merge(templates::router())
         .merge(suggestions::router())
+        .merge(model_backend::router())
 }
