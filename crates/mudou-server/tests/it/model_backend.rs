@@ -289,6 +289,9 @@ both!(backend_fills_suggestions_and_learns, |app| {
                 "suggestion_id": s["id"], "duration_ms": 1500});
             assert_eq!(a1.post("/api/v1/work/labels", body).await.ok()["status"], "stored");
         }
+        a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
+            .await
+            .ok();
     }
     until(60, "training events", || async {
         let told = py.trained().await;

@@ -27,7 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", ".."))
 
-os.environ.setdefault("LABEL_STUDIO_ML_BACKEND_V2", "1")
+# One model per project (`{order}.{created}`), each with its own label config: the SDK's
+# per-project mode (its "V2" mode keeps one model for whichever project was set up last).
+os.environ["LABEL_STUDIO_ML_BACKEND_V2"] = ""
 
 from flask import jsonify, request  # noqa: E402
 from label_studio_ml.api import init_app  # noqa: E402
