@@ -266,7 +266,11 @@ fn own_base(settings: &Settings, listener: &TcpListener) -> String {
     if let Some(u) = &settings.public_url {
         return u.trim_end_matches('/').to_owned();
     }
-    let scheme = if settings.secure_cookies { "https" } else { "http" };
+    let scheme = if settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     match listener.local_addr() {
         Ok(mut a) => {
             if a.ip().is_unspecified() {

@@ -194,7 +194,7 @@ pub async fn setup(
     }
     let v: Value =
         serde_json::from_slice(&bytes).map_err(|_| "/setup answered no JSON".to_owned())?;
-    Ok(v["model_version"].as_str().map(|s| clip(s)))
+    Ok(v["model_version"].as_str().map(clip))
 }
 
 /// The Label Studio `data` of an item: each field under its name (a picture as a signed
@@ -397,7 +397,7 @@ async fn pass(
             }
         }
         let now = now_millis();
-        let mut sizes: HashMap<i64, Vec<(String, (i64, i64))>> = HashMap::new();
+        let mut sizes: SizesByItem = HashMap::new();
         let mut tasks = Vec::with_capacity(items.len());
         for it in &items {
             let parts = ItemParts {
@@ -408,7 +408,8 @@ async fn pass(
                 fields: it.fields.as_deref(),
                 size: it.width.zip(it.height),
             };
-            tasks.push(json!({"id": it.id, "data": task_data(state, base, &template, &parts, now)}));
+            tasks
+                .push(json!({"id": it.id, "data": task_data(state, base, &template, &parts, now)}));
             sizes.insert(it.id, state.store.item_sizes(ItemId::new(it.id)).await?);
         }
         let body = json!({"tasks": tasks, "project": project, "label_config": config,
@@ -494,17 +495,13 @@ async fn pass(
         }
     }
     train(
-        state,
-        http,
-        base,
-        &b,
-        &template,
-        &config,
-        failures,
-        open_until,
+        state, http, base, &b, &template, &config, failures, open_until,
     )
     .await
 }
+
+/// Each item's picture sizes by field name.
+type SizesByItem = HashMap<i64, Vec<(String, (i64, i64))>>;
 
 /// What a `/predict` answer gave.
 struct Read {
@@ -525,7 +522,7 @@ async fn read_predictions(
     spec: &OrderSpec,
     template: &Template,
     ids: &[i64],
-    sizes: &HashMap<i64, Vec<(String, (i64, i64))>>,
+    sizes: &SizesByItem,
     bytes: &[u8],
 ) -> anyhow::Result<Read> {
     let source = SuggestionSource::Backend;
@@ -571,8 +568,12 @@ async fn read_predictions(
     let model = reqwest::Url::parse(&b.url)
         .ok()
         .and_then(|u| {
-            u.host_str()
-                .map(|h| format!("{h}{}", u.port().map(|p| format!(":{p}")).unwrap_or_default()))
+            u.host_str().map(|h| {
+                format!(
+                    "{h}{}",
+                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                )
+            })
         })
         .unwrap_or_else(|| "model-backend".into());
     let questions = answered_questions(b, spec);
@@ -766,7 +767,12 @@ async fn train(
             Ok((s, _)) if (200..300).contains(&s) || s == 404 || s == 405 => told.push(it.id),
             Ok((s, _)) => {
                 // Refused (a 4xx): told, as nothing would change by telling again.
-                tracing::info!(order = b.order_id, item = it.id, status = s, "webhook refused");
+                tracing::info!(
+                    order = b.order_id,
+                    item = it.id,
+                    status = s,
+                    "webhook refused"
+                );
                 told.push(it.id);
             }
             Err(why) => {

@@ -105,8 +105,7 @@ pub struct BackendCall {
 const COLS: &str = "order_id, url, token, questions, batch_size, timeout_ms, model_version, failures, \
     open_until, last_error, last_error_at, last_success_at, asked, stored, dropped, trained, created_at, updated_at";
 
-const ITEM_COLS: &str =
-    "i.id, i.kind, i.sha256, i.body, i.file_name, i.fields, b.width, b.height";
+const ITEM_COLS: &str = "i.id, i.kind, i.sha256, i.body, i.file_name, i.fields, b.width, b.height";
 
 impl Store {
     /// Sets the order's backend (replacing one). A new address forgets what the old one was

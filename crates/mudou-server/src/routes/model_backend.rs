@@ -83,7 +83,10 @@ impl BackendOut {
         BackendOut {
             state: state_name(&b, now),
             has_token: b.token.as_deref().is_some_and(|t| !t.is_empty()),
-            questions: b.questions.as_deref().and_then(|q| serde_json::from_str(q).ok()),
+            questions: b
+                .questions
+                .as_deref()
+                .and_then(|q| serde_json::from_str(q).ok()),
             url: b.url,
             batch_size: b.batch_size,
             timeout_ms: b.timeout_ms,

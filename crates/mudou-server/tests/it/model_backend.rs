@@ -73,13 +73,16 @@ impl PyBackend {
             if r.is_ok_and(|r| r.status().is_success()) {
                 return b;
             }
-            assert!(Instant::now() < deadline, "the Python backend did not start");
+            assert!(
+                Instant::now() < deadline,
+                "the Python backend did not start"
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
 
-    /// The item ids the backend's training events told of.
-    async fn trained(&self) -> Vec<i64> {
+    /// The training events the backend was sent: `(action, task id, results)`.
+    async fn trained(&self) -> Vec<(String, i64, u64)> {
         let v: Value = reqwest::get(format!("{}/trained", self.url))
             .await
             .unwrap()
@@ -89,7 +92,13 @@ impl PyBackend {
         v.as_array()
             .unwrap()
             .iter()
-            .filter_map(|t| t["task"].as_i64())
+            .map(|t| {
+                (
+                    t["event"].as_str().unwrap_or_default().to_owned(),
+                    t["task"].as_i64().unwrap_or_default(),
+                    t["results"].as_u64().unwrap_or_default(),
+                )
+            })
             .collect()
     }
 }
@@ -254,9 +263,16 @@ both!(backend_fills_suggestions_and_learns, |app| {
     assert!(drawn >= 3, "the detector found shapes: {rows:?}");
     for r in &rows {
         for bx in r["answer"]["boxes"].as_array().unwrap() {
-            let (x, y, bw, bh) = (bx["x"].as_f64().unwrap(), bx["y"].as_f64().unwrap(),
-                bx["w"].as_f64().unwrap(), bx["h"].as_f64().unwrap());
-            assert!(x >= 0.0 && y >= 0.0 && x + bw <= 480.0 && y + bh <= 360.0, "{bx}");
+            let (x, y, bw, bh) = (
+                bx["x"].as_f64().unwrap(),
+                bx["y"].as_f64().unwrap(),
+                bx["w"].as_f64().unwrap(),
+                bx["h"].as_f64().unwrap(),
+            );
+            assert!(
+                x >= 0.0 && y >= 0.0 && x + bw <= 480.0 && y + bh <= 360.0,
+                "{bx}"
+            );
         }
     }
 
@@ -269,7 +285,10 @@ both!(backend_fills_suggestions_and_learns, |app| {
     assert!(b["last_success_at"].is_i64());
     assert!(!got.body.to_string().contains(TOKEN));
     let metrics = app.metrics().await;
-    assert!(metrics.contains(r#"mudou_suggestions_stored_total{source="backend"} 9"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"mudou_suggestions_stored_total{source="backend"} 9"#),
+        "{metrics}"
+    );
 
     // The annotator's unit shows them; labelling settles the items and the backend is told.
     let a1 = annotator_browser(&app, w.ann_a1, "1111", "lead_a").await;
@@ -287,7 +306,10 @@ both!(backend_fills_suggestions_and_learns, |app| {
             let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(),
                 "assignment_id": aid, "item_id": it["item_id"], "answer": s["answer"],
                 "suggestion_id": s["id"], "duration_ms": 1500});
-            assert_eq!(a1.post("/api/v1/work/labels", body).await.ok()["status"], "stored");
+            assert_eq!(
+                a1.post("/api/v1/work/labels", body).await.ok()["status"],
+                "stored"
+            );
         }
         a1.post(&format!("/api/v1/work/assignments/{aid}/submit"), json!({}))
             .await
@@ -296,10 +318,20 @@ both!(backend_fills_suggestions_and_learns, |app| {
     until(60, "training events", || async {
         let told = py.trained().await;
         let b = c.get(&path(text_order)).await.ok().clone();
-        (told.len() < 9 || b["trained"].as_i64() < Some(6))
-            .then(|| format!("told {told:?}, {b}"))
+        (told.len() < 9 || b["trained"].as_i64() < Some(6)).then(|| format!("told {told:?}, {b}"))
     })
     .await;
+    let told = py.trained().await;
+    assert!(
+        told.iter().all(|(e, _, _)| e == "ANNOTATION_CREATED"),
+        "{told:?}"
+    );
+    // The texts' final answers went as one choice each.
+    assert_eq!(
+        told.iter().filter(|t| t.2 == 1).count() >= 6,
+        true,
+        "{told:?}"
+    );
 
     // Removed: gone, its suggestions stay.
     assert_eq!(c.delete(&path(text_order)).await.status.as_u16(), 204);
@@ -323,8 +355,14 @@ async fn fake(mode: Mode) -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let app = axum::Router::new()
-        .route("/health", get(|| async { axum::Json(json!({"status": "UP"})) }))
-        .route("/setup", post(|| async { axum::Json(json!({"model_version": "fake-1"})) }))
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"status": "UP"})) }),
+        )
+        .route(
+            "/setup",
+            post(|| async { axum::Json(json!({"model_version": "fake-1"})) }),
+        )
         .route(
             "/predict",
             post(move |axum::Json(body): axum::Json<Value>| {
@@ -332,8 +370,10 @@ async fn fake(mode: Mode) -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle<
                 async move {
                     counted.fetch_add(1, Ordering::SeqCst);
                     let tasks = body["tasks"].as_array().cloned().unwrap_or_default();
-                    let choice = |c: &str| json!([{"from_name": "label", "to_name": "image",
-                        "type": "choices", "value": {"choices": [c]}}]);
+                    let choice = |c: &str| {
+                        json!([{"from_name": "label", "to_name": "image",
+                        "type": "choices", "value": {"choices": [c]}}])
+                    };
                     match mode {
                         Mode::NotJson => "<html>oops</html>".to_owned(),
                         Mode::Slow => {
@@ -380,14 +420,22 @@ both!(bad_backends_are_dropped_and_broken_off, |app| {
     let closed = format!("http://127.0.0.1:{}", free_port());
     let draft_ds = shape_pictures(&app, &w, 1).await;
     let draft = c
-        .post("/api/v1/orders", json!({"dataset_id": draft_ds, "spec": spec}))
+        .post(
+            "/api/v1/orders",
+            json!({"dataset_id": draft_ds, "spec": spec}),
+        )
         .await
         .ok()["id"]
         .as_i64()
         .unwrap();
     let r = c.put(&path(draft), json!({"url": closed})).await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.body);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("did not answer"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer")
+    );
 
     // Garbage mixed with good answers: the good ones stored, the rest dropped by reason.
     let (mixed_url, _, _mixed) = fake(Mode::Mixed).await;
@@ -401,16 +449,22 @@ both!(bad_backends_are_dropped_and_broken_off, |app| {
     })
     .await;
     let b = backend_of(&c, mixed).await;
-    assert_eq!((b["stored"].as_i64(), b["dropped"].as_i64()), (Some(2), Some(4)), "{b}");
+    assert_eq!(
+        (b["stored"].as_i64(), b["dropped"].as_i64()),
+        (Some(2), Some(4)),
+        "{b}"
+    );
     assert_eq!(b["state"], "ok");
     let rows = suggestions(&c, mixed).await;
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r["answer"]["label"] == "circle" && r["model_version"] == "fake-1"));
+    assert!(
+        rows.iter()
+            .all(|r| r["answer"]["label"] == "circle" && r["model_version"] == "fake-1")
+    );
     let metrics = app.metrics().await;
     for (reason, n) in [("does_not_fit", 2), ("bad_shape", 2), ("unknown_task", 1)] {
-        let line = format!(
-            r#"mudou_suggestions_dropped_total{{reason="{reason}",source="backend"}} {n}"#
-        );
+        let line =
+            format!(r#"mudou_suggestions_dropped_total{{reason="{reason}",source="backend"}} {n}"#);
         assert!(metrics.contains(&line), "{line} in {metrics}");
     }
 
@@ -428,10 +482,16 @@ both!(bad_backends_are_dropped_and_broken_off, |app| {
     assert_eq!(b["stored"], 0);
     assert!(b["last_error"].as_str().unwrap().contains("no JSON"), "{b}");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(junk_calls.load(Ordering::SeqCst), 1, "its items are not asked again");
-    assert!(app.metrics().await.contains(
-        r#"mudou_suggestions_dropped_total{reason="not_json",source="backend"} 4"#
-    ));
+    assert_eq!(
+        junk_calls.load(Ordering::SeqCst),
+        1,
+        "its items are not asked again"
+    );
+    assert!(
+        app.metrics()
+            .await
+            .contains(r#"mudou_suggestions_dropped_total{reason="not_json",source="backend"} 4"#)
+    );
 
     // Too slow: each call times out after its retries; after three the circuit opens.
     let (slow_url, slow_calls, _slow) = fake(Mode::Slow).await;
@@ -456,9 +516,15 @@ both!(bad_backends_are_dropped_and_broken_off, |app| {
         let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(),
             "assignment_id": aid, "item_id": it["item_id"], "answer": {"label": "star"},
             "duration_ms": 1500});
-        assert_eq!(a1.post("/api/v1/work/labels", body).await.ok()["status"], "stored");
+        assert_eq!(
+            a1.post("/api/v1/work/labels", body).await.ok()["status"],
+            "stored"
+        );
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "labels wait for no backend");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "labels wait for no backend"
+    );
 
     for (o, what) in [(slow, "slow"), (gone, "gone")] {
         until(60, what, || async {
@@ -468,14 +534,23 @@ both!(bad_backends_are_dropped_and_broken_off, |app| {
         .await;
         let b = backend_of(&c, o).await;
         assert_eq!(b["failures"], 3, "{b}");
-        assert_eq!(b["asked"], 0, "nothing marked asked: asked again once it answers");
+        assert_eq!(
+            b["asked"], 0,
+            "nothing marked asked: asked again once it answers"
+        );
         assert!(b["open_until"].as_i64().unwrap() > mudou_store::now_millis());
         assert!(b["last_error"].is_string());
     }
     let b = backend_of(&c, gone).await;
-    assert!(b["last_error"].as_str().unwrap().contains("cannot connect"), "{b}");
+    assert!(
+        b["last_error"].as_str().unwrap().contains("cannot connect"),
+        "{b}"
+    );
     let b = backend_of(&c, slow).await;
-    assert!(b["last_error"].as_str().unwrap().contains("within 300 ms"), "{b}");
+    assert!(
+        b["last_error"].as_str().unwrap().contains("within 300 ms"),
+        "{b}"
+    );
     // Open: no calls while it cools down…
     let calls = slow_calls.load(Ordering::SeqCst);
     assert_eq!(calls, 3 * 3, "three calls of three tries");
@@ -519,7 +594,9 @@ both!(model_backend_scope, |app| {
     let put = c.put(&path(o), body.clone()).await;
     assert_eq!(put.ok()["model_version"], "fake-1");
     // Leaving the token out keeps it; an empty one clears it.
-    let again = c.put(&path(o), json!({"url": url, "questions": ["label"]})).await;
+    let again = c
+        .put(&path(o), json!({"url": url, "questions": ["label"]}))
+        .await;
     assert_eq!(again.ok()["has_token"], true);
     assert_eq!(again.ok()["questions"], json!(["label"]));
 
@@ -529,9 +606,15 @@ both!(model_backend_scope, |app| {
     let nobody = app.browser();
     for (who, status) in [(&other, 404), (&a1, 403), (&nobody, 401)] {
         assert_eq!(who.get(&path(o)).await.status.as_u16(), status);
-        assert_eq!(who.put(&path(o), body.clone()).await.status.as_u16(), status);
         assert_eq!(
-            who.post(&format!("{}/predict", path(o)), json!({})).await.status.as_u16(),
+            who.put(&path(o), body.clone()).await.status.as_u16(),
+            status
+        );
+        assert_eq!(
+            who.post(&format!("{}/predict", path(o)), json!({}))
+                .await
+                .status
+                .as_u16(),
             status
         );
         assert_eq!(who.delete(&path(o)).await.status.as_u16(), status);
@@ -547,7 +630,10 @@ both!(model_backend_scope, |app| {
     assert_eq!(c.delete(&path(o)).await.status.as_u16(), 204);
     assert_eq!(c.delete(&path(o)).await.status.as_u16(), 404);
     assert_eq!(
-        c.post(&format!("{}/predict", path(o)), json!({})).await.status.as_u16(),
+        c.post(&format!("{}/predict", path(o)), json!({}))
+            .await
+            .status
+            .as_u16(),
         404
     );
 });
