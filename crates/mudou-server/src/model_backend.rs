@@ -108,7 +108,7 @@ fn clip(s: impl Into<String>) -> String {
     s.chars().take(MAX_ERROR).collect()
 }
 
-/// One call to a backend: `GET` without a body, `POST` with one; tried up to [`ATTEMPTS`]
+/// One call to a backend: `GET` without a body, `POST` with one; tried up to `attempts`
 /// times (connection errors, timeouts, 5xx and 429 are tried again after a backoff).
 /// Answers the status and the body (at most [`MAX_ANSWER`] bytes), or why it failed.
 pub async fn call(
@@ -118,10 +118,11 @@ pub async fn call(
     timeout: Duration,
     path: &str,
     body: Option<&Value>,
+    attempts: u32,
 ) -> Result<(u16, Vec<u8>), String> {
     let target = format!("{}{path}", url.trim_end_matches('/'));
     let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
+    for attempt in 0..attempts.max(1) {
         if attempt > 0 {
             tokio::time::sleep(BACKOFF * 2u32.pow(attempt - 1)).await;
         }
@@ -177,6 +178,7 @@ pub async fn setup(
     project: &str,
     config: &str,
     hostname: &str,
+    attempts: u32,
 ) -> Result<Option<String>, String> {
     let body = json!({"project": project, "schema": config, "hostname": hostname,
                       "access_token": "", "model_version": Value::Null});
@@ -187,6 +189,7 @@ pub async fn setup(
         Duration::from_millis(b.timeout_ms as u64),
         "/setup",
         Some(&body),
+        attempts,
     )
     .await?;
     if !(200..300).contains(&status) {
@@ -367,7 +370,7 @@ async fn pass(
     if !items.is_empty() {
         let is_ready = ready.lock().expect("not poisoned").get(&b.order_id) == Some(&b.url);
         if !is_ready {
-            match setup(http, &b, &project, &config, base).await {
+            match setup(http, &b, &project, &config, base, ATTEMPTS).await {
                 Ok(v) => {
                     ready
                         .lock()
@@ -421,6 +424,7 @@ async fn pass(
             Duration::from_millis(b.timeout_ms as u64),
             "/predict",
             Some(&body),
+            ATTEMPTS,
         )
         .await;
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
@@ -761,6 +765,7 @@ async fn train(
             Duration::from_millis(b.timeout_ms as u64),
             "/webhook",
             Some(&body),
+            ATTEMPTS,
         )
         .await
         {

@@ -29,6 +29,8 @@ const MAX_BATCH: i64 = 100;
 const DEFAULT_TIMEOUT_MS: i64 = 10_000;
 const MAX_URL: usize = 2000;
 const MAX_TOKEN: usize = 4000;
+/// The longest the checks of a `PUT` wait for each answer (the request has its own limit).
+const CHECK_TIMEOUT_MS: i64 = 8_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -207,7 +209,7 @@ async fn put_backend(
         None => old.and_then(|o| o.token),
     };
     // The backend answers, or nothing is kept.
-    let probe = ModelBackend {
+    let mut probe = ModelBackend {
         order_id: id.get(),
         url: url.clone(),
         token: token.clone(),
@@ -227,9 +229,11 @@ async fn put_backend(
         created_at: 0,
         updated_at: 0,
     };
+    // One try each, within the request's own time: the client is waiting.
     let http = worker::client();
-    let limit = Duration::from_millis(timeout_ms as u64);
-    match worker::call(&http, &url, token.as_deref(), limit, "/health", None).await {
+    let limit = Duration::from_millis(timeout_ms.min(CHECK_TIMEOUT_MS) as u64);
+    probe.timeout_ms = limit.as_millis() as i64;
+    match worker::call(&http, &url, token.as_deref(), limit, "/health", None, 1).await {
         Ok((s, _)) if (200..300).contains(&s) => {}
         Ok((s, _)) => {
             return Err(ApiError::validation(format!(
@@ -250,6 +254,7 @@ async fn put_backend(
         &project,
         &config,
         &public_base(&state, &headers),
+        1,
     )
     .await
     .map_err(|why| ApiError::validation(format!("the backend refused the order's setup: {why}")))?;
