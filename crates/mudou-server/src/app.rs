@@ -167,6 +167,11 @@ pub async fn serve(
     let sweep = tokio::spawn(mudou_app::review::sweep_loop(app.state.services.clone()));
     // Tells leads and admins when an open order pays under a centre's minimum wage.
     let wage_sweep = tokio::spawn(mudou_app::wage::sweep_loop(app.state.services.clone()));
+    // Asks orders' model backends for suggestions and tells them of settled items.
+    let model_backends = tokio::spawn(crate::model_backend::worker_loop(
+        app.state.clone(),
+        own_base(&app.state.settings, &listener),
+    ));
     // SQLite's write-ahead log is copied into the database file here, on a connection and
     // thread of its own, every tenth of a second. Under load the writer's commits add up to
     // ~230 MB of log a second (each small commit writes its changed pages whole); copied only
@@ -246,11 +251,35 @@ pub async fn serve(
     let _ = sweep.await;
     wage_sweep.abort();
     let _ = wage_sweep.await;
+    model_backends.abort();
+    let _ = model_backends.await;
     checkpoints.abort();
     let _ = checkpoints.await;
     served?;
     store.close().await;
     Ok(())
+}
+
+/// The address others reach this server at (signed picture links for model backends): the
+/// configured public address, else the listener's (loopback when it listens everywhere).
+fn own_base(settings: &Settings, listener: &TcpListener) -> String {
+    if let Some(u) = &settings.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let scheme = if settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    match listener.local_addr() {
+        Ok(mut a) => {
+            if a.ip().is_unspecified() {
+                a.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("{scheme}://{a}")
+        }
+        Err(_) => format!("{scheme}://{}", settings.listen),
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

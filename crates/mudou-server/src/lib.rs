@@ -8,6 +8,7 @@ pub mod csv_out;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod model_backend;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -31,6 +31,7 @@
 //! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
 //! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
+//! | model backends: config, breaker, what was asked and told | `model_backends.rs` |
 //! | mistakes returned to learn from, and practice units made of them | `mistakes.rs` |
 //! | the fair-wage check: floors, paces, wage alerts | `wage.rs` |
 //! | exports and Label Studio imports | `exports.rs` |
@@ -49,6 +50,7 @@ mod exports;
 mod instructions;
 mod ledger;
 mod mistakes;
+mod model_backends;
 mod orders;
 mod own;
 mod people;
@@ -77,6 +79,7 @@ pub use error::StoreError;
 pub use exports::*;
 pub use instructions::*;
 pub use mistakes::*;
+pub use model_backends::*;
 pub use mudou_domain::dispatch::{OpenOrder, Standing};
 pub use mudou_domain::quality::{QualityItem, QualityLabel};
 pub use mudou_domain::{ConsensusUpdate, ItemLabels};

@@ -17,6 +17,7 @@ pub mod llm_exports;
 pub mod me;
 pub mod media;
 pub mod mistakes;
+pub mod model_backend;
 pub mod orders;
 pub mod quality_report;
 pub mod questions;
@@ -195,4 +196,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(templates::router())
         .merge(suggestions::router())
         .merge(suggest_report::router())
+        .merge(model_backend::router())
 }

@@ -18,6 +18,7 @@ mod llm_exports;
 mod llm_kinds;
 mod media;
 mod mistakes;
+mod model_backend;
 mod ops;
 mod orders;
 mod pairwise;

@@ -14,6 +14,7 @@ import { InstructionsPanel } from './InstructionsPanel';
 import { QuestionEffect } from './QuestionEffect';
 import { Leaderboard, comparesResponses } from './Leaderboard';
 import { SuggestionReport } from './SuggestionReport';
+import { ModelBackend } from './ModelBackend';
 import { useLeadModule } from '../lead/lazy';
 import { WageLine } from './WageLine';
 import { wageLine, wageRequestOfSpec, type WageCheck } from '../../wage';
@@ -202,6 +203,7 @@ export function OrderPage({ id }: { id: number }) {
                 <ErrorNote error={error} />
               </section>
               <Progress o={o} />
+              {o.state !== 'cancelled' && o.state !== 'done' && <ModelBackend orderId={o.id} />}
               {o.state !== 'draft' && <InstructionsPanel o={o} />}
               {o.state !== 'draft' && <QuestionEffect orderId={o.id} />}
               {o.state !== 'draft' && comparesResponses(o.spec) && <Leaderboard orderId={o.id} />}
