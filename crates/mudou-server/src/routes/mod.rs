@@ -47,7 +47,7 @@ use crate::state::AppState;
     // Types that parameters name only by reference.
     components(schemas(exports::ExportFormat, exports::ExportInclude, exports::ExportSource,
         mudou_domain::ItemState, review::ReviewReason, earnings::Range, quality_report::ReportFormat,
-        media::Variant, mudou_domain::ErrorCode)),
+        media::Variant, known::ImportAs, mudou_domain::ErrorCode)),
     tags((name = "session"), (name = "devices"), (name = "centre"), (name = "admin"), (name = "tokens"),
          (name = "datasets"), (name = "media"), (name = "orders"), (name = "work"), (name = "exports"), (name = "earnings"), (name = "reports"), (name = "ops"),
          (name = "lead"), (name = "me"), (name = "questions"),
