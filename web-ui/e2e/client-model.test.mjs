@@ -1,10 +1,10 @@
 // Suggestions asked from a real model backend (issue 29): the test starts the Label Studio ML
 // backend of the server tests (crates/mudou-server/tests/data/ml_backend/serve.py, built on the
 // label-studio-ml SDK: a scikit-learn classifier trained on datasets/reviews) as a process on
-// loopback. The client, at 1366 px, gives the demo's 评价分类 order the backend's address and
-// token on the order page's model card, saves (the server checks /health and /setup), and asks
-// now; the server's worker fills every item's suggestion from /predict. The card also fits a
-// 360 px phone. An annotator then opens the order: the item comes with the model's label
+// loopback. The client, at 1366 px, gives the backend's address and token on the model card of
+// an order copied from the demo's 评价分类, saves (the server checks /health and /setup), and
+// asks now; the server's worker fills every item's suggestion from /predict. The card also
+// fits a 360 px phone. An annotator then opens the order: the item comes with the model's label
 // chosen and the robot mark; Enter accepts it, and the JSONL export says the label accepted it.
 
 import assert from 'node:assert/strict';
@@ -48,9 +48,13 @@ const paused = [];
 
 before(async () => {
   client = await apiSession('client', 'mudou-client');
+  // An order of its own (the demo's 评价分类 copied), so no other test meets its suggestions.
   const { items } = await client('GET', '/orders');
-  order = items.find((o) => o.spec.name === '评价分类');
-  assert.ok(order, 'the demo seeds 评价分类');
+  const base = items.find((o) => o.spec.name === '评价分类');
+  assert.ok(base, 'the demo seeds 评价分类');
+  const made = await client('POST', '/orders', { dataset_id: base.dataset_id, spec: { ...base.spec, name: '模型评价' } });
+  await client('POST', `/orders/${made.id}/publish`, {});
+  order = made;
   const port = await freePort();
   backendUrl = `http://127.0.0.1:${port}`;
   modelDir = mkdtempSync(join(tmpdir(), 'mudou-e2e-model-'));
@@ -77,6 +81,7 @@ before(async () => {
 after(async () => {
   for (const id of paused) await client('POST', `/orders/${id}/resume`).catch(() => {});
   await client('DELETE', `/orders/${order.id}/model-backend`).catch(() => {});
+  await client('POST', `/orders/${order.id}/cancel`).catch(() => {});
   backend?.kill('SIGTERM');
   rmSync(modelDir, { recursive: true, force: true });
 });
