@@ -6,10 +6,13 @@
 // asks now; the server's worker fills every item's suggestion from /predict. The card also
 // fits a 360 px phone. An annotator then opens the order: the item comes with the model's label
 // chosen and the robot mark; Enter accepts it, and the JSONL export says the label accepted it.
+// Last, the other way in: on the dataset page the client imports a JSONL of another model's
+// answers as suggestions (the import panel, robot button), with one bad line that is dropped
+// with its reason; those items' suggestions are now the file's, the others still the backend's.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -172,6 +175,43 @@ describe('a model backend', () => {
       }
       assert.ok(row, 'the export marks the label as an accepted suggestion');
       assert.deepEqual(row.answer, { label: key });
+      assert.deepEqual(errors, []);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('the client imports a JSONL of suggestions on the dataset page; a bad line is dropped with its reason', async () => {
+    const b = await openBrowser(LAPTOP);
+    const { page, errors } = b;
+    try {
+      const before = await client('GET', `/orders/${order.id}/suggestions`);
+      const some = before.slice(0, 3);
+      const lines = some.map((s) => JSON.stringify({ item_id: s.item_id, answer: { label: 'neutral' }, model: 'file-model', score: 0.5 }));
+      // (lines of one item are merged: the bad one is another item's)
+      lines.push(JSON.stringify({ item_id: before[3].item_id, answer: { label: 'wonderful' } }));
+      const file = join(modelDir, 'suggestions.jsonl');
+      writeFileSync(file, lines.join('\n') + '\n');
+      await loginStaff(page, 'client');
+      await page.goto(`${BASE}/#/datasets/${order.dataset_id}`);
+      const panel = page.getByTestId('ls-import');
+      await panel.waitFor();
+      await panel.getByTestId('import-as-suggestions').click();
+      await panel.getByTestId('import-format-jsonl').click();
+      await panel.getByTestId('ls-file').setInputFiles(file);
+      await panel.getByTestId('ls-order').selectOption(String(order.id));
+      await panel.getByTestId('ls-send').click();
+      await panel.getByTestId('suggest-result').waitFor();
+      assert.equal(await panel.locator('[data-testid=suggest-dropped] li').count(), 1);
+      assert.match(await panel.getByTestId('suggest-dropped').textContent(), /wonderful/);
+      await shot(page, 'import-suggestions-1366');
+      const after = await client('GET', `/orders/${order.id}/suggestions`);
+      const byItem = new Map(after.map((s) => [s.item_id, s]));
+      for (const s of some) {
+        const now = byItem.get(s.item_id);
+        assert.deepEqual([now.source, now.model, now.answer, now.score], ['import', 'file-model', { label: 'neutral' }, 0.5]);
+      }
+      assert.equal(after.filter((s) => s.source === 'backend').length, before.filter((s) => s.source === 'backend').length - 3);
       assert.deepEqual(errors, []);
     } finally {
       await b.close();
