@@ -26,8 +26,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use mudou_domain::labelstudio::{config_from_template, read_results, results_from_answer};
-use mudou_domain::{FieldKind, ItemId, OrderId, OrderSpec, Template};
-use mudou_store::{BackendCall, ItemField, ModelBackend, SuggestionSource, now_millis};
+use mudou_domain::{FieldKind, OrderId, OrderSpec, Template};
+use mudou_store::{BackendCall, ItemField, ItemToAsk, ModelBackend, SuggestionSource, now_millis};
 use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
 
@@ -206,11 +206,17 @@ fn task_data(
     state: &AppState,
     base: &str,
     template: &Template,
-    it: &ItemParts<'_>,
+    it: &ItemToAsk,
     now: i64,
-) -> Value {
+) -> (Value, Vec<(String, (i64, i64))>) {
     let mut data = json!({"file_name": it.file_name});
-    let fields = mudou_store::item_fields(it.fields, it.kind, it.sha256, it.body, it.size);
+    let fields = mudou_store::item_fields(
+        it.fields.as_deref(),
+        &it.kind,
+        it.sha256.as_deref(),
+        it.body.as_deref(),
+        it.width.zip(it.height),
+    );
     let legacy = it.fields.is_none();
     for f in &fields {
         // An item from before records: its one field under the template's field of its kind.
@@ -225,9 +231,14 @@ fn task_data(
         } else {
             f.name.clone()
         };
-        data[&name] = field_value(state, base, f, it.file_name, now);
+        data[&name] = field_value(state, base, f, &it.file_name, now);
     }
-    data
+    // The picture sizes by field name, as `Store::item_sizes` reads them (no query of its own).
+    let sizes = fields
+        .iter()
+        .filter_map(|f| Some((f.name.clone(), f.size()?)))
+        .collect();
+    (data, sizes)
 }
 
 fn field_value(state: &AppState, base: &str, f: &ItemField, file_name: &str, now: i64) -> Value {
@@ -247,16 +258,6 @@ fn field_value(state: &AppState, base: &str, f: &ItemField, file_name: &str, now
         }
         _ => json!(f.text.as_deref().unwrap_or_default()),
     }
-}
-
-/// What of an item the task needs.
-struct ItemParts<'a> {
-    kind: &'a str,
-    sha256: Option<&'a str>,
-    body: Option<&'a str>,
-    file_name: &'a str,
-    fields: Option<&'a str>,
-    size: Option<(i64, i64)>,
 }
 
 /// Picture sizes of an item by field name (the first for any other name).
@@ -403,17 +404,9 @@ async fn pass(
         let mut sizes: SizesByItem = HashMap::new();
         let mut tasks = Vec::with_capacity(items.len());
         for it in &items {
-            let parts = ItemParts {
-                kind: &it.kind,
-                sha256: it.sha256.as_deref(),
-                body: it.body.as_deref(),
-                file_name: &it.file_name,
-                fields: it.fields.as_deref(),
-                size: it.width.zip(it.height),
-            };
-            tasks
-                .push(json!({"id": it.id, "data": task_data(state, base, &template, &parts, now)}));
-            sizes.insert(it.id, state.store.item_sizes(ItemId::new(it.id)).await?);
+            let (data, item_sizes) = task_data(state, base, &template, it, now);
+            tasks.push(json!({"id": it.id, "data": data}));
+            sizes.insert(it.id, item_sizes);
         }
         let body = json!({"tasks": tasks, "project": project, "label_config": config,
                           "params": {"context": Value::Null}});
@@ -741,21 +734,14 @@ async fn train(
     let mut told = Vec::new();
     let mut error = None;
     for it in &items {
-        let parts = ItemParts {
-            kind: &it.kind,
-            sha256: it.sha256.as_deref(),
-            body: it.body.as_deref(),
-            file_name: &it.file_name,
-            fields: it.fields.as_deref(),
-            size: it.width.zip(it.height),
-        };
-        let sizes = state.store.item_sizes(ItemId::new(it.id)).await?;
+        let (data, sizes) = task_data(state, base, template, &it.item, now);
         let answer: Value = serde_json::from_str(&it.answer).unwrap_or(Value::Null);
-        let result = results_from_answer(template, &answer, &sized(&sizes), &format!("m{}", it.id));
+        let id = it.item.id;
+        let result = results_from_answer(template, &answer, &sized(&sizes), &format!("m{id}"));
         let body = json!({
             "action": "ANNOTATION_CREATED",
-            "task": {"id": it.id, "data": task_data(state, base, template, &parts, now)},
-            "annotation": {"id": it.id, "task": it.id, "result": result, "ground_truth": false},
+            "task": {"id": id, "data": data},
+            "annotation": {"id": id, "task": id, "result": result, "ground_truth": false},
             "project": {"id": b.order_id, "label_config": config},
         });
         match call(
@@ -769,16 +755,11 @@ async fn train(
         )
         .await
         {
-            Ok((s, _)) if (200..300).contains(&s) || s == 404 || s == 405 => told.push(it.id),
+            Ok((s, _)) if (200..300).contains(&s) || s == 404 || s == 405 => told.push(id),
             Ok((s, _)) => {
                 // Refused (a 4xx): told, as nothing would change by telling again.
-                tracing::info!(
-                    order = b.order_id,
-                    item = it.id,
-                    status = s,
-                    "webhook refused"
-                );
-                told.push(it.id);
+                tracing::info!(order = b.order_id, item = id, status = s, "webhook refused");
+                told.push(id);
             }
             Err(why) => {
                 error = Some(why);

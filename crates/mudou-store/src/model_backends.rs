@@ -74,14 +74,8 @@ pub struct ItemToAsk {
 /// A settled item to tell the backend of: its content and final answer.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SettledItem {
-    pub id: i64,
-    pub kind: String,
-    pub sha256: Option<String>,
-    pub body: Option<String>,
-    pub file_name: String,
-    pub fields: Option<String>,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
+    #[sqlx(flatten)]
+    pub item: ItemToAsk,
     pub answer: String,
 }
 

@@ -64,6 +64,15 @@ impl PyBackend {
             "{}/tests/data/ml_backend/serve.py",
             env!("CARGO_MANIFEST_DIR")
         );
+        // CI makes the environment: a missing package is a failure, said at once, not a pass.
+        let ok = std::process::Command::new(backend_python())
+            .args(["-c", "import label_studio_ml, sklearn"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            ok,
+            "the backend's Python lacks label-studio-ml or scikit-learn (see .ci/run: target/ml-backend-venv)"
+        );
         let child = Command::new(backend_python())
             .arg(script)
             .args(["--port", &port.to_string(), "--token", TOKEN, "--model-dir"])
