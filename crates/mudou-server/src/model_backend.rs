@@ -200,15 +200,18 @@ pub async fn setup(
     Ok(v["model_version"].as_str().map(clip))
 }
 
+/// An item's picture sizes by field name.
+type Sizes = Vec<(String, (i64, i64))>;
+
 /// The Label Studio `data` of an item: each field under its name (a picture as a signed
-/// link), a record's conversation as its turns.
+/// link), a record's conversation as its turns; and its picture sizes.
 fn task_data(
     state: &AppState,
     base: &str,
     template: &Template,
     it: &ItemToAsk,
     now: i64,
-) -> (Value, Vec<(String, (i64, i64))>) {
+) -> (Value, Sizes) {
     let mut data = json!({"file_name": it.file_name});
     let fields = mudou_store::item_fields(
         it.fields.as_deref(),
@@ -498,7 +501,7 @@ async fn pass(
 }
 
 /// Each item's picture sizes by field name.
-type SizesByItem = HashMap<i64, Vec<(String, (i64, i64))>>;
+type SizesByItem = HashMap<i64, Sizes>;
 
 /// What a `/predict` answer gave.
 struct Read {
