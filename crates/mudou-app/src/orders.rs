@@ -242,6 +242,7 @@ async fn plan_items(
             FieldKind::Text => "text",
             FieldKind::Conversation => "conversation",
             FieldKind::Markdown => "Markdown",
+            FieldKind::Series => "medical series",
         };
         return Err(AppError::validation(format!(
             "the dataset's item {} has no {kind} field `{name}`; every item needs the template's fields ({})",

@@ -888,6 +888,8 @@ pub fn config_from_template(t: &Template) -> String {
                 "    <Paragraphs name=\"{0}\" value=\"${0}\" layout=\"dialogue\" nameKey=\"role\" textKey=\"content\"/>\n",
                 esc(&f.name)
             )),
+            // Label Studio has no tag for a stack of slices; the series is left out.
+            FieldKind::Series => {}
         }
     }
     out.push_str("  </View>\n");

@@ -31,6 +31,7 @@ pub mod suggest;
 pub mod suggest_report;
 pub mod template;
 mod validate;
+pub mod volume;
 pub mod wage;
 
 pub use calendar::{Calendar, UnknownZone};

@@ -188,7 +188,7 @@ pub fn count(s: &str) -> Text {
 /// contents (its JSON keys and roles are not read); pictures nothing.
 pub fn field_text(kind: FieldKind, text: &str) -> Text {
     match kind {
-        FieldKind::Image => Text::default(),
+        FieldKind::Image | FieldKind::Series => Text::default(),
         FieldKind::Text | FieldKind::Markdown => count(text),
         FieldKind::Conversation => match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Array(turns)) => turns

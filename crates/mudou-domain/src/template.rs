@@ -47,6 +47,9 @@ pub enum FieldKind {
     Conversation,
     /// A text shown as Markdown (an LLM's response): code blocks and tables, never HTML.
     Markdown,
+    /// A medical series: a stack of slices (de-identified DICOM), with its geometry in
+    /// millimetres ([`crate::volume::VolumeGeometry`]).
+    Series,
 }
 
 impl FieldKind {
@@ -56,6 +59,7 @@ impl FieldKind {
             FieldKind::Text => "text",
             FieldKind::Conversation => "conversation",
             FieldKind::Markdown => "markdown",
+            FieldKind::Series => "series",
         }
     }
 

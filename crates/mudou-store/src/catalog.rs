@@ -64,6 +64,10 @@ pub struct ItemField {
     /// Who wrote a response (an LLM's name), when the data says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// A medical series' geometry (its `sha256` is the de-identified volume; `width` and
+    /// `height` are its columns and rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<mudou_domain::volume::VolumeGeometry>,
 }
 
 impl ItemField {
@@ -77,6 +81,7 @@ impl ItemField {
             text: None,
             file: None,
             model: None,
+            volume: None,
         }
     }
 
@@ -96,6 +101,7 @@ impl ItemField {
             text: Some(text.into()),
             file: None,
             model: None,
+            volume: None,
         }
     }
 
@@ -141,6 +147,7 @@ pub fn item_fields(
             text: None,
             file: None,
             model: None,
+            volume: None,
         }]
     } else {
         vec![ItemField::text("text", body.unwrap_or_default())]
@@ -245,7 +252,8 @@ impl ItemContent {
                 let json = serde_json::to_string(fields)
                     .map_err(|e| StoreError::Invalid(e.to_string()))?;
                 match first.kind {
-                    FieldKind::Image => {
+                    // A series' first file is its de-identified volume.
+                    FieldKind::Image | FieldKind::Series => {
                         let sha = first.sha256.as_deref().ok_or_else(|| {
                             StoreError::Invalid(format!("picture field {} has no file", first.name))
                         })?;

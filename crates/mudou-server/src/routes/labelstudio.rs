@@ -140,7 +140,7 @@ pub(super) fn export_parts(
             {
                 let Some(text) = &f.text else { continue };
                 data[&f.name] = match f.kind {
-                    FieldKind::Image => continue,
+                    FieldKind::Image | FieldKind::Series => continue,
                     FieldKind::Conversation => {
                         serde_json::from_str::<Value>(text).unwrap_or_else(|_| json!(text))
                     }
