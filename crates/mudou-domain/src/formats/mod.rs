@@ -6,6 +6,7 @@
 
 pub mod coco;
 pub mod cvat;
+pub mod findings;
 pub mod yolo;
 
 use crate::template::{Question, Template};
