@@ -395,7 +395,8 @@ impl QuestionKind for Finding {
     /// majority found it); the item settles only when every annotator found every kept
     /// finding and nothing else, with the same required attributes. The merged finding:
     /// `x`, `y` and `mm` the members' mean, the slice, diameter line and outline those of
-    /// its most central member, `diameter_mm` the mean of those measured, each attribute
+    /// its most central member (of the first who measured a diameter, when the most
+    /// central did not), `diameter_mm` the mean of those measured, each attribute
     /// the most given. Confidence: the count F1 × the mean closeness (1 − d / match_mm)
     /// × the share of findings whose required attributes agree.
     fn consensus(&self, q: &Question, answers: &[Value], voters: Voters<'_>) -> Agreed {
@@ -443,7 +444,15 @@ impl QuestionKind for Finding {
                 members.iter().all(|f| f.attrs.and_then(|a| a.get(*k)) == v)
             });
             agreeing += same as usize;
+            // The member whose slice, diameter line and outline the merged finding keeps:
+            // the most central one, unless only others measured a diameter.
             let best = &found[c.best];
+            let measured = |f: &&Read<'_>| f.value.get("diameter").is_some();
+            let best = if measured(&best) {
+                best
+            } else {
+                members.iter().copied().find(measured).unwrap_or(best)
+            };
             let xy = mean(members.iter().map(|f| f.at));
             let mut v = json!({
                 "at": [xy[0], xy[1], best.at[2]],
