@@ -93,7 +93,7 @@ impl From<StoreError> for AppError {
 
 impl From<mudou_domain::ValidationError> for AppError {
     fn from(e: mudou_domain::ValidationError) -> Self {
-        AppError::validation(e.to_string()).with("field", e.field)
+        AppError::new(e.code, e.to_string()).with("field", e.field)
     }
 }
 

@@ -21,6 +21,53 @@ use serde_json::Value;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 
+/// An answer for an item with its findings placed: each finding's `mm` and `diameter_mm`
+/// computed from the item's series ([`mudou_domain::kinds::place_findings`]; a point outside
+/// the volume is 422 `outside_volume`). An order without findings gets the answer as it was.
+pub async fn place_answer<'a>(
+    store: &mudou_store::Store,
+    spec: &OrderSpec,
+    item_id: ItemId,
+    value: &'a Value,
+) -> AppResult<std::borrow::Cow<'a, Value>> {
+    if !spec.template.as_ref().is_some_and(|t| t.needs_volume()) {
+        return Ok(std::borrow::Cow::Borrowed(value));
+    }
+    let volumes = store.item_volumes(item_id).await?;
+    Ok(std::borrow::Cow::Owned(
+        mudou_domain::kinds::place_findings(spec, value, &volumes)?,
+    ))
+}
+
+/// The sizes of an item's pictures (and series) when answers to `spec` are checked against
+/// them: drawings kept inside their picture, findings on their slices.
+pub async fn answer_sizes(
+    store: &mudou_store::Store,
+    spec: &OrderSpec,
+    item_id: ItemId,
+) -> AppResult<Vec<(String, (i64, i64))>> {
+    let volume = spec.template.as_ref().is_some_and(|t| t.needs_volume());
+    Ok(if spec.task_type.kind().needs_image_size(spec) || volume {
+        store.item_sizes(item_id).await?
+    } else {
+        Vec::new()
+    })
+}
+
+/// Checks an answer for an item against the order, as every path that takes one does
+/// (labels, reviews, gold, suggestions, practice): the item's sizes read when needed, its
+/// findings placed in millimetres, then [`Answer::parse_sized`].
+pub async fn parse_answer(
+    store: &mudou_store::Store,
+    spec: &OrderSpec,
+    item_id: ItemId,
+    value: &Value,
+) -> AppResult<mudou_domain::Answer> {
+    let sizes = answer_sizes(store, spec, item_id).await?;
+    let placed = place_answer(store, spec, item_id, value).await?;
+    Ok(mudou_domain::Answer::parse_sized(spec, &placed, &sizes)?)
+}
+
 /// What publishing or a sync added to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitsAdded {
@@ -164,7 +211,8 @@ pub async fn set_gold(
         .await
         .map_err(AppError::not_found_as("item"))?;
     let sizes = svc.store.item_sizes(item_id).await?;
-    let answer = spec.task_type.kind().parse_gold(&spec, answer, &sizes)?;
+    let answer = place_answer(&svc.store, &spec, item_id, answer).await?;
+    let answer = spec.task_type.kind().parse_gold(&spec, &answer, &sizes)?;
     svc.store
         .put_order_gold(order_id, item_id, &answer.to_string(), now_millis())
         .await?;

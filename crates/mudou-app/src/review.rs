@@ -48,17 +48,19 @@ pub struct CheckedDecision {
     pub extra: i64,
 }
 
-/// Checks a decision's parts against the order (before the item is locked).
+/// Checks a decision's parts against the order (before the item is locked); `sizes` are
+/// the item's pictures by field name, and an override's findings are already placed
+/// (`crate::orders::place_answer`).
 pub fn check_decision(
     spec: &OrderSpec,
     kind: DecisionKind,
     answer: Option<&Value>,
     extra_labels: Option<i64>,
-    dims: Option<(i64, i64)>,
+    sizes: &[(String, (i64, i64))],
 ) -> AppResult<CheckedDecision> {
     let answer = match (kind, answer) {
         (DecisionKind::Override, Some(v)) => {
-            Some(Answer::parse(spec, v, dims)?.to_json().to_string())
+            Some(Answer::parse_sized(spec, v, sizes)?.to_json().to_string())
         }
         (DecisionKind::Override, None) => {
             return Err(

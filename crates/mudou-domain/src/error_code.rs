@@ -143,6 +143,9 @@ error_codes! {
     /// The picture is not a picture the server takes (PNG, JPEG or WebP, told by its bytes
     /// and decoded whole).
     NotImage = "not_image" => 422,
+    /// A finding (a point, a diameter's end or an outline's point) lies outside the
+    /// series' volume (its columns, rows and slices): place it on the series.
+    OutsideVolume = "outside_volume" => 422,
     // 429
     /// Too many attempts: wait `retry_after_s` seconds (also the `Retry-After` header).
     RateLimited = "rate_limited" => 429,

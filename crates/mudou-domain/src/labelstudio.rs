@@ -569,6 +569,7 @@ impl<'a> Reader<'a> {
                         name_zh: o.name_zh,
                         name_en: o.name_en,
                         options: Vec::new(),
+                        required: false,
                     }
                 }
                 (false, n) if n >= 2 => AttributeDef {
@@ -576,6 +577,7 @@ impl<'a> Reader<'a> {
                     key,
                     name_en: String::new(),
                     options,
+                    required: false,
                 },
                 _ => {
                     self.unsupported.push(unsupported(

@@ -378,6 +378,14 @@ impl OrderSpec {
                 "a qualification is a short key such as bbox or medical",
             ));
         }
+        if self.template.as_ref().is_some_and(|t| t.needs_volume())
+            && self.required_qualification.as_deref() != Some("medical")
+        {
+            return Err(bad(
+                "required_qualification",
+                "an order with a finding question (a medical series) needs required_qualification \"medical\"",
+            ));
+        }
         Ok(())
     }
 

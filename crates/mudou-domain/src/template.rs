@@ -94,8 +94,9 @@ pub struct FieldDef {
 pub struct OptionDef {
     /// Stable key stored in answers and exports.
     pub key: String,
+    #[serde(alias = "zh")]
     pub name_zh: String,
-    #[serde(default)]
+    #[serde(default, alias = "en")]
     pub name_en: String,
     /// `#rrggbb`.
     #[serde(default)]
@@ -123,12 +124,16 @@ pub struct Condition {
 #[serde(deny_unknown_fields)]
 pub struct AttributeDef {
     pub key: String,
+    #[serde(alias = "zh")]
     pub name_zh: String,
-    #[serde(default)]
+    #[serde(default, alias = "en")]
     pub name_en: String,
     /// Its choices; none for a yes/no attribute (answered `true` or `false`).
     #[serde(default)]
     pub options: Vec<OptionDef>,
+    /// Whether every object must give it (a finding's location).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
 }
 
 /// Settings some kinds take (each kind checks the ones it reads and refuses the others).
@@ -185,6 +190,16 @@ pub struct Settings {
     /// Keypoints: the skeleton every answer places (named points with their sigmas, edges).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skeleton: Option<Skeleton>,
+    /// Finding: whether an outline polygon may be drawn on the finding's slice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<bool>,
+    /// Finding: two findings closer than this (3D, millimetres) are the same finding
+    /// (default 5, at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_mm: Option<f64>,
+    /// Finding: the most findings one answer may hold (1 to 100, default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_findings: Option<u32>,
 }
 
 /// A keypoints question's skeleton: the points in order, and the edges drawn between them.
@@ -463,11 +478,23 @@ impl Template {
                             format!("{} are drawn on a picture field", q.kind),
                         ));
                     }
+                    if kind.needs_volume() && f.kind != FieldKind::Series {
+                        return Err(ValidationError::at(
+                            format!("{p}.field"),
+                            format!("{} questions are placed on a series field", q.kind),
+                        ));
+                    }
                 }
                 None if kind.needs_image() => {
                     return Err(ValidationError::at(
                         format!("{p}.field"),
                         "name the picture the boxes are drawn on",
+                    ));
+                }
+                None if kind.needs_volume() => {
+                    return Err(ValidationError::at(
+                        format!("{p}.field"),
+                        "name the series the findings are placed on",
                     ));
                 }
                 None => {}
@@ -723,6 +750,17 @@ impl Template {
     /// The picture fields answers are drawn on.
     pub fn needs_image_size(&self) -> bool {
         self.questions.iter().any(|q| q.kind().needs_image())
+    }
+
+    /// Whether answers are placed on a series (findings): their millimetres come from
+    /// the item's volumes ([`crate::kinds::place_findings`]).
+    pub fn needs_volume(&self) -> bool {
+        self.questions.iter().any(|q| q.kind().needs_volume())
+    }
+
+    /// Whether answers draw objects paid one by one (`box_rate_fen`).
+    pub fn pays_per_object(&self) -> bool {
+        self.questions.iter().any(|q| q.kind().draws_objects())
     }
 
     /// The words a speaker button reads for a question.

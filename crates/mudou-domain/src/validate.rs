@@ -5,6 +5,9 @@ pub struct ValidationError {
     /// The field, or a path into it such as `template.questions[2].options`.
     pub field: std::borrow::Cow<'static, str>,
     pub message: String,
+    /// The code the API answers it with (`validation`, 422, unless a rule has its own,
+    /// e.g. `outside_volume`).
+    pub code: crate::ErrorCode,
 }
 
 impl ValidationError {
@@ -12,6 +15,7 @@ impl ValidationError {
         ValidationError {
             field: field.into(),
             message: message.into(),
+            code: crate::ErrorCode::Validation,
         }
     }
 
@@ -20,7 +24,14 @@ impl ValidationError {
         ValidationError {
             field: path.into().into(),
             message: message.into(),
+            code: crate::ErrorCode::Validation,
         }
+    }
+
+    /// This error answered with its own code (a 4xx one).
+    pub fn with_code(mut self, code: crate::ErrorCode) -> Self {
+        self.code = code;
+        self
     }
 }
 

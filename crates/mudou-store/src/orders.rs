@@ -161,6 +161,24 @@ impl Store {
         )
     }
 
+    /// The geometry of every series field of an item, by field name, in the item's order
+    /// (none for an item without a series, or an unknown item).
+    pub async fn item_volumes(
+        &self,
+        item_id: ItemId,
+    ) -> Result<Vec<(String, mudou_domain::volume::VolumeGeometry)>> {
+        let sql = "SELECT fields FROM items WHERE id = $1";
+        let row: Option<(Option<String>,)> =
+            on_read!(self, p => sqlx::query_as(sql).bind(item_id.get()).fetch_optional(p).await?);
+        let Some((Some(fields),)) = row else {
+            return Ok(Vec::new());
+        };
+        Ok(crate::item_fields(Some(&fields), "", None, None, None)
+            .into_iter()
+            .filter_map(|f| Some((f.name, f.volume?)))
+            .collect())
+    }
+
     /// The (width, height) of an item's picture field `name`.
     pub async fn item_field_size(&self, item_id: ItemId, name: &str) -> Result<Option<(i64, i64)>> {
         Ok(self

@@ -332,7 +332,7 @@ async fn review_history(
                 Some(serde_json::json!({"label": right})),
             )
         };
-        let checked = check_decision(&spec, kind, answer.as_ref(), None, None)?;
+        let checked = check_decision(&spec, kind, answer.as_ref(), None, &[])?;
         let note = (i % 2 == 0).then(|| NOTES[(i / 2) % NOTES.len()]);
         store
             .decide_review(
@@ -1399,6 +1399,10 @@ async fn suggested_orders(
         let mut list = Vec::new();
         for (item_id, answer, score) in answers {
             let sizes = store.item_sizes(ItemId::new(item_id)).await?;
+            let answer =
+                mudou_app::orders::place_answer(store, &spec, ItemId::new(item_id), &answer)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("a demo suggestion for item {item_id}: {e}"))?;
             let answer = suggest::check(&spec, &answer, &sizes)
                 .map_err(|e| anyhow::anyhow!("a demo suggestion for item {item_id}: {e:?}"))?;
             list.push(NewSuggestion {

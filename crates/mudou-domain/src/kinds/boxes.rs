@@ -351,8 +351,17 @@ pub(crate) fn parse_attributes(
     q: &Question,
     b: &Value,
 ) -> Result<serde_json::Map<String, Value>, ValidationError> {
+    parse_attribute_values(q, b.get("attributes"))
+}
+
+/// Checks an object's attributes (`{"key": value}`, or none) against the question's: each
+/// one asked, its value one of its options (or `true`/`false`), every required one given.
+pub(crate) fn parse_attribute_values(
+    q: &Question,
+    given: Option<&Value>,
+) -> Result<serde_json::Map<String, Value>, ValidationError> {
     let mut attrs = serde_json::Map::new();
-    if let Some(given) = b.get("attributes").filter(|a| !a.is_null()) {
+    if let Some(given) = given.filter(|a| !a.is_null()) {
         let given = given
             .as_object()
             .ok_or_else(|| bad("an object's attributes are an object"))?;
@@ -381,6 +390,14 @@ pub(crate) fn parse_attributes(
             }
             attrs.insert(k.clone(), v.clone());
         }
+    }
+    if let Some(a) = q
+        .settings
+        .attributes
+        .iter()
+        .find(|a| a.required && !attrs.contains_key(&a.key))
+    {
+        return Err(bad(format!("attribute {:?} must be given", a.key)));
     }
     Ok(attrs)
 }

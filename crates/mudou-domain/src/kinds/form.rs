@@ -20,7 +20,7 @@ impl Kind for Form {
     }
 
     fn pays_per_object(&self, spec: &OrderSpec) -> bool {
-        template(spec).is_some_and(|t| t.questions.iter().any(|q| q.kind().needs_image()))
+        template(spec).is_some_and(Template::pays_per_object)
     }
 
     fn objects_on_top(&self) -> bool {

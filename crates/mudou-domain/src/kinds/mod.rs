@@ -17,6 +17,7 @@
 
 mod boxes;
 mod choice;
+mod finding;
 mod form;
 mod free_text;
 mod keypoints;
@@ -38,6 +39,7 @@ use std::marker::PhantomData;
 
 use serde_json::{Map, Value};
 
+pub use finding::{FindingMatch, match_findings, place_findings};
 pub use pairwise::{PositionBias, order_position_bias, position_bias};
 pub use writing::{WritingFlag, answer_flags, prompt_messages, sft_messages, written_flags};
 
@@ -61,6 +63,7 @@ pub const QUESTION_KINDS: &[&str] = &[
     "keypoints",
     "rotated_box",
     "mask",
+    "finding",
 ];
 
 /// A kind of question by its name (the registry: one line per kind).
@@ -81,6 +84,7 @@ pub fn question_kind(name: &str) -> Option<&'static dyn QuestionKind> {
         "keypoints" => &shapes::ShapeQuestion::<keypoints::KeypointsShape>(PhantomData),
         "rotated_box" => &shapes::ShapeQuestion::<rotated_box::RotatedBoxShape>(PhantomData),
         "mask" => &shapes::ShapeQuestion::<mask::MaskShape>(PhantomData),
+        "finding" => &finding::Finding,
         _ => return None,
     })
 }
@@ -122,6 +126,17 @@ pub trait QuestionKind: Send + Sync {
     /// Whether answers are drawn on a picture field (and checked against its size).
     fn needs_image(&self) -> bool {
         false
+    }
+
+    /// Whether answers are placed on a series field (in millimetres, by
+    /// [`place_findings`]).
+    fn needs_volume(&self) -> bool {
+        false
+    }
+
+    /// Whether answers draw objects that may be paid one by one (`box_rate_fen`).
+    fn draws_objects(&self) -> bool {
+        self.needs_image()
     }
 
     /// Whether a later question's condition may look at this one's answer.

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use mudou_consensus::quality::{QualityOptions, wilson_interval};
 use mudou_domain::{
-    Answer, Calendar, CentreId, ItemId, LabelDef, OrderId, OrderSpec, Role, SkillLevel, TaskType,
-    UserId, validate_password, validate_username,
+    Calendar, CentreId, ItemId, LabelDef, OrderId, OrderSpec, Role, SkillLevel, TaskType, UserId,
+    validate_password, validate_username,
 };
 use mudou_store::{
     HOUR_MS, LeadProposal, Message, NewFeedback, Pause, QualityRules, UserFilter, WorkerHourStats,
@@ -841,8 +841,12 @@ async fn send_feedback(
                 .await
                 .map_err(ApiError::not_found_as("item"))?;
             let spec: OrderSpec = serde_json::from_str(&order.spec).map_err(ApiError::internal)?;
-            let dims = state.store.item_size(item_id).await?;
-            Some(Answer::parse(&spec, v, dims)?.to_json().to_string())
+            Some(
+                super::work::parse_answer(&state, &spec, item_id, v)
+                    .await?
+                    .to_json()
+                    .to_string(),
+            )
         }
     };
     let f = NewFeedback {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mudou_domain::{Answer, ErrorCode, ItemId, LabelDef, OrderSpec, TaskType, UserId};
+use mudou_domain::{ErrorCode, ItemId, LabelDef, OrderSpec, TaskType, UserId};
 use mudou_store::{Mistake, PracticeItem, PracticeUnit, StoreError, now_millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -353,12 +353,9 @@ async fn answer_practice(
         return Err(ApiError::not_found("item in this practice unit"));
     };
     let spec = state.specs.get(&state.store, q.order_id).await?.spec;
-    let sizes = if spec.task_type.kind().needs_image_size(&spec) {
-        state.store.item_sizes(ItemId::new(q.item_id)).await?
-    } else {
-        Vec::new()
-    };
-    let given = Answer::parse_sized(&spec, &req.answer, &sizes)?.to_json();
+    let given = super::work::parse_answer(&state, &spec, ItemId::new(q.item_id), &req.answer)
+        .await?
+        .to_json();
     let right = json(&q.answer);
     let correct = spec.agrees(&given, &right);
     let items = state

@@ -488,13 +488,22 @@ async fn decide(
         .await
         .map_err(|_| not_found())?;
     let spec = spec_of(&order)?;
-    let dims = state.store.item_size(item_id).await?;
+    // An override's findings are placed on the item's series as a label's are.
+    let sizes = mudou_app::orders::answer_sizes(&state.store, &spec, item_id).await?;
+    let answer = match &req.answer {
+        Some(v) => Some(
+            mudou_app::orders::place_answer(&state.store, &spec, item_id, v)
+                .await?
+                .into_owned(),
+        ),
+        None => None,
+    };
     let checked = check_decision(
         &spec,
         req.decision,
-        req.answer.as_ref(),
+        answer.as_ref(),
         req.extra_labels,
-        dims,
+        &sizes,
     )?;
     let d = state
         .store

@@ -119,7 +119,32 @@ pub(crate) async fn store_suggestions(
         } else {
             Vec::new()
         };
-        let answer = match suggest::check(spec, &s.answer, &sizes) {
+        // Findings placed in millimetres as a label's are (one off its series is dropped).
+        let placed = match mudou_app::orders::place_answer(
+            &state.store,
+            spec,
+            ItemId::new(s.item_id),
+            &s.answer,
+        )
+        .await
+        {
+            Ok(p) => p.into_owned(),
+            Err(e) if e.code != mudou_domain::ErrorCode::Internal => {
+                out.drop_one(
+                    state,
+                    source,
+                    Dropped {
+                        index: s.index,
+                        item_id: Some(s.item_id),
+                        code: "does_not_fit",
+                        reason: e.message,
+                    },
+                );
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let answer = match suggest::check(spec, &placed, &sizes) {
             Ok(a) => a,
             Err(e) => {
                 let template = spec.template();

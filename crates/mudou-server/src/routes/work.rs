@@ -623,6 +623,18 @@ async fn return_unit(
     Ok(Json(a.into()))
 }
 
+/// Checks an answer for an item against its order, as every path that takes one does:
+/// the item's picture sizes when drawings need them, its findings placed in millimetres on
+/// its series (422 `outside_volume` off the volume), then the order's own checks.
+pub async fn parse_answer(
+    state: &AppState,
+    spec: &OrderSpec,
+    item_id: ItemId,
+    value: &Value,
+) -> ApiResult<Answer> {
+    Ok(mudou_app::orders::parse_answer(&state.store, spec, item_id, value).await?)
+}
+
 /// Answers (or skips) one item. Checked against the order; the same `client_uuid`
 /// again returns the first result and stores nothing.
 #[utoipa::path(post, path = "/api/v1/work/labels", tag = "work", request_body = LabelRequest,
@@ -649,15 +661,10 @@ async fn post_label(
     let entry = state.specs.get(&state.store, order_id).await?;
     let spec = entry.spec.clone();
     let (answer, skip) = match (&req.answer, req.skip) {
-        (Some(v), None) => {
-            // Only boxes need the pictures' sizes (to keep them inside each picture).
-            let sizes = if spec.task_type.kind().needs_image_size(&spec) {
-                state.store.item_sizes(ItemId::new(req.item_id)).await?
-            } else {
-                Vec::new()
-            };
-            (Some(Answer::parse_sized(&spec, v, &sizes)?), None)
-        }
+        (Some(v), None) => (
+            Some(parse_answer(&state, &spec, ItemId::new(req.item_id), v).await?),
+            None,
+        ),
         (None, Some(r)) => (None, Some(r.as_str().to_owned())),
         _ => {
             return Err(

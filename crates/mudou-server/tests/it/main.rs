@@ -11,6 +11,7 @@ mod defences;
 mod dispatch;
 mod earnings;
 mod exports;
+mod findings;
 mod forms;
 mod instructions;
 mod labelstudio;
