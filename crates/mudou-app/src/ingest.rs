@@ -43,6 +43,9 @@ pub const CHUNK_FILES: usize = 64;
 pub const CHUNK_BYTES: usize = 128 << 20;
 /// Largest text-items file or manifest read.
 pub const MAX_TABLE_BYTES: u64 = 64 << 20;
+/// Most bytes of DICOM files one upload holds in memory (they are read together at its end,
+/// since a series may be spread over archives).
+pub const MAX_DICOM_BYTES: usize = 512 << 20;
 
 /// One file offered for a dataset.
 pub struct IncomingImage {
@@ -139,6 +142,11 @@ pub struct Ingest {
     created: Vec<String>,
     /// Pictures of records stored since the last commit, by SHA-256.
     pictures: HashMap<String, StoredPicture>,
+    /// DICOM files of this upload, taken together at the end ([`Ingest::add_dicom`]): a
+    /// series may be spread over chunks and archives.
+    dicom_files: Vec<(String, Vec<u8>)>,
+    /// UIDs and holds to write with the pending items.
+    dicom_rows: mudou_store::DicomRows,
 }
 
 /// A picture of a record's field, stored with its renditions.
@@ -165,7 +173,135 @@ impl Ingest {
             pending_sha: HashMap::new(),
             created: Vec::new(),
             pictures: HashMap::new(),
+            dicom_files: Vec::new(),
+            dicom_rows: mudou_store::DicomRows::default(),
         }
+    }
+
+    /// Keeps a DICOM file for [`Ingest::add_dicom`].
+    pub fn offer_dicom(&mut self, name: String, bytes: Vec<u8>) {
+        self.dicom_files.push((name, bytes));
+    }
+
+    /// Bytes of DICOM files waiting for [`Ingest::add_dicom`].
+    pub fn dicom_bytes(&self) -> usize {
+        self.dicom_files.iter().map(|(_, b)| b.len()).sum()
+    }
+
+    /// Makes the DICOM files offered so far into series (de-identified on the way in, see
+    /// [`mudou_media::dicom`]): one item per series, its volume stored by SHA-256, its UIDs'
+    /// originals and its hold (burned-in text) queued for the commit; each refused file gets
+    /// its outcome with the reason. A series the dataset holds already is a duplicate.
+    pub async fn add_dicom(&mut self) -> Result<(), AppError> {
+        if self.dicom_files.is_empty() {
+            return Ok(());
+        }
+        let files = std::mem::take(&mut self.dicom_files);
+        let org = self
+            .svc
+            .store
+            .dataset_org(DatasetId::new(self.dataset_id))
+            .await?;
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(AppError::internal)?;
+        let salt = self.svc.store.dicom_salt(org, &hex::encode(fresh)).await?;
+        let limits = mudou_media::dicom::DicomLimits {
+            budget: self.limits.budget.clone(),
+            ..Default::default()
+        };
+        let span = tracing::info_span!("import_dicom", files = files.len());
+        let import = tokio::task::spawn_blocking(move || {
+            let _g = span.enter();
+            mudou_media::dicom::import_dicom(&files, salt.as_bytes(), &limits)
+        })
+        .await
+        .map_err(AppError::internal)?;
+        for r in import.refused {
+            self.outcomes.push(FileOutcome {
+                file_name: r.file,
+                status: "rejected",
+                item_id: None,
+                code: Some(r.code),
+                message: Some(r.reason),
+            });
+        }
+        self.dicom_rows.org_id = Some(org);
+        for s in import.series {
+            let name = format!("{} {}", s.modality, s.series_uid);
+            let known = self
+                .svc
+                .store
+                .item_by_blob(DatasetId::new(self.dataset_id), &s.sha256)
+                .await?;
+            if let Some(id) = known.or_else(|| self.pending_sha.get(&s.sha256).map(|_| 0)) {
+                self.outcomes
+                    .push(FileOutcome::duplicate(name, (id > 0).then_some(id)));
+                continue;
+            }
+            let g = &s.header.geometry;
+            let (columns, rows, slices) = (g.columns, g.rows, g.slices);
+            let blobs = &self.svc.blobs;
+            let existed = blobs
+                .exists(mudou_media::BlobKind::Original, &s.sha256)
+                .await
+                .map_err(AppError::internal)?;
+            if !existed {
+                self.created.push(s.sha256.clone());
+            }
+            let size = s.blob.len() as i64;
+            blobs
+                .put_original(Bytes::from(s.blob))
+                .await
+                .map_err(AppError::internal)?;
+            self.blobs.push(Blob {
+                sha256: s.sha256.clone(),
+                mime: mudou_media::dicom::VOLUME_MIME.to_owned(),
+                size_bytes: size,
+                width: columns as i64,
+                height: rows as i64,
+            });
+            for u in &s.uids {
+                self.dicom_rows.uids.push(mudou_store::UidRow {
+                    deid: u.deid.clone(),
+                    original: u.original.clone(),
+                    level: u.level.as_str().to_owned(),
+                });
+            }
+            if s.burned_in {
+                self.dicom_rows.held.push((
+                    self.items.len(),
+                    format!(
+                        "{} series: its pictures may show burned-in text (names, dates)",
+                        s.modality
+                    ),
+                ));
+            }
+            let mut field = ItemField::image("series", &s.sha256, (columns as i64, rows as i64));
+            field.kind = FieldKind::Series;
+            field.volume = Some(s.header.geometry.clone());
+            let meta = serde_json::json!({
+                "study_uid": s.study_uid,
+                "series_uid": s.series_uid,
+                "modality": s.modality,
+                "slices": slices,
+                "burned_in": s.burned_in,
+            });
+            let idx = self.outcomes.len();
+            self.pending_sha.insert(s.sha256.clone(), idx);
+            self.outcomes.push(FileOutcome::accepted(name.clone()));
+            self.item_slots.push(idx);
+            self.item_text_hash.push(None);
+            self.items.push(NewItem {
+                content: ItemContent::Record {
+                    fields: vec![field],
+                },
+                file_name: name,
+                tag: s.modality.clone(),
+                meta: meta.to_string(),
+                gold: None,
+            });
+        }
+        Ok(())
     }
 
     /// Items waiting for `commit`.
@@ -428,11 +564,12 @@ impl Ingest {
             let inserted = self
                 .svc
                 .store
-                .add_items(
+                .add_items_with(
                     DatasetId::new(self.dataset_id),
                     &self.blobs,
                     &self.items,
                     now_millis(),
+                    &self.dicom_rows,
                 )
                 .await?;
             for ((&slot, hash), ins) in self
@@ -474,6 +611,7 @@ impl Ingest {
         self.pending_sha.clear();
         self.created.clear();
         self.pictures.clear();
+        self.dicom_rows = mudou_store::DicomRows::default();
         Ok(std::mem::take(&mut self.outcomes))
     }
 
@@ -902,6 +1040,10 @@ impl Run<'_> {
                         continue;
                     }
                     let bytes = tokio::fs::read(&f.path).await.map_err(AppError::internal)?;
+                    if mudou_media::dicom::is_dicom(&bytes) {
+                        self.dicom(f.name, bytes).await?;
+                        continue;
+                    }
                     let tag = f.name.rsplit_once('/').map(|(dir, _)| dir.to_owned());
                     let img = incoming(f.name, tag, Bytes::from(bytes), manifest);
                     self.push(Offered::Image(img)).await?;
@@ -921,7 +1063,32 @@ impl Run<'_> {
                 Source::Zip(f) => self.zip(f, manifest).await?,
             }
         }
-        self.flush().await
+        self.flush().await?;
+        self.ingest.add_dicom().await?;
+        if self.mode == CommitMode::EachChunk {
+            let out = self.ingest.commit().await?;
+            self.done.extend(out);
+        }
+        Ok(())
+    }
+
+    /// Keeps a DICOM file for the end of the upload (series span files and archives).
+    async fn dicom(&mut self, name: String, bytes: Vec<u8>) -> Result<(), AppError> {
+        if self.ingest.dicom_bytes() + bytes.len() > MAX_DICOM_BYTES {
+            self.push(Offered::Rejected {
+                file_name: name,
+                error: MediaError::TooLarge {
+                    what: format!(
+                        "the upload's DICOM files pass {} MiB; send a study per upload",
+                        MAX_DICOM_BYTES >> 20
+                    ),
+                },
+            })
+            .await?;
+            return Ok(());
+        }
+        self.ingest.offer_dicom(name, bytes);
+        Ok(())
     }
 
     /// Reads the archive on a blocking thread, one chunk ahead of the processing.
@@ -1028,6 +1195,10 @@ impl Run<'_> {
                                     file_name: s.path,
                                     error: s.error,
                                 },
+                                ZipItem::File(e) if mudou_media::dicom::is_dicom(&e.bytes) => {
+                                    self.dicom(e.path, e.bytes).await?;
+                                    continue;
+                                }
                                 ZipItem::File(e) => Offered::Image(incoming(
                                     e.path,
                                     e.tag,

@@ -9,6 +9,7 @@ mod audio;
 mod budget;
 mod conversation;
 mod decode;
+pub mod dicom;
 mod error;
 mod manifest;
 mod process;

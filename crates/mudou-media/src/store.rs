@@ -342,6 +342,30 @@ impl BlobStore {
         }))
     }
 
+    /// Bytes `range` of a blob (clamped to its end), or `None` if absent.
+    pub async fn get_range(
+        &self,
+        kind: BlobKind,
+        sha256: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, MediaError> {
+        let path = ObjectPath::from(blob_key(kind, sha256)?);
+        let size = match self.inner.head(&path).await {
+            Ok(m) => m.size,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let range = range.start.min(size)..range.end.min(size);
+        if range.is_empty() {
+            return Ok(Some(Bytes::new()));
+        }
+        match self.inner.get_range(&path, range).await {
+            Ok(b) => Ok(Some(b)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Delete one blob; deleting an absent blob is not an error.
     pub async fn delete(&self, kind: BlobKind, sha256: &str) -> Result<(), MediaError> {
         let path = ObjectPath::from(blob_key(kind, sha256)?);

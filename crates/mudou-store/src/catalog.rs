@@ -353,7 +353,30 @@ impl Store {
         items: &[NewItem],
         now: i64,
     ) -> Result<Vec<Inserted>> {
+        self.add_items_with(dataset_id, blobs, items, now, &crate::DicomRows::default())
+            .await
+    }
+
+    /// [`Store::add_items`], writing with the items (same transaction) the de-identified UIDs'
+    /// originals and the holds of series that wait for their client (`dicom.held` names
+    /// items by their index in `items`).
+    pub async fn add_items_with(
+        &self,
+        dataset_id: DatasetId,
+        blobs: &[Blob],
+        items: &[NewItem],
+        now: i64,
+        dicom: &crate::DicomRows,
+    ) -> Result<Vec<Inserted>> {
         Ok(in_tx!(self, tx => {
+            if let Some(org) = dicom.org_id {
+                for u in &dicom.uids {
+                    sqlx::query("INSERT INTO dicom_uids (org_id, deid_uid, original_uid, level) VALUES ($1, $2, $3, $4) \
+                                 ON CONFLICT (org_id, deid_uid) DO NOTHING")
+                        .bind(org.get()).bind(&u.deid).bind(&u.original).bind(&u.level)
+                        .execute(&mut *tx).await?;
+                }
+            }
             for b in blobs {
                 sqlx::query("INSERT INTO blobs (sha256, mime, size_bytes, width, height, created_at) \
                              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
@@ -381,6 +404,11 @@ impl Store {
                 for sha in pictures {
                     sqlx::query("INSERT INTO item_blobs (item_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(id).bind(sha).execute(&mut *tx).await?;
+                }
+                if let Some(reason) = dicom.held.iter().find(|(i, _)| *i == out.len()).map(|(_, r)| r) {
+                    sqlx::query("INSERT INTO series_holds (item_id, dataset_id, reason, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(id).bind(dataset_id.get()).bind(reason).bind(now)
+                        .execute(&mut *tx).await?;
                 }
                 out.push(Inserted::New(id));
             }

@@ -315,7 +315,9 @@ impl Store {
     ) -> Result<Vec<CandidateItem>> {
         let sql = "SELECT i.id, i.kind, i.gold, b.width, b.height, i.fields FROM items i LEFT JOIN blobs b ON b.sha256 = i.sha256 \
                    WHERE i.dataset_id = $1 AND NOT EXISTS \
-                   (SELECT 1 FROM order_items oi WHERE oi.order_id = $2 AND oi.item_id = i.id) ORDER BY i.id";
+                   (SELECT 1 FROM order_items oi WHERE oi.order_id = $2 AND oi.item_id = i.id) \
+                   AND NOT EXISTS (SELECT 1 FROM series_holds h WHERE h.item_id = i.id AND h.decision <> 'release') \
+                   ORDER BY i.id";
         Ok(
             on_read!(self, p => sqlx::query_as::<_, CandidateItem>(sql).bind(dataset_id.get()).bind(order_id.get()).fetch_all(p).await?),
         )

@@ -105,40 +105,50 @@ async fn get_media(
     if mudou_media::blob_key(BlobKind::Original, &sha256).is_err() {
         return Err(not_found());
     }
-    let allowed = match (caller.user.role, caller.user.org_id) {
-        (Role::Admin, _) => true,
-        (Role::Client, Some(org)) => state.store.org_sees_blob(org, &sha256).await?,
-        (Role::Annotator, _) => {
-            state
-                .store
-                .annotator_sees_blob(caller.user.id, &sha256)
-                .await?
-                || is_current_example(&state, caller.user.id, caller.user.centre_id, &sha256)
-                    .await?
-                || match caller.user.centre_id {
-                    // The item of an answered question that reaches them (same order).
-                    Some(c) => {
-                        state
-                            .store
-                            .annotator_sees_question_item(caller.user.id, c, &sha256)
-                            .await?
-                    }
-                    None => false,
-                }
-        }
-        (Role::Lead, _) => match caller.user.centre_id {
-            Some(centre) => state.store.centre_sees_blob(centre, &sha256).await?,
-            None => false,
-        },
-        _ => false,
-    };
-    if !allowed {
+    if !caller_sees_blob(&state, &caller, &sha256).await? {
         return Err(not_found());
     }
     let blob = rendition(&state, variant, &sha256)
         .await?
         .ok_or_else(not_found)?;
     Ok(content_addressed(blob.content_type, blob.bytes))
+}
+
+/// Whether the caller may read the file `sha256` (see [`get_media`]: clients their
+/// organisation's files, annotators what they were given, leads their centre's, admins all).
+/// The volume routes share this rule.
+pub(crate) async fn caller_sees_blob(
+    state: &AppState,
+    caller: &Caller,
+    sha256: &str,
+) -> ApiResult<bool> {
+    let allowed = match (caller.user.role, caller.user.org_id) {
+        (Role::Admin, _) => true,
+        (Role::Client, Some(org)) => state.store.org_sees_blob(org, sha256).await?,
+        (Role::Annotator, _) => {
+            state
+                .store
+                .annotator_sees_blob(caller.user.id, sha256)
+                .await?
+                || is_current_example(state, caller.user.id, caller.user.centre_id, sha256).await?
+                || match caller.user.centre_id {
+                    // The item of an answered question that reaches them (same order).
+                    Some(c) => {
+                        state
+                            .store
+                            .annotator_sees_question_item(caller.user.id, c, sha256)
+                            .await?
+                    }
+                    None => false,
+                }
+        }
+        (Role::Lead, _) => match caller.user.centre_id {
+            Some(centre) => state.store.centre_sees_blob(centre, sha256).await?,
+            None => false,
+        },
+        _ => false,
+    };
+    Ok(allowed)
 }
 
 /// Stored bytes as an answer: their content type, kept by the browser for good (the URL

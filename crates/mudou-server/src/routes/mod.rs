@@ -29,6 +29,7 @@ pub mod suggestions;
 pub mod templates;
 pub mod tokens;
 pub mod types;
+pub mod volumes;
 pub mod work;
 
 use utoipa::OpenApi;
@@ -177,6 +178,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(datasets::router())
         .merge(media::router())
+        .merge(volumes::router())
         .merge(orders::router())
         .merge(instructions::router())
         .merge(work::router())

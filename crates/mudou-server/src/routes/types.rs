@@ -306,6 +306,12 @@ pub struct FieldOut {
     pub width: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
+    /// A medical series' geometry (kind `series`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<mudou_domain::volume::VolumeGeometry>,
+    /// A medical series' volume: its header at this URL, its slices' values at `…/slices`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_url: Option<String>,
 }
 
 /// An item's fields as the API shows them.
@@ -313,8 +319,22 @@ pub fn fields_out(fields: Vec<mudou_store::ItemField>) -> Vec<FieldOut> {
     fields
         .into_iter()
         .map(|f| {
-            let media = |variant: &str| f.sha256.as_deref().map(|s| media_url(s, variant));
+            let series = f.kind == mudou_domain::FieldKind::Series;
+            // A series has no picture renditions: its volume is read slice by slice.
+            let media = |variant: &str| {
+                f.sha256
+                    .as_deref()
+                    .filter(|_| !series)
+                    .map(|s| media_url(s, variant))
+            };
+            let volume_url = f
+                .sha256
+                .as_deref()
+                .filter(|_| series)
+                .map(|s| format!("/api/v1/volumes/{s}"));
             FieldOut {
+                volume: f.volume,
+                volume_url,
                 thumb_url: media("thumb"),
                 screen_url: media("screen"),
                 name: f.name,

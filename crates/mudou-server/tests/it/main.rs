@@ -8,6 +8,7 @@ mod bad_input;
 mod coco_shapes;
 mod conversations;
 mod defences;
+mod dicom;
 mod dispatch;
 mod earnings;
 mod exports;
@@ -54,6 +55,52 @@ use mudou_server::{AppState, Settings};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
+/// Log lines written while some test captures them ([`capture_logs`]).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+/// Tests capturing logs right now.
+static CAPTURING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Where the kept log layer writes: into [`LOGS`] while a test captures.
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if CAPTURING.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+            LOGS.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Keeps every log line (debug and up, of every test running meanwhile) until the returned
+/// guard's `text()` is read; the server's log output of a test, to search.
+pub fn capture_logs() -> LogCapture {
+    CAPTURING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    LogCapture
+}
+
+pub struct LogCapture;
+
+impl LogCapture {
+    /// Everything logged since the capture began (other captures' lines too).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        if CAPTURING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            LOGS.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+}
+
 pub struct TestApp {
     pub url: String,
     /// `/metrics` alone, without a token, when the settings ask for an address of its own.
@@ -80,11 +127,29 @@ impl TestApp {
         backend: Backend,
         tune: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
-        // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more).
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()))
-            .with_test_writer()
-            .try_init();
+        // Server logs show up with a failing test's output (`MUDOU_LOG=debug` for more);
+        // everything down to debug is also kept while a test captures it ([`capture_logs`]).
+        {
+            use tracing_subscriber::Layer;
+            use tracing_subscriber::layer::SubscriberExt;
+            use tracing_subscriber::util::SubscriberInitExt;
+            let shown = tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(tracing_subscriber::EnvFilter::new(
+                    std::env::var("MUDOU_LOG").unwrap_or_else(|_| "warn".into()),
+                ));
+            let kept = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(|| LogSink)
+                .with_filter(tracing_subscriber::filter::DynFilterFn::new(|m, _| {
+                    CAPTURING.load(std::sync::atomic::Ordering::Relaxed) > 0
+                        && *m.level() <= tracing::Level::DEBUG
+                }));
+            let _ = tracing_subscriber::registry()
+                .with(shown)
+                .with(kept)
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::for_data_dir(dir.path());
         settings.listen = "127.0.0.1:0".parse().unwrap();
