@@ -51,6 +51,8 @@ export const medZh = {
   fd_attr_missing: '请为每个病灶选：{name}',
   fd_who: '标注员',
   fd_table: '病灶对照',
+  fd_consensus: '共识',
+  fd_gold: '标准答案',
   fd_read_aloud: '{title}。在图上点出每个病灶，再选：{attrs}。没有就点“没有发现”。',
   // the expert's screen and the doctor's queue
   ex_title: '专家复核',
@@ -123,6 +125,8 @@ export const medEn: Record<keyof typeof medZh, string> = {
   fd_attr_missing: 'Choose for every finding: {name}',
   fd_who: 'Annotator',
   fd_table: 'Findings side by side',
+  fd_consensus: 'Agreed',
+  fd_gold: 'Gold',
   fd_read_aloud: '{title}. Tap each finding on the image, then choose: {attrs}. If there is none, choose “Nothing found”.',
   ex_title: 'Expert review',
   ex_home_card: 'Expert review: {n} items',

@@ -29,6 +29,17 @@ import { sameAnswer } from '../../work/unit';
 import type { Suggestion } from '../../work/types';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
 import { shownOrder } from '../../kinds/pairwise/order';
+import { lazy, Suspense } from 'preact/compat';
+
+// the medical viewer is loaded only when an item has a series field
+const LazyViewer = lazy(() => import('../../medical/Viewer').then((m) => ({ default: m.Viewer })));
+function SeriesViewer(p: { sha: string; lang: Lang }) {
+  return (
+    <Suspense fallback={<p class="loading">{t('loading', {}, p.lang)}</p>}>
+      <LazyViewer sha={p.sha} lang={p.lang} />
+    </Suspense>
+  );
+}
 
 export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
 
@@ -262,7 +273,9 @@ export function TemplateForm({
 
   const card = (q: Question, i: number) => {
     const kind = kindOf(q.kind);
-    const field = fields.find((f) => f.def.name === q.field)?.data ?? (kind?.needsImage ? fields.find((f) => f.def.kind === 'image')?.data : undefined);
+    const field =
+      fields.find((f) => f.def.name === q.field)?.data ??
+      (kind?.needsImage ? fields.find((f) => f.def.kind === 'image')?.data : kind?.needsSeries ? fields.find((f) => f.def.kind === 'series')?.data : undefined);
     const problem = (tried || (answers[q.key] !== undefined && q.kind !== 'text')) && ps[q.key] ? ps[q.key] : null;
     const title = questionTitle(q, lang);
     const id = `${idPrefix}-${q.key}`;
@@ -361,6 +374,15 @@ function FieldFigure({ f, lang, scroll, side, named }: { f: ReturnType<typeof fi
   const caption = side ? (named ? `${sideWord} · ${fieldTitle(def, lang) || def.name}${data.model ? ` (${data.model})` : ''}` : sideWord) : fieldTitle(def, lang);
   const kind = shownKind(def.kind, data);
   const picture = kind === 'image' && (data.screen_url || data.thumb_url);
+  // a medical series: the viewer (its slices, window and level, ruler)
+  if (def.kind === 'series' && data.sha256) {
+    return (
+      <figure class="tpl-field tpl-field-series" data-testid="tpl-field" data-field={def.name} data-kind="series">
+        {caption && <figcaption>{caption}</figcaption>}
+        <SeriesViewer sha={data.sha256} lang={lang} />
+      </figure>
+    );
+  }
   return (
     <figure class={'tpl-field tpl-field-' + kind} data-testid="tpl-field" data-field={def.name} data-kind={kind} data-side={side}>
       {caption && <figcaption>{caption}</figcaption>}
@@ -405,7 +427,7 @@ function Fields({
   // on a phone while that question is the one shown; on a laptop (every question at once) when
   // every question about the picture draws on it (a choice about it still wants it beside)
   const about = (q: Question) => q.field ?? fields[0]?.def.name;
-  const draws = (q: Question) => !!kindOf(q.kind)?.needsImage;
+  const draws = (q: Question) => !!kindOf(q.kind)?.needsImage || !!kindOf(q.kind)?.needsSeries;
   const drawn = (name: string) => {
     if (current) return draws(current) && about(current) === name;
     if (narrow) return false;
