@@ -77,8 +77,8 @@ describe('finding answers', () => {
       { at: [2, 2, 3] as [number, number, number], attrs: {} },
       { at: [2, 3, 4] as [number, number, number], attrs: {} },
     ];
-    expect(hitFinding(list, [2.5, 2, 3], 3, 2)).toBe(0);
-    expect(hitFinding(list, [2, 3, 3], 3, 0.5)).toBe(-1);
+    expect(hitFinding(list, [2.5, 2], 3, 2)).toBe(0);
+    expect(hitFinding(list, [2, 3], 3, 0.5)).toBe(-1);
     expect(hitFinding(list, [2, 3], 4, 2)).toBe(1);
   });
 });
