@@ -74,6 +74,37 @@ export function scaleBarMm(mmPerPx: number, target = 100): number {
   return p;
 }
 
+/** Volumes open on the page, shared by every viewer showing the same one (an expert's review
+ * and editor load the series once), kept while any viewer uses them. */
+const open = new Map<string, { loader: Promise<VolumeLoader>; users: number; failed: boolean }>();
+
+function acquire(sha: string): { loader: Promise<VolumeLoader>; release: () => void } {
+  let e = open.get(sha);
+  if (!e || e.failed) {
+    const entry = { loader: openVolume(sha), users: 0, failed: false };
+    entry.loader.then(
+      (v) => v.run().catch(() => (entry.failed = true)),
+      () => (entry.failed = true),
+    );
+    e = entry;
+    open.set(sha, e);
+  }
+  const entry = e;
+  entry.users++;
+  return {
+    loader: entry.loader,
+    release: () => {
+      entry.users--;
+      // the last viewer gone: stop loading after a moment (the next item may show it again)
+      setTimeout(() => {
+        if (entry.users > 0 || open.get(sha) !== entry) return;
+        open.delete(sha);
+        void entry.loader.then((v) => v.stop(), () => {});
+      }, 1000);
+    },
+  };
+}
+
 /** Opens a volume by its SHA-256 and loads it; the loader, or an error. */
 export function useVolume(sha: string, given?: VolumeLoader | null): { loader: VolumeLoader | null; error: boolean; loaded: number } {
   const [loader, setLoader] = useState<VolumeLoader | null>(given ?? null);
@@ -86,23 +117,27 @@ export function useVolume(sha: string, given?: VolumeLoader | null): { loader: V
       return given.on(() => setLoaded(given.count()));
     }
     let alive = true;
-    let l: VolumeLoader | null = null;
     let off = () => {};
     setError(false);
-    openVolume(sha).then(
+    const { loader: pending, release } = acquire(sha);
+    pending.then(
       (v) => {
         if (!alive) return;
-        l = v;
         setLoader(v);
-        off = v.on(() => alive && setLoaded(v.count()));
-        v.run().catch(() => alive && setError(true));
+        setLoaded(v.count());
+        if (v.error) setError(true);
+        off = v.on(() => {
+          if (!alive) return;
+          setLoaded(v.count());
+          if (v.error) setError(true);
+        });
       },
       () => alive && setError(true),
     );
     return () => {
       alive = false;
       off();
-      l?.stop();
+      release();
     };
   }, [sha, given]);
   return { loader, error, loaded };
