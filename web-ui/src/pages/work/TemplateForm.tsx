@@ -77,6 +77,7 @@ export function TemplateForm({
   suggestion,
   hadSuggestion = false,
   onClearSuggestion,
+  submitLabel,
 }: {
   template: Template;
   item: TemplateItem;
@@ -102,6 +103,8 @@ export function TemplateForm({
   hadSuggestion?: boolean;
   /** Start from nothing (the form opens again without the suggestion). */
   onClearSuggestion?: () => void;
+  /** The give button's words (an expert's "make this final"); default "done". */
+  submitLabel?: string;
 }) {
   const lang = getLang();
   const narrow = useNarrow(forceNarrow);
@@ -349,14 +352,14 @@ export function TemplateForm({
             </button>
             <button type="button" class={'btn q-next ' + (st.last ? 'btn-primary' : 'btn-secondary')} data-testid={st.last ? 'q-submit' : 'q-next'} onClick={next}>
               <Icon name={st.last ? 'check' : 'forward'} />
-              <span>{st.last ? t('q_submit') : t('q_next')}</span>
+              <span>{st.last ? submitLabel ?? t('q_submit') : t('q_next')}</span>
             </button>
           </div>
         ) : (
           <div class="q-submit-row">
             <button type="button" class="btn btn-primary btn-confirm" data-testid="q-submit" aria-keyshortcuts="Enter" aria-disabled={!complete} onClick={submit}>
               <Icon name="check" />
-              <span>{t('q_submit_key')}</span>
+              <span>{submitLabel ? (keys ? `${submitLabel} (Enter)` : submitLabel) : t('q_submit_key')}</span>
             </button>
           </div>
         )}
