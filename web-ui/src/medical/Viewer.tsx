@@ -206,6 +206,7 @@ function Stage(p: ViewerProps & { loader: VolumeLoader; loaded: number }) {
 
   const draw = () => {
     bufs.frame = 0;
+    const t0 = typeof performance !== 'undefined' ? performance.now() : 0;
     const c = canvas.current;
     const ctx = c?.getContext?.('2d');
     const { z: zz, win: w, slab: s } = st.current;
@@ -222,6 +223,8 @@ function Stage(p: ViewerProps & { loader: VolumeLoader; loaded: number }) {
       c.dataset.z = String(zz);
       c.dataset.drawn = String(bufs.drawn);
       c.dataset.loaded = loader.has(zz) ? 'true' : 'false';
+      // what the last slice cost to draw (ms): the bench reads it
+      if (t0) c.dataset.ms = (performance.now() - t0).toFixed(2);
     }
   };
   const schedule = () => {
