@@ -234,7 +234,9 @@ function Stage(p: ViewerProps & { loader: VolumeLoader; loaded: number }) {
   useEffect(() => () => {
     if (bufs.frame && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(bufs.frame);
   }, [bufs]);
-  useLayoutEffect(schedule, [z, win, slab, bufs]);
+  // a window drag may move many times a frame: drawn once a frame; a slice change is drawn at
+  // once (in setZ), so every key or wheel step shows its slice in the very next paint
+  useLayoutEffect(schedule, [win, slab, bufs]);
   // a range arriving that the shown slice (or slab) needs draws again
   useEffect(
     () =>
@@ -251,6 +253,8 @@ function Stage(p: ViewerProps & { loader: VolumeLoader; loaded: number }) {
     if (v === st.current.z) return;
     st.current.z = v;
     loader.focus = v;
+    if (bufs.frame && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(bufs.frame);
+    draw();
     setZState(v);
     p.onSlice?.(v);
   };
