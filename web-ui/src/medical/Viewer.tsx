@@ -45,6 +45,8 @@ export interface ViewerProps {
   /** A slice to go to (when it changes, the viewer goes there). */
   goTo?: { z: number } | null;
   onSlice?: (z: number) => void;
+  /** The volume once its header is read (its geometry, for a caller measuring in mm). */
+  onLoad?: (loader: VolumeLoader) => void;
   tools?: ViewerTool[];
   /** The tool chosen at first (default: the first of `tools`, else window). */
   initialTool?: string;
@@ -184,6 +186,7 @@ function Stage(p: ViewerProps & { loader: VolumeLoader; loaded: number }) {
   const [size, setSize] = useState<[number, number]>([0, 0]);
   const [ruler, setRuler] = useState<{ a: Pt2; b: Pt2; z: number } | null>(null);
   const [line, setLine] = useState<{ a: Pt2; b: Pt2 } | null>(null);
+  useEffect(() => p.onLoad?.(loader), [loader]);
   const stage = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const st = useRef({ z, win, slab, view, size, tool });

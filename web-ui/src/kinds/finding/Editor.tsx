@@ -91,7 +91,9 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
   const answered = p.value !== undefined && p.value !== null;
   const [chosen, setChosen] = useState<number | null>(list.length ? 0 : null);
   const [goTo, setGoTo] = useState<{ z: number } | null>(p.goTo ?? (list.length ? { z: list[0].at[2] } : null));
-  const geometry = field?.volume ?? null;
+  // the geometry the item gives, else the volume's own header (both from the same series)
+  const [headerGeometry, setHeaderGeometry] = useState<VolumeGeometry | null>(null);
+  const geometry = field?.volume ?? headerGeometry;
   const ref = useRef({ list, chosen });
   ref.current = { list, chosen };
   const sel = chosen !== null && chosen < list.length ? chosen : null;
@@ -185,6 +187,7 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
           goTo={goTo}
           onTap={onTap}
           onLine={onLine}
+          onLoad={(l) => setHeaderGeometry(l.header.geometry)}
           overlay={(z, unit) => <FindingMarks list={list} z={z} unit={unit} colour={FINDING_COLOUR} chosen={sel} />}
           testid="finding-viewer"
         />

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import type { ReviewProps } from '../index';
 import { t } from '../../i18n';
 import { Viewer } from '../../medical/Viewer';
+import type { VolumeGeometry } from '../../medical/volume';
 import { FindingMarks, diameterMm } from './Editor';
 import { findingSettings, findingsOf, nameOf, type Finding } from './model';
 import './finding.css';
@@ -27,7 +28,8 @@ export function FindingReview(p: ReviewProps & { goTo?: { z: number } | null }) 
     ...(p.gold !== undefined && p.gold !== null ? [{ who: t('fd_gold', {}, lang), colour: '#f9a825', list: findingsOf(p.gold), answered: true }] : []),
   ];
   const rows: Row[] = layers.flatMap((l) => l.list.map((f, i) => ({ who: l.who, colour: l.colour, n: i + 1, f })));
-  const g = field?.volume ?? null;
+  const [headerGeometry, setHeaderGeometry] = useState<VolumeGeometry | null>(null);
+  const g = field?.volume ?? headerGeometry;
   return (
     <div class="q-review fd-review" data-testid="q-review" data-question={q.key}>
       {field?.sha256 && (
@@ -36,6 +38,7 @@ export function FindingReview(p: ReviewProps & { goTo?: { z: number } | null }) 
           lang={lang}
           goTo={goTo ?? (rows[0] ? { z: rows[0].f.at[2] } : null)}
           keys={false}
+          onLoad={(l) => setHeaderGeometry(l.header.geometry)}
           overlay={(z, unit) => (
             <g>
               {layers.map((l, k) => (
