@@ -143,6 +143,37 @@ describe('Viewer', () => {
     expect(q('vw-ruler-mm').textContent).toBe('3.0 mm');
   });
 
+  it('moves slices by the wheel, zooms with Ctrl+wheel and two fingers, and stays crisp when zoomed', async () => {
+    const v = await loaded();
+    await act(async () => render(<Viewer sha="abc" lang="zh-CN" loader={v} tools={[{ key: 'mark', icon: 'plus', label: 'm' }]} />, root));
+    const stage = q('vw-stage');
+    await act(async () => void stage.dispatchEvent(new WheelEvent('wheel', { deltaY: 100, bubbles: true, cancelable: true })));
+    expect(q('vw-count').textContent).toBe('7 / 12');
+    await act(async () => void stage.dispatchEvent(new WheelEvent('wheel', { deltaY: -50, bubbles: true, cancelable: true })));
+    expect(q('vw-count').textContent).toBe('6 / 12');
+    const scale = () => Number(/scale\(([\d.]+)\)/.exec((stage.querySelector('.vw-layer') as HTMLElement).style.transform)![1]);
+    const s0 = scale();
+    const ev = new WheelEvent('wheel', { deltaY: -300, ctrlKey: true, bubbles: true, cancelable: true });
+    await act(async () => void stage.dispatchEvent(ev));
+    expect(ev.defaultPrevented).toBe(true);
+    expect(scale()).toBeGreaterThan(s0);
+    expect(q('vw-count').textContent).toBe('6 / 12');
+    expect(q('vw-canvas').classList.contains('vw-crisp')).toBe(true);
+    // two fingers apart: bigger again; no tap reaches the tool
+    const s1 = scale();
+    const touch = (type: string, id: number, x: number, y: number) => stage.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: id, pointerType: 'touch', bubbles: true }));
+    await act(async () => {
+      touch('pointerdown', 1, 2, 2);
+      touch('pointerdown', 2, 4, 4);
+      touch('pointermove', 2, 8, 8);
+      touch('pointerup', 2, 8, 8);
+      touch('pointerup', 1, 2, 2);
+    });
+    expect(scale()).toBeGreaterThan(s1);
+    await act(async () => q('vw-fit').click());
+    expect(scale()).toBeCloseTo(s0, 5);
+  });
+
   it('picks a scale bar of 1, 2 or 5 × 10ⁿ mm', () => {
     expect(scaleBarMm(0.5)).toBe(50);
     expect(scaleBarMm(0.3)).toBe(20);

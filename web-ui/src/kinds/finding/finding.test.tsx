@@ -8,6 +8,8 @@ import { FindingEditor } from './Editor';
 import { FindingReview } from './Review';
 import { checkFinding, findingSettings, hitFinding, normaliseFinding } from './model';
 import { geometry, mdv1, server } from '../../medical/synthetic';
+import { TemplateForm } from '../../pages/work/TemplateForm';
+import type { Template } from '../types';
 
 const q: Question = {
   key: 'aneurysm',
@@ -228,5 +230,30 @@ describe('finding review', () => {
     await settle();
     expect(one('vw-count').textContent).toBe('10 / 12');
     expect(all('fd-marker').map((m) => m.textContent)).toEqual(['B2']);
+  });
+});
+
+describe('a series field in the template form', () => {
+  const item = { fields: [field] };
+  const until = async (f: () => boolean) => {
+    for (let i = 0; i < 100 && !f(); i++) await settle();
+  };
+  it('shows the viewer for a question about the series, and one viewer only when a finding question draws on it', async () => {
+    const asked: Template = { fields: [{ name: 'series', kind: 'series' }], questions: [{ key: 'ok', kind: 'choice', title_zh: '能用吗', field: 'series', options: [{ key: 'y', name_zh: '能' }, { key: 'n', name_zh: '不能' }] }] };
+    await act(async () => render(<TemplateForm template={asked} item={item} onSubmit={() => {}} narrow={false} />, root));
+    await until(() => all('viewer').length > 0);
+    expect(one('tpl-field').dataset.kind).toBe('series');
+    expect(all('viewer').length).toBe(1);
+    render(null, root);
+    const drawn: Template = { fields: [{ name: 'series', kind: 'series' }], questions: [q] };
+    let given: unknown = null;
+    await act(async () => render(<TemplateForm template={drawn} item={item} onSubmit={(a) => (given = a)} narrow={false} />, root));
+    await until(() => all('finding-viewer').length > 0);
+    expect(all('tpl-field').length).toBe(0);
+    expect(all('finding-viewer').length).toBe(1);
+    // nothing found, given: the answer is an empty list
+    await act(async () => one('fd-none').click());
+    await act(async () => one('q-submit').click());
+    expect(given).toEqual({ aneurysm: { findings: [] } });
   });
 });

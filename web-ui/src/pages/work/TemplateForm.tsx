@@ -33,10 +33,10 @@ import { lazy, Suspense } from 'preact/compat';
 
 // the medical viewer is loaded only when an item has a series field
 const LazyViewer = lazy(() => import('../../medical/Viewer').then((m) => ({ default: m.Viewer })));
-function SeriesViewer(p: { sha: string; lang: Lang }) {
+function SeriesViewer(p: { sha: string; lang: Lang; keys: boolean }) {
   return (
     <Suspense fallback={<p class="loading">{t('loading', {}, p.lang)}</p>}>
-      <LazyViewer sha={p.sha} lang={p.lang} />
+      <LazyViewer sha={p.sha} lang={p.lang} keys={p.keys} />
     </Suspense>
   );
 }
@@ -370,7 +370,22 @@ export function TemplateForm({
 }
 
 /** One field: its caption, then its picture or words. */
-function FieldFigure({ f, lang, scroll, side, named }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean; side?: 'A' | 'B'; named?: boolean }) {
+function FieldFigure({
+  f,
+  lang,
+  scroll,
+  side,
+  named,
+  seriesDrawn = false,
+}: {
+  f: ReturnType<typeof fieldsOfItem>[number];
+  lang: Lang;
+  scroll?: boolean;
+  side?: 'A' | 'B';
+  named?: boolean;
+  /** A question draws on the series in a viewer of its own, which takes the slice keys. */
+  seriesDrawn?: boolean;
+}) {
   const { def, data } = f;
   const sideWord = side ? t(side === 'A' ? 'pw_side_a' : 'pw_side_b', {}, lang) : '';
   // a client marking gold sees which response each side is; an annotator sees A and B only
@@ -382,7 +397,7 @@ function FieldFigure({ f, lang, scroll, side, named }: { f: ReturnType<typeof fi
     return (
       <figure class="tpl-field tpl-field-series" data-testid="tpl-field" data-field={def.name} data-kind="series">
         {caption && <figcaption>{caption}</figcaption>}
-        <SeriesViewer sha={data.sha256} lang={lang} />
+        <SeriesViewer sha={data.sha256} lang={lang} keys={!seriesDrawn} />
       </figure>
     );
   }
@@ -498,7 +513,7 @@ function Fields({
         }
       >
         {list.map((f) => (
-          <FieldFigure key={f.def.name} f={f} lang={lang} />
+          <FieldFigure key={f.def.name} f={f} lang={lang} seriesDrawn={template.questions.some((q) => about(q) === f.def.name && !!kindOf(q.kind)?.needsSeries)} />
         ))}
       </div>
       {(swipe || (layout === 'one' && fields.length > 1 && !current?.field)) && (
