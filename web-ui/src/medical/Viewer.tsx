@@ -108,10 +108,11 @@ function acquire(sha: string): { loader: Promise<VolumeLoader>; release: () => v
 }
 
 /** Opens a volume by its SHA-256 and loads it; the loader, or an error. */
-export function useVolume(sha: string, given?: VolumeLoader | null): { loader: VolumeLoader | null; error: boolean; loaded: number } {
+export function useVolume(sha: string, given?: VolumeLoader | null): { loader: VolumeLoader | null; error: boolean; loaded: number; retry: () => void } {
   const [loader, setLoader] = useState<VolumeLoader | null>(given ?? null);
   const [error, setError] = useState(false);
   const [loaded, setLoaded] = useState(0);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (given) {
       setLoader(given);
@@ -141,12 +142,12 @@ export function useVolume(sha: string, given?: VolumeLoader | null): { loader: V
       off();
       release();
     };
-  }, [sha, given]);
-  return { loader, error, loaded };
+  }, [sha, given, attempt]);
+  return { loader, error, loaded, retry: () => setAttempt((n) => n + 1) };
 }
 
 export function Viewer(p: ViewerProps) {
-  const { loader, error, loaded } = useVolume(p.sha, p.loader);
+  const { loader, error, loaded, retry } = useVolume(p.sha, p.loader);
   if (error) {
     return (
       <div class="vw" data-testid={p.testid ?? 'viewer'}>
@@ -154,6 +155,10 @@ export function Viewer(p: ViewerProps) {
           <Icon name="alert" />
           <span>{t('mv_failed', {}, p.lang)}</span>
         </p>
+        <button type="button" class="btn btn-secondary vw-tool" data-testid="vw-retry" onClick={retry}>
+          <Icon name="refresh" />
+          <span>{t('retry', {}, p.lang)}</span>
+        </button>
       </div>
     );
   }

@@ -174,6 +174,20 @@ describe('Viewer', () => {
     expect(scale()).toBeCloseTo(s0, 5);
   });
 
+  it('says when the series did not load, and loads it on retry', async () => {
+    const s = server(mdv1('i16', geometry(8, 6, 3), () => 0));
+    let fail = true;
+    vi.stubGlobal('fetch', async (u: string) => (fail ? new Response('{}', { status: 503 }) : s.fetcher(u.replace('/volumes/r1', '/volumes/abc'))));
+    await act(async () => render(<Viewer sha="r1" lang="zh-CN" />, root));
+    await frames();
+    expect(q('viewer').textContent).toContain('影像没有载入');
+    fail = false;
+    await act(async () => q('vw-retry').click());
+    await frames();
+    await frames();
+    expect(q('vw-count').textContent).toBe('2 / 3');
+  });
+
   it('picks a scale bar of 1, 2 or 5 × 10ⁿ mm', () => {
     expect(scaleBarMm(0.5)).toBe(50);
     expect(scaleBarMm(0.3)).toBe(20);

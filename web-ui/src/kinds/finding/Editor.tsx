@@ -160,8 +160,10 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
       const tag = (e.target as HTMLElement | null)?.tagName;
       if (tag === 'INPUT' || tag === 'TEXTAREA' || e.ctrlKey || e.metaKey || e.altKey) return;
       if (ref.current.chosen === null) return;
-      if (e.key === 'Delete') {
+      if (e.key === 'Delete' || e.key === 'Backspace') {
+        // the chosen finding goes (not the form's "back", as a chosen box's Backspace)
         e.preventDefault();
+        e.stopImmediatePropagation();
         remove(ref.current.chosen);
         return;
       }
@@ -235,7 +237,7 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
                   <span>{t('fd_outline_clear', {}, lang)}</span>
                 </button>
               ) : null}
-              <button type="button" class="btn btn-secondary fd-delete" aria-keyshortcuts="Delete" data-testid="fd-delete" onClick={() => remove(sel!)}>
+              <button type="button" class="btn btn-secondary fd-delete" aria-keyshortcuts="Delete Backspace" data-testid="fd-delete" onClick={() => remove(sel!)}>
                 <Icon name="trash" />
                 <span>{t('fd_delete', {}, lang)}</span>
               </button>
