@@ -80,10 +80,10 @@ export function scaleBarMm(mmPerPx: number, target = 100): number {
  * and editor load the series once), kept while any viewer uses them. */
 const open = new Map<string, { loader: Promise<VolumeLoader>; users: number; failed: boolean }>();
 
-function acquire(sha: string): { loader: Promise<VolumeLoader>; release: () => void } {
+function acquire(sha: string, first?: number): { loader: Promise<VolumeLoader>; release: () => void } {
   let e = open.get(sha);
   if (!e || e.failed) {
-    const entry = { loader: openVolume(sha), users: 0, failed: false };
+    const entry = { loader: openVolume(sha, { first }), users: 0, failed: false };
     entry.loader.then(
       (v) => v.run().catch(() => (entry.failed = true)),
       () => (entry.failed = true),
@@ -108,7 +108,7 @@ function acquire(sha: string): { loader: Promise<VolumeLoader>; release: () => v
 }
 
 /** Opens a volume by its SHA-256 and loads it; the loader, or an error. */
-export function useVolume(sha: string, given?: VolumeLoader | null): { loader: VolumeLoader | null; error: boolean; loaded: number; retry: () => void } {
+export function useVolume(sha: string, given?: VolumeLoader | null, first?: number): { loader: VolumeLoader | null; error: boolean; loaded: number; retry: () => void } {
   const [loader, setLoader] = useState<VolumeLoader | null>(given ?? null);
   const [error, setError] = useState(false);
   const [loaded, setLoaded] = useState(0);
@@ -122,7 +122,7 @@ export function useVolume(sha: string, given?: VolumeLoader | null): { loader: V
     let alive = true;
     let off = () => {};
     setError(false);
-    const { loader: pending, release } = acquire(sha);
+    const { loader: pending, release } = acquire(sha, first);
     pending.then(
       (v) => {
         if (!alive) return;
@@ -147,7 +147,8 @@ export function useVolume(sha: string, given?: VolumeLoader | null): { loader: V
 }
 
 export function Viewer(p: ViewerProps) {
-  const { loader, error, loaded, retry } = useVolume(p.sha, p.loader);
+  // the slice asked for first (a finding's) is the one fetched first
+  const { loader, error, loaded, retry } = useVolume(p.sha, p.loader, p.goTo?.z);
   if (error) {
     return (
       <div class="vw" data-testid={p.testid ?? 'viewer'}>

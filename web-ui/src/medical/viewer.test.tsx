@@ -188,6 +188,20 @@ describe('Viewer', () => {
     expect(q('vw-count').textContent).toBe('2 / 3');
   });
 
+  it('fetches the slice it is asked to show first, before the middle one', async () => {
+    const s = server(mdv1('i16', geometry(8, 6, 12), (_x, _y, z) => z));
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (u: string) => {
+      if (u.includes('slices')) asked.push(u.slice(u.indexOf('?')));
+      return s.fetcher(u.replace('/volumes/f1', '/volumes/abc'));
+    });
+    await act(async () => render(<Viewer sha="f1" lang="zh-CN" goTo={{ z: 9 }} />, root));
+    await frames();
+    await frames();
+    expect(asked[0]).toBe('?from=9&to=10');
+    expect(q('vw-count').textContent).toBe('10 / 12');
+  });
+
   it('picks a scale bar of 1, 2 or 5 × 10ⁿ mm', () => {
     expect(scaleBarMm(0.5)).toBe(50);
     expect(scaleBarMm(0.3)).toBe(20);
