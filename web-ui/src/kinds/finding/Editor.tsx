@@ -11,7 +11,7 @@ import { t, type Lang } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Viewer, Line, type ViewerTool } from '../../medical/Viewer';
 import { distanceMm, type VolumeGeometry } from '../../medical/volume';
-import { findingSettings, findingsOf, hitFinding, nameOf, type Finding, type FindingSettings, type Pt2 } from './model';
+import { findingSettings, findingsOf, hitFinding, MAX_OUTLINE_POINTS, nameOf, type Finding, type FindingSettings, type Pt2 } from './model';
 import './finding.css';
 
 export const FINDING_COLOUR = '#ff5252';
@@ -117,7 +117,7 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
       put([...l, { at: [at[0], at[1], z], attrs: {} }], l.length);
       return;
     }
-    if (tool === 'outline' && c !== null && l[c] && l[c].at[2] === z) {
+    if (tool === 'outline' && c !== null && l[c] && l[c].at[2] === z && (l[c].outline?.length ?? 0) < MAX_OUTLINE_POINTS) {
       const next = l.slice();
       next[c] = { ...l[c], outline: [...(l[c].outline ?? []), at] };
       put(next, c);

@@ -58,6 +58,10 @@ describe('finding answers', () => {
     expect(checkFinding(q, { findings: [{ at: [1, 2, 3], attrs: {} }] })).toMatchObject({ key: 'fd_attr_missing' });
     expect(checkFinding(q, { findings: [{ at: [1, 2, 3], outline: [[0, 0], [1, 1]], attrs: { location: 'ica' } }] })).toEqual({ key: 'q_bad' });
     expect(checkFinding({ ...q, settings: { ...q.settings, outline: false } }, ok)).toEqual({ key: 'q_bad' });
+    const long = { findings: [{ at: [1, 1, 1], outline: Array.from({ length: 501 }, (_, i) => [i % 8, 1]), attrs: { location: 'ica' } }] };
+    expect(checkFinding(q, long)).toEqual({ key: 'q_bad' });
+    // the server's spelling of attribute names (name_zh / name_en) reads the same
+    expect(findingSettings({ ...q, settings: { attributes: [{ key: 'location', name_zh: '位置', name_en: '', options: [{ key: 'mca', name_zh: '大脑中动脉', name_en: 'MCA' }] }] } as never }).attributes[0]).toMatchObject({ zh: '位置', options: [{ key: 'mca', zh: '大脑中动脉', en: 'MCA' }] });
     const three = { findings: [0, 1, 2].map((z) => ({ at: [1, 1, z], attrs: { location: 'ica' } })) };
     expect(checkFinding(q, three)).toEqual({ key: 'fd_max', vars: { n: 2 } });
   });

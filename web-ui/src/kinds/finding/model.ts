@@ -8,6 +8,9 @@ import type { Problem, Question } from '../types';
 
 export type Pt2 = [number, number];
 
+/** The most points of an outline (the server's MAX_OUTLINE_POINTS). */
+export const MAX_OUTLINE_POINTS = 500;
+
 export interface Finding {
   at: [number, number, number];
   mm?: [number, number, number];
@@ -84,7 +87,7 @@ export function checkFinding(q: Question, v: unknown): Problem | null {
   for (const f of list) {
     if (!f || !Array.isArray(f.at) || f.at.length !== 3 || !f.at.every(num) || !Number.isInteger(f.at[2]) || f.at.some((c) => c < 0)) return { key: 'q_bad' };
     if (f.diameter !== undefined && (!Array.isArray(f.diameter) || f.diameter.length !== 2 || !f.diameter.every(pt))) return { key: 'q_bad' };
-    if (f.outline !== undefined && (!s.outline || !Array.isArray(f.outline) || f.outline.length < 3 || !f.outline.every(pt))) return { key: 'q_bad' };
+    if (f.outline !== undefined && (!s.outline || !Array.isArray(f.outline) || f.outline.length < 3 || f.outline.length > MAX_OUTLINE_POINTS || !f.outline.every(pt))) return { key: 'q_bad' };
     const attrs = f.attrs ?? {};
     if (typeof attrs !== 'object') return { key: 'q_bad' };
     for (const [k, a] of Object.entries(attrs)) {
