@@ -10,6 +10,7 @@ import {
   openVolume,
   parseMdv1,
   renderInto,
+  seriesSha,
   slabHalf,
   toPatient,
   windowLut,
@@ -111,6 +112,16 @@ describe('millimetres', () => {
     expect(contains(g, [0, -0.1, 0])).toBe(false);
     expect(contains(g, [0, 0, 300])).toBe(false);
     expect(contains(g, [NaN, 0, 0])).toBe(false);
+  });
+});
+
+describe('a series field', () => {
+  it('names its volume by sha256, else by its media URL', () => {
+    const sha = 'ab'.repeat(32);
+    expect(seriesSha({ sha256: sha })).toBe(sha);
+    expect(seriesSha({ screen_url: `/api/v1/media/${sha}/screen` })).toBe(sha);
+    expect(seriesSha({ thumb_url: '/api/v1/media/nothex/thumb' })).toBeNull();
+    expect(seriesSha(null)).toBeNull();
   });
 });
 

@@ -10,7 +10,7 @@ import type { EditorProps } from '../index';
 import { t, type Lang } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Viewer, Line, type ViewerTool } from '../../medical/Viewer';
-import { distanceMm, type VolumeGeometry } from '../../medical/volume';
+import { distanceMm, seriesSha, type VolumeGeometry } from '../../medical/volume';
 import { findingSettings, findingsOf, hitFinding, MAX_OUTLINE_POINTS, nameOf, type Finding, type FindingSettings, type Pt2 } from './model';
 import './finding.css';
 
@@ -177,13 +177,14 @@ export function FindingEditor(p: EditorProps & { goTo?: { z: number } | null }) 
     return () => window.removeEventListener('keydown', f, true);
   });
 
-  if (!field?.sha256) return <p class="field-error">{t('mv_failed', {}, lang)}</p>;
+  const sha = seriesSha(field);
+  if (!sha) return <p class="field-error">{t('mv_failed', {}, lang)}</p>;
   const f = sel !== null ? list[sel] : null;
   return (
     <div class="q-finding" data-testid="finding-editor">
       <div class="fd-view">
         <Viewer
-          sha={field.sha256}
+          sha={sha}
           lang={lang}
           tools={tools}
           goTo={goTo}

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import type { ReviewProps } from '../index';
 import { t } from '../../i18n';
 import { Viewer } from '../../medical/Viewer';
-import type { VolumeGeometry } from '../../medical/volume';
+import { seriesSha, type VolumeGeometry } from '../../medical/volume';
 import { FindingMarks, diameterMm } from './Editor';
 import { findingSettings, findingsOf, nameOf, type Finding } from './model';
 import './finding.css';
@@ -32,9 +32,9 @@ export function FindingReview(p: ReviewProps & { goTo?: { z: number } | null }) 
   const g = field?.volume ?? headerGeometry;
   return (
     <div class="q-review fd-review" data-testid="q-review" data-question={q.key}>
-      {field?.sha256 && (
+      {seriesSha(field) && (
         <Viewer
-          sha={field.sha256}
+          sha={seriesSha(field)!}
           lang={lang}
           goTo={goTo ?? (rows[0] ? { z: rows[0].f.at[2] } : null)}
           keys={false}

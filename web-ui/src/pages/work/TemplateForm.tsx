@@ -30,6 +30,7 @@ import type { Suggestion } from '../../work/types';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
 import { shownOrder } from '../../kinds/pairwise/order';
 import { lazy, Suspense } from 'preact/compat';
+import { seriesSha } from '../../medical/volume';
 
 // the medical viewer is loaded only when an item has a series field
 const LazyViewer = lazy(() => import('../../medical/Viewer').then((m) => ({ default: m.Viewer })));
@@ -393,11 +394,12 @@ function FieldFigure({
   const kind = shownKind(def.kind, data);
   const picture = kind === 'image' && (data.screen_url || data.thumb_url);
   // a medical series: the viewer (its slices, window and level, ruler)
-  if (def.kind === 'series' && data.sha256) {
+  const sha = def.kind === 'series' ? seriesSha(data) : null;
+  if (sha) {
     return (
       <figure class="tpl-field tpl-field-series" data-testid="tpl-field" data-field={def.name} data-kind="series">
         {caption && <figcaption>{caption}</figcaption>}
-        <SeriesViewer sha={data.sha256} lang={lang} keys={!seriesDrawn} />
+        <SeriesViewer sha={sha} lang={lang} keys={!seriesDrawn} />
       </figure>
     );
   }
