@@ -44,7 +44,8 @@ export function withKind(q: Question, kind: KindName, t: Template): Question {
   if (kind === 'keypoints') settings.skeleton = q.settings?.skeleton ?? defaultSkeleton();
   if (kind === 'polygon' || kind === 'polyline' || kind === 'keypoints') settings.attributes = q.settings?.attributes ?? [];
   const image = t.fields.find((f) => f.kind === 'image');
-  const field = k.needsImage ? (image?.name ?? null) : q.field ?? null;
+  const series = t.fields.find((f) => f.kind === 'series');
+  const field = k.needsImage ? (image?.name ?? null) : k.needsSeries ? (series?.name ?? null) : q.field ?? null;
   return { ...q, kind, options, settings, field };
 }
 
@@ -204,7 +205,7 @@ export interface TemplateProblem {
 
 /** The first problem of a template, as the server would name it; null when it is fine. */
 /** Every kind of field a template may show. */
-export const FIELD_KINDS: FieldKind[] = ['image', 'text', 'conversation', 'markdown'];
+export const FIELD_KINDS: FieldKind[] = ['image', 'text', 'conversation', 'markdown', 'series'];
 
 export function checkTemplate(t: Template): TemplateProblem | null {
   const bad = (field: string, key: Key) => ({ field, key });
@@ -229,8 +230,8 @@ export function checkTemplate(t: Template): TemplateProblem | null {
     if (!q.title_zh.trim()) return bad(`${p}.title_zh`, 'err_tpl_title');
     if (q.field) {
       const f = t.fields.find((x) => x.name === q.field);
-      if (!f || (k.needsImage && f.kind !== 'image')) return bad(`${p}.field`, 'err_tpl_field');
-    } else if (k.needsImage) return bad(`${p}.field`, 'err_tpl_field');
+      if (!f || (k.needsImage && f.kind !== 'image') || (k.needsSeries && f.kind !== 'series')) return bad(`${p}.field`, 'err_tpl_field');
+    } else if (k.needsImage || k.needsSeries) return bad(`${p}.field`, 'err_tpl_field');
     if (q.when) {
       const j = t.questions.findIndex((x) => x.key === q.when!.question);
       if (j < 0 || j >= i || !kindOf(t.questions[j].kind)?.conditions) return bad(`${p}.when.question`, 'err_tpl_when');

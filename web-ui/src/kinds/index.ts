@@ -18,6 +18,7 @@ import { ranking } from './ranking';
 import { rubric } from './rubric';
 import { writing } from './writing';
 import { keypoints, mask, polygon, polyline, rotatedBox } from './shapes';
+import { finding } from './finding';
 
 export interface EditorProps {
   q: Question;
@@ -90,6 +91,8 @@ export interface QuestionKindUI {
   minOptions: number;
   /** Whether it is drawn on a picture field. */
   needsImage?: boolean;
+  /** Whether it is drawn on a medical series field (in the viewer). */
+  needsSeries?: boolean;
 }
 
 /** The registry: one line per kind. */
@@ -109,6 +112,7 @@ export const KINDS: Record<KindName, QuestionKindUI> = {
   keypoints,
   mask,
   rotated_box: rotatedBox,
+  finding,
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];

@@ -12,7 +12,7 @@ const check = (key: string, v: unknown) => kindOf(q(key).kind)!.check(q(key), v)
 
 describe('the kinds registry', () => {
   it('has one plug-in per kind, each with an editor, a review and checks', () => {
-    expect(Object.keys(KINDS).sort()).toEqual(['boxes', 'choice', 'keypoints', 'mask', 'multi_choice', 'number', 'pairwise', 'polygon', 'polyline', 'ranking', 'rating', 'rotated_box', 'rubric', 'text', 'writing']);
+    expect(Object.keys(KINDS).sort()).toEqual(['boxes', 'choice', 'finding', 'keypoints', 'mask', 'multi_choice', 'number', 'pairwise', 'polygon', 'polyline', 'ranking', 'rating', 'rotated_box', 'rubric', 'text', 'writing']);
     for (const [name, k] of Object.entries(KINDS)) {
       expect(k.name).toBe(name);
       expect(typeof k.Editor).toBe('function');

@@ -4,7 +4,7 @@
 
 import type { Lang } from '../i18n';
 
-export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'polygon' | 'polyline' | 'keypoints' | 'mask' | 'rotated_box' | 'writing';
+export type KindName = 'choice' | 'multi_choice' | 'rating' | 'number' | 'text' | 'boxes' | 'pairwise' | 'ranking' | 'rubric' | 'polygon' | 'polyline' | 'keypoints' | 'mask' | 'rotated_box' | 'writing' | 'finding';
 export type Layout = 'one' | 'side_by_side' | 'swipe' | 'stacked';
 
 export interface OptionDef {
@@ -52,6 +52,12 @@ export interface Settings {
   examples?: Record<string, string>;
   /** Keypoints: the named points every answer places, in order, and the edges drawn. */
   skeleton?: Skeleton;
+  /** Finding: an outline polygon may be drawn on the finding's slice. */
+  outline?: boolean;
+  /** Finding: findings closer than this (3D, mm) are the same one. */
+  match_mm?: number;
+  /** Finding: the most findings of one answer. */
+  max_findings?: number;
 }
 
 /** A keypoints question's skeleton (mudou_domain::template::Skeleton). */
@@ -97,7 +103,7 @@ export interface Question {
 
 /** What a field holds: a picture, words, chat turns (a JSON list of `{role, content}`), or
  * Markdown words. */
-export type FieldKind = 'image' | 'text' | 'conversation' | 'markdown';
+export type FieldKind = 'image' | 'text' | 'conversation' | 'markdown' | 'series';
 
 export interface FieldDef {
   name: string;
@@ -123,6 +129,9 @@ export interface ItemField {
   screen_url?: string | null;
   width?: number | null;
   height?: number | null;
+  /** A series field (medical): its volume blob's SHA-256 and geometry (contract §3). */
+  sha256?: string | null;
+  volume?: import('../medical/volume').VolumeGeometry | null;
 }
 
 /** A template's answer: keyed by question. */
@@ -130,7 +139,7 @@ export type FormAnswer = Record<string, unknown>;
 
 /** A problem with one question's answer, as a dictionary key and its numbers. */
 export interface Problem {
-  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text' | 'q_rank_all' | 'q_rubric_all' | 'q_too_short';
+  key: 'q_required' | 'q_range' | 'q_step' | 'q_too_long' | 'q_not_number' | 'q_bad' | 'q_empty_text' | 'q_rank_all' | 'q_rubric_all' | 'q_too_short' | 'fd_attr_missing' | 'fd_max';
   vars?: Record<string, string | number>;
 }
 

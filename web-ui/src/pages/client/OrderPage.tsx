@@ -1,5 +1,6 @@
 // One order: its state and actions, progress drawn in plain SVG, units, and the estimated cost.
 
+import { DoctorCard } from '../../medical/Doctor';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Items } from '../../api';
 import { getLang, t, type Key } from '../../i18n';
@@ -209,6 +210,7 @@ export function OrderPage({ id }: { id: number }) {
               {o.state !== 'draft' && comparesResponses(o.spec) && <Leaderboard orderId={o.id} />}
               {o.state !== 'draft' && <SuggestionReport orderId={o.id} enabled={!!o.spec.suggestions} />}
               {o.state !== 'draft' && (o.spec.template?.questions ?? []).some((q) => q.kind === 'writing') && <FollowUp o={o} />}
+              {o.state !== 'draft' && (o.spec.template?.questions ?? []).some((q) => q.kind === 'finding') && <DoctorCard orderId={o.id} />}
               {o.state !== 'draft' && <Live id={o.id} live={o.state === 'open'} />}
               {o.state !== 'draft' && <Downloads o={o} />}
               {o.state !== 'draft' && <ReportAndResults o={o} />}

@@ -18,9 +18,10 @@ import { PauseCard, pauseFor, usePauses } from './PauseCard';
 import { EarningsPage } from '../Earnings';
 import { MyQuestionsCard } from './Ask';
 import { MistakesButton, MistakesPage, PracticeCard, PracticePage, usePractice, type MyMistakes } from './Mistakes';
+import { ExpertCard, ExpertPage } from './Expert';
 import '../../work/work.css';
 
-export type AnnotatorView = 'home' | 'work' | 'earnings' | 'mistakes' | 'practice';
+export type AnnotatorView = 'home' | 'work' | 'earnings' | 'mistakes' | 'practice' | 'expert';
 
 export function viewFromHash(hash: string): AnnotatorView {
   const h = hash.replace(/^#\/?/, '');
@@ -28,6 +29,7 @@ export function viewFromHash(hash: string): AnnotatorView {
   if (h.startsWith('earnings')) return 'earnings';
   if (h.startsWith('mistakes')) return 'mistakes';
   if (h.startsWith('practice')) return 'practice';
+  if (h.startsWith('expert')) return 'expert';
   return 'home';
 }
 
@@ -83,6 +85,8 @@ export function AnnotatorApp({ user, topBar }: { user: User; topBar: ComponentCh
         <MistakesPage onBack={() => go('home')} />
       ) : view === 'practice' ? (
         <PracticePage onBack={() => go('home')} />
+      ) : view === 'expert' ? (
+        <ExpertPage onBack={() => go('home')} />
       ) : (
         <AnnotatorHome
           user={user}
@@ -96,6 +100,7 @@ export function AnnotatorApp({ user, topBar }: { user: User; topBar: ComponentCh
           onEarnings={() => go('earnings')}
           onMistakes={() => go('mistakes')}
           onPractice={() => go('practice')}
+          onExpert={() => go('expert')}
         />
       )}
     </div>
@@ -150,6 +155,7 @@ function AnnotatorHome({
   onEarnings,
   onMistakes,
   onPractice,
+  onExpert,
 }: {
   user: User;
   nothing: string | null;
@@ -158,6 +164,7 @@ function AnnotatorHome({
   onEarnings: () => void;
   onMistakes: () => void;
   onPractice: () => void;
+  onExpert?: () => void;
 }) {
   const [start, setStart] = useState<StartState>({ kind: 'idle' });
   const [earnings] = useOptional<Earnings>('/me/earnings');
@@ -193,6 +200,8 @@ function AnnotatorHome({
       </div>
       <PendingBadge snap={snap} />
       {practice && <PracticeCard unit={practice} onStart={onPractice} />}
+      {/* an expert (of the medical tier) sees the items waiting for them */}
+      {user.skill_level === 'expert' && onExpert && <ExpertCard onOpen={onExpert} />}
       <button
         type="button"
         class="start-btn"

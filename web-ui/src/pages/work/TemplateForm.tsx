@@ -29,6 +29,18 @@ import { sameAnswer } from '../../work/unit';
 import type { Suggestion } from '../../work/types';
 import { shownKind, useSyncedScroll, WordsBody } from '../../llm/Words';
 import { shownOrder } from '../../kinds/pairwise/order';
+import { lazy, Suspense } from 'preact/compat';
+import { seriesSha } from '../../medical/volume';
+
+// the medical viewer is loaded only when an item has a series field
+const LazyViewer = lazy(() => import('../../medical/Viewer').then((m) => ({ default: m.Viewer })));
+function SeriesViewer(p: { sha: string; lang: Lang; keys: boolean }) {
+  return (
+    <Suspense fallback={<p class="loading">{t('loading', {}, p.lang)}</p>}>
+      <LazyViewer sha={p.sha} lang={p.lang} keys={p.keys} />
+    </Suspense>
+  );
+}
 
 export type TemplateItem = Parameters<typeof fieldsOfItem>[1];
 
@@ -66,6 +78,7 @@ export function TemplateForm({
   suggestion,
   hadSuggestion = false,
   onClearSuggestion,
+  submitLabel,
 }: {
   template: Template;
   item: TemplateItem;
@@ -91,6 +104,8 @@ export function TemplateForm({
   hadSuggestion?: boolean;
   /** Start from nothing (the form opens again without the suggestion). */
   onClearSuggestion?: () => void;
+  /** The give button's words (an expert's "make this final"); default "done". */
+  submitLabel?: string;
 }) {
   const lang = getLang();
   const narrow = useNarrow(forceNarrow);
@@ -262,7 +277,9 @@ export function TemplateForm({
 
   const card = (q: Question, i: number) => {
     const kind = kindOf(q.kind);
-    const field = fields.find((f) => f.def.name === q.field)?.data ?? (kind?.needsImage ? fields.find((f) => f.def.kind === 'image')?.data : undefined);
+    const field =
+      fields.find((f) => f.def.name === q.field)?.data ??
+      (kind?.needsImage ? fields.find((f) => f.def.kind === 'image')?.data : kind?.needsSeries ? fields.find((f) => f.def.kind === 'series')?.data : undefined);
     const problem = (tried || (answers[q.key] !== undefined && q.kind !== 'text')) && ps[q.key] ? ps[q.key] : null;
     const title = questionTitle(q, lang);
     const id = `${idPrefix}-${q.key}`;
@@ -336,14 +353,14 @@ export function TemplateForm({
             </button>
             <button type="button" class={'btn q-next ' + (st.last ? 'btn-primary' : 'btn-secondary')} data-testid={st.last ? 'q-submit' : 'q-next'} onClick={next}>
               <Icon name={st.last ? 'check' : 'forward'} />
-              <span>{st.last ? t('q_submit') : t('q_next')}</span>
+              <span>{st.last ? submitLabel ?? t('q_submit') : t('q_next')}</span>
             </button>
           </div>
         ) : (
           <div class="q-submit-row">
             <button type="button" class="btn btn-primary btn-confirm" data-testid="q-submit" aria-keyshortcuts="Enter" aria-disabled={!complete} onClick={submit}>
               <Icon name="check" />
-              <span>{t('q_submit_key')}</span>
+              <span>{submitLabel ? (keys ? `${submitLabel} (Enter)` : submitLabel) : t('q_submit_key')}</span>
             </button>
           </div>
         )}
@@ -354,13 +371,38 @@ export function TemplateForm({
 }
 
 /** One field: its caption, then its picture or words. */
-function FieldFigure({ f, lang, scroll, side, named }: { f: ReturnType<typeof fieldsOfItem>[number]; lang: Lang; scroll?: boolean; side?: 'A' | 'B'; named?: boolean }) {
+function FieldFigure({
+  f,
+  lang,
+  scroll,
+  side,
+  named,
+  seriesDrawn = false,
+}: {
+  f: ReturnType<typeof fieldsOfItem>[number];
+  lang: Lang;
+  scroll?: boolean;
+  side?: 'A' | 'B';
+  named?: boolean;
+  /** A question draws on the series in a viewer of its own, which takes the slice keys. */
+  seriesDrawn?: boolean;
+}) {
   const { def, data } = f;
   const sideWord = side ? t(side === 'A' ? 'pw_side_a' : 'pw_side_b', {}, lang) : '';
   // a client marking gold sees which response each side is; an annotator sees A and B only
   const caption = side ? (named ? `${sideWord} · ${fieldTitle(def, lang) || def.name}${data.model ? ` (${data.model})` : ''}` : sideWord) : fieldTitle(def, lang);
   const kind = shownKind(def.kind, data);
   const picture = kind === 'image' && (data.screen_url || data.thumb_url);
+  // a medical series: the viewer (its slices, window and level, ruler)
+  const sha = def.kind === 'series' ? seriesSha(data) : null;
+  if (sha) {
+    return (
+      <figure class="tpl-field tpl-field-series" data-testid="tpl-field" data-field={def.name} data-kind="series">
+        {caption && <figcaption>{caption}</figcaption>}
+        <SeriesViewer sha={sha} lang={lang} keys={!seriesDrawn} />
+      </figure>
+    );
+  }
   return (
     <figure class={'tpl-field tpl-field-' + kind} data-testid="tpl-field" data-field={def.name} data-kind={kind} data-side={side}>
       {caption && <figcaption>{caption}</figcaption>}
@@ -405,7 +447,7 @@ function Fields({
   // on a phone while that question is the one shown; on a laptop (every question at once) when
   // every question about the picture draws on it (a choice about it still wants it beside)
   const about = (q: Question) => q.field ?? fields[0]?.def.name;
-  const draws = (q: Question) => !!kindOf(q.kind)?.needsImage;
+  const draws = (q: Question) => !!kindOf(q.kind)?.needsImage || !!kindOf(q.kind)?.needsSeries;
   const drawn = (name: string) => {
     if (current) return draws(current) && about(current) === name;
     if (narrow) return false;
@@ -473,7 +515,7 @@ function Fields({
         }
       >
         {list.map((f) => (
-          <FieldFigure key={f.def.name} f={f} lang={lang} />
+          <FieldFigure key={f.def.name} f={f} lang={lang} seriesDrawn={template.questions.some((q) => about(q) === f.def.name && !!kindOf(q.kind)?.needsSeries)} />
         ))}
       </div>
       {(swipe || (layout === 'one' && fields.length > 1 && !current?.field)) && (
