@@ -244,6 +244,7 @@ async fn import_coco(
         skipped: count("skipped"),
         images: outcomes,
         suggestions: None,
+        medical: None,
     }))
 }
 

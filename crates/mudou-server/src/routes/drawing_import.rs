@@ -303,6 +303,7 @@ impl Outcomes {
             skipped: count("skipped"),
             images: self.images,
             suggestions: None,
+            medical: None,
         })
     }
 }
