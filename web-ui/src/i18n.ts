@@ -9,6 +9,7 @@ import { kindsEn, kindsZh } from './kinds/words';
 import { instrEn, instrZh } from './instructions/words';
 import { boardEn, boardZh } from './llm/boardWords';
 import { sugEn, sugZh } from './pages/client/suggestWords';
+import { medEn, medZh } from './pages/client/medicalWords';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -477,6 +478,8 @@ const zh = {
   ...boardZh,
   // model suggestions: the order form's section and the report card (pages/client/suggestWords.ts)
   ...sugZh,
+  // the expert ladder: the order form's medical section (pages/client/medicalWords.ts)
+  ...medZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -937,6 +940,8 @@ const en: Record<Key, string> = {
   ...boardEn,
   // model suggestions: the order form's section and the report card (pages/client/suggestWords.ts)
   ...sugEn,
+  // the expert ladder: the order form's medical section (pages/client/medicalWords.ts)
+  ...medEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

@@ -244,7 +244,6 @@ async fn import_coco(
         skipped: count("skipped"),
         images: outcomes,
         suggestions: None,
-        medical: None,
     }))
 }
 

@@ -303,7 +303,6 @@ impl Outcomes {
             skipped: count("skipped"),
             images: self.images,
             suggestions: None,
-            medical: None,
         })
     }
 }
