@@ -160,6 +160,33 @@ impl Store {
             .bind(order_id.get()).fetch_all(p).await?))
     }
 
+    /// Whether the annotator answered or skipped the item (then they do not judge it).
+    pub async fn annotator_labelled(
+        &self,
+        annotator_id: UserId,
+        order_id: OrderId,
+        item_id: ItemId,
+    ) -> Result<bool> {
+        let sql = "SELECT 1 FROM labels WHERE order_id = $1 AND item_id = $2 AND annotator_id = $3 LIMIT 1";
+        let hit: Option<i32> = on_read!(self, p => sqlx::query_scalar(sql).bind(order_id.get()).bind(item_id.get())
+            .bind(annotator_id.get()).fetch_optional(p).await?);
+        Ok(hit.is_some())
+    }
+
+    /// Orders with an item holding the file (any field) that waits for an expert or that
+    /// `annotator_id` decided as one: the expert's pictures (the caller checks the orders).
+    pub async fn ladder_orders_of_blob(
+        &self,
+        annotator_id: UserId,
+        sha256: &str,
+    ) -> Result<Vec<i64>> {
+        let sql = "SELECT DISTINCT li.order_id FROM ladder_items li JOIN item_blobs ib ON ib.item_id = li.item_id \
+                   WHERE ib.sha256 = $1 AND (li.stage = 'expert' OR li.expert_id = $2) ORDER BY li.order_id LIMIT 50";
+        Ok(
+            on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(sha256).bind(annotator_id.get()).fetch_all(p).await?),
+        )
+    }
+
     /// An item's place on the ladder, if it has one.
     pub async fn ladder_row(
         &self,

@@ -14,6 +14,7 @@ mod exports;
 mod forms;
 mod instructions;
 mod labelstudio;
+mod ladder;
 mod llm_exports;
 mod llm_kinds;
 mod media;
