@@ -319,7 +319,6 @@ async fn detail(
     row: &LadderRow,
     order_id: OrderId,
     item_id: ItemId,
-    with_expert: bool,
 ) -> ApiResult<LadderDetailOut> {
     let (it, answers) = state
         .store
@@ -355,7 +354,7 @@ async fn detail(
         width: it.width,
         height: it.height,
     };
-    let expert = (with_expert && row.expert_decision.is_some()).then(|| StepOut {
+    let expert = row.expert_decision.as_ref().map(|_| StepOut {
         decision: row.expert_decision.clone().unwrap_or_default(),
         answer: json(row.expert_answer.as_deref()),
         note: row.expert_note.clone(),
@@ -449,7 +448,7 @@ async fn expert_item(
     let (spec, row) = expert_scope(&state, &me, order_id, item_id, false).await?;
     let name = spec.name.clone();
     Ok(Json(
-        detail(&state, &spec, name, &row, order_id, item_id, true).await?,
+        detail(&state, &spec, name, &row, order_id, item_id).await?,
     ))
 }
 
@@ -592,7 +591,7 @@ async fn doctor_item(
         .filter(|r| r.stage == "doctor" || r.doctor_id.is_some())
         .ok_or_else(|| ApiError::not_found("item"))?;
     Ok(Json(
-        detail(&state, &spec, order.name, &row, order_id, item_id, true).await?,
+        detail(&state, &spec, order.name, &row, order_id, item_id).await?,
     ))
 }
 

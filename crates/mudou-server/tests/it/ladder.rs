@@ -539,6 +539,28 @@ both!(the_ladder_refuses_who_may_not_and_bad_bodies, |app| {
     a3.get(&format!("/api/v1/orders/{o}/medical/queue"))
         .await
         .refused(ErrorCode::Forbidden);
+    // Whom a client may name as the doctor: their organisation's client users only.
+    let names = |g: &Got| -> Vec<String> {
+        g.ok()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["display_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut mine = names(&client_a.get("/api/v1/org/users").await);
+    mine.sort();
+    assert_eq!(mine, ["client_a", "doctor_a"]);
+    assert_eq!(
+        names(&client_b.get("/api/v1/org/users").await),
+        ["client_b"]
+    );
+    a3.get("/api/v1/org/users")
+        .await
+        .refused(ErrorCode::Forbidden);
+    lead.get("/api/v1/org/users")
+        .await
+        .refused(ErrorCode::Forbidden);
     lead.get(&dpath).await.refused(ErrorCode::Forbidden);
     // The doctor's bad bodies; an item still waiting for an expert is not theirs yet.
     let doctor = app.browser();
