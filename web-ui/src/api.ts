@@ -2,6 +2,7 @@
 // `credentials: 'same-origin'`. Every failure becomes an ApiError with a stable `code`.
 
 import { t, type Key } from './i18n';
+import type { Template } from './kinds/types';
 
 export type Role = 'admin' | 'client' | 'lead' | 'annotator';
 export type SkillLevel = 'trainee' | 'standard' | 'expert';
@@ -264,6 +265,10 @@ export const WORDED_CODES = [
   'uuid_reused',
   'period_closed',
   'no_mistakes',
+  'already_decided',
+  'not_expert',
+  'not_doctor',
+  'doctor_not_in_org',
   'wage_below_floor',
   'not_audio',
   'voice_too_large',
@@ -282,3 +287,111 @@ type Worded<K> = K extends `err_${infer C}` ? C : never;
 function isWorded(code: string): code is (typeof WORDED_CODES)[number] {
   return WORDED.includes(code);
 }
+
+// ---- the expert ladder of medical orders (issue 31; server `routes/ladder.rs`) ----------
+
+/** `spec.medical`: experts settle disagreements, or refer them to the client's doctor. */
+export interface MedicalPolicy {
+  expert_rate_fen: number;
+  doctor_rate_fen: number;
+  /** A client user of the order's organisation. */
+  doctor_user_id: number;
+}
+
+/** A client user of the caller's organisation (who may be named the doctor). */
+export interface OrgUser {
+  id: number;
+  display_name: string;
+  username: string | null;
+}
+
+/** An item waiting at a step of the ladder. */
+export interface LadderWaiting {
+  order_id: number;
+  item_id: number;
+  order_name: string;
+  /** Answers the item has. */
+  labels: number;
+  /** Unix ms. */
+  waiting_since: number;
+}
+
+/** One annotator's answer, anonymised as `A`, `B`, …. */
+export interface LadderAnswer {
+  label_id: number;
+  who: string;
+  answer: Record<string, unknown>;
+}
+
+/** A step's decision as the next step sees it. */
+export interface LadderStep {
+  /** `settle` or `refer` (the expert's); `final` (the doctor's). */
+  decision: 'settle' | 'refer' | 'final';
+  answer: Record<string, unknown> | null;
+  note: string | null;
+  decided_at: number | null;
+}
+
+export interface LadderField {
+  name: string;
+  kind: string;
+  text?: string;
+  thumb_url?: string;
+  screen_url?: string;
+  width?: number;
+  height?: number;
+}
+
+/** An item as the expert or the doctor decides it. */
+export interface LadderDetail {
+  order: { id: number; name: string; instructions: string; template: Template };
+  item: {
+    item_id: number;
+    kind: string;
+    thumb_url: string | null;
+    screen_url: string | null;
+    text: string | null;
+    width: number | null;
+    height: number | null;
+    fields: LadderField[];
+  };
+  stage: 'expert' | 'doctor' | 'done';
+  answers: LadderAnswer[];
+  expert: LadderStep | null;
+  doctor: LadderStep | null;
+}
+
+export type ExpertDecision =
+  | { client_uuid: string; decision: 'settle'; answer: Record<string, unknown>; note?: string }
+  | { client_uuid: string; decision: 'refer'; note?: string };
+
+export interface DoctorDecision {
+  client_uuid: string;
+  answer: Record<string, unknown>;
+  note?: string;
+}
+
+/** What a decision did: `replay` when its UUID was stored before (nothing changed). */
+export interface LadderDecisionResult {
+  status: 'stored' | 'replay';
+  order_id: number;
+  item_id: number;
+  stage: 'expert' | 'doctor' | 'done';
+  answer: Record<string, unknown> | null;
+  /** Paid to the expert, or costing the order (the doctor), in fen. */
+  fen: number;
+}
+
+/** The organisation's client users (a client's call). */
+export const orgUsers = () => api.get<Items<OrgUser>>('/org/users').then((r) => r.items);
+/** Items waiting for an expert (an expert annotator's call). */
+export const expertQueue = () => api.get<Items<LadderWaiting>>('/work/expert').then((r) => r.items);
+export const expertItem = (orderId: number, itemId: number) => api.get<LadderDetail>(`/work/expert/${orderId}/${itemId}`);
+export const expertDecide = (orderId: number, itemId: number, d: ExpertDecision) =>
+  api.post<LadderDecisionResult>(`/work/expert/${orderId}/${itemId}`, d);
+/** An order's items referred to its doctor (the doctor's call). */
+export const doctorQueue = (orderId: number) =>
+  api.get<Items<LadderWaiting>>(`/orders/${orderId}/medical/queue`).then((r) => r.items);
+export const doctorItem = (orderId: number, itemId: number) => api.get<LadderDetail>(`/orders/${orderId}/medical/queue/${itemId}`);
+export const doctorDecide = (orderId: number, itemId: number, d: DoctorDecision) =>
+  api.post<LadderDecisionResult>(`/orders/${orderId}/medical/queue/${itemId}`, d);

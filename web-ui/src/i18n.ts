@@ -10,6 +10,7 @@ import { instrEn, instrZh } from './instructions/words';
 import { boardEn, boardZh } from './llm/boardWords';
 import { sugEn, sugZh } from './pages/client/suggestWords';
 import { medEn, medZh } from './medical/words';
+import { medEn as ladderEn, medZh as ladderZh } from './pages/client/medicalWords';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -480,6 +481,8 @@ const zh = {
   ...sugZh,
   // medical viewer, findings, expert and doctor (src/medical/words.ts)
   ...medZh,
+  // the expert ladder: the order form's medical section (pages/client/medicalWords.ts)
+  ...ladderZh,
 } as const;
 
 export type Key = keyof typeof zh;
@@ -941,6 +944,8 @@ const en: Record<Key, string> = {
   // model suggestions: the order form's section and the report card (pages/client/suggestWords.ts)
   ...sugEn,
   ...medEn,
+  // the expert ladder: the order form's medical section (pages/client/medicalWords.ts)
+  ...ladderEn,
 };
 
 export const dictionaries: Record<Lang, Record<Key, string>> = { 'zh-CN': zh, en };

@@ -21,6 +21,7 @@ async function settle() {
 let root: HTMLElement;
 let calls: string[];
 let state: string;
+let progress: Record<string, unknown> | null;
 
 function order() {
   const f = emptyOrderForm();
@@ -47,10 +48,12 @@ beforeEach(() => {
   document.body.appendChild(root);
   calls = [];
   state = 'open';
+  progress = null;
   setFetch(async (url, init) => {
     const key = `${init?.method ?? 'GET'} ${String(url)}`;
     calls.push(key);
     if (key === 'GET /api/v1/orders/9') return json(200, order());
+    if (key === 'GET /api/v1/orders/9/progress' && progress) return json(200, progress);
     if (key === 'GET /api/v1/orders/9/units') return json(200, { items: [{ id: 1, seq: 1, kind: 'base', slots: 3, items: 20 }] });
     if (key === 'GET /api/v1/datasets') return json(200, { items: [{ id: 2, name: '宠物', item_count: 220 }] });
     if (key === 'POST /api/v1/orders/9/pause') {
@@ -83,6 +86,22 @@ describe('order page', () => {
     expect(Number(bars[2].getAttribute('width'))).toBeCloseTo(30);
     expect(q('units-summary').textContent).toContain('1 个任务包');
     expect(root.textContent).toContain('宠物');
+  });
+
+  it('tells what a medical order’s experts and doctor cost', async () => {
+    const base = { gold_labels: 0, gold_accuracy: null, labels_last_hour: 0, labels_remaining: 0, eta_seconds: null };
+    progress = { ...base, expert_fen: 600, doctor_fen: 2000, expert_decisions: 2, doctor_decisions: 1 };
+    render(<OrderPage id={9} />, root);
+    for (let i = 0; i < 50 && !root.querySelector('[data-testid=live]'); i++) await settle();
+    const line = root.querySelector('[data-testid=ladder-cost]')!;
+    expect(line.textContent).toBe(' 专家决定 2 次，共 ¥6.00；医生决定 1 次，共 ¥20.00');
+    expect(line.querySelector('svg')).not.toBeNull();
+    render(null, root);
+    progress = { ...base, expert_fen: 0, doctor_fen: 0, expert_decisions: 0, doctor_decisions: 0 };
+    render(<OrderPage id={9} />, root);
+    for (let i = 0; i < 50 && !root.querySelector('[data-testid=live]'); i++) await settle();
+    expect(root.querySelector('[data-testid=live]')).not.toBeNull();
+    expect(root.querySelector('[data-testid=ladder-cost]')).toBeNull();
   });
 
   it('offers the actions of the state and pauses', async () => {

@@ -6,6 +6,7 @@ import type { Key } from './i18n';
 import type { Template } from './kinds/types';
 import { checkTemplate, cleanTemplate, starterTemplate } from './kinds/builder';
 import type { SuggestionPolicy } from './pages/client/SuggestionsSection';
+import type { MedicalPolicy } from './api';
 
 export type TaskType = 'single_choice' | 'multi_label' | 'bbox' | 'text_classification' | 'template';
 export const TASK_TYPES: TaskType[] = ['single_choice', 'multi_label', 'bbox', 'text_classification', 'template'];
@@ -46,6 +47,8 @@ export interface OrderSpec {
   template?: Template | null;
   /** Model suggestions for annotators to check and fix (`mudou_domain::suggest`). */
   suggestions?: SuggestionPolicy | null;
+  /** The expert ladder of a medical order (`mudou_domain::medical`). */
+  medical?: MedicalPolicy | null;
 }
 
 export interface OrderCounts {

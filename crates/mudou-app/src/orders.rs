@@ -132,6 +132,34 @@ async fn check_examples(svc: &Services, dataset_id: DatasetId, spec: &OrderSpec)
     Ok(())
 }
 
+/// Checks that a medical order's doctor is a client user of the order's organisation
+/// (`doctor_not_in_org` otherwise: a doctor of another organisation would see its items).
+pub async fn check_doctor(svc: &Services, org_id: OrgId, spec: &OrderSpec) -> AppResult<()> {
+    let Some(m) = &spec.medical else {
+        return Ok(());
+    };
+    let doctor = match svc.store.get_user(UserId::new(m.doctor_user_id)).await {
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let fits = doctor.is_some_and(|u| {
+        u.role == mudou_domain::Role::Client && u.org_id == Some(org_id) && !u.disabled
+    });
+    if fits {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::DoctorNotInOrg,
+            format!(
+                "user {} is not a client user of your organisation: choose the doctor among your users",
+                m.doctor_user_id
+            ),
+        )
+        .with("field", "medical"))
+    }
+}
+
 /// Checks a spec and stores it as a draft order of `org_id` on one of its datasets.
 pub async fn new_draft(
     svc: &Services,
@@ -142,6 +170,7 @@ pub async fn new_draft(
 ) -> AppResult<Order> {
     let now = now_millis();
     spec.validate(now)?;
+    check_doctor(svc, org_id, spec).await?;
     svc.store
         .get_dataset(org_id, dataset_id)
         .await
@@ -167,6 +196,7 @@ pub async fn update_draft(
     let now = now_millis();
     let current = client_order(svc, org_id, order_id).await?;
     spec.validate(now)?;
+    check_doctor(svc, org_id, spec).await?;
     check_examples(svc, DatasetId::new(current.dataset_id), spec).await?;
     for (item_id, answer) in svc.store.order_gold(order_id).await? {
         let value: Value = serde_json::from_str(&answer).map_err(AppError::internal)?;
@@ -228,6 +258,7 @@ pub async fn publish(svc: &Services, org_id: OrgId, order_id: OrderId) -> AppRes
     }
     let spec = parse_spec(&order)?;
     spec.validate(now_millis())?;
+    check_doctor(svc, org_id, &spec).await?;
     crate::wage::guard_publish(svc, org_id, order_id, &spec).await?;
     add_units(svc, &order, true).await?;
     Ok(svc.store.get_order(org_id, order_id).await?)

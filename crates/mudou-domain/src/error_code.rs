@@ -76,6 +76,11 @@ error_codes! {
     CrossOrigin = "cross_origin" => 403,
     /// This browser or device is not enrolled at a centre (annotators log in on one).
     DeviceNotEnrolled = "device_not_enrolled" => 403,
+    /// Only the expert tier decides medical items: annotators of skill level `expert`
+    /// holding the `medical` qualification.
+    NotExpert = "not_expert" => 403,
+    /// Only the doctor the order names decides its referred items.
+    NotDoctor = "not_doctor" => 403,
     // 404
     /// Nothing of the caller's by that id (or no such route).
     NotFound = "not_found" => 404,
@@ -108,6 +113,9 @@ error_codes! {
     PeriodClosed = "period_closed" => 409,
     /// The annotator has no mistakes (labels a lead's review found wrong) to practise on.
     NoMistakes = "no_mistakes" => 409,
+    /// The medical item was already decided at this step (by another expert, or the doctor),
+    /// or is no longer waiting for it: load the queue again.
+    AlreadyDecided = "already_decided" => 409,
     // 413
     /// A voice note over 1 MiB: record a shorter one.
     VoiceTooLarge = "voice_too_large" => 413,
@@ -135,6 +143,9 @@ error_codes! {
     /// `expected_fen_per_hour` and `floor_fen` say which and by how much): raise the rate,
     /// or leave the centre out of `eligible_centres`.
     WageBelowFloor = "wage_below_floor" => 422,
+    /// The medical policy's doctor (`doctor_user_id`) is not a client user of the order's
+    /// organisation: choose one of your organisation's users.
+    DoctorNotInOrg = "doctor_not_in_org" => 422,
     /// The voice note is not audio (WebM, Ogg, MP4, WAV or MP3, told by its bytes).
     NotAudio = "not_audio" => 422,
     /// The voice note is over 60 seconds (or its bytes are too many for the length it

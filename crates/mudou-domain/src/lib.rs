@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod labelstudio;
 pub mod live;
 pub mod llm_results;
+pub mod medical;
 mod money;
 mod order;
 mod people;

@@ -167,6 +167,10 @@ pub struct OrderSpec {
     /// questions, pay for a check and a fix, planted wrong ones, trust in the model's vote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<crate::suggest::SuggestionPolicy>,
+    /// The expert ladder (`mudou_domain::medical`): escalated items go to the centres'
+    /// medical experts, then to the client's doctor, not to a lead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medical: Option<crate::medical::MedicalPolicy>,
 }
 
 /// How a training order is passed and what it grants.
@@ -243,6 +247,7 @@ impl OrderSpec {
         if let Some(p) = &self.suggestions {
             p.validate(self)?;
         }
+        self.check_medical()?;
         let min_labels = self.task_type.kind().min_labels();
         if self.labels.len() < min_labels || self.labels.len() > 50 {
             return Err(bad(
@@ -384,6 +389,25 @@ impl OrderSpec {
             return Err(bad(
                 "required_qualification",
                 "an order with a finding question (a medical series) needs required_qualification \"medical\"",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The expert ladder's rules: its policy checked, and an order asking a `finding`
+    /// question must have the ladder and require the `medical` qualification.
+    pub fn check_medical(&self) -> Result<(), ValidationError> {
+        if let Some(m) = &self.medical {
+            m.validate(self)?;
+        }
+        let finds = self
+            .template
+            .as_ref()
+            .is_some_and(|t| t.questions.iter().any(|q| q.kind == "finding"));
+        if finds && self.medical.is_none() {
+            return Err(bad(
+                "medical",
+                "an order asking for findings needs the expert ladder (medical) and the qualification \"medical\"",
             ));
         }
         Ok(())
@@ -699,6 +723,7 @@ pub(crate) mod testing {
             training: None,
             reading: None,
             suggestions: None,
+            medical: None,
         }
     }
 }

@@ -117,5 +117,6 @@ pub(crate) async fn apply(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     crate::throughput::follow(tx, fx, &pay).await?;
     crate::quality::follow(tx, fx).await?;
     crate::suggest_quality::follow(tx, fx).await?;
+    crate::ladder::follow(tx, fx).await?;
     Ok(())
 }

@@ -29,6 +29,7 @@
 //! | throughput rollups (a follower) and reports | `throughput.rs` |
 //! | quality figures and rules (a follower) and reports | `quality.rs` |
 //! | review queue, lead decisions, client flags, leaving paused stretches out | `review.rs` |
+//! | the expert ladder of medical orders (a follower: escalated items to the experts), decisions | `ladder.rs` |
 //! | people: feedback, pauses, qualifications, levels, lead proposals | `people.rs` |
 //! | what annotators are told about themselves: their pauses, their pay per day | `own.rs` |
 //! | model backends: config, breaker, what was asked and told | `model_backends.rs` |
@@ -49,6 +50,7 @@ mod effects;
 mod error;
 mod exports;
 mod instructions;
+mod ladder;
 mod ledger;
 mod mistakes;
 mod model_backends;
@@ -80,6 +82,7 @@ pub use effects::{Exclusion, ItemFact, LabelEffects, LabelFact, Verdict};
 pub use error::StoreError;
 pub use exports::*;
 pub use instructions::*;
+pub use ladder::*;
 pub use mistakes::*;
 pub use model_backends::*;
 pub use mudou_domain::dispatch::{OpenOrder, Standing};

@@ -112,11 +112,12 @@ impl Store {
     ) -> Result<Order> {
         let sql = format!(
             "INSERT INTO orders (org_id, dataset_id, name, task_type, spec, state, priority, deadline, seed, created_by, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $10) RETURNING {ORDER_COLS}"
+             created_at, updated_at, medical) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $10, $11) \
+             RETURNING {ORDER_COLS}"
         );
         Ok(on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
             .bind(org_id.get()).bind(dataset_id.get()).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
-            .bind(f.deadline).bind(seed).bind(created_by.get()).bind(now)
+            .bind(f.deadline).bind(seed).bind(created_by.get()).bind(now).bind(crate::ladder::is_medical(&f.spec))
             .fetch_one(p).await?))
     }
 
@@ -218,12 +219,12 @@ impl Store {
         now: i64,
     ) -> Result<Order> {
         let sql = format!(
-            "UPDATE orders SET name = $3, task_type = $4, spec = $5, priority = $6, deadline = $7, updated_at = $8 \
-             WHERE id = $1 AND org_id = $2 AND state = 'draft' RETURNING {ORDER_COLS}"
+            "UPDATE orders SET name = $3, task_type = $4, spec = $5, priority = $6, deadline = $7, updated_at = $8, \
+             medical = $9 WHERE id = $1 AND org_id = $2 AND state = 'draft' RETURNING {ORDER_COLS}"
         );
         let row = on_write!(self, p => sqlx::query_as::<_, Order>(&sql)
             .bind(order_id.get()).bind(org_id.get()).bind(&f.name).bind(&f.task_type).bind(&f.spec).bind(f.priority)
-            .bind(f.deadline).bind(now).fetch_optional(p).await?);
+            .bind(f.deadline).bind(now).bind(crate::ladder::is_medical(&f.spec)).fetch_optional(p).await?);
         match row {
             Some(o) => Ok(o),
             None => {

@@ -327,7 +327,8 @@ async fn upsert_deltas(
     Ok(out)
 }
 
-/// Gold failures and escalated items enter the review queue; entries that no longer
+/// Gold failures and escalated items enter the review queue (an escalated item of a
+/// medical order goes up the expert ladder instead: `ladder.rs`); entries that no longer
 /// apply (an answer changed to the right one, an item no longer escalated) close.
 async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
     let now = fx.now;
@@ -379,7 +380,9 @@ async fn queue_entries(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
             on_tx!(tx, c => sqlx::query(
                 "INSERT INTO review_entries (order_id, item_id, reason, created_at) \
                  SELECT order_id, item_id, CASE WHEN skips >= $3 THEN 'skipped' ELSE 'escalated' END, $4 \
-                 FROM order_items WHERE order_id = $1 AND item_id = $2 ON CONFLICT DO NOTHING")
+                 FROM order_items WHERE order_id = $1 AND item_id = $2 \
+                 AND (skips >= $3 OR NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.medical = TRUE)) \
+                 ON CONFLICT DO NOTHING")
                 .bind(it.order_id).bind(it.item_id).bind(SKIPS_FOR_REVIEW).bind(now)
                 .execute(&mut *c).await?.rows_affected());
         } else if was && !is {

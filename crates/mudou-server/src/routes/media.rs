@@ -141,6 +141,13 @@ pub(crate) async fn caller_sees_blob(
                     }
                     None => false,
                 }
+                || match caller.user.centre_id {
+                    // An item waiting for the expert tier (medical orders).
+                    Some(c) => {
+                        super::ladder::expert_sees_blob(state, caller.user.id, c, sha256).await?
+                    }
+                    None => false,
+                }
         }
         (Role::Lead, _) => match caller.user.centre_id {
             Some(centre) => state.store.centre_sees_blob(centre, sha256).await?,

@@ -12,6 +12,7 @@ pub mod health;
 pub mod instructions;
 mod known;
 pub mod labelstudio;
+pub mod ladder;
 pub mod lead;
 pub mod llm_exports;
 pub mod me;
@@ -190,6 +191,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(earnings::router())
         .merge(reports::router())
         .merge(review::router())
+        .merge(ladder::router())
         .merge(lead::router())
         .merge(me::router())
         .merge(mistakes::router())

@@ -221,8 +221,16 @@ pub struct ProgressOut {
     /// Answers given to gold items, and the share that were right (`null` before any).
     pub gold_labels: i64,
     pub gold_accuracy: Option<f64>,
-    /// Piece pay owed for the answers so far, in fen (before review: an upper bound).
+    /// Piece pay owed for the answers so far, in fen (before review: an upper bound), and
+    /// on a medical order what its expert ladder cost (`expert_fen` + `doctor_fen`).
     pub cost_fen: i64,
+    /// A medical order: what the experts' decisions cost so far, in fen.
+    pub expert_fen: i64,
+    /// A medical order: what the doctor's decisions cost so far, in fen (`doctor_rate_fen` each).
+    pub doctor_fen: i64,
+    /// A medical order: decisions made by experts, and by the doctor.
+    pub expert_decisions: i64,
+    pub doctor_decisions: i64,
     pub labels_last_hour: i64,
     /// Labels still needed by open items at their current overlap.
     pub labels_remaining: i64,
@@ -255,6 +263,11 @@ async fn order_progress(
         .count();
     let gold_labels = f.gold_answers.len() as i64;
     let eta_seconds = (f.labels_last_hour > 0).then(|| f.labels_owed * 3600 / f.labels_last_hour);
+    let (expert_fen, expert_decisions, doctor_fen, doctor_decisions) = if spec.medical.is_some() {
+        state.store.ladder_cost(id).await?
+    } else {
+        (0, 0, 0, 0)
+    };
     Ok(Json(ProgressOut {
         state: order.state,
         items: c.items,
@@ -263,7 +276,11 @@ async fn order_progress(
         labels: f.answers,
         gold_labels,
         gold_accuracy: (gold_labels > 0).then(|| right as f64 / gold_labels as f64),
-        cost_fen: f.answers * spec.piece_rate_fen,
+        cost_fen: f.answers * spec.piece_rate_fen + expert_fen + doctor_fen,
+        expert_fen,
+        doctor_fen,
+        expert_decisions,
+        doctor_decisions,
         labels_last_hour: f.labels_last_hour,
         labels_remaining: f.labels_owed,
         eta_seconds,

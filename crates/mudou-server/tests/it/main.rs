@@ -16,6 +16,7 @@ mod findings;
 mod forms;
 mod instructions;
 mod labelstudio;
+mod ladder;
 mod llm_exports;
 mod llm_kinds;
 mod media;

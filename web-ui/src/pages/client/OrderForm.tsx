@@ -28,6 +28,7 @@ import { wageRequest } from '../../wage';
 import type { TemplateBuilder as Builder } from './TemplateBuilder';
 import { questionOfPath } from '../../kinds/builder';
 import { buildSuggestions, suggestFormFromSpec, SuggestionsSection, type SuggestForm } from './SuggestionsSection';
+import { buildMedical, MEDICAL, MedicalSection, medicalFormFromSpec, type MedicalForm } from './MedicalSection';
 
 /** A field's problem, shown under it: our own words, and the server's detail when it sent one. */
 interface FieldError {
@@ -56,6 +57,10 @@ const FIELD_KEYS: Record<string, Key> = {
   required_level: 'required_level',
   template: 'tb_title',
   suggestions: 'sug_title',
+  medical: 'med_title',
+  'medical.expert_rate_fen': 'med_expert_rate',
+  'medical.doctor_rate_fen': 'med_doctor_rate',
+  'medical.doctor_user_id': 'med_doctor',
 };
 
 /** The words for a field the server named: a template's question by its number. */
@@ -114,6 +119,7 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
   const [general, setGeneral] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [sug, setSug] = useState<SuggestForm>(() => suggestFormFromSpec(order?.spec.suggestions));
+  const [med, setMed] = useState<MedicalForm>(() => medicalFormFromSpec(order?.spec.medical));
   const isBox = paysPerBox(f);
   // The questions a model may answer: a template's, or the one question of the other types.
   const sugQuestions = f.task_type === 'template' ? f.template.questions : [{ key: f.task_type, title_zh: '' }];
@@ -165,7 +171,19 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
       focusField(sugBuilt.problem.field);
       return;
     }
-    const spec = { ...built.spec, suggestions: sugBuilt.policy ?? undefined };
+    const medBuilt = buildMedical(med);
+    if ('problem' in medBuilt) {
+      setErr({ field: medBuilt.problem.field, text: t(medBuilt.problem.key) });
+      focusField(medBuilt.problem.field);
+      return;
+    }
+    const spec = {
+      ...built.spec,
+      suggestions: sugBuilt.policy ?? undefined,
+      medical: medBuilt.policy ?? undefined,
+      // A medical order goes only to annotators with the medical qualification.
+      ...(medBuilt.policy ? { required_qualification: MEDICAL } : {}),
+    };
     setBusy(true);
     try {
       let id: number;
@@ -438,6 +456,15 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
           setSug(v);
         }}
         questions={sugQuestions}
+        errorFor={fieldError}
+      />
+
+      <MedicalSection
+        value={med}
+        onChange={(v) => {
+          setErr(null);
+          setMed(v);
+        }}
         errorFor={fieldError}
       />
 

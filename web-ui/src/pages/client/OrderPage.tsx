@@ -319,6 +319,11 @@ interface ProgressApi {
   labels_last_hour: number;
   labels_remaining: number;
   eta_seconds: number | null;
+  /** A medical order: what its expert ladder cost so far (fen) and how many decisions. */
+  expert_fen?: number;
+  doctor_fen?: number;
+  expert_decisions?: number;
+  doctor_decisions?: number;
 }
 
 /** When the order should be done, in words. */
@@ -349,6 +354,17 @@ function Live({ id, live }: { id: number; live: boolean }) {
         <Stat icon="chart" label={t('labels_last_hour')} value={String(d.labels_last_hour)} testid="last-hour" />
         <Stat icon="forward" label={t('eta')} value={etaText(d)} testid="eta" />
       </div>
+      {(d.expert_decisions ?? 0) + (d.doctor_decisions ?? 0) > 0 && (
+        <p class="muted hint" data-testid="ladder-cost">
+          <Icon name="users" size={18} />{' '}
+          {t('med_cost', {
+            experts: d.expert_decisions ?? 0,
+            expert: yuan(d.expert_fen ?? 0),
+            doctors: d.doctor_decisions ?? 0,
+            doctor: yuan(d.doctor_fen ?? 0),
+          })}
+        </p>
+      )}
     </section>
   );
 }
