@@ -11,7 +11,7 @@
 use axum::extract::State;
 use mudou_domain::dispatch::Standing;
 use mudou_domain::medical::{self, ExpertDecision};
-use mudou_domain::{Answer, ErrorCode, ItemId, OrderId, OrderSpec};
+use mudou_domain::{ErrorCode, ItemId, OrderId, OrderSpec};
 use mudou_store::{
     LadderDecision, LadderOutcome, LadderRow, LadderTier, LadderWaiting, now_millis,
 };
@@ -44,23 +44,6 @@ const MAX_NOTE: usize = 2000;
 
 fn json(s: Option<&str>) -> Option<Value> {
     s.and_then(|s| serde_json::from_str(s).ok())
-}
-
-/// An answer given in a decision, checked against the order as a label's answer is (the
-/// pictures' sizes read when the order's questions need them). The one place a decision's
-/// answer is read: at merge it becomes `routes::work::parse_answer` (placing findings).
-pub async fn decision_answer(
-    state: &AppState,
-    spec: &OrderSpec,
-    item_id: ItemId,
-    value: &Value,
-) -> ApiResult<Answer> {
-    let sizes = if spec.task_type.kind().needs_image_size(spec) {
-        state.store.item_sizes(item_id).await?
-    } else {
-        Vec::new()
-    };
-    Ok(Answer::parse_sized(spec, value, &sizes)?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -472,7 +455,7 @@ async fn expert_decide(
     let (spec, _) = expert_scope(&state, &me, order_id, item_id, true).await?;
     let answer = match (req.decision, &req.answer) {
         (ExpertDecision::Settle, Some(v)) => Some(
-            decision_answer(&state, &spec, item_id, v)
+            super::work::parse_answer(&state, &spec, item_id, v)
                 .await?
                 .to_json()
                 .to_string(),
@@ -614,7 +597,7 @@ async fn doctor_decide(
     if state.store.ladder_row(order_id, item_id).await?.is_none() {
         return Err(ApiError::not_found("item"));
     }
-    let answer = decision_answer(&state, &spec, item_id, &req.answer)
+    let answer = super::work::parse_answer(&state, &spec, item_id, &req.answer)
         .await?
         .to_json()
         .to_string();
