@@ -355,17 +355,38 @@ async fn plan_items(
             skipped += 1;
             continue;
         }
-        let sizes: Vec<(String, (i64, i64))> = c
-            .fields()
-            .into_iter()
+        let fields = c.fields();
+        let sizes: Vec<(String, (i64, i64))> = fields
+            .iter()
             .filter_map(|f| Some((f.name.clone(), f.size()?)))
             .collect();
+        // A manifest's findings are placed on the item's series as typed-in ones are.
+        let volumes: Vec<_> = fields
+            .into_iter()
+            .filter_map(|f| Some((f.name, f.volume?)))
+            .collect();
+        let placed = |g: Value| -> AppResult<Value> {
+            if volumes.is_empty() {
+                return Ok(g);
+            }
+            mudou_domain::kinds::place_findings(spec, &g, &volumes).map_err(|e| {
+                AppError::new(
+                    e.code,
+                    format!(
+                        "item {}: the manifest's gold answer does not fit: {}",
+                        c.id, e.message
+                    ),
+                )
+                .with("field", "gold")
+                .with("item_id", c.id)
+            })
+        };
         let gold =
             match typed.get(&c.id) {
                 Some(answer) => Some(answer.clone()),
                 None if !use_manifest.contains(&c.id) => None,
                 None => match c.gold.as_deref().map(serde_json::from_str::<Value>) {
-                    Some(Ok(g)) => match spec.task_type.kind().manifest_gold(spec, &g) {
+                    Some(Ok(g)) => match spec.task_type.kind().manifest_gold(spec, &placed(g)?) {
                         Some(v) => {
                             let a = spec.task_type.kind().parse_gold(spec, &v, &sizes).map_err(
                                 |e| {

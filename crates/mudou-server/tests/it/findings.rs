@@ -35,6 +35,16 @@ fn geometry() -> VolumeGeometry {
 /// A dataset of org A holding `n` series items (as a DICOM ingest stores them); its id and
 /// the items' ids.
 async fn series_dataset(app: &TestApp, w: &World, n: usize) -> (i64, Vec<i64>) {
+    series_with_gold(app, w, n, None).await
+}
+
+/// [`series_dataset`], the first item with a manifest's known answer.
+async fn series_with_gold(
+    app: &TestApp,
+    w: &World,
+    n: usize,
+    gold: Option<Value>,
+) -> (i64, Vec<i64>) {
     let ds = app.dataset(w.org_a, "CTA").await;
     let g = geometry();
     let mut blobs = Vec::new();
@@ -68,7 +78,7 @@ async fn series_dataset(app: &TestApp, w: &World, n: usize) -> (i64, Vec<i64>) {
             meta: json!({"study_uid": format!("2.25.{i}1"), "series_uid": format!("2.25.{i}2"),
                          "modality": "CT", "slices": g.slices, "burned_in": false})
             .to_string(),
-            gold: None,
+            gold: gold.as_ref().filter(|_| i == 0).map(Value::to_string),
         });
     }
     let ids = app
@@ -451,4 +461,40 @@ both!(gold_findings_are_placed_on_the_series, |app| {
         .put(&path, json!({"answer": answer(vec![])}))
         .await
         .refused(ErrorCode::NotFound);
+});
+
+both!(a_manifests_findings_are_placed_when_published, |app| {
+    let w = app.world().await;
+    let off = answer(vec![finding(10.0, 10.0, 25, "ica")]);
+    let (ds, _) = series_with_gold(&app, &w, 2, Some(off)).await;
+    let c = app.browser();
+    c.login("client_a").await.ok();
+    let mut with_gold = spec();
+    with_gold["max_gold_items"] = json!(1);
+    let o = c
+        .post(
+            "/api/v1/orders",
+            json!({"dataset_id": ds, "spec": with_gold}),
+        )
+        .await;
+    let order_id = o.ok()["id"].as_i64().unwrap();
+    let r = c
+        .post(&format!("/api/v1/orders/{order_id}/publish"), json!({}))
+        .await;
+    r.refused(ErrorCode::OutsideVolume);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("manifest"),
+        "{}",
+        r.body
+    );
+    let got = c.get(&format!("/api/v1/orders/{order_id}")).await;
+    assert_eq!(
+        got.ok()["state"],
+        "draft",
+        "nothing published: {}",
+        got.body
+    );
 });
