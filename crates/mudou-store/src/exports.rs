@@ -50,6 +50,20 @@ pub struct ExportLabel {
     pub suggestion_outcome: Option<String>,
 }
 
+/// A settled series item of a medical order, for the findings export.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeriesResult {
+    pub item_id: i64,
+    /// The item's meta (JSON: the de-identified `study_uid`, `series_uid`).
+    pub meta: String,
+    /// The item's fields (JSON, with the series' geometry).
+    pub fields: Option<String>,
+    /// The final answer (JSON).
+    pub answer: Option<String>,
+    /// How the expert ladder ended for it (`expert`, `doctor`), when it went up the ladder.
+    pub ladder: Option<String>,
+}
+
 /// One label's answer (JSON) of an order's item.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderAnswer {
@@ -76,6 +90,16 @@ pub struct ImportTarget {
 }
 
 impl Store {
+    /// The order's settled items with their final answers, by item (the findings export).
+    pub async fn series_results(&self, order_id: OrderId) -> Result<Vec<SeriesResult>> {
+        let sql = "SELECT oi.item_id, i.meta, i.fields, oi.answer, li.outcome AS ladder \
+                   FROM order_items oi JOIN items i ON i.id = oi.item_id \
+                   LEFT JOIN ladder_items li ON li.order_id = oi.order_id AND li.item_id = oi.item_id \
+                   WHERE oi.order_id = $1 AND oi.state = 'resolved' AND oi.answer IS NOT NULL ORDER BY oi.item_id";
+        Ok(on_read!(self, p => sqlx::query_as::<_, SeriesResult>(sql)
+            .bind(order_id.get()).fetch_all(p).await?))
+    }
+
     /// Up to `limit` items of an order with ids greater than `after`, in id order.
     pub async fn export_items_page(
         &self,

@@ -65,6 +65,12 @@ pub enum ExportFormat {
     /// Supervised fine-tuning JSONL (writing orders): one line per settled written answer,
     /// `{"messages": [...the prompt's turns..., {"role": "assistant", "content": answer}]}`.
     Sft,
+    /// Medical findings (orders with a finding question), JSON: one row per final finding in
+    /// voxel and patient mm, with the client's own study and series UIDs.
+    Findings,
+    /// The same findings as CSV.
+    #[serde(rename = "findings_csv")]
+    FindingsCsv,
 }
 
 impl ExportFormat {
@@ -82,6 +88,8 @@ impl ExportFormat {
             ExportFormat::Ratings => "ratings",
             ExportFormat::Leaderboard => "leaderboard",
             ExportFormat::Sft => "sft",
+            ExportFormat::Findings => "findings",
+            ExportFormat::FindingsCsv => "findings_csv",
         }
     }
 }
@@ -791,6 +799,24 @@ async fn export_order(
         ""
     };
     let (content_type, ext, body) = match q.format {
+        ExportFormat::Findings | ExportFormat::FindingsCsv => {
+            let t = spec.template().into_owned();
+            super::findings_export::fits(&t)?;
+            let rows = super::findings_export::rows(&state, client.org_id, id, &t).await?;
+            if q.format == ExportFormat::Findings {
+                (
+                    "application/json",
+                    "findings.json",
+                    Body::from(super::findings_export::json_bytes(id, &rows)?),
+                )
+            } else {
+                (
+                    "text/csv; charset=utf-8",
+                    "findings.csv",
+                    Body::from(super::findings_export::csv_bytes(&t, &rows)?),
+                )
+            }
+        }
         ExportFormat::Jsonl => (
             "application/x-ndjson",
             "jsonl",

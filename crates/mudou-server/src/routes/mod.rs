@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod drawing_import;
 pub mod earnings;
 pub mod exports;
+pub mod findings_export;
 pub mod health;
 pub mod instructions;
 mod known;

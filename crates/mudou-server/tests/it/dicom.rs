@@ -59,7 +59,7 @@ fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-async fn upload(b: &Browser, dataset: i64, name: &str, bytes: Vec<u8>) -> Got {
+pub(crate) async fn upload(b: &Browser, dataset: i64, name: &str, bytes: Vec<u8>) -> Got {
     let form = Form::new().part("files", Part::bytes(bytes).file_name(name.to_owned()));
     Got::from(
         b.http
@@ -73,7 +73,7 @@ async fn upload(b: &Browser, dataset: i64, name: &str, bytes: Vec<u8>) -> Got {
     .await
 }
 
-async fn new_dataset(b: &Browser, name: &str) -> i64 {
+pub(crate) async fn new_dataset(b: &Browser, name: &str) -> i64 {
     let got = b.post("/api/v1/datasets", json!({"name": name})).await;
     assert_eq!(got.status.as_u16(), 201, "{}", got.body);
     got.body["id"].as_i64().unwrap()

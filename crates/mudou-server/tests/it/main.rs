@@ -20,6 +20,7 @@ mod ladder;
 mod llm_exports;
 mod llm_kinds;
 mod media;
+mod medical;
 mod mistakes;
 mod model_backend;
 mod ops;
