@@ -598,3 +598,80 @@ both!(a_dicom_upload_of_only_bad_files_stores_nothing, |app| {
     let up = upload(&a, ds, "s000.dcm", one).await;
     assert_eq!(up.ok()["accepted"], 1, "{}", up.body);
 });
+
+both!(
+    annotators_read_the_series_they_are_given_and_never_a_held_one,
+    |app| {
+        let w = app.world().await;
+        let c = app.browser();
+        c.login("client_a").await.ok();
+        let ds = new_dataset(&c, "序列").await;
+        let mut entries = folder("ct", "ct");
+        entries.extend(folder("burned", "burned"));
+        let up = upload(&c, ds, "study.zip", zip_of(&entries)).await;
+        assert_eq!(up.ok()["accepted"], 2, "{}", up.body);
+        let holds = c.get(&format!("/api/v1/datasets/{ds}/holds")).await;
+        let held_id = holds.ok()["items"][0]["item_id"].as_i64().unwrap();
+        let items = c.get(&format!("/api/v1/datasets/{ds}/items")).await;
+        let items = items.ok()["items"].as_array().unwrap().clone();
+        let url_of = |id: i64| {
+            items.iter().find(|i| i["id"] == id).unwrap()["fields"][0]["volume_url"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let held_url = url_of(held_id);
+
+        let spec = json!({
+            "name": "动脉瘤",
+            "task_type": "template",
+            "labels": [],
+            "template": {
+                "fields": [{"name": "series", "kind": "series", "title_zh": "序列"}],
+                "questions": [{"key": "seen", "kind": "choice", "title_zh": "有动脉瘤吗?",
+                    "options": [{"key": "yes", "name_zh": "有", "hotkey": "1"},
+                                {"key": "no", "name_zh": "没有", "hotkey": "2"}]}]
+            },
+            "overlap": {"kind": "fixed", "n": 1},
+            "unit_size": 5,
+            "piece_rate_fen": 10,
+            "required_qualification": null,
+            "required_level": null,
+            "deadline": null
+        });
+        let o = c
+            .post("/api/v1/orders", json!({"dataset_id": ds, "spec": spec}))
+            .await;
+        assert_eq!(o.status.as_u16(), 201, "{}", o.body);
+        let order = o.body["id"].as_i64().unwrap();
+        c.post(&format!("/api/v1/orders/{order}/publish"), json!({}))
+            .await
+            .ok();
+
+        // The held series is not in the order: the annotator gets the CT series only.
+        let a1 = app.browser();
+        a1.enrol_as("lead_a").await;
+        a1.pin(w.ann_a1, "1111").await.ok();
+        let next = a1.get("/api/v1/work/next").await;
+        assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
+        let work = next.body["assignment"]["items"].as_array().unwrap().clone();
+        assert_eq!(work.len(), 1, "{work:#?}");
+        assert_ne!(work[0]["id"], held_id);
+        let url = work[0]["fields"][0]["volume_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(work[0]["fields"][0]["volume"]["slices"], 5);
+        let header = a1.get(&url).await;
+        assert_eq!(header.ok()["geometry"]["slices"], 5);
+        let (s, _, bytes) = raw(&a1, &format!("{url}/slices?from=0&to=1")).await;
+        assert_eq!((s, bytes.len()), (200, 128 * 128 * 2));
+        // The centre's lead reads it too; the held one nobody but its client.
+        let lead_a = app.browser();
+        lead_a.login("lead_a").await.ok();
+        assert_eq!(lead_a.get(&url).await.status.as_u16(), 200);
+        assert_eq!(a1.get(&held_url).await.status.as_u16(), 404);
+        assert_eq!(lead_a.get(&held_url).await.status.as_u16(), 404);
+        assert_eq!(c.get(&held_url).await.status.as_u16(), 200);
+    }
+);
