@@ -394,21 +394,12 @@ impl OrderSpec {
         Ok(())
     }
 
-    /// The expert ladder's rules: its policy checked, and an order asking a `finding`
-    /// question must have the ladder and require the `medical` qualification.
+    /// The expert ladder's rules: its policy checked when the order has one.
     pub fn check_medical(&self) -> Result<(), ValidationError> {
+        // An order asking for findings without the ladder is allowed: its disagreements go to
+        // the centre's lead like any other order's (the finding kind still needs `medical`).
         if let Some(m) = &self.medical {
             m.validate(self)?;
-        }
-        let finds = self
-            .template
-            .as_ref()
-            .is_some_and(|t| t.questions.iter().any(|q| q.kind == "finding"));
-        if finds && self.medical.is_none() {
-            return Err(bad(
-                "medical",
-                "an order asking for findings needs the expert ladder (medical) and the qualification \"medical\"",
-            ));
         }
         Ok(())
     }

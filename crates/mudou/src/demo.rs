@@ -36,6 +36,14 @@ pub const ANNOTATORS: [(&str, &str); 6] = [
     ("陈杰", "5555"),
     ("杨洋", "6666"),
 ];
+/// The medical team of the demo centre (issue 31): two annotators holding the `medical`
+/// qualification and an expert of the ladder; and the client's doctor, who decides what the
+/// experts refer.
+pub const MEDICAL: [(&str, &str); 3] = [("林影", "7777"), ("何思", "8888"), ("周专家", "9090")];
+pub const DOCTOR: (&str, &str) = ("doctor", "mudou-doctor");
+/// The demo's medical series (`datasets/medical`): a CT ZIP and pydicom's 10-frame MR.
+const CT_ZIP: &[u8] = include_bytes!("../../../datasets/medical/ct_head.zip");
+const MR_FILE: &[u8] = include_bytes!("../../../datasets/medical/emri_small.dcm");
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let (data_dir, _temp) = match args.data_dir {
@@ -76,8 +84,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     for (name, pin) in ANNOTATORS {
         println!("  {name}  PIN {pin}");
     }
+    println!("medical team (the 脑动脉瘤 order; 周专家 is its expert):");
+    for (name, pin) in MEDICAL {
+        println!("  {name}  PIN {pin}");
+    }
     println!("lead:   {} / {}", LEAD.0, LEAD.1);
     println!("client: {} / {}", CLIENT.0, CLIENT.1);
+    println!("doctor: {} / {}", DOCTOR.0, DOCTOR.1);
     println!("admin:  {} / {}", ADMIN.0, ADMIN.1);
     println!(
         "metrics: curl -H 'Authorization: Bearer {}' {url}/metrics",
@@ -268,6 +281,7 @@ pub async fn seed(svc: &Services) -> anyhow::Result<String> {
     );
     writing_order(svc, org_id, client.id).await?;
     suggested_orders(svc, org_id, client.id, shapes_id).await?;
+    medical_order(svc, org_id, client.id, centre_id, lead.id).await?;
     // Open orders whose history pays under the centre's floor alert the lead and the admin.
     mudou_app::wage::sweep(svc).await?;
 
@@ -1008,6 +1022,101 @@ async fn writing_order(svc: &Services, org_id: OrgId, client_id: UserId) -> anyh
         mudou_app::orders::create_published(svc, org_id, client_id, DatasetId::new(ds.id), &spec)
             .await?;
     crate::simulate::written_answers(svc, OrderId::new(order.id), &spec, now_millis()).await?;
+    Ok(())
+}
+
+/// The medical order (issue 31): the CT series of `datasets/medical` (its identifying values
+/// removed on the way in) and pydicom's MR, a `finding` question (aneurysm: location, size
+/// class, outline), two labels each, the ladder's expert and the client's doctor.
+async fn medical_order(
+    svc: &Services,
+    org_id: OrgId,
+    client_id: UserId,
+    centre_id: CentreId,
+    lead_id: UserId,
+) -> anyhow::Result<()> {
+    let store = &svc.store;
+    let now = now_millis();
+    let doctor = create_user(
+        svc,
+        NewUserRequest {
+            password: Some(DOCTOR.1.into()),
+            org_id: Some(org_id.get()),
+            ..user(Some(DOCTOR.0), "李医生", Role::Client)
+        },
+    )
+    .await?;
+    for (i, (name, pin)) in MEDICAL.iter().enumerate() {
+        let expert = i == MEDICAL.len() - 1;
+        let who = create_user(
+            svc,
+            NewUserRequest {
+                pin: Some((*pin).into()),
+                centre_id: Some(centre_id.get()),
+                skill_level: Some(if expert {
+                    SkillLevel::Expert
+                } else {
+                    SkillLevel::Standard
+                }),
+                ..user(None, name, Role::Annotator)
+            },
+        )
+        .await?;
+        store
+            .grant_qualification(centre_id, lead_id, who.id, "medical", now)
+            .await?;
+    }
+    let ds = store
+        .create_dataset(org_id, "头颅CT示例", client_id, now)
+        .await?;
+    let mut ingest = mudou_app::ingest::Ingest::new(svc, ds.id);
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(CT_ZIP)).context("the demo's CT ZIP")?;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        ingest.offer_dicom(f.name().to_owned(), bytes);
+    }
+    ingest.offer_dicom("emri_small.dcm".into(), MR_FILE.to_vec());
+    ingest.add_dicom().await?;
+    let outcomes = ingest.commit().await?;
+    if let Some(bad) = outcomes.iter().find(|o| o.status != "accepted") {
+        bail!("the demo's medical series: {bad:?}");
+    }
+    let option = |key: &str, zh: &str, en: &str| serde_json::json!({"key": key, "name_zh": zh, "name_en": en});
+    let spec: mudou_domain::OrderSpec = serde_json::from_value(serde_json::json!({
+        "name": "脑动脉瘤",
+        "task_type": "template",
+        "template": {
+            "fields": [{"name": "series", "kind": "series", "title_zh": "影像", "title_en": "Series"}],
+            "questions": [{"key": "aneurysm", "kind": "finding", "field": "series",
+                "title_zh": "标出动脉瘤", "title_en": "Mark aneurysms",
+                "settings": {
+                    "attributes": [
+                        {"key": "location", "name_zh": "位置", "name_en": "Location", "required": true,
+                         "options": [option("ica", "颈内动脉", "ICA"), option("mca", "大脑中动脉", "MCA"),
+                                     option("acom", "前交通", "ACom"), option("pcom", "后交通", "PCom"),
+                                     option("basilar", "基底动脉", "Basilar")]},
+                        {"key": "size", "name_zh": "大小", "name_en": "Size",
+                         "options": [option("small", "<7mm", "<7 mm"), option("medium", "7-12mm", "7–12 mm"),
+                                     option("large", ">12mm", ">12 mm")]}],
+                    "outline": true, "match_mm": 5.0}}]
+        },
+        "instructions": "用「血管」窗和 MIP 翻看每一层。看到动脉瘤（血管上鼓出的小球）就点在它中心，选位置，用尺子量直径。没有就点「没有发现」。两人标得不一样时，由专家复核，再不确定交给医生。",
+        "overlap": {"kind": "fixed", "n": 2},
+        "max_gold_items": 0,
+        "unit_size": 1,
+        "piece_rate_fen": 500,
+        "box_rate_fen": 100,
+        "priority": 1,
+        "eligible_centres": [centre_id.get()],
+        "required_qualification": "medical",
+        "medical": {"expert_rate_fen": 400, "doctor_rate_fen": 3000, "doctor_user_id": doctor.id.get()}
+    }))
+    .context("the demo's medical order")?;
+    mudou_app::orders::create_published(svc, org_id, client_id, DatasetId::new(ds.id), &spec)
+        .await?;
     Ok(())
 }
 

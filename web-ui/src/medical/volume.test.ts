@@ -119,6 +119,7 @@ describe('a series field', () => {
   it('names its volume by sha256, else by its media URL', () => {
     const sha = 'ab'.repeat(32);
     expect(seriesSha({ sha256: sha })).toBe(sha);
+    expect(seriesSha({ volume_url: `/api/v1/volumes/${sha}` })).toBe(sha);
     expect(seriesSha({ screen_url: `/api/v1/media/${sha}/screen` })).toBe(sha);
     expect(seriesSha({ thumb_url: '/api/v1/media/nothex/thumb' })).toBeNull();
     expect(seriesSha(null)).toBeNull();

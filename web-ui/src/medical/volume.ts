@@ -328,11 +328,16 @@ export async function openVolume(sha: string, opts: { first?: number; fetcher?: 
   return new VolumeLoader(sha, header, first, fetcher, opts.chunk, opts.parallel);
 }
 
-/** A series field's volume SHA-256: its `sha256` (contract §3), else read from its media URL
- * (`/api/v1/media/{sha}/…`, what the item APIs give for a field's blob today). */
-export function seriesSha(f: { sha256?: string | null; screen_url?: string | null; thumb_url?: string | null } | null | undefined): string | null {
+/** A series field's volume SHA-256: its `sha256` (contract §3), else read from its
+ * `volume_url` (`/api/v1/volumes/{sha}`, what the item APIs give for a series) or a media URL
+ * (`/api/v1/media/{sha}/…`). */
+export function seriesSha(
+  f: { sha256?: string | null; volume_url?: string | null; screen_url?: string | null; thumb_url?: string | null } | null | undefined,
+): string | null {
   if (!f) return null;
   if (f.sha256) return f.sha256;
+  const v = f.volume_url ? /\/api\/v1\/volumes\/([0-9a-f]{64})$/.exec(f.volume_url) : null;
+  if (v) return v[1];
   for (const u of [f.screen_url, f.thumb_url]) {
     const m = u ? /\/api\/v1\/media\/([0-9a-f]{64})\//.exec(u) : null;
     if (m) return m[1];

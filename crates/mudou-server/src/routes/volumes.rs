@@ -122,10 +122,11 @@ async fn get_volume(
 
 #[derive(Deserialize, Debug, utoipa::IntoParams)]
 pub struct SliceRange {
-    /// The first slice (0-based).
-    pub from: u32,
-    /// The slice after the last (exclusive).
-    pub to: u32,
+    /// The first slice (0-based); required (read after the caller's scope is checked, so a
+    /// token without the scope hears that first).
+    pub from: Option<u32>,
+    /// The slice after the last (exclusive); required.
+    pub to: Option<u32>,
 }
 
 /// The raw values of slices `from..to` (little-endian, of the header's `dtype`, slice after
@@ -143,16 +144,21 @@ async fn get_slices(
 ) -> ApiResult<Response> {
     let (header, at) = header_of(&state, &caller, &sha256).await?;
     let slices = header.geometry.slices;
-    if range.from >= range.to || range.to > slices {
+    let (Some(from), Some(to)) = (range.from, range.to) else {
+        return Err(
+            ApiError::validation("give the slices as from and to (0 ≤ from < to)")
+                .with("field", "from"),
+        );
+    };
+    if from >= to || to > slices {
         return Err(ApiError::validation(format!(
-            "slices {}..{} are not within the volume's {slices} (0 ≤ from < to ≤ {slices})",
-            range.from, range.to
+            "slices {from}..{to} are not within the volume's {slices} (0 ≤ from < to ≤ {slices})"
         ))
         .with("field", "from"));
     }
     let bps = header.bytes_per_slice();
-    let start = at + range.from as u64 * bps;
-    let end = at + range.to as u64 * bps;
+    let start = at + from as u64 * bps;
+    let end = at + to as u64 * bps;
     let bytes = state
         .services
         .blobs
@@ -166,7 +172,7 @@ async fn get_slices(
         ));
     }
     Ok(cached(
-        format!("{sha256}-{}-{}", range.from, range.to),
+        format!("{sha256}-{from}-{to}"),
         &headers,
         "application/octet-stream",
         bytes.to_vec(),
