@@ -113,7 +113,7 @@ pub fn attribute_keys(t: &Template) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for q in t.questions.iter().filter(|q| q.kind == "finding") {
         for a in &q.settings.attributes {
-            if !keys.iter().any(|have| *have == a.key) {
+            if !keys.contains(&a.key) {
                 keys.push(a.key.clone());
             }
         }
