@@ -253,6 +253,20 @@ both!(
 
         let (status, csv) = export(&c, order, "findings_csv").await;
         assert_eq!(status, 200);
+        // The ZIP's planted identifying values reach no export (only the client's UIDs do).
+        let (_, jsonl) = export(&c, order, "jsonl").await;
+        for text in [&body, &csv, &jsonl] {
+            for planted in [
+                "WANG^XIAOMING",
+                "DEMO-PID-31",
+                "Demo County Hospital",
+                "LI^DOCTOR",
+                "ACC-DEMO-31",
+                "19700101",
+            ] {
+                assert!(!text.contains(planted), "{planted} in an export");
+            }
+        }
         let mut lines = csv.trim_start_matches('\u{feff}').lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
         assert!(header.contains(&"attr_location") && header.contains(&"patient_z_mm"));
