@@ -604,95 +604,119 @@ fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume
         )
     })?;
 
-    // Memory: the volume at its widest (f32) plus one file's decoded frames.
-    let per_slice = first.columns as u64 * first.rows as u64;
-    let biggest_file = members.iter().map(|m| m.frames as u64).max().unwrap_or(1);
-    let _memory = limits
-        .budget
-        .reserve(per_slice * n as u64 * 4 + per_slice * biggest_file * 6)
-        .map_err(|e| (e.code(), e.to_string()))?;
-
     // Decode file by file, in slice order of their first frame; frames go to their place.
     let mut order_of: Vec<Vec<(u32, usize)>> = vec![Vec::new(); members.len()];
     for (z, f) in frames.iter().enumerate() {
         order_of[f.file_index].push((f.frame, z));
     }
-    let mut values = vec![0f32; per_slice as usize * n];
-    for (fi, m) in members.iter().enumerate() {
-        let decoded = m.obj.decode_pixel_data().map_err(|e| {
-            (
-                "dicom_damaged",
-                format!("{}: the pixel data cannot be decoded ({e})", m.file),
-            )
-        })?;
-        if decoded.rows() != m.rows || decoded.columns() != m.columns {
-            return Err((
-                "dicom_damaged",
-                format!("{}: the pixel data does not match its size", m.file),
-            ));
-        }
-        for &(frame, z) in &order_of[fi] {
-            let v: Vec<f32> = decoded.to_vec_frame(frame).map_err(|e| {
-                (
-                    "dicom_truncated",
-                    format!("{}: frame {} cannot be read ({e})", m.file, frame + 1),
-                )
-            })?;
-            if v.len() != per_slice as usize {
-                return Err((
-                    "dicom_truncated",
-                    format!("{}: frame {} is incomplete", m.file, frame + 1),
-                ));
-            }
-            values[z * per_slice as usize..(z + 1) * per_slice as usize].copy_from_slice(&v);
-        }
-    }
-    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-    let mut integral = true;
-    for &v in &values {
-        lo = lo.min(v);
-        hi = hi.max(v);
-        integral &= v.fract() == 0.0;
-    }
-    if !lo.is_finite() || !hi.is_finite() {
-        return Err(("dicom_damaged", "the pixel values are not numbers".into()));
-    }
-    let dtype = if integral && lo >= i16::MIN as f32 && hi <= i16::MAX as f32 {
-        VolumeDtype::I16
-    } else if integral && lo >= 0.0 && hi <= u16::MAX as f32 {
-        VolumeDtype::U16
-    } else {
-        VolumeDtype::F32
-    };
-    let mut data = Vec::with_capacity(values.len() * dtype.size());
-    match dtype {
-        VolumeDtype::I16 => values
-            .iter()
-            .for_each(|v| data.extend_from_slice(&(*v as i16).to_le_bytes())),
-        VolumeDtype::U16 => values
-            .iter()
-            .for_each(|v| data.extend_from_slice(&(*v as u16).to_le_bytes())),
-        VolumeDtype::F32 => values
-            .iter()
-            .for_each(|v| data.extend_from_slice(&v.to_le_bytes())),
-    }
-    drop(values);
-    let (lo, hi) = (lo as f64, hi as f64);
-    // The series' own window is its first slice's.
+    let per_slice = first.columns as u64 * first.rows as u64;
+    let biggest_file = members.iter().map(|m| m.frames as u64).max().unwrap_or(1);
+    let file_memory = per_slice * biggest_file * 6;
     let lead = &members[frames[0].file_index];
-    let window = lead.window.or(first.window).unwrap_or(Window {
-        center: (lo + hi) / 2.0,
-        width: (hi - lo).max(1.0),
-    });
-    let header = VolumeHeader {
-        geometry,
+    let own_window = lead.window.or(first.window);
+    let header_of = |dtype, lo: f64, hi: f64| VolumeHeader {
+        geometry: geometry.clone(),
         dtype,
         modality: first.modality.clone(),
         invert: first.invert,
-        window,
+        // The series' own window is its first slice's.
+        window: own_window.unwrap_or(Window {
+            center: (lo + hi) / 2.0,
+            width: (hi - lo).max(1.0),
+        }),
         range: [lo, hi],
     };
-    let blob = write_volume(&header, &data);
+
+    // Most series (CT in Hounsfield units, most MR) are whole numbers that fit an i16: they
+    // are written as such as they are decoded, straight into the blob after room for its
+    // header, so a 300-slice 512 × 512 CT needs 150 MiB and not 600. A value that does not
+    // fit stops this and the series is decoded again the wide way below.
+    let narrow = {
+        let voxels = per_slice as usize * n;
+        let _memory = limits
+            .budget
+            .reserve(voxels as u64 * 2 + HEADER_ROOM as u64 + file_memory)
+            .map_err(|e| (e.code(), e.to_string()))?;
+        let mut blob = vec![0u8; HEADER_ROOM + voxels * 2];
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        let fits = decode_frames(members, &order_of, per_slice, |z, v| {
+            let at = HEADER_ROOM + z * per_slice as usize * 2;
+            for (i, x) in v.iter().enumerate() {
+                if !(x.fract() == 0.0 && *x >= i16::MIN as f32 && *x <= i16::MAX as f32) {
+                    return false;
+                }
+                lo = lo.min(*x);
+                hi = hi.max(*x);
+                blob[at + 2 * i..at + 2 * i + 2].copy_from_slice(&(*x as i16).to_le_bytes());
+            }
+            true
+        })?;
+        if fits && lo.is_finite() && hi.is_finite() {
+            let header = header_of(VolumeDtype::I16, lo as f64, hi as f64);
+            let json = serde_json::to_vec(&header).expect("a volume header serialises");
+            if json.len() + 8 <= HEADER_ROOM {
+                let start = HEADER_ROOM - 8 - json.len();
+                blob[start..start + 4].copy_from_slice(MDV1_MAGIC);
+                blob[start + 4..start + 8].copy_from_slice(&(json.len() as u32).to_le_bytes());
+                blob[start + 8..HEADER_ROOM].copy_from_slice(&json);
+                blob.drain(..start);
+                Some((header, blob))
+            } else {
+                let data = blob.split_off(HEADER_ROOM);
+                Some((header.clone(), write_volume(&header, &data)))
+            }
+        } else {
+            None
+        }
+    };
+    let (header, blob) = match narrow {
+        Some(done) => done,
+        None => {
+            // Memory: the volume at its widest (f32) plus one file's decoded frames.
+            let _memory = limits
+                .budget
+                .reserve(per_slice * n as u64 * 4 + file_memory)
+                .map_err(|e| (e.code(), e.to_string()))?;
+            let mut values = vec![0f32; per_slice as usize * n];
+            decode_frames(members, &order_of, per_slice, |z, v| {
+                values[z * per_slice as usize..(z + 1) * per_slice as usize].copy_from_slice(v);
+                true
+            })?;
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            let mut integral = true;
+            for &v in &values {
+                lo = lo.min(v);
+                hi = hi.max(v);
+                integral &= v.fract() == 0.0;
+            }
+            if !lo.is_finite() || !hi.is_finite() {
+                return Err(("dicom_damaged", "the pixel values are not numbers".into()));
+            }
+            let dtype = if integral && lo >= i16::MIN as f32 && hi <= i16::MAX as f32 {
+                VolumeDtype::I16
+            } else if integral && lo >= 0.0 && hi <= u16::MAX as f32 {
+                VolumeDtype::U16
+            } else {
+                VolumeDtype::F32
+            };
+            let mut data = Vec::with_capacity(values.len() * dtype.size());
+            match dtype {
+                VolumeDtype::I16 => values
+                    .iter()
+                    .for_each(|v| data.extend_from_slice(&(*v as i16).to_le_bytes())),
+                VolumeDtype::U16 => values
+                    .iter()
+                    .for_each(|v| data.extend_from_slice(&(*v as u16).to_le_bytes())),
+                VolumeDtype::F32 => values
+                    .iter()
+                    .for_each(|v| data.extend_from_slice(&v.to_le_bytes())),
+            }
+            drop(values);
+            let header = header_of(dtype, lo as f64, hi as f64);
+            let blob = write_volume(&header, &data);
+            (header, blob)
+        }
+    };
     let sha256 = sha256_hex(&blob);
     let mut files: Vec<String> = Vec::new();
     for f in &frames {
@@ -720,6 +744,51 @@ fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume
         files,
         uids,
     })
+}
+
+/// Room left in front of a volume's values for its header, written there in place.
+const HEADER_ROOM: usize = 4096;
+
+/// Decodes every member's frames, handing each (its slice index, its values after rescale)
+/// to `put`; stops early (`Ok(false)`) when `put` says so.
+fn decode_frames(
+    members: &[Parsed],
+    order_of: &[Vec<(u32, usize)>],
+    per_slice: u64,
+    mut put: impl FnMut(usize, &[f32]) -> bool,
+) -> Result<bool, SeriesError> {
+    for (fi, m) in members.iter().enumerate() {
+        let decoded = m.obj.decode_pixel_data().map_err(|e| {
+            (
+                "dicom_damaged",
+                format!("{}: the pixel data cannot be decoded ({e})", m.file),
+            )
+        })?;
+        if decoded.rows() != m.rows || decoded.columns() != m.columns {
+            return Err((
+                "dicom_damaged",
+                format!("{}: the pixel data does not match its size", m.file),
+            ));
+        }
+        for &(frame, z) in &order_of[fi] {
+            let v: Vec<f32> = decoded.to_vec_frame(frame).map_err(|e| {
+                (
+                    "dicom_truncated",
+                    format!("{}: frame {} cannot be read ({e})", m.file, frame + 1),
+                )
+            })?;
+            if v.len() != per_slice as usize {
+                return Err((
+                    "dicom_truncated",
+                    format!("{}: frame {} is incomplete", m.file, frame + 1),
+                ));
+            }
+            if !put(z, &v) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -321,3 +321,56 @@ fn a_small_budget_refuses_a_series_too_big_for_it() {
     assert!(imp.series.is_empty());
     assert_eq!(imp.refused[0].code, "too_large");
 }
+
+#[test]
+fn a_whole_number_series_needs_two_bytes_a_voxel() {
+    // CT_small: 128 × 128 whole Hounsfield units. Its i16 values, the header's room and one
+    // file's decode (6 bytes a pixel) fit in 4 bytes a voxel short of the wide way's need.
+    let px = 128 * 128;
+    let limits = DicomLimits {
+        budget: DecodeBudget::new(px * 2 + 4096 + px * 6, std::time::Duration::ZERO),
+        ..DicomLimits::default()
+    };
+    let imp = import_dicom(&[file("CT_small.dcm")], b"salt", &limits);
+    assert!(imp.refused.is_empty(), "{:?}", imp.refused);
+    let s = &imp.series[0];
+    assert_eq!(s.header.dtype, VolumeDtype::I16);
+    assert_eq!(
+        sha_i16(s),
+        expected("CT_small.dcm")["sha256_i16"].as_str().unwrap()
+    );
+    // The blob is exactly its header and its values: the header written in place.
+    let (h, at) = read_volume_header(&s.blob).unwrap();
+    assert_eq!(s.blob.len() as u64, at as u64 + h.data_bytes());
+}
+
+#[test]
+fn values_that_are_not_whole_numbers_are_kept_as_f32() {
+    // A rescale slope of 0.5 makes half-units: the narrow way stops and the series is read
+    // again the wide way, every value kept.
+    let bytes = edited("CT_small.dcm", |obj| {
+        put_str(obj, tags::RESCALE_SLOPE, dicom_core::VR::DS, "0.5");
+    });
+    let s = one(&[("ct.dcm".into(), bytes)]);
+    assert_eq!(s.header.dtype, VolumeDtype::F32);
+    let e = expected("CT_small.dcm");
+    let (lo, hi) = (e["min"].as_f64().unwrap(), e["max"].as_f64().unwrap());
+    // min and max were (raw − 1024); now raw / 2 − 1024.
+    assert!(
+        close(s.header.range[0], (lo + 1024.0) / 2.0 - 1024.0),
+        "{:?}",
+        s.header.range
+    );
+    assert!(
+        close(s.header.range[1], (hi + 1024.0) / 2.0 - 1024.0),
+        "{:?}",
+        s.header.range
+    );
+    let data = data_of(&s);
+    assert_eq!(data.len(), 128 * 128 * 4);
+    assert!(
+        data.chunks(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .any(|v| v.fract() == 0.5)
+    );
+}
