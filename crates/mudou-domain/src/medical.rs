@@ -227,15 +227,20 @@ mod tests {
     }
 
     #[test]
-    fn a_finding_question_needs_the_ladder() {
+    fn a_finding_question_may_go_without_the_ladder() {
         let mut v = serde_json::to_value(spec(false)).unwrap();
         v["template"]["questions"][0]["kind"] = json!("finding");
-        // The finding kind may not be known to this build: only the ladder's rule is checked here.
+        // The ladder is optional: without it a finding order's disagreements go to the lead.
         let s: OrderSpec = serde_json::from_value(v).unwrap();
-        assert!(s.check_medical().is_err());
+        assert!(s.check_medical().is_ok());
+        assert_eq!(on_escalation(&s, false), None);
         let mut with = s.clone();
         with.medical = spec(true).medical;
         assert!(with.check_medical().is_ok());
+        assert_eq!(on_escalation(&with, false), Some(Stage::Expert));
+        // A policy that does not hold is still refused.
+        with.medical.as_mut().unwrap().expert_rate_fen = -1;
+        assert!(with.check_medical().is_err());
     }
 
     #[test]
