@@ -50,14 +50,22 @@ impl Store {
         org_id: OrgId,
         deid: &[String],
     ) -> Result<HashMap<String, String>> {
-        let sql = "SELECT original_uid FROM dicom_uids WHERE org_id = $1 AND deid_uid = $2";
+        // One query for the lot (an export asks for every UID of its order at once).
         let mut out = HashMap::new();
-        for d in deid {
-            let o: Option<String> = on_read!(self, p => sqlx::query_scalar(sql).bind(org_id.get()).bind(d)
-                .fetch_optional(p).await?);
-            if let Some(o) = o {
-                out.insert(d.clone(), o);
-            }
+        for chunk in deid.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT deid_uid, original_uid FROM dicom_uids WHERE org_id = $1 AND deid_uid IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(String, String)> = on_read!(self, p => {
+                let mut q = sqlx::query_as(&sql).bind(org_id.get());
+                for d in chunk {
+                    q = q.bind(d);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows);
         }
         Ok(out)
     }
