@@ -203,7 +203,7 @@ fn stored_rle(v: &Value) -> Option<Rle> {
     }
 }
 
-fn rle_json(r: &Rle) -> Value {
+pub(crate) fn rle_json(r: &Rle) -> Value {
     json!({"size": [r.height, r.width], "counts": r.to_compressed()})
 }
 

@@ -3,10 +3,13 @@
 //! mapped back from the de-identified ones by the server). The answer's shape is the
 //! `finding` kind's (`{"findings": [{"at": [x, y, z], "diameter_mm", "outline", "attrs"}]}`);
 //! patient coordinates are worked out again here from the geometry, never read from the
-//! answer.
+//! answer. An outlined finding also carries its mask on its slice, as pycocotools draws the
+//! outline (COCO compressed RLE at the slice's rows × columns).
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+
+use mudou_consensus::shapes::{Polygon, Rle};
 
 use crate::template::Template;
 use crate::volume::VolumeGeometry;
@@ -46,6 +49,10 @@ pub struct FindingRow {
     /// The outline's points in patient mm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outline_mm: Option<Vec<[f64; 3]>>,
+    /// The outline filled on its slice: `{"size": [rows, columns], "counts": "<COCO RLE>"}`
+    /// (`pycocotools.mask.decode` reads it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask: Option<Value>,
     pub settled_by: String,
 }
 
@@ -83,6 +90,14 @@ pub fn rows(t: &Template, it: &SeriesItem<'_>) -> Vec<FindingRow> {
                     .map(|p| it.geometry.to_patient([p[0], p[1], voxel[2]]))
                     .collect()
             });
+            let mask = outline.as_ref().filter(|o| o.len() >= 3).map(|o| {
+                let rle = Rle::from_polygon(
+                    &Polygon::new(o.clone()),
+                    it.geometry.rows,
+                    it.geometry.columns,
+                );
+                super::coco::rle_json(&rle)
+            });
             out.push(FindingRow {
                 item_id: it.item_id,
                 study_uid: it.study_uid.to_owned(),
@@ -100,6 +115,7 @@ pub fn rows(t: &Template, it: &SeriesItem<'_>) -> Vec<FindingRow> {
                     .unwrap_or_default(),
                 outline,
                 outline_mm,
+                mask,
                 settled_by: it.settled_by.to_owned(),
             });
         }
@@ -142,7 +158,7 @@ pub fn csv_header(attr_keys: &[String]) -> Vec<String> {
     .map(|s| s.to_string())
     .collect();
     h.extend(attr_keys.iter().map(|k| format!("attr_{k}")));
-    h.extend(["outline".to_string(), "settled_by".to_string()]);
+    h.extend(["outline", "mask_rle", "settled_by"].map(String::from));
     h
 }
 
@@ -176,6 +192,13 @@ pub fn csv_cells(r: &FindingRow, attr_keys: &[String]) -> Vec<String> {
             .as_ref()
             .map(|o| json!(o).to_string())
             .unwrap_or_default(),
+    );
+    c.push(
+        r.mask
+            .as_ref()
+            .and_then(|m| m["counts"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
     );
     c.push(r.settled_by.clone());
     c
@@ -247,7 +270,19 @@ mod tests {
         assert_eq!(c[9], "-153.00");
         assert_eq!(&c[13..15], &["ica".to_string(), "small".to_string()]);
         assert_eq!(c[15], "");
-        assert_eq!(c[16], "expert");
+        assert_eq!(c[16], "");
+        assert_eq!(c[17], "expert");
+        // The outline's mask on its slice: the triangle's pixels, none elsewhere.
+        let m = r[0].mask.as_ref().unwrap();
+        assert_eq!(m["size"], json!([128, 128]));
+        let rle = Rle::from_compressed(128, 128, m["counts"].as_str().unwrap()).unwrap();
+        let px = rle.decode();
+        // Row by row: pixel (x, y) at y * columns + x.
+        assert_eq!(px[69 * 128 + 53], 1, "inside the triangle");
+        assert_eq!(px[71 * 128 + 51], 0, "beyond its long side");
+        assert!((4..=12).contains(&rle.area()), "{}", rle.area());
+        assert!(r[1].mask.is_none());
+        assert_eq!(csv_cells(&r[0], &keys)[16], m["counts"].as_str().unwrap());
     }
 
     #[test]

@@ -176,6 +176,45 @@ async fn results(c: &Browser, order_id: i64) -> HashMap<i64, Value> {
         .collect()
 }
 
+/// A finding with a square outline 8 voxels wide around its point (its slice's).
+fn outlined(mut f: Value) -> Value {
+    let (x, y) = (f["at"][0].as_f64().unwrap(), f["at"][1].as_f64().unwrap());
+    f["outline"] = json!([
+        [x - 4.0, y - 4.0],
+        [x + 4.0, y - 4.0],
+        [x + 4.0, y + 4.0],
+        [x - 4.0, y + 4.0]
+    ]);
+    f
+}
+
+/// A COCO RLE mask as pycocotools decodes it: its shape, area and pixel box
+/// `[x0, y0, x1, y1]` (inclusive).
+fn pycocotools_decode(mask: &Value) -> Value {
+    let script = r#"
+import json, sys
+import numpy as np
+from pycocotools import mask as M
+m = json.loads(sys.argv[1])
+px = M.decode({"size": m["size"], "counts": m["counts"].encode()})
+ys, xs = np.nonzero(px)
+print(json.dumps({"shape": list(px.shape), "area": int(px.sum()),
+                  "box": [int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())]}))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(mask.to_string())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "pycocotools decodes the mask (pip install pycocotools): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn mm(v: &Value) -> [f64; 3] {
     let a = v.as_array().unwrap_or_else(|| panic!("no mm: {v}"));
     [0, 1, 2].map(|i| a[i].as_f64().unwrap())
@@ -407,7 +446,7 @@ both!(findings_are_placed_matched_escalated_and_paid, |app| {
         .post(
             &path,
             json!({"decision": "override",
-                   "answer": answer(vec![finding(20.0, 20.0, 3, "acom"),
+                   "answer": answer(vec![outlined(finding(20.0, 20.0, 3, "acom")),
                                          finding(50.0, 30.0, 15, "ica")])}),
         )
         .await;
@@ -419,6 +458,31 @@ both!(findings_are_placed_matched_escalated_and_paid, |app| {
         .as_array()
         .unwrap();
     near(mm(&list[0]["mm"]), [-6.0, -6.0, 103.0]);
+    // The findings export gives the outline's mask on its slice, which pycocotools decodes
+    // to the square's 8 × 8 pixels at the outline's place (rows 16 to 23, columns 16 to 23).
+    let r = c
+        .http
+        .get(format!(
+            "{}/api/v1/orders/{order_id}/export?format=findings",
+            c.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    let rows = body["findings"].as_array().unwrap();
+    let acom = rows
+        .iter()
+        .find(|f| f["attrs"]["location"] == "acom")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    let decoded = pycocotools_decode(&acom["mask"]);
+    assert_eq!(
+        decoded,
+        json!({"shape": [64, 64], "area": 64, "box": [16, 16, 23, 23]}),
+        "{acom}"
+    );
+    assert_eq!(acom["slice"], 3);
 
     // Pay: item 0 agreed: the piece rate and 50 fen for each of its 2 findings, for each.
     for b in [&a1, &a2] {

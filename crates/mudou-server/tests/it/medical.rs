@@ -46,6 +46,36 @@ print(json.dumps({"study": ds[0].StudyInstanceUID, "series": ds[0].SeriesInstanc
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The rows of a CSV export as Python's `csv.DictReader` reads them (UTF-8 with its BOM).
+fn python_csv(text: &str) -> Vec<Value> {
+    use std::io::Write;
+    let script = r#"
+import csv, io, json, sys
+print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.buffer.read().decode("utf-8-sig"))))))
+"#;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "csv reads the export: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn spec(doctor: i64, centre: i64) -> Value {
     json!({
         "name": "动脉瘤",
@@ -267,15 +297,24 @@ both!(
                 assert!(!text.contains(planted), "{planted} in an export");
             }
         }
-        let mut lines = csv.trim_start_matches('\u{feff}').lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        assert!(header.contains(&"attr_location") && header.contains(&"patient_z_mm"));
-        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
-        assert_eq!(cell("series_uid"), truth["series"].as_str().unwrap());
-        assert_eq!(cell("attr_location"), "mca");
-        assert_eq!(cell("settled_by"), "expert");
-        assert_eq!(cell("slice"), "7");
+        // The CSV as Python's csv module reads it (as a spreadsheet or pandas would).
+        let rows = python_csv(&csv);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let row = &rows[0];
+        assert_eq!(row["series_uid"], truth["series"], "{row}");
+        assert_eq!(row["study_uid"], truth["study"], "{row}");
+        assert_eq!(row["attr_location"], "mca", "{row}");
+        assert_eq!(row["settled_by"], "expert", "{row}");
+        assert_eq!(row["slice"], "7", "{row}");
+        for (i, axis) in ["x", "y", "z"].iter().enumerate() {
+            let cell: f64 = row[format!("patient_{axis}_mm").as_str()]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            // To 0.01 mm in the CSV.
+            assert!((cell - want[i]).abs() <= 0.005 + 1e-9, "{axis}: {row}");
+        }
 
         // Not for another organisation's client; not for an order without findings.
         let other = app.browser();
