@@ -17,6 +17,7 @@ use mudou_store::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -393,6 +394,49 @@ fn decision_out(outcome: LadderOutcome, tier: LadderTier) -> ApiResult<LadderDec
     })
 }
 
+/// Who decides which item at which step of the ladder.
+struct Step<'a> {
+    order_id: OrderId,
+    item_id: ItemId,
+    user_id: mudou_domain::UserId,
+    tier: LadderTier,
+    client_uuid: &'a str,
+}
+
+/// Stores a step's decision at the order's rate for that step (the expert's pay or the
+/// doctor's fee), judging the labels against a final answer, and answers it.
+async fn decide(
+    state: &AppState,
+    spec: &OrderSpec,
+    step: Step<'_>,
+    answer: Option<&str>,
+    note: Option<&str>,
+) -> ApiResult<Json<LadderDecisionOut>> {
+    let fen = spec.medical.as_ref().map_or(0, |m| match step.tier {
+        LadderTier::Expert { .. } => m.expert_rate_fen,
+        LadderTier::Doctor => m.doctor_rate_fen,
+    });
+    let outcome = state
+        .store
+        .ladder_decide(
+            &LadderDecision {
+                order_id: step.order_id,
+                item_id: step.item_id,
+                user_id: step.user_id,
+                tier: step.tier,
+                client_uuid: step.client_uuid,
+                answer,
+                note,
+                fen,
+                now: now_millis(),
+            },
+            |a, f| spec.agrees_str(a, f),
+        )
+        .await
+        .map_err(ApiError::not_found_as("item"))?;
+    Ok(Json(decision_out(outcome, step.tier)?))
+}
+
 // ---- the expert tier ------------------------------------------------------------------
 
 /// Items of medical orders waiting for an expert, oldest first: those of orders the
@@ -408,13 +452,19 @@ async fn expert_queue(
         .store
         .expert_queue(me.caller.user.id, EXPERT_QUEUE)
         .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let spec = spec_of(&state, OrderId::new(r.order_id)).await?;
-        if medical::may_expert(&spec, me.centre_id.get(), &standing) {
-            items.push(r.into());
+    // Each order's rules once (the queue holds many items of few orders).
+    let mut allowed: HashMap<i64, bool> = HashMap::new();
+    for r in &rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = allowed.entry(r.order_id) {
+            let spec = spec_of(&state, OrderId::new(r.order_id)).await?;
+            slot.insert(medical::may_expert(&spec, me.centre_id.get(), &standing));
         }
     }
+    let items = rows
+        .into_iter()
+        .filter(|r| allowed.get(&r.order_id).copied().unwrap_or(false))
+        .map(Into::into)
+        .collect();
     Ok(Json(Items { items }))
 }
 
@@ -474,29 +524,17 @@ async fn expert_decide(
         }
         (ExpertDecision::Refer, None) => None,
     };
-    let rate = spec.medical.as_ref().map_or(0, |m| m.expert_rate_fen);
     let tier = LadderTier::Expert {
         centre_id: me.centre_id,
     };
-    let outcome = state
-        .store
-        .ladder_decide(
-            &LadderDecision {
-                order_id,
-                item_id,
-                user_id: me.caller.user.id,
-                tier,
-                client_uuid: &uuid,
-                answer: answer.as_deref(),
-                note: note.as_deref(),
-                fen: rate,
-                now: now_millis(),
-            },
-            |a, f| spec.agrees_str(a, f),
-        )
-        .await
-        .map_err(ApiError::not_found_as("item"))?;
-    Ok(Json(decision_out(outcome, tier)?))
+    let step = Step {
+        order_id,
+        item_id,
+        user_id: me.caller.user.id,
+        tier,
+        client_uuid: &uuid,
+    };
+    decide(&state, &spec, step, answer.as_deref(), note.as_deref()).await
 }
 
 // ---- the doctor -----------------------------------------------------------------------
@@ -601,24 +639,12 @@ async fn doctor_decide(
         .await?
         .to_json()
         .to_string();
-    let rate = spec.medical.as_ref().map_or(0, |m| m.doctor_rate_fen);
-    let outcome = state
-        .store
-        .ladder_decide(
-            &LadderDecision {
-                order_id,
-                item_id,
-                user_id: me.caller.user.id,
-                tier: LadderTier::Doctor,
-                client_uuid: &uuid,
-                answer: Some(&answer),
-                note: note.as_deref(),
-                fen: rate,
-                now: now_millis(),
-            },
-            |a, f| spec.agrees_str(a, f),
-        )
-        .await
-        .map_err(ApiError::not_found_as("item"))?;
-    Ok(Json(decision_out(outcome, LadderTier::Doctor)?))
+    let step = Step {
+        order_id,
+        item_id,
+        user_id: me.caller.user.id,
+        tier: LadderTier::Doctor,
+        client_uuid: &uuid,
+    };
+    decide(&state, &spec, step, Some(&answer), note.as_deref()).await
 }
