@@ -132,6 +132,8 @@ export interface ItemField {
   /** A series field (medical): its volume blob's SHA-256 and geometry (contract §3). */
   sha256?: string | null;
   volume?: import('../medical/volume').VolumeGeometry | null;
+  /** A series field's volume, as the item APIs give it: `/api/v1/volumes/{sha}`. */
+  volume_url?: string | null;
 }
 
 /** A template's answer: keyed by question. */
