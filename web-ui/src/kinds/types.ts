@@ -22,8 +22,10 @@ export interface AttributeDef {
   key: string;
   name_zh: string;
   name_en?: string;
-  /** None: a yes/no attribute, answered true or false. */
+  /** None: a yes/no attribute, answered true or false (a finding's attributes have options). */
   options?: OptionDef[];
+  /** Every object must give it (a finding's location). */
+  required?: boolean;
 }
 
 export interface Settings {
