@@ -2,7 +2,7 @@
 // `credentials: 'same-origin'`. Every failure becomes an ApiError with a stable `code`.
 
 import { t, type Key } from './i18n';
-import type { Template } from './kinds/types';
+import type { FormAnswer, ItemField, Template } from './kinds/types';
 
 export type Role = 'admin' | 'client' | 'lead' | 'annotator';
 export type SkillLevel = 'trainee' | 'standard' | 'expert';
@@ -288,7 +288,9 @@ function isWorded(code: string): code is (typeof WORDED_CODES)[number] {
   return WORDED.includes(code);
 }
 
-// ---- the expert ladder of medical orders (issue 31; server `routes/ladder.rs`) ----------
+// ---- the expert ladder of medical orders (issue 31): the shapes of the server's
+// `routes/ladder.rs`, the one typed module of its routes. Every decision carries a
+// `client_uuid` made once per decision (`util.uuid`): sent again, it answers `replay`. ----
 
 /** `spec.medical`: experts settle disagreements, or refer them to the client's doctor. */
 export interface MedicalPolicy {
@@ -305,7 +307,7 @@ export interface OrgUser {
   username: string | null;
 }
 
-/** An item waiting at a step of the ladder. */
+/** An item waiting at a step of the ladder (the expert's queue, the doctor's). */
 export interface LadderWaiting {
   order_id: number;
   item_id: number;
@@ -316,33 +318,25 @@ export interface LadderWaiting {
   waiting_since: number;
 }
 
-/** One annotator's answer, anonymised as `A`, `B`, …. */
+/** One annotator's answer, anonymised as `A`, `B`, … (never a name). */
 export interface LadderAnswer {
   label_id: number;
   who: string;
-  answer: Record<string, unknown>;
+  answer: FormAnswer;
 }
 
 /** A step's decision as the next step sees it. */
 export interface LadderStep {
   /** `settle` or `refer` (the expert's); `final` (the doctor's). */
   decision: 'settle' | 'refer' | 'final';
-  answer: Record<string, unknown> | null;
+  answer: FormAnswer | null;
   note: string | null;
+  /** Unix ms. */
   decided_at: number | null;
 }
 
-export interface LadderField {
-  name: string;
-  kind: string;
-  text?: string;
-  thumb_url?: string;
-  screen_url?: string;
-  width?: number;
-  height?: number;
-}
-
-/** An item as the expert or the doctor decides it. */
+/** An item as the expert or the doctor decides it: the order's template, the item's fields,
+ * every annotator's answer, and the decisions made so far (the doctor sees the expert's). */
 export interface LadderDetail {
   order: { id: number; name: string; instructions: string; template: Template };
   item: {
@@ -353,7 +347,8 @@ export interface LadderDetail {
     text: string | null;
     width: number | null;
     height: number | null;
-    fields: LadderField[];
+    /** Every field of the item, in order (a series: its `volume` and `volume_url`). */
+    fields: ItemField[];
   };
   stage: 'expert' | 'doctor' | 'done';
   answers: LadderAnswer[];
@@ -361,13 +356,13 @@ export interface LadderDetail {
   doctor: LadderStep | null;
 }
 
-export type ExpertDecision =
-  | { client_uuid: string; decision: 'settle'; answer: Record<string, unknown>; note?: string }
-  | { client_uuid: string; decision: 'refer'; note?: string };
+/** Settle: the answer is final; refer: to the order's doctor, with no answer. */
+export type ExpertDecision = { client_uuid: string; decision: 'settle'; answer: FormAnswer; note?: string } | { client_uuid: string; decision: 'refer'; note?: string };
 
+/** The doctor's answer: final. */
 export interface DoctorDecision {
   client_uuid: string;
-  answer: Record<string, unknown>;
+  answer: FormAnswer;
   note?: string;
 }
 
@@ -377,7 +372,7 @@ export interface LadderDecisionResult {
   order_id: number;
   item_id: number;
   stage: 'expert' | 'doctor' | 'done';
-  answer: Record<string, unknown> | null;
+  answer: FormAnswer | null;
   /** Paid to the expert, or costing the order (the doctor), in fen. */
   fen: number;
 }

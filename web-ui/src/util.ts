@@ -37,3 +37,17 @@ export function yuan(fen: number): string {
 export function sortByName<T extends { display_name: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => a.display_name.localeCompare(b.display_name, 'zh-CN'));
 }
+
+/** A random (v4) UUID: an answer's or a decision's `client_uuid`, made once so that sending it
+ * again is the same write. `crypto.randomUUID` where there is one (it needs a secure context). */
+export function uuid(): string {
+  const c = globalThis.crypto as Crypto | undefined;
+  if (c?.randomUUID) return c.randomUUID();
+  const b = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -7,7 +7,7 @@ import { buildSpec, emptyOrderForm, formFromSpec } from '../orders';
 import { TemplateBuilder } from '../pages/client/TemplateBuilder';
 import { checkTemplate, cleanTemplate, moveQuestion, newQuestion, questionOfPath, removeQuestion, starterTemplate, withKind } from './builder';
 import { shopTemplate } from './examples';
-import type { Template } from './types';
+import type { Question, Template } from './types';
 
 describe('the template builder', () => {
   it('builds a valid spec for a template order: labels empty, the template cleaned', () => {
@@ -137,5 +137,192 @@ describe('the builder keeps typed numbers with their question', () => {
     expect(max()).toBeUndefined(); // question 5 is the text now
     expect((root.querySelector('input[name=tbq3_max]') as HTMLInputElement).value).toBe('1000');
     expect((root.querySelector('input[name=tbq4_max_chars]') as HTMLInputElement).value).toBe('10');
+  });
+});
+
+/** The demo's finding question (crates/mudou/src/demo.rs, `medical_order`), as the server takes it. */
+const option = (key: string, name_zh: string, name_en: string) => ({ key, name_zh, name_en });
+const DEMO_FINDING = {
+  key: 'aneurysm',
+  kind: 'finding',
+  field: 'series',
+  title_zh: '标出动脉瘤',
+  title_en: 'Mark aneurysms',
+  settings: {
+    attributes: [
+      {
+        key: 'location',
+        name_zh: '位置',
+        name_en: 'Location',
+        required: true,
+        options: [option('ica', '颈内动脉', 'ICA'), option('mca', '大脑中动脉', 'MCA'), option('acom', '前交通', 'ACom'), option('pcom', '后交通', 'PCom'), option('basilar', '基底动脉', 'Basilar')],
+      },
+      { key: 'size', name_zh: '大小', name_en: 'Size', options: [option('small', '<7mm', '<7 mm'), option('medium', '7-12mm', '7–12 mm'), option('large', '>12mm', '>12 mm')] },
+    ],
+    outline: true,
+    match_mm: 5,
+  },
+};
+
+/** A template of a series and a picture, its one question a finding like the demo's. */
+function findingTemplate(): Template {
+  const t: Template = {
+    layout: 'one',
+    fields: [
+      { name: 'photo', kind: 'image', title_zh: '', title_en: '' },
+      { name: 'series', kind: 'series', title_zh: '影像', title_en: 'Series' },
+    ],
+    questions: [],
+  };
+  return { ...t, questions: [{ ...withKind(newQuestion(t, 'choice'), 'finding', t), ...structuredClone(DEMO_FINDING) }] };
+}
+
+describe('a finding question in the builder', () => {
+  it('becomes a finding on the series, with no options and the server’s defaults', () => {
+    const t = findingTemplate();
+    const q = withKind({ ...newQuestion(t, 'choice'), field: 'photo' }, 'finding', t);
+    expect(q.field).toBe('series');
+    expect(q.options).toEqual([]);
+    expect(q.settings).toEqual({ attributes: [], match_mm: 5, outline: false });
+    // its attributes survive a change of kind to another drawing kind and back
+    const attrs = DEMO_FINDING.settings.attributes;
+    expect(withKind(withKind({ ...q, settings: { ...q.settings, attributes: attrs } }, 'polygon', t), 'finding', t).settings!.attributes).toEqual(attrs);
+    // the demo's question is fine as it is; outline off is left out, max_findings only when set
+    expect(checkTemplate(cleanTemplate(t))).toBeNull();
+    const clean = cleanTemplate({ ...t, questions: [{ ...t.questions[0], settings: { ...t.questions[0].settings, outline: false, max_findings: 8 } }] });
+    expect(clean.questions[0].settings).toEqual({ attributes: attrs, match_mm: 5, max_findings: 8 });
+  });
+
+  it('finds what the server refuses, at the path the server names', () => {
+    const broken = (f: (q: Question) => void) => {
+      const t = findingTemplate();
+      f(t.questions[0]);
+      return checkTemplate(cleanTemplate(t));
+    };
+    const at = (f: (q: Question) => void) => broken(f)?.field;
+    const attrs = (q: Question) => q.settings!.attributes!;
+    expect(broken((q) => (q.settings!.match_mm = 0))).toEqual({ field: 'template.questions[0].settings.match_mm', key: 'err_tpl_match_mm' });
+    expect(at((q) => (q.settings!.match_mm = 100.5))).toBe('template.questions[0].settings.match_mm');
+    expect(at((q) => (q.settings!.match_mm = -3))).toBe('template.questions[0].settings.match_mm');
+    expect(at((q) => (q.settings!.match_mm = 100))).toBeUndefined();
+    expect(at((q) => (q.settings!.max_findings = 0))).toBe('template.questions[0].settings.max_findings');
+    expect(at((q) => (q.settings!.max_findings = 2.5))).toBe('template.questions[0].settings.max_findings');
+    expect(at((q) => (q.settings!.max_findings = 101))).toBe('template.questions[0].settings.max_findings');
+    // an attribute with no options (a box's yes/no) is not a finding's
+    expect(broken((q) => (attrs(q)[1].options = []))).toEqual({ field: 'template.questions[0].settings.attributes[1].options', key: 'err_tpl_attr_options' });
+    expect(at((q) => (attrs(q)[0].options = attrs(q)[0].options!.slice(0, 1)))).toBe('template.questions[0].settings.attributes[0].options');
+    // duplicate keys: of attributes, of an attribute's options
+    expect(broken((q) => (attrs(q)[1].key = 'location'))).toEqual({ field: 'template.questions[0].settings.attributes[1].key', key: 'err_tpl_key' });
+    expect(at((q) => (attrs(q)[0].options![2].key = 'ica'))).toBe('template.questions[0].settings.attributes[0].options[2].key');
+    expect(at((q) => (attrs(q)[1].name_zh = ' '))).toBe('template.questions[0].settings.attributes[1].name_zh');
+    expect(at((q) => (attrs(q)[1].options![0].name_zh = ''))).toBe('template.questions[0].settings.attributes[1].options[0].name_zh');
+    expect(at((q) => (attrs(q)[0].options![0].hotkey = '1'))).toBe('template.questions[0].settings.attributes[0].options');
+    expect(at((q) => q.settings!.attributes!.push(...Array.from({ length: 9 }, (_, i) => ({ ...attrs(q)[1], key: 'x' + i }))))).toBe('template.questions[0].settings.attributes');
+    // on a picture, or without a field: a series is needed
+    expect(broken((q) => (q.field = 'photo'))).toEqual({ field: 'template.questions[0].field', key: 'err_tpl_field_series' });
+    expect(at((q) => (q.field = null))).toBe('template.questions[0].field');
+    // a box's attribute may still be yes/no
+    const boxes = shopTemplate();
+    const objects = boxes.questions.find((q) => q.kind === 'boxes')!;
+    objects.settings = { attributes: [{ key: 'occluded', name_zh: '被挡住', options: [] }] };
+    expect(checkTemplate(cleanTemplate(boxes))).toBeNull();
+  });
+});
+
+describe('the builder page makes a finding question', () => {
+  let root: HTMLElement;
+  beforeEach(() => {
+    setLang('zh-CN');
+    root = document.createElement('div');
+    document.body.appendChild(root);
+    setFetch(async () => new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } }));
+  });
+  afterEach(() => {
+    render(null, root);
+    root.remove();
+  });
+
+  it('on the series, with attributes, outline and the distance: the JSON the server takes', async () => {
+    const start: Template = {
+      layout: 'one',
+      fields: [
+        { name: 'photo', kind: 'image', title_zh: '', title_en: '' },
+        { name: 'series', kind: 'series', title_zh: '影像', title_en: 'Series' },
+      ],
+      questions: [],
+    };
+    let tpl: Template = { ...start, questions: [newQuestion(start, 'choice')] };
+    const draw = () => act(() => render(<TemplateBuilder value={tpl} onChange={(x) => ((tpl = x), void draw())} error={null} datasetId={null} />, root));
+    await draw();
+    const el = <T extends Element = HTMLInputElement>(sel: string) => {
+      const e = root.querySelector(sel);
+      if (!e) throw new Error('no ' + sel);
+      return e as unknown as T;
+    };
+    const type = async (name: string, value: string) => {
+      const e = el(`[name="${name}"]`);
+      e.value = value;
+      await act(() => void e.dispatchEvent(new Event('input', { bubbles: true })));
+    };
+    const pick = async (sel: string, value: string) => {
+      const e = el<HTMLSelectElement>(sel);
+      e.value = value;
+      await act(() => void e.dispatchEvent(new Event('change', { bubbles: true })));
+    };
+    const click = async (e: HTMLElement) => act(() => e.click());
+
+    await pick('[data-testid=tb-kind]', 'finding');
+    expect(tpl.questions[0]).toMatchObject({ kind: 'finding', field: 'series', options: [], settings: { match_mm: 5, outline: false } });
+    // only series fields to put it on; no options of its own
+    expect([...el<HTMLSelectElement>('[name=tbq0_field]').options].map((o) => o.value)).toEqual(['series']);
+    expect(root.querySelector('[data-testid=tb-add-option]')).toBeNull();
+    expect(el('[name=tbq0_match_mm]').value).toBe('5');
+    expect(el('[name=tbq0_max_findings]').placeholder).toBe('20');
+    expect(el('[name=tbq0_outline]').checked).toBe(false);
+    expect(root.textContent).toContain('每个病灶要填的属性');
+
+    await type('tbq0_title_zh', '标出动脉瘤');
+    await type('tbq0_title_en', 'Mark aneurysms');
+    await type('tbq0_key', 'aneurysm');
+    for (const [i, a] of DEMO_FINDING.settings.attributes.entries()) {
+      await click(el('[data-testid=tb-add-attribute]'));
+      const pre = `tbq0_attr${i}`;
+      await type(`${pre}_zh`, a.name_zh);
+      await type(`${pre}_en`, a.name_en);
+      await type(`${pre}_key`, a.key);
+      if (a.required) await click(el(`[name=${pre}_required]`));
+      for (const [j, o] of a.options.entries()) {
+        await click(root.querySelectorAll('[data-testid=tb-attribute]')[i].querySelector('[data-testid=tb-attr-add-option]') as HTMLElement);
+        await type(`${pre}_opt_zh_${j}`, o.name_zh);
+        await type(`${pre}_opt_en_${j}`, o.name_en);
+        await type(`${pre}_opt_key_${j}`, o.key);
+      }
+    }
+    // before the outline is allowed, it is left out
+    expect(cleanTemplate(tpl).questions[0].settings!.outline).toBeUndefined();
+    await click(el('[name=tbq0_outline]'));
+    const made = cleanTemplate(tpl);
+    expect(checkTemplate(made)).toBeNull();
+    // the demo's question, with the server's defaults of what it leaves out
+    expect(made.questions[0]).toEqual({ ...DEMO_FINDING, required: true, when: null, options: [], read_aloud: '' });
+
+    // the distance: a fraction is kept; 0 and past 100 mm are refused where the server refuses them
+    await type('tbq0_match_mm', '2.5');
+    expect(tpl.questions[0].settings!.match_mm).toBe(2.5);
+    expect(checkTemplate(cleanTemplate(tpl))).toBeNull();
+    for (const bad of ['0', '150']) {
+      await type('tbq0_match_mm', bad);
+      expect(checkTemplate(cleanTemplate(tpl))).toEqual({ field: 'template.questions[0].settings.match_mm', key: 'err_tpl_match_mm' });
+    }
+    await type('tbq0_match_mm', '3');
+    await type('tbq0_max_findings', '8');
+    expect(cleanTemplate(tpl).questions[0].settings).toMatchObject({ match_mm: 3, max_findings: 8, outline: true });
+
+    // an attribute emptied of its options is refused, and the order is not sent
+    const sizeOptions = () => root.querySelectorAll('[data-testid=tb-attribute]')[1].querySelectorAll('[data-testid=tb-attr-option] button');
+    while (sizeOptions().length) await click(sizeOptions()[0] as HTMLElement);
+    expect(tpl.questions[0].settings!.attributes![1].options).toEqual([]);
+    const f = { ...emptyOrderForm(), name: '脑动脉瘤', task_type: 'template' as const, template: tpl };
+    expect(buildSpec(f)).toEqual({ problem: { field: 'template.questions[0].settings.attributes[1].options', key: 'err_tpl_attr_options' } });
   });
 });

@@ -5,7 +5,8 @@
 
 import type { Key } from '../i18n';
 import { KINDS, kindOf } from './index';
-import type { FieldKind, KindName, OptionDef, Question, Skeleton, Template } from './types';
+import { DEFAULT_MATCH_MM, MAX_MATCH_MM, MAX_MAX_FINDINGS } from './finding/model';
+import type { AttributeDef, FieldKind, KindName, OptionDef, Question, Skeleton, Template } from './types';
 
 const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
 
@@ -18,8 +19,15 @@ export function freshKey(prefix: string, used: string[]): string {
   for (let i = 1; ; i++) if (!used.includes(prefix + i)) return prefix + i;
 }
 
-export function newOption(existing: OptionDef[], prefix = 'o'): OptionDef {
-  return { key: freshKey(prefix, existing.map((o) => o.key)), name_zh: '', name_en: '', colour: PALETTE[existing.length % PALETTE.length] };
+/** A new option with a fresh key; a question's options get a colour, an attribute's none. */
+export function newOption(existing: OptionDef[], prefix = 'o', coloured = true): OptionDef {
+  const o: OptionDef = { key: freshKey(prefix, existing.map((x) => x.key)), name_zh: '', name_en: '' };
+  return coloured ? { ...o, colour: PALETTE[existing.length % PALETTE.length] } : o;
+}
+
+/** A new attribute of a drawn object (a box's "occluded", a finding's location). */
+export function newAttribute(existing: AttributeDef[]): AttributeDef {
+  return { key: freshKey('a', existing.map((a) => a.key)), name_zh: '', name_en: '', options: [] };
 }
 
 export function newQuestion(t: Template, kind: KindName): Question {
@@ -42,7 +50,9 @@ export function withKind(q: Question, kind: KindName, t: Template): Question {
     Object.assign(settings, { max: 5, steps: RUBRIC_STEPS.map((s) => ({ ...s })) });
   }
   if (kind === 'keypoints') settings.skeleton = q.settings?.skeleton ?? defaultSkeleton();
-  if (kind === 'polygon' || kind === 'polyline' || kind === 'keypoints') settings.attributes = q.settings?.attributes ?? [];
+  if (k.settings.includes('attributes')) settings.attributes = q.settings?.attributes ?? [];
+  // a finding: the server's distance, no outline (max_findings blank: the server's default)
+  if (kind === 'finding') Object.assign(settings, { match_mm: DEFAULT_MATCH_MM, outline: false });
   const image = t.fields.find((f) => f.kind === 'image');
   const series = t.fields.find((f) => f.kind === 'series');
   const field = k.needsImage ? (image?.name ?? null) : k.needsSeries ? (series?.name ?? null) : q.field ?? null;
@@ -135,6 +145,28 @@ export function removeQuestion(t: Template, i: number): Template {
   };
 }
 
+/** An option as the API takes it: names trimmed, empty extras left out. */
+function cleanOption(o: OptionDef): OptionDef {
+  return {
+    key: o.key.trim(),
+    name_zh: o.name_zh.trim(),
+    name_en: (o.name_en ?? '').trim(),
+    ...(o.colour ? { colour: o.colour.toLowerCase() } : {}),
+    ...(o.hotkey && o.hotkey.trim() ? { hotkey: o.hotkey.trim().slice(0, 1).toLowerCase() } : {}),
+    ...(o.icon && o.icon.trim() ? { icon: o.icon.trim() } : {}),
+  };
+}
+
+function cleanAttribute(a: AttributeDef): AttributeDef {
+  return {
+    key: a.key.trim(),
+    name_zh: a.name_zh.trim(),
+    name_en: (a.name_en ?? '').trim(),
+    ...(a.required ? { required: true } : {}),
+    options: (a.options ?? []).map(cleanOption),
+  };
+}
+
 /** The template as the API takes it: names trimmed, empty extras left out. */
 export function cleanTemplate(t: Template): Template {
   return {
@@ -147,15 +179,13 @@ export function cleanTemplate(t: Template): Template {
       for (const name of k?.settings ?? []) {
         const v = s[name];
         if (name === 'attributes') {
-          if (Array.isArray(v) && v.length) settings.attributes = v;
+          if (Array.isArray(v) && v.length) settings.attributes = (v as AttributeDef[]).map(cleanAttribute);
         } else if (name === 'unit') {
           if (typeof v === 'string' && v.trim()) settings.unit = v.trim();
-        } else if (typeof v === 'number' && Number.isFinite(v)) settings[name] = v;
+        } else if (v === true) settings[name] = true; // a switch (ties, outline): off is the default
+        else if (typeof v === 'number' && Number.isFinite(v)) settings[name] = v;
       }
-      if (q.kind === 'ranking') {
-        settings.rank = s.rank?.length ? s.rank : defaultRanked(t);
-        if (s.ties) settings.ties = true;
-      }
+      if (q.kind === 'ranking') settings.rank = s.rank?.length ? s.rank : defaultRanked(t);
       if (q.kind === 'rubric') {
         const max = typeof s.max === 'number' ? s.max : 5;
         const steps = (s.steps ?? []).filter((x) => x.value >= 1 && x.value <= max && x.name_zh.trim());
@@ -181,14 +211,7 @@ export function cleanTemplate(t: Template): Template {
         field: q.field || null,
         required: q.required !== false,
         when: q.when && q.when.question ? { question: q.when.question, any_of: q.when.any_of } : null,
-        options: (k?.minOptions || k?.optionalOptions ? (q.options ?? []) : []).map((o) => ({
-          key: o.key.trim(),
-          name_zh: o.name_zh.trim(),
-          name_en: (o.name_en ?? '').trim(),
-          ...(o.colour ? { colour: o.colour.toLowerCase() } : {}),
-          ...(o.hotkey && o.hotkey.trim() ? { hotkey: o.hotkey.trim().slice(0, 1).toLowerCase() } : {}),
-          ...(o.icon && o.icon.trim() ? { icon: o.icon.trim() } : {}),
-        })),
+        options: (k?.minOptions || k?.optionalOptions ? (q.options ?? []) : []).map(cleanOption),
         settings: settings as Question['settings'],
         read_aloud: (q.read_aloud ?? '').trim(),
       };
@@ -203,10 +226,61 @@ export interface TemplateProblem {
   key: Key;
 }
 
-/** The first problem of a template, as the server would name it; null when it is fine. */
 /** Every kind of field a template may show. */
 export const FIELD_KINDS: FieldKind[] = ['image', 'text', 'conversation', 'markdown', 'series'];
 
+/** The most attributes of a drawn object, and options of one (the server's, boxes.rs). */
+const MAX_ATTRIBUTES = 10;
+const MAX_ATTRIBUTE_OPTIONS = 20;
+
+/** A list of options' first problem as the server checks it (template.rs `check_options`):
+ * keys, names, and hotkeys — unique in the whole template (`hotkeys`), or none at all (null). The
+ * path is under the list. */
+function optionsProblem(opts: OptionDef[], hotkeys: Set<string> | null): TemplateProblem | null {
+  const seen = new Set<string>();
+  for (const [j, o] of opts.entries()) {
+    if (!isKey(o.key) || seen.has(o.key)) return { field: `[${j}].key`, key: 'err_tpl_key' };
+    seen.add(o.key);
+    if (!o.name_zh.trim() || [...o.name_zh.trim()].length > 40) return { field: `[${j}].name_zh`, key: 'err_tpl_options' };
+    if (o.hotkey) {
+      const h = o.hotkey.toLowerCase();
+      if (!hotkeys || !/^[a-z0-9]$/.test(h) || hotkeys.has(h)) return { field: hotkeys ? `[${j}].hotkey` : '', key: 'err_tpl_hotkey' };
+      hotkeys.add(h);
+    }
+  }
+  return null;
+}
+
+/** The first problem of a drawn object's attributes, as the server checks them (boxes.rs
+ * `check_attributes`; a finding's must each have options): the path under `settings`. */
+function attributesProblem(attrs: AttributeDef[], needOptions: boolean): TemplateProblem | null {
+  if (attrs.length > MAX_ATTRIBUTES) return { field: 'attributes', key: 'err_tpl_attrs_many' };
+  const keys = new Set<string>();
+  for (const [i, a] of attrs.entries()) {
+    const p = `attributes[${i}]`;
+    if (!isKey(a.key) || keys.has(a.key)) return { field: `${p}.key`, key: 'err_tpl_key' };
+    keys.add(a.key);
+    if (!a.name_zh.trim() || [...a.name_zh].length > 40) return { field: `${p}.name_zh`, key: 'err_tpl_attr_name' };
+    const opts = a.options ?? [];
+    if (opts.length === 1 || opts.length > MAX_ATTRIBUTE_OPTIONS) return { field: `${p}.options`, key: 'err_tpl_attr_options' };
+    const o = optionsProblem(opts, null);
+    if (o) return { field: `${p}.options${o.field}`, key: o.key };
+  }
+  const bare = needOptions ? attrs.findIndex((a) => !(a.options ?? []).length) : -1;
+  return bare < 0 ? null : { field: `attributes[${bare}].options`, key: 'err_tpl_attr_options' };
+}
+
+/** A finding question's settings' first problem as the server checks them (finding.rs): the
+ * distance, the most findings, the attributes (each a list of options). Path under `settings`. */
+function findingProblem(s: NonNullable<Question['settings']>): TemplateProblem | null {
+  const m = s.match_mm;
+  if (m !== undefined && !(Number.isFinite(m) && m > 0 && m <= MAX_MATCH_MM)) return { field: 'match_mm', key: 'err_tpl_match_mm' };
+  const n = s.max_findings;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_MAX_FINDINGS)) return { field: 'max_findings', key: 'err_tpl_max_findings' };
+  return attributesProblem(s.attributes ?? [], true);
+}
+
+/** The first problem of a template, as the server would name it; null when it is fine. */
 export function checkTemplate(t: Template): TemplateProblem | null {
   const bad = (field: string, key: Key) => ({ field, key });
   if (!t.fields.length || t.fields.length > 8) return bad('template.fields', 'err_tpl_fields');
@@ -230,8 +304,8 @@ export function checkTemplate(t: Template): TemplateProblem | null {
     if (!q.title_zh.trim()) return bad(`${p}.title_zh`, 'err_tpl_title');
     if (q.field) {
       const f = t.fields.find((x) => x.name === q.field);
-      if (!f || (k.needsImage && f.kind !== 'image') || (k.needsSeries && f.kind !== 'series')) return bad(`${p}.field`, 'err_tpl_field');
-    } else if (k.needsImage || k.needsSeries) return bad(`${p}.field`, 'err_tpl_field');
+      if (!f || (k.needsImage && f.kind !== 'image') || (k.needsSeries && f.kind !== 'series')) return bad(`${p}.field`, k.needsSeries ? 'err_tpl_field_series' : 'err_tpl_field');
+    } else if (k.needsImage || k.needsSeries) return bad(`${p}.field`, k.needsSeries ? 'err_tpl_field_series' : 'err_tpl_field');
     if (q.when) {
       const j = t.questions.findIndex((x) => x.key === q.when!.question);
       if (j < 0 || j >= i || !kindOf(t.questions[j].kind)?.conditions) return bad(`${p}.when.question`, 'err_tpl_when');
@@ -251,17 +325,8 @@ export function checkTemplate(t: Template): TemplateProblem | null {
         hotkeys.add(h);
       }
     }
-    const seen = new Set<string>();
-    for (const [j, o] of opts.entries()) {
-      if (!isKey(o.key) || seen.has(o.key)) return bad(`${p}.options[${j}].key`, 'err_tpl_key');
-      seen.add(o.key);
-      if (!o.name_zh.trim() || [...o.name_zh.trim()].length > 40) return bad(`${p}.options[${j}].name_zh`, 'err_tpl_options');
-      if (o.hotkey) {
-        const h = o.hotkey.toLowerCase();
-        if (!/^[a-z0-9]$/.test(h) || hotkeys.has(h)) return bad(`${p}.options[${j}].hotkey`, 'err_tpl_hotkey');
-        hotkeys.add(h);
-      }
-    }
+    const op = optionsProblem(opts, hotkeys);
+    if (op) return bad(`${p}.options${op.field}`, op.key);
     const s = q.settings ?? {};
     if (q.kind === 'number') {
       if (typeof s.min !== 'number' || typeof s.max !== 'number' || !(s.min < s.max)) return bad(`${p}.settings`, 'err_tpl_settings');
@@ -291,9 +356,8 @@ export function checkTemplate(t: Template): TemplateProblem | null {
       if (sp) return bad(`${p}.settings.skeleton.${sp}`, 'err_tpl_settings');
     }
     if (q.kind === 'polyline' && s.tolerance !== undefined && !(s.tolerance > 0 && s.tolerance <= 1000)) return bad(`${p}.settings.tolerance`, 'err_tpl_settings');
-    for (const [j, a] of (s.attributes ?? []).entries()) {
-      if (!isKey(a.key) || !a.name_zh.trim() || (a.options ?? []).length === 1) return bad(`${p}.settings.attributes[${j}]`, 'err_tpl_settings');
-    }
+    const ap = q.kind === 'finding' ? findingProblem(s) : attributesProblem(s.attributes ?? [], false);
+    if (ap) return bad(`${p}.settings.${ap.field}`, ap.key);
     anyRequired ||= q.required !== false && !q.when;
   }
   if (!anyRequired) return bad('template.questions', 'err_tpl_questions');

@@ -22,8 +22,10 @@ export interface AttributeDef {
   key: string;
   name_zh: string;
   name_en?: string;
-  /** None: a yes/no attribute, answered true or false. */
+  /** None: a yes/no attribute, answered true or false (a finding's attributes have options). */
   options?: OptionDef[];
+  /** Every object must give it (a finding's location). */
+  required?: boolean;
 }
 
 export interface Settings {
@@ -132,6 +134,8 @@ export interface ItemField {
   /** A series field (medical): its volume blob's SHA-256 and geometry (contract §3). */
   sha256?: string | null;
   volume?: import('../medical/volume').VolumeGeometry | null;
+  /** A series field's volume, as the item APIs give it: `/api/v1/volumes/{sha}`. */
+  volume_url?: string | null;
 }
 
 /** A template's answer: keyed by question. */

@@ -4,25 +4,24 @@
 // doctor the order names); anyone else sees nothing.
 
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api';
+import { ApiError, doctorDecide, doctorItem, doctorQueue, type LadderDetail, type LadderWaiting } from '../api';
 import { getLang, t } from '../i18n';
 import { Icon } from '../components/Icon';
 import { Button, ErrorNote, Note } from '../components/ui';
-import { shortTime } from '../util';
+import { shortTime, uuid } from '../util';
 import { CaseView } from './LadderCase';
-import { ladderApi, newUuid, type DoctorQueueItem, type LadderCase } from './ladderApi';
 
 export function DoctorCard({ orderId }: { orderId: number }) {
   const lang = getLang();
-  const [queue, setQueue] = useState<DoctorQueueItem[] | null | 'hidden'>(null);
-  const [open, setOpen] = useState<{ item: DoctorQueueItem; c: LadderCase; uuid: string } | null>(null);
+  const [queue, setQueue] = useState<LadderWaiting[] | null | 'hidden'>(null);
+  const [open, setOpen] = useState<{ item: LadderWaiting; c: LadderDetail; uuid: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
 
   const load = () =>
-    ladderApi.doctorQueue(orderId).then(
-      (r) => setQueue(r.items),
+    doctorQueue(orderId).then(
+      (items) => setQueue(items),
       (e) => setQueue(e instanceof ApiError && (e.status === 403 || e.status === 404) ? 'hidden' : (setError(e), [])),
     );
   useEffect(() => {
@@ -31,11 +30,12 @@ export function DoctorCard({ orderId }: { orderId: number }) {
   }, [orderId]);
 
   if (queue === 'hidden') return null;
-  const openItem = async (item: DoctorQueueItem) => {
+  const openItem = async (item: LadderWaiting) => {
     setError(null);
     setDone(false);
     try {
-      setOpen({ item, c: await ladderApi.doctorCase(orderId, item.item_id), uuid: newUuid() });
+      // one id per decision on this case: a retry after a lost answer is the same decision
+      setOpen({ item, c: await doctorItem(orderId, item.item_id), uuid: uuid() });
     } catch (e) {
       setError(e);
     }
@@ -45,7 +45,7 @@ export function DoctorCard({ orderId }: { orderId: number }) {
     setBusy(true);
     setError(null);
     try {
-      await ladderApi.doctorDecide(orderId, open.item.item_id, { client_uuid: open.uuid, answer, note: note || undefined });
+      await doctorDecide(orderId, open.item.item_id, { client_uuid: open.uuid, answer, note: note || undefined });
       setOpen(null);
       setDone(true);
       await load();
@@ -90,12 +90,9 @@ export function DoctorCard({ orderId }: { orderId: number }) {
                     <Icon name="image" size={28} />
                     <span class="ladder-row-main">
                       <strong>#{it.item_id}</strong>
-                      {(it.labels !== undefined || it.waiting_since !== undefined) && (
-                        <small>
-                          {it.labels !== undefined ? t('ex_labels', { n: it.labels }, lang) : ''}
-                          {it.waiting_since !== undefined ? ` · ${t('ex_waiting', { t: shortTime(it.waiting_since, lang) }, lang)}` : ''}
-                        </small>
-                      )}
+                      <small>
+                        {t('ex_labels', { n: it.labels }, lang)} · {t('ex_waiting', { t: shortTime(it.waiting_since, lang) }, lang)}
+                      </small>
                     </span>
                     <Icon name="forward" />
                   </button>

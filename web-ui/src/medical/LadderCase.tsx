@@ -5,6 +5,7 @@
 // decision: make it final (the form's give button), or for an expert, send it to the doctor.
 
 import { useState } from 'preact/hooks';
+import type { LadderDetail } from '../api';
 import { getLang, t } from '../i18n';
 import { Icon } from '../components/Icon';
 import { Button, ErrorNote } from '../components/ui';
@@ -12,7 +13,6 @@ import { kindOf } from '../kinds';
 import { questionTitle, type FormAnswer } from '../kinds/types';
 import { fieldsOfItem } from '../kinds/template';
 import { TemplateForm } from '../pages/work/TemplateForm';
-import { caseTemplate, type LadderCase } from './ladderApi';
 import './viewer.css';
 
 const WHO_COLOURS = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41'];
@@ -25,7 +25,7 @@ export function CaseView({
   onSettle,
   onRefer,
 }: {
-  c: LadderCase;
+  c: LadderDetail;
   mode: 'expert' | 'doctor';
   busy: boolean;
   error: unknown;
@@ -33,14 +33,14 @@ export function CaseView({
   onRefer?: (note: string) => void;
 }) {
   const lang = getLang();
-  const template = caseTemplate(c);
+  const template = c.order.template;
   const fields = fieldsOfItem(template, c.item);
   const [note, setNote] = useState('');
   const layers = [
     ...c.answers.map((a, i) => ({ who: a.who, colour: WHO_COLOURS[i % WHO_COLOURS.length], value: a.answer })),
     ...(c.expert?.answer ? [{ who: t('dr_expert', {}, lang), colour: '#212121', value: c.expert.answer }] : []),
   ];
-  const initial = (c.expert?.answer ?? c.answers[0]?.answer ?? null) as FormAnswer | null;
+  const initial: FormAnswer | null = c.expert?.answer ?? c.answers[0]?.answer ?? null;
   return (
     <div class="ladder-case" data-testid="ladder-case">
       <section class="card" aria-labelledby="ladder-answers">

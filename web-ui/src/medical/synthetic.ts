@@ -33,18 +33,19 @@ export function mdv1(dtype: Dtype, g: VolumeGeometry, f: (x: number, y: number, 
   return buf;
 }
 
-/** A server of one volume (the routes of contract §2), counting the ranges asked for. */
-export function server(buf: ArrayBuffer) {
+/** A server of one volume (the routes of contract §2) under its SHA-256 `sha`, counting the
+ * ranges asked for. */
+export function server(buf: ArrayBuffer, sha = 'abc') {
   const { header } = parseMdv1(buf);
   const hlen = new DataView(buf).getUint32(4, true);
   const bps = bytesPerSlice(header);
   const asked: [number, number][] = [];
   const fetcher = async (url: string) => {
-    const m = /\/api\/v1\/volumes\/abc(\/slices\?from=(\d+)&to=(\d+))?$/.exec(url);
-    if (!m) return new Response('{}', { status: 404 });
-    if (!m[1]) return new Response(JSON.stringify({ ...header, bytes_per_slice: bps }), { status: 200 });
-    const a = Number(m[2]);
-    const z = Number(m[3]);
+    const m = /\/api\/v1\/volumes\/(\w+)(\/slices\?from=(\d+)&to=(\d+))?$/.exec(url);
+    if (!m || m[1] !== sha) return new Response('{}', { status: 404 });
+    if (!m[2]) return new Response(JSON.stringify({ ...header, bytes_per_slice: bps }), { status: 200 });
+    const a = Number(m[3]);
+    const z = Number(m[4]);
     asked.push([a, z]);
     return new Response(buf.slice(8 + hlen + a * bps, 8 + hlen + z * bps), { status: 200 });
   };

@@ -12,8 +12,8 @@ import {
   type OutboxEntry,
   refusal,
   type SendOutcome,
-  uuid,
 } from './outbox';
+import { uuid } from '../util';
 import type { LabelBody } from './types';
 
 const body = (item: number, label = 'cat', assignment = 7): LabelBody => ({

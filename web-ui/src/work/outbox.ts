@@ -7,6 +7,7 @@
 // never sends them.
 
 import { ApiError, api } from '../api';
+import { uuid } from '../util';
 import type { LabelBody, LabelOut, LeaseOut } from './types';
 
 export type EntryKind = 'label' | 'submit';
@@ -97,18 +98,6 @@ export const apiSender: Sender = async (e) => {
     return c;
   }
 };
-
-export function uuid(): string {
-  const c = globalThis.crypto as Crypto | undefined;
-  if (c?.randomUUID) return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c?.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 type Waiter = (o: SendOutcome) => void;
 

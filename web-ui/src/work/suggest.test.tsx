@@ -14,7 +14,8 @@ import { FeedbackPanel } from '../pages/work/FeedbackPanel';
 import { TemplateForm } from '../pages/work/TemplateForm';
 import { shopTemplate } from '../kinds/examples';
 import type { FormAnswer } from '../kinds/types';
-import { idbStore, Outbox, uuid, type OutboxEntry, type SendOutcome } from './outbox';
+import { idbStore, Outbox, type OutboxEntry, type SendOutcome } from './outbox';
+import { uuid } from '../util';
 import { inSuggestionOrder, sameAnswer } from './unit';
 import type { Assignment, LabelBody, OrderBrief, TaskType, WorkItem } from './types';
 

@@ -51,8 +51,8 @@ export const finding: QuestionKindUI = {
   text,
   chosen: () => [],
   conditions: false,
-  settings: [],
+  // no options: its lists are settings.attributes (the server refuses options)
+  settings: ['attributes', 'outline', 'match_mm', 'max_findings'],
   minOptions: 0,
-  optionalOptions: true,
   needsSeries: true,
 };

@@ -10,6 +10,13 @@ export type Pt2 = [number, number];
 
 /** The most points of an outline (the server's MAX_OUTLINE_POINTS). */
 export const MAX_OUTLINE_POINTS = 500;
+/** Findings this close (3D, mm) are the same one, unless the question says otherwise; a
+ * question's `match_mm` is more than 0 and at most MAX_MATCH_MM (the server's bounds). */
+export const DEFAULT_MATCH_MM = 5;
+export const MAX_MATCH_MM = 100;
+/** The most findings of one answer, unless the question says otherwise (1 to MAX_MAX_FINDINGS). */
+export const DEFAULT_MAX_FINDINGS = 20;
+export const MAX_MAX_FINDINGS = 100;
 
 export interface Finding {
   at: [number, number, number];
@@ -60,8 +67,8 @@ export function findingSettings(q: Question): FindingSettings {
       options: (Array.isArray(a.options) ? (a.options as Record<string, unknown>[]) : []).map((o) => ({ key: String(o.key), ...name(o), hotkey: (o.hotkey as string | null | undefined) ?? null })),
     })),
     outline: s.outline === true,
-    match_mm: typeof s.match_mm === 'number' ? s.match_mm : 5,
-    max_findings: typeof s.max_findings === 'number' ? s.max_findings : 20,
+    match_mm: typeof s.match_mm === 'number' ? s.match_mm : DEFAULT_MATCH_MM,
+    max_findings: typeof s.max_findings === 'number' ? s.max_findings : DEFAULT_MAX_FINDINGS,
   };
 }
 

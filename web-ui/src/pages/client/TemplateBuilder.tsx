@@ -11,7 +11,8 @@ import { getLang, t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, useLoad } from '../../components/ui';
 import { KIND_NAMES, kindOf } from '../../kinds';
-import { cleanTemplate, checkTemplate, defaultSkeleton, moveQuestion, parseEdges, newOption, newQuestion, questionOfPath, removeQuestion, withKind } from '../../kinds/builder';
+import { cleanTemplate, checkTemplate, defaultSkeleton, moveQuestion, parseEdges, newAttribute, newOption, newQuestion, questionOfPath, removeQuestion, withKind } from '../../kinds/builder';
+import { DEFAULT_MAX_FINDINGS } from '../../kinds/finding/model';
 import type { AttributeDef, FieldDef, KindName, Layout, OptionDef, Question, Settings, Skeleton, SkeletonPoint, Template } from '../../kinds/types';
 import { TemplateForm } from '../work/TemplateForm';
 import { OptionIcon } from '../../kinds/shared';
@@ -74,6 +75,7 @@ export function TemplateBuilder({
                     <option value="text">{t('tb_field_text')}</option>
                     <option value="conversation">{t('tb_field_conversation')}</option>
                     <option value="markdown">{t('tb_field_markdown')}</option>
+                    <option value="series">{t('tb_field_series')}</option>
                   </select>
                 </label>
                 <label class="field">
@@ -192,8 +194,9 @@ function QuestionEditor({
   const opts = q.options ?? [];
   const s = q.settings ?? {};
   const setS = (p: Partial<Settings>) => set({ settings: { ...s, ...p } });
-  const setO = (j: number, p: Partial<OptionDef>) => set({ options: opts.map((o, k) => (k === j ? { ...o, ...p } : o)) });
   const pre = `tbq${i}`;
+  // a drawing kind is about a field of its own kind: a picture, or a medical series
+  const fieldKind = kind?.needsImage ? 'image' : kind?.needsSeries ? 'series' : null;
   return (
     <li class={'tb-q card' + (error ? ' has-problem' : '')} data-testid="tb-question" data-index={i} id={`f-template.questions[${i}]`}>
       <header class="tb-q-head">
@@ -238,9 +241,9 @@ function QuestionEditor({
         <label class="field">
           <span class="field-label">{t('tb_field')}</span>
           <select name={`${pre}_field`} value={q.field ?? ''} onChange={(e) => set({ field: e.currentTarget.value || null })}>
-            {!kind?.needsImage && <option value="">{t('tb_whole_item')}</option>}
+            {!fieldKind && <option value="">{t('tb_whole_item')}</option>}
             {tpl.fields
-              .filter((f) => !kind?.needsImage || f.kind === 'image')
+              .filter((f) => !fieldKind || f.kind === fieldKind)
               .map((f) => (
                 <option value={f.name} key={f.name}>
                   {f.name}
@@ -300,45 +303,7 @@ function QuestionEditor({
       {kind && (kind.minOptions > 0 || kind.optionalOptions) && (
         <div class="tb-options">
           <h4 class="sub-head">{t(q.kind === 'rating' ? 'tb_steps' : q.kind === 'boxes' ? 'tb_classes' : 'tb_options')}</h4>
-          <ol class="tb-list">
-            {opts.map((o, j) => (
-              <li class="tb-row" key={j} data-testid="tb-option">
-                <span class="swatch" style={{ background: o.colour || '#888' }} aria-hidden="true">
-                  {o.icon ? <OptionIcon icon={o.icon} size={18} /> : o.hotkey || '·'}
-                </span>
-                <label class="field">
-                  <span class="field-label">{t('tb_option_zh')}</span>
-                  <input name={`${pre}_opt_zh_${j}`} data-testid="tb-option-zh" value={o.name_zh} onInput={(e) => setO(j, { name_zh: e.currentTarget.value })} />
-                </label>
-                <label class="field">
-                  <span class="field-label">{t('tb_option_en')}</span>
-                  <input name={`${pre}_opt_en_${j}`} lang="en" value={o.name_en ?? ''} onInput={(e) => setO(j, { name_en: e.currentTarget.value })} />
-                </label>
-                <label class="field field-small">
-                  <span class="field-label">{t('tb_option_key')}</span>
-                  <input name={`${pre}_opt_key_${j}`} lang="en" value={o.key} onInput={(e) => setO(j, { key: e.currentTarget.value })} />
-                </label>
-                <label class="field field-small">
-                  <span class="field-label">{t('tb_option_hotkey')}</span>
-                  <input name={`${pre}_opt_hotkey_${j}`} data-testid="tb-option-hotkey" maxLength={1} value={o.hotkey ?? ''} onInput={(e) => setO(j, { hotkey: e.currentTarget.value.slice(0, 1) || null })} />
-                </label>
-                <label class="field field-small">
-                  <span class="field-label">{t('tb_option_icon')}</span>
-                  <input name={`${pre}_opt_icon_${j}`} maxLength={20} value={o.icon ?? ''} onInput={(e) => setO(j, { icon: e.currentTarget.value || null })} />
-                </label>
-                <button
-                  type="button"
-                  class="btn btn-plain icon-btn"
-                  aria-label={t('tb_remove_option', { n: j + 1 })}
-                  title={t('tb_remove_option', { n: j + 1 })}
-                  onClick={() => set({ options: opts.filter((_, k) => k !== j) })}
-                >
-                  <Icon name="trash" />
-                </button>
-              </li>
-            ))}
-          </ol>
-          <Button icon="plus" label={t('tb_add_option')} data-testid="tb-add-option" onClick={() => set({ options: [...opts, newOption(opts, q.kind === 'rating' ? 's' : 'o')] })} />
+          <OptionRows opts={opts} onChange={(o) => set({ options: o })} name={`${pre}_opt`} fresh={() => newOption(opts, q.kind === 'rating' ? 's' : 'o')} />
         </div>
       )}
       {kind && kind.settings.length > 0 && (
@@ -376,9 +341,21 @@ function QuestionEditor({
               <span class="field-label">{t('tb_ties')}</span>
             </label>
           )}
+          {kind.settings.includes('outline') && (
+            <label class="field field-small check-row">
+              <input type="checkbox" name={`${pre}_outline`} checked={s.outline === true} onChange={(e) => setS({ outline: e.currentTarget.checked })} />
+              <span class="field-label">{t('tb_fd_outline')}</span>
+            </label>
+          )}
+          {kind.settings.includes('match_mm') && <NumIn label={t('tb_fd_match_mm')} name={`${pre}_match_mm`} value={s.match_mm} onValue={(v) => setS({ match_mm: v })} />}
+          {kind.settings.includes('max_findings') && (
+            <NumIn label={t('tb_fd_max_findings')} name={`${pre}_max_findings`} value={s.max_findings} placeholder={String(DEFAULT_MAX_FINDINGS)} onValue={(v) => setS({ max_findings: v })} />
+          )}
         </div>
       )}
-      {kind?.settings.includes('attributes') && <AttributesEditor attrs={s.attributes ?? []} onChange={(a) => setS({ attributes: a })} />}
+      {kind?.settings.includes('attributes') && (
+        <AttributesEditor attrs={s.attributes ?? []} pre={pre} finding={q.kind === 'finding'} onChange={(a) => setS({ attributes: a })} />
+      )}
       {kind?.settings.includes('steps') && <RubricWordsEditor q={q} pre={pre} setS={setS} />}
       {kind?.settings.includes('skeleton') && <SkeletonEditor skeleton={s.skeleton ?? defaultSkeleton()} onChange={(sk) => setS({ skeleton: sk })} />}
       <label class="field">
@@ -389,7 +366,20 @@ function QuestionEditor({
   );
 }
 
-function NumIn({ label, name, value, onValue }: { label: string; name: string; value: number | undefined; onValue: (v: number | undefined) => void }) {
+function NumIn({
+  label,
+  name,
+  value,
+  placeholder,
+  onValue,
+}: {
+  label: string;
+  name: string;
+  value: number | undefined;
+  /** Shown while blank: what blank means (the server's default). */
+  placeholder?: string;
+  onValue: (v: number | undefined) => void;
+}) {
   // typed text is kept as typed ("1." survives); the number follows, and a value changed
   // from outside (a question moved up or down) shows
   const [text, setText] = useTyped(value, (s) => num(s), (v) => (v === undefined ? '' : String(v)));
@@ -399,6 +389,7 @@ function NumIn({ label, name, value, onValue }: { label: string; name: string; v
       <input
         name={name}
         inputMode="decimal"
+        placeholder={placeholder}
         value={text}
         onInput={(e) => {
           setText(e.currentTarget.value);
@@ -409,58 +400,106 @@ function NumIn({ label, name, value, onValue }: { label: string; name: string; v
   );
 }
 
-function optionNames(s: string): string[] {
-  return s.split(/[,，、]/).map((x) => x.trim()).filter(Boolean);
-}
-
-function AttrOptions({ a, set }: { a: AttributeDef; set: (p: Partial<AttributeDef>) => void }) {
-  const [text, setText] = useTyped(
-    (a.options ?? []).map((o) => o.name_zh),
-    optionNames,
-    (names) => names.join('，'),
-  );
+/** A list of options, each its names and key — and, for a question's own options (`full`),
+ * its colour, hotkey and icon — removable; and a button for one more. Inputs are named
+ * `${name}_zh_${j}`, …. */
+function OptionRows({ opts, onChange, name, fresh, full = true }: { opts: OptionDef[]; onChange: (o: OptionDef[]) => void; name: string; fresh: () => OptionDef; full?: boolean }) {
+  const setO = (j: number, p: Partial<OptionDef>) => onChange(opts.map((o, k) => (k === j ? { ...o, ...p } : o)));
+  const tid = full ? 'tb-option' : 'tb-attr-option';
   return (
-    <input
-      value={text}
-      onInput={(e) => {
-        setText(e.currentTarget.value);
-        set({ options: optionNames(e.currentTarget.value).map((n, k) => ({ key: `${a.key}_${k + 1}`, name_zh: n, name_en: '' })) });
-      }}
-    />
-  );
-}
-
-function AttributesEditor({ attrs, onChange }: { attrs: AttributeDef[]; onChange: (a: AttributeDef[]) => void }) {
-  const set = (i: number, p: Partial<AttributeDef>) => onChange(attrs.map((a, j) => (j === i ? { ...a, ...p } : a)));
-  return (
-    <div class="tb-options">
-      <h4 class="sub-head">{t('tb_attributes')}</h4>
+    <>
       <ol class="tb-list">
-        {attrs.map((a, i) => (
-          <li class="tb-row" key={i} data-testid="tb-attribute">
+        {opts.map((o, j) => (
+          <li class="tb-row" key={j} data-testid={tid}>
+            {full && (
+              <span class="swatch" style={{ background: o.colour || '#888' }} aria-hidden="true">
+                {o.icon ? <OptionIcon icon={o.icon} size={18} /> : o.hotkey || '·'}
+              </span>
+            )}
             <label class="field">
-              <span class="field-label">{t('tb_attr_zh')}</span>
-              <input value={a.name_zh} onInput={(e) => set(i, { name_zh: e.currentTarget.value })} />
+              <span class="field-label">{t('tb_option_zh')}</span>
+              <input name={`${name}_zh_${j}`} data-testid={`${tid}-zh`} value={o.name_zh} onInput={(e) => setO(j, { name_zh: e.currentTarget.value })} />
+            </label>
+            <label class="field">
+              <span class="field-label">{t('tb_option_en')}</span>
+              <input name={`${name}_en_${j}`} lang="en" value={o.name_en ?? ''} onInput={(e) => setO(j, { name_en: e.currentTarget.value })} />
             </label>
             <label class="field field-small">
-              <span class="field-label">{t('tb_key')}</span>
-              <input lang="en" value={a.key} onInput={(e) => set(i, { key: e.currentTarget.value })} />
+              <span class="field-label">{t('tb_option_key')}</span>
+              <input name={`${name}_key_${j}`} lang="en" value={o.key} onInput={(e) => setO(j, { key: e.currentTarget.value })} />
             </label>
-            <label class="field">
-              <span class="field-label">{t('tb_attr_options')}</span>
-              <AttrOptions a={a} set={(p) => set(i, p)} />
-            </label>
-            <button type="button" class="btn btn-plain icon-btn" aria-label={t('tb_remove_attribute', { n: i + 1 })} title={t('tb_remove_attribute', { n: i + 1 })} onClick={() => onChange(attrs.filter((_, j) => j !== i))}>
+            {full && (
+              <>
+                <label class="field field-small">
+                  <span class="field-label">{t('tb_option_hotkey')}</span>
+                  <input name={`${name}_hotkey_${j}`} data-testid="tb-option-hotkey" maxLength={1} value={o.hotkey ?? ''} onInput={(e) => setO(j, { hotkey: e.currentTarget.value.slice(0, 1) || null })} />
+                </label>
+                <label class="field field-small">
+                  <span class="field-label">{t('tb_option_icon')}</span>
+                  <input name={`${name}_icon_${j}`} maxLength={20} value={o.icon ?? ''} onInput={(e) => setO(j, { icon: e.currentTarget.value || null })} />
+                </label>
+              </>
+            )}
+            <button
+              type="button"
+              class="btn btn-plain icon-btn"
+              aria-label={t('tb_remove_option', { n: j + 1 })}
+              title={t('tb_remove_option', { n: j + 1 })}
+              onClick={() => onChange(opts.filter((_, k) => k !== j))}
+            >
               <Icon name="trash" />
             </button>
           </li>
         ))}
       </ol>
-      <Button
-        icon="plus"
-        label={t('tb_add_attribute')}
-        onClick={() => onChange([...attrs, { key: 'a' + (attrs.length + 1), name_zh: '', name_en: '', options: [] }])}
-      />
+      <Button icon="plus" label={t('tb_add_option')} data-testid={`${full ? 'tb' : 'tb-attr'}-add-option`} onClick={() => onChange([...opts, fresh()])} />
+    </>
+  );
+}
+
+/** The small form asked on each drawn object (a box, a shape, a finding): each attribute's
+ * names, key, whether it must be given, and its options (none: yes/no; a finding's need 2 or more). */
+function AttributesEditor({ attrs, pre, finding, onChange }: { attrs: AttributeDef[]; pre: string; finding: boolean; onChange: (a: AttributeDef[]) => void }) {
+  const set = (i: number, p: Partial<AttributeDef>) => onChange(attrs.map((a, j) => (j === i ? { ...a, ...p } : a)));
+  return (
+    <div class="tb-options">
+      <h4 class="sub-head">{t(finding ? 'tb_attributes_finding' : 'tb_attributes')}</h4>
+      <ol class="tb-list">
+        {attrs.map((a, i) => {
+          const opts = a.options ?? [];
+          const name = `${pre}_attr${i}`;
+          return (
+            <li class="tb-attr" key={i} data-testid="tb-attribute">
+              <div class="tb-row">
+                <label class="field">
+                  <span class="field-label">{t('tb_attr_zh')}</span>
+                  <input name={`${name}_zh`} value={a.name_zh} onInput={(e) => set(i, { name_zh: e.currentTarget.value })} />
+                </label>
+                <label class="field">
+                  <span class="field-label">{t('tb_attr_en')}</span>
+                  <input name={`${name}_en`} lang="en" value={a.name_en ?? ''} onInput={(e) => set(i, { name_en: e.currentTarget.value })} />
+                </label>
+                <label class="field field-small">
+                  <span class="field-label">{t('tb_key')}</span>
+                  <input name={`${name}_key`} lang="en" value={a.key} onInput={(e) => set(i, { key: e.currentTarget.value })} />
+                </label>
+                <label class="field field-small check-row">
+                  <input type="checkbox" name={`${name}_required`} checked={a.required === true} onChange={(e) => set(i, { required: e.currentTarget.checked })} />
+                  <span class="field-label">{t('tb_attr_required')}</span>
+                </label>
+                <button type="button" class="btn btn-plain icon-btn" aria-label={t('tb_remove_attribute', { n: i + 1 })} title={t('tb_remove_attribute', { n: i + 1 })} onClick={() => onChange(attrs.filter((_, j) => j !== i))}>
+                  <Icon name="trash" />
+                </button>
+              </div>
+              <div class="tb-attr-options" role="group" aria-label={t(finding ? 'tb_attr_options_needed' : 'tb_attr_options')}>
+                <span class="field-label">{t(finding ? 'tb_attr_options_needed' : 'tb_attr_options')}</span>
+                <OptionRows opts={opts} onChange={(o) => set(i, { options: o })} name={`${name}_opt`} full={false} fresh={() => newOption(opts, `${a.key}_`, false)} />
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      <Button icon="plus" label={t('tb_add_attribute')} data-testid="tb-add-attribute" onClick={() => onChange([...attrs, newAttribute(attrs)])} />
     </div>
   );
 }

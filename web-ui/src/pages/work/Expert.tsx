@@ -7,9 +7,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { getLang, t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, Note } from '../../components/ui';
-import { shortTime } from '../../util';
+import { expertDecide, expertItem, expertQueue, type ExpertDecision, type LadderDetail, type LadderWaiting } from '../../api';
+import { shortTime, uuid } from '../../util';
 import { CaseView } from '../../medical/LadderCase';
-import { ladderApi, newUuid, type ExpertQueueItem, type LadderCase } from '../../medical/ladderApi';
 
 /** The home's card: how many items wait for an expert, and the way in (nothing when none or
  * when the person is not in the expert tier). */
@@ -17,8 +17,8 @@ export function ExpertCard({ onOpen }: { onOpen: () => void }) {
   const [n, setN] = useState<number | null>(null);
   useEffect(() => {
     let alive = true;
-    ladderApi.expertQueue().then(
-      (r) => alive && setN(r.items.length),
+    expertQueue().then(
+      (items) => alive && setN(items.length),
       () => alive && setN(null),
     );
     return () => {
@@ -36,29 +36,29 @@ export function ExpertCard({ onOpen }: { onOpen: () => void }) {
 
 export function ExpertPage({ onBack }: { onBack: () => void }) {
   const lang = getLang();
-  const [queue, setQueue] = useState<ExpertQueueItem[] | null>(null);
+  const [queue, setQueue] = useState<LadderWaiting[] | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [open, setOpen] = useState<{ item: ExpertQueueItem; c: LadderCase; uuid: string } | null>(null);
+  const [open, setOpen] = useState<{ item: LadderWaiting; c: LadderDetail; uuid: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<'settle' | 'refer' | null>(null);
 
   const load = () => {
     setLoadError(null);
-    ladderApi.expertQueue().then(
-      (r) => setQueue(r.items),
+    expertQueue().then(
+      (items) => setQueue(items),
       (e) => setLoadError(e),
     );
   };
   useEffect(load, []);
 
-  const openItem = async (item: ExpertQueueItem) => {
+  const openItem = async (item: LadderWaiting) => {
     setError(null);
     setDone(null);
     try {
-      const c = await ladderApi.expertCase(item.order_id, item.item_id);
+      const c = await expertItem(item.order_id, item.item_id);
       // one id per decision on this case: a retry after a lost answer is the same decision
-      setOpen({ item, c, uuid: newUuid() });
+      setOpen({ item, c, uuid: uuid() });
     } catch (e) {
       setError(e);
     }
@@ -68,8 +68,8 @@ export function ExpertPage({ onBack }: { onBack: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const body = decision === 'settle' ? { client_uuid: open.uuid, decision, answer: answer!, note: note || undefined } : { client_uuid: open.uuid, decision, note: note || undefined };
-      await ladderApi.expertDecide(open.item.order_id, open.item.item_id, body);
+      const body: ExpertDecision = decision === 'settle' ? { client_uuid: open.uuid, decision, answer: answer!, note: note || undefined } : { client_uuid: open.uuid, decision, note: note || undefined };
+      await expertDecide(open.item.order_id, open.item.item_id, body);
       setOpen(null);
       setDone(decision);
       load();

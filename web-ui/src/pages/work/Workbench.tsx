@@ -7,9 +7,9 @@ import { api, ApiError, type User } from '../../api';
 import { getLang, t } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, ErrorNote, LangToggle, Note } from '../../components/ui';
-import { yuan } from '../../util';
+import { uuid, yuan } from '../../util';
 import { keyAction, keyForControl, hotkeyOf, type KeyAction } from '../../work/hotkeys';
-import { outbox, uuid } from '../../work/outbox';
+import { outbox } from '../../work/outbox';
 import { lookahead, pictureUrl, prefetch, setPictureBox } from '../../work/prefetch';
 import { askForWork } from '../../work/next';
 import {

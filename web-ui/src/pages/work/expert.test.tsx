@@ -5,6 +5,7 @@ import { setLang } from '../../i18n';
 import { ExpertCard, ExpertPage } from './Expert';
 import { DoctorCard } from '../../medical/Doctor';
 import { geometry, mdv1, server } from '../../medical/synthetic';
+import type { LadderDecisionResult, LadderDetail, LadderWaiting } from '../../api';
 import type { Template } from '../../kinds/types';
 
 const g = geometry(8, 6, 12);
@@ -21,15 +22,29 @@ const template: Template = {
     },
   ],
 };
-const item = { fields: [{ name: 'series', kind: 'series' as const, sha256: 'abc', width: 8, height: 6, volume: g }] };
-const caseBody = {
-  order: { name: '脑动脉瘤', template },
-  item,
+const SHA = 'ab'.repeat(32);
+// what routes/ladder.rs sends: a series field has no pictures, its volume by `volume_url`
+const caseBody: LadderDetail = {
+  order: { id: 7, name: '脑动脉瘤', instructions: '用「血管」窗翻看每一层', template },
+  item: {
+    item_id: 70,
+    kind: 'series',
+    thumb_url: null,
+    screen_url: null,
+    text: null,
+    width: null,
+    height: null,
+    fields: [{ name: 'series', kind: 'series', volume: g, volume_url: `/api/v1/volumes/${SHA}` }],
+  },
+  stage: 'expert',
   answers: [
     { label_id: 1, who: 'A', answer: { quality: 'ok', aneurysm: { findings: [{ at: [3, 2, 5], mm: [0, 0, 0], attrs: { location: 'mca' } }] } } },
     { label_id: 2, who: 'B', answer: { quality: 'ok', aneurysm: { findings: [] } } },
   ],
+  expert: null,
+  doctor: null,
 };
+const waiting = (item_id: number): LadderWaiting => ({ order_id: 7, item_id, order_name: '脑动脉瘤', labels: 2, waiting_since: 1_700_000_000_000 });
 
 class FakeImageData {
   data: Uint8ClampedArray;
@@ -44,18 +59,21 @@ class FakeImageData {
 let root: HTMLDivElement;
 let posts: { url: string; body: Record<string, unknown> }[];
 let routes: Record<string, () => Response>;
+let vol: ReturnType<typeof server>;
 const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { 'Content-Type': 'application/json' } });
 
 beforeEach(() => {
   setLang('zh-CN');
   posts = [];
-  const vol = server(mdv1('i16', g, (x, _y, z) => 10 * z + x));
+  vol = server(mdv1('i16', g, (x, _y, z) => 10 * z + x), SHA);
   routes = {};
   vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
     if (url.startsWith('/api/v1/volumes/')) return vol.fetcher(url);
     if (init?.method === 'POST') {
-      posts.push({ url, body: JSON.parse(String(init.body)) });
-      return json({ ok: true });
+      const body = JSON.parse(String(init.body));
+      posts.push({ url, body });
+      const done: LadderDecisionResult = { status: 'stored', order_id: 7, item_id: Number(url.split('/').pop()), stage: body.decision === 'refer' ? 'doctor' : 'done', answer: body.answer ?? null, fen: 400 };
+      return json(done);
     }
     const r = routes[url.replace('/api/v1', '')];
     return r ? r() : json({ error: { code: 'not_found', message: 'no' } }, 404);
@@ -86,7 +104,7 @@ async function settle(ms = 80) {
 
 describe('the expert ladder', () => {
   it('the home card counts what waits; nothing when none', async () => {
-    routes['/work/expert'] = () => json({ items: [{ order_id: 7, item_id: 70, order_name: '脑动脉瘤', labels: 2, waiting_since: 1_700_000_000_000 }] });
+    routes['/work/expert'] = () => json({ items: [waiting(70)] });
     let opened = 0;
     await act(async () => render(<ExpertCard onOpen={() => opened++} />, root));
     await settle();
@@ -101,20 +119,17 @@ describe('the expert ladder', () => {
   });
 
   it('an expert sees every answer, settles with an answer of their own, and refers another', async () => {
-    routes['/work/expert'] = () =>
-      json({
-        items: [
-          { order_id: 7, item_id: 70, order_name: '脑动脉瘤', labels: 2, waiting_since: 1_700_000_000_000 },
-          { order_id: 7, item_id: 71, order_name: '脑动脉瘤', labels: 2, waiting_since: 1_700_000_000_000 },
-        ],
-      });
+    routes['/work/expert'] = () => json({ items: [waiting(70), waiting(71)] });
     routes['/work/expert/7/70'] = () => json(caseBody);
-    routes['/work/expert/7/71'] = () => json(caseBody);
+    routes['/work/expert/7/71'] = () => json({ ...caseBody, item: { ...caseBody.item, item_id: 71 } });
     await act(async () => render(<ExpertPage onBack={() => {}} />, root));
     await settle();
     expect(all('expert-item').length).toBe(2);
     await act(async () => all('expert-item')[0].click());
     await until(() => all('fd-table-row').length > 0 && all('fd-row').length > 0);
+    // the series is read by the field's volume_url
+    await until(() => vol.asked.length > 0);
+    expect(vol.asked.length).toBeGreaterThan(0);
     // both annotators' answers, question by question; the findings table names A's finding and B's "nothing found"
     expect(all('ladder-question').map((q) => q.dataset.question)).toEqual(['quality', 'aneurysm']);
     expect(all('fd-table-row').map((r) => r.textContent)).toEqual([' A16大脑中动脉—']);
@@ -155,11 +170,13 @@ describe('the expert ladder', () => {
     await settle();
     expect(one('doctor-card')).toBeUndefined();
     render(null, root);
-    routes['/orders/7/medical/queue'] = () => json({ items: [{ item_id: 71, labels: 2 }] });
-    routes['/orders/7/medical/queue/71'] = () => json({ ...caseBody, expert: { decision: 'refer', note: '拿不准', answer: null } });
+    routes['/orders/7/medical/queue'] = () => json({ items: [waiting(71)] });
+    const referred: LadderDetail = { ...caseBody, stage: 'doctor', expert: { decision: 'refer', note: '拿不准', answer: null, decided_at: 1_700_000_100_000 } };
+    routes['/orders/7/medical/queue/71'] = () => json(referred);
     await act(async () => render(<DoctorCard orderId={7} />, root));
     await settle();
     expect(one('doctor-card').textContent).toContain('医生复核');
+    expect(one('doctor-item').textContent).toContain('2 人标注');
     await act(async () => one('doctor-item').click());
     await until(() => all('fd-row').length > 0);
     expect(one('ladder-expert-note').textContent).toContain('拿不准');
