@@ -13,7 +13,7 @@ use mudou_domain::{DatasetId, ErrorCode, FieldKind};
 use mudou_store::{Blob, ItemContent, ItemField, NewItem};
 use serde_json::{Value, json};
 
-use crate::work::annotator_browser;
+use crate::work::{annotator_browser, take};
 use crate::{Browser, TestApp, World, both};
 
 /// An axial series: 64 × 64 pixels of 0.5 mm, 20 slices 1 mm apart from z = 100 mm.
@@ -134,23 +134,8 @@ fn answer(findings: Vec<Value>) -> Value {
     json!({"aneurysm": {"findings": findings}})
 }
 
-async fn take(b: &Browser) -> (i64, Vec<i64>) {
-    let next = b.get("/api/v1/work/next").await;
-    assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
-    let asg = &next.body["assignment"];
-    let items = asg["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["item_id"].as_i64().unwrap())
-        .collect();
-    (asg["id"].as_i64().unwrap(), items)
-}
-
 async fn give(b: &Browser, aid: i64, item: i64, answer: Value) -> crate::Got {
-    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
-        "item_id": item, "answer": answer, "duration_ms": 30000});
-    b.post("/api/v1/work/labels", body).await
+    crate::work::give_label(b, aid, item, answer, 30000).await
 }
 
 /// The order's results (JSONL export) by item.

@@ -74,9 +74,7 @@ async fn take(b: &Browser) -> (i64, Vec<i64>, Value) {
 }
 
 async fn give(b: &Browser, aid: i64, item: i64, answer: Value) -> crate::Got {
-    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
-        "item_id": item, "answer": answer, "duration_ms": 2500});
-    b.post("/api/v1/work/labels", body).await
+    crate::work::give_label(b, aid, item, answer, 2500).await
 }
 
 async fn download(c: &Browser, order: i64, query: &str) -> String {

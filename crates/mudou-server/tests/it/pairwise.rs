@@ -8,7 +8,7 @@ use mudou_domain::ErrorCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::work::annotator_browser;
+use crate::work::{annotator_browser, take};
 use crate::{Browser, both};
 
 fn pairwise_spec() -> Value {
@@ -34,22 +34,7 @@ fn pairwise_spec() -> Value {
 }
 
 async fn give(b: &Browser, aid: i64, item: i64, answer: Value) -> crate::Got {
-    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
-        "item_id": item, "answer": {"better": answer}, "duration_ms": 4000});
-    b.post("/api/v1/work/labels", body).await
-}
-
-async fn take(b: &Browser) -> (i64, Vec<i64>) {
-    let next = b.get("/api/v1/work/next").await;
-    assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
-    let asg = &next.body["assignment"];
-    let items = asg["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["item_id"].as_i64().unwrap())
-        .collect();
-    (asg["id"].as_i64().unwrap(), items)
+    crate::work::give_label(b, aid, item, json!({"better": answer}), 4000).await
 }
 
 both!(a_pairwise_order_resolves_to_the_field_not_the_side, |app| {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use mudou_domain::ErrorCode;
 use serde_json::{Value, json};
 
-use crate::work::{annotator_browser, order};
+use crate::work::{annotator_browser, order, take};
 use crate::{Browser, both};
 
 fn option(key: &str) -> Value {
@@ -55,23 +55,8 @@ fn pose(dx: f64) -> Value {
     json!({"label": "shape", "points": [[200.0 + dx, 50, 2], [200.0 + dx, 150, 2], [0, 0, 0]]})
 }
 
-async fn take(b: &Browser) -> (i64, Vec<i64>) {
-    let next = b.get("/api/v1/work/next").await;
-    assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
-    let asg = &next.body["assignment"];
-    let items = asg["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["item_id"].as_i64().unwrap())
-        .collect();
-    (asg["id"].as_i64().unwrap(), items)
-}
-
 async fn give(b: &Browser, aid: i64, item: i64, answer: Value) -> crate::Got {
-    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
-        "item_id": item, "answer": answer, "duration_ms": 2500});
-    b.post("/api/v1/work/labels", body).await
+    crate::work::give_label(b, aid, item, answer, 2500).await
 }
 
 both!(

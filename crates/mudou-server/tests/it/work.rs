@@ -69,6 +69,33 @@ pub(crate) async fn annotator_browser(
     b
 }
 
+/// The caller's next unit (it must be one): the assignment's id and its items' ids.
+pub(crate) async fn take(b: &Browser) -> (i64, Vec<i64>) {
+    let next = b.get("/api/v1/work/next").await;
+    assert_eq!(next.ok()["status"], "assigned", "{}", next.body);
+    let asg = &next.body["assignment"];
+    let items = asg["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["item_id"].as_i64().unwrap())
+        .collect();
+    (asg["id"].as_i64().unwrap(), items)
+}
+
+/// One label of `answer` on `item`, answered in `duration_ms`, under a new client UUID.
+pub(crate) async fn give_label(
+    b: &Browser,
+    aid: i64,
+    item: i64,
+    answer: Value,
+    duration_ms: i64,
+) -> crate::Got {
+    let body = json!({"client_uuid": uuid::Uuid::new_v4().to_string(), "assignment_id": aid,
+        "item_id": item, "answer": answer, "duration_ms": duration_ms});
+    b.post("/api/v1/work/labels", body).await
+}
+
 pub(crate) fn answer(b: &Browser, assignment: i64, item: i64, label: &str) -> (String, Value) {
     let _ = b;
     let uuid = uuid::Uuid::new_v4().to_string();
