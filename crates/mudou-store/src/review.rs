@@ -387,6 +387,14 @@ impl Store {
             if seen.is_none() {
                 return Err(StoreError::NotFound);
             }
+            // A medical item on its way up the ladder is the expert's or the doctor's to decide.
+            let waiting: Option<String> = sqlx::query_scalar(
+                "SELECT stage FROM ladder_items WHERE order_id = $1 AND item_id = $2 AND stage IN ('expert', 'doctor')")
+                .bind(order_id.get()).bind(item_id.get()).fetch_optional(&mut *tx).await?;
+            if let Some(stage) = waiting {
+                return Ok(Err(format!(
+                    "this item waits for the medical ladder's {stage}: it decides the item, not a lead")));
+            }
             let answers: Vec<(i64, i64, String)> = sqlx::query_as(
                 "SELECT id, annotator_id, answer FROM labels WHERE order_id = $1 AND item_id = $2 AND answer IS NOT NULL ORDER BY id")
                 .bind(order_id.get()).bind(item_id.get()).fetch_all(&mut *tx).await?;

@@ -176,6 +176,22 @@ both!(experts_settle_or_refer_and_the_doctor_decides, |app| {
     lead.login("lead_a").await.ok();
     let q = lead.get(&format!("/api/v1/lead/review?order_id={o}")).await;
     assert!(q.ok()["items"].as_array().unwrap().is_empty(), "{}", q.body);
+    // Nor may the lead decide one by its id: 409, and it still waits for the expert.
+    let by_id = lead
+        .post(
+            &format!("/api/v1/lead/review/{o}/items/{i0}/decision"),
+            json!({"decision": "override", "answer": {"label": s.truth[&i0]}}),
+        )
+        .await;
+    by_id.refused(ErrorCode::Conflict);
+    assert!(
+        by_id.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expert"),
+        "{}",
+        by_id.body
+    );
     let expert = annotator_browser(&app, s.a3, "4444", "lead_a").await;
     let queue = expert.get("/api/v1/work/expert").await;
     // Oldest escalation first.
