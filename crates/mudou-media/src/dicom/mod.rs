@@ -151,7 +151,9 @@ struct Frame {
 /// What one file holds after de-identification, pixels decoded later.
 struct Parsed {
     file: String,
-    obj: dicom_object::DefaultDicomObject,
+    /// The file's place in the import's list: its pixels are read again from there when
+    /// the series is decoded, so one parsed file at a time is in memory, not all of them.
+    index: usize,
     study: String,
     series: String,
     uids: Vec<UidPair>,
@@ -234,8 +236,25 @@ fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-/// Reads and de-identifies one file (no pixel decoding yet).
+/// Opens a DICOM file's bytes. The reader's own words are never passed on: they may quote
+/// a value of the file.
+fn open(file: &str, bytes: &[u8]) -> Result<dicom_object::DefaultDicomObject, DicomRefusal> {
+    OpenFileOptions::new()
+        .read_preamble(dicom_object::file::ReadPreamble::Always)
+        .from_reader(bytes)
+        .map_err(|_| {
+            refusal(
+                file,
+                "dicom_damaged",
+                "the DICOM file cannot be read: it is damaged or ends early",
+            )
+        })
+}
+
+/// Reads and de-identifies one file (no pixel decoding yet); the object is dropped once
+/// its facts are read.
 fn parse(
+    index: usize,
     file: &str,
     bytes: &[u8],
     salt: &[u8],
@@ -248,17 +267,7 @@ fn parse(
             "not a DICOM file (no DICM marker after the 128-byte preamble)",
         ));
     }
-    // Never pass the reader's words on: they may quote a value of the file.
-    let mut obj = OpenFileOptions::new()
-        .read_preamble(dicom_object::file::ReadPreamble::Always)
-        .from_reader(bytes)
-        .map_err(|_| {
-            refusal(
-                file,
-                "dicom_damaged",
-                "the DICOM file cannot be read: it is damaged or ends early",
-            )
-        })?;
+    let mut obj = open(file, bytes)?;
     let uid_map = deidentify(&mut obj, salt);
     let ts = obj
         .meta()
@@ -451,7 +460,7 @@ fn parse(
         between,
         invert: photometric == "MONOCHROME1",
         window,
-        obj,
+        index,
     })
 }
 
@@ -460,8 +469,8 @@ fn parse(
 pub fn import_dicom(files: &[(String, Vec<u8>)], salt: &[u8], limits: &DicomLimits) -> DicomImport {
     let mut out = DicomImport::default();
     let mut parsed = Vec::new();
-    for (name, bytes) in files {
-        match parse(name, bytes, salt, limits) {
+    for (index, (name, bytes)) in files.iter().enumerate() {
+        match parse(index, name, bytes, salt, limits) {
             Ok(p) => parsed.push(p),
             Err(r) => out.refused.push(r),
         }
@@ -476,7 +485,7 @@ pub fn import_dicom(files: &[(String, Vec<u8>)], salt: &[u8], limits: &DicomLimi
     }
     for (_, mut members) in groups {
         members.sort_by(|a, b| a.file.cmp(&b.file));
-        match build_series(&members, limits) {
+        match build_series(&members, files, limits) {
             Ok(s) => out.series.push(s),
             Err((code, reason)) => {
                 for m in &members {
@@ -495,7 +504,11 @@ fn mixed(reason: impl Into<String>) -> SeriesError {
 }
 
 /// Stacks a series' files into a volume.
-fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume, SeriesError> {
+fn build_series(
+    members: &[Parsed],
+    files: &[(String, Vec<u8>)],
+    limits: &DicomLimits,
+) -> Result<SeriesVolume, SeriesError> {
     let first = &members[0];
     for m in members {
         if (m.columns, m.rows) != (first.columns, first.rows) {
@@ -639,7 +652,7 @@ fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume
             .map_err(|e| (e.code(), e.to_string()))?;
         let mut blob = vec![0u8; HEADER_ROOM + voxels * 2];
         let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-        let fits = decode_frames(members, &order_of, per_slice, |z, v| {
+        let fits = decode_frames(members, files, &order_of, per_slice, |z, v| {
             let at = HEADER_ROOM + z * per_slice as usize * 2;
             for (i, x) in v.iter().enumerate() {
                 if !(x.fract() == 0.0 && *x >= i16::MIN as f32 && *x <= i16::MAX as f32) {
@@ -678,7 +691,7 @@ fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume
                 .reserve(per_slice * n as u64 * 4 + file_memory)
                 .map_err(|e| (e.code(), e.to_string()))?;
             let mut values = vec![0f32; per_slice as usize * n];
-            decode_frames(members, &order_of, per_slice, |z, v| {
+            decode_frames(members, files, &order_of, per_slice, |z, v| {
                 values[z * per_slice as usize..(z + 1) * per_slice as usize].copy_from_slice(v);
                 true
             })?;
@@ -749,16 +762,20 @@ fn build_series(members: &[Parsed], limits: &DicomLimits) -> Result<SeriesVolume
 /// Room left in front of a volume's values for its header, written there in place.
 const HEADER_ROOM: usize = 4096;
 
-/// Decodes every member's frames, handing each (its slice index, its values after rescale)
-/// to `put`; stops early (`Ok(false)`) when `put` says so.
+/// Decodes every member's frames, one file at a time (opened again from its bytes and
+/// dropped when done), handing each frame (its slice index, its values after rescale) to
+/// `put`; stops early (`Ok(false)`) when `put` says so.
 fn decode_frames(
     members: &[Parsed],
+    files: &[(String, Vec<u8>)],
     order_of: &[Vec<(u32, usize)>],
     per_slice: u64,
     mut put: impl FnMut(usize, &[f32]) -> bool,
 ) -> Result<bool, SeriesError> {
     for (fi, m) in members.iter().enumerate() {
-        let decoded = m.obj.decode_pixel_data().map_err(|e| {
+        let obj = open(&m.file, &files[m.index].1)
+            .map_err(|r| ("dicom_damaged", format!("{}: {}", m.file, r.reason)))?;
+        let decoded = obj.decode_pixel_data().map_err(|e| {
             (
                 "dicom_damaged",
                 format!("{}: the pixel data cannot be decoded ({e})", m.file),
