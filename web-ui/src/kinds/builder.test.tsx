@@ -1,13 +1,15 @@
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setFetch } from '../api';
 import { setLang } from '../i18n';
 import { buildSpec, emptyOrderForm, formFromSpec } from '../orders';
 import { TemplateBuilder } from '../pages/client/TemplateBuilder';
-import { checkTemplate, cleanTemplate, moveQuestion, newQuestion, questionOfPath, removeQuestion, starterTemplate, withKind } from './builder';
+import { adaptStarter, checkTemplate, cleanTemplate, moveQuestion, newQuestion, questionOfPath, removeQuestion, starterFor, starterTemplate, withKind } from './builder';
+import { DEFAULT_MATCH_MM } from './finding/model';
+import { geometry, mdv1, server } from '../medical/synthetic';
 import { shopTemplate } from './examples';
-import type { Question, Template } from './types';
+import type { FieldKind, Question, Template } from './types';
 
 describe('the template builder', () => {
   it('builds a valid spec for a template order: labels empty, the template cleaned', () => {
@@ -324,5 +326,190 @@ describe('the builder page makes a finding question', () => {
     expect(tpl.questions[0].settings!.attributes![1].options).toEqual([]);
     const f = { ...emptyOrderForm(), name: '脑动脉瘤', task_type: 'template' as const, template: tpl };
     expect(buildSpec(f)).toEqual({ problem: { field: 'template.questions[0].settings.attributes[1].options', key: 'err_tpl_attr_options' } });
+  });
+});
+
+/** A starter with its question titled and its options named: what a client must still write. */
+function written(t: Template): Template {
+  return { ...t, questions: t.questions.map((q) => ({ ...q, title_zh: '标出', options: (q.options ?? []).map((o, i) => ({ ...o, name_zh: '选项' + i })) })) };
+}
+const untitled = (name: string, kind: FieldKind) => ({ name, kind, title_zh: '', title_en: '' });
+
+describe('a starter template from the dataset’s fields', () => {
+  it('a medical series: the series field and a finding on it, with the finding’s defaults', () => {
+    const t = starterFor([{ name: 'series', kind: 'series' }]);
+    expect(t.fields).toEqual([untitled('series', 'series')]);
+    expect(t.questions).toEqual([
+      { key: 'q1', kind: 'finding', title_zh: '', title_en: '', required: true, field: 'series', options: [], settings: { attributes: [], match_mm: DEFAULT_MATCH_MM, outline: false } },
+    ]);
+    expect(checkTemplate(cleanTemplate(t))).toEqual({ field: 'template.questions[0].title_zh', key: 'err_tpl_title' });
+    expect(checkTemplate(cleanTemplate(written(t)))).toBeNull();
+  });
+
+  it('a picture: the choice of two (hotkeys 1, 2) on it, as before any dataset', () => {
+    const t = starterFor([{ name: 'image', kind: 'image' }]);
+    expect(t).toEqual(starterTemplate());
+    expect(t.fields).toEqual([untitled('image', 'image')]);
+    expect(t.questions[0]).toMatchObject({ kind: 'choice', field: 'image' });
+    expect(t.questions[0].options!.map((o) => [o.key, o.hotkey])).toEqual([
+      ['o1', '1'],
+      ['o2', '2'],
+    ]);
+    // a picture of another name: the question is about it
+    expect(starterFor([{ name: 'photo', kind: 'image' }]).questions[0].field).toBe('photo');
+    expect(checkTemplate(cleanTemplate(written(t)))).toBeNull();
+  });
+
+  it('a text: a choice on the text', () => {
+    const t = starterFor([{ name: 'text', kind: 'text' }]);
+    expect(t.fields).toEqual([untitled('text', 'text')]);
+    expect(t.questions[0]).toMatchObject({ kind: 'choice', field: 'text', settings: {} });
+    expect(checkTemplate(cleanTemplate(written(t)))).toBeNull();
+  });
+
+  it('a record of mixed fields: every field in order, the question on the first', () => {
+    const llm = starterFor([
+      { name: 'prompt', kind: 'conversation' },
+      { name: 'response_1', kind: 'markdown' },
+      { name: 'response_2', kind: 'markdown' },
+    ]);
+    expect(llm.fields).toEqual([untitled('prompt', 'conversation'), untitled('response_1', 'markdown'), untitled('response_2', 'markdown')]);
+    expect(llm.questions.map((q) => [q.kind, q.field])).toEqual([['choice', 'prompt']]);
+    expect(checkTemplate(cleanTemplate(written(llm)))).toBeNull();
+    // a picture first, a series after: a choice on the picture; a series first: a finding
+    expect(starterFor([{ name: 'photo', kind: 'image' }, { name: 'ct', kind: 'series' }]).questions.map((q) => [q.kind, q.field])).toEqual([['choice', 'photo']]);
+    const ct = starterFor([{ name: 'ct', kind: 'series' }, { name: 'report', kind: 'text' }]);
+    expect(ct.questions.map((q) => [q.kind, q.field])).toEqual([['finding', 'ct']]);
+    expect(checkTemplate(cleanTemplate(written(ct)))).toBeNull();
+    // no more fields than a template shows, none of a kind it cannot; none at all: a picture
+    const many = starterFor(Array.from({ length: 10 }, (_, i) => ({ name: 'f' + i, kind: 'text' as const })));
+    expect(many.fields.map((f) => f.name)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7']);
+    expect(checkTemplate(cleanTemplate(written(many)))).toBeNull();
+    expect(starterFor([{ name: 'x', kind: 'video' as FieldKind }, { name: 'y', kind: 'text' }]).fields).toEqual([untitled('y', 'text')]);
+    expect(starterFor([])).toEqual(starterTemplate());
+  });
+
+  it('replaces only a template the client has not touched', () => {
+    const series = [{ name: 'series', kind: 'series' as const }];
+    const text = [{ name: 'text', kind: 'text' as const }];
+    // the first starter, then the one put in for a dataset: replaced by the next dataset's
+    const first = adaptStarter(starterTemplate(), starterTemplate(), series)!;
+    expect(first).toEqual(starterFor(series));
+    expect(adaptStarter(first, first, text)).toEqual(starterFor(text));
+    // already this dataset's starter (the builder shown again): it stays so
+    expect(adaptStarter(first, starterTemplate(), series)).toEqual(first);
+    // anything changed: kept
+    const titled = { ...first, questions: [{ ...first.questions[0], title_zh: '标出' }] };
+    expect(adaptStarter(titled, first, text)).toBeNull();
+    const moreFields = { ...starterTemplate(), fields: [...starterTemplate().fields, untitled('field2', 'image')] };
+    expect(adaptStarter(moreFields, starterTemplate(), series)).toBeNull();
+    expect(adaptStarter(shopTemplate(), starterTemplate(), series)).toBeNull();
+  });
+});
+
+describe('the builder page starts from the dataset’s fields', () => {
+  const SHA = 'c7'.repeat(32);
+  const items: Record<number, unknown> = {
+    // the demo's 头颅CT示例: one field, a series
+    1: { id: 11, kind: 'series', file_name: 'ct', tag: '', text: null, width: 8, height: 6, thumb_url: null, screen_url: null, gold: null, fields: [{ name: 'series', kind: 'series', width: 8, height: 6, volume: geometry(8, 6, 4), volume_url: `/api/v1/volumes/${SHA}` }] },
+    2: { id: 21, kind: 'text', file_name: 'a.txt', tag: '', text: '你好', width: null, height: null, thumb_url: null, screen_url: null, gold: null, fields: [{ name: 'prompt', kind: 'text', text: '你好' }, { name: 'response_1', kind: 'markdown', text: '**好**' }] },
+  };
+  let root: HTMLElement;
+  let tpl: Template;
+  let datasetId: number | null;
+  /** The sample items asked for, each answered when its gate opens. */
+  let gates: (() => void)[];
+  let held: boolean;
+  const draw = (): Promise<void> =>
+    act(() => render(<TemplateBuilder value={tpl} onChange={(x) => ((tpl = x), void draw())} error={null} datasetId={datasetId} />, root));
+  const settle = () =>
+    act(async () => {
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    });
+
+  beforeEach(() => {
+    setLang('zh-CN');
+    root = document.createElement('div');
+    document.body.appendChild(root);
+    tpl = starterTemplate();
+    gates = [];
+    held = false;
+    setFetch(async (input) => {
+      const m = /\/datasets\/(\d+)\/items/.exec(String(input));
+      if (held) await new Promise<void>((r) => gates.push(r));
+      return new Response(JSON.stringify({ items: m && items[Number(m[1])] ? [items[Number(m[1])]] : [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    });
+    // the series' volume, for the preview's viewer (jsdom has no canvas)
+    const vol = server(mdv1('i16', geometry(8, 6, 4), (_x, _y, z) => z), SHA);
+    vi.stubGlobal('fetch', (u: string) => vol.fetcher(String(u)));
+    vi.stubGlobal('ImageData', class {
+      data: Uint8ClampedArray;
+      constructor(readonly width: number, readonly height: number) {
+        this.data = new Uint8ClampedArray(width * height * 4);
+      }
+    });
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => ({ putImageData: () => {} }) as never);
+  });
+  afterEach(() => {
+    render(null, root);
+    root.remove();
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+
+  it('on a series dataset: the series field and a finding on it, the series in the preview; another dataset adapts it again', async () => {
+    datasetId = 1;
+    await draw();
+    await settle();
+    expect(tpl.fields).toEqual([untitled('series', 'series')]);
+    expect(tpl.questions.map((q) => [q.kind, q.field])).toEqual([['finding', 'series']]);
+    expect(tpl.questions[0].settings).toMatchObject({ match_mm: DEFAULT_MATCH_MM, outline: false });
+    // the builder shows it: the field's kind is 医学影像, the question a finding
+    expect((root.querySelector('[name=tb_field_name_0]') as HTMLInputElement).value).toBe('series');
+    expect((root.querySelector('[data-testid=tb-field] select') as HTMLSelectElement).value).toBe('series');
+    expect((root.querySelector('[data-testid=tb-kind]') as HTMLSelectElement).value).toBe('finding');
+    // the preview shows the series itself, not "not loaded"
+    const preview = root.querySelector('[data-testid=tb-preview]')!;
+    // (the finding's editor is loaded when first shown, then the volume)
+    for (let i = 0; i < 50 && !preview.querySelector('[data-testid=vw-count]'); i++) await settle();
+    expect(preview.querySelector('[data-testid=vw-count]')?.textContent).toMatch(/\/ 4$/);
+    expect(preview.textContent).not.toContain('影像没有载入');
+    // the outline switch sits beside its words, like 必填
+    const outline = root.querySelector('[name=tbq0_outline]')!.closest('label')!;
+    const required = root.querySelector('[name=tbq0_required]')!.closest('label')!;
+    expect(outline.className).toBe(required.className);
+    expect(outline.querySelector('span')!.className).toBe(required.querySelector('span')!.className);
+
+    // still untouched: another dataset's fields replace it
+    datasetId = 2;
+    await draw();
+    await settle();
+    expect(tpl).toEqual(starterFor([{ name: 'prompt', kind: 'text' }, { name: 'response_1', kind: 'markdown' }]));
+    // once the client wrote something, a dataset changes nothing
+    const title = root.querySelector('[name=tbq0_title_zh]') as HTMLInputElement;
+    title.value = '哪个更好?';
+    await act(() => void title.dispatchEvent(new Event('input', { bubbles: true })));
+    const mine = tpl;
+    datasetId = 1;
+    await draw();
+    await settle();
+    expect(tpl).toBe(mine);
+    expect(tpl.questions[0]).toMatchObject({ kind: 'choice', field: 'prompt', title_zh: '哪个更好?' });
+  });
+
+  it('a sample arriving after the client edited the template leaves their work alone', async () => {
+    held = true;
+    datasetId = 1;
+    await draw();
+    await settle();
+    expect(gates.length).toBe(1);
+    // the client adds a question before the sample is back
+    await act(() => (root.querySelector('[data-testid=tb-add-question]') as HTMLButtonElement).click());
+    const mine = tpl;
+    expect(mine.questions.length).toBe(2);
+    gates.forEach((open) => open());
+    await settle();
+    expect(tpl).toBe(mine);
+    expect(tpl.fields).toEqual([untitled('image', 'image')]);
   });
 });

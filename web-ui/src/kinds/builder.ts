@@ -6,7 +6,7 @@
 import type { Key } from '../i18n';
 import { KINDS, kindOf } from './index';
 import { DEFAULT_MATCH_MM, MAX_MATCH_MM, MAX_MAX_FINDINGS } from './finding/model';
-import type { AttributeDef, FieldKind, KindName, OptionDef, Question, Skeleton, Template } from './types';
+import type { AttributeDef, FieldDef, FieldKind, KindName, OptionDef, Question, Skeleton, Template } from './types';
 
 const PALETTE = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#3949ab', '#c0ca33', '#d81b60'];
 
@@ -370,11 +370,39 @@ export function questionOfPath(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** An empty template to start from: one picture field, one choice question. */
-export function starterTemplate(): Template {
-  const t: Template = { layout: 'one', fields: [{ name: 'image', kind: 'image', title_zh: '', title_en: '' }], questions: [] };
-  const q = newQuestion(t, 'choice');
-  q.field = 'image';
+/** A template to start from on a dataset's fields (a sample item's, in order): those fields by
+ * name and kind, untitled (the first 8, as many as a template shows), and one question that fits
+ * the first: a finding on a medical series, else a choice of two (hotkeys 1, 2) about it. No
+ * fields: one picture field named `image`. */
+export function starterFor(fields: Pick<FieldDef, 'name' | 'kind'>[]): Template {
+  const own = fields.filter((f) => FIELD_KINDS.includes(f.kind)).slice(0, 8);
+  const t: Template = {
+    layout: 'one',
+    fields: (own.length ? own : [{ name: 'image', kind: 'image' as const }]).map((f) => ({ name: f.name, kind: f.kind, title_zh: '', title_en: '' })),
+    questions: [],
+  };
+  const first = t.fields[0];
+  const q = newQuestion(t, first.kind === 'series' ? 'finding' : 'choice');
+  q.field = first.name;
   q.options = (q.options ?? []).map((o, i) => ({ ...o, hotkey: String(i + 1) }));
   return { ...t, questions: [q] };
+}
+
+/** An empty template to start from before a dataset's item is seen: one picture field, one
+ * choice question. */
+export function starterTemplate(): Template {
+  return starterFor([]);
+}
+
+/** The same template, field for field (as built here: the same order of keys). */
+export function sameTemplate(a: Template, b: Template): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The template once a dataset's sample item shows its fields: that dataset's starter while the
+ * template is still a starter as it was put in (`started`, or already this dataset's), else
+ * null: the client's own work is kept. */
+export function adaptStarter(t: Template, started: Template, fields: Pick<FieldDef, 'name' | 'kind'>[]): Template | null {
+  const next = starterFor(fields);
+  return sameTemplate(t, started) || sameTemplate(t, next) ? next : null;
 }

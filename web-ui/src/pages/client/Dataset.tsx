@@ -10,6 +10,7 @@ import { BackLink, go } from './nav';
 import { StateBadge } from './OrderPage';
 import type { Order } from '../../orders';
 import { LsImportPanel } from './LsImport';
+import type { ItemField } from '../../kinds/types';
 
 export interface Dataset {
   id: number;
@@ -29,6 +30,8 @@ export interface Item {
   thumb_url: string | null;
   screen_url: string | null;
   gold: unknown;
+  /** Every field of the item, in order (a series: its `volume_url`). */
+  fields?: ItemField[];
 }
 
 const PAGE = 48;

@@ -5,13 +5,13 @@
 // or the server's 422 by its `error.field` path) shows at the question it names.
 
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Items } from '../../api';
 import { getLang, t, type Key } from '../../i18n';
 import { Icon } from '../../components/Icon';
 import { Button, useLoad } from '../../components/ui';
 import { KIND_NAMES, kindOf } from '../../kinds';
-import { cleanTemplate, checkTemplate, defaultSkeleton, moveQuestion, parseEdges, newAttribute, newOption, newQuestion, questionOfPath, removeQuestion, withKind } from '../../kinds/builder';
+import { adaptStarter, cleanTemplate, checkTemplate, defaultSkeleton, moveQuestion, parseEdges, newAttribute, newOption, newQuestion, questionOfPath, removeQuestion, sameTemplate, starterTemplate, withKind } from '../../kinds/builder';
 import { DEFAULT_MAX_FINDINGS } from '../../kinds/finding/model';
 import type { AttributeDef, FieldDef, KindName, Layout, OptionDef, Question, Settings, Skeleton, SkeletonPoint, Template } from '../../kinds/types';
 import { TemplateForm } from '../work/TemplateForm';
@@ -42,6 +42,21 @@ export function TemplateBuilder({
   const setQ = (i: number, patch: Partial<Question>) => onChange({ ...tpl, questions: tpl.questions.map((q, j) => (j === i ? { ...q, ...patch } : q)) });
   const setField = (i: number, patch: Partial<FieldDef>) => onChange({ ...tpl, fields: tpl.fields.map((f, j) => (j === i ? { ...f, ...patch } : f)) });
   const errQ = error ? questionOfPath(error.field) : null;
+  const sample = useLoad(
+    () => (datasetId ? api.get<Items<Item>>(`/datasets/${datasetId}/items?limit=1`).then((r) => r.items[0] ?? null) : Promise.resolve(null)),
+    [datasetId],
+  );
+  // the starter last put in: while the template is still it, the dataset's own fields replace it
+  // (a finding on a series, a choice on a picture or a text); once the client changed anything,
+  // their work stays, whatever dataset they pick
+  const started = useRef(starterTemplate());
+  useEffect(() => {
+    const fields = sample.data?.fields;
+    const next = fields?.length ? adaptStarter(tpl, started.current, fields) : null;
+    if (!next) return;
+    started.current = next;
+    if (!sameTemplate(next, tpl)) onChange(next);
+  }, [sample.data]);
   const errText = (where: string): ComponentChildren =>
     error && error.field.startsWith(where) && (where !== 'template.questions' || errQ === null) ? <ErrorLine e={error} /> : null;
   return (
@@ -135,7 +150,7 @@ export function TemplateBuilder({
           </div>
         </fieldset>
       </div>
-      <Preview tpl={tpl} datasetId={datasetId} />
+      <Preview tpl={tpl} sample={sample.data ?? null} />
     </div>
   );
 }
@@ -336,15 +351,15 @@ function QuestionEditor({
           )}
           {kind.settings.includes('tolerance') && <NumIn label={t('tb_tolerance')} name={`${pre}_tolerance`} value={s.tolerance} onValue={(v) => setS({ tolerance: v })} />}
           {kind.settings.includes('ties') && (
-            <label class="field field-small check-row">
+            <label class="check">
               <input type="checkbox" name={`${pre}_ties`} checked={s.ties === true} onChange={(e) => setS({ ties: e.currentTarget.checked })} />
-              <span class="field-label">{t('tb_ties')}</span>
+              <span>{t('tb_ties')}</span>
             </label>
           )}
           {kind.settings.includes('outline') && (
-            <label class="field field-small check-row">
+            <label class="check">
               <input type="checkbox" name={`${pre}_outline`} checked={s.outline === true} onChange={(e) => setS({ outline: e.currentTarget.checked })} />
-              <span class="field-label">{t('tb_fd_outline')}</span>
+              <span>{t('tb_fd_outline')}</span>
             </label>
           )}
           {kind.settings.includes('match_mm') && <NumIn label={t('tb_fd_match_mm')} name={`${pre}_match_mm`} value={s.match_mm} onValue={(v) => setS({ match_mm: v })} />}
@@ -483,9 +498,9 @@ function AttributesEditor({ attrs, pre, finding, onChange }: { attrs: AttributeD
                   <span class="field-label">{t('tb_key')}</span>
                   <input name={`${name}_key`} lang="en" value={a.key} onInput={(e) => set(i, { key: e.currentTarget.value })} />
                 </label>
-                <label class="field field-small check-row">
+                <label class="check">
                   <input type="checkbox" name={`${name}_required`} checked={a.required === true} onChange={(e) => set(i, { required: e.currentTarget.checked })} />
-                  <span class="field-label">{t('tb_attr_required')}</span>
+                  <span>{t('tb_attr_required')}</span>
                 </label>
                 <button type="button" class="btn btn-plain icon-btn" aria-label={t('tb_remove_attribute', { n: i + 1 })} title={t('tb_remove_attribute', { n: i + 1 })} onClick={() => onChange(attrs.filter((_, j) => j !== i))}>
                   <Icon name="trash" />
@@ -563,19 +578,15 @@ function SkeletonEditor({ skeleton, onChange }: { skeleton: Skeleton; onChange: 
   );
 }
 
-/** The workbench's own form on a sample item of the dataset, as a phone or a laptop. */
-function Preview({ tpl, datasetId }: { tpl: Template; datasetId: number | null }) {
+/** The workbench's own form on a sample item of the dataset (every field of it: a series
+ * shows), as a phone or a laptop. */
+function Preview({ tpl, sample: it }: { tpl: Template; sample: Item | null }) {
   const [phone, setPhone] = useState(false);
   const [answer, setAnswer] = useState<unknown>(null);
-  const sample = useLoad(
-    () => (datasetId ? api.get<Items<Item>>(`/datasets/${datasetId}/items?limit=1`).then((r) => r.items[0] ?? null) : Promise.resolve(null)),
-    [datasetId],
-  );
   const clean = cleanTemplate(tpl);
   const problem = checkTemplate(clean);
-  const it = sample.data;
   const item = it
-    ? { kind: it.kind, text: it.text, thumb_url: it.thumb_url, screen_url: it.screen_url, width: it.width, height: it.height }
+    ? { kind: it.kind, text: it.text, thumb_url: it.thumb_url, screen_url: it.screen_url, width: it.width, height: it.height, fields: it.fields }
     : { kind: tpl.fields[0]?.kind ?? 'image', text: '示例文字 Sample text', thumb_url: null, screen_url: null, width: null, height: null };
   return (
     <aside class="tb-preview" data-testid="tb-preview" aria-label={t('tb_preview')}>
