@@ -7,10 +7,12 @@
 // it from her home card, sees both annotators' findings, marks the spot as MCA and makes it
 // final. Then the client's findings export has the one finding on slice 8 (index 7), settled
 // by the expert, with the client's own (pydicom-made) series UID, in voxels and millimetres.
+// Last, the client builds a finding order of her own on the CT dataset with the template
+// builder (which starts from the dataset's series field) and the server takes it.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LAPTOP, PHONE, openBrowser, shot } from './lib.mjs';
+import { BASE, LAPTOP, PHONE, loginStaff, openBrowser, shot } from './lib.mjs';
 import { apiSession, keepOnly, loginAnnotator, shownItem, startWork } from './work-lib.mjs';
 
 let client;
@@ -153,5 +155,60 @@ describe('medical series: findings, the expert, the export', () => {
     const g = ct.field.volume;
     const want = g.origin[2] + 7 * g.slice_step;
     assert.ok(Math.abs(f.patient_mm[2] - want) < 1e-6, JSON.stringify(f));
+  });
+
+  it('the client builds a finding order on the CT dataset and the server takes it', async () => {
+    const b = await openBrowser(LAPTOP);
+    browsers.push(b);
+    const { page } = b;
+    await loginStaff(page, 'client');
+    await page.getByTestId('datasets').waitFor();
+    await page.goto(`${BASE}/#/orders/new?dataset=${order.dataset_id}`);
+    const form = page.getByTestId('order-form');
+    await form.waitFor();
+    await form.locator('input[name=order_name]').fill('动脉瘤 自建');
+    await form.locator('input[name=task_type][value=template]').check();
+    await page.getByTestId('template-builder').waitFor();
+    // The builder starts from the dataset: its series field and a finding question on it,
+    // and the preview is the workbench's viewer on the series.
+    await page.waitForFunction(() => document.querySelector('input[name=tb_field_name_0]')?.value === 'series');
+    const q = page.locator('[data-testid=tb-question][data-index="0"]');
+    assert.equal(await q.getByTestId('tb-kind').inputValue(), 'finding');
+    await page.getByTestId('tb-preview').getByTestId('finding-viewer').waitFor();
+    await form.locator('input[name=tbq0_title_zh]').fill('标出动脉瘤');
+    await q.getByTestId('tb-add-attribute').click();
+    await form.locator('input[name=tbq0_attr0_zh]').fill('位置');
+    await form.locator('input[name=tbq0_attr0_en]').fill('Location');
+    await form.locator('input[name=tbq0_attr0_key]').fill('location');
+    await form.locator('input[name=tbq0_attr0_required]').check();
+    const rows = q.getByTestId('tb-attr-option');
+    while ((await rows.count()) < 2) await q.getByTestId('tb-attr-add-option').click();
+    for (const [j, zh, en, key] of [
+      [0, '颈内动脉', 'ICA', 'ica'],
+      [1, '大脑中动脉', 'MCA', 'mca'],
+    ]) {
+      await form.locator(`input[name=tbq0_attr0_opt_zh_${j}]`).fill(zh);
+      await form.locator(`input[name=tbq0_attr0_opt_en_${j}]`).fill(en);
+      await form.locator(`input[name=tbq0_attr0_opt_key_${j}]`).fill(key);
+    }
+    await form.locator('input[name=tbq0_outline]').check();
+    await form.locator('input[name=tbq0_match_mm]').fill('4');
+    await shot(page, 'medical-builder');
+    await page.getByTestId('save-order').click();
+    await page.waitForURL(/#\/orders\/\d+$/);
+    const id = Number(page.url().split('/').pop());
+    const saved = await client('GET', `/orders/${id}`);
+    const question = saved.spec.template.questions[0];
+    assert.deepEqual(saved.spec.template.fields.map((f) => [f.name, f.kind]), [['series', 'series']]);
+    assert.equal(question.kind, 'finding');
+    assert.equal(question.field, 'series');
+    assert.equal(question.settings.match_mm, 4);
+    assert.equal(question.settings.outline, true);
+    assert.deepEqual(question.settings.attributes[0].options.map((o) => o.key), ['ica', 'mca']);
+    assert.equal(question.settings.attributes[0].required, true);
+    // A finding order is a medical one: only annotators with the qualification get it.
+    assert.equal(saved.spec.required_qualification, 'medical');
+    await client('POST', `/orders/${id}/cancel`).catch(() => {});
+    assert.deepEqual(b.errors, []);
   });
 });

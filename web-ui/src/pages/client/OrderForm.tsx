@@ -181,8 +181,11 @@ function Form({ datasets, datasetId, order }: { datasets: Dataset[]; datasetId: 
       ...built.spec,
       suggestions: sugBuilt.policy ?? undefined,
       medical: medBuilt.policy ?? undefined,
-      // A medical order goes only to annotators with the medical qualification.
-      ...(medBuilt.policy ? { required_qualification: MEDICAL } : {}),
+      // A medical order (the ladder, or findings on a series) goes only to annotators with
+      // the medical qualification.
+      ...(medBuilt.policy || (f.task_type === 'template' && f.template.questions.some((q) => q.kind === 'finding'))
+        ? { required_qualification: MEDICAL }
+        : {}),
     };
     setBusy(true);
     try {
