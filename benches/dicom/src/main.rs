@@ -2,29 +2,39 @@
 //!
 //! ```sh
 //! python3 crates/mudou-server/tests/data/dicom/make_series.py bench /tmp/ct300
-//! timeout 600 cargo run --release -p dicom-bench -- /tmp/ct300 [runs]
+//! timeout 600 cargo run --release -p dicom-bench -- /tmp/ct300 [runs] [--disk]
 //! ```
+//!
+//! `--disk` gives the files as paths, read when needed (as an HTTP upload does, its DICOM files
+//! written aside in the upload's folder), not as bytes held in memory.
 
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use mudou_media::dicom::{DicomLimits, import_dicom};
+use mudou_media::dicom::{DicomFile, DicomLimits, import_dicom};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().context("usage: dicom-bench DIR [runs]")?;
     let runs: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(5);
+    let disk = args.next().as_deref() == Some("--disk");
     let t = Instant::now();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(String, DicomFile)> = Vec::new();
+    let mut bytes = 0usize;
     for e in std::fs::read_dir(&dir)? {
         let e = e?;
-        files.push((
-            e.file_name().to_string_lossy().into_owned(),
-            std::fs::read(e.path())?,
-        ));
+        let name = e.file_name().to_string_lossy().into_owned();
+        let file = if disk {
+            bytes += e.metadata()?.len() as usize;
+            DicomFile::Disk(e.path())
+        } else {
+            let b = std::fs::read(e.path())?;
+            bytes += b.len();
+            DicomFile::Memory(b)
+        };
+        files.push((name, file));
     }
-    files.sort();
-    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     println!(
         "{} files, {:.1} MiB, read in {:.0} ms",
         files.len(),

@@ -43,8 +43,9 @@ pub const CHUNK_FILES: usize = 64;
 pub const CHUNK_BYTES: usize = 128 << 20;
 /// Largest text-items file or manifest read.
 pub const MAX_TABLE_BYTES: u64 = 64 << 20;
-/// Most bytes of DICOM files one upload holds in memory (they are read together at its end,
-/// since a series may be spread over archives).
+/// Most bytes of DICOM files one upload takes (they are read together at its end, since a
+/// series may be spread over archives; held in memory, or written aside when the ingest has
+/// a folder for them: [`Ingest::spill_dicom_to`]).
 pub const MAX_DICOM_BYTES: usize = 512 << 20;
 
 /// One file offered for a dataset.
@@ -144,7 +145,11 @@ pub struct Ingest {
     pictures: HashMap<String, StoredPicture>,
     /// DICOM files of this upload, taken together at the end ([`Ingest::add_dicom`]): a
     /// series may be spread over chunks and archives.
-    dicom_files: Vec<(String, Vec<u8>)>,
+    dicom_files: Vec<(String, mudou_media::dicom::DicomFile)>,
+    /// Their bytes in all.
+    dicom_total: usize,
+    /// Where DICOM files are written aside until [`Ingest::add_dicom`] (none: kept in memory).
+    dicom_spill: Option<std::path::PathBuf>,
     /// UIDs and holds to write with the pending items.
     dicom_rows: mudou_store::DicomRows,
 }
@@ -174,18 +179,41 @@ impl Ingest {
             created: Vec::new(),
             pictures: HashMap::new(),
             dicom_files: Vec::new(),
+            dicom_total: 0,
+            dicom_spill: None,
             dicom_rows: mudou_store::DicomRows::default(),
         }
     }
 
-    /// Keeps a DICOM file for [`Ingest::add_dicom`].
-    pub fn offer_dicom(&mut self, name: String, bytes: Vec<u8>) {
-        self.dicom_files.push((name, bytes));
+    /// Writes the DICOM files offered from now on into `dir` (an upload's own scratch folder,
+    /// removed with it) instead of holding them in memory until [`Ingest::add_dicom`], which
+    /// then reads them one at a time.
+    pub fn spill_dicom_to(&mut self, dir: std::path::PathBuf) {
+        self.dicom_spill = Some(dir);
+    }
+
+    /// Keeps a DICOM file for [`Ingest::add_dicom`]: written aside when there is a folder for
+    /// it, else in memory.
+    pub async fn offer_dicom(&mut self, name: String, bytes: Vec<u8>) -> Result<(), AppError> {
+        use mudou_media::dicom::DicomFile;
+        self.dicom_total += bytes.len();
+        let file = match &self.dicom_spill {
+            Some(dir) => {
+                let path = dir.join(format!("dicom-{}.dcm", self.dicom_files.len()));
+                tokio::fs::write(&path, &bytes)
+                    .await
+                    .map_err(AppError::internal)?;
+                DicomFile::Disk(path)
+            }
+            None => DicomFile::Memory(bytes),
+        };
+        self.dicom_files.push((name, file));
+        Ok(())
     }
 
     /// Bytes of DICOM files waiting for [`Ingest::add_dicom`].
     pub fn dicom_bytes(&self) -> usize {
-        self.dicom_files.iter().map(|(_, b)| b.len()).sum()
+        self.dicom_total
     }
 
     /// Makes the DICOM files offered so far into series (de-identified on the way in, see
@@ -197,6 +225,7 @@ impl Ingest {
             return Ok(());
         }
         let files = std::mem::take(&mut self.dicom_files);
+        self.dicom_total = 0;
         let org = self
             .svc
             .store
@@ -855,7 +884,24 @@ pub async fn ingest_sources(
     mode: CommitMode,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<Vec<FileOutcome>, AppError> {
+    ingest_sources_with(svc, dataset_id, sources, manifest, mode, None, progress).await
+}
+
+/// [`ingest_sources`], writing DICOM files aside in `scratch` (a folder that outlives the
+/// call, such as the upload's own) rather than holding them in memory.
+pub async fn ingest_sources_with(
+    svc: &Services,
+    dataset_id: i64,
+    sources: Vec<Source>,
+    manifest: Option<Manifest>,
+    mode: CommitMode,
+    scratch: Option<std::path::PathBuf>,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<Vec<FileOutcome>, AppError> {
     let mut ingest = Ingest::new(svc, dataset_id);
+    if let Some(dir) = scratch {
+        ingest.spill_dicom_to(dir);
+    }
     let mut run = Run {
         ingest: &mut ingest,
         mode,
@@ -1087,8 +1133,7 @@ impl Run<'_> {
             .await?;
             return Ok(());
         }
-        self.ingest.offer_dicom(name, bytes);
-        Ok(())
+        self.ingest.offer_dicom(name, bytes).await
     }
 
     /// Reads the archive on a blocking thread, one chunk ahead of the processing.

@@ -1072,13 +1072,17 @@ async fn medical_order(
     let mut ingest = mudou_app::ingest::Ingest::new(svc, ds.id);
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(CT_ZIP)).context("the demo's CT ZIP")?;
+    let mut files = Vec::new();
     for i in 0..zip.len() {
         let mut f = zip.by_index(i)?;
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut f, &mut bytes)?;
-        ingest.offer_dicom(f.name().to_owned(), bytes);
+        files.push((f.name().to_owned(), bytes));
     }
-    ingest.offer_dicom("emri_small.dcm".into(), MR_FILE.to_vec());
+    files.push(("emri_small.dcm".into(), MR_FILE.to_vec()));
+    for (name, bytes) in files {
+        ingest.offer_dicom(name, bytes).await?;
+    }
     ingest.add_dicom().await?;
     let outcomes = ingest.commit().await?;
     if let Some(bad) = outcomes.iter().find(|o| o.status != "accepted") {

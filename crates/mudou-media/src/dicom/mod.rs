@@ -14,7 +14,9 @@
 pub mod deid;
 pub mod volume;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -464,13 +466,55 @@ fn parse(
     })
 }
 
+/// Where a DICOM file's bytes are. An import reads each file twice, one file at a time: for
+/// its facts, then for its pixels when its series is stacked.
+pub trait DicomSource {
+    fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>>;
+}
+
+impl DicomSource for Vec<u8> {
+    fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+/// A DICOM file of an upload: in memory, or written aside to disk (`Disk`) so that an upload's
+/// files need not all be held in memory while its series are made.
+#[derive(Debug)]
+pub enum DicomFile {
+    Memory(Vec<u8>),
+    Disk(PathBuf),
+}
+
+impl DicomSource for DicomFile {
+    fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>> {
+        match self {
+            DicomFile::Memory(b) => Ok(Cow::Borrowed(b)),
+            DicomFile::Disk(p) => std::fs::read(p).map(Cow::Owned),
+        }
+    }
+}
+
+/// The refusal of a file that cannot be read back (a file written aside that went missing).
+fn unreadable(file: &str) -> DicomRefusal {
+    refusal(file, "dicom_damaged", "the file could not be read back")
+}
+
 /// Reads DICOM files (name, bytes) into series volumes. `salt` is the organisation's UID
 /// salt. Files of every series and every refusal come back; nothing is written anywhere.
-pub fn import_dicom(files: &[(String, Vec<u8>)], salt: &[u8], limits: &DicomLimits) -> DicomImport {
+pub fn import_dicom<S: DicomSource>(
+    files: &[(String, S)],
+    salt: &[u8],
+    limits: &DicomLimits,
+) -> DicomImport {
     let mut out = DicomImport::default();
     let mut parsed = Vec::new();
-    for (index, (name, bytes)) in files.iter().enumerate() {
-        match parse(index, name, bytes, salt, limits) {
+    for (index, (name, source)) in files.iter().enumerate() {
+        let one = match source.bytes() {
+            Ok(bytes) => parse(index, name, &bytes, salt, limits),
+            Err(_) => Err(unreadable(name)),
+        };
+        match one {
             Ok(p) => parsed.push(p),
             Err(r) => out.refused.push(r),
         }
@@ -504,9 +548,9 @@ fn mixed(reason: impl Into<String>) -> SeriesError {
 }
 
 /// Stacks a series' files into a volume.
-fn build_series(
+fn build_series<S: DicomSource>(
     members: &[Parsed],
-    files: &[(String, Vec<u8>)],
+    files: &[(String, S)],
     limits: &DicomLimits,
 ) -> Result<SeriesVolume, SeriesError> {
     let first = &members[0];
@@ -765,15 +809,19 @@ const HEADER_ROOM: usize = 4096;
 /// Decodes every member's frames, one file at a time (opened again from its bytes and
 /// dropped when done), handing each frame (its slice index, its values after rescale) to
 /// `put`; stops early (`Ok(false)`) when `put` says so.
-fn decode_frames(
+fn decode_frames<S: DicomSource>(
     members: &[Parsed],
-    files: &[(String, Vec<u8>)],
+    files: &[(String, S)],
     order_of: &[Vec<(u32, usize)>],
     per_slice: u64,
     mut put: impl FnMut(usize, &[f32]) -> bool,
 ) -> Result<bool, SeriesError> {
     for (fi, m) in members.iter().enumerate() {
-        let obj = open(&m.file, &files[m.index].1)
+        let bytes = files[m.index]
+            .1
+            .bytes()
+            .map_err(|_| ("dicom_damaged", unreadable(&m.file).reason))?;
+        let obj = open(&m.file, &bytes)
             .map_err(|r| ("dicom_damaged", format!("{}: {}", m.file, r.reason)))?;
         let decoded = obj.decode_pixel_data().map_err(|e| {
             (

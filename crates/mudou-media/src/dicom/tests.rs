@@ -374,3 +374,26 @@ fn values_that_are_not_whole_numbers_are_kept_as_f32() {
             .any(|v| v.fract() == 0.5)
     );
 }
+
+#[test]
+fn files_written_aside_read_as_the_same_series_and_a_lost_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (name, bytes) = file("emri_small.dcm");
+    let path = dir.path().join("a.dcm");
+    std::fs::write(&path, &bytes).unwrap();
+    let on_disk = import_dicom(
+        &[(name.clone(), DicomFile::Disk(path))],
+        b"salt",
+        &DicomLimits::default(),
+    );
+    let in_memory = one(&[(name.clone(), bytes)]);
+    assert!(on_disk.refused.is_empty(), "{:?}", on_disk.refused);
+    assert_eq!(on_disk.series[0].sha256, in_memory.sha256);
+    let lost = import_dicom(
+        &[(name, DicomFile::Disk(dir.path().join("gone.dcm")))],
+        b"salt",
+        &DicomLimits::default(),
+    );
+    assert!(lost.series.is_empty());
+    assert_eq!(lost.refused[0].code, "dicom_damaged");
+}

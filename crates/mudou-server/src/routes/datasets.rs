@@ -224,15 +224,24 @@ async fn upload_files(
 
     // From here on the work runs to its end (commit, or clean-up) even if the caller goes away.
     let task = tokio::spawn(async move {
-        let out = mudou_app::ingest::ingest_sources(
-            &state,
-            id.get(),
-            sources,
-            manifest,
-            CommitMode::AtEnd,
-            &mut |_| {},
-        )
-        .await;
+        // DICOM files (from archives too) wait for the end of the upload on disk, in its
+        // folder, not in memory.
+        let scratch = dir.path().join("dicom");
+        let out = match tokio::fs::create_dir(&scratch).await {
+            Ok(()) => {
+                mudou_app::ingest::ingest_sources_with(
+                    &state,
+                    id.get(),
+                    sources,
+                    manifest,
+                    CommitMode::AtEnd,
+                    Some(scratch),
+                    &mut |_| {},
+                )
+                .await
+            }
+            Err(e) => Err(mudou_app::AppError::internal(e)),
+        };
         let _ = tokio::task::spawn_blocking(move || drop(dir)).await;
         out
     });
