@@ -126,25 +126,46 @@ pub(crate) async fn follow(tx: &mut Tx<'_>, fx: &LabelEffects) -> Result<()> {
 }
 
 impl Store {
-    /// Items waiting for an expert, oldest first, on orders not cancelled, leaving out items
-    /// `annotator_id` labelled (no one judges their own answer). The caller keeps the
-    /// orders whose rules let the expert decide (their centre eligible).
+    /// Items waiting for an expert on `orders` (those whose rules let the expert decide:
+    /// [`Store::expert_orders`] filtered by the caller), oldest first, on orders not cancelled,
+    /// leaving out items `annotator_id` labelled (no one judges their own answer).
     pub async fn expert_queue(
         &self,
         annotator_id: UserId,
+        orders: &[i64],
         limit: i64,
     ) -> Result<Vec<LadderWaiting>> {
-        let sql = "SELECT li.order_id, li.item_id, o.name AS order_name, \
-                   (SELECT COUNT(*) FROM labels l WHERE l.order_id = li.order_id AND l.item_id = li.item_id \
-                    AND l.answer IS NOT NULL) AS labels, li.entered_at AS waiting_since \
-                   FROM ladder_items li JOIN orders o ON o.id = li.order_id \
-                   JOIN order_items oi ON oi.order_id = li.order_id AND oi.item_id = li.item_id \
-                   WHERE li.stage = 'expert' AND oi.state = 'escalated' AND o.state <> 'cancelled' \
-                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = li.order_id AND l.item_id = li.item_id \
-                                   AND l.annotator_id = $1) \
-                   ORDER BY li.entered_at, li.order_id, li.item_id LIMIT $2";
-        Ok(on_read!(self, p => sqlx::query_as::<_, LadderWaiting>(sql)
-            .bind(annotator_id.get()).bind(limit).fetch_all(p).await?))
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..orders.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT li.order_id, li.item_id, o.name AS order_name, \
+             (SELECT COUNT(*) FROM labels l WHERE l.order_id = li.order_id AND l.item_id = li.item_id \
+              AND l.answer IS NOT NULL) AS labels, li.entered_at AS waiting_since \
+             FROM ladder_items li JOIN orders o ON o.id = li.order_id \
+             JOIN order_items oi ON oi.order_id = li.order_id AND oi.item_id = li.item_id \
+             WHERE li.stage = 'expert' AND oi.state = 'escalated' AND o.state <> 'cancelled' \
+             AND li.order_id IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.order_id = li.order_id AND l.item_id = li.item_id \
+                             AND l.annotator_id = $1) \
+             ORDER BY li.entered_at, li.order_id, li.item_id LIMIT $2",
+            marks.join(", ")
+        );
+        Ok(on_read!(self, p => {
+            let mut q = sqlx::query_as::<_, LadderWaiting>(&sql).bind(annotator_id.get()).bind(limit);
+            for o in orders {
+                q = q.bind(o);
+            }
+            q.fetch_all(p).await?
+        }))
+    }
+
+    /// The orders (not cancelled) with items waiting for an expert.
+    pub async fn expert_orders(&self) -> Result<Vec<i64>> {
+        let sql = "SELECT DISTINCT li.order_id FROM ladder_items li JOIN orders o ON o.id = li.order_id \
+                   WHERE li.stage = 'expert' AND o.state <> 'cancelled' ORDER BY li.order_id";
+        Ok(on_read!(self, p => sqlx::query_scalar::<_, i64>(sql).fetch_all(p).await?))
     }
 
     /// An order's items waiting for its doctor, oldest referral first.

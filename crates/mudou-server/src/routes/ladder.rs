@@ -17,7 +17,6 @@ use mudou_store::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -448,21 +447,20 @@ async fn expert_queue(
     me: AnnotatorCaller,
 ) -> ApiResult<Json<Items<WaitingOut>>> {
     let standing = expert_standing(&state, &me).await?;
-    let rows = state
-        .store
-        .expert_queue(me.caller.user.id, EXPERT_QUEUE)
-        .await?;
-    // Each order's rules once (the queue holds many items of few orders).
-    let mut allowed: HashMap<i64, bool> = HashMap::new();
-    for r in &rows {
-        if let std::collections::hash_map::Entry::Vacant(slot) = allowed.entry(r.order_id) {
-            let spec = spec_of(&state, OrderId::new(r.order_id)).await?;
-            slot.insert(medical::may_expert(&spec, me.centre_id.get(), &standing));
+    // The orders whose rules let this expert decide (their centre eligible), then their
+    // items in one query: a page is never cut short by items of orders they may not take.
+    let mut orders = Vec::new();
+    for o in state.store.expert_orders().await? {
+        let spec = spec_of(&state, OrderId::new(o)).await?;
+        if medical::may_expert(&spec, me.centre_id.get(), &standing) {
+            orders.push(o);
         }
     }
-    let items = rows
+    let items = state
+        .store
+        .expert_queue(me.caller.user.id, &orders, EXPERT_QUEUE)
+        .await?
         .into_iter()
-        .filter(|r| allowed.get(&r.order_id).copied().unwrap_or(false))
         .map(Into::into)
         .collect();
     Ok(Json(Items { items }))
