@@ -10,26 +10,13 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::sim::{KEYS, annotator_browser, text_order, text_spec};
+use crate::work::take;
 use crate::{Browser, TestApp, both};
 
 async fn logged_in(app: &TestApp, who: &str) -> Browser {
     let b = app.browser();
     b.login(who).await.ok();
     b
-}
-
-/// A unit taken by an annotator: its assignment and items.
-async fn take(b: &Browser) -> (i64, Vec<i64>) {
-    let next = b.get("/api/v1/work/next").await;
-    assert_eq!(next.ok()["status"], "assigned", "{:?}", next.body);
-    let a = &next.body["assignment"];
-    let items = a["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["item_id"].as_i64().unwrap())
-        .collect();
-    (a["id"].as_i64().unwrap(), items)
 }
 
 /// Labels every item of the unit (`answer` gives each item's label) and submits it; the
